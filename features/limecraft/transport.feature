@@ -1,0 +1,28 @@
+@limecraft @transport
+Feature: Limecraft Flow token transports
+  The access token may travel in the Authorization header (Bearer), in the
+  access_token query parameter, or in the MOJITO_SESSION_ID_V2 cookie.
+  GET /authentication/user validates a token and returns its User.
+
+  @LC7
+  Scenario Outline: LC7 the token is accepted in every documented transport
+    Given alice has logged in
+    When alice asks who she is with her token in <transport>
+    Then the answer is alice's user with id, username and email
+
+    Examples:
+      | transport        |
+      | the header       |
+      | the query string |
+      | the cookie       |
+
+  @LC8
+  Scenario Outline: LC8 a request without a valid token is refused
+    When someone asks who they are with <token>
+    Then the request is refused with 401
+
+    Examples:
+      | token                 |
+      | no token              |
+      | a garbage token       |
+      | an empty Bearer token |

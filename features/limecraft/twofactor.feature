@@ -1,0 +1,100 @@
+@limecraft @2fa @needs-twofactor-account
+Feature: Limecraft Flow two-factor authentication (TOTP)
+  POST /user/{id}/enable2fa returns a TOTP key and its parameters. A user with
+  2FA gets a temporary token from login (needsSecondToken true), which
+  POST /authentication/2fa/validate exchanges, with a code, for the final token.
+  The suite computes codes with the parameters the server advertises.
+
+  @LC11
+  Scenario: LC11 a user enables two-factor authentication for herself
+    Given carol has logged in
+    When carol enables two-factor authentication for herself
+    Then she receives a TOTP key with its algorithm, digits, period and QR URI
+
+  @LC12
+  Scenario Outline: LC12 enabling 2FA for someone else needs SUPPORT rights
+    Given alice has logged in
+    When alice enables two-factor authentication for <whom>
+    Then the request is refused with <status>
+
+    Examples:
+      | whom                    | status |
+      | bob                     | 403    |
+      | a user who does not exist | 404  |
+
+  @LC13
+  Scenario: LC13 a login with 2FA asks for a second token
+    Given carol has enabled two-factor authentication
+    When carol logs in with a JSON body
+    Then the login asks for a second token and issues a temporary token
+
+  @LC14
+  Scenario: LC14 the temporary token is not a session
+    Given carol has enabled two-factor authentication
+    When carol logs in with a JSON body
+    Then carol's temporary token does not identify her
+
+  @LC15
+  Scenario Outline: LC15 the current code and the temporary token give the final token
+    Given carol has enabled two-factor authentication
+    When carol logs in with a JSON body
+    And carol validates the current code with her temporary token in <transport>
+    Then she receives a final token
+    And carol's token identifies carol
+
+    Examples:
+      | transport        |
+      | the header       |
+      | the query string |
+
+  @LC16
+  Scenario: LC16 a wrong code gives no token
+    Given carol has enabled two-factor authentication
+    When carol logs in with a JSON body
+    And carol validates a wrong code with her temporary token in the header
+    Then the validation is refused and no token is issued
+
+  @LC17 @needs-clock
+  Scenario Outline: LC17 codes one period away are accepted, three periods away refused
+    Given carol has enabled two-factor authentication
+    When carol logs in with a JSON body
+    And carol validates the code <offset> periods from now with her temporary token in the header
+    Then the validation is <outcome>
+
+    Examples:
+      | offset | outcome  |
+      | -1     | accepted |
+      | 1      | accepted |
+      | -3     | refused  |
+      | 3      | refused  |
+
+  @LC18 @needs-clock
+  Scenario: LC18 a code that was accepted cannot be used again
+    Given carol has enabled two-factor authentication
+    When carol logs in with a JSON body
+    And carol validates the current code with her temporary token in the header
+    Then the validation is accepted
+    When carol logs in with a JSON body
+    And carol validates the same code again with her temporary token in the header
+    Then the validation is refused and no token is issued
+
+  @LC19
+  Scenario Outline: LC19 validation needs the temporary token of a pending login
+    Given carol has enabled two-factor authentication
+    And carol has logged in
+    When carol logs in with a JSON body
+    And carol validates the current code with <token>
+    Then the validation is refused and no token is issued
+
+    Examples:
+      | token                            |
+      | no token                         |
+      | the final token of her session   |
+
+  @LC20 @needs-clock
+  Scenario: LC20 rememberMe on validation makes the final token last a week
+    Given carol has enabled two-factor authentication
+    When carol logs in with a JSON body
+    And carol validates the current code with rememberMe
+    And 2880 minutes pass (two days)
+    Then carol's token is still accepted

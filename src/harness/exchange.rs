@@ -1,0 +1,357 @@
+//! One HTTP exchange with the server under test: the request the harness sends,
+//! the response it gets, checked against the vendor's spec, and how to show
+//! both in a report (secrets redacted, with a `curl` line that reproduces it).
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::redact::Secrets;
+use crate::spec::{self, SpecViolation};
+use crate::vendor::Vendor;
+
+/// A request body as a step builds it.
+#[derive(Clone, Debug)]
+pub enum Body {
+    Json(Value),
+    Form(Vec<(String, String)>),
+    /// Bytes sent as they are, for malformed-input probes.
+    Raw {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
+}
+
+/// A request relative to the target's base URL.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub method: Method,
+    /// The spec's path template (`/user/{id}/enable2fa`): which operation this is.
+    pub operation: &'static str,
+    /// The concrete path (`/user/1003/enable2fa`).
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Body>,
+}
+
+impl Call {
+    pub fn new(method: Method, operation: &'static str) -> Self {
+        Call {
+            method,
+            operation,
+            path: operation.to_owned(),
+            query: vec![],
+            headers: vec![],
+            body: None,
+        }
+    }
+
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    pub fn query(mut self, k: &str, v: &str) -> Self {
+        self.query.push((k.to_owned(), v.to_owned()));
+        self
+    }
+
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.to_owned(), v.to_owned()));
+        self
+    }
+
+    pub fn json(mut self, v: Value) -> Self {
+        self.body = Some(Body::Json(v));
+        self
+    }
+
+    pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
+        self.body = Some(Body::Form(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        ));
+        self
+    }
+
+    pub fn raw(mut self, content_type: &str, bytes: Vec<u8>) -> Self {
+        self.body = Some(Body::Raw {
+            content_type: content_type.to_owned(),
+            bytes,
+        });
+        self
+    }
+}
+
+/// A request as sent and the response as received.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub method: String,
+    pub operation: &'static str,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<String>,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: String,
+    /// The response body, when it is JSON.
+    pub json: Option<Value>,
+    /// What the spec says is wrong with the response, if anything.
+    pub spec_violation: Option<SpecViolation>,
+}
+
+impl Exchange {
+    /// A string field of the JSON body.
+    pub fn str_field(&self, name: &str) -> Option<&str> {
+        self.json.as_ref()?.get(name)?.as_str()
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        self.json.as_ref()?.get(name)
+    }
+
+    /// The exchange as a report shows it, every secret masked.
+    pub fn render(&self, secrets: &Secrets) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "request:  {} {}\n",
+            self.method,
+            secrets.redact_url(&self.url)
+        ));
+        out.push_str(&format!("response: HTTP {}\n", self.status));
+        for (k, v) in &self.response_headers {
+            out.push_str(&format!("  {k}: {}\n", secrets.redact_header(k, v)));
+        }
+        let body = truncate(&secrets.redact(&self.response_body), 2000);
+        if body.is_empty() {
+            out.push_str("  (empty body)\n");
+        } else {
+            out.push_str(&format!("  {body}\n"));
+        }
+        out.push_str(&format!("reproduce:\n  {}\n", self.curl(secrets)));
+        out
+    }
+
+    /// A `curl` command that sends the same request; secrets appear as `<redacted>`
+    /// placeholders for the reader to fill in.
+    pub fn curl(&self, secrets: &Secrets) -> String {
+        let mut parts = vec![
+            "curl -sS -i".to_owned(),
+            format!("-X {}", self.method),
+            shell_quote(&secrets.redact_url(&self.url)),
+        ];
+        for (k, v) in &self.request_headers {
+            parts.push(format!(
+                "-H {}",
+                shell_quote(&format!("{k}: {}", secrets.redact_header(k, v)))
+            ));
+        }
+        if let Some(body) = &self.request_body {
+            parts.push(format!(
+                "--data-raw {}",
+                shell_quote(&truncate(&secrets.redact(body), 2000))
+            ));
+        }
+        parts.join(" ")
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &s[..end], s.len())
+}
+
+/// Single-quotes a string for POSIX shells.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The HTTP client of one run: a base URL, the spec to check against, the
+/// secrets to mask.
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    base_url: String,
+    vendor: Vendor,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{method} {url} failed: {message}")]
+pub struct TransportError {
+    pub method: String,
+    pub url: String,
+    pub message: String,
+}
+
+impl HttpClient {
+    pub fn new(
+        vendor: Vendor,
+        base_url: &str,
+        insecure_tls: bool,
+        timeout: Duration,
+    ) -> Result<Self, String> {
+        let client = reqwest::Client::builder()
+            .danger_accept_invalid_certs(insecure_tls)
+            .timeout(timeout)
+            // Redirects are part of what is tested, never followed silently.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(HttpClient {
+            client,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            vendor,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn url_of(&self, call: &Call) -> String {
+        let mut url = format!("{}{}", self.base_url, call.path);
+        if !call.query.is_empty() {
+            let q: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(call.query.iter())
+                .finish();
+            url.push('?');
+            url.push_str(&q);
+        }
+        url
+    }
+
+    pub async fn send(&self, call: &Call) -> Result<Exchange, TransportError> {
+        let url = self.url_of(call);
+        let mut headers = call.headers.clone();
+        let mut request_body = None;
+        let mut req = self.client.request(call.method.clone(), &url);
+        match &call.body {
+            Some(Body::Json(v)) => {
+                let text = v.to_string();
+                headers.push(("Content-Type".into(), "application/json".into()));
+                request_body = Some(text.clone());
+                req = req.body(text);
+            }
+            Some(Body::Form(pairs)) => {
+                let text: String = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs.iter())
+                    .finish();
+                headers.push((
+                    "Content-Type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ));
+                request_body = Some(text.clone());
+                req = req.body(text);
+            }
+            Some(Body::Raw {
+                content_type,
+                bytes,
+            }) => {
+                headers.push(("Content-Type".into(), content_type.clone()));
+                request_body = Some(String::from_utf8_lossy(bytes).into_owned());
+                req = req.body(bytes.clone());
+            }
+            None => {}
+        }
+        for (k, v) in &headers {
+            req = req.header(k, v);
+        }
+        let method = call.method.to_string();
+        let response = req.send().await.map_err(|e| TransportError {
+            method: method.clone(),
+            url: crate::redact::redact_query(&url),
+            message: describe_reqwest_error(&e),
+        })?;
+        let status = response.status().as_u16();
+        let response_headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let bytes = response.bytes().await.map_err(|e| TransportError {
+            method: method.clone(),
+            url: crate::redact::redact_query(&url),
+            message: describe_reqwest_error(&e),
+        })?;
+        let spec_violation = spec::for_vendor(self.vendor)
+            .check_response(&method, call.operation, status, &bytes)
+            .err();
+        Ok(Exchange {
+            method,
+            operation: call.operation,
+            url,
+            request_headers: headers,
+            request_body,
+            status,
+            response_headers,
+            json: serde_json::from_slice(&bytes).ok(),
+            response_body: String::from_utf8_lossy(&bytes).into_owned(),
+            spec_violation,
+        })
+    }
+}
+
+fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    if e.is_connect() {
+        msg.push_str(" (is the server running, and is base_url right?)");
+    } else if e.is_timeout() {
+        msg.push_str(" (the server did not answer in time; raise timeout_seconds in the target file if it is slow)");
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Exchange {
+        Exchange {
+            method: "POST".into(),
+            operation: "/authentication/login",
+            url: "http://h/api/authentication/login?access_token=tok123456".into(),
+            request_headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("Authorization".into(), "Bearer tok123456".into()),
+            ],
+            request_body: Some(r#"{"username":"alice","password":"pw-it's-secret"}"#.into()),
+            status: 200,
+            response_headers: vec![("set-cookie".into(), "MOJITO_SESSION_ID_V2=tok123456; Path=/".into())],
+            response_body: r#"{"token":"tok123456"}"#.into(),
+            json: None,
+            spec_violation: None,
+        }
+    }
+
+    #[test]
+    fn reports_never_show_secrets() {
+        let secrets = Secrets::default();
+        secrets.register("pw-it's-secret");
+        let text = sample().render(&secrets);
+        assert!(!text.contains("tok123456"), "{text}");
+        assert!(!text.contains("pw-it"), "{text}");
+        assert!(text.contains("curl -sS -i -X POST"), "{text}");
+        assert!(text.contains("Authorization: Bearer <redacted>"), "{text}");
+    }
+
+    #[test]
+    fn curl_quotes_single_quotes() {
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}

@@ -1,0 +1,94 @@
+//! The Limecraft Flow calls the steps make, as the documentation describes
+//! them: one function per documented operation and transport, no assertions.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::harness::exchange::Call;
+
+pub const LOGIN: &str = "/authentication/login";
+pub const VALIDATE: &str = "/authentication/2fa/validate";
+pub const USER: &str = "/authentication/user";
+pub const LOGOUT: &str = "/authentication/logout";
+pub const ENABLE_2FA: &str = "/user/{id}/enable2fa";
+
+/// The documented cookie that carries the token.
+pub const SESSION_COOKIE: &str = "MOJITO_SESSION_ID_V2";
+
+/// Where a call carries its token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Header,
+    Query,
+    Cookie,
+}
+
+impl Transport {
+    /// Reads the feature files' words: "the header", "the query string", "the cookie".
+    pub fn from_words(words: &str) -> Option<Transport> {
+        match words.trim() {
+            "the header" | "the Authorization header" => Some(Transport::Header),
+            "the query string" => Some(Transport::Query),
+            "the cookie" => Some(Transport::Cookie),
+            _ => None,
+        }
+    }
+}
+
+/// Puts `token` on `call` the way `transport` says.
+pub fn with_token(call: Call, token: &str, transport: Transport) -> Call {
+    match transport {
+        Transport::Header => call.header("Authorization", &format!("Bearer {token}")),
+        Transport::Query => call.query("access_token", token),
+        Transport::Cookie => call.header("Cookie", &format!("{SESSION_COOKIE}={token}")),
+    }
+}
+
+pub fn login_json(username: &str, password: &str, remember_me: Option<bool>) -> Call {
+    let mut body = json!({ "username": username, "password": password });
+    if let Some(r) = remember_me {
+        body["rememberMe"] = Value::Bool(r);
+    }
+    Call::new(Method::POST, LOGIN).json(body)
+}
+
+pub fn login_form(username: &str, password: &str) -> Call {
+    Call::new(Method::POST, LOGIN).form(&[("username", username), ("password", password)])
+}
+
+pub fn current_user(token: Option<&str>, transport: Transport) -> Call {
+    let call = Call::new(Method::GET, USER);
+    match token {
+        Some(t) => with_token(call, t, transport),
+        None => call,
+    }
+}
+
+pub fn enable_two_factor(token: &str, user_id: &str) -> Call {
+    let call = Call::new(Method::POST, ENABLE_2FA)
+        .path(format!("/user/{user_id}/enable2fa"))
+        .json(json!({}));
+    with_token(call, token, Transport::Header)
+}
+
+pub fn validate(token: Option<&str>, transport: Transport, code: &str, remember_me: Option<bool>) -> Call {
+    let mut body = json!({ "token": code });
+    if let Some(r) = remember_me {
+        body["rememberMe"] = Value::Bool(r);
+    }
+    let call = Call::new(Method::POST, VALIDATE).json(body);
+    match token {
+        Some(t) => with_token(call, t, transport),
+        None => call,
+    }
+}
+
+pub fn logout(token: &str, transport: Transport, all_sessions: bool) -> Call {
+    let call = Call::new(Method::POST, LOGOUT);
+    let call = if all_sessions {
+        call.json(json!({ "allSessions": true }))
+    } else {
+        call
+    };
+    with_token(call, token, transport)
+}

@@ -1,0 +1,596 @@
+//! Step definitions for `features/limecraft/*.feature`.
+//!
+//! Each step is one sentence of the vendor's domain language; it sends calls
+//! from [`api`] and judges the answers. Every response is also checked against
+//! `specs/limecraft.openapi.yaml` by [`ConformanceWorld::send_checked`], so the
+//! steps only assert what the spec cannot say (which status, which user, whether
+//! a token still works).
+
+use cucumber::{given, then, when};
+use serde_json::Value;
+
+use super::api::{self, Transport};
+use crate::harness::exchange::Exchange;
+use crate::harness::world::{ConformanceWorld, Enrolment, Failure, StepResult};
+use crate::totp::{self, TotpParams};
+
+/// A user id no server is expected to have.
+const UNKNOWN_USER_ID: &str = "987654321987";
+
+fn persona(words: &str) -> &str {
+    match words {
+        "the locked user" => "locked",
+        "the disabled user" => "disabled",
+        other => other,
+    }
+}
+
+// ---------------------------------------------------------------- login
+
+#[when(regex = r"^(\w+|the locked user|the disabled user) logs in with (a JSON body|form parameters|the right password)$")]
+async fn logs_in(w: &mut ConformanceWorld, who: String, how: String) -> StepResult {
+    let who = persona(&who).to_owned();
+    let account = w.account(&who)?;
+    let call = match how.as_str() {
+        "form parameters" => api::login_form(&account.username, &account.password),
+        _ => api::login_json(&account.username, &account.password, None),
+    };
+    let x = w.send_checked(call).await?;
+    remember_login(w, &who, &who, &x);
+    Ok(())
+}
+
+/// Files the token of a successful login: final under `session`, temporary under `who`.
+fn remember_login(w: &mut ConformanceWorld, who: &str, session: &str, x: &Exchange) {
+    if x.status != 200 {
+        return;
+    }
+    let Some(token) = x.str_field("token") else { return };
+    if x.field("needsSecondToken") == Some(&Value::Bool(true)) {
+        w.temporary.insert(who.to_owned(), token.to_owned());
+    } else {
+        w.sessions.insert(session.to_owned(), token.to_owned());
+    }
+}
+
+#[when(expr = "{word} logs in with a wrong password")]
+async fn logs_in_wrong_password(w: &mut ConformanceWorld, who: String) -> StepResult {
+    let account = w.account(&who)?;
+    let wrong = format!("{}-not-it", account.password);
+    w.ctx().secrets.register(&wrong);
+    w.send_checked(api::login_json(&account.username, &wrong, None)).await?;
+    Ok(())
+}
+
+#[when("someone logs in as a user who does not exist")]
+async fn logs_in_unknown(w: &mut ConformanceWorld) -> StepResult {
+    let name = format!("authconform-nobody-{}", crate::secret::Token::generate().as_str()[..8].to_lowercase());
+    w.send_checked(api::login_json(&name, "no-such-password-1!", None)).await?;
+    Ok(())
+}
+
+#[then("the login succeeds without a second factor")]
+async fn login_succeeds(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check(x.status == 200, "status 200")?;
+    w.check(
+        x.field("needsSecondToken") == Some(&Value::Bool(false)),
+        "needsSecondToken: false",
+    )?;
+    w.check(x.field("status").and_then(Value::as_i64) == Some(200), "status: 200 in the body")?;
+    w.check(x.str_field("token").is_some_and(|t| !t.is_empty()), "a non-empty token")
+}
+
+#[then(expr = "the login is refused with {int} and the UnauthorizedError envelope")]
+async fn login_refused_with_envelope(w: &mut ConformanceWorld, status: u16) -> StepResult {
+    let x = last(w)?;
+    let expected = format!(
+        "{status} with {{\"type\":\"UnauthorizedError\",\"code\":{status},\"errorNumber\":0,\"message\":…,\"data\":null}}"
+    );
+    w.check(x.status == status, &expected)?;
+    let body = x.json.as_ref().and_then(Value::as_object);
+    let ok = body.is_some_and(|b| {
+        b.get("type") == Some(&Value::from("UnauthorizedError"))
+            && b.get("code").and_then(Value::as_i64) == Some(status as i64)
+            && b.get("errorNumber").and_then(Value::as_i64) == Some(0)
+            && b.get("message").is_some_and(Value::is_string)
+            && b.get("data") == Some(&Value::Null)
+            && b.len() == 5
+    });
+    w.check(ok, &expected)?;
+    w.check(x.field("token").is_none(), "no token in a refusal")
+}
+
+#[then("the message says the username sent was not authorized")]
+async fn message_names_username(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    let sent: Value = x
+        .request_body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    let username = sent.get("username").and_then(Value::as_str).unwrap_or_default();
+    let message = x.str_field("message").unwrap_or_default();
+    w.check(
+        message.starts_with(&format!("{username} was not authorized")),
+        "a message that starts with \"<username> was not authorized\"",
+    )
+}
+
+#[then(expr = "the login is refused with {int}")]
+async fn login_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
+    let x = last(w)?;
+    w.check(x.status == status, &format!("status {status}"))?;
+    w.check(x.field("token").is_none(), "no token in a refusal")
+}
+
+// ---------------------------------------------------------------- sessions
+
+#[given(regex = r"^(\w+) has logged in(?: as session (\w+))?( with rememberMe)?$")]
+async fn has_logged_in(
+    w: &mut ConformanceWorld,
+    who: String,
+    session: String,
+    remember: String,
+) -> StepResult {
+    let session = if session.is_empty() { who.clone() } else { session };
+    let remember_me = (!remember.is_empty()).then_some(true);
+    log_in_fully(w, &who, &session, remember_me).await
+}
+
+/// Logs a persona in, completing the second factor when the account has one.
+async fn log_in_fully(
+    w: &mut ConformanceWorld,
+    who: &str,
+    session: &str,
+    remember_me: Option<bool>,
+) -> StepResult {
+    let account = w.account(who)?;
+    let x = w
+        .send_checked(api::login_json(&account.username, &account.password, remember_me))
+        .await?;
+    w.check(x.status == 200 && x.str_field("token").is_some(), &format!("{who} to log in (200 with a token)"))?;
+    remember_login(w, who, session, &x);
+    if w.temporary.contains_key(who) && !w.sessions.contains_key(session) {
+        let x = validate_code(w, who, CodeChoice::Current, TokenChoice::Temporary(Transport::Header), remember_me).await?;
+        w.check(
+            x.status == 200 && x.str_field("token").is_some(),
+            &format!("{who}'s second factor to be accepted (200 with a token)"),
+        )?;
+        let token = x.str_field("token").unwrap_or_default().to_owned();
+        w.sessions.insert(session.to_owned(), token);
+    }
+    Ok(())
+}
+
+#[when(regex = r"^(\d+) minutes pass(?: \(.*\))?$")]
+async fn minutes_pass(w: &mut ConformanceWorld, minutes: i64) -> StepResult {
+    w.ctx()
+        .clock
+        .advance(minutes * 60)
+        .await
+        .map(|_| ())
+        .map_err(Failure)
+}
+
+#[then(regex = r"^(?:session (\w+)|(\w+)'s token) is (still accepted|refused)$")]
+async fn token_is(w: &mut ConformanceWorld, session: String, who: String, verdict: String) -> StepResult {
+    let name = if session.is_empty() { who } else { session };
+    let token = w.session(&name)?;
+    let x = w.send_checked(api::current_user(Some(&token), Transport::Header)).await?;
+    match verdict.as_str() {
+        "still accepted" => w.check(x.status == 200, &format!("{name}'s token to be accepted (200)")),
+        _ => w.check(x.status == 401, &format!("{name}'s token to be refused (401)")),
+    }
+}
+
+#[then(regex = r"^(\w+)'s token identifies (\w+)$")]
+async fn token_identifies(w: &mut ConformanceWorld, session: String, who: String) -> StepResult {
+    let token = w.session(&session)?;
+    w.send_checked(api::current_user(Some(&token), Transport::Header)).await?;
+    is_user(w, &who)
+}
+
+/// The last response is 200 with the User of `who`.
+fn is_user(w: &ConformanceWorld, who: &str) -> StepResult {
+    let account = w.account(who)?;
+    let x = last(w)?;
+    w.check(x.status == 200, &format!("200 with {who}'s User"))?;
+    let matches = |field: &str| {
+        x.str_field(field)
+            .is_some_and(|v| v.eq_ignore_ascii_case(&account.username))
+    };
+    w.check(
+        matches("username") || matches("email"),
+        &format!("the User of {who} (username or email `{}`)", account.username),
+    )?;
+    w.check(x.field("id").is_some_and(Value::is_i64), "an integer id")?;
+    w.check(x.str_field("email").is_some(), "an email")
+}
+
+#[when(regex = r"^(\w+) asks who (?:she|he|they) (?:is|are) with (?:her|his|their) token in (.+)$")]
+async fn asks_who(w: &mut ConformanceWorld, who: String, transport: String) -> StepResult {
+    let transport = transport_words(&transport)?;
+    let token = w.session(&who)?;
+    w.send_checked(api::current_user(Some(&token), transport)).await?;
+    Ok(())
+}
+
+#[then(regex = r"^the answer is (\w+)'s user with id, username and email$")]
+async fn answer_is_user(w: &mut ConformanceWorld, who: String) -> StepResult {
+    is_user(w, &who)
+}
+
+#[when(regex = r"^someone asks who they are with (no token|a garbage token|an empty Bearer token)$")]
+async fn asks_with_bad_token(w: &mut ConformanceWorld, token: String) -> StepResult {
+    let call = api::current_user(None, Transport::Header);
+    let call = match token.as_str() {
+        "a garbage token" => call.header("Authorization", &format!("Bearer {}", crate::secret::Token::generate().as_str())),
+        "an empty Bearer token" => call.header("Authorization", "Bearer "),
+        _ => call,
+    };
+    w.send_checked(call).await?;
+    Ok(())
+}
+
+#[then(expr = "the request is refused with {int}")]
+async fn request_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
+    let x = last(w)?;
+    w.check(x.status == status, &format!("status {status}"))
+}
+
+// ---------------------------------------------------------------- two-factor
+
+#[given(expr = "{word} has enabled two-factor authentication")]
+async fn has_enabled_two_factor(w: &mut ConformanceWorld, who: String) -> StepResult {
+    if w.ctx().enrolment.lock().expect("enrolment lock").is_some() {
+        return Ok(());
+    }
+    log_in_fully(w, &who, &who, None).await?;
+    enable_for_self(w, &who).await?;
+    let x = last(w)?;
+    w.check(x.status == 200, &format!("{who} to enable two-factor authentication (200)"))
+}
+
+#[when(regex = r"^(\w+) enables two-factor authentication for herself$")]
+async fn enables_for_herself(w: &mut ConformanceWorld, who: String) -> StepResult {
+    enable_for_self(w, &who).await
+}
+
+/// Enables 2FA on the persona's own id and, on success, files the enrolment.
+async fn enable_for_self(w: &mut ConformanceWorld, who: &str) -> StepResult {
+    let token = w.session(who)?;
+    let id = user_id(w, &token).await?;
+    let x = w.send_checked(api::enable_two_factor(&token, &id)).await?;
+    if x.status == 200
+        && let Some(enrolment) = enrolment_of(&x)
+    {
+        *w.ctx().enrolment.lock().expect("enrolment lock") = Some(enrolment);
+    }
+    Ok(())
+}
+
+async fn user_id(w: &mut ConformanceWorld, token: &str) -> Result<String, Failure> {
+    let x = w.send_checked(api::current_user(Some(token), Transport::Header)).await?;
+    w.check(x.status == 200, "GET /authentication/user to answer 200 with the caller's id")?;
+    x.field("id")
+        .and_then(Value::as_i64)
+        .map(|id| id.to_string())
+        .ok_or_else(|| w.failure("an integer id in the User"))
+}
+
+fn enrolment_of(x: &Exchange) -> Option<Enrolment> {
+    let secret = totp::decode_secret(x.str_field("key")?)?;
+    let params = TotpParams {
+        algorithm: totp::parse_algorithm(x.str_field("hashingAlgorithm")?)?,
+        digits: usize::try_from(x.field("digits")?.as_u64()?).ok()?,
+        period: x.field("period")?.as_u64().filter(|p| *p > 0)?,
+    };
+    Some(Enrolment { secret, params })
+}
+
+#[then("she receives a TOTP key with its algorithm, digits, period and QR URI")]
+async fn receives_totp_key(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check(x.status == 200, "200 with the TOTP enrolment")?;
+    let key = x.str_field("key").unwrap_or_default();
+    w.check(
+        totp::decode_secret(key).is_some_and(|s| s.len() >= 16),
+        "a base32 key of at least 128 bits",
+    )?;
+    w.check(
+        x.str_field("hashingAlgorithm").and_then(totp::parse_algorithm).is_some(),
+        "hashingAlgorithm SHA1, SHA256 or SHA512",
+    )?;
+    w.check(
+        x.field("digits").and_then(Value::as_u64).is_some_and(|d| (6..=8).contains(&d)),
+        "digits between 6 and 8",
+    )?;
+    w.check(
+        x.field("period").and_then(Value::as_u64).is_some_and(|p| p > 0),
+        "a positive period",
+    )?;
+    w.check(x.str_field("qr").is_some(), "a qr string")?;
+    w.check(enrolment_of(x).is_some(), "an enrolment the suite can compute codes from")
+}
+
+#[when(regex = r"^(\w+) enables two-factor authentication for (bob|a user who does not exist)$")]
+async fn enables_for_other(w: &mut ConformanceWorld, who: String, whom: String) -> StepResult {
+    let token = w.session(&who)?;
+    let id = if whom == "bob" {
+        log_in_fully(w, "bob", "bob", None).await?;
+        let bob = w.session("bob")?;
+        user_id(w, &bob).await?
+    } else {
+        UNKNOWN_USER_ID.to_owned()
+    };
+    w.send_checked(api::enable_two_factor(&token, &id)).await?;
+    Ok(())
+}
+
+#[then("the login asks for a second token and issues a temporary token")]
+async fn login_asks_second_token(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check(x.status == 200, "status 200")?;
+    w.check(
+        x.field("needsSecondToken") == Some(&Value::Bool(true)),
+        "needsSecondToken: true",
+    )?;
+    w.check(x.str_field("token").is_some_and(|t| !t.is_empty()), "a temporary token")
+}
+
+#[then(expr = "{word}'s temporary token does not identify her")]
+async fn temporary_does_not_identify(w: &mut ConformanceWorld, who: String) -> StepResult {
+    let token = temporary(w, &who)?;
+    let x = w.send_checked(api::current_user(Some(&token), Transport::Header)).await?;
+    w.check(x.status == 401, "the temporary token to be refused by GET /authentication/user (401)")
+}
+
+fn temporary(w: &ConformanceWorld, who: &str) -> Result<String, Failure> {
+    w.temporary
+        .get(who)
+        .cloned()
+        .ok_or_else(|| w.failure(&format!("a temporary token from {who}'s login (needsSecondToken true)")))
+}
+
+/// Which code a validation sends.
+#[derive(Clone, Copy, Debug)]
+enum CodeChoice {
+    Current,
+    Wrong,
+    Again,
+    PeriodsFromNow(i64),
+}
+
+/// Which token authenticates a validation.
+#[derive(Clone, Copy, Debug)]
+enum TokenChoice {
+    Temporary(Transport),
+    None,
+    FinalOfSession,
+}
+
+#[when(regex = r"^(\w+) validates (the current code|a wrong code|the same code again|the code (-?\d+) periods from now) with (her temporary token in the header|her temporary token in the query string|no token|the final token of her session|rememberMe)$")]
+async fn validates(
+    w: &mut ConformanceWorld,
+    who: String,
+    code_words: String,
+    offset: String,
+    token_words: String,
+) -> StepResult {
+    let code = match code_words.as_str() {
+        "the current code" => CodeChoice::Current,
+        "a wrong code" => CodeChoice::Wrong,
+        "the same code again" => CodeChoice::Again,
+        _ => CodeChoice::PeriodsFromNow(offset.parse().map_err(|_| Failure(format!("`{offset}` is not a whole number")))?),
+    };
+    let (token, remember) = match token_words.as_str() {
+        "her temporary token in the query string" => (TokenChoice::Temporary(Transport::Query), None),
+        "no token" => (TokenChoice::None, None),
+        "the final token of her session" => (TokenChoice::FinalOfSession, None),
+        "rememberMe" => (TokenChoice::Temporary(Transport::Header), Some(true)),
+        _ => (TokenChoice::Temporary(Transport::Header), None),
+    };
+    let x = validate_code(w, &who, code, token, remember).await?;
+    if x.status == 200
+        && let Some(t) = x.str_field("token")
+    {
+        w.sessions.insert(who.clone(), t.to_owned());
+    }
+    Ok(())
+}
+
+/// Sends a code to 2fa/validate. Codes are computed at the server's time with
+/// the advertised parameters; the clock is moved (or waited for) so that the
+/// code's step is newer than any the suite had accepted, so a refusal is never
+/// just the replay rule.
+async fn validate_code(
+    w: &mut ConformanceWorld,
+    who: &str,
+    code: CodeChoice,
+    token: TokenChoice,
+    remember_me: Option<bool>,
+) -> Result<Exchange, Failure> {
+    let ctx = w.ctx();
+    let enrolment = ctx
+        .enrolment
+        .lock()
+        .expect("enrolment lock")
+        .clone()
+        .ok_or_else(|| Failure(format!("{who} has no 2FA enrolment the suite knows; give `users.twofactor.totp_secret` or let the suite enable 2FA")))?;
+    let (code, code_step) = match code {
+        CodeChoice::Again => (
+            w.last_code
+                .clone()
+                .ok_or_else(|| Failure("no code was sent before in this scenario".into()))?,
+            None,
+        ),
+        CodeChoice::Current => fresh_code(w, &enrolment, 0).await?,
+        CodeChoice::Wrong => {
+            let (c, step) = fresh_code(w, &enrolment, 0).await?;
+            (wrong_code(&c), step)
+        }
+        CodeChoice::PeriodsFromNow(k) => fresh_code(w, &enrolment, k).await?,
+    };
+    let presented = match token {
+        TokenChoice::Temporary(_) => Some(temporary(w, who)?),
+        TokenChoice::None => None,
+        TokenChoice::FinalOfSession => Some(w.session(who)?),
+    };
+    let transport = match token {
+        TokenChoice::Temporary(t) => t,
+        _ => Transport::Header,
+    };
+    w.last_code = Some(code.clone());
+    let x = w
+        .send_checked(api::validate(presented.as_deref(), transport, &code, remember_me))
+        .await?;
+    if x.status == 200 {
+        // The server now refuses this step and older ones; so might a server that
+        // (wrongly) accepted a wrong code at its current step.
+        let now_step = totp::step_of(ctx.clock.now().await.map_err(Failure)?, enrolment.params.period);
+        let used = code_step.map_or(now_step, |s| s.max(now_step));
+        let mut last = ctx.last_totp_step.lock().expect("totp step lock");
+        *last = Some(last.map_or(used, |l| l.max(used)));
+    }
+    Ok(x)
+}
+
+/// The code (and its step) for the step `offset` periods from the server's now,
+/// making sure that step is newer than every step accepted so far in this run.
+async fn fresh_code(
+    w: &ConformanceWorld,
+    e: &Enrolment,
+    offset: i64,
+) -> Result<(String, Option<i64>), Failure> {
+    let ctx = w.ctx();
+    let period = e.params.period as i64;
+    let last_used = *ctx.last_totp_step.lock().expect("totp step lock");
+    let mut now = ctx.clock.now().await.map_err(Failure)?;
+    // Near the end of a step the server may check the code in the next step;
+    // with clock control, start from a fresh step so every window test is exact.
+    if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
+        now = ctx.clock.advance(period - now.rem_euclid(period)).await.map_err(Failure)?;
+    }
+    if let Some(last) = last_used {
+        let wanted_step = last + 1 - offset;
+        let current = totp::step_of(now, e.params.period);
+        if current < wanted_step {
+            let wait = wanted_step * period - now;
+            if ctx.clock.is_controlled() {
+                now = ctx.clock.advance(wait).await.map_err(Failure)?;
+            } else {
+                tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
+                now = ctx.clock.now().await.map_err(Failure)?;
+            }
+        }
+    }
+    let at = now + offset * period;
+    Ok((
+        totp::code_at(e.params, &e.secret, at),
+        Some(totp::step_of(at, e.params.period)),
+    ))
+}
+
+/// A code of the same length that differs from `code` in every digit.
+fn wrong_code(code: &str) -> String {
+    code.chars()
+        .map(|c| c.to_digit(10).map_or('0', |d| char::from_digit((d + 5) % 10, 10).unwrap_or('0')))
+        .collect()
+}
+
+#[then("she receives a final token")]
+async fn receives_final_token(w: &mut ConformanceWorld) -> StepResult {
+    validation_accepted(w)
+}
+
+#[then(regex = r"^the validation is (accepted|refused)$")]
+async fn validation_is(w: &mut ConformanceWorld, outcome: String) -> StepResult {
+    if outcome == "accepted" {
+        validation_accepted(w)
+    } else {
+        validation_refused(w)
+    }
+}
+
+#[then("the validation is refused and no token is issued")]
+async fn validation_refused_step(w: &mut ConformanceWorld) -> StepResult {
+    validation_refused(w)
+}
+
+fn validation_accepted(w: &ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check(x.status == 200, "200 with the final token")?;
+    w.check(x.str_field("token").is_some_and(|t| !t.is_empty()), "a final token")?;
+    w.check(
+        x.field("needsSecondToken") != Some(&Value::Bool(true)),
+        "needsSecondToken not true after validation",
+    )
+}
+
+fn validation_refused(w: &ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check((400..500).contains(&x.status), "a 4xx refusal")?;
+    w.check(x.str_field("token").is_none(), "no token in a refusal")
+}
+
+// ---------------------------------------------------------------- logout
+
+#[when(regex = r"^(?:session (\w+)|(\w+)) logs out( of all sessions)?( with (?:her|his) token in the query string)?$")]
+async fn logs_out(
+    w: &mut ConformanceWorld,
+    session: String,
+    who: String,
+    all: String,
+    query: String,
+) -> StepResult {
+    let name = if session.is_empty() { who } else { session };
+    let token = w.session(&name)?;
+    let transport = if query.is_empty() { Transport::Header } else { Transport::Query };
+    w.send_checked(api::logout(&token, transport, !all.is_empty())).await?;
+    Ok(())
+}
+
+#[when("someone logs out with a garbage token")]
+async fn logs_out_garbage(w: &mut ConformanceWorld) -> StepResult {
+    let garbage = crate::secret::Token::generate();
+    w.send_checked(api::logout(garbage.as_str(), Transport::Header, false)).await?;
+    Ok(())
+}
+
+#[then("the logout succeeds")]
+async fn logout_succeeds(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check(x.status == 200, "status 200")
+}
+
+#[then("the logout answers 200 or 401")]
+async fn logout_200_or_401(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check(x.status == 200 || x.status == 401, "status 200 or 401")
+}
+
+#[then(expr = "{word} can log in again")]
+async fn can_log_in_again(w: &mut ConformanceWorld, who: String) -> StepResult {
+    let fresh = format!("{who}-again");
+    log_in_fully(w, &who, &fresh, None).await?;
+    let token = w.session(&fresh)?;
+    w.send_checked(api::current_user(Some(&token), Transport::Header)).await?;
+    is_user(w, &who)
+}
+
+// ---------------------------------------------------------------- helpers
+
+fn last(w: &ConformanceWorld) -> Result<&Exchange, Failure> {
+    w.last
+        .as_ref()
+        .ok_or_else(|| Failure("no request was sent before this step".into()))
+}
+
+fn transport_words(words: &str) -> Result<Transport, Failure> {
+    Transport::from_words(words).ok_or_else(|| {
+        Failure(format!(
+            "`{words}` is not a transport: say the header, the query string or the cookie"
+        ))
+    })
+}

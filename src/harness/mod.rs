@@ -1,0 +1,303 @@
+//! The harness: runs the feature files against a target and reports.
+//!
+//! `run` parses the features of the target's vendor, skips the scenarios whose
+//! capabilities the target lacks (saying why), runs the rest one at a time with
+//! a fresh [`world::ConformanceWorld`] each, and returns a [`RunReport`]. The
+//! console, JUnit and Cucumber-JSON writers all see the same events.
+
+pub mod exchange;
+pub mod features;
+pub mod limecraft;
+pub mod server_clock;
+pub mod target;
+pub mod world;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use cucumber::gherkin::tagexpr::TagOperation;
+use cucumber::tag::Ext as _;
+use cucumber::writer::{self, Coloring};
+use cucumber::{World as _, WriterExt as _, event};
+
+use crate::reference::fault::Fault;
+use crate::reference::{ReferenceConfig, ReferenceServer, RunningServer};
+use exchange::HttpClient;
+use target::Target;
+use world::{ConformanceWorld, RunContext};
+
+/// What to run against.
+pub enum TargetChoice {
+    /// Start a reference server in-process (optionally with a fault) and run against it.
+    Reference { vendor: crate::vendor::Vendor, fault: Option<Fault> },
+    /// A server described by a target file.
+    External(Target),
+}
+
+/// Where console output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    Console,
+    Quiet,
+}
+
+pub struct RunOptions {
+    pub target: TargetChoice,
+    /// A tag expression (`@login and not @2fa`); `None` runs everything.
+    pub tags: Option<String>,
+    pub junit: Option<PathBuf>,
+    pub cucumber_json: Option<PathBuf>,
+    /// A features directory to use instead of the compiled-in features.
+    pub features_dir: Option<PathBuf>,
+    pub output: Output,
+}
+
+impl RunOptions {
+    pub fn reference(vendor: crate::vendor::Vendor) -> Self {
+        RunOptions {
+            target: TargetChoice::Reference { vendor, fault: None },
+            tags: None,
+            junit: None,
+            cucumber_json: None,
+            features_dir: None,
+            output: Output::Console,
+        }
+    }
+}
+
+/// How one scenario ended.
+#[derive(Clone, Debug)]
+pub struct ScenarioResult {
+    /// The catalogue id (`LC7`), from the scenario's tag.
+    pub id: Option<String>,
+    pub name: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// Not run: the target lacks a capability; the reason says which.
+    Skipped(String),
+}
+
+/// The result of a run.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    pub target_description: String,
+    pub scenarios: Vec<ScenarioResult>,
+    pub parsing_errors: usize,
+    pub hook_errors: usize,
+}
+
+impl RunReport {
+    pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.scenarios.iter().filter(|s| f(&s.outcome)).count()
+    }
+
+    pub fn passed(&self) -> usize {
+        self.count(|o| *o == Outcome::Passed)
+    }
+
+    pub fn failed(&self) -> usize {
+        self.count(|o| *o == Outcome::Failed)
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Skipped(_)))
+    }
+
+    /// True when every scenario that ran passed, at least one ran, and the
+    /// features parsed.
+    pub fn succeeded(&self) -> bool {
+        self.failed() == 0 && self.passed() > 0 && self.parsing_errors == 0 && self.hook_errors == 0
+    }
+
+    /// Ids of the scenarios that failed.
+    pub fn failed_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .scenarios
+            .iter()
+            .filter(|s| s.outcome == Outcome::Failed)
+            .filter_map(|s| s.id.clone())
+            .collect();
+        ids.dedup();
+        ids
+    }
+
+    /// The per-scenario table and the closing count line.
+    pub fn summary(&self) -> String {
+        let mut out = format!("\nauthconform: {}\n", self.target_description);
+        for s in &self.scenarios {
+            let (mark, why) = match &s.outcome {
+                Outcome::Passed => ("PASS", String::new()),
+                Outcome::Failed => ("FAIL", String::new()),
+                Outcome::Skipped(reason) => ("SKIP", format!(" ({reason})")),
+            };
+            out.push_str(&format!("  {mark} {}{why}\n", s.name));
+        }
+        if self.parsing_errors > 0 {
+            out.push_str(&format!("  {} feature file(s) did not parse\n", self.parsing_errors));
+        }
+        out.push_str(&format!(
+            "{} passed, {} failed, {} skipped\n",
+            self.passed(),
+            self.failed(),
+            self.skipped()
+        ));
+        out
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Runs the suite. `Err` is a usage or environment problem (exit 2); a
+/// conformance failure is an `Ok` report whose `succeeded()` is false.
+pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
+    let tags: Option<TagOperation> = match &options.tags {
+        Some(expr) => Some(expr.parse().map_err(|e| {
+            RunError::Usage(format!("--tags `{expr}` is not a tag expression ({e}); example: \"@login and not @2fa\""))
+        })?),
+        None => None,
+    };
+    // Keeps the in-process server alive for the run.
+    let (target, _server): (Target, Option<RunningServer>) = match options.target {
+        TargetChoice::External(t) => (t, None),
+        TargetChoice::Reference { vendor, fault } => {
+            let config = ReferenceConfig::for_tests().with_fault(fault);
+            let fixtures = config.fixtures.clone();
+            let running = ReferenceServer::new(config)
+                .spawn(([127, 0, 0, 1], 0).into())
+                .await
+                .map_err(|e| RunError::Io(format!("cannot start the reference server: {e}")))?;
+            let target = Target::reference(vendor, &running.api_base_url(vendor), &running.url(), &fixtures);
+            (target, Some(running))
+        }
+    };
+    let vendor = target.vendor;
+    let http = HttpClient::new(vendor, &target.base_url, target.insecure_tls, target.timeout)
+        .map_err(RunError::Usage)?;
+    let ctx = RunContext::new(target.clone(), http);
+
+    let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
+    let vendor_dir = features.vendor_dir(vendor);
+    if !vendor_dir.is_dir() {
+        return Err(RunError::Usage(format!("no features for {vendor} at {}", vendor_dir.display())));
+    }
+
+    let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
+    let console: Box<dyn Write> = match options.output {
+        Output::Console => Box::new(io::stdout()),
+        Output::Quiet => Box::new(io::sink()),
+    };
+    let junit = open_report(&options.junit)?;
+    let json = open_report(&options.cucumber_json)?;
+
+    let filter_target = target.clone();
+    let filter_results = results.clone();
+    let before_ctx = ctx.clone();
+    let after_results = results.clone();
+
+    let writer = writer::Basic::raw(console, Coloring::Auto, 0)
+        .summarized()
+        .tee::<ConformanceWorld, _>(writer::JUnit::for_tee(junit, 0))
+        .tee::<ConformanceWorld, _>(writer::Json::for_tee(json))
+        .fail_on_skipped()
+        .normalized();
+
+    let finished = ConformanceWorld::cucumber()
+        .with_writer(writer)
+        .with_default_cli()
+        .max_concurrent_scenarios(1)
+        .before(move |_, _, _, world| {
+            world.attach(before_ctx.clone());
+            Box::pin(async {})
+        })
+        .after(move |_, _, scenario, event, _| {
+            let outcome = match event {
+                event::ScenarioFinished::StepPassed => Outcome::Passed,
+                _ => Outcome::Failed,
+            };
+            after_results.lock().expect("results lock").push(ScenarioResult {
+                id: catalogue_id(&scenario.tags),
+                name: scenario.name.clone(),
+                outcome,
+            });
+            Box::pin(async {})
+        })
+        .filter_run(vendor_dir, move |feature, rule, scenario| {
+            let all_tags: Vec<String> = feature
+                .tags
+                .iter()
+                .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
+                .chain(scenario.tags.iter())
+                .cloned()
+                .collect();
+            if let Some(op) = &tags
+                && !op.eval(all_tags.iter())
+            {
+                return false;
+            }
+            if let Some(reason) = filter_target.missing_capability(all_tags.iter()) {
+                filter_results.lock().expect("results lock").push(ScenarioResult {
+                    id: catalogue_id(&scenario.tags),
+                    name: scenario.name.clone(),
+                    outcome: Outcome::Skipped(reason.to_owned()),
+                });
+                return false;
+            }
+            true
+        })
+        .await;
+
+    use cucumber::writer::Stats as _;
+    let mut report = RunReport {
+        target_description: format!("{} at {}", target.vendor, target.base_url),
+        scenarios: std::mem::take(&mut *results.lock().expect("results lock")),
+        parsing_errors: finished.parsing_errors(),
+        hook_errors: finished.hook_errors(),
+    };
+    // Skips are recorded while filtering, before anything runs; show them last.
+    report
+        .scenarios
+        .sort_by_key(|s| matches!(s.outcome, Outcome::Skipped(_)));
+    if options.output == Output::Console {
+        print!("{}", report.summary());
+    }
+    Ok(report)
+}
+
+/// The scenario's catalogue id: its tag that looks like `LC7`, `LF12`, `LAC3`, `FV1`.
+pub fn catalogue_id(tags: &[String]) -> Option<String> {
+    tags.iter()
+        .find(|t| {
+            let letters = t.trim_end_matches(|c: char| c.is_ascii_digit());
+            letters.len() < t.len()
+                && ["LC", "LF", "LAC", "FV"].contains(&letters)
+        })
+        .cloned()
+}
+
+fn open_report(path: &Option<PathBuf>) -> Result<Box<dyn Write>, RunError> {
+    match path {
+        None => Ok(Box::new(io::sink())),
+        Some(p) => {
+            if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    RunError::Io(format!("cannot create the report folder {}: {e}", parent.display()))
+                })?;
+            }
+            let f = std::fs::File::create(p)
+                .map_err(|e| RunError::Io(format!("cannot write the report {}: {e}", p.display())))?;
+            Ok(Box::new(f))
+        }
+    }
+}

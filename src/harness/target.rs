@@ -1,0 +1,373 @@
+//! The target file: which server to test and with which accounts.
+//!
+//! ```yaml
+//! vendor: limecraft
+//! base_url: https://platform.limecraft.com/api
+//! users:
+//!   primary:   { username: "${LC_USER}",  password: "${LC_PASSWORD}" }
+//!   secondary: { username: "${LC_USER2}", password: "${LC_PASSWORD2}" }
+//! ```
+//!
+//! Every string may hold `${ENV_VAR}` references, resolved when the file is
+//! read, so that secrets live in the CI's secret store and not in the file.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::fixtures::Fixtures;
+use crate::vendor::Vendor;
+
+/// A parsed, validated target.
+#[derive(Clone)]
+pub struct Target {
+    pub vendor: Vendor,
+    pub base_url: String,
+    pub insecure_tls: bool,
+    /// Root URL of a server that offers authconform's control API (clock).
+    pub control_url: Option<String>,
+    pub users: Users,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("vendor", &self.vendor)
+            .field("base_url", &self.base_url)
+            .field("control_url", &self.control_url)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Users {
+    pub primary: Option<Account>,
+    pub secondary: Option<Account>,
+    /// An account the suite may enable two-factor authentication on.
+    pub twofactor: Option<Account>,
+    pub locked: Option<Account>,
+    pub disabled: Option<Account>,
+}
+
+#[derive(Clone)]
+pub struct Account {
+    pub username: String,
+    pub password: String,
+    /// Base32 TOTP secret, for a two-factor account that already has 2FA enabled.
+    pub totp_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Something a scenario needs that not every server under test offers; a
+/// scenario tagged `@needs-<name>` is skipped, with the reason, when the target
+/// lacks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capability {
+    /// `@needs-clock`: the server's clock can be read and advanced (control API).
+    Clock,
+    /// `@needs-locked-account`: `users.locked` is given.
+    LockedAccount,
+    /// `@needs-disabled-account`: `users.disabled` is given.
+    DisabledAccount,
+    /// `@needs-twofactor-account`: `users.twofactor` is given.
+    TwofactorAccount,
+}
+
+impl Capability {
+    pub const ALL: &'static [Capability] = &[
+        Capability::Clock,
+        Capability::LockedAccount,
+        Capability::DisabledAccount,
+        Capability::TwofactorAccount,
+    ];
+
+    /// The tag (without `@`) of scenarios that need this.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Capability::Clock => "needs-clock",
+            Capability::LockedAccount => "needs-locked-account",
+            Capability::DisabledAccount => "needs-disabled-account",
+            Capability::TwofactorAccount => "needs-twofactor-account",
+        }
+    }
+
+    /// What to add to the target file to get it.
+    pub fn how_to_provide(self) -> &'static str {
+        match self {
+            Capability::Clock => {
+                "needs clock control: the target declares no `control_url` (only the reference server offers it)"
+            }
+            Capability::LockedAccount => {
+                "needs a locked account: add `users.locked` to the target file"
+            }
+            Capability::DisabledAccount => {
+                "needs a disabled account: add `users.disabled` to the target file"
+            }
+            Capability::TwofactorAccount => {
+                "needs an account the suite may enable 2FA on: add `users.twofactor` to the target file"
+            }
+        }
+    }
+}
+
+impl Target {
+    pub fn has(&self, capability: Capability) -> bool {
+        match capability {
+            Capability::Clock => self.control_url.is_some(),
+            Capability::LockedAccount => self.users.locked.is_some(),
+            Capability::DisabledAccount => self.users.disabled.is_some(),
+            Capability::TwofactorAccount => self.users.twofactor.is_some(),
+        }
+    }
+
+    /// The reason a scenario with these tags cannot run here, if any.
+    pub fn missing_capability<'a>(&self, tags: impl IntoIterator<Item = &'a String>) -> Option<&'static str> {
+        let tags: Vec<&String> = tags.into_iter().collect();
+        Capability::ALL
+            .iter()
+            .find(|c| tags.iter().any(|t| t.as_str() == c.tag()) && !self.has(**c))
+            .map(|c| c.how_to_provide())
+    }
+
+    /// The target for a reference server at `server_url` (its root), with the
+    /// accounts its fixtures name for the suite.
+    pub fn reference(vendor: Vendor, api_base_url: &str, server_url: &str, fixtures: &Fixtures) -> Target {
+        let account = |name: &str| {
+            fixtures.limecraft_user(name).map(|u| Account {
+                username: u.username.clone(),
+                password: u.password.clone(),
+                totp_secret: None,
+            })
+        };
+        let suite = &fixtures.limecraft.suite;
+        Target {
+            vendor,
+            base_url: api_base_url.to_owned(),
+            insecure_tls: false,
+            control_url: Some(server_url.to_owned()),
+            users: Users {
+                primary: account(&suite.primary),
+                secondary: account(&suite.secondary),
+                twofactor: account(&suite.twofactor),
+                locked: suite.locked.as_deref().and_then(account),
+                disabled: suite.disabled.as_deref().and_then(account),
+            },
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Target, TargetError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TargetError(format!(
+            "cannot read target file {}: {e}",
+            path.display()
+        )))?;
+        Self::parse(&text, &|name| std::env::var(name).ok())
+            .map_err(|e| TargetError(format!("target file {}: {}", path.display(), e.0)))
+    }
+
+    /// Parses a target file, resolving `${VAR}` with `env`.
+    pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, TargetError> {
+        let raw: RawTarget = serde_saphyr::from_str(text).map_err(|e| TargetError(format!("not a valid target file: {e}")))?;
+        let vendor: Vendor = interpolate(&raw.vendor, "vendor", env)?
+            .parse()
+            .map_err(|e: crate::vendor::VendorError| TargetError(format!("vendor: {e}")))?;
+        let base_url = check_url(&interpolate(&raw.base_url, "base_url", env)?, "base_url")?;
+        let control_url = match &raw.control_url {
+            Some(u) => Some(check_url(&interpolate(u, "control_url", env)?, "control_url")?),
+            None => None,
+        };
+        let account = |role: &str, raw: &Option<RawAccount>| -> Result<Option<Account>, TargetError> {
+            let Some(raw) = raw else { return Ok(None) };
+            let username = interpolate(&raw.username, &format!("users.{role}.username"), env)?;
+            let password = interpolate(&raw.password, &format!("users.{role}.password"), env)?;
+            if username.is_empty() || password.is_empty() {
+                return Err(TargetError(format!(
+                    "users.{role}: username and password must not be empty"
+                )));
+            }
+            let totp_secret = match &raw.totp_secret {
+                Some(s) => Some(interpolate(s, &format!("users.{role}.totp_secret"), env)?),
+                None => None,
+            };
+            Ok(Some(Account {
+                username,
+                password,
+                totp_secret,
+            }))
+        };
+        let users = Users {
+            primary: account("primary", &raw.users.primary)?,
+            secondary: account("secondary", &raw.users.secondary)?,
+            twofactor: account("twofactor", &raw.users.twofactor)?,
+            locked: account("locked", &raw.users.locked)?,
+            disabled: account("disabled", &raw.users.disabled)?,
+        };
+        for (role, present) in [("primary", users.primary.is_some()), ("secondary", users.secondary.is_some())] {
+            if !present {
+                return Err(TargetError(format!(
+                    "users.{role} is missing: the suite needs a `users.{role}` account (username and password)"
+                )));
+            }
+        }
+        let timeout = raw.timeout_seconds.unwrap_or(10);
+        if timeout == 0 || timeout > 600 {
+            return Err(TargetError("timeout_seconds must be between 1 and 600".into()));
+        }
+        Ok(Target {
+            vendor,
+            base_url,
+            insecure_tls: raw.insecure_tls.unwrap_or(false),
+            control_url,
+            users,
+            timeout: Duration::from_secs(timeout),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TargetError(pub String);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    vendor: String,
+    base_url: String,
+    #[serde(default)]
+    insecure_tls: Option<bool>,
+    #[serde(default)]
+    control_url: Option<String>,
+    #[serde(default)]
+    timeout_seconds: Option<u64>,
+    users: RawUsers,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUsers {
+    primary: Option<RawAccount>,
+    secondary: Option<RawAccount>,
+    twofactor: Option<RawAccount>,
+    locked: Option<RawAccount>,
+    disabled: Option<RawAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    username: String,
+    password: String,
+    #[serde(default)]
+    totp_secret: Option<String>,
+}
+
+fn check_url(value: &str, field: &str) -> Result<String, TargetError> {
+    let url = url::Url::parse(value)
+        .map_err(|e| TargetError(format!("{field} `{value}` is not a URL: {e}")))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(TargetError(format!("{field} `{value}` must start with http:// or https://")));
+    }
+    if url.host_str().is_none() {
+        return Err(TargetError(format!("{field} `{value}` has no host")));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// Replaces every `${NAME}` with the variable's value; `$$` is a literal `$`.
+/// Only the braced form is read, so a password such as `pa$word` stays as it is.
+pub fn interpolate(
+    value: &str,
+    field: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, TargetError> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+        } else if let Some(inner) = after.strip_prefix('{') {
+            let end = inner.find('}').ok_or_else(|| {
+                TargetError(format!("{field}: `${{` without a closing `}}`"))
+            })?;
+            let name = &inner[..end];
+            let valid = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(TargetError(format!("{field}: `${{{name}}}` is not a variable name")));
+            }
+            let v = env(name).ok_or_else(|| {
+                TargetError(format!(
+                    "{field} refers to ${{{name}}}, but the environment variable {name} is not set"
+                ))
+            })?;
+            out.push_str(&v);
+            rest = &inner[end + 1..];
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "PW" => Some("s3cret$".into()),
+            "USER" => Some("alice".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn interpolation() {
+        assert_eq!(interpolate("${USER}-${PW}", "f", &env).unwrap(), "alice-s3cret$");
+        assert_eq!(interpolate("pa$word$$", "f", &env).unwrap(), "pa$word$");
+        let e = interpolate("${NOPE}", "users.primary.password", &env).unwrap_err().0;
+        assert!(e.contains("NOPE is not set") && e.contains("users.primary.password"), "{e}");
+        assert!(interpolate("${A", "f", &env).is_err());
+    }
+
+    const GOOD: &str = "vendor: limecraft\nbase_url: https://example.com/api\nusers:\n  primary: { username: \"${USER}\", password: \"${PW}\" }\n  secondary: { username: bob, password: x }\n";
+
+    #[test]
+    fn parses_a_good_target() {
+        let t = Target::parse(GOOD, &env).unwrap();
+        assert_eq!(t.vendor, Vendor::Limecraft);
+        assert_eq!(t.users.primary.as_ref().unwrap().password, "s3cret$");
+        assert!(!t.has(Capability::Clock));
+        assert!(!format!("{t:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn bad_targets_say_what_to_fix() {
+        let cases = [
+            (GOOD.replace("limecraft", "acme"), "unknown vendor `acme`"),
+            (GOOD.replace("https://example.com/api", "not a url"), "base_url `not a url` is not a URL"),
+            (GOOD.replace("ftp", "x").replace("https://example.com/api", "ftp://example.com"), "must start with http"),
+            (GOOD.replace("  secondary: { username: bob, password: x }\n", ""), "users.secondary is missing"),
+            (GOOD.replace("base_url", "base_uri"), "unknown field"),
+        ];
+        for (text, expected) in cases {
+            let e = Target::parse(&text, &env).unwrap_err().0;
+            assert!(e.contains(expected), "expected `{expected}` in: {e}");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The state of one scenario ([`ConformanceWorld`]) and of one run ([`RunContext`]).
+//!
+//! A scenario starts with an empty world; the run context, shared by every
+//! scenario of a run, holds what outlives a scenario: the target, the HTTP
+//! client, the secrets to redact, the server clock, and a 2FA enrolment.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use crate::harness::exchange::{Call, Exchange, HttpClient};
+use crate::harness::target::{Account, Target};
+use crate::redact::Secrets;
+use crate::totp::TotpParams;
+
+/// A step's verdict: `Err` carries what was expected and what came back.
+pub type StepResult = Result<(), Failure>;
+
+/// Why a step failed, rendered for the report with secrets masked.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A TOTP enrolment the suite made (or was given), kept for the whole run.
+#[derive(Clone)]
+pub struct Enrolment {
+    pub secret: Vec<u8>,
+    pub params: TotpParams,
+}
+
+/// What every scenario of one run shares.
+pub struct RunContext {
+    pub target: Target,
+    pub http: HttpClient,
+    pub secrets: Secrets,
+    pub clock: crate::harness::server_clock::ServerClock,
+    pub enrolment: Mutex<Option<Enrolment>>,
+    /// The newest TOTP step the suite has had accepted; a later code must be newer.
+    pub last_totp_step: Mutex<Option<i64>>,
+}
+
+impl RunContext {
+    pub fn new(target: Target, http: HttpClient) -> Arc<Self> {
+        let secrets = Secrets::default();
+        let users = &target.users;
+        for account in [&users.primary, &users.secondary, &users.twofactor, &users.locked, &users.disabled]
+            .into_iter()
+            .flatten()
+        {
+            secrets.register(&account.password);
+            if let Some(s) = &account.totp_secret {
+                secrets.register(s);
+            }
+        }
+        let clock = crate::harness::server_clock::ServerClock::for_target(&target);
+        let enrolment = users
+            .twofactor
+            .as_ref()
+            .and_then(|a| a.totp_secret.as_deref())
+            .and_then(crate::totp::decode_secret)
+            .map(|secret| Enrolment {
+                secret,
+                params: TotpParams::default(),
+            });
+        Arc::new(RunContext {
+            target,
+            http,
+            secrets,
+            clock,
+            enrolment: Mutex::new(enrolment),
+            last_totp_step: Mutex::new(None),
+        })
+    }
+}
+
+/// One scenario's state.
+#[derive(cucumber::World)]
+#[world(init = Self::new)]
+pub struct ConformanceWorld {
+    ctx: Option<Arc<RunContext>>,
+    /// Final session tokens by session name (a persona's name unless the scenario names sessions).
+    pub sessions: HashMap<String, String>,
+    /// Temporary tokens of logins waiting for their second factor, by persona.
+    pub temporary: HashMap<String, String>,
+    /// The newest exchange, which a failure report shows.
+    pub last: Option<Exchange>,
+    /// The last TOTP code the scenario sent.
+    pub last_code: Option<String>,
+}
+
+impl fmt::Debug for ConformanceWorld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConformanceWorld")
+            .field("sessions", &self.sessions.keys().collect::<Vec<_>>())
+            .field("temporary", &self.temporary.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConformanceWorld {
+    fn new() -> Self {
+        ConformanceWorld {
+            ctx: None,
+            sessions: HashMap::new(),
+            temporary: HashMap::new(),
+            last: None,
+            last_code: None,
+        }
+    }
+
+    pub fn attach(&mut self, ctx: Arc<RunContext>) {
+        self.ctx = Some(ctx);
+    }
+
+    pub fn ctx(&self) -> Arc<RunContext> {
+        self.ctx
+            .clone()
+            .expect("the runner attaches the run context before the first step")
+    }
+
+    /// Sends a call, remembers the exchange for the report, registers any token
+    /// in the response as a secret.
+    pub async fn send(&mut self, call: Call) -> Result<Exchange, Failure> {
+        let ctx = self.ctx();
+        let exchange = ctx.http.send(&call).await.map_err(|e| Failure(ctx.secrets.redact(&e.to_string())))?;
+        for field in ["token", "key", "qr"] {
+            if let Some(v) = exchange.str_field(field) {
+                ctx.secrets.register(v);
+            }
+        }
+        self.last = Some(exchange.clone());
+        Ok(exchange)
+    }
+
+    /// Sends a call and fails the step if the response breaks the spec.
+    pub async fn send_checked(&mut self, call: Call) -> Result<Exchange, Failure> {
+        let exchange = self.send(call).await?;
+        if let Some(v) = &exchange.spec_violation {
+            return Err(self.failure(&v.to_string()));
+        }
+        Ok(exchange)
+    }
+
+    /// A failure that shows `expected` and the last exchange, redacted.
+    pub fn failure(&self, expected: &str) -> Failure {
+        let ctx = self.ctx();
+        let mut text = format!("expected: {expected}\n");
+        match &self.last {
+            Some(x) => text.push_str(&x.render(&ctx.secrets)),
+            None => text.push_str("(no request was sent yet)\n"),
+        }
+        Failure(ctx.secrets.redact(&text))
+    }
+
+    /// `Ok` when `condition` holds, else a failure showing the last exchange.
+    pub fn check(&self, condition: bool, expected: &str) -> StepResult {
+        if condition { Ok(()) } else { Err(self.failure(expected)) }
+    }
+
+    /// The account a persona of the feature files plays.
+    ///
+    /// alice = `users.primary`, bob = `users.secondary`, carol = `users.twofactor`,
+    /// "the locked user" = `users.locked`, "the disabled user" = `users.disabled`.
+    pub fn account(&self, persona: &str) -> Result<Account, Failure> {
+        let ctx = self.ctx();
+        let users = &ctx.target.users;
+        let (role, account) = match persona {
+            "alice" => ("primary", &users.primary),
+            "bob" => ("secondary", &users.secondary),
+            "carol" => ("twofactor", &users.twofactor),
+            "locked" => ("locked", &users.locked),
+            "disabled" => ("disabled", &users.disabled),
+            other => {
+                return Err(Failure(format!(
+                    "the feature names `{other}`, who is not a persona (alice, bob, carol, the locked user, the disabled user)"
+                )));
+            }
+        };
+        account
+            .clone()
+            .ok_or_else(|| Failure(format!("the target file has no `users.{role}` account for {persona}")))
+    }
+
+    pub fn session(&self, name: &str) -> Result<String, Failure> {
+        self.sessions
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Failure(format!("the scenario has no session named `{name}`; log it in first")))
+    }
+}

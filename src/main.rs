@@ -1,0 +1,272 @@
+//! `authconform`: the command line.
+//!
+//! Exit codes: 0 every scenario that ran passed; 1 a conformance failure;
+//! 2 bad usage or configuration (the message says what to fix).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use authconform::fixtures::Fixtures;
+use authconform::harness::{self, Output, RunError, RunOptions, TargetChoice, target::Target};
+use authconform::reference::fault::Fault;
+use authconform::reference::{ReferenceConfig, ReferenceServer};
+use authconform::secret::HashCost;
+use authconform::vendor::Vendor;
+
+#[derive(Parser)]
+#[command(name = "authconform", version, about = "Conformance harness and reference server for vendor token authentication APIs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the reference server (all vendors under their base paths, or one at the root).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Serve only this vendor, at the root, as the vendor does (e.g. `limecraft`).
+        #[arg(long)]
+        vendor: Option<String>,
+        /// Seeded accounts (YAML); the built-in fixtures/reference.yaml by default.
+        #[arg(long)]
+        fixtures: Option<PathBuf>,
+        /// Password hashing cost: `owasp` (default) or `test` (fast, for tests only).
+        #[arg(long, value_enum, default_value_t = HashCost::Owasp)]
+        hash_cost: HashCost,
+        /// Enable the test-only control endpoints (/__authconform/clock).
+        #[arg(long)]
+        test_mode: bool,
+        /// Break one documented rule (see `authconform faults`).
+        #[arg(long)]
+        fault: Option<String>,
+    },
+    /// Run the conformance suite against a target file, or the built-in reference server.
+    Run {
+        /// Target file (YAML) describing the server under test; without it, an
+        /// in-process reference server is started.
+        #[arg(long)]
+        target: Option<PathBuf>,
+        /// Without --target: the vendor to test (default: every vendor).
+        #[arg(long)]
+        vendor: Option<String>,
+        /// Tag expression selecting scenarios, e.g. "@login and not @2fa".
+        #[arg(long)]
+        tags: Option<String>,
+        /// Write a JUnit XML report here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Write a Cucumber JSON report here.
+        #[arg(long)]
+        cucumber_json: Option<PathBuf>,
+        /// Read feature files from this folder instead of the built-in ones.
+        #[arg(long)]
+        features: Option<PathBuf>,
+        /// Without --target: start the reference server with this fault.
+        #[arg(long)]
+        fault: Option<String>,
+        /// Print only the summary.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
+    Faults,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return usage(&format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { addr, vendor, fixtures, hash_cost, test_mode, fault } => {
+                serve(addr, vendor, fixtures, hash_cost, test_mode, fault).await
+            }
+            Command::Run { target, vendor, tags, junit, cucumber_json, features, fault, quiet } => {
+                run(target, vendor, tags, junit, cucumber_json, features, fault, quiet).await
+            }
+            Command::Faults => {
+                print!("{}", Fault::markdown_table());
+                ExitCode::SUCCESS
+            }
+        }
+    })
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("authconform: {message}");
+    ExitCode::from(2)
+}
+
+fn parse_vendor(id: &str) -> Result<Vendor, String> {
+    id.parse::<Vendor>().map_err(|e| format!("--vendor: {e}"))
+}
+
+fn parse_fault(name: &str) -> Result<Fault, String> {
+    Fault::from_name(name).map_err(|e| format!("--fault: {e}"))
+}
+
+async fn serve(
+    addr: SocketAddr,
+    vendor: Option<String>,
+    fixtures: Option<PathBuf>,
+    hash_cost: HashCost,
+    test_mode: bool,
+    fault: Option<String>,
+) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let only_vendor = match vendor.as_deref().map(parse_vendor).transpose() {
+        Ok(v) => v,
+        Err(e) => return usage(&e),
+    };
+    let fault = match fault.as_deref().map(parse_fault).transpose() {
+        Ok(f) => f,
+        Err(e) => return usage(&e),
+    };
+    let fixtures = match fixtures {
+        Some(path) => match Fixtures::load(&path) {
+            Ok(f) => f,
+            Err(e) => return usage(&e.to_string()),
+        },
+        None => Fixtures::builtin(),
+    };
+    let config = ReferenceConfig {
+        fixtures,
+        only_vendor,
+        hash_cost,
+        test_mode,
+        fault,
+        log_requests: true,
+        ..ReferenceConfig::default()
+    };
+    let server = ReferenceServer::new(config);
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => return usage(&format!("cannot listen on {addr}: {e} (is another server on that port? try --addr 127.0.0.1:0)")),
+    };
+    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    for v in Vendor::ALL {
+        if only_vendor.is_none_or(|o| o == *v) {
+            tracing::info!("{} at http://{local}{}", v.display_name(), server.api_base_path(*v));
+        }
+    }
+    if test_mode {
+        tracing::info!("test mode: clock control at http://{local}/__authconform/clock");
+    }
+    if let Some(f) = fault {
+        tracing::warn!("fault `{}` is on: {}", f.name(), f.breaks());
+    }
+    let result = axum::serve(listener, server.router())
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("authconform: the server failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Ctrl-C, or SIGTERM from a CI runner or a service manager.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    target: Option<PathBuf>,
+    vendor: Option<String>,
+    tags: Option<String>,
+    junit: Option<PathBuf>,
+    cucumber_json: Option<PathBuf>,
+    features: Option<PathBuf>,
+    fault: Option<String>,
+    quiet: bool,
+) -> ExitCode {
+    let choices: Vec<TargetChoice> = match target {
+        Some(path) => {
+            if vendor.is_some() || fault.is_some() {
+                return usage("--vendor and --fault apply to the built-in reference server; a target file names its own vendor");
+            }
+            match Target::load(&path) {
+                Ok(t) => vec![TargetChoice::External(t)],
+                Err(e) => return usage(&e.to_string()),
+            }
+        }
+        None => {
+            let fault = match fault.as_deref().map(parse_fault).transpose() {
+                Ok(f) => f,
+                Err(e) => return usage(&e),
+            };
+            let vendors = match vendor.as_deref().map(parse_vendor).transpose() {
+                Ok(Some(v)) => vec![v],
+                Ok(None) => Vendor::ALL.to_vec(),
+                Err(e) => return usage(&e),
+            };
+            vendors
+                .into_iter()
+                .map(|vendor| TargetChoice::Reference { vendor, fault })
+                .collect()
+        }
+    };
+    let mut all_passed = true;
+    for choice in choices {
+        let options = RunOptions {
+            target: choice,
+            tags: tags.clone(),
+            junit: junit.clone(),
+            cucumber_json: cucumber_json.clone(),
+            features_dir: features.clone(),
+            output: if quiet { Output::Quiet } else { Output::Console },
+        };
+        match harness::run(options).await {
+            Ok(report) => {
+                if quiet {
+                    print!("{}", report.summary());
+                }
+                if report.passed() == 0 && report.failed() == 0 {
+                    eprintln!("authconform: no scenario ran; check --tags and the target's capabilities");
+                    return ExitCode::from(2);
+                }
+                all_passed &= report.succeeded();
+            }
+            Err(RunError::Usage(m)) | Err(RunError::Io(m)) => return usage(&m),
+        }
+    }
+    if all_passed { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}

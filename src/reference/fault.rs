@@ -1,0 +1,155 @@
+//! The fault catalogue: named ways to make the reference server break exactly
+//! one documented rule.
+//!
+//! A conformance suite that passes against a broken server proves nothing, so
+//! every scenario is shown to fail against at least one of these
+//! (`tests/faults.rs`), and each fault names the scenarios that catch it.
+//! `authconform faults` prints this table; the README carries a copy that a
+//! test keeps in sync.
+
+use crate::vendor::Vendor;
+
+macro_rules! faults {
+    ($( $variant:ident = $name:literal, $vendor:ident, $breaks:literal, [$($caught:literal),+ $(,)?]; )+) => {
+        /// One deliberately broken rule.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Fault { $($variant),+ }
+
+        impl Fault {
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant),+];
+
+            /// The name used on the command line (`--fault NAME`).
+            pub fn name(self) -> &'static str {
+                match self { $(Fault::$variant => $name),+ }
+            }
+
+            pub fn vendor(self) -> Vendor {
+                match self { $(Fault::$variant => Vendor::$vendor),+ }
+            }
+
+            /// The documented rule this fault breaks, in a sentence.
+            pub fn breaks(self) -> &'static str {
+                match self { $(Fault::$variant => $breaks),+ }
+            }
+
+            /// Scenario ids (from the catalogue) that must fail against this fault.
+            pub fn caught_by(self) -> &'static [&'static str] {
+                match self { $(Fault::$variant => &[$($caught),+]),+ }
+            }
+        }
+    };
+}
+
+faults! {
+    JsonLoginRejected = "json-login-rejected", Limecraft,
+        "login accepts only form parameters; an application/json body gets 415", ["LC1"];
+    FormLoginRejected = "form-login-rejected", Limecraft,
+        "login accepts only JSON; form parameters get 415", ["LC2"];
+    LoginNeedsSecondTokenMissing = "login-omits-needs-second-token", Limecraft,
+        "a successful login omits needsSecondToken", ["LC1", "LC2"];
+    ErrorEnvelopeWrong = "error-envelope-wrong", Limecraft,
+        "the 401 body is {\"error\":\"…\"} instead of the UnauthorizedError envelope", ["LC3", "LC4", "LC8"];
+    UnknownUserNotFound = "unknown-user-404", Limecraft,
+        "an unknown username gets 404 (user enumeration) instead of the same 401", ["LC4"];
+    DisabledAccountLogsIn = "disabled-account-logs-in", Limecraft,
+        "a disabled account can log in", ["LC5"];
+    LockedAccount401 = "locked-account-401", Limecraft,
+        "a locked account gets 401 instead of 403", ["LC6"];
+    QueryTokenIgnored = "query-token-ignored", Limecraft,
+        "a token in ?access_token is ignored", ["LC7", "LC15", "LC24"];
+    CookieTokenIgnored = "cookie-token-ignored", Limecraft,
+        "a token in the MOJITO_SESSION_ID_V2 cookie is ignored", ["LC7"];
+    UserMissingRequiredField = "user-missing-modified-by", Limecraft,
+        "GET /authentication/user omits the required field modifiedBy", ["LC7"];
+    AnyTokenAccepted = "any-token-accepted", Limecraft,
+        "a garbage token authorizes GET /authentication/user", ["LC8", "LC21"];
+    SessionTooShort = "session-too-short", Limecraft,
+        "a session without rememberMe ends after 30 minutes instead of 1 hour", ["LC9"];
+    SessionNeverExpires = "session-never-expires", Limecraft,
+        "tokens never expire", ["LC9", "LC10"];
+    RememberMeIgnored = "remember-me-ignored", Limecraft,
+        "rememberMe is ignored: every session lasts 1 hour", ["LC10", "LC20"];
+    Enable2faFieldMissing = "enable2fa-omits-period", Limecraft,
+        "the enable2fa response omits period", ["LC11"];
+    Enable2faAnyUser = "enable2fa-any-user", Limecraft,
+        "any user may enable 2FA for another user without SUPPORT rights", ["LC12"];
+    Enable2faUnknownUser403 = "enable2fa-unknown-user-403", Limecraft,
+        "enable2fa for an unknown user id gets 403 instead of 404", ["LC12"];
+    SecondFactorSkipped = "second-factor-skipped", Limecraft,
+        "a user with 2FA gets a final token from login (needsSecondToken false)", ["LC13", "LC15"];
+    TemporaryTokenAuthorizes = "temporary-token-authorizes", Limecraft,
+        "the temporary token of a 2FA login authorizes GET /authentication/user", ["LC14"];
+    TotpWrongAlgorithm = "totp-wrong-algorithm", Limecraft,
+        "codes are checked with SHA1 while SHA512 is advertised", ["LC15"];
+    TotpAnyCode = "totp-any-code", Limecraft,
+        "any 6-digit code is accepted", ["LC16"];
+    TotpWideWindow = "totp-wide-window", Limecraft,
+        "codes up to 3 periods old or ahead are accepted", ["LC17"];
+    TotpNoSkew = "totp-no-skew", Limecraft,
+        "only the current period's code is accepted", ["LC17"];
+    TotpReuseAccepted = "totp-reuse-accepted", Limecraft,
+        "a code that was already accepted is accepted again", ["LC18"];
+    ValidateAcceptsFinalToken = "validate-accepts-final-token", Limecraft,
+        "2fa/validate accepts a final session token instead of only a temporary one", ["LC19"];
+    ValidateIgnoresRememberMe = "validate-ignores-remember-me", Limecraft,
+        "2fa/validate ignores rememberMe: the final token lasts 1 hour", ["LC20"];
+    LogoutDoesNotRevoke = "logout-does-not-revoke", Limecraft,
+        "logout answers 200 but the token keeps working", ["LC21", "LC23"];
+    LogoutEndsAllSessions = "logout-ends-all-sessions", Limecraft,
+        "logout without allSessions ends every session of the user", ["LC22"];
+    LogoutIgnoresAllSessions = "logout-ignores-all-sessions", Limecraft,
+        "allSessions:true ends only the calling session", ["LC23"];
+    LogoutEndsEveryonesSessions = "logout-ends-everyones-sessions", Limecraft,
+        "allSessions:true ends the sessions of every user", ["LC23"];
+    LogoutInvalidToken500 = "logout-invalid-token-500", Limecraft,
+        "logout with an invalid token fails with 500", ["LC25"];
+}
+
+impl Fault {
+    pub fn from_name(name: &str) -> Result<Fault, String> {
+        Fault::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown fault `{name}`; `authconform faults` lists them: {}",
+                    Fault::ALL
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+    }
+
+    /// The catalogue as a Markdown table, as the README shows it.
+    pub fn markdown_table() -> String {
+        let mut out = String::from(
+            "| vendor | fault (`--fault`) | the rule it breaks | caught by |\n|---|---|---|---|\n",
+        );
+        for f in Fault::ALL {
+            out.push_str(&format!(
+                "| {} | `{}` | {} | {} |\n",
+                f.vendor(),
+                f.name(),
+                f.breaks().replace('|', "\\|"),
+                f.caught_by().join(", ")
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_parse() {
+        for f in Fault::ALL {
+            assert_eq!(Fault::from_name(f.name()), Ok(*f));
+        }
+        assert!(Fault::from_name("nope").unwrap_err().contains("authconform faults"));
+    }
+}

@@ -1,0 +1,604 @@
+//! The state of the Limecraft reference server and every rule it enforces:
+//! accounts, sessions and their lifetimes, two-factor enrolment and validation.
+//!
+//! Handlers only translate HTTP to calls here; a rule lives in exactly one
+//! method below. Faults (`--fault`) are applied here too, next to the rule they
+//! break, so reading a rule shows how it can be broken.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::http::StatusCode;
+use serde::Serialize;
+
+use super::wire::{ApiError, PresentedToken, Transport};
+use crate::clock::{Clock, UnixSeconds};
+use crate::fixtures::{AccountState, LimecraftFixtures};
+use crate::reference::fault::Fault;
+use crate::secret::{PasswordHashing, Token, TokenDigest};
+use crate::totp::{self, TotpParams};
+
+/// Lifetimes and TOTP settings; the defaults are the documented values.
+#[derive(Clone, Debug)]
+pub struct LimecraftConfig {
+    pub totp: TotpParams,
+    /// Periods of clock drift tolerated either side (the catalogue: ±1).
+    pub totp_skew: u8,
+    /// Seconds a session lasts without rememberMe (documented: 1 hour).
+    pub session_ttl: i64,
+    /// Seconds a session lasts with rememberMe (documented: 1 week).
+    pub remember_ttl: i64,
+    /// Seconds a 2FA login's temporary token may wait for its code.
+    pub temporary_ttl: i64,
+    /// Wrong codes a temporary token may submit before it is revoked.
+    pub max_code_attempts: u8,
+    /// Live sessions kept per user; the oldest is ended beyond this.
+    pub max_sessions_per_user: usize,
+}
+
+impl Default for LimecraftConfig {
+    fn default() -> Self {
+        LimecraftConfig {
+            totp: TotpParams::default(),
+            totp_skew: 1,
+            session_ttl: 3600,
+            remember_ttl: 7 * 24 * 3600,
+            temporary_ttl: 300,
+            max_code_attempts: 5,
+            max_sessions_per_user: 256,
+        }
+    }
+}
+
+struct User {
+    id: i64,
+    username: String,
+    email: String,
+    password_hash: String,
+    state: AccountState,
+    support: bool,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    created: UnixSeconds,
+    version: i64,
+    two_factor: Option<TwoFactor>,
+}
+
+struct TwoFactor {
+    secret: Vec<u8>,
+    /// The newest time step whose code was accepted; it and older steps are refused.
+    last_used_step: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum SessionKind {
+    Final,
+    /// Issued by a login that needs a second factor; only 2fa/validate accepts it.
+    Temporary { remember_me: bool, failed_codes: u8 },
+}
+
+#[derive(Clone, Debug)]
+struct Session {
+    user_id: i64,
+    kind: SessionKind,
+    created: UnixSeconds,
+    expires_at: UnixSeconds,
+}
+
+struct Store {
+    users: BTreeMap<i64, User>,
+    sessions: HashMap<TokenDigest, Session>,
+}
+
+/// The Limecraft reference server's state. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct Limecraft {
+    store: Arc<Mutex<Store>>,
+    hashing: PasswordHashing,
+    clock: Clock,
+    fault: Option<Fault>,
+    config: Arc<LimecraftConfig>,
+}
+
+/// What a successful first login step returns.
+pub struct LoginOutcome {
+    pub token: Token,
+    pub needs_second_token: bool,
+}
+
+/// The body of a successful enable2fa call.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorEnrolment {
+    pub key: String,
+    pub qr: String,
+    pub hashing_algorithm: String,
+    pub digits: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<u64>,
+}
+
+/// The caller of an authenticated request.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    pub user_id: i64,
+}
+
+impl Limecraft {
+    pub fn new(
+        fixtures: &LimecraftFixtures,
+        hashing: PasswordHashing,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: LimecraftConfig,
+    ) -> Self {
+        let now = clock.now();
+        let users = fixtures
+            .users
+            .iter()
+            .map(|u| {
+                let user = User {
+                    id: u.id,
+                    username: u.username.clone(),
+                    email: u.email.clone(),
+                    password_hash: hashing.hash(&u.password),
+                    state: u.state,
+                    support: u.support,
+                    first_name: u.first_name.clone(),
+                    last_name: u.last_name.clone(),
+                    created: now,
+                    version: 1,
+                    two_factor: None,
+                };
+                (u.id, user)
+            })
+            .collect();
+        Limecraft {
+            store: Arc::new(Mutex::new(Store {
+                users,
+                sessions: HashMap::new(),
+            })),
+            hashing,
+            clock,
+            fault: fault.filter(|f| f.vendor() == crate::vendor::Vendor::Limecraft),
+            config: Arc::new(config),
+        }
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock would be a bug; the state is still consistent
+        // (every mutation is a single insert or remove), so keep serving.
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn faulty(&self, fault: Fault) -> bool {
+        self.fault == Some(fault)
+    }
+
+    /// Whether this server was started with `fault`; for the faults that live in handlers.
+    pub fn fault_is(&self, fault: Fault) -> bool {
+        self.faulty(fault)
+    }
+
+    /// The presented token, unless a fault makes its transport ignored.
+    pub fn usable_transport(&self, presented: Option<PresentedToken>) -> Option<PresentedToken> {
+        presented.filter(|p| match p.transport {
+            Transport::Query => !self.faulty(Fault::QueryTokenIgnored),
+            Transport::Cookie => !self.faulty(Fault::CookieTokenIgnored),
+            Transport::Bearer => true,
+        })
+    }
+
+    /// POST /authentication/login.
+    ///
+    /// The password is checked before the account state, so a locked or disabled
+    /// account reveals its state only to someone who knows its password; an
+    /// unknown user costs the same Argon2 time as a wrong password.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        remember_me: bool,
+    ) -> Result<LoginOutcome, ApiError> {
+        let found = {
+            let store = self.store();
+            store
+                .users
+                .values()
+                .find(|u| u.username == username || u.email.eq_ignore_ascii_case(username))
+                .map(|u| (u.id, u.password_hash.clone()))
+        };
+        let unknown_user = found.is_none();
+        let hashing = self.hashing.clone();
+        let password = password.to_owned();
+        let verified = tokio::task::spawn_blocking(move || match &found {
+            Some((id, hash)) => hashing.verify(&password, hash).then_some(*id),
+            None => hashing.verify_decoy(&password).then_some(0),
+        })
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "login failed"))?;
+
+        let Some(user_id) = verified else {
+            if self.faulty(Fault::UnknownUserNotFound) && unknown_user {
+                return Err(ApiError::new(StatusCode::NOT_FOUND, "The user was not found."));
+            }
+            return Err(ApiError::not_authorized(username));
+        };
+
+        let now = self.clock.now();
+        let mut store = self.store();
+        let user = store.users.get(&user_id).ok_or_else(|| ApiError::not_authorized(username))?;
+        match user.state {
+            AccountState::Active => {}
+            AccountState::Disabled if self.faulty(Fault::DisabledAccountLogsIn) => {}
+            AccountState::Disabled => return Err(ApiError::not_authorized(username)),
+            AccountState::Locked if self.faulty(Fault::LockedAccount401) => {
+                return Err(ApiError::not_authorized(username));
+            }
+            AccountState::Locked => {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    format!("{username} is locked."),
+                ));
+            }
+        }
+        let needs_second_token =
+            user.two_factor.is_some() && !self.faulty(Fault::SecondFactorSkipped);
+        let (kind, ttl) = if needs_second_token {
+            let kind = SessionKind::Temporary {
+                remember_me,
+                failed_codes: 0,
+            };
+            (kind, self.config.temporary_ttl)
+        } else {
+            (SessionKind::Final, self.final_ttl(remember_me))
+        };
+        let token = store.open_session(user_id, kind, now, ttl, self.config.max_sessions_per_user);
+        Ok(LoginOutcome {
+            token,
+            needs_second_token,
+        })
+    }
+
+    fn final_ttl(&self, remember_me: bool) -> i64 {
+        if remember_me && !self.faulty(Fault::RememberMeIgnored) {
+            self.config.remember_ttl
+        } else if self.faulty(Fault::SessionTooShort) {
+            self.config.session_ttl / 2
+        } else {
+            self.config.session_ttl
+        }
+    }
+
+    /// The caller of a request that must carry a live final session token.
+    pub fn authenticate(&self, presented: Option<&str>) -> Result<Caller, ApiError> {
+        let store = self.store();
+        if self.faulty(Fault::AnyTokenAccepted)
+            && presented.is_some()
+            && let Some(user) = store.users.values().next()
+        {
+            return Ok(Caller { user_id: user.id });
+        }
+        let presented = presented.ok_or_else(ApiError::missing_token)?;
+        let digest = TokenDigest::of(presented);
+        let session = store
+            .live_session(&digest, self.clock.now(), self.faulty(Fault::SessionNeverExpires))
+            .ok_or_else(invalid_token)?;
+        match session.kind {
+            SessionKind::Final => {}
+            SessionKind::Temporary { .. } if self.faulty(Fault::TemporaryTokenAuthorizes) => {}
+            SessionKind::Temporary { .. } => {
+                return Err(ApiError::unauthorized(
+                    "This token awaits its second factor: validate it with /authentication/2fa/validate first.",
+                ));
+            }
+        }
+        Ok(Caller {
+            user_id: session.user_id,
+        })
+    }
+
+    /// GET /authentication/user: the User object, required fields always present.
+    pub fn user_view(&self, caller: Caller) -> Result<serde_json::Value, ApiError> {
+        let store = self.store();
+        let u = store.users.get(&caller.user_id).ok_or_else(invalid_token)?;
+        let full_name = match (&u.first_name, &u.last_name) {
+            (Some(f), Some(l)) => Some(format!("{f} {l}")),
+            (Some(f), None) => Some(f.clone()),
+            (None, Some(l)) => Some(l.clone()),
+            (None, None) => None,
+        };
+        let mut view = serde_json::json!({
+            "id": u.id,
+            "username": u.username,
+            "email": u.email,
+            "modifiedBy": "authconform-reference",
+            "version": u.version,
+            "objectType": "User",
+            "type": "REGISTERED",
+            "created": rfc3339(u.created),
+            "createdBy": "authconform-reference",
+            "lastUpdated": rfc3339(u.created),
+            "firstName": u.first_name,
+            "lastName": u.last_name,
+            "fullName": full_name,
+            "hasAvatar": false,
+        });
+        if let Some(map) = view.as_object_mut() {
+            map.retain(|_, v| !v.is_null());
+            if self.faulty(Fault::UserMissingRequiredField) {
+                map.remove("modifiedBy");
+            }
+        }
+        Ok(view)
+    }
+
+    /// POST /user/{id}/enable2fa. Existence is checked before permission, as
+    /// documented: an unknown id is 404 for everyone.
+    pub fn enable_two_factor(
+        &self,
+        caller: Caller,
+        target_id: Option<i64>,
+    ) -> Result<TwoFactorEnrolment, ApiError> {
+        let mut store = self.store();
+        let exists = target_id.is_some_and(|id| store.users.contains_key(&id));
+        if !exists {
+            if self.faulty(Fault::Enable2faUnknownUser403) {
+                return Err(forbidden_other_user());
+            }
+            return Err(ApiError::new(StatusCode::NOT_FOUND, "The user was not found."));
+        }
+        let target_id = target_id.unwrap_or_default();
+        let caller_has_support = store
+            .users
+            .get(&caller.user_id)
+            .is_some_and(|u| u.support);
+        if target_id != caller.user_id && !caller_has_support && !self.faulty(Fault::Enable2faAnyUser)
+        {
+            return Err(forbidden_other_user());
+        }
+        let params = self.config.totp;
+        let secret = totp::generate_secret();
+        let user = store
+            .users
+            .get_mut(&target_id)
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "The user was not found."))?;
+        let qr = totp::otpauth_uri(params, &secret, "Limecraft Flow", &user.username);
+        let key = totp::encode_secret(&secret);
+        user.two_factor = Some(TwoFactor {
+            secret,
+            last_used_step: None,
+        });
+        user.version += 1;
+        Ok(TwoFactorEnrolment {
+            key,
+            qr,
+            hashing_algorithm: totp::algorithm_name(params.algorithm).to_owned(),
+            digits: params.digits,
+            period: (!self.faulty(Fault::Enable2faFieldMissing)).then_some(params.period),
+        })
+    }
+
+    /// POST /authentication/2fa/validate: a temporary token and a code become a
+    /// final token. The temporary token ends on success, and after too many wrong codes.
+    pub fn validate_two_factor(
+        &self,
+        presented: Option<&str>,
+        code: Option<&str>,
+        remember_me: Option<bool>,
+    ) -> Result<Token, ApiError> {
+        let presented = presented.ok_or_else(ApiError::missing_token)?;
+        let digest = TokenDigest::of(presented);
+        let now = self.clock.now();
+        let mut store = self.store();
+        let session = store
+            .live_session(&digest, now, false)
+            .ok_or_else(invalid_token)?
+            .clone();
+        let login_remember_me = match session.kind {
+            SessionKind::Temporary { remember_me, .. } => remember_me,
+            SessionKind::Final if self.faulty(Fault::ValidateAcceptsFinalToken) => false,
+            SessionKind::Final => {
+                return Err(ApiError::unauthorized(
+                    "This call needs the temporary token of a login that asked for a second factor.",
+                ));
+            }
+        };
+        let code = code.unwrap_or("");
+        let matched = {
+            let user = store.users.get(&session.user_id).ok_or_else(invalid_token)?;
+            let tf = user
+                .two_factor
+                .as_ref()
+                .ok_or_else(|| ApiError::unauthorized("Two-factor authentication is not enabled."))?;
+            self.check_code(tf, code, now)
+        };
+        let Some(step) = matched else {
+            store.count_failed_code(&digest, self.config.max_code_attempts);
+            return Err(ApiError::unauthorized(
+                "The verification code is not valid.",
+            ));
+        };
+        if let Some(tf) = store
+            .users
+            .get_mut(&session.user_id)
+            .and_then(|u| u.two_factor.as_mut())
+        {
+            tf.last_used_step = Some(step);
+        }
+        store.sessions.remove(&digest);
+        let remember = if self.faulty(Fault::ValidateIgnoresRememberMe) {
+            false
+        } else {
+            remember_me.unwrap_or(login_remember_me)
+        };
+        let ttl = self.final_ttl(remember);
+        Ok(store.open_session(
+            session.user_id,
+            SessionKind::Final,
+            now,
+            ttl,
+            self.config.max_sessions_per_user,
+        ))
+    }
+
+    /// The step a code matches, under the advertised parameters and the replay rule.
+    fn check_code(&self, tf: &TwoFactor, code: &str, now: UnixSeconds) -> Option<i64> {
+        let well_formed = code.len() == self.config.totp.digits && code.bytes().all(|b| b.is_ascii_digit());
+        if self.faulty(Fault::TotpAnyCode) {
+            return well_formed.then(|| totp::step_of(now, self.config.totp.period));
+        }
+        if !well_formed {
+            return None;
+        }
+        let mut params = self.config.totp;
+        if self.faulty(Fault::TotpWrongAlgorithm) {
+            params.algorithm = totp::Algorithm::SHA1;
+        }
+        let skew = if self.faulty(Fault::TotpWideWindow) {
+            3
+        } else if self.faulty(Fault::TotpNoSkew) {
+            0
+        } else {
+            self.config.totp_skew
+        };
+        let step = totp::matching_step(params, &tf.secret, code, now, skew)?;
+        let replayed = tf.last_used_step.is_some_and(|last| step <= last);
+        if replayed && !self.faulty(Fault::TotpReuseAccepted) {
+            return None;
+        }
+        Some(step)
+    }
+
+    /// POST /authentication/logout: ends the presented session, or with
+    /// `allSessions` every session of its user.
+    pub fn logout(&self, presented: Option<&str>, all_sessions: bool) -> Result<(), ApiError> {
+        if self.faulty(Fault::LogoutInvalidToken500) {
+            let known = presented.is_some_and(|p| self.store().sessions.contains_key(&TokenDigest::of(p)));
+            if !known {
+                return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "logout failed"));
+            }
+        }
+        let presented = presented.ok_or_else(ApiError::missing_token)?;
+        let digest = TokenDigest::of(presented);
+        let now = self.clock.now();
+        let mut store = self.store();
+        let user_id = store
+            .live_session(&digest, now, false)
+            .ok_or_else(invalid_token)?
+            .user_id;
+        if self.faulty(Fault::LogoutDoesNotRevoke) {
+            return Ok(());
+        }
+        let end_all = if self.faulty(Fault::LogoutIgnoresAllSessions) {
+            false
+        } else {
+            all_sessions || self.faulty(Fault::LogoutEndsAllSessions)
+        };
+        if end_all && self.faulty(Fault::LogoutEndsEveryonesSessions) {
+            store.sessions.clear();
+        } else if end_all {
+            store.sessions.retain(|_, s| s.user_id != user_id);
+        } else {
+            store.sessions.remove(&digest);
+        }
+        Ok(())
+    }
+
+    /// Number of stored sessions, for tests of the memory bound.
+    pub fn session_count(&self) -> usize {
+        self.store().sessions.len()
+    }
+}
+
+impl Store {
+    fn live_session(
+        &self,
+        digest: &TokenDigest,
+        now: UnixSeconds,
+        ignore_expiry: bool,
+    ) -> Option<&Session> {
+        self.sessions
+            .get(digest)
+            .filter(|s| ignore_expiry || now < s.expires_at)
+    }
+
+    fn open_session(
+        &mut self,
+        user_id: i64,
+        kind: SessionKind,
+        now: UnixSeconds,
+        ttl: i64,
+        max_per_user: usize,
+    ) -> Token {
+        // Expired sessions are dropped here, so the map stays bounded by live sessions.
+        self.sessions.retain(|_, s| now < s.expires_at);
+        let mine: Vec<(TokenDigest, UnixSeconds)> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.user_id == user_id)
+            .map(|(d, s)| (*d, s.created))
+            .collect();
+        if mine.len() >= max_per_user
+            && let Some((oldest, _)) = mine.iter().min_by_key(|(_, created)| *created)
+        {
+            self.sessions.remove(oldest);
+        }
+        let token = Token::generate();
+        self.sessions.insert(
+            token.digest(),
+            Session {
+                user_id,
+                kind,
+                created: now,
+                expires_at: now + ttl,
+            },
+        );
+        token
+    }
+
+    fn count_failed_code(&mut self, digest: &TokenDigest, max: u8) {
+        let exhausted = match self.sessions.get_mut(digest) {
+            Some(Session {
+                kind: SessionKind::Temporary { failed_codes, .. },
+                ..
+            }) => {
+                *failed_codes += 1;
+                *failed_codes >= max
+            }
+            _ => false,
+        };
+        if exhausted {
+            self.sessions.remove(digest);
+        }
+    }
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::unauthorized("The access token is not valid or has expired.")
+}
+
+fn forbidden_other_user() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "The user can only request his own invitations or needs SUPPORT rights.",
+    )
+}
+
+/// RFC 3339 in UTC, the `date-time` format of the spec.
+fn rfc3339(t: UnixSeconds) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|ts| ts.to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_format_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+}

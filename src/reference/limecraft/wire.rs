@@ -1,0 +1,291 @@
+//! Limecraft's wire format: the error envelope, request bodies (JSON or form),
+//! and the three token transports.
+//!
+//! Every rejection, including a body that is too large or not UTF-8, leaves
+//! through [`ApiError`], so a client always gets the documented envelope.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, OptionalFromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+/// Largest request body the Limecraft routes read; a larger one is 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The name of the session cookie, as documented.
+pub const SESSION_COOKIE: &str = "MOJITO_SESSION_ID_V2";
+
+/// `{"type","code","errorNumber","message","data"}`, the documented error body.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// The documented wrong-credentials message, naming what the client sent.
+    pub fn not_authorized(username: &str) -> Self {
+        Self::unauthorized(format!(
+            "{username} was not authorized, the username / password combination you entered is invalid."
+        ))
+    }
+
+    pub fn missing_token() -> Self {
+        Self::unauthorized("No valid access token was provided.")
+    }
+
+    /// The envelope's `type`, named after the status as the vendor does.
+    pub fn type_name(&self) -> &'static str {
+        match self.status {
+            StatusCode::BAD_REQUEST => "BadRequestError",
+            StatusCode::UNAUTHORIZED => "UnauthorizedError",
+            StatusCode::FORBIDDEN => "ForbiddenError",
+            StatusCode::NOT_FOUND => "NotFoundError",
+            StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowedError",
+            StatusCode::PAYLOAD_TOO_LARGE => "PayloadTooLargeError",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaTypeError",
+            _ => "InternalServerError",
+        }
+    }
+
+    pub fn body(&self) -> serde_json::Value {
+        json!({
+            "type": self.type_name(),
+            "code": self.status.as_u16(),
+            "errorNumber": 0,
+            "message": self.message,
+            "data": null,
+        })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body())).into_response()
+    }
+}
+
+/// A request body the documentation allows as JSON or as form parameters.
+///
+/// An empty body is `value: None`, for the calls whose body is optional.
+pub struct VendorBody<T> {
+    pub value: Option<T>,
+    pub encoding: Encoding,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Json,
+    Form,
+}
+
+/// Which encodings a route accepts; the login call takes both, the others JSON.
+pub trait BodyEncodings {
+    const FORM: bool;
+}
+
+impl<S, T> FromRequest<S> for VendorBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + BodyEncodings,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        let bytes = read_limited(req).await?;
+        let encoding = match content_type.as_deref() {
+            Some("application/x-www-form-urlencoded") => Encoding::Form,
+            _ => Encoding::Json,
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(VendorBody {
+                value: None,
+                encoding,
+            });
+        }
+        let parsed = match content_type.as_deref() {
+            Some("application/json") | Some("text/json") => parse_json(&bytes)?,
+            Some("application/x-www-form-urlencoded") if T::FORM => parse_form(&bytes)?,
+            Some(other) => {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!("Content-Type {other} is not supported; send {}", accepted::<T>()),
+                ));
+            }
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!("a Content-Type header is required; send {}", accepted::<T>()),
+                ));
+            }
+        };
+        Ok(VendorBody {
+            value: Some(parsed),
+            encoding,
+        })
+    }
+}
+
+fn accepted<T: BodyEncodings>() -> &'static str {
+    if T::FORM {
+        "application/json or application/x-www-form-urlencoded"
+    } else {
+        "application/json"
+    }
+}
+
+async fn read_limited(req: Request) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+            )
+        })
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("the JSON body is not valid: {e}")))
+}
+
+fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(ApiError::bad_request("the form body is not valid UTF-8"));
+    }
+    serde_urlencoded::from_bytes(bytes)
+        .map_err(|e| ApiError::bad_request(format!("the form body is not valid: {e}")))
+}
+
+/// The token a request presents, from the first transport that carries one:
+/// `Authorization: Bearer`, then `?access_token=`, then the session cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Bearer,
+    Query,
+    Cookie,
+}
+
+pub struct PresentedToken {
+    pub value: String,
+    pub transport: Transport,
+}
+
+impl PresentedToken {
+    pub fn find(headers: &HeaderMap, query: Option<&str>) -> Option<PresentedToken> {
+        bearer(headers)
+            .map(|value| PresentedToken {
+                value,
+                transport: Transport::Bearer,
+            })
+            .or_else(|| {
+                query_token(query).map(|value| PresentedToken {
+                    value,
+                    transport: Transport::Query,
+                })
+            })
+            .or_else(|| {
+                cookie_token(headers).map(|value| PresentedToken {
+                    value,
+                    transport: Transport::Cookie,
+                })
+            })
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for PresentedToken {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(PresentedToken::find(&parts.headers, parts.uri.query()))
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+fn query_token(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| cookie::Cookie::parse(pair.trim().to_owned()).ok())
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn header_wins_over_query_and_cookie() {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer aaaa"));
+        h.insert(header::COOKIE, HeaderValue::from_static("MOJITO_SESSION_ID_V2=cccc"));
+        let t = PresentedToken::find(&h, Some("access_token=bbbb")).unwrap();
+        assert_eq!((t.value.as_str(), t.transport), ("aaaa", Transport::Bearer));
+    }
+
+    #[test]
+    fn cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("x=1; MOJITO_SESSION_ID_V2=cccc; y=2"));
+        let t = PresentedToken::find(&h, None).unwrap();
+        assert_eq!((t.value.as_str(), t.transport), ("cccc", Transport::Cookie));
+    }
+
+    #[test]
+    fn non_bearer_schemes_are_not_tokens() {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic YWxpY2U6eA=="));
+        assert!(PresentedToken::find(&h, None).is_none());
+    }
+}

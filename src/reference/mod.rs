@@ -1,0 +1,178 @@
+//! The reference server: a complete, stateful implementation of every vendor,
+//! the default target of the conformance suite.
+//!
+//! One [`ReferenceServer`] serves all vendors under their mount prefixes
+//! (`/limecraft/api/...`), or a single vendor at the root. Test mode adds the
+//! control endpoints (`control.rs`); a fault (`fault.rs`) breaks one rule.
+
+pub mod control;
+pub mod fault;
+pub mod limecraft;
+mod request_log;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::clock::Clock;
+use crate::fixtures::Fixtures;
+use crate::secret::{HashCost, PasswordHashing};
+use crate::vendor::Vendor;
+use fault::Fault;
+
+/// Everything that shapes one reference server.
+#[derive(Clone, Debug)]
+pub struct ReferenceConfig {
+    pub fixtures: Fixtures,
+    /// Serve only this vendor, at the root, as the vendor itself does.
+    pub only_vendor: Option<Vendor>,
+    pub hash_cost: HashCost,
+    /// Enables the test-only control endpoints (clock).
+    pub test_mode: bool,
+    pub fault: Option<Fault>,
+    /// Log one line per request.
+    pub log_requests: bool,
+    pub limecraft: limecraft::LimecraftConfig,
+}
+
+impl Default for ReferenceConfig {
+    fn default() -> Self {
+        ReferenceConfig {
+            fixtures: Fixtures::builtin(),
+            only_vendor: None,
+            hash_cost: HashCost::Owasp,
+            test_mode: false,
+            fault: None,
+            log_requests: false,
+            limecraft: limecraft::LimecraftConfig::default(),
+        }
+    }
+}
+
+impl ReferenceConfig {
+    /// The configuration tests and `authconform run` use: cheap hashing, clock
+    /// control, no request log.
+    pub fn for_tests() -> Self {
+        ReferenceConfig {
+            hash_cost: HashCost::Test,
+            test_mode: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn with_fault(mut self, fault: Option<Fault>) -> Self {
+        self.fault = fault;
+        self
+    }
+}
+
+/// A built reference server: its router and the handles tests need.
+pub struct ReferenceServer {
+    router: Router,
+    pub clock: Clock,
+    pub limecraft: limecraft::Limecraft,
+    config: ReferenceConfig,
+}
+
+impl ReferenceServer {
+    pub fn new(config: ReferenceConfig) -> Self {
+        let clock = Clock::new();
+        let hashing = PasswordHashing::new(config.hash_cost);
+        let limecraft = limecraft::Limecraft::new(
+            &config.fixtures.limecraft,
+            hashing,
+            clock.clone(),
+            config.fault,
+            config.limecraft.clone(),
+        );
+        let mut router = Router::new();
+        for vendor in Vendor::ALL {
+            if config.only_vendor.is_some_and(|only| only != *vendor) {
+                continue;
+            }
+            let vendor_router = match vendor {
+                Vendor::Limecraft => limecraft::router(limecraft.clone()),
+            };
+            router = if config.only_vendor.is_some() {
+                router.merge(vendor_router)
+            } else {
+                router.nest(vendor.mount_prefix(), vendor_router)
+            };
+        }
+        if config.test_mode {
+            router = router.merge(control::router(clock.clone()));
+        }
+        if config.log_requests {
+            router = router.layer(axum::middleware::from_fn(request_log::log_request));
+        }
+        ReferenceServer {
+            router,
+            clock,
+            limecraft,
+            config,
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// The path of `vendor`'s API base on this server (`/limecraft/api`, or `/api`
+    /// when it serves that vendor alone).
+    pub fn api_base_path(&self, vendor: Vendor) -> String {
+        match self.config.only_vendor {
+            Some(_) => vendor.api_base_path().to_owned(),
+            None => format!("{}{}", vendor.mount_prefix(), vendor.api_base_path()),
+        }
+    }
+
+    /// Binds `addr` and serves in a background task until the handle drops.
+    pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<RunningServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = self.router.clone();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(RunningServer {
+            addr: local,
+            server: self,
+            stop: Some(stop),
+            task,
+        })
+    }
+}
+
+/// A reference server serving in the background; dropping it stops it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub server: ReferenceServer,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The base URL a target file would give for `vendor`.
+    pub fn api_base_url(&self, vendor: Vendor) -> String {
+        format!("{}{}", self.url(), self.server.api_base_path(vendor))
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.abort();
+    }
+}

@@ -1,0 +1,124 @@
+//! The vendors authconform knows, by the ids used everywhere (CLI, folders,
+//! specs, tags), and where each one lives on the shared reference server.
+
+use std::fmt;
+
+/// A vendor whose authentication API authconform implements and tests.
+///
+/// Only vendors with a complete reference server, spec and feature set are
+/// variants; the other documented ids are recognised so that the error can say
+/// what is missing instead of "unknown".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Vendor {
+    Limecraft,
+}
+
+/// Vendor ids that are documented in `../shared/seeds` but not built yet.
+const PLANNED: &[(&str, &str)] = &[
+    ("liquidfiles", "issue #3"),
+    ("lac", "issue #4"),
+    ("fileverbs", "issue #5"),
+];
+
+impl Vendor {
+    pub const ALL: &'static [Vendor] = &[Vendor::Limecraft];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Vendor::Limecraft => "limecraft",
+        }
+    }
+
+    /// The product's name as its documentation writes it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Vendor::Limecraft => "Limecraft Flow",
+        }
+    }
+
+    /// Where the vendor is mounted on the shared reference server. With
+    /// `--vendor ID` it is mounted at the root instead, as the vendor serves it.
+    pub fn mount_prefix(self) -> &'static str {
+        match self {
+            Vendor::Limecraft => "/limecraft",
+        }
+    }
+
+    /// The path under the mount point that a target's `base_url` points at: the
+    /// documented "base URL" of the vendor's API.
+    pub fn api_base_path(self) -> &'static str {
+        match self {
+            Vendor::Limecraft => "/api",
+        }
+    }
+
+    /// The vendor's OpenAPI 3.1 document, compiled in.
+    pub fn spec_source(self) -> &'static str {
+        match self {
+            Vendor::Limecraft => include_str!("../specs/limecraft.openapi.yaml"),
+        }
+    }
+
+    /// The scenario-id prefix of the catalogue (`LC1` … `LC25`).
+    pub fn scenario_prefix(self) -> &'static str {
+        match self {
+            Vendor::Limecraft => "LC",
+        }
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VendorError {
+    #[error("vendor `{0}` is documented but not implemented yet ({1}); available: {list}", list = available())]
+    NotYetImplemented(String, &'static str),
+    #[error("unknown vendor `{0}`; available: {list}", list = available())]
+    Unknown(String),
+}
+
+fn available() -> String {
+    Vendor::ALL
+        .iter()
+        .map(|v| v.id())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl std::str::FromStr for Vendor {
+    type Err = VendorError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(v) = Vendor::ALL.iter().find(|v| v.id() == s) {
+            return Ok(*v);
+        }
+        match PLANNED.iter().find(|(id, _)| *id == s) {
+            Some((id, issue)) => Err(VendorError::NotYetImplemented((*id).to_owned(), issue)),
+            None => Err(VendorError::Unknown(s.to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        for v in Vendor::ALL {
+            assert_eq!(v.id().parse::<Vendor>(), Ok(*v));
+        }
+    }
+
+    #[test]
+    fn planned_and_unknown_ids_say_so() {
+        let e = "lac".parse::<Vendor>().unwrap_err().to_string();
+        assert!(e.contains("not implemented yet"), "{e}");
+        let e = "acme".parse::<Vendor>().unwrap_err().to_string();
+        assert!(e.contains("unknown vendor `acme`"), "{e}");
+    }
+}
