@@ -118,8 +118,7 @@ impl Fixtures {
             if !ids.insert(u.id) {
                 return Err(format!("limecraft user id {} appears twice", u.id));
             }
-            if !names.insert(u.username.to_lowercase()) || !names.insert(u.email.to_lowercase())
-            {
+            if !names.insert(u.username.to_lowercase()) || !names.insert(u.email.to_lowercase()) {
                 return Err(format!(
                     "limecraft username or email of `{}` is not unique",
                     u.username
@@ -147,10 +146,7 @@ impl Fixtures {
     }
 
     pub fn limecraft_user(&self, username: &str) -> Option<&LimecraftUser> {
-        self.limecraft
-            .users
-            .iter()
-            .find(|u| u.username == username)
+        self.limecraft.users.iter().find(|u| u.username == username)
     }
 }
 
@@ -169,6 +165,9 @@ mod tests {
     fn suite_roles_must_exist() {
         let text = DEFAULT_FIXTURES.replace("primary: alice", "primary: nobody");
         let err = Fixtures::parse(&text, "t").unwrap_err().to_string();
-        assert!(err.contains("limecraft.suite.primary names `nobody`"), "{err}");
+        assert!(
+            err.contains("limecraft.suite.primary names `nobody`"),
+            "{err}"
+        );
     }
 }

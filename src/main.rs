@@ -17,7 +17,11 @@ use authconform::secret::HashCost;
 use authconform::vendor::Vendor;
 
 #[derive(Parser)]
-#[command(name = "authconform", version, about = "Conformance harness and reference server for vendor token authentication APIs")]
+#[command(
+    name = "authconform",
+    version,
+    about = "Conformance harness and reference server for vendor token authentication APIs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -80,17 +84,44 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return usage(&format!("cannot start the async runtime: {e}")),
     };
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve { addr, vendor, fixtures, hash_cost, test_mode, fault } => {
-                serve(addr, vendor, fixtures, hash_cost, test_mode, fault).await
-            }
-            Command::Run { target, vendor, tags, junit, cucumber_json, features, fault, quiet } => {
-                run(target, vendor, tags, junit, cucumber_json, features, fault, quiet).await
+            Command::Serve {
+                addr,
+                vendor,
+                fixtures,
+                hash_cost,
+                test_mode,
+                fault,
+            } => serve(addr, vendor, fixtures, hash_cost, test_mode, fault).await,
+            Command::Run {
+                target,
+                vendor,
+                tags,
+                junit,
+                cucumber_json,
+                features,
+                fault,
+                quiet,
+            } => {
+                run(
+                    target,
+                    vendor,
+                    tags,
+                    junit,
+                    cucumber_json,
+                    features,
+                    fault,
+                    quiet,
+                )
+                .await
             }
             Command::Faults => {
                 print!("{}", Fault::markdown_table());
@@ -156,12 +187,23 @@ async fn serve(
     let server = ReferenceServer::new(config);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
-        Err(e) => return usage(&format!("cannot listen on {addr}: {e} (is another server on that port? try --addr 127.0.0.1:0)")),
+        Err(e) => {
+            return usage(&format!(
+                "cannot listen on {addr}: {e} (is another server on that port? try --addr 127.0.0.1:0)"
+            ));
+        }
     };
-    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let local = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     for v in Vendor::ALL {
         if only_vendor.is_none_or(|o| o == *v) {
-            tracing::info!("{} at http://{local}{}", v.display_name(), server.api_base_path(*v));
+            tracing::info!(
+                "{} at http://{local}{}",
+                v.display_name(),
+                server.api_base_path(*v)
+            );
         }
     }
     if test_mode {
@@ -221,10 +263,12 @@ async fn run(
     let choices: Vec<TargetChoice> = match target {
         Some(path) => {
             if vendor.is_some() || fault.is_some() {
-                return usage("--vendor and --fault apply to the built-in reference server; a target file names its own vendor");
+                return usage(
+                    "--vendor and --fault apply to the built-in reference server; a target file names its own vendor",
+                );
             }
             match Target::load(&path) {
-                Ok(t) => vec![TargetChoice::External(t)],
+                Ok(t) => vec![TargetChoice::External(Box::new(t))],
                 Err(e) => return usage(&e.to_string()),
             }
         }
@@ -252,7 +296,11 @@ async fn run(
             junit: junit.clone(),
             cucumber_json: cucumber_json.clone(),
             features_dir: features.clone(),
-            output: if quiet { Output::Quiet } else { Output::Console },
+            output: if quiet {
+                Output::Quiet
+            } else {
+                Output::Console
+            },
         };
         match harness::run(options).await {
             Ok(report) => {
@@ -260,7 +308,9 @@ async fn run(
                     print!("{}", report.summary());
                 }
                 if report.passed() == 0 && report.failed() == 0 {
-                    eprintln!("authconform: no scenario ran; check --tags and the target's capabilities");
+                    eprintln!(
+                        "authconform: no scenario ran; check --tags and the target's capabilities"
+                    );
                     return ExitCode::from(2);
                 }
                 all_passed &= report.succeeded();
@@ -268,5 +318,9 @@ async fn run(
             Err(RunError::Usage(m)) | Err(RunError::Io(m)) => return usage(&m),
         }
     }
-    if all_passed { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if all_passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -42,7 +42,10 @@ pub fn for_vendor(vendor: Vendor) -> &'static Spec {
     let specs = SPECS.get_or_init(|| {
         Vendor::ALL
             .iter()
-            .map(|v| Spec::parse(*v, v.spec_source()).expect("built-in specs parse (checked by tests/spec.rs)"))
+            .map(|v| {
+                Spec::parse(*v, v.spec_source())
+                    .expect("built-in specs parse (checked by tests/spec.rs)")
+            })
             .collect()
     });
     specs
@@ -56,7 +59,9 @@ impl Spec {
         let doc: Value = serde_saphyr::from_str(yaml).map_err(|e| e.to_string())?;
         let version = doc.get("openapi").and_then(Value::as_str).unwrap_or("");
         if !version.starts_with("3.1") {
-            return Err(format!("expected an OpenAPI 3.1 document, found openapi: {version:?}"));
+            return Err(format!(
+                "expected an OpenAPI 3.1 document, found openapi: {version:?}"
+            ));
         }
         if !doc.get("paths").is_some_and(Value::is_object) {
             return Err("the document has no paths".into());
@@ -88,7 +93,9 @@ impl Spec {
     }
 
     fn operation(&self, method: &str, path: &str) -> Option<&Value> {
-        self.doc["paths"].get(path)?.get(method.to_ascii_lowercase())
+        self.doc["paths"]
+            .get(path)?
+            .get(method.to_ascii_lowercase())
     }
 
     /// Follows a local `$ref` (`#/components/...`) once.
@@ -135,7 +142,11 @@ impl Spec {
                 .unwrap_or_default();
             return Err(violation(vec![format!(
                 "status {status} is not a documented response (documented: {})",
-                documented.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                documented
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )]));
         };
         let response = self.resolve(response);

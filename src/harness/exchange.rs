@@ -276,7 +276,12 @@ impl HttpClient {
         let response_headers: Vec<(String, String)> = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let bytes = response.bytes().await.map_err(|e| TransportError {
             method: method.clone(),
@@ -332,7 +337,10 @@ mod tests {
             ],
             request_body: Some(r#"{"username":"alice","password":"pw-it's-secret"}"#.into()),
             status: 200,
-            response_headers: vec![("set-cookie".into(), "MOJITO_SESSION_ID_V2=tok123456; Path=/".into())],
+            response_headers: vec![(
+                "set-cookie".into(),
+                "MOJITO_SESSION_ID_V2=tok123456; Path=/".into(),
+            )],
             response_body: r#"{"token":"tok123456"}"#.into(),
             json: None,
             spec_violation: None,

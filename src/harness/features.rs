@@ -9,11 +9,26 @@ use crate::vendor::Vendor;
 /// Every feature file under `features/`, by path relative to it. A test checks
 /// that this list and the folder agree.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("limecraft/login.feature", include_str!("../../features/limecraft/login.feature")),
-    ("limecraft/transport.feature", include_str!("../../features/limecraft/transport.feature")),
-    ("limecraft/session.feature", include_str!("../../features/limecraft/session.feature")),
-    ("limecraft/twofactor.feature", include_str!("../../features/limecraft/twofactor.feature")),
-    ("limecraft/logout.feature", include_str!("../../features/limecraft/logout.feature")),
+    (
+        "limecraft/login.feature",
+        include_str!("../../features/limecraft/login.feature"),
+    ),
+    (
+        "limecraft/transport.feature",
+        include_str!("../../features/limecraft/transport.feature"),
+    ),
+    (
+        "limecraft/session.feature",
+        include_str!("../../features/limecraft/session.feature"),
+    ),
+    (
+        "limecraft/twofactor.feature",
+        include_str!("../../features/limecraft/twofactor.feature"),
+    ),
+    (
+        "limecraft/logout.feature",
+        include_str!("../../features/limecraft/logout.feature"),
+    ),
 ];
 
 /// A features folder on disk; the compiled-in features are written to a

@@ -30,9 +30,12 @@ use world::{ConformanceWorld, RunContext};
 /// What to run against.
 pub enum TargetChoice {
     /// Start a reference server in-process (optionally with a fault) and run against it.
-    Reference { vendor: crate::vendor::Vendor, fault: Option<Fault> },
+    Reference {
+        vendor: crate::vendor::Vendor,
+        fault: Option<Fault>,
+    },
     /// A server described by a target file.
-    External(Target),
+    External(Box<Target>),
 }
 
 /// Where console output goes.
@@ -56,7 +59,10 @@ pub struct RunOptions {
 impl RunOptions {
     pub fn reference(vendor: crate::vendor::Vendor) -> Self {
         RunOptions {
-            target: TargetChoice::Reference { vendor, fault: None },
+            target: TargetChoice::Reference {
+                vendor,
+                fault: None,
+            },
             tags: None,
             junit: None,
             cucumber_json: None,
@@ -139,7 +145,10 @@ impl RunReport {
             out.push_str(&format!("  {mark} {}{why}\n", s.name));
         }
         if self.parsing_errors > 0 {
-            out.push_str(&format!("  {} feature file(s) did not parse\n", self.parsing_errors));
+            out.push_str(&format!(
+                "  {} feature file(s) did not parse\n",
+                self.parsing_errors
+            ));
         }
         out.push_str(&format!(
             "{} passed, {} failed, {} skipped\n",
@@ -164,13 +173,15 @@ pub enum RunError {
 pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let tags: Option<TagOperation> = match &options.tags {
         Some(expr) => Some(expr.parse().map_err(|e| {
-            RunError::Usage(format!("--tags `{expr}` is not a tag expression ({e}); example: \"@login and not @2fa\""))
+            RunError::Usage(format!(
+                "--tags `{expr}` is not a tag expression ({e}); example: \"@login and not @2fa\""
+            ))
         })?),
         None => None,
     };
     // Keeps the in-process server alive for the run.
     let (target, _server): (Target, Option<RunningServer>) = match options.target {
-        TargetChoice::External(t) => (t, None),
+        TargetChoice::External(t) => (*t, None),
         TargetChoice::Reference { vendor, fault } => {
             let config = ReferenceConfig::for_tests().with_fault(fault);
             let fixtures = config.fixtures.clone();
@@ -178,19 +189,32 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 .spawn(([127, 0, 0, 1], 0).into())
                 .await
                 .map_err(|e| RunError::Io(format!("cannot start the reference server: {e}")))?;
-            let target = Target::reference(vendor, &running.api_base_url(vendor), &running.url(), &fixtures);
+            let target = Target::reference(
+                vendor,
+                &running.api_base_url(vendor),
+                &running.url(),
+                &fixtures,
+            );
             (target, Some(running))
         }
     };
     let vendor = target.vendor;
-    let http = HttpClient::new(vendor, &target.base_url, target.insecure_tls, target.timeout)
-        .map_err(RunError::Usage)?;
+    let http = HttpClient::new(
+        vendor,
+        &target.base_url,
+        target.insecure_tls,
+        target.timeout,
+    )
+    .map_err(RunError::Usage)?;
     let ctx = RunContext::new(target.clone(), http);
 
     let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
     let vendor_dir = features.vendor_dir(vendor);
     if !vendor_dir.is_dir() {
-        return Err(RunError::Usage(format!("no features for {vendor} at {}", vendor_dir.display())));
+        return Err(RunError::Usage(format!(
+            "no features for {vendor} at {}",
+            vendor_dir.display()
+        )));
     }
 
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
@@ -226,11 +250,14 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 event::ScenarioFinished::StepPassed => Outcome::Passed,
                 _ => Outcome::Failed,
             };
-            after_results.lock().expect("results lock").push(ScenarioResult {
-                id: catalogue_id(&scenario.tags),
-                name: scenario.name.clone(),
-                outcome,
-            });
+            after_results
+                .lock()
+                .expect("results lock")
+                .push(ScenarioResult {
+                    id: catalogue_id(&scenario.tags),
+                    name: scenario.name.clone(),
+                    outcome,
+                });
             Box::pin(async {})
         })
         .filter_run(vendor_dir, move |feature, rule, scenario| {
@@ -247,11 +274,14 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 return false;
             }
             if let Some(reason) = filter_target.missing_capability(all_tags.iter()) {
-                filter_results.lock().expect("results lock").push(ScenarioResult {
-                    id: catalogue_id(&scenario.tags),
-                    name: scenario.name.clone(),
-                    outcome: Outcome::Skipped(reason.to_owned()),
-                });
+                filter_results
+                    .lock()
+                    .expect("results lock")
+                    .push(ScenarioResult {
+                        id: catalogue_id(&scenario.tags),
+                        name: scenario.name.clone(),
+                        outcome: Outcome::Skipped(reason.to_owned()),
+                    });
                 return false;
             }
             true
@@ -280,8 +310,7 @@ pub fn catalogue_id(tags: &[String]) -> Option<String> {
     tags.iter()
         .find(|t| {
             let letters = t.trim_end_matches(|c: char| c.is_ascii_digit());
-            letters.len() < t.len()
-                && ["LC", "LF", "LAC", "FV"].contains(&letters)
+            letters.len() < t.len() && ["LC", "LF", "LAC", "FV"].contains(&letters)
         })
         .cloned()
 }
@@ -292,11 +321,15 @@ fn open_report(path: &Option<PathBuf>) -> Result<Box<dyn Write>, RunError> {
         Some(p) => {
             if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| {
-                    RunError::Io(format!("cannot create the report folder {}: {e}", parent.display()))
+                    RunError::Io(format!(
+                        "cannot create the report folder {}: {e}",
+                        parent.display()
+                    ))
                 })?;
             }
-            let f = std::fs::File::create(p)
-                .map_err(|e| RunError::Io(format!("cannot write the report {}: {e}", p.display())))?;
+            let f = std::fs::File::create(p).map_err(|e| {
+                RunError::Io(format!("cannot write the report {}: {e}", p.display()))
+            })?;
             Ok(Box::new(f))
         }
     }

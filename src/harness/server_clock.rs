@@ -10,7 +10,10 @@ use crate::reference::control::CONTROL_PREFIX;
 #[derive(Clone, Debug)]
 pub enum ServerClock {
     /// The control API at this root URL.
-    Controlled { root: String, client: reqwest::Client },
+    Controlled {
+        root: String,
+        client: reqwest::Client,
+    },
     /// No control: the local system clock, assumed close to the server's.
     System,
 }

@@ -131,7 +131,10 @@ impl Target {
     }
 
     /// The reason a scenario with these tags cannot run here, if any.
-    pub fn missing_capability<'a>(&self, tags: impl IntoIterator<Item = &'a String>) -> Option<&'static str> {
+    pub fn missing_capability<'a>(
+        &self,
+        tags: impl IntoIterator<Item = &'a String>,
+    ) -> Option<&'static str> {
         let tags: Vec<&String> = tags.into_iter().collect();
         Capability::ALL
             .iter()
@@ -141,7 +144,12 @@ impl Target {
 
     /// The target for a reference server at `server_url` (its root), with the
     /// accounts its fixtures name for the suite.
-    pub fn reference(vendor: Vendor, api_base_url: &str, server_url: &str, fixtures: &Fixtures) -> Target {
+    pub fn reference(
+        vendor: Vendor,
+        api_base_url: &str,
+        server_url: &str,
+        fixtures: &Fixtures,
+    ) -> Target {
         let account = |name: &str| {
             fixtures.limecraft_user(name).map(|u| Account {
                 username: u.username.clone(),
@@ -167,44 +175,47 @@ impl Target {
     }
 
     pub fn load(path: &Path) -> Result<Target, TargetError> {
-        let text = std::fs::read_to_string(path).map_err(|e| TargetError(format!(
-            "cannot read target file {}: {e}",
-            path.display()
-        )))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| TargetError(format!("cannot read target file {}: {e}", path.display())))?;
         Self::parse(&text, &|name| std::env::var(name).ok())
             .map_err(|e| TargetError(format!("target file {}: {}", path.display(), e.0)))
     }
 
     /// Parses a target file, resolving `${VAR}` with `env`.
     pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, TargetError> {
-        let raw: RawTarget = serde_saphyr::from_str(text).map_err(|e| TargetError(format!("not a valid target file: {e}")))?;
+        let raw: RawTarget = serde_saphyr::from_str(text)
+            .map_err(|e| TargetError(format!("not a valid target file: {e}")))?;
         let vendor: Vendor = interpolate(&raw.vendor, "vendor", env)?
             .parse()
             .map_err(|e: crate::vendor::VendorError| TargetError(format!("vendor: {e}")))?;
         let base_url = check_url(&interpolate(&raw.base_url, "base_url", env)?, "base_url")?;
         let control_url = match &raw.control_url {
-            Some(u) => Some(check_url(&interpolate(u, "control_url", env)?, "control_url")?),
+            Some(u) => Some(check_url(
+                &interpolate(u, "control_url", env)?,
+                "control_url",
+            )?),
             None => None,
         };
-        let account = |role: &str, raw: &Option<RawAccount>| -> Result<Option<Account>, TargetError> {
-            let Some(raw) = raw else { return Ok(None) };
-            let username = interpolate(&raw.username, &format!("users.{role}.username"), env)?;
-            let password = interpolate(&raw.password, &format!("users.{role}.password"), env)?;
-            if username.is_empty() || password.is_empty() {
-                return Err(TargetError(format!(
-                    "users.{role}: username and password must not be empty"
-                )));
-            }
-            let totp_secret = match &raw.totp_secret {
-                Some(s) => Some(interpolate(s, &format!("users.{role}.totp_secret"), env)?),
-                None => None,
+        let account =
+            |role: &str, raw: &Option<RawAccount>| -> Result<Option<Account>, TargetError> {
+                let Some(raw) = raw else { return Ok(None) };
+                let username = interpolate(&raw.username, &format!("users.{role}.username"), env)?;
+                let password = interpolate(&raw.password, &format!("users.{role}.password"), env)?;
+                if username.is_empty() || password.is_empty() {
+                    return Err(TargetError(format!(
+                        "users.{role}: username and password must not be empty"
+                    )));
+                }
+                let totp_secret = match &raw.totp_secret {
+                    Some(s) => Some(interpolate(s, &format!("users.{role}.totp_secret"), env)?),
+                    None => None,
+                };
+                Ok(Some(Account {
+                    username,
+                    password,
+                    totp_secret,
+                }))
             };
-            Ok(Some(Account {
-                username,
-                password,
-                totp_secret,
-            }))
-        };
         let users = Users {
             primary: account("primary", &raw.users.primary)?,
             secondary: account("secondary", &raw.users.secondary)?,
@@ -212,7 +223,10 @@ impl Target {
             locked: account("locked", &raw.users.locked)?,
             disabled: account("disabled", &raw.users.disabled)?,
         };
-        for (role, present) in [("primary", users.primary.is_some()), ("secondary", users.secondary.is_some())] {
+        for (role, present) in [
+            ("primary", users.primary.is_some()),
+            ("secondary", users.secondary.is_some()),
+        ] {
             if !present {
                 return Err(TargetError(format!(
                     "users.{role} is missing: the suite needs a `users.{role}` account (username and password)"
@@ -221,7 +235,9 @@ impl Target {
         }
         let timeout = raw.timeout_seconds.unwrap_or(10);
         if timeout == 0 || timeout > 600 {
-            return Err(TargetError("timeout_seconds must be between 1 and 600".into()));
+            return Err(TargetError(
+                "timeout_seconds must be between 1 and 600".into(),
+            ));
         }
         Ok(Target {
             vendor,
@@ -275,7 +291,9 @@ fn check_url(value: &str, field: &str) -> Result<String, TargetError> {
     let url = url::Url::parse(value)
         .map_err(|e| TargetError(format!("{field} `{value}` is not a URL: {e}")))?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(TargetError(format!("{field} `{value}` must start with http:// or https://")));
+        return Err(TargetError(format!(
+            "{field} `{value}` must start with http:// or https://"
+        )));
     }
     if url.host_str().is_none() {
         return Err(TargetError(format!("{field} `{value}` has no host")));
@@ -299,14 +317,16 @@ pub fn interpolate(
             out.push('$');
             rest = tail;
         } else if let Some(inner) = after.strip_prefix('{') {
-            let end = inner.find('}').ok_or_else(|| {
-                TargetError(format!("{field}: `${{` without a closing `}}`"))
-            })?;
+            let end = inner
+                .find('}')
+                .ok_or_else(|| TargetError(format!("{field}: `${{` without a closing `}}`")))?;
             let name = &inner[..end];
-            let valid = !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let valid =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
-                return Err(TargetError(format!("{field}: `${{{name}}}` is not a variable name")));
+                return Err(TargetError(format!(
+                    "{field}: `${{{name}}}` is not a variable name"
+                )));
             }
             let v = env(name).ok_or_else(|| {
                 TargetError(format!(
@@ -338,10 +358,18 @@ mod tests {
 
     #[test]
     fn interpolation() {
-        assert_eq!(interpolate("${USER}-${PW}", "f", &env).unwrap(), "alice-s3cret$");
+        assert_eq!(
+            interpolate("${USER}-${PW}", "f", &env).unwrap(),
+            "alice-s3cret$"
+        );
         assert_eq!(interpolate("pa$word$$", "f", &env).unwrap(), "pa$word$");
-        let e = interpolate("${NOPE}", "users.primary.password", &env).unwrap_err().0;
-        assert!(e.contains("NOPE is not set") && e.contains("users.primary.password"), "{e}");
+        let e = interpolate("${NOPE}", "users.primary.password", &env)
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("NOPE is not set") && e.contains("users.primary.password"),
+            "{e}"
+        );
         assert!(interpolate("${A", "f", &env).is_err());
     }
 
@@ -360,9 +388,19 @@ mod tests {
     fn bad_targets_say_what_to_fix() {
         let cases = [
             (GOOD.replace("limecraft", "acme"), "unknown vendor `acme`"),
-            (GOOD.replace("https://example.com/api", "not a url"), "base_url `not a url` is not a URL"),
-            (GOOD.replace("ftp", "x").replace("https://example.com/api", "ftp://example.com"), "must start with http"),
-            (GOOD.replace("  secondary: { username: bob, password: x }\n", ""), "users.secondary is missing"),
+            (
+                GOOD.replace("https://example.com/api", "not a url"),
+                "base_url `not a url` is not a URL",
+            ),
+            (
+                GOOD.replace("ftp", "x")
+                    .replace("https://example.com/api", "ftp://example.com"),
+                "must start with http",
+            ),
+            (
+                GOOD.replace("  secondary: { username: bob, password: x }\n", ""),
+                "users.secondary is missing",
+            ),
             (GOOD.replace("base_url", "base_uri"), "unknown field"),
         ];
         for (text, expected) in cases {

@@ -48,9 +48,15 @@ impl RunContext {
     pub fn new(target: Target, http: HttpClient) -> Arc<Self> {
         let secrets = Secrets::default();
         let users = &target.users;
-        for account in [&users.primary, &users.secondary, &users.twofactor, &users.locked, &users.disabled]
-            .into_iter()
-            .flatten()
+        for account in [
+            &users.primary,
+            &users.secondary,
+            &users.twofactor,
+            &users.locked,
+            &users.disabled,
+        ]
+        .into_iter()
+        .flatten()
         {
             secrets.register(&account.password);
             if let Some(s) = &account.totp_secret {
@@ -127,7 +133,11 @@ impl ConformanceWorld {
     /// in the response as a secret.
     pub async fn send(&mut self, call: Call) -> Result<Exchange, Failure> {
         let ctx = self.ctx();
-        let exchange = ctx.http.send(&call).await.map_err(|e| Failure(ctx.secrets.redact(&e.to_string())))?;
+        let exchange = ctx
+            .http
+            .send(&call)
+            .await
+            .map_err(|e| Failure(ctx.secrets.redact(&e.to_string())))?;
         for field in ["token", "key", "qr"] {
             if let Some(v) = exchange.str_field(field) {
                 ctx.secrets.register(v);
@@ -159,7 +169,11 @@ impl ConformanceWorld {
 
     /// `Ok` when `condition` holds, else a failure showing the last exchange.
     pub fn check(&self, condition: bool, expected: &str) -> StepResult {
-        if condition { Ok(()) } else { Err(self.failure(expected)) }
+        if condition {
+            Ok(())
+        } else {
+            Err(self.failure(expected))
+        }
     }
 
     /// The account a persona of the feature files plays.
@@ -181,15 +195,18 @@ impl ConformanceWorld {
                 )));
             }
         };
-        account
-            .clone()
-            .ok_or_else(|| Failure(format!("the target file has no `users.{role}` account for {persona}")))
+        account.clone().ok_or_else(|| {
+            Failure(format!(
+                "the target file has no `users.{role}` account for {persona}"
+            ))
+        })
     }
 
     pub fn session(&self, name: &str) -> Result<String, Failure> {
-        self.sessions
-            .get(name)
-            .cloned()
-            .ok_or_else(|| Failure(format!("the scenario has no session named `{name}`; log it in first")))
+        self.sessions.get(name).cloned().ok_or_else(|| {
+            Failure(format!(
+                "the scenario has no session named `{name}`; log it in first"
+            ))
+        })
     }
 }

@@ -47,6 +47,10 @@ async fn advance(
     };
     match clock.advance(seconds) {
         Ok(now) => Json(json!({ "now": now })).into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": e.to_string()}))).into_response(),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
     }
 }

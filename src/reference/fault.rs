@@ -150,6 +150,10 @@ mod tests {
         for f in Fault::ALL {
             assert_eq!(Fault::from_name(f.name()), Ok(*f));
         }
-        assert!(Fault::from_name("nope").unwrap_err().contains("authconform faults"));
+        assert!(
+            Fault::from_name("nope")
+                .unwrap_err()
+                .contains("authconform faults")
+        );
     }
 }

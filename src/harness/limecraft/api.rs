@@ -71,7 +71,12 @@ pub fn enable_two_factor(token: &str, user_id: &str) -> Call {
     with_token(call, token, Transport::Header)
 }
 
-pub fn validate(token: Option<&str>, transport: Transport, code: &str, remember_me: Option<bool>) -> Call {
+pub fn validate(
+    token: Option<&str>,
+    transport: Transport,
+    code: &str,
+    remember_me: Option<bool>,
+) -> Call {
     let mut body = json!({ "token": code });
     if let Some(r) = remember_me {
         body["rememberMe"] = Value::Bool(r);

@@ -27,7 +27,9 @@ fn persona(words: &str) -> &str {
 
 // ---------------------------------------------------------------- login
 
-#[when(regex = r"^(\w+|the locked user|the disabled user) logs in with (a JSON body|form parameters|the right password)$")]
+#[when(
+    regex = r"^(\w+|the locked user|the disabled user) logs in with (a JSON body|form parameters|the right password)$"
+)]
 async fn logs_in(w: &mut ConformanceWorld, who: String, how: String) -> StepResult {
     let who = persona(&who).to_owned();
     let account = w.account(&who)?;
@@ -45,7 +47,9 @@ fn remember_login(w: &mut ConformanceWorld, who: &str, session: &str, x: &Exchan
     if x.status != 200 {
         return;
     }
-    let Some(token) = x.str_field("token") else { return };
+    let Some(token) = x.str_field("token") else {
+        return;
+    };
     if x.field("needsSecondToken") == Some(&Value::Bool(true)) {
         w.temporary.insert(who.to_owned(), token.to_owned());
     } else {
@@ -58,14 +62,19 @@ async fn logs_in_wrong_password(w: &mut ConformanceWorld, who: String) -> StepRe
     let account = w.account(&who)?;
     let wrong = format!("{}-not-it", account.password);
     w.ctx().secrets.register(&wrong);
-    w.send_checked(api::login_json(&account.username, &wrong, None)).await?;
+    w.send_checked(api::login_json(&account.username, &wrong, None))
+        .await?;
     Ok(())
 }
 
 #[when("someone logs in as a user who does not exist")]
 async fn logs_in_unknown(w: &mut ConformanceWorld) -> StepResult {
-    let name = format!("authconform-nobody-{}", crate::secret::Token::generate().as_str()[..8].to_lowercase());
-    w.send_checked(api::login_json(&name, "no-such-password-1!", None)).await?;
+    let name = format!(
+        "authconform-nobody-{}",
+        crate::secret::Token::generate().as_str()[..8].to_lowercase()
+    );
+    w.send_checked(api::login_json(&name, "no-such-password-1!", None))
+        .await?;
     Ok(())
 }
 
@@ -77,8 +86,14 @@ async fn login_succeeds(w: &mut ConformanceWorld) -> StepResult {
         x.field("needsSecondToken") == Some(&Value::Bool(false)),
         "needsSecondToken: false",
     )?;
-    w.check(x.field("status").and_then(Value::as_i64) == Some(200), "status: 200 in the body")?;
-    w.check(x.str_field("token").is_some_and(|t| !t.is_empty()), "a non-empty token")
+    w.check(
+        x.field("status").and_then(Value::as_i64) == Some(200),
+        "status: 200 in the body",
+    )?;
+    w.check(
+        x.str_field("token").is_some_and(|t| !t.is_empty()),
+        "a non-empty token",
+    )
 }
 
 #[then(expr = "the login is refused with {int} and the UnauthorizedError envelope")]
@@ -109,7 +124,10 @@ async fn message_names_username(w: &mut ConformanceWorld) -> StepResult {
         .as_deref()
         .and_then(|b| serde_json::from_str(b).ok())
         .unwrap_or(Value::Null);
-    let username = sent.get("username").and_then(Value::as_str).unwrap_or_default();
+    let username = sent
+        .get("username")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let message = x.str_field("message").unwrap_or_default();
     w.check(
         message.starts_with(&format!("{username} was not authorized")),
@@ -133,7 +151,11 @@ async fn has_logged_in(
     session: String,
     remember: String,
 ) -> StepResult {
-    let session = if session.is_empty() { who.clone() } else { session };
+    let session = if session.is_empty() {
+        who.clone()
+    } else {
+        session
+    };
     let remember_me = (!remember.is_empty()).then_some(true);
     log_in_fully(w, &who, &session, remember_me).await
 }
@@ -147,12 +169,26 @@ async fn log_in_fully(
 ) -> StepResult {
     let account = w.account(who)?;
     let x = w
-        .send_checked(api::login_json(&account.username, &account.password, remember_me))
+        .send_checked(api::login_json(
+            &account.username,
+            &account.password,
+            remember_me,
+        ))
         .await?;
-    w.check(x.status == 200 && x.str_field("token").is_some(), &format!("{who} to log in (200 with a token)"))?;
+    w.check(
+        x.status == 200 && x.str_field("token").is_some(),
+        &format!("{who} to log in (200 with a token)"),
+    )?;
     remember_login(w, who, session, &x);
     if w.temporary.contains_key(who) && !w.sessions.contains_key(session) {
-        let x = validate_code(w, who, CodeChoice::Current, TokenChoice::Temporary(Transport::Header), remember_me).await?;
+        let x = validate_code(
+            w,
+            who,
+            CodeChoice::Current,
+            TokenChoice::Temporary(Transport::Header),
+            remember_me,
+        )
+        .await?;
         w.check(
             x.status == 200 && x.str_field("token").is_some(),
             &format!("{who}'s second factor to be accepted (200 with a token)"),
@@ -174,20 +210,34 @@ async fn minutes_pass(w: &mut ConformanceWorld, minutes: i64) -> StepResult {
 }
 
 #[then(regex = r"^(?:session (\w+)|(\w+)'s token) is (still accepted|refused)$")]
-async fn token_is(w: &mut ConformanceWorld, session: String, who: String, verdict: String) -> StepResult {
+async fn token_is(
+    w: &mut ConformanceWorld,
+    session: String,
+    who: String,
+    verdict: String,
+) -> StepResult {
     let name = if session.is_empty() { who } else { session };
     let token = w.session(&name)?;
-    let x = w.send_checked(api::current_user(Some(&token), Transport::Header)).await?;
+    let x = w
+        .send_checked(api::current_user(Some(&token), Transport::Header))
+        .await?;
     match verdict.as_str() {
-        "still accepted" => w.check(x.status == 200, &format!("{name}'s token to be accepted (200)")),
-        _ => w.check(x.status == 401, &format!("{name}'s token to be refused (401)")),
+        "still accepted" => w.check(
+            x.status == 200,
+            &format!("{name}'s token to be accepted (200)"),
+        ),
+        _ => w.check(
+            x.status == 401,
+            &format!("{name}'s token to be refused (401)"),
+        ),
     }
 }
 
 #[then(regex = r"^(\w+)'s token identifies (\w+)$")]
 async fn token_identifies(w: &mut ConformanceWorld, session: String, who: String) -> StepResult {
     let token = w.session(&session)?;
-    w.send_checked(api::current_user(Some(&token), Transport::Header)).await?;
+    w.send_checked(api::current_user(Some(&token), Transport::Header))
+        .await?;
     is_user(w, &who)
 }
 
@@ -202,7 +252,10 @@ fn is_user(w: &ConformanceWorld, who: &str) -> StepResult {
     };
     w.check(
         matches("username") || matches("email"),
-        &format!("the User of {who} (username or email `{}`)", account.username),
+        &format!(
+            "the User of {who} (username or email `{}`)",
+            account.username
+        ),
     )?;
     w.check(x.field("id").is_some_and(Value::is_i64), "an integer id")?;
     w.check(x.str_field("email").is_some(), "an email")
@@ -212,7 +265,8 @@ fn is_user(w: &ConformanceWorld, who: &str) -> StepResult {
 async fn asks_who(w: &mut ConformanceWorld, who: String, transport: String) -> StepResult {
     let transport = transport_words(&transport)?;
     let token = w.session(&who)?;
-    w.send_checked(api::current_user(Some(&token), transport)).await?;
+    w.send_checked(api::current_user(Some(&token), transport))
+        .await?;
     Ok(())
 }
 
@@ -221,11 +275,16 @@ async fn answer_is_user(w: &mut ConformanceWorld, who: String) -> StepResult {
     is_user(w, &who)
 }
 
-#[when(regex = r"^someone asks who they are with (no token|a garbage token|an empty Bearer token)$")]
+#[when(
+    regex = r"^someone asks who they are with (no token|a garbage token|an empty Bearer token)$"
+)]
 async fn asks_with_bad_token(w: &mut ConformanceWorld, token: String) -> StepResult {
     let call = api::current_user(None, Transport::Header);
     let call = match token.as_str() {
-        "a garbage token" => call.header("Authorization", &format!("Bearer {}", crate::secret::Token::generate().as_str())),
+        "a garbage token" => call.header(
+            "Authorization",
+            &format!("Bearer {}", crate::secret::Token::generate().as_str()),
+        ),
         "an empty Bearer token" => call.header("Authorization", "Bearer "),
         _ => call,
     };
@@ -249,7 +308,10 @@ async fn has_enabled_two_factor(w: &mut ConformanceWorld, who: String) -> StepRe
     log_in_fully(w, &who, &who, None).await?;
     enable_for_self(w, &who).await?;
     let x = last(w)?;
-    w.check(x.status == 200, &format!("{who} to enable two-factor authentication (200)"))
+    w.check(
+        x.status == 200,
+        &format!("{who} to enable two-factor authentication (200)"),
+    )
 }
 
 #[when(regex = r"^(\w+) enables two-factor authentication for herself$")]
@@ -271,8 +333,13 @@ async fn enable_for_self(w: &mut ConformanceWorld, who: &str) -> StepResult {
 }
 
 async fn user_id(w: &mut ConformanceWorld, token: &str) -> Result<String, Failure> {
-    let x = w.send_checked(api::current_user(Some(token), Transport::Header)).await?;
-    w.check(x.status == 200, "GET /authentication/user to answer 200 with the caller's id")?;
+    let x = w
+        .send_checked(api::current_user(Some(token), Transport::Header))
+        .await?;
+    w.check(
+        x.status == 200,
+        "GET /authentication/user to answer 200 with the caller's id",
+    )?;
     x.field("id")
         .and_then(Value::as_i64)
         .map(|id| id.to_string())
@@ -299,19 +366,28 @@ async fn receives_totp_key(w: &mut ConformanceWorld) -> StepResult {
         "a base32 key of at least 128 bits",
     )?;
     w.check(
-        x.str_field("hashingAlgorithm").and_then(totp::parse_algorithm).is_some(),
+        x.str_field("hashingAlgorithm")
+            .and_then(totp::parse_algorithm)
+            .is_some(),
         "hashingAlgorithm SHA1, SHA256 or SHA512",
     )?;
     w.check(
-        x.field("digits").and_then(Value::as_u64).is_some_and(|d| (6..=8).contains(&d)),
+        x.field("digits")
+            .and_then(Value::as_u64)
+            .is_some_and(|d| (6..=8).contains(&d)),
         "digits between 6 and 8",
     )?;
     w.check(
-        x.field("period").and_then(Value::as_u64).is_some_and(|p| p > 0),
+        x.field("period")
+            .and_then(Value::as_u64)
+            .is_some_and(|p| p > 0),
         "a positive period",
     )?;
     w.check(x.str_field("qr").is_some(), "a qr string")?;
-    w.check(enrolment_of(x).is_some(), "an enrolment the suite can compute codes from")
+    w.check(
+        enrolment_of(x).is_some(),
+        "an enrolment the suite can compute codes from",
+    )
 }
 
 #[when(regex = r"^(\w+) enables two-factor authentication for (bob|a user who does not exist)$")]
@@ -336,21 +412,30 @@ async fn login_asks_second_token(w: &mut ConformanceWorld) -> StepResult {
         x.field("needsSecondToken") == Some(&Value::Bool(true)),
         "needsSecondToken: true",
     )?;
-    w.check(x.str_field("token").is_some_and(|t| !t.is_empty()), "a temporary token")
+    w.check(
+        x.str_field("token").is_some_and(|t| !t.is_empty()),
+        "a temporary token",
+    )
 }
 
 #[then(expr = "{word}'s temporary token does not identify her")]
 async fn temporary_does_not_identify(w: &mut ConformanceWorld, who: String) -> StepResult {
     let token = temporary(w, &who)?;
-    let x = w.send_checked(api::current_user(Some(&token), Transport::Header)).await?;
-    w.check(x.status == 401, "the temporary token to be refused by GET /authentication/user (401)")
+    let x = w
+        .send_checked(api::current_user(Some(&token), Transport::Header))
+        .await?;
+    w.check(
+        x.status == 401,
+        "the temporary token to be refused by GET /authentication/user (401)",
+    )
 }
 
 fn temporary(w: &ConformanceWorld, who: &str) -> Result<String, Failure> {
-    w.temporary
-        .get(who)
-        .cloned()
-        .ok_or_else(|| w.failure(&format!("a temporary token from {who}'s login (needsSecondToken true)")))
+    w.temporary.get(who).cloned().ok_or_else(|| {
+        w.failure(&format!(
+            "a temporary token from {who}'s login (needsSecondToken true)"
+        ))
+    })
 }
 
 /// Which code a validation sends.
@@ -370,7 +455,9 @@ enum TokenChoice {
     FinalOfSession,
 }
 
-#[when(regex = r"^(\w+) validates (the current code|a wrong code|the same code again|the code (-?\d+) periods from now) with (her temporary token in the header|her temporary token in the query string|no token|the final token of her session|rememberMe)$")]
+#[when(
+    regex = r"^(\w+) validates (the current code|a wrong code|the same code again|the code (-?\d+) periods from now) with (her temporary token in the header|her temporary token in the query string|no token|the final token of her session|rememberMe)$"
+)]
 async fn validates(
     w: &mut ConformanceWorld,
     who: String,
@@ -382,10 +469,16 @@ async fn validates(
         "the current code" => CodeChoice::Current,
         "a wrong code" => CodeChoice::Wrong,
         "the same code again" => CodeChoice::Again,
-        _ => CodeChoice::PeriodsFromNow(offset.parse().map_err(|_| Failure(format!("`{offset}` is not a whole number")))?),
+        _ => CodeChoice::PeriodsFromNow(
+            offset
+                .parse()
+                .map_err(|_| Failure(format!("`{offset}` is not a whole number")))?,
+        ),
     };
     let (token, remember) = match token_words.as_str() {
-        "her temporary token in the query string" => (TokenChoice::Temporary(Transport::Query), None),
+        "her temporary token in the query string" => {
+            (TokenChoice::Temporary(Transport::Query), None)
+        }
         "no token" => (TokenChoice::None, None),
         "the final token of her session" => (TokenChoice::FinalOfSession, None),
         "rememberMe" => (TokenChoice::Temporary(Transport::Header), Some(true)),
@@ -443,12 +536,20 @@ async fn validate_code(
     };
     w.last_code = Some(code.clone());
     let x = w
-        .send_checked(api::validate(presented.as_deref(), transport, &code, remember_me))
+        .send_checked(api::validate(
+            presented.as_deref(),
+            transport,
+            &code,
+            remember_me,
+        ))
         .await?;
     if x.status == 200 {
         // The server now refuses this step and older ones; so might a server that
         // (wrongly) accepted a wrong code at its current step.
-        let now_step = totp::step_of(ctx.clock.now().await.map_err(Failure)?, enrolment.params.period);
+        let now_step = totp::step_of(
+            ctx.clock.now().await.map_err(Failure)?,
+            enrolment.params.period,
+        );
         let used = code_step.map_or(now_step, |s| s.max(now_step));
         let mut last = ctx.last_totp_step.lock().expect("totp step lock");
         *last = Some(last.map_or(used, |l| l.max(used)));
@@ -470,7 +571,11 @@ async fn fresh_code(
     // Near the end of a step the server may check the code in the next step;
     // with clock control, start from a fresh step so every window test is exact.
     if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
-        now = ctx.clock.advance(period - now.rem_euclid(period)).await.map_err(Failure)?;
+        now = ctx
+            .clock
+            .advance(period - now.rem_euclid(period))
+            .await
+            .map_err(Failure)?;
     }
     if let Some(last) = last_used {
         let wanted_step = last + 1 - offset;
@@ -495,7 +600,10 @@ async fn fresh_code(
 /// A code of the same length that differs from `code` in every digit.
 fn wrong_code(code: &str) -> String {
     code.chars()
-        .map(|c| c.to_digit(10).map_or('0', |d| char::from_digit((d + 5) % 10, 10).unwrap_or('0')))
+        .map(|c| {
+            c.to_digit(10)
+                .map_or('0', |d| char::from_digit((d + 5) % 10, 10).unwrap_or('0'))
+        })
         .collect()
 }
 
@@ -521,7 +629,10 @@ async fn validation_refused_step(w: &mut ConformanceWorld) -> StepResult {
 fn validation_accepted(w: &ConformanceWorld) -> StepResult {
     let x = last(w)?;
     w.check(x.status == 200, "200 with the final token")?;
-    w.check(x.str_field("token").is_some_and(|t| !t.is_empty()), "a final token")?;
+    w.check(
+        x.str_field("token").is_some_and(|t| !t.is_empty()),
+        "a final token",
+    )?;
     w.check(
         x.field("needsSecondToken") != Some(&Value::Bool(true)),
         "needsSecondToken not true after validation",
@@ -536,7 +647,9 @@ fn validation_refused(w: &ConformanceWorld) -> StepResult {
 
 // ---------------------------------------------------------------- logout
 
-#[when(regex = r"^(?:session (\w+)|(\w+)) logs out( of all sessions)?( with (?:her|his) token in the query string)?$")]
+#[when(
+    regex = r"^(?:session (\w+)|(\w+)) logs out( of all sessions)?( with (?:her|his) token in the query string)?$"
+)]
 async fn logs_out(
     w: &mut ConformanceWorld,
     session: String,
@@ -546,15 +659,21 @@ async fn logs_out(
 ) -> StepResult {
     let name = if session.is_empty() { who } else { session };
     let token = w.session(&name)?;
-    let transport = if query.is_empty() { Transport::Header } else { Transport::Query };
-    w.send_checked(api::logout(&token, transport, !all.is_empty())).await?;
+    let transport = if query.is_empty() {
+        Transport::Header
+    } else {
+        Transport::Query
+    };
+    w.send_checked(api::logout(&token, transport, !all.is_empty()))
+        .await?;
     Ok(())
 }
 
 #[when("someone logs out with a garbage token")]
 async fn logs_out_garbage(w: &mut ConformanceWorld) -> StepResult {
     let garbage = crate::secret::Token::generate();
-    w.send_checked(api::logout(garbage.as_str(), Transport::Header, false)).await?;
+    w.send_checked(api::logout(garbage.as_str(), Transport::Header, false))
+        .await?;
     Ok(())
 }
 
@@ -575,7 +694,8 @@ async fn can_log_in_again(w: &mut ConformanceWorld, who: String) -> StepResult {
     let fresh = format!("{who}-again");
     log_in_fully(w, &who, &fresh, None).await?;
     let token = w.session(&fresh)?;
-    w.send_checked(api::current_user(Some(&token), Transport::Header)).await?;
+    w.send_checked(api::current_user(Some(&token), Transport::Header))
+        .await?;
     is_user(w, &who)
 }
 

@@ -15,15 +15,18 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
-pub use store::{Limecraft, LimecraftConfig};
 use crate::reference::fault::Fault;
+pub use store::{Limecraft, LimecraftConfig};
 use wire::{ApiError, BodyEncodings, Encoding, PresentedToken, VendorBody};
 
 /// The router for one Limecraft reference server, paths from the vendor root.
 pub fn router(state: Limecraft) -> Router {
     Router::new()
         .route("/api/authentication/login", post(login))
-        .route("/api/authentication/2fa/validate", post(validate_two_factor))
+        .route(
+            "/api/authentication/2fa/validate",
+            post(validate_two_factor),
+        )
         .route("/api/authentication/user", get(current_user))
         .route("/api/authentication/logout", post(logout))
         .route("/api/user/{id}/enable2fa", post(enable_two_factor))
@@ -85,7 +88,11 @@ async fn login(
         .value
         .ok_or_else(|| ApiError::bad_request("username and password are required"))?;
     let outcome = lc
-        .login(&body.username, &body.password, body.remember_me.unwrap_or(false))
+        .login(
+            &body.username,
+            &body.password,
+            body.remember_me.unwrap_or(false),
+        )
         .await?;
     let mut payload = json!({
         "needsSecondToken": outcome.needs_second_token,
@@ -93,7 +100,9 @@ async fn login(
         "token": outcome.token.as_str(),
     });
     if lc.fault_is(Fault::LoginNeedsSecondTokenMissing) {
-        payload.as_object_mut().map(|m| m.remove("needsSecondToken"));
+        payload
+            .as_object_mut()
+            .map(|m| m.remove("needsSecondToken"));
     }
     Ok(axum::Json(payload).into_response())
 }
@@ -121,8 +130,11 @@ async fn validate_two_factor(
         Some(b) => (b.token.as_deref(), b.remember_me),
         None => (None, None),
     };
-    let token =
-        lc.validate_two_factor(presented.as_ref().map(|p| p.value.as_str()), code, remember_me)?;
+    let token = lc.validate_two_factor(
+        presented.as_ref().map(|p| p.value.as_str()),
+        code,
+        remember_me,
+    )?;
     Ok(axum::Json(json!({
         "message": "OK",
         "needsSecondToken": false,

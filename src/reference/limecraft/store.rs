@@ -74,7 +74,10 @@ struct TwoFactor {
 enum SessionKind {
     Final,
     /// Issued by a login that needs a second factor; only 2fa/validate accepts it.
-    Temporary { remember_me: bool, failed_codes: u8 },
+    Temporary {
+        remember_me: bool,
+        failed_codes: u8,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -220,14 +223,20 @@ impl Limecraft {
 
         let Some(user_id) = verified else {
             if self.faulty(Fault::UnknownUserNotFound) && unknown_user {
-                return Err(ApiError::new(StatusCode::NOT_FOUND, "The user was not found."));
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "The user was not found.",
+                ));
             }
             return Err(ApiError::not_authorized(username));
         };
 
         let now = self.clock.now();
         let mut store = self.store();
-        let user = store.users.get(&user_id).ok_or_else(|| ApiError::not_authorized(username))?;
+        let user = store
+            .users
+            .get(&user_id)
+            .ok_or_else(|| ApiError::not_authorized(username))?;
         match user.state {
             AccountState::Active => {}
             AccountState::Disabled if self.faulty(Fault::DisabledAccountLogsIn) => {}
@@ -282,7 +291,11 @@ impl Limecraft {
         let presented = presented.ok_or_else(ApiError::missing_token)?;
         let digest = TokenDigest::of(presented);
         let session = store
-            .live_session(&digest, self.clock.now(), self.faulty(Fault::SessionNeverExpires))
+            .live_session(
+                &digest,
+                self.clock.now(),
+                self.faulty(Fault::SessionNeverExpires),
+            )
             .ok_or_else(invalid_token)?;
         match session.kind {
             SessionKind::Final => {}
@@ -346,14 +359,16 @@ impl Limecraft {
             if self.faulty(Fault::Enable2faUnknownUser403) {
                 return Err(forbidden_other_user());
             }
-            return Err(ApiError::new(StatusCode::NOT_FOUND, "The user was not found."));
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "The user was not found.",
+            ));
         }
         let target_id = target_id.unwrap_or_default();
-        let caller_has_support = store
-            .users
-            .get(&caller.user_id)
-            .is_some_and(|u| u.support);
-        if target_id != caller.user_id && !caller_has_support && !self.faulty(Fault::Enable2faAnyUser)
+        let caller_has_support = store.users.get(&caller.user_id).is_some_and(|u| u.support);
+        if target_id != caller.user_id
+            && !caller_has_support
+            && !self.faulty(Fault::Enable2faAnyUser)
         {
             return Err(forbidden_other_user());
         }
@@ -406,11 +421,13 @@ impl Limecraft {
         };
         let code = code.unwrap_or("");
         let matched = {
-            let user = store.users.get(&session.user_id).ok_or_else(invalid_token)?;
-            let tf = user
-                .two_factor
-                .as_ref()
-                .ok_or_else(|| ApiError::unauthorized("Two-factor authentication is not enabled."))?;
+            let user = store
+                .users
+                .get(&session.user_id)
+                .ok_or_else(invalid_token)?;
+            let tf = user.two_factor.as_ref().ok_or_else(|| {
+                ApiError::unauthorized("Two-factor authentication is not enabled.")
+            })?;
             self.check_code(tf, code, now)
         };
         let Some(step) = matched else {
@@ -444,7 +461,8 @@ impl Limecraft {
 
     /// The step a code matches, under the advertised parameters and the replay rule.
     fn check_code(&self, tf: &TwoFactor, code: &str, now: UnixSeconds) -> Option<i64> {
-        let well_formed = code.len() == self.config.totp.digits && code.bytes().all(|b| b.is_ascii_digit());
+        let well_formed =
+            code.len() == self.config.totp.digits && code.bytes().all(|b| b.is_ascii_digit());
         if self.faulty(Fault::TotpAnyCode) {
             return well_formed.then(|| totp::step_of(now, self.config.totp.period));
         }
@@ -474,9 +492,13 @@ impl Limecraft {
     /// `allSessions` every session of its user.
     pub fn logout(&self, presented: Option<&str>, all_sessions: bool) -> Result<(), ApiError> {
         if self.faulty(Fault::LogoutInvalidToken500) {
-            let known = presented.is_some_and(|p| self.store().sessions.contains_key(&TokenDigest::of(p)));
+            let known =
+                presented.is_some_and(|p| self.store().sessions.contains_key(&TokenDigest::of(p)));
             if !known {
-                return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "logout failed"));
+                return Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "logout failed",
+                ));
             }
         }
         let presented = presented.ok_or_else(ApiError::missing_token)?;

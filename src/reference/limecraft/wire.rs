@@ -138,13 +138,19 @@ where
             Some(other) => {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    format!("Content-Type {other} is not supported; send {}", accepted::<T>()),
+                    format!(
+                        "Content-Type {other} is not supported; send {}",
+                        accepted::<T>()
+                    ),
                 ));
             }
             None => {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    format!("a Content-Type header is required; send {}", accepted::<T>()),
+                    format!(
+                        "a Content-Type header is required; send {}",
+                        accepted::<T>()
+                    ),
                 ));
             }
         };
@@ -268,8 +274,14 @@ mod tests {
     #[test]
     fn header_wins_over_query_and_cookie() {
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer aaaa"));
-        h.insert(header::COOKIE, HeaderValue::from_static("MOJITO_SESSION_ID_V2=cccc"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer aaaa"),
+        );
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("MOJITO_SESSION_ID_V2=cccc"),
+        );
         let t = PresentedToken::find(&h, Some("access_token=bbbb")).unwrap();
         assert_eq!((t.value.as_str(), t.transport), ("aaaa", Transport::Bearer));
     }
@@ -277,7 +289,10 @@ mod tests {
     #[test]
     fn cookie_is_found_among_others() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("x=1; MOJITO_SESSION_ID_V2=cccc; y=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("x=1; MOJITO_SESSION_ID_V2=cccc; y=2"),
+        );
         let t = PresentedToken::find(&h, None).unwrap();
         assert_eq!((t.value.as_str(), t.transport), ("cccc", Transport::Cookie));
     }
@@ -285,7 +300,10 @@ mod tests {
     #[test]
     fn non_bearer_schemes_are_not_tokens() {
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic YWxpY2U6eA=="));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic YWxpY2U6eA=="),
+        );
         assert!(PresentedToken::find(&h, None).is_none());
     }
 }
