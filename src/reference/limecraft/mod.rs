@@ -21,7 +21,8 @@ use wire::{ApiError, BodyEncodings, Encoding, PresentedToken, VendorBody};
 
 /// The router for one Limecraft reference server, paths from the vendor root.
 pub fn router(state: Limecraft) -> Router {
-    Router::new()
+    let envelope_broken = state.fault_is(Fault::ErrorEnvelopeWrong);
+    let router = Router::new()
         .route("/api/authentication/login", post(login))
         .route(
             "/api/authentication/2fa/validate",
@@ -32,7 +33,25 @@ pub fn router(state: Limecraft) -> Router {
         .route("/api/user/{id}/enable2fa", post(enable_two_factor))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state);
+    if envelope_broken {
+        router.layer(axum::middleware::map_response(break_envelope))
+    } else {
+        router
+    }
+}
+
+/// The `error-envelope-wrong` fault: a 401 answers `{"error": …}` instead of the envelope.
+async fn break_envelope(response: Response) -> Response {
+    if response.status() == StatusCode::UNAUTHORIZED {
+        (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({ "error": "unauthorized" })),
+        )
+            .into_response()
+    } else {
+        response
+    }
 }
 
 #[derive(Deserialize)]

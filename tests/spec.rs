@@ -1,0 +1,94 @@
+//! The OpenAPI documents parse, describe every call the features make, and
+//! their own examples match their own schemas.
+
+use authconform::harness::limecraft::api;
+use authconform::spec;
+use authconform::vendor::Vendor;
+use serde_json::Value;
+
+#[test]
+fn every_vendor_spec_is_openapi_3_1() {
+    for v in Vendor::ALL {
+        let s = spec::Spec::parse(*v, v.spec_source()).unwrap_or_else(|e| panic!("{v}: {e}"));
+        assert_eq!(s.document()["openapi"], "3.1.0", "{v}");
+    }
+}
+
+#[test]
+fn the_limecraft_spec_covers_every_call_the_features_make() {
+    let ops = spec::for_vendor(Vendor::Limecraft).operations();
+    for (method, path) in [
+        ("POST", api::LOGIN),
+        ("POST", api::VALIDATE),
+        ("GET", api::USER),
+        ("POST", api::LOGOUT),
+        ("POST", api::ENABLE_2FA),
+    ] {
+        assert!(
+            ops.iter().any(|(m, p)| m == method && p == path),
+            "{method} {path} is not in specs/limecraft.openapi.yaml"
+        );
+    }
+}
+
+#[test]
+fn documented_examples_match_their_schemas() {
+    let s = spec::for_vendor(Vendor::Limecraft);
+    let doc = s.document();
+    let mut checked = 0;
+    for (method, path) in s.operations() {
+        let responses = &doc["paths"][&path][method.to_lowercase()]["responses"];
+        for (status, response) in responses.as_object().expect("responses") {
+            let Some(example) = response.pointer("/content/application~1json/example") else {
+                continue;
+            };
+            let body = serde_json::to_vec(example).expect("example serialises");
+            s.check_response(
+                &method,
+                &path,
+                status.parse().expect("numeric status"),
+                &body,
+            )
+            .unwrap_or_else(|v| panic!("the spec's own example fails: {v}"));
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 3,
+        "expected the seed's examples in the spec, checked {checked}"
+    );
+}
+
+#[test]
+fn a_response_that_breaks_the_spec_is_reported() {
+    let s = spec::for_vendor(Vendor::Limecraft);
+    let missing_field = br#"{"id": 1, "username": "a", "email": "a@b", "version": 1}"#;
+    let v = s
+        .check_response("GET", api::USER, 200, missing_field)
+        .expect_err("modifiedBy is required");
+    assert!(v.to_string().contains("modifiedBy"), "{v}");
+
+    let wrong_type = br#"{"needsSecondToken": "no", "status": 200, "token": "t"}"#;
+    let v = s
+        .check_response("POST", api::LOGIN, 200, wrong_type)
+        .expect_err("boolean");
+    assert!(v.to_string().contains("/needsSecondToken"), "{v}");
+
+    let v = s
+        .check_response("POST", api::LOGIN, 500, b"oops")
+        .expect_err("undocumented");
+    assert!(
+        v.to_string()
+            .contains("status 500 is not a documented response"),
+        "{v}"
+    );
+
+    let v = s
+        .check_response("POST", api::LOGIN, 401, b"<html>")
+        .expect_err("not JSON");
+    assert!(v.to_string().contains("not JSON"), "{v}");
+
+    let envelope = serde_json::json!({"type":"UnauthorizedError","code":401,"errorNumber":0,"message":"m","data":Value::Null});
+    s.check_response("POST", api::LOGIN, 401, envelope.to_string().as_bytes())
+        .expect("the documented envelope");
+}
