@@ -50,15 +50,17 @@ impl FeatureFiles {
             .prefix("authconform-features-")
             .tempdir()
             .map_err(|e| RunError::Io(format!("cannot create a temporary folder: {e}")))?;
+        // Under a `features/` folder, so reports name `features/limecraft/…`.
+        let root = temp.path().join("features");
         for (rel, text) in EMBEDDED {
-            let path = temp.path().join(rel);
+            let path = root.join(rel);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| RunError::Io(e.to_string()))?;
             }
             std::fs::write(&path, text).map_err(|e| RunError::Io(e.to_string()))?;
         }
         Ok(FeatureFiles {
-            root: temp.path().to_path_buf(),
+            root,
             _temp: Some(temp),
         })
     }

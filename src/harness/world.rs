@@ -93,8 +93,10 @@ pub struct ConformanceWorld {
     pub sessions: HashMap<String, String>,
     /// Temporary tokens of logins waiting for their second factor, by persona.
     pub temporary: HashMap<String, String>,
-    /// The newest exchange, which a failure report shows.
+    /// The newest exchange, which a failure report shows in full.
     pub last: Option<Exchange>,
+    /// Every exchange of the scenario in one line each (`POST /x → 200`), redacted.
+    pub trail: Vec<String>,
     /// The last TOTP code the scenario sent.
     pub last_code: Option<String>,
 }
@@ -115,6 +117,7 @@ impl ConformanceWorld {
             sessions: HashMap::new(),
             temporary: HashMap::new(),
             last: None,
+            trail: Vec::new(),
             last_code: None,
         }
     }
@@ -143,6 +146,12 @@ impl ConformanceWorld {
                 ctx.secrets.register(v);
             }
         }
+        self.trail.push(format!(
+            "{} {} → {}",
+            exchange.method,
+            ctx.secrets.redact_url(&exchange.url),
+            exchange.status
+        ));
         self.last = Some(exchange.clone());
         Ok(exchange)
     }
@@ -160,6 +169,12 @@ impl ConformanceWorld {
     pub fn failure(&self, expected: &str) -> Failure {
         let ctx = self.ctx();
         let mut text = format!("expected: {expected}\n");
+        if self.trail.len() > 1 {
+            text.push_str("scenario so far:\n");
+            for line in &self.trail[..self.trail.len() - 1] {
+                text.push_str(&format!("  {line}\n"));
+            }
+        }
         match &self.last {
             Some(x) => text.push_str(&x.render(&ctx.secrets)),
             None => text.push_str("(no request was sent yet)\n"),
