@@ -1,0 +1,426 @@
+//! The command line end to end: exit codes, target files, skips, reports, the
+//! server's log, and the seed's own examples against `serve --vendor limecraft`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_authconform");
+
+fn authconform(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run authconform")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// A running `authconform serve`, stopped (SIGINT) on drop.
+struct Served {
+    child: Child,
+    url: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    fn start(extra: &[&str]) -> Served {
+        let dir = temp_dir();
+        let log = dir.path().join("serve.log");
+        let child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--hash-cost", "test"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start serve");
+        let started = Instant::now();
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            // The server announces itself: "… at http://127.0.0.1:PORT/limecraft/api".
+            if let Some(i) = text.find("http://127.0.0.1:") {
+                let port: String = text[i + 17..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                let url = format!("http://127.0.0.1:{port}");
+                return Served {
+                    child,
+                    url,
+                    log,
+                    _dir: dir,
+                };
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "serve did not start: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends SIGINT (Ctrl-C) and returns the exit status and the whole log.
+    fn interrupt(mut self) -> (std::process::ExitStatus, String) {
+        Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill -INT");
+        let started = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "serve did not stop on Ctrl-C"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        (
+            status,
+            std::fs::read_to_string(&self.log).unwrap_or_default(),
+        )
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn write_target(dir: &tempfile::TempDir, body: &str) -> String {
+    let path = dir.path().join("target.yaml");
+    std::fs::write(&path, body).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn run_without_a_target_passes_against_the_reference_server() {
+    let dir = temp_dir();
+    let junit = dir.path().join("r/junit.xml");
+    let json = dir.path().join("r/cucumber.json");
+    let out = authconform(&[
+        "run",
+        "--quiet",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--cucumber-json",
+        json.to_str().unwrap(),
+    ]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("PASS LC1 "), "{t}");
+    assert!(t.contains(" passed, 0 failed, 0 skipped"), "{t}");
+    let junit = std::fs::read_to_string(junit).expect("JUnit report");
+    assert!(
+        junit.contains("<testsuite") && junit.contains("LC23"),
+        "{junit}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).expect("JSON report")).unwrap();
+    assert!(json.as_array().is_some_and(|a| !a.is_empty()), "{json}");
+}
+
+#[test]
+fn tags_select_scenarios_and_bad_expressions_are_usage_errors() {
+    let out = authconform(&["run", "--quiet", "--tags", "@logout"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("PASS LC21") && !t.contains("LC1 "), "{t}");
+    assert!(t.contains("5 passed, 0 failed"), "{t}");
+
+    let out = authconform(&["run", "--tags", "@login and"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("is not a tag expression"),
+        "{}",
+        text(&out)
+    );
+
+    let out = authconform(&["run", "--tags", "@no-such-tag"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no scenario ran"), "{}", text(&out));
+}
+
+#[test]
+fn a_fault_fails_the_run_with_a_redacted_reproducible_report() {
+    let out = authconform(&["run", "--fault", "logout-does-not-revoke"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("FAIL LC21"), "{t}");
+    assert!(
+        t.contains("expected: alice's token to be refused (401)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("reproduce:\n") && t.contains("curl -sS -i -X GET"),
+        "{t}"
+    );
+    assert!(t.contains("Authorization: Bearer <redacted>"), "{t}");
+    for password in ["alice-Pa55word", "bob-Pa55word", "carol-Pa55word"] {
+        assert!(!t.contains(password), "a password leaked into the report");
+    }
+    // No issued token (43 base64url characters) appears anywhere.
+    let leaked = t
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .find(|w| w.len() == 43);
+    assert_eq!(leaked, None, "a token leaked into the report");
+}
+
+#[test]
+fn unknown_vendor_bad_url_missing_account_and_unset_variable_exit_2() {
+    let dir = temp_dir();
+    let good = "vendor: limecraft\nbase_url: http://127.0.0.1:9/api\nusers:\n  primary: {username: a, password: b}\n  secondary: {username: c, password: d}\n";
+    let cases = [
+        (good.replace("limecraft", "acme"), "unknown vendor `acme`"),
+        (good.replace("limecraft", "lac"), "not implemented yet"),
+        (
+            good.replace("http://127.0.0.1:9/api", "127.0.0.1:9"),
+            "is not a URL",
+        ),
+        (
+            good.replace("  secondary: {username: c, password: d}\n", ""),
+            "users.secondary is missing",
+        ),
+        (
+            good.replace("password: b", "password: \"${AUTHCONFORM_TEST_UNSET_VAR}\""),
+            "AUTHCONFORM_TEST_UNSET_VAR is not set",
+        ),
+        ("vendor: [".to_owned(), "not a valid target file"),
+    ];
+    for (body, expected) in cases {
+        let path = write_target(&dir, &body);
+        let out = authconform(&["run", "--target", &path]);
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{expected}: {t}");
+        assert!(t.contains(expected), "expected `{expected}` in: {t}");
+    }
+    let out = authconform(&["run", "--target", "/no/such/file.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("cannot read target file"),
+        "{}",
+        text(&out)
+    );
+    let out = authconform(&["run", "--vendor", "acme"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = authconform(&["run", "--fault", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("authconform faults"), "{}", text(&out));
+}
+
+#[test]
+fn an_external_target_skips_what_it_cannot_offer_and_says_why() {
+    let served = Served::start(&[]);
+    let dir = temp_dir();
+    let target = format!(
+        "vendor: limecraft\nbase_url: {}/limecraft/api\nusers:\n  primary: {{username: alice, password: \"${{AC_TEST_PW}}\"}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n  twofactor: {{username: carol, password: carol-Pa55word}}\n",
+        served.url
+    );
+    let path = write_target(&dir, &target);
+    // Without clock control the 2FA scenarios wait for fresh TOTP periods in
+    // real time; login and session scenarios show the skips without waiting.
+    let out = Command::new(BIN)
+        .args([
+            "run",
+            "--quiet",
+            "--target",
+            &path,
+            "--tags",
+            "@login or @session or @LC13",
+        ])
+        .env("AC_TEST_PW", "alice-Pa55word")
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("SKIP LC9 without rememberMe a session lasts one hour (needs clock control"),
+        "{t}"
+    );
+    assert!(t.contains("SKIP LC6 a locked account is refused with 403 (needs a locked account: add `users.locked`"), "{t}");
+    assert!(t.contains("PASS LC1 ") && t.contains("PASS LC13 "), "{t}");
+    assert!(t.contains("skipped") && !t.contains(" 0 skipped"), "{t}");
+}
+
+#[test]
+fn a_target_with_control_url_runs_the_clock_scenarios() {
+    let served = Served::start(&["--test-mode"]);
+    let dir = temp_dir();
+    let target = format!(
+        "vendor: limecraft\nbase_url: {url}/limecraft/api\ncontrol_url: {url}\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n  twofactor: {{username: carol, password: carol-Pa55word}}\n  locked: {{username: dave, password: dave-Pa55word}}\n  disabled: {{username: erin, password: erin-Pa55word}}\n",
+        url = served.url
+    );
+    let path = write_target(&dir, &target);
+    let out = authconform(&["run", "--quiet", "--target", &path]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("PASS LC9 ") && t.contains("PASS LC17 "), "{t}");
+    assert!(t.contains(" 0 skipped"), "{t}");
+}
+
+#[test]
+fn serve_logs_one_line_per_request_without_secrets_and_stops_on_ctrl_c() {
+    let served = Served::start(&[]);
+    let base = format!("{}/limecraft/api", served.url);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let token = rt.block_on(async {
+        let client = reqwest::Client::new();
+        let r: serde_json::Value = client
+            .post(format!("{base}/authentication/login"))
+            .json(&serde_json::json!({"username": "alice", "password": "alice-Pa55word"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = r["token"].as_str().unwrap().to_owned();
+        let status = client
+            .get(format!("{base}/authentication/user?access_token={token}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+        token
+    });
+    let (status, log) = served.interrupt();
+    assert!(status.success(), "serve exited with {status}: {log}");
+    assert!(
+        log.contains("POST /limecraft/api/authentication/login 200"),
+        "{log}"
+    );
+    assert!(
+        log.contains("GET /limecraft/api/authentication/user 200"),
+        "{log}"
+    );
+    assert!(!log.contains(&token), "the token reached the log: {log}");
+    assert!(
+        !log.contains("alice-Pa55word"),
+        "the password reached the log"
+    );
+    assert!(log.contains("stopped"), "{log}");
+}
+
+#[test]
+fn the_seed_examples_work_verbatim_against_serve_vendor_limecraft() {
+    let served = Served::start(&["--vendor", "limecraft"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let url = format!("{}/api/authentication/login", served.url);
+        let ok: serde_json::Value = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body("{\n\"username\": \"john.doe\",\n\"password\": \"mysecret123!\"\n}")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ok["needsSecondToken"], false);
+        assert_eq!(ok["status"], 200);
+        assert!(ok["token"].as_str().is_some_and(|t| !t.is_empty()));
+
+        let refused = client
+            .post(&url)
+            .json(&serde_json::json!({"username": "wrongUsername", "password": "mysecret123!"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 401);
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "type": "UnauthorizedError",
+                "code": 401,
+                "errorNumber": 0,
+                "message": "wrongUsername was not authorized, the username / password combination you entered is invalid.",
+                "data": null
+            })
+        );
+    });
+}
+
+#[test]
+fn faults_prints_the_catalogue() {
+    let out = authconform(&["faults"]);
+    assert_eq!(out.status.code(), Some(0));
+    let t = text(&out);
+    assert!(t.contains("| limecraft | `totp-any-code` |"), "{t}");
+}
+
+#[test]
+fn the_example_target_file_parses_with_its_variables_set() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/limecraft.target.yaml"
+    ))
+    .unwrap();
+    let t = authconform::harness::target::Target::parse(&text, &|name| {
+        Some(if name.ends_with("BASE_URL") {
+            "https://example.com/api".into()
+        } else {
+            format!("value-of-{name}")
+        })
+    })
+    .unwrap();
+    assert_eq!(t.base_url, "https://example.com/api");
+    assert!(t.users.twofactor.is_some());
+}
+
+#[test]
+fn the_ci_templates_call_the_tested_script_and_publish_its_junit_report() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let script = std::fs::read_to_string(format!("{root}/ci/authconform-check.sh")).unwrap();
+    assert!(script.contains("authconform-junit.xml"));
+    let example =
+        std::fs::read_to_string(format!("{root}/fixtures/limecraft.target.yaml")).unwrap();
+    for file in ["github-actions.yml", "gitlab-ci.yml"] {
+        let yaml = std::fs::read_to_string(format!("{root}/ci/{file}")).unwrap();
+        let doc: serde_json::Value =
+            serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(
+            yaml.contains("bash authconform/check.sh"),
+            "{file} must run the check script"
+        );
+        assert!(
+            yaml.contains("reports/authconform-junit.xml"),
+            "{file} must publish the JUnit report"
+        );
+        assert!(doc.is_object(), "{file}");
+    }
+    // Every secret the example target file needs is passed by the GitHub workflow.
+    let gh = std::fs::read_to_string(format!("{root}/ci/github-actions.yml")).unwrap();
+    let settings: String = example
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for var in settings
+        .split("${")
+        .skip(1)
+        .filter_map(|s| s.split('}').next())
+    {
+        assert!(
+            gh.contains(&format!("{var}:")),
+            "github-actions.yml does not pass {var}"
+        );
+    }
+}
