@@ -424,3 +424,19 @@ fn the_ci_templates_call_the_tested_script_and_publish_its_junit_report() {
         );
     }
 }
+
+#[test]
+fn an_undefined_step_fails_the_run() {
+    let dir = temp_dir();
+    let features = dir.path().join("limecraft");
+    std::fs::create_dir_all(&features).unwrap();
+    std::fs::write(
+        features.join("typo.feature"),
+        "Feature: a typo\n  @LC1\n  Scenario: LC1 with a step nobody defined\n    When alice logs in with a JSON body\n    Then the moon is made of cheese\n",
+    )
+    .unwrap();
+    let out = authconform(&["run", "--quiet", "--features", dir.path().to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("FAIL LC1 with a step nobody defined"), "{t}");
+}

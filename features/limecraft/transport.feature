@@ -5,7 +5,7 @@ Feature: Limecraft Flow token transports
   GET /authentication/user validates a token and returns its User.
 
   @LC7
-  Scenario Outline: LC7 the token is accepted in every documented transport
+  Scenario Outline: LC7 the token is accepted in <transport>
     Given alice has logged in
     When alice asks who she is with her token in <transport>
     Then the answer is alice's user with id, username and email
@@ -17,7 +17,7 @@ Feature: Limecraft Flow token transports
       | the cookie       |
 
   @LC8
-  Scenario Outline: LC8 a request without a valid token is refused
+  Scenario Outline: LC8 a request with <token> is refused
     When someone asks who they are with <token>
     Then the request is refused with 401
 

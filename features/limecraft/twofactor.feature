@@ -12,7 +12,7 @@ Feature: Limecraft Flow two-factor authentication (TOTP)
     Then she receives a TOTP key with its algorithm, digits, period and QR URI
 
   @LC12
-  Scenario Outline: LC12 enabling 2FA for someone else needs SUPPORT rights
+  Scenario Outline: LC12 enabling 2FA for <whom> without SUPPORT rights is refused with <status>
     Given alice has logged in
     When alice enables two-factor authentication for <whom>
     Then the request is refused with <status>
@@ -35,7 +35,7 @@ Feature: Limecraft Flow two-factor authentication (TOTP)
     Then carol's temporary token does not identify her
 
   @LC15
-  Scenario Outline: LC15 the current code and the temporary token give the final token
+  Scenario Outline: LC15 the current code and the temporary token in <transport> give the final token
     Given carol has enabled two-factor authentication
     When carol logs in with a JSON body
     And carol validates the current code with her temporary token in <transport>
@@ -55,7 +55,7 @@ Feature: Limecraft Flow two-factor authentication (TOTP)
     Then the validation is refused and no token is issued
 
   @LC17 @needs-clock
-  Scenario Outline: LC17 codes one period away are accepted, three periods away refused
+  Scenario Outline: LC17 a code <offset> periods from now is <outcome>
     Given carol has enabled two-factor authentication
     When carol logs in with a JSON body
     And carol validates the code <offset> periods from now with her temporary token in the header
@@ -79,7 +79,7 @@ Feature: Limecraft Flow two-factor authentication (TOTP)
     Then the validation is refused and no token is issued
 
   @LC19
-  Scenario Outline: LC19 validation needs the temporary token of a pending login
+  Scenario Outline: LC19 validation with <token> is refused
     Given carol has enabled two-factor authentication
     And carol has logged in
     When carol logs in with a JSON body
