@@ -527,7 +527,7 @@ impl Limecraft {
         Ok(())
     }
 
-    /// Number of stored sessions, for tests of the memory bound.
+    /// Number of stored sessions (live or not yet purged), for tests of the memory bound.
     pub fn session_count(&self) -> usize {
         self.store().sessions.len()
     }
@@ -617,6 +617,54 @@ fn rfc3339(t: UnixSeconds) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::Fixtures;
+    use crate::secret::HashCost;
+
+    fn store(config: LimecraftConfig) -> Limecraft {
+        Limecraft::new(
+            &Fixtures::builtin().limecraft,
+            PasswordHashing::new(HashCost::Test),
+            Clock::new(),
+            None,
+            config,
+        )
+    }
+
+    #[tokio::test]
+    async fn live_sessions_per_user_are_bounded_oldest_first() {
+        let lc = store(LimecraftConfig {
+            max_sessions_per_user: 3,
+            ..LimecraftConfig::default()
+        });
+        let mut tokens = Vec::new();
+        for _ in 0..5 {
+            let t = lc
+                .login("alice", "alice-Pa55word", false)
+                .await
+                .unwrap()
+                .token;
+            tokens.push(t.as_str().to_owned());
+        }
+        assert_eq!(lc.session_count(), 3);
+        assert!(
+            lc.authenticate(Some(&tokens[0])).is_err(),
+            "the oldest session ended"
+        );
+        assert!(
+            lc.authenticate(Some(&tokens[4])).is_ok(),
+            "the newest session lives"
+        );
+    }
+
+    #[tokio::test]
+    async fn expired_sessions_are_purged_on_the_next_login() {
+        let lc = store(LimecraftConfig::default());
+        lc.login("alice", "alice-Pa55word", false).await.unwrap();
+        lc.login("bob", "bob-Pa55word", false).await.unwrap();
+        lc.clock.advance(3601).unwrap();
+        lc.login("alice", "alice-Pa55word", false).await.unwrap();
+        assert_eq!(lc.session_count(), 1);
+    }
 
     #[test]
     fn dates_format_as_rfc3339() {
