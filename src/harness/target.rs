@@ -29,6 +29,45 @@ pub struct Target {
     pub control_url: Option<String>,
     pub users: Users,
     pub timeout: Duration,
+    /// FileVerbs: the key pairs and paths (`fileverbs:` in the file).
+    pub fileverbs: Option<FileVerbsTarget>,
+    /// CA Live API Creator: API settings (`lac:` in the file).
+    pub lac: Option<LacTarget>,
+}
+
+/// The `fileverbs:` section of a target file.
+#[derive(Clone, Debug)]
+pub struct FileVerbsTarget {
+    pub primary: KeyPair,
+    /// A second account's pair (optional).
+    pub secondary: Option<KeyPair>,
+    /// A protected resource the suite may GET (relative to `base_url`).
+    pub probe_path: String,
+    /// The refresh and revoke calls (`@ext`): not documented by the vendor.
+    pub refresh_path: Option<String>,
+    pub revoke_path: Option<String>,
+}
+
+/// A FileVerbs SecretKey and APIKey.
+#[derive(Clone)]
+pub struct KeyPair {
+    pub secret_key: String,
+    pub api_key: String,
+}
+
+impl std::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyPair(<redacted>)")
+    }
+}
+
+/// The `lac:` section of a target file.
+#[derive(Clone, Debug)]
+pub struct LacTarget {
+    /// The API property that allows `?auth=<apikey>:1` on GET is on.
+    pub url_auth: bool,
+    /// A protected resource of the API (relative to `base_url`).
+    pub probe_path: String,
 }
 
 impl std::fmt::Debug for Target {
@@ -81,6 +120,10 @@ pub enum Capability {
     DisabledAccount,
     /// `@needs-twofactor-account`: `users.twofactor` is given.
     TwofactorAccount,
+    /// `@needs-refresh-endpoint`: FileVerbs refresh and revoke paths are given (`@ext`).
+    RefreshEndpoint,
+    /// `@needs-secret-key-reset`: the control API can reset a FileVerbs SecretKey.
+    SecretKeyReset,
 }
 
 impl Capability {
@@ -89,6 +132,8 @@ impl Capability {
         Capability::LockedAccount,
         Capability::DisabledAccount,
         Capability::TwofactorAccount,
+        Capability::RefreshEndpoint,
+        Capability::SecretKeyReset,
     ];
 
     /// The tag (without `@`) of scenarios that need this.
@@ -98,6 +143,8 @@ impl Capability {
             Capability::LockedAccount => "needs-locked-account",
             Capability::DisabledAccount => "needs-disabled-account",
             Capability::TwofactorAccount => "needs-twofactor-account",
+            Capability::RefreshEndpoint => "needs-refresh-endpoint",
+            Capability::SecretKeyReset => "needs-secret-key-reset",
         }
     }
 
@@ -116,6 +163,12 @@ impl Capability {
             Capability::TwofactorAccount => {
                 "needs an account the suite may enable 2FA on: add `users.twofactor` to the target file"
             }
+            Capability::RefreshEndpoint => {
+                "needs the refresh and revoke calls (not documented by the vendor): add `fileverbs.refresh_path` and `fileverbs.revoke_path`"
+            }
+            Capability::SecretKeyReset => {
+                "needs a SecretKey reset hook: the target declares no `control_url` (only the reference server offers it)"
+            }
         }
     }
 }
@@ -127,6 +180,11 @@ impl Target {
             Capability::LockedAccount => self.users.locked.is_some(),
             Capability::DisabledAccount => self.users.disabled.is_some(),
             Capability::TwofactorAccount => self.users.twofactor.is_some(),
+            Capability::RefreshEndpoint => self
+                .fileverbs
+                .as_ref()
+                .is_some_and(|f| f.refresh_path.is_some() && f.revoke_path.is_some()),
+            Capability::SecretKeyReset => self.control_url.is_some(),
         }
     }
 
@@ -157,21 +215,29 @@ impl Target {
                 totp_secret: None,
             })
         };
-        let suite = &fixtures.limecraft.suite;
-        Target {
+        let mut target = Target {
             vendor,
             base_url: api_base_url.to_owned(),
             insecure_tls: false,
             control_url: Some(server_url.to_owned()),
-            users: Users {
-                primary: account(&suite.primary),
-                secondary: account(&suite.secondary),
-                twofactor: account(&suite.twofactor),
-                locked: suite.locked.as_deref().and_then(account),
-                disabled: suite.disabled.as_deref().and_then(account),
-            },
+            users: Users::default(),
             timeout: Duration::from_secs(10),
+            fileverbs: None,
+            lac: None,
+        };
+        match vendor {
+            Vendor::Limecraft => {
+                let suite = &fixtures.limecraft.suite;
+                target.users = Users {
+                    primary: account(&suite.primary),
+                    secondary: account(&suite.secondary),
+                    twofactor: account(&suite.twofactor),
+                    locked: suite.locked.as_deref().and_then(account),
+                    disabled: suite.disabled.as_deref().and_then(account),
+                };
+            }
         }
+        target
     }
 
     pub fn load(path: &Path) -> Result<Target, TargetError> {
@@ -216,20 +282,58 @@ impl Target {
                     totp_secret,
                 }))
             };
+        let raw_users = raw.users.unwrap_or_default();
         let users = Users {
-            primary: account("primary", &raw.users.primary)?,
-            secondary: account("secondary", &raw.users.secondary)?,
-            twofactor: account("twofactor", &raw.users.twofactor)?,
-            locked: account("locked", &raw.users.locked)?,
-            disabled: account("disabled", &raw.users.disabled)?,
+            primary: account("primary", &raw_users.primary)?,
+            secondary: account("secondary", &raw_users.secondary)?,
+            twofactor: account("twofactor", &raw_users.twofactor)?,
+            locked: account("locked", &raw_users.locked)?,
+            disabled: account("disabled", &raw_users.disabled)?,
         };
-        for (role, present) in [
-            ("primary", users.primary.is_some()),
-            ("secondary", users.secondary.is_some()),
-        ] {
+        let text = |v: &str, field: &str| interpolate(v, field, env);
+        let fileverbs = match &raw.fileverbs {
+            None => None,
+            Some(f) => {
+                let pair = |p: &RawKeyPair, role: &str| -> Result<KeyPair, TargetError> {
+                    Ok(KeyPair {
+                        secret_key: text(&p.secret_key, &format!("fileverbs.{role}.secret_key"))?,
+                        api_key: text(&p.api_key, &format!("fileverbs.{role}.api_key"))?,
+                    })
+                };
+                Some(FileVerbsTarget {
+                    primary: pair(&f.primary, "primary")?,
+                    secondary: f.secondary.as_ref().map(|p| pair(p, "secondary")).transpose()?,
+                    probe_path: check_path(&text(&f.probe_path, "fileverbs.probe_path")?, "fileverbs.probe_path")?,
+                    refresh_path: f
+                        .refresh_path
+                        .as_deref()
+                        .map(|p| text(p, "fileverbs.refresh_path").and_then(|p| check_path(&p, "fileverbs.refresh_path")))
+                        .transpose()?,
+                    revoke_path: f
+                        .revoke_path
+                        .as_deref()
+                        .map(|p| text(p, "fileverbs.revoke_path").and_then(|p| check_path(&p, "fileverbs.revoke_path")))
+                        .transpose()?,
+                })
+            }
+        };
+        let lac = match &raw.lac {
+            None => None,
+            Some(l) => Some(LacTarget {
+                url_auth: l.url_auth.unwrap_or(false),
+                probe_path: check_path(&text(&l.probe_path, "lac.probe_path")?, "lac.probe_path")?,
+            }),
+        };
+        let required: &[(&str, bool)] = match vendor {
+            Vendor::Limecraft => &[
+                ("users.primary", users.primary.is_some()),
+                ("users.secondary", users.secondary.is_some()),
+            ],
+        };
+        for (field, present) in required {
             if !present {
                 return Err(TargetError(format!(
-                    "users.{role} is missing: the suite needs a `users.{role}` account (username and password)"
+                    "{field} is missing: the {vendor} suite needs it (see fixtures/{vendor}.target.yaml)"
                 )));
             }
         }
@@ -246,6 +350,8 @@ impl Target {
             control_url,
             users,
             timeout: Duration::from_secs(timeout),
+            fileverbs,
+            lac,
         })
     }
 }
@@ -265,10 +371,43 @@ struct RawTarget {
     control_url: Option<String>,
     #[serde(default)]
     timeout_seconds: Option<u64>,
-    users: RawUsers,
+    #[serde(default)]
+    users: Option<RawUsers>,
+    #[serde(default)]
+    fileverbs: Option<RawFileVerbs>,
+    #[serde(default)]
+    lac: Option<RawLac>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFileVerbs {
+    primary: RawKeyPair,
+    #[serde(default)]
+    secondary: Option<RawKeyPair>,
+    probe_path: String,
+    #[serde(default)]
+    refresh_path: Option<String>,
+    #[serde(default)]
+    revoke_path: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeyPair {
+    secret_key: String,
+    api_key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLac {
+    #[serde(default)]
+    url_auth: Option<bool>,
+    probe_path: String,
+}
+
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawUsers {
     primary: Option<RawAccount>,
@@ -285,6 +424,16 @@ struct RawAccount {
     password: String,
     #[serde(default)]
     totp_secret: Option<String>,
+}
+
+/// A path relative to `base_url`: starts with `/`, no scheme or host.
+fn check_path(value: &str, field: &str) -> Result<String, TargetError> {
+    if !value.starts_with('/') || value.starts_with("//") {
+        return Err(TargetError(format!(
+            "{field} `{value}` must be a path relative to base_url, starting with one `/`"
+        )));
+    }
+    Ok(value.to_owned())
 }
 
 fn check_url(value: &str, field: &str) -> Result<String, TargetError> {
@@ -399,7 +548,7 @@ mod tests {
             ),
             (
                 GOOD.replace("  secondary: { username: bob, password: x }\n", ""),
-                "users.secondary is missing",
+                "users.secondary is missing: the limecraft suite needs it",
             ),
             (GOOD.replace("base_url", "base_uri"), "unknown field"),
         ];

@@ -63,6 +63,12 @@ impl RunContext {
                 secrets.register(s);
             }
         }
+        if let Some(fv) = &target.fileverbs {
+            for pair in std::iter::once(&fv.primary).chain(fv.secondary.iter()) {
+                secrets.register(&pair.secret_key);
+                secrets.register(&pair.api_key);
+            }
+        }
         let clock = crate::harness::server_clock::ServerClock::for_target(&target);
         let enrolment = users
             .twofactor
