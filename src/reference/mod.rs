@@ -5,6 +5,7 @@
 //! (`/limecraft/api/...`), or a single vendor at the root. Test mode adds the
 //! control endpoints (`control.rs`); a fault (`fault.rs`) breaks one rule.
 
+pub mod body;
 pub mod control;
 pub mod fault;
 pub mod limecraft;

@@ -4,16 +4,14 @@
 //! Every rejection, including a body that is too large or not UTF-8, leaves
 //! through [`ApiError`], so a client always gets the documented envelope.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, OptionalFromRequestParts, Request};
+use axum::extract::OptionalFromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 use serde_json::json;
 
-/// Largest request body the Limecraft routes read; a larger one is 413.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+use crate::reference::body::BodyRejection;
+pub use crate::reference::body::{BodyEncodings, Encoding};
 
 /// The name of the session cookie, as documented.
 pub const SESSION_COOKIE: &str = "MOJITO_SESSION_ID_V2";
@@ -83,114 +81,13 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A request body the documentation allows as JSON or as form parameters.
-///
-/// An empty body is `value: None`, for the calls whose body is optional.
-pub struct VendorBody<T> {
-    pub value: Option<T>,
-    pub encoding: Encoding,
-}
+/// A Limecraft request body: JSON, or form parameters where the call allows them.
+pub type VendorBody<T> = crate::reference::body::VendorBody<T, ApiError>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Json,
-    Form,
-}
-
-/// Which encodings a route accepts; the login call takes both, the others JSON.
-pub trait BodyEncodings {
-    const FORM: bool;
-}
-
-impl<S, T> FromRequest<S> for VendorBody<T>
-where
-    S: Send + Sync,
-    T: DeserializeOwned + BodyEncodings,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            });
-        let bytes = read_limited(req).await?;
-        let encoding = match content_type.as_deref() {
-            Some("application/x-www-form-urlencoded") => Encoding::Form,
-            _ => Encoding::Json,
-        };
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(VendorBody {
-                value: None,
-                encoding,
-            });
-        }
-        let parsed = match content_type.as_deref() {
-            Some("application/json") | Some("text/json") => parse_json(&bytes)?,
-            Some("application/x-www-form-urlencoded") if T::FORM => parse_form(&bytes)?,
-            Some(other) => {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    format!(
-                        "Content-Type {other} is not supported; send {}",
-                        accepted::<T>()
-                    ),
-                ));
-            }
-            None => {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    format!(
-                        "a Content-Type header is required; send {}",
-                        accepted::<T>()
-                    ),
-                ));
-            }
-        };
-        Ok(VendorBody {
-            value: Some(parsed),
-            encoding,
-        })
+impl From<BodyRejection> for ApiError {
+    fn from(r: BodyRejection) -> Self {
+        ApiError::new(r.status, r.message)
     }
-}
-
-fn accepted<T: BodyEncodings>() -> &'static str {
-    if T::FORM {
-        "application/json or application/x-www-form-urlencoded"
-    } else {
-        "application/json"
-    }
-}
-
-async fn read_limited(req: Request) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
-            )
-        })
-}
-
-fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("the JSON body is not valid: {e}")))
-}
-
-fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if std::str::from_utf8(bytes).is_err() {
-        return Err(ApiError::bad_request("the form body is not valid UTF-8"));
-    }
-    serde_urlencoded::from_bytes(bytes)
-        .map_err(|e| ApiError::bad_request(format!("the form body is not valid: {e}")))
 }
 
 /// The token a request presents, from the first transport that carries one:

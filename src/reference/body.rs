@@ -1,0 +1,155 @@
+//! Request bodies as the vendors document them: JSON, or also form parameters
+//! where a call allows them. One extractor for every vendor, so that size,
+//! encoding and parse errors are decided once; each vendor turns a
+//! [`BodyRejection`] into its own error envelope.
+
+use std::marker::PhantomData;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::de::DeserializeOwned;
+
+/// Largest request body a vendor route reads; a larger one is 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Why a body was refused: the status and a message for the vendor's envelope.
+#[derive(Debug, Clone)]
+pub struct BodyRejection {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl BodyRejection {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        BodyRejection {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+/// A request body the documentation allows as JSON (or also as form
+/// parameters), read up to [`MAX_BODY_BYTES`]; every rejection becomes the
+/// vendor's error `E`.
+///
+/// An empty body is `value: None`, for the calls whose body is optional.
+pub struct VendorBody<T, E> {
+    pub value: Option<T>,
+    pub encoding: Encoding,
+    _error: PhantomData<E>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Json,
+    Form,
+}
+
+/// Which encodings a route accepts; the login call takes both, the others JSON.
+pub trait BodyEncodings {
+    const FORM: bool;
+}
+
+impl<S, T, E> FromRequest<S> for VendorBody<T, E>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + BodyEncodings,
+    E: From<BodyRejection> + IntoResponse,
+{
+    type Rejection = E;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        let bytes = read_limited(req).await.map_err(E::from)?;
+        let encoding = match content_type.as_deref() {
+            Some("application/x-www-form-urlencoded") => Encoding::Form,
+            _ => Encoding::Json,
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(VendorBody {
+                value: None,
+                encoding,
+                _error: PhantomData,
+            });
+        }
+        let parsed = match content_type.as_deref() {
+            Some("application/json") | Some("text/json") => parse_json(&bytes).map_err(E::from)?,
+            Some("application/x-www-form-urlencoded") if T::FORM => {
+                parse_form(&bytes).map_err(E::from)?
+            }
+            Some(other) => {
+                return Err(E::from(BodyRejection::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!(
+                        "Content-Type {other} is not supported; send {}",
+                        accepted::<T>()
+                    ),
+                )));
+            }
+            None => {
+                return Err(E::from(BodyRejection::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!(
+                        "a Content-Type header is required; send {}",
+                        accepted::<T>()
+                    ),
+                )));
+            }
+        };
+        Ok(VendorBody {
+            value: Some(parsed),
+            encoding,
+            _error: PhantomData,
+        })
+    }
+}
+
+fn accepted<T: BodyEncodings>() -> &'static str {
+    if T::FORM {
+        "application/json or application/x-www-form-urlencoded"
+    } else {
+        "application/json"
+    }
+}
+
+async fn read_limited(req: Request) -> Result<Bytes, BodyRejection> {
+    axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            BodyRejection::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+            )
+        })
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyRejection> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| BodyRejection::bad_request(format!("the JSON body is not valid: {e}")))
+}
+
+fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyRejection> {
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(BodyRejection::bad_request(
+            "the form body is not valid UTF-8",
+        ));
+    }
+    serde_urlencoded::from_bytes(bytes)
+        .map_err(|e| BodyRejection::bad_request(format!("the form body is not valid: {e}")))
+}
