@@ -13,6 +13,44 @@ pub const DEFAULT_FIXTURES: &str = include_str!("../fixtures/reference.yaml");
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     pub limecraft: LimecraftFixtures,
+    pub fileverbs: FileVerbsFixtures,
+}
+
+/// FileVerbs accounts: a SecretKey and an APIKey each.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileVerbsFixtures {
+    pub accounts: Vec<FileVerbsAccount>,
+    /// Which accounts (by id) the conformance suite plays.
+    pub suite: FileVerbsSuite,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileVerbsAccount {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub role: String,
+    pub is_verified: bool,
+    pub secret_key: String,
+    pub api_key: String,
+}
+
+impl std::fmt::Debug for FileVerbsAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileVerbsAccount")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileVerbsSuite {
+    pub primary: String,
+    pub secondary: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -142,7 +180,31 @@ impl Fixtures {
                 ));
             }
         }
+        let fv = &self.fileverbs;
+        let mut keys = std::collections::HashSet::new();
+        for a in &fv.accounts {
+            if !keys.insert(a.secret_key.clone()) {
+                return Err(format!(
+                    "fileverbs account `{}` reuses another account's secret_key",
+                    a.id
+                ));
+            }
+        }
+        for (role, id) in [
+            ("primary", &fv.suite.primary),
+            ("secondary", &fv.suite.secondary),
+        ] {
+            if self.fileverbs_account(id).is_none() {
+                return Err(format!(
+                    "fileverbs.suite.{role} names `{id}`, which is not among fileverbs.accounts"
+                ));
+            }
+        }
         Ok(())
+    }
+
+    pub fn fileverbs_account(&self, id: &str) -> Option<&FileVerbsAccount> {
+        self.fileverbs.accounts.iter().find(|a| a.id == id)
     }
 
     pub fn limecraft_user(&self, username: &str) -> Option<&LimecraftUser> {

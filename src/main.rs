@@ -260,7 +260,7 @@ async fn run(
     fault: Option<String>,
     quiet: bool,
 ) -> ExitCode {
-    let choices: Vec<TargetChoice> = match target {
+    let choice = match target {
         Some(path) => {
             if vendor.is_some() || fault.is_some() {
                 return usage(
@@ -268,7 +268,7 @@ async fn run(
                 );
             }
             match Target::load(&path) {
-                Ok(t) => vec![TargetChoice::External(Box::new(t))],
+                Ok(t) => TargetChoice::External(Box::new(t)),
                 Err(e) => return usage(&e.to_string()),
             }
         }
@@ -282,45 +282,37 @@ async fn run(
                 Ok(None) => Vendor::ALL.to_vec(),
                 Err(e) => return usage(&e),
             };
-            vendors
-                .into_iter()
-                .map(|vendor| TargetChoice::Reference { vendor, fault })
-                .collect()
+            TargetChoice::Reference { vendors, fault }
         }
     };
-    let mut all_passed = true;
-    for choice in choices {
-        let options = RunOptions {
-            target: choice,
-            tags: tags.clone(),
-            junit: junit.clone(),
-            cucumber_json: cucumber_json.clone(),
-            features_dir: features.clone(),
-            output: if quiet {
-                Output::Quiet
-            } else {
-                Output::Console
-            },
-        };
-        match harness::run(options).await {
-            Ok(report) => {
-                if quiet {
-                    print!("{}", report.summary());
-                }
-                if report.passed() == 0 && report.failed() == 0 {
-                    eprintln!(
-                        "authconform: no scenario ran; check --tags and the target's capabilities"
-                    );
-                    return ExitCode::from(2);
-                }
-                all_passed &= report.succeeded();
+    let options = RunOptions {
+        target: choice,
+        tags,
+        junit,
+        cucumber_json,
+        features_dir: features,
+        output: if quiet {
+            Output::Quiet
+        } else {
+            Output::Console
+        },
+    };
+    match harness::run(options).await {
+        Ok(report) => {
+            if quiet {
+                print!("{}", report.summary());
             }
-            Err(RunError::Usage(m)) | Err(RunError::Io(m)) => return usage(&m),
+            if report.passed() == 0 && report.failed() == 0 {
+                eprintln!(
+                    "authconform: no scenario ran; check --tags and the target's capabilities"
+                );
+                ExitCode::from(2)
+            } else if report.succeeded() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
-    }
-    if all_passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+        Err(RunError::Usage(m)) | Err(RunError::Io(m)) => usage(&m),
     }
 }

@@ -55,6 +55,12 @@ impl TokenDigest {
     pub fn of(presented: &str) -> Self {
         TokenDigest(Sha256::digest(presented.as_bytes()).into())
     }
+
+    /// Equality in constant time, for comparing a presented secret with the
+    /// one stored for an account already found by other means.
+    pub fn ct_eq(&self, other: &TokenDigest) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
 }
 
 /// Compares two secrets in time that depends only on their lengths.

@@ -11,21 +11,19 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vendor {
     Limecraft,
+    FileVerbs,
 }
 
 /// Vendor ids that are documented in `../shared/seeds` but not built yet.
-const PLANNED: &[(&str, &str)] = &[
-    ("liquidfiles", "issue #3"),
-    ("lac", "issue #4"),
-    ("fileverbs", "issue #5"),
-];
+const PLANNED: &[(&str, &str)] = &[("liquidfiles", "issue #3"), ("lac", "issue #4")];
 
 impl Vendor {
-    pub const ALL: &'static [Vendor] = &[Vendor::Limecraft];
+    pub const ALL: &'static [Vendor] = &[Vendor::Limecraft, Vendor::FileVerbs];
 
     pub fn id(self) -> &'static str {
         match self {
             Vendor::Limecraft => "limecraft",
+            Vendor::FileVerbs => "fileverbs",
         }
     }
 
@@ -33,6 +31,7 @@ impl Vendor {
     pub fn display_name(self) -> &'static str {
         match self {
             Vendor::Limecraft => "Limecraft Flow",
+            Vendor::FileVerbs => "FileVerbs",
         }
     }
 
@@ -41,6 +40,7 @@ impl Vendor {
     pub fn mount_prefix(self) -> &'static str {
         match self {
             Vendor::Limecraft => "/limecraft",
+            Vendor::FileVerbs => "/fileverbs",
         }
     }
 
@@ -49,6 +49,7 @@ impl Vendor {
     pub fn api_base_path(self) -> &'static str {
         match self {
             Vendor::Limecraft => "/api",
+            Vendor::FileVerbs => "/api/v1",
         }
     }
 
@@ -56,6 +57,7 @@ impl Vendor {
     pub fn spec_source(self) -> &'static str {
         match self {
             Vendor::Limecraft => include_str!("../specs/limecraft.openapi.yaml"),
+            Vendor::FileVerbs => include_str!("../specs/fileverbs.openapi.yaml"),
         }
     }
 
@@ -63,6 +65,7 @@ impl Vendor {
     pub fn scenario_prefix(self) -> &'static str {
         match self {
             Vendor::Limecraft => "LC",
+            Vendor::FileVerbs => "FV",
         }
     }
 }

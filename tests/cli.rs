@@ -45,22 +45,24 @@ impl Served {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("start serve");
+        // Owned by `Served` at once, so a failed start still kills it on drop.
+        let mut served = Served {
+            child,
+            url: String::new(),
+            log,
+            _dir: dir,
+        };
         let started = Instant::now();
         loop {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let text = std::fs::read_to_string(&served.log).unwrap_or_default();
             // The server announces itself: "… at http://127.0.0.1:PORT/limecraft/api".
             if let Some(i) = text.find("http://127.0.0.1:") {
                 let port: String = text[i + 17..]
                     .chars()
                     .take_while(char::is_ascii_digit)
                     .collect();
-                let url = format!("http://127.0.0.1:{port}");
-                return Served {
-                    child,
-                    url,
-                    log,
-                    _dir: dir,
-                };
+                served.url = format!("http://127.0.0.1:{port}");
+                return served;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(20),

@@ -17,11 +17,11 @@ async fn every_fault_is_caught_by_the_scenarios_it_names() {
         .map(|fault| async move {
             let options = RunOptions {
                 target: TargetChoice::Reference {
-                    vendor: fault.vendor(),
+                    vendors: vec![fault.vendor()],
                     fault: Some(*fault),
                 },
                 output: Output::Quiet,
-                ..RunOptions::reference(fault.vendor())
+                ..RunOptions::reference()
             };
             let outcome = match harness::run(options).await {
                 Ok(report) if report.succeeded() => {

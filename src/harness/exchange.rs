@@ -34,6 +34,8 @@ pub struct Call {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
+    /// Send header names in Title-Case (`Secretkey`) instead of lower case.
+    pub title_case_headers: bool,
 }
 
 impl Call {
@@ -45,7 +47,13 @@ impl Call {
             query: vec![],
             headers: vec![],
             body: None,
+            title_case_headers: false,
         }
+    }
+
+    pub fn title_case_headers(mut self) -> Self {
+        self.title_case_headers = true;
+        self
     }
 
     pub fn path(mut self, path: impl Into<String>) -> Self {
@@ -112,6 +120,21 @@ impl Exchange {
 
     pub fn field(&self, name: &str) -> Option<&Value> {
         self.json.as_ref()?.get(name)
+    }
+
+    /// Every `Set-Cookie` header of the response.
+    pub fn set_cookies(&self) -> impl Iterator<Item = &str> {
+        self.response_headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `Set-Cookie` header that sets the cookie `name`, parsed.
+    pub fn set_cookie(&self, name: &str) -> Option<cookie::Cookie<'static>> {
+        self.set_cookies()
+            .filter_map(|v| cookie::Cookie::parse(v.to_owned()).ok())
+            .find(|c| c.name() == name)
     }
 
     /// The exchange as a report shows it, every secret masked.
@@ -181,6 +204,8 @@ fn shell_quote(s: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     client: reqwest::Client,
+    /// The same client, sending header names in Title-Case.
+    title_case: reqwest::Client,
     base_url: String,
     vendor: Vendor,
 }
@@ -200,15 +225,24 @@ impl HttpClient {
         insecure_tls: bool,
         timeout: Duration,
     ) -> Result<Self, String> {
-        let client = reqwest::Client::builder()
-            .danger_accept_invalid_certs(insecure_tls)
-            .timeout(timeout)
-            // Redirects are part of what is tested, never followed silently.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let build = |title_case: bool| {
+            let builder = reqwest::Client::builder()
+                .danger_accept_invalid_certs(insecure_tls)
+                .timeout(timeout)
+                // Redirects are part of what is tested, never followed silently.
+                .redirect(reqwest::redirect::Policy::none());
+            let builder = if title_case {
+                builder.http1_title_case_headers()
+            } else {
+                builder
+            };
+            builder
+                .build()
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        };
         Ok(HttpClient {
-            client,
+            client: build(false)?,
+            title_case: build(true)?,
             base_url: base_url.trim_end_matches('/').to_owned(),
             vendor,
         })
@@ -234,7 +268,12 @@ impl HttpClient {
         let url = self.url_of(call);
         let mut headers = call.headers.clone();
         let mut request_body = None;
-        let mut req = self.client.request(call.method.clone(), &url);
+        let client = if call.title_case_headers {
+            &self.title_case
+        } else {
+            &self.client
+        };
+        let mut req = client.request(call.method.clone(), &url);
         match &call.body {
             Some(Body::Json(v)) => {
                 let text = v.to_string();

@@ -29,6 +29,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "limecraft/logout.feature",
         include_str!("../../features/limecraft/logout.feature"),
     ),
+    (
+        "fileverbs/secret_key.feature",
+        include_str!("../../features/fileverbs/secret_key.feature"),
+    ),
+    (
+        "fileverbs/access_token.feature",
+        include_str!("../../features/fileverbs/access_token.feature"),
+    ),
+    (
+        "fileverbs/refresh.feature",
+        include_str!("../../features/fileverbs/refresh.feature"),
+    ),
 ];
 
 /// A features folder on disk; the compiled-in features are written to a
@@ -63,6 +75,10 @@ impl FeatureFiles {
             root,
             _temp: Some(temp),
         })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     pub fn vendor_dir(&self, vendor: Vendor) -> PathBuf {

@@ -5,13 +5,16 @@
 //! a fresh [`world::ConformanceWorld`] each, and returns a [`RunReport`]. The
 //! console, JUnit and Cucumber-JSON writers all see the same events.
 
+mod common_steps;
+pub mod control_api;
 pub mod exchange;
 pub mod features;
+pub mod fileverbs;
 pub mod limecraft;
-pub mod server_clock;
 pub mod target;
 pub mod world;
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -23,15 +26,17 @@ use cucumber::{World as _, WriterExt as _, event};
 
 use crate::reference::fault::Fault;
 use crate::reference::{ReferenceConfig, ReferenceServer, RunningServer};
+use crate::vendor::Vendor;
 use exchange::HttpClient;
 use target::Target;
 use world::{ConformanceWorld, RunContext};
 
 /// What to run against.
 pub enum TargetChoice {
-    /// Start a reference server in-process (optionally with a fault) and run against it.
+    /// Start one reference server in-process (optionally with a fault) and run
+    /// these vendors' features against it.
     Reference {
-        vendor: crate::vendor::Vendor,
+        vendors: Vec<Vendor>,
         fault: Option<Fault>,
     },
     /// A server described by a target file.
@@ -57,10 +62,16 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    pub fn reference(vendor: crate::vendor::Vendor) -> Self {
+    /// Every vendor against an in-process reference server.
+    pub fn reference() -> Self {
+        Self::reference_for(Vendor::ALL.to_vec())
+    }
+
+    /// These vendors against an in-process reference server.
+    pub fn reference_for(vendors: Vec<Vendor>) -> Self {
         RunOptions {
             target: TargetChoice::Reference {
-                vendor,
+                vendors,
                 fault: None,
             },
             tags: None,
@@ -179,42 +190,43 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         })?),
         None => None,
     };
-    // Keeps the in-process server alive for the run.
-    let (target, _server): (Target, Option<RunningServer>) = match options.target {
-        TargetChoice::External(t) => (*t, None),
-        TargetChoice::Reference { vendor, fault } => {
+    // The in-process server, kept alive for the run.
+    let (targets, _server): (Vec<Target>, Option<RunningServer>) = match options.target {
+        TargetChoice::External(t) => (vec![*t], None),
+        TargetChoice::Reference { vendors, fault } => {
             let config = ReferenceConfig::for_tests().with_fault(fault);
             let fixtures = config.fixtures.clone();
             let running = ReferenceServer::new(config)
                 .spawn(([127, 0, 0, 1], 0).into())
                 .await
                 .map_err(|e| RunError::Io(format!("cannot start the reference server: {e}")))?;
-            let target = Target::reference(
-                vendor,
-                &running.api_base_url(vendor),
-                &running.url(),
-                &fixtures,
-            );
-            (target, Some(running))
+            let targets = vendors
+                .iter()
+                .map(|v| {
+                    Target::reference(*v, &running.api_base_url(*v), &running.url(), &fixtures)
+                })
+                .collect();
+            (targets, Some(running))
         }
     };
-    let vendor = target.vendor;
-    let http = HttpClient::new(
-        vendor,
-        &target.base_url,
-        target.insecure_tls,
-        target.timeout,
-    )
-    .map_err(RunError::Usage)?;
-    let ctx = RunContext::new(target.clone(), http);
+    let mut contexts: HashMap<Vendor, Arc<RunContext>> = HashMap::new();
+    for target in &targets {
+        let http = HttpClient::new(
+            target.vendor,
+            &target.base_url,
+            target.insecure_tls,
+            target.timeout,
+        )
+        .map_err(RunError::Usage)?;
+        contexts.insert(target.vendor, RunContext::new(target.clone(), http));
+    }
+    let contexts = Arc::new(contexts);
 
     let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
-    let vendor_dir = features.vendor_dir(vendor);
-    if !vendor_dir.is_dir() {
-        return Err(RunError::Usage(format!(
-            "no features for {vendor} at {}",
-            vendor_dir.display()
-        )));
+    for vendor in contexts.keys() {
+        if !features.vendor_dir(*vendor).is_dir() && options.features_dir.is_none() {
+            return Err(RunError::Usage(format!("no features for {vendor}")));
+        }
     }
 
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
@@ -225,9 +237,9 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let junit = open_report(&options.junit)?;
     let json = open_report(&options.cucumber_json)?;
 
-    let filter_target = target.clone();
+    let filter_contexts = contexts.clone();
     let filter_results = results.clone();
-    let before_ctx = ctx.clone();
+    let before_contexts = contexts.clone();
     let after_results = results.clone();
 
     let writer = writer::Basic::raw(console, Coloring::Auto, 0)
@@ -241,8 +253,10 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         .with_writer(writer)
         .with_default_cli()
         .max_concurrent_scenarios(1)
-        .before(move |_, _, _, world| {
-            world.attach(before_ctx.clone());
+        .before(move |feature, _, _, world| {
+            if let Some(ctx) = vendor_of(feature).and_then(|v| before_contexts.get(&v)) {
+                world.attach(ctx.clone());
+            }
             Box::pin(async {})
         })
         .after(move |_, _, scenario, event, _| {
@@ -260,37 +274,48 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 });
             Box::pin(async {})
         })
-        .filter_run(vendor_dir, move |feature, rule, scenario| {
-            let all_tags: Vec<String> = feature
-                .tags
-                .iter()
-                .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
-                .chain(scenario.tags.iter())
-                .cloned()
-                .collect();
-            if let Some(op) = &tags
-                && !op.eval(all_tags.iter())
-            {
-                return false;
-            }
-            if let Some(reason) = filter_target.missing_capability(all_tags.iter()) {
-                filter_results
-                    .lock()
-                    .expect("results lock")
-                    .push(ScenarioResult {
-                        id: catalogue_id(&scenario.tags),
-                        name: scenario.name.clone(),
-                        outcome: Outcome::Skipped(reason.to_owned()),
-                    });
-                return false;
-            }
-            true
-        })
+        .filter_run(
+            features.root().to_path_buf(),
+            move |feature, rule, scenario| {
+                // A feature runs against the target of its vendor (its folder), if any.
+                let Some(ctx) = vendor_of(feature).and_then(|v| filter_contexts.get(&v)) else {
+                    return false;
+                };
+                let all_tags: Vec<String> = feature
+                    .tags
+                    .iter()
+                    .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
+                    .chain(scenario.tags.iter())
+                    .cloned()
+                    .collect();
+                if let Some(op) = &tags
+                    && !op.eval(all_tags.iter())
+                {
+                    return false;
+                }
+                if let Some(reason) = ctx.target.missing_capability(all_tags.iter()) {
+                    filter_results
+                        .lock()
+                        .expect("results lock")
+                        .push(ScenarioResult {
+                            id: catalogue_id(&scenario.tags),
+                            name: scenario.name.clone(),
+                            outcome: Outcome::Skipped(reason.to_owned()),
+                        });
+                    return false;
+                }
+                true
+            },
+        )
         .await;
 
     use cucumber::writer::Stats as _;
     let mut report = RunReport {
-        target_description: format!("{} at {}", target.vendor, target.base_url),
+        target_description: targets
+            .iter()
+            .map(|t| format!("{} at {}", t.vendor, t.base_url))
+            .collect::<Vec<_>>()
+            .join(", "),
         scenarios: std::mem::take(&mut *results.lock().expect("results lock")),
         parsing_errors: finished.parsing_errors(),
         hook_errors: finished.hook_errors(),
@@ -303,6 +328,18 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         print!("{}", report.summary());
     }
     Ok(report)
+}
+
+/// The vendor a feature belongs to: the folder it sits in (`features/<vendor>/`).
+fn vendor_of(feature: &cucumber::gherkin::Feature) -> Option<Vendor> {
+    feature
+        .path
+        .as_ref()?
+        .parent()?
+        .file_name()?
+        .to_str()?
+        .parse()
+        .ok()
 }
 
 /// The scenario's catalogue id: its tag that looks like `LC7`, `LF12`, `LAC3`, `FV1`.

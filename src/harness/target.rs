@@ -236,6 +236,22 @@ impl Target {
                     disabled: suite.disabled.as_deref().and_then(account),
                 };
             }
+            Vendor::FileVerbs => {
+                let pair = |id: &str| {
+                    fixtures.fileverbs_account(id).map(|a| KeyPair {
+                        secret_key: a.secret_key.clone(),
+                        api_key: a.api_key.clone(),
+                    })
+                };
+                let suite = &fixtures.fileverbs.suite;
+                target.fileverbs = pair(&suite.primary).map(|primary| FileVerbsTarget {
+                    primary,
+                    secondary: pair(&suite.secondary),
+                    probe_path: "/endpoint".to_owned(),
+                    refresh_path: Some("/accounts/refresh-token".to_owned()),
+                    revoke_path: Some("/accounts/revoke-token".to_owned()),
+                });
+            }
         }
         target
     }
@@ -302,17 +318,30 @@ impl Target {
                 };
                 Some(FileVerbsTarget {
                     primary: pair(&f.primary, "primary")?,
-                    secondary: f.secondary.as_ref().map(|p| pair(p, "secondary")).transpose()?,
-                    probe_path: check_path(&text(&f.probe_path, "fileverbs.probe_path")?, "fileverbs.probe_path")?,
+                    secondary: f
+                        .secondary
+                        .as_ref()
+                        .map(|p| pair(p, "secondary"))
+                        .transpose()?,
+                    probe_path: check_path(
+                        &text(&f.probe_path, "fileverbs.probe_path")?,
+                        "fileverbs.probe_path",
+                    )?,
                     refresh_path: f
                         .refresh_path
                         .as_deref()
-                        .map(|p| text(p, "fileverbs.refresh_path").and_then(|p| check_path(&p, "fileverbs.refresh_path")))
+                        .map(|p| {
+                            text(p, "fileverbs.refresh_path")
+                                .and_then(|p| check_path(&p, "fileverbs.refresh_path"))
+                        })
                         .transpose()?,
                     revoke_path: f
                         .revoke_path
                         .as_deref()
-                        .map(|p| text(p, "fileverbs.revoke_path").and_then(|p| check_path(&p, "fileverbs.revoke_path")))
+                        .map(|p| {
+                            text(p, "fileverbs.revoke_path")
+                                .and_then(|p| check_path(&p, "fileverbs.revoke_path"))
+                        })
                         .transpose()?,
                 })
             }
@@ -329,6 +358,7 @@ impl Target {
                 ("users.primary", users.primary.is_some()),
                 ("users.secondary", users.secondary.is_some()),
             ],
+            Vendor::FileVerbs => &[("the fileverbs section", fileverbs.is_some())],
         };
         for (field, present) in required {
             if !present {

@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use crate::harness::exchange::{Call, Exchange, HttpClient};
-use crate::harness::target::{Account, Target};
+use crate::harness::target::{Account, KeyPair, Target};
 use crate::redact::Secrets;
 use crate::totp::TotpParams;
 
@@ -38,10 +38,12 @@ pub struct RunContext {
     pub target: Target,
     pub http: HttpClient,
     pub secrets: Secrets,
-    pub clock: crate::harness::server_clock::ServerClock,
+    pub clock: crate::harness::control_api::ControlApi,
     pub enrolment: Mutex<Option<Enrolment>>,
     /// The newest TOTP step the suite has had accepted; a later code must be newer.
     pub last_totp_step: Mutex<Option<i64>>,
+    /// FileVerbs key pairs by persona; a SecretKey reset replaces one for the rest of the run.
+    pub key_pairs: Mutex<HashMap<String, KeyPair>>,
 }
 
 impl RunContext {
@@ -69,7 +71,7 @@ impl RunContext {
                 secrets.register(&pair.api_key);
             }
         }
-        let clock = crate::harness::server_clock::ServerClock::for_target(&target);
+        let clock = crate::harness::control_api::ControlApi::for_target(&target);
         let enrolment = users
             .twofactor
             .as_ref()
@@ -79,6 +81,13 @@ impl RunContext {
                 secret,
                 params: TotpParams::default(),
             });
+        let mut key_pairs = HashMap::new();
+        if let Some(fv) = &target.fileverbs {
+            key_pairs.insert("alice".to_owned(), fv.primary.clone());
+            if let Some(bob) = &fv.secondary {
+                key_pairs.insert("bob".to_owned(), bob.clone());
+            }
+        }
         Arc::new(RunContext {
             target,
             http,
@@ -86,6 +95,7 @@ impl RunContext {
             clock,
             enrolment: Mutex::new(enrolment),
             last_totp_step: Mutex::new(None),
+            key_pairs: Mutex::new(key_pairs),
         })
     }
 }
@@ -105,6 +115,10 @@ pub struct ConformanceWorld {
     pub trail: Vec<String>,
     /// The last TOTP code the scenario sent.
     pub last_code: Option<String>,
+    /// Refresh tokens by persona, oldest first.
+    pub refresh_tokens: HashMap<String, Vec<String>>,
+    /// Other values a scenario keeps between steps (an old SecretKey, say).
+    pub notes: HashMap<String, String>,
 }
 
 impl fmt::Debug for ConformanceWorld {
@@ -125,6 +139,8 @@ impl ConformanceWorld {
             last: None,
             trail: Vec::new(),
             last_code: None,
+            refresh_tokens: HashMap::new(),
+            notes: HashMap::new(),
         }
     }
 
@@ -147,7 +163,7 @@ impl ConformanceWorld {
             .send(&call)
             .await
             .map_err(|e| Failure(ctx.secrets.redact(&e.to_string())))?;
-        for field in ["token", "key", "qr"] {
+        for field in ["token", "key", "qr", "JwtToken", "RefreshToken"] {
             if let Some(v) = exchange.str_field(field) {
                 ctx.secrets.register(v);
             }

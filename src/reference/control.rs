@@ -14,19 +14,59 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::clock::Clock;
+use crate::reference::fileverbs::FileVerbs;
 
 /// Where the control API lives, relative to the server root.
 pub const CONTROL_PREFIX: &str = "/__authconform";
 
-pub fn router(clock: Clock) -> Router {
+/// What the control API can reach: the clock and the vendors' test hooks.
+#[derive(Clone)]
+pub struct Controlled {
+    pub clock: Clock,
+    pub fileverbs: FileVerbs,
+}
+
+pub fn router(controlled: Controlled) -> Router {
     Router::new()
         .route(&format!("{CONTROL_PREFIX}/clock"), get(now))
         .route(&format!("{CONTROL_PREFIX}/clock/advance"), post(advance))
-        .with_state(clock)
+        .route(
+            &format!("{CONTROL_PREFIX}/fileverbs/reset-secret-key"),
+            post(reset_secret_key),
+        )
+        .with_state(controlled)
 }
 
-async fn now(State(clock): State<Clock>) -> Json<serde_json::Value> {
-    Json(json!({ "now": clock.now() }))
+async fn now(State(c): State<Controlled>) -> Json<serde_json::Value> {
+    Json(json!({ "now": c.clock.now() }))
+}
+
+#[derive(Deserialize)]
+struct ResetSecretKey {
+    #[serde(rename = "SecretKey")]
+    secret_key: String,
+}
+
+/// FileVerbs: "reset in the portal". `{"SecretKey": old}` → `{"SecretKey": new}`.
+async fn reset_secret_key(
+    State(c): State<Controlled>,
+    body: Result<Json<ResetSecretKey>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(ResetSecretKey { secret_key })) = body else {
+        return bad_request("send {\"SecretKey\": \"<the key to reset>\"}");
+    };
+    match c.fileverbs.reset_secret_key(&secret_key) {
+        Some(new) => Json(json!({ "SecretKey": new })).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "no account has this SecretKey"})),
+        )
+            .into_response(),
+    }
+}
+
+fn bad_request(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
 }
 
 #[derive(Deserialize)]
@@ -35,17 +75,13 @@ struct Advance {
 }
 
 async fn advance(
-    State(clock): State<Clock>,
+    State(c): State<Controlled>,
     body: Result<Json<Advance>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let Ok(Json(Advance { seconds })) = body else {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": "send {\"seconds\": N} with N >= 0"})),
-        )
-            .into_response();
+        return bad_request("send {\"seconds\": N} with N >= 0");
     };
-    match clock.advance(seconds) {
+    match c.clock.advance(seconds) {
         Ok(now) => Json(json!({ "now": now })).into_response(),
         Err(e) => (
             StatusCode::BAD_REQUEST,

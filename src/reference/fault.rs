@@ -103,6 +103,36 @@ faults! {
         "allSessions:true ends the sessions of every user", ["LC23"];
     LogoutInvalidToken500 = "logout-invalid-token-500", Limecraft,
         "logout with an invalid token fails with 500", ["LC25"];
+    SecretKeyIgnored = "secret-key-ignored", FileVerbs,
+        "the SecretKey header is not accepted on any call", ["FV1"];
+    AnySecretKeyAccepted = "any-secret-key-accepted", FileVerbs,
+        "any SecretKey value authorizes a call", ["FV2"];
+    IsVerifiedAsText = "is-verified-as-text", FileVerbs,
+        "access-token returns IsVerified as the string \"true\" instead of a boolean", ["FV3"];
+    RefreshCookieNotHttpOnly = "refresh-cookie-not-http-only", FileVerbs,
+        "the refresh-token cookie lacks HttpOnly", ["FV3"];
+    ApiKeyNotChecked = "api-key-not-checked", FileVerbs,
+        "access-token checks only the SecretKey: any APIKey, or none, gets a token", ["FV4"];
+    JwtSignatureNotChecked = "jwt-signature-not-checked", FileVerbs,
+        "a bearer JWT is accepted without checking its signature", ["FV5"];
+    JwtAlgNoneAccepted = "jwt-alg-none-accepted", FileVerbs,
+        "a bearer JWT with \"alg\": \"none\" and no signature is accepted", ["FV5"];
+    JwtExpiryNotChecked = "jwt-expiry-not-checked", FileVerbs,
+        "an expired bearer JWT is accepted", ["FV5"];
+    RefreshNotRotated = "refresh-not-rotated", FileVerbs,
+        "a refresh token stays valid after it was exchanged", ["FV6"];
+    RefreshReuseNotDetected = "refresh-reuse-not-detected", FileVerbs,
+        "presenting a used refresh token does not revoke its family", ["FV6"];
+    RefreshJwtInvalid = "refresh-jwt-invalid", FileVerbs,
+        "refresh returns a JwtToken that does not verify", ["FV6"];
+    RefreshNeverExpires = "refresh-never-expires", FileVerbs,
+        "refresh tokens never expire", ["FV6"];
+    RevokeDoesNotRevoke = "revoke-does-not-revoke", FileVerbs,
+        "revoke answers 200 but the refresh token keeps working", ["FV7"];
+    SecretKeyResetIgnored = "secret-key-reset-ignored", FileVerbs,
+        "after a SecretKey reset the old key still works", ["FV7"];
+    NonJsonBody401 = "non-json-body-401", FileVerbs,
+        "a non-JSON access-token body gets 401 instead of 400 or 415", ["FV8"];
 }
 
 impl Fault {

@@ -8,6 +8,7 @@
 pub mod body;
 pub mod control;
 pub mod fault;
+pub mod fileverbs;
 pub mod limecraft;
 mod request_log;
 
@@ -35,6 +36,7 @@ pub struct ReferenceConfig {
     /// Log one line per request.
     pub log_requests: bool,
     pub limecraft: limecraft::LimecraftConfig,
+    pub fileverbs: fileverbs::FileVerbsConfig,
 }
 
 impl Default for ReferenceConfig {
@@ -47,6 +49,7 @@ impl Default for ReferenceConfig {
             fault: None,
             log_requests: false,
             limecraft: limecraft::LimecraftConfig::default(),
+            fileverbs: fileverbs::FileVerbsConfig::default(),
         }
     }
 }
@@ -73,6 +76,7 @@ pub struct ReferenceServer {
     router: Router,
     pub clock: Clock,
     pub limecraft: limecraft::Limecraft,
+    pub fileverbs: fileverbs::FileVerbs,
     config: ReferenceConfig,
 }
 
@@ -87,22 +91,37 @@ impl ReferenceServer {
             config.fault,
             config.limecraft.clone(),
         );
+        let fileverbs = fileverbs::FileVerbs::new(
+            &config.fixtures.fileverbs,
+            clock.clone(),
+            config.fault,
+            config.fileverbs.clone(),
+        );
         let mut router = Router::new();
         for vendor in Vendor::ALL {
             if config.only_vendor.is_some_and(|only| only != *vendor) {
                 continue;
             }
+            let mount = if config.only_vendor.is_some() {
+                ""
+            } else {
+                vendor.mount_prefix()
+            };
             let vendor_router = match vendor {
                 Vendor::Limecraft => limecraft::router(limecraft.clone()),
+                Vendor::FileVerbs => fileverbs::router(fileverbs.clone(), mount, &config.fileverbs),
             };
-            router = if config.only_vendor.is_some() {
+            router = if mount.is_empty() {
                 router.merge(vendor_router)
             } else {
-                router.nest(vendor.mount_prefix(), vendor_router)
+                router.nest(mount, vendor_router)
             };
         }
         if config.test_mode {
-            router = router.merge(control::router(clock.clone()));
+            router = router.merge(control::router(control::Controlled {
+                clock: clock.clone(),
+                fileverbs: fileverbs.clone(),
+            }));
         }
         if config.log_requests {
             router = router.layer(axum::middleware::from_fn(request_log::log_request));
@@ -111,6 +130,7 @@ impl ReferenceServer {
             router,
             clock,
             limecraft,
+            fileverbs,
             config,
         }
     }

@@ -199,16 +199,6 @@ async fn log_in_fully(
     Ok(())
 }
 
-#[when(regex = r"^(\d+) minutes pass(?: \(.*\))?$")]
-async fn minutes_pass(w: &mut ConformanceWorld, minutes: i64) -> StepResult {
-    w.ctx()
-        .clock
-        .advance(minutes * 60)
-        .await
-        .map(|_| ())
-        .map_err(Failure)
-}
-
 #[then(regex = r"^(?:session (\w+)|(\w+)'s token) is (still accepted|refused)$")]
 async fn token_is(
     w: &mut ConformanceWorld,

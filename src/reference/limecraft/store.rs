@@ -84,13 +84,15 @@ enum SessionKind {
 struct Session {
     user_id: i64,
     kind: SessionKind,
-    created: UnixSeconds,
+    /// Issue order: sessions opened in the same second still have an oldest.
+    seq: u64,
     expires_at: UnixSeconds,
 }
 
 struct Store {
     users: BTreeMap<i64, User>,
     sessions: HashMap<TokenDigest, Session>,
+    next_seq: u64,
 }
 
 /// The Limecraft reference server's state. Cheap to clone (shared).
@@ -160,6 +162,7 @@ impl Limecraft {
             store: Arc::new(Mutex::new(Store {
                 users,
                 sessions: HashMap::new(),
+                next_seq: 0,
             })),
             hashing,
             clock,
@@ -555,24 +558,25 @@ impl Store {
     ) -> Token {
         // Expired sessions are dropped here, so the map stays bounded by live sessions.
         self.sessions.retain(|_, s| now < s.expires_at);
-        let mine: Vec<(TokenDigest, UnixSeconds)> = self
+        let mine: Vec<(TokenDigest, u64)> = self
             .sessions
             .iter()
             .filter(|(_, s)| s.user_id == user_id)
-            .map(|(d, s)| (*d, s.created))
+            .map(|(d, s)| (*d, s.seq))
             .collect();
         if mine.len() >= max_per_user
-            && let Some((oldest, _)) = mine.iter().min_by_key(|(_, created)| *created)
+            && let Some((oldest, _)) = mine.iter().min_by_key(|(_, seq)| *seq)
         {
             self.sessions.remove(oldest);
         }
+        self.next_seq += 1;
         let token = Token::generate();
         self.sessions.insert(
             token.digest(),
             Session {
                 user_id,
                 kind,
-                created: now,
+                seq: self.next_seq,
                 expires_at: now + ttl,
             },
         );

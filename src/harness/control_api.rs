@@ -1,5 +1,7 @@
-//! The server's clock as the harness sees it: read and advanced through the
-//! control API where the target offers one, the local clock otherwise.
+//! The harness's client of the control API (`/__authconform/…`), which the
+//! reference server offers in test mode: the server's clock (read and
+//! advanced; the local clock where there is no control API) and vendors'
+//! test hooks such as a FileVerbs SecretKey reset.
 
 use serde_json::Value;
 
@@ -8,7 +10,7 @@ use crate::harness::target::Target;
 use crate::reference::control::CONTROL_PREFIX;
 
 #[derive(Clone, Debug)]
-pub enum ServerClock {
+pub enum ControlApi {
     /// The control API at this root URL.
     Controlled {
         root: String,
@@ -18,21 +20,21 @@ pub enum ServerClock {
     System,
 }
 
-impl ServerClock {
+impl ControlApi {
     pub fn for_target(target: &Target) -> Self {
         match &target.control_url {
-            Some(root) => ServerClock::Controlled {
+            Some(root) => ControlApi::Controlled {
                 root: root.clone(),
                 client: reqwest::Client::new(),
             },
-            None => ServerClock::System,
+            None => ControlApi::System,
         }
     }
 
     pub async fn now(&self) -> Result<UnixSeconds, String> {
         match self {
-            ServerClock::System => Ok(system_now()),
-            ServerClock::Controlled { root, client } => {
+            ControlApi::System => Ok(system_now()),
+            ControlApi::Controlled { root, client } => {
                 let url = format!("{root}{CONTROL_PREFIX}/clock");
                 read_now(client.get(&url).send().await, &url).await
             }
@@ -42,8 +44,8 @@ impl ServerClock {
     /// Moves the server's clock forward; only possible with the control API.
     pub async fn advance(&self, seconds: i64) -> Result<UnixSeconds, String> {
         match self {
-            ServerClock::System => Err("the target has no clock control (`control_url`)".into()),
-            ServerClock::Controlled { root, client } => {
+            ControlApi::System => Err("the target has no clock control (`control_url`)".into()),
+            ControlApi::Controlled { root, client } => {
                 let url = format!("{root}{CONTROL_PREFIX}/clock/advance");
                 let sent = client
                     .post(&url)
@@ -55,8 +57,30 @@ impl ServerClock {
         }
     }
 
+    /// FileVerbs: resets the account's SecretKey as the portal would; the new key.
+    pub async fn reset_fileverbs_secret_key(&self, old: &str) -> Result<String, String> {
+        let ControlApi::Controlled { root, client } = self else {
+            return Err(
+                "the target has no control API (`control_url`) to reset a SecretKey".into(),
+            );
+        };
+        let url = format!("{root}{CONTROL_PREFIX}/fileverbs/reset-secret-key");
+        let response = client
+            .post(&url)
+            .json(&serde_json::json!({ "SecretKey": old }))
+            .send()
+            .await
+            .map_err(|e| format!("control API at {url} failed: {e}"))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or_default();
+        body.get("SecretKey")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("control API at {url} answered {status} without a SecretKey"))
+    }
+
     pub fn is_controlled(&self) -> bool {
-        matches!(self, ServerClock::Controlled { .. })
+        matches!(self, ControlApi::Controlled { .. })
     }
 }
 

@@ -1,0 +1,50 @@
+@fileverbs @refresh @ext @needs-refresh-endpoint
+Feature: FileVerbs refresh tokens (extension)
+  The documentation says a refresh token, kept in an HTTP-only cookie, gets a
+  new bearer token without sending the keys again, but names no call. The
+  reference server offers POST /api/v1/accounts/refresh-token and
+  /accounts/revoke-token; a target file names its own paths. Refresh tokens
+  rotate, and presenting a used one revokes its whole family (OAuth 2.0
+  Security BCP).
+
+  @FV6
+  Scenario: FV6 the refresh cookie gives a new JwtToken and a new refresh token, once
+    Given alice has an access token
+    When alice refreshes with her refresh cookie
+    Then she receives a new JwtToken and a new refresh token
+    And alice's JwtToken is still accepted
+    When alice refreshes with her previous refresh token
+    Then the refresh is refused
+
+  @FV6
+  Scenario: FV6 the refresh token may also be sent in the body
+    Given alice has an access token
+    When alice refreshes with her refresh token in the body
+    Then she receives a new JwtToken and a new refresh token
+
+  @FV6
+  Scenario: FV6 a used refresh token revokes its whole family
+    Given alice has an access token
+    And alice has refreshed once
+    When alice refreshes with her previous refresh token
+    Then the refresh is refused
+    When alice refreshes with her refresh cookie
+    Then the refresh is refused
+
+  @FV6 @needs-clock
+  Scenario: FV6 a refresh token lasts seven days
+    Given alice has an access token
+    When 10079 minutes pass (one week less a minute)
+    And alice refreshes with her refresh cookie
+    Then she receives a new JwtToken and a new refresh token
+    When 10081 minutes pass (one week and a minute)
+    And alice refreshes with her refresh cookie
+    Then the refresh is refused
+
+  @FV7
+  Scenario: FV7 a revoked refresh token is refused
+    Given alice has an access token
+    When alice revokes her refresh token
+    Then the revocation succeeds
+    When alice refreshes with her refresh cookie
+    Then the refresh is refused

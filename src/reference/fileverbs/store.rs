@@ -1,0 +1,373 @@
+//! The state of the FileVerbs reference server and every rule it enforces:
+//! SecretKey machine access, JWT access tokens, and refresh-token families
+//! with rotation and reuse detection (OAuth 2.0 Security BCP §4.14).
+//!
+//! Handlers only translate HTTP to calls here. Faults are applied next to the
+//! rule they break.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::wire::ApiError;
+use crate::clock::{Clock, UnixSeconds};
+use crate::fixtures::FileVerbsFixtures;
+use crate::reference::fault::Fault;
+use crate::secret::{Token, TokenDigest};
+use crate::vendor::Vendor;
+
+/// Lifetimes and the signing key.
+#[derive(Clone)]
+pub struct FileVerbsConfig {
+    /// The HS256 key JWTs are signed with.
+    pub jwt_key: Vec<u8>,
+    /// Seconds a JWT lives (default 15 minutes).
+    pub jwt_ttl: i64,
+    /// Seconds a refresh token lives (default 7 days).
+    pub refresh_ttl: i64,
+}
+
+impl Default for FileVerbsConfig {
+    /// A fresh random signing key per server: tokens of one run never verify on another.
+    fn default() -> Self {
+        FileVerbsConfig {
+            jwt_key: Token::generate().as_str().as_bytes().to_vec(),
+            jwt_ttl: 15 * 60,
+            refresh_ttl: 7 * 24 * 3600,
+        }
+    }
+}
+
+impl std::fmt::Debug for FileVerbsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileVerbsConfig")
+            .field("jwt_ttl", &self.jwt_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Account {
+    id: String,
+    first_name: String,
+    last_name: String,
+    email: String,
+    role: String,
+    is_verified: bool,
+    secret_key: TokenDigest,
+    api_key: TokenDigest,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum RefreshState {
+    Active,
+    /// Exchanged once already: presenting it again is reuse.
+    Used,
+}
+
+struct RefreshToken {
+    account: usize,
+    family: u64,
+    expires_at: UnixSeconds,
+    state: RefreshState,
+}
+
+struct Store {
+    accounts: Vec<Account>,
+    refresh: HashMap<TokenDigest, RefreshToken>,
+    revoked_families: std::collections::HashSet<u64>,
+    next_family: u64,
+}
+
+/// The claims of an issued JWT.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Claims {
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub role: String,
+}
+
+/// The documented response of access-token (and of refresh).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Authenticated {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub role: String,
+    pub is_verified: bool,
+    pub jwt_token: String,
+    pub refresh_token: String,
+}
+
+/// How a caller of a protected resource proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    SecretKey,
+    Bearer,
+}
+
+#[derive(Clone)]
+pub struct FileVerbs {
+    store: Arc<Mutex<Store>>,
+    clock: Clock,
+    fault: Option<Fault>,
+    config: Arc<FileVerbsConfig>,
+}
+
+impl FileVerbs {
+    pub fn new(
+        fixtures: &FileVerbsFixtures,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: FileVerbsConfig,
+    ) -> Self {
+        let accounts = fixtures
+            .accounts
+            .iter()
+            .map(|a| Account {
+                id: a.id.clone(),
+                first_name: a.first_name.clone(),
+                last_name: a.last_name.clone(),
+                email: a.email.clone(),
+                role: a.role.clone(),
+                is_verified: a.is_verified,
+                secret_key: TokenDigest::of(&a.secret_key),
+                api_key: TokenDigest::of(&a.api_key),
+            })
+            .collect();
+        FileVerbs {
+            store: Arc::new(Mutex::new(Store {
+                accounts,
+                refresh: HashMap::new(),
+                revoked_families: Default::default(),
+                next_family: 1,
+            })),
+            clock,
+            fault: fault.filter(|f| f.vendor() == Vendor::FileVerbs),
+            config: Arc::new(config),
+        }
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn fault_is(&self, fault: Fault) -> bool {
+        self.fault == Some(fault)
+    }
+
+    /// The account whose SecretKey this is.
+    fn account_by_secret(store: &Store, secret_key: &str) -> Option<usize> {
+        let digest = TokenDigest::of(secret_key);
+        store.accounts.iter().position(|a| a.secret_key == digest)
+    }
+
+    /// `SecretKey: <key>` on any call.
+    pub fn check_secret_key(&self, presented: &str) -> Result<Proof, ApiError> {
+        if self.fault_is(Fault::SecretKeyIgnored) {
+            return Err(ApiError::unauthorized(
+                "A valid SecretKey or bearer token is required.",
+            ));
+        }
+        let store = self.store();
+        if Self::account_by_secret(&store, presented).is_some()
+            || self.fault_is(Fault::AnySecretKeyAccepted)
+        {
+            Ok(Proof::SecretKey)
+        } else {
+            Err(ApiError::unauthorized("The SecretKey is not valid."))
+        }
+    }
+
+    /// POST /accounts/access-token: the pair must belong to one account.
+    pub fn issue(&self, secret_key: &str, api_key: &str) -> Result<Authenticated, ApiError> {
+        let now = self.clock.now();
+        let mut store = self.store();
+        let account = Self::account_by_secret(&store, secret_key)
+            .filter(|i| {
+                TokenDigest::of(api_key).ct_eq(&store.accounts[*i].api_key)
+                    || self.fault_is(Fault::ApiKeyNotChecked)
+            })
+            .ok_or_else(|| {
+                ApiError::unauthorized("The SecretKey and APIKey do not match an account.")
+            })?;
+        let family = store.next_family;
+        store.next_family += 1;
+        self.authenticated(&mut store, account, family, now)
+    }
+
+    /// Signs a JWT and opens a refresh token in `family` for `account`.
+    fn authenticated(
+        &self,
+        store: &mut Store,
+        account: usize,
+        family: u64,
+        now: UnixSeconds,
+    ) -> Result<Authenticated, ApiError> {
+        let a = &store.accounts[account];
+        let claims = Claims {
+            sub: a.id.clone(),
+            iat: now,
+            exp: now + self.config.jwt_ttl,
+            role: a.role.clone(),
+        };
+        let jwt = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&self.config.jwt_key),
+        )
+        .map_err(|e| ApiError::internal(format!("cannot sign the token: {e}")))?;
+        let response = Authenticated {
+            id: a.id.clone(),
+            first_name: a.first_name.clone(),
+            last_name: a.last_name.clone(),
+            email: a.email.clone(),
+            role: a.role.clone(),
+            is_verified: a.is_verified,
+            jwt_token: jwt,
+            refresh_token: String::new(),
+        };
+        // Expired refresh tokens are dropped here, so the map stays bounded by live ones.
+        store.refresh.retain(|_, r| now < r.expires_at);
+        let refresh = Token::generate();
+        store.refresh.insert(
+            refresh.digest(),
+            RefreshToken {
+                account,
+                family,
+                expires_at: now + self.config.refresh_ttl,
+                state: RefreshState::Active,
+            },
+        );
+        Ok(Authenticated {
+            refresh_token: refresh.as_str().to_owned(),
+            ..response
+        })
+    }
+
+    /// `Authorization: Bearer <jwt>`: signature (HS256 with our key only),
+    /// expiry against the server clock, and an account that still exists.
+    pub fn check_bearer(&self, jwt: &str) -> Result<Proof, ApiError> {
+        let refused = || ApiError::unauthorized("The bearer token is not valid or has expired.");
+        let claims = if self.fault_is(Fault::JwtSignatureNotChecked)
+            || self.fault_is(Fault::JwtAlgNoneAccepted) && alg_is_none(jwt)
+        {
+            jsonwebtoken::dangerous::insecure_decode_claims::<Claims>(jwt).map_err(|_| refused())?
+        } else {
+            let mut validation = Validation::new(Algorithm::HS256);
+            // Expiry is checked below against the server's clock, which tests move.
+            validation.validate_exp = false;
+            validation.required_spec_claims =
+                ["exp", "sub"].iter().map(|s| s.to_string()).collect();
+            jsonwebtoken::decode::<Claims>(
+                jwt,
+                &DecodingKey::from_secret(&self.config.jwt_key),
+                &validation,
+            )
+            .map_err(|_| refused())?
+            .claims
+        };
+        if self.clock.now() >= claims.exp && !self.fault_is(Fault::JwtExpiryNotChecked) {
+            return Err(refused());
+        }
+        let store = self.store();
+        if !store.accounts.iter().any(|a| a.id == claims.sub) {
+            return Err(refused());
+        }
+        Ok(Proof::Bearer)
+    }
+
+    /// POST /accounts/refresh-token: rotate. A used token is reuse: its whole
+    /// family is revoked, so a thief and the victim both have to authenticate again.
+    pub fn refresh(&self, presented: &str) -> Result<Authenticated, ApiError> {
+        let refused = || ApiError::unauthorized("The refresh token is not valid.");
+        let now = self.clock.now();
+        let digest = TokenDigest::of(presented);
+        let mut store = self.store();
+        let (account, family, state, expires_at) = {
+            let r = store.refresh.get(&digest).ok_or_else(refused)?;
+            (r.account, r.family, r.state, r.expires_at)
+        };
+        let ignore_expiry = self.fault_is(Fault::RefreshNeverExpires);
+        if store.revoked_families.contains(&family) || (now >= expires_at && !ignore_expiry) {
+            return Err(refused());
+        }
+        match state {
+            RefreshState::Used if self.fault_is(Fault::RefreshReuseNotDetected) => {}
+            RefreshState::Used if self.fault_is(Fault::RefreshNotRotated) => {}
+            RefreshState::Used => {
+                store.revoked_families.insert(family);
+                return Err(ApiError::unauthorized(
+                    "This refresh token was already used: every token of its family is revoked.",
+                ));
+            }
+            RefreshState::Active => {}
+        }
+        if !self.fault_is(Fault::RefreshNotRotated)
+            && let Some(r) = store.refresh.get_mut(&digest)
+        {
+            r.state = RefreshState::Used;
+        }
+        let mut issued = self.authenticated(&mut store, account, family, now)?;
+        if self.fault_is(Fault::RefreshJwtInvalid) {
+            issued.jwt_token.push('x');
+        }
+        Ok(issued)
+    }
+
+    /// POST /accounts/revoke-token: ends the family of a known refresh token.
+    pub fn revoke(&self, presented: &str) -> Result<(), ApiError> {
+        let mut store = self.store();
+        let family = store
+            .refresh
+            .get(&TokenDigest::of(presented))
+            .map(|r| r.family)
+            .ok_or_else(|| ApiError::not_found("No such refresh token."))?;
+        if !self.fault_is(Fault::RevokeDoesNotRevoke) {
+            store.revoked_families.insert(family);
+        }
+        Ok(())
+    }
+
+    /// Test hook (control API): replaces an account's SecretKey, as "reset in the
+    /// portal" does, and ends its refresh families. Returns the new key.
+    pub fn reset_secret_key(&self, old: &str) -> Option<String> {
+        let mut store = self.store();
+        let i = Self::account_by_secret(&store, old)?;
+        let new = Token::generate();
+        if self.fault_is(Fault::SecretKeyResetIgnored) {
+            return Some(new.as_str().to_owned());
+        }
+        store.accounts[i].secret_key = new.digest();
+        let families: Vec<u64> = store
+            .refresh
+            .values()
+            .filter(|r| r.account == i)
+            .map(|r| r.family)
+            .collect();
+        store.revoked_families.extend(families);
+        Some(new.as_str().to_owned())
+    }
+}
+
+/// Whether a JWT's header says `"alg": "none"` (for the fault that trusts it).
+fn alg_is_none(jwt: &str) -> bool {
+    use base64::Engine;
+    let Some(header) = jwt.split('.').next() else {
+        return false;
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
+        .is_some_and(|h| {
+            h["alg"]
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case("none"))
+        })
+}
