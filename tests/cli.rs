@@ -442,3 +442,37 @@ fn an_undefined_step_fails_the_run() {
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("FAIL LC1 with a step nobody defined"), "{t}");
 }
+
+#[test]
+fn the_fileverbs_example_target_parses_and_skips_what_it_lacks() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/fileverbs.target.yaml"
+    ))
+    .unwrap();
+    let t = authconform::harness::target::Target::parse(&text, &|name| {
+        Some(match name {
+            "FILEVERBS_BASE_URL" => "https://api.example.com/api/v1".into(),
+            "FILEVERBS_PROBE_PATH" => "/files".into(),
+            other => format!("value-of-{other}"),
+        })
+    })
+    .unwrap();
+    assert_eq!(t.fileverbs.as_ref().unwrap().probe_path, "/files");
+    let refresh_tags = ["needs-refresh-endpoint".to_owned()];
+    let reason = t
+        .missing_capability(refresh_tags.iter())
+        .expect("no refresh path given");
+    assert!(reason.contains("fileverbs.refresh_path"), "{reason}");
+    // A probe path that is a URL is a usage error.
+    let bad = text.replace("${FILEVERBS_PROBE_PATH}", "https://elsewhere.example/x");
+    let e = authconform::harness::target::Target::parse(&bad, &|_| {
+        Some("https://api.example.com/api/v1".into())
+    })
+    .unwrap_err();
+    assert!(
+        e.0.contains("must be a path relative to base_url"),
+        "{}",
+        e.0
+    );
+}
