@@ -9,6 +9,7 @@ pub mod body;
 pub mod control;
 pub mod fault;
 pub mod fileverbs;
+pub mod headers;
 pub mod limecraft;
 mod request_log;
 

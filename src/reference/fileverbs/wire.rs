@@ -1,11 +1,12 @@
 //! FileVerbs' wire format: the `{"message"}` error body, the SecretKey and
 //! Bearer headers, and the refresh-token cookie.
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::reference::body::BodyRejection;
+use crate::reference::headers;
 
 /// The cookie that carries the refresh token (the catalogue's choice; the
 /// documentation only says "an HTTP-only cookie").
@@ -69,23 +70,12 @@ pub fn secret_key(headers: &HeaderMap) -> Option<&str> {
 
 /// The token of `Authorization: Bearer <token>`.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    headers::authorization(headers, "Bearer")
 }
 
 /// The refresh token from the `RefreshToken` cookie.
 pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| cookie::Cookie::parse(pair.trim().to_owned()).ok())
-        .find(|c| c.name() == REFRESH_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| !v.is_empty())
+    headers::cookie(headers, REFRESH_COOKIE)
 }
 
 /// `Set-Cookie` for a refresh token: HttpOnly, Secure, SameSite=Strict, sent

@@ -6,12 +6,13 @@
 
 use axum::extract::OptionalFromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::reference::body::BodyRejection;
 pub use crate::reference::body::{BodyEncodings, Encoding};
+use crate::reference::headers;
 
 /// The name of the session cookie, as documented.
 pub const SESSION_COOKIE: &str = "MOJITO_SESSION_ID_V2";
@@ -106,9 +107,9 @@ pub struct PresentedToken {
 
 impl PresentedToken {
     pub fn find(headers: &HeaderMap, query: Option<&str>) -> Option<PresentedToken> {
-        bearer(headers)
+        headers::authorization(headers, "Bearer")
             .map(|value| PresentedToken {
-                value,
+                value: value.to_owned(),
                 transport: Transport::Bearer,
             })
             .or_else(|| {
@@ -118,7 +119,7 @@ impl PresentedToken {
                 })
             })
             .or_else(|| {
-                cookie_token(headers).map(|value| PresentedToken {
+                headers::cookie(headers, SESSION_COOKIE).map(|value| PresentedToken {
                     value,
                     transport: Transport::Cookie,
                 })
@@ -137,13 +138,6 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for PresentedToken {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
-}
-
 fn query_token(query: Option<&str>) -> Option<String> {
     url::form_urlencoded::parse(query?.as_bytes())
         .find(|(k, _)| k == "access_token")
@@ -151,22 +145,10 @@ fn query_token(query: Option<&str>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| cookie::Cookie::parse(pair.trim().to_owned()).ok())
-        .find(|c| c.name() == SESSION_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
+    use axum::http::{HeaderValue, header};
 
     #[test]
     fn header_wins_over_query_and_cookie() {
