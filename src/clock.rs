@@ -24,23 +24,35 @@ impl Clock {
 
     /// The current time as this server sees it: the system time plus every advance so far.
     pub fn now(&self) -> UnixSeconds {
-        system_now() + self.offset.load(Ordering::SeqCst)
+        system_now().saturating_add(self.offset.load(Ordering::SeqCst))
     }
 
-    /// Moves this clock forward. Time never goes backwards: a negative advance is refused.
+    /// Moves this clock forward. Time never goes backwards, and moves at most
+    /// [`MAX_TOTAL_ADVANCE`] in all, so `now()` can never overflow.
     pub fn advance(&self, seconds: i64) -> Result<UnixSeconds, ClockError> {
         if seconds < 0 {
             return Err(ClockError::Backwards);
         }
-        self.offset.fetch_add(seconds, Ordering::SeqCst);
+        self.offset
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
+                offset
+                    .checked_add(seconds)
+                    .filter(|total| *total <= MAX_TOTAL_ADVANCE)
+            })
+            .map_err(|_| ClockError::TooFar)?;
         Ok(self.now())
     }
 }
+
+/// How far a clock may be moved in all: a thousand years.
+pub const MAX_TOTAL_ADVANCE: i64 = 1000 * 366 * 24 * 3600;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ClockError {
     #[error("the clock only moves forward; advance by a positive number of seconds")]
     Backwards,
+    #[error("the clock may move at most a thousand years in all")]
+    TooFar,
 }
 
 pub fn system_now() -> UnixSeconds {
@@ -61,6 +73,15 @@ mod tests {
         let before = other.now();
         clock.advance(3600).unwrap();
         assert!(other.now() >= before + 3600);
+    }
+
+    #[test]
+    fn huge_advances_are_refused_and_change_nothing() {
+        let clock = Clock::new();
+        assert_eq!(clock.advance(i64::MAX), Err(ClockError::TooFar));
+        clock.advance(MAX_TOTAL_ADVANCE).unwrap();
+        assert_eq!(clock.advance(1), Err(ClockError::TooFar));
+        assert!(clock.now() > 0, "now() still works");
     }
 
     #[test]

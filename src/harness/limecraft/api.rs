@@ -64,10 +64,15 @@ pub fn current_user(token: Option<&str>, transport: Transport) -> Call {
     }
 }
 
-pub fn enable_two_factor(token: &str, user_id: &str) -> Call {
+/// `current_code` proves the current second factor when replacing it.
+pub fn enable_two_factor(token: &str, user_id: &str, current_code: Option<&str>) -> Call {
+    let body = match current_code {
+        Some(code) => json!({ "token": code }),
+        None => json!({}),
+    };
     let call = Call::new(Method::POST, ENABLE_2FA)
         .path(format!("/user/{user_id}/enable2fa"))
-        .json(json!({}));
+        .json(body);
     with_token(call, token, Transport::Header)
 }
 

@@ -313,7 +313,15 @@ async fn enables_for_herself(w: &mut ConformanceWorld, who: String) -> StepResul
 async fn enable_for_self(w: &mut ConformanceWorld, who: &str) -> StepResult {
     let token = w.session(who)?;
     let id = user_id(w, &token).await?;
-    let x = w.send_checked(api::enable_two_factor(&token, &id)).await?;
+    // Replacing an existing second factor takes a current code of it.
+    let known = w.ctx().enrolment.lock().expect("enrolment lock").clone();
+    let current_code = match known {
+        Some(e) => Some(fresh_code(w, &e, 0).await?.0),
+        None => None,
+    };
+    let x = w
+        .send_checked(api::enable_two_factor(&token, &id, current_code.as_deref()))
+        .await?;
     if x.status == 200
         && let Some(enrolment) = enrolment_of(&x)
     {
@@ -390,7 +398,8 @@ async fn enables_for_other(w: &mut ConformanceWorld, who: String, whom: String) 
     } else {
         UNKNOWN_USER_ID.to_owned()
     };
-    w.send_checked(api::enable_two_factor(&token, &id)).await?;
+    w.send_checked(api::enable_two_factor(&token, &id, None))
+        .await?;
     Ok(())
 }
 

@@ -194,8 +194,8 @@ async fn logout(
     Ok(StatusCode::OK.into_response())
 }
 
-/// TwoFactorAuthenticationEnableRequest: every field optional; read and checked
-/// for type, but none changes what the reference server does.
+/// TwoFactorAuthenticationEnableRequest: every field optional and checked for
+/// type; `token` carries the current code when replacing an existing second factor.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
@@ -218,11 +218,12 @@ async fn enable_two_factor(
     State(lc): State<Limecraft>,
     Path(id): Path<String>,
     presented: Option<PresentedToken>,
-    _body: VendorBody<EnableTwoFactorRequest>,
+    body: VendorBody<EnableTwoFactorRequest>,
 ) -> Result<Response, ApiError> {
     let presented = lc.usable_transport(presented);
     let caller = lc.authenticate(presented.as_ref().map(|p| p.value.as_str()))?;
-    let enrolment = lc.enable_two_factor(caller, id.parse().ok())?;
+    let current_code = body.value.as_ref().and_then(|b| b.token.as_deref());
+    let enrolment = lc.enable_two_factor(caller, id.parse().ok(), current_code)?;
     Ok(axum::Json(enrolment).into_response())
 }
 

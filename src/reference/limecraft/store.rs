@@ -32,6 +32,10 @@ pub struct LimecraftConfig {
     pub temporary_ttl: i64,
     /// Wrong codes a temporary token may submit before it is revoked.
     pub max_code_attempts: u8,
+    /// Wrong codes an account may receive, over all its temporary tokens, before
+    /// code checks stop for `code_lockout` seconds (RFC 4226 §7.3 throttling).
+    pub max_codes_per_account: u32,
+    pub code_lockout: i64,
     /// Live sessions kept per user; the oldest is ended beyond this.
     pub max_sessions_per_user: usize,
 }
@@ -45,6 +49,8 @@ impl Default for LimecraftConfig {
             remember_ttl: 7 * 24 * 3600,
             temporary_ttl: 300,
             max_code_attempts: 5,
+            max_codes_per_account: 10,
+            code_lockout: 15 * 60,
             max_sessions_per_user: 256,
         }
     }
@@ -68,6 +74,10 @@ struct TwoFactor {
     secret: Vec<u8>,
     /// The newest time step whose code was accepted; it and older steps are refused.
     last_used_step: Option<i64>,
+    /// Wrong codes since the last accepted one, over every temporary token.
+    failed_codes: u32,
+    /// Code checks are refused until then, after too many wrong codes.
+    locked_until: Option<UnixSeconds>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -351,10 +361,16 @@ impl Limecraft {
 
     /// POST /user/{id}/enable2fa. Existence is checked before permission, as
     /// documented: an unknown id is 404 for everyone.
+    ///
+    /// Replacing a user's own second factor takes proof of the current one: a
+    /// valid code as `current_code` (the request's `token`), so a stolen session
+    /// alone cannot swap the authenticator. A SUPPORT user may reset another
+    /// user's second factor without it.
     pub fn enable_two_factor(
         &self,
         caller: Caller,
         target_id: Option<i64>,
+        current_code: Option<&str>,
     ) -> Result<TwoFactorEnrolment, ApiError> {
         let mut store = self.store();
         let exists = target_id.is_some_and(|id| store.users.contains_key(&id));
@@ -375,6 +391,21 @@ impl Limecraft {
         {
             return Err(forbidden_other_user());
         }
+        let now = self.clock.now();
+        if target_id == caller.user_id
+            && let Some(tf) = store
+                .users
+                .get(&target_id)
+                .and_then(|u| u.two_factor.as_ref())
+            && self
+                .check_code(tf, current_code.unwrap_or(""), now)
+                .is_none()
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Two-factor authentication is already on: send a current code as `token` to replace it.",
+            ));
+        }
         let params = self.config.totp;
         let secret = totp::generate_secret();
         let user = store
@@ -386,6 +417,8 @@ impl Limecraft {
         user.two_factor = Some(TwoFactor {
             secret,
             last_used_step: None,
+            failed_codes: 0,
+            locked_until: None,
         });
         user.version += 1;
         Ok(TwoFactorEnrolment {
@@ -435,6 +468,17 @@ impl Limecraft {
         };
         let Some(step) = matched else {
             store.count_failed_code(&digest, self.config.max_code_attempts);
+            if let Some(tf) = store
+                .users
+                .get_mut(&session.user_id)
+                .and_then(|u| u.two_factor.as_mut())
+            {
+                tf.failed_codes += 1;
+                if tf.failed_codes >= self.config.max_codes_per_account {
+                    tf.failed_codes = 0;
+                    tf.locked_until = Some(now + self.config.code_lockout);
+                }
+            }
             return Err(ApiError::unauthorized(
                 "The verification code is not valid.",
             ));
@@ -445,6 +489,7 @@ impl Limecraft {
             .and_then(|u| u.two_factor.as_mut())
         {
             tf.last_used_step = Some(step);
+            tf.failed_codes = 0;
         }
         store.sessions.remove(&digest);
         let remember = if self.faulty(Fault::ValidateIgnoresRememberMe) {
@@ -462,8 +507,12 @@ impl Limecraft {
         ))
     }
 
-    /// The step a code matches, under the advertised parameters and the replay rule.
+    /// The step a code matches, under the advertised parameters, the replay rule
+    /// and the account's lockout after too many wrong codes.
     fn check_code(&self, tf: &TwoFactor, code: &str, now: UnixSeconds) -> Option<i64> {
+        if tf.locked_until.is_some_and(|until| now < until) {
+            return None;
+        }
         let well_formed =
             code.len() == self.config.totp.digits && code.bytes().all(|b| b.is_ascii_digit());
         if self.faulty(Fault::TotpAnyCode) {
@@ -508,10 +557,17 @@ impl Limecraft {
         let digest = TokenDigest::of(presented);
         let now = self.clock.now();
         let mut store = self.store();
-        let user_id = store
+        let session = store
             .live_session(&digest, now, false)
-            .ok_or_else(invalid_token)?
-            .user_id;
+            .ok_or_else(invalid_token)?;
+        let user_id = session.user_id;
+        // A temporary token proves only the password: it may abandon its own
+        // pending login, not end the user's real sessions.
+        if all_sessions && matches!(session.kind, SessionKind::Temporary { .. }) {
+            return Err(ApiError::unauthorized(
+                "allSessions needs the token of a completed login, not a temporary one.",
+            ));
+        }
         if self.faulty(Fault::LogoutDoesNotRevoke) {
             return Ok(());
         }
@@ -658,6 +714,65 @@ mod tests {
             lc.authenticate(Some(&tokens[4])).is_ok(),
             "the newest session lives"
         );
+    }
+
+    /// Enables 2FA for carol and returns (a final token of hers, her secret).
+    async fn carol_with_two_factor(lc: &Limecraft) -> Vec<u8> {
+        let key = lc
+            .enable_two_factor(Caller { user_id: 1003 }, Some(1003), None)
+            .unwrap()
+            .key;
+        totp::decode_secret(&key).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_temporary_token_cannot_end_all_sessions() {
+        let lc = store(LimecraftConfig::default());
+        let secret = carol_with_two_factor(&lc).await;
+        let temp = lc.login("carol", "carol-Pa55word", false).await.unwrap().token;
+        let code = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
+        let final_token = lc.validate_two_factor(Some(temp.as_str()), Some(&code), None).unwrap();
+        let pending = lc.login("carol", "carol-Pa55word", false).await.unwrap().token;
+        let e = lc.logout(Some(pending.as_str()), true).unwrap_err();
+        assert_eq!(e.status, StatusCode::UNAUTHORIZED);
+        assert!(lc.authenticate(Some(final_token.as_str())).is_ok(), "carol's session survives");
+        lc.logout(Some(pending.as_str()), false).expect("a temporary token may abandon itself");
+    }
+
+    #[tokio::test]
+    async fn wrong_codes_over_many_logins_lock_code_checks_for_a_while() {
+        let lc = store(LimecraftConfig::default());
+        let secret = carol_with_two_factor(&lc).await;
+        for _ in 0..10 {
+            let temp = lc.login("carol", "carol-Pa55word", false).await.unwrap().token;
+            assert!(lc.validate_two_factor(Some(temp.as_str()), Some("000000"), None).is_err()
+                || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "000000");
+        }
+        let temp = lc.login("carol", "carol-Pa55word", false).await.unwrap().token;
+        let right = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
+        assert!(
+            lc.validate_two_factor(Some(temp.as_str()), Some(&right), None).is_err(),
+            "locked: even the right code is refused"
+        );
+        lc.clock.advance(15 * 60 + 30).unwrap();
+        let temp = lc.login("carol", "carol-Pa55word", false).await.unwrap().token;
+        let right = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
+        assert!(lc.validate_two_factor(Some(temp.as_str()), Some(&right), None).is_ok());
+    }
+
+    #[tokio::test]
+    async fn replacing_the_second_factor_needs_a_current_code() {
+        let lc = store(LimecraftConfig::default());
+        let secret = carol_with_two_factor(&lc).await;
+        let carol = Caller { user_id: 1003 };
+        let e = lc.enable_two_factor(carol, Some(1003), None).map(|_| ()).unwrap_err();
+        assert_eq!(e.status, StatusCode::FORBIDDEN);
+        assert!(lc.enable_two_factor(carol, Some(1003), Some("123456")).is_err()
+            || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "123456");
+        let code = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
+        assert!(lc.enable_two_factor(carol, Some(1003), Some(&code)).is_ok());
+        // SUPPORT may reset another user's second factor without her code.
+        assert!(lc.enable_two_factor(Caller { user_id: 1006 }, Some(1003), None).is_ok());
     }
 
     #[tokio::test]
