@@ -6,6 +6,9 @@
 use serde::Deserialize;
 use std::path::Path;
 
+pub mod lac;
+pub use lac::LacFixtures;
+
 /// The default fixtures, compiled in.
 pub const DEFAULT_FIXTURES: &str = include_str!("../fixtures/reference.yaml");
 
@@ -14,6 +17,7 @@ pub const DEFAULT_FIXTURES: &str = include_str!("../fixtures/reference.yaml");
 pub struct Fixtures {
     pub limecraft: LimecraftFixtures,
     pub fileverbs: FileVerbsFixtures,
+    pub lac: LacFixtures,
 }
 
 /// FileVerbs accounts: a SecretKey and an APIKey each.
@@ -200,6 +204,7 @@ impl Fixtures {
                 ));
             }
         }
+        self.lac.check()?;
         Ok(())
     }
 

@@ -12,18 +12,20 @@ use std::fmt;
 pub enum Vendor {
     Limecraft,
     FileVerbs,
+    Lac,
 }
 
 /// Vendor ids that are documented in `../shared/seeds` but not built yet.
-const PLANNED: &[(&str, &str)] = &[("liquidfiles", "issue #3"), ("lac", "issue #4")];
+const PLANNED: &[(&str, &str)] = &[("liquidfiles", "issue #3")];
 
 impl Vendor {
-    pub const ALL: &'static [Vendor] = &[Vendor::Limecraft, Vendor::FileVerbs];
+    pub const ALL: &'static [Vendor] = &[Vendor::Limecraft, Vendor::FileVerbs, Vendor::Lac];
 
     pub fn id(self) -> &'static str {
         match self {
             Vendor::Limecraft => "limecraft",
             Vendor::FileVerbs => "fileverbs",
+            Vendor::Lac => "lac",
         }
     }
 
@@ -32,6 +34,7 @@ impl Vendor {
         match self {
             Vendor::Limecraft => "Limecraft Flow",
             Vendor::FileVerbs => "FileVerbs",
+            Vendor::Lac => "CA Live API Creator",
         }
     }
 
@@ -41,6 +44,7 @@ impl Vendor {
         match self {
             Vendor::Limecraft => "/limecraft",
             Vendor::FileVerbs => "/fileverbs",
+            Vendor::Lac => "/lac",
         }
     }
 
@@ -50,6 +54,8 @@ impl Vendor {
         match self {
             Vendor::Limecraft => "/api",
             Vendor::FileVerbs => "/api/v1",
+            // The default; the reference server's APIs are configured in its fixtures.
+            Vendor::Lac => "/rest/default/demo/v1",
         }
     }
 
@@ -58,6 +64,7 @@ impl Vendor {
         match self {
             Vendor::Limecraft => include_str!("../specs/limecraft.openapi.yaml"),
             Vendor::FileVerbs => include_str!("../specs/fileverbs.openapi.yaml"),
+            Vendor::Lac => include_str!("../specs/lac.openapi.yaml"),
         }
     }
 
@@ -66,6 +73,7 @@ impl Vendor {
         match self {
             Vendor::Limecraft => "LC",
             Vendor::FileVerbs => "FV",
+            Vendor::Lac => "LAC",
         }
     }
 }
@@ -119,7 +127,7 @@ mod tests {
 
     #[test]
     fn planned_and_unknown_ids_say_so() {
-        let e = "lac".parse::<Vendor>().unwrap_err().to_string();
+        let e = "liquidfiles".parse::<Vendor>().unwrap_err().to_string();
         assert!(e.contains("not implemented yet"), "{e}");
         let e = "acme".parse::<Vendor>().unwrap_err().to_string();
         assert!(e.contains("unknown vendor `acme`"), "{e}");

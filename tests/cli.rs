@@ -188,7 +188,14 @@ fn unknown_vendor_bad_url_missing_account_and_unset_variable_exit_2() {
     let good = "vendor: limecraft\nbase_url: http://127.0.0.1:9/api\nusers:\n  primary: {username: a, password: b}\n  secondary: {username: c, password: d}\n";
     let cases = [
         (good.replace("limecraft", "acme"), "unknown vendor `acme`"),
-        (good.replace("limecraft", "lac"), "not implemented yet"),
+        (
+            good.replace("limecraft", "liquidfiles"),
+            "not implemented yet",
+        ),
+        (
+            good.replace("limecraft", "lac"),
+            "the lac section is missing",
+        ),
         (
             good.replace("http://127.0.0.1:9/api", "127.0.0.1:9"),
             "is not a URL",
@@ -474,5 +481,137 @@ fn the_fileverbs_example_target_parses_and_skips_what_it_lacks() {
         e.0.contains("must be a path relative to base_url"),
         "{}",
         e.0
+    );
+}
+
+#[test]
+fn the_seed_example_works_verbatim_against_serve_vendor_lac() {
+    let served = Served::start(&["--vendor", "lac"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let url = format!("{}/rest/default/demo/v1/@authentication", served.url);
+        // The documentation's request body, exactly as written.
+        let ok: serde_json::Value = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(r#"{ "username": "demo", "password": "Password1"}"#)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let apikey = ok["apikey"].as_str().expect("an apikey").to_owned();
+        let expiration = ok["expiration"].as_str().expect("an expiration");
+        assert!(
+            expiration.parse::<jiff::civil::DateTime>().is_ok() && expiration.len() == 23,
+            "{expiration} in the pattern 2014-12-31T23:59:59.999"
+        );
+        let probe = format!("{}/rest/default/demo/v1/probe", served.url);
+        let status = client
+            .get(&probe)
+            .header("Authorization", format!("CALiveAPICreator {apikey}:1"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+        // Revalidate and disable, as the documentation's payloads do.
+        let same: serde_json::Value = client
+            .post(&url)
+            .json(&serde_json::json!({ "apikey": apikey }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(same, serde_json::json!({"apikey": apikey, "expiration": expiration, "roles": ["Full access"]}));
+        let disabled: serde_json::Value = client
+            .post(&url)
+            .json(&serde_json::json!({ "apikey": apikey, "disable": true }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(disabled, serde_json::json!({"apikey": apikey, "disabled": true}));
+    });
+    let (status, log) = served.interrupt();
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains("CA Live API Creator at http://127.0.0.1:")
+            && log.contains("/rest/default/demo/v1"),
+        "{log}"
+    );
+    assert!(
+        log.contains("POST /rest/default/demo/v1/@authentication 200"),
+        "{log}"
+    );
+    assert!(!log.contains("Password1"), "the password reached the log");
+}
+
+#[test]
+fn the_lac_example_target_parses_and_skips_what_it_lacks() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/lac.target.yaml"
+    ))
+    .unwrap();
+    let env = |name: &str| {
+        Some(match name {
+            "LAC_BASE_URL" => "https://lac.example.com/rest/default/demo/v1".into(),
+            "LAC_PROBE_PATH" => "/customers".into(),
+            other => format!("value-of-{other}"),
+        })
+    };
+    let t = authconform::harness::target::Target::parse(&text, &env).unwrap();
+    let lac = t.lac.as_ref().unwrap();
+    assert!(lac.url_auth);
+    assert_eq!(lac.probe_path, "/customers");
+    for (tag, hint) in [
+        ("needs-url-auth-off", "lac.url_auth_off_base_url"),
+        (
+            "needs-provider-without-password-change",
+            "lac.no_password_change",
+        ),
+        ("needs-admin-token", "lac.admin_token"),
+        ("needs-clock", "control_url"),
+    ] {
+        let reason = t
+            .missing_capability([tag.to_owned()].iter())
+            .unwrap_or_else(|| panic!("{tag} should be missing"));
+        assert!(reason.contains(hint), "{tag}: {reason}");
+    }
+    assert!(
+        t.missing_capability(["needs-url-auth".to_owned()].iter())
+            .is_none()
+    );
+    // With the optional sections uncommented, every capability is there but the clock.
+    let full = text
+        .replace("# url_auth_off_base_url:", "url_auth_off_base_url:")
+        .replace("# no_password_change:", "no_password_change:")
+        .replace("  #   base_url:", "    base_url:")
+        .replace("  #   username:", "    username:")
+        .replace("  #   password:", "    password:")
+        .replace("# admin_token:", "admin_token:");
+    let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
+    let lac = t.lac.as_ref().unwrap();
+    assert!(lac.url_auth_off_base_url.is_some() && lac.no_password_change.is_some());
+    assert!(
+        !format!("{lac:?}").contains("value-of-LAC_ADMIN_TOKEN"),
+        "the token is redacted"
+    );
+    let off = text.replace("url_auth: true", "url_auth: false");
+    let t = authconform::harness::target::Target::parse(&off, &env).unwrap();
+    assert!(
+        t.missing_capability(["needs-url-auth-off".to_owned()].iter())
+            .is_none()
+    );
+    assert!(
+        t.missing_capability(["needs-url-auth".to_owned()].iter())
+            .is_some()
     );
 }

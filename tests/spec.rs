@@ -49,6 +49,39 @@ fn the_fileverbs_spec_covers_every_call_the_features_make() {
 }
 
 #[test]
+fn the_lac_spec_covers_every_call_the_features_make() {
+    use authconform::harness::lac::api as lac;
+    let ops = spec::for_vendor(Vendor::Lac).operations();
+    for (method, path) in [
+        ("POST", lac::AUTHENTICATION),
+        ("GET", lac::PROBE),
+        ("POST", lac::PROBE),
+        ("PUT", lac::PROBE),
+        ("DELETE", lac::PROBE),
+    ] {
+        assert!(
+            ops.iter().any(|(m, p)| m == method && p == path),
+            "{method} {path} is not in specs/lac.openapi.yaml"
+        );
+    }
+    // The documentation's revalidation answer, and an answer it does not allow.
+    let s = spec::for_vendor(Vendor::Lac);
+    let seed = br#"{ "apikey": "1234567890abcdef12345", "expiration": "2014-12-31T23:59:59.999"}"#;
+    s.check_response("POST", lac::AUTHENTICATION, 200, seed)
+        .expect("the seed's example");
+    let renamed = br#"{"apiKey": "k", "expiration": "2014-12-31T23:59:59.999"}"#;
+    assert!(
+        s.check_response("POST", lac::AUTHENTICATION, 200, renamed)
+            .is_err()
+    );
+    let us_date = br#"{"apikey": "k", "expiration": "12/31/2014 23:59:59"}"#;
+    assert!(
+        s.check_response("POST", lac::AUTHENTICATION, 200, us_date)
+            .is_err()
+    );
+}
+
+#[test]
 fn documented_examples_match_their_schemas() {
     let mut checked = 0;
     for vendor in Vendor::ALL {

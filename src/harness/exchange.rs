@@ -36,6 +36,9 @@ pub struct Call {
     pub body: Option<Body>,
     /// Send header names in Title-Case (`Secretkey`) instead of lower case.
     pub title_case_headers: bool,
+    /// Send to this base URL instead of the target's: another API of the same
+    /// deployment (LAC: one whose properties or provider differ).
+    pub base_url: Option<String>,
 }
 
 impl Call {
@@ -48,7 +51,13 @@ impl Call {
             headers: vec![],
             body: None,
             title_case_headers: false,
+            base_url: None,
         }
+    }
+
+    pub fn on_base_url(mut self, base_url: &str) -> Self {
+        self.base_url = Some(base_url.trim_end_matches('/').to_owned());
+        self
     }
 
     pub fn title_case_headers(mut self) -> Self {
@@ -253,7 +262,8 @@ impl HttpClient {
     }
 
     pub fn url_of(&self, call: &Call) -> String {
-        let mut url = format!("{}{}", self.base_url, call.path);
+        let base = call.base_url.as_deref().unwrap_or(&self.base_url);
+        let mut url = format!("{base}{}", call.path);
         if !call.query.is_empty() {
             let q: String = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(call.query.iter())

@@ -41,6 +41,26 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "fileverbs/refresh.feature",
         include_str!("../../features/fileverbs/refresh.feature"),
     ),
+    (
+        "lac/sign_on.feature",
+        include_str!("../../features/lac/sign_on.feature"),
+    ),
+    (
+        "lac/transport.feature",
+        include_str!("../../features/lac/transport.feature"),
+    ),
+    (
+        "lac/revalidate.feature",
+        include_str!("../../features/lac/revalidate.feature"),
+    ),
+    (
+        "lac/disable.feature",
+        include_str!("../../features/lac/disable.feature"),
+    ),
+    (
+        "lac/password.feature",
+        include_str!("../../features/lac/password.feature"),
+    ),
 ];
 
 /// A features folder on disk; the compiled-in features are written to a

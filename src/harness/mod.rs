@@ -10,6 +10,7 @@ pub mod control_api;
 pub mod exchange;
 pub mod features;
 pub mod fileverbs;
+pub mod lac;
 pub mod limecraft;
 pub mod target;
 pub mod world;

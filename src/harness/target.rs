@@ -62,12 +62,44 @@ impl std::fmt::Debug for KeyPair {
 }
 
 /// The `lac:` section of a target file.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct LacTarget {
     /// The API property that allows `?auth=<apikey>:1` on GET is on.
     pub url_auth: bool,
     /// A protected resource of the API (relative to `base_url`).
     pub probe_path: String,
+    /// Another API of the deployment whose property does not allow auth tokens
+    /// in the URL (LAC7 when `url_auth` is on); alice signs on there too, and
+    /// `probe_path` is called there.
+    pub url_auth_off_base_url: Option<String>,
+    /// An API whose authentication provider does not implement password
+    /// change, and an account of it (LAC20).
+    pub no_password_change: Option<LacProviderAccount>,
+    /// An auth token created in API Creator (Manage, Auth Tokens), used but
+    /// never disabled.
+    pub admin_token: Option<String>,
+}
+
+/// An account on another API of a LAC deployment.
+#[derive(Clone, Debug)]
+pub struct LacProviderAccount {
+    pub base_url: String,
+    pub account: Account,
+}
+
+impl std::fmt::Debug for LacTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LacTarget")
+            .field("url_auth", &self.url_auth)
+            .field("probe_path", &self.probe_path)
+            .field("url_auth_off_base_url", &self.url_auth_off_base_url)
+            .field("no_password_change", &self.no_password_change)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for Target {
@@ -124,6 +156,15 @@ pub enum Capability {
     RefreshEndpoint,
     /// `@needs-secret-key-reset`: the control API can reset a FileVerbs SecretKey.
     SecretKeyReset,
+    /// `@needs-url-auth`: the LAC API allows auth tokens in the URL (`lac.url_auth`).
+    UrlAuth,
+    /// `@needs-url-auth-off`: a LAC API that does not allow them (`lac.url_auth: false`,
+    /// or `lac.url_auth_off_base_url`).
+    UrlAuthOff,
+    /// `@needs-provider-without-password-change`: `lac.no_password_change` is given.
+    ProviderWithoutPasswordChange,
+    /// `@needs-admin-token`: `lac.admin_token` is given.
+    AdminToken,
 }
 
 impl Capability {
@@ -134,6 +175,10 @@ impl Capability {
         Capability::TwofactorAccount,
         Capability::RefreshEndpoint,
         Capability::SecretKeyReset,
+        Capability::UrlAuth,
+        Capability::UrlAuthOff,
+        Capability::ProviderWithoutPasswordChange,
+        Capability::AdminToken,
     ];
 
     /// The tag (without `@`) of scenarios that need this.
@@ -145,6 +190,10 @@ impl Capability {
             Capability::TwofactorAccount => "needs-twofactor-account",
             Capability::RefreshEndpoint => "needs-refresh-endpoint",
             Capability::SecretKeyReset => "needs-secret-key-reset",
+            Capability::UrlAuth => "needs-url-auth",
+            Capability::UrlAuthOff => "needs-url-auth-off",
+            Capability::ProviderWithoutPasswordChange => "needs-provider-without-password-change",
+            Capability::AdminToken => "needs-admin-token",
         }
     }
 
@@ -169,6 +218,18 @@ impl Capability {
             Capability::SecretKeyReset => {
                 "needs a SecretKey reset hook: the target declares no `control_url` (only the reference server offers it)"
             }
+            Capability::UrlAuth => {
+                "needs an API that allows auth tokens in the URL: set `lac.url_auth: true` if its API property is on"
+            }
+            Capability::UrlAuthOff => {
+                "needs an API that does not allow auth tokens in the URL: set `lac.url_auth: false`, or give another such API as `lac.url_auth_off_base_url`"
+            }
+            Capability::ProviderWithoutPasswordChange => {
+                "needs an API whose authentication provider does not implement password change: add `lac.no_password_change` (base_url, username, password)"
+            }
+            Capability::AdminToken => {
+                "needs an auth token created in API Creator: add `lac.admin_token`"
+            }
         }
     }
 }
@@ -185,6 +246,16 @@ impl Target {
                 .as_ref()
                 .is_some_and(|f| f.refresh_path.is_some() && f.revoke_path.is_some()),
             Capability::SecretKeyReset => self.control_url.is_some(),
+            Capability::UrlAuth => self.lac.as_ref().is_some_and(|l| l.url_auth),
+            Capability::UrlAuthOff => self
+                .lac
+                .as_ref()
+                .is_some_and(|l| !l.url_auth || l.url_auth_off_base_url.is_some()),
+            Capability::ProviderWithoutPasswordChange => self
+                .lac
+                .as_ref()
+                .is_some_and(|l| l.no_password_change.is_some()),
+            Capability::AdminToken => self.lac.as_ref().is_some_and(|l| l.admin_token.is_some()),
         }
     }
 
@@ -250,6 +321,53 @@ impl Target {
                     probe_path: "/endpoint".to_owned(),
                     refresh_path: Some("/accounts/refresh-token".to_owned()),
                     revoke_path: Some("/accounts/revoke-token".to_owned()),
+                });
+            }
+            Vendor::Lac => {
+                let lac = &fixtures.lac;
+                let suite = &lac.suite;
+                let user = |name: &str| {
+                    lac.user(name).map(|u| Account {
+                        username: u.username.clone(),
+                        password: u.password.clone(),
+                        totp_secret: None,
+                    })
+                };
+                target.users = Users {
+                    primary: user(&suite.primary),
+                    secondary: user(&suite.secondary),
+                    ..Users::default()
+                };
+                // The server's LAC root: the suite API's base URL without its base path.
+                let main = lac.suite_api();
+                let root = main
+                    .and_then(|a| api_base_url.strip_suffix(a.base_path.as_str()))
+                    .unwrap_or(api_base_url);
+                let base_url_of =
+                    |api: &str| lac.api(api).map(|a| format!("{root}{}", a.base_path));
+                let no_password_change = match (
+                    suite.no_password_change_api.as_deref(),
+                    suite.no_password_change_user.as_deref(),
+                ) {
+                    (Some(api), Some(name)) => base_url_of(api)
+                        .zip(user(name))
+                        .map(|(base_url, account)| LacProviderAccount { base_url, account }),
+                    _ => None,
+                };
+                let admin_token = suite.admin_token.as_deref().and_then(|label| {
+                    main?
+                        .auth_tokens
+                        .iter()
+                        .find(|t| t.label == label)?
+                        .value
+                        .clone()
+                });
+                target.lac = Some(LacTarget {
+                    url_auth: main.is_some_and(|a| a.url_auth),
+                    probe_path: "/probe".to_owned(),
+                    url_auth_off_base_url: suite.url_auth_off_api.as_deref().and_then(base_url_of),
+                    no_password_change,
+                    admin_token,
                 });
             }
         }
@@ -351,6 +469,44 @@ impl Target {
             Some(l) => Some(LacTarget {
                 url_auth: l.url_auth.unwrap_or(false),
                 probe_path: check_path(&text(&l.probe_path, "lac.probe_path")?, "lac.probe_path")?,
+                url_auth_off_base_url: l
+                    .url_auth_off_base_url
+                    .as_deref()
+                    .map(|u| {
+                        text(u, "lac.url_auth_off_base_url")
+                            .and_then(|u| check_url(&u, "lac.url_auth_off_base_url"))
+                    })
+                    .transpose()?,
+                no_password_change: match &l.no_password_change {
+                    None => None,
+                    Some(p) => {
+                        let field = |name: &str| format!("lac.no_password_change.{name}");
+                        let base_url =
+                            check_url(&text(&p.base_url, &field("base_url"))?, &field("base_url"))?;
+                        let username = text(&p.username, &field("username"))?;
+                        let password = text(&p.password, &field("password"))?;
+                        if username.is_empty() || password.is_empty() {
+                            return Err(TargetError(
+                                "lac.no_password_change: username and password must not be empty"
+                                    .into(),
+                            ));
+                        }
+                        Some(LacProviderAccount {
+                            base_url,
+                            account: Account {
+                                username,
+                                password,
+                                totp_secret: None,
+                            },
+                        })
+                    }
+                },
+                admin_token: l
+                    .admin_token
+                    .as_deref()
+                    .map(|t| text(t, "lac.admin_token"))
+                    .transpose()?
+                    .filter(|t| !t.is_empty()),
             }),
         };
         let required: &[(&str, bool)] = match vendor {
@@ -359,6 +515,11 @@ impl Target {
                 ("users.secondary", users.secondary.is_some()),
             ],
             Vendor::FileVerbs => &[("the fileverbs section", fileverbs.is_some())],
+            Vendor::Lac => &[
+                ("users.primary", users.primary.is_some()),
+                ("users.secondary", users.secondary.is_some()),
+                ("the lac section", lac.is_some()),
+            ],
         };
         for (field, present) in required {
             if !present {
@@ -435,6 +596,20 @@ struct RawLac {
     #[serde(default)]
     url_auth: Option<bool>,
     probe_path: String,
+    #[serde(default)]
+    url_auth_off_base_url: Option<String>,
+    #[serde(default)]
+    no_password_change: Option<RawLacProviderAccount>,
+    #[serde(default)]
+    admin_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLacProviderAccount {
+    base_url: String,
+    username: String,
+    password: String,
 }
 
 #[derive(Deserialize, Default)]

@@ -133,6 +133,64 @@ faults! {
         "after a SecretKey reset the old key still works", ["FV7"];
     NonJsonBody401 = "non-json-body-401", FileVerbs,
         "a non-JSON access-token body gets 401 instead of 400 or 415", ["FV8"];
+    ApikeyFieldRenamed = "apikey-field-renamed", Lac,
+        "a sign-on answers the auth token as apiKey instead of apikey", ["LAC1"];
+    LacExpirationWrongFormat = "expiration-wrong-format", Lac,
+        "expiration is written 12/31/2014 23:59:59 instead of the documented 2014-12-31T23:59:59.999", ["LAC1", "LAC9"];
+    SignOnReusesToken = "sign-on-reuses-token", Lac,
+        "every sign-on of a user returns the same auth token instead of a new one", ["LAC2"];
+    LacWrongPasswordAccepted = "wrong-password-accepted", Lac,
+        "any password signs a known user on", ["LAC3"];
+    LacErrorBodyWrong = "lac-error-body-wrong", Lac,
+        "a 401 answers {\"error\":\"…\"} instead of {statusCode, errorCode, errorMessage}", ["LAC3", "LAC5"];
+    HeaderTokenGetOnly = "header-token-get-only", Lac,
+        "the Authorization header authorizes GET only; POST, PUT and DELETE get 401", ["LAC4"];
+    AdminTokensRefused = "admin-tokens-refused", Lac,
+        "auth tokens created in API Creator are not accepted", ["LAC4"];
+    AnyApikeyAccepted = "any-apikey-accepted", Lac,
+        "any value in Authorization: CALiveAPICreator <apikey>:1 authorizes a call", ["LAC5"];
+    AnyAuthSchemeAccepted = "any-auth-scheme-accepted", Lac,
+        "an auth token is accepted under any Authorization scheme (Bearer <apikey>:1)", ["LAC5"];
+    UrlAuthIgnored = "url-auth-ignored", Lac,
+        "?auth=<apikey>:1 is refused even where the API property allows it", ["LAC6"];
+    UrlAuthPropertyIgnored = "url-auth-property-ignored", Lac,
+        "?auth=<apikey>:1 is accepted even where the API property does not allow it", ["LAC7"];
+    UrlAuthAnyMethod = "url-auth-any-method", Lac,
+        "an auth token in the URL authorizes POST, PUT and DELETE too", ["LAC8"];
+    RevalidateIssuesNewToken = "revalidate-issues-new-token", Lac,
+        "revalidation answers a new auth token instead of the same one", ["LAC9"];
+    RevalidateSlidesExpiration = "revalidate-slides-expiration", Lac,
+        "revalidation extends the expiration to a full lifetime from now", ["LAC10"];
+    LacTokensNeverExpire = "auth-tokens-never-expire", Lac,
+        "auth tokens never expire", ["LAC10", "LAC11"];
+    DisableDoesNotDisable = "disable-does-not-disable", Lac,
+        "disabling answers disabled: true but the auth token keeps working", ["LAC12"];
+    DisableDisablesAllUserTokens = "disable-disables-all-user-tokens", Lac,
+        "disabling one auth token disables every token of its user", ["LAC12"];
+    DisabledTokenRevalidates = "disabled-token-revalidates", Lac,
+        "revalidating a disabled auth token succeeds", ["LAC12"];
+    DisableTwiceFails = "disable-twice-fails", Lac,
+        "disabling an auth token that is already disabled gets 401", ["LAC13"];
+    DisableExpiredFails = "disable-expired-fails", Lac,
+        "disabling an expired auth token gets the expired error", ["LAC14"];
+    DisableUnknownSucceeds = "disable-unknown-succeeds", Lac,
+        "disabling an auth token that does not exist answers 200", ["LAC15"];
+    PasswordChangeNotApplied = "password-change-not-applied", Lac,
+        "a password change reports success but the password stays the same", ["LAC16"];
+    OldPasswordStillWorks = "old-password-still-works", Lac,
+        "after a password change the old password still works", ["LAC16"];
+    NewPasswordAliasIgnored = "new-password-alias-ignored", Lac,
+        "newPassword (the documentation's prose) is not read, only new_password", ["LAC16"];
+    PasswordPolicyNotEnforced = "password-policy-not-enforced", Lac,
+        "any new password is accepted, however short", ["LAC17"];
+    FailedChangeWithholdsToken = "failed-change-withholds-token", Lac,
+        "a password change that does not succeed issues no auth token", ["LAC17", "LAC20"];
+    WrongPasswordChangesPassword = "wrong-password-changes-password", Lac,
+        "a password change with a wrong current password is refused but changes the password", ["LAC18"];
+    PasswordChangeFlagLoose = "password-change-flag-loose", Lac,
+        "?enablePasswordChange without the !, or in another case, also changes the password", ["LAC19"];
+    NotSupportedAsFailure = "not-supported-as-failure", Lac,
+        "a provider without password change answers failure instead of notSupported", ["LAC20"];
 }
 
 impl Fault {

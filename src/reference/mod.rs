@@ -10,6 +10,7 @@ pub mod control;
 pub mod fault;
 pub mod fileverbs;
 pub mod headers;
+pub mod lac;
 pub mod limecraft;
 mod request_log;
 
@@ -38,6 +39,7 @@ pub struct ReferenceConfig {
     pub log_requests: bool,
     pub limecraft: limecraft::LimecraftConfig,
     pub fileverbs: fileverbs::FileVerbsConfig,
+    pub lac: lac::LacConfig,
 }
 
 impl Default for ReferenceConfig {
@@ -51,6 +53,7 @@ impl Default for ReferenceConfig {
             log_requests: false,
             limecraft: limecraft::LimecraftConfig::default(),
             fileverbs: fileverbs::FileVerbsConfig::default(),
+            lac: lac::LacConfig::default(),
         }
     }
 }
@@ -78,6 +81,7 @@ pub struct ReferenceServer {
     pub clock: Clock,
     pub limecraft: limecraft::Limecraft,
     pub fileverbs: fileverbs::FileVerbs,
+    pub lac: lac::Lac,
     config: ReferenceConfig,
 }
 
@@ -85,6 +89,13 @@ impl ReferenceServer {
     pub fn new(config: ReferenceConfig) -> Self {
         let clock = Clock::new();
         let hashing = PasswordHashing::new(config.hash_cost);
+        let lac = lac::Lac::new(
+            &config.fixtures.lac,
+            hashing.clone(),
+            clock.clone(),
+            config.fault,
+            config.lac.clone(),
+        );
         let limecraft = limecraft::Limecraft::new(
             &config.fixtures.limecraft,
             hashing,
@@ -111,6 +122,7 @@ impl ReferenceServer {
             let vendor_router = match vendor {
                 Vendor::Limecraft => limecraft::router(limecraft.clone()),
                 Vendor::FileVerbs => fileverbs::router(fileverbs.clone(), mount, &config.fileverbs),
+                Vendor::Lac => lac::router(lac.clone()),
             };
             router = if mount.is_empty() {
                 router.merge(vendor_router)
@@ -132,6 +144,7 @@ impl ReferenceServer {
             clock,
             limecraft,
             fileverbs,
+            lac,
             config,
         }
     }
@@ -141,11 +154,15 @@ impl ReferenceServer {
     }
 
     /// The path of `vendor`'s API base on this server (`/limecraft/api`, or `/api`
-    /// when it serves that vendor alone).
+    /// when it serves that vendor alone). LAC's is its fixtures' suite API.
     pub fn api_base_path(&self, vendor: Vendor) -> String {
+        let base = match vendor {
+            Vendor::Lac => self.lac.suite_base_path(),
+            other => other.api_base_path(),
+        };
         match self.config.only_vendor {
-            Some(_) => vendor.api_base_path().to_owned(),
-            None => format!("{}{}", vendor.mount_prefix(), vendor.api_base_path()),
+            Some(_) => base.to_owned(),
+            None => format!("{}{}", vendor.mount_prefix(), base),
         }
     }
 

@@ -729,14 +729,28 @@ mod tests {
     async fn a_temporary_token_cannot_end_all_sessions() {
         let lc = store(LimecraftConfig::default());
         let secret = carol_with_two_factor(&lc).await;
-        let temp = lc.login("carol", "carol-Pa55word", false).await.unwrap().token;
+        let temp = lc
+            .login("carol", "carol-Pa55word", false)
+            .await
+            .unwrap()
+            .token;
         let code = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
-        let final_token = lc.validate_two_factor(Some(temp.as_str()), Some(&code), None).unwrap();
-        let pending = lc.login("carol", "carol-Pa55word", false).await.unwrap().token;
+        let final_token = lc
+            .validate_two_factor(Some(temp.as_str()), Some(&code), None)
+            .unwrap();
+        let pending = lc
+            .login("carol", "carol-Pa55word", false)
+            .await
+            .unwrap()
+            .token;
         let e = lc.logout(Some(pending.as_str()), true).unwrap_err();
         assert_eq!(e.status, StatusCode::UNAUTHORIZED);
-        assert!(lc.authenticate(Some(final_token.as_str())).is_ok(), "carol's session survives");
-        lc.logout(Some(pending.as_str()), false).expect("a temporary token may abandon itself");
+        assert!(
+            lc.authenticate(Some(final_token.as_str())).is_ok(),
+            "carol's session survives"
+        );
+        lc.logout(Some(pending.as_str()), false)
+            .expect("a temporary token may abandon itself");
     }
 
     #[tokio::test]
@@ -744,20 +758,39 @@ mod tests {
         let lc = store(LimecraftConfig::default());
         let secret = carol_with_two_factor(&lc).await;
         for _ in 0..10 {
-            let temp = lc.login("carol", "carol-Pa55word", false).await.unwrap().token;
-            assert!(lc.validate_two_factor(Some(temp.as_str()), Some("000000"), None).is_err()
-                || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "000000");
+            let temp = lc
+                .login("carol", "carol-Pa55word", false)
+                .await
+                .unwrap()
+                .token;
+            assert!(
+                lc.validate_two_factor(Some(temp.as_str()), Some("000000"), None)
+                    .is_err()
+                    || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "000000"
+            );
         }
-        let temp = lc.login("carol", "carol-Pa55word", false).await.unwrap().token;
+        let temp = lc
+            .login("carol", "carol-Pa55word", false)
+            .await
+            .unwrap()
+            .token;
         let right = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
         assert!(
-            lc.validate_two_factor(Some(temp.as_str()), Some(&right), None).is_err(),
+            lc.validate_two_factor(Some(temp.as_str()), Some(&right), None)
+                .is_err(),
             "locked: even the right code is refused"
         );
         lc.clock.advance(15 * 60 + 30).unwrap();
-        let temp = lc.login("carol", "carol-Pa55word", false).await.unwrap().token;
+        let temp = lc
+            .login("carol", "carol-Pa55word", false)
+            .await
+            .unwrap()
+            .token;
         let right = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
-        assert!(lc.validate_two_factor(Some(temp.as_str()), Some(&right), None).is_ok());
+        assert!(
+            lc.validate_two_factor(Some(temp.as_str()), Some(&right), None)
+                .is_ok()
+        );
     }
 
     #[tokio::test]
@@ -765,14 +798,23 @@ mod tests {
         let lc = store(LimecraftConfig::default());
         let secret = carol_with_two_factor(&lc).await;
         let carol = Caller { user_id: 1003 };
-        let e = lc.enable_two_factor(carol, Some(1003), None).map(|_| ()).unwrap_err();
+        let e = lc
+            .enable_two_factor(carol, Some(1003), None)
+            .map(|_| ())
+            .unwrap_err();
         assert_eq!(e.status, StatusCode::FORBIDDEN);
-        assert!(lc.enable_two_factor(carol, Some(1003), Some("123456")).is_err()
-            || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "123456");
+        assert!(
+            lc.enable_two_factor(carol, Some(1003), Some("123456"))
+                .is_err()
+                || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "123456"
+        );
         let code = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
         assert!(lc.enable_two_factor(carol, Some(1003), Some(&code)).is_ok());
         // SUPPORT may reset another user's second factor without her code.
-        assert!(lc.enable_two_factor(Caller { user_id: 1006 }, Some(1003), None).is_ok());
+        assert!(
+            lc.enable_two_factor(Caller { user_id: 1006 }, Some(1003), None)
+                .is_ok()
+        );
     }
 
     #[tokio::test]

@@ -1,0 +1,62 @@
+@lac @transport
+Feature: CA Live API Creator auth tokens on API calls
+  Every call may carry `Authorization: CALiveAPICreator <apikey>:1`. A GET may
+  carry the auth token in the URL instead (`?auth=<apikey>:1`), but only where
+  the API property that allows it is on; no other method may.
+
+  @LAC4
+  Scenario Outline: LAC4 the Authorization header authorizes a <method>
+    Given alice has authenticated
+    When alice sends a <method> to the probe resource with her auth token in the Authorization header
+    Then the probe resource lets the call in
+
+    Examples:
+      | method |
+      | GET    |
+      | POST   |
+      | PUT    |
+      | DELETE |
+
+  @LAC4 @needs-admin-token
+  Scenario: LAC4 an auth token created in API Creator authorizes calls like a sign-on's
+    When a client sends a GET to the probe resource with the auth token created in API Creator
+    Then the probe resource lets the call in
+
+  @LAC5
+  Scenario Outline: LAC5 a call with <credential> is refused with 401
+    Given alice has authenticated
+    When someone calls the probe resource with <credential>
+    Then the probe resource refuses the call with 401
+
+    Examples:
+      | credential                                |
+      | no Authorization header                   |
+      | a made-up auth token                      |
+      | alice's auth token under the Bearer scheme |
+      | alice's auth token without a scheme       |
+
+  @LAC6 @needs-url-auth
+  Scenario: LAC6 where the API allows it, a GET may carry the auth token in the URL
+    Given alice has authenticated
+    When alice sends a GET to the probe resource with her auth token in the URL
+    Then the probe resource lets the call in
+
+  @LAC7 @needs-url-auth-off
+  Scenario: LAC7 where the API does not allow it, an auth token in the URL is refused
+    Given alice has authenticated on an API that does not allow auth tokens in the URL
+    When alice sends a GET to the probe resource with her auth token in the Authorization header
+    Then the probe resource lets the call in
+    When alice sends a GET to the probe resource with her auth token in the URL
+    Then the probe resource refuses the call with 401
+
+  @LAC8
+  Scenario Outline: LAC8 a <method> with the auth token only in the URL is refused
+    Given alice has authenticated
+    When alice sends a <method> to the probe resource with her auth token in the URL
+    Then the probe resource refuses the call with 401
+
+    Examples:
+      | method |
+      | POST   |
+      | PUT    |
+      | DELETE |

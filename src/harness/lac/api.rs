@@ -1,0 +1,114 @@
+//! The CA Live API Creator calls the steps make, as the documentation
+//! describes them: one function per payload of `@authentication` and per way
+//! of carrying an auth token, no assertions. Paths are relative to the API's
+//! base URL (`…/rest/default/demo/v1`).
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::harness::exchange::Call;
+
+pub const AUTHENTICATION: &str = "/@authentication";
+/// The spec's probe operation; the target's `lac.probe_path` is where it is sent.
+pub const PROBE: &str = "/probe";
+
+/// The documented Authorization scheme.
+pub const SCHEME: &str = "CALiveAPICreator";
+/// The URL parameter of an auth token on GET (the product's; the
+/// documentation's example lost it).
+pub const URL_PARAM: &str = "auth";
+/// The documented query flag, exactly: case-sensitive, with the `!`.
+pub const PASSWORD_CHANGE_FLAG: &str = "?enablePasswordChange!";
+
+/// Where a call to a resource carries its auth token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// `Authorization: CALiveAPICreator <apikey>:1`
+    Header,
+    /// `?auth=<apikey>:1`
+    Url,
+}
+
+/// `<apikey>:1`, as both transports carry it (the `:1` is documented, unexplained).
+pub fn credential(apikey: &str) -> String {
+    format!("{apikey}:1")
+}
+
+/// `{"username","password"}`: a sign-on.
+pub fn sign_on(username: &str, password: &str) -> Call {
+    Call::new(Method::POST, AUTHENTICATION)
+        .json(json!({ "username": username, "password": password }))
+}
+
+/// A sign-on that asks for a password change: `query` is sent verbatim (the
+/// documented one is `?enablePasswordChange!`), the new password under
+/// `field` (`new_password`, or the prose's `newPassword`).
+pub fn sign_on_changing_password(
+    query: &str,
+    username: &str,
+    password: &str,
+    field: &str,
+    new_password: &str,
+) -> Call {
+    let mut body = json!({ "username": username, "password": password });
+    body[field] = json!(new_password);
+    Call::new(Method::POST, AUTHENTICATION)
+        .path(format!("{AUTHENTICATION}{query}"))
+        .json(body)
+}
+
+/// `{"apikey"}` alone: revalidation.
+pub fn revalidate(apikey: &str) -> Call {
+    Call::new(Method::POST, AUTHENTICATION).json(json!({ "apikey": apikey }))
+}
+
+/// `{"apikey", "disable": true}`.
+pub fn disable(apikey: &str) -> Call {
+    Call::new(Method::POST, AUTHENTICATION).json(json!({ "apikey": apikey, "disable": true }))
+}
+
+/// A call of `method` to the probe resource, without credentials.
+pub fn probe(method: Method, probe_path: &str) -> Call {
+    let operation = PROBE;
+    Call::new(method, operation).path(probe_path)
+}
+
+/// Puts the auth token on `call` the way `transport` says.
+pub fn with_token(call: Call, apikey: &str, transport: Transport) -> Call {
+    match transport {
+        Transport::Header => {
+            call.header("Authorization", &format!("{SCHEME} {}", credential(apikey)))
+        }
+        Transport::Url => call.query(URL_PARAM, &credential(apikey)),
+    }
+}
+
+/// An expiration as a server writes it: the documented pattern
+/// (`2014-12-31T23:59:59.999`) read as UTC, or the same with a zone (`Z`,
+/// `+02:00`). The instant, in Unix milliseconds.
+pub fn parse_expiration(text: &str) -> Option<i64> {
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Some(ts.as_millisecond());
+    }
+    let dt: jiff::civil::DateTime = text.parse().ok()?;
+    Some(
+        dt.to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()?
+            .timestamp()
+            .as_millisecond(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expirations_with_or_without_a_zone() {
+        let utc = parse_expiration("2014-12-31T23:59:59.999").unwrap();
+        assert_eq!(parse_expiration("2014-12-31T23:59:59.999Z"), Some(utc));
+        assert_eq!(parse_expiration("2015-01-01T01:59:59.999+02:00"), Some(utc));
+        assert_eq!(parse_expiration("2014-12-31T23:59:59"), Some(utc - 999));
+        assert_eq!(parse_expiration("12/31/2014 23:59:59"), None);
+    }
+}

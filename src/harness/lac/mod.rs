@@ -1,0 +1,5 @@
+//! The CA Live API Creator part of the harness: its calls (`api`) and the
+//! steps that give the feature files' sentences their meaning (`steps`).
+
+pub mod api;
+mod steps;
