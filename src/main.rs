@@ -158,8 +158,12 @@ async fn serve(
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
+    // The per-request line costs a layer on every request: add it only when
+    // RUST_LOG lets that line through (it does by default).
+    let log_requests = tracing::enabled!(target: "authconform::request", tracing::Level::INFO);
     let only_vendor = match vendor.as_deref().map(parse_vendor).transpose() {
         Ok(v) => v,
         Err(e) => return usage(&e),
@@ -181,7 +185,7 @@ async fn serve(
         hash_cost,
         test_mode,
         fault,
-        log_requests: true,
+        log_requests,
         ..ReferenceConfig::default()
     };
     let server = ReferenceServer::new(config);

@@ -133,6 +133,36 @@ pub struct TwoFactorEnrolment {
     pub period: Option<u64>,
 }
 
+/// What `createdBy` and `modifiedBy` name: the process that made the record.
+const REFERENCE_PROCESS: &str = "authconform-reference";
+
+/// The User object of GET /authentication/user. Fields are declared in
+/// alphabetical order so the JSON keys come out sorted, as the snapshots pin
+/// them; absent optional fields are left out rather than sent as null.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub created: String,
+    pub created_by: &'static str,
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    pub has_avatar: bool,
+    pub id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    pub last_updated: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified_by: Option<&'static str>,
+    pub object_type: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub username: String,
+    pub version: i64,
+}
+
 /// The caller of an authenticated request.
 #[derive(Clone, Copy, Debug)]
 pub struct Caller {
@@ -325,7 +355,7 @@ impl Limecraft {
     }
 
     /// GET /authentication/user: the User object, required fields always present.
-    pub fn user_view(&self, caller: Caller) -> Result<serde_json::Value, ApiError> {
+    pub fn user_view(&self, caller: Caller) -> Result<UserView, ApiError> {
         let store = self.store();
         let u = store.users.get(&caller.user_id).ok_or_else(invalid_token)?;
         let full_name = match (&u.first_name, &u.last_name) {
@@ -334,29 +364,24 @@ impl Limecraft {
             (None, Some(l)) => Some(l.clone()),
             (None, None) => None,
         };
-        let mut view = serde_json::json!({
-            "id": u.id,
-            "username": u.username,
-            "email": u.email,
-            "modifiedBy": "authconform-reference",
-            "version": u.version,
-            "objectType": "User",
-            "type": "REGISTERED",
-            "created": rfc3339(u.created),
-            "createdBy": "authconform-reference",
-            "lastUpdated": rfc3339(u.created),
-            "firstName": u.first_name,
-            "lastName": u.last_name,
-            "fullName": full_name,
-            "hasAvatar": false,
-        });
-        if let Some(map) = view.as_object_mut() {
-            map.retain(|_, v| !v.is_null());
-            if self.faulty(Fault::UserMissingRequiredField) {
-                map.remove("modifiedBy");
-            }
-        }
-        Ok(view)
+        let created = rfc3339(u.created);
+        Ok(UserView {
+            last_updated: created.clone(),
+            created,
+            created_by: REFERENCE_PROCESS,
+            email: u.email.clone(),
+            first_name: u.first_name.clone(),
+            full_name,
+            has_avatar: false,
+            id: u.id,
+            last_name: u.last_name.clone(),
+            modified_by: (!self.faulty(Fault::UserMissingRequiredField))
+                .then_some(REFERENCE_PROCESS),
+            object_type: "User",
+            kind: "REGISTERED",
+            username: u.username.clone(),
+            version: u.version,
+        })
     }
 
     /// POST /user/{id}/enable2fa. Existence is checked before permission, as
