@@ -152,12 +152,20 @@ async fn serve(
     test_mode: bool,
     fault: Option<String>,
 ) -> ExitCode {
+    // The log is written by a background thread: a request only formats its
+    // line and queues it, instead of a stderr write per request (measured in
+    // bench/README.md). Not lossy: when the queue is full, requests wait
+    // rather than lines being dropped. The guard flushes the queue at exit.
+    let (log_writer, _flush_log_at_exit) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .lossy(false)
+            .finish(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
