@@ -58,8 +58,8 @@ async fn hostile_xml_gets_a_clear_4xx_quickly() {
     };
     let deep = format!(
         "<user>{}{}</user>",
-        "<a>".repeat(10_000),
-        "</a>".repeat(10_000)
+        "<a>".repeat(5_000),
+        "</a>".repeat(5_000)
     );
     let cases: Vec<(&str, &str, Vec<u8>, u16)> = vec![
         ("raw &", "text/xml", b"<user><email>alice@example.com</email><password>alice&Pa55word</password></user>".to_vec(), 400),

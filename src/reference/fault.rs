@@ -201,7 +201,7 @@ faults! {
         "without agent_port the success page still posts the key to localhost:80", ["LF3"];
     AgentPortUnchecked = "agent-port-unchecked", LiquidFiles,
         "any agent_port value (abc, 0, 65536, 80x) is accepted and used in the callback", ["LF4"];
-    WrongPasswordAccepted = "wrong-password-accepted", LiquidFiles,
+    AnyPasswordLogsIn = "any-password-logs-in", LiquidFiles,
         "any password logs a known user in, on /login and /session/api", ["LF5", "LF14"];
     BrowserUnknownUserMessage = "browser-unknown-user-message", LiquidFiles,
         "an unknown user gets a different page (No such user) than a wrong password", ["LF5"];

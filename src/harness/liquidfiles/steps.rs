@@ -816,10 +816,10 @@ async fn xml_login(
 )]
 async fn dan_posts(w: &mut ConformanceWorld, how: String) -> StepResult {
     let account = persona(w, "dan")?;
-    let escaping = if how.contains("decimal") {
-        Escaping::Decimal
-    } else if how.contains("hexadecimal") {
+    let escaping = if how.contains("hexadecimal") {
         Escaping::Hex
+    } else if how.contains("decimal") {
+        Escaping::Decimal
     } else if how.contains("only") {
         Escaping::Minimal
     } else {

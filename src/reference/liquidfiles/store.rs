@@ -296,7 +296,7 @@ impl LiquidFiles {
             None => self.hashing.verify_decoy(password),
         };
         match found {
-            Some((i, _)) if ok || self.fault_is(Fault::WrongPasswordAccepted) => Ok(i),
+            Some((i, _)) if ok || self.fault_is(Fault::AnyPasswordLogsIn) => Ok(i),
             _ => {
                 self.record_failure(&limit_key, now);
                 Err(LoginError::InvalidCredentials)
