@@ -7,7 +7,9 @@ use serde::Deserialize;
 use std::path::Path;
 
 pub mod lac;
+pub mod liquidfiles;
 pub use lac::LacFixtures;
+pub use liquidfiles::LiquidFilesFixtures;
 
 /// The default fixtures, compiled in.
 pub const DEFAULT_FIXTURES: &str = include_str!("../fixtures/reference.yaml");
@@ -18,6 +20,7 @@ pub struct Fixtures {
     pub limecraft: LimecraftFixtures,
     pub fileverbs: FileVerbsFixtures,
     pub lac: LacFixtures,
+    pub liquidfiles: LiquidFilesFixtures,
 }
 
 /// FileVerbs accounts: a SecretKey and an APIKey each.
@@ -205,6 +208,7 @@ impl Fixtures {
             }
         }
         self.lac.check()?;
+        self.liquidfiles.check()?;
         Ok(())
     }
 

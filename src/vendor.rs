@@ -13,19 +13,26 @@ pub enum Vendor {
     Limecraft,
     FileVerbs,
     Lac,
+    LiquidFiles,
 }
 
 /// Vendor ids that are documented in `../shared/seeds` but not built yet.
-const PLANNED: &[(&str, &str)] = &[("liquidfiles", "issue #3")];
+const PLANNED: &[(&str, &str)] = &[];
 
 impl Vendor {
-    pub const ALL: &'static [Vendor] = &[Vendor::Limecraft, Vendor::FileVerbs, Vendor::Lac];
+    pub const ALL: &'static [Vendor] = &[
+        Vendor::Limecraft,
+        Vendor::FileVerbs,
+        Vendor::Lac,
+        Vendor::LiquidFiles,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
             Vendor::Limecraft => "limecraft",
             Vendor::FileVerbs => "fileverbs",
             Vendor::Lac => "lac",
+            Vendor::LiquidFiles => "liquidfiles",
         }
     }
 
@@ -35,6 +42,7 @@ impl Vendor {
             Vendor::Limecraft => "Limecraft Flow",
             Vendor::FileVerbs => "FileVerbs",
             Vendor::Lac => "CA Live API Creator",
+            Vendor::LiquidFiles => "LiquidFiles",
         }
     }
 
@@ -45,6 +53,7 @@ impl Vendor {
             Vendor::Limecraft => "/limecraft",
             Vendor::FileVerbs => "/fileverbs",
             Vendor::Lac => "/lac",
+            Vendor::LiquidFiles => "/liquidfiles",
         }
     }
 
@@ -56,6 +65,9 @@ impl Vendor {
             Vendor::FileVerbs => "/api/v1",
             // The default; the reference server's APIs are configured in its fixtures.
             Vendor::Lac => "/rest/default/demo/v1",
+            // The documented URLs (`/login`, `/session/api`) are at the root of
+            // the installation.
+            Vendor::LiquidFiles => "",
         }
     }
 
@@ -65,6 +77,7 @@ impl Vendor {
             Vendor::Limecraft => include_str!("../specs/limecraft.openapi.yaml"),
             Vendor::FileVerbs => include_str!("../specs/fileverbs.openapi.yaml"),
             Vendor::Lac => include_str!("../specs/lac.openapi.yaml"),
+            Vendor::LiquidFiles => include_str!("../specs/liquidfiles.openapi.yaml"),
         }
     }
 
@@ -74,6 +87,7 @@ impl Vendor {
             Vendor::Limecraft => "LC",
             Vendor::FileVerbs => "FV",
             Vendor::Lac => "LAC",
+            Vendor::LiquidFiles => "LF",
         }
     }
 }
@@ -126,9 +140,7 @@ mod tests {
     }
 
     #[test]
-    fn planned_and_unknown_ids_say_so() {
-        let e = "liquidfiles".parse::<Vendor>().unwrap_err().to_string();
-        assert!(e.contains("not implemented yet"), "{e}");
+    fn unknown_ids_say_so() {
         let e = "acme".parse::<Vendor>().unwrap_err().to_string();
         assert!(e.contains("unknown vendor `acme`"), "{e}");
     }

@@ -189,8 +189,9 @@ fn unknown_vendor_bad_url_missing_account_and_unset_variable_exit_2() {
     let cases = [
         (good.replace("limecraft", "acme"), "unknown vendor `acme`"),
         (
-            good.replace("limecraft", "liquidfiles"),
-            "not implemented yet",
+            good.replace("  primary: {username: a, password: b}\n", "")
+                .replace("limecraft", "liquidfiles"),
+            "users.primary is missing: the liquidfiles suite needs it",
         ),
         (
             good.replace("limecraft", "lac"),

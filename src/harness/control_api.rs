@@ -79,6 +79,27 @@ impl ControlApi {
             .ok_or_else(|| format!("control API at {url} answered {status} without a SecretKey"))
     }
 
+    /// LiquidFiles: Admin → Activity Log, oldest first.
+    pub async fn liquidfiles_activity_log(&self) -> Result<Vec<Value>, String> {
+        let ControlApi::Controlled { root, client } = self else {
+            return Err(
+                "the target has no control API (`control_url`) to read the activity log".into(),
+            );
+        };
+        let url = format!("{root}{CONTROL_PREFIX}/liquidfiles/activity-log");
+        let response = client
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| format!("control API at {url} failed: {e}"))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or_default();
+        body.get("entries")
+            .and_then(Value::as_array)
+            .cloned()
+            .ok_or_else(|| format!("control API at {url} answered {status} without `entries`"))
+    }
+
     pub fn is_controlled(&self) -> bool {
         matches!(self, ControlApi::Controlled { .. })
     }

@@ -61,6 +61,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "lac/password.feature",
         include_str!("../../features/lac/password.feature"),
     ),
+    (
+        "liquidfiles/browser.feature",
+        include_str!("../../features/liquidfiles/browser.feature"),
+    ),
+    (
+        "liquidfiles/xml_login.feature",
+        include_str!("../../features/liquidfiles/xml_login.feature"),
+    ),
 ];
 
 /// A features folder on disk; the compiled-in features are written to a

@@ -12,6 +12,7 @@ pub mod features;
 pub mod fileverbs;
 pub mod lac;
 pub mod limecraft;
+pub mod liquidfiles;
 pub mod target;
 pub mod world;
 

@@ -33,6 +33,33 @@ pub struct Target {
     pub fileverbs: Option<FileVerbsTarget>,
     /// CA Live API Creator: API settings (`lac:` in the file).
     pub lac: Option<LacTarget>,
+    /// LiquidFiles: extra accounts and calls (`liquidfiles:` in the file).
+    pub liquidfiles: Option<LiquidFilesTarget>,
+}
+
+/// The `liquidfiles:` section of a target file.
+#[derive(Clone, Debug)]
+pub struct LiquidFilesTarget {
+    /// alice's username, when `users.primary.username` is her email (LF10).
+    pub primary_username: Option<String>,
+    /// Minutes a key from `/session/api` lives (LF8; default 30 days).
+    pub key_lifetime_minutes: i64,
+    /// An account whose password has `&` and `$` (or other XML specials), for
+    /// the escaping scenarios LF11-LF13.
+    pub special: Option<Account>,
+    /// `@ext`: a call that takes a key as the HTTP Basic user name (LF8).
+    pub probe_path: Option<String>,
+}
+
+impl Default for LiquidFilesTarget {
+    fn default() -> Self {
+        LiquidFilesTarget {
+            primary_username: None,
+            key_lifetime_minutes: 30 * 24 * 60,
+            special: None,
+            probe_path: None,
+        }
+    }
 }
 
 /// The `fileverbs:` section of a target file.
@@ -165,6 +192,14 @@ pub enum Capability {
     ProviderWithoutPasswordChange,
     /// `@needs-admin-token`: `lac.admin_token` is given.
     AdminToken,
+    /// `@needs-activity-log`: the control API can read the LiquidFiles activity log.
+    ActivityLog,
+    /// `@needs-special-password-account`: `liquidfiles.special` is given.
+    SpecialPasswordAccount,
+    /// `@needs-key-probe`: `liquidfiles.probe_path` is given (`@ext`).
+    KeyProbe,
+    /// `@needs-username-login`: `liquidfiles.primary_username` is given.
+    UsernameLogin,
 }
 
 impl Capability {
@@ -179,6 +214,10 @@ impl Capability {
         Capability::UrlAuthOff,
         Capability::ProviderWithoutPasswordChange,
         Capability::AdminToken,
+        Capability::ActivityLog,
+        Capability::SpecialPasswordAccount,
+        Capability::KeyProbe,
+        Capability::UsernameLogin,
     ];
 
     /// The tag (without `@`) of scenarios that need this.
@@ -194,6 +233,10 @@ impl Capability {
             Capability::UrlAuthOff => "needs-url-auth-off",
             Capability::ProviderWithoutPasswordChange => "needs-provider-without-password-change",
             Capability::AdminToken => "needs-admin-token",
+            Capability::ActivityLog => "needs-activity-log",
+            Capability::SpecialPasswordAccount => "needs-special-password-account",
+            Capability::KeyProbe => "needs-key-probe",
+            Capability::UsernameLogin => "needs-username-login",
         }
     }
 
@@ -230,6 +273,18 @@ impl Capability {
             Capability::AdminToken => {
                 "needs an auth token created in API Creator: add `lac.admin_token`"
             }
+            Capability::ActivityLog => {
+                "needs to read the activity log: the target declares no `control_url` (only the reference server offers it)"
+            }
+            Capability::SpecialPasswordAccount => {
+                "needs an account whose password has & and $: add `liquidfiles.special` (username, password)"
+            }
+            Capability::KeyProbe => {
+                "needs a call that takes the API key as HTTP Basic user name (not documented with the key login): add `liquidfiles.probe_path`"
+            }
+            Capability::UsernameLogin => {
+                "needs alice's username besides her email: add `liquidfiles.primary_username`"
+            }
         }
     }
 }
@@ -256,6 +311,19 @@ impl Target {
                 .as_ref()
                 .is_some_and(|l| l.no_password_change.is_some()),
             Capability::AdminToken => self.lac.as_ref().is_some_and(|l| l.admin_token.is_some()),
+            Capability::ActivityLog => self.control_url.is_some(),
+            Capability::SpecialPasswordAccount => self
+                .liquidfiles
+                .as_ref()
+                .is_some_and(|l| l.special.is_some()),
+            Capability::KeyProbe => self
+                .liquidfiles
+                .as_ref()
+                .is_some_and(|l| l.probe_path.is_some()),
+            Capability::UsernameLogin => self
+                .liquidfiles
+                .as_ref()
+                .is_some_and(|l| l.primary_username.is_some()),
         }
     }
 
@@ -295,6 +363,7 @@ impl Target {
             timeout: Duration::from_secs(10),
             fileverbs: None,
             lac: None,
+            liquidfiles: None,
         };
         match vendor {
             Vendor::Limecraft => {
@@ -321,6 +390,29 @@ impl Target {
                     probe_path: "/endpoint".to_owned(),
                     refresh_path: Some("/accounts/refresh-token".to_owned()),
                     revoke_path: Some("/accounts/revoke-token".to_owned()),
+                });
+            }
+            Vendor::LiquidFiles => {
+                let lf = &fixtures.liquidfiles;
+                let account = |name: &str| {
+                    lf.user(name).map(|u| Account {
+                        username: u.email.clone(),
+                        password: u.password.clone(),
+                        totp_secret: u.totp_secret.clone(),
+                    })
+                };
+                target.users = Users {
+                    primary: account(&lf.suite.primary),
+                    secondary: account(&lf.suite.secondary),
+                    twofactor: account(&lf.suite.twofactor),
+                    locked: None,
+                    disabled: None,
+                };
+                target.liquidfiles = Some(LiquidFilesTarget {
+                    primary_username: Some(lf.suite.primary.clone()),
+                    special: account(&lf.suite.special),
+                    probe_path: Some("/account".to_owned()),
+                    ..LiquidFilesTarget::default()
                 });
             }
             Vendor::Lac => {
@@ -509,6 +601,38 @@ impl Target {
                     .filter(|t| !t.is_empty()),
             }),
         };
+        let liquidfiles = match &raw.liquidfiles {
+            None => None,
+            Some(l) => Some(LiquidFilesTarget {
+                primary_username: l
+                    .primary_username
+                    .as_deref()
+                    .map(|u| text(u, "liquidfiles.primary_username"))
+                    .transpose()?
+                    .filter(|u| !u.is_empty()),
+                key_lifetime_minutes: match l.key_lifetime_minutes {
+                    Some(m) if !(2..=10 * 366 * 24 * 60).contains(&m) => {
+                        return Err(TargetError(
+                            "liquidfiles.key_lifetime_minutes must be between 2 and ten years"
+                                .into(),
+                        ));
+                    }
+                    Some(m) => m,
+                    None => LiquidFilesTarget::default().key_lifetime_minutes,
+                },
+                special: account("special", &l.special).map_err(|e| {
+                    TargetError(e.0.replace("users.special", "liquidfiles.special"))
+                })?,
+                probe_path: l
+                    .probe_path
+                    .as_deref()
+                    .map(|p| {
+                        text(p, "liquidfiles.probe_path")
+                            .and_then(|p| check_path(&p, "liquidfiles.probe_path"))
+                    })
+                    .transpose()?,
+            }),
+        };
         let required: &[(&str, bool)] = match vendor {
             Vendor::Limecraft => &[
                 ("users.primary", users.primary.is_some()),
@@ -519,6 +643,10 @@ impl Target {
                 ("users.primary", users.primary.is_some()),
                 ("users.secondary", users.secondary.is_some()),
                 ("the lac section", lac.is_some()),
+            ],
+            Vendor::LiquidFiles => &[
+                ("users.primary", users.primary.is_some()),
+                ("users.secondary", users.secondary.is_some()),
             ],
         };
         for (field, present) in required {
@@ -543,6 +671,7 @@ impl Target {
             timeout: Duration::from_secs(timeout),
             fileverbs,
             lac,
+            liquidfiles,
         })
     }
 }
@@ -568,6 +697,21 @@ struct RawTarget {
     fileverbs: Option<RawFileVerbs>,
     #[serde(default)]
     lac: Option<RawLac>,
+    #[serde(default)]
+    liquidfiles: Option<RawLiquidFiles>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLiquidFiles {
+    #[serde(default)]
+    primary_username: Option<String>,
+    #[serde(default)]
+    key_lifetime_minutes: Option<i64>,
+    #[serde(default)]
+    special: Option<RawAccount>,
+    #[serde(default)]
+    probe_path: Option<String>,
 }
 
 #[derive(Deserialize)]

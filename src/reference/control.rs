@@ -15,6 +15,7 @@ use serde_json::json;
 
 use crate::clock::Clock;
 use crate::reference::fileverbs::FileVerbs;
+use crate::reference::liquidfiles::LiquidFiles;
 
 /// Where the control API lives, relative to the server root.
 pub const CONTROL_PREFIX: &str = "/__authconform";
@@ -24,6 +25,7 @@ pub const CONTROL_PREFIX: &str = "/__authconform";
 pub struct Controlled {
     pub clock: Clock,
     pub fileverbs: FileVerbs,
+    pub liquidfiles: LiquidFiles,
 }
 
 pub fn router(controlled: Controlled) -> Router {
@@ -34,11 +36,21 @@ pub fn router(controlled: Controlled) -> Router {
             &format!("{CONTROL_PREFIX}/fileverbs/reset-secret-key"),
             post(reset_secret_key),
         )
+        .route(
+            &format!("{CONTROL_PREFIX}/liquidfiles/activity-log"),
+            get(activity_log),
+        )
         .with_state(controlled)
 }
 
 async fn now(State(c): State<Controlled>) -> Json<serde_json::Value> {
     Json(json!({ "now": c.clock.now() }))
+}
+
+/// LiquidFiles: Admin → Activity Log, oldest first:
+/// `{"entries": [{"time", "user", "event", "agent_name", "agent_version"}]}`.
+async fn activity_log(State(c): State<Controlled>) -> Json<serde_json::Value> {
+    Json(json!({ "entries": c.liquidfiles.activity_log() }))
 }
 
 #[derive(Deserialize)]

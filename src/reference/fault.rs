@@ -191,6 +191,48 @@ faults! {
         "?enablePasswordChange without the !, or in another case, also changes the password", ["LAC19"];
     NotSupportedAsFailure = "not-supported-as-failure", Lac,
         "a provider without password change answers failure instead of notSupported", ["LAC20"];
+    ApiKeyDivMissing = "api-key-div-missing", LiquidFiles,
+        "the success page of /session/api has no div#api_key", ["LF1"];
+    CallbackWrongPort = "callback-wrong-port", LiquidFiles,
+        "the agent callback posts to another port than agent_port", ["LF2", "LF6"];
+    CallbackFieldRenamed = "callback-field-renamed", LiquidFiles,
+        "the agent callback sends the key as apikey instead of api_key", ["LF2"];
+    CallbackWithoutAgentPort = "callback-without-agent-port", LiquidFiles,
+        "without agent_port the success page still posts the key to localhost:80", ["LF3"];
+    AgentPortUnchecked = "agent-port-unchecked", LiquidFiles,
+        "any agent_port value (abc, 0, 65536, 80x) is accepted and used in the callback", ["LF4"];
+    AnyPasswordLogsIn = "any-password-logs-in", LiquidFiles,
+        "any password logs a known user in, on /login and /session/api", ["LF5", "LF14"];
+    BrowserUnknownUserMessage = "browser-unknown-user-message", LiquidFiles,
+        "an unknown user gets a different page (No such user) than a wrong password", ["LF5"];
+    BrowserSecondFactorSkipped = "browser-second-factor-skipped", LiquidFiles,
+        "a user with Strong 2FA gets the key right after the password", ["LF6"];
+    BrowserTotpAnyCode = "browser-totp-any-code", LiquidFiles,
+        "any 6-digit code passes Strong 2FA", ["LF6"];
+    ActivityLogDropsAgent = "activity-log-drops-agent", LiquidFiles,
+        "the activity log entry of a login omits agent_name and agent_version", ["LF7"];
+    BrowserKeysNeverExpire = "browser-keys-never-expire", LiquidFiles,
+        "keys from /session/api never expire", ["LF8"];
+    TextXmlRejected = "text-xml-rejected", LiquidFiles,
+        "POST /login accepts only application/xml; the documented text/xml gets 415", ["LF9", "LF10", "LF11", "LF12", "LF15"];
+    XmlApiKeyElementRenamed = "xml-api-key-element-renamed", LiquidFiles,
+        "POST /login answers <apikey> instead of <api_key>", ["LF9", "LF10", "LF15"];
+    XmlUsernameNotAccepted = "xml-username-not-accepted", LiquidFiles,
+        "POST /login accepts only the email in <email>, not the username", ["LF10"];
+    XmlCharRefsNotDecoded = "xml-char-refs-not-decoded", LiquidFiles,
+        "character references in the password (&#38;) are not decoded", ["LF11", "LF12"];
+    XmlHexRefsRejected = "xml-hex-refs-rejected", LiquidFiles,
+        "hexadecimal character references (&#x26;) are refused", ["LF12"];
+    XmlRawAmpersandAccepted = "xml-raw-ampersand-accepted", LiquidFiles,
+        "a raw & in the XML is taken literally instead of refused", ["LF13"];
+    XmlUnknownUserDiffers = "xml-unknown-user-differs", LiquidFiles,
+        "POST /login answers an unknown user with 404 No such user (user enumeration)", ["LF14"];
+    XmlKeyChanges = "xml-key-changes", LiquidFiles,
+        "POST /login returns a new API key every time", ["LF15"];
+    XmlDoctypeAccepted = "xml-doctype-accepted", LiquidFiles,
+        "a DOCTYPE in the XML is skipped instead of refused", ["LF16"];
+    XmlMissingPasswordLogsIn = "xml-missing-password-logs-in", LiquidFiles,
+        "POST /login without <password> returns the user's API key", ["LF16"];
 }
 
 impl Fault {

@@ -12,6 +12,7 @@ pub mod fileverbs;
 pub mod headers;
 pub mod lac;
 pub mod limecraft;
+pub mod liquidfiles;
 mod request_log;
 
 use std::net::SocketAddr;
@@ -40,6 +41,7 @@ pub struct ReferenceConfig {
     pub limecraft: limecraft::LimecraftConfig,
     pub fileverbs: fileverbs::FileVerbsConfig,
     pub lac: lac::LacConfig,
+    pub liquidfiles: liquidfiles::LiquidFilesConfig,
 }
 
 impl Default for ReferenceConfig {
@@ -54,6 +56,7 @@ impl Default for ReferenceConfig {
             limecraft: limecraft::LimecraftConfig::default(),
             fileverbs: fileverbs::FileVerbsConfig::default(),
             lac: lac::LacConfig::default(),
+            liquidfiles: liquidfiles::LiquidFilesConfig::default(),
         }
     }
 }
@@ -82,6 +85,7 @@ pub struct ReferenceServer {
     pub limecraft: limecraft::Limecraft,
     pub fileverbs: fileverbs::FileVerbs,
     pub lac: lac::Lac,
+    pub liquidfiles: liquidfiles::LiquidFiles,
     config: ReferenceConfig,
 }
 
@@ -95,6 +99,13 @@ impl ReferenceServer {
             clock.clone(),
             config.fault,
             config.lac.clone(),
+        );
+        let liquidfiles = liquidfiles::LiquidFiles::new(
+            &config.fixtures.liquidfiles,
+            hashing.clone(),
+            clock.clone(),
+            config.fault,
+            config.liquidfiles.clone(),
         );
         let limecraft = limecraft::Limecraft::new(
             &config.fixtures.limecraft,
@@ -123,6 +134,7 @@ impl ReferenceServer {
                 Vendor::Limecraft => limecraft::router(limecraft.clone()),
                 Vendor::FileVerbs => fileverbs::router(fileverbs.clone(), mount, &config.fileverbs),
                 Vendor::Lac => lac::router(lac.clone()),
+                Vendor::LiquidFiles => liquidfiles::router(liquidfiles.clone()),
             };
             router = if mount.is_empty() {
                 router.merge(vendor_router)
@@ -134,6 +146,7 @@ impl ReferenceServer {
             router = router.merge(control::router(control::Controlled {
                 clock: clock.clone(),
                 fileverbs: fileverbs.clone(),
+                liquidfiles: liquidfiles.clone(),
             }));
         }
         if config.log_requests {
@@ -145,6 +158,7 @@ impl ReferenceServer {
             limecraft,
             fileverbs,
             lac,
+            liquidfiles,
             config,
         }
     }

@@ -1,0 +1,95 @@
+@liquidfiles @browser
+Feature: LiquidFiles User API Key Authentication in a browser (/session/api)
+  The client opens /session/api in a web browser: the normal web login, then
+  Strong 2-Factor Authentication if enabled, then a page "Authentication
+  Successful" with the API key in <div class="d-none" id="api_key">. With
+  agent_port the browser POSTs api_key=KEY to http://localhost:agent_port.
+  The harness plays the browser over HTTP: it reads the forms, submits them,
+  and performs the callback POST to a listener it opened on a random port.
+
+  @LF1
+  Scenario: LF1 a browser login shows the API key in div#api_key
+    When alice signs in on the /session/api page
+    Then the page says Authentication Successful and shows an API key in div#api_key
+    And the page has no agent callback form
+
+  @LF2 @callback
+  Scenario: LF2 with agent_port the browser posts the key to localhost once
+    Given a listener on a random local port
+    When alice signs in on the /session/api page with the listener's port as agent_port
+    Then the page says Authentication Successful and shows an API key in div#api_key
+    And the agent callback form posts exactly the page's key as api_key to http://localhost:<the listener's port>/
+    And the page's Content-Security-Policy lets forms post only to the page's server and the listener's port
+    When the browser submits the agent callback form
+    Then the listener received exactly one POST with the form body api_key=<the page's key>
+
+  @LF3 @callback
+  Scenario: LF3 without agent_port there is no callback
+    Given a listener on a random local port
+    When alice signs in on the /session/api page
+    Then the page says Authentication Successful and shows an API key in div#api_key
+    And the page has no agent callback form
+    And the listener received nothing
+
+  @LF4 @callback
+  Scenario Outline: LF4 agent_port "<port>" is refused and never used for a callback
+    When someone opens the /session/api page with agent_port "<port>"
+    Then the page is refused without a login form, or the login that follows posts no key anywhere
+
+    Examples:
+      | port  |
+      | abc   |
+      | 0     |
+      | 65536 |
+      | -1    |
+      | 80x   |
+
+  @LF5
+  Scenario Outline: LF5 <credentials> on the login page gives no key and no callback
+    Given a listener on a random local port
+    When someone submits the /session/api login form, with the listener's port as agent_port, with <credentials>
+    Then the login page is shown again with an error and no API key
+    And the listener received nothing
+
+    Examples:
+      | credentials                         |
+      | alice's email and a wrong password  |
+      | an unknown user's email and a password |
+
+  @LF5
+  Scenario: LF5 a wrong password and an unknown user get the same page
+    When someone submits the /session/api login form with alice's email and a wrong password
+    And someone submits the /session/api login form with an unknown user's email and a password
+    Then both /session/api refusals are the same page
+
+  @LF6 @2fa @needs-twofactor-account
+  Scenario: LF6 with Strong 2FA only the right code gives the key
+    Given a listener on a random local port
+    When carol submits her password on the /session/api page with the listener's port as agent_port
+    Then the page asks for a two-factor code and shows no API key
+    When carol submits no two-factor code
+    Then the two-factor form is shown again with no API key
+    When carol submits a wrong two-factor code
+    Then the two-factor form is shown again with no API key
+    And the listener received nothing
+    When carol submits the current two-factor code
+    Then the page says Authentication Successful and shows an API key in div#api_key
+    And the agent callback form posts exactly the page's key as api_key to http://localhost:<the listener's port>/
+    When the browser submits the agent callback form
+    Then the listener received exactly one POST with the form body api_key=<the page's key>
+
+  @LF7 @needs-activity-log
+  Scenario: LF7 agent_name and agent_version are written to the activity log
+    When alice signs in on the /session/api page with agent_name "Outlook <Plugin> & 'Co'" and agent_version "3.7.1-beta"
+    Then the page says Authentication Successful and shows an API key in div#api_key
+    And the activity log's newest entry for alice holds agent_name "Outlook <Plugin> & 'Co'" and agent_version "3.7.1-beta"
+
+  @LF8 @ext @needs-clock @needs-key-probe
+  Scenario: LF8 a browser key works until it expires
+    When alice signs in on the /session/api page
+    Then the page says Authentication Successful and shows an API key in div#api_key
+    And the key from the page is accepted as the HTTP Basic user name
+    When the browser key's lifetime nearly passes
+    Then the key from the page is accepted as the HTTP Basic user name
+    When the browser key's lifetime passes
+    Then the key from the page is refused

@@ -1,0 +1,921 @@
+//! Step definitions for `features/liquidfiles/*.feature`.
+//!
+//! Two flows: the browser login of `/session/api`, which the harness performs
+//! "playing the browser" over HTTP (fetch the page, submit its form, read
+//! `div#api_key`, perform the `agent_callback` form's POST to a listener it
+//! opened on a random local port), and the XML `POST /login`. Sentences say
+//! "the /session/api page" or "/login" so none matches another vendor's step.
+//!
+//! Personas: alice (`users.primary`, her email as the user name), bob
+//! (`users.secondary`), carol (`users.twofactor`, Strong 2FA, her TOTP secret
+//! given) and dan (`liquidfiles.special`, a password with `&` and `$`).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cucumber::{given, then, when};
+
+use super::api::{self, Escaping, Form};
+use crate::harness::exchange::{Call, Exchange};
+use crate::harness::target::{Account, LiquidFilesTarget};
+use crate::harness::world::{ConformanceWorld, Failure, StepResult};
+use crate::totp::{self, Algorithm, TotpParams};
+
+/// Strong 2FA codes as authenticator apps make them.
+const TOTP: TotpParams = TotpParams {
+    algorithm: Algorithm::SHA1,
+    digits: 6,
+    period: 30,
+};
+
+/// How long a listener serves before it stops by itself.
+const LISTENER_LIFETIME: Duration = Duration::from_secs(120);
+
+/// One request a listener received.
+#[derive(Clone, Debug)]
+struct Received {
+    method: String,
+    content_type: String,
+    body: String,
+}
+
+type Inbox = Arc<Mutex<Vec<Received>>>;
+
+/// Listeners by port, for the steps of the scenario that opened them.
+static LISTENERS: Mutex<Vec<(u16, Inbox)>> = Mutex::new(Vec::new());
+
+fn section(w: &ConformanceWorld) -> LiquidFilesTarget {
+    w.ctx().target.liquidfiles.clone().unwrap_or_default()
+}
+
+fn persona(w: &ConformanceWorld, who: &str) -> Result<Account, Failure> {
+    let account = match who {
+        "dan" => section(w).special.ok_or_else(|| {
+            Failure("dan is `liquidfiles.special`, which the target file does not give".into())
+        })?,
+        other => w.account(other)?,
+    };
+    let secrets = &w.ctx().secrets;
+    secrets.register(&account.password);
+    for e in [Escaping::Decimal, Escaping::Hex, Escaping::Minimal] {
+        secrets.register(&api::escape_password(&account.password, e));
+    }
+    Ok(account)
+}
+
+fn last(w: &ConformanceWorld) -> Result<&Exchange, Failure> {
+    w.last
+        .as_ref()
+        .ok_or_else(|| Failure("no request was sent before this step".into()))
+}
+
+fn unknown_name() -> String {
+    format!(
+        "no-such-user-{}@example.com",
+        &crate::secret::Token::generate().as_str()[..10]
+    )
+}
+
+// ----- the listener ("the user's machine") -----
+
+async fn open_listener() -> Result<u16, Failure> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| Failure(format!("cannot open a local listener: {e}")))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Failure(e.to_string()))?
+        .port();
+    let inbox: Inbox = Arc::default();
+    let sink = inbox.clone();
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let sink = sink.clone();
+        async move {
+            let method = req.method().to_string();
+            let content_type = req
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            sink.lock().expect("inbox lock").push(Received {
+                method,
+                content_type,
+                body,
+            });
+            "OK"
+        }
+    });
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(LISTENER_LIFETIME, axum::serve(listener, app)).await;
+    });
+    LISTENERS
+        .lock()
+        .expect("listeners lock")
+        .push((port, inbox));
+    Ok(port)
+}
+
+fn inbox(port: u16) -> Inbox {
+    LISTENERS
+        .lock()
+        .expect("listeners lock")
+        .iter()
+        .find(|(p, _)| *p == port)
+        .map(|(_, i)| i.clone())
+        .unwrap_or_default()
+}
+
+fn listener_port(w: &ConformanceWorld) -> Result<u16, Failure> {
+    w.notes
+        .get("lf.listener")
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| Failure("the scenario opened no listener".into()))
+}
+
+#[given("a listener on a random local port")]
+async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
+    let port = open_listener().await?;
+    w.notes.insert("lf.listener".into(), port.to_string());
+    Ok(())
+}
+
+// ----- playing the browser -----
+
+/// Opens the login page with `query`; files the page.
+async fn open_page(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> Result<Exchange, Failure> {
+    let x = w.send_checked(api::login_page(query)).await?;
+    w.notes.insert("lf.page_url".into(), x.url.clone());
+    Ok(x)
+}
+
+/// Submits `form` of the last page as a browser would: its fields with
+/// `given` filled in, to its action resolved against the page's URL.
+async fn submit(
+    w: &mut ConformanceWorld,
+    form: &Form,
+    given: &[(&str, &str)],
+) -> Result<Exchange, Failure> {
+    let page_url = w
+        .notes
+        .get("lf.page_url")
+        .cloned()
+        .ok_or_else(|| Failure("no page was opened".into()))?;
+    let action = form.tag.attr("action").unwrap_or("");
+    let target = url::Url::parse(&page_url)
+        .and_then(|u| u.join(action))
+        .map_err(|e| w.failure(&format!("a form action that resolves to a URL ({e})")))?;
+    let base = w.ctx().http.base_url().to_owned();
+    let path = target
+        .as_str()
+        .strip_prefix(&base)
+        .filter(|p| p.starts_with('/'))
+        .ok_or_else(|| {
+            w.failure(&format!(
+                "the form to post to this server (under {base}), not to {target}"
+            ))
+        })?
+        .to_owned();
+    w.check(
+        form.tag
+            .attr("method")
+            .is_some_and(|m| m.eq_ignore_ascii_case("post")),
+        "the form to use method=\"post\"",
+    )?;
+    let pairs = form.fields(given);
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let call = Call::new(reqwest::Method::POST, api::SESSION_API)
+        .path(path)
+        .form(&refs);
+    let x = w.send_checked(call).await?;
+    w.notes.insert("lf.page_url".into(), x.url.clone());
+    Ok(x)
+}
+
+fn page_form(w: &ConformanceWorld, id: &str) -> Result<Form, Failure> {
+    let x = last(w)?;
+    api::form(&x.response_body, id)
+        .ok_or_else(|| w.failure(&format!("the page to have <form id=\"{id}\">")))
+}
+
+/// The login form, checked against the contract.
+fn login_form(w: &ConformanceWorld) -> Result<Form, Failure> {
+    let f = page_form(w, "login")?;
+    w.check(
+        f.input("user").is_some(),
+        "the login form to have <input name=\"user\">",
+    )?;
+    w.check(
+        f.input("password").and_then(|t| t.attr("type")) == Some("password"),
+        "the login form to have <input name=\"password\" type=\"password\">",
+    )?;
+    w.check(
+        f.buttons
+            .iter()
+            .any(|b| b.attr("id") == Some("sign_in") && b.attr("type") == Some("submit")),
+        "the login form to have <button type=\"submit\" id=\"sign_in\">",
+    )?;
+    Ok(f)
+}
+
+fn two_factor_form(w: &ConformanceWorld) -> Result<Form, Failure> {
+    let f = page_form(w, "two_factor")?;
+    w.check(
+        f.input("code").is_some(),
+        "the two-factor form to have <input name=\"code\">",
+    )?;
+    w.check(
+        f.buttons
+            .iter()
+            .any(|b| b.attr("id") == Some("verify") && b.attr("type") == Some("submit")),
+        "the two-factor form to have <button type=\"submit\" id=\"verify\">",
+    )?;
+    Ok(f)
+}
+
+/// Opens the page with `query` and submits `who`'s credentials.
+async fn sign_in(w: &mut ConformanceWorld, who: &str, query: &[(&str, &str)]) -> StepResult {
+    let account = persona(w, who)?;
+    let x = open_page(w, query).await?;
+    w.check(x.status == 200, "the /session/api page to open (200)")?;
+    let form = login_form(w)?;
+    submit(
+        w,
+        &form,
+        &[("user", &account.username), ("password", &account.password)],
+    )
+    .await?;
+    remember_page_key(w);
+    Ok(())
+}
+
+/// Registers and files the key of a success page, if it shows one.
+fn remember_page_key(w: &mut ConformanceWorld) {
+    let Some(x) = w.last.as_ref() else { return };
+    if let Some(k) = api::element_text(&x.response_body, "div", "api_key").filter(|k| !k.is_empty())
+    {
+        w.ctx().secrets.register(&k);
+        w.notes.insert("lf.key".into(), k);
+    }
+}
+
+#[when(regex = r"^(alice|bob|carol|dan) signs in on the /session/api page$")]
+async fn signs_in(w: &mut ConformanceWorld, who: String) -> StepResult {
+    sign_in(w, &who, &[]).await
+}
+
+#[when(
+    regex = r"^(alice|bob|carol|dan) signs in on the /session/api page with the listener's port as agent_port$"
+)]
+async fn signs_in_with_port(w: &mut ConformanceWorld, who: String) -> StepResult {
+    let port = listener_port(w)?.to_string();
+    sign_in(w, &who, &[("agent_port", &port)]).await
+}
+
+#[when(
+    regex = r#"^(alice|bob) signs in on the /session/api page with agent_name "(.*)" and agent_version "(.*)"$"#
+)]
+async fn signs_in_with_agent(
+    w: &mut ConformanceWorld,
+    who: String,
+    name: String,
+    version: String,
+) -> StepResult {
+    sign_in(
+        w,
+        &who,
+        &[("agent_name", &name), ("agent_version", &version)],
+    )
+    .await
+}
+
+#[then("the page says Authentication Successful and shows an API key in div#api_key")]
+async fn success_page(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check(x.status == 200, "the success page (200)")?;
+    let text = x.response_body.to_ascii_lowercase();
+    w.check(
+        text.contains("authentication successful") || text.contains("authenticated successful"),
+        "the page to say Authentication Successful",
+    )?;
+    let div = api::element(&x.response_body, "api_key");
+    w.check(
+        div.as_ref().is_some_and(|d| {
+            d.name == "div"
+                && d.attr("class")
+                    .is_some_and(|c| c.split_whitespace().any(|c| c == "d-none"))
+        }),
+        "<div class=\"d-none\" id=\"api_key\">",
+    )?;
+    let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
+    w.check(
+        !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric()),
+        "a non-empty alphanumeric key in div#api_key",
+    )?;
+    remember_page_key(w);
+    Ok(())
+}
+
+fn callback_form(w: &ConformanceWorld) -> Option<Form> {
+    api::form(&last(w).ok()?.response_body, "agent_callback")
+}
+
+#[then("the page has no agent callback form")]
+async fn no_callback_form(w: &mut ConformanceWorld) -> StepResult {
+    let found = callback_form(w);
+    w.check(
+        found.is_none(),
+        "no <form id=\"agent_callback\"> without agent_port",
+    )
+}
+
+#[then(
+    "the agent callback form posts exactly the page's key as api_key to http://localhost:<the listener's port>/"
+)]
+async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult {
+    let port = listener_port(w)?;
+    let key = w.notes.get("lf.key").cloned().unwrap_or_default();
+    let f = callback_form(w)
+        .ok_or_else(|| w.failure("<form id=\"agent_callback\"> on the success page"))?;
+    let expected = format!("http://localhost:{port}/");
+    let action = f.tag.attr("action").unwrap_or("");
+    w.check(
+        action == expected || action == expected.trim_end_matches('/'),
+        &format!("the callback form's action to be {expected}, not {action:?}"),
+    )?;
+    w.check(
+        f.tag
+            .attr("method")
+            .is_some_and(|m| m.eq_ignore_ascii_case("post")),
+        "the callback form to use method=\"post\"",
+    )?;
+    let named: Vec<(String, String)> = f.fields(&[]);
+    w.check(
+        named.len() == 1 && named[0].0 == "api_key" && named[0].1 == key,
+        "the callback form's one field to be api_key, equal to div#api_key",
+    )?;
+    w.notes.insert("lf.callback".into(), action.to_owned());
+    Ok(())
+}
+
+#[then(
+    "the page's Content-Security-Policy lets forms post only to the page's server and the listener's port"
+)]
+async fn csp(w: &mut ConformanceWorld) -> StepResult {
+    let port = listener_port(w)?;
+    let x = last(w)?;
+    let csp = x
+        .response_headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-security-policy"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let form_action: Vec<&str> = csp
+        .split(';')
+        .map(str::trim)
+        .find_map(|d| d.strip_prefix("form-action"))
+        .map(|s| s.split_whitespace().collect())
+        .unwrap_or_default();
+    let allowed = format!("http://localhost:{port}");
+    w.check(
+        !form_action.is_empty()
+            && form_action
+                .iter()
+                .all(|s| *s == "'self'" || s.trim_end_matches('/') == allowed),
+        &format!("a CSP form-action of only 'self' and {allowed}, not {form_action:?}"),
+    )
+}
+
+#[when("the browser submits the agent callback form")]
+async fn browser_posts_callback(w: &mut ConformanceWorld) -> StepResult {
+    let f = callback_form(w)
+        .ok_or_else(|| w.failure("<form id=\"agent_callback\"> on the success page"))?;
+    let action = f.tag.attr("action").unwrap_or("").to_owned();
+    let target = url::Url::parse(&action)
+        .map_err(|e| w.failure(&format!("an absolute callback URL ({e})")))?;
+    // The browser only ever posts to localhost; the harness checked the port before.
+    w.check(
+        target.host_str() == Some("localhost") && target.scheme() == "http",
+        "the callback to go to http://localhost",
+    )?;
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(f.fields(&[]))
+        .finish();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Failure(e.to_string()))?;
+    let sent = client
+        .post(target.as_str())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await;
+    let status = sent
+        .map(|r| r.status().to_string())
+        .unwrap_or_else(|e| format!("failed: {e}"));
+    w.trail
+        .push(format!("POST {action} (the browser's callback) → {status}"));
+    Ok(())
+}
+
+#[then("the listener received exactly one POST with the form body api_key=<the page's key>")]
+async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
+    let port = listener_port(w)?;
+    let key = w.notes.get("lf.key").cloned().unwrap_or_default();
+    let got = inbox(port).lock().expect("inbox lock").clone();
+    let expected: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("api_key", &key)
+        .finish();
+    w.check(
+        got.len() == 1
+            && got[0].method == "POST"
+            && got[0].body == expected
+            && got[0]
+                .content_type
+                .starts_with("application/x-www-form-urlencoded"),
+        &format!(
+            "exactly one POST api_key=<key> at the listener; it received {} request(s)",
+            got.len()
+        ),
+    )
+}
+
+#[then("the listener received nothing")]
+async fn listener_got_nothing(w: &mut ConformanceWorld) -> StepResult {
+    let port = listener_port(w)?;
+    let n = inbox(port).lock().expect("inbox lock").len();
+    w.check(
+        n == 0,
+        &format!("no request at the listener; it received {n}"),
+    )
+}
+
+#[when(regex = r#"^someone opens the /session/api page with agent_port "(.*)"$"#)]
+async fn open_with_port(w: &mut ConformanceWorld, port: String) -> StepResult {
+    open_page(w, &[("agent_port", &port)]).await?;
+    Ok(())
+}
+
+#[then("the page is refused without a login form, or the login that follows posts no key anywhere")]
+async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?.clone();
+    if (400..500).contains(&x.status) {
+        return w.check(
+            api::form(&x.response_body, "login").is_none(),
+            "a refused page without a login form",
+        );
+    }
+    // Ignored instead (lenient): then the login must not call back.
+    let account = persona(w, "alice")?;
+    let form = login_form(w)?;
+    submit(
+        w,
+        &form,
+        &[("user", &account.username), ("password", &account.password)],
+    )
+    .await?;
+    let found = callback_form(w);
+    w.check(
+        found.is_none(),
+        "no agent callback for an invalid agent_port",
+    )
+}
+
+#[when(
+    regex = r"^someone submits the /session/api login form with (alice's email and a wrong password|an unknown user's email and a password)$"
+)]
+async fn submit_bad_credentials(w: &mut ConformanceWorld, credentials: String) -> StepResult {
+    bad_credentials(w, &credentials, None).await
+}
+
+#[when(
+    regex = r"^someone submits the /session/api login form, with the listener's port as agent_port, with (alice's email and a wrong password|an unknown user's email and a password)$"
+)]
+async fn submit_bad_credentials_with_port(
+    w: &mut ConformanceWorld,
+    credentials: String,
+) -> StepResult {
+    let port = listener_port(w)?.to_string();
+    bad_credentials(w, &credentials, Some(&port)).await
+}
+
+/// Opens the page, submits wrong credentials, files the refusal for comparison.
+async fn bad_credentials(
+    w: &mut ConformanceWorld,
+    credentials: &str,
+    port: Option<&str>,
+) -> StepResult {
+    let alice = persona(w, "alice")?;
+    let (user, password) = if credentials.starts_with("alice") {
+        (alice.username.clone(), format!("{}-not-it", alice.password))
+    } else {
+        (unknown_name(), "Some-Pa55word".to_owned())
+    };
+    let query: Vec<(&str, &str)> = port.iter().map(|p| ("agent_port", *p)).collect();
+    open_page(w, &query).await?;
+    let form = login_form(w)?;
+    let x = submit(w, &form, &[("user", &user), ("password", &password)]).await?;
+    let n = w
+        .notes
+        .keys()
+        .filter(|k| k.starts_with("lf.refusal."))
+        .count();
+    w.notes.insert(
+        format!("lf.refusal.{n}"),
+        api::without_hidden_values(&x.response_body),
+    );
+    w.notes
+        .insert(format!("lf.refusal_status.{n}"), x.status.to_string());
+    Ok(())
+}
+
+#[then("the login page is shown again with an error and no API key")]
+async fn refused_again(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check((400..500).contains(&x.status), "a 4xx refusal")?;
+    w.check(
+        api::element(&x.response_body, "api_key").is_none() && callback_form(w).is_none(),
+        "no div#api_key and no callback form",
+    )?;
+    login_form(w)?;
+    Ok(())
+}
+
+#[then("both /session/api refusals are the same page")]
+async fn refusals_equal(w: &mut ConformanceWorld) -> StepResult {
+    let mut pages: Vec<(&String, &String)> = w
+        .notes
+        .iter()
+        .filter(|(k, _)| k.starts_with("lf.refusal"))
+        .collect();
+    pages.sort();
+    w.check(pages.len() == 4, "two refusals in this scenario")?;
+    w.check(
+        pages[0].1 == pages[1].1 && pages[2].1 == pages[3].1,
+        "the same status and page (but for hidden per-login values) for a wrong password and an unknown user",
+    )
+}
+
+// ----- Strong 2FA -----
+
+#[when(
+    regex = r"^(carol) submits her password on the /session/api page with the listener's port as agent_port$"
+)]
+async fn carol_password(w: &mut ConformanceWorld, who: String) -> StepResult {
+    signs_in_with_port(w, who).await
+}
+
+#[then("the page asks for a two-factor code and shows no API key")]
+async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check(x.status == 200, "the two-factor page (200)")?;
+    w.check(
+        api::element(&x.response_body, "api_key").is_none() && callback_form(w).is_none(),
+        "no div#api_key and no callback form before the code",
+    )?;
+    two_factor_form(w)?;
+    Ok(())
+}
+
+/// A code for a step newer than any the suite had accepted, from the server's clock.
+async fn fresh_code(w: &ConformanceWorld, secret: &[u8]) -> Result<(String, i64), Failure> {
+    let ctx = w.ctx();
+    let period = TOTP.period as i64;
+    let last_used = *ctx.last_totp_step.lock().expect("totp step lock");
+    let mut now = ctx.clock.now().await.map_err(Failure)?;
+    if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
+        now = ctx
+            .clock
+            .advance(period - now.rem_euclid(period))
+            .await
+            .map_err(Failure)?;
+    }
+    if let Some(last) = last_used
+        && totp::step_of(now, TOTP.period) <= last
+    {
+        let wait = (last + 1) * period - now;
+        if ctx.clock.is_controlled() {
+            now = ctx.clock.advance(wait).await.map_err(Failure)?;
+        } else {
+            tokio::time::sleep(Duration::from_secs(wait.max(0) as u64)).await;
+            now = ctx.clock.now().await.map_err(Failure)?;
+        }
+    }
+    Ok((
+        totp::code_at(TOTP, secret, now),
+        totp::step_of(now, TOTP.period),
+    ))
+}
+
+#[when(regex = r"^(carol) submits (no|a wrong|the current) two-factor code$")]
+async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> StepResult {
+    let account = persona(w, &who)?;
+    let secret = account
+        .totp_secret
+        .as_deref()
+        .and_then(totp::decode_secret)
+        .ok_or_else(|| {
+            Failure("carol's `users.twofactor.totp_secret` is needed to make codes".into())
+        })?;
+    let form = two_factor_form(w)?;
+    let (code, step) = match which.as_str() {
+        "no" => (String::new(), None),
+        "a wrong" => {
+            let (c, _) = fresh_code(w, &secret).await?;
+            let wrong: String = c
+                .chars()
+                .map(|d| char::from(b'0' + (d.to_digit(10).unwrap_or(0) as u8 + 5) % 10))
+                .collect();
+            (wrong, None)
+        }
+        _ => {
+            let (c, s) = fresh_code(w, &secret).await?;
+            (c, Some(s))
+        }
+    };
+    w.ctx().secrets.register(&code);
+    let x = submit(w, &form, &[("code", &code)]).await?;
+    if let Some(step) = step
+        && x.status == 200
+    {
+        let ctx = w.ctx();
+        let mut last = ctx.last_totp_step.lock().expect("totp step lock");
+        *last = Some(last.map_or(step, |l| l.max(step)));
+    }
+    remember_page_key(w);
+    Ok(())
+}
+
+#[then("the two-factor form is shown again with no API key")]
+async fn code_refused(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check((400..500).contains(&x.status), "a 4xx refusal of the code")?;
+    w.check(
+        api::element(&x.response_body, "api_key").is_none() && callback_form(w).is_none(),
+        "no div#api_key and no callback form",
+    )?;
+    two_factor_form(w)?;
+    Ok(())
+}
+
+// ----- the activity log -----
+
+#[then(
+    regex = r#"^the activity log's newest entry for (alice|bob) holds agent_name "(.*)" and agent_version "(.*)"$"#
+)]
+async fn activity_log(
+    w: &mut ConformanceWorld,
+    who: String,
+    name: String,
+    version: String,
+) -> StepResult {
+    let account = persona(w, &who)?;
+    let entries = w
+        .ctx()
+        .clock
+        .liquidfiles_activity_log()
+        .await
+        .map_err(Failure)?;
+    let newest = entries.iter().rev().find(|e| {
+        e["user"]
+            .as_str()
+            .is_some_and(|u| u.eq_ignore_ascii_case(&account.username))
+    });
+    let ok = newest.is_some_and(|e| {
+        e["agent_name"] == name.as_str() && e["agent_version"] == version.as_str()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure(format!(
+            "expected: the activity log's newest entry for {who} to hold agent_name {name:?} and agent_version {version:?}; it is {}",
+            newest
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "missing".into())
+        )))
+    }
+}
+
+// ----- the key on later calls (@ext) -----
+
+async fn probe(w: &mut ConformanceWorld) -> Result<Exchange, Failure> {
+    let path = section(w)
+        .probe_path
+        .ok_or_else(|| Failure("the target file gives no `liquidfiles.probe_path`".into()))?;
+    let key = w
+        .notes
+        .get("lf.key")
+        .cloned()
+        .ok_or_else(|| Failure("no key was shown in this scenario".into()))?;
+    w.send_checked(api::account(&path, &key)).await
+}
+
+#[then("the key from the page is accepted as the HTTP Basic user name")]
+async fn key_accepted(w: &mut ConformanceWorld) -> StepResult {
+    let x = probe(w).await?;
+    w.check(
+        (200..300).contains(&x.status),
+        "the key to be accepted (2xx)",
+    )
+}
+
+#[then("the key from the page is refused")]
+async fn key_refused(w: &mut ConformanceWorld) -> StepResult {
+    let x = probe(w).await?;
+    w.check(
+        x.status == 401 || x.status == 403,
+        "the key to be refused (401)",
+    )
+}
+
+#[when(regex = r"^the browser key's lifetime (nearly passes|passes)$")]
+async fn lifetime_passes(w: &mut ConformanceWorld, how: String) -> StepResult {
+    let lifetime = section(w).key_lifetime_minutes * 60;
+    let seconds = if how == "passes" { 120 } else { lifetime - 60 };
+    w.ctx()
+        .clock
+        .advance(seconds)
+        .await
+        .map(|_| ())
+        .map_err(Failure)
+}
+
+// ----- the XML API -----
+
+async fn post_xml(
+    w: &mut ConformanceWorld,
+    document: &str,
+    content_type: &str,
+) -> Result<Exchange, Failure> {
+    let x = w
+        .send_checked(api::xml_login(document, content_type))
+        .await?;
+    if let Some(k) = api::xml_element(&x.response_body, "api_key").filter(|k| !k.is_empty()) {
+        w.ctx().secrets.register(&k);
+        let n = w
+            .notes
+            .keys()
+            .filter(|k| k.starts_with("lf.xml_key."))
+            .count();
+        w.notes.insert(format!("lf.xml_key.{n}"), k);
+    }
+    let n = w
+        .notes
+        .keys()
+        .filter(|k| k.starts_with("lf.xml_answer."))
+        .count();
+    let ct = x
+        .response_headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    w.notes.insert(
+        format!("lf.xml_answer.{n}"),
+        format!("{}\n{ct}\n{}", x.status, x.response_body),
+    );
+    Ok(x)
+}
+
+#[when(
+    regex = r"^(alice|bob) posts her (email|username) and password to /login as (text/xml|application/xml)$"
+)]
+async fn xml_login(
+    w: &mut ConformanceWorld,
+    who: String,
+    name: String,
+    content_type: String,
+) -> StepResult {
+    let account = persona(w, &who)?;
+    let user = if name == "email" {
+        account.username.clone()
+    } else {
+        section(w).primary_username.ok_or_else(|| {
+            Failure("the target file gives no `liquidfiles.primary_username`".into())
+        })?
+    };
+    let doc = api::login_document(
+        &user,
+        &api::escape_password(&account.password, Escaping::Decimal),
+    );
+    post_xml(w, &doc, &content_type).await?;
+    Ok(())
+}
+
+#[when(
+    regex = r"^dan posts his password to /login (with every character outside \[A-Za-z0-9\] as a decimal character reference|with hexadecimal character references|with only & and < escaped and the rest literal|unescaped)$"
+)]
+async fn dan_posts(w: &mut ConformanceWorld, how: String) -> StepResult {
+    let account = persona(w, "dan")?;
+    let escaping = if how.contains("hexadecimal") {
+        Escaping::Hex
+    } else if how.contains("decimal") {
+        Escaping::Decimal
+    } else if how.contains("only") {
+        Escaping::Minimal
+    } else {
+        w.check(
+            account.password.contains('&'),
+            "dan's password (liquidfiles.special) to contain an &",
+        )?;
+        Escaping::Raw
+    };
+    let doc = api::login_document(
+        &account.username,
+        &api::escape_password(&account.password, escaping),
+    );
+    post_xml(w, &doc, "text/xml").await?;
+    Ok(())
+}
+
+#[when(
+    regex = r"^someone posts (alice's email and a wrong password|an unknown email and a password) to /login$"
+)]
+async fn xml_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepResult {
+    let alice = persona(w, "alice")?;
+    let (user, password) = if which.starts_with("alice") {
+        (alice.username.clone(), format!("{}-not-it", alice.password))
+    } else {
+        (unknown_name(), "Some-Pa55word".to_owned())
+    };
+    let doc = api::login_document(&user, &api::escape_password(&password, Escaping::Decimal));
+    post_xml(w, &doc, "text/xml").await?;
+    Ok(())
+}
+
+#[when(
+    regex = r"^alice posts (an unclosed <user> element|a DOCTYPE declaring an entity|a DOCTYPE with an external entity|no <password>|a <login> root element) with her credentials to /login$"
+)]
+async fn xml_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
+    let a = persona(w, "alice")?;
+    let email = api::escape_password(&a.username, Escaping::Minimal);
+    let pw = api::escape_password(&a.password, Escaping::Decimal);
+    let doc = match which.as_str() {
+        "an unclosed <user> element" => {
+            format!("<user><email>{email}</email><password>{pw}</password>")
+        }
+        "a DOCTYPE declaring an entity" => format!(
+            "<?xml version=\"1.0\"?><!DOCTYPE user [<!ENTITY e \"{email}\">]><user><email>{email}</email><password>{pw}</password></user>"
+        ),
+        "a DOCTYPE with an external entity" => format!(
+            "<?xml version=\"1.0\"?><!DOCTYPE user [<!ENTITY ext SYSTEM \"file:///etc/passwd\">]><user><email>{email}</email><password>{pw}</password></user>"
+        ),
+        "no <password>" => format!("<user><email>{email}</email></user>"),
+        _ => format!("<login><email>{email}</email><password>{pw}</password></login>"),
+    };
+    post_xml(w, &doc, "text/xml").await?;
+    Ok(())
+}
+
+#[then("the XML answer is 2xx with a non-empty api_key in the user element")]
+async fn xml_success(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check((200..300).contains(&x.status), "a 2xx answer")?;
+    let body = &x.response_body;
+    w.check(
+        body.contains("<user>") || body.contains("<user "),
+        "<user> in the answer",
+    )?;
+    w.check(
+        api::xml_element(body, "api_key").is_some_and(|k| !k.is_empty()),
+        "a non-empty <api_key> in the answer",
+    )
+}
+
+#[then("the XML login is refused without an api_key")]
+async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.check(!(200..300).contains(&x.status), "a non-2xx answer")?;
+    w.check(
+        !x.response_body.contains("<api_key>") && !x.response_body.contains("<apikey>"),
+        "no api_key in the refusal",
+    )
+}
+
+#[then("both XML answers hold the same api_key")]
+async fn same_xml_key(w: &mut ConformanceWorld) -> StepResult {
+    let a = w.notes.get("lf.xml_key.0");
+    let b = w.notes.get("lf.xml_key.1");
+    w.check(a.is_some() && b.is_some(), "two answers with an api_key")?;
+    w.check(a == b, "the same api_key both times")
+}
+
+#[then("both XML refusals are identical")]
+async fn same_xml_refusal(w: &mut ConformanceWorld) -> StepResult {
+    let a = w.notes.get("lf.xml_answer.0");
+    let b = w.notes.get("lf.xml_answer.1");
+    w.check(a.is_some() && b.is_some(), "two answers")?;
+    w.check(
+        a == b,
+        "the same status, content type and body for a wrong password and an unknown user",
+    )
+}
