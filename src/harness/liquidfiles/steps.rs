@@ -18,7 +18,7 @@ use cucumber::{given, then, when};
 use super::api::{self, Escaping, Form};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::{Account, LiquidFilesTarget};
-use crate::harness::world::{ConformanceWorld, Failure, StepResult};
+use crate::harness::world::{ConformanceWorld, Enrolment, Failure, StepResult};
 use crate::totp::{self, Algorithm, TotpParams};
 
 /// Strong 2FA codes as authenticator apps make them.
@@ -586,36 +586,6 @@ async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
     Ok(())
 }
 
-/// A code for a step newer than any the suite had accepted, from the server's clock.
-async fn fresh_code(w: &ConformanceWorld, secret: &[u8]) -> Result<(String, i64), Failure> {
-    let ctx = w.ctx();
-    let period = TOTP.period as i64;
-    let last_used = *ctx.last_totp_step.lock().expect("totp step lock");
-    let mut now = ctx.clock.now().await.map_err(Failure)?;
-    if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
-        now = ctx
-            .clock
-            .advance(period - now.rem_euclid(period))
-            .await
-            .map_err(Failure)?;
-    }
-    if let Some(last) = last_used
-        && totp::step_of(now, TOTP.period) <= last
-    {
-        let wait = (last + 1) * period - now;
-        if ctx.clock.is_controlled() {
-            now = ctx.clock.advance(wait).await.map_err(Failure)?;
-        } else {
-            tokio::time::sleep(Duration::from_secs(wait.max(0) as u64)).await;
-            now = ctx.clock.now().await.map_err(Failure)?;
-        }
-    }
-    Ok((
-        totp::code_at(TOTP, secret, now),
-        totp::step_of(now, TOTP.period),
-    ))
-}
-
 #[when(regex = r"^(carol) submits (no|a wrong|the current) two-factor code$")]
 async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> StepResult {
     let account = persona(w, &who)?;
@@ -627,20 +597,21 @@ async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> St
             Failure("carol's `users.twofactor.totp_secret` is needed to make codes".into())
         })?;
     let form = two_factor_form(w)?;
+    let enrolment = Enrolment {
+        secret,
+        params: TOTP,
+    };
     let (code, step) = match which.as_str() {
         "no" => (String::new(), None),
         "a wrong" => {
-            let (c, _) = fresh_code(w, &secret).await?;
+            let (c, _) = w.fresh_totp_code(&enrolment, 0).await?;
             let wrong: String = c
                 .chars()
                 .map(|d| char::from(b'0' + (d.to_digit(10).unwrap_or(0) as u8 + 5) % 10))
                 .collect();
             (wrong, None)
         }
-        _ => {
-            let (c, s) = fresh_code(w, &secret).await?;
-            (c, Some(s))
-        }
+        _ => w.fresh_totp_code(&enrolment, 0).await?,
     };
     w.ctx().secrets.register(&code);
     let x = submit(w, &form, &[("code", &code)]).await?;
