@@ -421,6 +421,32 @@ async fn csp(w: &mut ConformanceWorld) -> StepResult {
     )
 }
 
+#[then("the page forbids caching, framing and referrers")]
+async fn strict_headers(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    let header = |name: &str| {
+        x.response_headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let csp = header("content-security-policy");
+    w.check(
+        header("cache-control").contains("no-store"),
+        "Cache-Control: no-store on the page with the key",
+    )?;
+    w.check(
+        header("x-frame-options") == "deny" || csp.contains("frame-ancestors 'none'"),
+        "X-Frame-Options: DENY (or CSP frame-ancestors 'none')",
+    )?;
+    w.check(
+        header("referrer-policy") == "no-referrer",
+        "Referrer-Policy: no-referrer",
+    )
+}
+
 #[when("the browser submits the agent callback form")]
 async fn browser_posts_callback(w: &mut ConformanceWorld) -> StepResult {
     let f = callback_form(w)

@@ -28,13 +28,25 @@ use wire::{Page, XmlLeniency};
 pub const ACCOUNT_PATH: &str = "/account";
 
 pub fn router(lf: LiquidFiles) -> Router {
-    Router::new()
+    let cacheable = lf.fault_is(Fault::SuccessPageCacheable);
+    let router = Router::new()
         .route("/login", post(xml_login))
         .route("/session/api", get(session_page).post(session_submit))
         .route(ACCOUNT_PATH, get(account))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(lf)
+        .with_state(lf);
+    if cacheable {
+        router.layer(axum::middleware::map_response(drop_no_store))
+    } else {
+        router
+    }
+}
+
+/// The `success-page-cacheable` fault: pages lose `Cache-Control: no-store`.
+async fn drop_no_store(mut response: Response) -> Response {
+    response.headers_mut().remove(header::CACHE_CONTROL);
+    response
 }
 
 fn login_error_xml(e: LoginError) -> Response {
