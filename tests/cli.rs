@@ -616,3 +616,75 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
             .is_some()
     );
 }
+
+#[test]
+fn the_liquidfiles_example_target_parses_and_skips_what_it_lacks() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/liquidfiles.target.yaml"
+    ))
+    .unwrap();
+    let env = |name: &str| {
+        Some(match name {
+            "LIQUIDFILES_BASE_URL" => "https://liquidfiles.example.com".into(),
+            other => format!("value-of-{other}"),
+        })
+    };
+    let t = authconform::harness::target::Target::parse(&text, &env).unwrap();
+    assert_eq!(t.vendor, authconform::vendor::Vendor::LiquidFiles);
+    for (tag, hint) in [
+        ("needs-twofactor-account", "users.twofactor"),
+        ("needs-username-login", "liquidfiles.primary_username"),
+        ("needs-special-password-account", "liquidfiles.special"),
+        ("needs-key-probe", "liquidfiles.probe_path"),
+        ("needs-activity-log", "control_url"),
+    ] {
+        let reason = t
+            .missing_capability([tag.to_owned()].iter())
+            .unwrap_or_else(|| panic!("{tag} should be missing"));
+        assert!(reason.contains(hint), "{tag}: {reason}");
+    }
+    // With the optional parts uncommented, every capability is there but the control API.
+    let full = text
+        .replace("  # twofactor:", "  twofactor:")
+        .replace(
+            "  #   username: ${LIQUIDFILES_2FA",
+            "    username: ${LIQUIDFILES_2FA",
+        )
+        .replace(
+            "  #   password: ${LIQUIDFILES_2FA",
+            "    password: ${LIQUIDFILES_2FA",
+        )
+        .replace("  #   totp_secret:", "    totp_secret:")
+        .replace("  # primary_username:", "  primary_username:")
+        .replace("  # special:", "  special:")
+        .replace(
+            "  #   username: ${LIQUIDFILES_SPECIAL",
+            "    username: ${LIQUIDFILES_SPECIAL",
+        )
+        .replace(
+            "  #   password: ${LIQUIDFILES_SPECIAL",
+            "    password: ${LIQUIDFILES_SPECIAL",
+        )
+        .replace("  # probe_path:", "  probe_path:")
+        .replace("  # key_lifetime_minutes:", "  key_lifetime_minutes:");
+    let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
+    let lf = t.liquidfiles.as_ref().unwrap();
+    assert_eq!(lf.probe_path.as_deref(), Some("/account"));
+    assert_eq!(lf.key_lifetime_minutes, 43200);
+    for tag in [
+        "needs-twofactor-account",
+        "needs-username-login",
+        "needs-special-password-account",
+        "needs-key-probe",
+    ] {
+        assert!(
+            t.missing_capability([tag.to_owned()].iter()).is_none(),
+            "{tag}"
+        );
+    }
+    assert!(
+        !format!("{lf:?}").contains("value-of-LIQUIDFILES_SPECIAL_PASSWORD"),
+        "the password is redacted"
+    );
+}

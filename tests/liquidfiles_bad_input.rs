@@ -185,3 +185,51 @@ async fn hostile_browser_input_gets_a_clear_4xx() {
         assert_eq!(r.status().as_u16(), 401, "{auth:.20}");
     }
 }
+
+/// Failed logins are limited per account name, known or not, on both logins
+/// together; a lock looks the same for both, so it reveals nothing.
+#[tokio::test]
+async fn failed_logins_lock_known_and_unknown_names_alike() {
+    let (_s, client, base) = server().await;
+    let doc = |email: &str| {
+        format!("<user><email>{email}</email><password>wrong-Pa55word</password></user>")
+    };
+    let mut last = Vec::new();
+    for email in ["bob@example.com", "nobody-at-all@example.com"] {
+        for _ in 0..10 {
+            let (status, _) = post_xml(&client, &base, "text/xml", doc(email).into_bytes()).await;
+            assert_eq!(status, 401, "{email}");
+        }
+        let (status, text) = post_xml(&client, &base, "text/xml", doc(email).into_bytes()).await;
+        assert_eq!(status, 429, "{email}: {text}");
+        last.push(text);
+        // The browser login shares the limit: the right password is refused too.
+        let page = client
+            .get(format!("{base}/session/api"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let marker = "name=\"login_id\" value=\"";
+        let i = page.find(marker).unwrap() + marker.len();
+        let id = &page[i..i + 43];
+        let r = client
+            .post(format!("{base}/session/api"))
+            .form(&[
+                ("login_id", id),
+                ("user", email),
+                ("password", "bob-Pa55word"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 429, "{email}");
+        assert!(!r.text().await.unwrap().contains("id=\"api_key\""));
+    }
+    assert_eq!(
+        last[0], last[1],
+        "a lock must not tell known from unknown names"
+    );
+}

@@ -52,7 +52,7 @@ async fn call(
         .await
         .unwrap();
     out.push('\n');
-    out.push_str(&String::from_utf8(bytes.to_vec()).unwrap());
+    out.push_str(std::str::from_utf8(&bytes).unwrap());
     redact(&out)
 }
 

@@ -150,3 +150,27 @@ fn a_response_that_breaks_the_spec_is_reported() {
     s.check_response("POST", api::LOGIN, 401, envelope.to_string().as_bytes())
         .expect("the documented envelope");
 }
+
+#[test]
+fn the_liquidfiles_spec_covers_every_call_the_features_make() {
+    use authconform::harness::liquidfiles::api as lf;
+    let s = spec::for_vendor(Vendor::LiquidFiles);
+    let ops = s.operations();
+    for (method, path) in [
+        ("POST", lf::LOGIN),
+        ("GET", lf::SESSION_API),
+        ("POST", lf::SESSION_API),
+        ("GET", lf::ACCOUNT),
+    ] {
+        assert!(
+            ops.iter().any(|(m, p)| m == method && p == path),
+            "{method} {path} is not in specs/liquidfiles.openapi.yaml"
+        );
+    }
+    // The XML and HTML bodies are read by the steps; the statuses are the spec's.
+    assert!(s.check_response("POST", lf::LOGIN, 200, b"<user/>").is_ok());
+    assert!(s.check_response("POST", lf::LOGIN, 404, b"").is_err());
+    assert!(s.check_response("GET", lf::SESSION_API, 500, b"").is_err());
+    let renamed = br#"{"email": "user@example.com"}"#;
+    assert!(s.check_response("GET", lf::ACCOUNT, 200, renamed).is_err());
+}

@@ -23,6 +23,13 @@ Feature: LiquidFiles User API Key Authentication in a browser (/session/api)
     When the browser submits the agent callback form
     Then the listener received exactly one POST with the form body api_key=<the page's key>
 
+  @LF2 @callback @strict-headers
+  Scenario: LF2 the page with the key is not cached, framed or leaked as a referrer
+    Given a listener on a random local port
+    When alice signs in on the /session/api page with the listener's port as agent_port
+    Then the page says Authentication Successful and shows an API key in div#api_key
+    And the page forbids caching, framing and referrers
+
   @LF3 @callback
   Scenario: LF3 without agent_port there is no callback
     Given a listener on a random local port

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use crate::harness::exchange::{Call, Exchange, HttpClient};
 use crate::harness::target::{Account, KeyPair, Target};
 use crate::redact::Secrets;
-use crate::totp::TotpParams;
+use crate::totp::{self, TotpParams};
 
 /// A step's verdict: `Err` carries what was expected and what came back.
 pub type StepResult = Result<(), Failure>;
@@ -237,6 +237,46 @@ impl ConformanceWorld {
                 "the target file has no `users.{role}` account for {persona}"
             ))
         })
+    }
+
+    /// The code (and its step) for the step `offset` periods from the server's now,
+    /// making sure that step is newer than every step accepted so far in this run.
+    pub async fn fresh_totp_code(
+        &self,
+        e: &Enrolment,
+        offset: i64,
+    ) -> Result<(String, Option<i64>), Failure> {
+        let ctx = self.ctx();
+        let period = e.params.period as i64;
+        let last_used = *ctx.last_totp_step.lock().expect("totp step lock");
+        let mut now = ctx.clock.now().await.map_err(Failure)?;
+        // Near the end of a step the server may check the code in the next step;
+        // with clock control, start from a fresh step so every window test is exact.
+        if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
+            now = ctx
+                .clock
+                .advance(period - now.rem_euclid(period))
+                .await
+                .map_err(Failure)?;
+        }
+        if let Some(last) = last_used {
+            let wanted_step = last + 1 - offset;
+            let current = totp::step_of(now, e.params.period);
+            if current < wanted_step {
+                let wait = wanted_step * period - now;
+                if ctx.clock.is_controlled() {
+                    now = ctx.clock.advance(wait).await.map_err(Failure)?;
+                } else {
+                    tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
+                    now = ctx.clock.now().await.map_err(Failure)?;
+                }
+            }
+        }
+        let at = now + offset * period;
+        Ok((
+            totp::code_at(e.params, &e.secret, at),
+            Some(totp::step_of(at, e.params.period)),
+        ))
     }
 
     pub fn session(&self, name: &str) -> Result<String, Failure> {

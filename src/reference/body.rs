@@ -65,17 +65,7 @@ where
     type Rejection = E;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            });
+        let content_type = media_type(req.headers());
         let bytes = read_limited(req).await.map_err(E::from)?;
         let encoding = match content_type.as_deref() {
             Some("application/x-www-form-urlencoded") => Encoding::Form,
@@ -128,7 +118,22 @@ fn accepted<T: BodyEncodings>() -> &'static str {
     }
 }
 
-async fn read_limited(req: Request) -> Result<Bytes, BodyRejection> {
+/// The media type of the `Content-Type` header, lower-cased, without parameters.
+pub fn media_type(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// The body, up to [`MAX_BODY_BYTES`]; a larger one is a 413 rejection.
+pub async fn read_limited(req: Request) -> Result<Bytes, BodyRejection> {
     axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
         .await
         .map_err(|_| {

@@ -195,6 +195,8 @@ faults! {
         "the success page of /session/api has no div#api_key", ["LF1"];
     CallbackWrongPort = "callback-wrong-port", LiquidFiles,
         "the agent callback posts to another port than agent_port", ["LF2", "LF6"];
+    SuccessPageCacheable = "success-page-cacheable", LiquidFiles,
+        "the page with the key lacks Cache-Control: no-store", ["LF2"];
     CallbackFieldRenamed = "callback-field-renamed", LiquidFiles,
         "the agent callback sends the key as apikey instead of api_key", ["LF2"];
     CallbackWithoutAgentPort = "callback-without-agent-port", LiquidFiles,

@@ -316,7 +316,7 @@ async fn enable_for_self(w: &mut ConformanceWorld, who: &str) -> StepResult {
     // Replacing an existing second factor takes a current code of it.
     let known = w.ctx().enrolment.lock().expect("enrolment lock").clone();
     let current_code = match known {
-        Some(e) => Some(fresh_code(w, &e, 0).await?.0),
+        Some(e) => Some(w.fresh_totp_code(&e, 0).await?.0),
         None => None,
     };
     let x = w
@@ -517,12 +517,12 @@ async fn validate_code(
                 .ok_or_else(|| Failure("no code was sent before in this scenario".into()))?,
             None,
         ),
-        CodeChoice::Current => fresh_code(w, &enrolment, 0).await?,
+        CodeChoice::Current => w.fresh_totp_code(&enrolment, 0).await?,
         CodeChoice::Wrong => {
-            let (c, step) = fresh_code(w, &enrolment, 0).await?;
+            let (c, step) = w.fresh_totp_code(&enrolment, 0).await?;
             (wrong_code(&c), step)
         }
-        CodeChoice::PeriodsFromNow(k) => fresh_code(w, &enrolment, k).await?,
+        CodeChoice::PeriodsFromNow(k) => w.fresh_totp_code(&enrolment, k).await?,
     };
     let presented = match token {
         TokenChoice::Temporary(_) => Some(temporary(w, who)?),
@@ -554,46 +554,6 @@ async fn validate_code(
         *last = Some(last.map_or(used, |l| l.max(used)));
     }
     Ok(x)
-}
-
-/// The code (and its step) for the step `offset` periods from the server's now,
-/// making sure that step is newer than every step accepted so far in this run.
-async fn fresh_code(
-    w: &ConformanceWorld,
-    e: &Enrolment,
-    offset: i64,
-) -> Result<(String, Option<i64>), Failure> {
-    let ctx = w.ctx();
-    let period = e.params.period as i64;
-    let last_used = *ctx.last_totp_step.lock().expect("totp step lock");
-    let mut now = ctx.clock.now().await.map_err(Failure)?;
-    // Near the end of a step the server may check the code in the next step;
-    // with clock control, start from a fresh step so every window test is exact.
-    if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
-        now = ctx
-            .clock
-            .advance(period - now.rem_euclid(period))
-            .await
-            .map_err(Failure)?;
-    }
-    if let Some(last) = last_used {
-        let wanted_step = last + 1 - offset;
-        let current = totp::step_of(now, e.params.period);
-        if current < wanted_step {
-            let wait = wanted_step * period - now;
-            if ctx.clock.is_controlled() {
-                now = ctx.clock.advance(wait).await.map_err(Failure)?;
-            } else {
-                tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
-                now = ctx.clock.now().await.map_err(Failure)?;
-            }
-        }
-    }
-    let at = now + offset * period;
-    Ok((
-        totp::code_at(e.params, &e.secret, at),
-        Some(totp::step_of(at, e.params.period)),
-    ))
 }
 
 /// A code of the same length that differs from `code` in every digit.

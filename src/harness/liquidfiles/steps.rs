@@ -18,7 +18,7 @@ use cucumber::{given, then, when};
 use super::api::{self, Escaping, Form};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::{Account, LiquidFilesTarget};
-use crate::harness::world::{ConformanceWorld, Failure, StepResult};
+use crate::harness::world::{ConformanceWorld, Enrolment, Failure, StepResult};
 use crate::totp::{self, Algorithm, TotpParams};
 
 /// Strong 2FA codes as authenticator apps make them.
@@ -67,6 +67,34 @@ fn last(w: &ConformanceWorld) -> Result<&Exchange, Failure> {
     w.last
         .as_ref()
         .ok_or_else(|| Failure("no request was sent before this step".into()))
+}
+
+/// Sends a call, registers every key in the answer as a secret (the
+/// documented places and the misnamed ones a broken server might use), then
+/// checks the answer against the spec, so no report shows a key.
+async fn send(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure> {
+    let x = w.send(call).await?;
+    let body = &x.response_body;
+    let secrets = w.ctx().secrets.clone();
+    for element in ["api_key", "apikey", "apiKey", "key"] {
+        if let Some(k) = api::xml_element(body, element) {
+            secrets.register(&k);
+        }
+        if let Some(k) = api::element_text(body, "div", element) {
+            secrets.register(&k);
+        }
+    }
+    for form in ["agent_callback"] {
+        if let Some(f) = api::form(body, form) {
+            for (_, v) in f.fields(&[]) {
+                secrets.register(&v);
+            }
+        }
+    }
+    if let Some(v) = &x.spec_violation {
+        return Err(w.failure(&v.to_string()));
+    }
+    Ok(x)
 }
 
 fn unknown_name() -> String {
@@ -148,7 +176,7 @@ async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
 
 /// Opens the login page with `query`; files the page.
 async fn open_page(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> Result<Exchange, Failure> {
-    let x = w.send_checked(api::login_page(query)).await?;
+    let x = send(w, api::login_page(query)).await?;
     w.notes.insert("lf.page_url".into(), x.url.clone());
     Ok(x)
 }
@@ -194,7 +222,7 @@ async fn submit(
     let call = Call::new(reqwest::Method::POST, api::SESSION_API)
         .path(path)
         .form(&refs);
-    let x = w.send_checked(call).await?;
+    let x = send(w, call).await?;
     w.notes.insert("lf.page_url".into(), x.url.clone());
     Ok(x)
 }
@@ -393,6 +421,32 @@ async fn csp(w: &mut ConformanceWorld) -> StepResult {
     )
 }
 
+#[then("the page forbids caching, framing and referrers")]
+async fn strict_headers(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    let header = |name: &str| {
+        x.response_headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let csp = header("content-security-policy");
+    w.check(
+        header("cache-control").contains("no-store"),
+        "Cache-Control: no-store on the page with the key",
+    )?;
+    w.check(
+        header("x-frame-options") == "deny" || csp.contains("frame-ancestors 'none'"),
+        "X-Frame-Options: DENY (or CSP frame-ancestors 'none')",
+    )?;
+    w.check(
+        header("referrer-policy") == "no-referrer",
+        "Referrer-Policy: no-referrer",
+    )
+}
+
 #[when("the browser submits the agent callback form")]
 async fn browser_posts_callback(w: &mut ConformanceWorld) -> StepResult {
     let f = callback_form(w)
@@ -586,36 +640,6 @@ async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
     Ok(())
 }
 
-/// A code for a step newer than any the suite had accepted, from the server's clock.
-async fn fresh_code(w: &ConformanceWorld, secret: &[u8]) -> Result<(String, i64), Failure> {
-    let ctx = w.ctx();
-    let period = TOTP.period as i64;
-    let last_used = *ctx.last_totp_step.lock().expect("totp step lock");
-    let mut now = ctx.clock.now().await.map_err(Failure)?;
-    if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
-        now = ctx
-            .clock
-            .advance(period - now.rem_euclid(period))
-            .await
-            .map_err(Failure)?;
-    }
-    if let Some(last) = last_used
-        && totp::step_of(now, TOTP.period) <= last
-    {
-        let wait = (last + 1) * period - now;
-        if ctx.clock.is_controlled() {
-            now = ctx.clock.advance(wait).await.map_err(Failure)?;
-        } else {
-            tokio::time::sleep(Duration::from_secs(wait.max(0) as u64)).await;
-            now = ctx.clock.now().await.map_err(Failure)?;
-        }
-    }
-    Ok((
-        totp::code_at(TOTP, secret, now),
-        totp::step_of(now, TOTP.period),
-    ))
-}
-
 #[when(regex = r"^(carol) submits (no|a wrong|the current) two-factor code$")]
 async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> StepResult {
     let account = persona(w, &who)?;
@@ -627,20 +651,21 @@ async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> St
             Failure("carol's `users.twofactor.totp_secret` is needed to make codes".into())
         })?;
     let form = two_factor_form(w)?;
+    let enrolment = Enrolment {
+        secret,
+        params: TOTP,
+    };
     let (code, step) = match which.as_str() {
         "no" => (String::new(), None),
         "a wrong" => {
-            let (c, _) = fresh_code(w, &secret).await?;
+            let (c, _) = w.fresh_totp_code(&enrolment, 0).await?;
             let wrong: String = c
                 .chars()
                 .map(|d| char::from(b'0' + (d.to_digit(10).unwrap_or(0) as u8 + 5) % 10))
                 .collect();
             (wrong, None)
         }
-        _ => {
-            let (c, s) = fresh_code(w, &secret).await?;
-            (c, Some(s))
-        }
+        _ => w.fresh_totp_code(&enrolment, 0).await?,
     };
     w.ctx().secrets.register(&code);
     let x = submit(w, &form, &[("code", &code)]).await?;
@@ -756,9 +781,7 @@ async fn post_xml(
     document: &str,
     content_type: &str,
 ) -> Result<Exchange, Failure> {
-    let x = w
-        .send_checked(api::xml_login(document, content_type))
-        .await?;
+    let x = send(w, api::xml_login(document, content_type)).await?;
     if let Some(k) = api::xml_element(&x.response_body, "api_key").filter(|k| !k.is_empty()) {
         w.ctx().secrets.register(&k);
         let n = w

@@ -12,7 +12,6 @@ pub mod store;
 pub mod wire;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +19,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::reference::body::MAX_BODY_BYTES;
+use crate::reference::body::{MAX_BODY_BYTES, media_type, read_limited};
 use crate::reference::fault::Fault;
 pub use store::{ActivityEntry, Agent, LiquidFiles, LiquidFilesConfig, LoginError};
 use wire::{Page, XmlLeniency};
@@ -29,32 +28,25 @@ use wire::{Page, XmlLeniency};
 pub const ACCOUNT_PATH: &str = "/account";
 
 pub fn router(lf: LiquidFiles) -> Router {
-    Router::new()
+    let cacheable = lf.fault_is(Fault::SuccessPageCacheable);
+    let router = Router::new()
         .route("/login", post(xml_login))
         .route("/session/api", get(session_page).post(session_submit))
         .route(ACCOUNT_PATH, get(account))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(lf)
+        .with_state(lf);
+    if cacheable {
+        router.layer(axum::middleware::map_response(drop_no_store))
+    } else {
+        router
+    }
 }
 
-fn content_type(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-}
-
-async fn read_body(req: Request) -> Option<Bytes> {
-    axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
-        .await
-        .ok()
+/// The `success-page-cacheable` fault: pages lose `Cache-Control: no-store`.
+async fn drop_no_store(mut response: Response) -> Response {
+    response.headers_mut().remove(header::CACHE_CONTROL);
+    response
 }
 
 fn login_error_xml(e: LoginError) -> Response {
@@ -68,7 +60,7 @@ fn login_error_xml(e: LoginError) -> Response {
 
 /// `POST /login`: XML credentials in, the user's stable API key out.
 async fn xml_login(State(lf): State<LiquidFiles>, req: Request) -> Response {
-    let ct = content_type(req.headers());
+    let ct = media_type(req.headers());
     let accepted: &[&str] = if lf.fault_is(Fault::TextXmlRejected) {
         &["application/xml"]
     } else {
@@ -80,7 +72,7 @@ async fn xml_login(State(lf): State<LiquidFiles>, req: Request) -> Response {
             "Send the credentials as XML (Content-Type: text/xml or application/xml)",
         );
     }
-    let Some(bytes) = read_body(req).await else {
+    let Some(bytes) = read_limited(req).await.ok() else {
         return wire::xml_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("The request body exceeds {MAX_BODY_BYTES} bytes"),
@@ -166,13 +158,13 @@ async fn session_page(State(lf): State<LiquidFiles>, RawQuery(query): RawQuery) 
 
 /// `POST /session/api`: the login form, then the two-factor form.
 async fn session_submit(State(lf): State<LiquidFiles>, req: Request) -> Page {
-    if content_type(req.headers()).as_deref() != Some("application/x-www-form-urlencoded") {
+    if media_type(req.headers()).as_deref() != Some("application/x-www-form-urlencoded") {
         return wire::error_page(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Submit the login form (application/x-www-form-urlencoded).",
         );
     }
-    let Some(bytes) = read_body(req).await else {
+    let Some(bytes) = read_limited(req).await.ok() else {
         return wire::error_page(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.");
     };
     let mut login_id = None;
