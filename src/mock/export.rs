@@ -209,7 +209,7 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
             header: None,
             priority,
             status,
-            response: response_body(doc, response),
+            response: response_body(doc, response, status),
             scenario: None,
         };
         let is_protected = |p: &(&str, &str)| p.0 == method && p.1 == path;
@@ -283,13 +283,27 @@ fn resolve<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
     v
 }
 
-/// A response's JSON body: its example, else an instance of its schema.
-fn response_body(doc: &Value, response: &Value) -> Option<Value> {
+/// A response's JSON body: its example, else an instance of its schema whose
+/// status fields (`code`, `statusCode`; LAC's `errorCode`, the status times
+/// ten) say the status it is sent with.
+fn response_body(doc: &Value, response: &Value, status: u16) -> Option<Value> {
     let content = response.pointer("/content/application~1json")?;
     if let Some(example) = content.get("example") {
         return Some(example.clone());
     }
-    content.get("schema").map(|s| instance(doc, s, 0))
+    let mut body = instance(doc, content.get("schema")?, 0);
+    if let Some(fields) = body.as_object_mut() {
+        for (name, value) in [
+            ("code", status),
+            ("statusCode", status),
+            ("errorCode", status.saturating_mul(10)),
+        ] {
+            if let Some(field) = fields.get_mut(name).filter(|f| f.is_number()) {
+                *field = json!(value);
+            }
+        }
+    }
+    Some(body)
 }
 
 /// A value that satisfies `schema`, from its examples, consts and required fields.
