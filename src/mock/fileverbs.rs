@@ -1,10 +1,8 @@
 //! The FileVerbs mock.
 
-use std::ops::Deref;
-
 use axum::response::IntoResponse;
 
-use super::server::{MockError, MockServer, Wire, malformed_json};
+use super::server::{MockError, MockServer, Wire, malformed_json, mock_handle};
 use crate::fixtures::FileVerbsAccount;
 use crate::reference::fileverbs::store;
 use crate::reference::fileverbs::wire::ApiError;
@@ -51,26 +49,9 @@ pub struct FileVerbs {
     store: store::FileVerbs,
 }
 
+mock_handle!(FileVerbs, "FileVerbs", |reference| store: reference.fileverbs.clone());
+
 impl FileVerbs {
-    /// Starts a mock on `127.0.0.1` at a free port.
-    ///
-    /// # Panics
-    /// If no loopback port can be bound (use [`try_start`](Self::try_start) to handle that).
-    pub async fn start() -> FileVerbs {
-        match Self::try_start().await {
-            Ok(mock) => mock,
-            Err(e) => panic!("cannot start the FileVerbs mock on 127.0.0.1: {e}"),
-        }
-    }
-
-    pub async fn try_start() -> std::io::Result<FileVerbs> {
-        let (server, reference) = MockServer::start(WIRE).await?;
-        Ok(FileVerbs {
-            server,
-            store: reference.fileverbs.clone(),
-        })
-    }
-
     /// Adds a verified account (role `User`) with this key pair.
     pub fn add_account(&self, id: &str, secret_key: &str, api_key: &str) -> Result<(), MockError> {
         self.store
@@ -93,12 +74,5 @@ impl FileVerbs {
         self.store
             .reset_secret_key(old)
             .ok_or_else(|| MockError::Refused("no account has this SecretKey".into()))
-    }
-}
-
-impl Deref for FileVerbs {
-    type Target = MockServer;
-    fn deref(&self) -> &MockServer {
-        &self.server
     }
 }

@@ -1,10 +1,8 @@
 //! The CA Live API Creator mock.
 
-use std::ops::Deref;
-
 use axum::response::IntoResponse;
 
-use super::server::{MockError, MockServer, Wire, malformed_json};
+use super::server::{MockError, MockServer, Wire, malformed_json, mock_handle};
 use crate::fixtures::lac::LacUser;
 use crate::reference::lac::store;
 use crate::reference::lac::wire::ApiError;
@@ -62,26 +60,9 @@ pub struct Lac {
     store: store::Lac,
 }
 
+mock_handle!(Lac, "LAC", |reference| store: reference.lac.clone());
+
 impl Lac {
-    /// Starts a mock on `127.0.0.1` at a free port.
-    ///
-    /// # Panics
-    /// If no loopback port can be bound (use [`try_start`](Self::try_start) to handle that).
-    pub async fn start() -> Lac {
-        match Self::try_start().await {
-            Ok(mock) => mock,
-            Err(e) => panic!("cannot start the LAC mock on 127.0.0.1: {e}"),
-        }
-    }
-
-    pub async fn try_start() -> std::io::Result<Lac> {
-        let (server, reference) = MockServer::start(WIRE).await?;
-        Ok(Lac {
-            server,
-            store: reference.lac.clone(),
-        })
-    }
-
     /// Adds a user of the built-in authentication provider (every API shares it).
     pub fn add_user(
         &self,
@@ -96,12 +77,5 @@ impl Lac {
                 roles: roles.iter().map(|r| (*r).to_owned()).collect(),
             })
             .map_err(MockError::Refused)
-    }
-}
-
-impl Deref for Lac {
-    type Target = MockServer;
-    fn deref(&self) -> &MockServer {
-        &self.server
     }
 }

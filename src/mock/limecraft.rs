@@ -1,10 +1,8 @@
 //! The Limecraft Flow mock.
 
-use std::ops::Deref;
-
 use axum::response::IntoResponse;
 
-use super::server::{MockError, MockServer, Wire, malformed_json};
+use super::server::{MockError, MockServer, Wire, malformed_json, mock_handle};
 use crate::fixtures::{AccountState, LimecraftUser};
 use crate::reference::limecraft::store::{self, Caller};
 use crate::reference::limecraft::wire::ApiError;
@@ -58,27 +56,9 @@ pub struct Limecraft {
     totp: totp::TotpParams,
 }
 
+mock_handle!(Limecraft, "Limecraft", |reference| store: reference.limecraft.clone(), totp: store::LimecraftConfig::default().totp);
+
 impl Limecraft {
-    /// Starts a mock on `127.0.0.1` at a free port.
-    ///
-    /// # Panics
-    /// If no loopback port can be bound (use [`try_start`](Self::try_start) to handle that).
-    pub async fn start() -> Limecraft {
-        match Self::try_start().await {
-            Ok(mock) => mock,
-            Err(e) => panic!("cannot start the Limecraft mock on 127.0.0.1: {e}"),
-        }
-    }
-
-    pub async fn try_start() -> std::io::Result<Limecraft> {
-        let (server, reference) = MockServer::start(WIRE).await?;
-        Ok(Limecraft {
-            server,
-            store: reference.limecraft.clone(),
-            totp: store::LimecraftConfig::default().totp,
-        })
-    }
-
     /// Adds an active account (email `<username>@example.com`, no SUPPORT
     /// rights) and returns its user id, for `/user/{id}/enable2fa`.
     pub fn add_user(&self, username: &str, password: &str) -> Result<i64, MockError> {
@@ -149,12 +129,5 @@ impl Limecraft {
         let key = totp::decode_secret(secret)
             .ok_or_else(|| MockError::Refused("the secret is not base32".into()))?;
         Ok(totp::code_at(self.totp, &key, self.server.now()))
-    }
-}
-
-impl Deref for Limecraft {
-    type Target = MockServer;
-    fn deref(&self) -> &MockServer {
-        &self.server
     }
 }

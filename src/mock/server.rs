@@ -27,6 +27,41 @@ use crate::reference::body::MAX_BODY_BYTES;
 use crate::reference::{ReferenceConfig, ReferenceServer};
 use crate::vendor::Vendor;
 
+/// The constructors and `Deref` to [`MockServer`] every vendor handle has:
+/// `mock_handle!(Limecraft, "Limecraft", |reference| store: reference.limecraft.clone())`
+/// for a struct with a `server: MockServer` field, a `WIRE` const in scope, and
+/// the vendor fields taken from the started [`ReferenceServer`].
+macro_rules! mock_handle {
+    ($ty:ident, $name:literal, |$reference:ident| $($field:ident: $value:expr),* $(,)?) => {
+        impl $ty {
+            /// Starts a mock on `127.0.0.1` at a free port.
+            ///
+            /// # Panics
+            /// If no loopback port can be bound (use [`try_start`](Self::try_start) to handle that).
+            pub async fn start() -> $ty {
+                match Self::try_start().await {
+                    Ok(mock) => mock,
+                    Err(e) => panic!(concat!("cannot start the ", $name, " mock on 127.0.0.1: {}"), e),
+                }
+            }
+
+            /// Starts a mock on `127.0.0.1` at a free port, or says why it cannot.
+            pub async fn try_start() -> std::io::Result<$ty> {
+                let (server, $reference) = $crate::mock::MockServer::start(WIRE).await?;
+                Ok($ty { server, $($field: $value),* })
+            }
+        }
+
+        impl std::ops::Deref for $ty {
+            type Target = $crate::mock::MockServer;
+            fn deref(&self) -> &$crate::mock::MockServer {
+                &self.server
+            }
+        }
+    };
+}
+pub(crate) use mock_handle;
+
 /// What a mock handle call can refuse.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MockError {
