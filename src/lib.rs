@@ -3,10 +3,19 @@
 //! Limecraft Flow and FileVerbs.
 //!
 //! See `ARCHITECTURE.md` for the map of the parts.
+//!
+//! Cargo features: `mock` ([`mock`]: mocks for a client's own tests),
+//! `harness` (the conformance suite), `wiremock-stubs` (`mock::stubs`), `cli`
+//! (the binary; the default, with `harness` and `mock`). The reference server
+//! is always there. A client project takes
+//! `authconform = { default-features = false, features = ["mock"] }`.
 
 pub mod clock;
 pub mod fixtures;
+#[cfg(feature = "harness")]
 pub mod harness;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod redact;
 pub mod reference;
 pub mod secret;

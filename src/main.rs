@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use authconform::fixtures::Fixtures;
 use authconform::harness::{self, Output, RunError, RunOptions, TargetChoice, target::Target};
+use authconform::mock::export;
 use authconform::reference::fault::Fault;
 use authconform::reference::{ReferenceConfig, ReferenceServer};
 use authconform::secret::HashCost;
@@ -80,6 +81,28 @@ enum Command {
     },
     /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
     Faults,
+    /// Mocks for other stacks.
+    Mock {
+        #[command(subcommand)]
+        command: MockCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MockCommand {
+    /// Write a vendor's stubs: WireMock JSON mappings (DIR/mappings/*.json, for
+    /// `--root-dir DIR`), or its OpenAPI document.
+    Export {
+        /// The vendor (e.g. `limecraft`).
+        #[arg(long)]
+        vendor: String,
+        /// `wiremock` or `openapi`.
+        #[arg(long)]
+        format: String,
+        /// The folder to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -127,8 +150,34 @@ fn main() -> ExitCode {
                 print!("{}", Fault::markdown_table());
                 ExitCode::SUCCESS
             }
+            Command::Mock {
+                command:
+                    MockCommand::Export {
+                        vendor,
+                        format,
+                        out,
+                    },
+            } => mock_export(&vendor, &format, &out),
         }
     })
+}
+
+fn mock_export(vendor: &str, format: &str, out: &std::path::Path) -> ExitCode {
+    let vendor = match parse_vendor(vendor) {
+        Ok(v) => v,
+        Err(e) => return usage(&e),
+    };
+    let format = match format.parse::<export::Format>() {
+        Ok(f) => f,
+        Err(e) => return usage(&format!("--format: {e}")),
+    };
+    match export::write(vendor, format, out) {
+        Ok(files) => {
+            println!("wrote {} file(s) under {}", files.len(), out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage(&format!("cannot write under {}: {e}", out.display())),
+    }
 }
 
 fn usage(message: &str) -> ExitCode {

@@ -69,7 +69,8 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 /// How expensive password hashing is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum HashCost {
     /// OWASP's Argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
     #[default]

@@ -5,10 +5,15 @@
 //! responses (status, then the JSON Schema of the body), so a shape rule is
 //! written once, in the spec, not again in each step.
 
+#[cfg(feature = "harness")]
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
+#[cfg(feature = "harness")]
+use std::sync::{Arc, Mutex};
 
-use serde_json::{Value, json};
+use serde_json::Value;
+#[cfg(feature = "harness")]
+use serde_json::json;
 
 use crate::vendor::Vendor;
 
@@ -16,6 +21,7 @@ use crate::vendor::Vendor;
 pub struct Spec {
     pub vendor: Vendor,
     doc: Value,
+    #[cfg(feature = "harness")]
     validators: Mutex<HashMap<(String, String, String), Arc<jsonschema::Validator>>>,
 }
 
@@ -69,6 +75,7 @@ impl Spec {
         Ok(Spec {
             vendor,
             doc,
+            #[cfg(feature = "harness")]
             validators: Mutex::new(HashMap::new()),
         })
     }
@@ -92,12 +99,14 @@ impl Spec {
         out
     }
 
+    #[cfg(feature = "harness")]
     fn operation(&self, method: &str, path: &str) -> Option<&Value> {
         self.doc["paths"]
             .get(path)?
             .get(method.to_ascii_lowercase())
     }
 
+    #[cfg(feature = "harness")]
     /// Follows a local `$ref` (`#/components/...`) once.
     fn resolve<'a>(&'a self, v: &'a Value) -> &'a Value {
         match v.get("$ref").and_then(Value::as_str) {
@@ -109,6 +118,7 @@ impl Spec {
         }
     }
 
+    #[cfg(feature = "harness")]
     /// Checks a response to `method path_template` against the documented
     /// responses: the status must be documented, and a JSON body must match its schema.
     pub fn check_response(
@@ -180,6 +190,7 @@ impl Spec {
         }
     }
 
+    #[cfg(feature = "harness")]
     fn validator(
         &self,
         method: &str,

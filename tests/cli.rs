@@ -688,3 +688,38 @@ fn the_liquidfiles_example_target_parses_and_skips_what_it_lacks() {
         "the password is redacted"
     );
 }
+
+#[test]
+fn mock_export_writes_wiremock_mappings_and_the_spec() {
+    let dir = temp_dir();
+    let out = dir.path().to_str().unwrap();
+    let o = authconform(&[
+        "mock",
+        "export",
+        "--vendor",
+        "limecraft",
+        "--format",
+        "wiremock",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mappings: Vec<_> = std::fs::read_dir(dir.path().join("mappings"))
+        .unwrap()
+        .collect();
+    assert_eq!(
+        mappings.len(),
+        authconform::mock::export::stubs(authconform::vendor::Vendor::Limecraft).len()
+    );
+    let o = authconform(&[
+        "mock", "export", "--vendor", "lac", "--format", "openapi", "--out", out,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let spec = std::fs::read_to_string(dir.path().join("lac.openapi.yaml")).unwrap();
+    assert_eq!(spec, authconform::vendor::Vendor::Lac.spec_source());
+    let o = authconform(&[
+        "mock", "export", "--vendor", "lac", "--format", "xml", "--out", out,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("wiremock, openapi"), "{}", text(&o));
+}

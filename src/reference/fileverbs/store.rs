@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::wire::ApiError;
 use crate::clock::{Clock, UnixSeconds};
-use crate::fixtures::FileVerbsFixtures;
+use crate::fixtures::{FileVerbsAccount, FileVerbsFixtures};
 use crate::reference::fault::Fault;
 use crate::secret::{Token, TokenDigest};
 use crate::vendor::Vendor;
@@ -58,6 +58,22 @@ struct Account {
     is_verified: bool,
     secret_key: TokenDigest,
     api_key: TokenDigest,
+}
+
+impl Account {
+    /// The stored record of a seeded (or added) account: only the keys' digests are kept.
+    fn seeded(a: &FileVerbsAccount) -> Account {
+        Account {
+            id: a.id.clone(),
+            first_name: a.first_name.clone(),
+            last_name: a.last_name.clone(),
+            email: a.email.clone(),
+            role: a.role.clone(),
+            is_verified: a.is_verified,
+            secret_key: TokenDigest::of(&a.secret_key),
+            api_key: TokenDigest::of(&a.api_key),
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -126,20 +142,7 @@ impl FileVerbs {
         fault: Option<Fault>,
         config: FileVerbsConfig,
     ) -> Self {
-        let accounts = fixtures
-            .accounts
-            .iter()
-            .map(|a| Account {
-                id: a.id.clone(),
-                first_name: a.first_name.clone(),
-                last_name: a.last_name.clone(),
-                email: a.email.clone(),
-                role: a.role.clone(),
-                is_verified: a.is_verified,
-                secret_key: TokenDigest::of(&a.secret_key),
-                api_key: TokenDigest::of(&a.api_key),
-            })
-            .collect();
+        let accounts = fixtures.accounts.iter().map(Account::seeded).collect();
         FileVerbs {
             store: Arc::new(Mutex::new(Store {
                 accounts,
@@ -331,6 +334,24 @@ impl FileVerbs {
         if !self.fault_is(Fault::RevokeDoesNotRevoke) {
             store.revoked_families.insert(family);
         }
+        Ok(())
+    }
+
+    /// Adds an account at run time (the mocks' builder), made exactly as a
+    /// seeded one. Ids and SecretKeys stay unique, as the fixtures check them.
+    pub fn add_account(&self, account: &FileVerbsAccount) -> Result<(), String> {
+        let record = Account::seeded(account);
+        let mut store = self.store();
+        if store.accounts.iter().any(|a| a.id == account.id) {
+            return Err(format!("fileverbs account `{}` exists", account.id));
+        }
+        if Self::account_by_secret(&store, &account.secret_key).is_some() {
+            return Err(format!(
+                "fileverbs account `{}` reuses another account's secret_key",
+                account.id
+            ));
+        }
+        store.accounts.push(record);
         Ok(())
     }
 

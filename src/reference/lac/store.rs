@@ -15,6 +15,7 @@ use super::wire::{self, ApiError, Credentials, NewPassword};
 use crate::clock::{Clock, UnixSeconds};
 use crate::fixtures::LacFixtures;
 use crate::fixtures::lac::LacProvider;
+use crate::fixtures::lac::LacUser;
 use crate::reference::fault::Fault;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
 use crate::vendor::Vendor;
@@ -105,6 +106,17 @@ struct User {
     /// Only under the `old-password-still-works` fault: the hash before a change.
     previous_hash: Option<String>,
     roles: Vec<String>,
+}
+
+impl User {
+    /// The stored record of a seeded (or added) user: only the password's hash is kept.
+    fn seeded(u: &LacUser, hashing: &PasswordHashing) -> User {
+        User {
+            password_hash: hashing.hash(&u.password),
+            previous_hash: None,
+            roles: u.roles.clone(),
+        }
+    }
 }
 
 struct Key {
@@ -214,14 +226,7 @@ impl Lac {
         let users = fixtures
             .users
             .iter()
-            .map(|u| {
-                let user = User {
-                    password_hash: hashing.hash(&u.password),
-                    previous_hash: None,
-                    roles: u.roles.clone(),
-                };
-                (u.username.clone(), user)
-            })
+            .map(|u| (u.username.clone(), User::seeded(u, &hashing)))
             .collect();
         let apis: Vec<ApiInfo> = fixtures
             .apis
@@ -299,6 +304,18 @@ impl Lac {
     /// Whether this server was started with `fault`; for the faults that live in handlers.
     pub fn fault_is(&self, fault: Fault) -> bool {
         self.faulty(fault)
+    }
+
+    /// Adds a user of the built-in provider at run time (the mocks' builder),
+    /// made exactly as a seeded one; every API shares it. A taken username is an error.
+    pub fn add_user(&self, user: &LacUser) -> Result<(), String> {
+        let record = User::seeded(user, &self.hashing);
+        let mut store = self.store();
+        if store.users.contains_key(&user.username) {
+            return Err(format!("lac user `{}` exists", user.username));
+        }
+        store.users.insert(user.username.clone(), record);
+        Ok(())
     }
 
     pub fn apis(&self) -> &[ApiInfo] {

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::wire::{ApiError, PresentedToken, Transport};
 use crate::clock::{Clock, UnixSeconds};
-use crate::fixtures::{AccountState, LimecraftFixtures};
+use crate::fixtures::{AccountState, LimecraftFixtures, LimecraftUser};
 use crate::reference::fault::Fault;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
 use crate::totp::{self, TotpParams};
@@ -68,6 +68,25 @@ struct User {
     created: UnixSeconds,
     version: i64,
     two_factor: Option<TwoFactor>,
+}
+
+impl User {
+    /// The stored record of a seeded (or added) account: only the password's hash is kept.
+    fn seeded(u: &LimecraftUser, hashing: &PasswordHashing, now: UnixSeconds) -> User {
+        User {
+            id: u.id,
+            username: u.username.clone(),
+            email: u.email.clone(),
+            password_hash: hashing.hash(&u.password),
+            state: u.state,
+            support: u.support,
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            created: now,
+            version: 1,
+            two_factor: None,
+        }
+    }
 }
 
 struct TwoFactor {
@@ -181,22 +200,7 @@ impl Limecraft {
         let users = fixtures
             .users
             .iter()
-            .map(|u| {
-                let user = User {
-                    id: u.id,
-                    username: u.username.clone(),
-                    email: u.email.clone(),
-                    password_hash: hashing.hash(&u.password),
-                    state: u.state,
-                    support: u.support,
-                    first_name: u.first_name.clone(),
-                    last_name: u.last_name.clone(),
-                    created: now,
-                    version: 1,
-                    two_factor: None,
-                };
-                (u.id, user)
-            })
+            .map(|u| (u.id, User::seeded(u, &hashing, now)))
             .collect();
         Limecraft {
             store: Arc::new(Mutex::new(Store {
@@ -609,6 +613,61 @@ impl Limecraft {
             store.sessions.remove(&digest);
         }
         Ok(())
+    }
+
+    /// Adds an account at run time (the mocks' builder), made exactly as a
+    /// seeded one. Ids, usernames and emails stay unique, as the fixtures check
+    /// them: a clash is an error naming it.
+    pub fn add_user(&self, user: &LimecraftUser) -> Result<(), String> {
+        let record = User::seeded(user, &self.hashing, self.clock.now());
+        let mut store = self.store();
+        if store.users.contains_key(&user.id) {
+            return Err(format!("limecraft user id {} is taken", user.id));
+        }
+        let clash = store.users.values().any(|u| {
+            u.username.eq_ignore_ascii_case(&user.username)
+                || u.email.eq_ignore_ascii_case(&user.email)
+        });
+        if clash {
+            return Err(format!(
+                "limecraft username or email of `{}` is taken",
+                user.username
+            ));
+        }
+        store.users.insert(user.id, record);
+        Ok(())
+    }
+
+    /// The id of the account with this username, if any.
+    pub fn user_id(&self, username: &str) -> Option<i64> {
+        self.store()
+            .users
+            .values()
+            .find(|u| u.username == username)
+            .map(|u| u.id)
+    }
+
+    /// The smallest id above every existing one, for an account added at run time.
+    pub fn next_user_id(&self) -> i64 {
+        self.store()
+            .users
+            .keys()
+            .next_back()
+            .map_or(1, |id| id.saturating_add(1))
+    }
+
+    /// Locks, disables or reactivates an account (what an administrator does in
+    /// the product); `login` applies the state. False for an unknown username.
+    pub fn set_account_state(&self, username: &str, state: AccountState) -> bool {
+        let mut store = self.store();
+        match store.users.values_mut().find(|u| u.username == username) {
+            Some(user) => {
+                user.state = state;
+                user.version += 1;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Number of stored sessions (live or not yet purged), for tests of the memory bound.

@@ -1,0 +1,452 @@
+//! Stateless stubs generated from `specs/`, for teams on other stacks: WireMock
+//! JSON mappings (`authconform mock export --format wiremock`), the OpenAPI
+//! document itself (`--format openapi`), and the same stubs as wiremock-rs
+//! `Mock`s (`stubs.rs`, feature `wiremock-stubs`).
+//!
+//! One stub list per vendor, made from the spec: for every operation, a
+//! success stub (its request example, when the spec has one, must match the
+//! body; the answer is the response example, or an instance made from the
+//! response schema) and a lower-priority fallback answering the operation's
+//! first documented error. Where a stateful step can be written as a WireMock
+//! scenario it is one: Limecraft's logout ends the example token, after which
+//! `GET /authentication/user` answers 401.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use crate::spec;
+use crate::vendor::Vendor;
+
+/// What `mock export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `DIR/mappings/*.json`, for `java -jar wiremock-standalone.jar --root-dir DIR`.
+    WireMock,
+    /// `DIR/<vendor>.openapi.yaml`.
+    OpenApi,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "wiremock" => Ok(Format::WireMock),
+            "openapi" => Ok(Format::OpenApi),
+            other => Err(format!(
+                "unknown export format `{other}`; available: wiremock, openapi"
+            )),
+        }
+    }
+}
+
+/// The WireMock scenario of a stub: the state it needs, the state it sets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioStep {
+    pub name: &'static str,
+    pub required_state: &'static str,
+    pub new_state: Option<&'static str>,
+}
+
+/// WireMock's name for a scenario's first state.
+pub const STARTED: &str = "Started";
+
+/// One stateless stub: a request pattern and its canned answer.
+#[derive(Clone, Debug)]
+pub struct Stub {
+    /// `login-200`, `login-fallback-401`: unique per vendor.
+    pub name: String,
+    pub method: String,
+    /// Absolute path as the vendor serves it at the root (`/api/authentication/login`).
+    pub path: String,
+    /// The path has `{param}` segments: match it with [`Stub::path_regex`].
+    pub templated: bool,
+    /// The request body must equal this JSON (extra fields allowed).
+    pub body: Option<Value>,
+    /// Header name and exact value the request must carry.
+    pub header: Option<(String, String)>,
+    /// Lower wins (WireMock's convention; wiremock-rs's too).
+    pub priority: u8,
+    pub status: u16,
+    pub response: Option<Value>,
+    pub scenario: Option<ScenarioStep>,
+}
+
+impl Stub {
+    /// `^/api/user/[^/]+/enable2fa$` for a templated path.
+    pub fn path_regex(&self) -> String {
+        let segments: Vec<String> = self
+            .path
+            .split('/')
+            .map(|s| {
+                if s.starts_with('{') && s.ends_with('}') {
+                    "[^/]+".to_owned()
+                } else {
+                    regex_escape(s)
+                }
+            })
+            .collect();
+        format!("^{}$", segments.join("/"))
+    }
+
+    /// The stub as a WireMock JSON mapping.
+    pub fn wiremock_mapping(&self) -> Value {
+        let mut request = Map::new();
+        request.insert("method".into(), json!(self.method));
+        if self.templated {
+            request.insert("urlPathPattern".into(), json!(self.path_regex()));
+        } else {
+            request.insert("urlPath".into(), json!(self.path));
+        }
+        if let Some(body) = &self.body {
+            request.insert(
+                "bodyPatterns".into(),
+                json!([{ "equalToJson": body, "ignoreExtraElements": true }]),
+            );
+        }
+        if let Some((name, value)) = &self.header {
+            request.insert("headers".into(), json!({ name: { "equalTo": value } }));
+        }
+        let mut response = Map::new();
+        response.insert("status".into(), json!(self.status));
+        if let Some(body) = &self.response {
+            response.insert("jsonBody".into(), body.clone());
+            response.insert(
+                "headers".into(),
+                json!({ "Content-Type": "application/json" }),
+            );
+        }
+        let mut mapping = Map::new();
+        mapping.insert("name".into(), json!(self.name));
+        mapping.insert("priority".into(), json!(self.priority));
+        mapping.insert("request".into(), Value::Object(request));
+        mapping.insert("response".into(), Value::Object(response));
+        if let Some(step) = &self.scenario {
+            mapping.insert("scenarioName".into(), json!(step.name));
+            mapping.insert("requiredScenarioState".into(), json!(step.required_state));
+            if let Some(new) = step.new_state {
+                mapping.insert("newScenarioState".into(), json!(new));
+            }
+        }
+        Value::Object(mapping)
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The stateful steps a WireMock scenario can express, per vendor: the call
+/// that ends the session, and the protected call that then answers 401.
+struct SessionScenario {
+    name: &'static str,
+    ends: (&'static str, &'static str),
+    protected: (&'static str, &'static str),
+}
+
+fn session_scenario(vendor: Vendor) -> Option<SessionScenario> {
+    match vendor {
+        Vendor::Limecraft => Some(SessionScenario {
+            name: "limecraft-session",
+            ends: ("POST", "/authentication/logout"),
+            protected: ("GET", "/authentication/user"),
+        }),
+        // FileVerbs' JWTs are stateless (revoking ends refresh tokens only);
+        // LAC's disable depends on the body's `disable`, which one scenario
+        // state per endpoint cannot tell from a revalidation.
+        _ => None,
+    }
+}
+
+/// Every stub of `vendor`, generated from its spec.
+pub fn stubs(vendor: Vendor) -> Vec<Stub> {
+    let spec = spec::for_vendor(vendor);
+    let doc = spec.document();
+    let base = vendor.api_base_path();
+    let scenario = session_scenario(vendor);
+    let mut out = Vec::new();
+    for (method, path) in spec.operations() {
+        let Some(op) = doc["paths"][&path].get(method.to_ascii_lowercase()) else {
+            continue;
+        };
+        let id = op["operationId"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{method}{path}").replace(['/', '{', '}', '@'], "-"));
+        let templated = path.contains('{');
+        let full = format!("{base}{path}");
+        // `example`, or of the named `examples` the sign-on (LAC), else the
+        // first by name (the parsed document keeps no order).
+        let request_content = op.pointer("/requestBody/content/application~1json");
+        let request_example = request_content.and_then(|c| {
+            c.get("example").cloned().or_else(|| {
+                let named = c["examples"].as_object()?;
+                named
+                    .get("signOn")
+                    .or_else(|| named.values().next())
+                    .map(|e| e["value"].clone())
+            })
+        });
+        let responses = op["responses"].as_object().cloned().unwrap_or_default();
+        let mut statuses: Vec<(u16, Value)> = responses
+            .iter()
+            .filter_map(|(k, v)| Some((k.parse::<u16>().ok()?, resolve(doc, v).clone())))
+            .collect();
+        statuses.sort_by_key(|(s, _)| *s);
+        let stub = |name: String, status: u16, response: &Value, priority: u8| Stub {
+            name,
+            method: method.clone(),
+            path: full.clone(),
+            templated,
+            body: None,
+            header: None,
+            priority,
+            status,
+            response: response_body(doc, response, status),
+            scenario: None,
+        };
+        let is_protected = |p: &(&str, &str)| p.0 == method && p.1 == path;
+        if let Some((status, response)) = statuses.iter().find(|(s, _)| (200..300).contains(s)) {
+            let mut success = stub(format!("{id}-{status}"), *status, response, 5);
+            success.body = request_example.clone();
+            if let Some(sc) = &scenario {
+                if is_protected(&sc.protected) {
+                    success.scenario = Some(ScenarioStep {
+                        name: sc.name,
+                        required_state: STARTED,
+                        new_state: None,
+                    });
+                } else if is_protected(&sc.ends) {
+                    success.scenario = Some(ScenarioStep {
+                        name: sc.name,
+                        required_state: STARTED,
+                        new_state: Some("ended"),
+                    });
+                }
+            }
+            out.push(success);
+        }
+        if let Some(sc) = &scenario
+            && is_protected(&sc.protected)
+            && let Some((status, response)) = statuses.iter().find(|(s, _)| *s == 401)
+        {
+            let mut ended = stub(
+                format!("{id}-after-session-end-{status}"),
+                *status,
+                response,
+                5,
+            );
+            ended.scenario = Some(ScenarioStep {
+                name: sc.name,
+                required_state: "ended",
+                new_state: None,
+            });
+            out.push(ended);
+        }
+        // The fallback: what a request that does not match the example gets.
+        if let Some((status, response)) = statuses
+            .iter()
+            .find(|(s, _)| *s == 401)
+            .or_else(|| statuses.iter().find(|(s, _)| (400..500).contains(s)))
+        {
+            out.push(stub(
+                format!("{id}-fallback-{status}"),
+                *status,
+                response,
+                10,
+            ));
+        }
+    }
+    out
+}
+
+/// Follows a local `$ref` (responses and schemas) up to a few levels.
+fn resolve<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
+    for _ in 0..8 {
+        match v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|ptr| doc.pointer(ptr))
+        {
+            Some(next) => v = next,
+            None => break,
+        }
+    }
+    v
+}
+
+/// A response's JSON body: its example, else an instance of its schema whose
+/// status fields (`code`, `statusCode`; LAC's `errorCode`, the status times
+/// ten) say the status it is sent with.
+fn response_body(doc: &Value, response: &Value, status: u16) -> Option<Value> {
+    let content = response.pointer("/content/application~1json")?;
+    if let Some(example) = content.get("example") {
+        return Some(example.clone());
+    }
+    let mut body = instance(doc, content.get("schema")?, 0);
+    if let Some(fields) = body.as_object_mut() {
+        for (name, value) in [
+            ("code", status),
+            ("statusCode", status),
+            ("errorCode", status.saturating_mul(10)),
+        ] {
+            if let Some(field) = fields.get_mut(name).filter(|f| f.is_number()) {
+                *field = json!(value);
+            }
+        }
+    }
+    Some(body)
+}
+
+/// A value that satisfies `schema`, from its examples, consts and required fields.
+fn instance(doc: &Value, schema: &Value, depth: u8) -> Value {
+    let schema = resolve(doc, schema);
+    if depth > 12 {
+        return Value::Null;
+    }
+    for key in ["example", "const", "default"] {
+        if let Some(v) = schema.get(key) {
+            return v.clone();
+        }
+    }
+    if let Some(first) = schema["examples"].get(0).or_else(|| schema["enum"].get(0)) {
+        return first.clone();
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        let mut merged = Map::new();
+        for part in all {
+            if let Value::Object(m) = instance(doc, part, depth + 1) {
+                merged.extend(m);
+            }
+        }
+        return Value::Object(merged);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(first) = schema[key].get(0) {
+            return instance(doc, first, depth + 1);
+        }
+    }
+    let kind = match &schema["type"] {
+        Value::String(t) => t.as_str(),
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null"),
+        _ if schema.get("properties").is_some() => "object",
+        _ => "null",
+    };
+    match kind {
+        "object" => {
+            let required: Vec<&str> = schema["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut out = Map::new();
+            if let Some(props) = schema["properties"].as_object() {
+                for (name, prop) in props {
+                    if required.contains(&name.as_str()) {
+                        out.insert(name.clone(), instance(doc, prop, depth + 1));
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        "array" => json!([instance(doc, &schema["items"], depth + 1)]),
+        "string" => match schema["format"].as_str() {
+            Some("date-time") => json!("2026-01-01T00:00:00Z"),
+            Some("email") => json!("john.doe@example.com"),
+            _ => json!("string"),
+        },
+        "integer" | "number" => json!(schema["minimum"].as_i64().unwrap_or(0)),
+        "boolean" => json!(false),
+        _ => Value::Null,
+    }
+}
+
+/// Writes `vendor`'s export in `format` under `dir`; returns the files written.
+pub fn write(vendor: Vendor, format: Format, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    match format {
+        Format::OpenApi => {
+            std::fs::create_dir_all(dir)?;
+            let file = dir.join(format!("{vendor}.openapi.yaml"));
+            std::fs::write(&file, vendor.spec_source())?;
+            Ok(vec![file])
+        }
+        Format::WireMock => {
+            let mappings = dir.join("mappings");
+            std::fs::create_dir_all(&mappings)?;
+            let mut written = Vec::new();
+            for (i, stub) in stubs(vendor).iter().enumerate() {
+                let file = mappings.join(format!("{vendor}-{i:02}-{}.json", stub.name));
+                let text = serde_json::to_string_pretty(&stub.wiremock_mapping())
+                    .map_err(std::io::Error::other)?;
+                std::fs::write(&file, text)?;
+                written.push(file);
+            }
+            Ok(written)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limecraft_login_stub_comes_from_the_spec_examples() {
+        let stubs = stubs(Vendor::Limecraft);
+        let login = stubs.iter().find(|s| s.name == "login-200").unwrap();
+        assert_eq!(login.path, "/api/authentication/login");
+        assert_eq!(login.body.as_ref().unwrap()["username"], "john.doe");
+        assert_eq!(login.response.as_ref().unwrap()["token"], "THE_TOKEN");
+        let fallback = stubs
+            .iter()
+            .find(|s| s.name == "login-fallback-401")
+            .unwrap();
+        assert_eq!(
+            fallback.response.as_ref().unwrap()["type"],
+            "UnauthorizedError"
+        );
+        assert!(fallback.priority > login.priority);
+    }
+
+    #[test]
+    fn schema_instances_fill_required_fields() {
+        let stubs = stubs(Vendor::Limecraft);
+        let user = stubs.iter().find(|s| s.name == "currentUser-200").unwrap();
+        let body = user.response.as_ref().unwrap();
+        assert!(
+            body["id"].is_i64() && body["username"].is_string(),
+            "{body}"
+        );
+        let enable = stubs
+            .iter()
+            .find(|s| s.name == "enableTwoFactor-200")
+            .unwrap();
+        assert!(enable.templated);
+        assert_eq!(enable.path_regex(), "^/api/user/[^/]+/enable2fa$");
+    }
+
+    #[test]
+    fn every_vendor_exports_every_operation() {
+        for vendor in Vendor::ALL {
+            let stubs = stubs(*vendor);
+            for (method, path) in spec::for_vendor(*vendor).operations() {
+                let full = format!("{}{path}", vendor.api_base_path());
+                assert!(
+                    stubs.iter().any(|s| s.method == method && s.path == full),
+                    "{vendor}: no stub for {method} {path}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The request journal: every request a mock received, in order.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, Method};
+
+use crate::redact::{self, Secrets};
+
+/// One request as the mock received it. Its `Debug` masks the values of
+/// secret headers (Authorization, Cookie, SecretKey, …), secret query
+/// parameters (`access_token`, `auth`, …) and secret JSON fields (`password`,
+/// `token`, `key`, …), so a failing assertion never prints a credential; the
+/// fields themselves hold the real values, for the test to check.
+#[derive(Clone)]
+pub struct ReceivedRequest {
+    pub method: Method,
+    /// The path, from the server root (`/api/authentication/login`).
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl ReceivedRequest {
+    /// The body as UTF-8 text (lossy).
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON, if it is JSON.
+    pub fn body_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// A header's value as text, if present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl fmt::Debug for ReceivedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secrets = Secrets::default();
+        let target = match &self.query {
+            Some(q) => redact::redact_query(&format!("{}?{q}", self.path)),
+            None => self.path.clone(),
+        };
+        let headers: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes());
+                (
+                    name.as_str().to_owned(),
+                    secrets.redact_header(name.as_str(), &value),
+                )
+            })
+            .collect();
+        let body = redact_form(&secrets.redact(&self.body_text()));
+        f.debug_struct("ReceivedRequest")
+            .field("method", &self.method)
+            .field("target", &target)
+            .field("headers", &headers)
+            .field("body", &body)
+            .finish()
+    }
+}
+
+/// A form-encoded body's secret fields masked too (JSON ones are by `Secrets::redact`).
+fn redact_form(body: &str) -> String {
+    if body.trim_start().starts_with(['{', '[']) || !body.contains('=') {
+        return body.to_owned();
+    }
+    let masked = redact::redact_query(&format!("?{body}"));
+    let masked = masked.strip_prefix('?').unwrap_or(&masked);
+    masked
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if is_secret_form_field(k) => format!("{k}={}", redact::MASK),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn is_secret_form_field(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["password", "token", "key", "secret"]
+        .iter()
+        .any(|s| name.contains(s))
+}
+
+/// The journal shared by the server task and the handle.
+#[derive(Clone, Default)]
+pub(crate) struct Journal {
+    entries: Arc<Mutex<Vec<ReceivedRequest>>>,
+}
+
+impl Journal {
+    pub(crate) fn push(&self, request: ReceivedRequest) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(request);
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<ReceivedRequest> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn debug_masks_every_secret_place() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "authorization",
+            HeaderValue::from_static("Bearer tok-123456"),
+        );
+        headers.insert(
+            "cookie",
+            HeaderValue::from_static("MOJITO_SESSION_ID_V2=ck-987654"),
+        );
+        headers.insert("secretkey", HeaderValue::from_static("sk-abcdef"));
+        let json = ReceivedRequest {
+            method: Method::POST,
+            path: "/api/authentication/login".into(),
+            query: Some("access_token=q-555555&x=1".into()),
+            headers,
+            body: br#"{"username":"alice","password":"pw-secret-1"}"#.to_vec(),
+        };
+        let shown = format!("{json:?}");
+        for secret in [
+            "tok-123456",
+            "ck-987654",
+            "sk-abcdef",
+            "q-555555",
+            "pw-secret-1",
+        ] {
+            assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+        }
+        assert!(shown.contains("alice") && shown.contains("x=1"), "{shown}");
+
+        let form = ReceivedRequest {
+            body: b"username=alice&password=pw-form-2&rememberMe=true".to_vec(),
+            headers: HeaderMap::new(),
+            query: None,
+            ..json
+        };
+        let shown = format!("{form:?}");
+        assert!(!shown.contains("pw-form-2"), "{shown}");
+        assert!(shown.contains("rememberMe=true"), "{shown}");
+    }
+}

@@ -1,0 +1,51 @@
+//! Mocks of the vendors' APIs for a client's own tests: the reference server,
+//! one vendor at the root of a fresh port, with a handle to steer it.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use authconform::mock;
+//!
+//! let mock = mock::Limecraft::start().await;
+//! let login = reqwest::Client::new()
+//!     .post(format!("{}/authentication/login", mock.base_url()))
+//!     .json(&serde_json::json!({"username": "alice", "password": "alice-Pa55word"}))
+//!     .send()
+//!     .await?;
+//! assert_eq!(login.status(), 200);
+//! assert_eq!(mock.received_requests().len(), 1);
+//! # Ok(()) }
+//! ```
+//!
+//! Each mock ([`Limecraft`], [`Lac`], [`FileVerbs`]) is stateful and follows
+//! every documented rule (it *is* the reference server, in test mode with cheap
+//! password hashing), seeded with the accounts of `fixtures/reference.yaml`
+//! (see each vendor's page). The handle derefs to [`MockServer`], what every
+//! vendor shares:
+//!
+//! - [`MockServer::base_url`]: the vendor's documented API base on this server;
+//! - [`MockServer::advance_clock`]: expiry and TOTP windows without sleeping;
+//! - [`MockServer::received_requests`]: the journal (secrets redacted in `Debug`);
+//! - fault injection per endpoint (method + path as the spec writes it):
+//!   [`MockServer::fail_next`] (the vendor's own error envelope),
+//!   [`MockServer::add_latency`], [`MockServer::drop_connection_next`],
+//!   [`MockServer::malformed_body_next`].
+//!
+//! Dropping the handle stops the server and closes its port, so a test suite
+//! can start one mock per test.
+
+mod fileverbs;
+mod journal;
+mod lac;
+mod limecraft;
+mod server;
+
+pub mod export;
+#[cfg(feature = "wiremock-stubs")]
+pub mod stubs;
+
+pub use fileverbs::FileVerbs;
+pub use journal::ReceivedRequest;
+pub use lac::Lac;
+pub use limecraft::Limecraft;
+pub use server::{MockError, MockServer};

@@ -1,0 +1,116 @@
+//! Stateless wiremock-rs stubs from the specs' examples (feature `wiremock-stubs`),
+//! for a team already on wiremock-rs: the same stub list as the WireMock
+//! export ([`super::export::stubs`]), without the scenario steps that need
+//! state (wiremock-rs has no scenarios).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use authconform::vendor::Vendor;
+//!
+//! let server = wiremock::MockServer::start().await;
+//! authconform::mock::stubs::mount(Vendor::Limecraft, &server).await;
+//!
+//! let login: serde_json::Value = reqwest::Client::new()
+//!     .post(format!("{}/api/authentication/login", server.uri()))
+//!     .json(&serde_json::json!({"username": "john.doe", "password": "mysecret123!"}))
+//!     .send().await?.json().await?;
+//! assert_eq!(login["token"], "THE_TOKEN");   // the spec's example
+//! # Ok(()) }
+//! ```
+
+use wiremock::matchers::{body_partial_json, header, method, path, path_regex};
+use wiremock::{Mock, ResponseTemplate};
+
+use super::export::{STARTED, Stub, stubs};
+use crate::vendor::Vendor;
+
+/// `vendor`'s stubs as wiremock-rs `Mock`s; paths as the vendor serves them at
+/// the root (`/api/authentication/login`).
+pub fn mocks(vendor: Vendor) -> Vec<Mock> {
+    stubs(vendor)
+        .iter()
+        .filter(|s| {
+            s.scenario
+                .as_ref()
+                .is_none_or(|sc| sc.required_state == STARTED)
+        })
+        .map(to_mock)
+        .collect()
+}
+
+/// Mounts every stub of `vendor` on `server`.
+pub async fn mount(vendor: Vendor, server: &wiremock::MockServer) {
+    for mock in mocks(vendor) {
+        mock.mount(server).await;
+    }
+}
+
+fn to_mock(stub: &Stub) -> Mock {
+    let mut builder = Mock::given(method(stub.method.as_str()));
+    builder = if stub.templated {
+        builder.and(path_regex(stub.path_regex()))
+    } else {
+        builder.and(path(stub.path.as_str()))
+    };
+    if let Some(body) = &stub.body {
+        builder = builder.and(body_partial_json(body.clone()));
+    }
+    if let Some((name, value)) = &stub.header {
+        builder = builder.and(header(name.as_str(), value.as_str()));
+    }
+    let mut response = ResponseTemplate::new(stub.status);
+    if let Some(body) = &stub.response {
+        response = response.set_body_json(body.clone());
+    }
+    builder
+        .respond_with(response)
+        .with_priority(stub.priority)
+        .named(stub.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    #[tokio::test]
+    async fn the_example_logs_in_and_anything_else_gets_the_documented_401() {
+        let server = wiremock::MockServer::start().await;
+        mount(Vendor::Limecraft, &server).await;
+        let http = reqwest::Client::new();
+        let login = |password: &str| {
+            http.post(format!("{}/api/authentication/login", server.uri()))
+                .json(&json!({"username": "john.doe", "password": password}))
+                .send()
+        };
+        let ok = login("mysecret123!").await.unwrap();
+        assert_eq!(ok.status(), 200);
+        assert_eq!(ok.json::<Value>().await.unwrap()["token"], "THE_TOKEN");
+        let wrong = login("nope").await.unwrap();
+        assert_eq!(wrong.status(), 401);
+        assert_eq!(
+            wrong.json::<Value>().await.unwrap()["type"],
+            "UnauthorizedError"
+        );
+        let enable = http
+            .post(format!("{}/api/user/1000/enable2fa", server.uri()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(enable.status(), 200);
+        assert_eq!(
+            enable.json::<Value>().await.unwrap()["hashingAlgorithm"],
+            "SHA512"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_vendor_mounts() {
+        for vendor in Vendor::ALL {
+            let server = wiremock::MockServer::start().await;
+            mount(*vendor, &server).await;
+            assert!(!mocks(*vendor).is_empty());
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The WireMock export, loaded into the real WireMock standalone server.
+//!
+//! Needs `java` and the standalone jar: `WIREMOCK_JAR=/path/to/wiremock-standalone.jar`,
+//! or `npm install wiremock@3` under `target/wiremock-npm` (the jar ships in
+//! that package). Without them the test prints a loud SKIP line and passes.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use authconform::mock::export::{self, Format};
+use authconform::vendor::Vendor;
+use serde_json::{Value, json};
+
+fn find_jar() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("WIREMOCK_JAR") {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    // The npm package keeps the jar in build/ (3.13: build/wiremock-standalone-3.13.2.jar).
+    let package =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/wiremock-npm/node_modules/wiremock");
+    ["build", "jar"].iter().find_map(|sub| {
+        std::fs::read_dir(package.join(sub))
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "jar"))
+    })
+}
+
+fn java_available() -> bool {
+    Command::new("java")
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The WireMock process; killed on drop.
+struct WireMock(Child);
+
+impl Drop for WireMock {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_wiremock(jar: &PathBuf, root: &std::path::Path) -> (WireMock, String) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new("java")
+        .arg("-jar")
+        .arg(jar)
+        .args(["--port", &port.to_string(), "--bind-address", "127.0.0.1"])
+        .arg("--root-dir")
+        .arg(root)
+        .args(["--disable-banner", "--no-request-journal"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("java starts");
+    let process = WireMock(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let http = reqwest::Client::new();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Ok(r) = http.get(format!("{url}/__admin/mappings")).send().await
+            && r.status().is_success()
+        {
+            return (process, url);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("WireMock did not answer on {url} within 60 s");
+}
+
+#[tokio::test]
+async fn exported_mappings_run_in_the_real_wiremock() {
+    let Some(jar) = find_jar().filter(|_| java_available()) else {
+        eprintln!(
+            "\n*** SKIP wiremock_export: java or the WireMock jar is missing \
+             (set WIREMOCK_JAR, or `npm install wiremock@3` in target/wiremock-npm) ***\n"
+        );
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    for vendor in Vendor::ALL {
+        let files = export::write(*vendor, Format::WireMock, root.path()).unwrap();
+        assert!(!files.is_empty());
+    }
+    let (_wiremock, url) = start_wiremock(&jar, root.path()).await;
+    let http = reqwest::Client::new();
+    let loaded: Value = http
+        .get(format!("{url}/__admin/mappings"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let expected: usize = Vendor::ALL.iter().map(|v| export::stubs(*v).len()).sum();
+    assert_eq!(loaded["meta"]["total"], expected, "every mapping loads");
+
+    // Limecraft: the documented example logs in; anything else gets the envelope.
+    let login = |password: &str| {
+        http.post(format!("{url}/api/authentication/login"))
+            .json(&json!({"username": "john.doe", "password": password}))
+            .send()
+    };
+    let ok = login("mysecret123!").await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let token = ok.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = login("wrong").await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap()["type"],
+        "UnauthorizedError"
+    );
+
+    // The scenario: the user answers until logout, then 401.
+    let user = || {
+        http.get(format!("{url}/api/authentication/user"))
+            .bearer_auth(&token)
+            .send()
+    };
+    let u = user().await.unwrap();
+    assert_eq!(u.status(), 200);
+    assert!(u.json::<Value>().await.unwrap()["username"].is_string());
+    let out = http
+        .post(format!("{url}/api/authentication/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    let after = user().await.unwrap();
+    assert_eq!(after.status(), 401);
+    assert_eq!(after.json::<Value>().await.unwrap()["code"], 401);
+
+    // A templated path.
+    let enable = http
+        .post(format!("{url}/api/user/1000/enable2fa"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enable.status(), 200);
+    assert_eq!(enable.json::<Value>().await.unwrap()["digits"], 6);
+
+    // FileVerbs: the documentation's key pair.
+    let fv = http
+        .post(format!("{url}/api/v1/accounts/access-token"))
+        .json(&json!({"SecretKey": "eyJhbGci...", "APIKey": "jgJhbSag..."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fv.status(), 200);
+    assert!(fv.json::<Value>().await.unwrap()["JwtToken"].is_string());
+
+    // LAC: a sign-on answers an auth token.
+    let lac = http
+        .post(format!("{url}/rest/default/demo/v1/@authentication"))
+        .json(&json!({"username": "demo", "password": "Password1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lac.status(), 200);
+    assert!(lac.json::<Value>().await.unwrap()["apikey"].is_string());
+}
