@@ -82,6 +82,10 @@ async fn start_wiremock(jar: &PathBuf, root: &std::path::Path) -> (WireMock, Str
 #[tokio::test]
 async fn exported_mappings_run_in_the_real_wiremock() {
     let Some(jar) = find_jar().filter(|_| java_available()) else {
+        assert!(
+            std::env::var_os("AUTHCONFORM_REQUIRE_WIREMOCK").is_none(),
+            "java and the WireMock jar are required here (.ci/run installs them)"
+        );
         eprintln!(
             "\n*** SKIP wiremock_export: java or the WireMock jar is missing \
              (set WIREMOCK_JAR, or `npm install wiremock@3` in target/wiremock-npm) ***\n"
