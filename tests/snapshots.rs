@@ -42,6 +42,11 @@ async fn call(
     .await
 }
 
+/// A request with a bearer token and no body (most calls after login).
+async fn bodiless(server: &ReferenceServer, method: Method, path: &str, token: &str) -> Reply {
+    call(server, method, path, Some(token), None, Body::empty()).await
+}
+
 async fn post_json(
     server: &ReferenceServer,
     path: &str,
@@ -118,15 +123,7 @@ fn snapshot(name: &str, reply: &Reply) {
 /// Logs carol in, enables 2FA for her (as herself) and returns the enable2fa reply.
 async fn enrol_carol(server: &ReferenceServer) -> Reply {
     let carol = token_of(server, "carol", "carol-Pa55word").await;
-    call(
-        server,
-        Method::POST,
-        "/api/user/1003/enable2fa",
-        Some(&carol),
-        None,
-        Body::empty(),
-    )
-    .await
+    bodiless(server, Method::POST, "/api/user/1003/enable2fa", &carol).await
 }
 
 /// The TOTP parameters and secret an enable2fa reply advertises.
@@ -236,15 +233,7 @@ async fn login_400_remember_me_not_boolean() {
 async fn user_200() {
     let s = server();
     let alice = token_of(&s, "alice", "alice-Pa55word").await;
-    let reply = call(
-        &s,
-        Method::GET,
-        "/api/authentication/user",
-        Some(&alice),
-        None,
-        Body::empty(),
-    )
-    .await;
+    let reply = bodiless(&s, Method::GET, "/api/authentication/user", &alice).await;
     snapshot("user_200", &reply);
 }
 
@@ -264,15 +253,7 @@ async fn enable2fa_403_other_user_without_support() {
     let s = server();
     let alice = token_of(&s, "alice", "alice-Pa55word").await;
     // 1002 is bob; alice has no SUPPORT rights.
-    let reply = call(
-        &s,
-        Method::POST,
-        "/api/user/1002/enable2fa",
-        Some(&alice),
-        None,
-        Body::empty(),
-    )
-    .await;
+    let reply = bodiless(&s, Method::POST, "/api/user/1002/enable2fa", &alice).await;
     snapshot("enable2fa_403", &reply);
 }
 
@@ -280,15 +261,7 @@ async fn enable2fa_403_other_user_without_support() {
 async fn enable2fa_404_unknown_id() {
     let s = server();
     let alice = token_of(&s, "alice", "alice-Pa55word").await;
-    let reply = call(
-        &s,
-        Method::POST,
-        "/api/user/999999/enable2fa",
-        Some(&alice),
-        None,
-        Body::empty(),
-    )
-    .await;
+    let reply = bodiless(&s, Method::POST, "/api/user/999999/enable2fa", &alice).await;
     snapshot("enable2fa_404", &reply);
 }
 
@@ -309,13 +282,11 @@ async fn validate_200() {
     let reply = validate(&s, &temporary, &code).await;
     snapshot("validate_200", &reply);
     // The final token works; the temporary one did not become it.
-    let user = call(
+    let user = bodiless(
         &s,
         Method::GET,
         "/api/authentication/user",
-        Some(&reply.string_field("token")),
-        None,
-        Body::empty(),
+        &reply.string_field("token"),
     )
     .await;
     assert_eq!(user.status, 200, "{}", user.raw);
@@ -353,24 +324,8 @@ async fn validate_401_wrong_code() {
 async fn logout_200() {
     let s = server();
     let alice = token_of(&s, "alice", "alice-Pa55word").await;
-    let reply = call(
-        &s,
-        Method::POST,
-        "/api/authentication/logout",
-        Some(&alice),
-        None,
-        Body::empty(),
-    )
-    .await;
+    let reply = bodiless(&s, Method::POST, "/api/authentication/logout", &alice).await;
     snapshot("logout_200", &reply);
-    let after = call(
-        &s,
-        Method::GET,
-        "/api/authentication/user",
-        Some(&alice),
-        None,
-        Body::empty(),
-    )
-    .await;
+    let after = bodiless(&s, Method::GET, "/api/authentication/user", &alice).await;
     assert_eq!(after.status, 401, "a logged-out token still works");
 }
