@@ -2,7 +2,7 @@
 //! every answer is a clear 4xx with the vendor's envelope, never a 5xx, a panic
 //! or a hang, and the sessions already open keep working.
 
-use std::time::Duration;
+mod common;
 
 use authconform::reference::{ReferenceConfig, ReferenceServer, RunningServer};
 use authconform::vendor::Vendor;
@@ -10,16 +10,7 @@ use reqwest::Client;
 use serde_json::{Value, json};
 
 async fn server() -> (RunningServer, Client, String) {
-    let running = ReferenceServer::new(ReferenceConfig::for_tests())
-        .spawn(([127, 0, 0, 1], 0).into())
-        .await
-        .expect("bind loopback");
-    let base = running.api_base_url(Vendor::Limecraft);
-    let client = Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    (running, client, base)
+    common::spawn(Vendor::Limecraft).await
 }
 
 async fn login(client: &Client, base: &str) -> String {
@@ -47,16 +38,8 @@ async fn user_status(client: &Client, base: &str, token: &str) -> u16 {
         .as_u16()
 }
 
-/// Asserts a 4xx with the documented envelope, and returns its status.
-async fn assert_envelope(what: &str, response: reqwest::Response, expected: u16) {
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap_or_default();
-    assert_eq!(
-        status, expected,
-        "{what}: expected {expected}, got {status} {body}"
-    );
-    let v: Value =
-        serde_json::from_str(&body).unwrap_or_else(|_| panic!("{what}: not JSON: {body}"));
+/// Limecraft's error envelope: every documented field, `code` the status.
+fn envelope(what: &str, v: &Value, body: &str, expected: u16) {
     for field in ["type", "code", "errorNumber", "message", "data"] {
         assert!(
             v.get(field).is_some(),
@@ -66,12 +49,17 @@ async fn assert_envelope(what: &str, response: reqwest::Response, expected: u16)
     assert_eq!(v["code"], expected, "{what}: {body}");
 }
 
+/// Asserts a 4xx with the documented envelope.
+async fn assert_envelope(what: &str, response: reqwest::Response, expected: u16) {
+    common::assert_refusal(what, response, expected, envelope).await;
+}
+
 #[tokio::test]
 async fn malformed_login_bodies_get_clear_4xx() {
     let (_s, client, base) = server().await;
     let alice = login(&client, &base).await;
     let url = format!("{base}/authentication/login");
-    let cases: Vec<(&str, &str, Vec<u8>, u16)> = vec![
+    let cases: Vec<common::BodyCase> = vec![
         (
             "malformed JSON",
             "application/json",
@@ -125,16 +113,7 @@ async fn malformed_login_bodies_get_clear_4xx() {
         ("text/plain", "text/plain", b"username=alice".to_vec(), 415),
         ("XML", "application/xml", b"<user/>".to_vec(), 415),
     ];
-    for (what, content_type, body, expected) in cases {
-        let r = client
-            .post(&url)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_envelope(what, r, expected).await;
-    }
+    common::assert_bodies_refused(&client, &url, cases, envelope).await;
     let no_type = client
         .post(&url)
         .body("username=alice")
@@ -153,27 +132,9 @@ async fn malformed_login_bodies_get_clear_4xx() {
 async fn a_10_mb_body_is_refused_quickly_with_413() {
     let (_s, client, base) = server().await;
     let alice = login(&client, &base).await;
-    let mut huge = br#"{"username":"alice","password":""#.to_vec();
-    huge.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
-    huge.extend(br#""}"#);
-    let started = std::time::Instant::now();
-    let sent = client
-        .post(format!("{base}/authentication/login"))
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await;
-    // The server answers 413 after reading its limit; it may close the
-    // connection before the client has sent all 10 MB, which is also a refusal.
-    match sent {
-        Ok(r) => assert_envelope("10 MB body", r, 413).await,
-        Err(e) => assert!(e.is_request() || e.is_body(), "unexpected error: {e}"),
-    }
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        started.elapsed()
-    );
+    let huge = common::ten_mb_body(br#"{"username":"alice","password":""#, br#""}"#);
+    let url = format!("{base}/authentication/login");
+    common::assert_too_large_refused_quickly(&client, &url, huge, envelope).await;
     assert_eq!(
         user_status(&client, &base, &alice).await,
         200,

@@ -109,6 +109,22 @@ fn write_target(dir: &tempfile::TempDir, body: &str) -> String {
     path.display().to_string()
 }
 
+/// The text of an example target file in `fixtures/`.
+fn example_target(file: &str) -> String {
+    std::fs::read_to_string(format!("{}/fixtures/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// Asserts that `target` lacks each tag's capability, for a reason that names
+/// the hint (the setting that would provide it).
+fn assert_missing(target: &authconform::harness::target::Target, cases: &[(&str, &str)]) {
+    for &(tag, hint) in cases {
+        let reason = target
+            .missing_capability([tag.to_owned()].iter())
+            .unwrap_or_else(|| panic!("{tag} should be missing"));
+        assert!(reason.contains(hint), "{tag}: {reason}");
+    }
+}
+
 #[test]
 fn run_without_a_target_passes_against_the_reference_server() {
     let dir = temp_dir();
@@ -378,11 +394,7 @@ fn faults_prints_the_catalogue() {
 
 #[test]
 fn the_example_target_file_parses_with_its_variables_set() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/limecraft.target.yaml"
-    ))
-    .unwrap();
+    let text = example_target("limecraft.target.yaml");
     let t = authconform::harness::target::Target::parse(&text, &|name| {
         Some(if name.ends_with("BASE_URL") {
             "https://example.com/api".into()
@@ -453,11 +465,7 @@ fn an_undefined_step_fails_the_run() {
 
 #[test]
 fn the_fileverbs_example_target_parses_and_skips_what_it_lacks() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/fileverbs.target.yaml"
-    ))
-    .unwrap();
+    let text = example_target("fileverbs.target.yaml");
     let t = authconform::harness::target::Target::parse(&text, &|name| {
         Some(match name {
             "FILEVERBS_BASE_URL" => "https://api.example.com/api/v1".into(),
@@ -556,11 +564,7 @@ fn the_seed_example_works_verbatim_against_serve_vendor_lac() {
 
 #[test]
 fn the_lac_example_target_parses_and_skips_what_it_lacks() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/lac.target.yaml"
-    ))
-    .unwrap();
+    let text = example_target("lac.target.yaml");
     let env = |name: &str| {
         Some(match name {
             "LAC_BASE_URL" => "https://lac.example.com/rest/default/demo/v1".into(),
@@ -572,20 +576,18 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
     let lac = t.lac.as_ref().unwrap();
     assert!(lac.url_auth);
     assert_eq!(lac.probe_path, "/customers");
-    for (tag, hint) in [
-        ("needs-url-auth-off", "lac.url_auth_off_base_url"),
-        (
-            "needs-provider-without-password-change",
-            "lac.no_password_change",
-        ),
-        ("needs-admin-token", "lac.admin_token"),
-        ("needs-clock", "control_url"),
-    ] {
-        let reason = t
-            .missing_capability([tag.to_owned()].iter())
-            .unwrap_or_else(|| panic!("{tag} should be missing"));
-        assert!(reason.contains(hint), "{tag}: {reason}");
-    }
+    assert_missing(
+        &t,
+        &[
+            ("needs-url-auth-off", "lac.url_auth_off_base_url"),
+            (
+                "needs-provider-without-password-change",
+                "lac.no_password_change",
+            ),
+            ("needs-admin-token", "lac.admin_token"),
+            ("needs-clock", "control_url"),
+        ],
+    );
     assert!(
         t.missing_capability(["needs-url-auth".to_owned()].iter())
             .is_none()
@@ -619,11 +621,7 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
 
 #[test]
 fn the_liquidfiles_example_target_parses_and_skips_what_it_lacks() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/liquidfiles.target.yaml"
-    ))
-    .unwrap();
+    let text = example_target("liquidfiles.target.yaml");
     let env = |name: &str| {
         Some(match name {
             "LIQUIDFILES_BASE_URL" => "https://liquidfiles.example.com".into(),
@@ -632,18 +630,16 @@ fn the_liquidfiles_example_target_parses_and_skips_what_it_lacks() {
     };
     let t = authconform::harness::target::Target::parse(&text, &env).unwrap();
     assert_eq!(t.vendor, authconform::vendor::Vendor::LiquidFiles);
-    for (tag, hint) in [
-        ("needs-twofactor-account", "users.twofactor"),
-        ("needs-username-login", "liquidfiles.primary_username"),
-        ("needs-special-password-account", "liquidfiles.special"),
-        ("needs-key-probe", "liquidfiles.probe_path"),
-        ("needs-activity-log", "control_url"),
-    ] {
-        let reason = t
-            .missing_capability([tag.to_owned()].iter())
-            .unwrap_or_else(|| panic!("{tag} should be missing"));
-        assert!(reason.contains(hint), "{tag}: {reason}");
-    }
+    assert_missing(
+        &t,
+        &[
+            ("needs-twofactor-account", "users.twofactor"),
+            ("needs-username-login", "liquidfiles.primary_username"),
+            ("needs-special-password-account", "liquidfiles.special"),
+            ("needs-key-probe", "liquidfiles.probe_path"),
+            ("needs-activity-log", "control_url"),
+        ],
+    );
     // With the optional parts uncommented, every capability is there but the control API.
     let full = text
         .replace("  # twofactor:", "  twofactor:")

@@ -1,9 +1,9 @@
 //! Hostile and malformed input against the FileVerbs reference server, over
 //! real HTTP: a clear 4xx with `{"message"}`, never a 5xx, and live tokens survive.
 
-use std::time::Duration;
+mod common;
 
-use authconform::reference::{ReferenceConfig, ReferenceServer, RunningServer};
+use authconform::reference::RunningServer;
 use authconform::vendor::Vendor;
 use reqwest::Client;
 use serde_json::{Value, json};
@@ -12,45 +12,30 @@ const ALICE_SECRET: &str = "fv-secret-alice-7Qm2vX9kL4pR8sT1";
 const ALICE_API: &str = "fv-api-alice-3Hn6bW0cJ5yZ2dF7";
 
 async fn server() -> (RunningServer, Client, String) {
-    let running = ReferenceServer::new(ReferenceConfig::for_tests())
-        .spawn(([127, 0, 0, 1], 0).into())
-        .await
-        .expect("bind loopback");
-    let base = running.api_base_url(Vendor::FileVerbs);
-    let client = Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    (running, client, base)
+    common::spawn(Vendor::FileVerbs).await
 }
 
 async fn tokens(client: &Client, base: &str) -> (String, String) {
-    let r: Value = client
-        .post(format!("{base}/accounts/access-token"))
-        .json(&json!({"SecretKey": ALICE_SECRET, "APIKey": ALICE_API}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = common::json_of(
+        client
+            .post(format!("{base}/accounts/access-token"))
+            .json(&json!({"SecretKey": ALICE_SECRET, "APIKey": ALICE_API})),
+    )
+    .await;
     (
         r["JwtToken"].as_str().unwrap().to_owned(),
         r["RefreshToken"].as_str().unwrap().to_owned(),
     )
 }
 
-async fn assert_message(what: &str, response: reqwest::Response, expected: u16) {
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap_or_default();
-    assert_eq!(
-        status, expected,
-        "{what}: expected {expected}, got {status} {body}"
-    );
-    let v: Value =
-        serde_json::from_str(&body).unwrap_or_else(|_| panic!("{what}: not JSON: {body}"));
+/// FileVerbs' error body: a `message`, and never a token.
+fn message_body(what: &str, v: &Value, body: &str, _expected: u16) {
     assert!(v["message"].is_string(), "{what}: no message: {body}");
     assert!(v.get("JwtToken").is_none(), "{what}: a token in a refusal");
+}
+
+async fn assert_message(what: &str, response: reqwest::Response, expected: u16) {
+    common::assert_refusal(what, response, expected, message_body).await;
 }
 
 #[tokio::test]
@@ -58,7 +43,7 @@ async fn malformed_access_token_requests_get_clear_4xx() {
     let (_s, client, base) = server().await;
     let (jwt, _) = tokens(&client, &base).await;
     let url = format!("{base}/accounts/access-token");
-    let cases: Vec<(&str, &str, Vec<u8>, u16)> = vec![
+    let cases: Vec<common::BodyCase> = vec![
         (
             "malformed JSON",
             "application/json",
@@ -88,28 +73,12 @@ async fn malformed_access_token_requests_get_clear_4xx() {
         ),
         ("XML", "application/xml", b"<x/>".to_vec(), 415),
     ];
-    for (what, content_type, body, expected) in cases {
-        let r = client
-            .post(&url)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_message(what, r, expected).await;
-    }
-    let mut huge = format!(r#"{{"SecretKey":"{ALICE_SECRET}","APIKey":""#).into_bytes();
-    huge.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
-    match client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await
-    {
-        Ok(r) => assert_message("10 MB body", r, 413).await,
-        Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
-    }
+    common::assert_bodies_refused(&client, &url, cases, message_body).await;
+    let huge = common::ten_mb_body(
+        format!(r#"{{"SecretKey":"{ALICE_SECRET}","APIKey":""#).as_bytes(),
+        b"",
+    );
+    common::assert_too_large_refused_quickly(&client, &url, huge, message_body).await;
     let probe = client
         .get(format!("{base}/endpoint"))
         .bearer_auth(&jwt)

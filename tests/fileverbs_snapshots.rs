@@ -1,7 +1,8 @@
 //! Snapshots of every documented FileVerbs response shape from the reference
 //! server, with tokens, keys and times redacted.
 
-use authconform::reference::{ReferenceConfig, ReferenceServer};
+mod common;
+
 use authconform::vendor::Vendor;
 use insta::assert_json_snapshot;
 use serde_json::{Value, json};
@@ -23,13 +24,10 @@ async fn shape(response: reqwest::Response) -> Value {
 
 #[tokio::test]
 async fn documented_shapes() {
-    let running = ReferenceServer::new(ReferenceConfig {
-        only_vendor: Some(Vendor::FileVerbs),
-        ..ReferenceConfig::for_tests()
-    })
-    .spawn(([127, 0, 0, 1], 0).into())
-    .await
-    .unwrap();
+    let running = common::in_process(Vendor::FileVerbs)
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
     let base = running.api_base_url(Vendor::FileVerbs);
     let c = reqwest::Client::new();
     let settings = {
@@ -52,15 +50,11 @@ async fn documented_shapes() {
     .await;
     assert_json_snapshot!("fileverbs_access_token_200", issued);
 
-    let r: Value = c
-        .post(format!("{base}/accounts/access-token"))
-        .json(&json!({"SecretKey": "eyJhbGci...", "APIKey": "jgJhbSag..."}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = common::json_of(
+        c.post(format!("{base}/accounts/access-token"))
+            .json(&json!({"SecretKey": "eyJhbGci...", "APIKey": "jgJhbSag..."})),
+    )
+    .await;
     let refresh = r["RefreshToken"].as_str().unwrap().to_owned();
 
     let wrong = c

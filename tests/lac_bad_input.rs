@@ -3,36 +3,24 @@
 //! "errorMessage"}`, never a 5xx, a panic or a hang, and live auth tokens
 //! survive.
 
-use std::time::Duration;
+mod common;
 
-use authconform::reference::{ReferenceConfig, ReferenceServer, RunningServer};
+use authconform::reference::RunningServer;
 use authconform::vendor::Vendor;
 use reqwest::Client;
 use serde_json::{Value, json};
 
 async fn server() -> (RunningServer, Client, String) {
-    let running = ReferenceServer::new(ReferenceConfig::for_tests())
-        .spawn(([127, 0, 0, 1], 0).into())
-        .await
-        .expect("bind loopback");
-    let base = running.api_base_url(Vendor::Lac);
-    let client = Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    (running, client, base)
+    common::spawn(Vendor::Lac).await
 }
 
 async fn sign_on(client: &Client, base: &str) -> String {
-    let r: Value = client
-        .post(format!("{base}/@authentication"))
-        .json(&json!({"username": "alice", "password": "alice-Pa55word"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = common::json_of(
+        client
+            .post(format!("{base}/@authentication"))
+            .json(&json!({"username": "alice", "password": "alice-Pa55word"})),
+    )
+    .await;
     r["apikey"].as_str().unwrap().to_owned()
 }
 
@@ -47,16 +35,9 @@ async fn probe_status(client: &Client, base: &str, apikey: &str) -> u16 {
         .as_u16()
 }
 
-/// Asserts the status and the error body.
-async fn assert_error(what: &str, response: reqwest::Response, expected: u16) {
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap_or_default();
-    assert_eq!(
-        status, expected,
-        "{what}: expected {expected}, got {status} {body}"
-    );
-    let v: Value =
-        serde_json::from_str(&body).unwrap_or_else(|_| panic!("{what}: not JSON: {body}"));
+/// LAC's error body: `statusCode` the status, a numeric `errorCode`, an
+/// `errorMessage`, and never a token.
+fn error_body(what: &str, v: &Value, body: &str, expected: u16) {
     assert_eq!(v["statusCode"], expected, "{what}: {body}");
     assert!(v["errorCode"].is_u64(), "{what}: no errorCode: {body}");
     assert!(
@@ -66,12 +47,17 @@ async fn assert_error(what: &str, response: reqwest::Response, expected: u16) {
     assert!(v.get("apikey").is_none(), "{what}: a token in a refusal");
 }
 
+/// Asserts the status and the error body.
+async fn assert_error(what: &str, response: reqwest::Response, expected: u16) {
+    common::assert_refusal(what, response, expected, error_body).await;
+}
+
 #[tokio::test]
 async fn malformed_authentication_bodies_get_clear_4xx() {
     let (_s, client, base) = server().await;
     let alice = sign_on(&client, &base).await;
     let url = format!("{base}/@authentication");
-    let cases: Vec<(&str, &str, Vec<u8>, u16)> = vec![
+    let cases: Vec<common::BodyCase> = vec![
         (
             "malformed JSON",
             "application/json",
@@ -150,16 +136,7 @@ async fn malformed_authentication_bodies_get_clear_4xx() {
         ),
         ("XML", "application/xml", b"<user/>".to_vec(), 415),
     ];
-    for (what, content_type, body, expected) in cases {
-        let r = client
-            .post(&url)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_error(what, r, expected).await;
-    }
+    common::assert_bodies_refused(&client, &url, cases, error_body).await;
     let no_type = client
         .post(&url)
         .body(r#"{"username":"alice","password":"x"}"#)
@@ -186,25 +163,9 @@ async fn malformed_authentication_bodies_get_clear_4xx() {
 async fn a_10_mb_body_is_refused_quickly_with_413() {
     let (_s, client, base) = server().await;
     let alice = sign_on(&client, &base).await;
-    let mut huge = br#"{"username":"alice","password":""#.to_vec();
-    huge.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
-    huge.extend(br#""}"#);
-    let started = std::time::Instant::now();
-    let sent = client
-        .post(format!("{base}/@authentication?enablePasswordChange!"))
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await;
-    match sent {
-        Ok(r) => assert_error("10 MB body", r, 413).await,
-        Err(e) => assert!(e.is_request() || e.is_body(), "unexpected error: {e}"),
-    }
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        started.elapsed()
-    );
+    let huge = common::ten_mb_body(br#"{"username":"alice","password":""#, br#""}"#);
+    let url = format!("{base}/@authentication?enablePasswordChange!");
+    common::assert_too_large_refused_quickly(&client, &url, huge, error_body).await;
     assert_eq!(probe_status(&client, &base, &alice).await, 200);
 }
 
@@ -283,38 +244,19 @@ async fn hostile_password_changes_change_nothing() {
     let (_s, client, base) = server().await;
     let url = format!("{base}/@authentication?enablePasswordChange!");
     // A 60 KB new password: the policy refuses it, a token is still issued.
-    let r: Value = client
-        .post(&url)
-        .json(&json!({"username": "bob", "password": "bob-Pa55word", "new_password": "Ab1".repeat(20_000)}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = common::json_of(client.post(&url).json(&json!({"username": "bob", "password": "bob-Pa55word", "new_password": "Ab1".repeat(20_000)}))).await;
     assert_eq!(r["changePasswordResult"], "failure", "{r}");
     assert!(r["apikey"].is_string(), "{r}");
     // Both spellings with different values: which one would be meant? Neither.
-    let r: Value = client
-        .post(&url)
-        .json(&json!({"username": "bob", "password": "bob-Pa55word", "new_password": "bob-N3w-one", "newPassword": "bob-N3w-two"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = common::json_of(client.post(&url).json(&json!({"username": "bob", "password": "bob-Pa55word", "new_password": "bob-N3w-one", "newPassword": "bob-N3w-two"}))).await;
     assert_eq!(r["changePasswordResult"], "failure", "{r}");
     // No new password at all.
-    let r: Value = client
-        .post(&url)
-        .json(&json!({"username": "bob", "password": "bob-Pa55word"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = common::json_of(
+        client
+            .post(&url)
+            .json(&json!({"username": "bob", "password": "bob-Pa55word"})),
+    )
+    .await;
     assert_eq!(r["changePasswordResult"], "failure", "{r}");
     let still = client
         .post(format!("{base}/@authentication"))

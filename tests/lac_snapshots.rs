@@ -6,87 +6,21 @@
 //! expirations are redacted, each after a check that the value has the
 //! expected form, so no secret and nothing time-dependent lands in a `.snap`.
 
-use authconform::reference::{ReferenceConfig, ReferenceServer};
+mod common;
+
+use authconform::reference::ReferenceServer;
 use authconform::vendor::Vendor;
 use axum::body::Body;
-use axum::http::{Method, Request, header};
-use insta::internals::Content;
-use insta::{Settings, dynamic_redaction};
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use axum::http::Method;
+use common::{Reply, call, checked_or_null};
+use serde_json::json;
 
 const API: &str = "/rest/default/demo/v1";
 const CUSTOM_API: &str = "/rest/default/demo_custom/v1";
 const STRICT_API: &str = "/rest/default/demo_strict/v1";
 
 fn server() -> ReferenceServer {
-    ReferenceServer::new(ReferenceConfig {
-        only_vendor: Some(Vendor::Lac),
-        ..ReferenceConfig::for_tests()
-    })
-}
-
-struct Reply {
-    status: u16,
-    content_type: Option<String>,
-    raw: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.raw)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.raw))
-    }
-
-    fn apikey(&self) -> String {
-        self.json()["apikey"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no apikey in {}", self.raw))
-            .to_owned()
-    }
-
-    fn view(&self) -> Value {
-        json!({
-            "status": self.status,
-            "content_type": self.content_type,
-            "body": if self.raw.is_empty() { json!("") } else { self.json() },
-        })
-    }
-}
-
-async fn call(
-    server: &ReferenceServer,
-    method: Method,
-    uri: &str,
-    authorization: Option<&str>,
-    content_type: Option<&str>,
-    body: impl Into<Body>,
-) -> Reply {
-    let mut request = Request::builder().method(method).uri(uri);
-    if let Some(a) = authorization {
-        request = request.header(header::AUTHORIZATION, a);
-    }
-    if let Some(ct) = content_type {
-        request = request.header(header::CONTENT_TYPE, ct);
-    }
-    let response = server
-        .router()
-        .oneshot(request.body(body.into()).expect("valid request"))
-        .await
-        .expect("the router is infallible");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().expect("ASCII content type").to_owned());
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    Reply {
-        status,
-        content_type,
-        raw: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
-    }
+    common::in_process(Vendor::Lac)
 }
 
 /// POST `<api>/@authentication<query>` with a raw JSON body.
@@ -106,22 +40,7 @@ async fn sign_on(server: &ReferenceServer, username: &str, password: &str) -> St
     let body = json!({"username": username, "password": password}).to_string();
     let reply = authentication(server, API, "", &body).await;
     assert_eq!(reply.status, 200, "sign-on {username}: {}", reply.raw);
-    reply.apikey()
-}
-
-/// Replaces a string after checking its form; a null stays null (a token
-/// without an expiration).
-fn checked(placeholder: &'static str, check: fn(&str) -> bool) -> insta::internals::Redaction {
-    dynamic_redaction(move |value: Content, path| {
-        if matches!(value, Content::None | Content::Unit) {
-            return value;
-        }
-        let s = value
-            .as_str()
-            .unwrap_or_else(|| panic!("{path} is not a string: {value:?}"));
-        assert!(check(s), "{path} has an unexpected form: {s:?}");
-        Content::from(placeholder)
-    })
+    reply.string_field("apikey")
 }
 
 fn is_apikey(s: &str) -> bool {
@@ -135,11 +54,16 @@ fn is_expiration(s: &str) -> bool {
     s.len() == 23 && s.as_bytes()[19] == b'.' && s.parse::<jiff::civil::DateTime>().is_ok()
 }
 
+/// Snapshots `reply` with the token and its expiration redacted; a null
+/// expiration (a token without one) stays null.
 fn snapshot(name: &str, reply: &Reply) {
-    let mut settings = Settings::clone_current();
-    settings.set_omit_expression(true);
-    settings.add_redaction(".body.apikey", checked("[apikey]", is_apikey));
-    settings.add_redaction(".body.expiration", checked("[expiration]", is_expiration));
+    let settings = common::snapshot_settings(vec![
+        (".body.apikey", checked_or_null("[apikey]", is_apikey)),
+        (
+            ".body.expiration",
+            checked_or_null("[expiration]", is_expiration),
+        ),
+    ]);
     let view = reply.view();
     settings.bind(|| insta::assert_json_snapshot!(name, view));
 }
@@ -298,5 +222,7 @@ async fn probe_shapes() {
 
 async fn sign_on_on(server: &ReferenceServer, api: &str) -> String {
     let body = json!({"username": "alice", "password": "alice-Pa55word"}).to_string();
-    authentication(server, api, "", &body).await.apikey()
+    authentication(server, api, "", &body)
+        .await
+        .string_field("apikey")
 }

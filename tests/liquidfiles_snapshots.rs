@@ -6,19 +6,19 @@
 //! The server is driven in-process (`tower::ServiceExt::oneshot`), serving
 //! LiquidFiles alone at the root as the product does.
 
-use authconform::reference::{ReferenceConfig, ReferenceServer};
+mod common;
+
+use authconform::reference::ReferenceServer;
 use authconform::vendor::Vendor;
 use axum::body::Body;
-use axum::http::{Method, Request, header};
-use tower::ServiceExt;
+use axum::http::Method;
 
 fn server() -> ReferenceServer {
-    ReferenceServer::new(ReferenceConfig {
-        only_vendor: Some(Vendor::LiquidFiles),
-        ..ReferenceConfig::for_tests()
-    })
+    common::in_process(Vendor::LiquidFiles)
 }
 
+/// The answer as a snapshot holds it: the status, the headers a page's
+/// contract needs, and the body, redacted.
 async fn call(
     s: &ReferenceServer,
     method: Method,
@@ -26,16 +26,8 @@ async fn call(
     ct: Option<&str>,
     body: &str,
 ) -> String {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(ct) = ct {
-        req = req.header(header::CONTENT_TYPE, ct);
-    }
-    let response = s
-        .router()
-        .oneshot(req.body(Body::from(body.to_owned())).unwrap())
-        .await
-        .unwrap();
-    let mut out = format!("HTTP {}\n", response.status().as_u16());
+    let reply = common::call(s, method, uri, None, ct, body.to_owned()).await;
+    let mut out = format!("HTTP {}\n", reply.status);
     for name in [
         "content-type",
         "content-security-policy",
@@ -44,15 +36,12 @@ async fn call(
         "x-frame-options",
         "www-authenticate",
     ] {
-        if let Some(v) = response.headers().get(name) {
+        if let Some(v) = reply.headers.get(name) {
             out.push_str(&format!("{name}: {}\n", v.to_str().unwrap()));
         }
     }
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
     out.push('\n');
-    out.push_str(std::str::from_utf8(&bytes).unwrap());
+    out.push_str(&reply.raw);
     redact(&out)
 }
 
@@ -112,20 +101,10 @@ async fn open(s: &ReferenceServer, query: &str) -> String {
 
 /// Opens a login, returns its id (read from the server's raw page).
 async fn start(s: &ReferenceServer, query: &str) -> String {
-    let response = s
-        .router()
-        .oneshot(
-            Request::builder()
-                .uri(format!("/session/api{query}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
+    let uri = format!("/session/api{query}");
+    let page = common::call(s, Method::GET, &uri, None, None, Body::empty())
         .await
-        .unwrap();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let page = String::from_utf8(bytes.to_vec()).unwrap();
+        .raw;
     let marker = "name=\"login_id\" value=\"";
     let i = page.find(marker).unwrap() + marker.len();
     page[i..i + 43].to_owned()

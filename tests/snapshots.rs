@@ -7,54 +7,21 @@
 //! the expected form, so no secret and nothing time-dependent lands in a
 //! `.snap` file.
 
-use authconform::reference::{ReferenceConfig, ReferenceServer};
+mod common;
+
+use authconform::reference::ReferenceServer;
 use authconform::totp::{self, TotpParams};
 use authconform::vendor::Vendor;
 use axum::body::Body;
-use axum::http::{Method, Request, header};
-use insta::internals::Content;
-use insta::{Settings, dynamic_redaction};
+use axum::http::Method;
+use common::{Reply, checked};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 fn server() -> ReferenceServer {
-    ReferenceServer::new(ReferenceConfig {
-        only_vendor: Some(Vendor::Limecraft),
-        ..ReferenceConfig::for_tests()
-    })
+    common::in_process(Vendor::Limecraft)
 }
 
-/// One response, as snapshotted.
-struct Reply {
-    status: u16,
-    content_type: Option<String>,
-    /// The raw body text.
-    raw: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.raw)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.raw))
-    }
-
-    fn token(&self) -> String {
-        self.json()["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no token in {}", self.raw))
-            .to_owned()
-    }
-
-    /// What the snapshot holds: an empty body is `""`, anything else its JSON.
-    fn view(&self) -> Value {
-        json!({
-            "status": self.status,
-            "content_type": self.content_type,
-            "body": if self.raw.is_empty() { json!("") } else { self.json() },
-        })
-    }
-}
-
+/// [`common::call`] with a bearer token.
 async fn call(
     server: &ReferenceServer,
     method: Method,
@@ -63,31 +30,21 @@ async fn call(
     content_type: Option<&str>,
     body: impl Into<Body>,
 ) -> Reply {
-    let mut request = Request::builder().method(method).uri(path);
-    if let Some(token) = bearer {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    if let Some(ct) = content_type {
-        request = request.header(header::CONTENT_TYPE, ct);
-    }
-    let response = server
-        .router()
-        .oneshot(request.body(body.into()).expect("valid request"))
-        .await
-        .expect("the router is infallible");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().expect("ASCII content type").to_owned());
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    Reply {
-        status,
+    let authorization = bearer.map(|token| format!("Bearer {token}"));
+    common::call(
+        server,
+        method,
+        path,
+        authorization.as_deref(),
         content_type,
-        raw: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
-    }
+        body,
+    )
+    .await
+}
+
+/// A request with a bearer token and no body (most calls after login).
+async fn bodiless(server: &ReferenceServer, method: Method, path: &str, token: &str) -> Reply {
+    call(server, method, path, Some(token), None, Body::empty()).await
 }
 
 async fn post_json(
@@ -121,18 +78,7 @@ async fn login(server: &ReferenceServer, username: &str, password: &str) -> Repl
 async fn token_of(server: &ReferenceServer, username: &str, password: &str) -> String {
     let reply = login(server, username, password).await;
     assert_eq!(reply.status, 200, "login {username}: {}", reply.raw);
-    reply.token()
-}
-
-/// Checks that a redacted string has the expected form before replacing it.
-fn checked(placeholder: &'static str, check: fn(&str) -> bool) -> insta::internals::Redaction {
-    dynamic_redaction(move |value: Content, path| {
-        let s = value
-            .as_str()
-            .unwrap_or_else(|| panic!("{path} is not a string: {value:?}"));
-        assert!(check(s), "{path} has an unexpected form: {s:?}");
-        placeholder
-    })
+    reply.string_field("token")
 }
 
 fn is_token(s: &str) -> bool {
@@ -158,30 +104,26 @@ fn is_time(s: &str) -> bool {
 
 /// Snapshots `reply` with every secret and time redacted.
 fn snapshot(name: &str, reply: &Reply) {
-    let mut settings = Settings::clone_current();
-    settings.set_omit_expression(true);
-    settings.add_redaction(".body.token", checked("[token]", is_token));
-    settings.add_redaction(".body.key", checked("[key]", is_base32_key));
-    settings.add_redaction(".body.qr", checked("[qr]", is_otpauth));
-    for field in ["created", "lastUpdated", "lastSeen", "activated"] {
-        settings.add_redaction(&format!(".body.{field}"), checked("[time]", is_time));
+    let mut redactions = vec![
+        (".body.token", checked("[token]", is_token)),
+        (".body.key", checked("[key]", is_base32_key)),
+        (".body.qr", checked("[qr]", is_otpauth)),
+    ];
+    let times: Vec<String> = ["created", "lastUpdated", "lastSeen", "activated"]
+        .iter()
+        .map(|field| format!(".body.{field}"))
+        .collect();
+    for field in &times {
+        redactions.push((field, checked("[time]", is_time)));
     }
     let view = reply.view();
-    settings.bind(|| insta::assert_json_snapshot!(name, view));
+    common::snapshot_settings(redactions).bind(|| insta::assert_json_snapshot!(name, view));
 }
 
 /// Logs carol in, enables 2FA for her (as herself) and returns the enable2fa reply.
 async fn enrol_carol(server: &ReferenceServer) -> Reply {
     let carol = token_of(server, "carol", "carol-Pa55word").await;
-    call(
-        server,
-        Method::POST,
-        "/api/user/1003/enable2fa",
-        Some(&carol),
-        None,
-        Body::empty(),
-    )
-    .await
+    bodiless(server, Method::POST, "/api/user/1003/enable2fa", &carol).await
 }
 
 /// The TOTP parameters and secret an enable2fa reply advertises.
@@ -291,15 +233,7 @@ async fn login_400_remember_me_not_boolean() {
 async fn user_200() {
     let s = server();
     let alice = token_of(&s, "alice", "alice-Pa55word").await;
-    let reply = call(
-        &s,
-        Method::GET,
-        "/api/authentication/user",
-        Some(&alice),
-        None,
-        Body::empty(),
-    )
-    .await;
+    let reply = bodiless(&s, Method::GET, "/api/authentication/user", &alice).await;
     snapshot("user_200", &reply);
 }
 
@@ -319,15 +253,7 @@ async fn enable2fa_403_other_user_without_support() {
     let s = server();
     let alice = token_of(&s, "alice", "alice-Pa55word").await;
     // 1002 is bob; alice has no SUPPORT rights.
-    let reply = call(
-        &s,
-        Method::POST,
-        "/api/user/1002/enable2fa",
-        Some(&alice),
-        None,
-        Body::empty(),
-    )
-    .await;
+    let reply = bodiless(&s, Method::POST, "/api/user/1002/enable2fa", &alice).await;
     snapshot("enable2fa_403", &reply);
 }
 
@@ -335,15 +261,7 @@ async fn enable2fa_403_other_user_without_support() {
 async fn enable2fa_404_unknown_id() {
     let s = server();
     let alice = token_of(&s, "alice", "alice-Pa55word").await;
-    let reply = call(
-        &s,
-        Method::POST,
-        "/api/user/999999/enable2fa",
-        Some(&alice),
-        None,
-        Body::empty(),
-    )
-    .await;
+    let reply = bodiless(&s, Method::POST, "/api/user/999999/enable2fa", &alice).await;
     snapshot("enable2fa_404", &reply);
 }
 
@@ -357,22 +275,22 @@ async fn validate_200() {
     let enrolment = enrol_carol(&s).await;
     assert_eq!(enrolment.status, 200);
     let (params, secret) = totp_of(&enrolment);
-    let temporary = login(&s, "carol", "carol-Pa55word").await.token();
+    let temporary = login(&s, "carol", "carol-Pa55word")
+        .await
+        .string_field("token");
     let code = totp::code_at(params, &secret, s.clock.now());
     let reply = validate(&s, &temporary, &code).await;
     snapshot("validate_200", &reply);
     // The final token works; the temporary one did not become it.
-    let user = call(
+    let user = bodiless(
         &s,
         Method::GET,
         "/api/authentication/user",
-        Some(&reply.token()),
-        None,
-        Body::empty(),
+        &reply.string_field("token"),
     )
     .await;
     assert_eq!(user.status, 200, "{}", user.raw);
-    assert_ne!(reply.token(), temporary);
+    assert_ne!(reply.string_field("token"), temporary);
 }
 
 #[tokio::test]
@@ -381,7 +299,9 @@ async fn validate_401_wrong_code() {
     let enrolment = enrol_carol(&s).await;
     assert_eq!(enrolment.status, 200);
     let (params, secret) = totp_of(&enrolment);
-    let temporary = login(&s, "carol", "carol-Pa55word").await.token();
+    let temporary = login(&s, "carol", "carol-Pa55word")
+        .await
+        .string_field("token");
     // A well-formed code that matches no step the server could accept now
     // (nor in the next step, should the clock tick meanwhile).
     let step = totp::step_of(s.clock.now(), params.period);
@@ -404,24 +324,8 @@ async fn validate_401_wrong_code() {
 async fn logout_200() {
     let s = server();
     let alice = token_of(&s, "alice", "alice-Pa55word").await;
-    let reply = call(
-        &s,
-        Method::POST,
-        "/api/authentication/logout",
-        Some(&alice),
-        None,
-        Body::empty(),
-    )
-    .await;
+    let reply = bodiless(&s, Method::POST, "/api/authentication/logout", &alice).await;
     snapshot("logout_200", &reply);
-    let after = call(
-        &s,
-        Method::GET,
-        "/api/authentication/user",
-        Some(&alice),
-        None,
-        Body::empty(),
-    )
-    .await;
+    let after = bodiless(&s, Method::GET, "/api/authentication/user", &alice).await;
     assert_eq!(after.status, 401, "a logged-out token still works");
 }

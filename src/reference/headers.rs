@@ -1,6 +1,7 @@
-//! Credentials in request headers, read the same way for every vendor: the
-//! token of an `Authorization` scheme, and a named cookie. A header that is not
-//! valid UTF-8, or an empty value, counts as absent.
+//! Credentials in request headers and the query string, read the same way for
+//! every vendor: the token of an `Authorization` scheme, a named cookie, and a
+//! named query parameter. A header that is not valid UTF-8, or an empty value,
+//! counts as absent.
 
 use axum::http::{HeaderMap, header};
 
@@ -23,6 +24,15 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| cookie::Cookie::parse(pair.trim().to_owned()).ok())
         .find(|c| c.name() == name)
         .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The value of the query parameter `name` (percent-decoded; the first one
+/// if it is repeated), e.g. Limecraft's `access_token` or LAC's `auth`.
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
         .filter(|v| !v.is_empty())
 }
 
@@ -54,5 +64,16 @@ mod tests {
         );
         assert_eq!(cookie(&h, "RefreshToken").as_deref(), Some("rt"));
         assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn query_params_are_decoded_first_wins_and_empty_is_absent() {
+        assert_eq!(
+            query_param(Some("x=1&auth=a%3A1&auth=b"), "auth").as_deref(),
+            Some("a:1")
+        );
+        assert_eq!(query_param(Some("auth="), "auth"), None);
+        assert_eq!(query_param(Some("other=1"), "auth"), None);
+        assert_eq!(query_param(None, "auth"), None);
     }
 }

@@ -276,13 +276,7 @@ impl Credentials {
                     lac_scheme: false,
                 }),
         };
-        let url = query
-            .and_then(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .find(|(k, _)| k == URL_PARAM)
-                    .map(|(_, v)| v.into_owned())
-            })
-            .filter(|v| !v.is_empty());
+        let url = headers::query_param(query, URL_PARAM);
         Credentials { header, url }
     }
 }

@@ -113,7 +113,7 @@ impl PresentedToken {
                 transport: Transport::Bearer,
             })
             .or_else(|| {
-                query_token(query).map(|value| PresentedToken {
+                headers::query_param(query, "access_token").map(|value| PresentedToken {
                     value,
                     transport: Transport::Query,
                 })
@@ -136,13 +136,6 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for PresentedToken {
     ) -> Result<Option<Self>, Self::Rejection> {
         Ok(PresentedToken::find(&parts.headers, parts.uri.query()))
     }
-}
-
-fn query_token(query: Option<&str>) -> Option<String> {
-    url::form_urlencoded::parse(query?.as_bytes())
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v.into_owned())
-        .filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]
