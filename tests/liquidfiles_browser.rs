@@ -215,7 +215,14 @@ async fn fill(client: &Client, css: &str, text: &str) {
         .unwrap();
 }
 
+/// Clicks a form's submit button and waits until the browser has loaded the
+/// page the form answered with (or left for the callback): a page that looks
+/// like the one before (the login form again) must not be read too early.
 async fn click(client: &Client, css: &str) {
+    client
+        .execute("window.__authconform_before_submit = true;", vec![])
+        .await
+        .unwrap();
     client
         .find(Locator::Css(css))
         .await
@@ -223,6 +230,26 @@ async fn click(client: &Client, css: &str) {
         .click()
         .await
         .unwrap();
+    let start = Instant::now();
+    loop {
+        let loaded = client
+            .execute(
+                "return window.__authconform_before_submit !== true && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            // A navigation in progress can make the script fail: not loaded yet.
+            .map(|v| v == serde_json::Value::Bool(true))
+            .unwrap_or(false);
+        if loaded {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no new page within 20 s of clicking `{css}`"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 /// The reference server (with `fault`, if any), all vendors mounted, in test mode (the activity log
