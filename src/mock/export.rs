@@ -87,9 +87,16 @@ pub struct TextBody {
 
 /// XML with the whitespace between tags removed, for comparing two documents
 /// that differ only in indentation.
+/// The XML declaration (`<?xml …?>`) is optional, so it is dropped.
 pub fn compact_xml(xml: &str) -> String {
+    let mut xml = xml.trim();
+    if xml.starts_with("<?xml")
+        && let Some(end) = xml.find("?>")
+    {
+        xml = xml[end + 2..].trim_start();
+    }
     let mut out = String::with_capacity(xml.len());
-    for (i, part) in xml.trim().split('>').enumerate() {
+    for (i, part) in xml.split('>').enumerate() {
         if i > 0 {
             out.push('>');
         }
@@ -540,7 +547,7 @@ mod tests {
                 .contains("<error>")
         );
         assert_eq!(
-            compact_xml("<a>\n  <b> x </b>\n</a>\n"),
+            compact_xml("<?xml version=\"1.0\"?>\n<a>\n  <b> x </b>\n</a>\n"),
             "<a><b> x </b></a>"
         );
     }
