@@ -177,4 +177,34 @@ async fn exported_mappings_run_in_the_real_wiremock() {
         .unwrap();
     assert_eq!(lac.status(), 200);
     assert!(lac.json::<Value>().await.unwrap()["apikey"].is_string());
+
+    // LiquidFiles: the documentation's XML request answers its XML key, as XML
+    // (the mapping's `body` + Content-Type, not `jsonBody`); other credentials
+    // get the XML error envelope.
+    let lf_login = |password: &str| {
+        http.post(format!("{url}/login"))
+            .header("Content-Type", "text/xml")
+            .body(format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<user>\n  <email>user@example.com</email>\n  <password>{password}</password>\n</user>\n"
+            ))
+            .send()
+    };
+    let lf = lf_login("password").await.unwrap();
+    assert_eq!(lf.status(), 200);
+    assert!(
+        lf.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/xml"),
+        "{:?}",
+        lf.headers()
+    );
+    let body = lf.text().await.unwrap();
+    assert!(
+        body.contains("<api_key>4i1Rkf3pkxu0OCRuSuTMqE</api_key>"),
+        "{body}"
+    );
+    let lf_wrong = lf_login("wrong").await.unwrap();
+    assert_eq!(lf_wrong.status(), 401);
+    assert!(lf_wrong.text().await.unwrap().contains("<error>"));
 }

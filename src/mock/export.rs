@@ -63,13 +63,49 @@ pub struct Stub {
     pub templated: bool,
     /// The request body must equal this JSON (extra fields allowed).
     pub body: Option<Value>,
+    /// The request body must equal this XML (whitespace between tags aside):
+    /// the example of an XML request (LiquidFiles' `POST /login`).
+    pub xml_body: Option<String>,
     /// Header name and exact value the request must carry.
     pub header: Option<(String, String)>,
     /// Lower wins (WireMock's convention; wiremock-rs's too).
     pub priority: u8,
     pub status: u16,
+    /// The JSON answer (`application/json`).
     pub response: Option<Value>,
+    /// An answer of another content type (XML, HTML), sent as it is.
+    pub response_text: Option<TextBody>,
     pub scenario: Option<ScenarioStep>,
+}
+
+/// A non-JSON body and its content type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextBody {
+    pub content_type: String,
+    pub text: String,
+}
+
+/// XML with the whitespace between tags removed, for comparing two documents
+/// that differ only in indentation.
+/// The XML declaration (`<?xml …?>`) is optional, so it is dropped.
+pub fn compact_xml(xml: &str) -> String {
+    let mut xml = xml.trim();
+    if xml.starts_with("<?xml")
+        && let Some(end) = xml.find("?>")
+    {
+        xml = xml[end + 2..].trim_start();
+    }
+    let mut out = String::with_capacity(xml.len());
+    for (i, part) in xml.split('>').enumerate() {
+        if i > 0 {
+            out.push('>');
+        }
+        match part.find('<') {
+            Some(lt) if part[..lt].trim().is_empty() => out.push_str(&part[lt..]),
+            _ => out.push_str(part),
+        }
+    }
+    out
 }
 
 impl Stub {
@@ -104,6 +140,9 @@ impl Stub {
                 json!([{ "equalToJson": body, "ignoreExtraElements": true }]),
             );
         }
+        if let Some(xml) = &self.xml_body {
+            request.insert("bodyPatterns".into(), json!([{ "equalToXml": xml }]));
+        }
         if let Some((name, value)) = &self.header {
             request.insert("headers".into(), json!({ name: { "equalTo": value } }));
         }
@@ -114,6 +153,12 @@ impl Stub {
             response.insert(
                 "headers".into(),
                 json!({ "Content-Type": "application/json" }),
+            );
+        } else if let Some(text) = &self.response_text {
+            response.insert("body".into(), json!(text.text));
+            response.insert(
+                "headers".into(),
+                json!({ "Content-Type": text.content_type }),
             );
         }
         let mut mapping = Map::new();
@@ -185,6 +230,11 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
         // `example`, or of the named `examples` the sign-on (LAC), else the
         // first by name (the parsed document keeps no order).
         let request_content = op.pointer("/requestBody/content/application~1json");
+        let xml_request_example = ["text~1xml", "application~1xml"].iter().find_map(|ct| {
+            op.pointer(&format!("/requestBody/content/{ct}/example"))?
+                .as_str()
+                .map(str::to_owned)
+        });
         let request_example = request_content.and_then(|c| {
             c.get("example").cloned().or_else(|| {
                 let named = c["examples"].as_object()?;
@@ -206,16 +256,19 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
             path: full.clone(),
             templated,
             body: None,
+            xml_body: None,
             header: None,
             priority,
             status,
             response: response_body(doc, response, status),
+            response_text: response_text(response),
             scenario: None,
         };
         let is_protected = |p: &(&str, &str)| p.0 == method && p.1 == path;
         if let Some((status, response)) = statuses.iter().find(|(s, _)| (200..300).contains(s)) {
             let mut success = stub(format!("{id}-{status}"), *status, response, 5);
             success.body = request_example.clone();
+            success.xml_body = xml_request_example.clone();
             if let Some(sc) = &scenario {
                 if is_protected(&sc.protected) {
                     success.scenario = Some(ScenarioStep {
@@ -281,6 +334,24 @@ fn resolve<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
         }
     }
     v
+}
+
+/// A response's XML or HTML body: the example of its first such content type
+/// (LiquidFiles), sent as it is. A schema alone gives no text.
+fn response_text(response: &Value) -> Option<TextBody> {
+    let content = response["content"].as_object()?;
+    if content.contains_key("application/json") {
+        return None;
+    }
+    ["application/xml", "text/xml", "text/html"]
+        .iter()
+        .find_map(|ct| {
+            let text = content.get(*ct)?.get("example")?.as_str()?;
+            Some(TextBody {
+                content_type: format!("{ct}; charset=utf-8"),
+                text: text.to_owned(),
+            })
+        })
 }
 
 /// A response's JSON body: its example, else an instance of its schema whose
@@ -434,6 +505,51 @@ mod tests {
             .unwrap();
         assert!(enable.templated);
         assert_eq!(enable.path_regex(), "^/api/user/[^/]+/enable2fa$");
+    }
+
+    #[test]
+    fn liquidfiles_xml_examples_export_as_text_with_their_content_type() {
+        let stubs = stubs(Vendor::LiquidFiles);
+        let login = stubs
+            .iter()
+            .find(|s| s.name == "retrieveApiKey-200")
+            .unwrap();
+        assert!(login.response.is_none());
+        let text = login.response_text.as_ref().unwrap();
+        assert_eq!(text.content_type, "application/xml; charset=utf-8");
+        assert!(
+            text.text
+                .contains("<api_key>4i1Rkf3pkxu0OCRuSuTMqE</api_key>")
+        );
+        assert!(
+            login
+                .xml_body
+                .as_ref()
+                .unwrap()
+                .contains("<password>password</password>")
+        );
+        let mapping = login.wiremock_mapping();
+        assert!(mapping["response"].get("jsonBody").is_none());
+        assert_eq!(
+            mapping["response"]["headers"]["Content-Type"],
+            "application/xml; charset=utf-8"
+        );
+        let fallback = stubs
+            .iter()
+            .find(|s| s.name == "retrieveApiKey-fallback-401")
+            .unwrap();
+        assert!(
+            fallback
+                .response_text
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("<error>")
+        );
+        assert_eq!(
+            compact_xml("<?xml version=\"1.0\"?>\n<a>\n  <b> x </b>\n</a>\n"),
+            "<a><b> x </b></a>"
+        );
     }
 
     #[test]

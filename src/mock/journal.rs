@@ -58,7 +58,7 @@ impl fmt::Debug for ReceivedRequest {
                 )
             })
             .collect();
-        let body = redact_form(&secrets.redact(&self.body_text()));
+        let body = redact_xml(&redact_form(&secrets.redact(&self.body_text())));
         f.debug_struct("ReceivedRequest")
             .field("method", &self.method)
             .field("target", &target)
@@ -83,6 +83,47 @@ fn redact_form(body: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// An XML body's secret elements masked (LiquidFiles' `<password>`,
+/// `<api_key>`): the text between `<name>` and `</name>` of every element
+/// whose name is secret. Other bodies are returned unchanged.
+fn redact_xml(body: &str) -> String {
+    if !body.trim_start().starts_with('<') {
+        return body.to_owned();
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(open) = rest.find('<') {
+        let after = &rest[open + 1..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(after.len());
+        let name = &after[..name_len];
+        let tag_end = after.find('>').map(|e| open + 1 + e + 1);
+        let close = format!("</{name}");
+        match tag_end {
+            Some(content) if !name.is_empty() && is_secret_form_field(name) => {
+                out.push_str(&rest[..content]);
+                match rest[content..].find(&close) {
+                    Some(c) => {
+                        out.push_str(redact::MASK);
+                        rest = &rest[content + c..];
+                    }
+                    None => {
+                        out.push_str(redact::MASK);
+                        rest = "";
+                    }
+                }
+            }
+            _ => {
+                out.push_str(&rest[..open + 1]);
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn is_secret_form_field(name: &str) -> bool {
@@ -166,5 +207,22 @@ mod tests {
         let shown = format!("{form:?}");
         assert!(!shown.contains("pw-form-2"), "{shown}");
         assert!(shown.contains("rememberMe=true"), "{shown}");
+
+        let xml = ReceivedRequest {
+            body: b"<?xml version=\"1.0\"?>\n<user><email>a@example.com</email><password>pw-xml-3&#38;</password></user>".to_vec(),
+            headers: HeaderMap::new(),
+            query: None,
+            ..form
+        };
+        let shown = format!("{xml:?}");
+        assert!(!shown.contains("pw-xml-3"), "{shown}");
+        assert!(shown.contains("a@example.com"), "{shown}");
+        for junk in ["<", "<password", "<<>>", "<api_key/>k", "<é>"] {
+            let _ = redact_xml(junk);
+        }
+        assert_eq!(
+            redact_xml("<password>pw-4"),
+            format!("<password>{}", redact::MASK)
+        );
     }
 }

@@ -17,7 +17,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Each mock ([`Limecraft`], [`Lac`], [`FileVerbs`]) is stateful and follows
+//! Each mock ([`Limecraft`], [`Lac`], [`FileVerbs`], [`LiquidFiles`]) is stateful and follows
 //! every documented rule (it *is* the reference server, in test mode with cheap
 //! password hashing), seeded with the accounts of `fixtures/reference.yaml`
 //! (see each vendor's page). The handle derefs to [`MockServer`], what every
@@ -38,6 +38,7 @@ mod fileverbs;
 mod journal;
 mod lac;
 mod limecraft;
+mod liquidfiles;
 mod server;
 
 pub mod export;
@@ -48,4 +49,5 @@ pub use fileverbs::FileVerbs;
 pub use journal::ReceivedRequest;
 pub use lac::Lac;
 pub use limecraft::Limecraft;
+pub use liquidfiles::{AgentCallback, AgentListener, LiquidFiles};
 pub use server::{MockError, MockServer};

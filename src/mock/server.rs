@@ -102,6 +102,20 @@ pub(crate) fn malformed_json() -> Response {
         .into_response()
 }
 
+/// A truncated XML document, served as LiquidFiles serves its XML
+/// (`application/xml; charset=utf-8`).
+pub(crate) fn malformed_xml() -> Response {
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            crate::reference::liquidfiles::wire::XML_CONTENT_TYPE,
+        )],
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<user>\n  <api_key>trunc",
+    )
+        .into_response()
+}
+
 #[derive(Clone, Debug)]
 enum Action {
     Fail { status: StatusCode, message: String },
@@ -319,7 +333,8 @@ impl MockServer {
     }
 
     /// The next `times` calls of `method path` answer 200 with the vendor's
-    /// content type and a body that does not parse (truncated JSON).
+    /// content type and a body that does not parse (truncated JSON, or XML for
+    /// LiquidFiles' `POST /login`).
     pub fn malformed_body_next(
         &self,
         method: Method,

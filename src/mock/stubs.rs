@@ -22,7 +22,7 @@
 use wiremock::matchers::{body_partial_json, header, method, path, path_regex};
 use wiremock::{Mock, ResponseTemplate};
 
-use super::export::{STARTED, Stub, stubs};
+use super::export::{STARTED, Stub, compact_xml, stubs};
 use crate::vendor::Vendor;
 
 /// `vendor`'s stubs as wiremock-rs `Mock`s; paths as the vendor serves them at
@@ -46,6 +46,15 @@ pub async fn mount(vendor: Vendor, server: &wiremock::MockServer) {
     }
 }
 
+/// The request body is this XML, whitespace between tags aside.
+struct XmlBody(String);
+
+impl wiremock::Match for XmlBody {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        std::str::from_utf8(&request.body).is_ok_and(|body| compact_xml(body) == self.0)
+    }
+}
+
 fn to_mock(stub: &Stub) -> Mock {
     let mut builder = Mock::given(method(stub.method.as_str()));
     builder = if stub.templated {
@@ -59,9 +68,15 @@ fn to_mock(stub: &Stub) -> Mock {
     if let Some((name, value)) = &stub.header {
         builder = builder.and(header(name.as_str(), value.as_str()));
     }
+    if let Some(xml) = &stub.xml_body {
+        builder = builder.and(XmlBody(compact_xml(xml)));
+    }
     let mut response = ResponseTemplate::new(stub.status);
     if let Some(body) = &stub.response {
         response = response.set_body_json(body.clone());
+    } else if let Some(text) = &stub.response_text {
+        // Not `set_body_string`: its `text/plain` would win over a Content-Type header.
+        response = response.set_body_raw(text.text.clone().into_bytes(), &text.content_type);
     }
     builder
         .respond_with(response)
@@ -103,6 +118,36 @@ mod tests {
             enable.json::<Value>().await.unwrap()["hashingAlgorithm"],
             "SHA512"
         );
+    }
+
+    #[tokio::test]
+    async fn the_liquidfiles_xml_example_answers_its_key_as_xml() {
+        let server = wiremock::MockServer::start().await;
+        mount(Vendor::LiquidFiles, &server).await;
+        let http = reqwest::Client::new();
+        let login = |password: &str| {
+            http.post(format!("{}/login", server.uri()))
+                .header("Content-Type", "text/xml")
+                .body(format!(
+                    "<user>\n    <email>user@example.com</email>\n    <password>{password}</password>\n</user>"
+                ))
+                .send()
+        };
+        let ok = login("password").await.unwrap();
+        assert_eq!(ok.status(), 200);
+        assert_eq!(
+            ok.headers()["content-type"],
+            "application/xml; charset=utf-8"
+        );
+        assert!(
+            ok.text()
+                .await
+                .unwrap()
+                .contains("<api_key>4i1Rkf3pkxu0OCRuSuTMqE</api_key>")
+        );
+        let wrong = login("nope").await.unwrap();
+        assert_eq!(wrong.status(), 401);
+        assert!(wrong.text().await.unwrap().contains("<error>"));
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@
 //! root with `--vendor liquidfiles`. Handlers translate HTTP into
 //! [`store::LiquidFiles`] calls.
 
+pub mod page;
 pub mod store;
 pub mod wire;
 

@@ -276,6 +276,21 @@ impl LiquidFiles {
         find_user(&s.users, name).map(|i| s.users[i].api_key.clone())
     }
 
+    /// Turns Strong 2FA on for a user (by email or username), as an admin
+    /// does: a new TOTP secret (SHA1, 6 digits, 30 s), returned in unpadded
+    /// base32; the browser login then asks for a code after the password.
+    /// `None` when there is no such user.
+    pub fn enable_two_factor(&self, name: &str) -> Option<String> {
+        let secret = totp::generate_secret();
+        let mut s = self.lock();
+        let i = find_user(&s.users, name)?;
+        let encoded = totp::encode_secret(&secret);
+        let user = &mut s.users[i];
+        user.totp_secret = Some(secret);
+        user.last_totp_step = None;
+        Some(encoded)
+    }
+
     /// Checks a password. The user lookup and an Argon2 verification happen
     /// for every name, known or not, so neither the answer nor its time says
     /// whether the account exists; a rate-limited name is refused before any
