@@ -13,94 +13,37 @@
 //! `CI` or `AUTHCONFORM_REQUIRE_BROWSER` is set: then a missing browser fails.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use authconform::mock::{AgentCallback, AgentListener};
 use authconform::reference::fault::Fault;
 use authconform::reference::{ReferenceConfig, ReferenceServer, RunningServer};
 use authconform::totp::TotpParams;
 use authconform::vendor::Vendor;
-use axum::Router;
-use axum::body::Bytes;
-use axum::http::{HeaderMap, Method};
+use axum::http::Method;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-/// What the callback listener received: one entry per request.
-#[derive(Clone, Debug)]
-struct Received {
-    method: Method,
-    content_type: Option<String>,
-    body: String,
+/// The POSTs the agent listener received. After the callback form navigates
+/// the browser to the listener, the browser also asks it for `/favicon.ico`:
+/// GETs are not callbacks (they are checked not to carry the key).
+fn posts(listener: &AgentListener) -> Vec<AgentCallback> {
+    let all = listener.callbacks();
+    for r in all.iter().filter(|r| r.method != Method::POST) {
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains("api_key") && !r.target.contains("api_key"),
+            "a non-POST request carried the key: {r:?}"
+        );
+    }
+    all.into_iter()
+        .filter(|r| r.method == Method::POST)
+        .collect()
 }
 
-/// A listener on a random free port, as a LiquidFiles client opens one.
-struct CallbackListener {
-    port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
-    _task: tokio::task::JoinHandle<()>,
-}
-
-impl CallbackListener {
-    async fn start() -> Self {
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let sink = received.clone();
-        let app = Router::new().fallback(move |method: Method, headers: HeaderMap, body: Bytes| {
-            let sink = sink.clone();
-            async move {
-                sink.lock().unwrap().push(Received {
-                    method,
-                    content_type: headers
-                        .get("content-type")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned),
-                    body: String::from_utf8_lossy(&body).into_owned(),
-                });
-                axum::response::Html(
-                    "<p id=\"received\">Key received; you can close this window.</p>",
-                )
-            }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        CallbackListener {
-            port,
-            received,
-            _task: task,
-        }
-    }
-
-    /// The POSTs received. After the callback form navigates the browser to
-    /// the listener, the browser also asks it for `/favicon.ico`: GETs are
-    /// not callbacks (they are checked not to carry the key).
-    fn received(&self) -> Vec<Received> {
-        let all = self.received.lock().unwrap().clone();
-        for r in all.iter().filter(|r| r.method != Method::POST) {
-            assert!(
-                !r.body.contains("api_key"),
-                "a non-POST request carried the key: {r:?}"
-            );
-        }
-        all.into_iter()
-            .filter(|r| r.method == Method::POST)
-            .collect()
-    }
-
-    /// Waits until at least one request arrived, or `limit` passed.
-    async fn wait_for_callback(&self, limit: Duration) -> Vec<Received> {
-        let start = Instant::now();
-        loop {
-            let got = self.received();
-            if !got.is_empty() || start.elapsed() > limit {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
+/// The body of a callback as text, to compare with `api_key=KEY` exactly.
+fn body_text(callback: &AgentCallback) -> String {
+    String::from_utf8_lossy(&callback.body).into_owned()
 }
 
 /// chromedriver on a free port and a WebDriver session with headless Chromium.
@@ -332,38 +275,37 @@ async fn sign_in_and_catch_callback(
     root: &str,
     patience: Duration,
 ) -> Result<String, String> {
-    let listener = CallbackListener::start().await;
+    let listener = AgentListener::start().await.unwrap();
     let query = format!(
         "?agent_port={}&agent_name=Browser%20Agent%20%3Cb%3E&agent_version=9.8.7",
-        listener.port
+        listener.port()
     );
     client.goto(&login_url(root, &query)).await.unwrap();
     fill(client, "form#login input[name=user]", "alice@example.com").await;
     fill(client, "form#login input[name=password]", "alice-Pa55word").await;
     click(client, "form#login #sign_in").await;
 
-    listener.wait_for_callback(patience).await;
+    // Waits for a POST with an api_key field (not there with a broken server).
+    let _ = listener.api_key(patience).await;
     // A second POST would come right after the first; give it the chance.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let got = listener.received();
+    let got = posts(&listener);
     let [callback] = got.as_slice() else {
         return Err(format!("expected exactly one callback POST, got {got:?}"));
     };
     if callback.content_type.as_deref() != Some("application/x-www-form-urlencoded") {
         return Err(format!("callback is not form-encoded: {callback:?}"));
     }
-    let Some(key) = callback.body.strip_prefix("api_key=") else {
-        return Err(format!(
-            "callback body is not `api_key=KEY`: {:?}",
-            callback.body
-        ));
+    let body = body_text(callback);
+    let Some(key) = body.strip_prefix("api_key=") else {
+        return Err(format!("callback body is not `api_key=KEY`: {callback:?}"));
     };
     if !is_documented_key_shape(key) {
         return Err(format!("unexpected key shape: {key:?}"));
     }
     // The browser itself went to the listener (the form navigated it there).
     let at = client.current_url().await.unwrap();
-    if at.host_str() != Some("localhost") || at.port() != Some(listener.port) {
+    if at.host_str() != Some("localhost") || at.port() != Some(listener.port()) {
         return Err(format!("the browser ended at {at}, not the listener"));
     }
     Ok(key.to_owned())
@@ -419,10 +361,13 @@ async fn browser_sign_in_with_strong_two_factor() {
         return;
     };
     let (running, root) = reference_server(None).await;
-    let listener = CallbackListener::start().await;
+    let listener = AgentListener::start().await.unwrap();
     let client = &browser.client;
     client
-        .goto(&login_url(&root, &format!("?agent_port={}", listener.port)))
+        .goto(&login_url(
+            &root,
+            &format!("?agent_port={}", listener.port()),
+        ))
         .await
         .unwrap();
     fill(client, "form#login input[name=user]", "carol").await;
@@ -454,20 +399,19 @@ async fn browser_sign_in_with_strong_two_factor() {
         "a wrong code must leave the browser on the two-factor form"
     );
     assert_eq!(api_key_div(client).await, None, "a key after a wrong code");
-    assert!(
-        listener.received().is_empty(),
-        "a callback after a wrong code"
-    );
+    assert!(posts(&listener).is_empty(), "a callback after a wrong code");
 
     fill(client, "form#two_factor input[name=code]", &right).await;
     click(client, "form#two_factor #verify").await;
-    let got = listener.wait_for_callback(Duration::from_secs(15)).await;
+    let _ = listener.api_key(Duration::from_secs(15)).await;
+    let got = posts(&listener);
     assert_eq!(
         got.len(),
         1,
         "expected one callback after the right code: {got:?}"
     );
-    let key = got[0].body.strip_prefix("api_key=").expect("api_key=KEY");
+    let body = body_text(&got[0]);
+    let key = body.strip_prefix("api_key=").expect("api_key=KEY");
     assert_key_belongs_to(&root, key, "carol@example.com").await;
     browser.close().await;
 }
