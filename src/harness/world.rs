@@ -119,6 +119,9 @@ pub struct ConformanceWorld {
     pub refresh_tokens: HashMap<String, Vec<String>>,
     /// Other values a scenario keeps between steps (an old SecretKey, say).
     pub notes: HashMap<String, String>,
+    /// LiquidFiles: the listener standing in for the user's machine on the
+    /// agent port; it closes when the scenario's world is dropped.
+    pub agent_listener: Option<crate::mock::AgentListener>,
 }
 
 impl fmt::Debug for ConformanceWorld {
@@ -141,6 +144,7 @@ impl ConformanceWorld {
             last_code: None,
             refresh_tokens: HashMap::new(),
             notes: HashMap::new(),
+            agent_listener: None,
         }
     }
 

@@ -10,7 +10,6 @@
 //! (`users.secondary`), carol (`users.twofactor`, Strong 2FA, her TOTP secret
 //! given) and dan (`liquidfiles.special`, a password with `&` and `$`).
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cucumber::{given, then, when};
@@ -19,6 +18,7 @@ use super::api::{self, Escaping, Form};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::{Account, LiquidFilesTarget};
 use crate::harness::world::{ConformanceWorld, Enrolment, Failure, StepResult};
+use crate::mock::AgentListener;
 use crate::totp::{self, Algorithm, TotpParams};
 
 /// Strong 2FA codes as authenticator apps make them.
@@ -27,22 +27,6 @@ const TOTP: TotpParams = TotpParams {
     digits: 6,
     period: 30,
 };
-
-/// How long a listener serves before it stops by itself.
-const LISTENER_LIFETIME: Duration = Duration::from_secs(120);
-
-/// One request a listener received.
-#[derive(Clone, Debug)]
-struct Received {
-    method: String,
-    content_type: String,
-    body: String,
-}
-
-type Inbox = Arc<Mutex<Vec<Received>>>;
-
-/// Listeners by port, for the steps of the scenario that opened them.
-static LISTENERS: Mutex<Vec<(u16, Inbox)>> = Mutex::new(Vec::new());
 
 fn section(w: &ConformanceWorld) -> LiquidFilesTarget {
     w.ctx().target.liquidfiles.clone().unwrap_or_default()
@@ -106,69 +90,22 @@ fn unknown_name() -> String {
 
 // ----- the listener ("the user's machine") -----
 
-async fn open_listener() -> Result<u16, Failure> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .map_err(|e| Failure(format!("cannot open a local listener: {e}")))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| Failure(e.to_string()))?
-        .port();
-    let inbox: Inbox = Arc::default();
-    let sink = inbox.clone();
-    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let sink = sink.clone();
-        async move {
-            let method = req.method().to_string();
-            let content_type = req
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned();
-            let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-                .await
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-            sink.lock().expect("inbox lock").push(Received {
-                method,
-                content_type,
-                body,
-            });
-            "OK"
-        }
-    });
-    tokio::spawn(async move {
-        let _ = tokio::time::timeout(LISTENER_LIFETIME, axum::serve(listener, app)).await;
-    });
-    LISTENERS
-        .lock()
-        .expect("listeners lock")
-        .push((port, inbox));
-    Ok(port)
-}
-
-fn inbox(port: u16) -> Inbox {
-    LISTENERS
-        .lock()
-        .expect("listeners lock")
-        .iter()
-        .find(|(p, _)| *p == port)
-        .map(|(_, i)| i.clone())
-        .unwrap_or_default()
+fn listener(w: &ConformanceWorld) -> Result<&AgentListener, Failure> {
+    w.agent_listener
+        .as_ref()
+        .ok_or_else(|| Failure("the scenario opened no listener".into()))
 }
 
 fn listener_port(w: &ConformanceWorld) -> Result<u16, Failure> {
-    w.notes
-        .get("lf.listener")
-        .and_then(|p| p.parse().ok())
-        .ok_or_else(|| Failure("the scenario opened no listener".into()))
+    listener(w).map(AgentListener::port)
 }
 
 #[given("a listener on a random local port")]
 async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
-    let port = open_listener().await?;
-    w.notes.insert("lf.listener".into(), port.to_string());
+    let listener = AgentListener::start()
+        .await
+        .map_err(|e| Failure(format!("cannot open a local listener: {e}")))?;
+    w.agent_listener = Some(listener);
     Ok(())
 }
 
@@ -483,19 +420,19 @@ async fn browser_posts_callback(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the listener received exactly one POST with the form body api_key=<the page's key>")]
 async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
-    let port = listener_port(w)?;
     let key = w.notes.get("lf.key").cloned().unwrap_or_default();
-    let got = inbox(port).lock().expect("inbox lock").clone();
+    let got = listener(w)?.callbacks();
     let expected: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("api_key", &key)
         .finish();
     w.check(
         got.len() == 1
-            && got[0].method == "POST"
-            && got[0].body == expected
+            && got[0].method == axum::http::Method::POST
+            && got[0].body == expected.as_bytes()
             && got[0]
                 .content_type
-                .starts_with("application/x-www-form-urlencoded"),
+                .as_deref()
+                .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded")),
         &format!(
             "exactly one POST api_key=<key> at the listener; it received {} request(s)",
             got.len()
@@ -505,8 +442,7 @@ async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the listener received nothing")]
 async fn listener_got_nothing(w: &mut ConformanceWorld) -> StepResult {
-    let port = listener_port(w)?;
-    let n = inbox(port).lock().expect("inbox lock").len();
+    let n = listener(w)?.callbacks().len();
     w.check(
         n == 0,
         &format!("no request at the listener; it received {n}"),
