@@ -16,6 +16,7 @@ pub mod fixtures;
 pub mod harness;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod provenance;
 pub mod redact;
 pub mod reference;
 pub mod secret;

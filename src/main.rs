@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use authconform::fixtures::Fixtures;
 use authconform::harness::{self, Output, RunError, RunOptions, TargetChoice, target::Target};
@@ -47,38 +47,21 @@ enum Command {
         /// Enable the test-only control endpoints (/__authconform/clock).
         #[arg(long)]
         test_mode: bool,
-        /// Break one documented rule (see `authconform faults`).
+        /// Break one rule (see `authconform faults`).
         #[arg(long)]
         fault: Option<String>,
+        /// Answer as another conforming server would where the vendors'
+        /// documents are silent (other error bodies, statuses, markup): a
+        /// server that is not ours, to see the suite pass it with warnings.
+        #[arg(long)]
+        variant: bool,
     },
     /// Run the conformance suite against a target file, or the built-in reference server.
-    Run {
-        /// Target file (YAML) describing the server under test; without it, an
-        /// in-process reference server is started.
-        #[arg(long)]
-        target: Option<PathBuf>,
-        /// Without --target: the vendor to test (default: every vendor).
-        #[arg(long)]
-        vendor: Option<String>,
-        /// Tag expression selecting scenarios, e.g. "@login and not @2fa".
-        #[arg(long)]
-        tags: Option<String>,
-        /// Write a JUnit XML report here.
-        #[arg(long)]
-        junit: Option<PathBuf>,
-        /// Write a Cucumber JSON report here.
-        #[arg(long)]
-        cucumber_json: Option<PathBuf>,
-        /// Read feature files from this folder instead of the built-in ones.
-        #[arg(long)]
-        features: Option<PathBuf>,
-        /// Without --target: start the reference server with this fault.
-        #[arg(long)]
-        fault: Option<String>,
-        /// Print only the summary.
-        #[arg(long)]
-        quiet: bool,
-    },
+    ///
+    /// Exit codes: 0 every scenario that ran passed (warnings do not count);
+    /// 1 a conformance failure (or, with --strict, a warning); 2 bad usage or
+    /// configuration.
+    Run(RunArgs),
     /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
     Faults,
     /// Mocks for other stacks.
@@ -86,6 +69,44 @@ enum Command {
         #[command(subcommand)]
         command: MockCommand,
     },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Target file (YAML) describing the server under test; without it, an
+    /// in-process reference server is started.
+    #[arg(long)]
+    target: Option<PathBuf>,
+    /// Without --target: the vendor to test (default: every vendor).
+    #[arg(long)]
+    vendor: Option<String>,
+    /// Tag expression selecting scenarios, e.g. "@login and not @2fa".
+    #[arg(long)]
+    tags: Option<String>,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Write a Cucumber JSON report here.
+    #[arg(long)]
+    cucumber_json: Option<PathBuf>,
+    /// Read feature files from this folder instead of the built-in ones.
+    #[arg(long)]
+    features: Option<PathBuf>,
+    /// Without --target: start the reference server with this fault.
+    #[arg(long)]
+    fault: Option<String>,
+    /// Print only the summary.
+    #[arg(long)]
+    quiet: bool,
+    /// Without --target: run against the variant reference server (see
+    /// `serve --variant`).
+    #[arg(long)]
+    variant: bool,
+    /// Fail on the reference server's own choices too (error bodies, status
+    /// codes and markup the vendors' documents do not give, security headers):
+    /// without it they are reported as warnings.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Subcommand)]
@@ -123,29 +144,9 @@ fn main() -> ExitCode {
                 hash_cost,
                 test_mode,
                 fault,
-            } => serve(addr, vendor, fixtures, hash_cost, test_mode, fault).await,
-            Command::Run {
-                target,
-                vendor,
-                tags,
-                junit,
-                cucumber_json,
-                features,
-                fault,
-                quiet,
-            } => {
-                run(
-                    target,
-                    vendor,
-                    tags,
-                    junit,
-                    cucumber_json,
-                    features,
-                    fault,
-                    quiet,
-                )
-                .await
-            }
+                variant,
+            } => serve(addr, vendor, fixtures, hash_cost, test_mode, fault, variant).await,
+            Command::Run(args) => run(args).await,
             Command::Faults => {
                 print!("{}", Fault::markdown_table());
                 ExitCode::SUCCESS
@@ -200,6 +201,7 @@ async fn serve(
     hash_cost: HashCost,
     test_mode: bool,
     fault: Option<String>,
+    variant: bool,
 ) -> ExitCode {
     // The log is written by a background thread: a request only formats its
     // line and queues it, instead of a stderr write per request (measured in
@@ -244,7 +246,8 @@ async fn serve(
         fault,
         log_requests,
         ..ReferenceConfig::default()
-    };
+    }
+    .with_variant(variant);
     let server = ReferenceServer::new(config);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -310,22 +313,24 @@ async fn shutdown_signal() {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run(
-    target: Option<PathBuf>,
-    vendor: Option<String>,
-    tags: Option<String>,
-    junit: Option<PathBuf>,
-    cucumber_json: Option<PathBuf>,
-    features: Option<PathBuf>,
-    fault: Option<String>,
-    quiet: bool,
-) -> ExitCode {
+async fn run(args: RunArgs) -> ExitCode {
+    let RunArgs {
+        target,
+        vendor,
+        tags,
+        junit,
+        cucumber_json,
+        features,
+        fault,
+        quiet,
+        variant,
+        strict,
+    } = args;
     let choice = match target {
         Some(path) => {
-            if vendor.is_some() || fault.is_some() {
+            if vendor.is_some() || fault.is_some() || variant {
                 return usage(
-                    "--vendor and --fault apply to the built-in reference server; a target file names its own vendor",
+                    "--vendor, --fault and --variant apply to the built-in reference server; a target file names its own vendor",
                 );
             }
             match Target::load(&path) {
@@ -343,7 +348,11 @@ async fn run(
                 Ok(None) => Vendor::ALL.to_vec(),
                 Err(e) => return usage(&e),
             };
-            TargetChoice::Reference { vendors, fault }
+            TargetChoice::Reference {
+                vendors,
+                fault,
+                variant,
+            }
         }
     };
     let options = RunOptions {
@@ -357,6 +366,7 @@ async fn run(
         } else {
             Output::Console
         },
+        strict,
     };
     match harness::run(options).await {
         Ok(report) => {

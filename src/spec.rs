@@ -1,9 +1,18 @@
 //! The vendors' OpenAPI 3.1 documents, and checking responses against them.
 //!
 //! `specs/*.openapi.yaml` are the single source of truth for shapes: the harness
-//! checks every response it receives against the operation's documented
-//! responses (status, then the JSON Schema of the body), so a shape rule is
-//! written once, in the spec, not again in each step.
+//! checks every response it receives against the operation's responses
+//! (status, then the JSON Schema of the body), so a shape rule is written once,
+//! in the spec, not again in each step.
+//!
+//! Provenance: a response whose body the vendor's document shows carries
+//! `x-authconform-source` (the seed and its words). Only such a body breaks a
+//! run when it does not match ([`Provenance::Documented`]); every other
+//! mismatch, an undocumented status included, is a
+//! [`Provenance::Reference`] warning (a failure under `--strict`): the steps
+//! assert the statuses the documents give. An optional property accepts
+//! `null` (a Java or .NET server writes nulls) unless its schema says
+//! `x-authconform-not-null: true`.
 
 #[cfg(feature = "harness")]
 use std::collections::HashMap;
@@ -15,7 +24,11 @@ use serde_json::Value;
 #[cfg(feature = "harness")]
 use serde_json::json;
 
+pub use crate::provenance::Provenance;
 use crate::vendor::Vendor;
+
+/// The extension that marks a response whose body a vendor's document shows.
+pub const SOURCE_EXTENSION: &str = "x-authconform-source";
 
 /// One vendor's parsed OpenAPI document with a cache of compiled validators.
 pub struct Spec {
@@ -30,11 +43,22 @@ pub struct Spec {
 pub struct SpecViolation {
     pub operation: String,
     pub problems: Vec<String>,
+    /// Documented: the body breaks a shape the vendor's document shows.
+    /// Reference: an undocumented status, or a body only we chose the shape of.
+    pub provenance: Provenance,
 }
 
 impl std::fmt::Display for SpecViolation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "response to {} does not match the spec:", self.operation)?;
+        let whose = match self.provenance {
+            Provenance::Documented => "the vendor's document",
+            Provenance::Reference => "the reference server's choice",
+        };
+        write!(
+            f,
+            "response to {} does not match the spec ({whose}):",
+            self.operation
+        )?;
         for p in &self.problems {
             write!(f, "\n  - {p}")?;
         }
@@ -129,15 +153,19 @@ impl Spec {
         body: &[u8],
     ) -> Result<(), SpecViolation> {
         let operation_name = format!("{} {}", method.to_uppercase(), path_template);
-        let violation = |problems: Vec<String>| SpecViolation {
+        let violation = |problems: Vec<String>, provenance: Provenance| SpecViolation {
             operation: operation_name.clone(),
             problems,
+            provenance,
         };
         let Some(op) = self.operation(method, path_template) else {
-            return Err(violation(vec![format!(
-                "specs/{}.openapi.yaml has no operation {operation_name}",
-                self.vendor
-            )]));
+            return Err(violation(
+                vec![format!(
+                    "specs/{}.openapi.yaml has no operation {operation_name}",
+                    self.vendor
+                )],
+                Provenance::Reference,
+            ));
         };
         let responses = &op["responses"];
         let status_key = status.to_string();
@@ -150,25 +178,43 @@ impl Spec {
                 .as_object()
                 .map(|m| m.keys().collect())
                 .unwrap_or_default();
-            return Err(violation(vec![format!(
-                "status {status} is not a documented response (documented: {})",
-                documented
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )]));
+            // The steps assert every status a document gives; a status the
+            // spec does not list is a difference from our choices only.
+            return Err(violation(
+                vec![format!(
+                    "status {status} is not a response the spec lists ({})",
+                    documented
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )],
+                Provenance::Reference,
+            ));
+        };
+        let provenance = if response.get(SOURCE_EXTENSION).is_some() {
+            Provenance::Documented
+        } else {
+            Provenance::Reference
         };
         let response = self.resolve(response);
+        let provenance = if response.get(SOURCE_EXTENSION).is_some() {
+            Provenance::Documented
+        } else {
+            provenance
+        };
         let Some(schema) = response.pointer("/content/application~1json/schema") else {
             return Ok(());
         };
         let instance: Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => {
-                return Err(violation(vec![format!(
-                    "status {status} documents a JSON body, but the body is not JSON ({e})"
-                )]));
+                return Err(violation(
+                    vec![format!(
+                        "status {status} documents a JSON body, but the body is not JSON ({e})"
+                    )],
+                    provenance,
+                ));
             }
         };
         let validator = self.validator(method, path_template, &matched_key, schema)?;
@@ -186,7 +232,7 @@ impl Spec {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(violation(problems))
+            Err(violation(problems, provenance))
         }
     }
 
@@ -210,12 +256,120 @@ impl Spec {
             "components": self.doc["components"],
             "allOf": [schema],
         });
+        let mut root = root;
+        nullable_optionals(&mut root);
         let validator = jsonschema::validator_for(&root).map_err(|e| SpecViolation {
             operation: format!("{method} {path}"),
             problems: vec![format!("the spec's schema does not compile: {e}")],
+            provenance: Provenance::Reference,
         })?;
         let validator = Arc::new(validator);
         cache.insert(key, validator.clone());
         Ok(validator)
+    }
+}
+
+/// Lets every optional property of every object schema below `schema` be
+/// `null`, unless it says `x-authconform-not-null: true`: the documents show
+/// optional fields without saying that a server omits them rather than writing
+/// `null`, and servers on Java or .NET write nulls.
+#[cfg(feature = "harness")]
+fn nullable_optionals(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let required: Vec<String> = map
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (key, value) in map.iter_mut() {
+                if key == "properties" {
+                    if let Value::Object(props) = value {
+                        for (name, prop) in props.iter_mut() {
+                            nullable_optionals(prop);
+                            let not_null = prop
+                                .get("x-authconform-not-null")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false);
+                            if !required.contains(name) && !not_null {
+                                *prop = json!({ "anyOf": [prop.take(), { "type": "null" }] });
+                            }
+                        }
+                    }
+                } else {
+                    nullable_optionals(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(nullable_optionals),
+        _ => {}
+    }
+}
+
+#[cfg(all(test, feature = "harness"))]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"
+openapi: 3.1.0
+info: { title: t, version: "1" }
+paths:
+  /login:
+    post:
+      responses:
+        "200":
+          x-authconform-source: "seed: the example answer"
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [token]
+                properties:
+                  token: { type: string }
+                  message: { type: string }
+                  status: { type: integer, x-authconform-not-null: true }
+        "401":
+          content:
+            application/json:
+              schema: { type: object, required: [errorCode] }
+"#;
+
+    fn check(status: u16, body: &str) -> Result<(), SpecViolation> {
+        Spec::parse(Vendor::Limecraft, DOC).unwrap().check_response(
+            "POST",
+            "/login",
+            status,
+            body.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn a_documented_body_that_breaks_its_shape_is_a_documented_violation() {
+        let v = check(200, r#"{"message":"hi"}"#).unwrap_err();
+        assert_eq!(v.provenance, Provenance::Documented);
+        assert!(v.to_string().contains("the vendor's document"), "{v}");
+    }
+
+    #[test]
+    fn optional_fields_may_be_null_unless_marked() {
+        check(200, r#"{"token":"t","message":null}"#).unwrap();
+        let v = check(200, r#"{"token":"t","status":null}"#).unwrap_err();
+        assert_eq!(v.provenance, Provenance::Documented);
+        let v = check(200, r#"{"token":null}"#).unwrap_err();
+        assert_eq!(v.provenance, Provenance::Documented);
+    }
+
+    #[test]
+    fn undocumented_bodies_and_statuses_are_reference_violations() {
+        let v = check(401, r#"{"message":"no"}"#).unwrap_err();
+        assert_eq!(v.provenance, Provenance::Reference);
+        let v = check(403, r#"{}"#).unwrap_err();
+        assert_eq!(v.provenance, Provenance::Reference);
+        assert!(v.to_string().contains("403"), "{v}");
     }
 }

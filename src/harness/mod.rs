@@ -35,11 +35,13 @@ use world::{ConformanceWorld, RunContext};
 
 /// What to run against.
 pub enum TargetChoice {
-    /// Start one reference server in-process (optionally with a fault) and run
-    /// these vendors' features against it.
+    /// Start one reference server in-process (optionally with a fault, or as
+    /// the variant: another conforming server) and run these vendors' features
+    /// against it.
     Reference {
         vendors: Vec<Vendor>,
         fault: Option<Fault>,
+        variant: bool,
     },
     /// A server described by a target file.
     External(Box<Target>),
@@ -61,6 +63,8 @@ pub struct RunOptions {
     /// A features directory to use instead of the compiled-in features.
     pub features_dir: Option<PathBuf>,
     pub output: Output,
+    /// `--strict`: reference checks fail the run instead of warning.
+    pub strict: bool,
 }
 
 impl RunOptions {
@@ -75,12 +79,14 @@ impl RunOptions {
             target: TargetChoice::Reference {
                 vendors,
                 fault: None,
+                variant: false,
             },
             tags: None,
             junit: None,
             cucumber_json: None,
             features_dir: None,
             output: Output::Console,
+            strict: false,
         }
     }
 }
@@ -92,6 +98,8 @@ pub struct ScenarioResult {
     pub id: Option<String>,
     pub name: String,
     pub outcome: Outcome,
+    /// Reference checks that did not hold (empty under `--strict`, where they fail).
+    pub warnings: Vec<world::Warning>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,6 +136,11 @@ impl RunReport {
         self.count(|o| matches!(o, Outcome::Skipped(_)))
     }
 
+    /// Reference checks that did not hold, over all scenarios.
+    pub fn warnings(&self) -> usize {
+        self.scenarios.iter().map(|s| s.warnings.len()).sum()
+    }
+
     /// True when every scenario that ran passed, at least one ran, and the
     /// features parsed.
     pub fn succeeded(&self) -> bool {
@@ -156,11 +169,24 @@ impl RunReport {
                 Outcome::Skipped(reason) => ("SKIP", format!(" ({reason})")),
             };
             out.push_str(&format!("  {mark} {}{why}\n", s.name));
+            for w in &s.warnings {
+                out.push_str(&format!(
+                    "       warning (reference choice): {}\n",
+                    w.expected
+                ));
+            }
         }
         if self.parsing_errors > 0 {
             out.push_str(&format!(
                 "  {} feature file(s) did not parse\n",
                 self.parsing_errors
+            ));
+        }
+        if self.warnings() > 0 {
+            out.push_str(&format!(
+                "{} warning(s): checks of the reference server's own choices, where the \
+                 vendors' documents are silent; they do not fail the run (--strict makes them fail)\n",
+                self.warnings()
             ));
         }
         out.push_str(&format!(
@@ -195,8 +221,14 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     // The in-process server, kept alive for the run.
     let (targets, _server): (Vec<Target>, Option<RunningServer>) = match options.target {
         TargetChoice::External(t) => (vec![*t], None),
-        TargetChoice::Reference { vendors, fault } => {
-            let config = ReferenceConfig::for_tests().with_fault(fault);
+        TargetChoice::Reference {
+            vendors,
+            fault,
+            variant,
+        } => {
+            let config = ReferenceConfig::for_tests()
+                .with_fault(fault)
+                .with_variant(variant);
             let fixtures = config.fixtures.clone();
             let running = ReferenceServer::new(config)
                 .spawn(([127, 0, 0, 1], 0).into())
@@ -220,7 +252,10 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             target.timeout,
         )
         .map_err(RunError::Usage)?;
-        contexts.insert(target.vendor, RunContext::new(target.clone(), http));
+        contexts.insert(
+            target.vendor,
+            RunContext::new(target.clone(), http, options.strict),
+        );
     }
     let contexts = Arc::new(contexts);
 
@@ -255,17 +290,25 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         .with_writer(writer)
         .with_default_cli()
         .max_concurrent_scenarios(1)
-        .before(move |feature, _, _, world| {
+        .before(move |feature, rule, scenario, world| {
             if let Some(ctx) = vendor_of(feature).and_then(|v| before_contexts.get(&v)) {
-                world.attach(ctx.clone());
+                let tags: Vec<String> = feature
+                    .tags
+                    .iter()
+                    .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
+                    .chain(scenario.tags.iter())
+                    .cloned()
+                    .collect();
+                world.attach(ctx.clone(), &tags);
             }
             Box::pin(async {})
         })
-        .after(move |_, _, scenario, event, _| {
+        .after(move |_, _, scenario, event, world| {
             let outcome = match event {
                 event::ScenarioFinished::StepPassed => Outcome::Passed,
                 _ => Outcome::Failed,
             };
+            let warnings = world.map(|w| w.take_warnings()).unwrap_or_default();
             after_results
                 .lock()
                 .expect("results lock")
@@ -273,6 +316,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                     id: catalogue_id(&scenario.tags),
                     name: scenario.name.clone(),
                     outcome,
+                    warnings,
                 });
             Box::pin(async {})
         })
@@ -303,6 +347,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                             id: catalogue_id(&scenario.tags),
                             name: scenario.name.clone(),
                             outcome: Outcome::Skipped(reason.to_owned()),
+                            warnings: Vec::new(),
                         });
                     return false;
                 }

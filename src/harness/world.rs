@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::harness::exchange::{Call, Exchange, HttpClient};
 use crate::harness::target::{Account, KeyPair, Target};
+pub use crate::provenance::Provenance;
 use crate::redact::Secrets;
 use crate::totp::{self, TotpParams};
 
@@ -33,9 +34,21 @@ pub struct Enrolment {
     pub params: TotpParams,
 }
 
+/// A reference check that did not hold: reported, but it fails the run only
+/// under `--strict`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// What was expected, in one line.
+    pub expected: String,
+    /// The full report: the expectation, the trail, the exchange and its curl line, redacted.
+    pub detail: String,
+}
+
 /// What every scenario of one run shares.
 pub struct RunContext {
     pub target: Target,
+    /// `--strict`: a reference check that does not hold fails its step.
+    pub strict: bool,
     pub http: HttpClient,
     pub secrets: Secrets,
     pub clock: crate::harness::control_api::ControlApi,
@@ -47,7 +60,7 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    pub fn new(target: Target, http: HttpClient) -> Arc<Self> {
+    pub fn new(target: Target, http: HttpClient, strict: bool) -> Arc<Self> {
         let secrets = Secrets::default();
         let users = &target.users;
         for account in [
@@ -90,6 +103,7 @@ impl RunContext {
         }
         Arc::new(RunContext {
             target,
+            strict,
             http,
             secrets,
             clock,
@@ -122,6 +136,11 @@ pub struct ConformanceWorld {
     /// LiquidFiles: the listener standing in for the user's machine on the
     /// agent port; it closes when the scenario's world is dropped.
     pub agent_listener: Option<crate::mock::AgentListener>,
+    /// The scenario as a whole checks a reference choice (a `@strict-…` tag):
+    /// even its documented-style checks only warn, unless the run is strict.
+    pub reference_scenario: bool,
+    /// Reference checks of this scenario that did not hold.
+    warnings: Mutex<Vec<Warning>>,
 }
 
 impl fmt::Debug for ConformanceWorld {
@@ -145,11 +164,21 @@ impl ConformanceWorld {
             refresh_tokens: HashMap::new(),
             notes: HashMap::new(),
             agent_listener: None,
+            reference_scenario: false,
+            warnings: Mutex::new(Vec::new()),
         }
     }
 
-    pub fn attach(&mut self, ctx: Arc<RunContext>) {
+    /// Attaches the run context; `tags` are the scenario's own, its rule's
+    /// and its feature's (without `@`).
+    pub fn attach(&mut self, ctx: Arc<RunContext>, tags: &[String]) {
         self.ctx = Some(ctx);
+        self.reference_scenario = tags.iter().any(|t| is_reference_tag(t));
+    }
+
+    /// The warnings of this scenario so far, emptied (the runner reports them).
+    pub fn take_warnings(&self) -> Vec<Warning> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     pub fn ctx(&self) -> Arc<RunContext> {
@@ -182,13 +211,21 @@ impl ConformanceWorld {
         Ok(exchange)
     }
 
-    /// Sends a call and fails the step if the response breaks the spec.
+    /// Sends a call and checks the response against the spec: a body that
+    /// breaks a documented shape fails the step, any other difference from
+    /// the spec is a warning (see [`crate::spec`]).
     pub async fn send_checked(&mut self, call: Call) -> Result<Exchange, Failure> {
         let exchange = self.send(call).await?;
-        if let Some(v) = &exchange.spec_violation {
-            return Err(self.failure(&v.to_string()));
-        }
+        self.spec_check(&exchange)?;
         Ok(exchange)
+    }
+
+    /// The spec check of an exchange already sent, with its provenance.
+    pub fn spec_check(&self, exchange: &Exchange) -> StepResult {
+        match &exchange.spec_violation {
+            None => Ok(()),
+            Some(v) => self.check_as(v.provenance, false, &v.to_string()),
+        }
     }
 
     /// A failure that shows `expected` and the last exchange, redacted.
@@ -208,13 +245,38 @@ impl ConformanceWorld {
         Failure(ctx.secrets.redact(&text))
     }
 
-    /// `Ok` when `condition` holds, else a failure showing the last exchange.
-    pub fn check(&self, condition: bool, expected: &str) -> StepResult {
+    /// A check of what the vendor's document says: `Ok` when `condition`
+    /// holds, else a failure showing the last exchange. (In a `@strict-…`
+    /// scenario it counts as a reference check.)
+    pub fn documented(&self, condition: bool, expected: &str) -> StepResult {
+        self.check_as(Provenance::Documented, condition, expected)
+    }
+
+    /// A check of a choice the reference server made where the document is
+    /// silent: when it does not hold, a warning (the step goes on), or a
+    /// failure under `--strict`.
+    pub fn reference(&self, condition: bool, expected: &str) -> StepResult {
+        self.check_as(Provenance::Reference, condition, expected)
+    }
+
+    /// One place decides what a check that does not hold means.
+    pub fn check_as(&self, provenance: Provenance, condition: bool, expected: &str) -> StepResult {
         if condition {
-            Ok(())
-        } else {
-            Err(self.failure(expected))
+            return Ok(());
         }
+        let binding = provenance == Provenance::Documented && !self.reference_scenario;
+        if binding || self.ctx().strict {
+            return Err(self.failure(expected));
+        }
+        let warning = Warning {
+            expected: self.ctx().secrets.redact(first_line(expected)),
+            detail: self.failure(expected).0,
+        };
+        let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
+        }
+        Ok(())
     }
 
     /// The account a persona of the feature files plays.
@@ -290,4 +352,14 @@ impl ConformanceWorld {
             ))
         })
     }
+}
+
+/// A tag that makes a whole scenario a check of reference choices:
+/// `@strict-headers`, `@strict-cookie`, … (the name says what is strict).
+pub fn is_reference_tag(tag: &str) -> bool {
+    tag.trim_start_matches('@').starts_with("strict-")
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
 }

@@ -1,5 +1,7 @@
 //! The fault catalogue: named ways to make the reference server break exactly
-//! one documented rule.
+//! one rule: a documented one (the default run must catch it) or one of the
+//! reference server's own choices (only `--strict` must catch it; the default
+//! run must pass with a warning).
 //!
 //! A conformance suite that passes against a broken server proves nothing, so
 //! every scenario is shown to fail against at least one of these
@@ -7,10 +9,11 @@
 //! `authconform faults` prints this table; the README carries a copy that a
 //! test keeps in sync.
 
+use crate::provenance::Provenance;
 use crate::vendor::Vendor;
 
 macro_rules! faults {
-    ($( $variant:ident = $name:literal, $vendor:ident, $breaks:literal, [$($caught:literal),+ $(,)?]; )+) => {
+    ($( $variant:ident = $name:literal, $vendor:ident, $provenance:ident, $breaks:literal, [$($caught:literal),+ $(,)?]; )+) => {
         /// One deliberately broken rule.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Fault { $($variant),+ }
@@ -27,6 +30,13 @@ macro_rules! faults {
                 match self { $(Fault::$variant => Vendor::$vendor),+ }
             }
 
+            /// Whether the rule it breaks is the vendor's (`Documented`: the
+            /// default run catches it) or the reference server's own choice
+            /// (`Reference`: the default run warns, `--strict` catches it).
+            pub fn provenance(self) -> Provenance {
+                match self { $(Fault::$variant => Provenance::$provenance),+ }
+            }
+
             /// The documented rule this fault breaks, in a sentence.
             pub fn breaks(self) -> &'static str {
                 match self { $(Fault::$variant => $breaks),+ }
@@ -41,199 +51,199 @@ macro_rules! faults {
 }
 
 faults! {
-    JsonLoginRejected = "json-login-rejected", Limecraft,
+    JsonLoginRejected = "json-login-rejected", Limecraft, Documented,
         "login accepts only form parameters; an application/json body gets 415", ["LC1"];
-    FormLoginRejected = "form-login-rejected", Limecraft,
+    FormLoginRejected = "form-login-rejected", Limecraft, Documented,
         "login accepts only JSON; form parameters get 415", ["LC2"];
-    LoginNeedsSecondTokenMissing = "login-omits-needs-second-token", Limecraft,
+    LoginNeedsSecondTokenMissing = "login-omits-needs-second-token", Limecraft, Documented,
         "a successful login omits needsSecondToken", ["LC1", "LC2"];
-    ErrorEnvelopeWrong = "error-envelope-wrong", Limecraft,
+    ErrorEnvelopeWrong = "error-envelope-wrong", Limecraft, Documented,
         "the 401 body is {\"error\":\"…\"} instead of the UnauthorizedError envelope", ["LC3", "LC4", "LC8"];
-    UnknownUserNotFound = "unknown-user-404", Limecraft,
+    UnknownUserNotFound = "unknown-user-404", Limecraft, Documented,
         "an unknown username gets 404 (user enumeration) instead of the same 401", ["LC4"];
-    DisabledAccountLogsIn = "disabled-account-logs-in", Limecraft,
+    DisabledAccountLogsIn = "disabled-account-logs-in", Limecraft, Documented,
         "a disabled account can log in", ["LC5"];
-    LockedAccount401 = "locked-account-401", Limecraft,
+    LockedAccount401 = "locked-account-401", Limecraft, Documented,
         "a locked account gets 401 instead of 403", ["LC6"];
-    QueryTokenIgnored = "query-token-ignored", Limecraft,
+    QueryTokenIgnored = "query-token-ignored", Limecraft, Documented,
         "a token in ?access_token is ignored", ["LC7", "LC15", "LC24"];
-    CookieTokenIgnored = "cookie-token-ignored", Limecraft,
+    CookieTokenIgnored = "cookie-token-ignored", Limecraft, Documented,
         "a token in the MOJITO_SESSION_ID_V2 cookie is ignored", ["LC7"];
-    UserMissingRequiredField = "user-missing-modified-by", Limecraft,
+    UserMissingRequiredField = "user-missing-modified-by", Limecraft, Documented,
         "GET /authentication/user omits the required field modifiedBy", ["LC7"];
-    AnyTokenAccepted = "any-token-accepted", Limecraft,
+    AnyTokenAccepted = "any-token-accepted", Limecraft, Documented,
         "a garbage token authorizes GET /authentication/user", ["LC8", "LC21"];
-    SessionTooShort = "session-too-short", Limecraft,
+    SessionTooShort = "session-too-short", Limecraft, Documented,
         "a session without rememberMe ends after 30 minutes instead of 1 hour", ["LC9"];
-    SessionNeverExpires = "session-never-expires", Limecraft,
+    SessionNeverExpires = "session-never-expires", Limecraft, Documented,
         "tokens never expire", ["LC9", "LC10"];
-    RememberMeIgnored = "remember-me-ignored", Limecraft,
+    RememberMeIgnored = "remember-me-ignored", Limecraft, Documented,
         "rememberMe is ignored: every session lasts 1 hour", ["LC10", "LC20"];
-    Enable2faFieldMissing = "enable2fa-omits-period", Limecraft,
+    Enable2faFieldMissing = "enable2fa-omits-period", Limecraft, Documented,
         "the enable2fa response omits period", ["LC11"];
-    Enable2faAnyUser = "enable2fa-any-user", Limecraft,
+    Enable2faAnyUser = "enable2fa-any-user", Limecraft, Documented,
         "any user may enable 2FA for another user without SUPPORT rights", ["LC12"];
-    Enable2faUnknownUser403 = "enable2fa-unknown-user-403", Limecraft,
+    Enable2faUnknownUser403 = "enable2fa-unknown-user-403", Limecraft, Documented,
         "enable2fa for an unknown user id gets 403 instead of 404", ["LC12"];
-    SecondFactorSkipped = "second-factor-skipped", Limecraft,
+    SecondFactorSkipped = "second-factor-skipped", Limecraft, Documented,
         "a user with 2FA gets a final token from login (needsSecondToken false)", ["LC13", "LC15"];
-    TemporaryTokenAuthorizes = "temporary-token-authorizes", Limecraft,
+    TemporaryTokenAuthorizes = "temporary-token-authorizes", Limecraft, Documented,
         "the temporary token of a 2FA login authorizes GET /authentication/user", ["LC14"];
-    TotpWrongAlgorithm = "totp-wrong-algorithm", Limecraft,
+    TotpWrongAlgorithm = "totp-wrong-algorithm", Limecraft, Documented,
         "codes are checked with SHA1 while SHA512 is advertised", ["LC15"];
-    TotpAnyCode = "totp-any-code", Limecraft,
+    TotpAnyCode = "totp-any-code", Limecraft, Documented,
         "any 6-digit code is accepted", ["LC16"];
-    TotpWideWindow = "totp-wide-window", Limecraft,
+    TotpWideWindow = "totp-wide-window", Limecraft, Documented,
         "codes up to 3 periods old or ahead are accepted", ["LC17"];
-    TotpNoSkew = "totp-no-skew", Limecraft,
+    TotpNoSkew = "totp-no-skew", Limecraft, Documented,
         "only the current period's code is accepted", ["LC17"];
-    TotpReuseAccepted = "totp-reuse-accepted", Limecraft,
+    TotpReuseAccepted = "totp-reuse-accepted", Limecraft, Documented,
         "a code that was already accepted is accepted again", ["LC18"];
-    ValidateAcceptsFinalToken = "validate-accepts-final-token", Limecraft,
+    ValidateAcceptsFinalToken = "validate-accepts-final-token", Limecraft, Documented,
         "2fa/validate accepts a final session token instead of only a temporary one", ["LC19"];
-    ValidateIgnoresRememberMe = "validate-ignores-remember-me", Limecraft,
+    ValidateIgnoresRememberMe = "validate-ignores-remember-me", Limecraft, Documented,
         "2fa/validate ignores rememberMe: the final token lasts 1 hour", ["LC20"];
-    LogoutDoesNotRevoke = "logout-does-not-revoke", Limecraft,
+    LogoutDoesNotRevoke = "logout-does-not-revoke", Limecraft, Documented,
         "logout answers 200 but the token keeps working", ["LC21", "LC23"];
-    LogoutEndsAllSessions = "logout-ends-all-sessions", Limecraft,
+    LogoutEndsAllSessions = "logout-ends-all-sessions", Limecraft, Documented,
         "logout without allSessions ends every session of the user", ["LC22"];
-    LogoutIgnoresAllSessions = "logout-ignores-all-sessions", Limecraft,
+    LogoutIgnoresAllSessions = "logout-ignores-all-sessions", Limecraft, Documented,
         "allSessions:true ends only the calling session", ["LC23"];
-    LogoutEndsEveryonesSessions = "logout-ends-everyones-sessions", Limecraft,
+    LogoutEndsEveryonesSessions = "logout-ends-everyones-sessions", Limecraft, Documented,
         "allSessions:true ends the sessions of every user", ["LC23"];
-    LogoutInvalidToken500 = "logout-invalid-token-500", Limecraft,
+    LogoutInvalidToken500 = "logout-invalid-token-500", Limecraft, Documented,
         "logout with an invalid token fails with 500", ["LC25"];
-    SecretKeyIgnored = "secret-key-ignored", FileVerbs,
+    SecretKeyIgnored = "secret-key-ignored", FileVerbs, Documented,
         "the SecretKey header is not accepted on any call", ["FV1"];
-    AnySecretKeyAccepted = "any-secret-key-accepted", FileVerbs,
+    AnySecretKeyAccepted = "any-secret-key-accepted", FileVerbs, Documented,
         "any SecretKey value authorizes a call", ["FV2"];
-    IsVerifiedAsText = "is-verified-as-text", FileVerbs,
+    IsVerifiedAsText = "is-verified-as-text", FileVerbs, Documented,
         "access-token returns IsVerified as the string \"true\" instead of a boolean", ["FV3"];
-    RefreshCookieNotHttpOnly = "refresh-cookie-not-http-only", FileVerbs,
+    RefreshCookieNotHttpOnly = "refresh-cookie-not-http-only", FileVerbs, Documented,
         "the refresh-token cookie lacks HttpOnly", ["FV3"];
-    ApiKeyNotChecked = "api-key-not-checked", FileVerbs,
+    ApiKeyNotChecked = "api-key-not-checked", FileVerbs, Documented,
         "access-token checks only the SecretKey: any APIKey, or none, gets a token", ["FV4"];
-    JwtSignatureNotChecked = "jwt-signature-not-checked", FileVerbs,
+    JwtSignatureNotChecked = "jwt-signature-not-checked", FileVerbs, Documented,
         "a bearer JWT is accepted without checking its signature", ["FV5"];
-    JwtAlgNoneAccepted = "jwt-alg-none-accepted", FileVerbs,
+    JwtAlgNoneAccepted = "jwt-alg-none-accepted", FileVerbs, Documented,
         "a bearer JWT with \"alg\": \"none\" and no signature is accepted", ["FV5"];
-    JwtExpiryNotChecked = "jwt-expiry-not-checked", FileVerbs,
+    JwtExpiryNotChecked = "jwt-expiry-not-checked", FileVerbs, Documented,
         "an expired bearer JWT is accepted", ["FV5"];
-    RefreshNotRotated = "refresh-not-rotated", FileVerbs,
+    RefreshNotRotated = "refresh-not-rotated", FileVerbs, Documented,
         "a refresh token stays valid after it was exchanged", ["FV6"];
-    RefreshReuseNotDetected = "refresh-reuse-not-detected", FileVerbs,
+    RefreshReuseNotDetected = "refresh-reuse-not-detected", FileVerbs, Documented,
         "presenting a used refresh token does not revoke its family", ["FV6"];
-    RefreshJwtInvalid = "refresh-jwt-invalid", FileVerbs,
+    RefreshJwtInvalid = "refresh-jwt-invalid", FileVerbs, Documented,
         "refresh returns a JwtToken that does not verify", ["FV6"];
-    RefreshNeverExpires = "refresh-never-expires", FileVerbs,
+    RefreshNeverExpires = "refresh-never-expires", FileVerbs, Documented,
         "refresh tokens never expire", ["FV6"];
-    RevokeDoesNotRevoke = "revoke-does-not-revoke", FileVerbs,
+    RevokeDoesNotRevoke = "revoke-does-not-revoke", FileVerbs, Documented,
         "revoke answers 200 but the refresh token keeps working", ["FV7"];
-    SecretKeyResetIgnored = "secret-key-reset-ignored", FileVerbs,
+    SecretKeyResetIgnored = "secret-key-reset-ignored", FileVerbs, Documented,
         "after a SecretKey reset the old key still works", ["FV7"];
-    NonJsonBody401 = "non-json-body-401", FileVerbs,
+    NonJsonBody401 = "non-json-body-401", FileVerbs, Documented,
         "a non-JSON access-token body gets 401 instead of 400 or 415", ["FV8"];
-    ApikeyFieldRenamed = "apikey-field-renamed", Lac,
+    ApikeyFieldRenamed = "apikey-field-renamed", Lac, Documented,
         "a sign-on answers the auth token as apiKey instead of apikey", ["LAC1"];
-    LacExpirationWrongFormat = "expiration-wrong-format", Lac,
+    LacExpirationWrongFormat = "expiration-wrong-format", Lac, Documented,
         "expiration is written 12/31/2014 23:59:59 instead of the documented 2014-12-31T23:59:59.999", ["LAC1", "LAC9"];
-    SignOnReusesToken = "sign-on-reuses-token", Lac,
+    SignOnReusesToken = "sign-on-reuses-token", Lac, Documented,
         "every sign-on of a user returns the same auth token instead of a new one", ["LAC2"];
-    LacWrongPasswordAccepted = "wrong-password-accepted", Lac,
+    LacWrongPasswordAccepted = "wrong-password-accepted", Lac, Documented,
         "any password signs a known user on", ["LAC3"];
-    LacErrorBodyWrong = "lac-error-body-wrong", Lac,
+    LacErrorBodyWrong = "lac-error-body-wrong", Lac, Documented,
         "a 401 answers {\"error\":\"…\"} instead of {statusCode, errorCode, errorMessage}", ["LAC3", "LAC5"];
-    HeaderTokenGetOnly = "header-token-get-only", Lac,
+    HeaderTokenGetOnly = "header-token-get-only", Lac, Documented,
         "the Authorization header authorizes GET only; POST, PUT and DELETE get 401", ["LAC4"];
-    AdminTokensRefused = "admin-tokens-refused", Lac,
+    AdminTokensRefused = "admin-tokens-refused", Lac, Documented,
         "auth tokens created in API Creator are not accepted", ["LAC4"];
-    AnyApikeyAccepted = "any-apikey-accepted", Lac,
+    AnyApikeyAccepted = "any-apikey-accepted", Lac, Documented,
         "any value in Authorization: CALiveAPICreator <apikey>:1 authorizes a call", ["LAC5"];
-    AnyAuthSchemeAccepted = "any-auth-scheme-accepted", Lac,
+    AnyAuthSchemeAccepted = "any-auth-scheme-accepted", Lac, Documented,
         "an auth token is accepted under any Authorization scheme (Bearer <apikey>:1)", ["LAC5"];
-    UrlAuthIgnored = "url-auth-ignored", Lac,
+    UrlAuthIgnored = "url-auth-ignored", Lac, Documented,
         "?auth=<apikey>:1 is refused even where the API property allows it", ["LAC6"];
-    UrlAuthPropertyIgnored = "url-auth-property-ignored", Lac,
+    UrlAuthPropertyIgnored = "url-auth-property-ignored", Lac, Documented,
         "?auth=<apikey>:1 is accepted even where the API property does not allow it", ["LAC7"];
-    UrlAuthAnyMethod = "url-auth-any-method", Lac,
+    UrlAuthAnyMethod = "url-auth-any-method", Lac, Documented,
         "an auth token in the URL authorizes POST, PUT and DELETE too", ["LAC8"];
-    RevalidateIssuesNewToken = "revalidate-issues-new-token", Lac,
+    RevalidateIssuesNewToken = "revalidate-issues-new-token", Lac, Documented,
         "revalidation answers a new auth token instead of the same one", ["LAC9"];
-    RevalidateSlidesExpiration = "revalidate-slides-expiration", Lac,
+    RevalidateSlidesExpiration = "revalidate-slides-expiration", Lac, Documented,
         "revalidation extends the expiration to a full lifetime from now", ["LAC10"];
-    LacTokensNeverExpire = "auth-tokens-never-expire", Lac,
+    LacTokensNeverExpire = "auth-tokens-never-expire", Lac, Documented,
         "auth tokens never expire", ["LAC10", "LAC11"];
-    DisableDoesNotDisable = "disable-does-not-disable", Lac,
+    DisableDoesNotDisable = "disable-does-not-disable", Lac, Documented,
         "disabling answers disabled: true but the auth token keeps working", ["LAC12"];
-    DisableDisablesAllUserTokens = "disable-disables-all-user-tokens", Lac,
+    DisableDisablesAllUserTokens = "disable-disables-all-user-tokens", Lac, Documented,
         "disabling one auth token disables every token of its user", ["LAC12"];
-    DisabledTokenRevalidates = "disabled-token-revalidates", Lac,
+    DisabledTokenRevalidates = "disabled-token-revalidates", Lac, Documented,
         "revalidating a disabled auth token succeeds", ["LAC12"];
-    DisableTwiceFails = "disable-twice-fails", Lac,
+    DisableTwiceFails = "disable-twice-fails", Lac, Documented,
         "disabling an auth token that is already disabled gets 401", ["LAC13"];
-    DisableExpiredFails = "disable-expired-fails", Lac,
+    DisableExpiredFails = "disable-expired-fails", Lac, Documented,
         "disabling an expired auth token gets the expired error", ["LAC14"];
-    DisableUnknownSucceeds = "disable-unknown-succeeds", Lac,
+    DisableUnknownSucceeds = "disable-unknown-succeeds", Lac, Documented,
         "disabling an auth token that does not exist answers 200", ["LAC15"];
-    PasswordChangeNotApplied = "password-change-not-applied", Lac,
+    PasswordChangeNotApplied = "password-change-not-applied", Lac, Documented,
         "a password change reports success but the password stays the same", ["LAC16"];
-    OldPasswordStillWorks = "old-password-still-works", Lac,
+    OldPasswordStillWorks = "old-password-still-works", Lac, Documented,
         "after a password change the old password still works", ["LAC16"];
-    NewPasswordAliasIgnored = "new-password-alias-ignored", Lac,
+    NewPasswordAliasIgnored = "new-password-alias-ignored", Lac, Documented,
         "newPassword (the documentation's prose) is not read, only new_password", ["LAC16"];
-    PasswordPolicyNotEnforced = "password-policy-not-enforced", Lac,
+    PasswordPolicyNotEnforced = "password-policy-not-enforced", Lac, Documented,
         "any new password is accepted, however short", ["LAC17"];
-    FailedChangeWithholdsToken = "failed-change-withholds-token", Lac,
+    FailedChangeWithholdsToken = "failed-change-withholds-token", Lac, Documented,
         "a password change that does not succeed issues no auth token", ["LAC17", "LAC20"];
-    WrongPasswordChangesPassword = "wrong-password-changes-password", Lac,
+    WrongPasswordChangesPassword = "wrong-password-changes-password", Lac, Documented,
         "a password change with a wrong current password is refused but changes the password", ["LAC18"];
-    PasswordChangeFlagLoose = "password-change-flag-loose", Lac,
+    PasswordChangeFlagLoose = "password-change-flag-loose", Lac, Documented,
         "?enablePasswordChange without the !, or in another case, also changes the password", ["LAC19"];
-    NotSupportedAsFailure = "not-supported-as-failure", Lac,
+    NotSupportedAsFailure = "not-supported-as-failure", Lac, Documented,
         "a provider without password change answers failure instead of notSupported", ["LAC20"];
-    ApiKeyDivMissing = "api-key-div-missing", LiquidFiles,
+    ApiKeyDivMissing = "api-key-div-missing", LiquidFiles, Documented,
         "the success page of /session/api has no div#api_key", ["LF1"];
-    CallbackWrongPort = "callback-wrong-port", LiquidFiles,
+    CallbackWrongPort = "callback-wrong-port", LiquidFiles, Documented,
         "the agent callback posts to another port than agent_port", ["LF2", "LF6"];
-    SuccessPageCacheable = "success-page-cacheable", LiquidFiles,
+    SuccessPageCacheable = "success-page-cacheable", LiquidFiles, Documented,
         "the page with the key lacks Cache-Control: no-store", ["LF2"];
-    CallbackFieldRenamed = "callback-field-renamed", LiquidFiles,
+    CallbackFieldRenamed = "callback-field-renamed", LiquidFiles, Documented,
         "the agent callback sends the key as apikey instead of api_key", ["LF2"];
-    CallbackWithoutAgentPort = "callback-without-agent-port", LiquidFiles,
+    CallbackWithoutAgentPort = "callback-without-agent-port", LiquidFiles, Documented,
         "without agent_port the success page still posts the key to localhost:80", ["LF3"];
-    AgentPortUnchecked = "agent-port-unchecked", LiquidFiles,
+    AgentPortUnchecked = "agent-port-unchecked", LiquidFiles, Documented,
         "any agent_port value (abc, 0, 65536, 80x) is accepted and used in the callback", ["LF4"];
-    AnyPasswordLogsIn = "any-password-logs-in", LiquidFiles,
+    AnyPasswordLogsIn = "any-password-logs-in", LiquidFiles, Documented,
         "any password logs a known user in, on /login and /session/api", ["LF5", "LF14"];
-    BrowserUnknownUserMessage = "browser-unknown-user-message", LiquidFiles,
+    BrowserUnknownUserMessage = "browser-unknown-user-message", LiquidFiles, Documented,
         "an unknown user gets a different page (No such user) than a wrong password", ["LF5"];
-    BrowserSecondFactorSkipped = "browser-second-factor-skipped", LiquidFiles,
+    BrowserSecondFactorSkipped = "browser-second-factor-skipped", LiquidFiles, Documented,
         "a user with Strong 2FA gets the key right after the password", ["LF6"];
-    BrowserTotpAnyCode = "browser-totp-any-code", LiquidFiles,
+    BrowserTotpAnyCode = "browser-totp-any-code", LiquidFiles, Documented,
         "any 6-digit code passes Strong 2FA", ["LF6"];
-    ActivityLogDropsAgent = "activity-log-drops-agent", LiquidFiles,
+    ActivityLogDropsAgent = "activity-log-drops-agent", LiquidFiles, Documented,
         "the activity log entry of a login omits agent_name and agent_version", ["LF7"];
-    BrowserKeysNeverExpire = "browser-keys-never-expire", LiquidFiles,
+    BrowserKeysNeverExpire = "browser-keys-never-expire", LiquidFiles, Documented,
         "keys from /session/api never expire", ["LF8"];
-    TextXmlRejected = "text-xml-rejected", LiquidFiles,
+    TextXmlRejected = "text-xml-rejected", LiquidFiles, Documented,
         "POST /login accepts only application/xml; the documented text/xml gets 415", ["LF9", "LF10", "LF11", "LF12", "LF15"];
-    XmlApiKeyElementRenamed = "xml-api-key-element-renamed", LiquidFiles,
+    XmlApiKeyElementRenamed = "xml-api-key-element-renamed", LiquidFiles, Documented,
         "POST /login answers <apikey> instead of <api_key>", ["LF9", "LF10", "LF15"];
-    XmlUsernameNotAccepted = "xml-username-not-accepted", LiquidFiles,
+    XmlUsernameNotAccepted = "xml-username-not-accepted", LiquidFiles, Documented,
         "POST /login accepts only the email in <email>, not the username", ["LF10"];
-    XmlCharRefsNotDecoded = "xml-char-refs-not-decoded", LiquidFiles,
+    XmlCharRefsNotDecoded = "xml-char-refs-not-decoded", LiquidFiles, Documented,
         "character references in the password (&#38;) are not decoded", ["LF11", "LF12"];
-    XmlHexRefsRejected = "xml-hex-refs-rejected", LiquidFiles,
+    XmlHexRefsRejected = "xml-hex-refs-rejected", LiquidFiles, Documented,
         "hexadecimal character references (&#x26;) are refused", ["LF12"];
-    XmlRawAmpersandAccepted = "xml-raw-ampersand-accepted", LiquidFiles,
+    XmlRawAmpersandAccepted = "xml-raw-ampersand-accepted", LiquidFiles, Documented,
         "a raw & in the XML is taken literally instead of refused", ["LF13"];
-    XmlUnknownUserDiffers = "xml-unknown-user-differs", LiquidFiles,
+    XmlUnknownUserDiffers = "xml-unknown-user-differs", LiquidFiles, Documented,
         "POST /login answers an unknown user with 404 No such user (user enumeration)", ["LF14"];
-    XmlKeyChanges = "xml-key-changes", LiquidFiles,
+    XmlKeyChanges = "xml-key-changes", LiquidFiles, Documented,
         "POST /login returns a new API key every time", ["LF15"];
-    XmlDoctypeAccepted = "xml-doctype-accepted", LiquidFiles,
+    XmlDoctypeAccepted = "xml-doctype-accepted", LiquidFiles, Documented,
         "a DOCTYPE in the XML is skipped instead of refused", ["LF16"];
-    XmlMissingPasswordLogsIn = "xml-missing-password-logs-in", LiquidFiles,
+    XmlMissingPasswordLogsIn = "xml-missing-password-logs-in", LiquidFiles, Documented,
         "POST /login without <password> returns the user's API key", ["LF16"];
 }
 
@@ -258,11 +268,15 @@ impl Fault {
     /// The catalogue as a Markdown table, as the README shows it.
     pub fn markdown_table() -> String {
         let mut out = String::from(
-            "| vendor | fault (`--fault`) | the rule it breaks | caught by |\n|---|---|---|---|\n",
+            "| vendor | fault (`--fault`) | the rule it breaks | whose rule | caught by |\n|---|---|---|---|---|\n",
         );
         for f in Fault::ALL {
+            let whose = match f.provenance() {
+                Provenance::Documented => "documented",
+                Provenance::Reference => "reference (`--strict`)",
+            };
             out.push_str(&format!(
-                "| {} | `{}` | {} | {} |\n",
+                "| {} | `{}` | {} | {whose} | {} |\n",
                 f.vendor(),
                 f.name(),
                 f.breaks().replace('|', "\\|"),

@@ -76,6 +76,16 @@ impl ReferenceConfig {
         self.fault = fault;
         self
     }
+
+    /// Every vendor answers as another conforming server would where the
+    /// documents are silent (see each vendor config's `variant`).
+    pub fn with_variant(mut self, variant: bool) -> Self {
+        self.limecraft.variant = variant;
+        self.lac.variant = variant;
+        self.fileverbs.variant = variant;
+        self.liquidfiles.variant = variant;
+        self
+    }
 }
 
 /// A built reference server: its router and the handles tests need.

@@ -125,13 +125,13 @@ async fn calls_with_old_or_new_key(
 #[then("the call is authorized")]
 async fn call_authorized(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "status 200 from the protected resource")
+    w.documented(x.status == 200, "status 200 from the protected resource")
 }
 
 #[then(expr = "the call is refused with {int}")]
 async fn call_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
     let x = last(w)?;
-    w.check(
+    w.documented(
         x.status == status,
         &format!("status {status} from the protected resource"),
     )
@@ -153,7 +153,7 @@ async fn requests_access_token(w: &mut ConformanceWorld, who: String) -> StepRes
 async fn has_access_token(w: &mut ConformanceWorld, who: String) -> StepResult {
     requests_access_token(w, who.clone()).await?;
     let x = last(w)?;
-    w.check(
+    w.documented(
         x.status == 200 && x.str_field("JwtToken").is_some(),
         &format!("{who} to get an access token (200 with a JwtToken)"),
     )
@@ -210,15 +210,15 @@ async fn requests_access_token_badly(
 #[then("the request is refused without a JwtToken")]
 async fn refused_without_jwt(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(!(200..300).contains(&x.status), "a non-2xx answer")?;
-    w.check(x.field("JwtToken").is_none(), "no JwtToken in a refusal")
+    w.documented(!(200..300).contains(&x.status), "a non-2xx answer")?;
+    w.documented(x.field("JwtToken").is_none(), "no JwtToken in a refusal")
 }
 
 #[then("the answer is 400 or 415 without a JwtToken")]
 async fn answer_400_or_415(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 400 || x.status == 415, "status 400 or 415")?;
-    w.check(x.field("JwtToken").is_none(), "no JwtToken in a refusal")
+    w.documented(x.status == 400 || x.status == 415, "status 400 or 415")?;
+    w.documented(x.field("JwtToken").is_none(), "no JwtToken in a refusal")
 }
 
 #[then(
@@ -226,7 +226,7 @@ async fn answer_400_or_415(w: &mut ConformanceWorld) -> StepResult {
 )]
 async fn answer_holds_fields(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "status 200")?;
+    w.documented(x.status == 200, "status 200")?;
     for field in [
         "Id",
         "FirstName",
@@ -236,12 +236,12 @@ async fn answer_holds_fields(w: &mut ConformanceWorld) -> StepResult {
         "JwtToken",
         "RefreshToken",
     ] {
-        w.check(
+        w.documented(
             x.str_field(field).is_some(),
             &format!("the string field {field}"),
         )?;
     }
-    w.check(
+    w.documented(
         x.field("IsVerified").is_some_and(Value::is_boolean),
         "IsVerified as a boolean",
     )
@@ -258,26 +258,26 @@ async fn jwt_is_signed(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
     let jwt = x.str_field("JwtToken").unwrap_or_default();
     let parts: Vec<&str> = jwt.split('.').collect();
-    w.check(
+    w.documented(
         parts.len() == 3 && parts.iter().all(|p| !p.is_empty()),
         "a JWT of three non-empty segments",
     )?;
     let header = segment(jwt, 0).unwrap_or_default();
     let alg = header["alg"].as_str().unwrap_or("none");
-    w.check(
+    w.documented(
         !alg.eq_ignore_ascii_case("none"),
         "a signed JWT (alg not none)",
     )?;
     let claims = segment(jwt, 1).unwrap_or_default();
-    w.check(
+    w.documented(
         claims["exp"].is_i64() && claims["iat"].is_i64(),
         "numeric exp and iat claims",
     )?;
-    w.check(
+    w.documented(
         claims["exp"].as_i64() > claims["iat"].as_i64(),
         "exp after iat",
     )?;
-    w.check(claims["sub"].is_string(), "a sub claim")
+    w.documented(claims["sub"].is_string(), "a sub claim")
 }
 
 #[then("the refresh token is set in an HttpOnly cookie")]
@@ -288,11 +288,11 @@ async fn refresh_cookie_http_only(w: &mut ConformanceWorld) -> StepResult {
         .set_cookies()
         .filter_map(|v| cookie::Cookie::parse(v.to_owned()).ok())
         .find(|c| c.value() == refresh);
-    w.check(
+    w.documented(
         found.is_some(),
         "a Set-Cookie header carrying the RefreshToken",
     )?;
-    w.check(
+    w.documented(
         found.is_some_and(|c| c.http_only() == Some(true)),
         "the refresh cookie to be HttpOnly",
     )
@@ -302,14 +302,14 @@ async fn refresh_cookie_http_only(w: &mut ConformanceWorld) -> StepResult {
 async fn refresh_cookie_strict(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
     let c = x.set_cookie(api::REFRESH_COOKIE);
-    w.check(c.is_some(), "a Set-Cookie for the RefreshToken cookie")?;
+    w.documented(c.is_some(), "a Set-Cookie for the RefreshToken cookie")?;
     let c = c.unwrap_or_else(|| cookie::Cookie::new("", ""));
-    w.check(c.secure() == Some(true), "the Secure attribute")?;
-    w.check(
+    w.documented(c.secure() == Some(true), "the Secure attribute")?;
+    w.documented(
         c.same_site() == Some(cookie::SameSite::Strict),
         "SameSite=Strict",
     )?;
-    w.check(
+    w.documented(
         c.path()
             .is_some_and(|p| p.trim_end_matches('/').ends_with("/accounts")),
         "a Path that ends in /accounts",
@@ -341,12 +341,12 @@ async fn jwt_is(w: &mut ConformanceWorld, who: String, verdict: String) -> StepR
     calls_with_jwt(w, who.clone(), String::new()).await?;
     let x = last(w)?;
     if verdict == "still accepted" {
-        w.check(
+        w.documented(
             x.status == 200,
             &format!("{who}'s JwtToken to be accepted (200)"),
         )
     } else {
-        w.check(
+        w.documented(
             x.status == 401,
             &format!("{who}'s JwtToken to be refused (401)"),
         )
@@ -432,7 +432,7 @@ async fn refreshes(w: &mut ConformanceWorld, who: String, how: String) -> StepRe
 async fn has_refreshed(w: &mut ConformanceWorld, who: String) -> StepResult {
     refreshes(w, who.clone(), "refresh cookie".into()).await?;
     let x = last(w)?;
-    w.check(
+    w.documented(
         x.status == 200,
         &format!("{who}'s refresh to succeed (200)"),
     )
@@ -441,7 +441,7 @@ async fn has_refreshed(w: &mut ConformanceWorld, who: String) -> StepResult {
 #[then("she receives a new JwtToken and a new refresh token")]
 async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "status 200 with new tokens")?;
+    w.documented(x.status == 200, "status 200 with new tokens")?;
     let refresh = x.str_field("RefreshToken").unwrap_or_default();
     let seen_before = w
         .refresh_tokens
@@ -449,8 +449,8 @@ async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
         .flatten()
         .filter(|t| t.as_str() == refresh)
         .count();
-    w.check(seen_before == 1, "a refresh token never issued before")?;
-    w.check(
+    w.documented(seen_before == 1, "a refresh token never issued before")?;
+    w.documented(
         x.str_field("JwtToken")
             .is_some_and(|t| t.split('.').count() == 3),
         "a new JwtToken",
@@ -460,8 +460,8 @@ async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
 #[then("the refresh is refused")]
 async fn refresh_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check((400..500).contains(&x.status), "a 4xx refusal")?;
-    w.check(x.field("JwtToken").is_none(), "no JwtToken in a refusal")
+    w.documented((400..500).contains(&x.status), "a 4xx refusal")?;
+    w.documented(x.field("JwtToken").is_none(), "no JwtToken in a refusal")
 }
 
 #[when(regex = r"^(\w+) revokes (?:her|his) refresh token$")]
@@ -477,5 +477,5 @@ async fn revokes(w: &mut ConformanceWorld, who: String) -> StepResult {
 #[then("the revocation succeeds")]
 async fn revocation_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "status 200")
+    w.documented(x.status == 200, "status 200")
 }

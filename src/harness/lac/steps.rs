@@ -198,7 +198,7 @@ async fn set_back_if_changed(w: &mut ConformanceWorld, p: &Persona) -> StepResul
     if restored {
         ledger().remove(&key);
     }
-    w.check(
+    w.documented(
         restored,
         &format!(
             "{}'s password to be set back to the original (a change from the password the suite had set, answering changePasswordResult success)",
@@ -215,7 +215,7 @@ async fn has_authenticated(w: &mut ConformanceWorld, who: String, name: String) 
     let p = persona(w, &who)?;
     sign_on_as(w, &p, &name).await?;
     let x = last(w)?;
-    w.check(
+    w.documented(
         x.status == 200 && apikey(x).is_some(),
         &format!("{who} to authenticate (200 with an apikey)"),
     )
@@ -256,7 +256,7 @@ async fn has_authenticated_without_url_auth(w: &mut ConformanceWorld, who: Strin
     }
     sign_on_as(w, &p, &who).await?;
     let x = last(w)?;
-    w.check(
+    w.documented(
         x.status == 200 && apikey(x).is_some(),
         &format!("{who} to authenticate there (200 with an apikey)"),
     )
@@ -285,9 +285,9 @@ async fn authenticates_badly(w: &mut ConformanceWorld, credentials: String) -> S
 #[then("the authentication succeeds with an auth token and its expiration")]
 async fn authentication_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "status 200")?;
-    w.check(apikey(x).is_some(), "a non-empty apikey")?;
-    w.check(
+    w.documented(x.status == 200, "status 200")?;
+    w.documented(apikey(x).is_some(), "a non-empty apikey")?;
+    w.documented(
         x.str_field("expiration")
             .and_then(api::parse_expiration)
             .is_some(),
@@ -301,7 +301,7 @@ async fn expiration_in_future(w: &mut ConformanceWorld) -> StepResult {
         .str_field("expiration")
         .and_then(api::parse_expiration);
     let now = w.ctx().clock.now().await.map_err(Failure)?;
-    w.check(
+    w.documented(
         expiration.is_some_and(|e| e > now * 1000),
         "an expiration later than the server's current time (read as UTC)",
     )
@@ -310,15 +310,15 @@ async fn expiration_in_future(w: &mut ConformanceWorld) -> StepResult {
 #[then("the authentication is refused without an auth token")]
 async fn authentication_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check((400..500).contains(&x.status), "a 4xx refusal")?;
-    w.check(x.field("apikey").is_none(), "no apikey in a refusal")
+    w.documented((400..500).contains(&x.status), "a 4xx refusal")?;
+    w.documented(x.field("apikey").is_none(), "no apikey in a refusal")
 }
 
 #[then(regex = r"^auth tokens (\w+) and (\w+) differ$")]
 async fn tokens_differ(w: &mut ConformanceWorld, a: String, b: String) -> StepResult {
     let (ka, _) = token(w, &a)?;
     let (kb, _) = token(w, &b)?;
-    w.check(
+    w.documented(
         ka != kb,
         &format!("auth tokens {a} and {b} to differ: a new auth token for every authentication"),
     )
@@ -413,7 +413,7 @@ async fn calls_probe_badly(w: &mut ConformanceWorld, credential: String) -> Step
 #[then("the probe resource lets the call in")]
 async fn probe_lets_in(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(
+    w.documented(
         lets_in(x),
         "the call to be let in (2xx; for POST, PUT or DELETE also a 400, 409, 415 or 422 about the empty body, but never 401 or 403)",
     )
@@ -422,7 +422,7 @@ async fn probe_lets_in(w: &mut ConformanceWorld) -> StepResult {
 #[then(expr = "the probe resource refuses the call with {int}")]
 async fn probe_refuses(w: &mut ConformanceWorld, status: u16) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == status, &format!("status {status}"))
+    w.documented(x.status == status, &format!("status {status}"))
 }
 
 #[then(
@@ -444,12 +444,12 @@ async fn token_lets_call(
     );
     let x = send(w, call, base.as_deref()).await?;
     if verdict == "no longer lets" {
-        w.check(
+        w.documented(
             x.status == 401,
             &format!("auth token {name} to be refused by the probe resource (401)"),
         )
     } else {
-        w.check(
+        w.documented(
             lets_in(&x),
             &format!("auth token {name} to be let in by the probe resource (2xx)"),
         )
@@ -483,8 +483,8 @@ async fn revalidation_same(w: &mut ConformanceWorld) -> StepResult {
     let (key, _) = token(w, &name)?;
     let issued = issued_expiration(w, &name)?;
     let x = last(w)?;
-    w.check(x.status == 200, "200: the auth token is valid")?;
-    w.check(
+    w.documented(x.status == 200, "200: the auth token is valid")?;
+    w.documented(
         apikey(x) == Some(key.as_str()),
         "the same apikey as the one revalidated",
     )?;
@@ -493,7 +493,7 @@ async fn revalidation_same(w: &mut ConformanceWorld) -> StepResult {
         Some(_) => "the expiration the token was issued with (revalidation never extends it)",
         None => "no expiration, as at issue",
     };
-    w.check(
+    w.documented(
         returned.flatten() == issued && returned.is_some() == issued.is_some(),
         expected,
     )
@@ -502,12 +502,12 @@ async fn revalidation_same(w: &mut ConformanceWorld) -> StepResult {
 #[then("the revalidation is refused as expired")]
 async fn revalidation_expired(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check((400..500).contains(&x.status), "a 4xx: the expired error")?;
-    w.check(
+    w.documented((400..500).contains(&x.status), "a 4xx: the expired error")?;
+    w.documented(
         x.field("apikey").is_none(),
         "no apikey with the expired error",
     )?;
-    w.check(
+    w.documented(
         x.response_body.to_ascii_lowercase().contains("expir"),
         "an error that says the auth token has expired",
     )
@@ -516,7 +516,7 @@ async fn revalidation_expired(w: &mut ConformanceWorld) -> StepResult {
 #[then(regex = r"^revalidating (alice|bob)'s auth token is refused$")]
 async fn revalidating_refused(w: &mut ConformanceWorld, who: String) -> StepResult {
     let x = revalidate(w, &who).await?;
-    w.check(
+    w.documented(
         (400..500).contains(&x.status) && x.field("apikey").is_none(),
         &format!("revalidating {who}'s auth token to be refused (4xx, no apikey)"),
     )
@@ -586,8 +586,8 @@ async fn reported_disabled(w: &mut ConformanceWorld) -> StepResult {
     let name = last_token(w)?;
     let (key, _) = token(w, &name)?;
     let x = last(w)?;
-    w.check(x.status == 200, "200: disabling succeeds")?;
-    w.check(
+    w.documented(x.status == 200, "200: disabling succeeds")?;
+    w.documented(
         x.str_field("apikey") == Some(key.as_str())
             && x.field("disabled") == Some(&Value::Bool(true)),
         "{\"apikey\": <the token disabled>, \"disabled\": true}",
@@ -605,11 +605,11 @@ async fn disables_unknown(w: &mut ConformanceWorld) -> StepResult {
 #[then("the disabling is refused")]
 async fn disabling_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(
+    w.documented(
         (400..500).contains(&x.status),
         "a 4xx: the auth token is not found",
     )?;
-    w.check(
+    w.documented(
         x.field("disabled") != Some(&Value::Bool(true)),
         "no \"disabled\": true for a token that does not exist",
     )
@@ -692,37 +692,37 @@ fn change_message(x: &Exchange) -> Option<&str> {
 )]
 async fn change_reports(w: &mut ConformanceWorld, result: String) -> StepResult {
     let x = last(w)?;
-    w.check(
+    w.documented(
         x.status == 200,
         "200: the sign-on succeeds whatever the password change's result",
     )?;
-    w.check(
+    w.documented(
         apikey(x).is_some(),
         "a new apikey: one is issued whatever the password change's result",
     )?;
-    w.check(
+    w.documented(
         x.str_field("changePasswordResult") == Some(result.as_str()),
         &format!("changePasswordResult: {result}"),
     )?;
     let message = change_message(x);
     if result == "failure" {
-        w.check(
+        w.documented(
             message.is_some_and(|m| !m.trim().is_empty()),
             "a changePasswordMessage giving the reason",
         )
     } else {
-        w.check(message.is_some(), "a changePasswordMessage")
+        w.documented(message.is_some(), "a changePasswordMessage")
     }
 }
 
 #[then("the authentication succeeds without a password change result")]
 async fn succeeds_without_change(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(
+    w.documented(
         x.status == 200 && apikey(x).is_some(),
         "200 with an apikey: a plain sign-on",
     )?;
-    w.check(
+    w.documented(
         x.field("changePasswordResult").is_none(),
         "no changePasswordResult: only the exact ?enablePasswordChange! enables a change",
     )
@@ -748,7 +748,7 @@ async fn old_password_refused(w: &mut ConformanceWorld, who: String) -> StepResu
         p.base_url.as_deref(),
     )
     .await?;
-    w.check(
+    w.documented(
         (400..500).contains(&x.status) && x.field("apikey").is_none(),
         &format!("{who}'s old password to be refused after the change (4xx, no apikey)"),
     )
@@ -764,7 +764,7 @@ async fn new_password_accepted(w: &mut ConformanceWorld, who: String) -> StepRes
         p.base_url.as_deref(),
     )
     .await?;
-    w.check(
+    w.documented(
         x.status == 200 && apikey(&x).is_some(),
         &format!("{who}'s new password to sign on (200 with an apikey)"),
     )
@@ -788,7 +788,7 @@ async fn password_unchanged(w: &mut ConformanceWorld, who: String) -> StepResult
         // The server changed it after all: set it back at the next sign-on.
         ledger().insert(p.ledger_key(w), new);
     }
-    w.check(
+    w.documented(
         original_works && !new_works,
         &format!(
             "{who}'s password unchanged: the original signs on (200) and the new one is refused"

@@ -81,16 +81,16 @@ async fn logs_in_unknown(w: &mut ConformanceWorld) -> StepResult {
 #[then("the login succeeds without a second factor")]
 async fn login_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "status 200")?;
-    w.check(
+    w.documented(x.status == 200, "status 200")?;
+    w.documented(
         x.field("needsSecondToken") == Some(&Value::Bool(false)),
         "needsSecondToken: false",
     )?;
-    w.check(
+    w.documented(
         x.field("status").and_then(Value::as_i64) == Some(200),
         "status: 200 in the body",
     )?;
-    w.check(
+    w.documented(
         x.str_field("token").is_some_and(|t| !t.is_empty()),
         "a non-empty token",
     )
@@ -102,7 +102,7 @@ async fn login_refused_with_envelope(w: &mut ConformanceWorld, status: u16) -> S
     let expected = format!(
         "{status} with {{\"type\":\"UnauthorizedError\",\"code\":{status},\"errorNumber\":0,\"message\":…,\"data\":null}}"
     );
-    w.check(x.status == status, &expected)?;
+    w.documented(x.status == status, &expected)?;
     let body = x.json.as_ref().and_then(Value::as_object);
     let ok = body.is_some_and(|b| {
         b.get("type") == Some(&Value::from("UnauthorizedError"))
@@ -112,8 +112,8 @@ async fn login_refused_with_envelope(w: &mut ConformanceWorld, status: u16) -> S
             && b.get("data") == Some(&Value::Null)
             && b.len() == 5
     });
-    w.check(ok, &expected)?;
-    w.check(x.field("token").is_none(), "no token in a refusal")
+    w.documented(ok, &expected)?;
+    w.documented(x.field("token").is_none(), "no token in a refusal")
 }
 
 #[then("the message says the username sent was not authorized")]
@@ -129,7 +129,7 @@ async fn message_names_username(w: &mut ConformanceWorld) -> StepResult {
         .and_then(Value::as_str)
         .unwrap_or_default();
     let message = x.str_field("message").unwrap_or_default();
-    w.check(
+    w.documented(
         message.starts_with(&format!("{username} was not authorized")),
         "a message that starts with \"<username> was not authorized\"",
     )
@@ -138,8 +138,8 @@ async fn message_names_username(w: &mut ConformanceWorld) -> StepResult {
 #[then(expr = "the login is refused with {int}")]
 async fn login_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == status, &format!("status {status}"))?;
-    w.check(x.field("token").is_none(), "no token in a refusal")
+    w.documented(x.status == status, &format!("status {status}"))?;
+    w.documented(x.field("token").is_none(), "no token in a refusal")
 }
 
 // ---------------------------------------------------------------- sessions
@@ -175,7 +175,7 @@ async fn log_in_fully(
             remember_me,
         ))
         .await?;
-    w.check(
+    w.documented(
         x.status == 200 && x.str_field("token").is_some(),
         &format!("{who} to log in (200 with a token)"),
     )?;
@@ -189,7 +189,7 @@ async fn log_in_fully(
             remember_me,
         )
         .await?;
-        w.check(
+        w.documented(
             x.status == 200 && x.str_field("token").is_some(),
             &format!("{who}'s second factor to be accepted (200 with a token)"),
         )?;
@@ -212,11 +212,11 @@ async fn token_is(
         .send_checked(api::current_user(Some(&token), Transport::Header))
         .await?;
     match verdict.as_str() {
-        "still accepted" => w.check(
+        "still accepted" => w.documented(
             x.status == 200,
             &format!("{name}'s token to be accepted (200)"),
         ),
-        _ => w.check(
+        _ => w.documented(
             x.status == 401,
             &format!("{name}'s token to be refused (401)"),
         ),
@@ -235,20 +235,20 @@ async fn token_identifies(w: &mut ConformanceWorld, session: String, who: String
 fn is_user(w: &ConformanceWorld, who: &str) -> StepResult {
     let account = w.account(who)?;
     let x = last(w)?;
-    w.check(x.status == 200, &format!("200 with {who}'s User"))?;
+    w.documented(x.status == 200, &format!("200 with {who}'s User"))?;
     let matches = |field: &str| {
         x.str_field(field)
             .is_some_and(|v| v.eq_ignore_ascii_case(&account.username))
     };
-    w.check(
+    w.documented(
         matches("username") || matches("email"),
         &format!(
             "the User of {who} (username or email `{}`)",
             account.username
         ),
     )?;
-    w.check(x.field("id").is_some_and(Value::is_i64), "an integer id")?;
-    w.check(x.str_field("email").is_some(), "an email")
+    w.documented(x.field("id").is_some_and(Value::is_i64), "an integer id")?;
+    w.documented(x.str_field("email").is_some(), "an email")
 }
 
 #[when(regex = r"^(\w+) asks who (?:she|he|they) (?:is|are) with (?:her|his|their) token in (.+)$")]
@@ -285,7 +285,7 @@ async fn asks_with_bad_token(w: &mut ConformanceWorld, token: String) -> StepRes
 #[then(expr = "the request is refused with {int}")]
 async fn request_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == status, &format!("status {status}"))
+    w.documented(x.status == status, &format!("status {status}"))
 }
 
 // ---------------------------------------------------------------- two-factor
@@ -298,7 +298,7 @@ async fn has_enabled_two_factor(w: &mut ConformanceWorld, who: String) -> StepRe
     log_in_fully(w, &who, &who, None).await?;
     enable_for_self(w, &who).await?;
     let x = last(w)?;
-    w.check(
+    w.documented(
         x.status == 200,
         &format!("{who} to enable two-factor authentication (200)"),
     )
@@ -334,7 +334,7 @@ async fn user_id(w: &mut ConformanceWorld, token: &str) -> Result<String, Failur
     let x = w
         .send_checked(api::current_user(Some(token), Transport::Header))
         .await?;
-    w.check(
+    w.documented(
         x.status == 200,
         "GET /authentication/user to answer 200 with the caller's id",
     )?;
@@ -357,32 +357,32 @@ fn enrolment_of(x: &Exchange) -> Option<Enrolment> {
 #[then("she receives a TOTP key with its algorithm, digits, period and QR URI")]
 async fn receives_totp_key(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "200 with the TOTP enrolment")?;
+    w.documented(x.status == 200, "200 with the TOTP enrolment")?;
     let key = x.str_field("key").unwrap_or_default();
-    w.check(
+    w.documented(
         totp::decode_secret(key).is_some_and(|s| s.len() >= 16),
         "a base32 key of at least 128 bits",
     )?;
-    w.check(
+    w.documented(
         x.str_field("hashingAlgorithm")
             .and_then(totp::parse_algorithm)
             .is_some(),
         "hashingAlgorithm SHA1, SHA256 or SHA512",
     )?;
-    w.check(
+    w.documented(
         x.field("digits")
             .and_then(Value::as_u64)
             .is_some_and(|d| (6..=8).contains(&d)),
         "digits between 6 and 8",
     )?;
-    w.check(
+    w.documented(
         x.field("period")
             .and_then(Value::as_u64)
             .is_some_and(|p| p > 0),
         "a positive period",
     )?;
-    w.check(x.str_field("qr").is_some(), "a qr string")?;
-    w.check(
+    w.documented(x.str_field("qr").is_some(), "a qr string")?;
+    w.documented(
         enrolment_of(x).is_some(),
         "an enrolment the suite can compute codes from",
     )
@@ -406,12 +406,12 @@ async fn enables_for_other(w: &mut ConformanceWorld, who: String, whom: String) 
 #[then("the login asks for a second token and issues a temporary token")]
 async fn login_asks_second_token(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "status 200")?;
-    w.check(
+    w.documented(x.status == 200, "status 200")?;
+    w.documented(
         x.field("needsSecondToken") == Some(&Value::Bool(true)),
         "needsSecondToken: true",
     )?;
-    w.check(
+    w.documented(
         x.str_field("token").is_some_and(|t| !t.is_empty()),
         "a temporary token",
     )
@@ -423,7 +423,7 @@ async fn temporary_does_not_identify(w: &mut ConformanceWorld, who: String) -> S
     let x = w
         .send_checked(api::current_user(Some(&token), Transport::Header))
         .await?;
-    w.check(
+    w.documented(
         x.status == 401,
         "the temporary token to be refused by GET /authentication/user (401)",
     )
@@ -587,12 +587,12 @@ async fn validation_refused_step(w: &mut ConformanceWorld) -> StepResult {
 
 fn validation_accepted(w: &ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "200 with the final token")?;
-    w.check(
+    w.documented(x.status == 200, "200 with the final token")?;
+    w.documented(
         x.str_field("token").is_some_and(|t| !t.is_empty()),
         "a final token",
     )?;
-    w.check(
+    w.documented(
         x.field("needsSecondToken") != Some(&Value::Bool(true)),
         "needsSecondToken not true after validation",
     )
@@ -600,8 +600,8 @@ fn validation_accepted(w: &ConformanceWorld) -> StepResult {
 
 fn validation_refused(w: &ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check((400..500).contains(&x.status), "a 4xx refusal")?;
-    w.check(x.str_field("token").is_none(), "no token in a refusal")
+    w.documented((400..500).contains(&x.status), "a 4xx refusal")?;
+    w.documented(x.str_field("token").is_none(), "no token in a refusal")
 }
 
 // ---------------------------------------------------------------- logout
@@ -639,13 +639,13 @@ async fn logs_out_garbage(w: &mut ConformanceWorld) -> StepResult {
 #[then("the logout succeeds")]
 async fn logout_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "status 200")
+    w.documented(x.status == 200, "status 200")
 }
 
 #[then("the logout answers 200 or 401")]
 async fn logout_200_or_401(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200 || x.status == 401, "status 200 or 401")
+    w.documented(x.status == 200 || x.status == 401, "status 200 or 401")
 }
 
 #[then(expr = "{word} can log in again")]

@@ -75,9 +75,7 @@ async fn send(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure>
             }
         }
     }
-    if let Some(v) = &x.spec_violation {
-        return Err(w.failure(&v.to_string()));
-    }
+    w.spec_check(&x)?;
     Ok(x)
 }
 
@@ -145,7 +143,7 @@ async fn submit(
             ))
         })?
         .to_owned();
-    w.check(
+    w.documented(
         form.tag
             .attr("method")
             .is_some_and(|m| m.eq_ignore_ascii_case("post")),
@@ -173,15 +171,15 @@ fn page_form(w: &ConformanceWorld, id: &str) -> Result<Form, Failure> {
 /// The login form, checked against the contract.
 fn login_form(w: &ConformanceWorld) -> Result<Form, Failure> {
     let f = page_form(w, "login")?;
-    w.check(
+    w.documented(
         f.input("user").is_some(),
         "the login form to have <input name=\"user\">",
     )?;
-    w.check(
+    w.documented(
         f.input("password").and_then(|t| t.attr("type")) == Some("password"),
         "the login form to have <input name=\"password\" type=\"password\">",
     )?;
-    w.check(
+    w.documented(
         f.buttons
             .iter()
             .any(|b| b.attr("id") == Some("sign_in") && b.attr("type") == Some("submit")),
@@ -192,11 +190,11 @@ fn login_form(w: &ConformanceWorld) -> Result<Form, Failure> {
 
 fn two_factor_form(w: &ConformanceWorld) -> Result<Form, Failure> {
     let f = page_form(w, "two_factor")?;
-    w.check(
+    w.documented(
         f.input("code").is_some(),
         "the two-factor form to have <input name=\"code\">",
     )?;
-    w.check(
+    w.documented(
         f.buttons
             .iter()
             .any(|b| b.attr("id") == Some("verify") && b.attr("type") == Some("submit")),
@@ -209,7 +207,7 @@ fn two_factor_form(w: &ConformanceWorld) -> Result<Form, Failure> {
 async fn sign_in(w: &mut ConformanceWorld, who: &str, query: &[(&str, &str)]) -> StepResult {
     let account = persona(w, who)?;
     let x = open_page(w, query).await?;
-    w.check(x.status == 200, "the /session/api page to open (200)")?;
+    w.documented(x.status == 200, "the /session/api page to open (200)")?;
     let form = login_form(w)?;
     submit(
         w,
@@ -264,14 +262,14 @@ async fn signs_in_with_agent(
 #[then("the page says Authentication Successful and shows an API key in div#api_key")]
 async fn success_page(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "the success page (200)")?;
+    w.documented(x.status == 200, "the success page (200)")?;
     let text = x.response_body.to_ascii_lowercase();
-    w.check(
+    w.documented(
         text.contains("authentication successful") || text.contains("authenticated successful"),
         "the page to say Authentication Successful",
     )?;
     let div = api::element(&x.response_body, "api_key");
-    w.check(
+    w.documented(
         div.as_ref().is_some_and(|d| {
             d.name == "div"
                 && d.attr("class")
@@ -280,7 +278,7 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
         "<div class=\"d-none\" id=\"api_key\">",
     )?;
     let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
-    w.check(
+    w.documented(
         !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric()),
         "a non-empty alphanumeric key in div#api_key",
     )?;
@@ -295,7 +293,7 @@ fn callback_form(w: &ConformanceWorld) -> Option<Form> {
 #[then("the page has no agent callback form")]
 async fn no_callback_form(w: &mut ConformanceWorld) -> StepResult {
     let found = callback_form(w);
-    w.check(
+    w.documented(
         found.is_none(),
         "no <form id=\"agent_callback\"> without agent_port",
     )
@@ -311,18 +309,18 @@ async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult 
         .ok_or_else(|| w.failure("<form id=\"agent_callback\"> on the success page"))?;
     let expected = format!("http://localhost:{port}/");
     let action = f.tag.attr("action").unwrap_or("");
-    w.check(
+    w.documented(
         action == expected || action == expected.trim_end_matches('/'),
         &format!("the callback form's action to be {expected}, not {action:?}"),
     )?;
-    w.check(
+    w.documented(
         f.tag
             .attr("method")
             .is_some_and(|m| m.eq_ignore_ascii_case("post")),
         "the callback form to use method=\"post\"",
     )?;
     let named: Vec<(String, String)> = f.fields(&[]);
-    w.check(
+    w.documented(
         named.len() == 1 && named[0].0 == "api_key" && named[0].1 == key,
         "the callback form's one field to be api_key, equal to div#api_key",
     )?;
@@ -349,7 +347,7 @@ async fn csp(w: &mut ConformanceWorld) -> StepResult {
         .map(|s| s.split_whitespace().collect())
         .unwrap_or_default();
     let allowed = format!("http://localhost:{port}");
-    w.check(
+    w.documented(
         !form_action.is_empty()
             && form_action
                 .iter()
@@ -370,15 +368,15 @@ async fn strict_headers(w: &mut ConformanceWorld) -> StepResult {
             .join(", ")
     };
     let csp = header("content-security-policy");
-    w.check(
+    w.documented(
         header("cache-control").contains("no-store"),
         "Cache-Control: no-store on the page with the key",
     )?;
-    w.check(
+    w.documented(
         header("x-frame-options") == "deny" || csp.contains("frame-ancestors 'none'"),
         "X-Frame-Options: DENY (or CSP frame-ancestors 'none')",
     )?;
-    w.check(
+    w.documented(
         header("referrer-policy") == "no-referrer",
         "Referrer-Policy: no-referrer",
     )
@@ -392,7 +390,7 @@ async fn browser_posts_callback(w: &mut ConformanceWorld) -> StepResult {
     let target = url::Url::parse(&action)
         .map_err(|e| w.failure(&format!("an absolute callback URL ({e})")))?;
     // The browser only ever posts to localhost; the harness checked the port before.
-    w.check(
+    w.documented(
         target.host_str() == Some("localhost") && target.scheme() == "http",
         "the callback to go to http://localhost",
     )?;
@@ -425,7 +423,7 @@ async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
     let expected: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("api_key", &key)
         .finish();
-    w.check(
+    w.documented(
         got.len() == 1
             && got[0].method == axum::http::Method::POST
             && got[0].body == expected.as_bytes()
@@ -443,7 +441,7 @@ async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
 #[then("the listener received nothing")]
 async fn listener_got_nothing(w: &mut ConformanceWorld) -> StepResult {
     let n = listener(w)?.callbacks().len();
-    w.check(
+    w.documented(
         n == 0,
         &format!("no request at the listener; it received {n}"),
     )
@@ -459,7 +457,7 @@ async fn open_with_port(w: &mut ConformanceWorld, port: String) -> StepResult {
 async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?.clone();
     if (400..500).contains(&x.status) {
-        return w.check(
+        return w.documented(
             api::form(&x.response_body, "login").is_none(),
             "a refused page without a login form",
         );
@@ -474,7 +472,7 @@ async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
     )
     .await?;
     let found = callback_form(w);
-    w.check(
+    w.documented(
         found.is_none(),
         "no agent callback for an invalid agent_port",
     )
@@ -531,8 +529,8 @@ async fn bad_credentials(
 #[then("the login page is shown again with an error and no API key")]
 async fn refused_again(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check((400..500).contains(&x.status), "a 4xx refusal")?;
-    w.check(
+    w.documented((400..500).contains(&x.status), "a 4xx refusal")?;
+    w.documented(
         api::element(&x.response_body, "api_key").is_none() && callback_form(w).is_none(),
         "no div#api_key and no callback form",
     )?;
@@ -548,8 +546,8 @@ async fn refusals_equal(w: &mut ConformanceWorld) -> StepResult {
         .filter(|(k, _)| k.starts_with("lf.refusal"))
         .collect();
     pages.sort();
-    w.check(pages.len() == 4, "two refusals in this scenario")?;
-    w.check(
+    w.documented(pages.len() == 4, "two refusals in this scenario")?;
+    w.documented(
         pages[0].1 == pages[1].1 && pages[2].1 == pages[3].1,
         "the same status and page (but for hidden per-login values) for a wrong password and an unknown user",
     )
@@ -567,8 +565,8 @@ async fn carol_password(w: &mut ConformanceWorld, who: String) -> StepResult {
 #[then("the page asks for a two-factor code and shows no API key")]
 async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(x.status == 200, "the two-factor page (200)")?;
-    w.check(
+    w.documented(x.status == 200, "the two-factor page (200)")?;
+    w.documented(
         api::element(&x.response_body, "api_key").is_none() && callback_form(w).is_none(),
         "no div#api_key and no callback form before the code",
     )?;
@@ -619,8 +617,8 @@ async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> St
 #[then("the two-factor form is shown again with no API key")]
 async fn code_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check((400..500).contains(&x.status), "a 4xx refusal of the code")?;
-    w.check(
+    w.documented((400..500).contains(&x.status), "a 4xx refusal of the code")?;
+    w.documented(
         api::element(&x.response_body, "api_key").is_none() && callback_form(w).is_none(),
         "no div#api_key and no callback form",
     )?;
@@ -683,7 +681,7 @@ async fn probe(w: &mut ConformanceWorld) -> Result<Exchange, Failure> {
 #[then("the key from the page is accepted as the HTTP Basic user name")]
 async fn key_accepted(w: &mut ConformanceWorld) -> StepResult {
     let x = probe(w).await?;
-    w.check(
+    w.documented(
         (200..300).contains(&x.status),
         "the key to be accepted (2xx)",
     )
@@ -692,7 +690,7 @@ async fn key_accepted(w: &mut ConformanceWorld) -> StepResult {
 #[then("the key from the page is refused")]
 async fn key_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = probe(w).await?;
-    w.check(
+    w.documented(
         x.status == 401 || x.status == 403,
         "the key to be refused (401)",
     )
@@ -782,7 +780,7 @@ async fn dan_posts(w: &mut ConformanceWorld, how: String) -> StepResult {
     } else if how.contains("only") {
         Escaping::Minimal
     } else {
-        w.check(
+        w.documented(
             account.password.contains('&'),
             "dan's password (liquidfiles.special) to contain an &",
         )?;
@@ -838,13 +836,13 @@ async fn xml_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
 #[then("the XML answer is 2xx with a non-empty api_key in the user element")]
 async fn xml_success(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check((200..300).contains(&x.status), "a 2xx answer")?;
+    w.documented((200..300).contains(&x.status), "a 2xx answer")?;
     let body = &x.response_body;
-    w.check(
+    w.documented(
         body.contains("<user>") || body.contains("<user "),
         "<user> in the answer",
     )?;
-    w.check(
+    w.documented(
         api::xml_element(body, "api_key").is_some_and(|k| !k.is_empty()),
         "a non-empty <api_key> in the answer",
     )
@@ -853,8 +851,8 @@ async fn xml_success(w: &mut ConformanceWorld) -> StepResult {
 #[then("the XML login is refused without an api_key")]
 async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?;
-    w.check(!(200..300).contains(&x.status), "a non-2xx answer")?;
-    w.check(
+    w.documented(!(200..300).contains(&x.status), "a non-2xx answer")?;
+    w.documented(
         !x.response_body.contains("<api_key>") && !x.response_body.contains("<apikey>"),
         "no api_key in the refusal",
     )
@@ -864,16 +862,16 @@ async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
 async fn same_xml_key(w: &mut ConformanceWorld) -> StepResult {
     let a = w.notes.get("lf.xml_key.0");
     let b = w.notes.get("lf.xml_key.1");
-    w.check(a.is_some() && b.is_some(), "two answers with an api_key")?;
-    w.check(a == b, "the same api_key both times")
+    w.documented(a.is_some() && b.is_some(), "two answers with an api_key")?;
+    w.documented(a == b, "the same api_key both times")
 }
 
 #[then("both XML refusals are identical")]
 async fn same_xml_refusal(w: &mut ConformanceWorld) -> StepResult {
     let a = w.notes.get("lf.xml_answer.0");
     let b = w.notes.get("lf.xml_answer.1");
-    w.check(a.is_some() && b.is_some(), "two answers")?;
-    w.check(
+    w.documented(a.is_some() && b.is_some(), "two answers")?;
+    w.documented(
         a == b,
         "the same status, content type and body for a wrong password and an unknown user",
     )

@@ -27,6 +27,11 @@ pub struct FileVerbsConfig {
     pub jwt_ttl: i64,
     /// Seconds a refresh token lives (default 7 days).
     pub refresh_ttl: i64,
+    /// Answer as another conforming server would where the documents are
+    /// silent (other error bodies, statuses, field order, nulls, markup): the
+    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
+    /// `serve --variant`). Every documented rule still holds.
+    pub variant: bool,
 }
 
 impl Default for FileVerbsConfig {
@@ -36,6 +41,7 @@ impl Default for FileVerbsConfig {
             jwt_key: Token::generate().as_str().as_bytes().to_vec(),
             jwt_ttl: 15 * 60,
             refresh_ttl: 7 * 24 * 3600,
+            variant: false,
         }
     }
 }

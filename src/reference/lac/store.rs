@@ -32,6 +32,11 @@ pub struct LacConfig {
     /// Sign-on tokens kept per user and API; the oldest is forgotten beyond this.
     pub max_keys_per_user: usize,
     pub password_policy: PasswordPolicy,
+    /// Answer as another conforming server would where the documents are
+    /// silent (other error bodies, statuses, field order, nulls, markup): the
+    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
+    /// `serve --variant`). Every documented rule still holds.
+    pub variant: bool,
 }
 
 impl Default for LacConfig {
@@ -41,6 +46,7 @@ impl Default for LacConfig {
             retention: 7 * 24 * 3600,
             max_keys_per_user: 256,
             password_policy: PasswordPolicy::default(),
+            variant: false,
         }
     }
 }

@@ -38,6 +38,11 @@ pub struct LimecraftConfig {
     pub code_lockout: i64,
     /// Live sessions kept per user; the oldest is ended beyond this.
     pub max_sessions_per_user: usize,
+    /// Answer as another conforming server would where the documents are
+    /// silent (other error bodies, statuses, field order, nulls, markup): the
+    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
+    /// `serve --variant`). Every documented rule still holds.
+    pub variant: bool,
 }
 
 impl Default for LimecraftConfig {
@@ -52,6 +57,7 @@ impl Default for LimecraftConfig {
             max_codes_per_account: 10,
             code_lockout: 15 * 60,
             max_sessions_per_user: 256,
+            variant: false,
         }
     }
 }

@@ -40,6 +40,11 @@ pub struct LiquidFilesConfig {
     pub max_pending: usize,
     /// Activity log entries kept (the oldest go first).
     pub max_activity: usize,
+    /// Answer as another conforming server would where the documents are
+    /// silent (other error bodies, statuses, field order, nulls, markup): the
+    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
+    /// `serve --variant`). Every documented rule still holds.
+    pub variant: bool,
 }
 
 impl Default for LiquidFilesConfig {
@@ -53,6 +58,7 @@ impl Default for LiquidFilesConfig {
             max_agent_field: 200,
             max_pending: 10_000,
             max_activity: 1_000,
+            variant: false,
         }
     }
 }

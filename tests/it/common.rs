@@ -1,0 +1,252 @@
+//! Scaffolding the integration tests share: starting a reference server,
+//! sending it a request (over HTTP or in-process), reading the answer, and
+//! the shape every refusal has. What a vendor's answer must contain stays in
+//! that vendor's test file; only what is the same for all of them is here.
+//!
+//! Every module of the `it` test binary reaches it as `crate::common`.
+
+use std::time::{Duration, Instant};
+
+use authconform::reference::{ReferenceConfig, ReferenceServer, RunningServer};
+use authconform::vendor::Vendor;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, header};
+use insta::internals::{Content, Redaction};
+use insta::{Settings, dynamic_redaction};
+use reqwest::{Client, RequestBuilder, Response};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+// ---------------------------------------------------------------------------
+// Over real HTTP
+// ---------------------------------------------------------------------------
+
+/// The whole reference server on a loopback port, a client with a timeout (so
+/// a hang fails the test instead of stalling it), and `vendor`'s API base URL:
+/// the hostile-input tests go through a real socket and a real HTTP parser.
+pub async fn spawn(vendor: Vendor) -> (RunningServer, Client, String) {
+    let running = ReferenceServer::new(ReferenceConfig::for_tests())
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .expect("bind loopback");
+    let base = running.api_base_url(vendor);
+    let client = Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    (running, client, base)
+}
+
+/// Sends a request whose answer the test only needs as JSON (a token, a
+/// result field), and returns that JSON.
+pub async fn json_of(request: RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// A vendor's own rules for a refusal's JSON body; `raw` is the body as text,
+/// for the failure message.
+pub type ErrorShape = fn(what: &str, body: &Value, raw: &str, expected: u16);
+
+/// Asserts a refusal: the `expected` status, a JSON body, and that body in
+/// the vendor's error shape. Every vendor's bad-input test checks these three
+/// in this order, with the body in every failure message.
+pub async fn assert_refusal(what: &str, response: Response, expected: u16, shape: ErrorShape) {
+    let status = response.status().as_u16();
+    let raw = response.text().await.unwrap_or_default();
+    assert_eq!(
+        status, expected,
+        "{what}: expected {expected}, got {status} {raw}"
+    );
+    let body: Value =
+        serde_json::from_str(&raw).unwrap_or_else(|_| panic!("{what}: not JSON: {raw}"));
+    shape(what, &body, &raw, expected);
+}
+
+/// A hostile body: what it is, its Content-Type, its bytes, the status the
+/// server must refuse it with.
+pub type BodyCase = (&'static str, &'static str, Vec<u8>, u16);
+
+/// POSTs each case to `url` in turn and asserts its refusal in the vendor's
+/// error shape.
+pub async fn assert_bodies_refused(
+    client: &Client,
+    url: &str,
+    cases: Vec<BodyCase>,
+    shape: ErrorShape,
+) {
+    for (what, content_type, body, expected) in cases {
+        let r = client
+            .post(url)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_refusal(what, r, expected, shape).await;
+    }
+}
+
+/// A JSON body of more than 10 MB: `prefix`, ten million bytes `a`, `suffix`.
+pub fn ten_mb_body(prefix: &[u8], suffix: &[u8]) -> Vec<u8> {
+    let mut huge = prefix.to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
+    huge.extend(suffix);
+    huge
+}
+
+/// POSTs `body` (far over the 64 KiB limit) as JSON and asserts that it is
+/// refused with 413 in the vendor's error shape, within 5 seconds: the server
+/// stops reading at its limit instead of buffering the whole body.
+pub async fn assert_too_large_refused_quickly(
+    client: &Client,
+    url: &str,
+    body: Vec<u8>,
+    shape: ErrorShape,
+) {
+    let started = Instant::now();
+    let sent = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await;
+    // The server answers 413 after reading its limit; it may close the
+    // connection before the client has sent all 10 MB, which is also a refusal.
+    match sent {
+        Ok(r) => assert_refusal("10 MB body", r, 413, shape).await,
+        Err(e) => assert!(e.is_request() || e.is_body(), "unexpected error: {e}"),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// In-process (snapshots)
+// ---------------------------------------------------------------------------
+
+/// A reference server serving `vendor` alone at the root, as the vendor's
+/// product does, to be driven in-process through its router.
+pub fn in_process(vendor: Vendor) -> ReferenceServer {
+    ReferenceServer::new(ReferenceConfig {
+        only_vendor: Some(vendor),
+        ..ReferenceConfig::for_tests()
+    })
+}
+
+/// One in-process response, read in full.
+pub struct Reply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub headers: HeaderMap,
+    /// The raw body text.
+    pub raw: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.raw)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.raw))
+    }
+
+    /// The string field `name` of the JSON body (a token, an API key).
+    pub fn string_field(&self, name: &str) -> String {
+        self.json()[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {name} in {}", self.raw))
+            .to_owned()
+    }
+
+    /// What a JSON snapshot holds: an empty body is `""`, anything else its JSON.
+    pub fn view(&self) -> Value {
+        json!({
+            "status": self.status,
+            "content_type": self.content_type,
+            "body": if self.raw.is_empty() { json!("") } else { self.json() },
+        })
+    }
+}
+
+/// Sends one request through the server's router with
+/// `tower::ServiceExt::oneshot` (no socket, no port) and reads the answer.
+pub async fn oneshot(server: &ReferenceServer, request: Request<Body>) -> Reply {
+    let response = server
+        .router()
+        .oneshot(request)
+        .await
+        .expect("the router is infallible");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().expect("ASCII content type").to_owned());
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Reply {
+        status,
+        content_type,
+        headers,
+        raw: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
+    }
+}
+
+/// [`oneshot`] of a request built from its parts; `authorization` is the
+/// header's whole value.
+pub async fn call(
+    server: &ReferenceServer,
+    method: Method,
+    uri: &str,
+    authorization: Option<&str>,
+    content_type: Option<&str>,
+    body: impl Into<Body>,
+) -> Reply {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(a) = authorization {
+        request = request.header(header::AUTHORIZATION, a);
+    }
+    if let Some(ct) = content_type {
+        request = request.header(header::CONTENT_TYPE, ct);
+    }
+    oneshot(server, request.body(body.into()).expect("valid request")).await
+}
+
+/// Redacts a string in a snapshot after checking that it has the expected
+/// form, so a secret or a time never lands in a `.snap` and a wrong value is
+/// not hidden by its placeholder. Anything but a string fails.
+pub fn checked(placeholder: &'static str, check: fn(&str) -> bool) -> Redaction {
+    checked_string(placeholder, check, false)
+}
+
+/// [`checked`], but a null stays null (a field the vendor documents as
+/// nullable, such as a token without an expiration).
+pub fn checked_or_null(placeholder: &'static str, check: fn(&str) -> bool) -> Redaction {
+    checked_string(placeholder, check, true)
+}
+
+fn checked_string(placeholder: &'static str, check: fn(&str) -> bool, null_ok: bool) -> Redaction {
+    dynamic_redaction(move |value: Content, path| {
+        if null_ok && matches!(value, Content::None | Content::Unit) {
+            return value;
+        }
+        let s = value
+            .as_str()
+            .unwrap_or_else(|| panic!("{path} is not a string: {value:?}"));
+        assert!(check(s), "{path} has an unexpected form: {s:?}");
+        Content::from(placeholder)
+    })
+}
+
+/// Settings for a JSON snapshot of a [`Reply::view`]: no expression in the
+/// `.snap`, and each `(selector, redaction)`. The snapshot macro itself stays
+/// in the test file, since insta names the `.snap` after the calling module.
+pub fn snapshot_settings(redactions: Vec<(&str, Redaction)>) -> Settings {
+    let mut settings = Settings::clone_current();
+    settings.set_omit_expression(true);
+    for (selector, redaction) in redactions {
+        settings.add_redaction(selector, redaction);
+    }
+    settings
+}

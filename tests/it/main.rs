@@ -1,0 +1,29 @@
+//! The integration tests, in one binary (as ripgrep's `tests/tests.rs`): one
+//! link instead of one per file, and `crate::common` shared without
+//! `dead_code` noise. `cargo test --test it <filter>` runs a part of it.
+//!
+//! Two suites stand alone: `tests/conformance.rs` (cucumber's own runner,
+//! `harness = false`) and `tests/verdicts/` (the fault matrix and the variant
+//! servers, which run the whole harness in-process and so own the panic hook
+//! that cucumber swaps while it runs).
+
+mod bad_input;
+mod cli;
+mod common;
+mod fileverbs_bad_input;
+mod fileverbs_properties;
+mod fileverbs_snapshots;
+mod lac_bad_input;
+mod lac_properties;
+mod lac_snapshots;
+mod liquidfiles_bad_input;
+mod liquidfiles_browser;
+mod liquidfiles_properties;
+mod liquidfiles_seed_script;
+mod liquidfiles_snapshots;
+mod mock;
+mod mock_liquidfiles;
+mod properties;
+mod snapshots;
+mod spec;
+mod wiremock_export;
