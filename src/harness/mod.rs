@@ -6,6 +6,7 @@
 //! console, JUnit and Cucumber-JSON writers all see the same events.
 
 mod common_steps;
+mod junit;
 pub mod control_api;
 pub mod exchange;
 pub mod features;
@@ -97,6 +98,16 @@ pub struct ScenarioResult {
     /// The catalogue id (`LC7`), from the scenario's tag.
     pub id: Option<String>,
     pub name: String,
+    /// The vendor whose features it belongs to.
+    pub vendor: Option<Vendor>,
+    /// The feature file, relative to the features folder (`limecraft/login.feature`).
+    pub feature: String,
+    /// The scenario's line in it (an outline's example row: that row's line).
+    pub line: usize,
+    /// How long it ran (zero when skipped).
+    pub duration: std::time::Duration,
+    /// Why it failed: the failed check's report (expectation, exchange, curl line), redacted.
+    pub failure: Option<String>,
     pub outcome: Outcome,
     /// Reference checks that did not hold (empty under `--strict`, where they fail).
     pub warnings: Vec<world::Warning>,
@@ -271,9 +282,12 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         Output::Console => Box::new(io::stdout()),
         Output::Quiet => Box::new(io::sink()),
     };
+    // Opened before the run, so a path that cannot be written fails at once.
     let junit = open_report(&options.junit)?;
     let json = open_report(&options.cucumber_json)?;
 
+    let after_root = features.root().to_path_buf();
+    let filter_root = features.root().to_path_buf();
     let filter_contexts = contexts.clone();
     let filter_results = results.clone();
     let before_contexts = contexts.clone();
@@ -281,7 +295,6 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
 
     let writer = writer::Basic::raw(console, Coloring::Auto, 0)
         .summarized()
-        .tee::<ConformanceWorld, _>(writer::JUnit::for_tee(junit, 0))
         .tee::<ConformanceWorld, _>(writer::Json::for_tee(json))
         .fail_on_skipped()
         .normalized();
@@ -303,11 +316,25 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             }
             Box::pin(async {})
         })
-        .after(move |_, _, scenario, event, world| {
-            let outcome = match event {
-                event::ScenarioFinished::StepPassed => Outcome::Passed,
-                _ => Outcome::Failed,
+        .after(move |feature, _, scenario, event, world| {
+            let (outcome, failure) = match event {
+                event::ScenarioFinished::StepPassed => (Outcome::Passed, None),
+                event::ScenarioFinished::StepFailed(_, _, error) => {
+                    (Outcome::Failed, Some(step_error_text(error)))
+                }
+                event::ScenarioFinished::StepSkipped => (
+                    Outcome::Failed,
+                    Some("a step matched no step definition".to_owned()),
+                ),
+                event::ScenarioFinished::BeforeHookFailed(_) => (
+                    Outcome::Failed,
+                    Some("the scenario could not be set up".to_owned()),
+                ),
             };
+            let duration = world
+                .as_ref()
+                .map(|w| w.started.elapsed())
+                .unwrap_or_default();
             let warnings = world.map(|w| w.take_warnings()).unwrap_or_default();
             after_results
                 .lock()
@@ -315,6 +342,11 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 .push(ScenarioResult {
                     id: catalogue_id(&scenario.tags),
                     name: scenario.name.clone(),
+                    vendor: vendor_of(feature),
+                    feature: relative_path(&after_root, feature),
+                    line: scenario.position.line,
+                    duration,
+                    failure,
                     outcome,
                     warnings,
                 });
@@ -346,6 +378,11 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                         .push(ScenarioResult {
                             id: catalogue_id(&scenario.tags),
                             name: scenario.name.clone(),
+                            vendor: vendor_of(feature),
+                            feature: relative_path(&filter_root, feature),
+                            line: scenario.position.line,
+                            duration: std::time::Duration::ZERO,
+                            failure: None,
                             outcome: Outcome::Skipped(reason.to_owned()),
                             warnings: Vec::new(),
                         });
@@ -374,6 +411,8 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     if options.output == Output::Console {
         print!("{}", report.summary());
     }
+    junit::write(&report, junit)
+        .map_err(|e| RunError::Io(format!("cannot write the JUnit report: {e}")))?;
     Ok(report)
 }
 
@@ -387,6 +426,34 @@ fn vendor_of(feature: &cucumber::gherkin::Feature) -> Option<Vendor> {
         .to_str()?
         .parse()
         .ok()
+}
+
+/// A feature file's path relative to the features folder, with `/`
+/// separators: the same on every run and machine (the folder itself may be a
+/// fresh temporary one).
+fn relative_path(root: &std::path::Path, feature: &cucumber::gherkin::Feature) -> String {
+    let Some(path) = feature.path.as_deref() else {
+        return feature.name.clone();
+    };
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// What a failed step said: the `Failure` a step returned (cucumber turns it
+/// into a panic carrying its text), or cucumber's own description.
+fn step_error_text(error: &event::StepError) -> String {
+    match error {
+        event::StepError::Panic(payload) => payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "the step panicked".to_owned()),
+        other => other.to_string(),
+    }
 }
 
 /// The scenario's catalogue id: its tag that looks like `LC7`, `LF12`, `LAC3`, `FV1`.

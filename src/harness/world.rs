@@ -141,6 +141,8 @@ pub struct ConformanceWorld {
     pub reference_scenario: bool,
     /// Reference checks of this scenario that did not hold.
     warnings: Mutex<Vec<Warning>>,
+    /// When the scenario started (its duration in the reports).
+    pub started: std::time::Instant,
 }
 
 impl fmt::Debug for ConformanceWorld {
@@ -166,6 +168,7 @@ impl ConformanceWorld {
             agent_listener: None,
             reference_scenario: false,
             warnings: Mutex::new(Vec::new()),
+            started: std::time::Instant::now(),
         }
     }
 
@@ -174,6 +177,7 @@ impl ConformanceWorld {
     pub fn attach(&mut self, ctx: Arc<RunContext>, tags: &[String]) {
         self.ctx = Some(ctx);
         self.reference_scenario = tags.iter().any(|t| is_reference_tag(t));
+        self.started = std::time::Instant::now();
     }
 
     /// The warnings of this scenario so far, emptied (the runner reports them).

@@ -1,0 +1,149 @@
+//! The JUnit XML report, written from the run's [`RunReport`] with nextest's
+//! `quick-junit` (a writer made for this), not from cucumber's event stream.
+//!
+//! What CI dashboards need from it: names that are the same on every run
+//! (test history, flaky-test tracking), a `classname` per vendor and feature,
+//! the failure's full text in the element body (expectation, exchange, curl
+//! line; already redacted), a `<skipped>` with its reason for every scenario
+//! the target could not run, and the warnings (reference checks that did not
+//! hold) as properties and `system-out`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::{Outcome, RunReport, ScenarioResult};
+
+/// Writes `report` as JUnit XML (nothing for a sink).
+pub fn write(report: &RunReport, out: impl Write) -> Result<(), quick_junit::SerializeError> {
+    to_junit(report).serialize(out)
+}
+
+fn to_junit(report: &RunReport) -> Report {
+    let mut by_feature: BTreeMap<&str, Vec<&ScenarioResult>> = BTreeMap::new();
+    for s in &report.scenarios {
+        by_feature.entry(s.feature.as_str()).or_default().push(s);
+    }
+    let mut junit = Report::new("authconform");
+    for (feature, mut scenarios) in by_feature {
+        scenarios.sort_by_key(|s| s.line);
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        for s in &scenarios {
+            *names.entry(s.name.as_str()).or_default() += 1;
+        }
+        let mut suite = TestSuite::new(feature);
+        let classname = classname(feature);
+        for s in scenarios {
+            let repeated = names.get(s.name.as_str()).copied().unwrap_or(0) > 1;
+            suite.add_test_case(test_case(s, &classname, repeated));
+        }
+        junit.add_test_suite(suite);
+    }
+    junit
+}
+
+/// `limecraft/login.feature` → `authconform.limecraft.login`.
+fn classname(feature: &str) -> String {
+    let stem = feature.strip_suffix(".feature").unwrap_or(feature);
+    format!("authconform.{}", stem.replace('/', "."))
+}
+
+/// The test's name: the catalogue id and the scenario's name, and, for the
+/// rows of a scenario outline (same name), the row's line.
+fn test_name(s: &ScenarioResult, repeated: bool) -> String {
+    let mut name = match &s.id {
+        Some(id) if !s.name.starts_with(id.as_str()) => format!("{id} {}", s.name),
+        _ => s.name.clone(),
+    };
+    if repeated {
+        name.push_str(&format!(" (line {})", s.line));
+    }
+    name
+}
+
+fn test_case(s: &ScenarioResult, classname: &str, repeated: bool) -> TestCase {
+    let status = match &s.outcome {
+        Outcome::Passed => TestCaseStatus::success(),
+        Outcome::Failed => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let text = s
+                .failure
+                .clone()
+                .unwrap_or_else(|| "the scenario failed".to_owned());
+            status.set_message(text.lines().next().unwrap_or("failed").to_owned());
+            status.set_type("conformance");
+            status.set_description(text);
+            status
+        }
+        Outcome::Skipped(reason) => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(reason.clone());
+            status
+        }
+    };
+    let mut case = TestCase::new(test_name(s, repeated), status);
+    case.set_classname(classname.to_owned());
+    case.set_time(s.duration);
+    if !s.warnings.is_empty() {
+        for w in &s.warnings {
+            case.add_property(Property::new("warning", w.expected.clone()));
+        }
+        let detail: Vec<String> = s
+            .warnings
+            .iter()
+            .map(|w| format!("warning (reference choice):\n{}", w.detail))
+            .collect();
+        case.set_system_out(detail.join("\n"));
+    }
+    case
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::world::Warning;
+    use std::time::Duration;
+
+    fn scenario(name: &str, line: usize, outcome: Outcome) -> ScenarioResult {
+        ScenarioResult {
+            id: Some("LC3".into()),
+            name: name.into(),
+            vendor: None,
+            feature: "limecraft/login.feature".into(),
+            line,
+            duration: Duration::from_millis(12),
+            failure: None,
+            outcome,
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn names_are_stable_and_failures_skips_and_warnings_are_visible() {
+        let mut failed = scenario("Wrong password", 10, Outcome::Failed);
+        failed.failure = Some("expected: status 401\nreproduce:\n  curl -X POST …".into());
+        let mut warned = scenario("Row", 20, Outcome::Passed);
+        warned.warnings.push(Warning {
+            expected: "an errorCode".into(),
+            detail: "expected: an errorCode\n…".into(),
+        });
+        let report = RunReport {
+            scenarios: vec![
+                failed,
+                warned,
+                scenario("Row", 21, Outcome::Passed),
+                scenario("Locked", 30, Outcome::Skipped("needs `users.locked`".into())),
+            ],
+            ..RunReport::default()
+        };
+        let xml = to_junit(&report).to_string().unwrap();
+        assert!(xml.contains(r#"classname="authconform.limecraft.login""#), "{xml}");
+        assert!(xml.contains(r#"name="LC3 Wrong password""#), "{xml}");
+        assert!(xml.contains(r#"name="LC3 Row (line 20)""#), "{xml}");
+        assert!(xml.contains("curl -X POST"), "the failure body holds the curl line: {xml}");
+        assert!(xml.contains(r#"<skipped message="needs `users.locked`""#), "{xml}");
+        assert!(xml.contains(r#"<property name="warning" value="an errorCode""#), "{xml}");
+        assert!(!xml.contains("/tmp"), "{xml}");
+    }
+}
