@@ -62,6 +62,14 @@ enum Command {
     /// 1 a conformance failure (or, with --strict, a warning); 2 bad usage or
     /// configuration.
     Run(RunArgs),
+    /// Check a target file without running the suite: it loads, its server
+    /// answers, its accounts sign on, its control API (if any) answers. Exit 0
+    /// when ready, 2 with one line per problem otherwise.
+    Check {
+        /// The target file (YAML).
+        #[arg(long)]
+        target: PathBuf,
+    },
     /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
     Faults,
     /// Mocks for other stacks.
@@ -147,6 +155,7 @@ fn main() -> ExitCode {
                 variant,
             } => serve(addr, vendor, fixtures, hash_cost, test_mode, fault, variant).await,
             Command::Run(args) => run(args).await,
+            Command::Check { target } => check(target).await,
             Command::Faults => {
                 print!("{}", Fault::markdown_table());
                 ExitCode::SUCCESS
@@ -367,6 +376,7 @@ async fn run(args: RunArgs) -> ExitCode {
             Output::Console
         },
         strict,
+        skip_preflight: false,
     };
     match harness::run(options).await {
         Ok(report) => {
@@ -384,6 +394,34 @@ async fn run(args: RunArgs) -> ExitCode {
                 ExitCode::from(1)
             }
         }
-        Err(RunError::Usage(m)) | Err(RunError::Io(m)) => usage(&m),
+        Err(e) => usage(&e.to_string()),
+    }
+}
+
+async fn check(path: PathBuf) -> ExitCode {
+    let target = match Target::load(&path) {
+        Ok(t) => t,
+        Err(e) => return usage(&e.to_string()),
+    };
+    let http = match harness::exchange::HttpClient::new(
+        target.vendor,
+        &target.base_url,
+        target.insecure_tls,
+        target.timeout,
+    ) {
+        Ok(h) => h,
+        Err(e) => return usage(&e),
+    };
+    // The run context registers every secret of the target for redaction.
+    let ctx = harness::world::RunContext::new(target, http, false);
+    let problems = harness::preflight::check(&ctx.target, &ctx.http, &ctx.secrets).await;
+    if problems.is_empty() {
+        println!(
+            "authconform: {} at {} is ready: it answers and its accounts sign on",
+            ctx.target.vendor, ctx.target.base_url
+        );
+        ExitCode::SUCCESS
+    } else {
+        usage(&RunError::Preflight(problems).to_string())
     }
 }

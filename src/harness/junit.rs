@@ -133,17 +133,33 @@ mod tests {
                 failed,
                 warned,
                 scenario("Row", 21, Outcome::Passed),
-                scenario("Locked", 30, Outcome::Skipped("needs `users.locked`".into())),
+                scenario(
+                    "Locked",
+                    30,
+                    Outcome::Skipped("needs `users.locked`".into()),
+                ),
             ],
             ..RunReport::default()
         };
         let xml = to_junit(&report).to_string().unwrap();
-        assert!(xml.contains(r#"classname="authconform.limecraft.login""#), "{xml}");
+        assert!(
+            xml.contains(r#"classname="authconform.limecraft.login""#),
+            "{xml}"
+        );
         assert!(xml.contains(r#"name="LC3 Wrong password""#), "{xml}");
         assert!(xml.contains(r#"name="LC3 Row (line 20)""#), "{xml}");
-        assert!(xml.contains("curl -X POST"), "the failure body holds the curl line: {xml}");
-        assert!(xml.contains(r#"<skipped message="needs `users.locked`""#), "{xml}");
-        assert!(xml.contains(r#"<property name="warning" value="an errorCode""#), "{xml}");
+        assert!(
+            xml.contains("curl -X POST"),
+            "the failure body holds the curl line: {xml}"
+        );
+        assert!(
+            xml.contains(r#"<skipped message="needs `users.locked`""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<property name="warning" value="an errorCode""#),
+            "{xml}"
+        );
         assert!(!xml.contains("/tmp"), "{xml}");
     }
 }

@@ -6,14 +6,15 @@
 //! console, JUnit and Cucumber-JSON writers all see the same events.
 
 mod common_steps;
-mod junit;
 pub mod control_api;
 pub mod exchange;
 pub mod features;
 pub mod fileverbs;
+mod junit;
 pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;
+pub mod preflight;
 pub mod target;
 pub mod world;
 
@@ -66,6 +67,8 @@ pub struct RunOptions {
     pub output: Output,
     /// `--strict`: reference checks fail the run instead of warning.
     pub strict: bool,
+    /// Run the scenarios even when the preflight of a target file finds problems.
+    pub skip_preflight: bool,
 }
 
 impl RunOptions {
@@ -88,6 +91,7 @@ impl RunOptions {
             features_dir: None,
             output: Output::Console,
             strict: false,
+            skip_preflight: false,
         }
     }
 }
@@ -216,6 +220,9 @@ pub enum RunError {
     Usage(String),
     #[error("{0}")]
     Io(String),
+    /// The target is not ready: one line per problem (preflight).
+    #[error("the target is not ready:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Preflight(Vec<String>),
 }
 
 /// Runs the suite. `Err` is a usage or environment problem (exit 2); a
@@ -230,6 +237,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         None => None,
     };
     // The in-process server, kept alive for the run.
+    let external = matches!(options.target, TargetChoice::External(_));
     let (targets, _server): (Vec<Target>, Option<RunningServer>) = match options.target {
         TargetChoice::External(t) => (vec![*t], None),
         TargetChoice::Reference {
@@ -267,6 +275,16 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             target.vendor,
             RunContext::new(target.clone(), http, options.strict),
         );
+    }
+    // A target file's server is checked before any scenario: a wrong URL or
+    // password is one clear line, not a failure per scenario.
+    if !options.skip_preflight && external {
+        for ctx in contexts.values() {
+            let problems = preflight::check(&ctx.target, &ctx.http, &ctx.secrets).await;
+            if !problems.is_empty() {
+                return Err(RunError::Preflight(problems));
+            }
+        }
     }
     let contexts = Arc::new(contexts);
 

@@ -1,0 +1,169 @@
+//! Preflight: before any scenario runs against a target file's server, check
+//! that the server answers and that the target's accounts work.
+//!
+//! Without it, a wrong `base_url` or password ends in one failure per scenario
+//! (33 of "Connection refused", 27 of "expected alice to log in"), minutes
+//! later. With it, each problem is one line saying what to fix, and the run
+//! stops with exit code 2 (configuration) before any scenario, within about
+//! one request timeout. `authconform check --target FILE` runs only this.
+//!
+//! What it sends: one sign-on per configured account (undone where the
+//! vendor lets it be: a Limecraft session is logged out, a LAC auth token
+//! disabled) and, when the target gives a control API, one read of its clock.
+
+use crate::harness::exchange::{Call, Exchange, HttpClient};
+use crate::harness::target::{Account, Target};
+use crate::harness::{fileverbs, lac, limecraft, liquidfiles};
+use crate::redact::Secrets;
+use crate::vendor::Vendor;
+
+/// Every problem found, one line each (empty: the target is ready).
+pub async fn check(target: &Target, http: &HttpClient, secrets: &Secrets) -> Vec<String> {
+    let mut problems = Vec::new();
+    let accounts: Vec<(&str, &Account)> = [
+        ("users.primary", &target.users.primary),
+        ("users.secondary", &target.users.secondary),
+        ("users.twofactor", &target.users.twofactor),
+    ]
+    .into_iter()
+    .filter_map(|(role, a)| a.as_ref().map(|a| (role, a)))
+    .collect();
+
+    let mut signed_on_any = false;
+    match target.vendor {
+        Vendor::FileVerbs => {
+            if let Some(fv) = &target.fileverbs {
+                let pairs = std::iter::once(("fileverbs.primary", &fv.primary))
+                    .chain(fv.secondary.iter().map(|p| ("fileverbs.secondary", p)));
+                for (role, pair) in pairs {
+                    let call = fileverbs::api::access_token(&pair.secret_key, &pair.api_key);
+                    match send(http, &call, target, &mut problems).await {
+                        None => return problems,
+                        Some(x) if issued(&x, "JwtToken") => signed_on_any = true,
+                        Some(x) => problems.push(format!(
+                            "{role}: the key pair gets no JwtToken from POST {} (HTTP {}); check its secret_key and api_key",
+                            x.operation, x.status
+                        )),
+                    }
+                }
+            }
+        }
+        _ => {
+            for (role, account) in accounts {
+                let call = sign_on(target.vendor, account);
+                let Some(x) = send(http, &call, target, &mut problems).await else {
+                    return problems;
+                };
+                if let Some(line) = refused(target.vendor, role, account, &x) {
+                    problems.push(line);
+                } else {
+                    signed_on_any = true;
+                    undo_sign_on(target.vendor, http, &x).await;
+                }
+            }
+        }
+    }
+    if !signed_on_any && problems.is_empty() {
+        problems.push(format!(
+            "the target file gives no account the suite can sign on with ({} needs `users.primary`)",
+            target.vendor
+        ));
+    }
+    if let Some(root) = &target.control_url
+        && let Err(e) = crate::harness::control_api::ControlApi::for_target(target)
+            .now()
+            .await
+    {
+        problems.push(format!(
+            "control_url {root}: the control API does not answer ({e}); remove control_url or start the server in test mode"
+        ));
+    }
+    problems.into_iter().map(|p| secrets.redact(&p)).collect()
+}
+
+/// Sends `call`; on a transport error (DNS, TCP, TLS, timeout) records the one
+/// problem that makes every other check pointless and returns `None`.
+async fn send(
+    http: &HttpClient,
+    call: &Call,
+    target: &Target,
+    problems: &mut Vec<String>,
+) -> Option<Exchange> {
+    match http.send(call).await {
+        Ok(x) => {
+            if x.status >= 500 {
+                problems.push(format!(
+                    "{} {} answers HTTP {}: the server is failing; fix it before running the suite",
+                    x.method, x.url, x.status
+                ));
+                return None;
+            }
+            Some(x)
+        }
+        Err(e) => {
+            problems.push(format!(
+                "base_url {} cannot be reached: {}; check base_url (and insecure_tls for a self-signed certificate)",
+                target.base_url, e.message
+            ));
+            None
+        }
+    }
+}
+
+fn sign_on(vendor: Vendor, account: &Account) -> Call {
+    match vendor {
+        Vendor::Limecraft => limecraft::api::login_json(&account.username, &account.password, None),
+        Vendor::Lac => lac::api::sign_on(&account.username, &account.password),
+        Vendor::LiquidFiles => liquidfiles::api::xml_login(
+            &liquidfiles::api::login_document(
+                &account.username,
+                &liquidfiles::api::escape_password(
+                    &account.password,
+                    liquidfiles::api::Escaping::Decimal,
+                ),
+            ),
+            "text/xml",
+        ),
+        Vendor::FileVerbs => unreachable!("FileVerbs signs on with key pairs"),
+    }
+}
+
+/// A 2xx that issues what the vendor's document says a sign-on issues.
+fn issued(x: &Exchange, field: &str) -> bool {
+    (200..300).contains(&x.status) && x.str_field(field).is_some_and(|v| !v.is_empty())
+}
+
+/// The problem line when the account did not sign on, else `None`.
+fn refused(vendor: Vendor, role: &str, account: &Account, x: &Exchange) -> Option<String> {
+    let ok = match vendor {
+        Vendor::Limecraft => issued(x, "token"),
+        Vendor::Lac => issued(x, "apikey"),
+        Vendor::LiquidFiles => {
+            (200..300).contains(&x.status)
+                && liquidfiles::api::xml_element(&x.response_body, "api_key")
+                    .is_some_and(|k| !k.is_empty())
+        }
+        Vendor::FileVerbs => true,
+    };
+    (!ok).then(|| {
+        format!(
+            "{role} ({}) cannot sign on: {} {} answered HTTP {}; check the username and password in the target file",
+            account.username, x.method, x.operation, x.status
+        )
+    })
+}
+
+/// Ends what a preflight sign-on started, where the vendor lets it be ended,
+/// so that preflight leaves nothing behind on the target.
+async fn undo_sign_on(vendor: Vendor, http: &HttpClient, x: &Exchange) {
+    let undo = match vendor {
+        Vendor::Limecraft => x
+            .str_field("token")
+            .map(|t| limecraft::api::logout(t, limecraft::api::Transport::Header, false)),
+        Vendor::Lac => x.str_field("apikey").map(lac::api::disable),
+        _ => None,
+    };
+    if let Some(call) = undo {
+        let _ = http.send(&call).await;
+    }
+}
