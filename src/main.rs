@@ -1,7 +1,10 @@
 //! `authconform`: the command line.
 //!
-//! Exit codes: 0 every scenario that ran passed; 1 a conformance failure;
-//! 2 bad usage or configuration (the message says what to fix).
+//! Exit codes (also in `run --help` and the README): 0 every scenario that
+//! ran passed (warnings do not count); 1 a conformance failure (under
+//! `--strict`, a warning too); 2 bad usage or configuration, a target that
+//! preflight finds not ready, or a server that cannot start (the message says
+//! what to fix).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -293,10 +296,8 @@ async fn serve(
             tracing::info!("stopped");
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("authconform: the server failed: {e}");
-            ExitCode::FAILURE
-        }
+        // Not a conformance verdict: exit 2, like any other environment problem.
+        Err(e) => usage(&format!("the server failed: {e}")),
     }
 }
 
@@ -354,9 +355,24 @@ async fn run(args: RunArgs) -> ExitCode {
             };
             let vendors = match vendor.as_deref().map(parse_vendor).transpose() {
                 Ok(Some(v)) => vec![v],
-                Ok(None) => Vendor::ALL.to_vec(),
+                // A fault breaks one vendor: run that vendor.
+                Ok(None) => match fault {
+                    Some(f) => vec![f.vendor()],
+                    None => Vendor::ALL.to_vec(),
+                },
                 Err(e) => return usage(&e),
             };
+            if let Some(f) = fault
+                && !vendors.contains(&f.vendor())
+            {
+                return usage(&format!(
+                    "--fault {} breaks {}, which --vendor {} does not run; drop --vendor or choose a {} fault",
+                    f.name(),
+                    f.vendor(),
+                    vendors[0],
+                    vendors[0]
+                ));
+            }
             TargetChoice::Reference {
                 vendors,
                 fault,

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::harness::RunError;
+use crate::harness::target::Capability;
 use crate::vendor::Vendor;
 
 /// Every feature file under `features/`, by path relative to it. A test checks
@@ -81,6 +82,12 @@ pub struct FeatureFiles {
 impl FeatureFiles {
     pub fn prepare(dir: Option<&Path>) -> Result<Self, RunError> {
         if let Some(dir) = dir {
+            if !dir.is_dir() {
+                return Err(RunError::Usage(format!(
+                    "--features {}: no such folder; give the folder that holds <vendor>/*.feature",
+                    dir.display()
+                )));
+            }
             return Ok(FeatureFiles {
                 root: dir.to_path_buf(),
                 _temp: None,
@@ -111,5 +118,60 @@ impl FeatureFiles {
 
     pub fn vendor_dir(&self, vendor: Vendor) -> PathBuf {
         self.root.join(vendor.id())
+    }
+
+    /// Every `.feature` file below the root, with its text.
+    fn files(&self) -> Result<Vec<(PathBuf, String)>, RunError> {
+        let mut out = Vec::new();
+        let mut dirs = vec![self.root.clone()];
+        while let Some(dir) = dirs.pop() {
+            let entries = std::fs::read_dir(&dir)
+                .map_err(|e| RunError::Io(format!("cannot read {}: {e}", dir.display())))?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "feature") {
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        RunError::Io(format!("cannot read {}: {e}", path.display()))
+                    })?;
+                    out.push((path, text));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Refuses a folder without feature files, and a `@needs-…` tag that
+    /// names no capability: a mistyped `@needs-clok` would otherwise run the
+    /// scenario against a target that cannot support it.
+    pub fn check_tags(&self) -> Result<(), RunError> {
+        let files = self.files()?;
+        if files.is_empty() {
+            return Err(RunError::Usage(format!(
+                "{} holds no .feature files; give the folder that holds <vendor>/*.feature",
+                self.root.display()
+            )));
+        }
+        let known: Vec<&str> = Capability::ALL.iter().map(|c| c.tag()).collect();
+        for (path, text) in files {
+            for (n, line) in text.lines().enumerate() {
+                let unknown = line
+                    .split_whitespace()
+                    .filter_map(|w| w.strip_prefix('@'))
+                    .find(|t| t.starts_with("needs-") && !known.contains(t));
+                if let Some(tag) = unknown {
+                    let shown = path.strip_prefix(&self.root).unwrap_or(&path);
+                    return Err(RunError::Usage(format!(
+                        "{}:{}: unknown tag @{tag}; the capabilities are @{}",
+                        shown.display(),
+                        n + 1,
+                        known.join(", @")
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 }

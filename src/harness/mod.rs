@@ -289,6 +289,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let contexts = Arc::new(contexts);
 
     let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
+    features.check_tags()?;
     for vendor in contexts.keys() {
         if !features.vendor_dir(*vendor).is_dir() && options.features_dir.is_none() {
             return Err(RunError::Usage(format!("no features for {vendor}")));

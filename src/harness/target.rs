@@ -488,26 +488,45 @@ impl Target {
             )?),
             None => None,
         };
-        let account =
-            |role: &str, raw: &Option<RawAccount>| -> Result<Option<Account>, TargetError> {
-                let Some(raw) = raw else { return Ok(None) };
-                let username = interpolate(&raw.username, &format!("users.{role}.username"), env)?;
-                let password = interpolate(&raw.password, &format!("users.{role}.password"), env)?;
-                if username.is_empty() || password.is_empty() {
-                    return Err(TargetError(format!(
-                        "users.{role}: username and password must not be empty"
-                    )));
+        let account = |role: &str,
+                       raw: &Option<RawAccount>|
+         -> Result<Option<Account>, TargetError> {
+            let Some(raw) = raw else { return Ok(None) };
+            let username = interpolate(&raw.username, &format!("users.{role}.username"), env)?;
+            let password = interpolate(&raw.password, &format!("users.{role}.password"), env)?;
+            if username.is_empty() || password.is_empty() {
+                return Err(TargetError(format!(
+                    "users.{role}: username and password must not be empty"
+                )));
+            }
+            let totp_secret = match &raw.totp_secret {
+                Some(s) => {
+                    let secret = interpolate(s, &format!("users.{role}.totp_secret"), env)?;
+                    // RFC 4226 asks for at least 128 bits; a typo here would
+                    // otherwise surface as wrong codes in every 2FA scenario.
+                    match crate::totp::decode_secret(&secret) {
+                        Some(bytes) if bytes.len() >= 16 => {}
+                        Some(_) => {
+                            return Err(TargetError(format!(
+                                "users.{role}.totp_secret is shorter than 128 bits (26 base32 characters); give the secret the server enrolled"
+                            )));
+                        }
+                        None => {
+                            return Err(TargetError(format!(
+                                "users.{role}.totp_secret is not base32 (A-Z, 2-7); give the secret as the server showed it"
+                            )));
+                        }
+                    }
+                    Some(secret)
                 }
-                let totp_secret = match &raw.totp_secret {
-                    Some(s) => Some(interpolate(s, &format!("users.{role}.totp_secret"), env)?),
-                    None => None,
-                };
-                Ok(Some(Account {
-                    username,
-                    password,
-                    totp_secret,
-                }))
+                None => None,
             };
+            Ok(Some(Account {
+                username,
+                password,
+                totp_secret,
+            }))
+        };
         let raw_users = raw.users.unwrap_or_default();
         let users = Users {
             primary: account("primary", &raw_users.primary)?,
