@@ -118,6 +118,9 @@ struct RunArgs {
     /// without it they are reported as warnings.
     #[arg(long)]
     strict: bool,
+    /// Stop after this many failed scenarios; the rest are reported as not run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_failures: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -335,6 +338,7 @@ async fn run(args: RunArgs) -> ExitCode {
         quiet,
         variant,
         strict,
+        max_failures,
     } = args;
     let choice = match target {
         Some(path) => {
@@ -393,6 +397,7 @@ async fn run(args: RunArgs) -> ExitCode {
         },
         strict,
         skip_preflight: false,
+        max_failures: max_failures.map(|n| n as usize),
     };
     match harness::run(options).await {
         Ok(report) => {
@@ -409,6 +414,14 @@ async fn run(args: RunArgs) -> ExitCode {
             } else {
                 ExitCode::from(1)
             }
+        }
+        Err(RunError::ServerGone { reason, report }) => {
+            if quiet {
+                print!("{}", report.summary());
+            }
+            usage(&format!(
+                "{reason}; fix the server or base_url and run again"
+            ))
         }
         Err(e) => usage(&e.to_string()),
     }

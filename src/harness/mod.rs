@@ -69,6 +69,8 @@ pub struct RunOptions {
     pub strict: bool,
     /// Run the scenarios even when the preflight of a target file finds problems.
     pub skip_preflight: bool,
+    /// `--max-failures N`: stop after N failed scenarios (the rest are reported as not run).
+    pub max_failures: Option<usize>,
 }
 
 impl RunOptions {
@@ -92,6 +94,7 @@ impl RunOptions {
             output: Output::Console,
             strict: false,
             skip_preflight: false,
+            max_failures: None,
         }
     }
 }
@@ -223,6 +226,12 @@ pub enum RunError {
     /// The target is not ready: one line per problem (preflight).
     #[error("the target is not ready:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Preflight(Vec<String>),
+    /// The server stopped answering mid-run; the report holds what ran.
+    #[error("{reason}; the run stopped ({} passed, {} failed before it)", .report.passed(), .report.failed())]
+    ServerGone {
+        reason: String,
+        report: Box<RunReport>,
+    },
 }
 
 /// Runs the suite. `Err` is a usage or environment problem (exit 2); a
@@ -262,6 +271,8 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             (targets, Some(running))
         }
     };
+    // One stop for the whole run: a gone server or --max-failures ends every vendor's part.
+    let stop: Arc<Mutex<Option<world::Stop>>> = Arc::default();
     let mut contexts: HashMap<Vendor, Arc<RunContext>> = HashMap::new();
     for target in &targets {
         let http = HttpClient::new(
@@ -273,7 +284,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         .map_err(RunError::Usage)?;
         contexts.insert(
             target.vendor,
-            RunContext::new(target.clone(), http, options.strict),
+            RunContext::sharing_stop(target.clone(), http, options.strict, stop.clone()),
         );
     }
     // A target file's server is checked before any scenario: a wrong URL or
@@ -306,6 +317,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let json = open_report(&options.cucumber_json)?;
 
     let after_root = features.root().to_path_buf();
+    let max_failures = options.max_failures;
     let filter_root = features.root().to_path_buf();
     let filter_contexts = contexts.clone();
     let filter_results = results.clone();
@@ -354,7 +366,42 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 .as_ref()
                 .map(|w| w.started.elapsed())
                 .unwrap_or_default();
+            let stop = world
+                .as_ref()
+                .and_then(|w| w.ctx_opt())
+                .map(|c| c.stop.clone());
             let warnings = world.map(|w| w.take_warnings()).unwrap_or_default();
+            let stopped = stop
+                .as_ref()
+                .and_then(|s| s.lock().unwrap_or_else(|e| e.into_inner()).clone());
+            // A scenario that only met the stopped run did not run at all.
+            let outcome = match (&outcome, &stopped, &failure) {
+                (Outcome::Failed, Some(why), Some(text)) if text.starts_with("not run:") => {
+                    Outcome::Skipped(why.reason())
+                }
+                _ => outcome,
+            };
+            let failure = if matches!(outcome, Outcome::Skipped(_)) {
+                None
+            } else {
+                failure
+            };
+            {
+                let results = after_results.lock().expect("results lock");
+                let failed = results
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::Failed)
+                    .count()
+                    + usize::from(outcome == Outcome::Failed);
+                if let (Some(max), Some(stop)) = (max_failures, &stop)
+                    && failed >= max
+                {
+                    let mut stop = stop.lock().unwrap_or_else(|e| e.into_inner());
+                    if stop.is_none() {
+                        *stop = Some(world::Stop::MaxFailures(max));
+                    }
+                }
+            }
             after_results
                 .lock()
                 .expect("results lock")
@@ -432,6 +479,16 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     }
     junit::write(&report, junit)
         .map_err(|e| RunError::Io(format!("cannot write the JUnit report: {e}")))?;
+    let stopped = stop.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some(world::Stop::ServerGone(e)) = stopped {
+        return Err(RunError::ServerGone {
+            reason: format!(
+                "the server stopped answering ({e}) after {} transport errors in a row",
+                world::TRANSPORT_ERRORS_BEFORE_STOP
+            ),
+            report: Box::new(report),
+        });
+    }
     Ok(report)
 }
 

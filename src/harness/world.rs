@@ -57,10 +57,62 @@ pub struct RunContext {
     pub last_totp_step: Mutex<Option<i64>>,
     /// FileVerbs key pairs by persona; a SecretKey reset replaces one for the rest of the run.
     pub key_pairs: Mutex<HashMap<String, KeyPair>>,
+    /// Set when the run stops early; every later request fails at once with it.
+    pub stop: Arc<Mutex<Option<Stop>>>,
+    /// Transport errors (refused, reset, timed out) in a row, over scenarios.
+    transport_errors_in_a_row: Mutex<u32>,
+}
+
+/// Why a run stopped before its last scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The server stopped answering: the remaining scenarios would each wait
+    /// for a timeout and fail for no conformance reason (exit 2).
+    ServerGone(String),
+    /// `--max-failures N` was reached (exit 1).
+    MaxFailures(usize),
+}
+
+impl Stop {
+    /// Why the remaining scenarios did not run.
+    pub fn reason(&self) -> String {
+        match self {
+            Stop::ServerGone(e) => format!("not run: the server stopped answering ({e})"),
+            Stop::MaxFailures(n) => format!("not run: --max-failures {n} was reached"),
+        }
+    }
+}
+
+/// Transport errors in a row after which the server counts as gone.
+pub const TRANSPORT_ERRORS_BEFORE_STOP: u32 = 3;
+
+impl RunContext {
+    /// Why the run stopped, if it did.
+    pub fn stopped(&self) -> Option<Stop> {
+        self.stop.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn stop_run(&self, why: Stop) {
+        let mut stop = self.stop.lock().unwrap_or_else(|e| e.into_inner());
+        if stop.is_none() {
+            *stop = Some(why);
+        }
+    }
 }
 
 impl RunContext {
     pub fn new(target: Target, http: HttpClient, strict: bool) -> Arc<Self> {
+        Self::sharing_stop(target, http, strict, Arc::default())
+    }
+
+    /// A context whose run stops with the others that share `stop` (one run,
+    /// several vendors).
+    pub fn sharing_stop(
+        target: Target,
+        http: HttpClient,
+        strict: bool,
+        stop: Arc<Mutex<Option<Stop>>>,
+    ) -> Arc<Self> {
         let secrets = Secrets::default();
         let users = &target.users;
         for account in [
@@ -110,6 +162,8 @@ impl RunContext {
             enrolment: Mutex::new(enrolment),
             last_totp_step: Mutex::new(None),
             key_pairs: Mutex::new(key_pairs),
+            stop,
+            transport_errors_in_a_row: Mutex::new(0),
         })
     }
 }
@@ -185,6 +239,11 @@ impl ConformanceWorld {
         std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// The run context, before the runner attached it: `None`.
+    pub fn ctx_opt(&self) -> Option<Arc<RunContext>> {
+        self.ctx.clone()
+    }
+
     pub fn ctx(&self) -> Arc<RunContext> {
         self.ctx
             .clone()
@@ -193,13 +252,36 @@ impl ConformanceWorld {
 
     /// Sends a call, remembers the exchange for the report, registers any token
     /// in the response as a secret.
+    ///
+    /// After [`TRANSPORT_ERRORS_BEFORE_STOP`] transport errors in a row the run
+    /// stops: this and every later request fail at once instead of each
+    /// waiting for a timeout.
     pub async fn send(&mut self, call: Call) -> Result<Exchange, Failure> {
         let ctx = self.ctx();
-        let exchange = ctx
-            .http
-            .send(&call)
-            .await
-            .map_err(|e| Failure(ctx.secrets.redact(&e.to_string())))?;
+        if let Some(stop) = ctx.stopped() {
+            return Err(Failure(stop.reason()));
+        }
+        let sent = ctx.http.send(&call).await;
+        let exchange = {
+            let mut in_a_row = ctx
+                .transport_errors_in_a_row
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            match sent {
+                Ok(x) => {
+                    *in_a_row = 0;
+                    x
+                }
+                Err(e) => {
+                    *in_a_row += 1;
+                    let text = ctx.secrets.redact(&e.to_string());
+                    if *in_a_row >= TRANSPORT_ERRORS_BEFORE_STOP {
+                        ctx.stop_run(Stop::ServerGone(text.clone()));
+                    }
+                    return Err(Failure(text));
+                }
+            }
+        };
         for field in ["token", "key", "qr", "JwtToken", "RefreshToken"] {
             if let Some(v) = exchange.str_field(field) {
                 ctx.secrets.register(v);

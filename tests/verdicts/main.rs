@@ -5,4 +5,5 @@
 //! of their own: cucumber swaps the panic hook while it runs.
 
 mod faults;
+mod runner;
 mod variants;

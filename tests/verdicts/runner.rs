@@ -1,0 +1,120 @@
+//! How a run ends when the target is not usable: preflight refuses a target
+//! whose accounts do not work (one line, before any scenario), a server that
+//! stops answering ends the run after a few transport errors instead of a
+//! timeout per scenario, and `--max-failures` stops after that many failures.
+
+use std::time::{Duration, Instant};
+
+use authconform::fixtures::Fixtures;
+use authconform::harness::target::Target;
+use authconform::harness::{self, Outcome, Output, RunError, RunOptions, TargetChoice};
+use authconform::reference::fault::Fault;
+use authconform::reference::{ReferenceConfig, ReferenceServer};
+use authconform::vendor::Vendor;
+
+fn options(target: TargetChoice) -> RunOptions {
+    RunOptions {
+        target,
+        output: Output::Quiet,
+        ..RunOptions::reference()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_refuses_a_wrong_password_in_one_line_before_any_scenario() {
+    let server = ReferenceServer::new(ReferenceConfig::for_tests())
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let mut target = Target::reference(
+        Vendor::Limecraft,
+        &server.api_base_url(Vendor::Limecraft),
+        &server.url(),
+        &Fixtures::builtin(),
+    );
+    target.users.secondary.as_mut().unwrap().password = "not-bobs-Passw0rd".into();
+    let err = harness::run(options(TargetChoice::External(Box::new(target))))
+        .await
+        .expect_err("preflight must stop the run");
+    drop(std::panic::take_hook());
+    let RunError::Preflight(problems) = err else {
+        panic!("expected a preflight error, got {err}");
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("users.secondary")
+            && problems[0].contains("check the username and password"),
+        "{problems:?}"
+    );
+    assert!(
+        !problems[0].contains("not-bobs-Passw0rd"),
+        "a password in a message"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_does_not_answer_ends_the_run_after_a_few_transport_errors() {
+    // A port that refuses connections: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let root = format!("http://127.0.0.1:{port}");
+    let target = Target::reference(
+        Vendor::Limecraft,
+        &format!("{root}/limecraft/api"),
+        &root,
+        &Fixtures::builtin(),
+    );
+    let started = Instant::now();
+    let err = harness::run(RunOptions {
+        skip_preflight: true,
+        ..options(TargetChoice::External(Box::new(target)))
+    })
+    .await
+    .expect_err("a gone server is no conformance verdict");
+    drop(std::panic::take_hook());
+    let RunError::ServerGone { reason, report } = err else {
+        panic!("expected ServerGone, got {err}");
+    };
+    assert!(reason.contains("stopped answering"), "{reason}");
+    assert!(
+        report.failed() <= 3,
+        "at most the scenarios that met the transport errors fail: {}",
+        report.summary()
+    );
+    assert!(
+        report
+            .scenarios
+            .iter()
+            .any(|s| matches!(&s.outcome, Outcome::Skipped(r) if r.contains("stopped answering"))),
+        "the rest are reported as not run: {}",
+        report.summary()
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_failures_stops_the_run_after_that_many_failed_scenarios() {
+    let report = harness::run(RunOptions {
+        max_failures: Some(1),
+        ..options(TargetChoice::Reference {
+            vendors: vec![Vendor::Limecraft],
+            fault: Some(Fault::AnyTokenAccepted),
+            variant: false,
+        })
+    })
+    .await
+    .unwrap();
+    drop(std::panic::take_hook());
+    assert_eq!(report.failed(), 1, "{}", report.summary());
+    assert!(
+        report
+            .scenarios
+            .iter()
+            .any(|s| matches!(&s.outcome, Outcome::Skipped(r) if r.contains("--max-failures 1"))),
+        "{}",
+        report.summary()
+    );
+}
