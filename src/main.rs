@@ -106,9 +106,12 @@ struct RunArgs {
     /// Without --target: start the reference server with this fault.
     #[arg(long)]
     fault: Option<String>,
-    /// Print only the summary.
-    #[arg(long)]
+    /// Print only the closing recap and totals.
+    #[arg(long, conflicts_with = "verbose")]
     quiet: bool,
+    /// Print every step as it runs (cucumber's own output) instead of a line per scenario.
+    #[arg(long)]
+    verbose: bool,
     /// Without --target: run against the variant reference server (see
     /// `serve --variant`).
     #[arg(long)]
@@ -336,6 +339,7 @@ async fn run(args: RunArgs) -> ExitCode {
         features,
         fault,
         quiet,
+        verbose,
         variant,
         strict,
         max_failures,
@@ -392,6 +396,8 @@ async fn run(args: RunArgs) -> ExitCode {
         features_dir: features,
         output: if quiet {
             Output::Quiet
+        } else if verbose {
+            Output::Verbose
         } else {
             Output::Console
         },

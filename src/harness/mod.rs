@@ -6,6 +6,7 @@
 //! console, JUnit and Cucumber-JSON writers all see the same events.
 
 mod common_steps;
+mod console;
 pub mod control_api;
 pub mod exchange;
 pub mod features;
@@ -52,7 +53,11 @@ pub enum TargetChoice {
 /// Where console output goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
+    /// A line per scenario as it ends, failures in full, then the closing recap.
     Console,
+    /// Cucumber's own step-by-step output, then the closing recap.
+    Verbose,
+    /// Nothing while running (the caller prints the summary if it wants it).
     Quiet,
 }
 
@@ -177,43 +182,10 @@ impl RunReport {
         ids
     }
 
-    /// The per-scenario table and the closing count line.
+    /// The closing part of the console output: skips, warnings, a recap of
+    /// failures and the totals line (see [`console::closing`]).
     pub fn summary(&self) -> String {
-        let mut out = format!("\nauthconform: {}\n", self.target_description);
-        for s in &self.scenarios {
-            let (mark, why) = match &s.outcome {
-                Outcome::Passed => ("PASS", String::new()),
-                Outcome::Failed => ("FAIL", String::new()),
-                Outcome::Skipped(reason) => ("SKIP", format!(" ({reason})")),
-            };
-            out.push_str(&format!("  {mark} {}{why}\n", s.name));
-            for w in &s.warnings {
-                out.push_str(&format!(
-                    "       warning (reference choice): {}\n",
-                    w.expected
-                ));
-            }
-        }
-        if self.parsing_errors > 0 {
-            out.push_str(&format!(
-                "  {} feature file(s) did not parse\n",
-                self.parsing_errors
-            ));
-        }
-        if self.warnings() > 0 {
-            out.push_str(&format!(
-                "{} warning(s): checks of the reference server's own choices, where the \
-                 vendors' documents are silent; they do not fail the run (--strict makes them fail)\n",
-                self.warnings()
-            ));
-        }
-        out.push_str(&format!(
-            "{} passed, {} failed, {} skipped\n",
-            self.passed(),
-            self.failed(),
-            self.skipped()
-        ));
-        out
+        console::closing(self)
     }
 }
 
@@ -309,9 +281,12 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
 
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
     let console: Box<dyn Write> = match options.output {
-        Output::Console => Box::new(io::stdout()),
-        Output::Quiet => Box::new(io::sink()),
+        Output::Verbose => Box::new(io::stdout()),
+        Output::Console | Output::Quiet => Box::new(io::sink()),
     };
+    let progress_total = planned(features.root(), &contexts, &tags);
+    let print_progress = options.output == Output::Console;
+    let ran = std::sync::atomic::AtomicUsize::new(0);
     // Opened before the run, so a path that cannot be written fails at once.
     let junit = open_report(&options.junit)?;
     let json = open_report(&options.cucumber_json)?;
@@ -320,6 +295,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let max_failures = options.max_failures;
     let filter_root = features.root().to_path_buf();
     let filter_contexts = contexts.clone();
+    let filter_tags = tags.clone();
     let filter_results = results.clone();
     let before_contexts = contexts.clone();
     let after_results = results.clone();
@@ -386,13 +362,28 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             } else {
                 failure
             };
+            let result = ScenarioResult {
+                id: catalogue_id(&scenario.tags),
+                name: scenario.name.clone(),
+                vendor: vendor_of(feature),
+                feature: relative_path(&after_root, feature),
+                line: scenario.position.line,
+                duration,
+                failure,
+                outcome,
+                warnings,
+            };
             {
-                let results = after_results.lock().expect("results lock");
+                let mut results = after_results.lock().expect("results lock");
+                if print_progress {
+                    let done = ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                    print!("{}", console::progress(done, progress_total, &result));
+                }
                 let failed = results
                     .iter()
                     .filter(|r| r.outcome == Outcome::Failed)
                     .count()
-                    + usize::from(outcome == Outcome::Failed);
+                    + usize::from(result.outcome == Outcome::Failed);
                 if let (Some(max), Some(stop)) = (max_failures, &stop)
                     && failed >= max
                 {
@@ -401,43 +392,23 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                         *stop = Some(world::Stop::MaxFailures(max));
                     }
                 }
+                results.push(result);
             }
-            after_results
-                .lock()
-                .expect("results lock")
-                .push(ScenarioResult {
-                    id: catalogue_id(&scenario.tags),
-                    name: scenario.name.clone(),
-                    vendor: vendor_of(feature),
-                    feature: relative_path(&after_root, feature),
-                    line: scenario.position.line,
-                    duration,
-                    failure,
-                    outcome,
-                    warnings,
-                });
+
             Box::pin(async {})
         })
         .filter_run(
             features.root().to_path_buf(),
-            move |feature, rule, scenario| {
-                // A feature runs against the target of its vendor (its folder), if any.
-                let Some(ctx) = vendor_of(feature).and_then(|v| filter_contexts.get(&v)) else {
-                    return false;
-                };
-                let all_tags: Vec<String> = feature
-                    .tags
-                    .iter()
-                    .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
-                    .chain(scenario.tags.iter())
-                    .cloned()
-                    .collect();
-                if let Some(op) = &tags
-                    && !op.eval(all_tags.iter())
-                {
-                    return false;
-                }
-                if let Some(reason) = ctx.target.missing_capability(all_tags.iter()) {
+            move |feature, rule, scenario| match select(
+                feature,
+                rule,
+                scenario,
+                &filter_contexts,
+                &filter_tags,
+            ) {
+                Selection::Run => true,
+                Selection::Out => false,
+                Selection::Missing(reason) => {
                     filter_results
                         .lock()
                         .expect("results lock")
@@ -452,9 +423,8 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                             outcome: Outcome::Skipped(reason.to_owned()),
                             warnings: Vec::new(),
                         });
-                    return false;
+                    false
                 }
-                true
             },
         )
         .await;
@@ -474,7 +444,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     report
         .scenarios
         .sort_by_key(|s| matches!(s.outcome, Outcome::Skipped(_)));
-    if options.output == Output::Console {
+    if options.output != Output::Quiet {
         print!("{}", report.summary());
     }
     junit::write(&report, junit)
@@ -502,6 +472,99 @@ fn vendor_of(feature: &cucumber::gherkin::Feature) -> Option<Vendor> {
         .to_str()?
         .parse()
         .ok()
+}
+
+/// What the filter makes of one scenario.
+enum Selection {
+    /// Not this run's: another vendor's, or not matching `--tags`.
+    Out,
+    /// Selected, but the target lacks a capability it needs: reported as skipped.
+    Missing(&'static str),
+    Run,
+}
+
+/// The one place that decides whether a scenario runs.
+fn select(
+    feature: &cucumber::gherkin::Feature,
+    rule: Option<&cucumber::gherkin::Rule>,
+    scenario: &cucumber::gherkin::Scenario,
+    contexts: &HashMap<Vendor, Arc<RunContext>>,
+    tags: &Option<TagOperation>,
+) -> Selection {
+    // A feature runs against the target of its vendor (its folder), if any.
+    let Some(ctx) = vendor_of(feature).and_then(|v| contexts.get(&v)) else {
+        return Selection::Out;
+    };
+    let all_tags: Vec<String> = feature
+        .tags
+        .iter()
+        .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
+        .chain(scenario.tags.iter())
+        .cloned()
+        .collect();
+    if let Some(op) = tags
+        && !op.eval(all_tags.iter())
+    {
+        return Selection::Out;
+    }
+    match ctx.target.missing_capability(all_tags.iter()) {
+        Some(reason) => Selection::Missing(reason),
+        None => Selection::Run,
+    }
+}
+
+/// How many scenarios the run will execute (an outline counts its example
+/// rows), for the `[n/N]` progress. Read with the same parser and the same
+/// [`select`] as the run itself.
+fn planned(
+    root: &std::path::Path,
+    contexts: &HashMap<Vendor, Arc<RunContext>>,
+    tags: &Option<TagOperation>,
+) -> usize {
+    let mut total = 0;
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "feature") {
+                continue;
+            }
+            let Ok(feature) = cucumber::gherkin::Feature::parse_path(
+                &path,
+                cucumber::gherkin::GherkinEnv::default(),
+            ) else {
+                continue;
+            };
+            let in_rules = feature
+                .rules
+                .iter()
+                .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
+            let scenarios: Vec<_> = feature
+                .scenarios
+                .iter()
+                .map(|s| (None, s))
+                .chain(in_rules)
+                .collect();
+            for (rule, scenario) in scenarios {
+                if let Selection::Run = select(&feature, rule, scenario, contexts, tags) {
+                    let rows: usize = scenario
+                        .examples
+                        .iter()
+                        .filter_map(|e| e.table.as_ref())
+                        .map(|t| t.rows.len().saturating_sub(1))
+                        .sum();
+                    total += rows.max(1);
+                }
+            }
+        }
+    }
+    total
 }
 
 /// A feature file's path relative to the features folder, with `/`

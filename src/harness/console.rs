@@ -1,0 +1,180 @@
+//! What a person reads on the console: one line per scenario as it ends
+//! (`[ 3/35] PASS LC3 … (12 ms)`), a failure's report under its line with the
+//! feature file and line, and a closing recap of every failure, grouped when
+//! the reason is the same, then the totals.
+//!
+//! Paths are relative to the features folder (the compiled-in features live
+//! in a temporary one), and nothing names the harness's own source files.
+
+use std::collections::BTreeMap;
+
+use super::{Outcome, RunReport, ScenarioResult};
+
+/// The line printed when a scenario ends, with its failure or warnings below.
+pub fn progress(n: usize, total: usize, s: &ScenarioResult) -> String {
+    let width = total.max(n).to_string().len();
+    let mark = match s.outcome {
+        Outcome::Passed => "PASS",
+        Outcome::Failed => "FAIL",
+        Outcome::Skipped(_) => "SKIP",
+    };
+    let mut out = format!(
+        "[{n:>width$}/{total}] {mark} {} ({} ms)\n",
+        title(s),
+        s.duration.as_millis()
+    );
+    if let Some(failure) = &s.failure {
+        out.push_str(&format!("      at {}\n", location(s)));
+        for line in failure.lines() {
+            out.push_str(&format!("      {line}\n"));
+        }
+    }
+    if let Outcome::Skipped(reason) = &s.outcome {
+        out.push_str(&format!("      {reason}\n"));
+    }
+    for w in &s.warnings {
+        out.push_str(&format!(
+            "      warning (reference choice): {}\n",
+            w.expected
+        ));
+    }
+    out
+}
+
+/// `LC3 a wrong password is refused` (the id once, even if the name starts with it).
+pub fn title(s: &ScenarioResult) -> String {
+    match &s.id {
+        Some(id) if !s.name.starts_with(id.as_str()) => format!("{id} {}", s.name),
+        _ => s.name.clone(),
+    }
+}
+
+/// `features/limecraft/login.feature:12`.
+pub fn location(s: &ScenarioResult) -> String {
+    format!("features/{}:{}", s.feature, s.line)
+}
+
+/// The closing part: skipped scenarios, warnings, a recap of failures (one
+/// line each, grouped when the reason is the same), and the totals line.
+pub fn closing(report: &RunReport) -> String {
+    let mut out = format!("\nauthconform: {}\n", report.target_description);
+    let skipped: Vec<&ScenarioResult> = report
+        .scenarios
+        .iter()
+        .filter(|s| matches!(s.outcome, Outcome::Skipped(_)))
+        .collect();
+    if !skipped.is_empty() {
+        out.push_str("skipped:\n");
+        for s in skipped {
+            if let Outcome::Skipped(reason) = &s.outcome {
+                out.push_str(&format!("  SKIP {} ({reason})\n", title(s)));
+            }
+        }
+    }
+    if report.warnings() > 0 {
+        out.push_str(&format!(
+            "warnings ({}): the reference server's own choices, where the vendors' documents are \
+             silent; they do not fail the run (--strict makes them fail):\n",
+            report.warnings()
+        ));
+        for s in &report.scenarios {
+            for w in &s.warnings {
+                out.push_str(&format!("  WARN {}: {}\n", title(s), w.expected));
+            }
+        }
+    }
+    let mut failures: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
+    for s in report
+        .scenarios
+        .iter()
+        .filter(|s| s.outcome == Outcome::Failed)
+    {
+        let reason = s
+            .failure
+            .as_deref()
+            .and_then(|f| f.lines().next())
+            .unwrap_or("failed")
+            .to_owned();
+        failures.entry(reason).or_default().push(s);
+    }
+    if !failures.is_empty() {
+        out.push_str("failures:\n");
+        for (reason, scenarios) in failures {
+            if let [s] = scenarios.as_slice() {
+                out.push_str(&format!(
+                    "  FAIL {} ({}): {reason}\n",
+                    title(s),
+                    location(s)
+                ));
+            } else {
+                out.push_str(&format!("  FAIL ×{} {reason}\n", scenarios.len()));
+                for s in scenarios {
+                    out.push_str(&format!("         {} ({})\n", title(s), location(s)));
+                }
+            }
+        }
+    }
+    if report.parsing_errors > 0 {
+        out.push_str(&format!(
+            "{} feature file(s) did not parse\n",
+            report.parsing_errors
+        ));
+    }
+    out.push_str(&format!(
+        "{} passed, {} failed, {} skipped\n",
+        report.passed(),
+        report.failed(),
+        report.skipped()
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn scenario(id: &str, outcome: Outcome, failure: Option<&str>) -> ScenarioResult {
+        ScenarioResult {
+            id: Some(id.into()),
+            name: format!("{id} something"),
+            vendor: None,
+            feature: "limecraft/login.feature".into(),
+            line: 7,
+            duration: Duration::from_millis(3),
+            failure: failure.map(str::to_owned),
+            outcome,
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn identical_failures_are_grouped_and_paths_are_relative() {
+        let why = "expected: alice to log in\nrequest: …";
+        let report = RunReport {
+            target_description: "limecraft at http://x".into(),
+            scenarios: vec![
+                scenario("LC1", Outcome::Failed, Some(why)),
+                scenario("LC2", Outcome::Failed, Some(why)),
+                scenario("LC3", Outcome::Passed, None),
+            ],
+            ..RunReport::default()
+        };
+        let text = closing(&report);
+        assert!(text.contains("FAIL ×2 expected: alice to log in"), "{text}");
+        assert!(
+            text.contains("LC1 something (features/limecraft/login.feature:7)"),
+            "{text}"
+        );
+        assert!(text.ends_with("1 passed, 2 failed, 0 skipped\n"), "{text}");
+        let line = progress(2, 12, &report.scenarios[0]);
+        assert!(
+            line.starts_with("[ 2/12] FAIL LC1 something (3 ms)\n      at features/"),
+            "{line}"
+        );
+        assert!(
+            !line.contains("panicked") && !line.contains("src/"),
+            "{line}"
+        );
+    }
+}
