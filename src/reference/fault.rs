@@ -58,7 +58,7 @@ faults! {
     LoginNeedsSecondTokenMissing = "login-omits-needs-second-token", Limecraft, Documented,
         "a successful login omits needsSecondToken", ["LC1", "LC2"];
     ErrorEnvelopeWrong = "error-envelope-wrong", Limecraft, Documented,
-        "the 401 body is {\"error\":\"…\"} instead of the UnauthorizedError envelope", ["LC3", "LC4", "LC8"];
+        "the 401 body is {\"error\":\"…\"} instead of the UnauthorizedError envelope", ["LC3", "LC4"];
     UnknownUserNotFound = "unknown-user-404", Limecraft, Documented,
         "an unknown username gets 404 (user enumeration) instead of the same 401", ["LC4"];
     DisabledAccountLogsIn = "disabled-account-logs-in", Limecraft, Documented,
@@ -71,6 +71,8 @@ faults! {
         "a token in the MOJITO_SESSION_ID_V2 cookie is ignored", ["LC7"];
     UserMissingRequiredField = "user-missing-modified-by", Limecraft, Documented,
         "GET /authentication/user omits the required field modifiedBy", ["LC7"];
+    RefusedToken403 = "refused-token-403", Limecraft, Reference,
+        "GET /authentication/user refuses a missing or invalid token with 403 instead of 401 (the document gives no status)", ["LC8"];
     AnyTokenAccepted = "any-token-accepted", Limecraft, Documented,
         "a garbage token authorizes GET /authentication/user", ["LC8", "LC21"];
     SessionTooShort = "session-too-short", Limecraft, Documented,
@@ -85,6 +87,8 @@ faults! {
         "any user may enable 2FA for another user without SUPPORT rights", ["LC12"];
     Enable2faUnknownUser403 = "enable2fa-unknown-user-403", Limecraft, Documented,
         "enable2fa for an unknown user id gets 403 instead of 404", ["LC12"];
+    Enable2faErrorBodyWrong = "enable2fa-error-body-wrong", Limecraft, Reference,
+        "enable2fa's 403 and 404 answer {\"error\":\"…\"} instead of the envelope (the document gives their statuses only)", ["LC12"];
     SecondFactorSkipped = "second-factor-skipped", Limecraft, Documented,
         "a user with 2FA gets a final token from login (needsSecondToken false)", ["LC13", "LC15"];
     TemporaryTokenAuthorizes = "temporary-token-authorizes", Limecraft, Documented,

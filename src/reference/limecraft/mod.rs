@@ -5,6 +5,7 @@
 //! `--vendor limecraft`. Handlers translate HTTP into [`store::Limecraft`] calls.
 
 pub mod store;
+mod variant;
 pub mod wire;
 
 use axum::Router;
@@ -22,6 +23,7 @@ use wire::{ApiError, BodyEncodings, Encoding, PresentedToken, VendorBody};
 /// The router for one Limecraft reference server, paths from the vendor root.
 pub fn router(state: Limecraft) -> Router {
     let envelope_broken = state.fault_is(Fault::ErrorEnvelopeWrong);
+    let variant = state.is_variant().then(|| state.clone());
     let router = Router::new()
         .route("/api/authentication/login", post(login))
         .route(
@@ -34,6 +36,10 @@ pub fn router(state: Limecraft) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
+    let router = match variant {
+        Some(state) => router.layer(axum::middleware::from_fn_with_state(state, variant::answer)),
+        None => router,
+    };
     if envelope_broken {
         router.layer(axum::middleware::map_response(break_envelope))
     } else {
@@ -168,7 +174,16 @@ async fn current_user(
     presented: Option<PresentedToken>,
 ) -> Result<Response, ApiError> {
     let presented = lc.usable_transport(presented);
-    let caller = lc.authenticate(presented.as_ref().map(|p| p.value.as_str()))?;
+    let caller = lc
+        .authenticate(presented.as_ref().map(|p| p.value.as_str()))
+        .map_err(|e| {
+            // The document gives this call no refusal status; 401 is our choice.
+            if lc.fault_is(Fault::RefusedToken403) {
+                ApiError::new(StatusCode::FORBIDDEN, e.message)
+            } else {
+                e
+            }
+        })?;
     Ok(axum::Json(lc.user_view(caller)?).into_response())
 }
 
@@ -223,8 +238,17 @@ async fn enable_two_factor(
     let presented = lc.usable_transport(presented);
     let caller = lc.authenticate(presented.as_ref().map(|p| p.value.as_str()))?;
     let current_code = body.value.as_ref().and_then(|b| b.token.as_deref());
-    let enrolment = lc.enable_two_factor(caller, id.parse().ok(), current_code)?;
-    Ok(axum::Json(enrolment).into_response())
+    match lc.enable_two_factor(caller, id.parse().ok(), current_code) {
+        Ok(enrolment) => Ok(axum::Json(enrolment).into_response()),
+        // The document gives 403 and 404 their statuses, not their bodies.
+        Err(e)
+            if lc.fault_is(Fault::Enable2faErrorBodyWrong)
+                && matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) =>
+        {
+            Ok((e.status, axum::Json(json!({ "error": e.message }))).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn not_found() -> ApiError {

@@ -236,6 +236,23 @@ impl Limecraft {
         self.faulty(fault)
     }
 
+    /// Whether this server answers as the variant (`LimecraftConfig::variant`).
+    pub fn is_variant(&self) -> bool {
+        self.config.variant
+    }
+
+    /// The server's time, for the variant's error bodies.
+    pub fn now(&self) -> UnixSeconds {
+        self.clock.now()
+    }
+
+    /// Whether `presented` is a live session token, final or temporary.
+    pub fn is_live_token(&self, presented: &str) -> bool {
+        self.store()
+            .live_session(&TokenDigest::of(presented), self.clock.now(), false)
+            .is_some()
+    }
+
     /// The presented token, unless a fault makes its transport ignored.
     pub fn usable_transport(&self, presented: Option<PresentedToken>) -> Option<PresentedToken> {
         presented.filter(|p| match p.transport {
