@@ -1,6 +1,7 @@
 //! The OpenAPI documents parse, describe every call the features make, and
 //! their own examples match their own schemas.
 
+use authconform::provenance::Provenance;
 use authconform::harness::limecraft::api;
 use authconform::spec;
 use authconform::vendor::Vendor;
@@ -127,6 +128,7 @@ fn a_response_that_breaks_the_spec_is_reported() {
         .check_response("GET", api::USER, 200, missing_field)
         .expect_err("modifiedBy is required");
     assert!(v.to_string().contains("modifiedBy"), "{v}");
+    assert_eq!(v.provenance, Provenance::Documented, "the seed shows the User");
 
     let wrong_type = br#"{"needsSecondToken": "no", "status": 200, "token": "t"}"#;
     let v = s
@@ -139,8 +141,13 @@ fn a_response_that_breaks_the_spec_is_reported() {
         .expect_err("undocumented");
     assert!(
         v.to_string()
-            .contains("status 500 is not a documented response"),
+            .contains("status 500 is not a response the spec lists"),
         "{v}"
+    );
+    assert_eq!(
+        v.provenance,
+        Provenance::Reference,
+        "the steps judge statuses; the spec's list of them is ours"
     );
 
     let v = s
