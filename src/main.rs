@@ -121,6 +121,16 @@ struct RunArgs {
     /// without it they are reported as warnings.
     #[arg(long)]
     strict: bool,
+    /// Write a machine-readable summary here (counts; per scenario its id,
+    /// feature, line, status, duration and reason).
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
+    /// Run only the scenarios whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    name: Option<String>,
+    /// Run only the scenarios that failed in an earlier run's --summary-json FILE.
+    #[arg(long, value_name = "FILE")]
+    rerun_failed: Option<PathBuf>,
     /// Stop after this many failed scenarios; the rest are reported as not run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_failures: Option<u32>,
@@ -343,7 +353,17 @@ async fn run(args: RunArgs) -> ExitCode {
         variant,
         strict,
         max_failures,
+        summary_json,
+        name,
+        rerun_failed,
     } = args;
+    let only = match rerun_failed {
+        None => None,
+        Some(path) => match read_failed(&path) {
+            Ok(only) => Some(only),
+            Err(e) => return usage(&e),
+        },
+    };
     let choice = match target {
         Some(path) => {
             if vendor.is_some() || fault.is_some() || variant {
@@ -404,6 +424,9 @@ async fn run(args: RunArgs) -> ExitCode {
         strict,
         skip_preflight: false,
         max_failures: max_failures.map(|n| n as usize),
+        summary_json,
+        name,
+        only,
     };
     match harness::run(options).await {
         Ok(report) => {
@@ -431,6 +454,31 @@ async fn run(args: RunArgs) -> ExitCode {
         }
         Err(e) => usage(&e.to_string()),
     }
+}
+
+/// The failed scenarios of an earlier `--summary-json` file.
+fn read_failed(path: &std::path::Path) -> Result<Vec<(String, usize, String)>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--rerun-failed {}: {e}", path.display()))?;
+    let summary: harness::summary::Summary = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "--rerun-failed {}: not a summary written by --summary-json ({e})",
+            path.display()
+        )
+    })?;
+    let failed: Vec<(String, usize, String)> = summary
+        .scenarios
+        .into_iter()
+        .filter(|s| s.status == "failed")
+        .map(|s| (s.feature, s.line, s.name))
+        .collect();
+    if failed.is_empty() {
+        return Err(format!(
+            "--rerun-failed {}: no scenario failed in that run; nothing to rerun",
+            path.display()
+        ));
+    }
+    Ok(failed)
 }
 
 async fn check(path: PathBuf) -> ExitCode {

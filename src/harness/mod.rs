@@ -16,6 +16,7 @@ pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;
 pub mod preflight;
+pub mod summary;
 pub mod target;
 pub mod world;
 
@@ -72,6 +73,13 @@ pub struct RunOptions {
     pub output: Output,
     /// `--strict`: reference checks fail the run instead of warning.
     pub strict: bool,
+    /// Write the summary JSON here (`--summary-json`).
+    pub summary_json: Option<PathBuf>,
+    /// Only the scenarios whose name matches (`--name REGEX`).
+    pub name: Option<String>,
+    /// Only these scenarios, (feature relative to the features folder, line,
+    /// name): the failed ones of an earlier summary JSON (`--rerun-failed`).
+    pub only: Option<Vec<(String, usize, String)>>,
     /// Run the scenarios even when the preflight of a target file finds problems.
     pub skip_preflight: bool,
     /// `--max-failures N`: stop after N failed scenarios (the rest are reported as not run).
@@ -100,6 +108,9 @@ impl RunOptions {
             strict: false,
             skip_preflight: false,
             max_failures: None,
+            summary_json: None,
+            name: None,
+            only: None,
         }
     }
 }
@@ -217,6 +228,19 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         })?),
         None => None,
     };
+    let name = match &options.name {
+        Some(pattern) => Some(regex::Regex::new(pattern).map_err(|e| {
+            RunError::Usage(format!(
+                "--name `{pattern}` is not a regular expression ({e})"
+            ))
+        })?),
+        None => None,
+    };
+    let filter = Arc::new(Filter {
+        tags,
+        name,
+        only: options.only.clone(),
+    });
     // The in-process server, kept alive for the run.
     let external = matches!(options.target, TargetChoice::External(_));
     let (targets, _server): (Vec<Target>, Option<RunningServer>) = match options.target {
@@ -284,7 +308,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         Output::Verbose => Box::new(io::stdout()),
         Output::Console | Output::Quiet => Box::new(io::sink()),
     };
-    let progress_total = planned(features.root(), &contexts, &tags);
+    let progress_total = planned(features.root(), &contexts, &filter);
     let print_progress = options.output == Output::Console;
     let ran = std::sync::atomic::AtomicUsize::new(0);
     // Opened before the run, so a path that cannot be written fails at once.
@@ -295,7 +319,8 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let max_failures = options.max_failures;
     let filter_root = features.root().to_path_buf();
     let filter_contexts = contexts.clone();
-    let filter_tags = tags.clone();
+    let filter_tags = filter.clone();
+    let filter_root_for_select = features.root().to_path_buf();
     let filter_results = results.clone();
     let before_contexts = contexts.clone();
     let after_results = results.clone();
@@ -405,6 +430,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 scenario,
                 &filter_contexts,
                 &filter_tags,
+                &filter_root_for_select,
             ) {
                 Selection::Run => true,
                 Selection::Out => false,
@@ -449,6 +475,14 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     }
     junit::write(&report, junit)
         .map_err(|e| RunError::Io(format!("cannot write the JUnit report: {e}")))?;
+    if options.summary_json.is_some() {
+        let out = open_report(&options.summary_json)?;
+        serde_json::to_writer_pretty(out, &summary::Summary::of(&report))
+            .map_err(|e| RunError::Io(format!("cannot write the summary JSON: {e}")))?;
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        print!("{}", summary::github_annotations(&report));
+    }
     let stopped = stop.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if let Some(world::Stop::ServerGone(e)) = stopped {
         return Err(RunError::ServerGone {
@@ -483,14 +517,39 @@ enum Selection {
     Run,
 }
 
+/// What the user selected: `--tags`, `--name`, `--rerun-failed`.
+struct Filter {
+    tags: Option<TagOperation>,
+    name: Option<regex::Regex>,
+    only: Option<Vec<(String, usize, String)>>,
+}
+
 /// The one place that decides whether a scenario runs.
 fn select(
     feature: &cucumber::gherkin::Feature,
     rule: Option<&cucumber::gherkin::Rule>,
     scenario: &cucumber::gherkin::Scenario,
     contexts: &HashMap<Vendor, Arc<RunContext>>,
-    tags: &Option<TagOperation>,
+    filter: &Filter,
+    root: &std::path::Path,
 ) -> Selection {
+    if filter
+        .name
+        .as_ref()
+        .is_some_and(|re| !re.is_match(&scenario.name))
+    {
+        return Selection::Out;
+    }
+    if let Some(only) = &filter.only {
+        let path = relative_path(root, feature);
+        let listed = only.iter().any(|(f, line, name)| {
+            *f == path && (*line == scenario.position.line || *name == scenario.name)
+        });
+        if !listed {
+            return Selection::Out;
+        }
+    }
+    let tags = &filter.tags;
     // A feature runs against the target of its vendor (its folder), if any.
     let Some(ctx) = vendor_of(feature).and_then(|v| contexts.get(&v)) else {
         return Selection::Out;
@@ -519,7 +578,7 @@ fn select(
 fn planned(
     root: &std::path::Path,
     contexts: &HashMap<Vendor, Arc<RunContext>>,
-    tags: &Option<TagOperation>,
+    filter: &Filter,
 ) -> usize {
     let mut total = 0;
     let mut dirs = vec![root.to_path_buf()];
@@ -552,7 +611,7 @@ fn planned(
                 .chain(in_rules)
                 .collect();
             for (rule, scenario) in scenarios {
-                if let Selection::Run = select(&feature, rule, scenario, contexts, tags) {
+                if let Selection::Run = select(&feature, rule, scenario, contexts, filter, root) {
                     let rows: usize = scenario
                         .examples
                         .iter()
