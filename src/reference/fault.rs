@@ -155,7 +155,7 @@ faults! {
         "every sign-on of a user returns the same auth token instead of a new one", ["LAC2"];
     LacWrongPasswordAccepted = "wrong-password-accepted", Lac, Documented,
         "any password signs a known user on", ["LAC3"];
-    LacErrorBodyWrong = "lac-error-body-wrong", Lac, Documented,
+    LacErrorBodyWrong = "lac-error-body-wrong", Lac, Reference,
         "a 401 answers {\"error\":\"…\"} instead of {statusCode, errorCode, errorMessage}", ["LAC3", "LAC5"];
     HeaderTokenGetOnly = "header-token-get-only", Lac, Documented,
         "the Authorization header authorizes GET only; POST, PUT and DELETE get 401", ["LAC4"];
@@ -193,9 +193,9 @@ faults! {
         "a password change reports success but the password stays the same", ["LAC16"];
     OldPasswordStillWorks = "old-password-still-works", Lac, Documented,
         "after a password change the old password still works", ["LAC16"];
-    NewPasswordAliasIgnored = "new-password-alias-ignored", Lac, Documented,
+    NewPasswordAliasIgnored = "new-password-alias-ignored", Lac, Reference,
         "newPassword (the documentation's prose) is not read, only new_password", ["LAC16"];
-    PasswordPolicyNotEnforced = "password-policy-not-enforced", Lac, Documented,
+    PasswordPolicyNotEnforced = "password-policy-not-enforced", Lac, Reference,
         "any new password is accepted, however short", ["LAC17"];
     FailedChangeWithholdsToken = "failed-change-withholds-token", Lac, Documented,
         "a password change that does not succeed issues no auth token", ["LAC17", "LAC20"];

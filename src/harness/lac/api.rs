@@ -99,9 +99,36 @@ pub fn parse_expiration(text: &str) -> Option<i64> {
     )
 }
 
+/// Whether an expiration is in the reference server's exact form: the
+/// documented example's `2014-12-31T23:59:59.999`, UTC milliseconds without a
+/// zone. The document shows one example and says nothing about the form, so a
+/// zone, another fraction or none is conforming; this is a reference check.
+pub fn is_reference_expiration(text: &str) -> bool {
+    const SHAPE: &[u8] = b"0000-00-00T00:00:00.000";
+    text.len() == SHAPE.len()
+        && text.bytes().zip(SHAPE).all(|(c, s)| match s {
+            b'0' => c.is_ascii_digit(),
+            _ => c == *s,
+        })
+        && parse_expiration(text).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reference_form_of_an_expiration() {
+        assert!(is_reference_expiration("2014-12-31T23:59:59.999"));
+        for other in [
+            "2014-12-31T23:59:59.999Z",
+            "2014-12-31T23:59:59",
+            "2014-12-31T23:59:59.9990",
+            "2014-13-31T23:59:59.999",
+        ] {
+            assert!(!is_reference_expiration(other), "{other}");
+        }
+    }
 
     #[test]
     fn expirations_with_or_without_a_zone() {

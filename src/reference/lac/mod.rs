@@ -7,6 +7,7 @@
 //! [`store::Lac`] calls.
 
 pub mod store;
+pub mod variant;
 pub mod wire;
 
 use axum::Router;
@@ -32,9 +33,11 @@ struct ApiHandle {
     api: usize,
 }
 
-/// The router for one LAC reference server: every API at its base path.
+/// The router for one LAC reference server: every API at its base path (the
+/// variant server's answers when its config says so, see [`variant`]).
 pub fn router(lac: Lac) -> Router {
     let error_body_broken = lac.fault_is(Fault::LacErrorBodyWrong);
+    let is_variant = lac.is_variant();
     let mut router = Router::new();
     for (api, info) in lac.apis().iter().enumerate() {
         let api_router = Router::new()
@@ -47,7 +50,10 @@ pub fn router(lac: Lac) -> Router {
             });
         router = router.nest(&info.base_path, api_router);
     }
-    let router = router.fallback(not_found);
+    let mut router = router.fallback(not_found);
+    if is_variant {
+        router = router.layer(axum::middleware::from_fn(variant::rewrite));
+    }
     if error_body_broken {
         router.layer(axum::middleware::map_response(break_error_body))
     } else {
@@ -106,7 +112,9 @@ async fn authentication(
                 body.insert("changePasswordResult".into(), change.result.as_str().into());
                 body.insert("changePasswordMessage".into(), change.message.into());
             }
-            Ok(axum::Json(body).into_response())
+            let mut response = axum::Json(body).into_response();
+            response.extensions_mut().insert(variant::SignOnAnswer);
+            Ok(response)
         }
         Request::Revalidate { apikey } => {
             let key = h.lac.revalidate(h.api, &apikey)?;

@@ -307,6 +307,11 @@ impl Lac {
         self.fault == Some(fault)
     }
 
+    /// Whether this server answers as the variant server (`--variant`).
+    pub fn is_variant(&self) -> bool {
+        self.config.variant
+    }
+
     /// Whether this server was started with `fault`; for the faults that live in handlers.
     pub fn fault_is(&self, fault: Fault) -> bool {
         self.faulty(fault)
