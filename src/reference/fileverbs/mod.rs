@@ -5,6 +5,7 @@
 //! Refresh and revoke are `@ext`: the documentation names neither path.
 
 pub mod store;
+pub mod variant;
 pub mod wire;
 
 use axum::Router;
@@ -45,6 +46,11 @@ pub fn router(fv: FileVerbs, mount: &str, config: &FileVerbsConfig) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(routes);
+    let router = if config.variant {
+        router.layer(axum::middleware::from_fn(variant::layer))
+    } else {
+        router
+    };
     if non_json_401 {
         router.layer(axum::middleware::map_response(unsupported_as_401))
     } else {
