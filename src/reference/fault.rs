@@ -143,6 +143,8 @@ faults! {
         "after a SecretKey reset the old key still works", ["FV7"];
     NonJsonBody401 = "non-json-body-401", FileVerbs, Reference,
         "a non-JSON access-token body gets 401 instead of 400 or 415", ["FV8"];
+    ErrorBodyNotMessage = "error-body-not-message", FileVerbs, Reference,
+        "errors answer {\"error\": …} instead of the reference server's {\"message\": …} (the document shows no error body)", ["FV2", "FV4"];
     ApikeyFieldRenamed = "apikey-field-renamed", Lac, Documented,
         "a sign-on answers the auth token as apiKey instead of apikey", ["LAC1"];
     LacExpirationWrongFormat = "expiration-wrong-format", Lac, Documented,
