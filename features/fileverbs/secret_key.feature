@@ -16,7 +16,8 @@ Feature: FileVerbs machine-to-machine access with the SecretKey header
   @FV2
   Scenario Outline: FV2 a call with <key> is refused
     When someone calls the protected resource with <key>
-    Then the call is refused with 401
+    Then the call is refused
+    And the refusal's status is 401 (a reference choice)
 
     Examples:
       | key                |
@@ -28,6 +29,7 @@ Feature: FileVerbs machine-to-machine access with the SecretKey header
   Scenario: FV7 a SecretKey reset in the portal stops the old key
     Given alice's SecretKey has been reset in the portal
     When alice calls the protected resource with her old SecretKey
-    Then the call is refused with 401
+    Then the call is refused
+    And the refusal's status is 401 (a reference choice)
     When alice calls the protected resource with her new SecretKey
     Then the call is authorized

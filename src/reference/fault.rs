@@ -133,20 +133,22 @@ faults! {
         "a bearer JWT with \"alg\": \"none\" and no signature is accepted", ["FV5"];
     JwtExpiryNotChecked = "jwt-expiry-not-checked", FileVerbs, Documented,
         "an expired bearer JWT is accepted", ["FV5"];
-    RefreshNotRotated = "refresh-not-rotated", FileVerbs, Documented,
+    RefreshNotRotated = "refresh-not-rotated", FileVerbs, Reference,
         "a refresh token stays valid after it was exchanged", ["FV6"];
-    RefreshReuseNotDetected = "refresh-reuse-not-detected", FileVerbs, Documented,
+    RefreshReuseNotDetected = "refresh-reuse-not-detected", FileVerbs, Reference,
         "presenting a used refresh token does not revoke its family", ["FV6"];
     RefreshJwtInvalid = "refresh-jwt-invalid", FileVerbs, Documented,
         "refresh returns a JwtToken that does not verify", ["FV6"];
-    RefreshNeverExpires = "refresh-never-expires", FileVerbs, Documented,
+    RefreshNeverExpires = "refresh-never-expires", FileVerbs, Reference,
         "refresh tokens never expire", ["FV6"];
-    RevokeDoesNotRevoke = "revoke-does-not-revoke", FileVerbs, Documented,
+    RevokeDoesNotRevoke = "revoke-does-not-revoke", FileVerbs, Reference,
         "revoke answers 200 but the refresh token keeps working", ["FV7"];
     SecretKeyResetIgnored = "secret-key-reset-ignored", FileVerbs, Documented,
         "after a SecretKey reset the old key still works", ["FV7"];
-    NonJsonBody401 = "non-json-body-401", FileVerbs, Documented,
+    NonJsonBody401 = "non-json-body-401", FileVerbs, Reference,
         "a non-JSON access-token body gets 401 instead of 400 or 415", ["FV8"];
+    ErrorBodyNotMessage = "error-body-not-message", FileVerbs, Reference,
+        "errors answer {\"error\": …} instead of the reference server's {\"message\": …} (the document shows no error body)", ["FV2", "FV4"];
     ApikeyFieldRenamed = "apikey-field-renamed", Lac, Documented,
         "a sign-on answers the auth token as apiKey instead of apikey", ["LAC1"];
     LacExpirationWrongFormat = "expiration-wrong-format", Lac, Documented,

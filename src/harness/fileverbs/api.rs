@@ -15,7 +15,9 @@ pub const PROBE: &str = "/endpoint";
 
 /// The documented name of the machine-to-machine header.
 pub const SECRET_KEY_HEADER: &str = "SecretKey";
-/// The cookie the reference server sets with the refresh token.
+/// The cookie the reference server sets with the refresh token. The document
+/// names no cookie: the steps learn a server's name from the `Set-Cookie`
+/// whose value is the RefreshToken field, and use this one only as a fallback.
 pub const REFRESH_COOKIE: &str = "RefreshToken";
 
 pub fn access_token(secret_key: &str, api_key: &str) -> Call {
@@ -40,10 +42,10 @@ pub fn probe_with_bearer(probe_path: &str, jwt: &str) -> Call {
     probe(probe_path).header("Authorization", &format!("Bearer {jwt}"))
 }
 
-pub fn refresh_with_cookie(path: &str, refresh_token: &str) -> Call {
+pub fn refresh_with_cookie(path: &str, cookie_name: &str, refresh_token: &str) -> Call {
     Call::new(Method::POST, REFRESH)
         .path(path)
-        .header("Cookie", &format!("{REFRESH_COOKIE}={refresh_token}"))
+        .header("Cookie", &format!("{cookie_name}={refresh_token}"))
 }
 
 pub fn refresh_with_body(path: &str, refresh_token: &str) -> Call {

@@ -5,6 +5,7 @@
 //! Refresh and revoke are `@ext`: the documentation names neither path.
 
 pub mod store;
+pub mod variant;
 pub mod wire;
 
 use axum::Router;
@@ -37,6 +38,7 @@ pub fn router(fv: FileVerbs, mount: &str, config: &FileVerbsConfig) -> Router {
         refresh_ttl: config.refresh_ttl,
     };
     let non_json_401 = routes.fv.fault_is(Fault::NonJsonBody401);
+    let error_field = routes.fv.fault_is(Fault::ErrorBodyNotMessage);
     let router = Router::new()
         .route("/api/v1/accounts/access-token", post(access_token))
         .route("/api/v1/accounts/refresh-token", post(refresh_token))
@@ -45,11 +47,37 @@ pub fn router(fv: FileVerbs, mount: &str, config: &FileVerbsConfig) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(routes);
+    let router = if config.variant {
+        router.layer(axum::middleware::from_fn(variant::layer))
+    } else {
+        router
+    };
+    let router = if error_field {
+        router.layer(axum::middleware::map_response(error_as_error_field))
+    } else {
+        router
+    };
     if non_json_401 {
         router.layer(axum::middleware::map_response(unsupported_as_401))
     } else {
         router
     }
+}
+
+/// The `error-body-not-message` fault: every error body says `{"error": …}`.
+async fn error_as_error_field(response: Response) -> Response {
+    if response.status().is_success() {
+        return response;
+    }
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
 /// The `non-json-body-401` fault: a 415 answers 401 instead.

@@ -103,10 +103,12 @@ struct Store {
     next_family: u64,
 }
 
-/// The claims of an issued JWT.
+/// The claims of an issued JWT (the variant names `sub` `id` and has no `iat`).
 #[derive(Serialize, Deserialize, Debug)]
 pub struct Claims {
+    #[serde(alias = "id")]
     pub sub: String,
+    #[serde(default)]
     pub iat: i64,
     pub exp: i64,
     pub role: String,
@@ -149,6 +151,10 @@ impl FileVerbs {
         config: FileVerbsConfig,
     ) -> Self {
         let accounts = fixtures.accounts.iter().map(Account::seeded).collect();
+        let mut config = config;
+        if config.variant {
+            config.jwt_ttl = super::variant::JWT_TTL;
+        }
         FileVerbs {
             store: Arc::new(Mutex::new(Store {
                 accounts,
@@ -225,6 +231,11 @@ impl FileVerbs {
             exp: now + self.config.jwt_ttl,
             role: a.role.clone(),
         };
+        let claims = if self.config.variant {
+            super::variant::claims(&claims)
+        } else {
+            serde_json::to_value(&claims).unwrap_or_default()
+        };
         let jwt = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
@@ -269,10 +280,10 @@ impl FileVerbs {
             jsonwebtoken::dangerous::insecure_decode_claims::<Claims>(jwt).map_err(|_| refused())?
         } else {
             let mut validation = Validation::new(Algorithm::HS256);
-            // Expiry is checked below against the server's clock, which tests move.
+            // Expiry is checked below against the server's clock, which tests move;
+            // the user (`sub`, or the variant's `id`) is required by `Claims`.
             validation.validate_exp = false;
-            validation.required_spec_claims =
-                ["exp", "sub"].iter().map(|s| s.to_string()).collect();
+            validation.required_spec_claims = ["exp"].iter().map(|s| s.to_string()).collect();
             jsonwebtoken::decode::<Claims>(
                 jwt,
                 &DecodingKey::from_secret(&self.config.jwt_key),
@@ -309,6 +320,8 @@ impl FileVerbs {
         match state {
             RefreshState::Used if self.fault_is(Fault::RefreshReuseNotDetected) => {}
             RefreshState::Used if self.fault_is(Fault::RefreshNotRotated) => {}
+            // The variant refuses the reuse but leaves the family alone.
+            RefreshState::Used if self.config.variant => return Err(refused()),
             RefreshState::Used => {
                 store.revoked_families.insert(family);
                 return Err(ApiError::unauthorized(
