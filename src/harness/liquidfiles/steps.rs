@@ -1,10 +1,19 @@
 //! Step definitions for `features/liquidfiles/*.feature`.
 //!
 //! Two flows: the browser login of `/session/api`, which the harness performs
-//! "playing the browser" over HTTP (fetch the page, submit its form, read
-//! `div#api_key`, perform the `agent_callback` form's POST to a listener it
-//! opened on a random local port), and the XML `POST /login`. Sentences say
-//! "the /session/api page" or "/login" so none matches another vendor's step.
+//! "playing the browser" over HTTP (cookies kept, redirects followed, forms
+//! found by what they are, every field submitted, `div#api_key` read, the
+//! POST of the form aimed at localhost made to a listener it opened on a
+//! random local port), and the XML `POST /login`. Sentences say "the
+//! /session/api page" or "/login" so none matches another vendor's step.
+//!
+//! Provenance: `w.documented` for what seeds 000/001 say (the success text,
+//! `div.d-none#api_key`, the POST of `api_key=KEY` to
+//! `http://localhost:<agent_port>`, 2FA before the key, the activity log, the
+//! XML body and answer, the stable key, character references, a raw `&`
+//! failing); `w.reference` for our choices (statuses, headers, the form shown
+//! again, equal refusals, refusing a DOCTYPE or a document that is not
+//! well-formed).
 //!
 //! Personas: alice (`users.primary`, her email as the user name), bob
 //! (`users.secondary`), carol (`users.twofactor`, Strong 2FA, her TOTP secret
