@@ -211,7 +211,7 @@ faults! {
         "the success page of /session/api has no div#api_key", ["LF1"];
     CallbackWrongPort = "callback-wrong-port", LiquidFiles, Documented,
         "the agent callback posts to another port than agent_port", ["LF2", "LF6"];
-    SuccessPageCacheable = "success-page-cacheable", LiquidFiles, Documented,
+    SuccessPageCacheable = "success-page-cacheable", LiquidFiles, Reference,
         "the page with the key lacks Cache-Control: no-store", ["LF2"];
     CallbackFieldRenamed = "callback-field-renamed", LiquidFiles, Documented,
         "the agent callback sends the key as apikey instead of api_key", ["LF2"];
@@ -221,7 +221,7 @@ faults! {
         "any agent_port value (abc, 0, 65536, 80x) is accepted and used in the callback", ["LF4"];
     AnyPasswordLogsIn = "any-password-logs-in", LiquidFiles, Documented,
         "any password logs a known user in, on /login and /session/api", ["LF5", "LF14"];
-    BrowserUnknownUserMessage = "browser-unknown-user-message", LiquidFiles, Documented,
+    BrowserUnknownUserMessage = "browser-unknown-user-message", LiquidFiles, Reference,
         "an unknown user gets a different page (No such user) than a wrong password", ["LF5"];
     BrowserSecondFactorSkipped = "browser-second-factor-skipped", LiquidFiles, Documented,
         "a user with Strong 2FA gets the key right after the password", ["LF6"];
@@ -243,11 +243,11 @@ faults! {
         "hexadecimal character references (&#x26;) are refused", ["LF12"];
     XmlRawAmpersandAccepted = "xml-raw-ampersand-accepted", LiquidFiles, Documented,
         "a raw & in the XML is taken literally instead of refused", ["LF13"];
-    XmlUnknownUserDiffers = "xml-unknown-user-differs", LiquidFiles, Documented,
+    XmlUnknownUserDiffers = "xml-unknown-user-differs", LiquidFiles, Reference,
         "POST /login answers an unknown user with 404 No such user (user enumeration)", ["LF14"];
     XmlKeyChanges = "xml-key-changes", LiquidFiles, Documented,
         "POST /login returns a new API key every time", ["LF15"];
-    XmlDoctypeAccepted = "xml-doctype-accepted", LiquidFiles, Documented,
+    XmlDoctypeAccepted = "xml-doctype-accepted", LiquidFiles, Reference,
         "a DOCTYPE in the XML is skipped instead of refused", ["LF16"];
     XmlMissingPasswordLogsIn = "xml-missing-password-logs-in", LiquidFiles, Documented,
         "POST /login without <password> returns the user's API key", ["LF16"];

@@ -233,3 +233,71 @@ async fn failed_logins_lock_known_and_unknown_names_alike() {
         "a lock must not tell known from unknown names"
     );
 }
+
+/// The variant's CSRF rule: the sign-in form is refused (422, no key) without
+/// the `_session` cookie, with a wrong `authenticity_token`, or with a token
+/// of another session; with both it signs in and redirects (303).
+#[tokio::test]
+async fn the_variant_refuses_a_missing_or_foreign_csrf_token() {
+    let running = ReferenceServer::new(ReferenceConfig::for_tests().with_variant(true))
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .expect("bind loopback");
+    let base = running.api_base_url(Vendor::LiquidFiles);
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let open = || async {
+        let r = client
+            .get(format!("{base}/session/api"))
+            .send()
+            .await
+            .unwrap();
+        let cookie = r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let html = r.text().await.unwrap();
+        let form = authconform::reference::liquidfiles::page::login_form(&html).unwrap();
+        let token = form
+            .input("authenticity_token")
+            .unwrap()
+            .attr("value")
+            .unwrap()
+            .to_owned();
+        (cookie, token)
+    };
+    let (cookie, token) = open().await;
+    let (_, other_token) = open().await;
+    let sign_in = |cookie: Option<&str>, token: &str| {
+        let mut r = client.post(format!("{base}/session/api")).form(&[
+            ("authenticity_token", token),
+            ("user[email]", "alice@example.com"),
+            ("user[password]", "alice-Pa55word"),
+        ]);
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        r.send()
+    };
+    for (what, c, t) in [
+        ("no cookie", None, token.as_str()),
+        ("a wrong token", Some(cookie.as_str()), "0000"),
+        (
+            "another session's token",
+            Some(cookie.as_str()),
+            other_token.as_str(),
+        ),
+    ] {
+        let r = sign_in(c, t).await.unwrap();
+        assert_eq!(r.status().as_u16(), 422, "{what}");
+        assert!(!r.text().await.unwrap().contains("api_key"), "{what}");
+    }
+    let r = sign_in(Some(&cookie), &token).await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "api/done");
+}

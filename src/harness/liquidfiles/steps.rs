@@ -1,10 +1,19 @@
 //! Step definitions for `features/liquidfiles/*.feature`.
 //!
 //! Two flows: the browser login of `/session/api`, which the harness performs
-//! "playing the browser" over HTTP (fetch the page, submit its form, read
-//! `div#api_key`, perform the `agent_callback` form's POST to a listener it
-//! opened on a random local port), and the XML `POST /login`. Sentences say
-//! "the /session/api page" or "/login" so none matches another vendor's step.
+//! "playing the browser" over HTTP (cookies kept, redirects followed, forms
+//! found by what they are, every field submitted, `div#api_key` read, the
+//! POST of the form aimed at localhost made to a listener it opened on a
+//! random local port), and the XML `POST /login`. Sentences say "the
+//! /session/api page" or "/login" so none matches another vendor's step.
+//!
+//! Provenance: `w.documented` for what seeds 000/001 say (the success text,
+//! `div.d-none#api_key`, the POST of `api_key=KEY` to
+//! `http://localhost:<agent_port>`, 2FA before the key, the activity log, the
+//! XML body and answer, the stable key, character references, a raw `&`
+//! failing); `w.reference` for our choices (statuses, headers, the form shown
+//! again, equal refusals, refusing a DOCTYPE or a document that is not
+//! well-formed).
 //!
 //! Personas: alice (`users.primary`, her email as the user name), bob
 //! (`users.secondary`), carol (`users.twofactor`, Strong 2FA, her TOTP secret
@@ -17,7 +26,7 @@ use cucumber::{given, then, when};
 use super::api::{self, Escaping, Form};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::{Account, LiquidFilesTarget};
-use crate::harness::world::{ConformanceWorld, Enrolment, Failure, StepResult};
+use crate::harness::world::{ConformanceWorld, Enrolment, Failure, Provenance, StepResult};
 use crate::mock::AgentListener;
 use crate::totp::{self, Algorithm, TotpParams};
 
@@ -68,11 +77,9 @@ async fn send(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure>
             secrets.register(&k);
         }
     }
-    for form in ["agent_callback"] {
-        if let Some(f) = api::form(body, form) {
-            for (_, v) in f.fields(&[]) {
-                secrets.register(&v);
-            }
+    for f in api::local_forms(body) {
+        for (_, v) in f.fields(&[]) {
+            secrets.register(&v);
         }
     }
     w.spec_check(&x)?;
@@ -108,16 +115,125 @@ async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
 }
 
 // ----- playing the browser -----
+//
+// The harness acts as a browser does, whatever the server's markup: it keeps
+// the cookies a page sets, follows redirects, finds the login form as the form
+// with a password input, the second-factor form as the form with one line to
+// type into, submits every field of a form (hidden ones, CSRF tokens
+// included), and judges the callback by the form that posts to localhost.
 
-/// Opens the login page with `query`; files the page.
+/// Notes holding the scenario's cookie jar: `lf.cookie.<name>` = value.
+const COOKIE_NOTE: &str = "lf.cookie.";
+/// Redirects a browser follows for one navigation before giving up.
+const MAX_REDIRECTS: usize = 10;
+
+fn cookie_header(w: &ConformanceWorld) -> Option<String> {
+    let mut pairs: Vec<String> = w
+        .notes
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(COOKIE_NOTE).map(|n| format!("{n}={v}")))
+        .collect();
+    pairs.sort();
+    (!pairs.is_empty()).then(|| pairs.join("; "))
+}
+
+/// Keeps the cookies a response sets (one host, so no domain or path
+/// matching) and forgets those it expires. Session cookies are credentials:
+/// their values are masked in reports.
+fn keep_cookies(w: &mut ConformanceWorld, x: &Exchange) {
+    let now = cookie::time::OffsetDateTime::now_utc();
+    let set: Vec<cookie::Cookie<'static>> = x
+        .set_cookies()
+        .filter_map(|v| cookie::Cookie::parse(v.to_owned()).ok())
+        .collect();
+    for c in set {
+        let note = format!("{COOKIE_NOTE}{}", c.name());
+        let expired = c
+            .max_age()
+            .is_some_and(|a| a <= cookie::time::Duration::ZERO)
+            || c.expires_datetime().is_some_and(|t| t <= now);
+        if expired {
+            w.notes.remove(&note);
+        } else {
+            if c.value().len() >= 8 {
+                w.ctx().secrets.register(c.value());
+            }
+            w.notes.insert(note, c.value().to_owned());
+        }
+    }
+}
+
+/// `reference` (a form action, a Location) resolved against `page_url`, as
+/// a path on this server; a browser could go elsewhere, the harness cannot.
+fn path_on_server(
+    w: &ConformanceWorld,
+    page_url: &str,
+    reference: &str,
+) -> Result<String, Failure> {
+    let target = url::Url::parse(page_url)
+        .and_then(|u| u.join(reference.trim()))
+        .map_err(|e| w.failure(&format!("a URL that resolves ({reference:?}: {e})")))?;
+    let base = w.ctx().http.base_url().to_owned();
+    let mut without_fragment = target.clone();
+    without_fragment.set_fragment(None);
+    without_fragment
+        .as_str()
+        .strip_prefix(&base)
+        .filter(|p| p.starts_with('/'))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            w.failure(&format!(
+                "the login to stay on this server (under {base}), not to go to {target}"
+            ))
+        })
+}
+
+/// One navigation: sends `call` with the scenario's cookies, keeps the
+/// cookies it sets and follows redirects (301/302/303 as a GET, 307/308 as
+/// the same request); files the final page's URL.
+async fn browse(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure> {
+    let mut call = call;
+    for _ in 0..=MAX_REDIRECTS {
+        let mut sent = call.clone();
+        if let Some(c) = cookie_header(w) {
+            sent = sent.header("Cookie", &c);
+        }
+        let x = send(w, sent).await?;
+        keep_cookies(w, &x);
+        let location = x
+            .response_headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+            .map(|(_, v)| v.clone());
+        let next = match (x.status, location) {
+            (301 | 302 | 303 | 307 | 308, Some(location)) => path_on_server(w, &x.url, &location)?,
+            _ => {
+                w.notes.insert("lf.page_url".into(), x.url.clone());
+                return Ok(x);
+            }
+        };
+        call = if matches!(x.status, 307 | 308) {
+            call.path(next)
+        } else {
+            Call::new(reqwest::Method::GET, api::SESSION_API).path(next)
+        };
+    }
+    Err(w.failure(&format!("at most {MAX_REDIRECTS} redirects")))
+}
+
+/// Opens the login page with `query`; files the page and the query (a login
+/// that has to start again starts with the same).
 async fn open_page(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> Result<Exchange, Failure> {
-    let x = send(w, api::login_page(query)).await?;
-    w.notes.insert("lf.page_url".into(), x.url.clone());
-    Ok(x)
+    let encoded: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query.iter())
+        .finish();
+    w.notes.insert("lf.query".into(), encoded);
+    browse(w, api::login_page(query)).await
 }
 
 /// Submits `form` of the last page as a browser would: its fields with
-/// `given` filled in, to its action resolved against the page's URL.
+/// `given` filled in, with its method, to its action resolved against the
+/// page's URL (no action: the page itself).
 async fn submit(
     w: &mut ConformanceWorld,
     form: &Form,
@@ -128,93 +244,85 @@ async fn submit(
         .get("lf.page_url")
         .cloned()
         .ok_or_else(|| Failure("no page was opened".into()))?;
-    let action = form.tag.attr("action").unwrap_or("");
-    let target = url::Url::parse(&page_url)
-        .and_then(|u| u.join(action))
-        .map_err(|e| w.failure(&format!("a form action that resolves to a URL ({e})")))?;
-    let base = w.ctx().http.base_url().to_owned();
-    let path = target
-        .as_str()
-        .strip_prefix(&base)
-        .filter(|p| p.starts_with('/'))
-        .ok_or_else(|| {
-            w.failure(&format!(
-                "the form to post to this server (under {base}), not to {target}"
-            ))
-        })?
-        .to_owned();
-    w.documented(
-        form.tag
-            .attr("method")
-            .is_some_and(|m| m.eq_ignore_ascii_case("post")),
-        "the form to use method=\"post\"",
-    )?;
+    let path = path_on_server(w, &page_url, form.tag.attr("action").unwrap_or(""))?;
     let pairs = form.fields(given);
     let refs: Vec<(&str, &str)> = pairs
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let call = Call::new(reqwest::Method::POST, api::SESSION_API)
-        .path(path)
-        .form(&refs);
-    let x = send(w, call).await?;
-    w.notes.insert("lf.page_url".into(), x.url.clone());
-    Ok(x)
+    let post = form
+        .tag
+        .attr("method")
+        .is_some_and(|m| m.eq_ignore_ascii_case("post"));
+    let call = if post {
+        Call::new(reqwest::Method::POST, api::SESSION_API)
+            .path(path)
+            .form(&refs)
+    } else {
+        // A GET form replaces the action's query with its fields.
+        let path = path.split('?').next().unwrap_or_default().to_owned();
+        refs.iter().fold(
+            Call::new(reqwest::Method::GET, api::SESSION_API).path(path),
+            |call, (k, v)| call.query(k, v),
+        )
+    };
+    browse(w, call).await
 }
 
-fn page_form(w: &ConformanceWorld, id: &str) -> Result<Form, Failure> {
-    let x = last(w)?;
-    api::form(&x.response_body, id)
-        .ok_or_else(|| w.failure(&format!("the page to have <form id=\"{id}\">")))
-}
-
-/// The login form, checked against the contract.
+/// The login form of the last page: the form with a password input and a
+/// text or email input for the user. Without it no browser could log in.
 fn login_form(w: &ConformanceWorld) -> Result<Form, Failure> {
-    let f = page_form(w, "login")?;
-    w.documented(
-        f.input("user").is_some(),
-        "the login form to have <input name=\"user\">",
-    )?;
-    w.documented(
-        f.input("password").and_then(|t| t.attr("type")) == Some("password"),
-        "the login form to have <input name=\"password\" type=\"password\">",
-    )?;
-    w.documented(
-        f.buttons
-            .iter()
-            .any(|b| b.attr("id") == Some("sign_in") && b.attr("type") == Some("submit")),
-        "the login form to have <button type=\"submit\" id=\"sign_in\">",
-    )?;
-    Ok(f)
+    let x = last(w)?;
+    api::login_form(&x.response_body).ok_or_else(|| {
+        w.failure(
+            "a login form: a <form> with a password input and a text or email input for the user",
+        )
+    })
 }
 
+/// Submits the login form with a user name and a password, in the fields
+/// where a person would type them.
+async fn submit_login(
+    w: &mut ConformanceWorld,
+    form: &Form,
+    user: &str,
+    password: &str,
+) -> Result<Exchange, Failure> {
+    let user_field = api::user_input(form)
+        .and_then(|t| t.attr("name"))
+        .unwrap_or_default()
+        .to_owned();
+    let password_field = form
+        .password_input()
+        .and_then(|t| t.attr("name"))
+        .unwrap_or_default()
+        .to_owned();
+    submit(
+        w,
+        form,
+        &[
+            (user_field.as_str(), user),
+            (password_field.as_str(), password),
+        ],
+    )
+    .await
+}
+
+/// The second-factor form of the last page: one line to type the code into.
 fn two_factor_form(w: &ConformanceWorld) -> Result<Form, Failure> {
-    let f = page_form(w, "two_factor")?;
-    w.documented(
-        f.input("code").is_some(),
-        "the two-factor form to have <input name=\"code\">",
-    )?;
-    w.documented(
-        f.buttons
-            .iter()
-            .any(|b| b.attr("id") == Some("verify") && b.attr("type") == Some("submit")),
-        "the two-factor form to have <button type=\"submit\" id=\"verify\">",
-    )?;
-    Ok(f)
+    let x = last(w)?;
+    api::code_form(&x.response_body).ok_or_else(|| {
+        w.failure("a two-factor form: a <form> with one text, number or tel input (besides hidden ones) for the code")
+    })
 }
 
 /// Opens the page with `query` and submits `who`'s credentials.
 async fn sign_in(w: &mut ConformanceWorld, who: &str, query: &[(&str, &str)]) -> StepResult {
     let account = persona(w, who)?;
     let x = open_page(w, query).await?;
-    w.documented(x.status == 200, "the /session/api page to open (200)")?;
+    w.reference(x.status == 200, "the /session/api page to open with 200")?;
     let form = login_form(w)?;
-    submit(
-        w,
-        &form,
-        &[("user", &account.username), ("password", &account.password)],
-    )
-    .await?;
+    submit_login(w, &form, &account.username, &account.password).await?;
     remember_page_key(w);
     Ok(())
 }
@@ -261,12 +369,13 @@ async fn signs_in_with_agent(
 
 #[then("the page says Authentication Successful and shows an API key in div#api_key")]
 async fn success_page(w: &mut ConformanceWorld) -> StepResult {
+    // Filed first: later checks of this step must not lose the key.
+    remember_page_key(w);
     let x = last(w)?;
-    w.documented(x.status == 200, "the success page (200)")?;
     let text = x.response_body.to_ascii_lowercase();
     w.documented(
         text.contains("authentication successful") || text.contains("authenticated successful"),
-        "the page to say Authentication Successful",
+        "the page to say Authentication Successful (or Authenticated Successful)",
     )?;
     let div = api::element(&x.response_body, "api_key");
     w.documented(
@@ -278,24 +387,27 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
         "<div class=\"d-none\" id=\"api_key\">",
     )?;
     let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
-    w.documented(
-        !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric()),
-        "a non-empty alphanumeric key in div#api_key",
-    )?;
-    remember_page_key(w);
-    Ok(())
+    w.documented(!key.is_empty(), "a non-empty key in div#api_key")?;
+    w.reference(x.status == 200, "the success page with 200")?;
+    w.reference(
+        key.chars().all(|c| c.is_ascii_alphanumeric()),
+        "an alphanumeric key, like the documentation's sample",
+    )
 }
 
-fn callback_form(w: &ConformanceWorld) -> Option<Form> {
-    api::form(&last(w).ok()?.response_body, "agent_callback")
+/// The forms of the last page that post to the user's machine.
+fn callback_forms(w: &ConformanceWorld) -> Vec<Form> {
+    last(w)
+        .map(|x| api::local_forms(&x.response_body))
+        .unwrap_or_default()
 }
 
 #[then("the page has no agent callback form")]
 async fn no_callback_form(w: &mut ConformanceWorld) -> StepResult {
-    let found = callback_form(w);
+    let found = callback_forms(w).len();
     w.documented(
-        found.is_none(),
-        "no <form id=\"agent_callback\"> without agent_port",
+        found == 0,
+        &format!("no form posting to localhost without agent_port; the page has {found}"),
     )
 }
 
@@ -305,13 +417,26 @@ async fn no_callback_form(w: &mut ConformanceWorld) -> StepResult {
 async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult {
     let port = listener_port(w)?;
     let key = w.notes.get("lf.key").cloned().unwrap_or_default();
-    let f = callback_form(w)
-        .ok_or_else(|| w.failure("<form id=\"agent_callback\"> on the success page"))?;
-    let expected = format!("http://localhost:{port}/");
-    let action = f.tag.attr("action").unwrap_or("");
+    let forms = callback_forms(w);
     w.documented(
-        action == expected || action == expected.trim_end_matches('/'),
-        &format!("the callback form's action to be {expected}, not {action:?}"),
+        forms.len() == 1,
+        &format!(
+            "exactly one form posting to http://localhost:{port} on the success page; it has {}",
+            forms.len()
+        ),
+    )?;
+    let f = &forms[0];
+    let action = f.tag.attr("action").unwrap_or("").trim().to_owned();
+    let target = url::Url::parse(&action).ok();
+    w.documented(
+        target.as_ref().is_some_and(|t| {
+            t.scheme() == "http"
+                && t.host_str() == Some("localhost")
+                && t.port() == Some(port)
+                && t.path() == "/"
+                && t.query().is_none()
+        }),
+        &format!("the callback form's action to be http://localhost:{port}, not {action:?}"),
     )?;
     w.documented(
         f.tag
@@ -324,7 +449,7 @@ async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult 
         named.len() == 1 && named[0].0 == "api_key" && named[0].1 == key,
         "the callback form's one field to be api_key, equal to div#api_key",
     )?;
-    w.notes.insert("lf.callback".into(), action.to_owned());
+    w.notes.insert("lf.callback".into(), action);
     Ok(())
 }
 
@@ -347,7 +472,7 @@ async fn csp(w: &mut ConformanceWorld) -> StepResult {
         .map(|s| s.split_whitespace().collect())
         .unwrap_or_default();
     let allowed = format!("http://localhost:{port}");
-    w.documented(
+    w.reference(
         !form_action.is_empty()
             && form_action
                 .iter()
@@ -368,15 +493,15 @@ async fn strict_headers(w: &mut ConformanceWorld) -> StepResult {
             .join(", ")
     };
     let csp = header("content-security-policy");
-    w.documented(
+    w.reference(
         header("cache-control").contains("no-store"),
         "Cache-Control: no-store on the page with the key",
     )?;
-    w.documented(
+    w.reference(
         header("x-frame-options") == "deny" || csp.contains("frame-ancestors 'none'"),
         "X-Frame-Options: DENY (or CSP frame-ancestors 'none')",
     )?;
-    w.documented(
+    w.reference(
         header("referrer-policy") == "no-referrer",
         "Referrer-Policy: no-referrer",
     )
@@ -384,9 +509,11 @@ async fn strict_headers(w: &mut ConformanceWorld) -> StepResult {
 
 #[when("the browser submits the agent callback form")]
 async fn browser_posts_callback(w: &mut ConformanceWorld) -> StepResult {
-    let f = callback_form(w)
-        .ok_or_else(|| w.failure("<form id=\"agent_callback\"> on the success page"))?;
-    let action = f.tag.attr("action").unwrap_or("").to_owned();
+    let f = callback_forms(w)
+        .into_iter()
+        .next()
+        .ok_or_else(|| w.failure("a form posting to localhost on the success page"))?;
+    let action = f.tag.attr("action").unwrap_or("").trim().to_owned();
     let target = url::Url::parse(&action)
         .map_err(|e| w.failure(&format!("an absolute callback URL ({e})")))?;
     // The browser only ever posts to localhost; the harness checked the port before.
@@ -456,25 +583,18 @@ async fn open_with_port(w: &mut ConformanceWorld, port: String) -> StepResult {
 #[then("the page is refused without a login form, or the login that follows posts no key anywhere")]
 async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = last(w)?.clone();
-    if (400..500).contains(&x.status) {
-        return w.documented(
-            api::form(&x.response_body, "login").is_none(),
-            "a refused page without a login form",
-        );
+    if api::login_form(&x.response_body).is_none() {
+        // Refused: no form, so no way to a callback (whatever the status).
+        return Ok(());
     }
     // Ignored instead (lenient): then the login must not call back.
     let account = persona(w, "alice")?;
     let form = login_form(w)?;
-    submit(
-        w,
-        &form,
-        &[("user", &account.username), ("password", &account.password)],
-    )
-    .await?;
-    let found = callback_form(w);
+    submit_login(w, &form, &account.username, &account.password).await?;
+    let found = callback_forms(w).len();
     w.documented(
-        found.is_none(),
-        "no agent callback for an invalid agent_port",
+        found == 0,
+        &format!("no agent callback for an invalid agent_port; the page has {found} form(s) posting to localhost"),
     )
 }
 
@@ -511,7 +631,7 @@ async fn bad_credentials(
     let query: Vec<(&str, &str)> = port.iter().map(|p| ("agent_port", *p)).collect();
     open_page(w, &query).await?;
     let form = login_form(w)?;
-    let x = submit(w, &form, &[("user", &user), ("password", &password)]).await?;
+    let x = submit_login(w, &form, &user, &password).await?;
     let n = w
         .notes
         .keys()
@@ -526,16 +646,30 @@ async fn bad_credentials(
     Ok(())
 }
 
+/// No key on the page and no form posting one: what makes a refusal, whatever
+/// the status (a 200 page with the form and an error is how many servers say no).
+fn no_key_on_page(w: &ConformanceWorld, when: &str) -> StepResult {
+    let x = last(w)?;
+    let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
+    let callbacks = callback_forms(w).len();
+    w.documented(
+        key.is_empty() && callbacks == 0,
+        &format!("no key in div#api_key and no form posting to localhost {when}"),
+    )
+}
+
 #[then("the login page is shown again with an error and no API key")]
 async fn refused_again(w: &mut ConformanceWorld) -> StepResult {
+    no_key_on_page(w, "after wrong credentials")?;
     let x = last(w)?;
-    w.documented((400..500).contains(&x.status), "a 4xx refusal")?;
-    w.documented(
-        api::element(&x.response_body, "api_key").is_none() && callback_form(w).is_none(),
-        "no div#api_key and no callback form",
+    w.reference(
+        (400..500).contains(&x.status),
+        "a 4xx status for wrong credentials",
     )?;
-    login_form(w)?;
-    Ok(())
+    w.reference(
+        api::login_form(&x.response_body).is_some(),
+        "the login form again after wrong credentials",
+    )
 }
 
 #[then("both /session/api refusals are the same page")]
@@ -546,8 +680,13 @@ async fn refusals_equal(w: &mut ConformanceWorld) -> StepResult {
         .filter(|(k, _)| k.starts_with("lf.refusal"))
         .collect();
     pages.sort();
-    w.documented(pages.len() == 4, "two refusals in this scenario")?;
-    w.documented(
+    if pages.len() != 4 {
+        return Err(Failure(
+            "this step needs two refusals in its scenario".into(),
+        ));
+    }
+    // The documents say nothing of user enumeration: our choice.
+    w.reference(
         pages[0].1 == pages[1].1 && pages[2].1 == pages[3].1,
         "the same status and page (but for hidden per-login values) for a wrong password and an unknown user",
     )
@@ -564,14 +703,10 @@ async fn carol_password(w: &mut ConformanceWorld, who: String) -> StepResult {
 
 #[then("the page asks for a two-factor code and shows no API key")]
 async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
-    w.documented(x.status == 200, "the two-factor page (200)")?;
-    w.documented(
-        api::element(&x.response_body, "api_key").is_none() && callback_form(w).is_none(),
-        "no div#api_key and no callback form before the code",
-    )?;
+    no_key_on_page(w, "before the second factor")?;
     two_factor_form(w)?;
-    Ok(())
+    let x = last(w)?;
+    w.reference(x.status == 200, "the two-factor page with 200")
 }
 
 #[when(regex = r"^(carol) submits (no|a wrong|the current) two-factor code$")]
@@ -584,6 +719,23 @@ async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> St
         .ok_or_else(|| {
             Failure("carol's `users.twofactor.totp_secret` is needed to make codes".into())
         })?;
+    if api::code_form(&last(w)?.response_body).is_none() {
+        // A server may end a login at a wrong code: a browser starts again.
+        let query: Vec<(String, String)> = w
+            .notes
+            .get("lf.query")
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let query: Vec<(&str, &str)> = query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        sign_in(w, &who, &query).await?;
+    }
     let form = two_factor_form(w)?;
     let enrolment = Enrolment {
         secret,
@@ -602,28 +754,36 @@ async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> St
         _ => w.fresh_totp_code(&enrolment, 0).await?,
     };
     w.ctx().secrets.register(&code);
-    let x = submit(w, &form, &[("code", &code)]).await?;
-    if let Some(step) = step
-        && x.status == 200
-    {
+    // Filed as used before it is sent: a server that accepts it and then
+    // fails a later check must not see it again in a later scenario.
+    if let Some(step) = step {
         let ctx = w.ctx();
         let mut last = ctx.last_totp_step.lock().expect("totp step lock");
         *last = Some(last.map_or(step, |l| l.max(step)));
     }
+    let field = form
+        .text_inputs()
+        .first()
+        .and_then(|t| t.attr("name"))
+        .unwrap_or_default()
+        .to_owned();
+    submit(w, &form, &[(field.as_str(), code.as_str())]).await?;
     remember_page_key(w);
     Ok(())
 }
 
 #[then("the two-factor form is shown again with no API key")]
 async fn code_refused(w: &mut ConformanceWorld) -> StepResult {
+    no_key_on_page(w, "after a missing or wrong code")?;
     let x = last(w)?;
-    w.documented((400..500).contains(&x.status), "a 4xx refusal of the code")?;
-    w.documented(
-        api::element(&x.response_body, "api_key").is_none() && callback_form(w).is_none(),
-        "no div#api_key and no callback form",
+    w.reference(
+        (400..500).contains(&x.status),
+        "a 4xx status for a missing or wrong code",
     )?;
-    two_factor_form(w)?;
-    Ok(())
+    w.reference(
+        api::code_form(&x.response_body).is_some(),
+        "the two-factor form again after a missing or wrong code",
+    )
 }
 
 // ----- the activity log -----
@@ -816,6 +976,7 @@ async fn xml_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
     let a = persona(w, "alice")?;
     let email = api::escape_password(&a.username, Escaping::Minimal);
     let pw = api::escape_password(&a.password, Escaping::Decimal);
+    w.notes.insert("lf.xml_document".into(), which.clone());
     let doc = match which.as_str() {
         "an unclosed <user> element" => {
             format!("<user><email>{email}</email><password>{pw}</password>")
@@ -850,11 +1011,24 @@ async fn xml_success(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the XML login is refused without an api_key")]
 async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
+    // A key for a document the reference server refuses but the seed does not
+    // forbid (a DOCTYPE, a document that is not well-formed, another root)
+    // differs from our choice; a key without the password, for a raw `&`
+    // (seed 001: such a password "will fail") or for wrong credentials breaks
+    // the documented login.
+    let provenance = match w.notes.get("lf.xml_document").map(String::as_str) {
+        Some("no <password>") | None => Provenance::Documented,
+        Some(_) => Provenance::Reference,
+    };
     let x = last(w)?;
-    w.documented(!(200..300).contains(&x.status), "a non-2xx answer")?;
-    w.documented(
+    w.check_as(
+        provenance,
         !x.response_body.contains("<api_key>") && !x.response_body.contains("<apikey>"),
         "no api_key in the refusal",
+    )?;
+    w.reference(
+        !(200..300).contains(&x.status),
+        "a non-2xx status for a refused login",
     )
 }
 
@@ -871,7 +1045,8 @@ async fn same_xml_refusal(w: &mut ConformanceWorld) -> StepResult {
     let a = w.notes.get("lf.xml_answer.0");
     let b = w.notes.get("lf.xml_answer.1");
     w.documented(a.is_some() && b.is_some(), "two answers")?;
-    w.documented(
+    // The documents say nothing of user enumeration: our choice.
+    w.reference(
         a == b,
         "the same status, content type and body for a wrong password and an unknown user",
     )

@@ -10,6 +10,7 @@
 
 pub mod page;
 pub mod store;
+mod variant;
 pub mod wire;
 
 use axum::Router;
@@ -29,6 +30,9 @@ use wire::{Page, XmlLeniency};
 pub const ACCOUNT_PATH: &str = "/account";
 
 pub fn router(lf: LiquidFiles) -> Router {
+    if lf.config().variant {
+        return variant::router(lf);
+    }
     let cacheable = lf.fault_is(Fault::SuccessPageCacheable);
     let router = Router::new()
         .route("/login", post(xml_login))
@@ -50,12 +54,21 @@ async fn drop_no_store(mut response: Response) -> Response {
     response
 }
 
-fn login_error_xml(e: LoginError) -> Response {
+/// An error of `POST /login` in the server's shape (the variant has its own).
+fn xml_error(lf: &LiquidFiles, status: StatusCode, message: &str) -> Response {
+    if lf.config().variant {
+        variant::xml_error(status, message)
+    } else {
+        wire::xml_error(status, message)
+    }
+}
+
+fn login_error_xml(lf: &LiquidFiles, e: LoginError) -> Response {
     match e {
         LoginError::TooManyAttempts => {
-            wire::xml_error(StatusCode::TOO_MANY_REQUESTS, store::TOO_MANY_ATTEMPTS)
+            xml_error(lf, StatusCode::TOO_MANY_REQUESTS, store::TOO_MANY_ATTEMPTS)
         }
-        _ => wire::xml_error(StatusCode::UNAUTHORIZED, store::INVALID_CREDENTIALS),
+        _ => xml_error(lf, StatusCode::UNAUTHORIZED, store::INVALID_CREDENTIALS),
     }
 }
 
@@ -68,13 +81,15 @@ async fn xml_login(State(lf): State<LiquidFiles>, req: Request) -> Response {
         &["text/xml", "application/xml"]
     };
     if !ct.as_deref().is_some_and(|c| accepted.contains(&c)) {
-        return wire::xml_error(
+        return xml_error(
+            &lf,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Send the credentials as XML (Content-Type: text/xml or application/xml)",
         );
     }
     let Some(bytes) = read_limited(req).await.ok() else {
-        return wire::xml_error(
+        return xml_error(
+            &lf,
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("The request body exceeds {MAX_BODY_BYTES} bytes"),
         );
@@ -88,7 +103,7 @@ async fn xml_login(State(lf): State<LiquidFiles>, req: Request) -> Response {
     };
     let credentials = match wire::parse_login(&bytes, leniency) {
         Ok(c) => c,
-        Err(why) => return wire::xml_error(StatusCode::BAD_REQUEST, &why),
+        Err(why) => return xml_error(&lf, StatusCode::BAD_REQUEST, &why),
     };
     let element = if lf.fault_is(Fault::XmlApiKeyElementRenamed) {
         "apikey"
@@ -103,19 +118,20 @@ async fn xml_login(State(lf): State<LiquidFiles>, req: Request) -> Response {
     }
     let known = lf.stable_key_of(&credentials.email).is_some();
     if lf.fault_is(Fault::XmlUnknownUserDiffers) && !known {
-        return wire::xml_error(StatusCode::NOT_FOUND, "No such user");
+        return xml_error(&lf, StatusCode::NOT_FOUND, "No such user");
     }
     if lf.fault_is(Fault::XmlUsernameNotAccepted) && !credentials.email.contains('@') {
-        return wire::xml_error(StatusCode::UNAUTHORIZED, store::INVALID_CREDENTIALS);
+        return xml_error(&lf, StatusCode::UNAUTHORIZED, store::INVALID_CREDENTIALS);
     }
     match lf.xml_login(&credentials.email, &credentials.password) {
         Ok(key) => wire::api_key_xml(&key, element),
-        Err(e) => login_error_xml(e),
+        Err(e) => login_error_xml(&lf, e),
     }
 }
 
-/// `GET /session/api?agent_port=P&agent_name=N&agent_version=V`: the login page.
-async fn session_page(State(lf): State<LiquidFiles>, RawQuery(query): RawQuery) -> Page {
+/// The agent of a `/session/api` query (`agent_port`, `agent_name`,
+/// `agent_version`), or why it is refused.
+fn agent_of(lf: &LiquidFiles, query: Option<&str>) -> Result<Agent, (StatusCode, String)> {
     let mut agent = Agent::default();
     for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         let slot = match k.as_ref() {
@@ -125,10 +141,10 @@ async fn session_page(State(lf): State<LiquidFiles>, RawQuery(query): RawQuery) 
             _ => continue,
         };
         if slot.is_some() {
-            return wire::error_page(
+            return Err((
                 StatusCode::BAD_REQUEST,
-                &format!("{k} is given more than once."),
-            );
+                format!("{k} is given more than once."),
+            ));
         }
         *slot = Some(v.into_owned());
     }
@@ -136,10 +152,10 @@ async fn session_page(State(lf): State<LiquidFiles>, RawQuery(query): RawQuery) 
         && store::parse_agent_port(port).is_none()
         && !lf.fault_is(Fault::AgentPortUnchecked)
     {
-        return wire::error_page(
+        return Err((
             StatusCode::BAD_REQUEST,
-            "agent_port must be a whole number from 1 to 65535.",
-        );
+            "agent_port must be a whole number from 1 to 65535.".to_owned(),
+        ));
     }
     let max = lf.config().max_agent_field;
     for (name, value) in [
@@ -147,14 +163,24 @@ async fn session_page(State(lf): State<LiquidFiles>, RawQuery(query): RawQuery) 
         ("agent_version", &agent.version),
     ] {
         if value.as_ref().is_some_and(|v| v.chars().count() > max) {
-            return wire::error_page(
+            return Err((
                 StatusCode::BAD_REQUEST,
-                &format!("{name} may have at most {max} characters."),
-            );
+                format!("{name} may have at most {max} characters."),
+            ));
         }
     }
-    let login_id = lf.start_browser_login(agent);
-    wire::login_page(StatusCode::OK, &login_id, None)
+    Ok(agent)
+}
+
+/// `GET /session/api?agent_port=P&agent_name=N&agent_version=V`: the login page.
+async fn session_page(State(lf): State<LiquidFiles>, RawQuery(query): RawQuery) -> Page {
+    match agent_of(&lf, query.as_deref()) {
+        Ok(agent) => {
+            let login_id = lf.start_browser_login(agent);
+            wire::login_page(StatusCode::OK, &login_id, None)
+        }
+        Err((status, why)) => wire::error_page(status, &why),
+    }
 }
 
 /// `POST /session/api`: the login form, then the two-factor form.

@@ -120,12 +120,18 @@ impl Form {
         self.inputs.iter().find(|t| t.attr("name") == Some(name))
     }
 
-    /// The fields a browser submits: every named input with its value, then
-    /// the given values in place of (or besides) those.
+    /// The fields a browser submits: every named input with its value (but
+    /// for unticked boxes and the buttons not pressed), then the given values
+    /// in place of (or besides) those.
     pub fn fields(&self, given: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = self
             .inputs
             .iter()
+            .filter(|t| match input_type(t).as_str() {
+                "checkbox" | "radio" => t.attr("checked").is_some(),
+                "submit" | "image" | "reset" | "button" | "file" => false,
+                _ => true,
+            })
             .filter_map(|t| {
                 Some((
                     t.attr("name")?.to_owned(),
@@ -141,21 +147,52 @@ impl Form {
         );
         out
     }
+
+    /// The password input, if the form has one.
+    pub fn password_input(&self) -> Option<&Tag> {
+        self.inputs.iter().find(|t| input_type(t) == "password")
+    }
+
+    /// The named inputs a user types a line into (text, email, number, tel,
+    /// search; an input without a type is text), in page order.
+    pub fn text_inputs(&self) -> Vec<&Tag> {
+        self.inputs
+            .iter()
+            .filter(|t| t.attr("name").is_some())
+            .filter(|t| {
+                matches!(
+                    input_type(t).as_str(),
+                    "text" | "email" | "number" | "tel" | "search"
+                )
+            })
+            .collect()
+    }
 }
 
-/// The form with `id`, with the inputs and buttons up to its `</form>`.
-pub fn form(html: &str, id: &str) -> Option<Form> {
+/// An input's type, lower-cased; `text` when absent (as browsers read it).
+fn input_type(t: &Tag) -> String {
+    t.attr("type")
+        .map(str::to_ascii_lowercase)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "text".to_owned())
+}
+
+/// Every form of a page, each with the inputs and buttons up to its `</form>`.
+pub fn forms(html: &str) -> Vec<Form> {
     let all = tags(html);
-    let tag = all
-        .iter()
-        .find(|t| t.name == "form" && t.attr("id") == Some(id))?
-        .clone();
+    all.iter()
+        .filter(|t| t.name == "form")
+        .map(|t| form_of(html, &all, t))
+        .collect()
+}
+
+fn form_of(html: &str, all: &[Tag], tag: &Tag) -> Form {
     let close = html[tag.end..]
         .to_ascii_lowercase()
         .find("</form")
         .map_or(html.len(), |p| tag.end + p);
     let inside = |t: &&Tag| t.start >= tag.end && t.start < close;
-    Some(Form {
+    Form {
         inputs: all
             .iter()
             .filter(inside)
@@ -168,8 +205,71 @@ pub fn form(html: &str, id: &str) -> Option<Form> {
             .filter(|t| t.name == "button")
             .cloned()
             .collect(),
-        tag,
-    })
+        tag: tag.clone(),
+    }
+}
+
+/// The sign-in form, found as a browser user finds it whatever its markup:
+/// the form with a password input and another line to type the user into.
+pub fn login_form(html: &str) -> Option<Form> {
+    forms(html)
+        .into_iter()
+        .find(|f| f.password_input().is_some() && !f.text_inputs().is_empty())
+}
+
+/// The user name field of a [`login_form`]: its first text or email input.
+pub fn user_input(form: &Form) -> Option<&Tag> {
+    form.text_inputs().into_iter().next()
+}
+
+/// The second-factor form: no password, exactly one line to type the code
+/// into (hidden inputs and buttons aside).
+pub fn code_form(html: &str) -> Option<Form> {
+    forms(html)
+        .into_iter()
+        .find(|f| f.password_input().is_none() && f.text_inputs().len() == 1)
+}
+
+/// The forms that post to the user's own machine (`localhost`, `127.0.0.1`,
+/// `[::1]`): the agent-port callback, whatever the form is called. The host
+/// is read by hand, so an action a URL parser refuses (`localhost:abc`,
+/// `localhost:65536`) still counts.
+pub fn local_forms(html: &str) -> Vec<Form> {
+    forms(html)
+        .into_iter()
+        .filter(|f| f.tag.attr("action").is_some_and(is_local_url))
+        .collect()
+}
+
+fn is_local_url(action: &str) -> bool {
+    let a = action.trim().to_ascii_lowercase();
+    let Some(rest) = ["http://", "https://", "//"]
+        .iter()
+        .find_map(|p| a.strip_prefix(p))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = if host_port.starts_with('[') {
+        host_port
+            .split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or("").to_owned()
+    };
+    matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// The form with `id`, with the inputs and buttons up to its `</form>`.
+pub fn form(html: &str, id: &str) -> Option<Form> {
+    let all = tags(html);
+    let tag = all
+        .iter()
+        .find(|t| t.name == "form" && t.attr("id") == Some(id))?;
+    Some(form_of(html, &all, tag))
 }
 
 /// The unescaped, trimmed text of the element with `id` (up to its closing tag).
@@ -269,6 +369,25 @@ mod tests {
                 ("user".into(), "u".into())
             ]
         );
+        let variant = r#"<form id="new_user" action="api" method="post"><input type="hidden" name="authenticity_token" value="t"><input type="email" name="user[email]"><input type="password" name="user[password]"><input type="checkbox" name="user[remember_me]" value="1"><input type="submit" name="commit" value="Log in"></form><form name="agent" method="POST" action="http://localhost:80x"><input type="hidden" name="api_key" value="K"></form>"#;
+        let login = login_form(variant).unwrap();
+        assert_eq!(
+            user_input(&login).unwrap().attr("name"),
+            Some("user[email]")
+        );
+        assert_eq!(
+            login.fields(&[("user[email]", "u"), ("user[password]", "p")]),
+            vec![
+                ("authenticity_token".into(), "t".into()),
+                ("user[email]".into(), "u".into()),
+                ("user[password]".into(), "p".into())
+            ]
+        );
+        assert!(code_form(variant).is_none());
+        assert_eq!(local_forms(variant).len(), 1);
+        assert!(local_forms(html).is_empty());
+        let otp = r#"<form action="two_factor" method="post"><input type="hidden" name="t" value="x"><input type="tel" name="user[otp_attempt]"><input type="submit" name="commit"></form>"#;
+        assert_eq!(code_form(otp).unwrap().text_inputs().len(), 1);
         for junk in ["<", "<a", "<a b='", "<a b=\"x", "&#xFFFFFFFF;", "<a =>"] {
             let _ = tags(junk);
             let _ = unescape(junk);
