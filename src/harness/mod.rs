@@ -8,6 +8,7 @@
 mod common_steps;
 mod console;
 pub mod control_api;
+mod cucumber_json;
 pub mod exchange;
 pub mod features;
 pub mod fileverbs;
@@ -475,6 +476,14 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     }
     junit::write(&report, junit)
         .map_err(|e| RunError::Io(format!("cannot write the JUnit report: {e}")))?;
+    if let Some(path) = &options.cucumber_json {
+        cucumber_json::mend(path, features.root(), &report).map_err(|e| {
+            RunError::Io(format!(
+                "cannot complete the Cucumber JSON report {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
     if options.summary_json.is_some() {
         let out = open_report(&options.summary_json)?;
         serde_json::to_writer_pretty(out, &summary::Summary::of(&report))
