@@ -125,6 +125,10 @@ struct RunArgs {
     /// feature, line, status, duration and reason).
     #[arg(long, value_name = "FILE")]
     summary_json: Option<PathBuf>,
+    /// Write a self-contained HTML report here (every scenario, its steps, failures with
+    /// their exchange and curl line, warnings; a filter for failures).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Run only the scenarios whose name matches this regular expression.
     #[arg(long, value_name = "REGEX")]
     name: Option<String>,
@@ -354,6 +358,7 @@ async fn run(args: RunArgs) -> ExitCode {
         strict,
         max_failures,
         summary_json,
+        html,
         name,
         rerun_failed,
     } = args;
@@ -425,6 +430,7 @@ async fn run(args: RunArgs) -> ExitCode {
         skip_preflight: false,
         max_failures: max_failures.map(|n| n as usize),
         summary_json,
+        html,
         name,
         only,
     };

@@ -145,6 +145,7 @@ mod tests {
             failure: failure.map(str::to_owned),
             outcome,
             warnings: vec![],
+            steps: vec![],
         }
     }
 

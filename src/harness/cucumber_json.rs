@@ -156,6 +156,7 @@ mod tests {
             failure: None,
             outcome,
             warnings: vec![],
+            steps: vec![],
         }
     }
 

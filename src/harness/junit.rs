@@ -116,6 +116,7 @@ mod tests {
             failure: None,
             outcome,
             warnings: vec![],
+            steps: vec![],
         }
     }
 

@@ -12,11 +12,13 @@ mod cucumber_json;
 pub mod exchange;
 pub mod features;
 pub mod fileverbs;
+mod html;
 mod junit;
 pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;
 pub mod preflight;
+pub mod step_log;
 pub mod summary;
 pub mod target;
 pub mod world;
@@ -74,6 +76,8 @@ pub struct RunOptions {
     pub output: Output,
     /// `--strict`: reference checks fail the run instead of warning.
     pub strict: bool,
+    /// Write the self-contained HTML report here (`--html`).
+    pub html: Option<PathBuf>,
     /// Write the summary JSON here (`--summary-json`).
     pub summary_json: Option<PathBuf>,
     /// Only the scenarios whose name matches (`--name REGEX`).
@@ -110,6 +114,7 @@ impl RunOptions {
             skip_preflight: false,
             max_failures: None,
             summary_json: None,
+            html: None,
             name: None,
             only: None,
         }
@@ -135,6 +140,8 @@ pub struct ScenarioResult {
     pub outcome: Outcome,
     /// Reference checks that did not hold (empty under `--strict`, where they fail).
     pub warnings: Vec<world::Warning>,
+    /// The steps as they ran (filled in when the run ends).
+    pub steps: Vec<step_log::StepRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -316,6 +323,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let junit = open_report(&options.junit)?;
     let json = open_report(&options.cucumber_json)?;
 
+    let steps: step_log::Steps = Arc::default();
     let after_root = features.root().to_path_buf();
     let max_failures = options.max_failures;
     let filter_root = features.root().to_path_buf();
@@ -329,6 +337,11 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let writer = writer::Basic::raw(console, Coloring::Auto, 0)
         .summarized()
         .tee::<ConformanceWorld, _>(writer::Json::for_tee(json))
+        .tee::<ConformanceWorld, _>(writer::discard::Arbitrary::wrap(
+            writer::discard::Stats::wrap(step_log::StepLog {
+                steps: steps.clone(),
+            }),
+        ))
         .fail_on_skipped()
         .normalized();
 
@@ -398,6 +411,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 failure,
                 outcome,
                 warnings,
+                steps: Vec::new(),
             };
             {
                 let mut results = after_results.lock().expect("results lock");
@@ -449,6 +463,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                             failure: None,
                             outcome: Outcome::Skipped(reason.to_owned()),
                             warnings: Vec::new(),
+                            steps: Vec::new(),
                         });
                     false
                 }
@@ -467,6 +482,15 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         parsing_errors: finished.parsing_errors(),
         hook_errors: finished.hook_errors(),
     };
+    {
+        let mut steps = steps.lock().unwrap_or_else(|e| e.into_inner());
+        for s in &mut report.scenarios {
+            let key = (features.root().join(&s.feature), s.line);
+            if let Some(ran) = steps.remove(&key) {
+                s.steps = ran;
+            }
+        }
+    }
     // Skips are recorded while filtering, before anything runs; show them last.
     report
         .scenarios
@@ -483,6 +507,11 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 path.display()
             ))
         })?;
+    }
+    if options.html.is_some() {
+        let mut out = open_report(&options.html)?;
+        out.write_all(html::render(&report).as_bytes())
+            .map_err(|e| RunError::Io(format!("cannot write the HTML report: {e}")))?;
     }
     if options.summary_json.is_some() {
         let out = open_report(&options.summary_json)?;

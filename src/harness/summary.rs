@@ -144,6 +144,7 @@ mod tests {
                 failure: Some("expected: status 401\nmore".into()),
                 outcome: Outcome::Failed,
                 warnings: vec![],
+                steps: vec![],
             }],
             ..RunReport::default()
         };

@@ -47,8 +47,10 @@ fn body_text(callback: &AgentCallback) -> String {
 }
 
 /// chromedriver on a free port and a WebDriver session with headless Chromium.
-struct Browser {
-    client: Client,
+/// A headless Chromium under chromedriver, for every test that needs a real
+/// browser (also `html_report`).
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
 }
@@ -56,7 +58,7 @@ struct Browser {
 impl Browser {
     /// `None` (after a loud SKIP line) when no browser is installed and the
     /// environment does not require one.
-    async fn start() -> Option<Browser> {
+    pub(crate) async fn start() -> Option<Browser> {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists());
@@ -119,7 +121,7 @@ impl Browser {
         })
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -13,6 +13,7 @@ mod common;
 mod fileverbs_bad_input;
 mod fileverbs_properties;
 mod fileverbs_snapshots;
+mod html_report;
 mod lac_bad_input;
 mod lac_properties;
 mod lac_snapshots;
