@@ -430,6 +430,14 @@ fn the_ci_templates_call_the_tested_script_and_publish_its_junit_report() {
     }
     // Every secret the example target file needs is passed by the GitHub workflow.
     let gh = std::fs::read_to_string(format!("{root}/ci/github-actions.yml")).unwrap();
+    assert!(
+        gh.contains("checks: write"),
+        "the JUnit publisher needs permission to write a check run"
+    );
+    assert!(
+        gh.contains("AUTHCONFORM_VERSION") && script.contains("AUTHCONFORM_VERSION"),
+        "the cache of the installed binary is keyed on the version installed"
+    );
     let settings: String = example
         .lines()
         .filter(|l| !l.trim_start().starts_with('#'))
