@@ -72,6 +72,9 @@ enum Command {
         /// The target file (YAML).
         #[arg(long)]
         target: PathBuf,
+        /// The state file of earlier runs (see `run --state`).
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
     },
     /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
     Faults,
@@ -135,6 +138,11 @@ struct RunArgs {
     /// Run only the scenarios that failed in an earlier run's --summary-json FILE.
     #[arg(long, value_name = "FILE")]
     rerun_failed: Option<PathBuf>,
+    /// With --target: the state file that remembers, between runs, what the
+    /// suite cannot undo on the deployment (the TOTP secret of the second factor
+    /// it enabled). Keep it between pipeline runs. Default: .authconform/state.json
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
     /// Stop after this many failed scenarios; the rest are reported as not run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_failures: Option<u32>,
@@ -178,7 +186,7 @@ fn main() -> ExitCode {
                 variant,
             } => serve(addr, vendor, fixtures, hash_cost, test_mode, fault, variant).await,
             Command::Run(args) => run(args).await,
-            Command::Check { target } => check(target).await,
+            Command::Check { target, state } => check(target, state).await,
             Command::Faults => {
                 print!("{}", Fault::markdown_table());
                 ExitCode::SUCCESS
@@ -361,6 +369,7 @@ async fn run(args: RunArgs) -> ExitCode {
         html,
         name,
         rerun_failed,
+        state,
     } = args;
     let only = match rerun_failed {
         None => None,
@@ -433,6 +442,7 @@ async fn run(args: RunArgs) -> ExitCode {
         html,
         name,
         only,
+        state: Some(state.unwrap_or_else(|| harness::state::DEFAULT_PATH.into())),
     };
     match harness::run(options).await {
         Ok(report) => {
@@ -487,7 +497,7 @@ fn read_failed(path: &std::path::Path) -> Result<Vec<(String, usize, String)>, S
     Ok(failed)
 }
 
-async fn check(path: PathBuf) -> ExitCode {
+async fn check(path: PathBuf, state: Option<PathBuf>) -> ExitCode {
     let target = match Target::load(&path) {
         Ok(t) => t,
         Err(e) => return usage(&e.to_string()),
@@ -503,7 +513,12 @@ async fn check(path: PathBuf) -> ExitCode {
     };
     // The run context registers every secret of the target for redaction.
     let ctx = harness::world::RunContext::new(target, http, false);
-    let problems = harness::preflight::check(&ctx.target, &ctx.http, &ctx.secrets).await;
+    let state =
+        harness::state::State::at(state.unwrap_or_else(|| harness::state::DEFAULT_PATH.into()));
+    if let Err(e) = ctx.remember_enrolment_from(&state) {
+        return usage(&e);
+    }
+    let problems = harness::preflight::check(&ctx).await;
     if problems.is_empty() {
         println!(
             "authconform: {} at {} is ready: it answers and its accounts sign on",

@@ -59,6 +59,15 @@ impl ControlApi {
 
     /// FileVerbs: resets the account's SecretKey as the portal would; the new key.
     pub async fn reset_fileverbs_secret_key(&self, old: &str) -> Result<String, String> {
+        self.reset_fileverbs_secret_key_to(old, None).await
+    }
+
+    /// FileVerbs: resets the account's SecretKey to `to` (a random key when `None`).
+    pub async fn reset_fileverbs_secret_key_to(
+        &self,
+        old: &str,
+        to: Option<&str>,
+    ) -> Result<String, String> {
         let ControlApi::Controlled { root, client } = self else {
             return Err(
                 "the target has no control API (`control_url`) to reset a SecretKey".into(),
@@ -67,7 +76,10 @@ impl ControlApi {
         let url = format!("{root}{CONTROL_PREFIX}/fileverbs/reset-secret-key");
         let response = client
             .post(&url)
-            .json(&serde_json::json!({ "SecretKey": old }))
+            .json(&match to {
+                Some(to) => serde_json::json!({ "SecretKey": old, "NewSecretKey": to }),
+                None => serde_json::json!({ "SecretKey": old }),
+            })
             .send()
             .await
             .map_err(|e| format!("control API at {url} failed: {e}"))?;

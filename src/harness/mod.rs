@@ -18,6 +18,7 @@ pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;
 pub mod preflight;
+pub mod state;
 pub mod step_log;
 pub mod summary;
 pub mod target;
@@ -85,6 +86,8 @@ pub struct RunOptions {
     /// Only these scenarios, (feature relative to the features folder, line,
     /// name): the failed ones of an earlier summary JSON (`--rerun-failed`).
     pub only: Option<Vec<(String, usize, String)>>,
+    /// The state file of runs against a target file (`--state`); `None`: none.
+    pub state: Option<PathBuf>,
     /// Run the scenarios even when the preflight of a target file finds problems.
     pub skip_preflight: bool,
     /// `--max-failures N`: stop after N failed scenarios (the rest are reported as not run).
@@ -115,6 +118,7 @@ impl RunOptions {
             max_failures: None,
             summary_json: None,
             html: None,
+            state: None,
             name: None,
             only: None,
         }
@@ -293,9 +297,19 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     }
     // A target file's server is checked before any scenario: a wrong URL or
     // password is one clear line, not a failure per scenario.
+    let state = match (&options.state, external) {
+        (Some(path), true) => Some(state::State::at(path)),
+        _ => None,
+    };
+    if let Some(state) = &state {
+        for ctx in contexts.values() {
+            ctx.remember_enrolment_from(state)
+                .map_err(RunError::Usage)?;
+        }
+    }
     if !options.skip_preflight && external {
         for ctx in contexts.values() {
-            let problems = preflight::check(&ctx.target, &ctx.http, &ctx.secrets).await;
+            let problems = preflight::check(ctx).await;
             if !problems.is_empty() {
                 return Err(RunError::Preflight(problems));
             }
@@ -324,6 +338,8 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let json = open_report(&options.cucumber_json)?;
 
     let steps: step_log::Steps = Arc::default();
+    let after_state = state.clone();
+    let saved_enrolment: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
     let after_root = features.root().to_path_buf();
     let max_failures = options.max_failures;
     let filter_root = features.root().to_path_buf();
@@ -381,10 +397,14 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 .as_ref()
                 .map(|w| w.started.elapsed())
                 .unwrap_or_default();
-            let stop = world
-                .as_ref()
-                .and_then(|w| w.ctx_opt())
-                .map(|c| c.stop.clone());
+            let ctx = world.as_ref().and_then(|w| w.ctx_opt());
+            // What the suite cannot undo is remembered as soon as it happens.
+            if let (Some(state), Some(ctx)) = (&after_state, &ctx)
+                && let Err(e) = ctx.save_enrolment_to(state, &saved_enrolment)
+            {
+                eprintln!("authconform: {e}");
+            }
+            let stop = ctx.map(|c| c.stop.clone());
             let warnings = world.map(|w| w.take_warnings()).unwrap_or_default();
             let stopped = stop
                 .as_ref()
@@ -470,6 +490,13 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             },
         )
         .await;
+
+    // Set back what the run changed and can undo, so the next run starts alike.
+    for ctx in contexts.values() {
+        if let Err(e) = ctx.restore().await {
+            eprintln!("authconform: {e}");
+        }
+    }
 
     use cucumber::writer::Stats as _;
     let mut report = RunReport {

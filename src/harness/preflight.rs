@@ -13,12 +13,18 @@
 
 use crate::harness::exchange::{Call, Exchange, HttpClient};
 use crate::harness::target::{Account, Target};
+use crate::harness::world::RunContext;
 use crate::harness::{fileverbs, lac, limecraft, liquidfiles};
-use crate::redact::Secrets;
 use crate::vendor::Vendor;
 
 /// Every problem found, one line each (empty: the target is ready).
-pub async fn check(target: &Target, http: &HttpClient, secrets: &Secrets) -> Vec<String> {
+pub async fn check(ctx: &RunContext) -> Vec<String> {
+    let (target, http, secrets) = (&ctx.target, &ctx.http, &ctx.secrets);
+    let enrolment_known = ctx
+        .enrolment
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some();
     let mut problems = Vec::new();
     let accounts: Vec<(&str, &Account)> = [
         ("users.primary", &target.users.primary),
@@ -56,6 +62,15 @@ pub async fn check(target: &Target, http: &HttpClient, secrets: &Secrets) -> Vec
                 };
                 if let Some(line) = refused(target.vendor, role, account, &x) {
                     problems.push(line);
+                } else if role == "users.twofactor"
+                    && target.vendor == Vendor::Limecraft
+                    && x.field("needsSecondToken") == Some(&serde_json::Value::Bool(true))
+                    && !enrolment_known
+                {
+                    problems.push(format!(
+                        "users.twofactor ({}) has two-factor authentication on (an earlier run enabled it), and neither                          users.twofactor.totp_secret nor the state file knows its secret: restore the state file                          (--state), give totp_secret, or turn the second factor off for this account",
+                        account.username
+                    ));
                 } else {
                     signed_on_any = true;
                     undo_sign_on(target.vendor, http, &x).await;

@@ -87,6 +87,82 @@ impl Stop {
 pub const TRANSPORT_ERRORS_BEFORE_STOP: u32 = 3;
 
 impl RunContext {
+    /// Takes the enrolment of the two-factor account from the state file of
+    /// earlier runs, unless the target file gives its secret.
+    pub fn remember_enrolment_from(
+        &self,
+        state: &crate::harness::state::State,
+    ) -> Result<(), String> {
+        let Some(account) = &self.target.users.twofactor else {
+            return Ok(());
+        };
+        if account.totp_secret.is_some() {
+            return Ok(());
+        }
+        if let Some(e) = state.enrolment(&self.target.base_url, &account.username)? {
+            *self.enrolment.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+        }
+        Ok(())
+    }
+
+    /// Writes the current enrolment of the two-factor account to the state
+    /// file, if it differs from what `saved` says was written last.
+    pub fn save_enrolment_to(
+        &self,
+        state: &crate::harness::state::State,
+        saved: &Mutex<Option<Vec<u8>>>,
+    ) -> Result<(), String> {
+        let Some(account) = &self.target.users.twofactor else {
+            return Ok(());
+        };
+        let current = self
+            .enrolment
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let Some(current) = current else {
+            return Ok(());
+        };
+        let mut saved = saved.lock().unwrap_or_else(|e| e.into_inner());
+        if saved.as_deref() == Some(current.secret.as_slice()) {
+            return Ok(());
+        }
+        state.save_enrolment(&self.target.base_url, &account.username, &current)?;
+        *saved = Some(current.secret.clone());
+        Ok(())
+    }
+
+    /// Undoes, at the end of a run, what the suite changed on the target and
+    /// can set back: a FileVerbs SecretKey it reset through the control API
+    /// goes back to the target file's, so the next run's key pair works.
+    pub async fn restore(&self) -> Result<(), String> {
+        let Some(fv) = &self.target.fileverbs else {
+            return Ok(());
+        };
+        let current = self
+            .key_pairs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let originals =
+            std::iter::once(("alice", &fv.primary)).chain(fv.secondary.iter().map(|p| ("bob", p)));
+        for (who, original) in originals {
+            if let Some(now) = current.get(who)
+                && now.secret_key != original.secret_key
+            {
+                self.clock
+                    .reset_fileverbs_secret_key_to(&now.secret_key, Some(&original.secret_key))
+                    .await
+                    .map_err(|e| format!("cannot set {who}'s SecretKey back: {e}"))?;
+                self.key_pairs
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(who.to_owned(), original.clone());
+            }
+        }
+        Ok(())
+    }
+
     /// Why the run stopped, if it did.
     pub fn stopped(&self) -> Option<Stop> {
         self.stop.lock().unwrap_or_else(|e| e.into_inner()).clone()

@@ -57,17 +57,29 @@ async fn activity_log(State(c): State<Controlled>) -> Json<serde_json::Value> {
 struct ResetSecretKey {
     #[serde(rename = "SecretKey")]
     secret_key: String,
+    /// The key to reset to; a random one when absent. The harness sets the
+    /// target file's key back at the end of a run, so the next run starts
+    /// where this one did.
+    #[serde(rename = "NewSecretKey")]
+    new_secret_key: Option<String>,
 }
 
-/// FileVerbs: "reset in the portal". `{"SecretKey": old}` → `{"SecretKey": new}`.
+/// FileVerbs: "reset in the portal". `{"SecretKey": old[, "NewSecretKey": new]}` → `{"SecretKey": new}`.
 async fn reset_secret_key(
     State(c): State<Controlled>,
     body: Result<Json<ResetSecretKey>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let Ok(Json(ResetSecretKey { secret_key })) = body else {
+    let Ok(Json(ResetSecretKey {
+        secret_key,
+        new_secret_key,
+    })) = body
+    else {
         return bad_request("send {\"SecretKey\": \"<the key to reset>\"}");
     };
-    match c.fileverbs.reset_secret_key(&secret_key) {
+    match c
+        .fileverbs
+        .reset_secret_key_to(&secret_key, new_secret_key.as_deref())
+    {
         Some(new) => Json(json!({ "SecretKey": new })).into_response(),
         None => (
             StatusCode::NOT_FOUND,

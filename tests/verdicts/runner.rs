@@ -118,3 +118,124 @@ async fn max_failures_stops_the_run_after_that_many_failed_scenarios() {
         report.summary()
     );
 }
+
+/// Runs `vendor`'s suite `times` times against one server, as a pipeline
+/// would on every push, and returns each run's (passed, failed, skipped).
+async fn runs_against_one_server(
+    vendor: Vendor,
+    times: usize,
+    clock_control: bool,
+    tags: Option<&str>,
+) -> Vec<(usize, usize, usize, Vec<String>)> {
+    let server = ReferenceServer::new(ReferenceConfig::for_tests())
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut results = Vec::new();
+    for _ in 0..times {
+        let mut target = Target::reference(
+            vendor,
+            &server.api_base_url(vendor),
+            &server.url(),
+            &Fixtures::builtin(),
+        );
+        if !clock_control {
+            target.control_url = None;
+        }
+        let report = harness::run(RunOptions {
+            tags: tags.map(str::to_owned),
+            state: Some(state.path().join("state.json")),
+            ..options(TargetChoice::External(Box::new(target)))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{vendor}: the run could not start: {e}"));
+        drop(std::panic::take_hook());
+        results.push((
+            report.passed(),
+            report.failed(),
+            report.skipped(),
+            report.failed_ids(),
+        ));
+    }
+    results
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_runs_against_the_same_server_pass_alike_for_every_vendor() {
+    for vendor in Vendor::ALL {
+        let runs = runs_against_one_server(*vendor, 3, true, None).await;
+        assert_eq!(
+            runs[0].1, 0,
+            "{vendor}: the first run failed {:?}",
+            runs[0].3
+        );
+        assert!(
+            runs.iter().all(|r| *r == runs[0]),
+            "{vendor}: runs differ: {runs:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_runs_without_clock_control_pass_alike() {
+    // Without clock control a 2FA scenario waits for real TOTP periods: the
+    // second factor's enrolment is covered by the run above.
+    for vendor in Vendor::ALL {
+        let runs = runs_against_one_server(*vendor, 3, false, Some("not @2fa")).await;
+        assert_eq!(
+            runs[0].1, 0,
+            "{vendor}: the first run failed {:?}",
+            runs[0].3
+        );
+        assert!(
+            runs.iter().all(|r| *r == runs[0]),
+            "{vendor}: runs differ: {runs:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_state_file_is_one_clear_line_naming_the_account() {
+    let server = ReferenceServer::new(ReferenceConfig::for_tests())
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let target = || {
+        Target::reference(
+            Vendor::Limecraft,
+            &server.api_base_url(Vendor::Limecraft),
+            &server.url(),
+            &Fixtures::builtin(),
+        )
+    };
+    let kept = tempfile::tempdir().unwrap();
+    let first = harness::run(RunOptions {
+        state: Some(kept.path().join("state.json")),
+        ..options(TargetChoice::External(Box::new(target())))
+    })
+    .await
+    .unwrap();
+    assert!(first.succeeded(), "{}", first.summary());
+    let lost = tempfile::tempdir().unwrap();
+    let err = harness::run(RunOptions {
+        state: Some(lost.path().join("state.json")),
+        ..options(TargetChoice::External(Box::new(target())))
+    })
+    .await
+    .expect_err("without the secret the suite cannot sign carol on");
+    drop(std::panic::take_hook());
+    let RunError::Preflight(problems) = err else {
+        panic!("expected a preflight error, got {err}");
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("users.twofactor (carol)") && problems[0].contains("state file"),
+        "{problems:?}"
+    );
+    let saved = std::fs::read_to_string(kept.path().join("state.json")).unwrap();
+    assert!(
+        saved.contains("\"secret\""),
+        "the enrolment was saved: {saved}"
+    );
+}

@@ -377,13 +377,21 @@ impl FileVerbs {
     /// Test hook (control API): replaces an account's SecretKey, as "reset in the
     /// portal" does, and ends its refresh families. Returns the new key.
     pub fn reset_secret_key(&self, old: &str) -> Option<String> {
+        self.reset_secret_key_to(old, None)
+    }
+
+    /// [`Self::reset_secret_key`] to a chosen key (`None`: a random one).
+    pub fn reset_secret_key_to(&self, old: &str, to: Option<&str>) -> Option<String> {
         let mut store = self.store();
         let i = Self::account_by_secret(&store, old)?;
-        let new = Token::generate();
+        let new = match to {
+            Some(key) if !key.is_empty() => key.to_owned(),
+            _ => Token::generate().as_str().to_owned(),
+        };
         if self.fault_is(Fault::SecretKeyResetIgnored) {
-            return Some(new.as_str().to_owned());
+            return Some(new);
         }
-        store.accounts[i].secret_key = new.digest();
+        store.accounts[i].secret_key = TokenDigest::of(&new);
         let families: Vec<u64> = store
             .refresh
             .values()
@@ -391,7 +399,7 @@ impl FileVerbs {
             .map(|r| r.family)
             .collect();
         store.revoked_families.extend(families);
-        Some(new.as_str().to_owned())
+        Some(new)
     }
 }
 

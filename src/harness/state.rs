@@ -1,0 +1,169 @@
+//! The state file: what the suite must remember between runs against the same
+//! deployment, because it cannot undo it (issue #11).
+//!
+//! Today that is one thing: the TOTP secret of a two-factor enrolment the
+//! suite made (Limecraft's `enable2fa`). The documents give no call that turns
+//! a second factor off, so after the first run the account keeps it; without
+//! its secret the next run cannot sign that account on. Everything else the
+//! suite changes it undoes (a LAC password is set back, preflight's sessions
+//! and tokens are ended).
+//!
+//! Format (JSON, version 1): `{"version":1,"enrolments":{"<base_url> <username>":
+//! {"secret":"<base32>","algorithm":"SHA1|SHA256|SHA512","digits":6,"period":30}}}`.
+//! Written atomically (a temporary file renamed over it), readable by its owner
+//! only; never printed. Keep it between pipeline runs (cache it); if it is lost,
+//! preflight stops with exit 2 naming the account and what to do.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::harness::world::Enrolment;
+use crate::totp::{self, TotpParams};
+
+/// The default location, relative to the working directory (a CI cache can
+/// keep the folder).
+pub const DEFAULT_PATH: &str = ".authconform/state.json";
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct StateFile {
+    version: u32,
+    #[serde(default)]
+    enrolments: BTreeMap<String, SavedEnrolment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct SavedEnrolment {
+    secret: String,
+    algorithm: String,
+    digits: usize,
+    period: u64,
+}
+
+/// The state file of a run against an external target.
+#[derive(Clone, Debug)]
+pub struct State {
+    path: PathBuf,
+}
+
+impl State {
+    pub fn at(path: impl Into<PathBuf>) -> State {
+        State { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn read(&self) -> Result<StateFile, String> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "the state file {} is not authconform's ({e}); move it away or give --state another path",
+                    self.path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StateFile {
+                version: 1,
+                ..StateFile::default()
+            }),
+            Err(e) => Err(format!("cannot read the state file {}: {e}", self.path.display())),
+        }
+    }
+
+    /// The enrolment remembered for this account of this deployment.
+    pub fn enrolment(&self, base_url: &str, username: &str) -> Result<Option<Enrolment>, String> {
+        let file = self.read()?;
+        let Some(saved) = file.enrolments.get(&key(base_url, username)) else {
+            return Ok(None);
+        };
+        let secret = totp::decode_secret(&saved.secret).ok_or_else(|| {
+            format!(
+                "the state file {} holds a damaged secret",
+                self.path.display()
+            )
+        })?;
+        let algorithm = totp::parse_algorithm(&saved.algorithm).ok_or_else(|| {
+            format!(
+                "the state file {} holds an unknown algorithm",
+                self.path.display()
+            )
+        })?;
+        Ok(Some(Enrolment {
+            secret,
+            params: TotpParams {
+                algorithm,
+                digits: saved.digits,
+                period: saved.period,
+            },
+        }))
+    }
+
+    /// Remembers `enrolment` for this account, atomically.
+    pub fn save_enrolment(
+        &self,
+        base_url: &str,
+        username: &str,
+        enrolment: &Enrolment,
+    ) -> Result<(), String> {
+        let mut file = self.read()?;
+        file.version = 1;
+        file.enrolments.insert(
+            key(base_url, username),
+            SavedEnrolment {
+                secret: totp::encode_secret(&enrolment.secret),
+                algorithm: totp::algorithm_name(enrolment.params.algorithm).to_owned(),
+                digits: enrolment.params.digits,
+                period: enrolment.params.period,
+            },
+        );
+        let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
+        let dir = self
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let temp = tempfile::NamedTempFile::new_in(dir)
+            .map_err(|e| format!("cannot write the state file in {}: {e}", dir.display()))?;
+        std::fs::write(temp.path(), text)
+            .map_err(|e| format!("cannot write the state file: {e}"))?;
+        temp.persist(&self.path)
+            .map_err(|e| format!("cannot write the state file {}: {e}", self.path.display()))?;
+        Ok(())
+    }
+}
+
+fn key(base_url: &str, username: &str) -> String {
+    format!("{} {username}", base_url.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_enrolment_survives_a_round_trip_and_is_keyed_by_deployment_and_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::at(dir.path().join("sub/state.json"));
+        let e = Enrolment {
+            secret: b"0123456789abcdef0123".to_vec(),
+            params: TotpParams::default(),
+        };
+        assert!(state.enrolment("https://a/api", "carol").unwrap().is_none());
+        state.save_enrolment("https://a/api/", "carol", &e).unwrap();
+        let back = state.enrolment("https://a/api", "carol").unwrap().unwrap();
+        assert_eq!(back.secret, e.secret);
+        assert_eq!(back.params, e.params);
+        assert!(state.enrolment("https://b/api", "carol").unwrap().is_none());
+        std::fs::write(state.path(), "not json").unwrap();
+        assert!(
+            state
+                .enrolment("https://a/api", "carol")
+                .unwrap_err()
+                .contains("not authconform's")
+        );
+    }
+}
