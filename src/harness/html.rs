@@ -101,8 +101,8 @@ fn scenario(s: &ScenarioResult) -> String {
     let mut out = format!(
         "<details class=\"scenario {class}{warned}\"{open}><summary><span class=\"status\">{mark}</span> {} \
          <small>({}, {} ms{})</small></summary>\n",
-        escape(&title(s)),
-        escape(&location(s)),
+        escape(title(s)),
+        escape(location(s)),
         s.duration.as_millis(),
         if s.warnings.is_empty() {
             String::new()
