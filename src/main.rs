@@ -9,6 +9,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -16,8 +17,9 @@ use authconform::fixtures::Fixtures;
 use authconform::harness::{self, Output, RunError, RunOptions, TargetChoice, target::Target};
 use authconform::mock::export;
 use authconform::reference::fault::Fault;
-use authconform::reference::{ReferenceConfig, ReferenceServer};
-use authconform::secret::HashCost;
+use authconform::reference::serving::ServeLimits;
+use authconform::reference::{ReferenceConfig, ReferenceServer, request_log};
+use authconform::secret::{HashCost, HashPoolSize};
 use authconform::vendor::Vendor;
 
 #[derive(Parser)]
@@ -58,6 +60,8 @@ enum Command {
         /// server that is not ours, to see the suite pass it with warnings.
         #[arg(long)]
         variant: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Run the conformance suite against a target file, or the built-in reference server.
     ///
@@ -143,6 +147,59 @@ enum MockCommand {
     },
 }
 
+/// What a hostile or stuck client may hold (see `serve --help`).
+#[derive(Args, Clone, Debug)]
+struct LimitArgs {
+    /// Seconds to receive a request head; also the keep-alive idle limit.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    header_timeout: f64,
+    /// Seconds to wait for the next chunk of a request body.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    body_timeout: f64,
+    /// Seconds to receive a whole request body.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    body_total_timeout: f64,
+    /// Connections served at once; more wait in the listen backlog. Keep it
+    /// below `ulimit -n` (minus a few dozen).
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    max_connections: usize,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; a
+    /// second signal exits at once.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    shutdown_grace: f64,
+    /// Password hashes computed at once (default: one per core).
+    #[arg(long, value_name = "N")]
+    hash_workers: Option<usize>,
+    /// Password hashes that may wait for a worker; beyond, a login answers 503
+    /// with Retry-After (default: 4 per worker).
+    #[arg(long, value_name = "N")]
+    hash_queue: Option<usize>,
+}
+
+impl LimitArgs {
+    fn apply(&self, config: &mut ReferenceConfig) -> Result<(), String> {
+        let secs = |name: &str, v: f64| {
+            Duration::try_from_secs_f64(v)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| format!("--{name} must be a positive number of seconds, not {v}"))
+        };
+        config.limits = ServeLimits {
+            header_read_timeout: secs("header-timeout", self.header_timeout)?,
+            body_idle_timeout: secs("body-timeout", self.body_timeout)?,
+            body_total_timeout: secs("body-total-timeout", self.body_total_timeout)?,
+            max_connections: self.max_connections.max(1),
+            shutdown_grace: secs("shutdown-grace", self.shutdown_grace)?,
+        };
+        let workers = self.hash_workers.unwrap_or(config.hash_pool.workers).max(1);
+        config.hash_pool = HashPoolSize {
+            workers,
+            queue: self.hash_queue.unwrap_or(4 * workers),
+        };
+        Ok(())
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -162,7 +219,13 @@ fn main() -> ExitCode {
                 test_mode,
                 fault,
                 variant,
-            } => serve(addr, vendor, fixtures, hash_cost, test_mode, fault, variant).await,
+                limits,
+            } => {
+                serve(
+                    addr, vendor, fixtures, hash_cost, test_mode, fault, variant, limits,
+                )
+                .await
+            }
             Command::Run(args) => run(args).await,
             Command::Check { target } => check(target).await,
             Command::Faults => {
@@ -220,15 +283,15 @@ async fn serve(
     test_mode: bool,
     fault: Option<String>,
     variant: bool,
+    limits: LimitArgs,
 ) -> ExitCode {
     // The log is written by a background thread: a request only formats its
     // line and queues it, instead of a stderr write per request (measured in
-    // bench/README.md). Not lossy: when the queue is full, requests wait
-    // rather than lines being dropped. The guard flushes the queue at exit.
-    let (log_writer, _flush_log_at_exit) =
-        tracing_appender::non_blocking::NonBlockingBuilder::default()
-            .lossy(false)
-            .finish(std::io::stderr());
+    // bench/README.md). Lossy: when stderr is not read fast enough, lines are
+    // dropped and counted rather than requests waiting (request_log.rs). The
+    // guard flushes the queue at exit (for at most about a second).
+    let (log_writer, _flush_log_at_exit) = request_log::non_blocking(std::io::stderr());
+    let dropped_lines = log_writer.error_counter();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -256,7 +319,7 @@ async fn serve(
         },
         None => Fixtures::builtin(),
     };
-    let config = ReferenceConfig {
+    let mut config = ReferenceConfig {
         fixtures,
         only_vendor,
         hash_cost,
@@ -266,6 +329,13 @@ async fn serve(
         ..ReferenceConfig::default()
     }
     .with_variant(variant);
+    if let Err(e) = limits.apply(&mut config) {
+        return usage(&e);
+    }
+    tokio::spawn(request_log::report_dropped(
+        dropped_lines,
+        Duration::from_secs(10),
+    ));
     let server = ReferenceServer::new(config);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -294,17 +364,24 @@ async fn serve(
     if let Some(f) = fault {
         tracing::warn!("fault `{}` is on: {}", f.name(), f.breaks());
     }
-    let result = axum::serve(listener, server.router())
-        .with_graceful_shutdown(shutdown_signal())
+    let stopped = server
+        .serve(listener, async {
+            shutdown_signal().await;
+            tracing::info!("stopping: no new connections; a second signal exits at once");
+            // A second signal: exit now, whatever is still open.
+            tokio::spawn(async {
+                shutdown_signal().await;
+                eprintln!("second signal: exiting at once");
+                std::process::exit(130);
+            });
+        })
         .await;
-    match result {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        // Not a conformance verdict: exit 2, like any other environment problem.
-        Err(e) => usage(&format!("the server failed: {e}")),
+    if stopped.abandoned > 0 {
+        tracing::info!("stopped ({} connection(s) dropped)", stopped.abandoned);
+    } else {
+        tracing::info!("stopped");
     }
+    ExitCode::SUCCESS
 }
 
 /// Ctrl-C, or SIGTERM from a CI runner or a service manager.

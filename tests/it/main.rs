@@ -16,6 +16,7 @@ mod fileverbs_snapshots;
 mod lac_bad_input;
 mod lac_properties;
 mod lac_snapshots;
+mod limits_timeouts;
 mod liquidfiles_bad_input;
 mod liquidfiles_browser;
 mod liquidfiles_properties;

@@ -284,12 +284,13 @@ impl Limecraft {
         let unknown_user = found.is_none();
         let hashing = self.hashing.clone();
         let password = password.to_owned();
-        let verified = tokio::task::spawn_blocking(move || match &found {
-            Some((id, hash)) => hashing.verify(&password, hash).then_some(*id),
-            None => hashing.verify_decoy(&password).then_some(0),
-        })
-        .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "login failed"))?;
+        let verified = hashing
+            .run(move |hashing| match &found {
+                Some((id, hash)) => hashing.verify(&password, hash).then_some(*id),
+                None => hashing.verify_decoy(&password).then_some(0),
+            })
+            .await
+            .map_err(|busy| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, busy.to_string()))?;
 
         let Some(user_id) = verified else {
             if self.faulty(Fault::UnknownUserNotFound) && unknown_user {
