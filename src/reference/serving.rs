@@ -134,6 +134,7 @@ pub async fn serve(
         });
     }
     drop(listener);
+    while connections.try_join_next().is_some() {}
     let open = connections.len();
     if open > 0 {
         tracing::info!(
@@ -143,7 +144,10 @@ pub async fn serve(
     }
     let abandoned = match tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await {
         Ok(()) => 0,
-        Err(_) => connections.len(),
+        Err(_) => {
+            while connections.try_join_next().is_some() {}
+            connections.len()
+        }
     };
     if abandoned > 0 {
         tracing::warn!("stopping: {abandoned} connection(s) did not finish in time, dropped");
