@@ -15,6 +15,7 @@ pub mod limecraft;
 pub mod liquidfiles;
 pub mod request_log;
 pub mod serving;
+pub mod throttle;
 
 use std::net::SocketAddr;
 
@@ -71,13 +72,15 @@ impl Default for ReferenceConfig {
 
 impl ReferenceConfig {
     /// The configuration tests and `authconform run` use: cheap hashing, clock
-    /// control, no request log.
+    /// control, no request log, no failed-login throttling (`throttle.rs`).
     pub fn for_tests() -> Self {
-        ReferenceConfig {
+        let mut config = ReferenceConfig {
             hash_cost: HashCost::Test,
             test_mode: true,
             ..Self::default()
-        }
+        };
+        config.limecraft.login_throttle = None;
+        config
     }
 
     pub fn with_fault(mut self, fault: Option<Fault>) -> Self {

@@ -20,6 +20,7 @@ mod limits_connections;
 mod limits_hashing;
 mod limits_log;
 mod limits_shutdown;
+mod limits_throttle;
 mod limits_timeouts;
 mod liquidfiles_bad_input;
 mod liquidfiles_browser;
