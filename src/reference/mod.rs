@@ -80,6 +80,7 @@ impl ReferenceConfig {
             ..Self::default()
         };
         config.limecraft.login_throttle = None;
+        config.lac.login_throttle = None;
         config
     }
 
