@@ -17,6 +17,7 @@ mod lac_bad_input;
 mod lac_properties;
 mod lac_snapshots;
 mod limits_connections;
+mod limits_families;
 mod limits_hashing;
 mod limits_log;
 mod limits_shutdown;
