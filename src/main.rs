@@ -36,33 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start the reference server (all vendors under their base paths, or one at the root).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
-        /// Serve only this vendor, at the root, as the vendor does (e.g. `limecraft`).
-        #[arg(long)]
-        vendor: Option<String>,
-        /// Seeded accounts (YAML); the built-in fixtures/reference.yaml by default.
-        #[arg(long)]
-        fixtures: Option<PathBuf>,
-        /// Password hashing cost: `owasp` (default) or `test` (fast, for tests only).
-        #[arg(long, value_enum, default_value_t = HashCost::Owasp)]
-        hash_cost: HashCost,
-        /// Enable the test-only control endpoints (/__authconform/clock).
-        #[arg(long)]
-        test_mode: bool,
-        /// Break one rule (see `authconform faults`).
-        #[arg(long)]
-        fault: Option<String>,
-        /// Answer as another conforming server would where the vendors'
-        /// documents are silent (other error bodies, statuses, markup): a
-        /// server that is not ours, to see the suite pass it with warnings.
-        #[arg(long)]
-        variant: bool,
-        #[command(flatten)]
-        limits: LimitArgs,
-    },
+    Serve(ServeArgs),
     /// Run the conformance suite against a target file, or the built-in reference server.
     ///
     /// Exit codes: 0 every scenario that ran passed (warnings do not count);
@@ -147,6 +121,35 @@ enum MockCommand {
     },
 }
 
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Serve only this vendor, at the root, as the vendor does (e.g. `limecraft`).
+    #[arg(long)]
+    vendor: Option<String>,
+    /// Seeded accounts (YAML); the built-in fixtures/reference.yaml by default.
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+    /// Password hashing cost: `owasp` (default) or `test` (fast, for tests only).
+    #[arg(long, value_enum, default_value_t = HashCost::Owasp)]
+    hash_cost: HashCost,
+    /// Enable the test-only control endpoints (/__authconform/clock).
+    #[arg(long)]
+    test_mode: bool,
+    /// Break one rule (see `authconform faults`).
+    #[arg(long)]
+    fault: Option<String>,
+    /// Answer as another conforming server would where the vendors'
+    /// documents are silent (other error bodies, statuses, markup): a
+    /// server that is not ours, to see the suite pass it with warnings.
+    #[arg(long)]
+    variant: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
 /// What a hostile or stuck client may hold (see `serve --help`).
 #[derive(Args, Clone, Debug)]
 struct LimitArgs {
@@ -211,21 +214,7 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve {
-                addr,
-                vendor,
-                fixtures,
-                hash_cost,
-                test_mode,
-                fault,
-                variant,
-                limits,
-            } => {
-                serve(
-                    addr, vendor, fixtures, hash_cost, test_mode, fault, variant, limits,
-                )
-                .await
-            }
+            Command::Serve(args) => serve(args).await,
             Command::Run(args) => run(args).await,
             Command::Check { target } => check(target).await,
             Command::Faults => {
@@ -276,14 +265,16 @@ fn parse_fault(name: &str) -> Result<Fault, String> {
 }
 
 async fn serve(
-    addr: SocketAddr,
-    vendor: Option<String>,
-    fixtures: Option<PathBuf>,
-    hash_cost: HashCost,
-    test_mode: bool,
-    fault: Option<String>,
-    variant: bool,
-    limits: LimitArgs,
+    ServeArgs {
+        addr,
+        vendor,
+        fixtures,
+        hash_cost,
+        test_mode,
+        fault,
+        variant,
+        limits,
+    }: ServeArgs,
 ) -> ExitCode {
     // The log is written by a background thread: a request only formats its
     // line and queues it, instead of a stderr write per request (measured in
