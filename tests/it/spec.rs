@@ -1,8 +1,8 @@
 //! The OpenAPI documents parse, describe every call the features make, and
 //! their own examples match their own schemas.
 
-use authconform::harness::limecraft::api;
 use authconform::provenance::Provenance;
+use authconform::harness::limecraft::api;
 use authconform::spec;
 use authconform::vendor::Vendor;
 use serde_json::Value;
@@ -128,11 +128,7 @@ fn a_response_that_breaks_the_spec_is_reported() {
         .check_response("GET", api::USER, 200, missing_field)
         .expect_err("modifiedBy is required");
     assert!(v.to_string().contains("modifiedBy"), "{v}");
-    assert_eq!(
-        v.provenance,
-        Provenance::Documented,
-        "the seed shows the User"
-    );
+    assert_eq!(v.provenance, Provenance::Documented, "the seed shows the User");
 
     let wrong_type = br#"{"needsSecondToken": "no", "status": 200, "token": "t"}"#;
     let v = s
