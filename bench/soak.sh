@@ -60,8 +60,9 @@ SENT=$(cat "$WORK"/codes.* | wc -l)
 FAILED=$(cat "$WORK"/codes.* | grep -c '^000' || true)
 FIVE=$(cat "$WORK"/codes.* | grep '^5' | grep -vc '^503' || true)
 kill -TERM "$PID"; wait "$PID" || true
-LOGGED=$(grep -cE ' (GET|POST) ' "$WORK/server.log" || true)
-DROPPED=$(grep -oE 'log: [0-9]+ line' "$WORK/server.log" | awk '{s+=$2} END {print s+0}')
+# Request lines, less the readiness probes on `/`.
+LOGGED=$(grep -cE ' (GET|POST) /[a-z]' "$WORK/server.log" || true)
+DROPPED=$({ grep -oE 'log: [0-9]+ line' "$WORK/server.log" || true; } | awk '{s+=$2} END {print s+0}')
 echo "requests sent: $SENT  no answer: $FAILED  5xx other than 503: $FIVE"
 cat "$WORK"/codes.* | sort | uniq -c | sort -rn
 echo "server log lines: $LOGGED  dropped (reported): $DROPPED  (sent - unanswered = $((SENT - FAILED)))"
