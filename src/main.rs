@@ -9,6 +9,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -16,8 +17,9 @@ use authconform::fixtures::Fixtures;
 use authconform::harness::{self, Output, RunError, RunOptions, TargetChoice, target::Target};
 use authconform::mock::export;
 use authconform::reference::fault::Fault;
-use authconform::reference::{ReferenceConfig, ReferenceServer};
-use authconform::secret::HashCost;
+use authconform::reference::serving::ServeLimits;
+use authconform::reference::{ReferenceConfig, ReferenceServer, request_log};
+use authconform::secret::{HashCost, HashPoolSize};
 use authconform::vendor::Vendor;
 
 #[derive(Parser)]
@@ -34,31 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start the reference server (all vendors under their base paths, or one at the root).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
-        /// Serve only this vendor, at the root, as the vendor does (e.g. `limecraft`).
-        #[arg(long)]
-        vendor: Option<String>,
-        /// Seeded accounts (YAML); the built-in fixtures/reference.yaml by default.
-        #[arg(long)]
-        fixtures: Option<PathBuf>,
-        /// Password hashing cost: `owasp` (default) or `test` (fast, for tests only).
-        #[arg(long, value_enum, default_value_t = HashCost::Owasp)]
-        hash_cost: HashCost,
-        /// Enable the test-only control endpoints (/__authconform/clock).
-        #[arg(long)]
-        test_mode: bool,
-        /// Break one rule (see `authconform faults`).
-        #[arg(long)]
-        fault: Option<String>,
-        /// Answer as another conforming server would where the vendors'
-        /// documents are silent (other error bodies, statuses, markup): a
-        /// server that is not ours, to see the suite pass it with warnings.
-        #[arg(long)]
-        variant: bool,
-    },
+    Serve(ServeArgs),
     /// Run the conformance suite against a target file, or the built-in reference server.
     ///
     /// Exit codes: 0 every scenario that ran passed (warnings do not count);
@@ -165,6 +143,88 @@ enum MockCommand {
     },
 }
 
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Serve only this vendor, at the root, as the vendor does (e.g. `limecraft`).
+    #[arg(long)]
+    vendor: Option<String>,
+    /// Seeded accounts (YAML); the built-in fixtures/reference.yaml by default.
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+    /// Password hashing cost: `owasp` (default) or `test` (fast, for tests only).
+    #[arg(long, value_enum, default_value_t = HashCost::Owasp)]
+    hash_cost: HashCost,
+    /// Enable the test-only control endpoints (/__authconform/clock).
+    #[arg(long)]
+    test_mode: bool,
+    /// Break one rule (see `authconform faults`).
+    #[arg(long)]
+    fault: Option<String>,
+    /// Answer as another conforming server would where the vendors'
+    /// documents are silent (other error bodies, statuses, markup): a
+    /// server that is not ours, to see the suite pass it with warnings.
+    #[arg(long)]
+    variant: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// What a hostile or stuck client may hold (see `serve --help`).
+#[derive(Args, Clone, Debug)]
+struct LimitArgs {
+    /// Seconds to receive a request head; also the keep-alive idle limit.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    header_timeout: f64,
+    /// Seconds to wait for the next chunk of a request body.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    body_timeout: f64,
+    /// Seconds to receive a whole request body.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    body_total_timeout: f64,
+    /// Connections served at once; more wait in the listen backlog. Keep it
+    /// below `ulimit -n` (minus a few dozen).
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    max_connections: usize,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; a
+    /// second signal exits at once.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    shutdown_grace: f64,
+    /// Password hashes computed at once (default: one per core).
+    #[arg(long, value_name = "N")]
+    hash_workers: Option<usize>,
+    /// Password hashes that may wait for a worker; beyond, a login answers 503
+    /// with Retry-After (default: 4 per worker).
+    #[arg(long, value_name = "N")]
+    hash_queue: Option<usize>,
+}
+
+impl LimitArgs {
+    fn apply(&self, config: &mut ReferenceConfig) -> Result<(), String> {
+        let secs = |name: &str, v: f64| {
+            Duration::try_from_secs_f64(v)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| format!("--{name} must be a positive number of seconds, not {v}"))
+        };
+        config.limits = ServeLimits {
+            header_read_timeout: secs("header-timeout", self.header_timeout)?,
+            body_idle_timeout: secs("body-timeout", self.body_timeout)?,
+            body_total_timeout: secs("body-total-timeout", self.body_total_timeout)?,
+            max_connections: self.max_connections.max(1),
+            shutdown_grace: secs("shutdown-grace", self.shutdown_grace)?,
+        };
+        let workers = self.hash_workers.unwrap_or(config.hash_pool.workers).max(1);
+        config.hash_pool = HashPoolSize {
+            workers,
+            queue: self.hash_queue.unwrap_or(4 * workers),
+        };
+        Ok(())
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -176,15 +236,7 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve {
-                addr,
-                vendor,
-                fixtures,
-                hash_cost,
-                test_mode,
-                fault,
-                variant,
-            } => serve(addr, vendor, fixtures, hash_cost, test_mode, fault, variant).await,
+            Command::Serve(args) => serve(args).await,
             Command::Run(args) => run(args).await,
             Command::Check { target, state } => check(target, state).await,
             Command::Faults => {
@@ -235,22 +287,24 @@ fn parse_fault(name: &str) -> Result<Fault, String> {
 }
 
 async fn serve(
-    addr: SocketAddr,
-    vendor: Option<String>,
-    fixtures: Option<PathBuf>,
-    hash_cost: HashCost,
-    test_mode: bool,
-    fault: Option<String>,
-    variant: bool,
+    ServeArgs {
+        addr,
+        vendor,
+        fixtures,
+        hash_cost,
+        test_mode,
+        fault,
+        variant,
+        limits,
+    }: ServeArgs,
 ) -> ExitCode {
     // The log is written by a background thread: a request only formats its
     // line and queues it, instead of a stderr write per request (measured in
-    // bench/README.md). Not lossy: when the queue is full, requests wait
-    // rather than lines being dropped. The guard flushes the queue at exit.
-    let (log_writer, _flush_log_at_exit) =
-        tracing_appender::non_blocking::NonBlockingBuilder::default()
-            .lossy(false)
-            .finish(std::io::stderr());
+    // bench/README.md). Lossy: when stderr is not read fast enough, lines are
+    // dropped and counted rather than requests waiting (request_log.rs). The
+    // guard flushes the queue at exit (for at most about a second).
+    let (log_writer, _flush_log_at_exit) = request_log::non_blocking(std::io::stderr());
+    let dropped_lines = log_writer.error_counter();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -278,7 +332,7 @@ async fn serve(
         },
         None => Fixtures::builtin(),
     };
-    let config = ReferenceConfig {
+    let mut config = ReferenceConfig {
         fixtures,
         only_vendor,
         hash_cost,
@@ -288,6 +342,13 @@ async fn serve(
         ..ReferenceConfig::default()
     }
     .with_variant(variant);
+    if let Err(e) = limits.apply(&mut config) {
+        return usage(&e);
+    }
+    tokio::spawn(request_log::report_dropped(
+        dropped_lines,
+        Duration::from_secs(10),
+    ));
     let server = ReferenceServer::new(config);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -316,17 +377,24 @@ async fn serve(
     if let Some(f) = fault {
         tracing::warn!("fault `{}` is on: {}", f.name(), f.breaks());
     }
-    let result = axum::serve(listener, server.router())
-        .with_graceful_shutdown(shutdown_signal())
+    let stopped = server
+        .serve(listener, async {
+            shutdown_signal().await;
+            tracing::info!("stopping: no new connections; a second signal exits at once");
+            // A second signal: exit now, whatever is still open.
+            tokio::spawn(async {
+                shutdown_signal().await;
+                eprintln!("second signal: exiting at once");
+                std::process::exit(130);
+            });
+        })
         .await;
-    match result {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        // Not a conformance verdict: exit 2, like any other environment problem.
-        Err(e) => usage(&format!("the server failed: {e}")),
+    if stopped.abandoned > 0 {
+        tracing::info!("stopped ({} connection(s) dropped)", stopped.abandoned);
+    } else {
+        tracing::info!("stopped");
     }
+    ExitCode::SUCCESS
 }
 
 /// Ctrl-C, or SIGTERM from a CI runner or a service manager.

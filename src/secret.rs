@@ -89,40 +89,167 @@ impl HashCost {
     }
 }
 
-/// Hashes and verifies passwords with Argon2id at one cost.
+/// How many password hashes run at once and how many may wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashPoolSize {
+    /// Threads that hash; each holds one Argon2 memory block (19 MiB at the
+    /// OWASP cost) while it works. Default: one per core.
+    pub workers: usize,
+    /// Hashes waiting for a worker; a request beyond that is refused at once
+    /// ([`HashBusy`], answered 503 with `Retry-After`). Default: 4 per worker.
+    pub queue: usize,
+}
+
+impl Default for HashPoolSize {
+    fn default() -> Self {
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        HashPoolSize {
+            workers,
+            queue: 4 * workers,
+        }
+    }
+}
+
+/// Every hashing worker is busy and the queue is full: try again shortly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the server is busy checking passwords; try again shortly")]
+pub struct HashBusy;
+
+/// Seconds a client told [`HashBusy`] is asked to wait (`Retry-After`).
+pub const HASH_BUSY_RETRY_AFTER_SECS: u64 = 1;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+thread_local! {
+    /// Set on the pool's own threads: a hash asked for there runs in place.
+    static ON_HASH_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Hashes and verifies passwords with Argon2id at one cost, on a small pool of
+/// dedicated threads: at most [`HashPoolSize::workers`] Argon2 blocks exist at
+/// once, so memory stays bounded however many logins arrive, and async tasks
+/// never hash on a runtime thread.
 #[derive(Clone)]
 pub struct PasswordHashing {
     argon2: Argon2<'static>,
     /// A hash of a random password, verified against when a user is unknown so that
     /// "no such user" costs the same time as "wrong password".
     decoy: String,
+    /// The pool's queue; its threads end when the last clone is dropped.
+    jobs: std::sync::mpsc::SyncSender<Job>,
 }
 
 impl PasswordHashing {
     pub fn new(cost: HashCost) -> Self {
+        Self::with_pool(cost, HashPoolSize::default())
+    }
+
+    pub fn with_pool(cost: HashCost, size: HashPoolSize) -> Self {
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, cost.params());
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(size.queue);
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..size.workers.max(1) {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-hash-{i}"))
+                .spawn(move || {
+                    ON_HASH_WORKER.with(|w| w.set(true));
+                    loop {
+                        let job = {
+                            let queue = queue.lock().unwrap_or_else(|e| e.into_inner());
+                            queue.recv()
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break,
+                        }
+                    }
+                });
+            if spawned.is_err() && i > 0 {
+                break;
+            }
+            spawned.expect("cannot start a password hashing thread");
+        }
         let decoy = hash_with(&argon2, Token::generate().as_str());
-        PasswordHashing { argon2, decoy }
+        PasswordHashing {
+            argon2,
+            decoy,
+            jobs,
+        }
+    }
+
+    /// Runs `f` (which hashes or verifies with the given `PasswordHashing`) on
+    /// the pool, or refuses at once when the pool and its queue are full.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, HashBusy>
+    where
+        T: Send + 'static,
+        F: FnOnce(&PasswordHashing) -> T + Send + 'static,
+    {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let me = self.clone();
+        let job: Job = Box::new(move || {
+            let _ = done.send(f(&me));
+        });
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(_) => return Err(HashBusy),
+        }
+        result.await.map_err(|_| HashBusy)
+    }
+
+    /// Runs `f` on the pool and waits for it, however long the queue (for
+    /// synchronous callers); in place when already on a pool thread.
+    fn run_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
+    ) -> T {
+        if ON_HASH_WORKER.with(|w| w.get()) {
+            return f(&self.argon2);
+        }
+        let (done, result) = std::sync::mpsc::sync_channel(1);
+        let argon2 = self.argon2.clone();
+        let job: Job = Box::new(move || {
+            let _ = done.send(f(&argon2));
+        });
+        let wait = move || {
+            if self.jobs.send(job).is_err() {
+                return None;
+            }
+            result.recv().ok()
+        };
+        // On a multi-thread runtime, let its other tasks move off this thread
+        // while it waits.
+        let outcome = match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
+            }
+            _ => wait(),
+        };
+        outcome.expect("the password hashing pool outlives its handles")
     }
 
     pub fn hash(&self, password: &str) -> String {
-        hash_with(&self.argon2, password)
+        let password = password.to_owned();
+        self.run_blocking(move |argon2| hash_with(argon2, &password))
     }
 
     pub fn verify(&self, password: &str, stored: &str) -> bool {
-        match PasswordHash::new(stored) {
-            Ok(parsed) => self
-                .argon2
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        }
+        let password = password.to_owned();
+        let stored = stored.to_owned();
+        self.run_blocking(move |argon2| verify_with(argon2, &password, &stored))
     }
 
     /// Spends the time of one verification and returns false: for unknown users.
     pub fn verify_decoy(&self, password: &str) -> bool {
         let _ = self.verify(password, &self.decoy);
         false
+    }
+}
+
+fn verify_with(argon2: &Argon2<'static>, password: &str, stored: &str) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(parsed) => argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
     }
 }
 
@@ -160,5 +287,34 @@ mod tests {
         assert!(h.verify("mysecret123!", &stored));
         assert!(!h.verify("mysecret123?", &stored));
         assert!(!h.verify_decoy("mysecret123!"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_pool_refuses_at_once() {
+        let h = PasswordHashing::with_pool(
+            HashCost::Test,
+            HashPoolSize {
+                workers: 1,
+                queue: 1,
+            },
+        );
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = std::sync::Mutex::new(gate);
+        // One job holds the worker, one waits in the queue: the third is refused.
+        let busy = tokio::spawn({
+            let h = h.clone();
+            async move { h.run(move |_| gate.lock().unwrap().recv().ok()).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let queued = tokio::spawn({
+            let h = h.clone();
+            async move { h.run(|h| h.verify_decoy("x")).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(h.run(|_| ()).await, Err(HashBusy));
+        release.send(()).unwrap();
+        assert!(busy.await.unwrap().is_ok());
+        assert_eq!(queued.await.unwrap(), Ok(false));
+        assert_eq!(h.run(|h| h.verify("a", &h.hash("a"))).await, Ok(true));
     }
 }

@@ -59,6 +59,17 @@ pub struct Limecraft {
 mock_handle!(Limecraft, "Limecraft", |reference| store: reference.limecraft.clone(), totp: store::LimecraftConfig::default().totp);
 
 impl Limecraft {
+    /// Throttles failed logins per name as `authconform serve` does (off in
+    /// a mock unless asked for): after `max_failures` wrong passwords within
+    /// `window` seconds, that name answers 429 until the window passes.
+    pub fn set_login_throttle(&self, max_failures: usize, window: std::time::Duration) {
+        self.store
+            .set_login_throttle(Some(crate::reference::throttle::ThrottleConfig {
+                max_failures,
+                window: i64::try_from(window.as_secs()).unwrap_or(i64::MAX),
+            }));
+    }
+
     /// Adds an active account (email `<username>@example.com`, no SUPPORT
     /// rights) and returns its user id, for `/user/{id}/enable2fa`.
     pub fn add_user(&self, username: &str, password: &str) -> Result<i64, MockError> {

@@ -3,27 +3,23 @@
 //! the clock, and stopping on drop.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
-use tokio::task::{JoinHandle, JoinSet};
-use tower::ServiceExt;
+use tokio::task::JoinHandle;
 
 use super::journal::{Journal, ReceivedRequest};
 use crate::clock::Clock;
 use crate::fixtures::Fixtures;
-use crate::reference::body::MAX_BODY_BYTES;
+use crate::reference::body::{MAX_BODY_BYTES, read_error};
+use crate::reference::serving::{CloseConnection, ServeLimits};
 use crate::reference::{ReferenceConfig, ReferenceServer};
 use crate::vendor::Vendor;
 
@@ -47,7 +43,15 @@ macro_rules! mock_handle {
 
             /// Starts a mock on `127.0.0.1` at a free port, or says why it cannot.
             pub async fn try_start() -> std::io::Result<$ty> {
-                let (server, $reference) = $crate::mock::MockServer::start(WIRE).await?;
+                Self::try_start_with_limits($crate::reference::serving::ServeLimits::default()).await
+            }
+
+            /// [`try_start`](Self::try_start) with other timeouts and
+            /// connection cap than `authconform serve`'s defaults.
+            pub async fn try_start_with_limits(
+                limits: $crate::reference::serving::ServeLimits,
+            ) -> std::io::Result<$ty> {
+                let (server, $reference) = $crate::mock::MockServer::start(WIRE, limits).await?;
                 Ok($ty { server, $($field: $value),* })
             }
         }
@@ -194,10 +198,6 @@ struct Shared {
     rules: Rules,
 }
 
-/// Closes the connection that carries a request, without answering it.
-#[derive(Clone)]
-struct ConnectionKill(Arc<Notify>);
-
 /// A running mock of one vendor. Every vendor's handle derefs to this.
 pub struct MockServer {
     addr: SocketAddr,
@@ -217,7 +217,10 @@ impl MockServer {
     /// Builds `vendor`'s reference server in test mode and serves it on
     /// 127.0.0.1 at a free port. Returns the running mock and the reference
     /// server (whose vendor store the vendor handle keeps).
-    pub(crate) async fn start(wire: Wire) -> std::io::Result<(MockServer, ReferenceServer)> {
+    pub(crate) async fn start(
+        wire: Wire,
+        limits: ServeLimits,
+    ) -> std::io::Result<(MockServer, ReferenceServer)> {
         let config = ReferenceConfig {
             fixtures: builtin_fixtures(),
             only_vendor: Some(wire.vendor),
@@ -237,7 +240,12 @@ impl MockServer {
             ));
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = listener.local_addr()?;
-        let accept = tokio::spawn(serve(listener, router));
+        // Dropping the handle aborts this task, which closes the port and
+        // every connection.
+        let accept = tokio::spawn(async move {
+            crate::reference::serving::serve(listener, router, limits, std::future::pending())
+                .await;
+        });
         let server = MockServer {
             addr,
             base_path: reference.api_base_path(wire.vendor),
@@ -404,43 +412,6 @@ impl Drop for MockServer {
     }
 }
 
-/// The accept loop: one task per connection, each of which can be told to
-/// close its connection without answering (`drop_connection_next`).
-async fn serve(listener: TcpListener, router: Router) {
-    let mut connections = JoinSet::new();
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
-        };
-        let kill = Arc::new(Notify::new());
-        let router = router.clone();
-        let handle = ConnectionKill(kill.clone());
-        connections.spawn(async move {
-            let service =
-                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(handle.clone());
-                    let router = router.clone();
-                    async move {
-                        Ok::<_, Infallible>(
-                            router.oneshot(req.map(Body::new)).await.into_response(),
-                        )
-                    }
-                });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = connection => {}
-                _ = kill.notified() => {}
-            }
-        });
-    }
-}
-
 /// The mock's layer in front of the vendor's router: journal every request,
 /// then apply the faults injected for its endpoint.
 async fn intercept(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
@@ -449,11 +420,9 @@ async fn intercept(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
     // byte more than that here keeps its answer the same.
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES + 1).await {
         Ok(b) => b,
-        Err(_) => {
-            return (shared.wire.error)(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "The request body is too large.",
-            );
+        Err(e) => {
+            let refused = read_error(&e);
+            return (shared.wire.error)(refused.status, &refused.message);
         }
     };
     shared.journal.push(ReceivedRequest {
@@ -472,8 +441,8 @@ async fn intercept(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
         Some(Action::Fail { status, message }) => return (shared.wire.error)(status, &message),
         Some(Action::Malformed) => return (shared.wire.malformed)(),
         Some(Action::Drop) => {
-            if let Some(ConnectionKill(kill)) = parts.extensions.get::<ConnectionKill>() {
-                kill.notify_one();
+            if let Some(close) = parts.extensions.get::<CloseConnection>() {
+                close.close();
                 // The connection task drops this request with its connection.
                 return std::future::pending().await;
             }

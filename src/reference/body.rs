@@ -132,16 +132,44 @@ pub fn media_type(headers: &axum::http::HeaderMap) -> Option<String> {
         })
 }
 
-/// The body, up to [`MAX_BODY_BYTES`]; a larger one is a 413 rejection.
+/// The body, up to [`MAX_BODY_BYTES`]: a larger one is a 413 rejection, one
+/// that stalls ([`BodyTimeout`](super::serving::BodyTimeout)) a 408, one that
+/// is malformed on the wire (a bad chunk size) a 400.
 pub async fn read_limited(req: Request) -> Result<Bytes, BodyRejection> {
     axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
         .await
-        .map_err(|_| {
-            BodyRejection::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
-            )
-        })
+        .map_err(|e| read_error(&e))
+}
+
+/// What a failed body read answers; shared with the mocks' journal layer.
+pub fn read_error(error: &axum::Error) -> BodyRejection {
+    if error_chain_has::<http_body_util::LengthLimitError>(error) {
+        BodyRejection::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+        )
+    } else if error_chain_has::<super::serving::BodyTimeout>(error) {
+        BodyRejection::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body was not received in time",
+        )
+    } else {
+        BodyRejection::bad_request("the request body could not be read (malformed framing)")
+    }
+}
+
+/// Whether `T` is `error` or one of its sources.
+fn error_chain_has<T: std::error::Error + 'static>(
+    error: &(dyn std::error::Error + 'static),
+) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.is::<T>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyRejection> {

@@ -13,7 +13,9 @@ pub mod headers;
 pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;
-mod request_log;
+pub mod request_log;
+pub mod serving;
+pub mod throttle;
 
 use std::net::SocketAddr;
 
@@ -22,7 +24,7 @@ use tokio::net::TcpListener;
 
 use crate::clock::Clock;
 use crate::fixtures::Fixtures;
-use crate::secret::{HashCost, PasswordHashing};
+use crate::secret::{HashCost, HashPoolSize, PasswordHashing};
 use crate::vendor::Vendor;
 use fault::Fault;
 
@@ -33,11 +35,16 @@ pub struct ReferenceConfig {
     /// Serve only this vendor, at the root, as the vendor itself does.
     pub only_vendor: Option<Vendor>,
     pub hash_cost: HashCost,
+    /// Password hashes at once and waiting (`secret.rs`); beyond, a login is 503.
+    pub hash_pool: HashPoolSize,
     /// Enables the test-only control endpoints (clock).
     pub test_mode: bool,
     pub fault: Option<Fault>,
     /// Log one line per request.
     pub log_requests: bool,
+    /// Timeouts, connection cap and shutdown grace of [`ReferenceServer::spawn`]
+    /// and [`ReferenceServer::serve`].
+    pub limits: serving::ServeLimits,
     pub limecraft: limecraft::LimecraftConfig,
     pub fileverbs: fileverbs::FileVerbsConfig,
     pub lac: lac::LacConfig,
@@ -50,9 +57,11 @@ impl Default for ReferenceConfig {
             fixtures: Fixtures::builtin(),
             only_vendor: None,
             hash_cost: HashCost::Owasp,
+            hash_pool: HashPoolSize::default(),
             test_mode: false,
             fault: None,
             log_requests: false,
+            limits: serving::ServeLimits::default(),
             limecraft: limecraft::LimecraftConfig::default(),
             fileverbs: fileverbs::FileVerbsConfig::default(),
             lac: lac::LacConfig::default(),
@@ -63,13 +72,16 @@ impl Default for ReferenceConfig {
 
 impl ReferenceConfig {
     /// The configuration tests and `authconform run` use: cheap hashing, clock
-    /// control, no request log.
+    /// control, no request log, no failed-login throttling (`throttle.rs`).
     pub fn for_tests() -> Self {
-        ReferenceConfig {
+        let mut config = ReferenceConfig {
             hash_cost: HashCost::Test,
             test_mode: true,
             ..Self::default()
-        }
+        };
+        config.limecraft.login_throttle = None;
+        config.lac.login_throttle = None;
+        config
     }
 
     pub fn with_fault(mut self, fault: Option<Fault>) -> Self {
@@ -102,7 +114,7 @@ pub struct ReferenceServer {
 impl ReferenceServer {
     pub fn new(config: ReferenceConfig) -> Self {
         let clock = Clock::new();
-        let hashing = PasswordHashing::new(config.hash_cost);
+        let hashing = PasswordHashing::with_pool(config.hash_cost, config.hash_pool);
         let lac = lac::Lac::new(
             &config.fixtures.lac,
             hashing.clone(),
@@ -159,6 +171,8 @@ impl ReferenceServer {
                 liquidfiles: liquidfiles.clone(),
             }));
         }
+        // A 503 (the password hashing pool is full) always says when to retry.
+        router = router.layer(axum::middleware::map_response(retry_after_on_503));
         if config.log_requests {
             router = router.layer(axum::middleware::from_fn(request_log::log_request));
         }
@@ -196,12 +210,12 @@ impl ReferenceServer {
         let local = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = self.router.clone();
+        let limits = self.config.limits.clone();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
+            serving::serve(listener, router, limits, async {
+                let _ = stopped.await;
+            })
+            .await;
         });
         Ok(RunningServer {
             addr: local,
@@ -210,6 +224,35 @@ impl ReferenceServer {
             task,
         })
     }
+
+    /// Serves on `listener` until `shutdown` resolves, then lets in-flight
+    /// requests finish within the configured grace (`authconform serve`).
+    pub async fn serve(
+        &self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> serving::Stopped {
+        serving::serve(
+            listener,
+            self.router.clone(),
+            self.config.limits.clone(),
+            shutdown,
+        )
+        .await
+    }
+}
+
+async fn retry_after_on_503(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, StatusCode, header};
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(crate::secret::HASH_BUSY_RETRY_AFTER_SECS),
+        );
+    }
+    response
 }
 
 /// A reference server serving in the background; dropping it stops it.

@@ -2,15 +2,27 @@
 //!
 //! Only the path is logged, never the query string (it may carry
 //! `access_token`), headers or bodies, so no token or password can reach the log.
+//!
+//! The log never holds up a request: `authconform serve` writes it from a
+//! background thread through a queue of [`LOG_QUEUE_LINES`] lines, each at most
+//! about [`MAX_PATH_BYTES`] + 100 bytes (so under 2 MiB in all); when the
+//! reader of stderr falls behind, lines are dropped and counted, and the count
+//! is logged ([`report_dropped`]).
 
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
 
+/// Longest path written in full; a longer one is cut and its length noted.
+pub const MAX_PATH_BYTES: usize = 256;
+
+/// Lines the log queue holds before it drops.
+pub const LOG_QUEUE_LINES: usize = 8192;
+
 pub async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+    let path = truncated(req.uri().path());
     let started = Instant::now();
     let response = next.run(req).await;
     tracing::info!(
@@ -20,4 +32,67 @@ pub async fn log_request(req: Request, next: Next) -> Response {
         started.elapsed().as_secs_f64() * 1000.0
     );
     response
+}
+
+/// `path`, or its first [`MAX_PATH_BYTES`] bytes and how long it was.
+fn truncated(path: &str) -> String {
+    if path.len() <= MAX_PATH_BYTES {
+        return path.to_owned();
+    }
+    let mut cut = MAX_PATH_BYTES;
+    while !path.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…({} bytes)", &path[..cut], path.len())
+}
+
+/// The writer `serve` logs through: a bounded queue drained by a background
+/// thread into `out`; when the queue is full a line is dropped, never waited for.
+#[cfg(feature = "cli")]
+pub fn non_blocking<W: std::io::Write + Send + 'static>(
+    out: W,
+) -> (
+    tracing_appender::non_blocking::NonBlocking,
+    tracing_appender::non_blocking::WorkerGuard,
+) {
+    tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .thread_name("request-log")
+        .finish(out)
+}
+
+/// Every `every`, logs how many lines were dropped since the last report (the
+/// report itself may be dropped; the next one then counts its lines too).
+#[cfg(feature = "cli")]
+pub async fn report_dropped(
+    dropped: tracing_appender::non_blocking::ErrorCounter,
+    every: std::time::Duration,
+) {
+    let mut reported = 0;
+    loop {
+        tokio::time::sleep(every).await;
+        let now = dropped.dropped_lines();
+        if now > reported {
+            tracing::warn!(
+                "log: {} line(s) dropped because stderr is not read fast enough ({now} in all)",
+                now - reported
+            );
+            reported = now;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_paths_are_cut_on_a_char_boundary() {
+        assert_eq!(truncated("/api/x"), "/api/x");
+        let long = "é".repeat(200);
+        let cut = truncated(&long);
+        assert!(cut.len() < MAX_PATH_BYTES + 30, "{}", cut.len());
+        assert!(cut.ends_with("…(400 bytes)"));
+    }
 }

@@ -27,6 +27,9 @@ pub struct FileVerbsConfig {
     pub jwt_ttl: i64,
     /// Seconds a refresh token lives (default 7 days).
     pub refresh_ttl: i64,
+    /// Refresh-token families kept per account (a reference choice, default
+    /// 100): a new one beyond it ends revoked families first, then the oldest.
+    pub max_families_per_account: usize,
     /// Answer as another conforming server would where the documents are
     /// silent (other error bodies, statuses, field order, nulls, markup): the
     /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
@@ -41,6 +44,7 @@ impl Default for FileVerbsConfig {
             jwt_key: Token::generate().as_str().as_bytes().to_vec(),
             jwt_ttl: 15 * 60,
             refresh_ttl: 7 * 24 * 3600,
+            max_families_per_account: 100,
             variant: false,
         }
     }
@@ -211,9 +215,34 @@ impl FileVerbs {
             .ok_or_else(|| {
                 ApiError::unauthorized("The SecretKey and APIKey do not match an account.")
             })?;
+        self.make_room_for_a_family(&mut store, account, now);
         let family = store.next_family;
         store.next_family += 1;
         self.authenticated(&mut store, account, family, now)
+    }
+
+    /// Forgets expired tokens, and ends `account`'s families beyond the cap
+    /// (revoked ones first, then the oldest), so that one key pair cannot
+    /// grow the store without bound; revoked families with no token left go.
+    fn make_room_for_a_family(&self, store: &mut Store, account: usize, now: UnixSeconds) {
+        store.refresh.retain(|_, r| now < r.expires_at);
+        let mut families: Vec<u64> = (store.refresh.values())
+            .filter(|r| r.account == account)
+            .map(|r| r.family)
+            .collect();
+        families.sort_unstable();
+        families.dedup();
+        let excess = (families.len() + 1).saturating_sub(self.config.max_families_per_account);
+        if excess > 0 {
+            let (revoked, live): (Vec<u64>, Vec<u64>) =
+                (families.into_iter()).partition(|f| store.revoked_families.contains(f));
+            let ended: std::collections::HashSet<u64> =
+                revoked.into_iter().chain(live).take(excess).collect();
+            store.refresh.retain(|_, r| !ended.contains(&r.family));
+        }
+        let present: std::collections::HashSet<u64> =
+            store.refresh.values().map(|r| r.family).collect();
+        store.revoked_families.retain(|f| present.contains(f));
     }
 
     /// Signs a JWT and opens a refresh token in `family` for `account`.

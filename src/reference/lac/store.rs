@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 
 use super::wire::{self, ApiError, Credentials, NewPassword};
 use crate::clock::{Clock, UnixSeconds};
@@ -17,6 +17,7 @@ use crate::fixtures::LacFixtures;
 use crate::fixtures::lac::LacProvider;
 use crate::fixtures::lac::LacUser;
 use crate::reference::fault::Fault;
+use crate::reference::throttle::{LoginThrottle, ThrottleConfig};
 use crate::secret::{PasswordHashing, Token, TokenDigest};
 use crate::vendor::Vendor;
 
@@ -37,6 +38,8 @@ pub struct LacConfig {
     /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
     /// `serve --variant`). Every documented rule still holds.
     pub variant: bool,
+    /// Failed sign-ons per name before 429 (a reference choice, `throttle.rs`).
+    pub login_throttle: Option<ThrottleConfig>,
 }
 
 impl Default for LacConfig {
@@ -47,6 +50,7 @@ impl Default for LacConfig {
             max_keys_per_user: 256,
             password_policy: PasswordPolicy::default(),
             variant: false,
+            login_throttle: Some(ThrottleConfig::default()),
         }
     }
 }
@@ -162,6 +166,7 @@ pub struct Lac {
     /// For the `login-reuses-key` fault: makes its per-user keys unguessable.
     fault_salt: Arc<String>,
     config: Arc<LacConfig>,
+    throttle: Arc<LoginThrottle>,
 }
 
 /// An auth token as `@authentication` returns it.
@@ -293,6 +298,7 @@ impl Lac {
             clock,
             fault: fault.filter(|f| f.vendor() == Vendor::Lac),
             fault_salt: Arc::new(Token::generate().as_str().to_owned()),
+            throttle: Arc::new(LoginThrottle::new(config.login_throttle)),
             config: Arc::new(config),
         }
     }
@@ -403,6 +409,13 @@ impl Lac {
         password: &str,
         change: Option<NewPassword>,
     ) -> Result<SignOn, ApiError> {
+        if self.throttle.is_limited(username, self.clock.now()) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                4290,
+                "Too many failed sign-on attempts; try again later.",
+            ));
+        }
         let info = self
             .apis
             .get(api)
@@ -419,21 +432,24 @@ impl Lac {
         let verified = if known && self.faulty(Fault::LacWrongPasswordAccepted) {
             true
         } else {
-            let hashing = self.hashing.clone();
             let password = password.to_owned();
-            tokio::task::spawn_blocking(move || match &found {
-                Some((hash, previous)) => {
-                    hashing.verify(&password, hash)
-                        || previous
-                            .as_deref()
-                            .is_some_and(|p| hashing.verify(&password, p))
-                }
-                None => hashing.verify_decoy(&password),
-            })
-            .await
-            .map_err(|_| ApiError::internal("sign-on failed"))?
+            self.hashing
+                .run(move |hashing| match &found {
+                    Some((hash, previous)) => {
+                        hashing.verify(&password, hash)
+                            || previous
+                                .as_deref()
+                                .is_some_and(|p| hashing.verify(&password, p))
+                    }
+                    None => hashing.verify_decoy(&password),
+                })
+                .await
+                .map_err(|busy| {
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, 5030, busy.to_string())
+                })?
         };
         if !verified {
+            self.throttle.record_failure(username, self.clock.now());
             if known
                 && self.faulty(Fault::WrongPasswordChangesPassword)
                 && let Some(NewPassword::Given(new)) = &change
@@ -512,11 +528,14 @@ impl Lac {
         new: &str,
         keep_old: bool,
     ) -> Result<(), ApiError> {
-        let hashing = self.hashing.clone();
         let new = new.to_owned();
-        let hash = tokio::task::spawn_blocking(move || hashing.hash(&new))
+        let hash = self
+            .hashing
+            .run(move |hashing| hashing.hash(&new))
             .await
-            .map_err(|_| ApiError::internal("password change failed"))?;
+            .map_err(|busy| {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, 5030, busy.to_string())
+            })?;
         let mut store = self.store();
         if let Some(user) = store.users.get_mut(username) {
             let old = std::mem::replace(&mut user.password_hash, hash);

@@ -1,0 +1,283 @@
+//! The one serving loop of every server this crate runs (`authconform serve`,
+//! [`ReferenceServer::spawn`](super::ReferenceServer::spawn), the mocks): HTTP/1
+//! on hyper with the limits a hostile client meets.
+//!
+//! - the request head must arrive within `header_read_timeout`; hyper starts
+//!   the same timer again while a kept-alive connection waits for its next
+//!   request, so it is also the keep-alive idle limit;
+//! - a request body must make progress: each chunk within `body_idle_timeout`,
+//!   the whole body within `body_total_timeout` (answered 408 in the vendor's
+//!   envelope by `body.rs`, then the connection closes);
+//! - at most `max_connections` at once: beyond that a new connection waits in
+//!   the listen backlog until one closes; the ones being served are untouched;
+//! - shutdown stops accepting, lets in-flight requests finish for up to
+//!   `shutdown_grace`, then drops whatever is left.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{StatusCode, Version, header};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::Sleep;
+use tower::ServiceExt;
+
+/// The limits of one server. `Default` is what `authconform serve` uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServeLimits {
+    /// Time to receive a whole request head; also how long a kept-alive
+    /// connection may wait idle for its next request.
+    pub header_read_timeout: Duration,
+    /// Longest wait for the next chunk of a request body.
+    pub body_idle_timeout: Duration,
+    /// Longest time to receive a whole request body.
+    pub body_total_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// After a shutdown signal, how long in-flight requests may finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        ServeLimits {
+            header_read_timeout: Duration::from_secs(10),
+            body_idle_timeout: Duration::from_secs(10),
+            body_total_timeout: Duration::from_secs(30),
+            max_connections: 512,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// How a [`serve`] loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Connections still open when the grace period ran out (dropped).
+    pub abandoned: usize,
+}
+
+/// Put into every request's extensions: closes the connection that carries
+/// the request without answering it (the mocks' `drop_connection_next`).
+#[derive(Clone)]
+pub struct CloseConnection(Arc<Notify>);
+
+impl CloseConnection {
+    pub fn close(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Serves `router` on `listener` under `limits` until `shutdown` resolves,
+/// then drains as [`ServeLimits::shutdown_grace`] allows.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: ServeLimits,
+    shutdown: impl Future<Output = ()>,
+) -> Stopped {
+    let limits = Arc::new(limits);
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut accept_errors = AcceptErrors::default();
+    tokio::pin!(shutdown);
+    loop {
+        // A slot first, then accept: beyond the cap, connections wait in the
+        // kernel's backlog instead of taking a file descriptor here.
+        let slot = tokio::select! {
+            _ = &mut shutdown => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+        };
+        let stream = loop {
+            tokio::select! {
+                _ = &mut shutdown => break None,
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => break Some(stream),
+                    Err(e) => {
+                        accept_errors.record(&e);
+                        // Out of descriptors or a reset in the backlog: wait a
+                        // little instead of spinning.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                },
+            }
+        };
+        let Some(stream) = stream else { break };
+        let _ = stream.set_nodelay(true);
+        let close = Arc::new(Notify::new());
+        let service = connection_service(router.clone(), limits.clone(), close.clone());
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), service);
+        let watched = graceful.watch(connection);
+        connections.spawn(async move {
+            tokio::select! {
+                _ = watched => {}
+                _ = close.notified() => {}
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    while connections.try_join_next().is_some() {}
+    let open = connections.len();
+    if open > 0 {
+        tracing::info!(
+            "stopping: {open} connection(s) open, waiting up to {:?} for their requests",
+            limits.shutdown_grace
+        );
+    }
+    let abandoned = match tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await {
+        Ok(()) => 0,
+        Err(_) => {
+            while connections.try_join_next().is_some() {}
+            connections.len()
+        }
+    };
+    if abandoned > 0 {
+        tracing::warn!("stopping: {abandoned} connection(s) did not finish in time, dropped");
+    }
+    connections.abort_all();
+    Stopped { abandoned }
+}
+
+fn connection_service(
+    router: Router,
+    limits: Arc<ServeLimits>,
+    close: Arc<Notify>,
+) -> impl hyper::service::Service<
+    Request<hyper::body::Incoming>,
+    Response = Response,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response, Infallible>> + Send,
+> + Clone {
+    let handle = CloseConnection(close);
+    hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+        let router = router.clone();
+        let limits = limits.clone();
+        let handle = handle.clone();
+        async move {
+            // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request
+            // without Host.
+            if req.version() == Version::HTTP_11 && !req.headers().contains_key(header::HOST) {
+                return Ok((
+                    StatusCode::BAD_REQUEST,
+                    [(header::CONNECTION, "close")],
+                    "an HTTP/1.1 request needs a Host header",
+                )
+                    .into_response());
+            }
+            req.extensions_mut().insert(handle);
+            let req = req.map(|body| {
+                Body::new(ProgressBody::new(
+                    body,
+                    limits.body_idle_timeout,
+                    limits.body_total_timeout,
+                ))
+            });
+            Ok(router.oneshot(req).await.into_response())
+        }
+    })
+}
+
+/// Counts accept errors and logs at most one line per ten seconds.
+#[derive(Default)]
+struct AcceptErrors {
+    last_logged: Option<Instant>,
+    unlogged: u64,
+}
+
+impl AcceptErrors {
+    fn record(&mut self, e: &std::io::Error) {
+        self.unlogged += 1;
+        if self
+            .last_logged
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(10))
+        {
+            tracing::warn!(
+                "accept failed ({} time(s) since the last report): {e}; lower --max-connections below `ulimit -n`",
+                self.unlogged
+            );
+            self.unlogged = 0;
+            self.last_logged = Some(Instant::now());
+        }
+    }
+}
+
+/// A request body that has not made progress in time.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body was not received in time")]
+pub struct BodyTimeout;
+
+pin_project_lite::pin_project! {
+    /// A body that fails with [`BodyTimeout`] when no chunk arrives within
+    /// `idle`, or the whole body is not in within `total`.
+    pub struct ProgressBody<B> {
+        #[pin]
+        inner: B,
+        idle: Duration,
+        #[pin]
+        idle_sleep: Sleep,
+        #[pin]
+        total_sleep: Sleep,
+    }
+}
+
+impl<B> ProgressBody<B> {
+    pub fn new(inner: B, idle: Duration, total: Duration) -> Self {
+        ProgressBody {
+            inner,
+            idle,
+            idle_sleep: tokio::time::sleep(idle),
+            total_sleep: tokio::time::sleep(total),
+        }
+    }
+}
+
+impl<B> http_body::Body for ProgressBody<B>
+where
+    B: http_body::Body,
+    B::Error: Into<axum::BoxError>,
+{
+    type Data = B::Data;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let mut this = self.project();
+        if let Poll::Ready(frame) = this.inner.poll_frame(cx) {
+            let deadline = tokio::time::Instant::now() + *this.idle;
+            this.idle_sleep.as_mut().reset(deadline);
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        if this.total_sleep.poll(cx).is_ready() || this.idle_sleep.poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(Box::new(BodyTimeout))));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}

@@ -1,0 +1,224 @@
+//! Issue #12, timeouts: a slow or half-sent request is cut off within the
+//! configured limits (short ones here, so the tests run fast), and malformed
+//! framing gets a 400, never a 413.
+
+use std::time::{Duration, Instant};
+
+use authconform::reference::serving::ServeLimits;
+use authconform::reference::{ReferenceConfig, ReferenceServer, RunningServer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub fn short_limits() -> ServeLimits {
+    ServeLimits {
+        header_read_timeout: Duration::from_millis(400),
+        body_idle_timeout: Duration::from_millis(400),
+        body_total_timeout: Duration::from_millis(1500),
+        max_connections: 64,
+        shutdown_grace: Duration::from_millis(300),
+    }
+}
+
+pub async fn spawn_with(limits: ServeLimits) -> RunningServer {
+    let config = ReferenceConfig {
+        limits,
+        ..ReferenceConfig::for_tests()
+    };
+    ReferenceServer::new(config)
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .expect("bind loopback")
+}
+
+const LOGIN: &str = "/limecraft/api/authentication/login";
+
+/// Reads until the server closes the connection (or `limit` passes: then
+/// panics), returning what it sent.
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return String::from_utf8_lossy(&out).into_owned(),
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Err(_) => panic!(
+                "the connection was still open after {limit:?}; got so far: {}",
+                String::from_utf8_lossy(&out)
+            ),
+        }
+    }
+}
+
+fn status_of(answer: &str) -> u16 {
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"))
+}
+
+#[tokio::test]
+async fn a_slowloris_head_is_cut_off() {
+    let server = spawn_with(short_limits()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(format!("POST {LOGIN} HTTP/1.1\r\nHost: x\r\n").as_bytes())
+        .await
+        .unwrap();
+    // One header byte every 100 ms: always progress, never a whole head.
+    let drip = async {
+        for _ in 0..100 {
+            if stream.write_all(b"X").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(3), drip).await;
+    let _ = read_until_closed(&mut stream, Duration::from_secs(1)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn many_idle_and_half_sent_connections_are_all_closed() {
+    let server = spawn_with(short_limits()).await;
+    let mut streams = Vec::new();
+    for i in 0..30 {
+        let mut s = TcpStream::connect(server.addr).await.unwrap();
+        if i % 2 == 0 {
+            s.write_all(b"GET /limecraft/api/authentication/user HTTP/1.1\r\nHo")
+                .await
+                .unwrap();
+        }
+        streams.push(s);
+    }
+    for s in &mut streams {
+        read_until_closed(s, Duration::from_secs(3)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_body_announced_but_not_sent_is_cut_off_with_408() {
+    let server = spawn_with(short_limits()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(
+            format!(
+                "POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n{{\"usernam"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    // 413 would be as right for a 10 GB announcement; what matters is the end.
+    assert!([408, 413].contains(&status_of(&answer)), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn an_unfinished_chunked_body_is_cut_off_with_408_in_the_envelope() {
+    let server = spawn_with(short_limits()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{{\"use\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert_eq!(status_of(&answer), 408, "{answer}");
+    assert!(
+        answer.contains("\"code\":408"),
+        "Limecraft's envelope: {answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_trickled_body_is_cut_off_by_the_total_limit() {
+    let server = spawn_with(short_limits()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(
+            format!(
+                "POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    // A byte every 200 ms: each within the idle limit, never done.
+    let (mut reader, mut writer) = stream.into_split();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..100 {
+            if writer.write_all(b" ").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(4), reader.read_to_end(&mut answer)).await;
+    trickle.abort();
+    assert!(read.is_ok(), "still open after 4 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert_eq!(status_of(&answer), 408, "{answer}");
+    assert!(started.elapsed() >= Duration::from_millis(1400));
+}
+
+#[tokio::test]
+async fn a_bad_chunk_size_is_400_not_413() {
+    let server = spawn_with(short_limits()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert_eq!(status_of(&answer), 400, "{answer}");
+    assert!(
+        answer.contains("\"code\":400"),
+        "Limecraft's envelope: {answer}"
+    );
+}
+
+#[tokio::test]
+async fn http_1_1_without_host_is_400() {
+    let server = spawn_with(short_limits()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /limecraft/api/authentication/user HTTP/1.1\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert_eq!(status_of(&answer), 400, "{answer}");
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed() {
+    let server = spawn_with(short_limits()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /limecraft/api/authentication/user HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert_eq!(status_of(&answer), 401, "{answer}");
+}
