@@ -145,7 +145,8 @@ impl Fixtures {
         let fixtures: Fixtures =
             serde_saphyr::from_str(text).map_err(|e| FixturesError::Invalid {
                 path: origin.to_owned(),
-                message: e.to_string(),
+                // The YAML reader names its source `<input>`; say which file.
+                message: e.to_string().replace("<input>", origin),
             })?;
         fixtures.check().map_err(|message| FixturesError::Invalid {
             path: origin.to_owned(),

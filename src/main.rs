@@ -51,7 +51,7 @@ enum Command {
         #[arg(long)]
         target: PathBuf,
         /// The state file of earlier runs (see `run --state`).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", env = "AUTHCONFORM_STATE")]
         state: Option<PathBuf>,
     },
     /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
@@ -119,7 +119,7 @@ struct RunArgs {
     /// With --target: the state file that remembers, between runs, what the
     /// suite cannot undo on the deployment (the TOTP secret of the second factor
     /// it enabled). Keep it between pipeline runs. Default: .authconform/state.json
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "AUTHCONFORM_STATE")]
     state: Option<PathBuf>,
     /// Stop after this many failed scenarios; the rest are reported as not run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]

@@ -470,7 +470,14 @@ impl Target {
         let text = std::fs::read_to_string(path)
             .map_err(|e| TargetError(format!("cannot read target file {}: {e}", path.display())))?;
         Self::parse(&text, &|name| std::env::var(name).ok())
-            .map_err(|e| TargetError(format!("target file {}: {}", path.display(), e.0)))
+            // The YAML reader names its source `<input>`; say which file.
+            .map_err(|e| {
+                let shown = path.display().to_string();
+                TargetError(format!(
+                    "target file {shown}: {}",
+                    e.0.replace("<input>", &shown)
+                ))
+            })
     }
 
     /// Parses a target file, resolving `${VAR}` with `env`.
