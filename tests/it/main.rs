@@ -14,6 +14,7 @@ mod fileverbs_bad_input;
 mod fileverbs_properties;
 mod fileverbs_snapshots;
 mod lac_bad_input;
+mod lac_cli;
 mod lac_properties;
 mod lac_snapshots;
 mod liquidfiles_bad_input;
