@@ -9,6 +9,7 @@
 
 mod bad_input;
 mod cli;
+mod clients;
 mod common;
 mod fileverbs_bad_input;
 mod fileverbs_properties;

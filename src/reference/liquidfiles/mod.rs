@@ -87,9 +87,15 @@ pub(super) async fn login(State(lf): State<LiquidFiles>, req: Request) -> Respon
 /// A JSON API error: `{"errors":["…"]}`, the shape LiquidFiles' own CLI
 /// reads; the status is the reference server's choice, as for the XML API.
 fn json_error(status: StatusCode, message: &str) -> Response {
+    json_answer(status, serde_json::json!({ "errors": [message] }))
+}
+
+/// A JSON API answer; never cached, as it may hold the key.
+fn json_answer(status: StatusCode, body: serde_json::Value) -> Response {
     (
         status,
-        axum::Json(serde_json::json!({ "errors": [message] })),
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
     )
         .into_response()
 }
@@ -125,7 +131,10 @@ async fn json_login(lf: LiquidFiles, req: Request) -> Response {
         }
     };
     match lf.xml_login(&credentials.email, &credentials.password) {
-        Ok(key) => axum::Json(serde_json::json!({ "user": { "api_key": key } })).into_response(),
+        Ok(key) => json_answer(
+            StatusCode::OK,
+            serde_json::json!({ "user": { "api_key": key } }),
+        ),
         Err(LoginError::TooManyAttempts) => {
             json_error(StatusCode::TOO_MANY_REQUESTS, store::TOO_MANY_ATTEMPTS)
         }
