@@ -109,7 +109,8 @@ struct JsonLogin {
 #[derive(serde::Deserialize)]
 struct JsonCredentials {
     email: String,
-    password: String,
+    /// Optional only so the `json-missing-password-logs-in` fault can exist.
+    password: Option<String>,
 }
 
 /// `POST /login` with `application/json`: the v3 JSON API. The same user
@@ -130,7 +131,22 @@ async fn json_login(lf: LiquidFiles, req: Request) -> Response {
             );
         }
     };
-    match lf.xml_login(&credentials.email, &credentials.password) {
+    let Some(password) = credentials.password else {
+        if lf.fault_is(Fault::JsonMissingPasswordLogsIn)
+            && let Some(key) = lf.stable_key_of(&credentials.email)
+        {
+            return json_answer(
+                StatusCode::OK,
+                serde_json::json!({ "user": { "api_key": key } }),
+            );
+        }
+        return json_error(StatusCode::BAD_REQUEST, "Send the user's password");
+    };
+    if lf.fault_is(Fault::JsonUnknownUserDiffers) && lf.stable_key_of(&credentials.email).is_none()
+    {
+        return json_error(StatusCode::NOT_FOUND, "No such user");
+    }
+    match lf.xml_login(&credentials.email, &password) {
         Ok(key) => json_answer(
             StatusCode::OK,
             serde_json::json!({ "user": { "api_key": key } }),
