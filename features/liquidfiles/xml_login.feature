@@ -1,4 +1,4 @@
-@liquidfiles @xml
+@liquidfiles @xml @needs-xml-login
 Feature: LiquidFiles API key retrieval with the XML API (POST /login)
   POST /login with <user><email/><password/></user> returns the user's API
   key in <user><api_key/></user>. <email> may be the email or the username.

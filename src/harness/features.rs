@@ -70,6 +70,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "liquidfiles/xml_login.feature",
         include_str!("../../features/liquidfiles/xml_login.feature"),
     ),
+    (
+        "liquidfiles/json_login.feature",
+        include_str!("../../features/liquidfiles/json_login.feature"),
+    ),
 ];
 
 /// A features folder on disk; the compiled-in features are written to a

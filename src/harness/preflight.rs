@@ -56,7 +56,7 @@ pub async fn check(ctx: &RunContext) -> Vec<String> {
         }
         _ => {
             for (role, account) in accounts {
-                let call = sign_on(target.vendor, account);
+                let call = sign_on(target, account);
                 let Some(x) = send(http, &call, target, &mut problems).await else {
                     return problems;
                 };
@@ -125,8 +125,12 @@ async fn send(
     }
 }
 
-fn sign_on(vendor: Vendor, account: &Account) -> Call {
-    match vendor {
+fn sign_on(target: &Target, account: &Account) -> Call {
+    match target.vendor {
+        // A v3 deployment may have dropped the deprecated XML API.
+        Vendor::LiquidFiles if !target.liquidfiles_login().xml() => {
+            liquidfiles::api::json_login(&account.username, &account.password)
+        }
         Vendor::Limecraft => limecraft::api::login_json(&account.username, &account.password, None),
         Vendor::Lac => lac::api::sign_on(&account.username, &account.password),
         Vendor::LiquidFiles => liquidfiles::api::xml_login(
@@ -156,6 +160,7 @@ fn refused(vendor: Vendor, role: &str, account: &Account, x: &Exchange) -> Optio
         Vendor::LiquidFiles => {
             (200..300).contains(&x.status)
                 && liquidfiles::api::xml_element(&x.response_body, "api_key")
+                    .or_else(|| liquidfiles::api::json_api_key(&x.response_body))
                     .is_some_and(|k| !k.is_empty())
         }
         Vendor::FileVerbs => true,

@@ -49,6 +49,29 @@ pub struct LiquidFilesTarget {
     pub special: Option<Account>,
     /// `@ext`: a call that takes a key as the HTTP Basic user name (LF8).
     pub probe_path: Option<String>,
+    /// Which `POST /login` the deployment offers (`liquidfiles.login`).
+    pub login: LiquidFilesLogin,
+}
+
+/// The `POST /login` APIs of a LiquidFiles deployment: v2 has the XML API
+/// only; seed 001 says v3 has the JSON API (and may keep the deprecated XML).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LiquidFilesLogin {
+    Xml,
+    Json,
+    #[default]
+    Both,
+}
+
+impl LiquidFilesLogin {
+    pub fn xml(self) -> bool {
+        self != LiquidFilesLogin::Json
+    }
+
+    pub fn json(self) -> bool {
+        self != LiquidFilesLogin::Xml
+    }
 }
 
 impl Default for LiquidFilesTarget {
@@ -58,6 +81,7 @@ impl Default for LiquidFilesTarget {
             key_lifetime_minutes: 30 * 24 * 60,
             special: None,
             probe_path: None,
+            login: LiquidFilesLogin::Both,
         }
     }
 }
@@ -200,6 +224,10 @@ pub enum Capability {
     KeyProbe,
     /// `@needs-username-login`: `liquidfiles.primary_username` is given.
     UsernameLogin,
+    /// `@needs-xml-login`: the LiquidFiles XML API (`liquidfiles.login` xml or both).
+    XmlLogin,
+    /// `@needs-json-login`: the LiquidFiles v3 JSON API (`liquidfiles.login` json or both).
+    JsonLogin,
 }
 
 impl Capability {
@@ -218,6 +246,8 @@ impl Capability {
         Capability::SpecialPasswordAccount,
         Capability::KeyProbe,
         Capability::UsernameLogin,
+        Capability::XmlLogin,
+        Capability::JsonLogin,
     ];
 
     /// The tag (without `@`) of scenarios that need this.
@@ -237,6 +267,8 @@ impl Capability {
             Capability::SpecialPasswordAccount => "needs-special-password-account",
             Capability::KeyProbe => "needs-key-probe",
             Capability::UsernameLogin => "needs-username-login",
+            Capability::XmlLogin => "needs-xml-login",
+            Capability::JsonLogin => "needs-json-login",
         }
     }
 
@@ -285,11 +317,25 @@ impl Capability {
             Capability::UsernameLogin => {
                 "needs alice's username besides her email: add `liquidfiles.primary_username`"
             }
+            Capability::XmlLogin => {
+                "needs the XML API of POST /login: the target sets `liquidfiles.login: json`"
+            }
+            Capability::JsonLogin => {
+                "needs the JSON API of POST /login (LiquidFiles v3): the target sets `liquidfiles.login: xml`"
+            }
         }
     }
 }
 
 impl Target {
+    /// Which `POST /login` APIs a LiquidFiles target offers.
+    pub fn liquidfiles_login(&self) -> LiquidFilesLogin {
+        self.liquidfiles
+            .as_ref()
+            .map(|l| l.login)
+            .unwrap_or_default()
+    }
+
     pub fn has(&self, capability: Capability) -> bool {
         match capability {
             Capability::Clock => self.control_url.is_some(),
@@ -324,6 +370,9 @@ impl Target {
                 .liquidfiles
                 .as_ref()
                 .is_some_and(|l| l.primary_username.is_some()),
+            // Only LiquidFiles scenarios carry these tags; its default is both.
+            Capability::XmlLogin => self.liquidfiles_login().xml(),
+            Capability::JsonLogin => self.liquidfiles_login().json(),
         }
     }
 
@@ -657,6 +706,7 @@ impl Target {
                             .and_then(|p| check_path(&p, "liquidfiles.probe_path"))
                     })
                     .transpose()?,
+                login: l.login.unwrap_or_default(),
             }),
         };
         let required: &[(&str, bool)] = match vendor {
@@ -738,6 +788,9 @@ struct RawLiquidFiles {
     special: Option<RawAccount>,
     #[serde(default)]
     probe_path: Option<String>,
+    /// `xml | json | both`.
+    #[serde(default)]
+    login: Option<LiquidFilesLogin>,
 }
 
 #[derive(Deserialize)]

@@ -7,9 +7,17 @@
 //! success stub (its request example, when the spec has one, must match the
 //! body; the answer is the response example, or an instance made from the
 //! response schema) and a lower-priority fallback answering the operation's
-//! first documented error. Where a stateful step can be written as a WireMock
-//! scenario it is one: Limecraft's logout ends the example token, after which
-//! `GET /authentication/user` answers 401.
+//! first documented error. A call the spec protects answers its success only
+//! to the example credential (the token, key or API key of the spec's own
+//! sign-on example), so the 401 fallback is what any other caller gets. An
+//! XML request matches by XPath (any formatting, character references
+//! decoded), a JSON one by its fields; a call that takes both (LiquidFiles'
+//! `POST /login`) gets a stub for each, answering in kind. An `expiration`
+//! in an answer is templated relative to now, so a client never receives a
+//! key that expired in 2014. Where a stateful step can be written as a
+//! WireMock scenario it is one: Limecraft's logout ends the example token,
+//! after which `GET /authentication/user` answers 401, until a login starts
+//! the session again.
 
 use std::path::{Path, PathBuf};
 
@@ -44,7 +52,8 @@ impl std::str::FromStr for Format {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioStep {
     pub name: &'static str,
-    pub required_state: &'static str,
+    /// `None`: in any state (a login starts the session again).
+    pub required_state: Option<&'static str>,
     pub new_state: Option<&'static str>,
 }
 
@@ -63,11 +72,19 @@ pub struct Stub {
     pub templated: bool,
     /// The request body must equal this JSON (extra fields allowed).
     pub body: Option<Value>,
-    /// The request body must equal this XML (whitespace between tags aside):
-    /// the example of an XML request (LiquidFiles' `POST /login`).
-    pub xml_body: Option<String>,
-    /// Header name and exact value the request must carry.
+    /// XML request elements and the text each must hold, the example's
+    /// (LiquidFiles' `POST /login`): `("/user/email", "user@example.com")`,
+    /// matched as WireMock's `matchesXPath` does.
+    pub xml_fields: Vec<(String, String)>,
+    /// The request body must be JSON with this path (`$.user`): tells a JSON
+    /// call's fallback from an XML one's.
+    pub json_path: Option<String>,
+    /// Header name and exact value the request must carry (the example
+    /// credential of a protected call).
     pub header: Option<(String, String)>,
+    /// Top-level answer fields that hold a time this many seconds from now
+    /// (`expiration`): templated in WireMock, computed when mounted in wiremock-rs.
+    pub relative_times: Vec<(String, i64)>,
     /// Lower wins (WireMock's convention; wiremock-rs's too).
     pub priority: u8,
     pub status: u16,
@@ -140,15 +157,51 @@ impl Stub {
                 json!([{ "equalToJson": body, "ignoreExtraElements": true }]),
             );
         }
-        if let Some(xml) = &self.xml_body {
-            request.insert("bodyPatterns".into(), json!([{ "equalToXml": xml }]));
+        if !self.xml_fields.is_empty() {
+            let patterns: Vec<Value> = self
+                .xml_fields
+                .iter()
+                .map(|(path, value)| {
+                    json!({ "matchesXPath": { "expression": format!("{path}/text()"), "equalTo": value } })
+                })
+                .collect();
+            request.insert("bodyPatterns".into(), Value::Array(patterns));
+        }
+        if let Some(path) = &self.json_path {
+            request.insert("bodyPatterns".into(), json!([{ "matchesJsonPath": path }]));
         }
         if let Some((name, value)) = &self.header {
             request.insert("headers".into(), json!({ name: { "equalTo": value } }));
         }
         let mut response = Map::new();
         response.insert("status".into(), json!(self.status));
-        if let Some(body) = &self.response {
+        if let Some(body) = &self.response
+            && !self.relative_times.is_empty()
+        {
+            // Templated as text: WireMock templates a `jsonBody` after
+            // escaping it, which breaks the quotes the time format needs.
+            let mut body = body.clone();
+            for (field, _) in &self.relative_times {
+                if let Some(slot) = body.get_mut(field) {
+                    *slot = json!(format!("@@{field}@@"));
+                }
+            }
+            let mut text = body.to_string();
+            for (field, seconds) in &self.relative_times {
+                text = text.replace(
+                    &format!("@@{field}@@"),
+                    &format!(
+                        "{{{{now offset='{seconds} seconds' format=\"{WIREMOCK_TIME_FORMAT}\"}}}}"
+                    ),
+                );
+            }
+            response.insert("body".into(), json!(text));
+            response.insert("transformers".into(), json!(["response-template"]));
+            response.insert(
+                "headers".into(),
+                json!({ "Content-Type": "application/json" }),
+            );
+        } else if let Some(body) = &self.response {
             response.insert("jsonBody".into(), body.clone());
             response.insert(
                 "headers".into(),
@@ -168,7 +221,9 @@ impl Stub {
         mapping.insert("response".into(), Value::Object(response));
         if let Some(step) = &self.scenario {
             mapping.insert("scenarioName".into(), json!(step.name));
-            mapping.insert("requiredScenarioState".into(), json!(step.required_state));
+            if let Some(state) = step.required_state {
+                mapping.insert("requiredScenarioState".into(), json!(state));
+            }
             if let Some(new) = step.new_state {
                 mapping.insert("newScenarioState".into(), json!(new));
             }
@@ -176,6 +231,14 @@ impl Stub {
         Value::Object(mapping)
     }
 }
+
+/// LAC's `expiration` format (`2014-12-31T23:59:59.999`), in WireMock's
+/// (Java) and in jiff's (strftime) spelling.
+const WIREMOCK_TIME_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSS";
+pub const STRFTIME_TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3f";
+
+/// How long a templated `expiration` lies ahead: a day, as a fresh key's would.
+const EXPIRATION_AHEAD_SECONDS: i64 = 24 * 3600;
 
 fn regex_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -210,12 +273,98 @@ fn session_scenario(vendor: Vendor) -> Option<SessionScenario> {
     }
 }
 
+/// The credential of the spec's own sign-on example, as a protected call
+/// takes it: Limecraft's login `token` as a bearer token, LAC's `apikey` in
+/// its `CALiveAPICreator` scheme, LiquidFiles' `api_key` as the HTTP Basic
+/// user name. FileVerbs' calls take a key pair or a JWT: no single example.
+fn example_credential(vendor: Vendor, doc: &Value) -> Option<(String, String)> {
+    let example = |op: &str, status: &str, field: &str| -> Option<String> {
+        let responses = doc["paths"].as_object()?.values().find_map(|item| {
+            item.as_object()?
+                .values()
+                .find(|o| o["operationId"] == op)
+                .map(|o| &o["responses"][status])
+        })?;
+        resolve(doc, responses)
+            .pointer("/content/application~1json/example")?
+            .pointer(field)?
+            .as_str()
+            .map(str::to_owned)
+    };
+    let value = match vendor {
+        Vendor::Limecraft => format!("Bearer {}", example("login", "200", "/token")?),
+        Vendor::Lac => format!(
+            "CALiveAPICreator {}:1",
+            example("authentication", "200", "/apikey")?
+        ),
+        Vendor::LiquidFiles => {
+            use base64::Engine;
+            let key = example("retrieveApiKey", "200", "/user/api_key")?;
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+            )
+        }
+        Vendor::FileVerbs => return None,
+    };
+    Some(("Authorization".to_owned(), value))
+}
+
+/// Whether the spec protects an operation: its own `security`, else the
+/// document's, is a non-empty list.
+fn is_protected(doc: &Value, op: &Value) -> bool {
+    op.get("security")
+        .or_else(|| doc.get("security"))
+        .and_then(Value::as_array)
+        .is_some_and(|s| !s.is_empty())
+}
+
+/// The elements of an XML example with their text: `/user/email` and
+/// `/user/password` of `<user><email>…</email><password>…</password></user>`.
+fn xml_leaves(xml: &str) -> Vec<(String, String)> {
+    let compact = compact_xml(xml);
+    let Some(root) = compact
+        .strip_prefix('<')
+        .and_then(|r| r.split(['>', ' ']).next())
+    else {
+        return Vec::new();
+    };
+    let mut leaves = Vec::new();
+    let mut rest = compact.as_str();
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find('>') else { break };
+        let name = &rest[..close];
+        let end_tag = format!("</{name}>");
+        if name != root
+            && !name.starts_with('/')
+            && let Some(end) = rest[close + 1..].find(&end_tag)
+        {
+            let text = &rest[close + 1..close + 1 + end];
+            if !text.contains('<') {
+                leaves.push((format!("/{root}/{name}"), text.to_owned()));
+            }
+        }
+    }
+    leaves
+}
+
+/// The session a login (re)starts: the scenario step of a login stub.
+fn restarts(sc: &SessionScenario) -> ScenarioStep {
+    ScenarioStep {
+        name: sc.name,
+        required_state: None,
+        new_state: Some(STARTED),
+    }
+}
+
 /// Every stub of `vendor`, generated from its spec.
 pub fn stubs(vendor: Vendor) -> Vec<Stub> {
     let spec = spec::for_vendor(vendor);
     let doc = spec.document();
     let base = vendor.api_base_path();
     let scenario = session_scenario(vendor);
+    let credential = example_credential(vendor, doc);
     let mut out = Vec::new();
     for (method, path) in spec.operations() {
         let Some(op) = doc["paths"][&path].get(method.to_ascii_lowercase()) else {
@@ -244,47 +393,94 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                     .map(|e| e["value"].clone())
             })
         });
+        // A call that takes XML and JSON (LiquidFiles' login) answers in kind.
+        let both = xml_request_example.is_some() && request_example.is_some();
         let responses = op["responses"].as_object().cloned().unwrap_or_default();
         let mut statuses: Vec<(u16, Value)> = responses
             .iter()
             .filter_map(|(k, v)| Some((k.parse::<u16>().ok()?, resolve(doc, v).clone())))
             .collect();
         statuses.sort_by_key(|(s, _)| *s);
-        let stub = |name: String, status: u16, response: &Value, priority: u8| Stub {
-            name,
-            method: method.clone(),
-            path: full.clone(),
-            templated,
-            body: None,
-            xml_body: None,
-            header: None,
-            priority,
-            status,
-            response: response_body(doc, response, status),
-            response_text: response_text(response),
-            scenario: None,
+        let header = is_protected(doc, op).then(|| credential.clone()).flatten();
+        let stub = |name: String, status: u16, response: &Value, priority: u8, xml: bool| {
+            let body = if xml {
+                None
+            } else {
+                response_body(doc, response, status)
+            };
+            let relative_times = body
+                .as_ref()
+                .filter(|_| (200..300).contains(&status))
+                .and_then(|b| b.get("expiration"))
+                .filter(|e| e.is_string())
+                .map(|_| vec![("expiration".to_owned(), EXPIRATION_AHEAD_SECONDS)])
+                .unwrap_or_default();
+            Stub {
+                name,
+                method: method.clone(),
+                path: full.clone(),
+                templated,
+                body: None,
+                xml_fields: Vec::new(),
+                json_path: None,
+                header: None,
+                priority,
+                status,
+                response_text: if body.is_none() {
+                    response_text(response)
+                } else {
+                    None
+                },
+                response: body,
+                relative_times,
+                scenario: None,
+            }
         };
         let is_protected = |p: &(&str, &str)| p.0 == method && p.1 == path;
+        let starts_session = scenario
+            .as_ref()
+            .filter(|_| path.ends_with("/login") && request_example.is_some());
         if let Some((status, response)) = statuses.iter().find(|(s, _)| (200..300).contains(s)) {
-            let mut success = stub(format!("{id}-{status}"), *status, response, 5);
-            success.body = request_example.clone();
-            success.xml_body = xml_request_example.clone();
-            if let Some(sc) = &scenario {
-                if is_protected(&sc.protected) {
-                    success.scenario = Some(ScenarioStep {
-                        name: sc.name,
-                        required_state: STARTED,
-                        new_state: None,
-                    });
-                } else if is_protected(&sc.ends) {
-                    success.scenario = Some(ScenarioStep {
-                        name: sc.name,
-                        required_state: STARTED,
-                        new_state: Some("ended"),
-                    });
+            if let Some(xml) = &xml_request_example {
+                let suffix = if both { "-xml" } else { "" };
+                let mut success =
+                    stub(format!("{id}{suffix}-{status}"), *status, response, 5, true);
+                success.xml_fields = xml_leaves(xml);
+                out.push(success);
+            }
+            if xml_request_example.is_none() || both {
+                let suffix = if both { "-json" } else { "" };
+                let mut success = stub(
+                    format!("{id}{suffix}-{status}"),
+                    *status,
+                    response,
+                    5,
+                    false,
+                );
+                {
+                    success.body = request_example.clone();
+                    success.header = header.clone();
+                    if let Some(sc) = &scenario {
+                        if is_protected(&sc.protected) {
+                            success.scenario = Some(ScenarioStep {
+                                name: sc.name,
+                                required_state: Some(STARTED),
+                                new_state: None,
+                            });
+                        } else if is_protected(&sc.ends) {
+                            success.scenario = Some(ScenarioStep {
+                                name: sc.name,
+                                required_state: Some(STARTED),
+                                new_state: Some("ended"),
+                            });
+                        }
+                    }
+                    if let Some(sc) = starts_session {
+                        success.scenario = Some(restarts(sc));
+                    }
+                    out.push(success);
                 }
             }
-            out.push(success);
         }
         if let Some(sc) = &scenario
             && is_protected(&sc.protected)
@@ -295,10 +491,12 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                 *status,
                 response,
                 5,
+                false,
             );
+            ended.header = header.clone();
             ended.scenario = Some(ScenarioStep {
                 name: sc.name,
-                required_state: "ended",
+                required_state: Some("ended"),
                 new_state: None,
             });
             out.push(ended);
@@ -309,11 +507,23 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
             .find(|(s, _)| *s == 401)
             .or_else(|| statuses.iter().find(|(s, _)| (400..500).contains(s)))
         {
+            if both {
+                let mut json = stub(
+                    format!("{id}-json-fallback-{status}"),
+                    *status,
+                    response,
+                    9,
+                    false,
+                );
+                json.json_path = Some("$".to_owned());
+                out.push(json);
+            }
             out.push(stub(
                 format!("{id}-fallback-{status}"),
                 *status,
                 response,
                 10,
+                xml_request_example.is_some(),
             ));
         }
     }
@@ -340,9 +550,6 @@ fn resolve<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
 /// (LiquidFiles), sent as it is. A schema alone gives no text.
 fn response_text(response: &Value) -> Option<TextBody> {
     let content = response["content"].as_object()?;
-    if content.contains_key("application/json") {
-        return None;
-    }
     ["application/xml", "text/xml", "text/html"]
         .iter()
         .find_map(|ct| {
@@ -363,6 +570,11 @@ fn response_body(doc: &Value, response: &Value, status: u16) -> Option<Value> {
         return Some(example.clone());
     }
     let mut body = instance(doc, content.get("schema")?, 0);
+    if body.is_null() {
+        // No example and a schema that says nothing: no body rather than
+        // `null` labelled JSON.
+        return None;
+    }
     if let Some(fields) = body.as_object_mut() {
         for (name, value) in [
             ("code", status),
@@ -512,7 +724,7 @@ mod tests {
         let stubs = stubs(Vendor::LiquidFiles);
         let login = stubs
             .iter()
-            .find(|s| s.name == "retrieveApiKey-200")
+            .find(|s| s.name == "retrieveApiKey-xml-200")
             .unwrap();
         assert!(login.response.is_none());
         let text = login.response_text.as_ref().unwrap();
@@ -523,10 +735,8 @@ mod tests {
         );
         assert!(
             login
-                .xml_body
-                .as_ref()
-                .unwrap()
-                .contains("<password>password</password>")
+                .xml_fields
+                .contains(&("/user/password".to_owned(), "password".to_owned()))
         );
         let mapping = login.wiremock_mapping();
         assert!(mapping["response"].get("jsonBody").is_none());
@@ -549,6 +759,54 @@ mod tests {
         assert_eq!(
             compact_xml("<?xml version=\"1.0\"?>\n<a>\n  <b> x </b>\n</a>\n"),
             "<a><b> x </b></a>"
+        );
+    }
+
+    #[test]
+    fn protected_calls_need_the_example_credential_and_times_are_relative() {
+        let lac = stubs(Vendor::Lac);
+        let probe = lac.iter().find(|s| s.name == "probe-200").unwrap();
+        assert_eq!(
+            probe.header,
+            Some((
+                "Authorization".to_owned(),
+                "CALiveAPICreator 1234567890abcdef12345:1".to_owned()
+            ))
+        );
+        let fallback = lac.iter().find(|s| s.name == "probe-fallback-401").unwrap();
+        assert!(fallback.header.is_none() && fallback.priority > probe.priority);
+        let sign_on = lac.iter().find(|s| s.name == "authentication-200").unwrap();
+        let mapping = sign_on.wiremock_mapping();
+        assert_eq!(mapping["response"]["transformers"][0], "response-template");
+        assert!(
+            mapping["response"]["body"]
+                .as_str()
+                .unwrap()
+                .contains(r#""expiration":"{{now offset='86400 seconds' format="yyyy-MM-dd'T'HH:mm:ss.SSS"}}""#),
+            "{mapping}"
+        );
+        let limecraft = stubs(Vendor::Limecraft);
+        let login = limecraft.iter().find(|s| s.name == "login-200").unwrap();
+        let step = login.scenario.as_ref().unwrap();
+        assert_eq!((step.required_state, step.new_state), (None, Some(STARTED)));
+        let user = limecraft
+            .iter()
+            .find(|s| s.name == "currentUser-200")
+            .unwrap();
+        assert_eq!(user.header.as_ref().unwrap().1, "Bearer THE_TOKEN");
+        let lf = stubs(Vendor::LiquidFiles);
+        let json_login = lf
+            .iter()
+            .find(|s| s.name == "retrieveApiKey-json-200")
+            .unwrap();
+        assert_eq!(
+            json_login.response.as_ref().unwrap()["user"]["api_key"],
+            "4i1Rkf3pkxu0OCRuSuTMqE"
+        );
+        assert!(
+            lf.iter()
+                .any(|s| s.name == "retrieveApiKey-json-fallback-401"
+                    && s.response.as_ref().is_some_and(|r| r["errors"].is_array()))
         );
     }
 

@@ -22,7 +22,8 @@
 use wiremock::matchers::{body_partial_json, header, method, path, path_regex};
 use wiremock::{Mock, ResponseTemplate};
 
-use super::export::{STARTED, Stub, compact_xml, stubs};
+use super::export::{STARTED, STRFTIME_TIME_FORMAT, Stub, stubs};
+use crate::reference::liquidfiles::page::xml_element;
 use crate::vendor::Vendor;
 
 /// `vendor`'s stubs as wiremock-rs `Mock`s; paths as the vendor serves them at
@@ -33,7 +34,7 @@ pub fn mocks(vendor: Vendor) -> Vec<Mock> {
         .filter(|s| {
             s.scenario
                 .as_ref()
-                .is_none_or(|sc| sc.required_state == STARTED)
+                .is_none_or(|sc| sc.required_state.is_none_or(|s| s == STARTED))
         })
         .map(to_mock)
         .collect()
@@ -47,11 +48,38 @@ pub async fn mount(vendor: Vendor, server: &wiremock::MockServer) {
 }
 
 /// The request body is this XML, whitespace between tags aside.
-struct XmlBody(String);
+/// WireMock's `matchesXPath` with `equalTo` on `/root/element` paths: the
+/// element's text, character references decoded.
+struct XmlFields(Vec<(String, String)>);
 
-impl wiremock::Match for XmlBody {
+impl wiremock::Match for XmlFields {
     fn matches(&self, request: &wiremock::Request) -> bool {
-        std::str::from_utf8(&request.body).is_ok_and(|body| compact_xml(body) == self.0)
+        let Ok(body) = std::str::from_utf8(&request.body) else {
+            return false;
+        };
+        self.0.iter().all(|(path, value)| {
+            let element = path.rsplit('/').next().unwrap_or_default();
+            xml_element(body, element).is_some_and(|text| text == *value)
+        })
+    }
+}
+
+/// WireMock's `matchesJsonPath` for `$` and `$.a.b`: the body is JSON with that path.
+struct JsonPath(String);
+
+impl wiremock::Match for JsonPath {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        let Ok(json) = serde_json::from_slice::<serde_json::Value>(&request.body) else {
+            return false;
+        };
+        let pointer: String = self
+            .0
+            .trim_start_matches('$')
+            .split('.')
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("/{s}"))
+            .collect();
+        json.pointer(&pointer).is_some()
     }
 }
 
@@ -68,12 +96,23 @@ fn to_mock(stub: &Stub) -> Mock {
     if let Some((name, value)) = &stub.header {
         builder = builder.and(header(name.as_str(), value.as_str()));
     }
-    if let Some(xml) = &stub.xml_body {
-        builder = builder.and(XmlBody(compact_xml(xml)));
+    if !stub.xml_fields.is_empty() {
+        builder = builder.and(XmlFields(stub.xml_fields.clone()));
+    }
+    if let Some(path) = &stub.json_path {
+        builder = builder.and(JsonPath(path.clone()));
     }
     let mut response = ResponseTemplate::new(stub.status);
     if let Some(body) = &stub.response {
-        response = response.set_body_json(body.clone());
+        let mut body = body.clone();
+        // WireMock templates these; here they are computed once, when mounted.
+        for (field, seconds) in &stub.relative_times {
+            if let Some(slot) = body.get_mut(field) {
+                let at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(*seconds);
+                *slot = serde_json::json!(at.strftime(STRFTIME_TIME_FORMAT).to_string());
+            }
+        }
+        response = response.set_body_json(body);
     } else if let Some(text) = &stub.response_text {
         // Not `set_body_string`: its `text/plain` would win over a Content-Type header.
         response = response.set_body_raw(text.text.clone().into_bytes(), &text.content_type);
@@ -108,8 +147,16 @@ mod tests {
             wrong.json::<Value>().await.unwrap()["type"],
             "UnauthorizedError"
         );
+        // A protected call answers only the example's token.
+        let anonymous = http
+            .post(format!("{}/api/user/1000/enable2fa", server.uri()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), 401);
         let enable = http
             .post(format!("{}/api/user/1000/enable2fa", server.uri()))
+            .bearer_auth("THE_TOKEN")
             .send()
             .await
             .unwrap();

@@ -251,6 +251,12 @@ faults! {
         "a DOCTYPE in the XML is skipped instead of refused", ["LF16"];
     XmlMissingPasswordLogsIn = "xml-missing-password-logs-in", LiquidFiles, Documented,
         "POST /login without <password> returns the user's API key", ["LF16"];
+    LfJsonLoginRejected = "json-api-login-refused", LiquidFiles, Documented,
+        "POST /login refuses the v3 JSON API (application/json gets 415 and XML)", ["LF17"];
+    JsonUnknownUserDiffers = "json-unknown-user-differs", LiquidFiles, Reference,
+        "the JSON POST /login answers an unknown user with 404 No such user (user enumeration)", ["LF18"];
+    JsonMissingPasswordLogsIn = "json-missing-password-logs-in", LiquidFiles, Documented,
+        "the JSON POST /login without a password returns the user's API key", ["LF19"];
 }
 
 impl Fault {

@@ -183,7 +183,9 @@ async fn xml_login_shapes() {
     .await;
     insta::assert_snapshot!("liquidfiles_login_400_doctype", doctype);
     let json = call(&s, Method::POST, "/login", Some("application/json"), "{}").await;
-    insta::assert_snapshot!("liquidfiles_login_415", json);
+    insta::assert_snapshot!("liquidfiles_json_login_400", json);
+    let text = call(&s, Method::POST, "/login", Some("text/plain"), "{}").await;
+    insta::assert_snapshot!("liquidfiles_login_415", text);
 }
 
 #[tokio::test]

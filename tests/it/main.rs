@@ -9,12 +9,14 @@
 
 mod bad_input;
 mod cli;
+mod clients;
 mod common;
 mod fileverbs_bad_input;
 mod fileverbs_properties;
 mod fileverbs_snapshots;
 mod html_report;
 mod lac_bad_input;
+mod lac_cli;
 mod lac_properties;
 mod lac_snapshots;
 mod limits_connections;

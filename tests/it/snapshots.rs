@@ -217,10 +217,10 @@ async fn login_400_remember_me_not_boolean() {
         &s,
         "/api/authentication/login",
         None,
-        json!({"username": "alice", "password": "alice-Pa55word", "rememberMe": "yes"}),
+        json!({"username": "alice", "password": "alice-Pa55word", "rememberMe": "maybe"}),
     )
     .await;
-    snapshot("login_400_remember_me_yes", &reply);
+    snapshot("login_400_remember_me_maybe", &reply);
 }
 
 // ---------------------------------------------------------------------------

@@ -148,10 +148,21 @@ async fn exported_mappings_run_in_the_real_wiremock() {
     let after = user().await.unwrap();
     assert_eq!(after.status(), 401);
     assert_eq!(after.json::<Value>().await.unwrap()["code"], 401);
+    // Logging in again starts the session again.
+    assert_eq!(login("mysecret123!").await.unwrap().status(), 200);
+    assert_eq!(user().await.unwrap().status(), 200);
+    // No token, or another one: the 401 fallback.
+    let anonymous = http
+        .get(format!("{url}/api/authentication/user"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
 
     // A templated path.
     let enable = http
         .post(format!("{url}/api/user/1000/enable2fa"))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
@@ -176,7 +187,34 @@ async fn exported_mappings_run_in_the_real_wiremock() {
         .await
         .unwrap();
     assert_eq!(lac.status(), 200);
-    assert!(lac.json::<Value>().await.unwrap()["apikey"].is_string());
+    let lac: Value = lac.json().await.unwrap();
+    let apikey = lac["apikey"].as_str().unwrap().to_owned();
+    // The expiration is templated ahead of now (LAC's CLI drops expired keys).
+    let expiration: jiff::civil::DateTime = lac["expiration"].as_str().unwrap().parse().unwrap();
+    let now = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .datetime();
+    assert!(expiration > now, "{expiration} is not after {now}");
+    let probe = |auth: Option<String>| {
+        let mut r = http.get(format!("{url}/rest/default/demo/v1/probe"));
+        if let Some(a) = auth {
+            r = r.header("Authorization", a);
+        }
+        r.send()
+    };
+    let ok = probe(Some(format!("CALiveAPICreator {apikey}:1")))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.json::<Value>().await.unwrap().is_object());
+    assert_eq!(probe(None).await.unwrap().status(), 401);
+    assert_eq!(
+        probe(Some("CALiveAPICreator wrong:1".into()))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 
     // LiquidFiles: the documentation's XML request answers its XML key, as XML
     // (the mapping's `body` + Content-Type, not `jsonBody`); other credentials
@@ -207,4 +245,35 @@ async fn exported_mappings_run_in_the_real_wiremock() {
     let lf_wrong = lf_login("wrong").await.unwrap();
     assert_eq!(lf_wrong.status(), 401);
     assert!(lf_wrong.text().await.unwrap().contains("<error>"));
+    // XPath matching: other formatting and character references match too.
+    let escaped = http
+        .post(format!("{url}/login"))
+        .header("Content-Type", "application/xml")
+        .body("<user><email>user@example.com</email><password>&#112;assword</password></user>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(escaped.status(), 200);
+    // The v3 JSON API answers in JSON, its refusal too.
+    let lf_json = |password: &str| {
+        http.post(format!("{url}/login"))
+            .json(&json!({"user": {"email": "user@example.com", "password": password}}))
+            .send()
+    };
+    let ok: Value = lf_json("password").await.unwrap().json().await.unwrap();
+    let key = ok["user"]["api_key"].as_str().unwrap().to_owned();
+    let refused = lf_json("wrong").await.unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.json::<Value>().await.unwrap()["errors"].is_array());
+    // The key works on /account; nothing else does.
+    let account = |auth: Option<&str>| {
+        let mut r = http.get(format!("{url}/account"));
+        if let Some(user) = auth {
+            r = r.basic_auth(user, Some(""));
+        }
+        r.send()
+    };
+    assert_eq!(account(Some(&key)).await.unwrap().status(), 200);
+    assert_eq!(account(Some("nope")).await.unwrap().status(), 401);
+    assert_eq!(account(None).await.unwrap().status(), 401);
 }

@@ -65,6 +65,26 @@ pub fn xml_login(document: &str, content_type: &str) -> Call {
     Call::new(Method::POST, LOGIN).raw(content_type, document.as_bytes().to_vec())
 }
 
+/// `POST /login` of the v3 JSON API: `{"user":{"email":…,"password":…}}`
+/// as LiquidFiles' own CLI sends it.
+pub fn json_login(email: &str, password: &str) -> Call {
+    json_login_body(serde_json::json!({ "user": { "email": email, "password": password } }))
+}
+
+/// `POST /login` with any JSON body (or text sent as JSON).
+pub fn json_login_body(body: serde_json::Value) -> Call {
+    Call::new(Method::POST, LOGIN).json(body)
+}
+
+/// The key of a JSON API answer, `user.api_key`.
+pub fn json_api_key(body: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()?
+        .pointer("/user/api_key")?
+        .as_str()
+        .map(str::to_owned)
+}
+
 /// `GET /session/api` with these query parameters.
 pub fn login_page(query: &[(&str, &str)]) -> Call {
     let mut call = Call::new(Method::GET, SESSION_API);

@@ -11,7 +11,9 @@
 //! `div.d-none#api_key`, the POST of `api_key=KEY` to
 //! `http://localhost:<agent_port>`, 2FA before the key, the activity log, the
 //! XML body and answer, the stable key, character references, a raw `&`
-//! failing); `w.reference` for our choices (statuses, headers, the form shown
+//! failing; the JSON API's `user.api_key`, seed 001 naming it the XML API's
+//! successor); `w.reference` for our choices (the JSON `errors` refusal shape,
+//! seen from LiquidFiles' CLI, not a seed), and (statuses, headers, the form shown
 //! again, equal refusals, refusing a DOCTYPE or a document that is not
 //! well-formed).
 //!
@@ -76,6 +78,9 @@ async fn send(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure>
         if let Some(k) = api::element_text(body, "div", element) {
             secrets.register(&k);
         }
+    }
+    if let Some(k) = api::json_api_key(body) {
+        secrets.register(&k);
     }
     for f in api::local_forms(body) {
         for (_, v) in f.fields(&[]) {
@@ -1049,5 +1054,138 @@ async fn same_xml_refusal(w: &mut ConformanceWorld) -> StepResult {
     w.reference(
         a == b,
         "the same status, content type and body for a wrong password and an unknown user",
+    )
+}
+
+// ----- the JSON API (v3) -----
+
+/// Sends a JSON API login and keeps its key (`lf.json_key`) and its whole
+/// answer (`lf.json_answer.N`) for the comparisons.
+async fn post_json(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure> {
+    let x = send(w, call).await?;
+    if let Some(k) = api::json_api_key(&x.response_body).filter(|k| !k.is_empty()) {
+        w.notes.insert("lf.json_key".into(), k);
+    }
+    let n = w
+        .notes
+        .keys()
+        .filter(|k| k.starts_with("lf.json_answer."))
+        .count();
+    w.notes.insert(
+        format!("lf.json_answer.{n}"),
+        format!("{}\n{}", x.status, x.response_body),
+    );
+    Ok(x)
+}
+
+#[when("alice posts her email and password to /login as JSON")]
+async fn json_login(w: &mut ConformanceWorld) -> StepResult {
+    let alice = persona(w, "alice")?;
+    post_json(w, api::json_login(&alice.username, &alice.password)).await?;
+    Ok(())
+}
+
+#[when(
+    regex = r"^someone posts (alice's email and a wrong password|an unknown email and a password) to /login as JSON$"
+)]
+async fn json_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepResult {
+    let alice = persona(w, "alice")?;
+    let (user, password) = if which.starts_with("alice") {
+        (alice.username.clone(), format!("{}-not-it", alice.password))
+    } else {
+        (unknown_name(), "Some-Pa55word".to_owned())
+    };
+    post_json(w, api::json_login(&user, &password)).await?;
+    Ok(())
+}
+
+#[when(
+    regex = r"^alice posts (JSON that is not well-formed|her email without a password|her credentials outside user) as JSON to /login$"
+)]
+async fn json_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
+    let a = persona(w, "alice")?;
+    w.notes.insert("lf.json_document".into(), which.clone());
+    let call = match which.as_str() {
+        "JSON that is not well-formed" => {
+            let text =
+                serde_json::json!({ "user": { "email": a.username, "password": a.password } })
+                    .to_string();
+            // The closing braces cut off.
+            let cut = &text[..text.len() - 2];
+            Call::new(reqwest::Method::POST, api::LOGIN)
+                .raw("application/json", cut.as_bytes().to_vec())
+        }
+        "her email without a password" => {
+            api::json_login_body(serde_json::json!({ "user": { "email": a.username } }))
+        }
+        _ => {
+            api::json_login_body(serde_json::json!({ "email": a.username, "password": a.password }))
+        }
+    };
+    post_json(w, call).await?;
+    Ok(())
+}
+
+#[then("the JSON answer is 2xx with a non-empty user.api_key")]
+async fn json_success(w: &mut ConformanceWorld) -> StepResult {
+    let x = last(w)?;
+    w.documented((200..300).contains(&x.status), "a 2xx answer")?;
+    w.documented(
+        api::json_api_key(&x.response_body).is_some_and(|k| !k.is_empty()),
+        "a non-empty user.api_key in the JSON answer",
+    )
+}
+
+#[then("the JSON and the XML answer hold the same api_key")]
+async fn json_same_as_xml(w: &mut ConformanceWorld) -> StepResult {
+    let json = w.notes.get("lf.json_key");
+    let xml = w.notes.get("lf.xml_key.0");
+    w.documented(json.is_some() && xml.is_some(), "an api_key from both APIs")?;
+    // "The API key doesn't change": it is the user's key, whichever API reads it.
+    w.documented(
+        json == xml,
+        "the same api_key from the JSON and the XML API",
+    )
+}
+
+#[then("the JSON login is refused without an api_key")]
+async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
+    // A key for wrong credentials or without the password breaks the
+    // documented login; refusing other shapes (not well-formed, no `user`)
+    // is our choice.
+    let provenance = match w.notes.get("lf.json_document").map(String::as_str) {
+        Some("her email without a password") | None => Provenance::Documented,
+        Some(_) => Provenance::Reference,
+    };
+    let x = last(w)?;
+    w.check_as(
+        provenance,
+        api::json_api_key(&x.response_body).is_none() && !x.response_body.contains("api_key"),
+        "no api_key in the refusal",
+    )?;
+    w.reference(
+        !(200..300).contains(&x.status),
+        "a non-2xx status for a refused login",
+    )?;
+    let errors = x
+        .json
+        .as_ref()
+        .and_then(|j| j.get("errors"))
+        .and_then(|e| e.as_array())
+        .is_some_and(|e| !e.is_empty() && e.iter().all(|m| m.is_string()));
+    w.reference(
+        errors,
+        "{\"errors\":[\"…\"]} in the refusal, as LiquidFiles' CLI reads it",
+    )
+}
+
+#[then("both JSON refusals are identical")]
+async fn same_json_refusal(w: &mut ConformanceWorld) -> StepResult {
+    let a = w.notes.get("lf.json_answer.0");
+    let b = w.notes.get("lf.json_answer.1");
+    w.documented(a.is_some() && b.is_some(), "two answers")?;
+    w.reference(
+        a == b,
+        "the same status and body for a wrong password and an unknown user",
     )
 }

@@ -1,8 +1,9 @@
 //! The CA Live API Creator reference server: routes and handlers.
 //!
 //! Each API of the fixtures lives at its base path (`/rest/default/demo/v1`),
-//! with `POST /@authentication` and the protected probe resource `/probe`
-//! under it. The vendor router is mounted at `/lac` on the shared server, or
+//! with `POST /@authentication`, the protected probe resource `/probe` and the
+//! unauthenticated `GET /@license` (`@ext`: LAC's own CLI reads it before it
+//! signs on) under it. The vendor router is mounted at `/lac` on the shared server, or
 //! at the root with `--vendor lac`. Handlers translate HTTP into
 //! [`store::Lac`] calls.
 
@@ -14,7 +15,7 @@ use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
+use axum::routing::{any, get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -25,6 +26,10 @@ use wire::{ApiError, Body, Credentials, Request};
 
 /// The reference server's protected resource, under every API's base path.
 pub const PROBE_PATH: &str = "/probe";
+
+/// `@ext`: the server's license, read without a token by LAC's CLI
+/// (`lac login` gets it first and gives up on anything but a JSON object).
+pub const LICENSE_PATH: &str = "/@license";
 
 #[derive(Clone)]
 struct ApiHandle {
@@ -43,6 +48,7 @@ pub fn router(lac: Lac) -> Router {
         let api_router = Router::new()
             .route("/@authentication", post(authentication))
             .route(PROBE_PATH, any(probe))
+            .route(LICENSE_PATH, get(license))
             .method_not_allowed_fallback(method_not_allowed)
             .with_state(ApiHandle {
                 lac: lac.clone(),
@@ -144,7 +150,20 @@ fn key_body(lac: &Lac, key: &store::KeyView) -> Map<String, Value> {
     body
 }
 
-/// The protected probe: says who the caller is, for any method.
+/// `@ext GET /@license`: the fields `lac login` prints; a reference server
+/// holds no license, so it says so rather than invent a company.
+async fn license() -> Response {
+    axum::Json(json!({
+        "company": "authconform reference server",
+        "license_type": "reference",
+        "license_expiration": null,
+    }))
+    .into_response()
+}
+
+/// The protected probe: says who the caller is, for any method. A write
+/// answers as LAC does, with the `txsummary` array of the rows it touched
+/// (none here), which `lac post` reads.
 async fn probe(
     State(h): State<ApiHandle>,
     method: Method,
@@ -153,13 +172,18 @@ async fn probe(
 ) -> Result<Response, ApiError> {
     let credentials = Credentials::find(&headers, query.as_deref());
     let caller = h.lac.authorize(h.api, &credentials, &method)?;
-    Ok(axum::Json(json!({
+    let mut body = json!({
         "authorized": true,
         "method": method.as_str(),
         "userIdentifier": caller.user_identifier,
         "roles": caller.roles,
-    }))
-    .into_response())
+    });
+    if method != Method::GET {
+        body["statusCode"] = 200.into();
+        body["txsummary"] = json!([]);
+        body["rulesummary"] = json!([]);
+    }
+    Ok(axum::Json(body).into_response())
 }
 
 async fn not_found() -> ApiError {

@@ -73,26 +73,59 @@ impl BodyEncodings for LoginRequest {
     const FORM: bool = true;
 }
 
-/// `rememberMe` as JSON `true`/`false` or the form strings `"true"`/`"false"`;
-/// anything else (`"yes"`, `1`) is a 400, not a silent false.
+/// `rememberMe` as a JSON boolean, `0`/`1`, or text as a Java server reads a
+/// boolean parameter: true/false, on/off, yes/no, 1/0 in any case (Limecraft's
+/// Python clients send the form field `rememberMe=False`); anything else
+/// (`"maybe"`, `2`) is a 400, not a silent false.
 fn flexible_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum B {
         Bool(bool),
+        Number(u64),
         Text(String),
     }
-    match Option::<B>::deserialize(d)? {
-        None => Ok(None),
-        Some(B::Bool(b)) => Ok(Some(b)),
-        Some(B::Text(t)) => match t.as_str() {
-            "true" => Ok(Some(true)),
-            "false" | "" => Ok(Some(false)),
-            other => Err(serde::de::Error::custom(format!(
-                "rememberMe must be true or false, not `{other}`"
-            ))),
-        },
+    let text = match Option::<B>::deserialize(d)? {
+        None => return Ok(None),
+        Some(B::Bool(b)) => return Ok(Some(b)),
+        Some(B::Number(n)) => n.to_string(),
+        Some(B::Text(t)) => t,
+    };
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "on" | "yes" | "1" => Ok(Some(true)),
+        "false" | "off" | "no" | "0" | "" => Ok(Some(false)),
+        _ => Err(serde::de::Error::custom(format!(
+            "rememberMe must be true or false (or on/off, yes/no, 1/0), not `{text}`"
+        ))),
     }
+}
+
+/// The session cookie the document lists as a token transport
+/// (`MOJITO_SESSION_ID_V2=THE_TOKEN`), set with a final token so a client
+/// that keeps cookies is signed on. HttpOnly (scripts never need it), no
+/// Max-Age (the server's expiry decides), no Secure (the reference server
+/// also runs on plain HTTP): the reference server's choices.
+fn session_cookie(token: &str) -> String {
+    cookie::Cookie::build((wire::SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .build()
+        .to_string()
+}
+
+/// A JSON answer, with the session cookie when it carries a final token.
+fn with_session_cookie(payload: serde_json::Value, final_token: Option<&str>) -> Response {
+    let mut response = axum::Json(payload).into_response();
+    if let Some(value) = final_token
+        .map(session_cookie)
+        .and_then(|c| axum::http::HeaderValue::from_str(&c).ok())
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::SET_COOKIE, value);
+    }
+    response
 }
 
 async fn login(
@@ -129,7 +162,9 @@ async fn login(
             .as_object_mut()
             .map(|m| m.remove("needsSecondToken"));
     }
-    Ok(axum::Json(payload).into_response())
+    // A temporary token (2FA pending) authorizes only 2fa/validate: no cookie.
+    let final_token = (!outcome.needs_second_token).then(|| outcome.token.as_str());
+    Ok(with_session_cookie(payload, final_token))
 }
 
 #[derive(Deserialize)]
@@ -160,13 +195,15 @@ async fn validate_two_factor(
         code,
         remember_me,
     )?;
-    Ok(axum::Json(json!({
-        "message": "OK",
-        "needsSecondToken": false,
-        "status": 200,
-        "token": token.as_str(),
-    }))
-    .into_response())
+    Ok(with_session_cookie(
+        json!({
+            "message": "OK",
+            "needsSecondToken": false,
+            "status": 200,
+            "token": token.as_str(),
+        }),
+        Some(token.as_str()),
+    ))
 }
 
 async fn current_user(
@@ -206,7 +243,13 @@ async fn logout(
     let presented = lc.usable_transport(presented);
     let all = body.value.and_then(|b| b.all_sessions).unwrap_or(false);
     lc.logout(presented.as_ref().map(|p| p.value.as_str()), all)?;
-    Ok(StatusCode::OK.into_response())
+    // The session is over: a client that keeps cookies drops it.
+    let expired = cookie::Cookie::build((wire::SESSION_COOKIE, ""))
+        .path("/")
+        .max_age(cookie::time::Duration::ZERO)
+        .build()
+        .to_string();
+    Ok((StatusCode::OK, [(axum::http::header::SET_COOKIE, expired)]).into_response())
 }
 
 /// TwoFactorAuthenticationEnableRequest: every field optional and checked for

@@ -1,7 +1,8 @@
 //! The LiquidFiles reference server: routes and handlers.
 //!
 //! The documented URLs are at the root of the installation: `POST /login`
-//! (the XML API) and `/session/api` (the browser login: `GET` shows the form,
+//! (the XML API of v2, and the JSON API of v3 that seed 001 says replaces it:
+//! the same call, told apart by `Content-Type`) and `/session/api` (the browser login: `GET` shows the form,
 //! `POST` takes the password, then the Strong 2FA code). `GET /account` is
 //! `@ext`: a key presented as HTTP Basic with the key as user name. The
 //! vendor router is mounted at `/liquidfiles` on the shared server, or at the
@@ -35,7 +36,7 @@ pub fn router(lf: LiquidFiles) -> Router {
     }
     let cacheable = lf.fault_is(Fault::SuccessPageCacheable);
     let router = Router::new()
-        .route("/login", post(xml_login))
+        .route("/login", post(login))
         .route("/session/api", get(session_page).post(session_submit))
         .route(ACCOUNT_PATH, get(account))
         .fallback(not_found)
@@ -72,8 +73,93 @@ fn login_error_xml(lf: &LiquidFiles, e: LoginError) -> Response {
     }
 }
 
-/// `POST /login`: XML credentials in, the user's stable API key out.
-async fn xml_login(State(lf): State<LiquidFiles>, req: Request) -> Response {
+/// `POST /login`: the JSON API when the body is JSON, the XML API otherwise.
+pub(super) async fn login(State(lf): State<LiquidFiles>, req: Request) -> Response {
+    if media_type(req.headers()).as_deref() == Some("application/json")
+        && !lf.fault_is(Fault::LfJsonLoginRejected)
+    {
+        json_login(lf, req).await
+    } else {
+        xml_login(lf, req).await
+    }
+}
+
+/// A JSON API error: `{"errors":["…"]}`, the shape LiquidFiles' own CLI
+/// reads; the status is the reference server's choice, as for the XML API.
+fn json_error(status: StatusCode, message: &str) -> Response {
+    json_answer(status, serde_json::json!({ "errors": [message] }))
+}
+
+/// A JSON API answer; never cached, as it may hold the key.
+fn json_answer(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// The JSON API's `POST /login` body: `{"user":{"email":…,"password":…}}`.
+#[derive(serde::Deserialize)]
+struct JsonLogin {
+    user: JsonCredentials,
+}
+
+#[derive(serde::Deserialize)]
+struct JsonCredentials {
+    email: String,
+    /// Optional only so the `json-missing-password-logs-in` fault can exist.
+    password: Option<String>,
+}
+
+/// `POST /login` with `application/json`: the v3 JSON API. The same user
+/// lookup, password check, rate limit and stable key as the XML API.
+async fn json_login(lf: LiquidFiles, req: Request) -> Response {
+    let Some(bytes) = read_limited(req).await.ok() else {
+        return json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("The request body exceeds {MAX_BODY_BYTES} bytes"),
+        );
+    };
+    let credentials = match serde_json::from_slice::<JsonLogin>(&bytes) {
+        Ok(body) => body.user,
+        Err(e) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Send {{\"user\":{{\"email\":…,\"password\":…}}}}: {e}"),
+            );
+        }
+    };
+    let Some(password) = credentials.password else {
+        if lf.fault_is(Fault::JsonMissingPasswordLogsIn)
+            && let Some(key) = lf.stable_key_of(&credentials.email)
+        {
+            return json_answer(
+                StatusCode::OK,
+                serde_json::json!({ "user": { "api_key": key } }),
+            );
+        }
+        return json_error(StatusCode::BAD_REQUEST, "Send the user's password");
+    };
+    if lf.fault_is(Fault::JsonUnknownUserDiffers) && lf.stable_key_of(&credentials.email).is_none()
+    {
+        return json_error(StatusCode::NOT_FOUND, "No such user");
+    }
+    match lf.xml_login(&credentials.email, &password) {
+        Ok(key) => json_answer(
+            StatusCode::OK,
+            serde_json::json!({ "user": { "api_key": key } }),
+        ),
+        Err(LoginError::TooManyAttempts) => {
+            json_error(StatusCode::TOO_MANY_REQUESTS, store::TOO_MANY_ATTEMPTS)
+        }
+        Err(_) => json_error(StatusCode::UNAUTHORIZED, store::INVALID_CREDENTIALS),
+    }
+}
+
+/// `POST /login` with XML: credentials in, the user's stable API key out.
+async fn xml_login(lf: LiquidFiles, req: Request) -> Response {
     let ct = media_type(req.headers());
     let accepted: &[&str] = if lf.fault_is(Fault::TextXmlRejected) {
         &["application/xml"]
@@ -84,7 +170,7 @@ async fn xml_login(State(lf): State<LiquidFiles>, req: Request) -> Response {
         return xml_error(
             &lf,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Send the credentials as XML (Content-Type: text/xml or application/xml)",
+            "Send the credentials as XML (Content-Type: text/xml or application/xml) or JSON (application/json)",
         );
     }
     let Some(bytes) = read_limited(req).await.ok() else {

@@ -64,7 +64,7 @@ pub fn router(lf: LiquidFiles) -> Router {
         done: Arc::default(),
     };
     Router::new()
-        .route("/login", axum::routing::post(super::xml_login))
+        .route("/login", axum::routing::post(super::login))
         .route("/session/api", get(login_page).post(sign_in))
         .route("/session/api/two_factor", get(code_page).post(verify))
         .route("/session/api/done", get(done))
