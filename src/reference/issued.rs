@@ -12,7 +12,7 @@
 //! The stores keep their rules (what "expired" means, which faults bend it);
 //! this only stores, finds and forgets.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::Hash;
 
 use crate::secret::TokenDigest;
@@ -38,7 +38,12 @@ pub struct Entry<O, V> {
 #[derive(Debug)]
 pub struct Issued<O, V> {
     by_digest: HashMap<TokenDigest, Entry<O, V>>,
-    by_owner: HashMap<O, BTreeMap<u64, TokenDigest>>,
+    /// Each owner's tokens by `seq`, ascending: issued in order, so a push keeps
+    /// it sorted. A VecDeque, not a BTreeMap: most owners hold a handful (a FileVerbs
+    /// family one or two) and a B-tree leaf costs ~500 bytes; removing from the
+    /// middle shifts at most the owner's own tokens, which the per-user caps bound;
+    /// the oldest leaves in O(1).
+    by_owner: HashMap<O, VecDeque<(u64, TokenDigest)>>,
     /// By (forget_at, seq): `seq` is unique, so is the key.
     by_deadline: BTreeMap<(i64, u64), TokenDigest>,
     next_seq: u64,
@@ -107,7 +112,7 @@ impl<O: Hash + Eq + Clone, V> Issued<O, V> {
             self.by_owner
                 .entry(o.clone())
                 .or_default()
-                .insert(seq, digest);
+                .push_back((seq, digest));
         }
         if let Some(at) = forget_at {
             self.by_deadline.insert((at, seq), digest);
@@ -129,7 +134,9 @@ impl<O: Hash + Eq + Clone, V> Issued<O, V> {
         if let Some(o) = &entry.owner
             && let Some(mine) = self.by_owner.get_mut(o)
         {
-            mine.remove(&entry.seq);
+            if let Ok(i) = mine.binary_search_by_key(&entry.seq, |(seq, _)| *seq) {
+                mine.remove(i);
+            }
             if mine.is_empty() {
                 self.by_owner.remove(o);
             }
@@ -167,11 +174,11 @@ impl<O: Hash + Eq + Clone, V> Issued<O, V> {
         self.by_owner
             .get(owner)
             .into_iter()
-            .flat_map(|m| m.values())
+            .flat_map(|mine| mine.iter().map(|(_, digest)| digest))
     }
 
     pub fn count_owned_by(&self, owner: &O) -> usize {
-        self.by_owner.get(owner).map_or(0, BTreeMap::len)
+        self.by_owner.get(owner).map_or(0, VecDeque::len)
     }
 
     /// Forgets every token of `owner`; returns how many.
