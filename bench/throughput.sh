@@ -14,9 +14,17 @@
 # and the ratios median(ref)/median(baseline) (target: >= 0.8), and beside them
 # the CPU time each server process spent per request (from /proc/PID/stat).
 #
-# Usage: bench/throughput.sh
-# Knobs (environment): ROUNDS=3 DURATION=5s CONNECTIONS=32 THREADS=1 WARMUP=1s
-#                      KEEP_LOGS=1 keeps the servers' logs and wrk's raw output.
+# VENDOR picks the token-validated route (the credential comes from a login on
+# each reference server, or from the fixtures for LiquidFiles' stable key):
+#   limecraft    GET /limecraft/api/authentication/user     Authorization: Bearer <session token>
+#   lac          GET /lac/rest/default/demo/v1/probe        Authorization: CALiveAPICreator <auth token>:1
+#   fileverbs    GET /fileverbs/api/v1/endpoint             Authorization: Bearer <JWT>
+#   liquidfiles  GET /liquidfiles/account                   Authorization: Basic <api key>:x
+#
+# Usage: bench/throughput.sh            (VENDOR=limecraft)
+#        for v in limecraft lac fileverbs liquidfiles; do VENDOR=$v bench/throughput.sh; done
+# Knobs (environment): VENDOR=limecraft ROUNDS=3 DURATION=5s CONNECTIONS=32 THREADS=1
+#                      WARMUP=1s KEEP_LOGS=1 keeps the servers' logs and wrk's raw output.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -31,8 +39,30 @@ cd "$(dirname "$0")/.."
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 AUTHCONFORM="$TARGET_DIR/release/authconform"
 BASELINE="$TARGET_DIR/release/examples/bench_baseline"
-USER_PATH=/limecraft/api/authentication/user
-LOGIN_PATH=/limecraft/api/authentication/login
+VENDOR=${VENDOR:-limecraft}
+# USER_PATH: the token-validated route; PROBE_PATH: answers once the server is up.
+case "$VENDOR" in
+limecraft)
+    USER_PATH=/limecraft/api/authentication/user
+    PROBE_PATH=/limecraft/api/authentication/login
+    ;;
+lac)
+    USER_PATH=/lac/rest/default/demo/v1/probe
+    PROBE_PATH=$USER_PATH
+    ;;
+fileverbs)
+    USER_PATH=/fileverbs/api/v1/endpoint
+    PROBE_PATH=$USER_PATH
+    ;;
+liquidfiles)
+    USER_PATH=/liquidfiles/account
+    PROBE_PATH=$USER_PATH
+    ;;
+*)
+    echo "throughput.sh: VENDOR must be limecraft, lac, fileverbs or liquidfiles" >&2
+    exit 1
+    ;;
+esac
 
 die() {
     echo "throughput.sh: $*" >&2
@@ -120,28 +150,55 @@ start_server() {
     die "could not start $name"
 }
 
+# json_field NAME: the string value of NAME in the JSON on stdin.
+json_field() { sed -n "s/.*\"$1\" *: *\"\([^\"]*\)\".*/\1/p"; }
+
+# login PORT: logs in on the reference server at PORT as the vendor's seeded
+# alice and prints the whole Authorization header value for USER_PATH, after
+# checking it gives 200 there.
 login() {
-    local port=$1 body token
-    body=$(curl -s --max-time 5 -X POST "http://$HOST:$port$LOGIN_PATH" \
-        -H 'content-type: application/json' \
-        -d '{"username":"alice","password":"alice-Pa55word"}')
-    token=$(printf '%s' "$body" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')
-    [ -n "$token" ] || die "login on port $port failed: $body"
+    local port=$1 body auth
+    case "$VENDOR" in
+    limecraft)
+        body=$(curl -s --max-time 5 -X POST "http://$HOST:$port/limecraft/api/authentication/login" \
+            -H 'content-type: application/json' \
+            -d '{"username":"alice","password":"alice-Pa55word"}')
+        auth="Bearer $(printf '%s' "$body" | json_field token)"
+        ;;
+    lac)
+        body=$(curl -s --max-time 5 -X POST "http://$HOST:$port/lac/rest/default/demo/v1/@authentication" \
+            -H 'content-type: application/json' \
+            -d '{"username":"alice","password":"alice-Pa55word"}')
+        auth="CALiveAPICreator $(printf '%s' "$body" | json_field apikey):1"
+        ;;
+    fileverbs)
+        body=$(curl -s --max-time 5 -X POST "http://$HOST:$port/fileverbs/api/v1/accounts/access-token" \
+            -H 'content-type: application/json' \
+            -d '{"SecretKey":"fv-secret-alice-7Qm2vX9kL4pR8sT1","APIKey":"fv-api-alice-3Hn6bW0cJ5yZ2dF7"}')
+        auth="Bearer $(printf '%s' "$body" | json_field JwtToken)"
+        ;;
+    liquidfiles)
+        # The stable key of the XML documentation's example account (fixtures).
+        body=$(printf '4i1Rkf3pkxu0OCRuSuTMqE:x' | base64)
+        auth="Basic $body"
+        ;;
+    esac
+    case "$auth" in *" " | *" :1") die "login on port $port failed: $body" ;; esac
     local status
     status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
-        -H "Authorization: Bearer $token" "http://$HOST:$port$USER_PATH")
-    [ "$status" = 200 ] || die "GET $USER_PATH with the token answered $status on port $port"
-    printf '%s' "$token"
+        -H "Authorization: $auth" "http://$HOST:$port$USER_PATH")
+    [ "$status" = 200 ] || die "GET $USER_PATH with the credential answered $status on port $port"
+    printf '%s' "$auth"
 }
 
 start_server baseline /baseline "$WORK/baseline.log" \
     "$BASELINE" @ADDR@
 PORT_BASE=$STARTED_PORT PID_BASE=$STARTED_PID
 # Default log level: RUST_LOG unset, so `serve` logs at info (one line per request).
-start_server ref-info "$LOGIN_PATH" "$WORK/ref-info.log" \
+start_server ref-info "$PROBE_PATH" "$WORK/ref-info.log" \
     env -u RUST_LOG "$AUTHCONFORM" serve --addr @ADDR@ --hash-cost test
 PORT_INFO=$STARTED_PORT PID_INFO=$STARTED_PID
-start_server ref-warn "$LOGIN_PATH" "$WORK/ref-warn.log" \
+start_server ref-warn "$PROBE_PATH" "$WORK/ref-warn.log" \
     env RUST_LOG=warn "$AUTHCONFORM" serve --addr @ADDR@ --hash-cost test
 PORT_WARN=$STARTED_PORT PID_WARN=$STARTED_PID
 
@@ -153,7 +210,7 @@ HZ=$(getconf CLK_TCK)
 # CPU time (user + system, in clock ticks) a process has used so far.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# measure LABEL PID DURATION URL [TOKEN]: one wrk run; sets RPS (requests/s) and
+# measure LABEL PID DURATION URL [AUTHORIZATION]: one wrk run; sets RPS (requests/s) and
 # CPU_US (CPU time the server process spent per request, in microseconds: less
 # sensitive than requests/s to other load on a shared machine).
 measure() {
@@ -161,7 +218,7 @@ measure() {
     out="$WORK/wrk-$label.txt"
     case "$url" in "http://$HOST:"*) ;; *) die "refusing to target $url" ;; esac
     local auth=()
-    [ -z "$token" ] || auth=(-H "Authorization: Bearer $token")
+    [ -z "$token" ] || auth=(-H "Authorization: $token")
     t0=$(cpu_ticks "$pid")
     # In the background with `wait`, so that a signal runs the trap at once.
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --timeout 5s "${auth[@]}" "$url" >"$out" 2>&1 &
@@ -198,6 +255,7 @@ URL_WARN="http://$HOST:$PORT_WARN$USER_PATH"
 
 echo
 echo "machine: $(nproc) cores, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "vendor $VENDOR: GET $USER_PATH"
 echo "wrk $(wrk --version 2>&1 | head -1 | awk '{ print $2 }'): -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds, warm-up $WARMUP each"
 measure warmup-base "$PID_BASE" "$WARMUP" "$URL_BASE"
 measure warmup-info "$PID_INFO" "$WARMUP" "$URL_INFO" "$TOKEN_INFO"

@@ -10,6 +10,7 @@ pub mod control;
 pub mod fault;
 pub mod fileverbs;
 pub mod headers;
+pub mod issued;
 pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;

@@ -18,6 +18,7 @@ use crate::fixtures::lac::LacProvider;
 use crate::fixtures::lac::LacUser;
 use crate::reference::fault::Fault;
 use crate::reference::throttle::{LoginThrottle, ThrottleConfig};
+use crate::reference::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
 use crate::vendor::Vendor;
 
@@ -141,14 +142,14 @@ struct Key {
     disabled: bool,
     /// Created in API Creator (fixtures), not by a sign-on: never forgotten.
     admin: bool,
-    seq: u64,
 }
 
 struct Store {
     users: HashMap<String, User>,
-    /// Auth tokens by API (the index of `Lac::apis`), stored as digests.
-    keys: Vec<HashMap<TokenDigest, Key>>,
-    next_seq: u64,
+    /// Auth tokens by API (the index of `Lac::apis`), stored as digests. A
+    /// sign-on token is owned by its user and forgotten after its retention;
+    /// an admin token is owned by no one and never forgotten.
+    keys: Vec<Issued<String, Key>>,
 }
 
 /// The LAC reference server's state. Cheap to clone (shared).
@@ -249,7 +250,6 @@ impl Lac {
                 provider: a.provider,
             })
             .collect();
-        let mut next_seq = 0;
         let mut generated = HashMap::new();
         let keys = fixtures
             .apis
@@ -266,7 +266,6 @@ impl Lac {
                                 v
                             }
                         };
-                        next_seq += 1;
                         let key = Key {
                             user: t.user_identifier.clone(),
                             label: t.label.clone(),
@@ -274,11 +273,13 @@ impl Lac {
                             expires_at: t.expiration.as_deref().and_then(wire::parse_expiration),
                             disabled: false,
                             admin: true,
-                            seq: next_seq,
                         };
                         (TokenDigest::of(&value), key)
                     })
-                    .collect()
+                    .fold(Issued::new(), |mut keys, (digest, key)| {
+                        keys.insert(digest, None, None, key);
+                        keys
+                    })
             })
             .collect();
         let suite_api = apis
@@ -286,11 +287,7 @@ impl Lac {
             .position(|a| a.name == fixtures.suite.api)
             .unwrap_or(0);
         Lac {
-            store: Arc::new(Mutex::new(Store {
-                users,
-                keys,
-                next_seq,
-            })),
+            store: Arc::new(Mutex::new(Store { users, keys })),
             apis: Arc::new(apis),
             suite_api,
             generated: Arc::new(generated),
@@ -565,8 +562,6 @@ impl Lac {
             .get(username)
             .map(|u| u.roles.clone())
             .unwrap_or_default();
-        store.next_seq += 1;
-        let seq = store.next_seq;
         let Some(keys) = store.keys.get_mut(api) else {
             return KeyView {
                 apikey: value,
@@ -574,19 +569,13 @@ impl Lac {
                 roles,
             };
         };
-        keys.retain(|_, k| k.admin || k.expires_at.is_none_or(|e| now_ms < e + retention));
-        let mine: Vec<(TokenDigest, u64)> = keys
-            .iter()
-            .filter(|(_, k)| !k.admin && k.user.as_deref() == Some(username))
-            .map(|(d, k)| (*d, k.seq))
-            .collect();
-        if mine.len() >= max
-            && let Some((oldest, _)) = mine.iter().min_by_key(|(_, seq)| *seq)
-        {
-            keys.remove(oldest);
-        }
+        keys.forget_due(now_ms);
+        let owner = username.to_owned();
+        keys.make_room(&owner, max);
         keys.insert(
             TokenDigest::of(&value),
+            Some(owner),
+            Some(expires_at + retention),
             Key {
                 user: Some(username.to_owned()),
                 label: format!(
@@ -597,7 +586,6 @@ impl Lac {
                 expires_at: Some(expires_at),
                 disabled: false,
                 admin: false,
-                seq,
             },
         );
         KeyView {
@@ -615,11 +603,11 @@ impl Lac {
         let digest = TokenDigest::of(apikey);
         let user = {
             let mut store = self.store();
-            let key = store
+            let keys = store
                 .keys
                 .get_mut(api)
-                .and_then(|keys| keys.get_mut(&digest))
                 .ok_or_else(ApiError::unknown_token)?;
+            let key = keys.get_mut(&digest).ok_or_else(ApiError::unknown_token)?;
             if key.admin && self.faulty(Fault::AdminTokensRefused) {
                 return Err(ApiError::unknown_token());
             }
@@ -630,8 +618,14 @@ impl Lac {
                 return Err(ApiError::expired_token());
             }
             if self.faulty(Fault::RevalidateSlidesExpiration) && key.expires_at.is_some() {
-                key.expires_at = Some((now + self.config.token_ttl) * 1000);
+                let slid = (now + self.config.token_ttl) * 1000;
+                key.expires_at = Some(slid);
+                keys.set_forget_at(&digest, Some(slid + self.config.retention * 1000));
             }
+            let key = keys
+                .get(&digest)
+                .map(|e| &e.value)
+                .ok_or_else(ApiError::unknown_token)?;
             let reissue = self.faulty(Fault::RevalidateIssuesNewToken);
             match &key.user {
                 Some(user) if reissue => user.clone(),
@@ -657,7 +651,7 @@ impl Lac {
         let Some(keys) = store.keys.get_mut(api) else {
             return Err(ApiError::not_found("Auth token not found."));
         };
-        let Some(key) = keys.get(&digest) else {
+        let Some(key) = keys.get(&digest).map(|e| &e.value) else {
             if self.faulty(Fault::DisableUnknownSucceeds) {
                 return Ok(());
             }
@@ -742,6 +736,7 @@ impl Lac {
             .keys
             .get(api)
             .and_then(|keys| keys.get(&TokenDigest::of(apikey)))
+            .map(|e| &e.value)
             .ok_or_else(ApiError::unknown_token)?;
         if key.admin && self.faulty(Fault::AdminTokensRefused) {
             return Err(ApiError::unknown_token());
@@ -760,17 +755,20 @@ impl Lac {
 
     /// Auth tokens stored for an API (live, disabled or expired), for tests of the bound.
     pub fn key_count(&self, api: usize) -> usize {
-        self.store().keys.get(api).map_or(0, HashMap::len)
+        self.store().keys.get(api).map_or(0, Issued::len)
     }
 
     /// The API's Auth Tokens list as API Creator shows it: (label, user
     /// identifier), oldest first. Never the values.
     pub fn auth_tokens_list(&self, api: usize) -> Vec<(String, Option<String>)> {
         let store = self.store();
-        let mut keys: Vec<&Key> = store.keys.get(api).map_or(vec![], |k| k.values().collect());
-        keys.sort_by_key(|k| k.seq);
+        let mut keys: Vec<_> = store
+            .keys
+            .get(api)
+            .map_or(vec![], |k| k.entries().collect());
+        keys.sort_by_key(|e| e.seq);
         keys.into_iter()
-            .map(|k| (k.label.clone(), k.user.clone()))
+            .map(|e| (e.value.label.clone(), e.value.user.clone()))
             .collect()
     }
 }

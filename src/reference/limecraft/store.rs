@@ -5,7 +5,7 @@
 //! method below. Faults (`--fault`) are applied here too, next to the rule they
 //! break, so reading a rule shows how it can be broken.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::StatusCode;
@@ -16,6 +16,7 @@ use crate::clock::{Clock, UnixSeconds};
 use crate::fixtures::{AccountState, LimecraftFixtures, LimecraftUser};
 use crate::reference::fault::Fault;
 use crate::reference::throttle::{LoginThrottle, ThrottleConfig};
+use crate::reference::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
 use crate::totp::{self, TotpParams};
 
@@ -123,15 +124,13 @@ enum SessionKind {
 struct Session {
     user_id: i64,
     kind: SessionKind,
-    /// Issue order: sessions opened in the same second still have an oldest.
-    seq: u64,
     expires_at: UnixSeconds,
 }
 
 struct Store {
     users: BTreeMap<i64, User>,
-    sessions: HashMap<TokenDigest, Session>,
-    next_seq: u64,
+    /// Owned by their user; forgotten when they expire.
+    sessions: Issued<i64, Session>,
 }
 
 /// The Limecraft reference server's state. Cheap to clone (shared).
@@ -216,8 +215,7 @@ impl Limecraft {
         Limecraft {
             store: Arc::new(Mutex::new(Store {
                 users,
-                sessions: HashMap::new(),
-                next_seq: 0,
+                sessions: Issued::new(),
             })),
             hashing,
             clock,
@@ -617,7 +615,7 @@ impl Limecraft {
     pub fn logout(&self, presented: Option<&str>, all_sessions: bool) -> Result<(), ApiError> {
         if self.faulty(Fault::LogoutInvalidToken500) {
             let known =
-                presented.is_some_and(|p| self.store().sessions.contains_key(&TokenDigest::of(p)));
+                presented.is_some_and(|p| self.store().sessions.contains(&TokenDigest::of(p)));
             if !known {
                 return Err(ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -651,7 +649,7 @@ impl Limecraft {
         if end_all && self.faulty(Fault::LogoutEndsEveryonesSessions) {
             store.sessions.clear();
         } else if end_all {
-            store.sessions.retain(|_, s| s.user_id != user_id);
+            store.sessions.remove_owned_by(&user_id);
         } else {
             store.sessions.remove(&digest);
         }
@@ -728,6 +726,7 @@ impl Store {
     ) -> Option<&Session> {
         self.sessions
             .get(digest)
+            .map(|e| &e.value)
             .filter(|s| ignore_expiry || now < s.expires_at)
     }
 
@@ -739,28 +738,21 @@ impl Store {
         ttl: i64,
         max_per_user: usize,
     ) -> Token {
-        // Expired sessions are dropped here, so the map stays bounded by live sessions.
-        self.sessions.retain(|_, s| now < s.expires_at);
-        let mine: Vec<(TokenDigest, u64)> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| s.user_id == user_id)
-            .map(|(d, s)| (*d, s.seq))
-            .collect();
-        if mine.len() >= max_per_user
-            && let Some((oldest, _)) = mine.iter().min_by_key(|(_, seq)| *seq)
-        {
-            self.sessions.remove(oldest);
-        }
-        self.next_seq += 1;
+        // Expired sessions are dropped as new ones come, so the table stays
+        // bounded by live sessions; a few at a time, so a login costs the same
+        // with 1k or 1M of them.
+        self.sessions.forget_due(now);
+        self.sessions.make_room(&user_id, max_per_user);
         let token = Token::generate();
+        let expires_at = now + ttl;
         self.sessions.insert(
             token.digest(),
+            Some(user_id),
+            Some(expires_at),
             Session {
                 user_id,
                 kind,
-                seq: self.next_seq,
-                expires_at: now + ttl,
+                expires_at,
             },
         );
         token

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::clock::{Clock, UnixSeconds};
 use crate::fixtures::LiquidFilesFixtures;
 use crate::reference::fault::Fault;
+use crate::reference::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
 use crate::totp::{self, Algorithm, TotpParams};
 use crate::vendor::Vendor;
@@ -134,7 +135,9 @@ struct Store {
     users: Vec<User>,
     /// Stable keys, by digest, to their user.
     api_keys: HashMap<TokenDigest, usize>,
-    browser_keys: HashMap<TokenDigest, BrowserKey>,
+    /// Forgotten when they expire; not indexed by user, as no call ends a
+    /// user's keys at once.
+    browser_keys: Issued<usize, BrowserKey>,
     pending: HashMap<String, Pending>,
     pending_order: VecDeque<(String, UnixSeconds)>,
     /// Failed login times by lower-cased account name, known or not.
@@ -232,7 +235,7 @@ impl LiquidFiles {
             store: Arc::new(Mutex::new(Store {
                 users,
                 api_keys,
-                browser_keys: HashMap::new(),
+                browser_keys: Issued::new(),
                 pending: HashMap::new(),
                 pending_order: VecDeque::new(),
                 failures: HashMap::new(),
@@ -508,17 +511,16 @@ impl LiquidFiles {
             return Err(LoginError::LoginExpired);
         };
         let now = self.clock.now();
-        // Forget expired keys as new ones come.
-        if s.browser_keys.len() >= 10_000 {
-            s.browser_keys.retain(|_, k| k.expires_at > now);
-        }
+        // Forget expired keys as new ones come, a few at a time: a login costs
+        // the same with 1k or 1M keys alive.
+        s.browser_keys.forget_due(now);
         let key = generate_key();
+        let expires_at = now.saturating_add(self.config.browser_key_ttl);
         s.browser_keys.insert(
             TokenDigest::of(&key),
-            BrowserKey {
-                user,
-                expires_at: now.saturating_add(self.config.browser_key_ttl),
-            },
+            None,
+            Some(expires_at),
+            BrowserKey { user, expires_at },
         );
         let agent = if self.fault_is(Fault::ActivityLogDropsAgent) {
             None
@@ -554,7 +556,7 @@ impl LiquidFiles {
         let user = match s.api_keys.get(&digest) {
             Some(i) => *i,
             None => {
-                let k = s.browser_keys.get(&digest)?;
+                let k = &s.browser_keys.get(&digest)?.value;
                 if k.expires_at <= now && !self.fault_is(Fault::BrowserKeysNeverExpire) {
                     return None;
                 }
