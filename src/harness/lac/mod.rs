@@ -4,3 +4,4 @@
 pub mod api;
 mod steps;
 pub mod target;
+pub use steps::LacScenario;
