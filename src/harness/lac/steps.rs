@@ -512,10 +512,20 @@ async fn token_lets_call(
 
 // ---------------------------------------------------------------- revalidation
 
-async fn revalidate(w: &mut ConformanceWorld, name: &str) -> Result<Exchange, Failure> {
+/// Sends the call `make` builds for the auth token `name` to the API the
+/// token belongs to; the steps after it judge that token.
+async fn send_for_token(
+    w: &mut ConformanceWorld,
+    name: &str,
+    make: fn(&str) -> Call,
+) -> Result<Exchange, Failure> {
     let (key, base) = token(w, name)?;
     w.lac.last_token = Some(name.to_owned());
-    send(w, api::revalidate(&key), base.as_deref()).await
+    send(w, make(&key), base.as_deref()).await
+}
+
+async fn revalidate(w: &mut ConformanceWorld, name: &str) -> Result<Exchange, Failure> {
+    send_for_token(w, name, api::revalidate).await
 }
 
 #[when(regex = r"^(alice|bob) revalidates (?:her|his) auth token$")]
@@ -611,9 +621,7 @@ async fn one_minute_short(w: &mut ConformanceWorld, who: String) -> StepResult {
 // ---------------------------------------------------------------- disabling
 
 async fn disable(w: &mut ConformanceWorld, name: &str) -> Result<Exchange, Failure> {
-    let (key, base) = token(w, name)?;
-    w.lac.last_token = Some(name.to_owned());
-    send(w, api::disable(&key), base.as_deref()).await
+    send_for_token(w, name, api::disable).await
 }
 
 #[when(regex = r"^(alice|bob) disables (?:her|his) auth token$")]
