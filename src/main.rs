@@ -71,7 +71,7 @@ struct RunArgs {
     target: Option<PathBuf>,
     /// Without --target: the vendor to test (default: every vendor).
     #[arg(long)]
-    vendor: Option<String>,
+    vendor: Option<Vendor>,
     /// Tag expression selecting scenarios, e.g. "@login and not @2fa".
     #[arg(long)]
     tags: Option<String>,
@@ -85,8 +85,8 @@ struct RunArgs {
     #[arg(long)]
     features: Option<PathBuf>,
     /// Without --target: start the reference server with this fault.
-    #[arg(long)]
-    fault: Option<String>,
+    #[arg(long, value_parser = Fault::from_name)]
+    fault: Option<Fault>,
     /// Print only the closing recap and totals.
     #[arg(long, conflicts_with = "verbose")]
     quiet: bool,
@@ -133,10 +133,10 @@ enum MockCommand {
     Export {
         /// The vendor (e.g. `limecraft`).
         #[arg(long)]
-        vendor: String,
+        vendor: Vendor,
         /// `wiremock` or `openapi`.
         #[arg(long)]
-        format: String,
+        format: export::Format,
         /// The folder to write into (created if missing).
         #[arg(long)]
         out: PathBuf,
@@ -150,7 +150,7 @@ struct ServeArgs {
     addr: SocketAddr,
     /// Serve only this vendor, at the root, as the vendor does (e.g. `limecraft`).
     #[arg(long)]
-    vendor: Option<String>,
+    vendor: Option<Vendor>,
     /// Seeded accounts (YAML); the built-in fixtures/reference.yaml by default.
     #[arg(long)]
     fixtures: Option<PathBuf>,
@@ -161,8 +161,8 @@ struct ServeArgs {
     #[arg(long)]
     test_mode: bool,
     /// Break one rule (see `authconform faults`).
-    #[arg(long)]
-    fault: Option<String>,
+    #[arg(long, value_parser = Fault::from_name)]
+    fault: Option<Fault>,
     /// Answer as another conforming server would where the vendors'
     /// documents are silent (other error bodies, statuses, markup): a
     /// server that is not ours, to see the suite pass it with warnings.
@@ -250,20 +250,12 @@ fn main() -> ExitCode {
                         format,
                         out,
                     },
-            } => mock_export(&vendor, &format, &out),
+            } => mock_export(vendor, format, &out),
         }
     })
 }
 
-fn mock_export(vendor: &str, format: &str, out: &std::path::Path) -> ExitCode {
-    let vendor = match parse_vendor(vendor) {
-        Ok(v) => v,
-        Err(e) => return usage(&e),
-    };
-    let format = match format.parse::<export::Format>() {
-        Ok(f) => f,
-        Err(e) => return usage(&format!("--format: {e}")),
-    };
+fn mock_export(vendor: Vendor, format: export::Format, out: &std::path::Path) -> ExitCode {
     match export::write(vendor, format, out) {
         Ok(files) => {
             println!("wrote {} file(s) under {}", files.len(), out.display());
@@ -278,18 +270,10 @@ fn usage(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn parse_vendor(id: &str) -> Result<Vendor, String> {
-    id.parse::<Vendor>().map_err(|e| format!("--vendor: {e}"))
-}
-
-fn parse_fault(name: &str) -> Result<Fault, String> {
-    Fault::from_name(name).map_err(|e| format!("--fault: {e}"))
-}
-
 async fn serve(
     ServeArgs {
         addr,
-        vendor,
+        vendor: only_vendor,
         fixtures,
         hash_cost,
         test_mode,
@@ -317,14 +301,6 @@ async fn serve(
     // The per-request line costs a layer on every request: add it only when
     // RUST_LOG lets that line through (it does by default).
     let log_requests = tracing::enabled!(target: "authconform::request", tracing::Level::INFO);
-    let only_vendor = match vendor.as_deref().map(parse_vendor).transpose() {
-        Ok(v) => v,
-        Err(e) => return usage(&e),
-    };
-    let fault = match fault.as_deref().map(parse_fault).transpose() {
-        Ok(f) => f,
-        Err(e) => return usage(&e),
-    };
     let fixtures = match fixtures {
         Some(path) => match Fixtures::load(&path) {
             Ok(f) => f,
@@ -459,18 +435,11 @@ async fn run(args: RunArgs) -> ExitCode {
             }
         }
         None => {
-            let fault = match fault.as_deref().map(parse_fault).transpose() {
-                Ok(f) => f,
-                Err(e) => return usage(&e),
-            };
-            let vendors = match vendor.as_deref().map(parse_vendor).transpose() {
-                Ok(Some(v)) => vec![v],
+            let vendors = match (vendor, fault) {
+                (Some(v), _) => vec![v],
                 // A fault breaks one vendor: run that vendor.
-                Ok(None) => match fault {
-                    Some(f) => vec![f.vendor()],
-                    None => Vendor::ALL.to_vec(),
-                },
-                Err(e) => return usage(&e),
+                (None, Some(f)) => vec![f.vendor()],
+                (None, None) => Vendor::ALL.to_vec(),
             };
             if let Some(f) = fault
                 && !vendors.contains(&f.vendor())

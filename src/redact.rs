@@ -20,7 +20,8 @@ const SECRET_HEADERS: &[&str] = &[
     "x-api-key",
 ];
 
-/// JSON field names whose string values are always secret.
+/// JSON field names whose string values are always secret: masked in every
+/// report, and registered as secrets when a response carries them.
 const SECRET_FIELDS: &[&str] = &[
     "token",
     "password",
@@ -153,12 +154,17 @@ fn redact_json_fields(text: &str) -> String {
     }
 }
 
+/// Whether a JSON field of this name holds a secret (any case: `JwtToken`, `apikey`).
+pub fn is_secret_field(name: &str) -> bool {
+    SECRET_FIELDS.contains(&name.to_ascii_lowercase().as_str())
+}
+
 fn mask_fields(value: &mut serde_json::Value) -> bool {
     let mut changed = false;
     match value {
         serde_json::Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                if SECRET_FIELDS.contains(&k.to_ascii_lowercase().as_str()) && v.is_string() {
+                if is_secret_field(k) && v.is_string() {
                     if v.as_str() != Some(MASK) && v.as_str() != Some("") {
                         *v = serde_json::Value::String(MASK.to_owned());
                         changed = true;

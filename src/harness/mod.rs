@@ -5,6 +5,7 @@
 //! a fresh [`world::ConformanceWorld`] each, and returns a [`RunReport`]. The
 //! console, JUnit and Cucumber-JSON writers all see the same events.
 
+mod capability;
 mod common_steps;
 mod console;
 pub mod control_api;
@@ -724,7 +725,10 @@ pub fn catalogue_id(tags: &[String]) -> Option<String> {
     tags.iter()
         .find(|t| {
             let letters = t.trim_end_matches(|c: char| c.is_ascii_digit());
-            letters.len() < t.len() && ["LC", "LF", "LAC", "FV"].contains(&letters)
+            letters.len() < t.len()
+                && crate::vendor::Vendor::ALL
+                    .iter()
+                    .any(|v| v.scenario_prefix() == letters)
         })
         .cloned()
 }

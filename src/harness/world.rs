@@ -261,8 +261,12 @@ pub struct ConformanceWorld {
     pub last_code: Option<String>,
     /// Refresh tokens by persona, oldest first.
     pub refresh_tokens: HashMap<String, Vec<String>>,
-    /// Other values a scenario keeps between steps (an old SecretKey, say).
-    pub notes: HashMap<String, String>,
+    /// What a LAC scenario keeps between steps (its tokens' expirations, say).
+    pub lac: crate::harness::lac::LacScenario,
+    /// What a LiquidFiles scenario keeps between steps (the browser's cookies, say).
+    pub lf: crate::harness::liquidfiles::LiquidFilesScenario,
+    /// What a FileVerbs scenario keeps between steps (an old SecretKey, say).
+    pub fv: crate::harness::fileverbs::FileVerbsScenario,
     /// LiquidFiles: the listener standing in for the user's machine on the
     /// agent port; it closes when the scenario's world is dropped.
     pub agent_listener: Option<crate::mock::AgentListener>,
@@ -294,7 +298,9 @@ impl ConformanceWorld {
             trail: Vec::new(),
             last_code: None,
             refresh_tokens: HashMap::new(),
-            notes: HashMap::new(),
+            lac: Default::default(),
+            lf: Default::default(),
+            fv: Default::default(),
             agent_listener: None,
             reference_scenario: false,
             warnings: Mutex::new(Vec::new()),
@@ -326,8 +332,8 @@ impl ConformanceWorld {
             .expect("the runner attaches the run context before the first step")
     }
 
-    /// Sends a call, remembers the exchange for the report, registers any token
-    /// in the response as a secret.
+    /// Sends a call, remembers the exchange for the report, registers every
+    /// secret-named field of the response (`redact.rs` names them) as a secret.
     ///
     /// After [`TRANSPORT_ERRORS_BEFORE_STOP`] transport errors in a row the run
     /// stops: this and every later request fail at once instead of each
@@ -358,8 +364,12 @@ impl ConformanceWorld {
                 }
             }
         };
-        for field in ["token", "key", "qr", "JwtToken", "RefreshToken"] {
-            if let Some(v) = exchange.str_field(field) {
+        if let Some(serde_json::Value::Object(fields)) = &exchange.json {
+            let secrets = fields
+                .iter()
+                .filter(|(name, _)| crate::redact::is_secret_field(name))
+                .filter_map(|(_, v)| v.as_str());
+            for v in secrets {
                 ctx.secrets.register(v);
             }
         }
@@ -505,6 +515,25 @@ impl ConformanceWorld {
             totp::code_at(e.params, &e.secret, at),
             Some(totp::step_of(at, e.params.period)),
         ))
+    }
+
+    /// The newest exchange, for a step that judges the answer of the step before.
+    pub fn last_exchange(&self) -> Result<&Exchange, Failure> {
+        self.last
+            .as_ref()
+            .ok_or_else(|| Failure("no request was sent before this step".into()))
+    }
+
+    /// A vendor's section of the target file (`lac:`, `fileverbs:`), which
+    /// the vendor's steps need.
+    pub fn section<T: Clone>(
+        &self,
+        name: &str,
+        pick: impl FnOnce(&Target) -> Option<&T>,
+    ) -> Result<T, Failure> {
+        pick(&self.ctx().target)
+            .cloned()
+            .ok_or_else(|| Failure(format!("the target file has no `{name}:` section")))
     }
 
     pub fn session(&self, name: &str) -> Result<String, Failure> {

@@ -51,9 +51,12 @@ impl std::str::FromStr for Format {
 /// The WireMock scenario of a stub: the state it needs, the state it sets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioStep {
+    /// The scenario's name (one per stateful flow of a vendor).
     pub name: &'static str,
-    /// `None`: in any state (a login starts the session again).
+    /// The state the scenario must be in for the stub to match (`None`: in
+    /// any state: a login starts the session again).
     pub required_state: Option<&'static str>,
+    /// The state the scenario moves to when the stub answers (`None`: it stays).
     pub new_state: Option<&'static str>,
 }
 
@@ -65,6 +68,7 @@ pub const STARTED: &str = "Started";
 pub struct Stub {
     /// `login-200`, `login-fallback-401`: unique per vendor.
     pub name: String,
+    /// The HTTP method, as the spec writes it (`POST`).
     pub method: String,
     /// Absolute path as the vendor serves it at the root (`/api/authentication/login`).
     pub path: String,
@@ -87,25 +91,30 @@ pub struct Stub {
     pub relative_times: Vec<(String, i64)>,
     /// Lower wins (WireMock's convention; wiremock-rs's too).
     pub priority: u8,
+    /// The status of the canned answer.
     pub status: u16,
     /// The JSON answer (`application/json`).
     pub response: Option<Value>,
     /// An answer of another content type (XML, HTML), sent as it is.
     pub response_text: Option<TextBody>,
+    /// The WireMock scenario state the stub needs and sets, for a stateful flow.
     pub scenario: Option<ScenarioStep>,
 }
 
 /// A non-JSON body and its content type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TextBody {
+    /// The `Content-Type` it is sent with.
     pub content_type: String,
+    /// The body, as it is sent.
     pub text: String,
 }
 
 /// XML with the whitespace between tags removed, for comparing two documents
 /// that differ only in indentation.
 /// The XML declaration (`<?xml …?>`) is optional, so it is dropped.
-pub fn compact_xml(xml: &str) -> String {
+#[cfg(any(test, feature = "wiremock-stubs"))]
+pub(crate) fn compact_xml(xml: &str) -> String {
     let mut xml = xml.trim();
     if xml.starts_with("<?xml")
         && let Some(end) = xml.find("?>")
@@ -235,6 +244,7 @@ impl Stub {
 /// LAC's `expiration` format (`2014-12-31T23:59:59.999`), in WireMock's
 /// (Java) and in jiff's (strftime) spelling.
 const WIREMOCK_TIME_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSS";
+/// LAC's `expiration` format in strftime's spelling (the wiremock-rs stubs).
 pub const STRFTIME_TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3f";
 
 /// How long a templated `expiration` lies ahead: a day, as a fresh key's would.

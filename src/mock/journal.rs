@@ -14,12 +14,15 @@ use crate::redact::{self, Secrets};
 /// fields themselves hold the real values, for the test to check.
 #[derive(Clone)]
 pub struct ReceivedRequest {
+    /// The request's method.
     pub method: Method,
     /// The path, from the server root (`/api/authentication/login`).
     pub path: String,
     /// The raw query string, without `?`.
     pub query: Option<String>,
+    /// Every header as received (secret ones too: `Debug` masks them).
     pub headers: HeaderMap,
+    /// The raw body.
     pub body: Vec<u8>,
 }
 

@@ -299,10 +299,13 @@ async fn fetch_at(
 /// One request a browser made to the agent port.
 #[derive(Clone)]
 pub struct AgentCallback {
+    /// The request's method (the page's form posts).
     pub method: Method,
     /// The path and query, as requested (`/`).
     pub target: String,
+    /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// The raw body.
     pub body: Vec<u8>,
 }
 

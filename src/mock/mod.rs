@@ -34,6 +34,8 @@
 //! Dropping the handle stops the server and closes its port, so a test suite
 //! can start one mock per test.
 
+#![warn(missing_docs)]
+
 mod fileverbs;
 mod journal;
 mod lac;

@@ -72,16 +72,24 @@ pub enum MockError {
     #[error(
         "{vendor} documents no endpoint {method} {path} (specs/{vendor}.openapi.yaml has: {known})"
     )]
+    /// A fault was asked for an endpoint the vendor's spec does not have.
     UnknownEndpoint {
+        /// The mock's vendor.
         vendor: Vendor,
+        /// The method asked for.
         method: String,
+        /// The path asked for.
         path: String,
+        /// The spec's endpoints, for the message.
         known: String,
     },
+    /// A builder call named an account the mock does not have.
     #[error("no {vendor} account `{0}`", vendor = .1)]
     UnknownAccount(String, Vendor),
+    /// The vendor's rules refuse the call (a duplicate account, say); the message says why.
     #[error("{0}")]
     Refused(String),
+    /// [`MockServer::advance_clock`] was asked to go back, or too far.
     #[error("the clock only moves forward, at most a thousand years in all")]
     Clock,
 }
@@ -268,10 +276,12 @@ impl MockServer {
         format!("http://{}", self.addr)
     }
 
+    /// The address the mock listens on (loopback, a free port).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
+    /// The vendor this mock serves.
     pub fn vendor(&self) -> Vendor {
         self.shared.wire.vendor
     }

@@ -15,6 +15,8 @@
 //! check, as is everything the `@strict-…` scenarios say about rotation, reuse,
 //! revocation and lifetimes.
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cucumber::{given, then, when};
@@ -25,12 +27,17 @@ use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::{FileVerbsTarget, KeyPair};
 use crate::harness::world::{ConformanceWorld, Failure, StepResult};
 
+/// What a FileVerbs scenario keeps between its steps.
+#[derive(Default)]
+pub struct FileVerbsScenario {
+    /// A persona's SecretKey before the scenario reset it.
+    old_secret_keys: HashMap<String, String>,
+    /// The name of the cookie that carried a persona's refresh token.
+    refresh_cookies: HashMap<String, String>,
+}
+
 fn section(w: &ConformanceWorld) -> Result<FileVerbsTarget, Failure> {
-    w.ctx()
-        .target
-        .fileverbs
-        .clone()
-        .ok_or_else(|| Failure("the target file has no `fileverbs:` section".into()))
+    w.section("fileverbs", |t| t.fileverbs.as_ref())
 }
 
 fn key_pair(w: &ConformanceWorld, who: &str) -> Result<KeyPair, Failure> {
@@ -49,12 +56,6 @@ fn key_pair(w: &ConformanceWorld, who: &str) -> Result<KeyPair, Failure> {
 
 fn is_2xx(status: u16) -> bool {
     (200..300).contains(&status)
-}
-
-fn last(w: &ConformanceWorld) -> Result<&Exchange, Failure> {
-    w.last
-        .as_ref()
-        .ok_or_else(|| Failure("no request was sent before this step".into()))
 }
 
 /// A value that is certainly not a valid key: random, so never a real one.
@@ -111,8 +112,7 @@ async fn secret_key_reset(w: &mut ConformanceWorld, who: String) -> StepResult {
             api_key: old.api_key.clone(),
         },
     );
-    w.notes
-        .insert(format!("{who} old SecretKey"), old.secret_key);
+    w.fv.old_secret_keys.insert(who.clone(), old.secret_key);
     Ok(())
 }
 
@@ -123,8 +123,8 @@ async fn calls_with_old_or_new_key(
     which: String,
 ) -> StepResult {
     let key = if which == "old" {
-        w.notes
-            .get(&format!("{who} old SecretKey"))
+        w.fv.old_secret_keys
+            .get(&who)
             .cloned()
             .ok_or_else(|| Failure(format!("{who}'s SecretKey was not reset in this scenario")))?
     } else {
@@ -138,14 +138,14 @@ async fn calls_with_old_or_new_key(
 
 #[then("the call is authorized")]
 async fn call_authorized(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(is_2xx(x.status), "a 2xx from the protected resource")?;
     w.reference(x.status == 200, "status 200 from the protected resource")
 }
 
 #[then("the call is refused")]
 async fn call_refused(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(
         !is_2xx(x.status),
         "a refusal (not a 2xx) from the protected resource",
@@ -155,7 +155,7 @@ async fn call_refused(w: &mut ConformanceWorld) -> StepResult {
 /// The exact status of a refusal: the document gives none, so it is ours.
 #[then(regex = r"^the refusal's status is (\d{3})(?: or (\d{3}))? \(a reference choice\)$")]
 async fn refusal_status(w: &mut ConformanceWorld, status: u16, or: String) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let other: Option<u16> = or.parse().ok();
     let expected = match other {
         Some(o) => format!("status {status} or {o}"),
@@ -180,7 +180,7 @@ async fn requests_access_token(w: &mut ConformanceWorld, who: String) -> StepRes
 #[given(regex = r"^(\w+) has an access token$")]
 async fn has_access_token(w: &mut ConformanceWorld, who: String) -> StepResult {
     requests_access_token(w, who.clone()).await?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(
         is_2xx(x.status) && x.str_field("JwtToken").is_some(),
         &format!("{who} to get an access token (a 2xx with a JwtToken)"),
@@ -204,13 +204,10 @@ fn remember_tokens(w: &mut ConformanceWorld, who: &str, x: &Exchange) {
             .or_default()
             .push(r.to_owned());
         if let Some(c) = refresh_cookie(x) {
-            w.notes.insert(cookie_note(who), c.name().to_owned());
+            w.fv.refresh_cookies
+                .insert(who.to_owned(), c.name().to_owned());
         }
     }
-}
-
-fn cookie_note(who: &str) -> String {
-    format!("{who} refresh cookie name")
 }
 
 /// The `Set-Cookie` that carries the answer's RefreshToken, whatever its name.
@@ -255,7 +252,7 @@ async fn requests_access_token_badly(
 
 #[then("the request is refused without a JwtToken")]
 async fn refused_without_jwt(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(!is_2xx(x.status), "a non-2xx answer")?;
     w.documented(x.field("JwtToken").is_none(), "no JwtToken in a refusal")
 }
@@ -264,7 +261,7 @@ async fn refused_without_jwt(w: &mut ConformanceWorld) -> StepResult {
     "the answer holds Id, FirstName, LastName, Email, Role, IsVerified, JwtToken and RefreshToken"
 )]
 async fn answer_holds_fields(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(is_2xx(x.status), "a 2xx answer")?;
     w.reference(x.status == 200, "status 200")?;
     for field in [
@@ -297,7 +294,7 @@ fn segment(jwt: &str, index: usize) -> Option<Value> {
 /// "short-lived", so it carries an `exp`.
 #[then("the JwtToken is a signed JWT that expires")]
 async fn jwt_is_signed(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let jwt = x.str_field("JwtToken").unwrap_or_default();
     let parts: Vec<&str> = jwt.split('.').collect();
     w.documented(
@@ -317,7 +314,7 @@ async fn jwt_is_signed(w: &mut ConformanceWorld) -> StepResult {
 /// The document names no claim but the JWT's expiry: `iat` and `sub` are ours.
 #[then("the JwtToken carries iat and sub (a reference choice)")]
 async fn jwt_claims(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let claims = segment(x.str_field("JwtToken").unwrap_or_default(), 1).unwrap_or_default();
     w.reference(
         claims["iat"].is_i64() && claims["exp"].as_i64() > claims["iat"].as_i64(),
@@ -328,7 +325,7 @@ async fn jwt_claims(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the refresh token is set in an HttpOnly cookie")]
 async fn refresh_cookie_http_only(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let found = refresh_cookie(x);
     w.documented(
         found.is_some(),
@@ -342,7 +339,7 @@ async fn refresh_cookie_http_only(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the refresh cookie is Secure, SameSite=Strict and limited to the accounts path")]
 async fn refresh_cookie_strict(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let c = refresh_cookie(x);
     w.reference(c.is_some(), "a Set-Cookie carrying the RefreshToken")?;
     let c = c.unwrap_or_else(|| cookie::Cookie::new("", ""));
@@ -385,7 +382,7 @@ async fn calls_with_jwt(w: &mut ConformanceWorld, who: String, change: String) -
 #[then(regex = r"^(\w+)'s JwtToken is (still accepted|accepted|refused)$")]
 async fn jwt_is(w: &mut ConformanceWorld, who: String, verdict: String) -> StepResult {
     calls_with_jwt(w, who.clone(), String::new()).await?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     if verdict == "refused" {
         w.documented(
             !is_2xx(x.status),
@@ -496,11 +493,11 @@ async fn refreshes(w: &mut ConformanceWorld, who: String, how: String) -> StepRe
     let path = section(w)?
         .refresh_path
         .ok_or_else(|| Failure("the target has no `fileverbs.refresh_path`".into()))?;
-    let cookie = w
-        .notes
-        .get(&cookie_note(&who))
-        .cloned()
-        .unwrap_or_else(|| api::REFRESH_COOKIE.to_owned());
+    let cookie =
+        w.fv.refresh_cookies
+            .get(&who)
+            .cloned()
+            .unwrap_or_else(|| api::REFRESH_COOKIE.to_owned());
     let call = match how.as_str() {
         "refresh token in the body" => api::refresh_with_body(&path, &refresh_token(w, &who, 0)?),
         "previous refresh token" => {
@@ -517,7 +514,7 @@ async fn refreshes(w: &mut ConformanceWorld, who: String, how: String) -> StepRe
 #[given(regex = r"^(\w+) has refreshed once$")]
 async fn has_refreshed(w: &mut ConformanceWorld, who: String) -> StepResult {
     refreshes(w, who.clone(), "refresh cookie".into()).await?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(
         is_2xx(x.status),
         &format!("{who}'s refresh to succeed (a 2xx)"),
@@ -529,7 +526,7 @@ async fn has_refreshed(w: &mut ConformanceWorld, who: String) -> StepResult {
 /// A new refresh token in the answer (rotation) is the reference server's choice.
 #[then("she receives a new JwtToken and a new refresh token")]
 async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(is_2xx(x.status), "a 2xx with a new JwtToken")?;
     w.documented(
         x.str_field("JwtToken")
@@ -550,7 +547,7 @@ async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
 /// Said only in `@strict-…` scenarios: when a refresh token stops working is ours.
 #[then("the refresh is refused")]
 async fn refresh_refused(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.reference(!is_2xx(x.status), "a refusal (not a 2xx)")?;
     w.reference(x.field("JwtToken").is_none(), "no JwtToken in a refusal")?;
     w.reference(x.status == 401, "status 401 for a refused refresh token")
@@ -569,6 +566,6 @@ async fn revokes(w: &mut ConformanceWorld, who: String) -> StepResult {
 /// The revoke call is ours (`@ext`): every check of it is a reference check.
 #[then("the revocation succeeds")]
 async fn revocation_succeeds(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.reference(x.status == 200, "status 200 for a revocation")
 }

@@ -3,3 +3,5 @@
 
 pub mod api;
 mod steps;
+pub mod target;
+pub use steps::LacScenario;

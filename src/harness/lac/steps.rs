@@ -10,7 +10,7 @@
 //! account of an API whose provider does not implement password change
 //! (`lac.no_password_change`). A scenario names auth tokens after their
 //! persona, or `A`, `B` when one persona holds several; the world keeps each
-//! token's value (`sessions`), its expiration and the API it belongs to (`notes`).
+//! token's value (`sessions`), its expiration and the API it belongs to (`w.lac`).
 //!
 //! Provenance: the document gives no status code and no error body. A
 //! success is a 2xx with the documented fields ([`succeeded`]), a refusal ("an
@@ -25,7 +25,7 @@
 //! next sign-on step of that persona sets it back first, so one failure does
 //! not cascade into every later scenario.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 use cucumber::{given, then, when};
@@ -45,6 +45,25 @@ fn ledger() -> std::sync::MutexGuard<'static, BTreeMap<(String, String), String>
     LEDGER.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// What a LAC scenario keeps between its steps.
+#[derive(Default)]
+pub struct LacScenario {
+    /// How each auth token of the scenario was issued, by token name.
+    tokens: HashMap<String, IssuedToken>,
+    /// The token the last revalidation or disabling was about.
+    last_token: Option<String>,
+    /// The new password the scenario sent for a persona.
+    new_passwords: HashMap<String, String>,
+    /// Personas whose password change the server reported a success.
+    change_reported: HashSet<String>,
+}
+
+/// An auth token's expiration as issued, and the API it belongs to (`None`: the target's).
+struct IssuedToken {
+    expiration: Option<String>,
+    base_url: Option<String>,
+}
+
 /// A persona's account and the API it signs on to (`None`: the target's).
 struct Persona {
     who: String,
@@ -53,11 +72,7 @@ struct Persona {
 }
 
 fn section(w: &ConformanceWorld) -> Result<LacTarget, Failure> {
-    w.ctx()
-        .target
-        .lac
-        .clone()
-        .ok_or_else(|| Failure("the target file has no `lac:` section".into()))
+    w.section("lac", |t| t.lac.as_ref())
 }
 
 fn persona(w: &ConformanceWorld, who: &str) -> Result<Persona, Failure> {
@@ -101,8 +116,7 @@ fn wrong_password(original: &str) -> String {
     format!("{original}-not-it")
 }
 
-/// Sends a call (to `base_url` if given, else the target's API), spec-checked;
-/// registers any auth token in the answer as a secret.
+/// Sends a call (to `base_url` if given, else the target's API), spec-checked.
 async fn send(
     w: &mut ConformanceWorld,
     call: Call,
@@ -112,17 +126,7 @@ async fn send(
         Some(b) => call.on_base_url(b),
         None => call,
     };
-    let x = w.send_checked(call).await?;
-    if let Some(k) = x.str_field("apikey") {
-        w.ctx().secrets.register(k);
-    }
-    Ok(x)
-}
-
-fn last(w: &ConformanceWorld) -> Result<&Exchange, Failure> {
-    w.last
-        .as_ref()
-        .ok_or_else(|| Failure("no request was sent before this step".into()))
+    w.send_checked(call).await
 }
 
 fn apikey(x: &Exchange) -> Option<&str> {
@@ -169,16 +173,11 @@ fn remember_token(w: &mut ConformanceWorld, name: &str, x: &Exchange, base_url: 
         return;
     };
     w.sessions.insert(name.to_owned(), key);
-    let expiration = format!("lac.expiration.{name}");
-    match x.str_field("expiration") {
-        Some(e) => w.notes.insert(expiration, e.to_owned()),
-        None => w.notes.remove(&expiration),
+    let issued = IssuedToken {
+        expiration: x.str_field("expiration").map(str::to_owned),
+        base_url: base_url.map(str::to_owned),
     };
-    let base = format!("lac.base.{name}");
-    match base_url {
-        Some(b) => w.notes.insert(base, b.to_owned()),
-        None => w.notes.remove(&base),
-    };
+    w.lac.tokens.insert(name.to_owned(), issued);
 }
 
 /// An auth token of the scenario and the API it belongs to.
@@ -188,13 +187,14 @@ fn token(w: &ConformanceWorld, name: &str) -> Result<(String, Option<String>), F
             "the scenario has no auth token named `{name}`; authenticate first"
         ))
     })?;
-    Ok((key, w.notes.get(&format!("lac.base.{name}")).cloned()))
+    let base_url = w.lac.tokens.get(name).and_then(|t| t.base_url.clone());
+    Ok((key, base_url))
 }
 
 /// The expiration the token was issued with, in Unix milliseconds (None: the
 /// answer had none).
 fn issued_expiration(w: &ConformanceWorld, name: &str) -> Result<Option<i64>, Failure> {
-    match w.notes.get(&format!("lac.expiration.{name}")) {
+    match w.lac.tokens.get(name).and_then(|t| t.expiration.as_ref()) {
         None => Ok(None),
         Some(text) => api::parse_expiration(text).map(Some).ok_or_else(|| {
             Failure(format!(
@@ -255,7 +255,7 @@ async fn has_authenticated(w: &mut ConformanceWorld, who: String, name: String) 
     let name = if name.is_empty() { who.clone() } else { name };
     let p = persona(w, &who)?;
     sign_on_as(w, &p, &name).await?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     // A precondition: the exact status is judged once, by LAC1.
     w.documented(
         is_success(x) && apikey(x).is_some(),
@@ -297,7 +297,7 @@ async fn has_authenticated_without_url_auth(w: &mut ConformanceWorld, who: Strin
         })?);
     }
     sign_on_as(w, &p, &who).await?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(
         is_success(x) && apikey(x).is_some(),
         &format!("{who} to authenticate there (a 2xx with an apikey)"),
@@ -326,7 +326,7 @@ async fn authenticates_badly(w: &mut ConformanceWorld, credentials: String) -> S
 
 #[then("the authentication succeeds with an auth token and its expiration")]
 async fn authentication_succeeds(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     succeeded(w, x, "the sign-on")?;
     w.documented(apikey(x).is_some(), "a non-empty apikey")?;
     let expiration = x.str_field("expiration");
@@ -342,7 +342,8 @@ async fn authentication_succeeds(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the expiration is in the future")]
 async fn expiration_in_future(w: &mut ConformanceWorld) -> StepResult {
-    let expiration = last(w)?
+    let expiration = w
+        .last_exchange()?
         .str_field("expiration")
         .and_then(api::parse_expiration);
     let now = w.ctx().clock.now().await.map_err(Failure)?;
@@ -354,7 +355,7 @@ async fn expiration_in_future(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the authentication is refused without an auth token")]
 async fn authentication_refused(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     refused(w, x, 401, "the sign-on to be refused")
 }
 
@@ -379,19 +380,13 @@ fn lets_in(x: &Exchange) -> bool {
     }
 }
 
-fn method_of(words: &str) -> Result<Method, Failure> {
-    words
-        .parse()
-        .map_err(|_| Failure(format!("`{words}` is not an HTTP method")))
-}
-
 #[when(
     regex = r"^(alice|bob) sends a (GET|POST|PUT|DELETE) to the probe resource with (?:her|his) auth token in (the Authorization header|the URL)$"
 )]
 async fn sends_to_probe(
     w: &mut ConformanceWorld,
     who: String,
-    method: String,
+    method: Method,
     transport: String,
 ) -> StepResult {
     let (key, base) = token(w, &who)?;
@@ -401,11 +396,7 @@ async fn sends_to_probe(
         Transport::Header
     };
     let probe_path = section(w)?.probe_path;
-    let call = api::with_token(
-        api::probe(method_of(&method)?, &probe_path),
-        &key,
-        transport,
-    );
+    let call = api::with_token(api::probe(method, &probe_path), &key, transport);
     send(w, call, base.as_deref()).await?;
     Ok(())
 }
@@ -456,7 +447,7 @@ async fn calls_probe_badly(w: &mut ConformanceWorld, credential: String) -> Step
 
 #[then("the probe resource lets the call in")]
 async fn probe_lets_in(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(
         lets_in(x),
         "the call to be let in (2xx; for POST, PUT or DELETE also a 400, 409, 415 or 422 about the empty body, but never 401 or 403)",
@@ -473,7 +464,7 @@ fn keeps_out(x: &Exchange) -> bool {
 /// feature's exact status is the reference server's.
 #[then(expr = "the probe resource refuses the call with {int}")]
 async fn probe_refuses(w: &mut ConformanceWorld, status: u16) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(
         keeps_out(x),
         "the call to be refused: a 4xx that does not let the caller in",
@@ -521,10 +512,20 @@ async fn token_lets_call(
 
 // ---------------------------------------------------------------- revalidation
 
-async fn revalidate(w: &mut ConformanceWorld, name: &str) -> Result<Exchange, Failure> {
+/// Sends the call `make` builds for the auth token `name` to the API the
+/// token belongs to; the steps after it judge that token.
+async fn send_for_token(
+    w: &mut ConformanceWorld,
+    name: &str,
+    make: fn(&str) -> Call,
+) -> Result<Exchange, Failure> {
     let (key, base) = token(w, name)?;
-    w.notes.insert("lac.last_token".into(), name.to_owned());
-    send(w, api::revalidate(&key), base.as_deref()).await
+    w.lac.last_token = Some(name.to_owned());
+    send(w, make(&key), base.as_deref()).await
+}
+
+async fn revalidate(w: &mut ConformanceWorld, name: &str) -> Result<Exchange, Failure> {
+    send_for_token(w, name, api::revalidate).await
 }
 
 #[when(regex = r"^(alice|bob) revalidates (?:her|his) auth token$")]
@@ -534,9 +535,9 @@ async fn revalidates(w: &mut ConformanceWorld, who: String) -> StepResult {
 }
 
 fn last_token(w: &ConformanceWorld) -> Result<String, Failure> {
-    w.notes
-        .get("lac.last_token")
-        .cloned()
+    w.lac
+        .last_token
+        .clone()
         .ok_or_else(|| Failure("no auth token was revalidated or disabled before this step".into()))
 }
 
@@ -545,7 +546,7 @@ async fn revalidation_same(w: &mut ConformanceWorld) -> StepResult {
     let name = last_token(w)?;
     let (key, _) = token(w, &name)?;
     let issued = issued_expiration(w, &name)?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     succeeded(w, x, "the revalidation of a valid auth token")?;
     w.documented(
         apikey(x) == Some(key.as_str()),
@@ -564,7 +565,7 @@ async fn revalidation_same(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the revalidation is refused as expired")]
 async fn revalidation_expired(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     refused(w, x, 401, "the expired error")?;
     // The document names an "expired error" but not how it says so.
     w.reference(
@@ -620,9 +621,7 @@ async fn one_minute_short(w: &mut ConformanceWorld, who: String) -> StepResult {
 // ---------------------------------------------------------------- disabling
 
 async fn disable(w: &mut ConformanceWorld, name: &str) -> Result<Exchange, Failure> {
-    let (key, base) = token(w, name)?;
-    w.notes.insert("lac.last_token".into(), name.to_owned());
-    send(w, api::disable(&key), base.as_deref()).await
+    send_for_token(w, name, api::disable).await
 }
 
 #[when(regex = r"^(alice|bob) disables (?:her|his) auth token$")]
@@ -647,7 +646,7 @@ async fn has_disabled(w: &mut ConformanceWorld, who: String) -> StepResult {
 async fn reported_disabled(w: &mut ConformanceWorld) -> StepResult {
     let name = last_token(w)?;
     let (key, _) = token(w, &name)?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     succeeded(w, x, "disabling")?;
     w.documented(
         x.str_field("apikey") == Some(key.as_str())
@@ -666,7 +665,7 @@ async fn disables_unknown(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the disabling is refused")]
 async fn disabling_refused(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(
         x.field("disabled") != Some(&Value::Bool(true)),
         "no \"disabled\": true for a token that does not exist",
@@ -722,8 +721,7 @@ async fn attempt_change(
     let secrets = w.ctx().secrets.clone();
     secrets.register(current);
     secrets.register(new);
-    w.notes
-        .insert(format!("lac.new_password.{}", p.who), new.to_owned());
+    w.lac.new_passwords.insert(p.who.clone(), new.to_owned());
     let base = p.base_url.as_deref();
     let x = send(
         w,
@@ -738,8 +736,7 @@ async fn attempt_change(
     }
     if reported_success {
         ledger().insert(p.ledger_key(w), new.to_owned());
-        w.notes
-            .insert(format!("lac.change_reported.{}", p.who), "success".into());
+        w.lac.change_reported.insert(p.who.clone());
     }
     Ok(())
 }
@@ -754,7 +751,7 @@ fn change_message(x: &Exchange) -> Option<&str> {
     regex = r"^the password change reports (success|failure|notSupported) with (?:a reason and )?a new auth token$"
 )]
 async fn change_reports(w: &mut ConformanceWorld, result: String) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     succeeded(
         w,
         x,
@@ -794,7 +791,7 @@ async fn change_reports(w: &mut ConformanceWorld, result: String) -> StepResult 
 
 #[then("the authentication succeeds without a password change result")]
 async fn succeeds_without_change(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     succeeded(w, x, "a plain sign-on")?;
     w.documented(apikey(x).is_some(), "an apikey: a plain sign-on")?;
     w.documented(
@@ -804,14 +801,11 @@ async fn succeeds_without_change(w: &mut ConformanceWorld) -> StepResult {
 }
 
 fn new_password(w: &ConformanceWorld, who: &str) -> Result<String, Failure> {
-    w.notes
-        .get(&format!("lac.new_password.{who}"))
-        .cloned()
-        .ok_or_else(|| {
-            Failure(format!(
-                "no new password was sent for {who} in this scenario"
-            ))
-        })
+    w.lac.new_passwords.get(who).cloned().ok_or_else(|| {
+        Failure(format!(
+            "no new password was sent for {who} in this scenario"
+        ))
+    })
 }
 
 #[then(regex = r"^(alice|carol)'s old password is refused$")]
@@ -869,7 +863,7 @@ async fn password_unchanged(w: &mut ConformanceWorld, who: String) -> StepResult
     // Where the server reported the change a success (LAC17 on a server with
     // another password policy), a changed password is what it said it did:
     // only the reference server's policy wanted it unchanged.
-    let reported_success = w.notes.contains_key(&format!("lac.change_reported.{who}"));
+    let reported_success = w.lac.change_reported.contains(&who);
     let provenance = if reported_success {
         Provenance::Reference
     } else {

@@ -15,22 +15,30 @@ pub const ENABLE_2FA: &str = "/user/{id}/enable2fa";
 /// The documented cookie that carries the token.
 pub const SESSION_COOKIE: &str = "MOJITO_SESSION_ID_V2";
 
-/// Where a call carries its token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where a call carries its token; a step reads it from the feature's words
+/// ("the header", "the query string", "the cookie").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter)]
+#[param(
+    name = "transport",
+    regex = "the header|the Authorization header|the query string|the cookie"
+)]
 pub enum Transport {
     Header,
     Query,
     Cookie,
 }
 
-impl Transport {
-    /// Reads the feature files' words: "the header", "the query string", "the cookie".
-    pub fn from_words(words: &str) -> Option<Transport> {
+impl std::str::FromStr for Transport {
+    type Err = String;
+
+    fn from_str(words: &str) -> Result<Self, Self::Err> {
         match words.trim() {
-            "the header" | "the Authorization header" => Some(Transport::Header),
-            "the query string" => Some(Transport::Query),
-            "the cookie" => Some(Transport::Cookie),
-            _ => None,
+            "the header" | "the Authorization header" => Ok(Transport::Header),
+            "the query string" => Ok(Transport::Query),
+            "the cookie" => Ok(Transport::Cookie),
+            _ => Err(format!(
+                "`{words}` is not a transport: say the header, the query string or the cookie"
+            )),
         }
     }
 }

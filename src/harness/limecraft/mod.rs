@@ -3,3 +3,4 @@
 
 pub mod api;
 mod steps;
+pub mod target;

@@ -109,7 +109,7 @@ async fn logs_in_unknown(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the login succeeds without a second factor")]
 async fn login_succeeds(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(x.status == 200, "status 200")?;
     w.documented(
         x.field("needsSecondToken") == Some(&Value::Bool(false)),
@@ -127,7 +127,7 @@ async fn login_succeeds(w: &mut ConformanceWorld) -> StepResult {
 
 #[then(expr = "the login is refused with {int} and the UnauthorizedError envelope")]
 async fn login_refused_with_envelope(w: &mut ConformanceWorld, status: u16) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let expected = format!(
         "{status} with {{\"type\":\"UnauthorizedError\",\"code\":{status},\"errorNumber\":0,\"message\":…,\"data\":null}}"
     );
@@ -151,7 +151,7 @@ async fn login_refused_with_envelope(w: &mut ConformanceWorld, status: u16) -> S
 
 #[then("the message says the username sent was not authorized")]
 async fn message_names_username(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let sent: Value = x
         .request_body
         .as_deref()
@@ -171,7 +171,7 @@ async fn message_names_username(w: &mut ConformanceWorld) -> StepResult {
 
 #[then(expr = "the login is refused with {int}")]
 async fn login_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(x.status == status, &format!("status {status}"))?;
     w.documented(x.field("token").is_none(), "no token in a refusal")
 }
@@ -280,7 +280,7 @@ async fn token_identifies(w: &mut ConformanceWorld, session: String, who: String
 /// The last response is 200 with the User of `who`.
 fn is_user(w: &ConformanceWorld, who: &str) -> StepResult {
     let account = w.account(who)?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(x.status == 200, &format!("200 with {who}'s User"))?;
     let matches = |field: &str| {
         x.str_field(field)
@@ -298,8 +298,7 @@ fn is_user(w: &ConformanceWorld, who: &str) -> StepResult {
 }
 
 #[when(regex = r"^(\w+) asks who (?:she|he|they) (?:is|are) with (?:her|his|their) token in (.+)$")]
-async fn asks_who(w: &mut ConformanceWorld, who: String, transport: String) -> StepResult {
-    let transport = transport_words(&transport)?;
+async fn asks_who(w: &mut ConformanceWorld, who: String, transport: Transport) -> StepResult {
     let token = w.session(&who)?;
     w.send_checked(api::current_user(Some(&token), transport))
         .await?;
@@ -332,13 +331,13 @@ async fn asks_with_bad_token(w: &mut ConformanceWorld, token: String) -> StepRes
 /// bodies are not documented, and the spec check reports those as reference.
 #[then(expr = "the request is refused with {int}")]
 async fn request_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(x.status == status, &format!("status {status}"))
 }
 
 #[then("the request is refused without a User")]
 async fn request_refused_any(w: &mut ConformanceWorld) -> StepResult {
-    refused(w, last(w)?, "the request to be refused")
+    refused(w, w.last_exchange()?, "the request to be refused")
 }
 
 // ---------------------------------------------------------------- two-factor
@@ -350,7 +349,7 @@ async fn has_enabled_two_factor(w: &mut ConformanceWorld, who: String) -> StepRe
     }
     log_in_fully(w, &who, &who, None).await?;
     enable_for_self(w, &who).await?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(
         x.status == 200,
         &format!("{who} to enable two-factor authentication (200)"),
@@ -409,7 +408,7 @@ fn enrolment_of(x: &Exchange) -> Option<Enrolment> {
 
 #[then("she receives a TOTP key with its algorithm, digits, period and QR URI")]
 async fn receives_totp_key(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(x.status == 200, "200 with the TOTP enrolment")?;
     let key = totp::decode_secret(x.str_field("key").unwrap_or_default());
     w.documented(key.is_some(), "a base32 key")?;
@@ -461,7 +460,7 @@ async fn enables_for_other(w: &mut ConformanceWorld, who: String, whom: String) 
 
 #[then("the login asks for a second token and issues a temporary token")]
 async fn login_asks_second_token(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(x.status == 200, "status 200")?;
     w.documented(
         x.field("needsSecondToken") == Some(&Value::Bool(true)),
@@ -657,7 +656,7 @@ async fn validation_refused_step(w: &mut ConformanceWorld) -> StepResult {
 }
 
 fn validation_accepted(w: &ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(
         final_token(x).is_some(),
         "a 2xx RestToken with a final token (needsSecondToken not true)",
@@ -671,7 +670,7 @@ fn validation_accepted(w: &ConformanceWorld) -> StepResult {
 }
 
 fn validation_refused(w: &ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     // A server may echo the temporary token in a refusal; only a new token is issued.
     let issued = final_token(x).filter(|t| !w.temporary.values().any(|v| v == t));
     w.documented(
@@ -716,7 +715,7 @@ async fn logs_out_garbage(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the logout succeeds")]
 async fn logout_succeeds(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(x.status == 200, "status 200")
 }
 
@@ -724,7 +723,7 @@ async fn logout_succeeds(w: &mut ConformanceWorld) -> StepResult {
 /// (RFC 9110 §15.6), which no document makes a conforming answer.
 #[then("the logout answers 200 or 401")]
 async fn logout_200_or_401(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented(x.status < 500, "an answer, not a server error (5xx)")?;
     w.reference(x.status == 200 || x.status == 401, "status 200 or 401")
 }
@@ -740,17 +739,3 @@ async fn can_log_in_again(w: &mut ConformanceWorld, who: String) -> StepResult {
 }
 
 // ---------------------------------------------------------------- helpers
-
-fn last(w: &ConformanceWorld) -> Result<&Exchange, Failure> {
-    w.last
-        .as_ref()
-        .ok_or_else(|| Failure("no request was sent before this step".into()))
-}
-
-fn transport_words(words: &str) -> Result<Transport, Failure> {
-    Transport::from_words(words).ok_or_else(|| {
-        Failure(format!(
-            "`{words}` is not a transport: say the header, the query string or the cookie"
-        ))
-    })
-}

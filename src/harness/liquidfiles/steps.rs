@@ -21,6 +21,7 @@
 //! (`users.secondary`), carol (`users.twofactor`, Strong 2FA, her TOTP secret
 //! given) and dan (`liquidfiles.special`, a password with `&` and `$`).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use cucumber::{given, then, when};
@@ -39,6 +40,42 @@ const TOTP: TotpParams = TotpParams {
     period: 30,
 };
 
+/// What a LiquidFiles scenario keeps between its steps: the browser's state
+/// (cookies, page, query) and the answers later steps compare.
+#[derive(Default)]
+pub struct LiquidFilesScenario {
+    /// The cookie jar, by name (one host: no domain or path matching).
+    cookies: BTreeMap<String, String>,
+    /// The URL of the page last shown, which a form's action is resolved against.
+    page_url: Option<String>,
+    /// The query the login page was opened with (a login that has to start
+    /// again starts with the same).
+    query: Option<String>,
+    /// The key the last success page showed in div#api_key.
+    page_key: Option<String>,
+    /// The /session/api refusals: status and page without hidden per-login values.
+    refusals: Vec<(u16, String)>,
+    /// The XML login's document kind (a malformed one) the scenario sent.
+    xml_document: Option<String>,
+    /// The api_key of each XML answer that had one, in order.
+    xml_keys: Vec<String>,
+    /// Each XML answer: status, content type and body.
+    xml_answers: Vec<String>,
+    /// The JSON API's malformed request kind the scenario sent.
+    json_document: Option<String>,
+    /// The JSON API's last key.
+    json_key: Option<String>,
+    /// Each JSON answer: status and body.
+    json_answers: Vec<String>,
+}
+
+/// The key the last success page showed.
+fn page_key(w: &ConformanceWorld) -> Result<String, Failure> {
+    w.lf.page_key
+        .clone()
+        .ok_or_else(|| Failure("no key was shown in this scenario".into()))
+}
+
 fn section(w: &ConformanceWorld) -> LiquidFilesTarget {
     w.ctx().target.liquidfiles.clone().unwrap_or_default()
 }
@@ -56,12 +93,6 @@ fn persona(w: &ConformanceWorld, who: &str) -> Result<Account, Failure> {
         secrets.register(&api::escape_password(&account.password, e));
     }
     Ok(account)
-}
-
-fn last(w: &ConformanceWorld) -> Result<&Exchange, Failure> {
-    w.last
-        .as_ref()
-        .ok_or_else(|| Failure("no request was sent before this step".into()))
 }
 
 /// Sends a call, registers every key in the answer as a secret (the
@@ -127,18 +158,15 @@ async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
 // type into, submits every field of a form (hidden ones, CSRF tokens
 // included), and judges the callback by the form that posts to localhost.
 
-/// Notes holding the scenario's cookie jar: `lf.cookie.<name>` = value.
-const COOKIE_NOTE: &str = "lf.cookie.";
 /// Redirects a browser follows for one navigation before giving up.
 const MAX_REDIRECTS: usize = 10;
 
 fn cookie_header(w: &ConformanceWorld) -> Option<String> {
-    let mut pairs: Vec<String> = w
-        .notes
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix(COOKIE_NOTE).map(|n| format!("{n}={v}")))
-        .collect();
-    pairs.sort();
+    let pairs: Vec<String> =
+        w.lf.cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
     (!pairs.is_empty()).then(|| pairs.join("; "))
 }
 
@@ -152,18 +180,18 @@ fn keep_cookies(w: &mut ConformanceWorld, x: &Exchange) {
         .filter_map(|v| cookie::Cookie::parse(v.to_owned()).ok())
         .collect();
     for c in set {
-        let note = format!("{COOKIE_NOTE}{}", c.name());
         let expired = c
             .max_age()
             .is_some_and(|a| a <= cookie::time::Duration::ZERO)
             || c.expires_datetime().is_some_and(|t| t <= now);
         if expired {
-            w.notes.remove(&note);
+            w.lf.cookies.remove(c.name());
         } else {
             if c.value().len() >= 8 {
                 w.ctx().secrets.register(c.value());
             }
-            w.notes.insert(note, c.value().to_owned());
+            w.lf.cookies
+                .insert(c.name().to_owned(), c.value().to_owned());
         }
     }
 }
@@ -213,7 +241,7 @@ async fn browse(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failur
         let next = match (x.status, location) {
             (301 | 302 | 303 | 307 | 308, Some(location)) => path_on_server(w, &x.url, &location)?,
             _ => {
-                w.notes.insert("lf.page_url".into(), x.url.clone());
+                w.lf.page_url = Some(x.url.clone());
                 return Ok(x);
             }
         };
@@ -232,7 +260,7 @@ async fn open_page(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> Result<E
     let encoded: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(query.iter())
         .finish();
-    w.notes.insert("lf.query".into(), encoded);
+    w.lf.query = Some(encoded);
     browse(w, api::login_page(query)).await
 }
 
@@ -244,11 +272,10 @@ async fn submit(
     form: &Form,
     given: &[(&str, &str)],
 ) -> Result<Exchange, Failure> {
-    let page_url = w
-        .notes
-        .get("lf.page_url")
-        .cloned()
-        .ok_or_else(|| Failure("no page was opened".into()))?;
+    let page_url =
+        w.lf.page_url
+            .clone()
+            .ok_or_else(|| Failure("no page was opened".into()))?;
     let path = path_on_server(w, &page_url, form.tag.attr("action").unwrap_or(""))?;
     let pairs = form.fields(given);
     let refs: Vec<(&str, &str)> = pairs
@@ -277,7 +304,7 @@ async fn submit(
 /// The login form of the last page: the form with a password input and a
 /// text or email input for the user. Without it no browser could log in.
 fn login_form(w: &ConformanceWorld) -> Result<Form, Failure> {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     api::login_form(&x.response_body).ok_or_else(|| {
         w.failure(
             "a login form: a <form> with a password input and a text or email input for the user",
@@ -315,7 +342,7 @@ async fn submit_login(
 
 /// The second-factor form of the last page: one line to type the code into.
 fn two_factor_form(w: &ConformanceWorld) -> Result<Form, Failure> {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     api::code_form(&x.response_body).ok_or_else(|| {
         w.failure("a two-factor form: a <form> with one text, number or tel input (besides hidden ones) for the code")
     })
@@ -338,7 +365,7 @@ fn remember_page_key(w: &mut ConformanceWorld) {
     if let Some(k) = api::element_text(&x.response_body, "div", "api_key").filter(|k| !k.is_empty())
     {
         w.ctx().secrets.register(&k);
-        w.notes.insert("lf.key".into(), k);
+        w.lf.page_key = Some(k);
     }
 }
 
@@ -376,7 +403,7 @@ async fn signs_in_with_agent(
 async fn success_page(w: &mut ConformanceWorld) -> StepResult {
     // Filed first: later checks of this step must not lose the key.
     remember_page_key(w);
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let text = x.response_body.to_ascii_lowercase();
     w.documented(
         text.contains("authentication successful") || text.contains("authenticated successful"),
@@ -402,7 +429,7 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
 
 /// The forms of the last page that post to the user's machine.
 fn callback_forms(w: &ConformanceWorld) -> Vec<Form> {
-    last(w)
+    w.last_exchange()
         .map(|x| api::local_forms(&x.response_body))
         .unwrap_or_default()
 }
@@ -421,7 +448,7 @@ async fn no_callback_form(w: &mut ConformanceWorld) -> StepResult {
 )]
 async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult {
     let port = listener_port(w)?;
-    let key = w.notes.get("lf.key").cloned().unwrap_or_default();
+    let key = page_key(w)?;
     let forms = callback_forms(w);
     w.documented(
         forms.len() == 1,
@@ -454,7 +481,6 @@ async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult 
         named.len() == 1 && named[0].0 == "api_key" && named[0].1 == key,
         "the callback form's one field to be api_key, equal to div#api_key",
     )?;
-    w.notes.insert("lf.callback".into(), action);
     Ok(())
 }
 
@@ -463,7 +489,7 @@ async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult 
 )]
 async fn csp(w: &mut ConformanceWorld) -> StepResult {
     let port = listener_port(w)?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let csp = x
         .response_headers
         .iter()
@@ -488,7 +514,7 @@ async fn csp(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the page forbids caching, framing and referrers")]
 async fn strict_headers(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let header = |name: &str| {
         x.response_headers
             .iter()
@@ -550,7 +576,7 @@ async fn browser_posts_callback(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the listener received exactly one POST with the form body api_key=<the page's key>")]
 async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
-    let key = w.notes.get("lf.key").cloned().unwrap_or_default();
+    let key = page_key(w)?;
     let got = listener(w)?.callbacks();
     let expected: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("api_key", &key)
@@ -587,7 +613,7 @@ async fn open_with_port(w: &mut ConformanceWorld, port: String) -> StepResult {
 
 #[then("the page is refused without a login form, or the login that follows posts no key anywhere")]
 async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?.clone();
+    let x = w.last_exchange()?.clone();
     if api::login_form(&x.response_body).is_none() {
         // Refused: no form, so no way to a callback (whatever the status).
         return Ok(());
@@ -637,24 +663,15 @@ async fn bad_credentials(
     open_page(w, &query).await?;
     let form = login_form(w)?;
     let x = submit_login(w, &form, &user, &password).await?;
-    let n = w
-        .notes
-        .keys()
-        .filter(|k| k.starts_with("lf.refusal."))
-        .count();
-    w.notes.insert(
-        format!("lf.refusal.{n}"),
-        api::without_hidden_values(&x.response_body),
-    );
-    w.notes
-        .insert(format!("lf.refusal_status.{n}"), x.status.to_string());
+    let page = api::without_hidden_values(&x.response_body);
+    w.lf.refusals.push((x.status, page));
     Ok(())
 }
 
 /// No key on the page and no form posting one: what makes a refusal, whatever
 /// the status (a 200 page with the form and an error is how many servers say no).
 fn no_key_on_page(w: &ConformanceWorld, when: &str) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
     let callbacks = callback_forms(w).len();
     w.documented(
@@ -666,7 +683,7 @@ fn no_key_on_page(w: &ConformanceWorld, when: &str) -> StepResult {
 #[then("the login page is shown again with an error and no API key")]
 async fn refused_again(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "after wrong credentials")?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.reference(
         (400..500).contains(&x.status),
         "a 4xx status for wrong credentials",
@@ -679,20 +696,15 @@ async fn refused_again(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("both /session/api refusals are the same page")]
 async fn refusals_equal(w: &mut ConformanceWorld) -> StepResult {
-    let mut pages: Vec<(&String, &String)> = w
-        .notes
-        .iter()
-        .filter(|(k, _)| k.starts_with("lf.refusal"))
-        .collect();
-    pages.sort();
-    if pages.len() != 4 {
+    let pages = &w.lf.refusals;
+    if pages.len() != 2 {
         return Err(Failure(
             "this step needs two refusals in its scenario".into(),
         ));
     }
     // The documents say nothing of user enumeration: our choice.
     w.reference(
-        pages[0].1 == pages[1].1 && pages[2].1 == pages[3].1,
+        pages[0] == pages[1],
         "the same status and page (but for hidden per-login values) for a wrong password and an unknown user",
     )
 }
@@ -710,7 +722,7 @@ async fn carol_password(w: &mut ConformanceWorld, who: String) -> StepResult {
 async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "before the second factor")?;
     two_factor_form(w)?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.reference(x.status == 200, "the two-factor page with 200")
 }
 
@@ -724,17 +736,17 @@ async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> St
         .ok_or_else(|| {
             Failure("carol's `users.twofactor.totp_secret` is needed to make codes".into())
         })?;
-    if api::code_form(&last(w)?.response_body).is_none() {
+    if api::code_form(&w.last_exchange()?.response_body).is_none() {
         // A server may end a login at a wrong code: a browser starts again.
-        let query: Vec<(String, String)> = w
-            .notes
-            .get("lf.query")
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let query: Vec<(String, String)> =
+            w.lf.query
+                .as_ref()
+                .map(|q| {
+                    url::form_urlencoded::parse(q.as_bytes())
+                        .into_owned()
+                        .collect()
+                })
+                .unwrap_or_default();
         let query: Vec<(&str, &str)> = query
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -780,7 +792,7 @@ async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> St
 #[then("the two-factor form is shown again with no API key")]
 async fn code_refused(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "after a missing or wrong code")?;
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.reference(
         (400..500).contains(&x.status),
         "a 4xx status for a missing or wrong code",
@@ -835,11 +847,7 @@ async fn probe(w: &mut ConformanceWorld) -> Result<Exchange, Failure> {
     let path = section(w)
         .probe_path
         .ok_or_else(|| Failure("the target file gives no `liquidfiles.probe_path`".into()))?;
-    let key = w
-        .notes
-        .get("lf.key")
-        .cloned()
-        .ok_or_else(|| Failure("no key was shown in this scenario".into()))?;
+    let key = page_key(w)?;
     w.send_checked(api::account(&path, &key)).await
 }
 
@@ -883,28 +891,16 @@ async fn post_xml(
     let x = send(w, api::xml_login(document, content_type)).await?;
     if let Some(k) = api::xml_element(&x.response_body, "api_key").filter(|k| !k.is_empty()) {
         w.ctx().secrets.register(&k);
-        let n = w
-            .notes
-            .keys()
-            .filter(|k| k.starts_with("lf.xml_key."))
-            .count();
-        w.notes.insert(format!("lf.xml_key.{n}"), k);
+        w.lf.xml_keys.push(k);
     }
-    let n = w
-        .notes
-        .keys()
-        .filter(|k| k.starts_with("lf.xml_answer."))
-        .count();
     let ct = x
         .response_headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    w.notes.insert(
-        format!("lf.xml_answer.{n}"),
-        format!("{}\n{ct}\n{}", x.status, x.response_body),
-    );
+    w.lf.xml_answers
+        .push(format!("{}\n{ct}\n{}", x.status, x.response_body));
     Ok(x)
 }
 
@@ -981,7 +977,7 @@ async fn xml_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
     let a = persona(w, "alice")?;
     let email = api::escape_password(&a.username, Escaping::Minimal);
     let pw = api::escape_password(&a.password, Escaping::Decimal);
-    w.notes.insert("lf.xml_document".into(), which.clone());
+    w.lf.xml_document = Some(which.clone());
     let doc = match which.as_str() {
         "an unclosed <user> element" => {
             format!("<user><email>{email}</email><password>{pw}</password>")
@@ -1001,7 +997,7 @@ async fn xml_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
 
 #[then("the XML answer is 2xx with a non-empty api_key in the user element")]
 async fn xml_success(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented((200..300).contains(&x.status), "a 2xx answer")?;
     let body = &x.response_body;
     w.documented(
@@ -1021,11 +1017,11 @@ async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
     // differs from our choice; a key without the password, for a raw `&`
     // (seed 001: such a password "will fail") or for wrong credentials breaks
     // the documented login.
-    let provenance = match w.notes.get("lf.xml_document").map(String::as_str) {
+    let provenance = match w.lf.xml_document.as_deref() {
         Some("no <password>") | None => Provenance::Documented,
         Some(_) => Provenance::Reference,
     };
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.check_as(
         provenance,
         !x.response_body.contains("<api_key>") && !x.response_body.contains("<apikey>"),
@@ -1039,16 +1035,16 @@ async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("both XML answers hold the same api_key")]
 async fn same_xml_key(w: &mut ConformanceWorld) -> StepResult {
-    let a = w.notes.get("lf.xml_key.0");
-    let b = w.notes.get("lf.xml_key.1");
+    let a = w.lf.xml_keys.first();
+    let b = w.lf.xml_keys.get(1);
     w.documented(a.is_some() && b.is_some(), "two answers with an api_key")?;
     w.documented(a == b, "the same api_key both times")
 }
 
 #[then("both XML refusals are identical")]
 async fn same_xml_refusal(w: &mut ConformanceWorld) -> StepResult {
-    let a = w.notes.get("lf.xml_answer.0");
-    let b = w.notes.get("lf.xml_answer.1");
+    let a = w.lf.xml_answers.first();
+    let b = w.lf.xml_answers.get(1);
     w.documented(a.is_some() && b.is_some(), "two answers")?;
     // The documents say nothing of user enumeration: our choice.
     w.reference(
@@ -1059,22 +1055,15 @@ async fn same_xml_refusal(w: &mut ConformanceWorld) -> StepResult {
 
 // ----- the JSON API (v3) -----
 
-/// Sends a JSON API login and keeps its key (`lf.json_key`) and its whole
-/// answer (`lf.json_answer.N`) for the comparisons.
+/// Sends a JSON API login and keeps its key and its whole answer for the
+/// comparisons.
 async fn post_json(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure> {
     let x = send(w, call).await?;
     if let Some(k) = api::json_api_key(&x.response_body).filter(|k| !k.is_empty()) {
-        w.notes.insert("lf.json_key".into(), k);
+        w.lf.json_key = Some(k);
     }
-    let n = w
-        .notes
-        .keys()
-        .filter(|k| k.starts_with("lf.json_answer."))
-        .count();
-    w.notes.insert(
-        format!("lf.json_answer.{n}"),
-        format!("{}\n{}", x.status, x.response_body),
-    );
+    w.lf.json_answers
+        .push(format!("{}\n{}", x.status, x.response_body));
     Ok(x)
 }
 
@@ -1104,7 +1093,7 @@ async fn json_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepRe
 )]
 async fn json_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
     let a = persona(w, "alice")?;
-    w.notes.insert("lf.json_document".into(), which.clone());
+    w.lf.json_document = Some(which.clone());
     let call = match which.as_str() {
         "JSON that is not well-formed" => {
             let text =
@@ -1128,7 +1117,7 @@ async fn json_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
 
 #[then("the JSON answer is 2xx with a non-empty user.api_key")]
 async fn json_success(w: &mut ConformanceWorld) -> StepResult {
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.documented((200..300).contains(&x.status), "a 2xx answer")?;
     w.documented(
         api::json_api_key(&x.response_body).is_some_and(|k| !k.is_empty()),
@@ -1138,8 +1127,8 @@ async fn json_success(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the JSON and the XML answer hold the same api_key")]
 async fn json_same_as_xml(w: &mut ConformanceWorld) -> StepResult {
-    let json = w.notes.get("lf.json_key");
-    let xml = w.notes.get("lf.xml_key.0");
+    let json = w.lf.json_key.as_ref();
+    let xml = w.lf.xml_keys.first();
     w.documented(json.is_some() && xml.is_some(), "an api_key from both APIs")?;
     // "The API key doesn't change": it is the user's key, whichever API reads it.
     w.documented(
@@ -1153,11 +1142,11 @@ async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
     // A key for wrong credentials or without the password breaks the
     // documented login; refusing other shapes (not well-formed, no `user`)
     // is our choice.
-    let provenance = match w.notes.get("lf.json_document").map(String::as_str) {
+    let provenance = match w.lf.json_document.as_deref() {
         Some("her email without a password") | None => Provenance::Documented,
         Some(_) => Provenance::Reference,
     };
-    let x = last(w)?;
+    let x = w.last_exchange()?;
     w.check_as(
         provenance,
         api::json_api_key(&x.response_body).is_none() && !x.response_body.contains("api_key"),
@@ -1181,8 +1170,8 @@ async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("both JSON refusals are identical")]
 async fn same_json_refusal(w: &mut ConformanceWorld) -> StepResult {
-    let a = w.notes.get("lf.json_answer.0");
-    let b = w.notes.get("lf.json_answer.1");
+    let a = w.lf.json_answers.first();
+    let b = w.lf.json_answers.get(1);
     w.documented(a.is_some() && b.is_some(), "two answers")?;
     w.reference(
         a == b,

@@ -17,8 +17,8 @@ use crate::fixtures::LacFixtures;
 use crate::fixtures::lac::LacProvider;
 use crate::fixtures::lac::LacUser;
 use crate::reference::fault::Fault;
-use crate::reference::throttle::{LoginThrottle, ThrottleConfig};
 use crate::reference::issued::Issued;
+use crate::reference::throttle::{LoginThrottle, ThrottleConfig};
 use crate::secret::{PasswordHashing, Token, TokenDigest};
 use crate::vendor::Vendor;
 

@@ -15,8 +15,8 @@ use super::wire::{ApiError, PresentedToken, Transport};
 use crate::clock::{Clock, UnixSeconds};
 use crate::fixtures::{AccountState, LimecraftFixtures, LimecraftUser};
 use crate::reference::fault::Fault;
-use crate::reference::throttle::{LoginThrottle, ThrottleConfig};
 use crate::reference::issued::Issued;
+use crate::reference::throttle::{LoginThrottle, ThrottleConfig};
 use crate::secret::{PasswordHashing, Token, TokenDigest};
 use crate::totp::{self, TotpParams};
 
