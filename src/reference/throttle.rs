@@ -80,6 +80,13 @@ impl LoginThrottle {
         }
     }
 
+    /// A right password clears the name's failures (as most products do): the
+    /// limit stops guessing, not an owner who mistyped a few times, and a
+    /// test suite re-run against the server starts afresh.
+    pub fn record_success(&self, name: &str) {
+        self.lock().failures.remove(&key(name));
+    }
+
     pub fn record_failure(&self, name: &str, now: UnixSeconds) {
         let mut inner = self.lock();
         let Some(config) = inner.config else {
@@ -122,5 +129,23 @@ mod tests {
         off.record_failure("alice", 0);
         off.record_failure("alice", 0);
         assert!(!off.is_limited("alice", 0));
+    }
+
+    #[test]
+    fn a_right_password_clears_the_failures_of_that_name_only() {
+        let t = LoginThrottle::new(Some(ThrottleConfig {
+            max_failures: 2,
+            window: 60,
+        }));
+        t.record_failure("alice", 0);
+        t.record_failure("bob", 0);
+        t.record_success("Alice");
+        t.record_failure("alice", 1);
+        t.record_failure("bob", 1);
+        assert!(
+            !t.is_limited("alice", 2),
+            "alice's earlier failure was cleared"
+        );
+        assert!(t.is_limited("bob", 2));
     }
 }

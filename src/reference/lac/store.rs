@@ -455,6 +455,7 @@ impl Lac {
             }
             return Err(ApiError::bad_credentials());
         }
+        self.throttle.record_success(username);
         let change = match change {
             Some(new) => Some(self.change_password(&info, username, new).await?),
             None => None,

@@ -318,6 +318,7 @@ impl Limecraft {
             }
             return Err(ApiError::not_authorized(username));
         };
+        self.throttle.record_success(username);
 
         let now = self.clock.now();
         let mut store = self.store();

@@ -320,7 +320,12 @@ impl LiquidFiles {
             None => self.hashing.verify_decoy(password),
         };
         match found {
-            Some((i, _)) if ok || self.fault_is(Fault::AnyPasswordLogsIn) => Ok(i),
+            Some((i, _)) if ok || self.fault_is(Fault::AnyPasswordLogsIn) => {
+                // A right password clears the name's failures: the limit stops
+                // guessing, not an owner who mistyped (nor a re-run suite).
+                self.lock().failures.remove(&limit_key);
+                Ok(i)
+            }
             _ => {
                 self.record_failure(&limit_key, now);
                 Err(LoginError::InvalidCredentials)
