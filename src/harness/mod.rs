@@ -368,14 +368,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         .max_concurrent_scenarios(1)
         .before(move |feature, rule, scenario, world| {
             if let Some(ctx) = vendor_of(feature).and_then(|v| before_contexts.get(&v)) {
-                let tags: Vec<String> = feature
-                    .tags
-                    .iter()
-                    .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
-                    .chain(scenario.tags.iter())
-                    .cloned()
-                    .collect();
-                world.attach(ctx.clone(), &tags);
+                world.attach(ctx.clone(), &scenario_tags(feature, rule, scenario));
             }
             Box::pin(async {})
         })
@@ -583,6 +576,21 @@ enum Selection {
     Run,
 }
 
+/// A scenario's tags with those it inherits from its rule and feature (without `@`).
+fn scenario_tags(
+    feature: &cucumber::gherkin::Feature,
+    rule: Option<&cucumber::gherkin::Rule>,
+    scenario: &cucumber::gherkin::Scenario,
+) -> Vec<String> {
+    feature
+        .tags
+        .iter()
+        .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
+        .chain(scenario.tags.iter())
+        .cloned()
+        .collect()
+}
+
 /// What the user selected: `--tags`, `--name`, `--rerun-failed`.
 struct Filter {
     tags: Option<TagOperation>,
@@ -620,13 +628,7 @@ fn select(
     let Some(ctx) = vendor_of(feature).and_then(|v| contexts.get(&v)) else {
         return Selection::Out;
     };
-    let all_tags: Vec<String> = feature
-        .tags
-        .iter()
-        .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
-        .chain(scenario.tags.iter())
-        .cloned()
-        .collect();
+    let all_tags = scenario_tags(feature, rule, scenario);
     if let Some(op) = tags
         && !op.eval(all_tags.iter())
     {
