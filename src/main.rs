@@ -41,7 +41,8 @@ enum Command {
     ///
     /// Exit codes: 0 every scenario that ran passed (warnings do not count);
     /// 1 a conformance failure (or, with --strict, a warning); 2 bad usage or
-    /// configuration.
+    /// configuration, a target that preflight finds not ready, or a server that
+    /// stopped answering mid-run.
     Run(RunArgs),
     /// Check a target file without running the suite: it loads, its server
     /// answers, its accounts sign on, its control API (if any) answers. Exit 0
