@@ -113,7 +113,6 @@ pub struct TextBody {
 /// XML with the whitespace between tags removed, for comparing two documents
 /// that differ only in indentation.
 /// The XML declaration (`<?xml …?>`) is optional, so it is dropped.
-#[cfg(any(test, feature = "wiremock-stubs"))]
 pub(crate) fn compact_xml(xml: &str) -> String {
     let mut xml = xml.trim();
     if xml.starts_with("<?xml")
