@@ -485,10 +485,19 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         )
         .await;
 
-    // Set back what the run changed and can undo, so the next run starts alike.
+    // Set back what the run changed and can undo, and end what it was
+    // issued, so the next run starts alike and nothing piles up.
     for ctx in contexts.values() {
         if let Err(e) = ctx.restore().await {
             eprintln!("authconform: {e}");
+        }
+        if ctx.stopped().is_none() {
+            let failed = ctx.end_issued().await;
+            if failed > 0 {
+                eprintln!(
+                    "authconform: {failed} session(s) or token(s) the run was issued could not be ended"
+                );
+            }
         }
     }
 

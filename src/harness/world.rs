@@ -61,6 +61,20 @@ pub struct RunContext {
     pub stop: Arc<Mutex<Option<Stop>>>,
     /// Transport errors (refused, reset, timed out) in a row, over scenarios.
     transport_errors_in_a_row: Mutex<u32>,
+    /// What the run's scenarios were issued and the end of the run ends, so
+    /// that runs do not pile sessions and tokens up on a deployment.
+    issued: Mutex<Vec<Issued>>,
+}
+
+/// A credential a scenario was issued that can be ended by a documented call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Issued {
+    /// A LAC auth token, and the API base URL it belongs to: disabled.
+    LacToken { base_url: String, apikey: String },
+    /// A Limecraft session token: logged out.
+    LimecraftSession(String),
+    /// A FileVerbs refresh token: revoked, where the target gives the call.
+    FileVerbsRefresh(String),
 }
 
 /// Why a run stopped before its last scenario.
@@ -130,6 +144,71 @@ impl RunContext {
         state.save_enrolment(&self.target.base_url, &account.username, &current)?;
         *saved = Some(current.secret.clone());
         Ok(())
+    }
+
+    /// Files a credential `exchange` issued, for [`Self::end_issued`].
+    fn remember_issued(&self, exchange: &Exchange) {
+        if !(200..300).contains(&exchange.status) {
+            return;
+        }
+        let field = |name: &str| exchange.str_field(name).filter(|v| !v.is_empty());
+        let issued = match self.target.vendor {
+            crate::vendor::Vendor::Lac => field("apikey").and_then(|apikey| {
+                let at = exchange
+                    .url
+                    .find(crate::harness::lac::api::AUTHENTICATION)?;
+                Some(Issued::LacToken {
+                    base_url: exchange.url[..at].to_owned(),
+                    apikey: apikey.to_owned(),
+                })
+            }),
+            crate::vendor::Vendor::Limecraft => {
+                field("token").map(|t| Issued::LimecraftSession(t.to_owned()))
+            }
+            crate::vendor::Vendor::FileVerbs => {
+                field("RefreshToken").map(|t| Issued::FileVerbsRefresh(t.to_owned()))
+            }
+            crate::vendor::Vendor::LiquidFiles => None,
+        };
+        if let Some(issued) = issued {
+            let mut all = self.issued.lock().unwrap_or_else(|e| e.into_inner());
+            if !all.contains(&issued) {
+                all.push(issued);
+            }
+        }
+    }
+
+    /// Ends every credential the run's scenarios were issued (LAC tokens
+    /// disabled, Limecraft sessions logged out, FileVerbs refresh tokens
+    /// revoked where the target gives the call); how many could not be ended.
+    /// The calls are the documented ones; their answers are not judged.
+    pub async fn end_issued(&self) -> usize {
+        let issued = std::mem::take(&mut *self.issued.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut failed = 0;
+        for credential in issued {
+            let call = match &credential {
+                Issued::LacToken { base_url, apikey } => {
+                    Some(crate::harness::lac::api::disable(apikey).on_base_url(base_url))
+                }
+                Issued::LimecraftSession(token) => Some(crate::harness::limecraft::api::logout(
+                    token,
+                    crate::harness::limecraft::api::Transport::Header,
+                    false,
+                )),
+                Issued::FileVerbsRefresh(token) => self
+                    .target
+                    .fileverbs
+                    .as_ref()
+                    .and_then(|f| f.revoke_path.as_deref())
+                    .map(|path| crate::harness::fileverbs::api::revoke(path, token)),
+            };
+            if let Some(call) = call
+                && self.http.send(&call).await.is_err()
+            {
+                failed += 1;
+            }
+        }
+        failed
     }
 
     /// Undoes, at the end of a run, what the suite changed on the target and
@@ -240,6 +319,7 @@ impl RunContext {
             key_pairs: Mutex::new(key_pairs),
             stop,
             transport_errors_in_a_row: Mutex::new(0),
+            issued: Mutex::new(Vec::new()),
         })
     }
 }
@@ -373,6 +453,7 @@ impl ConformanceWorld {
                 ctx.secrets.register(v);
             }
         }
+        ctx.remember_issued(&exchange);
         self.trail.push(format!(
             "{} {} → {}",
             exchange.method,

@@ -239,3 +239,33 @@ async fn a_lost_state_file_is_one_clear_line_naming_the_account() {
         "the enrolment was saved: {saved}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_ends_the_sessions_it_was_issued() {
+    let server = ReferenceServer::new(ReferenceConfig::for_tests())
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let target = Target::reference(
+        Vendor::Limecraft,
+        &server.api_base_url(Vendor::Limecraft),
+        &server.url(),
+        &Fixtures::builtin(),
+    );
+    // Without the clock scenarios, whose expired sessions stay stored until purged.
+    let report = harness::run(RunOptions {
+        state: Some(state.path().join("state.json")),
+        tags: Some("not @needs-clock".into()),
+        ..options(TargetChoice::External(Box::new(target)))
+    })
+    .await
+    .unwrap();
+    drop(std::panic::take_hook());
+    assert!(report.succeeded(), "{}", report.summary());
+    assert_eq!(
+        server.server.limecraft.session_count(),
+        0,
+        "every Limecraft session the run opened is logged out at its end"
+    );
+}
