@@ -45,7 +45,14 @@ pub async fn check(ctx: &RunContext) -> Vec<String> {
                     let call = fileverbs::api::access_token(&pair.secret_key, &pair.api_key);
                     match send(http, &call, target, &mut problems).await {
                         None => return problems,
-                        Some(x) if issued(&x, "JwtToken") => signed_on_any = true,
+                        Some(x) if issued(&x, "JwtToken") => {
+                            signed_on_any = true;
+                            if role == "fileverbs.primary" {
+                                let probe =
+                                    fileverbs::api::probe_with_secret_key(&fv.probe_path, &pair.secret_key);
+                                probe_answers(http, probe, "fileverbs.probe_path", &fv.probe_path, &mut problems).await;
+                            }
+                        }
                         Some(x) => problems.push(format!(
                             "{role}: the key pair gets no JwtToken from POST {} (HTTP {}); check its secret_key and api_key",
                             x.operation, x.status
@@ -68,11 +75,16 @@ pub async fn check(ctx: &RunContext) -> Vec<String> {
                     && !enrolment_known
                 {
                     problems.push(format!(
-                        "users.twofactor ({}) has two-factor authentication on (an earlier run enabled it), and neither                          users.twofactor.totp_secret nor the state file knows its secret: restore the state file                          (--state), give totp_secret, or turn the second factor off for this account",
+                        "users.twofactor ({}) has two-factor authentication on (an earlier run enabled it), and neither \
+                         users.twofactor.totp_secret nor the state file knows its secret: restore the state file \
+                         (--state), give totp_secret, or turn the second factor off for this account",
                         account.username
                     ));
                 } else {
                     signed_on_any = true;
+                    if role == "users.primary" {
+                        check_probe(target, http, &x, &mut problems).await;
+                    }
                     undo_sign_on(target.vendor, http, &x).await;
                 }
             }
@@ -175,6 +187,63 @@ fn refused(vendor: Vendor, role: &str, account: &Account, x: &Exchange) -> Optio
 
 /// Ends what a preflight sign-on started, where the vendor lets it be ended,
 /// so that preflight leaves nothing behind on the target.
+/// The protected resource the target names answers a signed-on caller with a 2xx.
+async fn check_probe(target: &Target, http: &HttpClient, x: &Exchange, problems: &mut Vec<String>) {
+    let probe = match target.vendor {
+        Vendor::Lac => target
+            .lac
+            .as_ref()
+            .zip(x.str_field("apikey"))
+            .map(|(lac, key)| {
+                (
+                    lac::api::with_token(
+                        lac::api::probe(reqwest::Method::GET, &lac.probe_path),
+                        key,
+                        lac::api::Transport::Header,
+                    ),
+                    "lac.probe_path",
+                    lac.probe_path.clone(),
+                )
+            }),
+        Vendor::LiquidFiles => target
+            .liquidfiles
+            .as_ref()
+            .and_then(|lf| lf.probe_path.clone())
+            .zip(
+                liquidfiles::api::xml_element(&x.response_body, "api_key")
+                    .or_else(|| liquidfiles::api::json_api_key(&x.response_body)),
+            )
+            .map(|(path, key)| {
+                (
+                    liquidfiles::api::account(&path, &key),
+                    "liquidfiles.probe_path",
+                    path,
+                )
+            }),
+        _ => None,
+    };
+    if let Some((call, field, path)) = probe {
+        probe_answers(http, call, field, &path, problems).await;
+    }
+}
+
+async fn probe_answers(
+    http: &HttpClient,
+    call: Call,
+    field: &str,
+    path: &str,
+    problems: &mut Vec<String>,
+) {
+    match http.send(&call).await {
+        Ok(x) if (200..300).contains(&x.status) => {}
+        Ok(x) => problems.push(format!(
+            "{field} {path} answers HTTP {} to a signed-on GET; give a protected resource of the API that answers 2xx",
+            x.status
+        )),
+        Err(e) => problems.push(format!("{field} {path} cannot be reached: {}", e.message)),
+    }
+}
+
 async fn undo_sign_on(vendor: Vendor, http: &HttpClient, x: &Exchange) {
     let undo = match vendor {
         Vendor::Limecraft => x

@@ -269,3 +269,29 @@ async fn a_run_ends_the_sessions_it_was_issued() {
         "every Limecraft session the run opened is logged out at its end"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_refuses_a_probe_path_that_does_not_answer() {
+    let server = ReferenceServer::new(ReferenceConfig::for_tests())
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let mut target = Target::reference(
+        Vendor::Lac,
+        &server.api_base_url(Vendor::Lac),
+        &server.url(),
+        &Fixtures::builtin(),
+    );
+    target.lac.as_mut().unwrap().probe_path = "/no-such-resource".into();
+    let err = harness::run(options(TargetChoice::External(Box::new(target))))
+        .await
+        .expect_err("preflight must stop the run");
+    drop(std::panic::take_hook());
+    let RunError::Preflight(problems) = err else {
+        panic!("expected a preflight error, got {err}");
+    };
+    assert!(
+        problems.iter().any(|p| p.contains("lac.probe_path /no-such-resource")),
+        "{problems:?}"
+    );
+}
