@@ -111,6 +111,10 @@ struct RunArgs {
     /// their exchange and curl line, warnings; a filter for failures).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// List every scenario (id, name, feature file and line, tags, capability
+    /// needs) and whether it would run against this target; run nothing.
+    #[arg(long)]
+    list: bool,
     /// Run only the scenarios whose name matches this regular expression.
     #[arg(long, value_name = "REGEX")]
     name: Option<String>,
@@ -412,6 +416,7 @@ async fn run(args: RunArgs) -> ExitCode {
         max_failures,
         summary_json,
         html,
+        list,
         name,
         rerun_failed,
         state,
@@ -475,6 +480,7 @@ async fn run(args: RunArgs) -> ExitCode {
         },
         strict,
         skip_preflight: false,
+        list,
         max_failures: max_failures.map(|n| n as usize),
         summary_json,
         html,
@@ -483,6 +489,7 @@ async fn run(args: RunArgs) -> ExitCode {
         state: Some(state.unwrap_or_else(|| harness::state::DEFAULT_PATH.into())),
     };
     match harness::run(options).await {
+        Ok(report) if report.listed => ExitCode::SUCCESS,
         Ok(report) => {
             if quiet {
                 print!("{}", report.summary());

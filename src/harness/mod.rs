@@ -89,6 +89,8 @@ pub struct RunOptions {
     pub only: Option<Vec<(String, usize, String)>>,
     /// The state file of runs against a target file (`--state`); `None`: none.
     pub state: Option<PathBuf>,
+    /// `--list`: print every scenario and whether it would run; run nothing.
+    pub list: bool,
     /// Run the scenarios even when the preflight of a target file finds problems.
     pub skip_preflight: bool,
     /// `--max-failures N`: stop after N failed scenarios (the rest are reported as not run).
@@ -116,6 +118,7 @@ impl RunOptions {
             output: Output::Console,
             strict: false,
             skip_preflight: false,
+            list: false,
             max_failures: None,
             summary_json: None,
             html: None,
@@ -164,6 +167,8 @@ pub struct RunReport {
     pub scenarios: Vec<ScenarioResult>,
     pub parsing_errors: usize,
     pub hook_errors: usize,
+    /// `--list`: the scenarios were listed, not run.
+    pub listed: bool,
 }
 
 impl RunReport {
@@ -298,6 +303,15 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     }
     // A target file's server is checked before any scenario: a wrong URL or
     // password is one clear line, not a failure per scenario.
+    if options.list {
+        let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
+        features.check_tags()?;
+        print!("{}", listing(&plan(features.root(), &contexts, &filter)));
+        return Ok(RunReport {
+            listed: true,
+            ..RunReport::default()
+        });
+    }
     let state = match (&options.state, external) {
         (Some(path), true) => Some(state::State::at(path)),
         _ => None,
@@ -511,6 +525,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         scenarios: std::mem::take(&mut *results.lock().expect("results lock")),
         parsing_errors: finished.parsing_errors(),
         hook_errors: finished.hook_errors(),
+        listed: false,
     };
     {
         let mut steps = steps.lock().unwrap_or_else(|e| e.into_inner());
@@ -657,7 +672,33 @@ fn planned(
     contexts: &HashMap<Vendor, Arc<RunContext>>,
     filter: &Filter,
 ) -> usize {
-    let mut total = 0;
+    plan(root, contexts, filter)
+        .iter()
+        .filter(|p| matches!(p.selection, Selection::Run))
+        .map(|p| p.rows)
+        .sum()
+}
+
+/// One scenario of the features as the run would treat it.
+struct Planned {
+    feature: String,
+    line: usize,
+    id: Option<String>,
+    name: String,
+    tags: Vec<String>,
+    /// Example rows of an outline (1 for a plain scenario).
+    rows: usize,
+    selection: Selection,
+}
+
+/// Every scenario of the features below `root`, read with the run's parser
+/// and judged by the run's [`select`].
+fn plan(
+    root: &std::path::Path,
+    contexts: &HashMap<Vendor, Arc<RunContext>>,
+    filter: &Filter,
+) -> Vec<Planned> {
+    let mut out = Vec::new();
     let mut dirs = vec![root.to_path_buf()];
     while let Some(dir) = dirs.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -677,6 +718,10 @@ fn planned(
             ) else {
                 continue;
             };
+            // Another vendor's features are not this run's.
+            if vendor_of(&feature).is_none_or(|v| !contexts.contains_key(&v)) {
+                continue;
+            }
             let in_rules = feature
                 .rules
                 .iter()
@@ -688,19 +733,63 @@ fn planned(
                 .chain(in_rules)
                 .collect();
             for (rule, scenario) in scenarios {
-                if let Selection::Run = select(&feature, rule, scenario, contexts, filter, root) {
-                    let rows: usize = scenario
-                        .examples
-                        .iter()
-                        .filter_map(|e| e.table.as_ref())
-                        .map(|t| t.rows.len().saturating_sub(1))
-                        .sum();
-                    total += rows.max(1);
-                }
+                let rows: usize = scenario
+                    .examples
+                    .iter()
+                    .filter_map(|e| e.table.as_ref())
+                    .map(|t| t.rows.len().saturating_sub(1))
+                    .sum();
+                out.push(Planned {
+                    feature: relative_path(root, &feature),
+                    line: scenario.position.line,
+                    id: catalogue_id(&scenario.tags),
+                    name: scenario.name.clone(),
+                    tags: scenario_tags(&feature, rule, scenario),
+                    rows: rows.max(1),
+                    selection: select(&feature, rule, scenario, contexts, filter, root),
+                });
             }
         }
     }
-    total
+    out.sort_by(|a, b| (&a.feature, a.line).cmp(&(&b.feature, b.line)));
+    out
+}
+
+/// `--list`: every scenario, its tags and capability needs, and whether it
+/// would run against this target (and why not).
+fn listing(plan: &[Planned]) -> String {
+    let mut out = String::new();
+    for p in plan {
+        let verdict = match &p.selection {
+            Selection::Run => "runs".to_owned(),
+            Selection::Missing(reason) => format!("skipped: {reason}"),
+            Selection::Out => "not selected".to_owned(),
+        };
+        let needs: Vec<&str> = p
+            .tags
+            .iter()
+            .filter(|t| t.starts_with("needs-"))
+            .map(String::as_str)
+            .collect();
+        let title = match &p.id {
+            Some(id) if !p.name.starts_with(id.as_str()) => format!("{id} {}", p.name),
+            _ => p.name.clone(),
+        };
+        out.push_str(&format!(
+            "{title}\n    features/{}:{}  tags: @{}{}{}\n    {verdict}\n",
+            p.feature,
+            p.line,
+            p.tags.join(" @"),
+            if needs.is_empty() { "" } else { "  needs: " },
+            needs.join(", "),
+        ));
+    }
+    let runs = plan
+        .iter()
+        .filter(|p| matches!(p.selection, Selection::Run))
+        .count();
+    out.push_str(&format!("{} scenario(s), {runs} would run\n", plan.len()));
+    out
 }
 
 /// A feature file's path relative to the features folder, with `/`

@@ -180,6 +180,26 @@ fn tags_select_scenarios_and_bad_expressions_are_usage_errors() {
 }
 
 #[test]
+fn list_shows_every_scenario_and_whether_it_would_run() {
+    let out = authconform(&["run", "--vendor", "limecraft", "--list", "--tags", "@login"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("LC1 a JSON login returns a token\n    features/limecraft/login.feature:7"),
+        "{t}"
+    );
+    assert!(
+        t.contains("    runs\n") && t.contains("    not selected\n"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("fileverbs/"),
+        "only the selected vendor's scenarios: {t}"
+    );
+    assert!(t.contains(" scenario(s), 6 would run"), "{t}");
+}
+
+#[test]
 fn a_fault_fails_the_run_with_a_redacted_reproducible_report() {
     let out = authconform(&["run", "--fault", "logout-does-not-revoke"]);
     let t = text(&out);

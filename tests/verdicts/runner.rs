@@ -291,7 +291,9 @@ async fn preflight_refuses_a_probe_path_that_does_not_answer() {
         panic!("expected a preflight error, got {err}");
     };
     assert!(
-        problems.iter().any(|p| p.contains("lac.probe_path /no-such-resource")),
+        problems
+            .iter()
+            .any(|p| p.contains("lac.probe_path /no-such-resource")),
         "{problems:?}"
     );
 }
