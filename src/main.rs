@@ -111,6 +111,11 @@ struct RunArgs {
     /// their exchange and curl line, warnings; a filter for failures).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Known deviations: a YAML map of scenario id to reason (`LAC5: "we answer
+    /// 403"`). A listed scenario that fails is an expected failure (the run
+    /// passes); one that passes is reported as stale, so the list shrinks.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// List every scenario (id, name, feature file and line, tags, capability
     /// needs) and whether it would run against this target; run nothing.
     #[arg(long)]
@@ -416,11 +421,19 @@ async fn run(args: RunArgs) -> ExitCode {
         max_failures,
         summary_json,
         html,
+        baseline,
         list,
         name,
         rerun_failed,
         state,
     } = args;
+    let baseline = match baseline {
+        None => Default::default(),
+        Some(path) => match read_baseline(&path) {
+            Ok(b) => b,
+            Err(e) => return usage(&e),
+        },
+    };
     let only = match rerun_failed {
         None => None,
         Some(path) => match read_failed(&path) {
@@ -481,6 +494,7 @@ async fn run(args: RunArgs) -> ExitCode {
         strict,
         skip_preflight: false,
         list,
+        baseline,
         max_failures: max_failures.map(|n| n as usize),
         summary_json,
         html,
@@ -515,6 +529,32 @@ async fn run(args: RunArgs) -> ExitCode {
         }
         Err(e) => usage(&e.to_string()),
     }
+}
+
+/// A baseline file: scenario id → why the target knowingly deviates.
+fn read_baseline(
+    path: &std::path::Path,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--baseline {}: {e}", path.display()))?;
+    let map: std::collections::BTreeMap<String, String> =
+        serde_saphyr::from_str(&text).map_err(|e| {
+            let shown = path.display().to_string();
+            format!(
+                "--baseline {shown}: not a map of scenario id to reason ({})",
+                e.to_string().replace("<input>", &shown)
+            )
+        })?;
+    if let Some(id) = map
+        .keys()
+        .find(|id| harness::catalogue_id(std::slice::from_ref(*id)).is_none())
+    {
+        return Err(format!(
+            "--baseline {}: `{id}` is not a scenario id (LC…, LAC…, FV…, LF…)",
+            path.display()
+        ));
+    }
+    Ok(map)
 }
 
 /// The failed scenarios of an earlier `--summary-json` file.

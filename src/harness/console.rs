@@ -17,6 +17,7 @@ pub fn progress(n: usize, total: usize, s: &ScenarioResult) -> String {
         Outcome::Passed => "PASS",
         Outcome::Failed => "FAIL",
         Outcome::Skipped(_) => "SKIP",
+        Outcome::ExpectedFailure(_) => "XFAIL",
     };
     let mut out = format!(
         "[{n:>width$}/{total}] {mark} {} ({} ms)\n",
@@ -31,6 +32,9 @@ pub fn progress(n: usize, total: usize, s: &ScenarioResult) -> String {
     }
     if let Outcome::Skipped(reason) = &s.outcome {
         out.push_str(&format!("      {reason}\n"));
+    }
+    if let Outcome::ExpectedFailure(reason) = &s.outcome {
+        out.push_str(&format!("      expected failure (baseline): {reason}\n"));
     }
     for w in &s.warnings {
         out.push_str(&format!(
@@ -82,6 +86,19 @@ pub fn closing(report: &RunReport) -> String {
                 out.push_str(&format!("  WARN {}: {}\n", title(s), w.expected));
             }
         }
+    }
+    for s in &report.scenarios {
+        if let Outcome::ExpectedFailure(reason) = &s.outcome {
+            out.push_str(&format!(
+                "  XFAIL {} (expected, baseline: {reason})\n",
+                title(s)
+            ));
+        }
+    }
+    for (id, reason) in &report.stale_baseline {
+        out.push_str(&format!(
+            "  STALE baseline entry {id} ({reason}): it passes now; remove it from the baseline\n"
+        ));
     }
     let mut failures: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
     for s in report

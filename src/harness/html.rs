@@ -68,7 +68,7 @@ fn vendor_table(report: &RunReport) -> String {
         match s.outcome {
             Outcome::Passed => row[0] += 1,
             Outcome::Failed => row[1] += 1,
-            Outcome::Skipped(_) => row[2] += 1,
+            Outcome::Skipped(_) | Outcome::ExpectedFailure(_) => row[2] += 1,
         }
         row[3] += s.warnings.len();
     }
@@ -91,6 +91,7 @@ fn scenario(s: &ScenarioResult) -> String {
         Outcome::Passed => ("passed", "PASS"),
         Outcome::Failed => ("failed", "FAIL"),
         Outcome::Skipped(_) => ("skipped", "SKIP"),
+        Outcome::ExpectedFailure(_) => ("skipped", "XFAIL"),
     };
     let warned = if s.warnings.is_empty() { "" } else { " warned" };
     let open = if s.outcome == Outcome::Failed {
@@ -127,7 +128,7 @@ fn scenario(s: &ScenarioResult) -> String {
         }
         out.push_str("</ol>\n");
     }
-    if let Outcome::Skipped(reason) = &s.outcome {
+    if let Outcome::Skipped(reason) | Outcome::ExpectedFailure(reason) = &s.outcome {
         let _ = writeln!(out, "<p>{}</p>", escape(reason));
     }
     if let Some(failure) = &s.failure {

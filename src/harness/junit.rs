@@ -81,6 +81,15 @@ fn test_case(s: &ScenarioResult, classname: &str, repeated: bool) -> TestCase {
             status.set_message(reason.clone());
             status
         }
+        // JUnit has no expected failure: a skip that says so, the failure in its body.
+        Outcome::ExpectedFailure(reason) => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(format!("expected failure (baseline): {reason}"));
+            if let Some(text) = &s.failure {
+                status.set_description(text.clone());
+            }
+            status
+        }
     };
     let mut case = TestCase::new(test_name(s, repeated), status);
     case.set_classname(classname.to_owned());

@@ -91,6 +91,8 @@ pub struct RunOptions {
     pub state: Option<PathBuf>,
     /// `--list`: print every scenario and whether it would run; run nothing.
     pub list: bool,
+    /// Known deviations (`--baseline`): scenario id → reason.
+    pub baseline: std::collections::BTreeMap<String, String>,
     /// Run the scenarios even when the preflight of a target file finds problems.
     pub skip_preflight: bool,
     /// `--max-failures N`: stop after N failed scenarios (the rest are reported as not run).
@@ -119,6 +121,7 @@ impl RunOptions {
             strict: false,
             skip_preflight: false,
             list: false,
+            baseline: Default::default(),
             max_failures: None,
             summary_json: None,
             html: None,
@@ -158,6 +161,9 @@ pub enum Outcome {
     Failed,
     /// Not run: the target lacks a capability; the reason says which.
     Skipped(String),
+    /// Failed, as the baseline (`--baseline`) says it knowingly does: the
+    /// reason given there. Does not fail the run.
+    ExpectedFailure(String),
 }
 
 /// The result of a run.
@@ -169,6 +175,8 @@ pub struct RunReport {
     pub hook_errors: usize,
     /// `--list`: the scenarios were listed, not run.
     pub listed: bool,
+    /// Baseline entries whose scenarios all passed: (id, reason). Stale: remove them.
+    pub stale_baseline: Vec<(String, String)>,
 }
 
 impl RunReport {
@@ -526,6 +534,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         parsing_errors: finished.parsing_errors(),
         hook_errors: finished.hook_errors(),
         listed: false,
+        stale_baseline: Vec::new(),
     };
     {
         let mut steps = steps.lock().unwrap_or_else(|e| e.into_inner());
@@ -536,6 +545,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             }
         }
     }
+    apply_baseline(&mut report, &options.baseline);
     // Skips are recorded while filtering, before anything runs; show them last.
     report
         .scenarios
@@ -598,6 +608,28 @@ enum Selection {
     /// Selected, but the target lacks a capability it needs: reported as skipped.
     Missing(&'static str),
     Run,
+}
+
+/// Known deviations: a listed scenario that fails is an expected failure;
+/// an entry whose scenarios all pass is stale (the list should shrink).
+fn apply_baseline(report: &mut RunReport, baseline: &std::collections::BTreeMap<String, String>) {
+    for s in &mut report.scenarios {
+        if s.outcome == Outcome::Failed
+            && let Some(reason) = s.id.as_ref().and_then(|id| baseline.get(id))
+        {
+            s.outcome = Outcome::ExpectedFailure(reason.clone());
+        }
+    }
+    for (id, reason) in baseline {
+        let of_id: Vec<&ScenarioResult> = report
+            .scenarios
+            .iter()
+            .filter(|s| s.id.as_deref() == Some(id.as_str()))
+            .collect();
+        if !of_id.is_empty() && of_id.iter().all(|s| s.outcome == Outcome::Passed) {
+            report.stale_baseline.push((id.clone(), reason.clone()));
+        }
+    }
 }
 
 /// A scenario's tags with those it inherits from its rule and feature (without `@`).

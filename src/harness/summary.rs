@@ -58,6 +58,7 @@ impl Summary {
                                 .map(str::to_owned),
                         ),
                         Outcome::Skipped(r) => ("skipped", Some(r.clone())),
+                        Outcome::ExpectedFailure(r) => ("expected-failure", Some(r.clone())),
                     };
                     ScenarioSummary {
                         id: s.id.clone(),

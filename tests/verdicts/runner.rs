@@ -297,3 +297,41 @@ async fn preflight_refuses_a_probe_path_that_does_not_answer() {
         "{problems:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_baseline_turns_known_deviations_into_expected_failures_and_flags_stale_entries() {
+    let baseline = [
+        (
+            "LC6".to_owned(),
+            "we answer 401 for a locked account".to_owned(),
+        ),
+        ("LC7".to_owned(), "fixed since".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let report = harness::run(RunOptions {
+        baseline,
+        ..options(TargetChoice::Reference {
+            vendors: vec![Vendor::Limecraft],
+            fault: Some(Fault::LockedAccount401),
+            variant: false,
+        })
+    })
+    .await
+    .unwrap();
+    drop(std::panic::take_hook());
+    assert!(report.succeeded(), "{}", report.summary());
+    assert!(
+        report
+            .scenarios
+            .iter()
+            .any(|s| s.id.as_deref() == Some("LC6")
+                && matches!(&s.outcome, Outcome::ExpectedFailure(r) if r.contains("401"))),
+        "{}",
+        report.summary()
+    );
+    assert_eq!(
+        report.stale_baseline,
+        vec![("LC7".to_owned(), "fixed since".to_owned())]
+    );
+}
