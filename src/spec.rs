@@ -74,7 +74,7 @@ pub fn for_vendor(vendor: Vendor) -> &'static Spec {
             .iter()
             .map(|v| {
                 Spec::parse(*v, v.spec_source())
-                    .expect("built-in specs parse (checked by tests/spec.rs)")
+                    .expect("built-in specs parse (checked by tests/it/spec.rs)")
             })
             .collect()
     });

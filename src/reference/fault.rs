@@ -5,7 +5,7 @@
 //!
 //! A conformance suite that passes against a broken server proves nothing, so
 //! every scenario is shown to fail against at least one of these
-//! (`tests/faults.rs`), and each fault names the scenarios that catch it.
+//! (`tests/verdicts/faults.rs`), and each fault names the scenarios that catch it.
 //! `authconform faults` prints this table; the README carries a copy that a
 //! test keeps in sync.
 
