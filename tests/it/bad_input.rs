@@ -248,6 +248,13 @@ async fn other_calls_reject_bad_bodies_without_side_effects() {
         .await
         .unwrap();
     assert_envelope("non-numeric user id", r, 404).await;
+    let r = client
+        .post(format!("{base}/user/%ff/enable2fa"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_envelope("a user id that is not UTF-8", r, 400).await;
     // alice has no second factor: the failed enable2fa calls changed nothing.
     login(&client, &base).await;
 

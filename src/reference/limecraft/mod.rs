@@ -274,10 +274,13 @@ impl BodyEncodings for EnableTwoFactorRequest {
 
 async fn enable_two_factor(
     State(lc): State<Limecraft>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
     presented: Option<PresentedToken>,
     body: VendorBody<EnableTwoFactorRequest>,
 ) -> Result<Response, ApiError> {
+    // A path that does not decode (`%ff`) gets the vendor's error body too.
+    let Path(id) =
+        id.map_err(|_| ApiError::bad_request("The user id in the path is not valid UTF-8."))?;
     let presented = lc.usable_transport(presented);
     let caller = lc.authenticate(presented.as_ref().map(|p| p.value.as_str()))?;
     let current_code = body.value.as_ref().and_then(|b| b.token.as_deref());
