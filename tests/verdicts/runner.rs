@@ -12,6 +12,14 @@ use authconform::reference::fault::Fault;
 use authconform::reference::{ReferenceConfig, ReferenceServer};
 use authconform::vendor::Vendor;
 
+/// A reference server (test mode) on a free loopback port.
+async fn reference_server() -> authconform::reference::RunningServer {
+    ReferenceServer::new(ReferenceConfig::for_tests())
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap()
+}
+
 fn options(target: TargetChoice) -> RunOptions {
     RunOptions {
         target,
@@ -22,10 +30,7 @@ fn options(target: TargetChoice) -> RunOptions {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn preflight_refuses_a_wrong_password_in_one_line_before_any_scenario() {
-    let server = ReferenceServer::new(ReferenceConfig::for_tests())
-        .spawn(([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let server = reference_server().await;
     let mut target = Target::reference(
         Vendor::Limecraft,
         &server.api_base_url(Vendor::Limecraft),
@@ -127,10 +132,7 @@ async fn runs_against_one_server(
     clock_control: bool,
     tags: Option<&str>,
 ) -> Vec<(usize, usize, usize, Vec<String>)> {
-    let server = ReferenceServer::new(ReferenceConfig::for_tests())
-        .spawn(([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let server = reference_server().await;
     let state = tempfile::tempdir().unwrap();
     let mut results = Vec::new();
     for _ in 0..times {
@@ -161,10 +163,10 @@ async fn runs_against_one_server(
     results
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_runs_against_the_same_server_pass_alike_for_every_vendor() {
+/// Three runs per vendor against one server: the first passes, all alike.
+async fn three_runs_pass_alike(clock_control: bool, tags: Option<&str>) {
     for vendor in Vendor::ALL {
-        let runs = runs_against_one_server(*vendor, 3, true, None).await;
+        let runs = runs_against_one_server(*vendor, 3, clock_control, tags).await;
         assert_eq!(
             runs[0].1, 0,
             "{vendor}: the first run failed {:?}",
@@ -175,32 +177,23 @@ async fn three_runs_against_the_same_server_pass_alike_for_every_vendor() {
             "{vendor}: runs differ: {runs:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_runs_against_the_same_server_pass_alike_for_every_vendor() {
+    three_runs_pass_alike(true, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_runs_without_clock_control_pass_alike() {
     // Without clock control a 2FA scenario waits for real TOTP periods: the
     // second factor's enrolment is covered by the run above.
-    for vendor in Vendor::ALL {
-        let runs = runs_against_one_server(*vendor, 3, false, Some("not @2fa")).await;
-        assert_eq!(
-            runs[0].1, 0,
-            "{vendor}: the first run failed {:?}",
-            runs[0].3
-        );
-        assert!(
-            runs.iter().all(|r| *r == runs[0]),
-            "{vendor}: runs differ: {runs:?}"
-        );
-    }
+    three_runs_pass_alike(false, Some("not @2fa")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_state_file_is_one_clear_line_naming_the_account() {
-    let server = ReferenceServer::new(ReferenceConfig::for_tests())
-        .spawn(([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let server = reference_server().await;
     let target = || {
         Target::reference(
             Vendor::Limecraft,
@@ -242,10 +235,7 @@ async fn a_lost_state_file_is_one_clear_line_naming_the_account() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_ends_the_sessions_it_was_issued() {
-    let server = ReferenceServer::new(ReferenceConfig::for_tests())
-        .spawn(([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let server = reference_server().await;
     let state = tempfile::tempdir().unwrap();
     let target = Target::reference(
         Vendor::Limecraft,
@@ -272,10 +262,7 @@ async fn a_run_ends_the_sessions_it_was_issued() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn preflight_refuses_a_probe_path_that_does_not_answer() {
-    let server = ReferenceServer::new(ReferenceConfig::for_tests())
-        .spawn(([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let server = reference_server().await;
     let mut target = Target::reference(
         Vendor::Lac,
         &server.api_base_url(Vendor::Lac),
