@@ -47,9 +47,14 @@ pub fn progress(n: usize, total: usize, s: &ScenarioResult) -> String {
 
 /// `LC3 a wrong password is refused` (the id once, even if the name starts with it).
 pub fn title(s: &ScenarioResult) -> String {
-    match &s.id {
-        Some(id) if !s.name.starts_with(id.as_str()) => format!("{id} {}", s.name),
-        _ => s.name.clone(),
+    titled(s.id.as_deref(), &s.name)
+}
+
+/// A scenario's id and name as every report shows them: the id once.
+pub fn titled(id: Option<&str>, name: &str) -> String {
+    match id {
+        Some(id) if !name.starts_with(id) => format!("{id} {name}"),
+        _ => name.to_owned(),
     }
 }
 

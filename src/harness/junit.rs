@@ -52,10 +52,7 @@ fn classname(feature: &str) -> String {
 /// The test's name: the catalogue id and the scenario's name, and, for the
 /// rows of a scenario outline (same name), the row's line.
 fn test_name(s: &ScenarioResult, repeated: bool) -> String {
-    let mut name = match &s.id {
-        Some(id) if !s.name.starts_with(id.as_str()) => format!("{id} {}", s.name),
-        _ => s.name.clone(),
-    };
+    let mut name = super::console::title(s);
     if repeated {
         name.push_str(&format!(" (line {})", s.line));
     }

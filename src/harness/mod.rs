@@ -803,10 +803,7 @@ fn listing(plan: &[Planned]) -> String {
             .filter(|t| t.starts_with("needs-"))
             .map(String::as_str)
             .collect();
-        let title = match &p.id {
-            Some(id) if !p.name.starts_with(id.as_str()) => format!("{id} {}", p.name),
-            _ => p.name.clone(),
-        };
+        let title = console::titled(p.id.as_deref(), &p.name);
         out.push_str(&format!(
             "{title}\n    features/{}:{}  tags: @{}{}{}\n    {verdict}\n",
             p.feature,
