@@ -126,20 +126,28 @@ impl FeatureFiles {
 
     /// Every `.feature` file below the root, with its text.
     fn files(&self) -> Result<Vec<(PathBuf, String)>, RunError> {
+        self.paths()?
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| RunError::Io(format!("cannot read {}: {e}", path.display())))?;
+                Ok((path, text))
+            })
+            .collect()
+    }
+
+    /// Every `.feature` file below the root, sorted.
+    pub fn paths(&self) -> Result<Vec<PathBuf>, RunError> {
         let mut out = Vec::new();
         let mut dirs = vec![self.root.clone()];
         while let Some(dir) = dirs.pop() {
             let entries = std::fs::read_dir(&dir)
                 .map_err(|e| RunError::Io(format!("cannot read {}: {e}", dir.display())))?;
-            for entry in entries.flatten() {
-                let path = entry.path();
+            for path in entries.flatten().map(|e| e.path()) {
                 if path.is_dir() {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|e| e == "feature") {
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
-                        RunError::Io(format!("cannot read {}: {e}", path.display()))
-                    })?;
-                    out.push((path, text));
+                    out.push(path);
                 }
             }
         }

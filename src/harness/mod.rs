@@ -314,7 +314,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     if options.list {
         let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
         features.check_tags()?;
-        print!("{}", listing(&plan(features.root(), &contexts, &filter)));
+        print!("{}", listing(&plan(&features, &contexts, &filter)));
         return Ok(RunReport {
             listed: true,
             ..RunReport::default()
@@ -353,7 +353,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         Output::Verbose => Box::new(io::stdout()),
         Output::Console | Output::Quiet => Box::new(io::sink()),
     };
-    let progress_total = planned(features.root(), &contexts, &filter);
+    let progress_total = planned(&features, &contexts, &filter);
     let print_progress = options.output == Output::Console;
     let ran = std::sync::atomic::AtomicUsize::new(0);
     // Opened before the run, so a path that cannot be written fails at once.
@@ -700,11 +700,11 @@ fn select(
 /// rows), for the `[n/N]` progress. Read with the same parser and the same
 /// [`select`] as the run itself.
 fn planned(
-    root: &std::path::Path,
+    features: &features::FeatureFiles,
     contexts: &HashMap<Vendor, Arc<RunContext>>,
     filter: &Filter,
 ) -> usize {
-    plan(root, contexts, filter)
+    plan(features, contexts, filter)
         .iter()
         .filter(|p| matches!(p.selection, Selection::Run))
         .map(|p| p.rows)
@@ -726,61 +726,49 @@ struct Planned {
 /// Every scenario of the features below `root`, read with the run's parser
 /// and judged by the run's [`select`].
 fn plan(
-    root: &std::path::Path,
+    features: &features::FeatureFiles,
     contexts: &HashMap<Vendor, Arc<RunContext>>,
     filter: &Filter,
 ) -> Vec<Planned> {
+    let root = features.root();
     let mut out = Vec::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+    // The walk succeeded once already (`check_tags`).
+    for path in features.paths().unwrap_or_default() {
+        let Ok(feature) =
+            cucumber::gherkin::Feature::parse_path(&path, cucumber::gherkin::GherkinEnv::default())
+        else {
             continue;
         };
-        for path in entries.flatten().map(|e| e.path()) {
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "feature") {
-                continue;
-            }
-            let Ok(feature) = cucumber::gherkin::Feature::parse_path(
-                &path,
-                cucumber::gherkin::GherkinEnv::default(),
-            ) else {
-                continue;
-            };
-            // Another vendor's features are not this run's.
-            if vendor_of(&feature).is_none_or(|v| !contexts.contains_key(&v)) {
-                continue;
-            }
-            let in_rules = feature
-                .rules
+        // Another vendor's features are not this run's.
+        if vendor_of(&feature).is_none_or(|v| !contexts.contains_key(&v)) {
+            continue;
+        }
+        let in_rules = feature
+            .rules
+            .iter()
+            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
+        let scenarios: Vec<_> = feature
+            .scenarios
+            .iter()
+            .map(|s| (None, s))
+            .chain(in_rules)
+            .collect();
+        for (rule, scenario) in scenarios {
+            let rows: usize = scenario
+                .examples
                 .iter()
-                .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
-            let scenarios: Vec<_> = feature
-                .scenarios
-                .iter()
-                .map(|s| (None, s))
-                .chain(in_rules)
-                .collect();
-            for (rule, scenario) in scenarios {
-                let rows: usize = scenario
-                    .examples
-                    .iter()
-                    .filter_map(|e| e.table.as_ref())
-                    .map(|t| t.rows.len().saturating_sub(1))
-                    .sum();
-                out.push(Planned {
-                    feature: relative_path(root, &feature),
-                    line: scenario.position.line,
-                    id: catalogue_id(&scenario.tags),
-                    name: scenario.name.clone(),
-                    tags: scenario_tags(&feature, rule, scenario),
-                    rows: rows.max(1),
-                    selection: select(&feature, rule, scenario, contexts, filter, root),
-                });
-            }
+                .filter_map(|e| e.table.as_ref())
+                .map(|t| t.rows.len().saturating_sub(1))
+                .sum();
+            out.push(Planned {
+                feature: relative_path(root, &feature),
+                line: scenario.position.line,
+                id: catalogue_id(&scenario.tags),
+                name: scenario.name.clone(),
+                tags: scenario_tags(&feature, rule, scenario),
+                rows: rows.max(1),
+                selection: select(&feature, rule, scenario, contexts, filter, root),
+            });
         }
     }
     out.sort_by(|a, b| (&a.feature, a.line).cmp(&(&b.feature, b.line)));
