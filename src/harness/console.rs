@@ -7,8 +7,17 @@
 //! in a temporary one), and nothing names the harness's own source files.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 
 use super::{Outcome, RunReport, ScenarioResult};
+
+/// Writes to stdout, ignoring a closed pipe (`authconform run | head`):
+/// `print!` would panic there, inside the runner's hooks.
+pub fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
 
 /// The line printed when a scenario ends, with its failure or warnings below.
 pub fn progress(n: usize, total: usize, s: &ScenarioResult) -> String {

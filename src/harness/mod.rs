@@ -314,7 +314,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     if options.list {
         let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
         features.check_tags()?;
-        print!("{}", listing(&plan(&features, &contexts, &filter)));
+        console::out(&listing(&plan(&features, &contexts, &filter)));
         return Ok(RunReport {
             listed: true,
             ..RunReport::default()
@@ -453,7 +453,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 let mut results = after_results.lock().expect("results lock");
                 if print_progress {
                     let done = ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                    print!("{}", console::progress(done, progress_total, &result));
+                    console::out(&console::progress(done, progress_total, &result));
                 }
                 let failed = results
                     .iter()
@@ -551,7 +551,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         .scenarios
         .sort_by_key(|s| matches!(s.outcome, Outcome::Skipped(_)));
     if options.output != Output::Quiet {
-        print!("{}", report.summary());
+        console::out(&report.summary());
     }
     junit::write(&report, junit)
         .map_err(|e| RunError::Io(format!("cannot write the JUnit report: {e}")))?;
@@ -574,7 +574,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             .map_err(|e| RunError::Io(format!("cannot write the summary JSON: {e}")))?;
     }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        print!("{}", summary::github_annotations(&report));
+        console::out(&summary::github_annotations(&report));
     }
     let stopped = stop.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if let Some(world::Stop::ServerGone(e)) = stopped {
