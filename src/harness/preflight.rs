@@ -19,7 +19,18 @@ use crate::vendor::Vendor;
 
 /// Every problem found, one line each (empty: the target is ready).
 pub async fn check(ctx: &RunContext) -> Vec<String> {
-    let (target, http, secrets) = (&ctx.target, &ctx.http, &ctx.secrets);
+    let problems = find_problems(ctx).await;
+    // What the sign-ons were issued is ended as the run ends its own
+    // (`RunContext::end_issued`), so preflight leaves nothing behind.
+    ctx.end_issued().await;
+    problems
+        .into_iter()
+        .map(|p| ctx.secrets.redact(&p))
+        .collect()
+}
+
+async fn find_problems(ctx: &RunContext) -> Vec<String> {
+    let (target, http) = (&ctx.target, &ctx.http);
     let enrolment_known = ctx
         .enrolment
         .lock()
@@ -47,6 +58,7 @@ pub async fn check(ctx: &RunContext) -> Vec<String> {
                         None => return problems,
                         Some(x) if issued(&x, "JwtToken") => {
                             signed_on_any = true;
+                            ctx.remember_issued(&x);
                             if role == "fileverbs.primary" {
                                 let probe =
                                     fileverbs::api::probe_with_secret_key(&fv.probe_path, &pair.secret_key);
@@ -85,7 +97,7 @@ pub async fn check(ctx: &RunContext) -> Vec<String> {
                     if role == "users.primary" {
                         check_probe(target, http, &x, &mut problems).await;
                     }
-                    undo_sign_on(target.vendor, http, &x).await;
+                    ctx.remember_issued(&x);
                 }
             }
         }
@@ -105,7 +117,7 @@ pub async fn check(ctx: &RunContext) -> Vec<String> {
             "control_url {root}: the control API does not answer ({e}); remove control_url or start the server in test mode"
         ));
     }
-    problems.into_iter().map(|p| secrets.redact(&p)).collect()
+    problems
 }
 
 /// Sends `call`; on a transport error (DNS, TCP, TLS, timeout) records the one
@@ -185,8 +197,6 @@ fn refused(vendor: Vendor, role: &str, account: &Account, x: &Exchange) -> Optio
     })
 }
 
-/// Ends what a preflight sign-on started, where the vendor lets it be ended,
-/// so that preflight leaves nothing behind on the target.
 /// The protected resource the target names answers a signed-on caller with a 2xx.
 async fn check_probe(target: &Target, http: &HttpClient, x: &Exchange, problems: &mut Vec<String>) {
     let probe = match target.vendor {
@@ -241,18 +251,5 @@ async fn probe_answers(
             x.status
         )),
         Err(e) => problems.push(format!("{field} {path} cannot be reached: {}", e.message)),
-    }
-}
-
-async fn undo_sign_on(vendor: Vendor, http: &HttpClient, x: &Exchange) {
-    let undo = match vendor {
-        Vendor::Limecraft => x
-            .str_field("token")
-            .map(|t| limecraft::api::logout(t, limecraft::api::Transport::Header, false)),
-        Vendor::Lac => x.str_field("apikey").map(lac::api::disable),
-        _ => None,
-    };
-    if let Some(call) = undo {
-        let _ = http.send(&call).await;
     }
 }

@@ -147,7 +147,7 @@ impl RunContext {
     }
 
     /// Files a credential `exchange` issued, for [`Self::end_issued`].
-    fn remember_issued(&self, exchange: &Exchange) {
+    pub fn remember_issued(&self, exchange: &Exchange) {
         if !(200..300).contains(&exchange.status) {
             return;
         }
