@@ -567,12 +567,7 @@ fn read_failed(path: &std::path::Path) -> Result<Vec<(String, usize, String)>, S
             path.display()
         )
     })?;
-    let failed: Vec<(String, usize, String)> = summary
-        .scenarios
-        .into_iter()
-        .filter(|s| s.status == "failed")
-        .map(|s| (s.feature, s.line, s.name))
-        .collect();
+    let failed = summary.failed();
     if failed.is_empty() {
         return Err(format!(
             "--rerun-failed {}: no scenario failed in that run; nothing to rerun",

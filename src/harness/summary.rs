@@ -75,12 +75,13 @@ impl Summary {
         }
     }
 
-    /// The scenarios a previous run failed, as (feature, line).
-    pub fn failed(&self) -> Vec<(String, usize)> {
+    /// The scenarios a previous run failed, as (feature, line, name): what
+    /// `--rerun-failed` selects.
+    pub fn failed(&self) -> Vec<(String, usize, String)> {
         self.scenarios
             .iter()
             .filter(|s| s.status == "failed")
-            .map(|s| (s.feature.clone(), s.line))
+            .map(|s| (s.feature.clone(), s.line, s.name.clone()))
             .collect()
     }
 }
