@@ -159,7 +159,11 @@ mod tests {
         let back: Summary = serde_json::from_str(&json).unwrap();
         assert_eq!(
             back.failed(),
-            vec![("limecraft/transport.feature".to_owned(), 27)]
+            vec![(
+                "limecraft/transport.feature".to_owned(),
+                27,
+                "LC8 garbage, refused".to_owned()
+            )]
         );
     }
 }
