@@ -250,7 +250,7 @@ fn main() -> ExitCode {
             Command::Run(args) => run(args).await,
             Command::Check { target, state } => check(target, state).await,
             Command::Faults => {
-                print!("{}", Fault::markdown_table());
+                harness::console::out(&Fault::markdown_table());
                 ExitCode::SUCCESS
             }
             Command::Mock {
@@ -506,7 +506,7 @@ async fn run(args: RunArgs) -> ExitCode {
         Ok(report) if report.listed => ExitCode::SUCCESS,
         Ok(report) => {
             if quiet {
-                print!("{}", report.summary());
+                harness::console::out(&report.summary());
             }
             if report.passed() == 0 && report.failed() == 0 {
                 eprintln!(
@@ -521,7 +521,7 @@ async fn run(args: RunArgs) -> ExitCode {
         }
         Err(RunError::ServerGone { reason, report }) => {
             if quiet {
-                print!("{}", report.summary());
+                harness::console::out(&report.summary());
             }
             usage(&format!(
                 "{reason}; fix the server or base_url and run again"

@@ -7,7 +7,7 @@
 
 mod capability;
 mod common_steps;
-mod console;
+pub mod console;
 pub mod control_api;
 mod cucumber_json;
 pub mod exchange;
