@@ -14,7 +14,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use authconform::fixtures::Fixtures;
-use authconform::harness::{self, Output, RunError, RunOptions, TargetChoice, target::Target};
+use authconform::harness::many::{self, CombinedReports, TargetRun};
+use authconform::harness::{
+    self, Output, RunError, RunOptions, RunReport, TargetChoice, target::Target,
+};
 use authconform::mock::export;
 use authconform::reference::fault::Fault;
 use authconform::reference::serving::ServeLimits;
@@ -67,9 +70,17 @@ enum Command {
 #[derive(Args)]
 struct RunArgs {
     /// Target file (YAML) describing the server under test; without it, an
-    /// in-process reference server is started.
-    #[arg(long)]
-    target: Option<PathBuf>,
+    /// in-process reference server is started. Give it several times, or a
+    /// folder of target files, to check several deployments in one run: each
+    /// target's scenarios run in order, up to --jobs targets at once; the
+    /// JUnit file and the summary JSON hold every target, the Cucumber JSON
+    /// and HTML reports are one file per target (`run.html` → `run.<name>.html`);
+    /// the exit code is the worst of all.
+    #[arg(long, value_name = "FILE|DIR")]
+    target: Vec<PathBuf>,
+    /// With several targets: how many are checked at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: u32,
     /// Without --target: the vendor to test (default: every vendor).
     #[arg(long)]
     vendor: Option<Vendor>,
@@ -178,6 +189,10 @@ struct ServeArgs {
     /// server that is not ours, to see the suite pass it with warnings.
     #[arg(long)]
     variant: bool,
+    /// Answer every request this many milliseconds later: a distant
+    /// deployment on loopback (bench/many_targets.sh uses it).
+    #[arg(long, value_name = "MS")]
+    latency: Option<u64>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -289,6 +304,7 @@ async fn serve(
         test_mode,
         fault,
         variant,
+        latency,
         limits,
     }: ServeArgs,
 ) -> ExitCode {
@@ -325,6 +341,7 @@ async fn serve(
         test_mode,
         fault,
         log_requests,
+        latency: latency.map(Duration::from_millis),
         ..ReferenceConfig::default()
     }
     .with_variant(variant);
@@ -408,6 +425,7 @@ async fn shutdown_signal() {
 async fn run(args: RunArgs) -> ExitCode {
     let RunArgs {
         target,
+        jobs,
         vendor,
         tags,
         junit,
@@ -441,18 +459,81 @@ async fn run(args: RunArgs) -> ExitCode {
             Err(e) => return usage(&e),
         },
     };
-    let choice = match target {
-        Some(path) => {
-            if vendor.is_some() || fault.is_some() || variant {
-                return usage(
-                    "--vendor, --fault and --variant apply to the built-in reference server; a target file names its own vendor",
-                );
-            }
-            match Target::load(&path) {
-                Ok(t) => TargetChoice::External(Box::new(t)),
-                Err(e) => return usage(&e.to_string()),
-            }
+    let paths = match many::expand_target_paths(&target) {
+        Ok(paths) => paths,
+        Err(e) => return usage(&e),
+    };
+    if !paths.is_empty() && (vendor.is_some() || fault.is_some() || variant) {
+        return usage(
+            "--vendor, --fault and --variant apply to the built-in reference server; a target file names its own vendor",
+        );
+    }
+    // Every target file loads before anything runs: a mistake in one is one
+    // clear line, not a run of the others that ends in exit 2 anyway.
+    let mut loaded = Vec::new();
+    for path in &paths {
+        match Target::load(path) {
+            Ok(t) => loaded.push(t),
+            Err(e) => return usage(&e.to_string()),
         }
+    }
+    let options = |target: TargetChoice| RunOptions {
+        target,
+        tags: tags.clone(),
+        junit: junit.clone(),
+        cucumber_json: cucumber_json.clone(),
+        features_dir: features.clone(),
+        output: if quiet {
+            Output::Quiet
+        } else if verbose {
+            Output::Verbose
+        } else {
+            Output::Console
+        },
+        strict,
+        skip_preflight: false,
+        list,
+        baseline: baseline.clone(),
+        max_failures: max_failures.map(|n| n as usize),
+        summary_json: summary_json.clone(),
+        html: html.clone(),
+        name: name.clone(),
+        only: only.clone(),
+        state: Some(
+            state
+                .clone()
+                .unwrap_or_else(|| harness::state::DEFAULT_PATH.into()),
+        ),
+        label: None,
+    };
+    if loaded.len() > 1 {
+        let labels = many::labels(&paths);
+        let runs = loaded
+            .into_iter()
+            .zip(labels)
+            .map(|(t, label)| {
+                let mut options = options(TargetChoice::External(Box::new(t)));
+                // The JUnit file and the summary gather every target (below);
+                // the Cucumber JSON and HTML reports are one file per target.
+                options.junit = None;
+                options.summary_json = None;
+                options.cucumber_json = cucumber_json
+                    .as_deref()
+                    .map(|p| many::per_target_path(p, &label));
+                options.html = html.as_deref().map(|p| many::per_target_path(p, &label));
+                TargetRun { label, options }
+            })
+            .collect();
+        let reports = CombinedReports {
+            junit,
+            summary_json,
+        };
+        // A listing is read top to bottom: one target after the other.
+        let jobs = if list { 1 } else { jobs as usize };
+        return run_many(runs, jobs, &reports).await;
+    }
+    let choice = match loaded.pop() {
+        Some(t) => TargetChoice::External(Box::new(t)),
         None => {
             let vendors = match (vendor, fault) {
                 (Some(v), _) => vec![v],
@@ -478,56 +559,81 @@ async fn run(args: RunArgs) -> ExitCode {
             }
         }
     };
-    let options = RunOptions {
-        target: choice,
-        tags,
-        junit,
-        cucumber_json,
-        features_dir: features,
-        output: if quiet {
-            Output::Quiet
-        } else if verbose {
-            Output::Verbose
-        } else {
-            Output::Console
-        },
-        strict,
-        skip_preflight: false,
-        list,
-        baseline,
-        max_failures: max_failures.map(|n| n as usize),
-        summary_json,
-        html,
-        name,
-        only,
-        state: Some(state.unwrap_or_else(|| harness::state::DEFAULT_PATH.into())),
-    };
-    match harness::run(options).await {
-        Ok(report) if report.listed => ExitCode::SUCCESS,
-        Ok(report) => {
-            if quiet {
-                harness::console::out(&report.summary());
-            }
-            if report.passed() == 0 && report.failed() == 0 {
-                eprintln!(
-                    "authconform: no scenario ran; check --tags and the target's capabilities"
-                );
-                ExitCode::from(2)
-            } else if report.succeeded() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
+    let result = harness::run(options(choice)).await;
+    if quiet
+        && let Some(report) = harness::report_of(&result)
+        && !report.listed
+    {
+        harness::console::out(&report.summary());
+    }
+    let (code, message) = verdict(&result);
+    if let Some(message) = message {
+        eprintln!("authconform: {message}");
+    }
+    ExitCode::from(code)
+}
+
+/// Several targets: each one's closing part in the order given, then a line
+/// per target that was not checked and the totals; the worst exit code.
+async fn run_many(runs: Vec<TargetRun>, jobs: usize, reports: &CombinedReports) -> ExitCode {
+    let listing = runs.first().is_some_and(|r| r.options.list);
+    let results = many::run_targets(runs, jobs).await;
+    let mut worst = 0;
+    let mut lines = Vec::new();
+    for r in &results {
+        if let Some(report) = harness::report_of(&r.result)
+            && !listing
+        {
+            harness::console::out(&report.summary());
         }
-        Err(RunError::ServerGone { reason, report }) => {
-            if quiet {
-                harness::console::out(&report.summary());
-            }
-            usage(&format!(
+        let (code, message) = verdict(&r.result);
+        worst = worst.max(code);
+        if let Some(message) = message {
+            lines.push(format!("authconform: {}: {message}", r.label));
+        }
+    }
+    if let Err(e) = many::write_reports(&results, reports) {
+        lines.push(format!("authconform: {e}"));
+        worst = 2;
+    }
+    if !listing {
+        let count = |code: u8| {
+            results
+                .iter()
+                .filter(|r| verdict(&r.result).0 == code)
+                .count()
+        };
+        harness::console::out(&format!(
+            "\n{} targets: {} passed, {} failed, {} not checked\n",
+            results.len(),
+            count(0),
+            count(1),
+            count(2)
+        ));
+    }
+    for line in lines {
+        eprintln!("{line}");
+    }
+    ExitCode::from(worst)
+}
+
+/// A run's exit code (see the module's doc) and what to say on stderr.
+fn verdict(result: &Result<RunReport, RunError>) -> (u8, Option<String>) {
+    match result {
+        Ok(report) if report.listed => (0, None),
+        Ok(report) if report.passed() == 0 && report.failed() == 0 => (
+            2,
+            Some("no scenario ran; check --tags and the target's capabilities".to_owned()),
+        ),
+        Ok(report) if report.succeeded() => (0, None),
+        Ok(_) => (1, None),
+        Err(RunError::ServerGone { reason, .. }) => (
+            2,
+            Some(format!(
                 "{reason}; fix the server or base_url and run again"
-            ))
-        }
-        Err(e) => usage(&e.to_string()),
+            )),
+        ),
+        Err(e) => (2, Some(e.to_string())),
     }
 }
 

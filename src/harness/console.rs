@@ -75,7 +75,10 @@ pub fn location(s: &ScenarioResult) -> String {
 /// The closing part: skipped scenarios, warnings, a recap of failures (one
 /// line each, grouped when the reason is the same), and the totals line.
 pub fn closing(report: &RunReport) -> String {
-    let mut out = format!("\nauthconform: {}\n", report.target_description);
+    let mut out = match &report.label {
+        Some(label) => format!("\nauthconform: {label}: {}\n", report.target_description),
+        None => format!("\nauthconform: {}\n", report.target_description),
+    };
     let skipped: Vec<&ScenarioResult> = report
         .scenarios
         .iter()

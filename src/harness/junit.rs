@@ -20,27 +20,69 @@ pub fn write(report: &RunReport, out: impl Write) -> Result<(), quick_junit::Ser
     to_junit(report).serialize(out)
 }
 
+/// Writes a run of several targets ([`super::many`]) as one JUnit file: each
+/// target's suites carry its name (`eu-west/limecraft/login.feature`); a
+/// target that could not be checked is a suite with one failed test that
+/// says why, so a dashboard shows it.
+pub fn write_targets(
+    targets: &[(&str, Option<&RunReport>, Option<String>)],
+    out: impl Write,
+) -> Result<(), quick_junit::SerializeError> {
+    let mut junit = Report::new("authconform");
+    for (label, report, error) in targets {
+        if let Some(report) = report {
+            add_suites(&mut junit, report, Some(label));
+        }
+        if let Some(error) = error {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            // The message is one line: the problems, after one another.
+            let message: Vec<&str> = error.lines().map(str::trim).collect();
+            status.set_message(message.join(" "));
+            status.set_type("target");
+            status.set_description(error.clone());
+            let mut case = TestCase::new("the target answers and its accounts sign on", status);
+            case.set_classname(format!("authconform.{label}"));
+            let mut suite = TestSuite::new(*label);
+            suite.add_test_case(case);
+            junit.add_test_suite(suite);
+        }
+    }
+    junit.serialize(out)
+}
+
 fn to_junit(report: &RunReport) -> Report {
+    let mut junit = Report::new("authconform");
+    add_suites(&mut junit, report, None);
+    junit
+}
+
+/// A suite per feature file; with a target's name (a run of several), the
+/// suite's name and classname start with it.
+fn add_suites(junit: &mut Report, report: &RunReport, label: Option<&str>) {
     let mut by_feature: BTreeMap<&str, Vec<&ScenarioResult>> = BTreeMap::new();
     for s in &report.scenarios {
         by_feature.entry(s.feature.as_str()).or_default().push(s);
     }
-    let mut junit = Report::new("authconform");
     for (feature, mut scenarios) in by_feature {
         scenarios.sort_by_key(|s| s.line);
         let mut names: HashMap<&str, usize> = HashMap::new();
         for s in &scenarios {
             *names.entry(s.name.as_str()).or_default() += 1;
         }
-        let mut suite = TestSuite::new(feature);
-        let classname = classname(feature);
+        let (suite_name, classname) = match label {
+            Some(label) => (
+                format!("{label}/{feature}"),
+                classname(feature).replacen("authconform.", &format!("authconform.{label}."), 1),
+            ),
+            None => (feature.to_owned(), classname(feature)),
+        };
+        let mut suite = TestSuite::new(suite_name);
         for s in scenarios {
             let repeated = names.get(s.name.as_str()).copied().unwrap_or(0) > 1;
             suite.add_test_case(test_case(s, &classname, repeated));
         }
         junit.add_test_suite(suite);
     }
-    junit
 }
 
 /// `limecraft/login.feature` → `authconform.limecraft.login`.

@@ -18,6 +18,7 @@ mod junit;
 pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;
+pub mod many;
 pub mod preflight;
 pub mod state;
 pub mod step_log;
@@ -97,6 +98,9 @@ pub struct RunOptions {
     pub skip_preflight: bool,
     /// `--max-failures N`: stop after N failed scenarios (the rest are reported as not run).
     pub max_failures: Option<usize>,
+    /// One of several targets ([`many`]): the target's name, before each
+    /// progress line and in the report; the caller prints the closing part.
+    pub label: Option<String>,
 }
 
 impl RunOptions {
@@ -128,6 +132,7 @@ impl RunOptions {
             state: None,
             name: None,
             only: None,
+            label: None,
         }
     }
 }
@@ -170,6 +175,8 @@ pub enum Outcome {
 #[derive(Debug, Default)]
 pub struct RunReport {
     pub target_description: String,
+    /// The target's name when it was one of several ([`RunOptions::label`]).
+    pub label: Option<String>,
     pub scenarios: Vec<ScenarioResult>,
     pub parsing_errors: usize,
     pub hook_errors: usize,
@@ -355,6 +362,11 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     };
     let progress_total = planned(&features, &contexts, &filter);
     let print_progress = options.output == Output::Console;
+    let progress_prefix = options
+        .label
+        .as_ref()
+        .map(|l| format!("[{l}] "))
+        .unwrap_or_default();
     let ran = std::sync::atomic::AtomicUsize::new(0);
     // Opened before the run, so a path that cannot be written fails at once.
     let junit = open_report(&options.junit)?;
@@ -453,7 +465,10 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                 let mut results = after_results.lock().expect("results lock");
                 if print_progress {
                     let done = ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                    console::out(&console::progress(done, progress_total, &result));
+                    console::out(&format!(
+                        "{progress_prefix}{}",
+                        console::progress(done, progress_total, &result)
+                    ));
                 }
                 let failed = results
                     .iter()
@@ -535,6 +550,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         hook_errors: finished.hook_errors(),
         listed: false,
         stale_baseline: Vec::new(),
+        label: options.label.clone(),
     };
     {
         let mut steps = steps.lock().unwrap_or_else(|e| e.into_inner());
@@ -550,7 +566,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     report
         .scenarios
         .sort_by_key(|s| matches!(s.outcome, Outcome::Skipped(_)));
-    if options.output != Output::Quiet {
+    if options.output != Output::Quiet && options.label.is_none() {
         console::out(&report.summary());
     }
     junit::write(&report, junit)
@@ -587,6 +603,15 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         });
     }
     Ok(report)
+}
+
+/// The scenarios' report of a run, even of one the server left mid-way.
+pub fn report_of(result: &Result<RunReport, RunError>) -> Option<&RunReport> {
+    match result {
+        Ok(report) => Some(report),
+        Err(RunError::ServerGone { report, .. }) => Some(report),
+        Err(_) => None,
+    }
 }
 
 /// The vendor a feature belongs to: the folder it sits in (`features/<vendor>/`).

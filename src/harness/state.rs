@@ -107,6 +107,10 @@ impl State {
         username: &str,
         enrolment: &Enrolment,
     ) -> Result<(), String> {
+        // Read, change, write: one at a time, as several targets of one run
+        // (`run --target a --target b`) share the file.
+        static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = WRITING.lock().unwrap_or_else(|e| e.into_inner());
         let mut file = self.read()?;
         file.version = 1;
         file.enrolments.insert(

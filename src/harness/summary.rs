@@ -12,11 +12,20 @@ use super::{Outcome, RunReport};
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Summary {
     pub target: String,
+    /// The target's name, when the run checked several ([`super::many`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Why the target was not checked (not ready, or stopped answering).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
     pub warnings: usize,
     pub scenarios: Vec<ScenarioSummary>,
+    /// A run of several targets: one summary each (the totals above add them up).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Summary>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -40,6 +49,9 @@ impl Summary {
     pub fn of(report: &RunReport) -> Summary {
         Summary {
             target: report.target_description.clone(),
+            label: report.label.clone(),
+            error: None,
+            targets: Vec::new(),
             passed: report.passed(),
             failed: report.failed(),
             skipped: report.skipped(),
@@ -77,12 +89,34 @@ impl Summary {
 
     /// The scenarios a previous run failed, as (feature, line, name): what
     /// `--rerun-failed` selects.
+    /// Of a run of several targets: those that failed on any of them.
     pub fn failed(&self) -> Vec<(String, usize, String)> {
-        self.scenarios
+        let mut failed: Vec<(String, usize, String)> = self
+            .scenarios
             .iter()
+            .chain(self.targets.iter().flat_map(|t| t.scenarios.iter()))
             .filter(|s| s.status == "failed")
             .map(|s| (s.feature.clone(), s.line, s.name.clone()))
-            .collect()
+            .collect();
+        failed.sort();
+        failed.dedup();
+        failed
+    }
+
+    /// The summary of a run of several targets: each target's, and the totals.
+    pub fn of_targets(targets: Vec<Summary>) -> Summary {
+        let sum = |f: fn(&Summary) -> usize| targets.iter().map(f).sum();
+        Summary {
+            target: format!("{} targets", targets.len()),
+            label: None,
+            error: None,
+            passed: sum(|t| t.passed),
+            failed: sum(|t| t.failed),
+            skipped: sum(|t| t.skipped),
+            warnings: sum(|t| t.warnings),
+            scenarios: Vec::new(),
+            targets,
+        }
     }
 }
 

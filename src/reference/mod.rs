@@ -43,6 +43,9 @@ pub struct ReferenceConfig {
     pub fault: Option<Fault>,
     /// Log one line per request.
     pub log_requests: bool,
+    /// Answer every request this much later (`serve --latency`): a distant
+    /// deployment on loopback, to see how a run of many targets overlaps.
+    pub latency: Option<std::time::Duration>,
     /// Timeouts, connection cap and shutdown grace of [`ReferenceServer::spawn`]
     /// and [`ReferenceServer::serve`].
     pub limits: serving::ServeLimits,
@@ -62,6 +65,7 @@ impl Default for ReferenceConfig {
             test_mode: false,
             fault: None,
             log_requests: false,
+            latency: None,
             limits: serving::ServeLimits::default(),
             limecraft: limecraft::LimecraftConfig::default(),
             fileverbs: fileverbs::FileVerbsConfig::default(),
@@ -176,6 +180,14 @@ impl ReferenceServer {
         router = router.layer(axum::middleware::map_response(retry_after_on_503));
         if config.log_requests {
             router = router.layer(axum::middleware::from_fn(request_log::log_request));
+        }
+        if let Some(delay) = config.latency {
+            router = router.layer(axum::middleware::from_fn(
+                move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                    tokio::time::sleep(delay).await;
+                    next.run(request).await
+                },
+            ));
         }
         ReferenceServer {
             router,

@@ -323,6 +323,101 @@ fn a_target_with_control_url_runs_the_clock_scenarios() {
     assert!(t.contains(" 0 skipped"), "{t}");
 }
 
+/// Several deployments in one run (a folder of target files): each is checked
+/// on its own, one that is down fails only itself (exit 2, the worst), and the
+/// JUnit file and the summary hold every target under its name.
+#[test]
+fn a_folder_of_targets_is_checked_in_one_run_and_the_worst_exit_code_wins() {
+    let east = Served::start(&["--test-mode"]);
+    let west = Served::start(&["--test-mode"]);
+    let dir = temp_dir();
+    let targets = dir.path().join("targets");
+    std::fs::create_dir(&targets).unwrap();
+    let target = |url: &str| {
+        format!(
+            "vendor: limecraft\nbase_url: {url}/limecraft/api\ncontrol_url: {url}\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n"
+        )
+    };
+    std::fs::write(targets.join("east.target.yaml"), target(&east.url)).unwrap();
+    std::fs::write(targets.join("west.target.yaml"), target(&west.url)).unwrap();
+    let reports = dir.path().join("r");
+    let run = |extra: &[&str]| {
+        let junit = reports.join("junit.xml");
+        let summary = reports.join("summary.json");
+        let html = reports.join("run.html");
+        let mut args = vec![
+            "run",
+            "--target",
+            targets.to_str().unwrap(),
+            "--tags",
+            "@login",
+            "--junit",
+            junit.to_str().unwrap(),
+            "--summary-json",
+            summary.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        authconform(&args)
+    };
+    let out = run(&[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("[east] [") && t.contains("[west] ["), "{t}");
+    assert!(
+        t.contains("2 targets: 2 passed, 0 failed, 0 not checked"),
+        "{t}"
+    );
+    assert!(reports.join("run.east.html").is_file() && reports.join("run.west.html").is_file());
+
+    drop(west);
+    let out = run(&["--jobs", "1"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("2 targets: 1 passed, 0 failed, 1 not checked"),
+        "{t}"
+    );
+    assert!(
+        t.contains("authconform: west: the target is not ready"),
+        "{t}"
+    );
+    let junit = std::fs::read_to_string(reports.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<testsuite name="east/limecraft/login.feature""#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"classname="authconform.east.limecraft.login""#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"<testsuite name="west""#) && junit.contains("<error"),
+        "{junit}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("summary.json")).unwrap())
+            .unwrap();
+    let labels: Vec<&str> = summary["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["east", "west"], "{summary}");
+    assert!(
+        summary["targets"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not ready")
+    );
+    assert_eq!(
+        summary["passed"], summary["targets"][0]["passed"],
+        "{summary}"
+    );
+}
+
 #[test]
 fn serve_logs_one_line_per_request_without_secrets_and_stops_on_ctrl_c() {
     let served = Served::start(&[]);
