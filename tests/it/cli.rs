@@ -12,7 +12,7 @@ fn authconform(args: &[&str]) -> Output {
 }
 
 /// The binary, with its state file (`--state`) out of the repository.
-fn command() -> Command {
+pub(crate) fn command() -> Command {
     let mut c = Command::new(BIN);
     c.env(
         "AUTHCONFORM_STATE",
@@ -29,20 +29,20 @@ fn text(o: &Output) -> String {
     )
 }
 
-fn temp_dir() -> tempfile::TempDir {
+pub(crate) fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
 /// A running `authconform serve`, stopped (SIGINT) on drop.
-struct Served {
+pub(crate) struct Served {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Served {
-    fn start(extra: &[&str]) -> Served {
+    pub(crate) fn start(extra: &[&str]) -> Served {
         let dir = temp_dir();
         let log = dir.path().join("serve.log");
         let child = command()

@@ -34,6 +34,7 @@ mod liquidfiles_snapshots;
 mod mock;
 mod mock_liquidfiles;
 mod properties;
+mod report_consumers;
 mod snapshots;
 mod spec;
 mod wiremock_export;
