@@ -591,6 +591,43 @@ fn an_undefined_step_fails_the_run() {
     assert!(t.contains("FAIL LC1 with a step nobody defined"), "{t}");
 }
 
+/// A `@strict-…` scenario checks a reference choice as a whole: a step of it
+/// that fails in any way (here: a session it needs was never made) warns, and
+/// fails only under `--strict`; the same step in a plain scenario fails.
+#[test]
+fn a_reference_only_scenario_warns_whatever_failed_in_it_unless_strict() {
+    let dir = temp_dir();
+    let features = dir.path().join("limecraft");
+    std::fs::create_dir_all(&features).unwrap();
+    let feature = |tag: &str| {
+        format!(
+            "Feature: reference only\n  @LC21 {tag}\n  Scenario: LC21 a step that cannot find its session\n    Then session nowhere is refused\n"
+        )
+    };
+    std::fs::write(features.join("choice.feature"), feature("@strict-demo")).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--features", dir.path().to_str().unwrap()];
+        args.extend_from_slice(extra);
+        authconform(&args)
+    };
+    let out = run(&[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("PASS LC21 a step that cannot find its session"),
+        "{t}"
+    );
+    assert!(
+        t.contains("warning (reference choice): the scenario has no session named `nowhere`"),
+        "{t}"
+    );
+    let out = run(&["--strict"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    std::fs::write(features.join("choice.feature"), feature("")).unwrap();
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
 #[test]
 fn the_fileverbs_example_target_parses_and_skips_what_it_lacks() {
     let text = example_target("fileverbs.target.yaml");
