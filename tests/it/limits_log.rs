@@ -66,7 +66,7 @@ async fn a_stalled_log_reader_does_not_stall_requests() {
     // blocks: lines are at least ~50 bytes.
     let held = LOG_QUEUE_LINES + LOG_BATCH_BYTES / 50 + 1;
     assert!(
-        dropped.dropped_lines() as usize >= requests - held,
+        dropped.dropped_lines() >= requests - held,
         "{} lines dropped of {requests}",
         dropped.dropped_lines()
     );
