@@ -460,15 +460,11 @@ fn alg_none(jwt: &str) -> String {
 }
 
 fn signed_with_another_key(jwt: &str) -> Result<String, Failure> {
-    let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(jwt)
+    let claims: Value = crate::hs256::insecure_claims(jwt)
         .map_err(|e| Failure(format!("the JwtToken's claims do not decode: {e}")))?;
     let key = crate::secret::Token::generate();
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(key.as_str().as_bytes()),
-    )
-    .map_err(|e| Failure(format!("cannot sign a JWT: {e}")))
+    crate::hs256::sign(key.as_str().as_bytes(), &claims)
+        .map_err(|e| Failure(format!("cannot sign a JWT: {e}")))
 }
 
 // ---------------------------------------------------------------- refresh and revoke (@ext)
