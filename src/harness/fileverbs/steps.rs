@@ -509,10 +509,34 @@ fn refresh_token(w: &ConformanceWorld, who: Persona, back: usize) -> Result<Stri
         .ok_or_else(|| Failure(format!("{who} has no such refresh token in this scenario")))
 }
 
+/// Which refresh token a refresh presents, and where, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refresh {
+    /// The newest, in the cookie the server set it in.
+    Cookie,
+    /// The newest, in the JSON body.
+    Body,
+    /// The one before the newest, in the cookie.
+    PreviousInCookie,
+}
+
+impl std::str::FromStr for Refresh {
+    type Err = String;
+
+    fn from_str(words: &str) -> Result<Self, Self::Err> {
+        match words {
+            "refresh cookie" => Ok(Refresh::Cookie),
+            "refresh token in the body" => Ok(Refresh::Body),
+            "previous refresh token" => Ok(Refresh::PreviousInCookie),
+            _ => Err(format!("`{words}` is not a way to refresh")),
+        }
+    }
+}
+
 #[when(
     regex = r"^(\w+) refreshes with (?:her|his) (refresh cookie|refresh token in the body|previous refresh token)$"
 )]
-async fn refreshes(w: &mut ConformanceWorld, who: Persona, how: String) -> StepResult {
+async fn refreshes(w: &mut ConformanceWorld, who: Persona, how: Refresh) -> StepResult {
     let path = section(w)?
         .refresh_path
         .ok_or_else(|| Failure("the target has no `fileverbs.refresh_path`".into()))?;
@@ -521,12 +545,12 @@ async fn refreshes(w: &mut ConformanceWorld, who: Persona, how: String) -> StepR
             .get(&who)
             .cloned()
             .unwrap_or_else(|| api::REFRESH_COOKIE.to_owned());
-    let call = match how.as_str() {
-        "refresh token in the body" => api::refresh_with_body(&path, &refresh_token(w, who, 0)?),
-        "previous refresh token" => {
+    let call = match how {
+        Refresh::Body => api::refresh_with_body(&path, &refresh_token(w, who, 0)?),
+        Refresh::PreviousInCookie => {
             api::refresh_with_cookie(&path, &cookie, &refresh_token(w, who, 1)?)
         }
-        _ => api::refresh_with_cookie(&path, &cookie, &refresh_token(w, who, 0)?),
+        Refresh::Cookie => api::refresh_with_cookie(&path, &cookie, &refresh_token(w, who, 0)?),
     };
     let x = w.send(call).await?;
     // Filed before any check: a token the server issued is the scenario's even if a check fails.
@@ -536,7 +560,7 @@ async fn refreshes(w: &mut ConformanceWorld, who: Persona, how: String) -> StepR
 
 #[given(regex = r"^(\w+) has refreshed once$")]
 async fn has_refreshed(w: &mut ConformanceWorld, who: Persona) -> StepResult {
-    refreshes(w, who, "refresh cookie".into()).await?;
+    refreshes(w, who, Refresh::Cookie).await?;
     let x = w.last_exchange()?;
     w.status(
         Provenance::Documented,
