@@ -44,3 +44,38 @@ pub fn insecure_claims<C: DeserializeOwned>(token: &str) -> Result<C, jwt::Error
     let (_, claims) = token.into();
     Ok(claims)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn signs_with_the_documented_header_and_verifies_only_under_the_same_key() {
+        let claims = json!({ "sub": "u1", "exp": 2_000_000_000_i64 });
+        let token = sign(b"key one", &claims).unwrap();
+        let header = token.split('.').next().unwrap();
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(header).unwrap(),
+            br#"{"alg":"HS256","typ":"JWT"}"#
+        );
+        assert_eq!(verify::<Value>(b"key one", &token).unwrap(), claims);
+        assert!(verify::<Value>(b"key two", &token).is_err());
+        assert_eq!(insecure_claims::<Value>(&token).unwrap(), claims);
+    }
+
+    #[test]
+    fn refuses_alg_none_and_a_tampered_payload() {
+        let token = sign(b"k", &json!({ "sub": "u1" })).unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        let none = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        assert!(verify::<Value>(b"k", &format!("{none}.{}.", parts[1])).is_err());
+        let other = URL_SAFE_NO_PAD.encode(r#"{"sub":"u2"}"#);
+        assert!(verify::<Value>(b"k", &format!("{}.{other}.{}", parts[0], parts[2])).is_err());
+        // Unverified reading does not care: that is what the faults break.
+        let claims: Value = insecure_claims(&format!("{none}.{}.", parts[1])).unwrap();
+        assert_eq!(claims["sub"], "u1");
+    }
+}

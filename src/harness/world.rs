@@ -750,3 +750,32 @@ pub fn is_reference_tag(tag: &str) -> bool {
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_persona_parses_from_the_words_it_is_named_by() {
+        for p in Persona::ALL {
+            assert_eq!(p.name().parse::<Persona>(), Ok(p));
+        }
+        let e = "dave".parse::<Persona>().unwrap_err();
+        assert!(e.contains("`dave`") && e.contains("the locked user"), "{e}");
+        assert!(
+            "locked".parse::<Persona>().is_err(),
+            "only the feature's words"
+        );
+    }
+
+    #[test]
+    fn status_classes() {
+        assert!(Status::Success.holds(204) && !Status::Success.holds(301));
+        assert!(Status::NotSuccess.holds(302) && !Status::NotSuccess.holds(200));
+        assert!(Status::ClientError.holds(404) && !Status::ClientError.holds(500));
+        assert!(Status::NotServerError.holds(401) && !Status::NotServerError.holds(503));
+        assert!(Status::Either(401, 403).holds(403) && !Status::Either(401, 403).holds(400));
+        assert_eq!(Status::from(200), Status::Is(200));
+        assert!(!Status::Is(200).holds(201));
+    }
+}
