@@ -510,27 +510,17 @@ fn refresh_token(w: &ConformanceWorld, who: Persona, back: usize) -> Result<Stri
 }
 
 /// Which refresh token a refresh presents, and where, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
 enum Refresh {
     /// The newest, in the cookie the server set it in.
+    #[strum(serialize = "refresh cookie")]
     Cookie,
     /// The newest, in the JSON body.
+    #[strum(serialize = "refresh token in the body")]
     Body,
     /// The one before the newest, in the cookie.
+    #[strum(serialize = "previous refresh token")]
     PreviousInCookie,
-}
-
-impl std::str::FromStr for Refresh {
-    type Err = String;
-
-    fn from_str(words: &str) -> Result<Self, Self::Err> {
-        match words {
-            "refresh cookie" => Ok(Refresh::Cookie),
-            "refresh token in the body" => Ok(Refresh::Body),
-            "previous refresh token" => Ok(Refresh::PreviousInCookie),
-            _ => Err(format!("`{words}` is not a way to refresh")),
-        }
-    }
 }
 
 #[when(

@@ -22,27 +22,15 @@ pub const PASSWORD_CHANGE_FLAG: &str = "?enablePasswordChange!";
 
 /// Where a call to a resource carries its auth token; a step reads it from
 /// the feature's words ("the Authorization header", "the URL").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter, strum::EnumString)]
 #[param(name = "transport", regex = "the Authorization header|the URL")]
 pub enum Transport {
     /// `Authorization: CALiveAPICreator <apikey>:1`
+    #[strum(serialize = "the Authorization header")]
     Header,
     /// `?auth=<apikey>:1`
+    #[strum(serialize = "the URL")]
     Url,
-}
-
-impl std::str::FromStr for Transport {
-    type Err = String;
-
-    fn from_str(words: &str) -> Result<Self, Self::Err> {
-        match words {
-            "the Authorization header" => Ok(Transport::Header),
-            "the URL" => Ok(Transport::Url),
-            _ => Err(format!(
-                "`{words}` is not a transport: say the Authorization header or the URL"
-            )),
-        }
-    }
 }
 
 /// `<apikey>:1`, as both transports carry it (the `:1` is documented, unexplained).

@@ -559,7 +559,10 @@ impl std::str::FromStr for TokenChoice {
             "the final token of her session" => Ok(TokenChoice::FinalOfSession),
             "rememberMe" => Ok(TokenChoice::RememberMe),
             _ => match words.strip_prefix("her temporary token in ") {
-                Some(transport) => transport.parse().map(TokenChoice::Temporary),
+                Some(transport) => transport
+                    .parse()
+                    .map(TokenChoice::Temporary)
+                    .map_err(|_| format!("`{transport}` is not a transport")),
                 None => Err(format!("`{words}` is not a token the suite can send")),
             },
         }
@@ -739,7 +742,9 @@ async fn logs_out(
     let transport = if transport.is_empty() {
         Transport::Header
     } else {
-        transport.parse().map_err(Failure)?
+        transport
+            .parse()
+            .map_err(|_| Failure(format!("`{transport}` is not a transport")))?
     };
     w.send_checked(api::logout(&token, transport, !all.is_empty()))
         .await?;
