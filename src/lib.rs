@@ -21,6 +21,8 @@ pub mod fixtures;
 #[cfg(feature = "harness")]
 #[doc(hidden)]
 pub mod harness;
+#[doc(hidden)]
+pub mod hs256;
 #[cfg(feature = "mock")]
 pub mod mock;
 #[doc(hidden)]

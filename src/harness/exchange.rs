@@ -23,6 +23,22 @@ pub enum Body {
     },
 }
 
+/// An HTTP method as a feature names it (`{method}`: GET, POST, PUT, DELETE…).
+#[derive(Clone, Debug, PartialEq, Eq, cucumber::Parameter)]
+#[param(name = "method", regex = "GET|HEAD|POST|PUT|PATCH|DELETE")]
+pub struct HttpMethod(pub Method);
+
+impl std::str::FromStr for HttpMethod {
+    type Err = String;
+
+    fn from_str(words: &str) -> Result<Self, Self::Err> {
+        words
+            .parse()
+            .map(HttpMethod)
+            .map_err(|_| format!("`{words}` is not an HTTP method"))
+    }
+}
+
 /// A request relative to the target's base URL.
 #[derive(Clone, Debug)]
 pub struct Call {

@@ -13,7 +13,7 @@
 
 use crate::harness::exchange::{Call, Exchange, HttpClient};
 use crate::harness::target::{Account, Target};
-use crate::harness::world::RunContext;
+use crate::harness::world::{RunContext, Status};
 use crate::harness::{fileverbs, lac, limecraft, liquidfiles};
 use crate::vendor::Vendor;
 
@@ -173,7 +173,7 @@ fn sign_on(target: &Target, account: &Account) -> Call {
 
 /// A 2xx that issues what the vendor's document says a sign-on issues.
 fn issued(x: &Exchange, field: &str) -> bool {
-    (200..300).contains(&x.status) && x.str_field(field).is_some_and(|v| !v.is_empty())
+    Status::Success.holds(x.status) && x.str_field(field).is_some_and(|v| !v.is_empty())
 }
 
 /// The problem line when the account did not sign on, else `None`.
@@ -182,7 +182,7 @@ fn refused(vendor: Vendor, role: &str, account: &Account, x: &Exchange) -> Optio
         Vendor::Limecraft => issued(x, "token"),
         Vendor::Lac => issued(x, "apikey"),
         Vendor::LiquidFiles => {
-            (200..300).contains(&x.status)
+            Status::Success.holds(x.status)
                 && liquidfiles::api::xml_element(&x.response_body, "api_key")
                     .or_else(|| liquidfiles::api::json_api_key(&x.response_body))
                     .is_some_and(|k| !k.is_empty())
@@ -245,7 +245,7 @@ async fn probe_answers(
     problems: &mut Vec<String>,
 ) {
     match http.send(&call).await {
-        Ok(x) if (200..300).contains(&x.status) => {}
+        Ok(x) if Status::Success.holds(x.status) => {}
         Ok(x) => problems.push(format!(
             "{field} {path} answers HTTP {} to a signed-on GET; give a protected resource of the API that answers 2xx",
             x.status

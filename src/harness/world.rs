@@ -56,7 +56,7 @@ pub struct RunContext {
     /// The newest TOTP step the suite has had accepted; a later code must be newer.
     pub last_totp_step: Mutex<Option<i64>>,
     /// FileVerbs key pairs by persona; a SecretKey reset replaces one for the rest of the run.
-    pub key_pairs: Mutex<HashMap<String, KeyPair>>,
+    pub key_pairs: Mutex<HashMap<Persona, KeyPair>>,
     /// Set when the run stops early; every later request fails at once with it.
     pub stop: Arc<Mutex<Option<Stop>>>,
     /// Transport errors (refused, reset, timed out) in a row, over scenarios.
@@ -148,7 +148,7 @@ impl RunContext {
 
     /// Files a credential `exchange` issued, for [`Self::end_issued`].
     pub fn remember_issued(&self, exchange: &Exchange) {
-        if !(200..300).contains(&exchange.status) {
+        if !Status::Success.holds(exchange.status) {
             return;
         }
         let field = |name: &str| exchange.str_field(name).filter(|v| !v.is_empty());
@@ -223,10 +223,10 @@ impl RunContext {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let originals =
-            std::iter::once(("alice", &fv.primary)).chain(fv.secondary.iter().map(|p| ("bob", p)));
+        let originals = std::iter::once((Persona::Alice, &fv.primary))
+            .chain(fv.secondary.iter().map(|p| (Persona::Bob, p)));
         for (who, original) in originals {
-            if let Some(now) = current.get(who)
+            if let Some(now) = current.get(&who)
                 && now.secret_key != original.secret_key
             {
                 self.clock
@@ -236,7 +236,7 @@ impl RunContext {
                 self.key_pairs
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .insert(who.to_owned(), original.clone());
+                    .insert(who, original.clone());
             }
         }
         Ok(())
@@ -303,9 +303,9 @@ impl RunContext {
             });
         let mut key_pairs = HashMap::new();
         if let Some(fv) = &target.fileverbs {
-            key_pairs.insert("alice".to_owned(), fv.primary.clone());
+            key_pairs.insert(Persona::Alice, fv.primary.clone());
             if let Some(bob) = &fv.secondary {
-                key_pairs.insert("bob".to_owned(), bob.clone());
+                key_pairs.insert(Persona::Bob, bob.clone());
             }
         }
         Arc::new(RunContext {
@@ -332,7 +332,7 @@ pub struct ConformanceWorld {
     /// Final session tokens by session name (a persona's name unless the scenario names sessions).
     pub sessions: HashMap<String, String>,
     /// Temporary tokens of logins waiting for their second factor, by persona.
-    pub temporary: HashMap<String, String>,
+    pub temporary: HashMap<Persona, String>,
     /// The newest exchange, which a failure report shows in full.
     pub last: Option<Exchange>,
     /// Every exchange of the scenario in one line each (`POST /x → 200`), redacted.
@@ -340,7 +340,7 @@ pub struct ConformanceWorld {
     /// The last TOTP code the scenario sent.
     pub last_code: Option<String>,
     /// Refresh tokens by persona, oldest first.
-    pub refresh_tokens: HashMap<String, Vec<String>>,
+    pub refresh_tokens: HashMap<Persona, Vec<String>>,
     /// What a LAC scenario keeps between steps (its tokens' expirations, say).
     pub lac: crate::harness::lac::LacScenario,
     /// What a LiquidFiles scenario keeps between steps (the browser's cookies, say).
@@ -512,6 +512,18 @@ impl ConformanceWorld {
         self.check_as(Provenance::Reference, condition, expected)
     }
 
+    /// A check of `x`'s status, with its provenance: every step's status
+    /// checks go through here, so what "a 2xx" or "a 4xx" means is said once ([`Status`]).
+    pub fn status(
+        &self,
+        provenance: Provenance,
+        x: &Exchange,
+        expected: impl Into<Status>,
+        what: &str,
+    ) -> StepResult {
+        self.check_as(provenance, expected.into().holds(x.status), what)
+    }
+
     /// One place decides what a check that does not hold means.
     pub fn check_as(&self, provenance: Provenance, condition: bool, expected: &str) -> StepResult {
         if condition {
@@ -532,23 +544,24 @@ impl ConformanceWorld {
         Ok(())
     }
 
-    /// The account a persona of the feature files plays.
+    /// The account a persona of the feature files plays in `users:`.
     ///
     /// alice = `users.primary`, bob = `users.secondary`, carol = `users.twofactor`,
-    /// "the locked user" = `users.locked`, "the disabled user" = `users.disabled`.
-    pub fn account(&self, persona: &str) -> Result<Account, Failure> {
+    /// "the locked user" = `users.locked`, "the disabled user" = `users.disabled`;
+    /// dan is LiquidFiles' own (`liquidfiles.special`), which its steps look up.
+    pub fn account(&self, persona: Persona) -> Result<Account, Failure> {
         let ctx = self.ctx();
         let users = &ctx.target.users;
         let (role, account) = match persona {
-            "alice" => ("primary", &users.primary),
-            "bob" => ("secondary", &users.secondary),
-            "carol" => ("twofactor", &users.twofactor),
-            "locked" => ("locked", &users.locked),
-            "disabled" => ("disabled", &users.disabled),
-            other => {
-                return Err(Failure(format!(
-                    "the feature names `{other}`, who is not a persona (alice, bob, carol, the locked user, the disabled user)"
-                )));
+            Persona::Alice => ("primary", &users.primary),
+            Persona::Bob => ("secondary", &users.secondary),
+            Persona::Carol => ("twofactor", &users.twofactor),
+            Persona::Locked => ("locked", &users.locked),
+            Persona::Disabled => ("disabled", &users.disabled),
+            Persona::Dan => {
+                return Err(Failure(
+                    "dan plays `liquidfiles.special`, which only LiquidFiles' steps know".into(),
+                ));
             }
         };
         account.clone().ok_or_else(|| {
@@ -626,6 +639,108 @@ impl ConformanceWorld {
     }
 }
 
+/// A persona of the feature files: the word a sentence names them by, and
+/// (through [`ConformanceWorld::account`]) the account of the target file
+/// they play. A vendor's steps may give a persona its own account: LAC's
+/// carol, LiquidFiles' dan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, cucumber::Parameter)]
+#[param(
+    name = "persona",
+    regex = "alice|bob|carol|dan|the locked user|the disabled user"
+)]
+pub enum Persona {
+    Alice,
+    Bob,
+    Carol,
+    Dan,
+    Locked,
+    Disabled,
+}
+
+impl Persona {
+    pub const ALL: [Persona; 6] = [
+        Persona::Alice,
+        Persona::Bob,
+        Persona::Carol,
+        Persona::Dan,
+        Persona::Locked,
+        Persona::Disabled,
+    ];
+
+    /// The words the features name the persona by; also the name of the
+    /// persona's own session and auth token.
+    pub fn name(self) -> &'static str {
+        match self {
+            Persona::Alice => "alice",
+            Persona::Bob => "bob",
+            Persona::Carol => "carol",
+            Persona::Dan => "dan",
+            Persona::Locked => "the locked user",
+            Persona::Disabled => "the disabled user",
+        }
+    }
+}
+
+impl fmt::Display for Persona {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Persona {
+    type Err = String;
+
+    fn from_str(words: &str) -> Result<Self, Self::Err> {
+        Persona::ALL
+            .into_iter()
+            .find(|p| p.name() == words)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Persona::ALL.iter().map(|p| p.name()).collect();
+                format!(
+                    "the feature names `{words}`, who is not a persona ({})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// What a step expects of a status code; [`ConformanceWorld::status`] checks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Exactly this code (`200` converts to it).
+    Is(u16),
+    /// One of two codes.
+    Either(u16, u16),
+    /// A 2xx: the request succeeded (RFC 9110 §15.3).
+    Success,
+    /// Anything but a 2xx: whatever its code, the server did not do it.
+    NotSuccess,
+    /// A 4xx: the server refused the client's request (RFC 9110 §15.5).
+    ClientError,
+    /// Anything but a 5xx: an answer, not a server error (RFC 9110 §15.6).
+    NotServerError,
+}
+
+impl Status {
+    /// Whether `code` is what this expects.
+    pub fn holds(self, code: u16) -> bool {
+        match self {
+            Status::Is(c) => code == c,
+            Status::Either(a, b) => code == a || code == b,
+            Status::Success => (200..300).contains(&code),
+            Status::NotSuccess => !(200..300).contains(&code),
+            Status::ClientError => (400..500).contains(&code),
+            Status::NotServerError => code < 500,
+        }
+    }
+}
+
+impl From<u16> for Status {
+    fn from(code: u16) -> Self {
+        Status::Is(code)
+    }
+}
+
 /// A tag that makes a whole scenario a check of reference choices:
 /// `@strict-headers`, `@strict-cookie`, … (the name says what is strict).
 pub fn is_reference_tag(tag: &str) -> bool {
@@ -634,4 +749,33 @@ pub fn is_reference_tag(tag: &str) -> bool {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_persona_parses_from_the_words_it_is_named_by() {
+        for p in Persona::ALL {
+            assert_eq!(p.name().parse::<Persona>(), Ok(p));
+        }
+        let e = "dave".parse::<Persona>().unwrap_err();
+        assert!(e.contains("`dave`") && e.contains("the locked user"), "{e}");
+        assert!(
+            "locked".parse::<Persona>().is_err(),
+            "only the feature's words"
+        );
+    }
+
+    #[test]
+    fn status_classes() {
+        assert!(Status::Success.holds(204) && !Status::Success.holds(301));
+        assert!(Status::NotSuccess.holds(302) && !Status::NotSuccess.holds(200));
+        assert!(Status::ClientError.holds(404) && !Status::ClientError.holds(500));
+        assert!(Status::NotServerError.holds(401) && !Status::NotServerError.holds(503));
+        assert!(Status::Either(401, 403).holds(403) && !Status::Either(401, 403).holds(400));
+        assert_eq!(Status::from(200), Status::Is(200));
+        assert!(!Status::Is(200).holds(201));
+    }
 }

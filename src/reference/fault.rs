@@ -9,8 +9,26 @@
 //! `authconform faults` prints this table; the README carries a copy that a
 //! test keeps in sync.
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
 use crate::provenance::Provenance;
 use crate::vendor::Vendor;
+
+/// The body of every 401 replaced with `{"error": "unauthorized"}`: how the
+/// faults that break a vendor's error body (`lac-error-body-wrong`,
+/// `error-envelope-wrong`) answer; a vendor's router maps its responses through it.
+pub async fn unauthorized_body_replaced(response: Response) -> Response {
+    if response.status() == StatusCode::UNAUTHORIZED {
+        (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({ "error": "unauthorized" })),
+        )
+            .into_response()
+    } else {
+        response
+    }
+}
 
 macro_rules! faults {
     ($( $variant:ident = $name:literal, $vendor:ident, $provenance:ident, $breaks:literal, [$($caught:literal),+ $(,)?]; )+) => {

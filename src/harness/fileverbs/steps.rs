@@ -25,37 +25,33 @@ use serde_json::Value;
 use super::api;
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::{FileVerbsTarget, KeyPair};
-use crate::harness::world::{ConformanceWorld, Failure, StepResult};
+use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
 
 /// What a FileVerbs scenario keeps between its steps.
 #[derive(Default)]
 pub struct FileVerbsScenario {
     /// A persona's SecretKey before the scenario reset it.
-    old_secret_keys: HashMap<String, String>,
+    old_secret_keys: HashMap<Persona, String>,
     /// The name of the cookie that carried a persona's refresh token.
-    refresh_cookies: HashMap<String, String>,
+    refresh_cookies: HashMap<Persona, String>,
 }
 
 fn section(w: &ConformanceWorld) -> Result<FileVerbsTarget, Failure> {
     w.section("fileverbs", |t| t.fileverbs.as_ref())
 }
 
-fn key_pair(w: &ConformanceWorld, who: &str) -> Result<KeyPair, Failure> {
+fn key_pair(w: &ConformanceWorld, who: Persona) -> Result<KeyPair, Failure> {
     w.ctx()
         .key_pairs
         .lock()
         .expect("key pairs lock")
-        .get(who)
+        .get(&who)
         .cloned()
         .ok_or_else(|| {
             Failure(format!(
                 "no FileVerbs key pair for {who}: alice is `fileverbs.primary`, bob `fileverbs.secondary`"
             ))
         })
-}
-
-fn is_2xx(status: u16) -> bool {
-    (200..300).contains(&status)
 }
 
 /// A value that is certainly not a valid key: random, so never a real one.
@@ -68,8 +64,8 @@ fn wrong_value() -> String {
 #[when(
     regex = r"^(\w+) calls the protected resource with (?:her|his) SecretKey in a (lower-case|Title-Case) header name$"
 )]
-async fn calls_with_secret_key(w: &mut ConformanceWorld, who: String, case: String) -> StepResult {
-    let pair = key_pair(w, &who)?;
+async fn calls_with_secret_key(w: &mut ConformanceWorld, who: Persona, case: String) -> StepResult {
+    let pair = key_pair(w, who)?;
     let probe = section(w)?.probe_path;
     let call = api::probe_with_secret_key(&probe, &pair.secret_key);
     let call = if case == "Title-Case" {
@@ -96,9 +92,9 @@ async fn calls_with_bad_secret_key(w: &mut ConformanceWorld, what: String) -> St
 }
 
 #[given(regex = r"^(\w+)'s SecretKey has been reset in the portal$")]
-async fn secret_key_reset(w: &mut ConformanceWorld, who: String) -> StepResult {
+async fn secret_key_reset(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let ctx = w.ctx();
-    let old = key_pair(w, &who)?;
+    let old = key_pair(w, who)?;
     let new = ctx
         .clock
         .reset_fileverbs_secret_key(&old.secret_key)
@@ -106,20 +102,20 @@ async fn secret_key_reset(w: &mut ConformanceWorld, who: String) -> StepResult {
         .map_err(Failure)?;
     ctx.secrets.register(&new);
     ctx.key_pairs.lock().expect("key pairs lock").insert(
-        who.clone(),
+        who,
         KeyPair {
             secret_key: new,
             api_key: old.api_key.clone(),
         },
     );
-    w.fv.old_secret_keys.insert(who.clone(), old.secret_key);
+    w.fv.old_secret_keys.insert(who, old.secret_key);
     Ok(())
 }
 
 #[when(regex = r"^(\w+) calls the protected resource with (?:her|his) (old|new) SecretKey$")]
 async fn calls_with_old_or_new_key(
     w: &mut ConformanceWorld,
-    who: String,
+    who: Persona,
     which: String,
 ) -> StepResult {
     let key = if which == "old" {
@@ -128,7 +124,7 @@ async fn calls_with_old_or_new_key(
             .cloned()
             .ok_or_else(|| Failure(format!("{who}'s SecretKey was not reset in this scenario")))?
     } else {
-        key_pair(w, &who)?.secret_key
+        key_pair(w, who)?.secret_key
     };
     let probe = section(w)?.probe_path;
     w.send_checked(api::probe_with_secret_key(&probe, &key))
@@ -139,15 +135,27 @@ async fn calls_with_old_or_new_key(
 #[then("the call is authorized")]
 async fn call_authorized(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(is_2xx(x.status), "a 2xx from the protected resource")?;
-    w.reference(x.status == 200, "status 200 from the protected resource")
+    w.status(
+        Provenance::Documented,
+        x,
+        Status::Success,
+        "a 2xx from the protected resource",
+    )?;
+    w.status(
+        Provenance::Reference,
+        x,
+        200,
+        "status 200 from the protected resource",
+    )
 }
 
 #[then("the call is refused")]
 async fn call_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(
-        !is_2xx(x.status),
+    w.status(
+        Provenance::Documented,
+        x,
+        Status::NotSuccess,
         "a refusal (not a 2xx) from the protected resource",
     )
 }
@@ -156,56 +164,56 @@ async fn call_refused(w: &mut ConformanceWorld) -> StepResult {
 #[then(regex = r"^the refusal's status is (\d{3})(?: or (\d{3}))? \(a reference choice\)$")]
 async fn refusal_status(w: &mut ConformanceWorld, status: u16, or: String) -> StepResult {
     let x = w.last_exchange()?;
-    let other: Option<u16> = or.parse().ok();
-    let expected = match other {
-        Some(o) => format!("status {status} or {o}"),
-        None => format!("status {status}"),
+    let (expected, text) = match or.parse::<u16>() {
+        Ok(o) => (Status::Either(status, o), format!("status {status} or {o}")),
+        Err(_) => (Status::Is(status), format!("status {status}")),
     };
-    w.reference(x.status == status || Some(x.status) == other, &expected)
+    w.status(Provenance::Reference, x, expected, &text)
 }
 
 // ---------------------------------------------------------------- access token
 
 #[when(regex = r"^(\w+) requests an access token with (?:her|his) SecretKey and APIKey$")]
-async fn requests_access_token(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let pair = key_pair(w, &who)?;
+async fn requests_access_token(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let pair = key_pair(w, who)?;
     let x = w
         .send(api::access_token(&pair.secret_key, &pair.api_key))
         .await?;
     // Filed before any check: a token the server issued is the scenario's even if a check fails.
-    remember_tokens(w, &who, &x);
+    remember_tokens(w, who, &x);
     w.spec_check(&x)
 }
 
 #[given(regex = r"^(\w+) has an access token$")]
-async fn has_access_token(w: &mut ConformanceWorld, who: String) -> StepResult {
-    requests_access_token(w, who.clone()).await?;
+async fn has_access_token(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    requests_access_token(w, who).await?;
     let x = w.last_exchange()?;
     w.documented(
-        is_2xx(x.status) && x.str_field("JwtToken").is_some(),
+        Status::Success.holds(x.status) && x.str_field("JwtToken").is_some(),
         &format!("{who} to get an access token (a 2xx with a JwtToken)"),
     )?;
-    w.reference(x.status == 200, "status 200 for an access token")
+    w.status(
+        Provenance::Reference,
+        x,
+        200,
+        "status 200 for an access token",
+    )
 }
 
 /// Files the JwtToken as the persona's session, the refresh token in its
 /// history, and the name of the cookie that carries it (the document names none:
 /// it is the cookie whose value is the RefreshToken field).
-fn remember_tokens(w: &mut ConformanceWorld, who: &str, x: &Exchange) {
-    if !is_2xx(x.status) {
+fn remember_tokens(w: &mut ConformanceWorld, who: Persona, x: &Exchange) {
+    if !Status::Success.holds(x.status) {
         return;
     }
     if let Some(jwt) = x.str_field("JwtToken") {
-        w.sessions.insert(who.to_owned(), jwt.to_owned());
+        w.sessions.insert(who.name().to_owned(), jwt.to_owned());
     }
     if let Some(r) = x.str_field("RefreshToken") {
-        w.refresh_tokens
-            .entry(who.to_owned())
-            .or_default()
-            .push(r.to_owned());
+        w.refresh_tokens.entry(who).or_default().push(r.to_owned());
         if let Some(c) = refresh_cookie(x) {
-            w.fv.refresh_cookies
-                .insert(who.to_owned(), c.name().to_owned());
+            w.fv.refresh_cookies.insert(who, c.name().to_owned());
         }
     }
 }
@@ -223,10 +231,10 @@ fn refresh_cookie(x: &Exchange) -> Option<cookie::Cookie<'static>> {
 )]
 async fn requests_access_token_badly(
     w: &mut ConformanceWorld,
-    who: String,
+    who: Persona,
     what: String,
 ) -> StepResult {
-    let pair = key_pair(w, &who)?;
+    let pair = key_pair(w, who)?;
     let json = |v: Value| api::access_token_raw("application/json", v.to_string().as_bytes());
     let call: Call = match what.as_str() {
         "a wrong APIKey" => api::access_token(&pair.secret_key, &wrong_value()),
@@ -253,7 +261,12 @@ async fn requests_access_token_badly(
 #[then("the request is refused without a JwtToken")]
 async fn refused_without_jwt(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(!is_2xx(x.status), "a non-2xx answer")?;
+    w.status(
+        Provenance::Documented,
+        x,
+        Status::NotSuccess,
+        "a non-2xx answer",
+    )?;
     w.documented(x.field("JwtToken").is_none(), "no JwtToken in a refusal")
 }
 
@@ -262,8 +275,8 @@ async fn refused_without_jwt(w: &mut ConformanceWorld) -> StepResult {
 )]
 async fn answer_holds_fields(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(is_2xx(x.status), "a 2xx answer")?;
-    w.reference(x.status == 200, "status 200")?;
+    w.status(Provenance::Documented, x, Status::Success, "a 2xx answer")?;
+    w.status(Provenance::Reference, x, 200, "status 200")?;
     for field in [
         "Id",
         "FirstName",
@@ -364,8 +377,8 @@ async fn refresh_cookie_strict(w: &mut ConformanceWorld) -> StepResult {
 #[when(
     regex = r"^(\w+) calls the protected resource with (?:her|his) JwtToken(?: (with a tampered signature|with a tampered payload|with alg none and no signature|signed with another key))?$"
 )]
-async fn calls_with_jwt(w: &mut ConformanceWorld, who: String, change: String) -> StepResult {
-    let jwt = w.session(&who)?;
+async fn calls_with_jwt(w: &mut ConformanceWorld, who: Persona, change: String) -> StepResult {
+    let jwt = w.session(who.name())?;
     let sent = match change.as_str() {
         "" => jwt,
         "with a tampered signature" => tamper_signature(&jwt),
@@ -380,27 +393,41 @@ async fn calls_with_jwt(w: &mut ConformanceWorld, who: String, change: String) -
 }
 
 #[then(regex = r"^(\w+)'s JwtToken is (still accepted|accepted|refused)$")]
-async fn jwt_is(w: &mut ConformanceWorld, who: String, verdict: String) -> StepResult {
-    calls_with_jwt(w, who.clone(), String::new()).await?;
+async fn jwt_is(w: &mut ConformanceWorld, who: Persona, verdict: String) -> StepResult {
+    calls_with_jwt(w, who, String::new()).await?;
     let x = w.last_exchange()?;
     if verdict == "refused" {
-        w.documented(
-            !is_2xx(x.status),
+        w.status(
+            Provenance::Documented,
+            x,
+            Status::NotSuccess,
             &format!("{who}'s JwtToken to be refused (not a 2xx)"),
         )?;
-        w.reference(x.status == 401, "status 401 for a refused JwtToken")
+        w.status(
+            Provenance::Reference,
+            x,
+            401,
+            "status 401 for a refused JwtToken",
+        )
     } else {
-        w.documented(
-            is_2xx(x.status),
+        w.status(
+            Provenance::Documented,
+            x,
+            Status::Success,
             &format!("{who}'s JwtToken to be accepted (a 2xx)"),
         )?;
-        w.reference(x.status == 200, "status 200 for an accepted JwtToken")
+        w.status(
+            Provenance::Reference,
+            x,
+            200,
+            "status 200 for an accepted JwtToken",
+        )
     }
 }
 
 /// The `exp` of the persona's JwtToken (the document's "short-lived").
-fn jwt_exp(w: &ConformanceWorld, who: &str) -> Result<i64, Failure> {
-    let jwt = w.session(who)?;
+fn jwt_exp(w: &ConformanceWorld, who: Persona) -> Result<i64, Failure> {
+    let jwt = w.session(who.name())?;
     segment(&jwt, 1)
         .and_then(|c| c["exp"].as_i64())
         .ok_or_else(|| w.failure(&format!("{who}'s JwtToken to carry a numeric exp")))
@@ -417,14 +444,14 @@ async fn advance_to(w: &ConformanceWorld, at: i64) -> StepResult {
 }
 
 #[when(regex = r"^the clock is one minute short of the exp of (\w+)'s JwtToken$")]
-async fn one_minute_before_exp(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let exp = jwt_exp(w, &who)?;
+async fn one_minute_before_exp(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let exp = jwt_exp(w, who)?;
     advance_to(w, exp - 60).await
 }
 
 #[when(regex = r"^the exp of (\w+)'s JwtToken passes$")]
-async fn exp_passes(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let exp = jwt_exp(w, &who)?;
+async fn exp_passes(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let exp = jwt_exp(w, who)?;
     advance_to(w, exp + 1).await
 }
 
@@ -460,23 +487,19 @@ fn alg_none(jwt: &str) -> String {
 }
 
 fn signed_with_another_key(jwt: &str) -> Result<String, Failure> {
-    let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(jwt)
+    let claims: Value = crate::hs256::insecure_claims(jwt)
         .map_err(|e| Failure(format!("the JwtToken's claims do not decode: {e}")))?;
     let key = crate::secret::Token::generate();
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(key.as_str().as_bytes()),
-    )
-    .map_err(|e| Failure(format!("cannot sign a JWT: {e}")))
+    crate::hs256::sign(key.as_str().as_bytes(), &claims)
+        .map_err(|e| Failure(format!("cannot sign a JWT: {e}")))
 }
 
 // ---------------------------------------------------------------- refresh and revoke (@ext)
 
-fn refresh_token(w: &ConformanceWorld, who: &str, back: usize) -> Result<String, Failure> {
+fn refresh_token(w: &ConformanceWorld, who: Persona, back: usize) -> Result<String, Failure> {
     let tokens = w
         .refresh_tokens
-        .get(who)
+        .get(&who)
         .map(Vec::as_slice)
         .unwrap_or_default();
     tokens
@@ -486,10 +509,24 @@ fn refresh_token(w: &ConformanceWorld, who: &str, back: usize) -> Result<String,
         .ok_or_else(|| Failure(format!("{who} has no such refresh token in this scenario")))
 }
 
+/// Which refresh token a refresh presents, and where, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Refresh {
+    /// The newest, in the cookie the server set it in.
+    #[strum(serialize = "refresh cookie")]
+    Cookie,
+    /// The newest, in the JSON body.
+    #[strum(serialize = "refresh token in the body")]
+    Body,
+    /// The one before the newest, in the cookie.
+    #[strum(serialize = "previous refresh token")]
+    PreviousInCookie,
+}
+
 #[when(
     regex = r"^(\w+) refreshes with (?:her|his) (refresh cookie|refresh token in the body|previous refresh token)$"
 )]
-async fn refreshes(w: &mut ConformanceWorld, who: String, how: String) -> StepResult {
+async fn refreshes(w: &mut ConformanceWorld, who: Persona, how: Refresh) -> StepResult {
     let path = section(w)?
         .refresh_path
         .ok_or_else(|| Failure("the target has no `fileverbs.refresh_path`".into()))?;
@@ -498,28 +535,30 @@ async fn refreshes(w: &mut ConformanceWorld, who: String, how: String) -> StepRe
             .get(&who)
             .cloned()
             .unwrap_or_else(|| api::REFRESH_COOKIE.to_owned());
-    let call = match how.as_str() {
-        "refresh token in the body" => api::refresh_with_body(&path, &refresh_token(w, &who, 0)?),
-        "previous refresh token" => {
-            api::refresh_with_cookie(&path, &cookie, &refresh_token(w, &who, 1)?)
+    let call = match how {
+        Refresh::Body => api::refresh_with_body(&path, &refresh_token(w, who, 0)?),
+        Refresh::PreviousInCookie => {
+            api::refresh_with_cookie(&path, &cookie, &refresh_token(w, who, 1)?)
         }
-        _ => api::refresh_with_cookie(&path, &cookie, &refresh_token(w, &who, 0)?),
+        Refresh::Cookie => api::refresh_with_cookie(&path, &cookie, &refresh_token(w, who, 0)?),
     };
     let x = w.send(call).await?;
     // Filed before any check: a token the server issued is the scenario's even if a check fails.
-    remember_tokens(w, &who, &x);
+    remember_tokens(w, who, &x);
     w.spec_check(&x)
 }
 
 #[given(regex = r"^(\w+) has refreshed once$")]
-async fn has_refreshed(w: &mut ConformanceWorld, who: String) -> StepResult {
-    refreshes(w, who.clone(), "refresh cookie".into()).await?;
+async fn has_refreshed(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    refreshes(w, who, Refresh::Cookie).await?;
     let x = w.last_exchange()?;
-    w.documented(
-        is_2xx(x.status),
+    w.status(
+        Provenance::Documented,
+        x,
+        Status::Success,
         &format!("{who}'s refresh to succeed (a 2xx)"),
     )?;
-    w.reference(x.status == 200, "status 200 for a refresh")
+    w.status(Provenance::Reference, x, 200, "status 200 for a refresh")
 }
 
 /// Documented: the refresh token "can be used to obtain a new Bearer Token".
@@ -527,13 +566,18 @@ async fn has_refreshed(w: &mut ConformanceWorld, who: String) -> StepResult {
 #[then("she receives a new JwtToken and a new refresh token")]
 async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(is_2xx(x.status), "a 2xx with a new JwtToken")?;
+    w.status(
+        Provenance::Documented,
+        x,
+        Status::Success,
+        "a 2xx with a new JwtToken",
+    )?;
     w.documented(
         x.str_field("JwtToken")
             .is_some_and(|t| t.split('.').count() == 3),
         "a new JwtToken",
     )?;
-    w.reference(x.status == 200, "status 200 for a refresh")?;
+    w.status(Provenance::Reference, x, 200, "status 200 for a refresh")?;
     let refresh = x.str_field("RefreshToken").unwrap_or_default();
     let seen_before = w
         .refresh_tokens
@@ -548,17 +592,27 @@ async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
 #[then("the refresh is refused")]
 async fn refresh_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.reference(!is_2xx(x.status), "a refusal (not a 2xx)")?;
+    w.status(
+        Provenance::Reference,
+        x,
+        Status::NotSuccess,
+        "a refusal (not a 2xx)",
+    )?;
     w.reference(x.field("JwtToken").is_none(), "no JwtToken in a refusal")?;
-    w.reference(x.status == 401, "status 401 for a refused refresh token")
+    w.status(
+        Provenance::Reference,
+        x,
+        401,
+        "status 401 for a refused refresh token",
+    )
 }
 
 #[when(regex = r"^(\w+) revokes (?:her|his) refresh token$")]
-async fn revokes(w: &mut ConformanceWorld, who: String) -> StepResult {
+async fn revokes(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let path = section(w)?
         .revoke_path
         .ok_or_else(|| Failure("the target has no `fileverbs.revoke_path`".into()))?;
-    let token = refresh_token(w, &who, 0)?;
+    let token = refresh_token(w, who, 0)?;
     w.send_checked(api::revoke(&path, &token)).await?;
     Ok(())
 }
@@ -567,5 +621,5 @@ async fn revokes(w: &mut ConformanceWorld, who: String) -> StepResult {
 #[then("the revocation succeeds")]
 async fn revocation_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.reference(x.status == 200, "status 200 for a revocation")
+    w.status(Provenance::Reference, x, 200, "status 200 for a revocation")
 }

@@ -20,12 +20,16 @@ pub const URL_PARAM: &str = "auth";
 /// The documented query flag, exactly: case-sensitive, with the `!`.
 pub const PASSWORD_CHANGE_FLAG: &str = "?enablePasswordChange!";
 
-/// Where a call to a resource carries its auth token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where a call to a resource carries its auth token; a step reads it from
+/// the feature's words ("the Authorization header", "the URL").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter, strum::EnumString)]
+#[param(name = "transport", regex = "the Authorization header|the URL")]
 pub enum Transport {
     /// `Authorization: CALiveAPICreator <apikey>:1`
+    #[strum(serialize = "the Authorization header")]
     Header,
     /// `?auth=<apikey>:1`
+    #[strum(serialize = "the URL")]
     Url,
 }
 

@@ -33,9 +33,9 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::api::{self, Transport};
-use crate::harness::exchange::{Call, Exchange};
+use crate::harness::exchange::{Call, Exchange, HttpMethod};
 use crate::harness::target::{Account, LacTarget};
-use crate::harness::world::{ConformanceWorld, Failure, StepResult};
+use crate::harness::world::{ConformanceWorld, Failure, Persona, Status, StepResult};
 use crate::provenance::Provenance;
 
 /// Passwords the suite changed and has not set back, by (API base URL, username).
@@ -53,9 +53,9 @@ pub struct LacScenario {
     /// The token the last revalidation or disabling was about.
     last_token: Option<String>,
     /// The new password the scenario sent for a persona.
-    new_passwords: HashMap<String, String>,
+    new_passwords: HashMap<Persona, String>,
     /// Personas whose password change the server reported a success.
-    change_reported: HashSet<String>,
+    change_reported: HashSet<Persona>,
 }
 
 /// An auth token's expiration as issued, and the API it belongs to (`None`: the target's).
@@ -65,8 +65,8 @@ struct IssuedToken {
 }
 
 /// A persona's account and the API it signs on to (`None`: the target's).
-struct Persona {
-    who: String,
+struct SignOn {
+    who: Persona,
     account: Account,
     base_url: Option<String>,
 }
@@ -75,28 +75,28 @@ fn section(w: &ConformanceWorld) -> Result<LacTarget, Failure> {
     w.section("lac", |t| t.lac.as_ref())
 }
 
-fn persona(w: &ConformanceWorld, who: &str) -> Result<Persona, Failure> {
+fn persona(w: &ConformanceWorld, who: Persona) -> Result<SignOn, Failure> {
     match who {
-        "carol" => {
+        Persona::Carol => {
             let provider = section(w)?.no_password_change.ok_or_else(|| {
                 Failure("carol is the account of `lac.no_password_change`, which the target file does not give".into())
             })?;
             w.ctx().secrets.register(&provider.account.password);
-            Ok(Persona {
-                who: who.to_owned(),
+            Ok(SignOn {
+                who,
                 account: provider.account,
                 base_url: Some(provider.base_url),
             })
         }
-        _ => Ok(Persona {
-            who: who.to_owned(),
+        _ => Ok(SignOn {
+            who,
             account: w.account(who)?,
             base_url: None,
         }),
     }
 }
 
-impl Persona {
+impl SignOn {
     fn ledger_key(&self, w: &ConformanceWorld) -> (String, String) {
         let base = self
             .base_url
@@ -141,14 +141,21 @@ fn absent(x: &Exchange, name: &str) -> bool {
 
 /// A normal response: the document shows the body but gives no status.
 fn is_success(x: &Exchange) -> bool {
-    (200..300).contains(&x.status)
+    Status::Success.holds(x.status)
 }
 
 /// A success (documented: a 2xx; the exact 200 is the reference server's).
 fn succeeded(w: &ConformanceWorld, x: &Exchange, what: &str) -> StepResult {
-    w.documented(is_success(x), &format!("{what}: a 2xx (a normal response)"))?;
-    w.reference(
-        x.status == 200,
+    w.status(
+        Provenance::Documented,
+        x,
+        Status::Success,
+        &format!("{what}: a 2xx (a normal response)"),
+    )?;
+    w.status(
+        Provenance::Reference,
+        x,
+        200,
         &format!("{what}: status 200, as the reference server answers"),
     )
 }
@@ -157,11 +164,13 @@ fn succeeded(w: &ConformanceWorld, x: &Exchange, what: &str) -> StepResult {
 /// as a 4xx without an apikey; the exact `status` is the reference server's).
 fn refused(w: &ConformanceWorld, x: &Exchange, status: u16, what: &str) -> StepResult {
     w.documented(
-        (400..500).contains(&x.status) && absent(x, "apikey"),
+        Status::ClientError.holds(x.status) && absent(x, "apikey"),
         &format!("{what}: a 4xx error without an apikey"),
     )?;
-    w.reference(
-        x.status == status,
+    w.status(
+        Provenance::Reference,
+        x,
+        status,
         &format!("{what}: status {status}, as the reference server answers"),
     )
 }
@@ -204,21 +213,30 @@ fn issued_expiration(w: &ConformanceWorld, name: &str) -> Result<Option<i64>, Fa
     }
 }
 
+/// Signs `p` on with `password`, on the API the persona belongs to.
+async fn sign_on_with(
+    w: &mut ConformanceWorld,
+    p: &SignOn,
+    password: &str,
+) -> Result<Exchange, Failure> {
+    send(
+        w,
+        api::sign_on(&p.account.username, password),
+        p.base_url.as_deref(),
+    )
+    .await
+}
+
 /// Sets a persona's password back to the original if the ledger says the
 /// suite changed it. `Err` when that is needed but does not work.
-async fn set_back_if_changed(w: &mut ConformanceWorld, p: &Persona) -> StepResult {
+async fn set_back_if_changed(w: &mut ConformanceWorld, p: &SignOn) -> StepResult {
     let key = p.ledger_key(w);
     let Some(current) = ledger().get(&key).cloned() else {
         return Ok(());
     };
     let base = p.base_url.as_deref();
     // A server that reported success without changing it still takes the original.
-    let x = send(
-        w,
-        api::sign_on(&p.account.username, &p.account.password),
-        base,
-    )
-    .await?;
+    let x = sign_on_with(w, p, &p.account.password).await?;
     if is_success(&x) {
         ledger().remove(&key);
         return Ok(());
@@ -251,10 +269,8 @@ async fn set_back_if_changed(w: &mut ConformanceWorld, p: &Persona) -> StepResul
 // ---------------------------------------------------------------- sign-on
 
 #[given(regex = r"^(alice|bob) has authenticated(?: as auth token (\w+))?$")]
-async fn has_authenticated(w: &mut ConformanceWorld, who: String, name: String) -> StepResult {
-    let name = if name.is_empty() { who.clone() } else { name };
-    let p = persona(w, &who)?;
-    sign_on_as(w, &p, &name).await?;
+async fn has_authenticated(w: &mut ConformanceWorld, who: Persona, name: String) -> StepResult {
+    authenticates(w, who, name).await?;
     let x = w.last_exchange()?;
     // A precondition: the exact status is judged once, by LAC1.
     w.documented(
@@ -264,21 +280,20 @@ async fn has_authenticated(w: &mut ConformanceWorld, who: String, name: String) 
 }
 
 #[when(regex = r"^(alice|bob) authenticates with (?:her|his) password(?: as auth token (\w+))?$")]
-async fn authenticates(w: &mut ConformanceWorld, who: String, name: String) -> StepResult {
-    let name = if name.is_empty() { who.clone() } else { name };
-    let p = persona(w, &who)?;
+async fn authenticates(w: &mut ConformanceWorld, who: Persona, name: String) -> StepResult {
+    let name = if name.is_empty() {
+        who.name().to_owned()
+    } else {
+        name
+    };
+    let p = persona(w, who)?;
     sign_on_as(w, &p, &name).await
 }
 
-async fn sign_on_as(w: &mut ConformanceWorld, p: &Persona, name: &str) -> StepResult {
+async fn sign_on_as(w: &mut ConformanceWorld, p: &SignOn, name: &str) -> StepResult {
     set_back_if_changed(w, p).await?;
     let base = p.base_url.as_deref();
-    let x = send(
-        w,
-        api::sign_on(&p.account.username, &p.account.password),
-        base,
-    )
-    .await?;
+    let x = sign_on_with(w, p, &p.account.password).await?;
     if is_success(&x) {
         remember_token(w, name, &x, base);
     }
@@ -288,15 +303,15 @@ async fn sign_on_as(w: &mut ConformanceWorld, p: &Persona, name: &str) -> StepRe
 #[given(
     regex = r"^(alice) has authenticated on an API that does not allow auth tokens in the URL$"
 )]
-async fn has_authenticated_without_url_auth(w: &mut ConformanceWorld, who: String) -> StepResult {
+async fn has_authenticated_without_url_auth(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let lac = section(w)?;
-    let mut p = persona(w, &who)?;
+    let mut p = persona(w, who)?;
     if lac.url_auth {
         p.base_url = Some(lac.url_auth_off_base_url.ok_or_else(|| {
             Failure("the target's API allows auth tokens in the URL and `lac.url_auth_off_base_url` names no other".into())
         })?);
     }
-    sign_on_as(w, &p, &who).await?;
+    sign_on_as(w, &p, who.name()).await?;
     let x = w.last_exchange()?;
     w.documented(
         is_success(x) && apikey(x).is_some(),
@@ -309,7 +324,7 @@ async fn has_authenticated_without_url_auth(w: &mut ConformanceWorld, who: Strin
 )]
 async fn authenticates_badly(w: &mut ConformanceWorld, credentials: String) -> StepResult {
     let (username, password) = if credentials.starts_with("alice") {
-        let alice = w.account("alice")?;
+        let alice = w.account(Persona::Alice)?;
         let wrong = wrong_password(&alice.password);
         (alice.username, wrong)
     } else {
@@ -374,29 +389,23 @@ async fn tokens_differ(w: &mut ConformanceWorld, a: String, b: String) -> StepRe
 /// Whether the probe let an authenticated call in. A GET must succeed; another
 /// method may also be refused for its (empty) body once the caller was let in.
 fn lets_in(x: &Exchange) -> bool {
-    match x.method.as_str() {
-        "GET" | "HEAD" => (200..300).contains(&x.status),
-        _ => (200..300).contains(&x.status) || [400, 409, 415, 422].contains(&x.status),
-    }
+    let success = Status::Success.holds(x.status);
+    let safe = x.method == Method::GET.as_str() || x.method == Method::HEAD.as_str();
+    success || (!safe && [400, 409, 415, 422].contains(&x.status))
 }
 
 #[when(
-    regex = r"^(alice|bob) sends a (GET|POST|PUT|DELETE) to the probe resource with (?:her|his) auth token in (the Authorization header|the URL)$"
+    expr = "{persona} sends a {method} to the probe resource with her/his auth token in {transport}"
 )]
 async fn sends_to_probe(
     w: &mut ConformanceWorld,
-    who: String,
-    method: Method,
-    transport: String,
+    who: Persona,
+    method: HttpMethod,
+    transport: Transport,
 ) -> StepResult {
-    let (key, base) = token(w, &who)?;
-    let transport = if transport == "the URL" {
-        Transport::Url
-    } else {
-        Transport::Header
-    };
+    let (key, base) = token(w, who.name())?;
     let probe_path = section(w)?.probe_path;
-    let call = api::with_token(api::probe(method, &probe_path), &key, transport);
+    let call = api::with_token(api::probe(method.0, &probe_path), &key, transport);
     send(w, call, base.as_deref()).await?;
     Ok(())
 }
@@ -429,14 +438,14 @@ async fn calls_probe_badly(w: &mut ConformanceWorld, credential: String) -> Step
             api::with_token(call, made_up.as_str(), Transport::Header)
         }
         "alice's auth token under the Bearer scheme" => {
-            let (key, _) = token(w, "alice")?;
+            let (key, _) = token(w, Persona::Alice.name())?;
             call.header(
                 "Authorization",
                 &format!("Bearer {}", api::credential(&key)),
             )
         }
         "alice's auth token without a scheme" => {
-            let (key, _) = token(w, "alice")?;
+            let (key, _) = token(w, Persona::Alice.name())?;
             call.header("Authorization", &api::credential(&key))
         }
         _ => call,
@@ -457,7 +466,7 @@ async fn probe_lets_in(w: &mut ConformanceWorld) -> StepResult {
 /// Whether the probe kept the caller out: a 4xx that is not about the
 /// request's body once the caller was let in ([`lets_in`]).
 fn keeps_out(x: &Exchange) -> bool {
-    (400..500).contains(&x.status) && !lets_in(x)
+    Status::ClientError.holds(x.status) && !lets_in(x)
 }
 
 /// The call must be refused (documented: the auth token is required); the
@@ -469,8 +478,10 @@ async fn probe_refuses(w: &mut ConformanceWorld, status: u16) -> StepResult {
         keeps_out(x),
         "the call to be refused: a 4xx that does not let the caller in",
     )?;
-    w.reference(
-        x.status == status,
+    w.status(
+        Provenance::Reference,
+        x,
+        status,
         &format!("status {status}, as the reference server answers"),
     )
 }
@@ -498,8 +509,10 @@ async fn token_lets_call(
             keeps_out(&x),
             &format!("auth token {name} to be refused by the probe resource (a 4xx)"),
         )?;
-        w.reference(
-            x.status == 401,
+        w.status(
+            Provenance::Reference,
+            &x,
+            401,
             &format!("auth token {name} to be refused with 401, as the reference server answers"),
         )
     } else {
@@ -529,8 +542,8 @@ async fn revalidate(w: &mut ConformanceWorld, name: &str) -> Result<Exchange, Fa
 }
 
 #[when(regex = r"^(alice|bob) revalidates (?:her|his) auth token$")]
-async fn revalidates(w: &mut ConformanceWorld, who: String) -> StepResult {
-    revalidate(w, &who).await?;
+async fn revalidates(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    revalidate(w, who.name()).await?;
     Ok(())
 }
 
@@ -575,8 +588,8 @@ async fn revalidation_expired(w: &mut ConformanceWorld) -> StepResult {
 }
 
 #[then(regex = r"^revalidating (alice|bob)'s auth token is refused$")]
-async fn revalidating_refused(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let x = revalidate(w, &who).await?;
+async fn revalidating_refused(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let x = revalidate(w, who.name()).await?;
     refused(
         w,
         &x,
@@ -597,8 +610,8 @@ async fn advance_to(w: &ConformanceWorld, target_second: i64) -> StepResult {
     Ok(())
 }
 
-fn expiration_of(w: &ConformanceWorld, who: &str) -> Result<i64, Failure> {
-    issued_expiration(w, who)?.ok_or_else(|| {
+fn expiration_of(w: &ConformanceWorld, who: Persona) -> Result<i64, Failure> {
+    issued_expiration(w, who.name())?.ok_or_else(|| {
         Failure(format!(
             "{who}'s auth token was issued without an expiration"
         ))
@@ -606,15 +619,15 @@ fn expiration_of(w: &ConformanceWorld, who: &str) -> Result<i64, Failure> {
 }
 
 #[when(regex = r"^the expiration of (alice|bob)'s auth token passes$")]
-async fn expiration_passes(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let millis = expiration_of(w, &who)?;
+async fn expiration_passes(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let millis = expiration_of(w, who)?;
     // One second past the expiration's last millisecond.
     advance_to(w, millis.div_euclid(1000) + 1).await
 }
 
 #[when(regex = r"^the clock is one minute short of the expiration of (alice|bob)'s auth token$")]
-async fn one_minute_short(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let millis = expiration_of(w, &who)?;
+async fn one_minute_short(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let millis = expiration_of(w, who)?;
     advance_to(w, millis.div_euclid(1000) - 60).await
 }
 
@@ -625,8 +638,8 @@ async fn disable(w: &mut ConformanceWorld, name: &str) -> Result<Exchange, Failu
 }
 
 #[when(regex = r"^(alice|bob) disables (?:her|his) auth token$")]
-async fn disables(w: &mut ConformanceWorld, who: String) -> StepResult {
-    disable(w, &who).await?;
+async fn disables(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    disable(w, who.name()).await?;
     Ok(())
 }
 
@@ -637,8 +650,8 @@ async fn disables_named(w: &mut ConformanceWorld, name: String) -> StepResult {
 }
 
 #[given(regex = r"^(alice|bob) has disabled (?:her|his) auth token$")]
-async fn has_disabled(w: &mut ConformanceWorld, who: String) -> StepResult {
-    disable(w, &who).await?;
+async fn has_disabled(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    disable(w, who.name()).await?;
     reported_disabled(w).await
 }
 
@@ -680,12 +693,12 @@ async fn disabling_refused(w: &mut ConformanceWorld) -> StepResult {
 )]
 async fn authenticates_changing_password(
     w: &mut ConformanceWorld,
-    who: String,
+    who: Persona,
     query: String,
     new_words: String,
     field: String,
 ) -> StepResult {
-    let p = persona(w, &who)?;
+    let p = persona(w, who)?;
     let new = if new_words == "a one-character new password" {
         "a".to_owned()
     } else {
@@ -700,10 +713,10 @@ async fn authenticates_changing_password(
 )]
 async fn authenticates_changing_with_wrong_password(
     w: &mut ConformanceWorld,
-    who: String,
+    who: Persona,
     query: String,
 ) -> StepResult {
-    let p = persona(w, &who)?;
+    let p = persona(w, who)?;
     let new = changed_password(&p.account.password);
     let wrong = wrong_password(&p.account.password);
     attempt_change(w, &p, &query, &wrong, "new_password", &new).await
@@ -711,7 +724,7 @@ async fn authenticates_changing_with_wrong_password(
 
 async fn attempt_change(
     w: &mut ConformanceWorld,
-    p: &Persona,
+    p: &SignOn,
     query: &str,
     current: &str,
     field: &str,
@@ -721,7 +734,7 @@ async fn attempt_change(
     let secrets = w.ctx().secrets.clone();
     secrets.register(current);
     secrets.register(new);
-    w.lac.new_passwords.insert(p.who.clone(), new.to_owned());
+    w.lac.new_passwords.insert(p.who, new.to_owned());
     let base = p.base_url.as_deref();
     let x = send(
         w,
@@ -732,11 +745,11 @@ async fn attempt_change(
     // Recorded before any check: the server says what it did.
     let reported_success = is_success(&x) && x.str_field("changePasswordResult") == Some("success");
     if is_success(&x) {
-        remember_token(w, &p.who, &x, base);
+        remember_token(w, p.who.name(), &x, base);
     }
     if reported_success {
         ledger().insert(p.ledger_key(w), new.to_owned());
-        w.lac.change_reported.insert(p.who.clone());
+        w.lac.change_reported.insert(p.who);
     }
     Ok(())
 }
@@ -800,8 +813,8 @@ async fn succeeds_without_change(w: &mut ConformanceWorld) -> StepResult {
     )
 }
 
-fn new_password(w: &ConformanceWorld, who: &str) -> Result<String, Failure> {
-    w.lac.new_passwords.get(who).cloned().ok_or_else(|| {
+fn new_password(w: &ConformanceWorld, who: Persona) -> Result<String, Failure> {
+    w.lac.new_passwords.get(&who).cloned().ok_or_else(|| {
         Failure(format!(
             "no new password was sent for {who} in this scenario"
         ))
@@ -809,14 +822,9 @@ fn new_password(w: &ConformanceWorld, who: &str) -> Result<String, Failure> {
 }
 
 #[then(regex = r"^(alice|carol)'s old password is refused$")]
-async fn old_password_refused(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let p = persona(w, &who)?;
-    let x = send(
-        w,
-        api::sign_on(&p.account.username, &p.account.password),
-        p.base_url.as_deref(),
-    )
-    .await?;
+async fn old_password_refused(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let p = persona(w, who)?;
+    let x = sign_on_with(w, &p, &p.account.password).await?;
     refused(
         w,
         &x,
@@ -826,15 +834,10 @@ async fn old_password_refused(w: &mut ConformanceWorld, who: String) -> StepResu
 }
 
 #[then(regex = r"^(alice|carol)'s new password is accepted$")]
-async fn new_password_accepted(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let p = persona(w, &who)?;
-    let new = new_password(w, &who)?;
-    let x = send(
-        w,
-        api::sign_on(&p.account.username, &new),
-        p.base_url.as_deref(),
-    )
-    .await?;
+async fn new_password_accepted(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let p = persona(w, who)?;
+    let new = new_password(w, who)?;
+    let x = sign_on_with(w, &p, &new).await?;
     succeeded(w, &x, &format!("{who}'s new password to sign on"))?;
     w.documented(
         apikey(&x).is_some(),
@@ -843,18 +846,12 @@ async fn new_password_accepted(w: &mut ConformanceWorld, who: String) -> StepRes
 }
 
 #[then(regex = r"^(alice|carol)'s password is unchanged$")]
-async fn password_unchanged(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let p = persona(w, &who)?;
-    let new = new_password(w, &who)?;
-    let base = p.base_url.as_deref();
-    let original = send(
-        w,
-        api::sign_on(&p.account.username, &p.account.password),
-        base,
-    )
-    .await?;
+async fn password_unchanged(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let p = persona(w, who)?;
+    let new = new_password(w, who)?;
+    let original = sign_on_with(w, &p, &p.account.password).await?;
     let original_works = is_success(&original);
-    let changed = send(w, api::sign_on(&p.account.username, &new), base).await?;
+    let changed = sign_on_with(w, &p, &new).await?;
     let new_works = is_success(&changed);
     if new_works && !original_works {
         // The server changed it after all: set it back at the next sign-on.
@@ -879,7 +876,7 @@ async fn password_unchanged(w: &mut ConformanceWorld, who: String) -> StepResult
 }
 
 #[then(regex = r"^(alice|carol)'s password is set back to the original$")]
-async fn set_back(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let p = persona(w, &who)?;
+async fn set_back(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let p = persona(w, who)?;
     set_back_if_changed(w, &p).await
 }

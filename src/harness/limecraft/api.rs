@@ -17,30 +17,18 @@ pub const SESSION_COOKIE: &str = "MOJITO_SESSION_ID_V2";
 
 /// Where a call carries its token; a step reads it from the feature's words
 /// ("the header", "the query string", "the cookie").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, cucumber::Parameter, strum::EnumString)]
 #[param(
     name = "transport",
     regex = "the header|the Authorization header|the query string|the cookie"
 )]
 pub enum Transport {
+    #[strum(serialize = "the header", serialize = "the Authorization header")]
     Header,
+    #[strum(serialize = "the query string")]
     Query,
+    #[strum(serialize = "the cookie")]
     Cookie,
-}
-
-impl std::str::FromStr for Transport {
-    type Err = String;
-
-    fn from_str(words: &str) -> Result<Self, Self::Err> {
-        match words.trim() {
-            "the header" | "the Authorization header" => Ok(Transport::Header),
-            "the query string" => Ok(Transport::Query),
-            "the cookie" => Ok(Transport::Cookie),
-            _ => Err(format!(
-                "`{words}` is not a transport: say the header, the query string or the cookie"
-            )),
-        }
-    }
 }
 
 /// Puts `token` on `call` the way `transport` says.

@@ -25,34 +25,27 @@ use serde_json::Value;
 
 use super::api::{self, Transport};
 use crate::harness::exchange::Exchange;
-use crate::harness::world::{ConformanceWorld, Enrolment, Failure, Provenance, StepResult};
+use crate::harness::world::{
+    ConformanceWorld, Enrolment, Failure, Persona, Provenance, Status, StepResult,
+};
 use crate::totp::{self, TotpParams};
 
 /// A user id no server is expected to have.
 const UNKNOWN_USER_ID: &str = "987654321987";
-
-fn persona(words: &str) -> &str {
-    match words {
-        "the locked user" => "locked",
-        "the disabled user" => "disabled",
-        other => other,
-    }
-}
 
 // ---------------------------------------------------------------- login
 
 #[when(
     regex = r"^(\w+|the locked user|the disabled user) logs in with (a JSON body|form parameters|the right password)$"
 )]
-async fn logs_in(w: &mut ConformanceWorld, who: String, how: String) -> StepResult {
-    let who = persona(&who).to_owned();
-    let account = w.account(&who)?;
+async fn logs_in(w: &mut ConformanceWorld, who: Persona, how: String) -> StepResult {
+    let account = w.account(who)?;
     let call = match how.as_str() {
         "form parameters" => api::login_form(&account.username, &account.password),
         _ => api::login_json(&account.username, &account.password, None),
     };
     let x = w.send(call).await?;
-    remember_login(w, &who, &who, &x);
+    remember_login(w, who, who.name(), &x);
     if how == "the right password" {
         // The disabled (401) and locked (403) answers: the document gives their
         // statuses; its envelope example is for wrong credentials only.
@@ -72,7 +65,7 @@ fn spec_check_as_reference(w: &ConformanceWorld, x: &Exchange) -> StepResult {
 }
 
 /// Files the token of a successful login: final under `session`, temporary under `who`.
-fn remember_login(w: &mut ConformanceWorld, who: &str, session: &str, x: &Exchange) {
+fn remember_login(w: &mut ConformanceWorld, who: Persona, session: &str, x: &Exchange) {
     if x.status != 200 {
         return;
     }
@@ -80,15 +73,15 @@ fn remember_login(w: &mut ConformanceWorld, who: &str, session: &str, x: &Exchan
         return;
     };
     if x.field("needsSecondToken") == Some(&Value::Bool(true)) {
-        w.temporary.insert(who.to_owned(), token.to_owned());
+        w.temporary.insert(who, token.to_owned());
     } else {
         w.sessions.insert(session.to_owned(), token.to_owned());
     }
 }
 
-#[when(expr = "{word} logs in with a wrong password")]
-async fn logs_in_wrong_password(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let account = w.account(&who)?;
+#[when(expr = "{persona} logs in with a wrong password")]
+async fn logs_in_wrong_password(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let account = w.account(who)?;
     let wrong = format!("{}-not-it", account.password);
     w.ctx().secrets.register(&wrong);
     w.send_checked(api::login_json(&account.username, &wrong, None))
@@ -110,7 +103,7 @@ async fn logs_in_unknown(w: &mut ConformanceWorld) -> StepResult {
 #[then("the login succeeds without a second factor")]
 async fn login_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(x.status == 200, "status 200")?;
+    w.status(Provenance::Documented, x, 200, "status 200")?;
     w.documented(
         x.field("needsSecondToken") == Some(&Value::Bool(false)),
         "needsSecondToken: false",
@@ -131,7 +124,7 @@ async fn login_refused_with_envelope(w: &mut ConformanceWorld, status: u16) -> S
     let expected = format!(
         "{status} with {{\"type\":\"UnauthorizedError\",\"code\":{status},\"errorNumber\":0,\"message\":…,\"data\":null}}"
     );
-    w.documented(x.status == status, &expected)?;
+    w.status(Provenance::Documented, x, status, &expected)?;
     let body = x.json.as_ref().and_then(Value::as_object);
     let ok = body.is_some_and(|b| {
         b.get("type") == Some(&Value::from("UnauthorizedError"))
@@ -172,7 +165,12 @@ async fn message_names_username(w: &mut ConformanceWorld) -> StepResult {
 #[then(expr = "the login is refused with {int}")]
 async fn login_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(x.status == status, &format!("status {status}"))?;
+    w.status(
+        Provenance::Documented,
+        x,
+        status,
+        &format!("status {status}"),
+    )?;
     w.documented(x.field("token").is_none(), "no token in a refusal")
 }
 
@@ -181,23 +179,23 @@ async fn login_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
 #[given(regex = r"^(\w+) has logged in(?: as session (\w+))?( with rememberMe)?$")]
 async fn has_logged_in(
     w: &mut ConformanceWorld,
-    who: String,
+    who: Persona,
     session: String,
     remember: String,
 ) -> StepResult {
     let session = if session.is_empty() {
-        who.clone()
+        who.name().to_owned()
     } else {
         session
     };
     let remember_me = (!remember.is_empty()).then_some(true);
-    log_in_fully(w, &who, &session, remember_me).await
+    log_in_fully(w, who, &session, remember_me).await
 }
 
 /// Logs a persona in, completing the second factor when the account has one.
 async fn log_in_fully(
     w: &mut ConformanceWorld,
-    who: &str,
+    who: Persona,
     session: &str,
     remember_me: Option<bool>,
 ) -> StepResult {
@@ -215,22 +213,20 @@ async fn log_in_fully(
         x.status == 200 && x.str_field("token").is_some(),
         &format!("{who} to log in (200 with a token)"),
     )?;
-    if w.temporary.contains_key(who) && !w.sessions.contains_key(session) {
-        let x = validate_code(
-            w,
-            who,
-            session,
-            CodeChoice::Current,
-            TokenChoice::Temporary(Transport::Header),
-            remember_me,
-        )
-        .await?;
+    if w.temporary.contains_key(&who) && !w.sessions.contains_key(session) {
+        let token = match remember_me {
+            Some(true) => TokenChoice::RememberMe,
+            _ => TokenChoice::Temporary(Transport::Header),
+        };
+        let x = validate_code(w, who, session, CodeChoice::Current, token).await?;
         w.documented(
             final_token(&x).is_some(),
             &format!("{who}'s second factor to be accepted (a 2xx RestToken with the final token)"),
         )?;
-        w.reference(
-            x.status == 200,
+        w.status(
+            Provenance::Reference,
+            &x,
+            200,
             &format!("{who}'s second factor to be accepted with 200"),
         )?;
     }
@@ -250,8 +246,10 @@ async fn token_is(
         .send_checked(api::current_user(Some(&token), Transport::Header))
         .await?;
     match verdict.as_str() {
-        "still accepted" => w.documented(
-            x.status == 200,
+        "still accepted" => w.status(
+            Provenance::Documented,
+            &x,
+            200,
             &format!("{name}'s token to be accepted (200)"),
         ),
         _ => refused(w, &x, &format!("{name}'s token to be refused")),
@@ -261,27 +259,33 @@ async fn token_is(
 /// GET /authentication/user refused a token: the document lists only "200 User
 /// is logged in", so any non-2xx refuses; 401 is the reference server's status.
 fn refused(w: &ConformanceWorld, x: &Exchange, what: &str) -> StepResult {
-    w.documented(!is_2xx(x), &format!("{what} (no User: not a 2xx)"))?;
-    w.reference(x.status == 401, &format!("{what} with 401"))
-}
-
-fn is_2xx(x: &Exchange) -> bool {
-    (200..300).contains(&x.status)
+    w.status(
+        Provenance::Documented,
+        x,
+        Status::NotSuccess,
+        &format!("{what} (no User: not a 2xx)"),
+    )?;
+    w.status(Provenance::Reference, x, 401, &format!("{what} with 401"))
 }
 
 #[then(regex = r"^(\w+)'s token identifies (\w+)$")]
-async fn token_identifies(w: &mut ConformanceWorld, session: String, who: String) -> StepResult {
+async fn token_identifies(w: &mut ConformanceWorld, session: String, who: Persona) -> StepResult {
     let token = w.session(&session)?;
     w.send_checked(api::current_user(Some(&token), Transport::Header))
         .await?;
-    is_user(w, &who)
+    is_user(w, who)
 }
 
 /// The last response is 200 with the User of `who`.
-fn is_user(w: &ConformanceWorld, who: &str) -> StepResult {
+fn is_user(w: &ConformanceWorld, who: Persona) -> StepResult {
     let account = w.account(who)?;
     let x = w.last_exchange()?;
-    w.documented(x.status == 200, &format!("200 with {who}'s User"))?;
+    w.status(
+        Provenance::Documented,
+        x,
+        200,
+        &format!("200 with {who}'s User"),
+    )?;
     let matches = |field: &str| {
         x.str_field(field)
             .is_some_and(|v| v.eq_ignore_ascii_case(&account.username))
@@ -297,17 +301,17 @@ fn is_user(w: &ConformanceWorld, who: &str) -> StepResult {
     w.documented(x.str_field("email").is_some(), "an email")
 }
 
-#[when(regex = r"^(\w+) asks who (?:she|he|they) (?:is|are) with (?:her|his|their) token in (.+)$")]
-async fn asks_who(w: &mut ConformanceWorld, who: String, transport: Transport) -> StepResult {
-    let token = w.session(&who)?;
+#[when(expr = "{persona} asks who she/he/they is/are with her/his/their token in {transport}")]
+async fn asks_who(w: &mut ConformanceWorld, who: Persona, transport: Transport) -> StepResult {
+    let token = w.session(who.name())?;
     w.send_checked(api::current_user(Some(&token), transport))
         .await?;
     Ok(())
 }
 
 #[then(regex = r"^the answer is (\w+)'s user with id, username and email$")]
-async fn answer_is_user(w: &mut ConformanceWorld, who: String) -> StepResult {
-    is_user(w, &who)
+async fn answer_is_user(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    is_user(w, who)
 }
 
 #[when(
@@ -332,7 +336,12 @@ async fn asks_with_bad_token(w: &mut ConformanceWorld, token: String) -> StepRes
 #[then(expr = "the request is refused with {int}")]
 async fn request_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(x.status == status, &format!("status {status}"))
+    w.status(
+        Provenance::Documented,
+        x,
+        status,
+        &format!("status {status}"),
+    )
 }
 
 #[then("the request is refused without a User")]
@@ -342,28 +351,30 @@ async fn request_refused_any(w: &mut ConformanceWorld) -> StepResult {
 
 // ---------------------------------------------------------------- two-factor
 
-#[given(expr = "{word} has enabled two-factor authentication")]
-async fn has_enabled_two_factor(w: &mut ConformanceWorld, who: String) -> StepResult {
+#[given(expr = "{persona} has enabled two-factor authentication")]
+async fn has_enabled_two_factor(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     if w.ctx().enrolment.lock().expect("enrolment lock").is_some() {
         return Ok(());
     }
-    log_in_fully(w, &who, &who, None).await?;
-    enable_for_self(w, &who).await?;
+    log_in_fully(w, who, who.name(), None).await?;
+    enable_for_self(w, who).await?;
     let x = w.last_exchange()?;
-    w.documented(
-        x.status == 200,
+    w.status(
+        Provenance::Documented,
+        x,
+        200,
         &format!("{who} to enable two-factor authentication (200)"),
     )
 }
 
 #[when(regex = r"^(\w+) enables two-factor authentication for herself$")]
-async fn enables_for_herself(w: &mut ConformanceWorld, who: String) -> StepResult {
-    enable_for_self(w, &who).await
+async fn enables_for_herself(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    enable_for_self(w, who).await
 }
 
 /// Enables 2FA on the persona's own id and, on success, files the enrolment.
-async fn enable_for_self(w: &mut ConformanceWorld, who: &str) -> StepResult {
-    let token = w.session(who)?;
+async fn enable_for_self(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let token = w.session(who.name())?;
     let id = user_id(w, &token).await?;
     // Replacing an existing second factor takes a current code of it.
     let known = w.ctx().enrolment.lock().expect("enrolment lock").clone();
@@ -374,7 +385,7 @@ async fn enable_for_self(w: &mut ConformanceWorld, who: &str) -> StepResult {
     let x = w
         .send(api::enable_two_factor(&token, &id, current_code.as_deref()))
         .await?;
-    if is_2xx(&x)
+    if Status::Success.holds(x.status)
         && let Some(enrolment) = enrolment_of(&x)
     {
         *w.ctx().enrolment.lock().expect("enrolment lock") = Some(enrolment);
@@ -386,8 +397,10 @@ async fn user_id(w: &mut ConformanceWorld, token: &str) -> Result<String, Failur
     let x = w
         .send_checked(api::current_user(Some(token), Transport::Header))
         .await?;
-    w.documented(
-        x.status == 200,
+    w.status(
+        Provenance::Documented,
+        &x,
+        200,
         "GET /authentication/user to answer 200 with the caller's id",
     )?;
     x.field("id")
@@ -409,7 +422,12 @@ fn enrolment_of(x: &Exchange) -> Option<Enrolment> {
 #[then("she receives a TOTP key with its algorithm, digits, period and QR URI")]
 async fn receives_totp_key(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(x.status == 200, "200 with the TOTP enrolment")?;
+    w.status(
+        Provenance::Documented,
+        x,
+        200,
+        "200 with the TOTP enrolment",
+    )?;
     let key = totp::decode_secret(x.str_field("key").unwrap_or_default());
     w.documented(key.is_some(), "a base32 key")?;
     // The document's example key is 65 bits; 128 is RFC 4226's minimum (R6).
@@ -444,14 +462,15 @@ async fn receives_totp_key(w: &mut ConformanceWorld) -> StepResult {
 }
 
 #[when(regex = r"^(\w+) enables two-factor authentication for (bob|a user who does not exist)$")]
-async fn enables_for_other(w: &mut ConformanceWorld, who: String, whom: String) -> StepResult {
-    let token = w.session(&who)?;
-    let id = if whom == "bob" {
-        log_in_fully(w, "bob", "bob", None).await?;
-        let bob = w.session("bob")?;
-        user_id(w, &bob).await?
-    } else {
-        UNKNOWN_USER_ID.to_owned()
+async fn enables_for_other(w: &mut ConformanceWorld, who: Persona, whom: String) -> StepResult {
+    let token = w.session(who.name())?;
+    let id = match whom.parse::<Persona>() {
+        Ok(other) => {
+            log_in_fully(w, other, other.name(), None).await?;
+            let session = w.session(other.name())?;
+            user_id(w, &session).await?
+        }
+        Err(_) => UNKNOWN_USER_ID.to_owned(),
     };
     w.send_checked(api::enable_two_factor(&token, &id, None))
         .await?;
@@ -461,7 +480,7 @@ async fn enables_for_other(w: &mut ConformanceWorld, who: String, whom: String) 
 #[then("the login asks for a second token and issues a temporary token")]
 async fn login_asks_second_token(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(x.status == 200, "status 200")?;
+    w.status(Provenance::Documented, x, 200, "status 200")?;
     w.documented(
         x.field("needsSecondToken") == Some(&Value::Bool(true)),
         "needsSecondToken: true",
@@ -472,9 +491,9 @@ async fn login_asks_second_token(w: &mut ConformanceWorld) -> StepResult {
     )
 }
 
-#[then(expr = "{word}'s temporary token does not identify her")]
-async fn temporary_does_not_identify(w: &mut ConformanceWorld, who: String) -> StepResult {
-    let token = temporary(w, &who)?;
+#[then(expr = "{persona}'s temporary token does not identify her")]
+async fn temporary_does_not_identify(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let token = temporary(w, who)?;
     let x = w
         .send_checked(api::current_user(Some(&token), Transport::Header))
         .await?;
@@ -485,15 +504,15 @@ async fn temporary_does_not_identify(w: &mut ConformanceWorld, who: String) -> S
     )
 }
 
-fn temporary(w: &ConformanceWorld, who: &str) -> Result<String, Failure> {
-    w.temporary.get(who).cloned().ok_or_else(|| {
+fn temporary(w: &ConformanceWorld, who: Persona) -> Result<String, Failure> {
+    w.temporary.get(&who).cloned().ok_or_else(|| {
         w.failure(&format!(
             "a temporary token from {who}'s login (needsSecondToken true)"
         ))
     })
 }
 
-/// Which code a validation sends.
+/// Which code a validation sends, in the feature's words.
 #[derive(Clone, Copy, Debug)]
 enum CodeChoice {
     Current,
@@ -502,44 +521,64 @@ enum CodeChoice {
     PeriodsFromNow(i64),
 }
 
-/// Which token authenticates a validation.
+impl std::str::FromStr for CodeChoice {
+    type Err = String;
+
+    fn from_str(words: &str) -> Result<Self, Self::Err> {
+        match words {
+            "the current code" => Ok(CodeChoice::Current),
+            "a wrong code" => Ok(CodeChoice::Wrong),
+            "the same code again" => Ok(CodeChoice::Again),
+            _ => words
+                .strip_prefix("the code ")
+                .and_then(|w| w.strip_suffix(" periods from now"))
+                .and_then(|k| k.parse().ok())
+                .map(CodeChoice::PeriodsFromNow)
+                .ok_or_else(|| format!("`{words}` is not a code the suite can send")),
+        }
+    }
+}
+
+/// Which token authenticates a validation, in the feature's words.
 #[derive(Clone, Copy, Debug)]
 enum TokenChoice {
+    /// The login's temporary token, in a transport ("her temporary token in the header").
     Temporary(Transport),
+    /// The temporary token in the header, and `rememberMe` in the body.
+    RememberMe,
     None,
     FinalOfSession,
 }
 
+impl std::str::FromStr for TokenChoice {
+    type Err = String;
+
+    fn from_str(words: &str) -> Result<Self, Self::Err> {
+        match words {
+            "no token" => Ok(TokenChoice::None),
+            "the final token of her session" => Ok(TokenChoice::FinalOfSession),
+            "rememberMe" => Ok(TokenChoice::RememberMe),
+            _ => match words.strip_prefix("her temporary token in ") {
+                Some(transport) => transport
+                    .parse()
+                    .map(TokenChoice::Temporary)
+                    .map_err(|_| format!("`{transport}` is not a transport")),
+                None => Err(format!("`{words}` is not a token the suite can send")),
+            },
+        }
+    }
+}
+
 #[when(
-    regex = r"^(\w+) validates (the current code|a wrong code|the same code again|the code (-?\d+) periods from now) with (her temporary token in the header|her temporary token in the query string|no token|the final token of her session|rememberMe)$"
+    regex = r"^(\w+) validates (the current code|a wrong code|the same code again|the code -?\d+ periods from now) with (her temporary token in the header|her temporary token in the query string|no token|the final token of her session|rememberMe)$"
 )]
 async fn validates(
     w: &mut ConformanceWorld,
-    who: String,
-    code_words: String,
-    offset: String,
-    token_words: String,
+    who: Persona,
+    code: CodeChoice,
+    token: TokenChoice,
 ) -> StepResult {
-    let code = match code_words.as_str() {
-        "the current code" => CodeChoice::Current,
-        "a wrong code" => CodeChoice::Wrong,
-        "the same code again" => CodeChoice::Again,
-        _ => CodeChoice::PeriodsFromNow(
-            offset
-                .parse()
-                .map_err(|_| Failure(format!("`{offset}` is not a whole number")))?,
-        ),
-    };
-    let (token, remember) = match token_words.as_str() {
-        "her temporary token in the query string" => {
-            (TokenChoice::Temporary(Transport::Query), None)
-        }
-        "no token" => (TokenChoice::None, None),
-        "the final token of her session" => (TokenChoice::FinalOfSession, None),
-        "rememberMe" => (TokenChoice::Temporary(Transport::Header), Some(true)),
-        _ => (TokenChoice::Temporary(Transport::Header), None),
-    };
-    validate_code(w, &who, &who, code, token, remember).await?;
+    validate_code(w, who, who.name(), code, token).await?;
     Ok(())
 }
 
@@ -550,11 +589,10 @@ async fn validates(
 /// `session`, and its code's step as used, before the spec check.
 async fn validate_code(
     w: &mut ConformanceWorld,
-    who: &str,
+    who: Persona,
     session: &str,
     code: CodeChoice,
     token: TokenChoice,
-    remember_me: Option<bool>,
 ) -> Result<Exchange, Failure> {
     let ctx = w.ctx();
     let enrolment = ctx
@@ -578,14 +616,15 @@ async fn validate_code(
         CodeChoice::PeriodsFromNow(k) => w.fresh_totp_code(&enrolment, k).await?,
     };
     let presented = match token {
-        TokenChoice::Temporary(_) => Some(temporary(w, who)?),
+        TokenChoice::Temporary(_) | TokenChoice::RememberMe => Some(temporary(w, who)?),
         TokenChoice::None => None,
-        TokenChoice::FinalOfSession => Some(w.session(who)?),
+        TokenChoice::FinalOfSession => Some(w.session(who.name())?),
     };
     let transport = match token {
         TokenChoice::Temporary(t) => t,
         _ => Transport::Header,
     };
+    let remember_me = matches!(token, TokenChoice::RememberMe).then_some(true);
     w.last_code = Some(code.clone());
     let x = w
         .send(api::validate(
@@ -620,7 +659,7 @@ async fn validate_code(
 /// The document gives 2fa/validate only a "default response", so the status
 /// of a refusal, or whether it is a 2xx RestToken without a token, is open.
 fn final_token(x: &Exchange) -> Option<&str> {
-    if !is_2xx(x) || x.field("needsSecondToken") == Some(&Value::Bool(true)) {
+    if !Status::Success.holds(x.status) || x.field("needsSecondToken") == Some(&Value::Bool(true)) {
         return None;
     }
     x.str_field("token").filter(|t| !t.is_empty())
@@ -661,7 +700,7 @@ fn validation_accepted(w: &ConformanceWorld) -> StepResult {
         final_token(x).is_some(),
         "a 2xx RestToken with a final token (needsSecondToken not true)",
     )?;
-    w.reference(x.status == 200, "200 with the final token")?;
+    w.status(Provenance::Reference, x, 200, "200 with the final token")?;
     let token = x.str_field("token");
     w.reference(
         !w.temporary.values().any(|t| Some(t.as_str()) == token),
@@ -677,28 +716,35 @@ fn validation_refused(w: &ConformanceWorld) -> StepResult {
         issued.is_none(),
         "no final token (a refusal, whatever its status)",
     )?;
-    w.reference((400..500).contains(&x.status), "a 4xx refusal")?;
+    w.status(
+        Provenance::Reference,
+        x,
+        Status::ClientError,
+        "a 4xx refusal",
+    )?;
     w.reference(x.str_field("token").is_none(), "no token in a refusal")
 }
 
 // ---------------------------------------------------------------- logout
 
 #[when(
-    regex = r"^(?:session (\w+)|(\w+)) logs out( of all sessions)?( with (?:her|his) token in the query string)?$"
+    regex = r"^(?:session (\w+)|(\w+)) logs out( of all sessions)?(?: with (?:her|his) token in (the query string))?$"
 )]
 async fn logs_out(
     w: &mut ConformanceWorld,
     session: String,
     who: String,
     all: String,
-    query: String,
+    transport: String,
 ) -> StepResult {
     let name = if session.is_empty() { who } else { session };
     let token = w.session(&name)?;
-    let transport = if query.is_empty() {
+    let transport = if transport.is_empty() {
         Transport::Header
     } else {
-        Transport::Query
+        transport
+            .parse()
+            .map_err(|_| Failure(format!("`{transport}` is not a transport")))?
     };
     w.send_checked(api::logout(&token, transport, !all.is_empty()))
         .await?;
@@ -716,7 +762,7 @@ async fn logs_out_garbage(w: &mut ConformanceWorld) -> StepResult {
 #[then("the logout succeeds")]
 async fn logout_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(x.status == 200, "status 200")
+    w.status(Provenance::Documented, x, 200, "status 200")
 }
 
 /// The document is silent on an invalid token; a 5xx says the server failed
@@ -724,18 +770,28 @@ async fn logout_succeeds(w: &mut ConformanceWorld) -> StepResult {
 #[then("the logout answers 200 or 401")]
 async fn logout_200_or_401(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(x.status < 500, "an answer, not a server error (5xx)")?;
-    w.reference(x.status == 200 || x.status == 401, "status 200 or 401")
+    w.status(
+        Provenance::Documented,
+        x,
+        Status::NotServerError,
+        "an answer, not a server error (5xx)",
+    )?;
+    w.status(
+        Provenance::Reference,
+        x,
+        Status::Either(200, 401),
+        "status 200 or 401",
+    )
 }
 
-#[then(expr = "{word} can log in again")]
-async fn can_log_in_again(w: &mut ConformanceWorld, who: String) -> StepResult {
+#[then(expr = "{persona} can log in again")]
+async fn can_log_in_again(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let fresh = format!("{who}-again");
-    log_in_fully(w, &who, &fresh, None).await?;
+    log_in_fully(w, who, &fresh, None).await?;
     let token = w.session(&fresh)?;
     w.send_checked(api::current_user(Some(&token), Transport::Header))
         .await?;
-    is_user(w, &who)
+    is_user(w, who)
 }
 
 // ---------------------------------------------------------------- helpers

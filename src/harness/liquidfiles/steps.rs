@@ -29,7 +29,9 @@ use cucumber::{given, then, when};
 use super::api::{self, Escaping, Form};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::{Account, LiquidFilesTarget};
-use crate::harness::world::{ConformanceWorld, Enrolment, Failure, Provenance, StepResult};
+use crate::harness::world::{
+    ConformanceWorld, Enrolment, Failure, Persona, Provenance, Status, StepResult,
+};
 use crate::mock::AgentListener;
 use crate::totp::{self, Algorithm, TotpParams};
 
@@ -80,9 +82,9 @@ fn section(w: &ConformanceWorld) -> LiquidFilesTarget {
     w.ctx().target.liquidfiles.clone().unwrap_or_default()
 }
 
-fn persona(w: &ConformanceWorld, who: &str) -> Result<Account, Failure> {
+fn persona(w: &ConformanceWorld, who: Persona) -> Result<Account, Failure> {
     let account = match who {
-        "dan" => section(w).special.ok_or_else(|| {
+        Persona::Dan => section(w).special.ok_or_else(|| {
             Failure("dan is `liquidfiles.special`, which the target file does not give".into())
         })?,
         other => w.account(other)?,
@@ -122,11 +124,18 @@ async fn send(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure>
     Ok(x)
 }
 
-fn unknown_name() -> String {
-    format!(
+/// The user name and password of a login that must fail, in the feature's
+/// words: alice's email with a wrong password, or an unknown user's.
+fn wrong_credentials(w: &ConformanceWorld, words: &str) -> Result<(String, String), Failure> {
+    if words.starts_with("alice") {
+        let alice = persona(w, Persona::Alice)?;
+        return Ok((alice.username, format!("{}-not-it", alice.password)));
+    }
+    let unknown = format!(
         "no-such-user-{}@example.com",
         &crate::secret::Token::generate().as_str()[..10]
-    )
+    );
+    Ok((unknown, "Some-Pa55word".to_owned()))
 }
 
 // ----- the listener ("the user's machine") -----
@@ -349,10 +358,15 @@ fn two_factor_form(w: &ConformanceWorld) -> Result<Form, Failure> {
 }
 
 /// Opens the page with `query` and submits `who`'s credentials.
-async fn sign_in(w: &mut ConformanceWorld, who: &str, query: &[(&str, &str)]) -> StepResult {
+async fn sign_in(w: &mut ConformanceWorld, who: Persona, query: &[(&str, &str)]) -> StepResult {
     let account = persona(w, who)?;
     let x = open_page(w, query).await?;
-    w.reference(x.status == 200, "the /session/api page to open with 200")?;
+    w.status(
+        Provenance::Reference,
+        &x,
+        200,
+        "the /session/api page to open with 200",
+    )?;
     let form = login_form(w)?;
     submit_login(w, &form, &account.username, &account.password).await?;
     remember_page_key(w);
@@ -370,16 +384,16 @@ fn remember_page_key(w: &mut ConformanceWorld) {
 }
 
 #[when(regex = r"^(alice|bob|carol|dan) signs in on the /session/api page$")]
-async fn signs_in(w: &mut ConformanceWorld, who: String) -> StepResult {
-    sign_in(w, &who, &[]).await
+async fn signs_in(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    sign_in(w, who, &[]).await
 }
 
 #[when(
     regex = r"^(alice|bob|carol|dan) signs in on the /session/api page with the listener's port as agent_port$"
 )]
-async fn signs_in_with_port(w: &mut ConformanceWorld, who: String) -> StepResult {
+async fn signs_in_with_port(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let port = listener_port(w)?.to_string();
-    sign_in(w, &who, &[("agent_port", &port)]).await
+    sign_in(w, who, &[("agent_port", &port)]).await
 }
 
 #[when(
@@ -387,13 +401,13 @@ async fn signs_in_with_port(w: &mut ConformanceWorld, who: String) -> StepResult
 )]
 async fn signs_in_with_agent(
     w: &mut ConformanceWorld,
-    who: String,
+    who: Persona,
     name: String,
     version: String,
 ) -> StepResult {
     sign_in(
         w,
-        &who,
+        who,
         &[("agent_name", &name), ("agent_version", &version)],
     )
     .await
@@ -420,7 +434,7 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
     )?;
     let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
     w.documented(!key.is_empty(), "a non-empty key in div#api_key")?;
-    w.reference(x.status == 200, "the success page with 200")?;
+    w.status(Provenance::Reference, x, 200, "the success page with 200")?;
     w.reference(
         key.chars().all(|c| c.is_ascii_alphanumeric()),
         "an alphanumeric key, like the documentation's sample",
@@ -619,7 +633,7 @@ async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
         return Ok(());
     }
     // Ignored instead (lenient): then the login must not call back.
-    let account = persona(w, "alice")?;
+    let account = persona(w, Persona::Alice)?;
     let form = login_form(w)?;
     submit_login(w, &form, &account.username, &account.password).await?;
     let found = callback_forms(w).len();
@@ -653,12 +667,7 @@ async fn bad_credentials(
     credentials: &str,
     port: Option<&str>,
 ) -> StepResult {
-    let alice = persona(w, "alice")?;
-    let (user, password) = if credentials.starts_with("alice") {
-        (alice.username.clone(), format!("{}-not-it", alice.password))
-    } else {
-        (unknown_name(), "Some-Pa55word".to_owned())
-    };
+    let (user, password) = wrong_credentials(w, credentials)?;
     let query: Vec<(&str, &str)> = port.iter().map(|p| ("agent_port", *p)).collect();
     open_page(w, &query).await?;
     let form = login_form(w)?;
@@ -684,8 +693,10 @@ fn no_key_on_page(w: &ConformanceWorld, when: &str) -> StepResult {
 async fn refused_again(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "after wrong credentials")?;
     let x = w.last_exchange()?;
-    w.reference(
-        (400..500).contains(&x.status),
+    w.status(
+        Provenance::Reference,
+        x,
+        Status::ClientError,
         "a 4xx status for wrong credentials",
     )?;
     w.reference(
@@ -714,7 +725,7 @@ async fn refusals_equal(w: &mut ConformanceWorld) -> StepResult {
 #[when(
     regex = r"^(carol) submits her password on the /session/api page with the listener's port as agent_port$"
 )]
-async fn carol_password(w: &mut ConformanceWorld, who: String) -> StepResult {
+async fn carol_password(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     signs_in_with_port(w, who).await
 }
 
@@ -723,12 +734,17 @@ async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "before the second factor")?;
     two_factor_form(w)?;
     let x = w.last_exchange()?;
-    w.reference(x.status == 200, "the two-factor page with 200")
+    w.status(
+        Provenance::Reference,
+        x,
+        200,
+        "the two-factor page with 200",
+    )
 }
 
 #[when(regex = r"^(carol) submits (no|a wrong|the current) two-factor code$")]
-async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> StepResult {
-    let account = persona(w, &who)?;
+async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: String) -> StepResult {
+    let account = persona(w, who)?;
     let secret = account
         .totp_secret
         .as_deref()
@@ -751,7 +767,7 @@ async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> St
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        sign_in(w, &who, &query).await?;
+        sign_in(w, who, &query).await?;
     }
     let form = two_factor_form(w)?;
     let enrolment = Enrolment {
@@ -793,8 +809,10 @@ async fn submit_code(w: &mut ConformanceWorld, who: String, which: String) -> St
 async fn code_refused(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "after a missing or wrong code")?;
     let x = w.last_exchange()?;
-    w.reference(
-        (400..500).contains(&x.status),
+    w.status(
+        Provenance::Reference,
+        x,
+        Status::ClientError,
         "a 4xx status for a missing or wrong code",
     )?;
     w.reference(
@@ -810,11 +828,11 @@ async fn code_refused(w: &mut ConformanceWorld) -> StepResult {
 )]
 async fn activity_log(
     w: &mut ConformanceWorld,
-    who: String,
+    who: Persona,
     name: String,
     version: String,
 ) -> StepResult {
-    let account = persona(w, &who)?;
+    let account = persona(w, who)?;
     let entries = w
         .ctx()
         .clock
@@ -854,8 +872,10 @@ async fn probe(w: &mut ConformanceWorld) -> Result<Exchange, Failure> {
 #[then("the key from the page is accepted as the HTTP Basic user name")]
 async fn key_accepted(w: &mut ConformanceWorld) -> StepResult {
     let x = probe(w).await?;
-    w.documented(
-        (200..300).contains(&x.status),
+    w.status(
+        Provenance::Documented,
+        &x,
+        Status::Success,
         "the key to be accepted (2xx)",
     )
 }
@@ -863,8 +883,10 @@ async fn key_accepted(w: &mut ConformanceWorld) -> StepResult {
 #[then("the key from the page is refused")]
 async fn key_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = probe(w).await?;
-    w.documented(
-        x.status == 401 || x.status == 403,
+    w.status(
+        Provenance::Documented,
+        &x,
+        Status::Either(401, 403),
         "the key to be refused (401)",
     )
 }
@@ -909,11 +931,11 @@ async fn post_xml(
 )]
 async fn xml_login(
     w: &mut ConformanceWorld,
-    who: String,
+    who: Persona,
     name: String,
     content_type: String,
 ) -> StepResult {
-    let account = persona(w, &who)?;
+    let account = persona(w, who)?;
     let user = if name == "email" {
         account.username.clone()
     } else {
@@ -933,7 +955,7 @@ async fn xml_login(
     regex = r"^dan posts his password to /login (with every character outside \[A-Za-z0-9\] as a decimal character reference|with hexadecimal character references|with only & and < escaped and the rest literal|unescaped)$"
 )]
 async fn dan_posts(w: &mut ConformanceWorld, how: String) -> StepResult {
-    let account = persona(w, "dan")?;
+    let account = persona(w, Persona::Dan)?;
     let escaping = if how.contains("hexadecimal") {
         Escaping::Hex
     } else if how.contains("decimal") {
@@ -959,12 +981,7 @@ async fn dan_posts(w: &mut ConformanceWorld, how: String) -> StepResult {
     regex = r"^someone posts (alice's email and a wrong password|an unknown email and a password) to /login$"
 )]
 async fn xml_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepResult {
-    let alice = persona(w, "alice")?;
-    let (user, password) = if which.starts_with("alice") {
-        (alice.username.clone(), format!("{}-not-it", alice.password))
-    } else {
-        (unknown_name(), "Some-Pa55word".to_owned())
-    };
+    let (user, password) = wrong_credentials(w, &which)?;
     let doc = api::login_document(&user, &api::escape_password(&password, Escaping::Decimal));
     post_xml(w, &doc, "text/xml").await?;
     Ok(())
@@ -974,7 +991,7 @@ async fn xml_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepRes
     regex = r"^alice posts (an unclosed <user> element|a DOCTYPE declaring an entity|a DOCTYPE with an external entity|no <password>|a <login> root element) with her credentials to /login$"
 )]
 async fn xml_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
-    let a = persona(w, "alice")?;
+    let a = persona(w, Persona::Alice)?;
     let email = api::escape_password(&a.username, Escaping::Minimal);
     let pw = api::escape_password(&a.password, Escaping::Decimal);
     w.lf.xml_document = Some(which.clone());
@@ -998,7 +1015,7 @@ async fn xml_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
 #[then("the XML answer is 2xx with a non-empty api_key in the user element")]
 async fn xml_success(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented((200..300).contains(&x.status), "a 2xx answer")?;
+    w.status(Provenance::Documented, x, Status::Success, "a 2xx answer")?;
     let body = &x.response_body;
     w.documented(
         body.contains("<user>") || body.contains("<user "),
@@ -1021,16 +1038,39 @@ async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
         Some("no <password>") | None => Provenance::Documented,
         Some(_) => Provenance::Reference,
     };
+    login_refused(w, provenance, |body| {
+        body.contains("<api_key>") || body.contains("<apikey>")
+    })
+}
+
+/// A refused login, XML or JSON: no key in the answer (`provenance`: the
+/// document sent says whether that is documented) and, our choice, a non-2xx.
+fn login_refused(
+    w: &ConformanceWorld,
+    provenance: Provenance,
+    holds_key: fn(&str) -> bool,
+) -> StepResult {
     let x = w.last_exchange()?;
     w.check_as(
         provenance,
-        !x.response_body.contains("<api_key>") && !x.response_body.contains("<apikey>"),
+        !holds_key(&x.response_body),
         "no api_key in the refusal",
     )?;
-    w.reference(
-        !(200..300).contains(&x.status),
+    w.status(
+        Provenance::Reference,
+        x,
+        Status::NotSuccess,
         "a non-2xx status for a refused login",
     )
+}
+
+/// The two refusals a scenario collected (a wrong password, an unknown user)
+/// are the same: the documents say nothing of user enumeration, our choice.
+fn refusals_identical(w: &ConformanceWorld, answers: &[String], expected: &str) -> StepResult {
+    let a = answers.first();
+    let b = answers.get(1);
+    w.documented(a.is_some() && b.is_some(), "two answers")?;
+    w.reference(a == b, expected)
 }
 
 #[then("both XML answers hold the same api_key")]
@@ -1043,12 +1083,9 @@ async fn same_xml_key(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("both XML refusals are identical")]
 async fn same_xml_refusal(w: &mut ConformanceWorld) -> StepResult {
-    let a = w.lf.xml_answers.first();
-    let b = w.lf.xml_answers.get(1);
-    w.documented(a.is_some() && b.is_some(), "two answers")?;
-    // The documents say nothing of user enumeration: our choice.
-    w.reference(
-        a == b,
+    refusals_identical(
+        w,
+        &w.lf.xml_answers,
         "the same status, content type and body for a wrong password and an unknown user",
     )
 }
@@ -1069,7 +1106,7 @@ async fn post_json(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Fai
 
 #[when("alice posts her email and password to /login as JSON")]
 async fn json_login(w: &mut ConformanceWorld) -> StepResult {
-    let alice = persona(w, "alice")?;
+    let alice = persona(w, Persona::Alice)?;
     post_json(w, api::json_login(&alice.username, &alice.password)).await?;
     Ok(())
 }
@@ -1078,12 +1115,7 @@ async fn json_login(w: &mut ConformanceWorld) -> StepResult {
     regex = r"^someone posts (alice's email and a wrong password|an unknown email and a password) to /login as JSON$"
 )]
 async fn json_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepResult {
-    let alice = persona(w, "alice")?;
-    let (user, password) = if which.starts_with("alice") {
-        (alice.username.clone(), format!("{}-not-it", alice.password))
-    } else {
-        (unknown_name(), "Some-Pa55word".to_owned())
-    };
+    let (user, password) = wrong_credentials(w, &which)?;
     post_json(w, api::json_login(&user, &password)).await?;
     Ok(())
 }
@@ -1092,7 +1124,7 @@ async fn json_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepRe
     regex = r"^alice posts (JSON that is not well-formed|her email without a password|her credentials outside user) as JSON to /login$"
 )]
 async fn json_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
-    let a = persona(w, "alice")?;
+    let a = persona(w, Persona::Alice)?;
     w.lf.json_document = Some(which.clone());
     let call = match which.as_str() {
         "JSON that is not well-formed" => {
@@ -1118,7 +1150,7 @@ async fn json_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
 #[then("the JSON answer is 2xx with a non-empty user.api_key")]
 async fn json_success(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented((200..300).contains(&x.status), "a 2xx answer")?;
+    w.status(Provenance::Documented, x, Status::Success, "a 2xx answer")?;
     w.documented(
         api::json_api_key(&x.response_body).is_some_and(|k| !k.is_empty()),
         "a non-empty user.api_key in the JSON answer",
@@ -1146,16 +1178,10 @@ async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
         Some("her email without a password") | None => Provenance::Documented,
         Some(_) => Provenance::Reference,
     };
+    login_refused(w, provenance, |body| {
+        api::json_api_key(body).is_some() || body.contains("api_key")
+    })?;
     let x = w.last_exchange()?;
-    w.check_as(
-        provenance,
-        api::json_api_key(&x.response_body).is_none() && !x.response_body.contains("api_key"),
-        "no api_key in the refusal",
-    )?;
-    w.reference(
-        !(200..300).contains(&x.status),
-        "a non-2xx status for a refused login",
-    )?;
     let errors = x
         .json
         .as_ref()
@@ -1170,11 +1196,9 @@ async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("both JSON refusals are identical")]
 async fn same_json_refusal(w: &mut ConformanceWorld) -> StepResult {
-    let a = w.lf.json_answers.first();
-    let b = w.lf.json_answers.get(1);
-    w.documented(a.is_some() && b.is_some(), "two answers")?;
-    w.reference(
-        a == b,
+    refusals_identical(
+        w,
+        &w.lf.json_answers,
         "the same status and body for a wrong password and an unknown user",
     )
 }

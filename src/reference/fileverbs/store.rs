@@ -7,7 +7,6 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::wire::ApiError;
@@ -269,12 +268,8 @@ impl FileVerbs {
         } else {
             serde_json::to_value(&claims).unwrap_or_default()
         };
-        let jwt = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(&self.config.jwt_key),
-        )
-        .map_err(|e| ApiError::internal(format!("cannot sign the token: {e}")))?;
+        let jwt = crate::hs256::sign(&self.config.jwt_key, &claims)
+            .map_err(|e| ApiError::internal(format!("cannot sign the token: {e}")))?;
         let response = Authenticated {
             id: a.id.clone(),
             first_name: a.first_name.clone(),
@@ -313,20 +308,11 @@ impl FileVerbs {
         let claims = if self.fault_is(Fault::JwtSignatureNotChecked)
             || self.fault_is(Fault::JwtAlgNoneAccepted) && alg_is_none(jwt)
         {
-            jsonwebtoken::dangerous::insecure_decode_claims::<Claims>(jwt).map_err(|_| refused())?
+            crate::hs256::insecure_claims::<Claims>(jwt).map_err(|_| refused())?
         } else {
-            let mut validation = Validation::new(Algorithm::HS256);
             // Expiry is checked below against the server's clock, which tests move;
-            // the user (`sub`, or the variant's `id`) is required by `Claims`.
-            validation.validate_exp = false;
-            validation.required_spec_claims = ["exp"].iter().map(|s| s.to_string()).collect();
-            jsonwebtoken::decode::<Claims>(
-                jwt,
-                &DecodingKey::from_secret(&self.config.jwt_key),
-                &validation,
-            )
-            .map_err(|_| refused())?
-            .claims
+            // `exp` and the user (`sub`, or the variant's `id`) are required by `Claims`.
+            crate::hs256::verify::<Claims>(&self.config.jwt_key, jwt).map_err(|_| refused())?
         };
         if self.clock.now() >= claims.exp && !self.fault_is(Fault::JwtExpiryNotChecked) {
             return Err(refused());

@@ -61,22 +61,11 @@ pub fn router(lac: Lac) -> Router {
         router = router.layer(axum::middleware::from_fn(variant::rewrite));
     }
     if error_body_broken {
-        router.layer(axum::middleware::map_response(break_error_body))
+        router.layer(axum::middleware::map_response(
+            crate::reference::fault::unauthorized_body_replaced,
+        ))
     } else {
         router
-    }
-}
-
-/// The `lac-error-body-wrong` fault: a 401 answers `{"error": …}`.
-async fn break_error_body(response: Response) -> Response {
-    if response.status() == StatusCode::UNAUTHORIZED {
-        (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({ "error": "unauthorized" })),
-        )
-            .into_response()
-    } else {
-        response
     }
 }
 

@@ -41,22 +41,11 @@ pub fn router(state: Limecraft) -> Router {
         None => router,
     };
     if envelope_broken {
-        router.layer(axum::middleware::map_response(break_envelope))
+        router.layer(axum::middleware::map_response(
+            crate::reference::fault::unauthorized_body_replaced,
+        ))
     } else {
         router
-    }
-}
-
-/// The `error-envelope-wrong` fault: a 401 answers `{"error": …}` instead of the envelope.
-async fn break_envelope(response: Response) -> Response {
-    if response.status() == StatusCode::UNAUTHORIZED {
-        (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({ "error": "unauthorized" })),
-        )
-            .into_response()
-    } else {
-        response
     }
 }
 
