@@ -92,7 +92,9 @@ async fn concurrent_wrong_password_logins_at_production_cost_stay_bounded() {
             other => panic!("{other}: {body}"),
         }
     }
-    assert!(refused >= 8, "the pool and its queue served {refused}");
+    // At least the queue's 6 are served; up to 8 when the two workers took
+    // their jobs off the queue before it filled (under load they may not have).
+    assert!(refused >= 6, "the pool and its queue served {refused}");
     assert!(busy > 0, "{LOGINS} at once must overflow a pool of 2 + 6");
     if let Some(before) = before {
         let growth = peak
