@@ -171,7 +171,7 @@ impl Store {
             }
             Store::LiquidFiles(lf) => {
                 let id = lf.start_browser_login(Agent::default());
-                match lf.submit_password(&id, &name(i), &password(i)) {
+                match lf.submit_password(&id, &name(i), &password(i)).await {
                     Ok(BrowserStep::Success(s)) => s.api_key,
                     _ => panic!("browser login failed"),
                 }

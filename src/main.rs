@@ -200,9 +200,13 @@ struct ServeArgs {
 /// What a hostile or stuck client may hold (see `serve --help`).
 #[derive(Args, Clone, Debug)]
 struct LimitArgs {
-    /// Seconds to receive a request head; also the keep-alive idle limit.
+    /// Seconds to receive a request head (from its first byte; from the
+    /// connection's opening for its first request).
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     header_timeout: f64,
+    /// Seconds a kept-alive connection may wait idle for its next request.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    keep_alive_timeout: f64,
     /// Seconds to wait for the next chunk of a request body.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     body_timeout: f64,
@@ -236,6 +240,7 @@ impl LimitArgs {
         };
         config.limits = ServeLimits {
             header_read_timeout: secs("header-timeout", self.header_timeout)?,
+            keep_alive_timeout: secs("keep-alive-timeout", self.keep_alive_timeout)?,
             body_idle_timeout: secs("body-timeout", self.body_timeout)?,
             body_total_timeout: secs("body-total-timeout", self.body_total_timeout)?,
             max_connections: self.max_connections.max(1),

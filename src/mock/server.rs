@@ -46,8 +46,9 @@ macro_rules! mock_handle {
                 Self::try_start_with_limits($crate::reference::serving::ServeLimits::default()).await
             }
 
-            /// [`try_start`](Self::try_start) with other timeouts and
-            /// connection cap than `authconform serve`'s defaults.
+            /// [`try_start`](Self::try_start) with other timeouts (head,
+            /// keep-alive idle, body) and connection cap than `authconform
+            /// serve`'s defaults.
             pub async fn try_start_with_limits(
                 limits: $crate::reference::serving::ServeLimits,
             ) -> std::io::Result<$ty> {

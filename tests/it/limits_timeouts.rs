@@ -12,6 +12,7 @@ use tokio::net::TcpStream;
 pub fn short_limits() -> ServeLimits {
     ServeLimits {
         header_read_timeout: Duration::from_millis(400),
+        keep_alive_timeout: Duration::from_millis(400),
         body_idle_timeout: Duration::from_millis(400),
         body_total_timeout: Duration::from_millis(1500),
         max_connections: 64,
@@ -221,4 +222,143 @@ async fn an_idle_kept_alive_connection_is_closed() {
         .unwrap();
     let answer = read_until_closed(&mut stream, Duration::from_secs(3)).await;
     assert_eq!(status_of(&answer), 401, "{answer}");
+}
+
+/// Reads one answer (head and `Content-Length` body) within `limit`; its
+/// status.
+async fn read_answer(stream: &mut TcpStream, limit: Duration) -> u16 {
+    let read = async {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse().unwrap());
+                if got.len() >= end + 4 + length {
+                    return status_of(&head);
+                }
+            }
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed before a whole answer: {got:?}");
+            got.extend_from_slice(&buf[..n]);
+        }
+    };
+    tokio::time::timeout(limit, read)
+        .await
+        .expect("an answer in time")
+}
+
+const WRONG_LOGIN: &str = r#"{"username":"alice","password":"wrong"}"#;
+
+fn login_request(body: &str) -> String {
+    format!(
+        "POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test]
+async fn the_keep_alive_timeout_closes_an_idle_connection_not_the_head_timeout() {
+    let server = spawn_with(ServeLimits {
+        header_read_timeout: Duration::from_secs(5),
+        keep_alive_timeout: Duration::from_millis(300),
+        ..short_limits()
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(login_request(WRONG_LOGIN).as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(read_answer(&mut stream, Duration::from_secs(3)).await, 401);
+    let answered = Instant::now();
+    let rest = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert!(rest.is_empty(), "{rest}");
+    let idle = answered.elapsed();
+    assert!(
+        idle >= Duration::from_millis(250) && idle < Duration::from_secs(2),
+        "closed after {idle:?} idle (keep-alive 300 ms, head 5 s)"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_connection_outlives_the_head_timeout_within_the_keep_alive_timeout() {
+    let server = spawn_with(ServeLimits {
+        header_read_timeout: Duration::from_millis(400),
+        keep_alive_timeout: Duration::from_secs(5),
+        ..short_limits()
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(login_request(WRONG_LOGIN).as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(read_answer(&mut stream, Duration::from_secs(3)).await, 401);
+    // Idle for three head timeouts, then a head that takes most of one.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let request = login_request(WRONG_LOGIN);
+    let (first, rest) = request.split_at(10);
+    stream.write_all(first.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    stream.write_all(rest.as_bytes()).await.unwrap();
+    assert_eq!(read_answer(&mut stream, Duration::from_secs(3)).await, 401);
+}
+
+#[tokio::test]
+async fn a_slow_but_progressing_connection_is_not_cut_by_the_keep_alive_timeout() {
+    let server = spawn_with(ServeLimits {
+        keep_alive_timeout: Duration::from_millis(300),
+        ..short_limits()
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let started = Instant::now();
+    // Requests 200 ms apart, each within the keep-alive timeout, for three
+    // times as long as it.
+    for _ in 0..5 {
+        stream
+            .write_all(login_request(WRONG_LOGIN).as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(read_answer(&mut stream, Duration::from_secs(3)).await, 401);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // A body trickled a byte every 150 ms, longer than the keep-alive
+    // timeout but within the body limits: the request is being answered,
+    // not idle.
+    let request = login_request(WRONG_LOGIN);
+    let (head, body) = request.split_at(request.len() - WRONG_LOGIN.len());
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let (body, last) = body.split_at(body.len() - 6);
+    stream.write_all(body.as_bytes()).await.unwrap();
+    for byte in last.as_bytes() {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        stream.write_all(&[*byte]).await.unwrap();
+    }
+    assert_eq!(read_answer(&mut stream, Duration::from_secs(3)).await, 401);
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+}
+
+#[tokio::test]
+async fn a_mock_takes_its_keep_alive_timeout_from_its_limits() {
+    let mock = authconform::mock::Limecraft::try_start_with_limits(ServeLimits {
+        header_read_timeout: Duration::from_secs(5),
+        keep_alive_timeout: Duration::from_millis(300),
+        ..ServeLimits::default()
+    })
+    .await
+    .unwrap();
+    let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
+    stream
+        .write_all(b"GET /api/authentication/user HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(read_answer(&mut stream, Duration::from_secs(3)).await, 401);
+    let answered = Instant::now();
+    read_until_closed(&mut stream, Duration::from_secs(2)).await;
+    assert!(answered.elapsed() >= Duration::from_millis(250));
 }

@@ -64,12 +64,24 @@ fn xml_error(lf: &LiquidFiles, status: StatusCode, message: &str) -> Response {
     }
 }
 
-fn login_error_xml(lf: &LiquidFiles, e: LoginError) -> Response {
+/// The status and message of a refused `POST /login`, XML or JSON alike: a
+/// full hashing pool is 503 (`Retry-After` is added for every 503 by
+/// `ReferenceServer`), a limited name 429, anything else one 401 for a wrong
+/// password and an unknown user.
+fn login_refusal(e: &LoginError) -> (StatusCode, String) {
     match e {
-        LoginError::TooManyAttempts => {
-            xml_error(lf, StatusCode::TOO_MANY_REQUESTS, store::TOO_MANY_ATTEMPTS)
-        }
-        _ => xml_error(lf, StatusCode::UNAUTHORIZED, store::INVALID_CREDENTIALS),
+        LoginError::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            crate::secret::HashBusy.to_string(),
+        ),
+        LoginError::TooManyAttempts => (
+            StatusCode::TOO_MANY_REQUESTS,
+            store::TOO_MANY_ATTEMPTS.to_owned(),
+        ),
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            store::INVALID_CREDENTIALS.to_owned(),
+        ),
     }
 }
 
@@ -146,15 +158,15 @@ async fn json_login(lf: LiquidFiles, req: Request) -> Response {
     {
         return json_error(StatusCode::NOT_FOUND, "No such user");
     }
-    match lf.xml_login(&credentials.email, &password) {
+    match lf.xml_login(&credentials.email, &password).await {
         Ok(key) => json_answer(
             StatusCode::OK,
             serde_json::json!({ "user": { "api_key": key } }),
         ),
-        Err(LoginError::TooManyAttempts) => {
-            json_error(StatusCode::TOO_MANY_REQUESTS, store::TOO_MANY_ATTEMPTS)
+        Err(e) => {
+            let (status, message) = login_refusal(&e);
+            json_error(status, &message)
         }
-        Err(_) => json_error(StatusCode::UNAUTHORIZED, store::INVALID_CREDENTIALS),
     }
 }
 
@@ -209,9 +221,15 @@ async fn xml_login(lf: LiquidFiles, req: Request) -> Response {
     if lf.fault_is(Fault::XmlUsernameNotAccepted) && !credentials.email.contains('@') {
         return xml_error(&lf, StatusCode::UNAUTHORIZED, store::INVALID_CREDENTIALS);
     }
-    match lf.xml_login(&credentials.email, &credentials.password) {
+    match lf
+        .xml_login(&credentials.email, &credentials.password)
+        .await
+    {
         Ok(key) => wire::api_key_xml(&key, element),
-        Err(e) => login_error_xml(&lf, e),
+        Err(e) => {
+            let (status, message) = login_refusal(&e);
+            xml_error(&lf, status, &message)
+        }
     }
 }
 
@@ -305,7 +323,7 @@ async fn session_submit(State(lf): State<LiquidFiles>, req: Request) -> Page {
         Some(false) => {
             let user = user.unwrap_or_default();
             let password = password.unwrap_or_default();
-            match lf.submit_password(&login_id, &user, &password) {
+            match lf.submit_password(&login_id, &user, &password).await {
                 Ok(store::BrowserStep::NeedsCode) => {
                     wire::two_factor_page(StatusCode::OK, &login_id, None)
                 }
@@ -319,6 +337,12 @@ async fn session_submit(State(lf): State<LiquidFiles>, req: Request) -> Page {
                     StatusCode::TOO_MANY_REQUESTS,
                     &login_id,
                     Some(store::TOO_MANY_ATTEMPTS),
+                ),
+                // The login stays at its password step: the same form again.
+                Err(LoginError::Busy) => wire::login_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &login_id,
+                    Some(&crate::secret::HashBusy.to_string()),
                 ),
                 Err(_) => wire::error_page(StatusCode::UNAUTHORIZED, "No such user."),
             }

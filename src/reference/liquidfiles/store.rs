@@ -162,6 +162,9 @@ pub enum LoginError {
     InvalidCredentials,
     /// The account name is rate limited (known or not).
     TooManyAttempts,
+    /// Every password hashing worker is busy and its queue is full: nothing
+    /// was checked, the client may try again shortly (503, `Retry-After`).
+    Busy,
     /// The `login_id` is unknown, expired, or at another stage.
     LoginExpired,
     /// A wrong or missing 2FA code; the login may try again.
@@ -303,8 +306,9 @@ impl LiquidFiles {
     /// Checks a password. The user lookup and an Argon2 verification happen
     /// for every name, known or not, so neither the answer nor its time says
     /// whether the account exists; a rate-limited name is refused before any
-    /// check, known or not.
-    fn check_password(&self, name: &str, password: &str) -> Result<usize, LoginError> {
+    /// check, known or not. The verification runs on the bounded hashing pool:
+    /// when it is full, [`LoginError::Busy`] at once (no failure is counted).
+    async fn check_password(&self, name: &str, password: &str) -> Result<usize, LoginError> {
         let now = self.clock.now();
         let limit_key = name.trim().to_lowercase();
         let found = {
@@ -315,12 +319,18 @@ impl LiquidFiles {
             find_user(&s.users, name).map(|i| (i, s.users[i].password_hash.clone()))
         };
         // Verify outside the lock: Argon2 is slow on purpose.
-        let ok = match &found {
-            Some((_, hash)) => self.hashing.verify(password, hash),
-            None => self.hashing.verify_decoy(password),
-        };
-        match found {
-            Some((i, _)) if ok || self.fault_is(Fault::AnyPasswordLogsIn) => {
+        let (index, hash) = found.unzip();
+        let password = password.to_owned();
+        let ok = self
+            .hashing
+            .run(move |hashing| match &hash {
+                Some(hash) => hashing.verify(&password, hash),
+                None => hashing.verify_decoy(&password),
+            })
+            .await
+            .map_err(|_| LoginError::Busy)?;
+        match index {
+            Some(i) if ok || self.fault_is(Fault::AnyPasswordLogsIn) => {
                 // A right password clears the name's failures: the limit stops
                 // guessing, not an owner who mistyped (nor a re-run suite).
                 self.lock().failures.remove(&limit_key);
@@ -362,8 +372,8 @@ impl LiquidFiles {
     }
 
     /// `POST /login`: the user's stable API key.
-    pub fn xml_login(&self, name: &str, password: &str) -> Result<String, LoginError> {
-        let i = self.check_password(name, password)?;
+    pub async fn xml_login(&self, name: &str, password: &str) -> Result<String, LoginError> {
+        let i = self.check_password(name, password).await?;
         let mut s = self.lock();
         if self.fault_is(Fault::XmlKeyChanges) {
             let fresh = generate_key();
@@ -430,7 +440,7 @@ impl LiquidFiles {
     }
 
     /// The login form's submission.
-    pub fn submit_password(
+    pub async fn submit_password(
         &self,
         login_id: &str,
         name: &str,
@@ -442,10 +452,14 @@ impl LiquidFiles {
         if self.fault_is(Fault::BrowserUnknownUserMessage)
             && find_user(&self.lock().users, name).is_none()
         {
-            let _ = self.hashing.verify_decoy(password);
+            let password = password.to_owned();
+            self.hashing
+                .run(move |hashing| hashing.verify_decoy(&password))
+                .await
+                .map_err(|_| LoginError::Busy)?;
             return Err(LoginError::LoginExpired);
         }
-        let user = self.check_password(name, password)?;
+        let user = self.check_password(name, password).await?;
         let mut s = self.lock();
         let has_2fa = s.users[user].totp_secret.is_some();
         if has_2fa && !self.fault_is(Fault::BrowserSecondFactorSkipped) {
@@ -633,57 +647,66 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_same_key_by_email_or_username_and_one_error_for_both_failures() {
+    #[tokio::test]
+    async fn the_same_key_by_email_or_username_and_one_error_for_both_failures() {
         let lf = lf(LiquidFilesConfig::default());
-        let a = lf.xml_login("alice@example.com", "alice-Pa55word").unwrap();
-        let b = lf.xml_login("ALICE", "alice-Pa55word").unwrap();
+        let a = lf
+            .xml_login("alice@example.com", "alice-Pa55word")
+            .await
+            .unwrap();
+        let b = lf.xml_login("ALICE", "alice-Pa55word").await.unwrap();
         assert_eq!(a, b);
         assert_eq!(a.len(), KEY_LENGTH);
         assert_eq!(
-            lf.xml_login("alice", "nope"),
+            lf.xml_login("alice", "nope").await,
             Err(LoginError::InvalidCredentials)
         );
         assert_eq!(
-            lf.xml_login("nobody", "nope"),
+            lf.xml_login("nobody", "nope").await,
             Err(LoginError::InvalidCredentials)
         );
         assert!(lf.authorize(&a).is_some());
     }
 
-    #[test]
-    fn failed_logins_are_rate_limited_alike_for_known_and_unknown_names() {
+    #[tokio::test]
+    async fn failed_logins_are_rate_limited_alike_for_known_and_unknown_names() {
         let lf = lf(LiquidFilesConfig {
             rate_limit: 3,
             ..LiquidFilesConfig::default()
         });
         for name in ["bob", "nobody-here"] {
             for _ in 0..3 {
-                assert_eq!(lf.xml_login(name, "x"), Err(LoginError::InvalidCredentials));
+                assert_eq!(
+                    lf.xml_login(name, "x").await,
+                    Err(LoginError::InvalidCredentials)
+                );
             }
-            assert_eq!(lf.xml_login(name, "x"), Err(LoginError::TooManyAttempts));
+            assert_eq!(
+                lf.xml_login(name, "x").await,
+                Err(LoginError::TooManyAttempts)
+            );
         }
         // The right password does not get through a lock either.
         assert_eq!(
-            lf.xml_login("bob", "bob-Pa55word"),
+            lf.xml_login("bob", "bob-Pa55word").await,
             Err(LoginError::TooManyAttempts)
         );
         // The browser login shares the limit.
         let id = lf.start_browser_login(Agent::default());
         assert!(matches!(
-            lf.submit_password(&id, "bob", "bob-Pa55word"),
+            lf.submit_password(&id, "bob", "bob-Pa55word").await,
             Err(LoginError::TooManyAttempts)
         ));
         lf.clock.advance(15 * 60).unwrap();
-        assert!(lf.xml_login("bob", "bob-Pa55word").is_ok());
+        assert!(lf.xml_login("bob", "bob-Pa55word").await.is_ok());
     }
 
-    #[test]
-    fn code_attempts_are_limited() {
+    #[tokio::test]
+    async fn code_attempts_are_limited() {
         let lf = lf(LiquidFilesConfig::default());
         let id = lf.start_browser_login(Agent::default());
         assert!(matches!(
-            lf.submit_password(&id, "carol", "carol-Pa55word"),
+            lf.submit_password(&id, "carol", "carol-Pa55word").await,
             Ok(BrowserStep::NeedsCode)
         ));
         for _ in 0..4 {
@@ -699,11 +722,11 @@ mod tests {
         assert_eq!(lf.pending_stage(&id), None);
     }
 
-    #[test]
-    fn browser_keys_expire() {
+    #[tokio::test]
+    async fn browser_keys_expire() {
         let lf = lf(LiquidFilesConfig::default());
         let id = lf.start_browser_login(Agent::default());
-        let Ok(BrowserStep::Success(ok)) = lf.submit_password(&id, "alice", "alice-Pa55word")
+        let Ok(BrowserStep::Success(ok)) = lf.submit_password(&id, "alice", "alice-Pa55word").await
         else {
             panic!("alice logs in")
         };
@@ -712,7 +735,7 @@ mod tests {
         assert!(lf.authorize(&ok.api_key).is_none());
         // A login id is used once.
         assert!(matches!(
-            lf.submit_password(&id, "alice", "alice-Pa55word"),
+            lf.submit_password(&id, "alice", "alice-Pa55word").await,
             Err(LoginError::LoginExpired)
         ));
     }

@@ -209,6 +209,7 @@ async fn sign_in(State(v): State<Variant>, req: Request) -> Response {
     match v
         .lf
         .submit_password(&session, &field("user[email]"), &field("user[password]"))
+        .await
     {
         Ok(BrowserStep::NeedsCode) => see_other("api/two_factor"),
         Ok(BrowserStep::Success(ok)) => finish(&v, session, ok, "api/done"),
@@ -216,6 +217,11 @@ async fn sign_in(State(v): State<Variant>, req: Request) -> Response {
             sign_in_form(&session, Some("Invalid Email or password."))
         }
         Err(LoginError::TooManyAttempts) => sign_in_form(&session, Some(store::TOO_MANY_ATTEMPTS)),
+        Err(LoginError::Busy) => {
+            let mut form = sign_in_form(&session, Some(&crate::secret::HashBusy.to_string()));
+            *form.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            form
+        }
         Err(_) => unprocessable("Your session expired. Please start again."),
     }
 }
