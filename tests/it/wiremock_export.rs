@@ -4,8 +4,9 @@
 //! the documented 401 body); form and JSON logins both match; LiquidFiles'
 //! login matches any user (the document's own curl script runs against it);
 //! bodies are the spec's examples; times are relative to now; a logout's
-//! scenario starts again on a new login. LAC's own CLI runs against the
-//! export in `lac_cli.rs`.
+//! scenario starts again on a new login. The example client
+//! (`examples/limecraft-client`) and the LiquidFiles document's curl script
+//! run against it here, LAC's own CLI in `lac_cli.rs`.
 //!
 //! Needs `java` and the standalone jar (see `common::wiremock_jar`): without
 //! them the test prints a loud SKIP line and passes, except under
@@ -29,6 +30,7 @@ async fn exported_mappings_run_in_the_real_wiremock() {
     assert_eq!(loaded["meta"]["total"], expected, "every mapping loads");
 
     limecraft(&http, url).await;
+    example_client(url).await;
     fileverbs(&http, url).await;
     lac(&http, url).await;
     liquidfiles(&http, url).await;
@@ -123,6 +125,26 @@ async fn limecraft(http: &Client, url: &str) {
     expect(enable2fa().await, 401, "enable2fa after logout").await;
     expect(login_form("mysecret123!").await, 200, "form login again").await;
     expect(by_header().await, 200, "the user after a new login").await;
+}
+
+/// The example client (`examples/limecraft-client`, whose own tests run
+/// against `mock::Limecraft`) against the export: the documented example
+/// logs in, reads the user, logs out and is refused.
+async fn example_client(url: &str) {
+    use limecraft_client::{Client, Error};
+    let client = Client::new(format!("{url}/api"));
+    let token = client.login("john.doe", "mysecret123!").await.unwrap();
+    let user = client.current_user(&token).await.unwrap();
+    assert_eq!(user.username, "john.doe");
+    client.logout(&token).await.unwrap();
+    match client.current_user(&token).await {
+        Err(Error::Api {
+            status: 401, kind, ..
+        }) => assert_eq!(kind, "UnauthorizedError"),
+        other => panic!("expected a 401 after logout, got {other:?}"),
+    }
+    let wrong = client.login("john.doe", "wrong").await.unwrap_err();
+    assert!(matches!(wrong, Error::Api { status: 401, .. }), "{wrong}");
 }
 
 async fn fileverbs(http: &Client, url: &str) {
