@@ -103,17 +103,23 @@ fn check_examples(vendor: Vendor) -> usize {
     for (method, path) in s.operations() {
         let responses = &doc["paths"][&path][method.to_lowercase()]["responses"];
         for (status, response) in responses.as_object().expect("responses") {
-            let Some(example) = response.pointer("/content/application~1json/example") else {
+            // A shared response (`$ref: "#/components/responses/…"`) too.
+            let response = response["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|pointer| doc.pointer(pointer))
+                .unwrap_or(response);
+            let (Some(example), Ok(status)) = (
+                response.pointer("/content/application~1json/example"),
+                status.parse(),
+            ) else {
                 continue;
             };
             let body = serde_json::to_vec(example).expect("example serialises");
-            s.check_response(
-                &method,
-                &path,
-                status.parse().expect("numeric status"),
-                &body,
-            )
-            .unwrap_or_else(|v| panic!("the spec's own example fails: {v}"));
+            s.check_response(&method, &path, status, &body)
+                .unwrap_or_else(|v| {
+                    panic!("{vendor} {method} {path} {status}: the spec's own example fails: {v}")
+                });
             checked += 1;
         }
     }
