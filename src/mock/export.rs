@@ -19,8 +19,9 @@
 //! to now, so a client never receives a key that expired in 2014. Where a
 //! stateful step can be written as a WireMock scenario it is one: Limecraft's
 //! logout ends the example token (its protected calls then answer 401),
-//! FileVerbs' revoke ends the example refresh token, until a login starts the
-//! session again.
+//! LAC's disabling its auth token (each named request example of
+//! `@authentication` answers its namesake response example), FileVerbs'
+//! revoke the example refresh token, until a login starts the session again.
 
 use std::path::{Path, PathBuf};
 
@@ -305,37 +306,53 @@ fn regex_escape(s: &str) -> String {
     out
 }
 
+/// A call of a scenario: method, path, and the name of the request example
+/// it sends (`""`: any request to that path).
+type Call = (&'static str, &'static str, &'static str);
+
 /// The stateful flow a WireMock scenario expresses, per vendor: the call that
 /// starts a session (any state: a new login starts it again), the call that
 /// ends it, and the calls that then answer 401 until the next start.
 struct SessionScenario {
     name: &'static str,
-    starts: (&'static str, &'static str),
-    ends: (&'static str, &'static str),
-    needs: &'static [(&'static str, &'static str)],
+    starts: Call,
+    ends: Call,
+    needs: &'static [Call],
 }
 
 fn session_scenario(vendor: Vendor) -> Option<SessionScenario> {
     match vendor {
         Vendor::Limecraft => Some(SessionScenario {
             name: "limecraft-session",
-            starts: ("POST", "/authentication/login"),
-            ends: ("POST", "/authentication/logout"),
+            starts: ("POST", "/authentication/login", ""),
+            ends: ("POST", "/authentication/logout", ""),
             needs: &[
-                ("GET", "/authentication/user"),
-                ("POST", "/user/{id}/enable2fa"),
+                ("GET", "/authentication/user", ""),
+                ("POST", "/user/{id}/enable2fa", ""),
+            ],
+        }),
+        // A disabled auth token is refused, by the probe and a revalidation.
+        Vendor::Lac => Some(SessionScenario {
+            name: "lac-auth-token",
+            starts: ("POST", "/@authentication", "signOn"),
+            ends: ("POST", "/@authentication", "disable"),
+            needs: &[
+                ("POST", "/@authentication", "revalidate"),
+                ("GET", "/probe", ""),
+                ("POST", "/probe", ""),
+                ("PUT", "/probe", ""),
+                ("DELETE", "/probe", ""),
             ],
         }),
         // A revoked refresh token is refused; the JWT stays valid (stateless).
         Vendor::FileVerbs => Some(SessionScenario {
             name: "fileverbs-refresh",
-            starts: ("POST", "/accounts/access-token"),
-            ends: ("POST", "/accounts/revoke-token"),
-            needs: &[("POST", "/accounts/refresh-token")],
+            starts: ("POST", "/accounts/access-token", ""),
+            ends: ("POST", "/accounts/revoke-token", ""),
+            needs: &[("POST", "/accounts/refresh-token", "")],
         }),
-        // LAC's disable depends on the body's `disable`, and its answer is
-        // not the sign-on's example; LiquidFiles' key never ends.
-        _ => None,
+        // LiquidFiles' key never ends.
+        Vendor::LiquidFiles => None,
     }
 }
 
@@ -347,11 +364,25 @@ fn operation<'a>(doc: &'a Value, id: &str) -> Option<&'a Value> {
         .find_map(|item| item.as_object()?.values().find(|o| o["operationId"] == id))
 }
 
+/// The example of a media type (`content/application/json`): its `example`,
+/// else of its named `examples` the one called `name`, else the sign-on
+/// (LAC's `signOn`), else the first by name (the parsed document keeps no
+/// order).
+fn media_example<'a>(media: &'a Value, name: Option<&str>) -> Option<&'a Value> {
+    if let Some(example) = media.get("example") {
+        return Some(example);
+    }
+    let named = media["examples"].as_object()?;
+    name.and_then(|n| named.get(n))
+        .or_else(|| named.get("signOn"))
+        .or_else(|| named.values().next())
+        .map(|e| &e["value"])
+}
+
 /// A string at `field` of the JSON example of operation `id`'s `status` answer.
 fn response_example(doc: &Value, id: &str, status: &str, field: &str) -> Option<String> {
     let response = resolve(doc, &operation(doc, id)?["responses"][status]);
-    response
-        .pointer("/content/application~1json/example")?
+    media_example(response.pointer("/content/application~1json")?, None)?
         .pointer(field)?
         .as_str()
         .map(str::to_owned)
@@ -359,8 +390,8 @@ fn response_example(doc: &Value, id: &str, status: &str, field: &str) -> Option<
 
 /// A string at `field` of the JSON request example of operation `id`.
 fn request_example_field(doc: &Value, id: &str, field: &str) -> Option<String> {
-    operation(doc, id)?
-        .pointer("/requestBody/content/application~1json/example")?
+    let content = operation(doc, id)?.pointer("/requestBody/content/application~1json")?;
+    media_example(content, None)?
         .pointer(field)?
         .as_str()
         .map(str::to_owned)
@@ -506,8 +537,11 @@ fn json_leaves(value: &Value, prefix: &str, out: &mut Vec<String>) {
 /// How one success stub tells its request apart: the body it must carry.
 #[derive(Clone, Default)]
 struct RequestMatch {
-    /// `xml`, `json`, `form`, `cookie`: in the stub's name when a call has several.
-    kind: &'static str,
+    /// `xml`, `json`, `form`, `cookie`, or the name of a request example
+    /// (LAC's `signOn`, `disable`): in the stub's name when a call has several.
+    kind: String,
+    /// The request example's name, whose namesake response example answers it.
+    example: Option<String>,
     body: Option<Value>,
     form: Vec<(String, String)>,
     xml_paths: Vec<String>,
@@ -517,28 +551,38 @@ struct RequestMatch {
 
 /// The requests `op` answers with success: its XML example matched by
 /// structure (any user: the LiquidFiles document's own script signs on
-/// another one), and then its JSON example by structure too; else its JSON
-/// example by value, and the same fields as form parameters when the call
-/// also takes a form (Limecraft's login); else any body.
-fn request_matches(vendor: Vendor, doc: &Value, op: &Value, id: &str) -> Vec<RequestMatch> {
+/// another one), and then its JSON example by structure too; else each named
+/// JSON example that its success answer names too (LAC's sign-on,
+/// revalidation and disabling), by value; else its JSON example by value,
+/// and the same fields as form parameters when the call also takes a form
+/// (Limecraft's login); else any body.
+fn request_matches(
+    vendor: Vendor,
+    doc: &Value,
+    op: &Value,
+    id: &str,
+    success: Option<&Value>,
+) -> Vec<RequestMatch> {
     let content = &op["requestBody"]["content"];
     let xml_example = ["text/xml", "application/xml"]
         .iter()
         .find_map(|ct| content[*ct]["example"].as_str());
     let json = &content["application/json"];
-    // `example`, or of the named `examples` the sign-on (LAC), else the
-    // first by name (the parsed document keeps no order).
-    let json_example = json.get("example").cloned().or_else(|| {
-        let named = json["examples"].as_object()?;
-        named
-            .get("signOn")
-            .or_else(|| named.values().next())
-            .map(|e| e["value"].clone())
-    });
+    let json_example = media_example(json, None).cloned();
+    let answered = success
+        .and_then(|r| r.pointer("/content/application~1json/examples"))
+        .and_then(Value::as_object);
+    let named: Vec<(String, Value)> = json["examples"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| answered.is_some_and(|a| a.contains_key(*name)))
+        .map(|(name, e)| (name.clone(), e["value"].clone()))
+        .collect();
     let mut out = Vec::new();
     if let Some(xml) = xml_example {
         out.push(RequestMatch {
-            kind: "xml",
+            kind: "xml".into(),
             xml_paths: xml_leaves(xml),
             ..Default::default()
         });
@@ -546,8 +590,17 @@ fn request_matches(vendor: Vendor, doc: &Value, op: &Value, id: &str) -> Vec<Req
             let mut paths = Vec::new();
             json_leaves(example, "$", &mut paths);
             out.push(RequestMatch {
-                kind: "json",
+                kind: "json".into(),
                 json_paths: paths,
+                ..Default::default()
+            });
+        }
+    } else if !named.is_empty() {
+        for (name, body) in named {
+            out.push(RequestMatch {
+                kind: name.clone(),
+                example: Some(name),
+                body: Some(body),
                 ..Default::default()
             });
         }
@@ -556,7 +609,7 @@ fn request_matches(vendor: Vendor, doc: &Value, op: &Value, id: &str) -> Vec<Req
             && let Some(fields) = example.as_object()
         {
             out.push(RequestMatch {
-                kind: "form",
+                kind: "form".into(),
                 form: fields
                     .iter()
                     .map(|(k, v)| {
@@ -570,7 +623,7 @@ fn request_matches(vendor: Vendor, doc: &Value, op: &Value, id: &str) -> Vec<Req
         out.insert(
             0,
             RequestMatch {
-                kind: "json",
+                kind: "json".into(),
                 body: Some(example),
                 ..Default::default()
             },
@@ -580,7 +633,7 @@ fn request_matches(vendor: Vendor, doc: &Value, op: &Value, id: &str) -> Vec<Req
     }
     if let Some(cookie) = cookie_alternative(vendor, doc, id) {
         out.push(RequestMatch {
-            kind: "cookie",
+            kind: "cookie".into(),
             credential: Some(cookie),
             ..Default::default()
         });
@@ -605,22 +658,28 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
             .unwrap_or_else(|| format!("{method}{path}").replace(['/', '{', '}', '@'], "-"));
         let templated = path.contains('{');
         let full = format!("{base}{path}");
-        let requests = request_matches(vendor, doc, op, &id);
-        let is_xml = requests.iter().any(|r| r.kind == "xml");
-        // A call that takes XML and JSON (LiquidFiles' login) answers in kind.
-        let both = is_xml && requests.iter().any(|r| r.kind == "json");
-        let credentials = credentials(vendor, doc, op, &method);
         let responses = op["responses"].as_object().cloned().unwrap_or_default();
         let mut statuses: Vec<(u16, Value)> = responses
             .iter()
             .filter_map(|(k, v)| Some((k.parse::<u16>().ok()?, resolve(doc, v).clone())))
             .collect();
         statuses.sort_by_key(|(s, _)| *s);
-        let stub = |name: String, status: u16, response: &Value, priority: u8, xml: bool| {
+        let success = statuses.iter().find(|(s, _)| (200..300).contains(s));
+        let requests = request_matches(vendor, doc, op, &id, success.map(|(_, r)| r));
+        let is_xml = requests.iter().any(|r| r.kind == "xml");
+        // A call that takes XML and JSON (LiquidFiles' login) answers in kind.
+        let both = is_xml && requests.iter().any(|r| r.kind == "json");
+        let credentials = credentials(vendor, doc, op, &method);
+        let stub = |name: String,
+                    status: u16,
+                    response: &Value,
+                    priority: u8,
+                    xml: bool,
+                    example: Option<&str>| {
             let body = if xml {
                 None
             } else {
-                response_body(doc, response, status)
+                response_body(doc, response, status, example)
             };
             let relative_times = body
                 .as_ref()
@@ -651,8 +710,10 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                 scenario: None,
             }
         };
-        let is = |p: &(&str, &str)| p.0 == method && p.1 == path;
-        let step = scenario.as_ref().and_then(|sc| {
+        // The scenario step of a request of this call, by its example's name.
+        let step = |kind: &str| {
+            let sc = scenario.as_ref()?;
+            let is = |c: &Call| c.0 == method && c.1 == path && (c.2.is_empty() || c.2 == kind);
             let (required_state, new_state) = if is(&sc.starts) {
                 (None, Some(STARTED))
             } else if is(&sc.ends) {
@@ -667,8 +728,25 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                 required_state,
                 new_state,
             })
-        });
-        let after_end = step.as_ref().is_some_and(|s| s.new_state.is_none());
+        };
+        // Of two request examples where one has every field of the other
+        // and more (LAC's disable and revalidation), the fuller one wins.
+        let fields = |r: &RequestMatch| -> Vec<String> {
+            r.body
+                .as_ref()
+                .and_then(Value::as_object)
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let more_specific = |r: &RequestMatch| {
+            let mine = fields(r);
+            requests.iter().any(|o| {
+                let theirs = fields(o);
+                !theirs.is_empty()
+                    && theirs.len() < mine.len()
+                    && theirs.iter().all(|f| mine.contains(f))
+            })
+        };
         let unauthorized = statuses.iter().find(|(s, _)| *s == 401);
         // One success stub per accepted request and credential; a call
         // without credentials takes any.
@@ -677,8 +755,11 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
         } else {
             credentials.into_iter().map(Some).collect()
         };
-        if let Some((status, response)) = statuses.iter().find(|(s, _)| (200..300).contains(s)) {
+        if let Some((status, response)) = success {
             for request in &requests {
+                let step = step(&request.kind);
+                let after_end = step.as_ref().is_some_and(|s| s.new_state.is_none());
+                let priority = if more_specific(request) { 4 } else { 5 };
                 for credential in &credential_options {
                     let mut label = id.clone();
                     if requests.len() > 1 {
@@ -688,7 +769,14 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                         label = format!("{label}-{scheme}");
                     }
                     let xml = request.kind == "xml";
-                    let mut success = stub(format!("{label}-{status}"), *status, response, 5, xml);
+                    let mut success = stub(
+                        format!("{label}-{status}"),
+                        *status,
+                        response,
+                        priority,
+                        xml,
+                        request.example.as_deref(),
+                    );
                     success.body = request.body.clone();
                     success.form = request.form.clone();
                     success.xml_paths = request.xml_paths.clone();
@@ -700,7 +788,7 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                     success.scenario = step.clone();
                     if after_end && let Some((status, response)) = unauthorized {
                         let mut ended = success.clone();
-                        let template = stub(String::new(), *status, response, 5, false);
+                        let template = stub(String::new(), *status, response, 5, false, None);
                         ended.name = format!("{label}-after-session-end-{status}");
                         ended.status = *status;
                         ended.response = template.response;
@@ -729,6 +817,7 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                     response,
                     9,
                     false,
+                    None,
                 );
                 json.json_paths = vec!["$".to_owned()];
                 out.push(json);
@@ -739,6 +828,7 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                 response,
                 10,
                 is_xml,
+                None,
             ));
         }
     }
@@ -776,12 +866,18 @@ fn response_text(response: &Value) -> Option<TextBody> {
         })
 }
 
-/// A response's JSON body: its example, else an instance of its schema whose
+/// A response's JSON body: its example (of named ones, the one named as the
+/// request's `example`), else an instance of its schema whose
 /// status fields (`code`, `statusCode`; LAC's `errorCode`, the status times
 /// ten) say the status it is sent with.
-fn response_body(doc: &Value, response: &Value, status: u16) -> Option<Value> {
+fn response_body(
+    doc: &Value,
+    response: &Value,
+    status: u16,
+    example: Option<&str>,
+) -> Option<Value> {
     let content = response.pointer("/content/application~1json")?;
-    if let Some(example) = content.get("example") {
+    if let Some(example) = media_example(content, example) {
         return Some(example.clone());
     }
     let mut body = instance(doc, content.get("schema")?, 0);
@@ -1026,7 +1122,27 @@ mod tests {
         assert!(post.response.as_ref().unwrap()["txsummary"].is_array());
         let fallback = lac.iter().find(|s| s.name == "probe-fallback-401").unwrap();
         assert!(fallback.credential.is_none() && fallback.priority > probe.priority);
-        let sign_on = lac.iter().find(|s| s.name == "authentication-200").unwrap();
+        let sign_on = lac
+            .iter()
+            .find(|s| s.name == "authentication-signOn-200")
+            .unwrap();
+        // The documented disabling answers its own example, ends the
+        // scenario, and wins over the revalidation its body also matches.
+        let disable = lac
+            .iter()
+            .find(|s| s.name == "authentication-disable-200")
+            .unwrap();
+        assert_eq!(disable.response.as_ref().unwrap()["disabled"], true);
+        assert_eq!(disable.scenario.as_ref().unwrap().new_state, Some(ENDED));
+        let revalidate = lac
+            .iter()
+            .find(|s| s.name == "authentication-revalidate-200")
+            .unwrap();
+        assert!(disable.priority < revalidate.priority);
+        assert!(
+            lac.iter()
+                .any(|s| s.name == "probe-caLiveApiCreator-after-session-end-401")
+        );
         let mapping = sign_on.wiremock_mapping();
         assert_eq!(mapping["response"]["transformers"][0], "response-template");
         assert!(

@@ -264,6 +264,31 @@ async fn lac(http: &Client, url: &str) {
     )
     .await;
     expect(wrong, 401, "another token").await;
+
+    // The scenario: a disabled token is refused (by the probe and a
+    // revalidation) until a new sign-on.
+    let authenticate = |body: Value| {
+        http.post(format!("{api}/@authentication"))
+            .json(&body)
+            .send()
+    };
+    let same = expect(
+        authenticate(json!({"apikey": apikey})).await,
+        200,
+        "revalidate",
+    )
+    .await;
+    assert_eq!(same["apikey"], apikey.as_str());
+    let disable = json!({"apikey": apikey, "disable": true});
+    let disabled = expect(authenticate(disable).await, 200, "disable").await;
+    assert_eq!(disabled["disabled"], true, "{disabled}");
+    let after = probe(reqwest::Method::GET, header()).await;
+    expect(after, 401, "the probe after disable").await;
+    let revalidate = authenticate(json!({"apikey": apikey})).await;
+    expect(revalidate, 401, "a revalidation after disable").await;
+    expect(sign_on("Password1").await, 200, "a new sign-on").await;
+    let again = probe(reqwest::Method::GET, header()).await;
+    expect(again, 200, "the probe after a new sign-on").await;
 }
 
 async fn liquidfiles(http: &Client, url: &str) {
