@@ -775,7 +775,12 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                         response,
                         priority,
                         xml,
-                        request.example.as_deref(),
+                        // The answer named as the request's example, else
+                        // as the credential's security scheme.
+                        request
+                            .example
+                            .as_deref()
+                            .or(credential.as_ref().map(|(scheme, _)| scheme.as_str())),
                     );
                     success.body = request.body.clone();
                     success.form = request.form.clone();
@@ -788,7 +793,7 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                     success.scenario = step.clone();
                     if after_end && let Some((status, response)) = unauthorized {
                         let mut ended = success.clone();
-                        let template = stub(String::new(), *status, response, 5, false, None);
+                        let template = stub(String::new(), *status, response, 5, false, Some(&id));
                         ended.name = format!("{label}-after-session-end-{status}");
                         ended.status = *status;
                         ended.response = template.response;
@@ -817,7 +822,7 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                     response,
                     9,
                     false,
-                    None,
+                    Some(&id),
                 );
                 json.json_paths = vec!["$".to_owned()];
                 out.push(json);
@@ -828,7 +833,7 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                 response,
                 10,
                 is_xml,
-                None,
+                Some(&id),
             ));
         }
     }
@@ -866,8 +871,9 @@ fn response_text(response: &Value) -> Option<TextBody> {
         })
 }
 
-/// A response's JSON body: its example (of named ones, the one named as the
-/// request's `example`), else an instance of its schema whose
+/// A response's JSON body: its example (of named ones, the one named
+/// `example`: after the request's example, the credential's security scheme,
+/// or, for an error, the operation), else an instance of its schema whose
 /// status fields (`code`, `statusCode`; LAC's `errorCode`, the status times
 /// ten) say the status it is sent with.
 fn response_body(

@@ -170,8 +170,9 @@ async fn fileverbs(http: &Client, url: &str) {
             "A SecretKey header or a bearer token is required."
         );
         let key = probe().header("SecretKey", "eyJhbGci...").send().await;
-        expect(key, 200, "the SecretKey").await;
-        expect(probe().bearer_auth(&jwt).send().await, 200, "the JWT").await;
+        assert_eq!(expect(key, 200, "the SecretKey").await["via"], "SecretKey");
+        let by_jwt = probe().bearer_auth(&jwt).send().await;
+        assert_eq!(expect(by_jwt, 200, "the JWT").await["via"], "Bearer");
         let wrong = probe().header("SecretKey", "wrong").send().await;
         expect(wrong, 401, "a wrong SecretKey").await;
     }
@@ -192,7 +193,11 @@ async fn fileverbs(http: &Client, url: &str) {
         .post(format!("{api}/accounts/refresh-token"))
         .send()
         .await;
-    expect(none, 401, "a refresh without a token").await;
+    let none = expect(none, 401, "a refresh without a token").await;
+    assert!(
+        none["message"].as_str().unwrap().contains("refresh token"),
+        "the refresh call's own refusal: {none}"
+    );
     let renewed = expect(refresh_by_body().await, 200, "refresh (body)").await;
     assert_eq!(renewed["JwtToken"], jwt.as_str());
     expect(refresh_by_cookie().await, 200, "refresh (cookie)").await;
