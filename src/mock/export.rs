@@ -5,19 +5,23 @@
 //!
 //! One stub list per vendor, made from the spec: for every operation, a
 //! success stub (its request example, when the spec has one, must match the
-//! body; the answer is the response example, or an instance made from the
-//! response schema) and a lower-priority fallback answering the operation's
-//! first documented error. A call the spec protects answers its success only
-//! to the example credential (the token, key or API key of the spec's own
-//! sign-on example), so the 401 fallback is what any other caller gets. An
-//! XML request matches by XPath (any formatting, character references
-//! decoded), a JSON one by its fields; a call that takes both (LiquidFiles'
-//! `POST /login`) gets a stub for each, answering in kind. An `expiration`
-//! in an answer is templated relative to now, so a client never receives a
-//! key that expired in 2014. Where a stateful step can be written as a
-//! WireMock scenario it is one: Limecraft's logout ends the example token,
-//! after which `GET /authentication/user` answers 401, until a login starts
-//! the session again.
+//! body, as JSON and, where the call also takes a form, as form parameters;
+//! the answer is the response example, or an instance made from the response
+//! schema) and a lower-priority fallback answering the operation's first
+//! documented error (its example). A call the spec protects answers its
+//! success only to the example credential (the token, key or API key of the
+//! spec's own sign-on example), with one success stub per transport its
+//! security schemes name (header, query parameter, cookie), so the 401
+//! fallback is what any other caller gets. An XML request (LiquidFiles'
+//! `POST /login`) matches by structure, any user (XPath: any formatting,
+//! character references decoded), and so does its JSON form; the stub for
+//! each answers in kind. An `expiration` in an answer is templated relative
+//! to now, so a client never receives a key that expired in 2014. Where a
+//! stateful step can be written as a WireMock scenario it is one: Limecraft's
+//! logout ends the example token (its protected calls then answer 401),
+//! LAC's disabling its auth token (each named request example of
+//! `@authentication` answers its namesake response example), FileVerbs'
+//! revoke the example refresh token, until a login starts the session again.
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +67,36 @@ pub struct ScenarioStep {
 /// WireMock's name for a scenario's first state.
 pub const STARTED: &str = "Started";
 
+/// The state a scenario is in once its session ended (a logout).
+pub const ENDED: &str = "ended";
+
+/// A credential a request must carry, in the transport a security scheme of
+/// the spec names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// A header and its exact value (`Authorization: Bearer THE_TOKEN`).
+    Header {
+        /// The header's name.
+        name: String,
+        /// Its exact value.
+        value: String,
+    },
+    /// A query parameter and its exact value (`?access_token=THE_TOKEN`).
+    Query {
+        /// The parameter's name.
+        name: String,
+        /// Its exact (decoded) value.
+        value: String,
+    },
+    /// A cookie and its exact value (`MOJITO_SESSION_ID_V2=THE_TOKEN`).
+    Cookie {
+        /// The cookie's name.
+        name: String,
+        /// Its exact value.
+        value: String,
+    },
+}
+
 /// One stateless stub: a request pattern and its canned answer.
 #[derive(Clone, Debug)]
 pub struct Stub {
@@ -76,16 +110,21 @@ pub struct Stub {
     pub templated: bool,
     /// The request body must equal this JSON (extra fields allowed).
     pub body: Option<Value>,
-    /// XML request elements and the text each must hold, the example's
-    /// (LiquidFiles' `POST /login`): `("/user/email", "user@example.com")`,
-    /// matched as WireMock's `matchesXPath` does.
-    pub xml_fields: Vec<(String, String)>,
-    /// The request body must be JSON with this path (`$.user`): tells a JSON
-    /// call's fallback from an XML one's.
-    pub json_path: Option<String>,
-    /// Header name and exact value the request must carry (the example
-    /// credential of a protected call).
-    pub header: Option<(String, String)>,
+    /// Form parameters and the value each must have (a form body; other
+    /// parameters allowed): the JSON example's fields, for a call that also
+    /// takes a form (Limecraft's login).
+    pub form: Vec<(String, String)>,
+    /// XML elements the request body must have, whatever text they hold
+    /// (LiquidFiles' `POST /login`: `/user/email`, `/user/password`: any
+    /// user), as WireMock's `matchesXPath` matches them.
+    pub xml_paths: Vec<String>,
+    /// JSON paths the request body must have (`$.user.email`; `$` alone:
+    /// any JSON body, which tells a JSON call's fallback from an XML one's).
+    pub json_paths: Vec<String>,
+    /// The credential the request must carry: the spec's example one, in one
+    /// of the transports its security schemes name (a protected call gets a
+    /// success stub per transport).
+    pub credential: Option<Credential>,
     /// Top-level answer fields that hold a time this many seconds from now
     /// (`expiration`): templated in WireMock, computed when mounted in wiremock-rs.
     pub relative_times: Vec<(String, i64)>,
@@ -159,27 +198,34 @@ impl Stub {
         } else {
             request.insert("urlPath".into(), json!(self.path));
         }
+        let mut patterns: Vec<Value> = Vec::new();
         if let Some(body) = &self.body {
-            request.insert(
-                "bodyPatterns".into(),
-                json!([{ "equalToJson": body, "ignoreExtraElements": true }]),
-            );
+            patterns.push(json!({ "equalToJson": body, "ignoreExtraElements": true }));
         }
-        if !self.xml_fields.is_empty() {
-            let patterns: Vec<Value> = self
-                .xml_fields
+        patterns.extend(self.xml_paths.iter().map(|p| json!({ "matchesXPath": p })));
+        patterns.extend(
+            self.json_paths
                 .iter()
-                .map(|(path, value)| {
-                    json!({ "matchesXPath": { "expression": format!("{path}/text()"), "equalTo": value } })
-                })
-                .collect();
+                .map(|p| json!({ "matchesJsonPath": p })),
+        );
+        if !patterns.is_empty() {
             request.insert("bodyPatterns".into(), Value::Array(patterns));
         }
-        if let Some(path) = &self.json_path {
-            request.insert("bodyPatterns".into(), json!([{ "matchesJsonPath": path }]));
+        if !self.form.is_empty() {
+            let fields: Map<String, Value> = self
+                .form
+                .iter()
+                .map(|(k, v)| (k.clone(), json!({ "equalTo": v })))
+                .collect();
+            request.insert("formParameters".into(), Value::Object(fields));
         }
-        if let Some((name, value)) = &self.header {
-            request.insert("headers".into(), json!({ name: { "equalTo": value } }));
+        if let Some(credential) = &self.credential {
+            let (key, name, value) = match credential {
+                Credential::Header { name, value } => ("headers", name, value),
+                Credential::Query { name, value } => ("queryParameters", name, value),
+                Credential::Cookie { name, value } => ("cookies", name, value),
+            };
+            request.insert(key.into(), json!({ name: { "equalTo": value } }));
         }
         let mut response = Map::new();
         response.insert("status".into(), json!(self.status));
@@ -260,77 +306,197 @@ fn regex_escape(s: &str) -> String {
     out
 }
 
-/// The stateful steps a WireMock scenario can express, per vendor: the call
-/// that ends the session, and the protected call that then answers 401.
+/// A call of a scenario: method, path, and the name of the request example
+/// it sends (`""`: any request to that path).
+type Call = (&'static str, &'static str, &'static str);
+
+/// The stateful flow a WireMock scenario expresses, per vendor: the call that
+/// starts a session (any state: a new login starts it again), the call that
+/// ends it, and the calls that then answer 401 until the next start.
 struct SessionScenario {
     name: &'static str,
-    ends: (&'static str, &'static str),
-    protected: (&'static str, &'static str),
+    starts: Call,
+    ends: Call,
+    needs: &'static [Call],
 }
 
 fn session_scenario(vendor: Vendor) -> Option<SessionScenario> {
     match vendor {
         Vendor::Limecraft => Some(SessionScenario {
             name: "limecraft-session",
-            ends: ("POST", "/authentication/logout"),
-            protected: ("GET", "/authentication/user"),
+            starts: ("POST", "/authentication/login", ""),
+            ends: ("POST", "/authentication/logout", ""),
+            needs: &[
+                ("GET", "/authentication/user", ""),
+                ("POST", "/user/{id}/enable2fa", ""),
+            ],
         }),
-        // FileVerbs' JWTs are stateless (revoking ends refresh tokens only);
-        // LAC's disable depends on the body's `disable`, which one scenario
-        // state per endpoint cannot tell from a revalidation.
+        // A disabled auth token is refused, by the probe and a revalidation.
+        Vendor::Lac => Some(SessionScenario {
+            name: "lac-auth-token",
+            starts: ("POST", "/@authentication", "signOn"),
+            ends: ("POST", "/@authentication", "disable"),
+            needs: &[
+                ("POST", "/@authentication", "revalidate"),
+                ("GET", "/probe", ""),
+                ("POST", "/probe", ""),
+                ("PUT", "/probe", ""),
+                ("DELETE", "/probe", ""),
+            ],
+        }),
+        // A revoked refresh token is refused; the JWT stays valid (stateless).
+        Vendor::FileVerbs => Some(SessionScenario {
+            name: "fileverbs-refresh",
+            starts: ("POST", "/accounts/access-token", ""),
+            ends: ("POST", "/accounts/revoke-token", ""),
+            needs: &[("POST", "/accounts/refresh-token", "")],
+        }),
+        // LiquidFiles' key never ends.
+        Vendor::LiquidFiles => None,
+    }
+}
+
+/// The operation `id` of the spec.
+fn operation<'a>(doc: &'a Value, id: &str) -> Option<&'a Value> {
+    doc["paths"]
+        .as_object()?
+        .values()
+        .find_map(|item| item.as_object()?.values().find(|o| o["operationId"] == id))
+}
+
+/// The example of a media type (`content/application/json`): its `example`,
+/// else of its named `examples` the one called `name`, else the sign-on
+/// (LAC's `signOn`), else the first by name (the parsed document keeps no
+/// order).
+fn media_example<'a>(media: &'a Value, name: Option<&str>) -> Option<&'a Value> {
+    if let Some(example) = media.get("example") {
+        return Some(example);
+    }
+    let named = media["examples"].as_object()?;
+    name.and_then(|n| named.get(n))
+        .or_else(|| named.get("signOn"))
+        .or_else(|| named.values().next())
+        .map(|e| &e["value"])
+}
+
+/// A string at `field` of the JSON example of operation `id`'s `status` answer.
+fn response_example(doc: &Value, id: &str, status: &str, field: &str) -> Option<String> {
+    let response = resolve(doc, &operation(doc, id)?["responses"][status]);
+    media_example(response.pointer("/content/application~1json")?, None)?
+        .pointer(field)?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// A string at `field` of the JSON request example of operation `id`.
+fn request_example_field(doc: &Value, id: &str, field: &str) -> Option<String> {
+    let content = operation(doc, id)?.pointer("/requestBody/content/application~1json")?;
+    media_example(content, None)?
+        .pointer(field)?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// What the security scheme `scheme` carries when a client holds the spec's
+/// own example credential: Limecraft's login `token`; LAC's `apikey` as
+/// `CALiveAPICreator <apikey>:1`, or `<apikey>:1` in the URL on GET only;
+/// LiquidFiles' `api_key` as the HTTP Basic user name (`key:`); FileVerbs'
+/// example `SecretKey`, or the JWT of its access-token example.
+fn example_secret(vendor: Vendor, doc: &Value, scheme: &str, method: &str) -> Option<String> {
+    match (vendor, scheme) {
+        (Vendor::Limecraft, _) => response_example(doc, "login", "200", "/token"),
+        (Vendor::Lac, "caLiveApiCreator") => {
+            let key = response_example(doc, "authentication", "200", "/apikey")?;
+            Some(format!("CALiveAPICreator {key}:1"))
+        }
+        (Vendor::Lac, "urlAuth") if method == "GET" => {
+            let key = response_example(doc, "authentication", "200", "/apikey")?;
+            Some(format!("{key}:1"))
+        }
+        (Vendor::LiquidFiles, _) => {
+            let key = response_example(doc, "retrieveApiKey", "200", "/user/api_key")?;
+            Some(format!("{key}:"))
+        }
+        (Vendor::FileVerbs, "secretKey") => request_example_field(doc, "accessToken", "/SecretKey"),
+        (Vendor::FileVerbs, "bearer") => response_example(doc, "accessToken", "200", "/JwtToken"),
         _ => None,
     }
 }
 
-/// The credential of the spec's own sign-on example, as a protected call
-/// takes it: Limecraft's login `token` as a bearer token, LAC's `apikey` in
-/// its `CALiveAPICreator` scheme, LiquidFiles' `api_key` as the HTTP Basic
-/// user name. FileVerbs' calls take a key pair or a JWT: no single example.
-fn example_credential(vendor: Vendor, doc: &Value) -> Option<(String, String)> {
-    let example = |op: &str, status: &str, field: &str| -> Option<String> {
-        let responses = doc["paths"].as_object()?.values().find_map(|item| {
-            item.as_object()?
-                .values()
-                .find(|o| o["operationId"] == op)
-                .map(|o| &o["responses"][status])
-        })?;
-        resolve(doc, responses)
-            .pointer("/content/application~1json/example")?
-            .pointer(field)?
-            .as_str()
-            .map(str::to_owned)
-    };
-    let value = match vendor {
-        Vendor::Limecraft => format!("Bearer {}", example("login", "200", "/token")?),
-        Vendor::Lac => format!(
-            "CALiveAPICreator {}:1",
-            example("authentication", "200", "/apikey")?
-        ),
-        Vendor::LiquidFiles => {
-            use base64::Engine;
-            let key = example("retrieveApiKey", "200", "/user/api_key")?;
-            format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
-            )
-        }
-        Vendor::FileVerbs => return None,
-    };
-    Some(("Authorization".to_owned(), value))
-}
-
-/// Whether the spec protects an operation: its own `security`, else the
-/// document's, is a non-empty list.
-fn is_protected(doc: &Value, op: &Value) -> bool {
-    op.get("security")
+/// Every way the spec lets a client send its example credential to `op`,
+/// named by security scheme: one per scheme of its `security` (else the
+/// document's). Empty for a call the spec does not protect.
+fn credentials(vendor: Vendor, doc: &Value, op: &Value, method: &str) -> Vec<(String, Credential)> {
+    use base64::Engine;
+    let requirements = op
+        .get("security")
         .or_else(|| doc.get("security"))
         .and_then(Value::as_array)
-        .is_some_and(|s| !s.is_empty())
+        .cloned()
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for requirement in &requirements {
+        let Some(names) = requirement.as_object() else {
+            continue;
+        };
+        for name in names.keys() {
+            let scheme = &doc["components"]["securitySchemes"][name];
+            let Some(secret) = example_secret(vendor, doc, name, method) else {
+                continue;
+            };
+            let field = scheme["name"].as_str().unwrap_or_default().to_owned();
+            let credential = match (scheme["type"].as_str(), scheme["in"].as_str()) {
+                (Some("http"), _) => {
+                    let kind = scheme["scheme"].as_str().unwrap_or_default();
+                    let value = if kind.eq_ignore_ascii_case("basic") {
+                        format!(
+                            "Basic {}",
+                            base64::engine::general_purpose::STANDARD.encode(&secret)
+                        )
+                    } else {
+                        format!("Bearer {secret}")
+                    };
+                    Credential::Header {
+                        name: "Authorization".to_owned(),
+                        value,
+                    }
+                }
+                (Some("apiKey"), Some("header")) => Credential::Header {
+                    name: field,
+                    value: secret,
+                },
+                (Some("apiKey"), Some("query")) => Credential::Query {
+                    name: field,
+                    value: secret,
+                },
+                (Some("apiKey"), Some("cookie")) => Credential::Cookie {
+                    name: field,
+                    value: secret,
+                },
+                _ => continue,
+            };
+            out.push((name.clone(), credential));
+        }
+    }
+    out
 }
 
-/// The elements of an XML example with their text: `/user/email` and
+/// A credential a call takes outside its security schemes: FileVerbs'
+/// refresh token, in its HTTP-only cookie (`RefreshToken`, as the access
+/// token's answer sets it) rather than in the body.
+fn cookie_alternative(vendor: Vendor, doc: &Value, id: &str) -> Option<Credential> {
+    match (vendor, id) {
+        (Vendor::FileVerbs, "refreshToken" | "revokeToken") => Some(Credential::Cookie {
+            name: "RefreshToken".to_owned(),
+            value: response_example(doc, "accessToken", "200", "/RefreshToken")?,
+        }),
+        _ => None,
+    }
+}
+
+/// The elements of an XML example that hold text: `/user/email` and
 /// `/user/password` of `<user><email>…</email><password>…</password></user>`.
-fn xml_leaves(xml: &str) -> Vec<(String, String)> {
+fn xml_leaves(xml: &str) -> Vec<String> {
     let compact = compact_xml(xml);
     let Some(root) = compact
         .strip_prefix('<')
@@ -348,23 +514,131 @@ fn xml_leaves(xml: &str) -> Vec<(String, String)> {
         if name != root
             && !name.starts_with('/')
             && let Some(end) = rest[close + 1..].find(&end_tag)
+            && !rest[close + 1..close + 1 + end].contains('<')
         {
-            let text = &rest[close + 1..close + 1 + end];
-            if !text.contains('<') {
-                leaves.push((format!("/{root}/{name}"), text.to_owned()));
-            }
+            leaves.push(format!("/{root}/{name}"));
         }
     }
     leaves
 }
 
-/// The session a login (re)starts: the scenario step of a login stub.
-fn restarts(sc: &SessionScenario) -> ScenarioStep {
-    ScenarioStep {
-        name: sc.name,
-        required_state: None,
-        new_state: Some(STARTED),
+/// The JSON paths of an example's scalar fields: `$.user.email`, `$.user.password`.
+fn json_leaves(value: &Value, prefix: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(fields) => {
+            for (name, v) in fields {
+                json_leaves(v, &format!("{prefix}.{name}"), out);
+            }
+        }
+        _ => out.push(prefix.to_owned()),
     }
+}
+
+/// How one success stub tells its request apart: the body it must carry.
+#[derive(Clone, Default)]
+struct RequestMatch {
+    /// `xml`, `json`, `form`, `cookie`, or the name of a request example
+    /// (LAC's `signOn`, `disable`): in the stub's name when a call has several.
+    kind: String,
+    /// The request example's name, whose namesake response example answers it.
+    example: Option<String>,
+    body: Option<Value>,
+    form: Vec<(String, String)>,
+    xml_paths: Vec<String>,
+    json_paths: Vec<String>,
+    credential: Option<Credential>,
+}
+
+/// The requests `op` answers with success: its XML example matched by
+/// structure (any user: the LiquidFiles document's own script signs on
+/// another one), and then its JSON example by structure too; else each named
+/// JSON example that its success answer names too (LAC's sign-on,
+/// revalidation and disabling), by value; else its JSON example by value,
+/// and the same fields as form parameters when the call also takes a form
+/// (Limecraft's login); else any body.
+fn request_matches(
+    vendor: Vendor,
+    doc: &Value,
+    op: &Value,
+    id: &str,
+    success: Option<&Value>,
+) -> Vec<RequestMatch> {
+    let content = &op["requestBody"]["content"];
+    let xml_example = ["text/xml", "application/xml"]
+        .iter()
+        .find_map(|ct| content[*ct]["example"].as_str());
+    let json = &content["application/json"];
+    let json_example = media_example(json, None).cloned();
+    let answered = success
+        .and_then(|r| r.pointer("/content/application~1json/examples"))
+        .and_then(Value::as_object);
+    let named: Vec<(String, Value)> = json["examples"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| answered.is_some_and(|a| a.contains_key(*name)))
+        .map(|(name, e)| (name.clone(), e["value"].clone()))
+        .collect();
+    let mut out = Vec::new();
+    if let Some(xml) = xml_example {
+        out.push(RequestMatch {
+            kind: "xml".into(),
+            xml_paths: xml_leaves(xml),
+            ..Default::default()
+        });
+        if let Some(example) = &json_example {
+            let mut paths = Vec::new();
+            json_leaves(example, "$", &mut paths);
+            out.push(RequestMatch {
+                kind: "json".into(),
+                json_paths: paths,
+                ..Default::default()
+            });
+        }
+    } else if !named.is_empty() {
+        for (name, body) in named {
+            out.push(RequestMatch {
+                kind: name.clone(),
+                example: Some(name),
+                body: Some(body),
+                ..Default::default()
+            });
+        }
+    } else if let Some(example) = json_example {
+        if content.get("application/x-www-form-urlencoded").is_some()
+            && let Some(fields) = example.as_object()
+        {
+            out.push(RequestMatch {
+                kind: "form".into(),
+                form: fields
+                    .iter()
+                    .map(|(k, v)| {
+                        let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                        (k.clone(), text)
+                    })
+                    .collect(),
+                ..Default::default()
+            });
+        }
+        out.insert(
+            0,
+            RequestMatch {
+                kind: "json".into(),
+                body: Some(example),
+                ..Default::default()
+            },
+        );
+    } else {
+        out.push(RequestMatch::default());
+    }
+    if let Some(cookie) = cookie_alternative(vendor, doc, id) {
+        out.push(RequestMatch {
+            kind: "cookie".into(),
+            credential: Some(cookie),
+            ..Default::default()
+        });
+    }
+    out
 }
 
 /// Every stub of `vendor`, generated from its spec.
@@ -373,7 +647,6 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
     let doc = spec.document();
     let base = vendor.api_base_path();
     let scenario = session_scenario(vendor);
-    let credential = example_credential(vendor, doc);
     let mut out = Vec::new();
     for (method, path) in spec.operations() {
         let Some(op) = doc["paths"][&path].get(method.to_ascii_lowercase()) else {
@@ -385,37 +658,28 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
             .unwrap_or_else(|| format!("{method}{path}").replace(['/', '{', '}', '@'], "-"));
         let templated = path.contains('{');
         let full = format!("{base}{path}");
-        // `example`, or of the named `examples` the sign-on (LAC), else the
-        // first by name (the parsed document keeps no order).
-        let request_content = op.pointer("/requestBody/content/application~1json");
-        let xml_request_example = ["text~1xml", "application~1xml"].iter().find_map(|ct| {
-            op.pointer(&format!("/requestBody/content/{ct}/example"))?
-                .as_str()
-                .map(str::to_owned)
-        });
-        let request_example = request_content.and_then(|c| {
-            c.get("example").cloned().or_else(|| {
-                let named = c["examples"].as_object()?;
-                named
-                    .get("signOn")
-                    .or_else(|| named.values().next())
-                    .map(|e| e["value"].clone())
-            })
-        });
-        // A call that takes XML and JSON (LiquidFiles' login) answers in kind.
-        let both = xml_request_example.is_some() && request_example.is_some();
         let responses = op["responses"].as_object().cloned().unwrap_or_default();
         let mut statuses: Vec<(u16, Value)> = responses
             .iter()
             .filter_map(|(k, v)| Some((k.parse::<u16>().ok()?, resolve(doc, v).clone())))
             .collect();
         statuses.sort_by_key(|(s, _)| *s);
-        let header = is_protected(doc, op).then(|| credential.clone()).flatten();
-        let stub = |name: String, status: u16, response: &Value, priority: u8, xml: bool| {
+        let success = statuses.iter().find(|(s, _)| (200..300).contains(s));
+        let requests = request_matches(vendor, doc, op, &id, success.map(|(_, r)| r));
+        let is_xml = requests.iter().any(|r| r.kind == "xml");
+        // A call that takes XML and JSON (LiquidFiles' login) answers in kind.
+        let both = is_xml && requests.iter().any(|r| r.kind == "json");
+        let credentials = credentials(vendor, doc, op, &method);
+        let stub = |name: String,
+                    status: u16,
+                    response: &Value,
+                    priority: u8,
+                    xml: bool,
+                    example: Option<&str>| {
             let body = if xml {
                 None
             } else {
-                response_body(doc, response, status)
+                response_body(doc, response, status, example)
             };
             let relative_times = body
                 .as_ref()
@@ -430,9 +694,10 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                 path: full.clone(),
                 templated,
                 body: None,
-                xml_fields: Vec::new(),
-                json_path: None,
-                header: None,
+                form: Vec::new(),
+                xml_paths: Vec::new(),
+                json_paths: Vec::new(),
+                credential: None,
                 priority,
                 status,
                 response_text: if body.is_none() {
@@ -445,76 +710,110 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                 scenario: None,
             }
         };
-        let is_protected = |p: &(&str, &str)| p.0 == method && p.1 == path;
-        let starts_session = scenario
-            .as_ref()
-            .filter(|_| path.ends_with("/login") && request_example.is_some());
-        if let Some((status, response)) = statuses.iter().find(|(s, _)| (200..300).contains(s)) {
-            if let Some(xml) = &xml_request_example {
-                let suffix = if both { "-xml" } else { "" };
-                let mut success =
-                    stub(format!("{id}{suffix}-{status}"), *status, response, 5, true);
-                success.xml_fields = xml_leaves(xml);
-                out.push(success);
-            }
-            if xml_request_example.is_none() || both {
-                let suffix = if both { "-json" } else { "" };
-                let mut success = stub(
-                    format!("{id}{suffix}-{status}"),
-                    *status,
-                    response,
-                    5,
-                    false,
-                );
-                {
-                    success.body = request_example.clone();
-                    success.header = header.clone();
-                    if let Some(sc) = &scenario {
-                        if is_protected(&sc.protected) {
-                            success.scenario = Some(ScenarioStep {
-                                name: sc.name,
-                                required_state: Some(STARTED),
-                                new_state: None,
-                            });
-                        } else if is_protected(&sc.ends) {
-                            success.scenario = Some(ScenarioStep {
-                                name: sc.name,
-                                required_state: Some(STARTED),
-                                new_state: Some("ended"),
-                            });
-                        }
+        // The scenario step of a request of this call, by its example's name.
+        let step = |kind: &str| {
+            let sc = scenario.as_ref()?;
+            let is = |c: &Call| c.0 == method && c.1 == path && (c.2.is_empty() || c.2 == kind);
+            let (required_state, new_state) = if is(&sc.starts) {
+                (None, Some(STARTED))
+            } else if is(&sc.ends) {
+                (Some(STARTED), Some(ENDED))
+            } else if sc.needs.iter().any(is) {
+                (Some(STARTED), None)
+            } else {
+                return None;
+            };
+            Some(ScenarioStep {
+                name: sc.name,
+                required_state,
+                new_state,
+            })
+        };
+        // Of two request examples where one has every field of the other
+        // and more (LAC's disable and revalidation), the fuller one wins.
+        let fields = |r: &RequestMatch| -> Vec<String> {
+            r.body
+                .as_ref()
+                .and_then(Value::as_object)
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let more_specific = |r: &RequestMatch| {
+            let mine = fields(r);
+            requests.iter().any(|o| {
+                let theirs = fields(o);
+                !theirs.is_empty()
+                    && theirs.len() < mine.len()
+                    && theirs.iter().all(|f| mine.contains(f))
+            })
+        };
+        let unauthorized = statuses.iter().find(|(s, _)| *s == 401);
+        // One success stub per accepted request and credential; a call
+        // without credentials takes any.
+        let credential_options: Vec<Option<(String, Credential)>> = if credentials.is_empty() {
+            vec![None]
+        } else {
+            credentials.into_iter().map(Some).collect()
+        };
+        if let Some((status, response)) = success {
+            for request in &requests {
+                let step = step(&request.kind);
+                let after_end = step.as_ref().is_some_and(|s| s.new_state.is_none());
+                let priority = if more_specific(request) { 4 } else { 5 };
+                for credential in &credential_options {
+                    let mut label = id.clone();
+                    if requests.len() > 1 {
+                        label = format!("{label}-{}", request.kind);
                     }
-                    if let Some(sc) = starts_session {
-                        success.scenario = Some(restarts(sc));
+                    if let (true, Some((scheme, _))) = (credential_options.len() > 1, credential) {
+                        label = format!("{label}-{scheme}");
                     }
-                    out.push(success);
+                    let xml = request.kind == "xml";
+                    let mut success = stub(
+                        format!("{label}-{status}"),
+                        *status,
+                        response,
+                        priority,
+                        xml,
+                        // The answer named as the request's example, else
+                        // as the credential's security scheme.
+                        request
+                            .example
+                            .as_deref()
+                            .or(credential.as_ref().map(|(scheme, _)| scheme.as_str())),
+                    );
+                    success.body = request.body.clone();
+                    success.form = request.form.clone();
+                    success.xml_paths = request.xml_paths.clone();
+                    success.json_paths = request.json_paths.clone();
+                    success.credential = credential
+                        .as_ref()
+                        .map(|(_, c)| c.clone())
+                        .or_else(|| request.credential.clone());
+                    success.scenario = step.clone();
+                    if after_end && let Some((status, response)) = unauthorized {
+                        let mut ended = success.clone();
+                        let template = stub(String::new(), *status, response, 5, false, Some(&id));
+                        ended.name = format!("{label}-after-session-end-{status}");
+                        ended.status = *status;
+                        ended.response = template.response;
+                        ended.response_text = template.response_text;
+                        ended.relative_times = Vec::new();
+                        ended.scenario = step.clone().map(|s| ScenarioStep {
+                            required_state: Some(ENDED),
+                            ..s
+                        });
+                        out.push(success);
+                        out.push(ended);
+                    } else {
+                        out.push(success);
+                    }
                 }
             }
         }
-        if let Some(sc) = &scenario
-            && is_protected(&sc.protected)
-            && let Some((status, response)) = statuses.iter().find(|(s, _)| *s == 401)
-        {
-            let mut ended = stub(
-                format!("{id}-after-session-end-{status}"),
-                *status,
-                response,
-                5,
-                false,
-            );
-            ended.header = header.clone();
-            ended.scenario = Some(ScenarioStep {
-                name: sc.name,
-                required_state: Some("ended"),
-                new_state: None,
-            });
-            out.push(ended);
-        }
-        // The fallback: what a request that does not match the example gets.
-        if let Some((status, response)) = statuses
-            .iter()
-            .find(|(s, _)| *s == 401)
-            .or_else(|| statuses.iter().find(|(s, _)| (400..500).contains(s)))
+        // The fallback: what a request that does not match gets.
+        if let Some((status, response)) =
+            unauthorized.or_else(|| statuses.iter().find(|(s, _)| (400..500).contains(s)))
         {
             if both {
                 let mut json = stub(
@@ -523,8 +822,9 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                     response,
                     9,
                     false,
+                    Some(&id),
                 );
-                json.json_path = Some("$".to_owned());
+                json.json_paths = vec!["$".to_owned()];
                 out.push(json);
             }
             out.push(stub(
@@ -532,7 +832,8 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                 *status,
                 response,
                 10,
-                xml_request_example.is_some(),
+                is_xml,
+                Some(&id),
             ));
         }
     }
@@ -570,12 +871,19 @@ fn response_text(response: &Value) -> Option<TextBody> {
         })
 }
 
-/// A response's JSON body: its example, else an instance of its schema whose
+/// A response's JSON body: its example (of named ones, the one named
+/// `example`: after the request's example, the credential's security scheme,
+/// or, for an error, the operation), else an instance of its schema whose
 /// status fields (`code`, `statusCode`; LAC's `errorCode`, the status times
 /// ten) say the status it is sent with.
-fn response_body(doc: &Value, response: &Value, status: u16) -> Option<Value> {
+fn response_body(
+    doc: &Value,
+    response: &Value,
+    status: u16,
+    example: Option<&str>,
+) -> Option<Value> {
     let content = response.pointer("/content/application~1json")?;
-    if let Some(example) = content.get("example") {
+    if let Some(example) = media_example(content, example) {
         return Some(example.clone());
     }
     let mut body = instance(doc, content.get("schema")?, 0);
@@ -696,10 +1004,21 @@ mod tests {
     #[test]
     fn limecraft_login_stub_comes_from_the_spec_examples() {
         let stubs = stubs(Vendor::Limecraft);
-        let login = stubs.iter().find(|s| s.name == "login-200").unwrap();
+        let login = stubs.iter().find(|s| s.name == "login-json-200").unwrap();
         assert_eq!(login.path, "/api/authentication/login");
         assert_eq!(login.body.as_ref().unwrap()["username"], "john.doe");
         assert_eq!(login.response.as_ref().unwrap()["token"], "THE_TOKEN");
+        // The documented form login: the same example, as form parameters.
+        let form = stubs.iter().find(|s| s.name == "login-form-200").unwrap();
+        assert!(form.body.is_none());
+        assert!(
+            form.form
+                .contains(&("password".to_owned(), "mysecret123!".to_owned()))
+        );
+        assert_eq!(
+            form.wiremock_mapping()["request"]["formParameters"]["username"]["equalTo"],
+            "john.doe"
+        );
         let fallback = stubs
             .iter()
             .find(|s| s.name == "login-fallback-401")
@@ -712,17 +1031,32 @@ mod tests {
     }
 
     #[test]
-    fn schema_instances_fill_required_fields() {
+    fn bodies_are_the_spec_examples_not_placeholders() {
         let stubs = stubs(Vendor::Limecraft);
-        let user = stubs.iter().find(|s| s.name == "currentUser-200").unwrap();
+        let user = stubs
+            .iter()
+            .find(|s| s.name == "currentUser-bearer-200")
+            .unwrap();
         let body = user.response.as_ref().unwrap();
-        assert!(
-            body["id"].is_i64() && body["username"].is_string(),
-            "{body}"
-        );
+        assert_eq!(body["username"], "john.doe", "{body}");
+        // No stub of any vendor answers a schema's placeholder string.
+        for vendor in Vendor::ALL {
+            for stub in super::stubs(*vendor) {
+                let text = stub
+                    .response
+                    .as_ref()
+                    .map(Value::to_string)
+                    .unwrap_or_default();
+                assert!(
+                    !text.contains("\"string\""),
+                    "{vendor} {}: {text}",
+                    stub.name
+                );
+            }
+        }
         let enable = stubs
             .iter()
-            .find(|s| s.name == "enableTwoFactor-200")
+            .find(|s| s.name == "enableTwoFactor-bearer-200")
             .unwrap();
         assert!(enable.templated);
         assert_eq!(enable.path_regex(), "^/api/user/[^/]+/enable2fa$");
@@ -742,11 +1076,7 @@ mod tests {
             text.text
                 .contains("<api_key>4i1Rkf3pkxu0OCRuSuTMqE</api_key>")
         );
-        assert!(
-            login
-                .xml_fields
-                .contains(&("/user/password".to_owned(), "password".to_owned()))
-        );
+        assert!(login.xml_paths.contains(&"/user/password".to_owned()));
         let mapping = login.wiremock_mapping();
         assert!(mapping["response"].get("jsonBody").is_none());
         assert_eq!(
@@ -774,17 +1104,51 @@ mod tests {
     #[test]
     fn protected_calls_need_the_example_credential_and_times_are_relative() {
         let lac = stubs(Vendor::Lac);
-        let probe = lac.iter().find(|s| s.name == "probe-200").unwrap();
+        let probe = lac
+            .iter()
+            .find(|s| s.name == "probe-caLiveApiCreator-200")
+            .unwrap();
         assert_eq!(
-            probe.header,
-            Some((
-                "Authorization".to_owned(),
-                "CALiveAPICreator 1234567890abcdef12345:1".to_owned()
-            ))
+            probe.credential,
+            Some(Credential::Header {
+                name: "Authorization".to_owned(),
+                value: "CALiveAPICreator 1234567890abcdef12345:1".to_owned()
+            })
         );
+        // The token in the URL: on GET only.
+        let in_url = lac.iter().find(|s| s.name == "probe-urlAuth-200").unwrap();
+        assert_eq!(
+            in_url.credential,
+            Some(Credential::Query {
+                name: "auth".to_owned(),
+                value: "1234567890abcdef12345:1".to_owned()
+            })
+        );
+        let post = lac.iter().find(|s| s.name == "probePost-200").unwrap();
+        assert!(post.response.as_ref().unwrap()["txsummary"].is_array());
         let fallback = lac.iter().find(|s| s.name == "probe-fallback-401").unwrap();
-        assert!(fallback.header.is_none() && fallback.priority > probe.priority);
-        let sign_on = lac.iter().find(|s| s.name == "authentication-200").unwrap();
+        assert!(fallback.credential.is_none() && fallback.priority > probe.priority);
+        let sign_on = lac
+            .iter()
+            .find(|s| s.name == "authentication-signOn-200")
+            .unwrap();
+        // The documented disabling answers its own example, ends the
+        // scenario, and wins over the revalidation its body also matches.
+        let disable = lac
+            .iter()
+            .find(|s| s.name == "authentication-disable-200")
+            .unwrap();
+        assert_eq!(disable.response.as_ref().unwrap()["disabled"], true);
+        assert_eq!(disable.scenario.as_ref().unwrap().new_state, Some(ENDED));
+        let revalidate = lac
+            .iter()
+            .find(|s| s.name == "authentication-revalidate-200")
+            .unwrap();
+        assert!(disable.priority < revalidate.priority);
+        assert!(
+            lac.iter()
+                .any(|s| s.name == "probe-caLiveApiCreator-after-session-end-401")
+        );
         let mapping = sign_on.wiremock_mapping();
         assert_eq!(mapping["response"]["transformers"][0], "response-template");
         assert!(
@@ -795,19 +1159,45 @@ mod tests {
             "{mapping}"
         );
         let limecraft = stubs(Vendor::Limecraft);
-        let login = limecraft.iter().find(|s| s.name == "login-200").unwrap();
-        let step = login.scenario.as_ref().unwrap();
-        assert_eq!((step.required_state, step.new_state), (None, Some(STARTED)));
-        let user = limecraft
+        for name in ["login-json-200", "login-form-200"] {
+            let login = limecraft.iter().find(|s| s.name == name).unwrap();
+            let step = login.scenario.as_ref().unwrap();
+            assert_eq!((step.required_state, step.new_state), (None, Some(STARTED)));
+        }
+        let cookie = limecraft
             .iter()
-            .find(|s| s.name == "currentUser-200")
+            .find(|s| s.name == "currentUser-sessionCookie-200")
             .unwrap();
-        assert_eq!(user.header.as_ref().unwrap().1, "Bearer THE_TOKEN");
+        assert_eq!(
+            cookie.credential,
+            Some(Credential::Cookie {
+                name: "MOJITO_SESSION_ID_V2".to_owned(),
+                value: "THE_TOKEN".to_owned()
+            })
+        );
+        // FileVerbs: the documented SecretKey header or the example's JWT.
+        let fv = stubs(Vendor::FileVerbs);
+        let by_key = fv.iter().find(|s| s.name == "probe-secretKey-200").unwrap();
+        assert_eq!(
+            by_key.credential,
+            Some(Credential::Header {
+                name: "SecretKey".to_owned(),
+                value: "eyJhbGci...".to_owned()
+            })
+        );
+        assert!(fv.iter().any(|s| s.name == "probe-bearer-200"));
         let lf = stubs(Vendor::LiquidFiles);
         let json_login = lf
             .iter()
             .find(|s| s.name == "retrieveApiKey-json-200")
             .unwrap();
+        // By structure: any user's email and password.
+        assert!(json_login.body.is_none());
+        assert!(
+            json_login
+                .json_paths
+                .contains(&"$.user.password".to_owned())
+        );
         assert_eq!(
             json_login.response.as_ref().unwrap()["user"]["api_key"],
             "4i1Rkf3pkxu0OCRuSuTMqE"

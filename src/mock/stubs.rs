@@ -1,7 +1,7 @@
 //! Stateless wiremock-rs stubs from the specs' examples (feature `wiremock-stubs`),
 //! for a team already on wiremock-rs: the same stub list as the WireMock
 //! export ([`super::export::stubs`]), without the scenario steps that need
-//! state (wiremock-rs has no scenarios).
+//! state (wiremock-rs has no scenarios: a logout does not end the session).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -19,10 +19,11 @@
 //! # Ok(()) }
 //! ```
 
-use wiremock::matchers::{body_partial_json, header, method, path, path_regex};
+use wiremock::matchers::{body_partial_json, header, method, path, path_regex, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
-use super::export::{STARTED, STRFTIME_TIME_FORMAT, Stub, stubs};
+use super::export::{Credential, STARTED, STRFTIME_TIME_FORMAT, Stub, stubs};
+use crate::reference::headers;
 use crate::reference::liquidfiles::page::xml_element;
 use crate::vendor::Vendor;
 
@@ -47,39 +48,61 @@ pub async fn mount(vendor: Vendor, server: &wiremock::MockServer) {
     }
 }
 
-/// The request body is this XML, whitespace between tags aside.
-/// WireMock's `matchesXPath` with `equalTo` on `/root/element` paths: the
-/// element's text, character references decoded.
-struct XmlFields(Vec<(String, String)>);
+/// WireMock's `matchesXPath` on `/root/element` paths: the XML body has
+/// each element.
+struct XmlPaths(Vec<String>);
 
-impl wiremock::Match for XmlFields {
+impl wiremock::Match for XmlPaths {
     fn matches(&self, request: &wiremock::Request) -> bool {
         let Ok(body) = std::str::from_utf8(&request.body) else {
             return false;
         };
-        self.0.iter().all(|(path, value)| {
+        self.0.iter().all(|path| {
             let element = path.rsplit('/').next().unwrap_or_default();
-            xml_element(body, element).is_some_and(|text| text == *value)
+            xml_element(body, element).is_some()
         })
     }
 }
 
-/// WireMock's `matchesJsonPath` for `$` and `$.a.b`: the body is JSON with that path.
-struct JsonPath(String);
+/// WireMock's `matchesJsonPath` for `$` and `$.a.b`: the body is JSON with
+/// every path.
+struct JsonPaths(Vec<String>);
 
-impl wiremock::Match for JsonPath {
+impl wiremock::Match for JsonPaths {
     fn matches(&self, request: &wiremock::Request) -> bool {
         let Ok(json) = serde_json::from_slice::<serde_json::Value>(&request.body) else {
             return false;
         };
-        let pointer: String = self
-            .0
-            .trim_start_matches('$')
-            .split('.')
-            .filter(|s| !s.is_empty())
-            .map(|s| format!("/{s}"))
-            .collect();
-        json.pointer(&pointer).is_some()
+        self.0.iter().all(|path| {
+            let pointer: String = path
+                .trim_start_matches('$')
+                .split('.')
+                .filter(|s| !s.is_empty())
+                .map(|s| format!("/{s}"))
+                .collect();
+            json.pointer(&pointer).is_some()
+        })
+    }
+}
+
+/// WireMock's `formParameters`: a form body with each parameter equal to its value.
+struct FormFields(Vec<(String, String)>);
+
+impl wiremock::Match for FormFields {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        let Ok(sent) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&request.body) else {
+            return false;
+        };
+        self.0.iter().all(|field| sent.contains(field))
+    }
+}
+
+/// WireMock's `cookies`: the request carries the cookie with this value.
+struct CookieIs(String, String);
+
+impl wiremock::Match for CookieIs {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        headers::cookie(&request.headers, &self.0).is_some_and(|v| v == self.1)
     }
 }
 
@@ -93,14 +116,26 @@ fn to_mock(stub: &Stub) -> Mock {
     if let Some(body) = &stub.body {
         builder = builder.and(body_partial_json(body.clone()));
     }
-    if let Some((name, value)) = &stub.header {
-        builder = builder.and(header(name.as_str(), value.as_str()));
+    builder = match &stub.credential {
+        Some(Credential::Header { name, value }) => {
+            builder.and(header(name.as_str(), value.as_str()))
+        }
+        Some(Credential::Query { name, value }) => {
+            builder.and(query_param(name.as_str(), value.as_str()))
+        }
+        Some(Credential::Cookie { name, value }) => {
+            builder.and(CookieIs(name.clone(), value.clone()))
+        }
+        None => builder,
+    };
+    if !stub.form.is_empty() {
+        builder = builder.and(FormFields(stub.form.clone()));
     }
-    if !stub.xml_fields.is_empty() {
-        builder = builder.and(XmlFields(stub.xml_fields.clone()));
+    if !stub.xml_paths.is_empty() {
+        builder = builder.and(XmlPaths(stub.xml_paths.clone()));
     }
-    if let Some(path) = &stub.json_path {
-        builder = builder.and(JsonPath(path.clone()));
+    if !stub.json_paths.is_empty() {
+        builder = builder.and(JsonPaths(stub.json_paths.clone()));
     }
     let mut response = ResponseTemplate::new(stub.status);
     if let Some(body) = &stub.response {
@@ -192,9 +227,69 @@ mod tests {
                 .unwrap()
                 .contains("<api_key>4i1Rkf3pkxu0OCRuSuTMqE</api_key>")
         );
-        let wrong = login("nope").await.unwrap();
+        // Matched by structure: another user's login answers the key too
+        // (the document's own script signs on user@company.com) ...
+        assert_eq!(login("nope").await.unwrap().status(), 200);
+        // ... and a login without a password gets the documented refusal.
+        let wrong = http
+            .post(format!("{}/login", server.uri()))
+            .header("Content-Type", "text/xml")
+            .body("<user><email>user@example.com</email></user>")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(wrong.status(), 401);
         assert!(wrong.text().await.unwrap().contains("<error>"));
+    }
+
+    #[tokio::test]
+    async fn form_logins_each_transport_and_fileverbs_credentials() {
+        let server = wiremock::MockServer::start().await;
+        mount(Vendor::Limecraft, &server).await;
+        mount(Vendor::FileVerbs, &server).await;
+        let http = reqwest::Client::new();
+        let uri = server.uri();
+        // Limecraft's documented form login.
+        let form = |password: &str| {
+            http.post(format!("{uri}/api/authentication/login"))
+                .form(&[("username", "john.doe"), ("password", password)])
+                .send()
+        };
+        let ok: Value = form("mysecret123!").await.unwrap().json().await.unwrap();
+        assert_eq!(ok["token"], "THE_TOKEN");
+        assert_eq!(form("nope").await.unwrap().status(), 401);
+        // The token as a query parameter and as the session cookie.
+        let user = format!("{uri}/api/authentication/user");
+        let by_query = http.get(&user).query(&[("access_token", "THE_TOKEN")]);
+        let by_cookie = http
+            .get(&user)
+            .header("Cookie", "MOJITO_SESSION_ID_V2=THE_TOKEN");
+        for request in [by_query, by_cookie] {
+            let answer = request.send().await.unwrap();
+            assert_eq!(answer.status(), 200);
+            assert_eq!(
+                answer.json::<Value>().await.unwrap()["username"],
+                "john.doe"
+            );
+        }
+        let wrong = http
+            .get(&user)
+            .header("Cookie", "MOJITO_SESSION_ID_V2=other");
+        assert_eq!(wrong.send().await.unwrap().status(), 401);
+        // FileVerbs: the probe needs the SecretKey or the JWT; the refresh
+        // token comes in the body or its cookie.
+        let probe = format!("{uri}/api/v1/endpoint");
+        let none = http.get(&probe).send().await.unwrap();
+        assert_eq!(none.status(), 401);
+        assert!(none.json::<Value>().await.unwrap()["message"].is_string());
+        let key = http.get(&probe).header("SecretKey", "eyJhbGci...");
+        assert_eq!(key.send().await.unwrap().status(), 200);
+        let refresh = format!("{uri}/api/v1/accounts/refresh-token");
+        assert_eq!(http.post(&refresh).send().await.unwrap().status(), 401);
+        let by_cookie = http
+            .post(&refresh)
+            .header("Cookie", "RefreshToken=d2dfsdgfh6dfg34tgsd...");
+        assert_eq!(by_cookie.send().await.unwrap().status(), 200);
     }
 
     #[tokio::test]

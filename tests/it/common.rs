@@ -250,3 +250,111 @@ pub fn snapshot_settings(redactions: Vec<(&str, Redaction)>) -> Settings {
     }
     settings
 }
+
+// ---------------------------------------------------------------------------
+// The real WireMock (the standalone jar), for the export's tests
+// ---------------------------------------------------------------------------
+
+/// The WireMock standalone jar and `java` to run it: `WIREMOCK_JAR`, else the
+/// jar of `npm install wiremock@3` under `target/wiremock-npm` (`.ci/run`
+/// installs it). `None` prints a loud SKIP line for `test`, unless
+/// `AUTHCONFORM_REQUIRE_WIREMOCK` is set (CI), where it fails the test.
+pub fn wiremock_jar(test: &str) -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    use std::process::{Command, Stdio};
+    let jar = match std::env::var_os("WIREMOCK_JAR") {
+        Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
+        None => {
+            // The npm package keeps the jar in build/ (3.13: build/wiremock-standalone-3.13.2.jar).
+            let package = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/wiremock-npm/node_modules/wiremock");
+            ["build", "jar"].iter().find_map(|sub| {
+                std::fs::read_dir(package.join(sub))
+                    .ok()?
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .find(|p| p.extension().is_some_and(|e| e == "jar"))
+            })
+        }
+    };
+    let java = Command::new("java")
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let found = jar.filter(|_| java);
+    if found.is_none() {
+        assert!(
+            std::env::var_os("AUTHCONFORM_REQUIRE_WIREMOCK").is_none(),
+            "java and the WireMock jar are required here (.ci/run installs them)"
+        );
+        eprintln!(
+            "\n*** SKIP {test}: java or the WireMock jar is missing \
+             (set WIREMOCK_JAR, or `npm install wiremock@3` in target/wiremock-npm) ***\n"
+        );
+    }
+    found
+}
+
+/// A WireMock standalone process serving the export of `vendors`, at `url`;
+/// killed (and its mappings folder removed) on drop.
+pub struct WireMock {
+    child: std::process::Child,
+    _root: tempfile::TempDir,
+    /// `http://127.0.0.1:PORT`: the export's paths are absolute from here.
+    pub url: String,
+}
+
+impl Drop for WireMock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes the WireMock export of `vendors` and starts the jar on it, on a
+/// free loopback port; waits (up to 60 s) until its admin API answers.
+pub async fn start_wiremock(jar: &std::path::Path, vendors: &[Vendor]) -> WireMock {
+    use authconform::mock::export::{self, Format};
+    use std::process::{Command, Stdio};
+    let root = tempfile::tempdir().unwrap();
+    for vendor in vendors {
+        let files = export::write(*vendor, Format::WireMock, root.path()).unwrap();
+        assert!(!files.is_empty());
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new("java")
+        .arg("-jar")
+        .arg(jar)
+        .args(["--port", &port.to_string(), "--bind-address", "127.0.0.1"])
+        .arg("--root-dir")
+        .arg(root.path())
+        .args(["--disable-banner", "--no-request-journal"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("java starts");
+    let wiremock = WireMock {
+        child,
+        _root: root,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    let http = Client::new();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Ok(r) = http
+            .get(format!("{}/__admin/mappings", wiremock.url))
+            .send()
+            .await
+            && r.status().is_success()
+        {
+            return wiremock;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("WireMock did not answer on {} within 60 s", wiremock.url);
+}

@@ -18,15 +18,40 @@ fn curl_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_seed_curl_script_retrieves_the_stable_api_key() {
+/// Runs the verbatim script with its `base_url=` pointed at `base_url`;
+/// returns what it printed. `None` (with a loud SKIP line) without curl.
+pub async fn run_against(base_url: &str) -> Option<String> {
     if !curl_available() {
         eprintln!(
             "\n\n!!!!! SKIPPED: curl is not installed, so the LiquidFiles seed script cannot run. \
              Install curl (CI does) to run this test. !!!!!\n\n"
         );
-        return;
+        return None;
     }
+    // Only the base_url line changes.
+    let original = "base_url=\"https://liquidfiles.company.com\"";
+    assert_eq!(SCRIPT.matches(original).count(), 1, "the verbatim script");
+    let script = SCRIPT.replace(original, &format!("base_url=\"{base_url}\""));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("liquidfiles_login.sh");
+    std::fs::write(&path, script).unwrap();
+
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("bash").arg(&path).output().expect("bash runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "the script failed: {stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(stdout)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_curl_script_retrieves_the_stable_api_key() {
     let running = ReferenceServer::new(ReferenceConfig {
         only_vendor: Some(Vendor::LiquidFiles),
         ..ReferenceConfig::for_tests()
@@ -39,26 +64,9 @@ async fn the_seed_curl_script_retrieves_the_stable_api_key() {
         .liquidfiles
         .stable_key_of("user@company.com")
         .expect("the seed's account is in the default fixtures");
-
-    // Only the base_url line changes.
-    let original = "base_url=\"https://liquidfiles.company.com\"";
-    assert_eq!(SCRIPT.matches(original).count(), 1, "the verbatim script");
-    let script = SCRIPT.replace(original, &format!("base_url=\"{}\"", running.url()));
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("liquidfiles_login.sh");
-    std::fs::write(&path, script).unwrap();
-
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("bash").arg(&path).output().expect("bash runs")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the script failed: {stdout} {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let Some(stdout) = run_against(&running.url()).await else {
+        return;
+    };
     assert!(
         stdout.contains(&format!("<api_key>{expected}</api_key>")),
         "expected the stable key of user@company.com in: {stdout}"

@@ -103,18 +103,36 @@ fn check_examples(vendor: Vendor) -> usize {
     for (method, path) in s.operations() {
         let responses = &doc["paths"][&path][method.to_lowercase()]["responses"];
         for (status, response) in responses.as_object().expect("responses") {
-            let Some(example) = response.pointer("/content/application~1json/example") else {
+            // A shared response (`$ref: "#/components/responses/…"`) too.
+            let response = response["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|pointer| doc.pointer(pointer))
+                .unwrap_or(response);
+            let Ok(status) = status.parse() else {
                 continue;
             };
-            let body = serde_json::to_vec(example).expect("example serialises");
-            s.check_response(
-                &method,
-                &path,
-                status.parse().expect("numeric status"),
-                &body,
-            )
-            .unwrap_or_else(|v| panic!("the spec's own example fails: {v}"));
-            checked += 1;
+            // `example`, and every named one of `examples`.
+            let media = response.pointer("/content/application~1json");
+            let named = media
+                .and_then(|m| m["examples"].as_object())
+                .into_iter()
+                .flatten()
+                .map(|(_, e)| &e["value"]);
+            for example in media
+                .and_then(|m| m.get("example"))
+                .into_iter()
+                .chain(named)
+            {
+                let body = serde_json::to_vec(example).expect("example serialises");
+                s.check_response(&method, &path, status, &body)
+                    .unwrap_or_else(|v| {
+                        panic!(
+                            "{vendor} {method} {path} {status}: the spec's own example fails: {v}"
+                        )
+                    });
+                checked += 1;
+            }
         }
     }
     checked
