@@ -783,6 +783,36 @@ fn plan(
 ) -> Vec<Planned> {
     let root = features.root();
     let mut out = Vec::new();
+    walk(features, |feature, rule, scenario| {
+        // Another vendor's features are not this run's.
+        if vendor_of(feature).is_none_or(|v| !contexts.contains_key(&v)) {
+            return;
+        }
+        let rows = outline_rows(scenario).len();
+        out.push(Planned {
+            feature: relative_path(root, feature),
+            line: scenario.position.line,
+            id: catalogue_id(&scenario.tags),
+            name: scenario.name.clone(),
+            tags: scenario_tags(feature, rule, scenario),
+            rows: rows.max(1),
+            selection: select(feature, rule, scenario, contexts, filter, root),
+        });
+    });
+    out.sort_by(|a, b| (&a.feature, a.line).cmp(&(&b.feature, b.line)));
+    out
+}
+
+/// Calls `each` with every scenario of the features (an outline once), read
+/// with the run's own parser.
+fn walk(
+    features: &features::FeatureFiles,
+    mut each: impl FnMut(
+        &cucumber::gherkin::Feature,
+        Option<&cucumber::gherkin::Rule>,
+        &cucumber::gherkin::Scenario,
+    ),
+) {
     // The walk succeeded once already (`check_tags`).
     for path in features.paths().unwrap_or_default() {
         let Ok(feature) =
@@ -790,40 +820,65 @@ fn plan(
         else {
             continue;
         };
-        // Another vendor's features are not this run's.
-        if vendor_of(&feature).is_none_or(|v| !contexts.contains_key(&v)) {
-            continue;
+        for scenario in &feature.scenarios {
+            each(&feature, None, scenario);
         }
-        let in_rules = feature
-            .rules
-            .iter()
-            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
-        let scenarios: Vec<_> = feature
-            .scenarios
-            .iter()
-            .map(|s| (None, s))
-            .chain(in_rules)
-            .collect();
-        for (rule, scenario) in scenarios {
-            let rows: usize = scenario
-                .examples
-                .iter()
-                .filter_map(|e| e.table.as_ref())
-                .map(|t| t.rows.len().saturating_sub(1))
-                .sum();
-            out.push(Planned {
-                feature: relative_path(root, &feature),
-                line: scenario.position.line,
-                id: catalogue_id(&scenario.tags),
-                name: scenario.name.clone(),
-                tags: scenario_tags(&feature, rule, scenario),
-                rows: rows.max(1),
-                selection: select(&feature, rule, scenario, contexts, filter, root),
-            });
+        for rule in &feature.rules {
+            for scenario in &rule.scenarios {
+                each(&feature, Some(rule), scenario);
+            }
         }
     }
+}
+
+/// The lines cucumber gives the rows of a scenario outline when it expands
+/// them (its `Examples:` line + the row's index + 2: what the results of the
+/// rows carry); empty for a plain scenario.
+fn outline_rows(scenario: &cucumber::gherkin::Scenario) -> Vec<usize> {
+    scenario
+        .examples
+        .iter()
+        .filter_map(|e| e.table.as_ref().map(|t| (e.position.line, t.rows.len())))
+        .flat_map(|(line, rows)| (0..rows.saturating_sub(1)).map(move |id| line + id + 2))
+        .collect()
+}
+
+/// One scenario of the built-in features, as a test runner lists it.
+#[derive(Clone, Debug)]
+pub struct ScenarioEntry {
+    pub vendor: Vendor,
+    /// Relative to the features folder (`limecraft/login.feature`).
+    pub feature: String,
+    pub line: usize,
+    /// An outline's rows, each with the line its result carries (empty for a
+    /// plain scenario).
+    pub rows: Vec<usize>,
+    pub id: Option<String>,
+    pub name: String,
+}
+
+/// Every scenario of the built-in features (an outline once), in file and
+/// line order: what `tests/conformance.rs` offers `cargo test <filter>` and
+/// cargo-nextest as one test each.
+pub fn scenarios() -> Result<Vec<ScenarioEntry>, RunError> {
+    let features = features::FeatureFiles::prepare(None)?;
+    features.check_tags()?;
+    let root = features.root();
+    let mut out = Vec::new();
+    walk(&features, |feature, _, scenario| {
+        if let Some(vendor) = vendor_of(feature) {
+            out.push(ScenarioEntry {
+                vendor,
+                feature: relative_path(root, feature),
+                line: scenario.position.line,
+                rows: outline_rows(scenario),
+                id: catalogue_id(&scenario.tags),
+                name: scenario.name.clone(),
+            });
+        }
+    });
     out.sort_by(|a, b| (&a.feature, a.line).cmp(&(&b.feature, b.line)));
-    out
+    Ok(out)
 }
 
 /// `--list`: every scenario, its tags and capability needs, and whether it
