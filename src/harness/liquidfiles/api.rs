@@ -85,6 +85,22 @@ pub fn json_api_key(body: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Whether a JSON answer hands out a key anywhere in its structure: a
+/// non-empty string under an `api_key` field at any depth (not the word in
+/// an error message, which a conforming refusal may well contain).
+pub fn json_holds_key(body: &str) -> bool {
+    fn holds(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Object(map) => map.iter().any(|(k, v)| {
+                (k == "api_key" && v.as_str().is_some_and(|s| !s.is_empty())) || holds(v)
+            }),
+            serde_json::Value::Array(items) => items.iter().any(holds),
+            _ => false,
+        }
+    }
+    serde_json::from_str::<serde_json::Value>(body).is_ok_and(|v| holds(&v))
+}
+
 /// `GET /session/api` with these query parameters.
 pub fn login_page(query: &[(&str, &str)]) -> Call {
     let mut call = Call::new(Method::GET, SESSION_API);
@@ -114,5 +130,18 @@ mod tests {
         );
         assert_eq!(escape_password("a&$", Escaping::Hex), "a&#x26;&#x24;");
         assert_eq!(escape_password("a&$<", Escaping::Minimal), "a&amp;$&lt;");
+    }
+
+    #[test]
+    fn a_key_is_a_field_not_a_word_in_a_message() {
+        assert!(json_holds_key(r#"{"user":{"api_key":"k3y"}}"#));
+        assert!(json_holds_key(
+            r#"{"errors":[],"data":[{"api_key":"k3y"}]}"#
+        ));
+        assert!(!json_holds_key(
+            r#"{"errors":["no api_key for a wrong password"]}"#
+        ));
+        assert!(!json_holds_key(r#"{"user":{"api_key":""}}"#));
+        assert!(!json_holds_key("not json"));
     }
 }
