@@ -22,10 +22,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 fn test_name(s: &ScenarioEntry) -> String {
     let feature = s.feature.rsplit('/').next().unwrap_or(&s.feature);
     let stem = feature.strip_suffix(".feature").unwrap_or(feature);
-    let title = match &s.id {
-        Some(id) if !s.name.starts_with(id.as_str()) => format!("{id} {}", s.name),
-        _ => s.name.clone(),
-    };
+    let title = harness::console::titled(s.id.as_deref(), &s.name);
     format!("{}::{stem}::{title}", s.vendor)
 }
 
