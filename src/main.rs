@@ -583,7 +583,7 @@ async fn run(args: RunArgs) -> ExitCode {
 async fn run_many(runs: Vec<TargetRun>, jobs: usize, reports: &CombinedReports) -> ExitCode {
     let listing = runs.first().is_some_and(|r| r.options.list);
     let results = many::run_targets(runs, jobs).await;
-    let mut worst = 0;
+    let mut codes = Vec::new();
     let mut lines = Vec::new();
     for r in &results {
         if let Some(report) = harness::report_of(&r.result)
@@ -592,22 +592,18 @@ async fn run_many(runs: Vec<TargetRun>, jobs: usize, reports: &CombinedReports) 
             harness::console::out(&report.summary());
         }
         let (code, message) = verdict(&r.result);
-        worst = worst.max(code);
+        codes.push(code);
         if let Some(message) = message {
             lines.push(format!("authconform: {}: {message}", r.label));
         }
     }
+    let mut worst = codes.iter().copied().max().unwrap_or(0);
     if let Err(e) = many::write_reports(&results, reports) {
         lines.push(format!("authconform: {e}"));
         worst = 2;
     }
     if !listing {
-        let count = |code: u8| {
-            results
-                .iter()
-                .filter(|r| verdict(&r.result).0 == code)
-                .count()
-        };
+        let count = |code: u8| codes.iter().filter(|c| **c == code).count();
         harness::console::out(&format!(
             "\n{} targets: {} passed, {} failed, {} not checked\n",
             results.len(),
