@@ -69,13 +69,11 @@ fn add_suites(junit: &mut Report, report: &RunReport, label: Option<&str>) {
         for s in &scenarios {
             *names.entry(s.name.as_str()).or_default() += 1;
         }
-        let (suite_name, classname) = match label {
-            Some(label) => (
-                format!("{label}/{feature}"),
-                classname(feature).replacen("authconform.", &format!("authconform.{label}."), 1),
-            ),
-            None => (feature.to_owned(), classname(feature)),
+        let suite_name = match label {
+            Some(label) => format!("{label}/{feature}"),
+            None => feature.to_owned(),
         };
+        let classname = classname(&suite_name);
         let mut suite = TestSuite::new(suite_name);
         for s in scenarios {
             let repeated = names.get(s.name.as_str()).copied().unwrap_or(0) > 1;
@@ -85,7 +83,8 @@ fn add_suites(junit: &mut Report, report: &RunReport, label: Option<&str>) {
     }
 }
 
-/// `limecraft/login.feature` → `authconform.limecraft.login`.
+/// `limecraft/login.feature` → `authconform.limecraft.login`; with a
+/// target's name, `eu-west/limecraft/login.feature` → `authconform.eu-west.limecraft.login`.
 fn classname(feature: &str) -> String {
     let stem = feature.strip_suffix(".feature").unwrap_or(feature);
     format!("authconform.{}", stem.replace('/', "."))
