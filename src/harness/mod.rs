@@ -447,15 +447,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                         && matches!(event, event::ScenarioFinished::StepFailed(..))
                         && !text.starts_with("not run:") =>
                 {
-                    warnings.push(world::Warning {
-                        expected: text
-                            .lines()
-                            .next()
-                            .unwrap_or("")
-                            .trim_start_matches("expected: ")
-                            .to_owned(),
-                        detail: text,
-                    });
+                    warnings.push(world::Warning::from_failure(text));
                     (Outcome::Passed, None)
                 }
                 other => other,
