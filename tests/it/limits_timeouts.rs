@@ -52,6 +52,14 @@ async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> String {
     }
 }
 
+/// Connects, sends `request` as it is, and reads until the server closes the
+/// connection (within 3 s, else panics).
+async fn exchange_raw(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    read_until_closed(&mut stream, Duration::from_secs(3)).await
+}
+
 fn status_of(answer: &str) -> u16 {
     answer
         .split_whitespace()
@@ -128,17 +136,10 @@ async fn a_body_announced_but_not_sent_is_cut_off_with_408() {
 #[tokio::test]
 async fn an_unfinished_chunked_body_is_cut_off_with_408_in_the_envelope() {
     let server = spawn_with(short_limits()).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(
-            format!(
-                "POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{{\"use\r\n"
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
-    let answer = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    let request = format!(
+        "POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{{\"use\r\n"
+    );
+    let answer = exchange_raw(server.addr, request.as_bytes()).await;
     assert_eq!(status_of(&answer), 408, "{answer}");
     assert!(
         answer.contains("\"code\":408"),
@@ -182,17 +183,10 @@ async fn a_trickled_body_is_cut_off_by_the_total_limit() {
 #[tokio::test]
 async fn a_bad_chunk_size_is_400_not_413() {
     let server = spawn_with(short_limits()).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(
-            format!(
-                "POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
-    let answer = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    let request = format!(
+        "POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
+    );
+    let answer = exchange_raw(server.addr, request.as_bytes()).await;
     assert_eq!(status_of(&answer), 400, "{answer}");
     assert!(
         answer.contains("\"code\":400"),
@@ -203,24 +197,22 @@ async fn a_bad_chunk_size_is_400_not_413() {
 #[tokio::test]
 async fn http_1_1_without_host_is_400() {
     let server = spawn_with(short_limits()).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"GET /limecraft/api/authentication/user HTTP/1.1\r\n\r\n")
-        .await
-        .unwrap();
-    let answer = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    let answer = exchange_raw(
+        server.addr,
+        b"GET /limecraft/api/authentication/user HTTP/1.1\r\n\r\n",
+    )
+    .await;
     assert_eq!(status_of(&answer), 400, "{answer}");
 }
 
 #[tokio::test]
 async fn an_idle_kept_alive_connection_is_closed() {
     let server = spawn_with(short_limits()).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream
-        .write_all(b"GET /limecraft/api/authentication/user HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
-    let answer = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    let answer = exchange_raw(
+        server.addr,
+        b"GET /limecraft/api/authentication/user HTTP/1.1\r\nHost: x\r\n\r\n",
+    )
+    .await;
     assert_eq!(status_of(&answer), 401, "{answer}");
 }
 
