@@ -2,7 +2,7 @@
 //! factor when the account has one), the current user, logout.
 //!
 //! It is the example of issue #6: its tests (`tests/against_mock.rs`) run
-//! against `authconform::mock::Limecraft`, one mock per test.
+//! against `authconform_mock::Limecraft`, one mock per test.
 
 use serde::Deserialize;
 use serde_json::json;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use authconform::mock::Limecraft;
+use authconform_mock::Limecraft;
 use limecraft_client::{Client, Error};
 use reqwest::{Method, StatusCode};
 

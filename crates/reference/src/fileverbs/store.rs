@@ -1,0 +1,444 @@
+//! The state of the FileVerbs reference server and every rule it enforces:
+//! SecretKey machine access, JWT access tokens, and refresh-token families
+//! with rotation and reuse detection (OAuth 2.0 Security BCP §4.14).
+//!
+//! Handlers only translate HTTP to calls here. Faults are applied next to the
+//! rule they break.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use super::wire::ApiError;
+use crate::clock::{Clock, UnixSeconds};
+use crate::fault::Fault;
+use crate::fixtures::{FileVerbsAccount, FileVerbsFixtures};
+use crate::issued::Issued;
+use crate::secret::{Token, TokenDigest};
+use crate::vendor::Vendor;
+
+/// Lifetimes and the signing key.
+#[derive(Clone)]
+pub struct FileVerbsConfig {
+    /// The HS256 key JWTs are signed with.
+    pub jwt_key: Vec<u8>,
+    /// Seconds a JWT lives (default 15 minutes).
+    pub jwt_ttl: i64,
+    /// Seconds a refresh token lives (default 7 days).
+    pub refresh_ttl: i64,
+    /// Refresh-token families kept per account (a reference choice, default
+    /// 100): a new one beyond it ends revoked families first, then the oldest.
+    pub max_families_per_account: usize,
+    /// Answer as another conforming server would where the documents are
+    /// silent (other error bodies, statuses, field order, nulls, markup): the
+    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
+    /// `serve --variant`). Every documented rule still holds.
+    pub variant: bool,
+}
+
+impl Default for FileVerbsConfig {
+    /// A fresh random signing key per server: tokens of one run never verify on another.
+    fn default() -> Self {
+        FileVerbsConfig {
+            jwt_key: Token::generate().as_str().as_bytes().to_vec(),
+            jwt_ttl: 15 * 60,
+            refresh_ttl: 7 * 24 * 3600,
+            max_families_per_account: 100,
+            variant: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for FileVerbsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileVerbsConfig")
+            .field("jwt_ttl", &self.jwt_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Account {
+    id: String,
+    first_name: String,
+    last_name: String,
+    email: String,
+    role: String,
+    is_verified: bool,
+    secret_key: TokenDigest,
+    api_key: TokenDigest,
+}
+
+impl Account {
+    /// The stored record of a seeded (or added) account: only the keys' digests are kept.
+    fn seeded(a: &FileVerbsAccount) -> Account {
+        Account {
+            id: a.id.clone(),
+            first_name: a.first_name.clone(),
+            last_name: a.last_name.clone(),
+            email: a.email.clone(),
+            role: a.role.clone(),
+            is_verified: a.is_verified,
+            secret_key: TokenDigest::of(&a.secret_key),
+            api_key: TokenDigest::of(&a.api_key),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum RefreshState {
+    Active,
+    /// Exchanged once already: presenting it again is reuse.
+    Used,
+}
+
+struct RefreshToken {
+    account: usize,
+    expires_at: UnixSeconds,
+    state: RefreshState,
+}
+
+struct Store {
+    accounts: Vec<Account>,
+    /// Owned by their family; forgotten when they expire.
+    refresh: Issued<u64, RefreshToken>,
+    revoked_families: std::collections::HashSet<u64>,
+    next_family: u64,
+}
+
+/// The claims of an issued JWT (the variant names `sub` `id` and has no `iat`).
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Claims {
+    #[serde(alias = "id")]
+    pub sub: String,
+    #[serde(default)]
+    pub iat: i64,
+    pub exp: i64,
+    pub role: String,
+}
+
+/// The documented response of access-token (and of refresh).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Authenticated {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub role: String,
+    pub is_verified: bool,
+    pub jwt_token: String,
+    pub refresh_token: String,
+}
+
+/// How a caller of a protected resource proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    SecretKey,
+    Bearer,
+}
+
+#[derive(Clone)]
+pub struct FileVerbs {
+    store: Arc<Mutex<Store>>,
+    clock: Clock,
+    fault: Option<Fault>,
+    config: Arc<FileVerbsConfig>,
+}
+
+impl FileVerbs {
+    pub fn new(
+        fixtures: &FileVerbsFixtures,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: FileVerbsConfig,
+    ) -> Self {
+        let accounts = fixtures.accounts.iter().map(Account::seeded).collect();
+        let mut config = config;
+        if config.variant {
+            config.jwt_ttl = super::variant::JWT_TTL;
+        }
+        FileVerbs {
+            store: Arc::new(Mutex::new(Store {
+                accounts,
+                refresh: Issued::new(),
+                revoked_families: Default::default(),
+                next_family: 1,
+            })),
+            clock,
+            fault: fault.filter(|f| f.vendor() == Vendor::FileVerbs),
+            config: Arc::new(config),
+        }
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn fault_is(&self, fault: Fault) -> bool {
+        self.fault == Some(fault)
+    }
+
+    /// The account whose SecretKey this is.
+    fn account_by_secret(store: &Store, secret_key: &str) -> Option<usize> {
+        let digest = TokenDigest::of(secret_key);
+        store.accounts.iter().position(|a| a.secret_key == digest)
+    }
+
+    /// `SecretKey: <key>` on any call.
+    pub fn check_secret_key(&self, presented: &str) -> Result<Proof, ApiError> {
+        if self.fault_is(Fault::SecretKeyIgnored) {
+            return Err(ApiError::unauthorized(
+                "A valid SecretKey or bearer token is required.",
+            ));
+        }
+        let store = self.store();
+        if Self::account_by_secret(&store, presented).is_some()
+            || self.fault_is(Fault::AnySecretKeyAccepted)
+        {
+            Ok(Proof::SecretKey)
+        } else {
+            Err(ApiError::unauthorized("The SecretKey is not valid."))
+        }
+    }
+
+    /// POST /accounts/access-token: the pair must belong to one account.
+    pub fn issue(&self, secret_key: &str, api_key: &str) -> Result<Authenticated, ApiError> {
+        let now = self.clock.now();
+        let mut store = self.store();
+        let account = Self::account_by_secret(&store, secret_key)
+            .filter(|i| {
+                TokenDigest::of(api_key).ct_eq(&store.accounts[*i].api_key)
+                    || self.fault_is(Fault::ApiKeyNotChecked)
+            })
+            .ok_or_else(|| {
+                ApiError::unauthorized("The SecretKey and APIKey do not match an account.")
+            })?;
+        self.make_room_for_a_family(&mut store, account, now);
+        let family = store.next_family;
+        store.next_family += 1;
+        self.authenticated(&mut store, account, family, now)
+    }
+
+    /// Ends `account`'s families beyond the cap (revoked ones first, then the
+    /// oldest), so that one key pair cannot grow the store without bound;
+    /// revoked families with no token left are forgotten. (Expired tokens are
+    /// forgotten by the table itself, a few per insert.) The account's families
+    /// are found by a pass over the live refresh tokens: the table is indexed by
+    /// family, not by account (see bench/README.md, issue #16).
+    fn make_room_for_a_family(&self, store: &mut Store, account: usize, _now: UnixSeconds) {
+        let mut families: Vec<u64> = store
+            .refresh
+            .entries()
+            .filter(|e| e.value.account == account)
+            .filter_map(|e| e.owner)
+            .collect();
+        families.sort_unstable();
+        families.dedup();
+        let excess = (families.len() + 1).saturating_sub(self.config.max_families_per_account);
+        if excess > 0 {
+            let (revoked, live): (Vec<u64>, Vec<u64>) =
+                (families.into_iter()).partition(|f| store.revoked_families.contains(f));
+            for family in revoked.into_iter().chain(live).take(excess) {
+                store.refresh.remove_owned_by(&family);
+            }
+        }
+        let present: std::collections::HashSet<u64> =
+            store.refresh.entries().filter_map(|e| e.owner).collect();
+        store.revoked_families.retain(|f| present.contains(f));
+    }
+
+    /// Signs a JWT and opens a refresh token in `family` for `account`.
+    fn authenticated(
+        &self,
+        store: &mut Store,
+        account: usize,
+        family: u64,
+        now: UnixSeconds,
+    ) -> Result<Authenticated, ApiError> {
+        let a = &store.accounts[account];
+        let claims = Claims {
+            sub: a.id.clone(),
+            iat: now,
+            exp: now + self.config.jwt_ttl,
+            role: a.role.clone(),
+        };
+        let claims = if self.config.variant {
+            super::variant::claims(&claims)
+        } else {
+            serde_json::to_value(&claims).unwrap_or_default()
+        };
+        let jwt = crate::hs256::sign(&self.config.jwt_key, &claims)
+            .map_err(|e| ApiError::internal(format!("cannot sign the token: {e}")))?;
+        let response = Authenticated {
+            id: a.id.clone(),
+            first_name: a.first_name.clone(),
+            last_name: a.last_name.clone(),
+            email: a.email.clone(),
+            role: a.role.clone(),
+            is_verified: a.is_verified,
+            jwt_token: jwt,
+            refresh_token: String::new(),
+        };
+        // Expired refresh tokens are dropped as new ones come, a few at a time,
+        // so the table stays bounded by live ones at a cost independent of their number.
+        store.refresh.forget_due(now);
+        let refresh = Token::generate();
+        let expires_at = now + self.config.refresh_ttl;
+        store.refresh.insert(
+            refresh.digest(),
+            Some(family),
+            Some(expires_at),
+            RefreshToken {
+                account,
+                expires_at,
+                state: RefreshState::Active,
+            },
+        );
+        Ok(Authenticated {
+            refresh_token: refresh.as_str().to_owned(),
+            ..response
+        })
+    }
+
+    /// `Authorization: Bearer <jwt>`: signature (HS256 with our key only),
+    /// expiry against the server clock, and an account that still exists.
+    pub fn check_bearer(&self, jwt: &str) -> Result<Proof, ApiError> {
+        let refused = || ApiError::unauthorized("The bearer token is not valid or has expired.");
+        let claims = if self.fault_is(Fault::JwtSignatureNotChecked)
+            || self.fault_is(Fault::JwtAlgNoneAccepted) && alg_is_none(jwt)
+        {
+            crate::hs256::insecure_claims::<Claims>(jwt).map_err(|_| refused())?
+        } else {
+            // Expiry is checked below against the server's clock, which tests move;
+            // `exp` and the user (`sub`, or the variant's `id`) are required by `Claims`.
+            crate::hs256::verify::<Claims>(&self.config.jwt_key, jwt).map_err(|_| refused())?
+        };
+        if self.clock.now() >= claims.exp && !self.fault_is(Fault::JwtExpiryNotChecked) {
+            return Err(refused());
+        }
+        let store = self.store();
+        if !store.accounts.iter().any(|a| a.id == claims.sub) {
+            return Err(refused());
+        }
+        Ok(Proof::Bearer)
+    }
+
+    /// POST /accounts/refresh-token: rotate. A used token is reuse: its whole
+    /// family is revoked, so a thief and the victim both have to authenticate again.
+    pub fn refresh(&self, presented: &str) -> Result<Authenticated, ApiError> {
+        let refused = || ApiError::unauthorized("The refresh token is not valid.");
+        let now = self.clock.now();
+        let digest = TokenDigest::of(presented);
+        let mut store = self.store();
+        let (account, family, state, expires_at) = {
+            let r = store.refresh.get(&digest).ok_or_else(refused)?;
+            let family = r.owner.ok_or_else(refused)?;
+            (r.value.account, family, r.value.state, r.value.expires_at)
+        };
+        let ignore_expiry = self.fault_is(Fault::RefreshNeverExpires);
+        if store.revoked_families.contains(&family) || (now >= expires_at && !ignore_expiry) {
+            return Err(refused());
+        }
+        match state {
+            RefreshState::Used if self.fault_is(Fault::RefreshReuseNotDetected) => {}
+            RefreshState::Used if self.fault_is(Fault::RefreshNotRotated) => {}
+            // The variant refuses the reuse but leaves the family alone.
+            RefreshState::Used if self.config.variant => return Err(refused()),
+            RefreshState::Used => {
+                store.revoked_families.insert(family);
+                return Err(ApiError::unauthorized(
+                    "This refresh token was already used: every token of its family is revoked.",
+                ));
+            }
+            RefreshState::Active => {}
+        }
+        if !self.fault_is(Fault::RefreshNotRotated)
+            && let Some(r) = store.refresh.get_mut(&digest)
+        {
+            r.state = RefreshState::Used;
+        }
+        let mut issued = self.authenticated(&mut store, account, family, now)?;
+        if self.fault_is(Fault::RefreshJwtInvalid) {
+            issued.jwt_token.push('x');
+        }
+        Ok(issued)
+    }
+
+    /// POST /accounts/revoke-token: ends the family of a known refresh token.
+    pub fn revoke(&self, presented: &str) -> Result<(), ApiError> {
+        let mut store = self.store();
+        let family = store
+            .refresh
+            .get(&TokenDigest::of(presented))
+            .and_then(|r| r.owner)
+            .ok_or_else(|| ApiError::not_found("No such refresh token."))?;
+        if !self.fault_is(Fault::RevokeDoesNotRevoke) {
+            store.revoked_families.insert(family);
+        }
+        Ok(())
+    }
+
+    /// Adds an account at run time (the mocks' builder), made exactly as a
+    /// seeded one. Ids and SecretKeys stay unique, as the fixtures check them.
+    pub fn add_account(&self, account: &FileVerbsAccount) -> Result<(), String> {
+        let record = Account::seeded(account);
+        let mut store = self.store();
+        if store.accounts.iter().any(|a| a.id == account.id) {
+            return Err(format!("fileverbs account `{}` exists", account.id));
+        }
+        if Self::account_by_secret(&store, &account.secret_key).is_some() {
+            return Err(format!(
+                "fileverbs account `{}` reuses another account's secret_key",
+                account.id
+            ));
+        }
+        store.accounts.push(record);
+        Ok(())
+    }
+
+    /// Test hook (control API): replaces an account's SecretKey, as "reset in the
+    /// portal" does, and ends its refresh families. Returns the new key.
+    pub fn reset_secret_key(&self, old: &str) -> Option<String> {
+        self.reset_secret_key_to(old, None)
+    }
+
+    /// [`Self::reset_secret_key`] to a chosen key (`None`: a random one).
+    pub fn reset_secret_key_to(&self, old: &str, to: Option<&str>) -> Option<String> {
+        let mut store = self.store();
+        let i = Self::account_by_secret(&store, old)?;
+        let new = match to {
+            Some(key) if !key.is_empty() => key.to_owned(),
+            _ => Token::generate().as_str().to_owned(),
+        };
+        if self.fault_is(Fault::SecretKeyResetIgnored) {
+            return Some(new);
+        }
+        store.accounts[i].secret_key = TokenDigest::of(&new);
+        let families: Vec<u64> = store
+            .refresh
+            .entries()
+            .filter(|r| r.value.account == i)
+            .filter_map(|r| r.owner)
+            .collect();
+        store.revoked_families.extend(families);
+        Some(new)
+    }
+}
+
+/// Whether a JWT's header says `"alg": "none"` (for the fault that trusts it).
+fn alg_is_none(jwt: &str) -> bool {
+    use base64::Engine;
+    let Some(header) = jwt.split('.').next() else {
+        return false;
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
+        .is_some_and(|h| {
+            h["alg"]
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case("none"))
+        })
+}

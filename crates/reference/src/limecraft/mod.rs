@@ -1,0 +1,298 @@
+//! The Limecraft Flow reference server: routes and handlers.
+//!
+//! Paths are as documented relative to the API base (`/api`); the vendor router
+//! is mounted at `/limecraft` on the shared server or at the root with
+//! `--vendor limecraft`. Handlers translate HTTP into [`store::Limecraft`] calls.
+
+pub mod store;
+mod variant;
+pub mod wire;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::fault::Fault;
+pub use store::{Limecraft, LimecraftConfig};
+use wire::{ApiError, BodyEncodings, Encoding, PresentedToken, VendorBody};
+
+/// The router for one Limecraft reference server, paths from the vendor root.
+pub fn router(state: Limecraft) -> Router {
+    let envelope_broken = state.fault_is(Fault::ErrorEnvelopeWrong);
+    let variant = state.is_variant().then(|| state.clone());
+    let router = Router::new()
+        .route("/api/authentication/login", post(login))
+        .route(
+            "/api/authentication/2fa/validate",
+            post(validate_two_factor),
+        )
+        .route("/api/authentication/user", get(current_user))
+        .route("/api/authentication/logout", post(logout))
+        .route("/api/user/{id}/enable2fa", post(enable_two_factor))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+    let router = match variant {
+        Some(state) => router.layer(axum::middleware::from_fn_with_state(state, variant::answer)),
+        None => router,
+    };
+    if envelope_broken {
+        router.layer(axum::middleware::map_response(
+            crate::fault::unauthorized_body_replaced,
+        ))
+    } else {
+        router
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginRequest {
+    username: String,
+    password: String,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    remember_me: Option<bool>,
+}
+
+impl BodyEncodings for LoginRequest {
+    const FORM: bool = true;
+}
+
+/// `rememberMe` as a JSON boolean, `0`/`1`, or text as a Java server reads a
+/// boolean parameter: true/false, on/off, yes/no, 1/0 in any case (Limecraft's
+/// Python clients send the form field `rememberMe=False`); anything else
+/// (`"maybe"`, `2`) is a 400, not a silent false.
+fn flexible_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum B {
+        Bool(bool),
+        Number(u64),
+        Text(String),
+    }
+    let text = match Option::<B>::deserialize(d)? {
+        None => return Ok(None),
+        Some(B::Bool(b)) => return Ok(Some(b)),
+        Some(B::Number(n)) => n.to_string(),
+        Some(B::Text(t)) => t,
+    };
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "on" | "yes" | "1" => Ok(Some(true)),
+        "false" | "off" | "no" | "0" | "" => Ok(Some(false)),
+        _ => Err(serde::de::Error::custom(format!(
+            "rememberMe must be true or false (or on/off, yes/no, 1/0), not `{text}`"
+        ))),
+    }
+}
+
+/// The session cookie the document lists as a token transport
+/// (`MOJITO_SESSION_ID_V2=THE_TOKEN`), set with a final token so a client
+/// that keeps cookies is signed on. HttpOnly (scripts never need it), no
+/// Max-Age (the server's expiry decides), no Secure (the reference server
+/// also runs on plain HTTP): the reference server's choices.
+fn session_cookie(token: &str) -> String {
+    cookie::Cookie::build((wire::SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .build()
+        .to_string()
+}
+
+/// A JSON answer, with the session cookie when it carries a final token.
+fn with_session_cookie(payload: serde_json::Value, final_token: Option<&str>) -> Response {
+    let mut response = axum::Json(payload).into_response();
+    if let Some(value) = final_token
+        .map(session_cookie)
+        .and_then(|c| axum::http::HeaderValue::from_str(&c).ok())
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn login(
+    State(lc): State<Limecraft>,
+    body: VendorBody<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let rejected = match body.encoding {
+        Encoding::Json => Fault::JsonLoginRejected,
+        Encoding::Form => Fault::FormLoginRejected,
+    };
+    if lc.fault_is(rejected) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "this encoding is not supported",
+        ));
+    }
+    let body = body
+        .value
+        .ok_or_else(|| ApiError::bad_request("username and password are required"))?;
+    let outcome = lc
+        .login(
+            &body.username,
+            &body.password,
+            body.remember_me.unwrap_or(false),
+        )
+        .await?;
+    let mut payload = json!({
+        "needsSecondToken": outcome.needs_second_token,
+        "status": 200,
+        "token": outcome.token.as_str(),
+    });
+    if lc.fault_is(Fault::LoginNeedsSecondTokenMissing) {
+        payload
+            .as_object_mut()
+            .map(|m| m.remove("needsSecondToken"));
+    }
+    // A temporary token (2FA pending) authorizes only 2fa/validate: no cookie.
+    let final_token = (!outcome.needs_second_token).then(|| outcome.token.as_str());
+    Ok(with_session_cookie(payload, final_token))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ValidateRequest {
+    #[serde(default)]
+    remember_me: Option<bool>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+impl BodyEncodings for ValidateRequest {
+    const FORM: bool = false;
+}
+
+async fn validate_two_factor(
+    State(lc): State<Limecraft>,
+    presented: Option<PresentedToken>,
+    body: VendorBody<ValidateRequest>,
+) -> Result<Response, ApiError> {
+    let presented = lc.usable_transport(presented);
+    let (code, remember_me) = match &body.value {
+        Some(b) => (b.token.as_deref(), b.remember_me),
+        None => (None, None),
+    };
+    let token = lc.validate_two_factor(
+        presented.as_ref().map(|p| p.value.as_str()),
+        code,
+        remember_me,
+    )?;
+    Ok(with_session_cookie(
+        json!({
+            "message": "OK",
+            "needsSecondToken": false,
+            "status": 200,
+            "token": token.as_str(),
+        }),
+        Some(token.as_str()),
+    ))
+}
+
+async fn current_user(
+    State(lc): State<Limecraft>,
+    presented: Option<PresentedToken>,
+) -> Result<Response, ApiError> {
+    let presented = lc.usable_transport(presented);
+    let caller = lc
+        .authenticate(presented.as_ref().map(|p| p.value.as_str()))
+        .map_err(|e| {
+            // The document gives this call no refusal status; 401 is our choice.
+            if lc.fault_is(Fault::RefusedToken403) {
+                ApiError::new(StatusCode::FORBIDDEN, e.message)
+            } else {
+                e
+            }
+        })?;
+    Ok(axum::Json(lc.user_view(caller)?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct LogoutRequest {
+    #[serde(default)]
+    all_sessions: Option<bool>,
+}
+
+impl BodyEncodings for LogoutRequest {
+    const FORM: bool = false;
+}
+
+async fn logout(
+    State(lc): State<Limecraft>,
+    presented: Option<PresentedToken>,
+    body: VendorBody<LogoutRequest>,
+) -> Result<Response, ApiError> {
+    let presented = lc.usable_transport(presented);
+    let all = body.value.and_then(|b| b.all_sessions).unwrap_or(false);
+    lc.logout(presented.as_ref().map(|p| p.value.as_str()), all)?;
+    // The session is over: a client that keeps cookies drops it.
+    let expired = cookie::Cookie::build((wire::SESSION_COOKIE, ""))
+        .path("/")
+        .max_age(cookie::time::Duration::ZERO)
+        .build()
+        .to_string();
+    Ok((StatusCode::OK, [(axum::http::header::SET_COOKIE, expired)]).into_response())
+}
+
+/// TwoFactorAuthenticationEnableRequest: every field optional and checked for
+/// type; `token` carries the current code when replacing an existing second factor.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+struct EnableTwoFactorRequest {
+    password: Option<String>,
+    redo: Option<bool>,
+    redo_single_task: Option<bool>,
+    skip_active_workflow_test: Option<bool>,
+    token: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    wait_for_workflow: Option<bool>,
+}
+
+impl BodyEncodings for EnableTwoFactorRequest {
+    const FORM: bool = false;
+}
+
+async fn enable_two_factor(
+    State(lc): State<Limecraft>,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    presented: Option<PresentedToken>,
+    body: VendorBody<EnableTwoFactorRequest>,
+) -> Result<Response, ApiError> {
+    // A path that does not decode (`%ff`) gets the vendor's error body too.
+    let Path(id) =
+        id.map_err(|_| ApiError::bad_request("The user id in the path is not valid UTF-8."))?;
+    let presented = lc.usable_transport(presented);
+    let caller = lc.authenticate(presented.as_ref().map(|p| p.value.as_str()))?;
+    let current_code = body.value.as_ref().and_then(|b| b.token.as_deref());
+    match lc.enable_two_factor(caller, id.parse().ok(), current_code) {
+        Ok(enrolment) => Ok(axum::Json(enrolment).into_response()),
+        // The document gives 403 and 404 their statuses, not their bodies.
+        Err(e)
+            if lc.fault_is(Fault::Enable2faErrorBodyWrong)
+                && matches!(e.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) =>
+        {
+            Ok((e.status, axum::Json(json!({ "error": e.message }))).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "There is no such API call.")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "This API call does not accept this method.",
+    )
+}

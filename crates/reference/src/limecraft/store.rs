@@ -1,0 +1,955 @@
+//! The state of the Limecraft reference server and every rule it enforces:
+//! accounts, sessions and their lifetimes, two-factor enrolment and validation.
+//!
+//! Handlers only translate HTTP to calls here; a rule lives in exactly one
+//! method below. Faults (`--fault`) are applied here too, next to the rule they
+//! break, so reading a rule shows how it can be broken.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::http::StatusCode;
+use serde::Serialize;
+
+use super::wire::{ApiError, PresentedToken, Transport};
+use crate::clock::{Clock, UnixSeconds};
+use crate::fault::Fault;
+use crate::fixtures::{AccountState, LimecraftFixtures, LimecraftUser};
+use crate::issued::Issued;
+use crate::secret::{PasswordHashing, Token, TokenDigest};
+use crate::throttle::{LoginThrottle, ThrottleConfig};
+use crate::totp::{self, TotpParams};
+
+/// Lifetimes and TOTP settings; the defaults are the documented values.
+#[derive(Clone, Debug)]
+pub struct LimecraftConfig {
+    pub totp: TotpParams,
+    /// Periods of clock drift tolerated either side (the catalogue: ±1).
+    pub totp_skew: u8,
+    /// Seconds a session lasts without rememberMe (documented: 1 hour).
+    pub session_ttl: i64,
+    /// Seconds a session lasts with rememberMe (documented: 1 week).
+    pub remember_ttl: i64,
+    /// Seconds a 2FA login's temporary token may wait for its code.
+    pub temporary_ttl: i64,
+    /// Wrong codes a temporary token may submit before it is revoked.
+    pub max_code_attempts: u8,
+    /// Wrong codes an account may receive, over all its temporary tokens, before
+    /// code checks stop for `code_lockout` seconds (RFC 4226 §7.3 throttling).
+    pub max_codes_per_account: u32,
+    pub code_lockout: i64,
+    /// Live sessions kept per user; the oldest is ended beyond this.
+    pub max_sessions_per_user: usize,
+    /// Failed logins per name before 429 (a reference choice, `throttle.rs`).
+    pub login_throttle: Option<ThrottleConfig>,
+    /// Answer as another conforming server would where the documents are
+    /// silent (other error bodies, statuses, field order, nulls, markup): the
+    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
+    /// `serve --variant`). Every documented rule still holds.
+    pub variant: bool,
+}
+
+impl Default for LimecraftConfig {
+    fn default() -> Self {
+        LimecraftConfig {
+            totp: TotpParams::default(),
+            totp_skew: 1,
+            session_ttl: 3600,
+            remember_ttl: 7 * 24 * 3600,
+            temporary_ttl: 300,
+            max_code_attempts: 5,
+            max_codes_per_account: 10,
+            code_lockout: 15 * 60,
+            max_sessions_per_user: 256,
+            login_throttle: Some(ThrottleConfig::default()),
+            variant: false,
+        }
+    }
+}
+
+struct User {
+    id: i64,
+    username: String,
+    email: String,
+    password_hash: String,
+    state: AccountState,
+    support: bool,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    created: UnixSeconds,
+    version: i64,
+    two_factor: Option<TwoFactor>,
+}
+
+impl User {
+    /// The stored record of a seeded (or added) account: only the password's hash is kept.
+    fn seeded(u: &LimecraftUser, hashing: &PasswordHashing, now: UnixSeconds) -> User {
+        User {
+            id: u.id,
+            username: u.username.clone(),
+            email: u.email.clone(),
+            password_hash: hashing.hash(&u.password),
+            state: u.state,
+            support: u.support,
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            created: now,
+            version: 1,
+            two_factor: None,
+        }
+    }
+}
+
+struct TwoFactor {
+    secret: Vec<u8>,
+    /// The newest time step whose code was accepted; it and older steps are refused.
+    last_used_step: Option<i64>,
+    /// Wrong codes since the last accepted one, over every temporary token.
+    failed_codes: u32,
+    /// Code checks are refused until then, after too many wrong codes.
+    locked_until: Option<UnixSeconds>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum SessionKind {
+    Final,
+    /// Issued by a login that needs a second factor; only 2fa/validate accepts it.
+    Temporary {
+        remember_me: bool,
+        failed_codes: u8,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Session {
+    user_id: i64,
+    kind: SessionKind,
+    expires_at: UnixSeconds,
+}
+
+struct Store {
+    users: BTreeMap<i64, User>,
+    /// Owned by their user; forgotten when they expire.
+    sessions: Issued<i64, Session>,
+}
+
+/// The Limecraft reference server's state. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct Limecraft {
+    store: Arc<Mutex<Store>>,
+    hashing: PasswordHashing,
+    clock: Clock,
+    fault: Option<Fault>,
+    config: Arc<LimecraftConfig>,
+    throttle: Arc<LoginThrottle>,
+}
+
+/// What a successful first login step returns.
+pub struct LoginOutcome {
+    pub token: Token,
+    pub needs_second_token: bool,
+}
+
+/// The body of a successful enable2fa call.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorEnrolment {
+    pub key: String,
+    pub qr: String,
+    pub hashing_algorithm: String,
+    pub digits: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<u64>,
+}
+
+/// What `createdBy` and `modifiedBy` name: the process that made the record.
+const REFERENCE_PROCESS: &str = "authconform-reference";
+
+/// The User object of GET /authentication/user. Fields are declared in
+/// alphabetical order so the JSON keys come out sorted, as the snapshots pin
+/// them; absent optional fields are left out rather than sent as null.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub created: String,
+    pub created_by: &'static str,
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    pub has_avatar: bool,
+    pub id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    pub last_updated: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified_by: Option<&'static str>,
+    pub object_type: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub username: String,
+    pub version: i64,
+}
+
+/// The caller of an authenticated request.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    pub user_id: i64,
+}
+
+impl Limecraft {
+    pub fn new(
+        fixtures: &LimecraftFixtures,
+        hashing: PasswordHashing,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: LimecraftConfig,
+    ) -> Self {
+        let now = clock.now();
+        let users = fixtures
+            .users
+            .iter()
+            .map(|u| (u.id, User::seeded(u, &hashing, now)))
+            .collect();
+        Limecraft {
+            store: Arc::new(Mutex::new(Store {
+                users,
+                sessions: Issued::new(),
+            })),
+            hashing,
+            clock,
+            fault: fault.filter(|f| f.vendor() == crate::vendor::Vendor::Limecraft),
+            throttle: Arc::new(LoginThrottle::new(config.login_throttle)),
+            config: Arc::new(config),
+        }
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock would be a bug; the state is still consistent
+        // (every mutation is a single insert or remove), so keep serving.
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn faulty(&self, fault: Fault) -> bool {
+        self.fault == Some(fault)
+    }
+
+    /// Whether this server was started with `fault`; for the faults that live in handlers.
+    pub fn fault_is(&self, fault: Fault) -> bool {
+        self.faulty(fault)
+    }
+
+    /// Whether this server answers as the variant (`LimecraftConfig::variant`).
+    pub fn is_variant(&self) -> bool {
+        self.config.variant
+    }
+
+    /// The server's time, for the variant's error bodies.
+    pub fn now(&self) -> UnixSeconds {
+        self.clock.now()
+    }
+
+    /// Whether `presented` is a live session token, final or temporary.
+    pub fn is_live_token(&self, presented: &str) -> bool {
+        self.store()
+            .live_session(&TokenDigest::of(presented), self.clock.now(), false)
+            .is_some()
+    }
+
+    /// The presented token, unless a fault makes its transport ignored.
+    pub fn usable_transport(&self, presented: Option<PresentedToken>) -> Option<PresentedToken> {
+        presented.filter(|p| match p.transport {
+            Transport::Query => !self.faulty(Fault::QueryTokenIgnored),
+            Transport::Cookie => !self.faulty(Fault::CookieTokenIgnored),
+            Transport::Bearer => true,
+        })
+    }
+
+    /// Turns failed-login throttling on (or off with `None`); the mocks'
+    /// `Limecraft::set_login_throttle`.
+    pub fn set_login_throttle(&self, config: Option<ThrottleConfig>) {
+        self.throttle.set(config);
+    }
+
+    /// POST /authentication/login.
+    ///
+    /// The password is checked before the account state, so a locked or disabled
+    /// account reveals its state only to someone who knows its password; an
+    /// unknown user costs the same Argon2 time as a wrong password.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        remember_me: bool,
+    ) -> Result<LoginOutcome, ApiError> {
+        if self.throttle.is_limited(username, self.clock.now()) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed login attempts; try again later.",
+            ));
+        }
+        let found = {
+            let store = self.store();
+            store
+                .users
+                .values()
+                .find(|u| u.username == username || u.email.eq_ignore_ascii_case(username))
+                .map(|u| (u.id, u.password_hash.clone()))
+        };
+        let unknown_user = found.is_none();
+        let hashing = self.hashing.clone();
+        let password = password.to_owned();
+        let verified = hashing
+            .run(move |hashing| match &found {
+                Some((id, hash)) => hashing.verify(&password, hash).then_some(*id),
+                None => hashing.verify_decoy(&password).then_some(0),
+            })
+            .await
+            .map_err(|busy| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, busy.to_string()))?;
+
+        let Some(user_id) = verified else {
+            self.throttle.record_failure(username, self.clock.now());
+            if self.faulty(Fault::UnknownUserNotFound) && unknown_user {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "The user was not found.",
+                ));
+            }
+            return Err(ApiError::not_authorized(username));
+        };
+        self.throttle.record_success(username);
+
+        let now = self.clock.now();
+        let mut store = self.store();
+        let user = store
+            .users
+            .get(&user_id)
+            .ok_or_else(|| ApiError::not_authorized(username))?;
+        match user.state {
+            AccountState::Active => {}
+            AccountState::Disabled if self.faulty(Fault::DisabledAccountLogsIn) => {}
+            AccountState::Disabled => return Err(ApiError::not_authorized(username)),
+            AccountState::Locked if self.faulty(Fault::LockedAccount401) => {
+                return Err(ApiError::not_authorized(username));
+            }
+            AccountState::Locked => {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    format!("{username} is locked."),
+                ));
+            }
+        }
+        let needs_second_token =
+            user.two_factor.is_some() && !self.faulty(Fault::SecondFactorSkipped);
+        let (kind, ttl) = if needs_second_token {
+            let kind = SessionKind::Temporary {
+                remember_me,
+                failed_codes: 0,
+            };
+            (kind, self.config.temporary_ttl)
+        } else {
+            (SessionKind::Final, self.final_ttl(remember_me))
+        };
+        let token = store.open_session(user_id, kind, now, ttl, self.config.max_sessions_per_user);
+        Ok(LoginOutcome {
+            token,
+            needs_second_token,
+        })
+    }
+
+    fn final_ttl(&self, remember_me: bool) -> i64 {
+        if remember_me && !self.faulty(Fault::RememberMeIgnored) {
+            self.config.remember_ttl
+        } else if self.faulty(Fault::SessionTooShort) {
+            self.config.session_ttl / 2
+        } else {
+            self.config.session_ttl
+        }
+    }
+
+    /// The caller of a request that must carry a live final session token.
+    pub fn authenticate(&self, presented: Option<&str>) -> Result<Caller, ApiError> {
+        let store = self.store();
+        if self.faulty(Fault::AnyTokenAccepted)
+            && presented.is_some()
+            && let Some(user) = store.users.values().next()
+        {
+            return Ok(Caller { user_id: user.id });
+        }
+        let presented = presented.ok_or_else(ApiError::missing_token)?;
+        let digest = TokenDigest::of(presented);
+        let session = store
+            .live_session(
+                &digest,
+                self.clock.now(),
+                self.faulty(Fault::SessionNeverExpires),
+            )
+            .ok_or_else(invalid_token)?;
+        match session.kind {
+            SessionKind::Final => {}
+            SessionKind::Temporary { .. } if self.faulty(Fault::TemporaryTokenAuthorizes) => {}
+            SessionKind::Temporary { .. } => {
+                return Err(ApiError::unauthorized(
+                    "This token awaits its second factor: validate it with /authentication/2fa/validate first.",
+                ));
+            }
+        }
+        Ok(Caller {
+            user_id: session.user_id,
+        })
+    }
+
+    /// GET /authentication/user: the User object, required fields always present.
+    pub fn user_view(&self, caller: Caller) -> Result<UserView, ApiError> {
+        let store = self.store();
+        let u = store.users.get(&caller.user_id).ok_or_else(invalid_token)?;
+        let full_name = match (&u.first_name, &u.last_name) {
+            (Some(f), Some(l)) => Some(format!("{f} {l}")),
+            (Some(f), None) => Some(f.clone()),
+            (None, Some(l)) => Some(l.clone()),
+            (None, None) => None,
+        };
+        let created = rfc3339(u.created);
+        Ok(UserView {
+            last_updated: created.clone(),
+            created,
+            created_by: REFERENCE_PROCESS,
+            email: u.email.clone(),
+            first_name: u.first_name.clone(),
+            full_name,
+            has_avatar: false,
+            id: u.id,
+            last_name: u.last_name.clone(),
+            modified_by: (!self.faulty(Fault::UserMissingRequiredField))
+                .then_some(REFERENCE_PROCESS),
+            object_type: "User",
+            kind: "REGISTERED",
+            username: u.username.clone(),
+            version: u.version,
+        })
+    }
+
+    /// POST /user/{id}/enable2fa. Existence is checked before permission, as
+    /// documented: an unknown id is 404 for everyone.
+    ///
+    /// Replacing a user's own second factor takes proof of the current one: a
+    /// valid code as `current_code` (the request's `token`), so a stolen session
+    /// alone cannot swap the authenticator. A SUPPORT user may reset another
+    /// user's second factor without it.
+    pub fn enable_two_factor(
+        &self,
+        caller: Caller,
+        target_id: Option<i64>,
+        current_code: Option<&str>,
+    ) -> Result<TwoFactorEnrolment, ApiError> {
+        let mut store = self.store();
+        let exists = target_id.is_some_and(|id| store.users.contains_key(&id));
+        if !exists {
+            if self.faulty(Fault::Enable2faUnknownUser403) {
+                return Err(forbidden_other_user());
+            }
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "The user was not found.",
+            ));
+        }
+        let target_id = target_id.unwrap_or_default();
+        let caller_has_support = store.users.get(&caller.user_id).is_some_and(|u| u.support);
+        if target_id != caller.user_id
+            && !caller_has_support
+            && !self.faulty(Fault::Enable2faAnyUser)
+        {
+            return Err(forbidden_other_user());
+        }
+        let now = self.clock.now();
+        if target_id == caller.user_id
+            && let Some(tf) = store
+                .users
+                .get(&target_id)
+                .and_then(|u| u.two_factor.as_ref())
+            && self
+                .check_code(tf, current_code.unwrap_or(""), now)
+                .is_none()
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Two-factor authentication is already on: send a current code as `token` to replace it.",
+            ));
+        }
+        let params = self.config.totp;
+        let secret = totp::generate_secret();
+        let user = store
+            .users
+            .get_mut(&target_id)
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "The user was not found."))?;
+        let qr = totp::otpauth_uri(params, &secret, "Limecraft Flow", &user.username);
+        let key = totp::encode_secret(&secret);
+        user.two_factor = Some(TwoFactor {
+            secret,
+            last_used_step: None,
+            failed_codes: 0,
+            locked_until: None,
+        });
+        user.version += 1;
+        Ok(TwoFactorEnrolment {
+            key,
+            qr,
+            hashing_algorithm: totp::algorithm_name(params.algorithm).to_owned(),
+            digits: params.digits,
+            period: (!self.faulty(Fault::Enable2faFieldMissing)).then_some(params.period),
+        })
+    }
+
+    /// POST /authentication/2fa/validate: a temporary token and a code become a
+    /// final token. The temporary token ends on success, and after too many wrong codes.
+    pub fn validate_two_factor(
+        &self,
+        presented: Option<&str>,
+        code: Option<&str>,
+        remember_me: Option<bool>,
+    ) -> Result<Token, ApiError> {
+        let presented = presented.ok_or_else(ApiError::missing_token)?;
+        let digest = TokenDigest::of(presented);
+        let now = self.clock.now();
+        let mut store = self.store();
+        let session = store
+            .live_session(&digest, now, false)
+            .ok_or_else(invalid_token)?
+            .clone();
+        let login_remember_me = match session.kind {
+            SessionKind::Temporary { remember_me, .. } => remember_me,
+            SessionKind::Final if self.faulty(Fault::ValidateAcceptsFinalToken) => false,
+            SessionKind::Final => {
+                return Err(ApiError::unauthorized(
+                    "This call needs the temporary token of a login that asked for a second factor.",
+                ));
+            }
+        };
+        let code = code.unwrap_or("");
+        let matched = {
+            let user = store
+                .users
+                .get(&session.user_id)
+                .ok_or_else(invalid_token)?;
+            let tf = user.two_factor.as_ref().ok_or_else(|| {
+                ApiError::unauthorized("Two-factor authentication is not enabled.")
+            })?;
+            self.check_code(tf, code, now)
+        };
+        let Some(step) = matched else {
+            store.count_failed_code(&digest, self.config.max_code_attempts);
+            if let Some(tf) = store
+                .users
+                .get_mut(&session.user_id)
+                .and_then(|u| u.two_factor.as_mut())
+            {
+                tf.failed_codes += 1;
+                if tf.failed_codes >= self.config.max_codes_per_account {
+                    tf.failed_codes = 0;
+                    tf.locked_until = Some(now + self.config.code_lockout);
+                }
+            }
+            return Err(ApiError::unauthorized(
+                "The verification code is not valid.",
+            ));
+        };
+        if let Some(tf) = store
+            .users
+            .get_mut(&session.user_id)
+            .and_then(|u| u.two_factor.as_mut())
+        {
+            tf.last_used_step = Some(step);
+            tf.failed_codes = 0;
+        }
+        store.sessions.remove(&digest);
+        let remember = if self.faulty(Fault::ValidateIgnoresRememberMe) {
+            false
+        } else {
+            remember_me.unwrap_or(login_remember_me)
+        };
+        let ttl = self.final_ttl(remember);
+        Ok(store.open_session(
+            session.user_id,
+            SessionKind::Final,
+            now,
+            ttl,
+            self.config.max_sessions_per_user,
+        ))
+    }
+
+    /// The step a code matches, under the advertised parameters, the replay rule
+    /// and the account's lockout after too many wrong codes.
+    fn check_code(&self, tf: &TwoFactor, code: &str, now: UnixSeconds) -> Option<i64> {
+        if tf.locked_until.is_some_and(|until| now < until) {
+            return None;
+        }
+        let well_formed =
+            code.len() == self.config.totp.digits && code.bytes().all(|b| b.is_ascii_digit());
+        if self.faulty(Fault::TotpAnyCode) {
+            return well_formed.then(|| totp::step_of(now, self.config.totp.period));
+        }
+        if !well_formed {
+            return None;
+        }
+        let mut params = self.config.totp;
+        if self.faulty(Fault::TotpWrongAlgorithm) {
+            params.algorithm = totp::Algorithm::SHA1;
+        }
+        let skew = if self.faulty(Fault::TotpWideWindow) {
+            3
+        } else if self.faulty(Fault::TotpNoSkew) {
+            0
+        } else {
+            self.config.totp_skew
+        };
+        let step = totp::matching_step(params, &tf.secret, code, now, skew)?;
+        let replayed = tf.last_used_step.is_some_and(|last| step <= last);
+        if replayed && !self.faulty(Fault::TotpReuseAccepted) {
+            return None;
+        }
+        Some(step)
+    }
+
+    /// POST /authentication/logout: ends the presented session, or with
+    /// `allSessions` every session of its user.
+    pub fn logout(&self, presented: Option<&str>, all_sessions: bool) -> Result<(), ApiError> {
+        if self.faulty(Fault::LogoutInvalidToken500) {
+            let known =
+                presented.is_some_and(|p| self.store().sessions.contains(&TokenDigest::of(p)));
+            if !known {
+                return Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "logout failed",
+                ));
+            }
+        }
+        let presented = presented.ok_or_else(ApiError::missing_token)?;
+        let digest = TokenDigest::of(presented);
+        let now = self.clock.now();
+        let mut store = self.store();
+        let session = store
+            .live_session(&digest, now, false)
+            .ok_or_else(invalid_token)?;
+        let user_id = session.user_id;
+        // A temporary token proves only the password: it may abandon its own
+        // pending login, not end the user's real sessions.
+        if all_sessions && matches!(session.kind, SessionKind::Temporary { .. }) {
+            return Err(ApiError::unauthorized(
+                "allSessions needs the token of a completed login, not a temporary one.",
+            ));
+        }
+        if self.faulty(Fault::LogoutDoesNotRevoke) {
+            return Ok(());
+        }
+        let end_all = if self.faulty(Fault::LogoutIgnoresAllSessions) {
+            false
+        } else {
+            all_sessions || self.faulty(Fault::LogoutEndsAllSessions)
+        };
+        if end_all && self.faulty(Fault::LogoutEndsEveryonesSessions) {
+            store.sessions.clear();
+        } else if end_all {
+            store.sessions.remove_owned_by(&user_id);
+        } else {
+            store.sessions.remove(&digest);
+        }
+        Ok(())
+    }
+
+    /// Adds an account at run time (the mocks' builder), made exactly as a
+    /// seeded one. Ids, usernames and emails stay unique, as the fixtures check
+    /// them: a clash is an error naming it.
+    pub fn add_user(&self, user: &LimecraftUser) -> Result<(), String> {
+        let record = User::seeded(user, &self.hashing, self.clock.now());
+        let mut store = self.store();
+        if store.users.contains_key(&user.id) {
+            return Err(format!("limecraft user id {} is taken", user.id));
+        }
+        let clash = store.users.values().any(|u| {
+            u.username.eq_ignore_ascii_case(&user.username)
+                || u.email.eq_ignore_ascii_case(&user.email)
+        });
+        if clash {
+            return Err(format!(
+                "limecraft username or email of `{}` is taken",
+                user.username
+            ));
+        }
+        store.users.insert(user.id, record);
+        Ok(())
+    }
+
+    /// The id of the account with this username, if any.
+    pub fn user_id(&self, username: &str) -> Option<i64> {
+        self.store()
+            .users
+            .values()
+            .find(|u| u.username == username)
+            .map(|u| u.id)
+    }
+
+    /// The smallest id above every existing one, for an account added at run time.
+    pub fn next_user_id(&self) -> i64 {
+        self.store()
+            .users
+            .keys()
+            .next_back()
+            .map_or(1, |id| id.saturating_add(1))
+    }
+
+    /// Locks, disables or reactivates an account (what an administrator does in
+    /// the product); `login` applies the state. False for an unknown username.
+    pub fn set_account_state(&self, username: &str, state: AccountState) -> bool {
+        let mut store = self.store();
+        match store.users.values_mut().find(|u| u.username == username) {
+            Some(user) => {
+                user.state = state;
+                user.version += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Number of stored sessions (live or not yet purged), for tests of the memory bound.
+    pub fn session_count(&self) -> usize {
+        self.store().sessions.len()
+    }
+}
+
+impl Store {
+    fn live_session(
+        &self,
+        digest: &TokenDigest,
+        now: UnixSeconds,
+        ignore_expiry: bool,
+    ) -> Option<&Session> {
+        self.sessions
+            .get(digest)
+            .map(|e| &e.value)
+            .filter(|s| ignore_expiry || now < s.expires_at)
+    }
+
+    fn open_session(
+        &mut self,
+        user_id: i64,
+        kind: SessionKind,
+        now: UnixSeconds,
+        ttl: i64,
+        max_per_user: usize,
+    ) -> Token {
+        // Expired sessions are dropped as new ones come, so the table stays
+        // bounded by live sessions; a few at a time, so a login costs the same
+        // with 1k or 1M of them.
+        self.sessions.forget_due(now);
+        self.sessions.make_room(&user_id, max_per_user);
+        let token = Token::generate();
+        let expires_at = now + ttl;
+        self.sessions.insert(
+            token.digest(),
+            Some(user_id),
+            Some(expires_at),
+            Session {
+                user_id,
+                kind,
+                expires_at,
+            },
+        );
+        token
+    }
+
+    fn count_failed_code(&mut self, digest: &TokenDigest, max: u8) {
+        let exhausted = match self.sessions.get_mut(digest) {
+            Some(Session {
+                kind: SessionKind::Temporary { failed_codes, .. },
+                ..
+            }) => {
+                *failed_codes += 1;
+                *failed_codes >= max
+            }
+            _ => false,
+        };
+        if exhausted {
+            self.sessions.remove(digest);
+        }
+    }
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::unauthorized("The access token is not valid or has expired.")
+}
+
+fn forbidden_other_user() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "The user can only request his own invitations or needs SUPPORT rights.",
+    )
+}
+
+/// RFC 3339 in UTC, the `date-time` format of the spec.
+fn rfc3339(t: UnixSeconds) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|ts| ts.to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Fixtures;
+    use crate::secret::HashCost;
+
+    fn store(config: LimecraftConfig) -> Limecraft {
+        Limecraft::new(
+            &Fixtures::builtin().limecraft,
+            PasswordHashing::new(HashCost::Test),
+            Clock::new(),
+            None,
+            config,
+        )
+    }
+
+    #[tokio::test]
+    async fn live_sessions_per_user_are_bounded_oldest_first() {
+        let lc = store(LimecraftConfig {
+            max_sessions_per_user: 3,
+            ..LimecraftConfig::default()
+        });
+        let mut tokens = Vec::new();
+        for _ in 0..5 {
+            let t = lc
+                .login("alice", "alice-Pa55word", false)
+                .await
+                .unwrap()
+                .token;
+            tokens.push(t.as_str().to_owned());
+        }
+        assert_eq!(lc.session_count(), 3);
+        assert!(
+            lc.authenticate(Some(&tokens[0])).is_err(),
+            "the oldest session ended"
+        );
+        assert!(
+            lc.authenticate(Some(&tokens[4])).is_ok(),
+            "the newest session lives"
+        );
+    }
+
+    /// Enables 2FA for carol and returns (a final token of hers, her secret).
+    async fn carol_with_two_factor(lc: &Limecraft) -> Vec<u8> {
+        let key = lc
+            .enable_two_factor(Caller { user_id: 1003 }, Some(1003), None)
+            .unwrap()
+            .key;
+        totp::decode_secret(&key).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_temporary_token_cannot_end_all_sessions() {
+        let lc = store(LimecraftConfig::default());
+        let secret = carol_with_two_factor(&lc).await;
+        let temp = lc
+            .login("carol", "carol-Pa55word", false)
+            .await
+            .unwrap()
+            .token;
+        let code = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
+        let final_token = lc
+            .validate_two_factor(Some(temp.as_str()), Some(&code), None)
+            .unwrap();
+        let pending = lc
+            .login("carol", "carol-Pa55word", false)
+            .await
+            .unwrap()
+            .token;
+        let e = lc.logout(Some(pending.as_str()), true).unwrap_err();
+        assert_eq!(e.status, StatusCode::UNAUTHORIZED);
+        assert!(
+            lc.authenticate(Some(final_token.as_str())).is_ok(),
+            "carol's session survives"
+        );
+        lc.logout(Some(pending.as_str()), false)
+            .expect("a temporary token may abandon itself");
+    }
+
+    #[tokio::test]
+    async fn wrong_codes_over_many_logins_lock_code_checks_for_a_while() {
+        let lc = store(LimecraftConfig::default());
+        let secret = carol_with_two_factor(&lc).await;
+        for _ in 0..10 {
+            let temp = lc
+                .login("carol", "carol-Pa55word", false)
+                .await
+                .unwrap()
+                .token;
+            assert!(
+                lc.validate_two_factor(Some(temp.as_str()), Some("000000"), None)
+                    .is_err()
+                    || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "000000"
+            );
+        }
+        let temp = lc
+            .login("carol", "carol-Pa55word", false)
+            .await
+            .unwrap()
+            .token;
+        let right = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
+        assert!(
+            lc.validate_two_factor(Some(temp.as_str()), Some(&right), None)
+                .is_err(),
+            "locked: even the right code is refused"
+        );
+        lc.clock.advance(15 * 60 + 30).unwrap();
+        let temp = lc
+            .login("carol", "carol-Pa55word", false)
+            .await
+            .unwrap()
+            .token;
+        let right = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
+        assert!(
+            lc.validate_two_factor(Some(temp.as_str()), Some(&right), None)
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn replacing_the_second_factor_needs_a_current_code() {
+        let lc = store(LimecraftConfig::default());
+        let secret = carol_with_two_factor(&lc).await;
+        let carol = Caller { user_id: 1003 };
+        let e = lc
+            .enable_two_factor(carol, Some(1003), None)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(e.status, StatusCode::FORBIDDEN);
+        assert!(
+            lc.enable_two_factor(carol, Some(1003), Some("123456"))
+                .is_err()
+                || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "123456"
+        );
+        let code = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
+        assert!(lc.enable_two_factor(carol, Some(1003), Some(&code)).is_ok());
+        // SUPPORT may reset another user's second factor without her code.
+        assert!(
+            lc.enable_two_factor(Caller { user_id: 1006 }, Some(1003), None)
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn expired_sessions_are_purged_on_the_next_login() {
+        let lc = store(LimecraftConfig::default());
+        lc.login("alice", "alice-Pa55word", false).await.unwrap();
+        lc.login("bob", "bob-Pa55word", false).await.unwrap();
+        lc.clock.advance(3601).unwrap();
+        lc.login("alice", "alice-Pa55word", false).await.unwrap();
+        assert_eq!(lc.session_count(), 1);
+    }
+
+    #[test]
+    fn dates_format_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+}

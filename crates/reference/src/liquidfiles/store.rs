@@ -1,0 +1,742 @@
+//! The state of the LiquidFiles reference server and every rule it enforces:
+//! users and their stable API keys (`POST /login`), the browser login of
+//! `/session/api` (pending logins, Strong 2FA, per-login expiring keys), the
+//! per-account rate limit of both logins, the activity log, and presenting a
+//! key on later calls.
+//!
+//! Handlers only translate HTTP to calls here. Faults (`--fault`) are applied
+//! next to the rule they break.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use serde::Serialize;
+
+use crate::clock::{Clock, UnixSeconds};
+use crate::fault::Fault;
+use crate::fixtures::LiquidFilesFixtures;
+use crate::issued::Issued;
+use crate::secret::{PasswordHashing, Token, TokenDigest};
+use crate::totp::{self, Algorithm, TotpParams};
+use crate::vendor::Vendor;
+
+/// Lifetimes and bounds (the documentation gives none).
+#[derive(Clone, Debug)]
+pub struct LiquidFilesConfig {
+    /// Seconds a key from `/session/api` lives (default 30 days).
+    pub browser_key_ttl: i64,
+    /// Failed logins of one account name allowed within `rate_window`, for
+    /// `/login` and `/session/api` together; then 429 until the window passes.
+    pub rate_limit: usize,
+    pub rate_window: i64,
+    /// Seconds a `/session/api` login may take from the page to the last step.
+    pub pending_ttl: i64,
+    /// Wrong or missing 2FA codes allowed per login before it must start again.
+    pub max_code_attempts: u32,
+    /// Longest `agent_name` / `agent_version`, in characters.
+    pub max_agent_field: usize,
+    /// Logins in progress kept at most (the oldest go first).
+    pub max_pending: usize,
+    /// Activity log entries kept (the oldest go first).
+    pub max_activity: usize,
+    /// Answer as another conforming server would where the documents are
+    /// silent (other error bodies, statuses, field order, nulls, markup): the
+    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
+    /// `serve --variant`). Every documented rule still holds.
+    pub variant: bool,
+}
+
+impl Default for LiquidFilesConfig {
+    fn default() -> Self {
+        LiquidFilesConfig {
+            browser_key_ttl: 30 * 24 * 3600,
+            rate_limit: 10,
+            rate_window: 15 * 60,
+            pending_ttl: 15 * 60,
+            max_code_attempts: 5,
+            max_agent_field: 200,
+            max_pending: 10_000,
+            max_activity: 1_000,
+            variant: false,
+        }
+    }
+}
+
+/// Strong 2FA codes: what authenticator apps assume (RFC 6238 defaults).
+pub const TOTP_PARAMS: TotpParams = TotpParams {
+    algorithm: Algorithm::SHA1,
+    digits: 6,
+    period: 30,
+};
+
+/// Characters of a generated API key (the documentation's sample has 44).
+pub const KEY_LENGTH: usize = 44;
+
+/// The one message of every refused password, known user or not.
+pub const INVALID_CREDENTIALS: &str = "Invalid email or password";
+pub const TOO_MANY_ATTEMPTS: &str = "Too many failed login attempts; try again later";
+
+struct User {
+    email: String,
+    username: String,
+    password_hash: String,
+    /// The stable key of `POST /login`: it must be handed out again, so it is
+    /// kept (as the product does); its digest finds it on later calls.
+    api_key: String,
+    totp_secret: Option<Vec<u8>>,
+    /// The newest TOTP step accepted: it and older steps are refused (RFC 6238 §5.2).
+    last_totp_step: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Password,
+    /// The password was right; the user's code is awaited.
+    TwoFactor {
+        user: usize,
+        attempts: u32,
+    },
+}
+
+/// A `/session/api` login in progress, keyed by its random `login_id`.
+struct Pending {
+    agent: Agent,
+    created: UnixSeconds,
+    stage: Stage,
+}
+
+/// What the login URL said about the client.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Agent {
+    /// Where the browser posts the key: always `http://localhost:<port>/`.
+    pub port: Option<String>,
+    pub name: Option<String>,
+    pub version: Option<String>,
+}
+
+struct BrowserKey {
+    user: usize,
+    expires_at: UnixSeconds,
+}
+
+/// One line of Admin → Activity Log.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ActivityEntry {
+    pub time: UnixSeconds,
+    pub user: String,
+    pub event: String,
+    pub agent_name: Option<String>,
+    pub agent_version: Option<String>,
+}
+
+struct Store {
+    users: Vec<User>,
+    /// Stable keys, by digest, to their user.
+    api_keys: HashMap<TokenDigest, usize>,
+    /// Forgotten when they expire; not indexed by user, as no call ends a
+    /// user's keys at once.
+    browser_keys: Issued<usize, BrowserKey>,
+    pending: HashMap<String, Pending>,
+    pending_order: VecDeque<(String, UnixSeconds)>,
+    /// Failed login times by lower-cased account name, known or not.
+    failures: HashMap<String, VecDeque<UnixSeconds>>,
+    activity: VecDeque<ActivityEntry>,
+}
+
+/// The LiquidFiles reference server's state. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct LiquidFiles {
+    store: Arc<Mutex<Store>>,
+    hashing: PasswordHashing,
+    clock: Clock,
+    fault: Option<Fault>,
+    config: Arc<LiquidFilesConfig>,
+}
+
+/// Why a login step did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    /// Wrong password or unknown user: one answer for both.
+    InvalidCredentials,
+    /// The account name is rate limited (known or not).
+    TooManyAttempts,
+    /// Every password hashing worker is busy and its queue is full: nothing
+    /// was checked, the client may try again shortly (503, `Retry-After`).
+    Busy,
+    /// The `login_id` is unknown, expired, or at another stage.
+    LoginExpired,
+    /// A wrong or missing 2FA code; the login may try again.
+    WrongCode,
+    /// Too many wrong codes: the login is over.
+    TooManyCodes,
+}
+
+/// Where a `/session/api` form submission leads.
+#[derive(Debug)]
+pub enum BrowserStep {
+    /// The password was right; ask for the 2FA code.
+    NeedsCode,
+    Success(BrowserSuccess),
+}
+
+/// A completed browser login: the key to show and where to post it.
+#[derive(Debug)]
+pub struct BrowserSuccess {
+    pub api_key: String,
+    pub agent_port: Option<String>,
+}
+
+/// Who presented a key.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub email: String,
+    pub username: String,
+}
+
+fn generate_key() -> String {
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(KEY_LENGTH)
+        .map(char::from)
+        .collect()
+}
+
+/// Checks the `agent_port` query value: an integer 1–65535, digits only.
+pub fn parse_agent_port(raw: &str) -> Option<u16> {
+    if raw.is_empty() || raw.len() > 5 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse::<u16>().ok().filter(|p| *p != 0)
+}
+
+impl LiquidFiles {
+    pub fn new(
+        fixtures: &LiquidFilesFixtures,
+        hashing: PasswordHashing,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: LiquidFilesConfig,
+    ) -> Self {
+        let fault = fault.filter(|f| f.vendor() == Vendor::LiquidFiles);
+        let mut users = Vec::new();
+        let mut api_keys = HashMap::new();
+        for u in &fixtures.users {
+            let api_key = u.api_key.clone().unwrap_or_else(generate_key);
+            api_keys.insert(TokenDigest::of(&api_key), users.len());
+            users.push(User {
+                email: u.email.clone(),
+                username: u.username.clone(),
+                password_hash: hashing.hash(&u.password),
+                api_key,
+                totp_secret: u.totp_secret.as_deref().and_then(totp::decode_secret),
+                last_totp_step: None,
+            });
+        }
+        LiquidFiles {
+            store: Arc::new(Mutex::new(Store {
+                users,
+                api_keys,
+                browser_keys: Issued::new(),
+                pending: HashMap::new(),
+                pending_order: VecDeque::new(),
+                failures: HashMap::new(),
+                activity: VecDeque::new(),
+            })),
+            hashing,
+            clock,
+            fault,
+            config: Arc::new(config),
+        }
+    }
+
+    pub fn fault_is(&self, fault: Fault) -> bool {
+        self.fault == Some(fault)
+    }
+
+    pub fn config(&self) -> &LiquidFilesConfig {
+        &self.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a user (tests seed users through this, not through fixtures).
+    /// Returns the user's stable API key.
+    pub fn add_user(&self, email: &str, username: &str, password: &str) -> String {
+        let hash = self.hashing.hash(password);
+        let api_key = generate_key();
+        let mut s = self.lock();
+        let idx = s.users.len();
+        s.api_keys.insert(TokenDigest::of(&api_key), idx);
+        s.users.push(User {
+            email: email.to_owned(),
+            username: username.to_owned(),
+            password_hash: hash,
+            api_key: api_key.clone(),
+            totp_secret: None,
+            last_totp_step: None,
+        });
+        api_key
+    }
+
+    /// The stable API key of a user (by email or username), for tests.
+    pub fn stable_key_of(&self, name: &str) -> Option<String> {
+        let s = self.lock();
+        find_user(&s.users, name).map(|i| s.users[i].api_key.clone())
+    }
+
+    /// Turns Strong 2FA on for a user (by email or username), as an admin
+    /// does: a new TOTP secret (SHA1, 6 digits, 30 s), returned in unpadded
+    /// base32; the browser login then asks for a code after the password.
+    /// `None` when there is no such user.
+    pub fn enable_two_factor(&self, name: &str) -> Option<String> {
+        let secret = totp::generate_secret();
+        let mut s = self.lock();
+        let i = find_user(&s.users, name)?;
+        let encoded = totp::encode_secret(&secret);
+        let user = &mut s.users[i];
+        user.totp_secret = Some(secret);
+        user.last_totp_step = None;
+        Some(encoded)
+    }
+
+    /// Checks a password. The user lookup and an Argon2 verification happen
+    /// for every name, known or not, so neither the answer nor its time says
+    /// whether the account exists; a rate-limited name is refused before any
+    /// check, known or not. The verification runs on the bounded hashing pool:
+    /// when it is full, [`LoginError::Busy`] at once (no failure is counted).
+    async fn check_password(&self, name: &str, password: &str) -> Result<usize, LoginError> {
+        let now = self.clock.now();
+        let limit_key = name.trim().to_lowercase();
+        let found = {
+            let mut s = self.lock();
+            if self.rate_limited(&mut s, &limit_key, now) {
+                return Err(LoginError::TooManyAttempts);
+            }
+            find_user(&s.users, name).map(|i| (i, s.users[i].password_hash.clone()))
+        };
+        // Verify outside the lock: Argon2 is slow on purpose.
+        let (index, hash) = found.unzip();
+        let password = password.to_owned();
+        let ok = self
+            .hashing
+            .run(move |hashing| match &hash {
+                Some(hash) => hashing.verify(&password, hash),
+                None => hashing.verify_decoy(&password),
+            })
+            .await
+            .map_err(|_| LoginError::Busy)?;
+        match index {
+            Some(i) if ok || self.fault_is(Fault::AnyPasswordLogsIn) => {
+                // A right password clears the name's failures: the limit stops
+                // guessing, not an owner who mistyped (nor a re-run suite).
+                self.lock().failures.remove(&limit_key);
+                Ok(i)
+            }
+            _ => {
+                self.record_failure(&limit_key, now);
+                Err(LoginError::InvalidCredentials)
+            }
+        }
+    }
+
+    fn rate_limited(&self, s: &mut Store, key: &str, now: UnixSeconds) -> bool {
+        let window = self.config.rate_window;
+        match s.failures.get_mut(key) {
+            Some(times) => {
+                while times.front().is_some_and(|t| now - *t >= window) {
+                    times.pop_front();
+                }
+                times.len() >= self.config.rate_limit
+            }
+            None => false,
+        }
+    }
+
+    fn record_failure(&self, key: &str, now: UnixSeconds) {
+        let mut s = self.lock();
+        // Bound the table: forget names whose failures are all out of the window.
+        if s.failures.len() >= 100_000 {
+            let window = self.config.rate_window;
+            s.failures
+                .retain(|_, t| t.back().is_some_and(|last| now - *last < window));
+        }
+        let times = s.failures.entry(key.to_owned()).or_default();
+        times.push_back(now);
+        while times.len() > self.config.rate_limit {
+            times.pop_front();
+        }
+    }
+
+    /// `POST /login`: the user's stable API key.
+    pub async fn xml_login(&self, name: &str, password: &str) -> Result<String, LoginError> {
+        let i = self.check_password(name, password).await?;
+        let mut s = self.lock();
+        if self.fault_is(Fault::XmlKeyChanges) {
+            let fresh = generate_key();
+            s.api_keys.insert(TokenDigest::of(&fresh), i);
+            return Ok(fresh);
+        }
+        let user = &s.users[i];
+        let entry = activity(now_of(&self.clock), &user.email, "api key retrieved", None);
+        let key = user.api_key.clone();
+        self.push_activity(&mut s, entry);
+        Ok(key)
+    }
+
+    /// Opens a `/session/api` login; the agent travels server-side under the
+    /// returned `login_id`, so the form cannot change the callback port.
+    pub fn start_browser_login(&self, agent: Agent) -> String {
+        let now = self.clock.now();
+        let id = Token::generate().as_str().to_owned();
+        let mut s = self.lock();
+        self.purge_pending(&mut s, now);
+        while s.pending.len() >= self.config.max_pending {
+            match s.pending_order.pop_front() {
+                Some((old, _)) => {
+                    s.pending.remove(&old);
+                }
+                None => break,
+            }
+        }
+        s.pending.insert(
+            id.clone(),
+            Pending {
+                agent,
+                created: now,
+                stage: Stage::Password,
+            },
+        );
+        s.pending_order.push_back((id.clone(), now));
+        id
+    }
+
+    fn purge_pending(&self, s: &mut Store, now: UnixSeconds) {
+        let ttl = self.config.pending_ttl;
+        while s
+            .pending_order
+            .front()
+            .is_some_and(|(_, t)| now - *t >= ttl)
+        {
+            if let Some((id, _)) = s.pending_order.pop_front() {
+                s.pending.remove(&id);
+            }
+        }
+    }
+
+    /// Whether a login is waiting for its password (`Some(false)`) or its code
+    /// (`Some(true)`); `None` when the id is unknown or expired.
+    pub fn pending_stage(&self, login_id: &str) -> Option<bool> {
+        let now = self.clock.now();
+        let mut s = self.lock();
+        self.purge_pending(&mut s, now);
+        s.pending
+            .get(login_id)
+            .filter(|p| now - p.created < self.config.pending_ttl)
+            .map(|p| matches!(p.stage, Stage::TwoFactor { .. }))
+    }
+
+    /// The login form's submission.
+    pub async fn submit_password(
+        &self,
+        login_id: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<BrowserStep, LoginError> {
+        if self.pending_stage(login_id) != Some(false) {
+            return Err(LoginError::LoginExpired);
+        }
+        if self.fault_is(Fault::BrowserUnknownUserMessage)
+            && find_user(&self.lock().users, name).is_none()
+        {
+            let password = password.to_owned();
+            self.hashing
+                .run(move |hashing| hashing.verify_decoy(&password))
+                .await
+                .map_err(|_| LoginError::Busy)?;
+            return Err(LoginError::LoginExpired);
+        }
+        let user = self.check_password(name, password).await?;
+        let mut s = self.lock();
+        let has_2fa = s.users[user].totp_secret.is_some();
+        if has_2fa && !self.fault_is(Fault::BrowserSecondFactorSkipped) {
+            let Some(p) = s.pending.get_mut(login_id) else {
+                return Err(LoginError::LoginExpired);
+            };
+            p.stage = Stage::TwoFactor { user, attempts: 0 };
+            return Ok(BrowserStep::NeedsCode);
+        }
+        self.complete(&mut s, login_id, user)
+            .map(BrowserStep::Success)
+    }
+
+    /// The two-factor form's submission; `code` is `None` when missing.
+    pub fn submit_code(
+        &self,
+        login_id: &str,
+        code: Option<&str>,
+    ) -> Result<BrowserSuccess, LoginError> {
+        let now = self.clock.now();
+        if self.pending_stage(login_id) != Some(true) {
+            return Err(LoginError::LoginExpired);
+        }
+        let mut s = self.lock();
+        let Some(Stage::TwoFactor { user, attempts }) = s.pending.get(login_id).map(|p| p.stage)
+        else {
+            return Err(LoginError::LoginExpired);
+        };
+        let code = code.map(str::trim).filter(|c| !c.is_empty());
+        let accepted = match (&s.users[user].totp_secret, code) {
+            (Some(secret), Some(code)) => {
+                if self.fault_is(Fault::BrowserTotpAnyCode) {
+                    code.len() == TOTP_PARAMS.digits && code.bytes().all(|b| b.is_ascii_digit())
+                } else {
+                    match totp::matching_step(TOTP_PARAMS, secret, code, now, 1) {
+                        Some(step) if s.users[user].last_totp_step.is_none_or(|l| step > l) => {
+                            s.users[user].last_totp_step = Some(step);
+                            true
+                        }
+                        _ => false,
+                    }
+                }
+            }
+            _ => false,
+        };
+        if !accepted {
+            let attempts = attempts + 1;
+            if attempts >= self.config.max_code_attempts {
+                s.pending.remove(login_id);
+                return Err(LoginError::TooManyCodes);
+            }
+            if let Some(p) = s.pending.get_mut(login_id) {
+                p.stage = Stage::TwoFactor { user, attempts };
+            }
+            return Err(LoginError::WrongCode);
+        }
+        self.complete(&mut s, login_id, user)
+    }
+
+    /// Ends a login: a new key, stored as its digest, and the activity entry.
+    fn complete(
+        &self,
+        s: &mut Store,
+        login_id: &str,
+        user: usize,
+    ) -> Result<BrowserSuccess, LoginError> {
+        let Some(pending) = s.pending.remove(login_id) else {
+            return Err(LoginError::LoginExpired);
+        };
+        let now = self.clock.now();
+        // Forget expired keys as new ones come, a few at a time: a login costs
+        // the same with 1k or 1M keys alive.
+        s.browser_keys.forget_due(now);
+        let key = generate_key();
+        let expires_at = now.saturating_add(self.config.browser_key_ttl);
+        s.browser_keys.insert(
+            TokenDigest::of(&key),
+            None,
+            Some(expires_at),
+            BrowserKey { user, expires_at },
+        );
+        let agent = if self.fault_is(Fault::ActivityLogDropsAgent) {
+            None
+        } else {
+            Some(&pending.agent)
+        };
+        let entry = activity(now, &s.users[user].email, "login", agent);
+        self.push_activity(s, entry);
+        Ok(BrowserSuccess {
+            api_key: key,
+            agent_port: pending.agent.port,
+        })
+    }
+
+    fn push_activity(&self, s: &mut Store, entry: ActivityEntry) {
+        s.activity.push_back(entry);
+        while s.activity.len() > self.config.max_activity {
+            s.activity.pop_front();
+        }
+    }
+
+    /// Admin → Activity Log, oldest first.
+    pub fn activity_log(&self) -> Vec<ActivityEntry> {
+        self.lock().activity.iter().cloned().collect()
+    }
+
+    /// A key presented on a later call: a user's stable key, or a browser key
+    /// that has not expired.
+    pub fn authorize(&self, key: &str) -> Option<AccountView> {
+        let now = self.clock.now();
+        let digest = TokenDigest::of(key);
+        let s = self.lock();
+        let user = match s.api_keys.get(&digest) {
+            Some(i) => *i,
+            None => {
+                let k = &s.browser_keys.get(&digest)?.value;
+                if k.expires_at <= now && !self.fault_is(Fault::BrowserKeysNeverExpire) {
+                    return None;
+                }
+                k.user
+            }
+        };
+        let u = &s.users[user];
+        Some(AccountView {
+            email: u.email.clone(),
+            username: u.username.clone(),
+        })
+    }
+}
+
+fn now_of(clock: &Clock) -> UnixSeconds {
+    clock.now()
+}
+
+fn activity(time: UnixSeconds, user: &str, event: &str, agent: Option<&Agent>) -> ActivityEntry {
+    ActivityEntry {
+        time,
+        user: user.to_owned(),
+        event: event.to_owned(),
+        agent_name: agent.and_then(|a| a.name.clone()),
+        agent_version: agent.and_then(|a| a.version.clone()),
+    }
+}
+
+/// A user by email or username, case-insensitively. Every user is compared,
+/// so the time does not depend on where (or whether) the name is found.
+fn find_user(users: &[User], name: &str) -> Option<usize> {
+    let name = name.trim();
+    let mut found = None;
+    for (i, u) in users.iter().enumerate() {
+        if (u.email.eq_ignore_ascii_case(name) || u.username.eq_ignore_ascii_case(name))
+            && found.is_none()
+        {
+            found = Some(i);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Fixtures;
+    use crate::secret::HashCost;
+
+    fn lf(config: LiquidFilesConfig) -> LiquidFiles {
+        LiquidFiles::new(
+            &Fixtures::builtin().liquidfiles,
+            PasswordHashing::new(HashCost::Test),
+            Clock::new(),
+            None,
+            config,
+        )
+    }
+
+    #[test]
+    fn agent_ports() {
+        for ok in ["1", "80", "12345", "65535"] {
+            assert!(parse_agent_port(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "", "0", "65536", "-1", "80x", "abc", "+80", " 80", "0080000", "1e3",
+        ] {
+            assert_eq!(parse_agent_port(bad), None, "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_same_key_by_email_or_username_and_one_error_for_both_failures() {
+        let lf = lf(LiquidFilesConfig::default());
+        let a = lf
+            .xml_login("alice@example.com", "alice-Pa55word")
+            .await
+            .unwrap();
+        let b = lf.xml_login("ALICE", "alice-Pa55word").await.unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), KEY_LENGTH);
+        assert_eq!(
+            lf.xml_login("alice", "nope").await,
+            Err(LoginError::InvalidCredentials)
+        );
+        assert_eq!(
+            lf.xml_login("nobody", "nope").await,
+            Err(LoginError::InvalidCredentials)
+        );
+        assert!(lf.authorize(&a).is_some());
+    }
+
+    #[tokio::test]
+    async fn failed_logins_are_rate_limited_alike_for_known_and_unknown_names() {
+        let lf = lf(LiquidFilesConfig {
+            rate_limit: 3,
+            ..LiquidFilesConfig::default()
+        });
+        for name in ["bob", "nobody-here"] {
+            for _ in 0..3 {
+                assert_eq!(
+                    lf.xml_login(name, "x").await,
+                    Err(LoginError::InvalidCredentials)
+                );
+            }
+            assert_eq!(
+                lf.xml_login(name, "x").await,
+                Err(LoginError::TooManyAttempts)
+            );
+        }
+        // The right password does not get through a lock either.
+        assert_eq!(
+            lf.xml_login("bob", "bob-Pa55word").await,
+            Err(LoginError::TooManyAttempts)
+        );
+        // The browser login shares the limit.
+        let id = lf.start_browser_login(Agent::default());
+        assert!(matches!(
+            lf.submit_password(&id, "bob", "bob-Pa55word").await,
+            Err(LoginError::TooManyAttempts)
+        ));
+        lf.clock.advance(15 * 60).unwrap();
+        assert!(lf.xml_login("bob", "bob-Pa55word").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn code_attempts_are_limited() {
+        let lf = lf(LiquidFilesConfig::default());
+        let id = lf.start_browser_login(Agent::default());
+        assert!(matches!(
+            lf.submit_password(&id, "carol", "carol-Pa55word").await,
+            Ok(BrowserStep::NeedsCode)
+        ));
+        for _ in 0..4 {
+            assert_eq!(
+                lf.submit_code(&id, Some("000000")).unwrap_err(),
+                LoginError::WrongCode
+            );
+        }
+        assert_eq!(
+            lf.submit_code(&id, Some("000000")).unwrap_err(),
+            LoginError::TooManyCodes
+        );
+        assert_eq!(lf.pending_stage(&id), None);
+    }
+
+    #[tokio::test]
+    async fn browser_keys_expire() {
+        let lf = lf(LiquidFilesConfig::default());
+        let id = lf.start_browser_login(Agent::default());
+        let Ok(BrowserStep::Success(ok)) = lf.submit_password(&id, "alice", "alice-Pa55word").await
+        else {
+            panic!("alice logs in")
+        };
+        assert!(lf.authorize(&ok.api_key).is_some());
+        lf.clock.advance(30 * 24 * 3600).unwrap();
+        assert!(lf.authorize(&ok.api_key).is_none());
+        // A login id is used once.
+        assert!(matches!(
+            lf.submit_password(&id, "alice", "alice-Pa55word").await,
+            Err(LoginError::LoginExpired)
+        ));
+    }
+}
