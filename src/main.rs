@@ -21,6 +21,7 @@ use authconform::harness::{
 use authconform::mock::export;
 use authconform::reference::fault::Fault;
 use authconform::reference::serving::ServeLimits;
+use authconform::reference::switch::{self, Switches};
 use authconform::reference::{ReferenceConfig, ReferenceServer, request_log};
 use authconform::secret::{HashCost, HashPoolSize};
 use authconform::vendor::Vendor;
@@ -60,6 +61,10 @@ enum Command {
     },
     /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
     Faults,
+    /// List the reference server's choices where the documents are silent:
+    /// each switch, its values (the reference server's first), what it
+    /// changes, and the document's words it is silent next to.
+    Switches,
     /// Mocks for other stacks.
     Mock {
         #[command(subcommand)]
@@ -109,6 +114,10 @@ struct RunArgs {
     /// `serve --variant`).
     #[arg(long)]
     variant: bool,
+    /// Without --target: the reference server makes this choice where the
+    /// documents are silent (see `authconform switches`); give it several times.
+    #[arg(long = "switch", value_name = "NAME=VALUE")]
+    switch: Vec<String>,
     /// Fail on the reference server's own choices too (error bodies, status
     /// codes and markup the vendors' documents do not give, security headers):
     /// without it they are reported as warnings.
@@ -187,8 +196,13 @@ struct ServeArgs {
     /// Answer as another conforming server would where the vendors'
     /// documents are silent (other error bodies, statuses, markup): a
     /// server that is not ours, to see the suite pass it with warnings.
+    /// Every switch at its last value (see `authconform switches`).
     #[arg(long)]
     variant: bool,
+    /// Make this choice where the documents are silent (see `authconform
+    /// switches`); give it several times. Applied after --variant.
+    #[arg(long = "switch", value_name = "NAME=VALUE")]
+    switch: Vec<String>,
     /// Answer every request this many milliseconds later: a distant
     /// deployment on loopback (bench/many_targets.sh uses it).
     #[arg(long, value_name = "MS")]
@@ -273,6 +287,10 @@ fn main() -> ExitCode {
                 harness::console::out(&Fault::markdown_table());
                 ExitCode::SUCCESS
             }
+            Command::Switches => {
+                harness::console::out(&switch::markdown_table());
+                ExitCode::SUCCESS
+            }
             Command::Mock {
                 command:
                     MockCommand::Export {
@@ -309,10 +327,15 @@ async fn serve(
         test_mode,
         fault,
         variant,
+        switch,
         latency,
         limits,
     }: ServeArgs,
 ) -> ExitCode {
+    let switches = match Switches::from_args(variant, &switch) {
+        Ok(s) => s,
+        Err(e) => return usage(&e.to_string()),
+    };
     // The log is written by a background thread: a request only formats its
     // line and queues it, instead of a stderr write per request (measured in
     // bench/README.md). Lossy: when stderr is not read fast enough, lines are
@@ -349,7 +372,8 @@ async fn serve(
         latency: latency.map(Duration::from_millis),
         ..ReferenceConfig::default()
     }
-    .with_variant(variant);
+    .with_variant(variant)
+    .with_switches(switches);
     if let Err(e) = limits.apply(&mut config) {
         return usage(&e);
     }
@@ -440,6 +464,7 @@ async fn run(args: RunArgs) -> ExitCode {
         quiet,
         verbose,
         variant,
+        switch,
         strict,
         max_failures,
         summary_json,
@@ -468,11 +493,15 @@ async fn run(args: RunArgs) -> ExitCode {
         Ok(paths) => paths,
         Err(e) => return usage(&e),
     };
-    if !paths.is_empty() && (vendor.is_some() || fault.is_some() || variant) {
+    if !paths.is_empty() && (vendor.is_some() || fault.is_some() || variant || !switch.is_empty()) {
         return usage(
-            "--vendor, --fault and --variant apply to the built-in reference server; a target file names its own vendor",
+            "--vendor, --fault, --variant and --switch apply to the built-in reference server; a target file names its own vendor",
         );
     }
+    let switches = match Switches::from_args(variant, &switch) {
+        Ok(s) => s,
+        Err(e) => return usage(&e.to_string()),
+    };
     // Every target file loads before anything runs: a mistake in one is one
     // clear line, not a run of the others that ends in exit 2 anyway.
     let mut loaded = Vec::new();
@@ -561,6 +590,7 @@ async fn run(args: RunArgs) -> ExitCode {
                 vendors,
                 fault,
                 variant,
+                switches,
             }
         }
     };

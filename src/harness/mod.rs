@@ -20,6 +20,7 @@ pub mod limecraft;
 pub mod liquidfiles;
 pub mod many;
 pub mod preflight;
+pub mod sources;
 pub mod state;
 pub mod step_log;
 pub mod summary;
@@ -52,6 +53,8 @@ pub enum TargetChoice {
         vendors: Vec<Vendor>,
         fault: Option<Fault>,
         variant: bool,
+        /// Its choices where the documents are silent (`reference::switch`).
+        switches: crate::reference::switch::Switches,
     },
     /// A server described by a target file.
     External(Box<Target>),
@@ -116,6 +119,7 @@ impl RunOptions {
                 vendors,
                 fault: None,
                 variant: false,
+                switches: Default::default(),
             },
             tags: None,
             junit: None,
@@ -282,10 +286,12 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             vendors,
             fault,
             variant,
+            switches,
         } => {
             let config = ReferenceConfig::for_tests()
                 .with_fault(fault)
-                .with_variant(variant);
+                .with_variant(variant)
+                .with_switches(switches);
             let fixtures = config.fixtures.clone();
             let running = ReferenceServer::new(config)
                 .spawn(([127, 0, 0, 1], 0).into())

@@ -34,6 +34,8 @@ mod liquidfiles_snapshots;
 mod mock;
 mod mock_liquidfiles;
 mod properties;
+// Every citation of the suite (checks, switches, specs) is in the document it cites.
+mod provenance;
 mod report_consumers;
 mod snapshots;
 mod spec;

@@ -19,6 +19,7 @@ async fn run_with(fault: Fault, strict: bool) -> Result<RunReport, String> {
             vendors: vec![fault.vendor()],
             fault: Some(fault),
             variant: false,
+            switches: Default::default(),
         },
         output: Output::Quiet,
         strict,

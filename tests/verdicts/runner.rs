@@ -108,6 +108,7 @@ async fn max_failures_stops_the_run_after_that_many_failed_scenarios() {
             vendors: vec![Vendor::Limecraft],
             fault: Some(Fault::AnyTokenAccepted),
             variant: false,
+            switches: Default::default(),
         })
     })
     .await
@@ -302,6 +303,7 @@ async fn a_baseline_turns_known_deviations_into_expected_failures_and_flags_stal
             vendors: vec![Vendor::Limecraft],
             fault: Some(Fault::LockedAccount401),
             variant: false,
+            switches: Default::default(),
         })
     })
     .await

@@ -37,6 +37,7 @@ pub mod limecraft;
 pub mod liquidfiles;
 pub mod request_log;
 pub mod serving;
+pub mod switch;
 pub mod throttle;
 
 use std::net::SocketAddr;
@@ -116,12 +117,23 @@ impl ReferenceConfig {
     }
 
     /// Every vendor answers as another conforming server would where the
-    /// documents are silent (see each vendor config's `variant`).
+    /// documents are silent: every switch at its last value (`switch.rs`;
+    /// the vendors whose choices are not switches yet: each vendor config's
+    /// `variant`).
     pub fn with_variant(mut self, variant: bool) -> Self {
         self.limecraft.variant = variant;
         self.lac.variant = variant;
-        self.fileverbs.variant = variant;
         self.liquidfiles.variant = variant;
+        if variant {
+            self = self.with_switches(switch::Switches::variant());
+        }
+        self
+    }
+
+    /// Where the documents are silent, these choices (`switch.rs`); every
+    /// vendor reads its own.
+    pub fn with_switches(mut self, switches: switch::Switches) -> Self {
+        self.fileverbs.switches = switches;
         self
     }
 }

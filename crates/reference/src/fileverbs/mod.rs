@@ -5,6 +5,7 @@
 //! Refresh and revoke are `@ext`: the documentation names neither path.
 
 pub mod store;
+pub mod switches;
 pub mod variant;
 pub mod wire;
 
@@ -47,8 +48,11 @@ pub fn router(fv: FileVerbs, mount: &str, config: &FileVerbsConfig) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(routes);
-    let router = if config.variant {
-        router.layer(axum::middleware::from_fn(variant::layer))
+    let router = if variant::wire_switches_flipped(&config.switches) {
+        router.layer(axum::middleware::from_fn_with_state(
+            config.switches.clone(),
+            variant::layer,
+        ))
     } else {
         router
     };

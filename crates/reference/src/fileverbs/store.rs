@@ -9,12 +9,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
+use super::switches;
 use super::wire::ApiError;
 use crate::clock::{Clock, UnixSeconds};
 use crate::fault::Fault;
 use crate::fixtures::{FileVerbsAccount, FileVerbsFixtures};
 use crate::issued::Issued;
 use crate::secret::{Token, TokenDigest};
+use crate::switch::Switches;
 use crate::vendor::Vendor;
 
 /// Lifetimes and the signing key.
@@ -29,11 +31,10 @@ pub struct FileVerbsConfig {
     /// Refresh-token families kept per account (a reference choice, default
     /// 100): a new one beyond it ends revoked families first, then the oldest.
     pub max_families_per_account: usize,
-    /// Answer as another conforming server would where the documents are
-    /// silent (other error bodies, statuses, field order, nulls, markup): the
-    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
-    /// `serve --variant`). Every documented rule still holds.
-    pub variant: bool,
+    /// Where seed 004 is silent, the choices of this server
+    /// (`super::switches`); the reference server's by default. Every
+    /// documented rule holds whatever they are.
+    pub switches: Switches,
 }
 
 impl Default for FileVerbsConfig {
@@ -44,7 +45,7 @@ impl Default for FileVerbsConfig {
             jwt_ttl: 15 * 60,
             refresh_ttl: 7 * 24 * 3600,
             max_families_per_account: 100,
-            variant: false,
+            switches: Switches::default(),
         }
     }
 }
@@ -155,8 +156,8 @@ impl FileVerbs {
     ) -> Self {
         let accounts = fixtures.accounts.iter().map(Account::seeded).collect();
         let mut config = config;
-        if config.variant {
-            config.jwt_ttl = super::variant::JWT_TTL;
+        if config.switches.is(&switches::JWT_LIFETIME, "10m") {
+            config.jwt_ttl = 10 * 60;
         }
         FileVerbs {
             store: Arc::new(Mutex::new(Store {
@@ -263,7 +264,7 @@ impl FileVerbs {
             exp: now + self.config.jwt_ttl,
             role: a.role.clone(),
         };
-        let claims = if self.config.variant {
+        let claims = if self.config.switches.is(&switches::JWT_CLAIMS, "id-no-iat") {
             super::variant::claims(&claims)
         } else {
             serde_json::to_value(&claims).unwrap_or_default()
@@ -344,7 +345,14 @@ impl FileVerbs {
             RefreshState::Used if self.fault_is(Fault::RefreshReuseNotDetected) => {}
             RefreshState::Used if self.fault_is(Fault::RefreshNotRotated) => {}
             // The variant refuses the reuse but leaves the family alone.
-            RefreshState::Used if self.config.variant => return Err(refused()),
+            RefreshState::Used
+                if self
+                    .config
+                    .switches
+                    .is(&switches::REFRESH_REUSE, "refuse-only") =>
+            {
+                return Err(refused());
+            }
             RefreshState::Used => {
                 store.revoked_families.insert(family);
                 return Err(ApiError::unauthorized(
