@@ -61,31 +61,54 @@ fn wrong_value() -> String {
 
 // ---------------------------------------------------------------- SecretKey
 
+/// How a header name is written (HTTP header names are case-insensitive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum HeaderCase {
+    #[strum(serialize = "lower-case")]
+    Lower,
+    #[strum(serialize = "Title-Case")]
+    Title,
+}
+
 #[when(
     regex = r"^(\w+) calls the protected resource with (?:her|his) SecretKey in a (lower-case|Title-Case) header name$"
 )]
-async fn calls_with_secret_key(w: &mut ConformanceWorld, who: Persona, case: String) -> StepResult {
+async fn calls_with_secret_key(
+    w: &mut ConformanceWorld,
+    who: Persona,
+    case: HeaderCase,
+) -> StepResult {
     let pair = key_pair(w, who)?;
     let probe = section(w)?.probe_path;
     let call = api::probe_with_secret_key(&probe, &pair.secret_key);
-    let call = if case == "Title-Case" {
-        call.title_case_headers()
-    } else {
-        call
+    let call = match case {
+        HeaderCase::Title => call.title_case_headers(),
+        HeaderCase::Lower => call,
     };
     w.send_checked(call).await?;
     Ok(())
 }
 
+/// A SecretKey the protected resource must refuse, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum BadSecretKey {
+    #[strum(serialize = "no SecretKey")]
+    Missing,
+    #[strum(serialize = "a wrong SecretKey")]
+    Wrong,
+    #[strum(serialize = "an empty SecretKey")]
+    Empty,
+}
+
 #[when(
     regex = r"^someone calls the protected resource with (no SecretKey|a wrong SecretKey|an empty SecretKey)$"
 )]
-async fn calls_with_bad_secret_key(w: &mut ConformanceWorld, what: String) -> StepResult {
+async fn calls_with_bad_secret_key(w: &mut ConformanceWorld, what: BadSecretKey) -> StepResult {
     let probe = section(w)?.probe_path;
-    let call = match what.as_str() {
-        "a wrong SecretKey" => api::probe_with_secret_key(&probe, &wrong_value()),
-        "an empty SecretKey" => api::probe_with_secret_key(&probe, ""),
-        _ => api::probe(&probe),
+    let call = match what {
+        BadSecretKey::Wrong => api::probe_with_secret_key(&probe, &wrong_value()),
+        BadSecretKey::Empty => api::probe_with_secret_key(&probe, ""),
+        BadSecretKey::Missing => api::probe(&probe),
     };
     w.send_checked(call).await?;
     Ok(())
@@ -112,20 +135,28 @@ async fn secret_key_reset(w: &mut ConformanceWorld, who: Persona) -> StepResult 
     Ok(())
 }
 
+/// A SecretKey before or after its reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Which {
+    #[strum(serialize = "old")]
+    Old,
+    #[strum(serialize = "new")]
+    New,
+}
+
 #[when(regex = r"^(\w+) calls the protected resource with (?:her|his) (old|new) SecretKey$")]
 async fn calls_with_old_or_new_key(
     w: &mut ConformanceWorld,
     who: Persona,
-    which: String,
+    which: Which,
 ) -> StepResult {
-    let key = if which == "old" {
-        w.fv.old_secret_keys
-            .get(&who)
-            .cloned()
-            .ok_or_else(|| Failure(format!("{who}'s SecretKey was not reset in this scenario")))?
-    } else {
-        key_pair(w, who)?.secret_key
-    };
+    let key =
+        match which {
+            Which::Old => w.fv.old_secret_keys.get(&who).cloned().ok_or_else(|| {
+                Failure(format!("{who}'s SecretKey was not reset in this scenario"))
+            })?,
+            Which::New => key_pair(w, who)?.secret_key,
+        };
     let probe = section(w)?.probe_path;
     w.send_checked(api::probe_with_secret_key(&probe, &key))
         .await?;
@@ -226,33 +257,54 @@ fn refresh_cookie(x: &Exchange) -> Option<cookie::Cookie<'static>> {
         .find(|c| c.value() == refresh)
 }
 
+/// An access-token request that must be refused, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum BadRequest {
+    #[strum(serialize = "a wrong APIKey")]
+    WrongApiKey,
+    #[strum(serialize = "a wrong SecretKey")]
+    WrongSecretKey,
+    #[strum(serialize = "no APIKey")]
+    NoApiKey,
+    #[strum(serialize = "no SecretKey")]
+    NoSecretKey,
+    #[strum(serialize = "an APIKey that is a number")]
+    NumericApiKey,
+    #[strum(serialize = "a text/plain body")]
+    TextBody,
+    #[strum(serialize = "a form body")]
+    FormBody,
+    #[strum(serialize = "a malformed JSON body")]
+    MalformedJson,
+}
+
 #[when(
     regex = r"^(\w+) requests an access token with (a wrong APIKey|a wrong SecretKey|no APIKey|no SecretKey|an APIKey that is a number|a text/plain body|a form body|a malformed JSON body)$"
 )]
 async fn requests_access_token_badly(
     w: &mut ConformanceWorld,
     who: Persona,
-    what: String,
+    what: BadRequest,
 ) -> StepResult {
     let pair = key_pair(w, who)?;
     let json = |v: Value| api::access_token_raw("application/json", v.to_string().as_bytes());
-    let call: Call = match what.as_str() {
-        "a wrong APIKey" => api::access_token(&pair.secret_key, &wrong_value()),
-        "a wrong SecretKey" => api::access_token(&wrong_value(), &pair.api_key),
-        "no APIKey" => json(serde_json::json!({ "SecretKey": pair.secret_key })),
-        "no SecretKey" => json(serde_json::json!({ "APIKey": pair.api_key })),
-        "an APIKey that is a number" => {
+    let call: Call = match what {
+        BadRequest::WrongApiKey => api::access_token(&pair.secret_key, &wrong_value()),
+        BadRequest::WrongSecretKey => api::access_token(&wrong_value(), &pair.api_key),
+        BadRequest::NoApiKey => json(serde_json::json!({ "SecretKey": pair.secret_key })),
+        BadRequest::NoSecretKey => json(serde_json::json!({ "APIKey": pair.api_key })),
+        BadRequest::NumericApiKey => {
             json(serde_json::json!({ "SecretKey": pair.secret_key, "APIKey": 12345 }))
         }
-        "a text/plain body" => api::access_token_raw(
+        BadRequest::TextBody => api::access_token_raw(
             "text/plain",
             format!("SecretKey={}", pair.secret_key).as_bytes(),
         ),
-        "a form body" => api::access_token_raw(
+        BadRequest::FormBody => api::access_token_raw(
             "application/x-www-form-urlencoded",
             format!("SecretKey={}&APIKey={}", pair.secret_key, pair.api_key).as_bytes(),
         ),
-        _ => api::access_token_raw("application/json", b"{\"SecretKey\": "),
+        BadRequest::MalformedJson => api::access_token_raw("application/json", b"{\"SecretKey\": "),
     };
     w.send_checked(call).await?;
     Ok(())
@@ -374,17 +426,33 @@ async fn refresh_cookie_strict(w: &mut ConformanceWorld) -> StepResult {
 
 // ---------------------------------------------------------------- bearer JWT
 
+/// What a JwtToken goes through before it is sent, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Tampering {
+    /// As issued.
+    #[strum(serialize = "")]
+    None,
+    #[strum(serialize = "with a tampered signature")]
+    Signature,
+    #[strum(serialize = "with a tampered payload")]
+    Payload,
+    #[strum(serialize = "with alg none and no signature")]
+    AlgNone,
+    #[strum(serialize = "signed with another key")]
+    AnotherKey,
+}
+
 #[when(
     regex = r"^(\w+) calls the protected resource with (?:her|his) JwtToken(?: (with a tampered signature|with a tampered payload|with alg none and no signature|signed with another key))?$"
 )]
-async fn calls_with_jwt(w: &mut ConformanceWorld, who: Persona, change: String) -> StepResult {
+async fn calls_with_jwt(w: &mut ConformanceWorld, who: Persona, change: Tampering) -> StepResult {
     let jwt = w.session(who.name())?;
-    let sent = match change.as_str() {
-        "" => jwt,
-        "with a tampered signature" => tamper_signature(&jwt),
-        "with a tampered payload" => tamper_payload(&jwt),
-        "with alg none and no signature" => alg_none(&jwt),
-        _ => signed_with_another_key(&jwt)?,
+    let sent = match change {
+        Tampering::None => jwt,
+        Tampering::Signature => tamper_signature(&jwt),
+        Tampering::Payload => tamper_payload(&jwt),
+        Tampering::AlgNone => alg_none(&jwt),
+        Tampering::AnotherKey => signed_with_another_key(&jwt)?,
     };
     let probe = section(w)?.probe_path;
     w.send_checked(api::probe_with_bearer(&probe, &sent))
@@ -392,11 +460,20 @@ async fn calls_with_jwt(w: &mut ConformanceWorld, who: Persona, change: String) 
     Ok(())
 }
 
+/// What a step expects of a JwtToken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Verdict {
+    #[strum(serialize = "accepted", serialize = "still accepted")]
+    Accepted,
+    #[strum(serialize = "refused")]
+    Refused,
+}
+
 #[then(regex = r"^(\w+)'s JwtToken is (still accepted|accepted|refused)$")]
-async fn jwt_is(w: &mut ConformanceWorld, who: Persona, verdict: String) -> StepResult {
-    calls_with_jwt(w, who, String::new()).await?;
+async fn jwt_is(w: &mut ConformanceWorld, who: Persona, verdict: Verdict) -> StepResult {
+    calls_with_jwt(w, who, Tampering::None).await?;
     let x = w.last_exchange()?;
-    if verdict == "refused" {
+    if verdict == Verdict::Refused {
         w.status(
             Provenance::Documented,
             x,

@@ -35,18 +35,32 @@ const UNKNOWN_USER_ID: &str = "987654321987";
 
 // ---------------------------------------------------------------- login
 
+/// How a login sends the credentials, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Login {
+    #[strum(serialize = "a JSON body")]
+    Json,
+    #[strum(serialize = "form parameters")]
+    Form,
+    /// As JSON, by a persona whose account refuses it (locked, disabled).
+    #[strum(serialize = "the right password")]
+    RightPassword,
+}
+
 #[when(
     regex = r"^(\w+|the locked user|the disabled user) logs in with (a JSON body|form parameters|the right password)$"
 )]
-async fn logs_in(w: &mut ConformanceWorld, who: Persona, how: String) -> StepResult {
+async fn logs_in(w: &mut ConformanceWorld, who: Persona, how: Login) -> StepResult {
     let account = w.account(who)?;
-    let call = match how.as_str() {
-        "form parameters" => api::login_form(&account.username, &account.password),
-        _ => api::login_json(&account.username, &account.password, None),
+    let call = match how {
+        Login::Form => api::login_form(&account.username, &account.password),
+        Login::Json | Login::RightPassword => {
+            api::login_json(&account.username, &account.password, None)
+        }
     };
     let x = w.send(call).await?;
     remember_login(w, who, who.name(), &x);
-    if how == "the right password" {
+    if how == Login::RightPassword {
         // The disabled (401) and locked (403) answers: the document gives their
         // statuses; its envelope example is for wrong credentials only.
         spec_check_as_reference(w, &x)
@@ -233,26 +247,35 @@ async fn log_in_fully(
     Ok(())
 }
 
+/// What a step expects of a session token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Verdict {
+    #[strum(serialize = "still accepted")]
+    Accepted,
+    #[strum(serialize = "refused")]
+    Refused,
+}
+
 #[then(regex = r"^(?:session (\w+)|(\w+)'s token) is (still accepted|refused)$")]
 async fn token_is(
     w: &mut ConformanceWorld,
     session: String,
     who: String,
-    verdict: String,
+    verdict: Verdict,
 ) -> StepResult {
     let name = if session.is_empty() { who } else { session };
     let token = w.session(&name)?;
     let x = w
         .send_checked(api::current_user(Some(&token), Transport::Header))
         .await?;
-    match verdict.as_str() {
-        "still accepted" => w.status(
+    match verdict {
+        Verdict::Accepted => w.status(
             Provenance::Documented,
             &x,
             200,
             &format!("{name}'s token to be accepted (200)"),
         ),
-        _ => refused(w, &x, &format!("{name}'s token to be refused")),
+        Verdict::Refused => refused(w, &x, &format!("{name}'s token to be refused")),
     }
 }
 
@@ -314,18 +337,29 @@ async fn answer_is_user(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     is_user(w, who)
 }
 
+/// A token GET /authentication/user must refuse, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum BadToken {
+    #[strum(serialize = "no token")]
+    Missing,
+    #[strum(serialize = "a garbage token")]
+    Garbage,
+    #[strum(serialize = "an empty Bearer token")]
+    EmptyBearer,
+}
+
 #[when(
     regex = r"^someone asks who they are with (no token|a garbage token|an empty Bearer token)$"
 )]
-async fn asks_with_bad_token(w: &mut ConformanceWorld, token: String) -> StepResult {
+async fn asks_with_bad_token(w: &mut ConformanceWorld, token: BadToken) -> StepResult {
     let call = api::current_user(None, Transport::Header);
-    let call = match token.as_str() {
-        "a garbage token" => call.header(
+    let call = match token {
+        BadToken::Garbage => call.header(
             "Authorization",
             &format!("Bearer {}", crate::secret::Token::generate().as_str()),
         ),
-        "an empty Bearer token" => call.header("Authorization", "Bearer "),
-        _ => call,
+        BadToken::EmptyBearer => call.header("Authorization", "Bearer "),
+        BadToken::Missing => call,
     };
     w.send_checked(call).await?;
     Ok(())
@@ -461,16 +495,26 @@ async fn receives_totp_key(w: &mut ConformanceWorld) -> StepResult {
     )
 }
 
+/// Whom a user enables two-factor authentication for, other than themself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Other {
+    #[strum(serialize = "bob")]
+    Bob,
+    #[strum(serialize = "a user who does not exist")]
+    Unknown,
+}
+
 #[when(regex = r"^(\w+) enables two-factor authentication for (bob|a user who does not exist)$")]
-async fn enables_for_other(w: &mut ConformanceWorld, who: Persona, whom: String) -> StepResult {
+async fn enables_for_other(w: &mut ConformanceWorld, who: Persona, whom: Other) -> StepResult {
     let token = w.session(who.name())?;
-    let id = match whom.parse::<Persona>() {
-        Ok(other) => {
+    let id = match whom {
+        Other::Bob => {
+            let other = Persona::Bob;
             log_in_fully(w, other, other.name(), None).await?;
             let session = w.session(other.name())?;
             user_id(w, &session).await?
         }
-        Err(_) => UNKNOWN_USER_ID.to_owned(),
+        Other::Unknown => UNKNOWN_USER_ID.to_owned(),
     };
     w.send_checked(api::enable_two_factor(&token, &id, None))
         .await?;
@@ -680,12 +724,20 @@ async fn receives_final_token(w: &mut ConformanceWorld) -> StepResult {
     validation_accepted(w)
 }
 
+/// What a step expects of a second-factor validation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Validation {
+    #[strum(serialize = "accepted")]
+    Accepted,
+    #[strum(serialize = "refused")]
+    Refused,
+}
+
 #[then(regex = r"^the validation is (accepted|refused)$")]
-async fn validation_is(w: &mut ConformanceWorld, outcome: String) -> StepResult {
-    if outcome == "accepted" {
-        validation_accepted(w)
-    } else {
-        validation_refused(w)
+async fn validation_is(w: &mut ConformanceWorld, outcome: Validation) -> StepResult {
+    match outcome {
+        Validation::Accepted => validation_accepted(w),
+        Validation::Refused => validation_refused(w),
     }
 }
 

@@ -11,6 +11,17 @@ use crate::harness::lac::api;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, StepResult};
 use crate::provenance::Provenance;
 
+/// The new password a change sends, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum NewPassword {
+    /// The current one, changed: the reference policy accepts it.
+    #[strum(serialize = "a new password")]
+    Changed,
+    /// One the reference policy refuses.
+    #[strum(serialize = "a one-character new password")]
+    OneCharacter,
+}
+
 #[when(
     regex = r"^(alice|carol) authenticates with (\?[^\s,]+) and (a new password|a one-character new password) in (new_password|newPassword)$"
 )]
@@ -18,14 +29,13 @@ async fn authenticates_changing_password(
     w: &mut ConformanceWorld,
     who: Persona,
     query: String,
-    new_words: String,
+    new_words: NewPassword,
     field: String,
 ) -> StepResult {
     let p = persona(w, who)?;
-    let new = if new_words == "a one-character new password" {
-        "a".to_owned()
-    } else {
-        changed_password(&p.account.password)
+    let new = match new_words {
+        NewPassword::OneCharacter => "a".to_owned(),
+        NewPassword::Changed => changed_password(&p.account.password),
     };
     let current = p.account.password.clone();
     attempt_change(w, &p, &query, &current, &field, &new).await
@@ -83,10 +93,21 @@ fn change_message(x: &Exchange) -> Option<&str> {
         .or_else(|| x.str_field("changePasswordMesssage"))
 }
 
+/// A `changePasswordResult` the document names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+enum ChangeResult {
+    #[strum(serialize = "success")]
+    Success,
+    #[strum(serialize = "failure")]
+    Failure,
+    #[strum(serialize = "notSupported")]
+    NotSupported,
+}
+
 #[then(
     regex = r"^the password change reports (success|failure|notSupported) with (?:a reason and )?a new auth token$"
 )]
-async fn change_reports(w: &mut ConformanceWorld, result: String) -> StepResult {
+async fn change_reports(w: &mut ConformanceWorld, result: ChangeResult) -> StepResult {
     let x = w.last_exchange()?;
     succeeded(
         w,
@@ -99,20 +120,20 @@ async fn change_reports(w: &mut ConformanceWorld, result: String) -> StepResult 
     )?;
     let reported = x.str_field("changePasswordResult");
     w.documented(
-        reported.is_some_and(|r| ["success", "failure", "notSupported"].contains(&r)),
+        reported.is_some_and(|r| r.parse::<ChangeResult>().is_ok()),
         "changePasswordResult: success, failure or notSupported",
     )?;
     // The document has no password policy: that a one-character password
     // fails is the reference server's policy.
-    let provenance = if result == "failure" {
+    let provenance = if result == ChangeResult::Failure {
         Provenance::Reference
     } else {
         Provenance::Documented
     };
     w.check_as(
         provenance,
-        reported == Some(result.as_str()),
-        &format!("changePasswordResult: {result}"),
+        reported == Some(result.into()),
+        &format!("changePasswordResult: {}", <&str>::from(result)),
     )?;
     let message = change_message(x);
     w.documented(message.is_some(), "a changePasswordMessage")?;

@@ -60,11 +60,23 @@ async fn has_authenticated_without_url_auth(w: &mut ConformanceWorld, who: Perso
     )
 }
 
+/// The credentials of a sign-on that must fail, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum WrongCredentials {
+    #[strum(serialize = "alice's name and a wrong password")]
+    WrongPassword,
+    #[strum(serialize = "the name of a user who does not exist")]
+    UnknownUser,
+}
+
 #[when(
     regex = r"^someone authenticates with (alice's name and a wrong password|the name of a user who does not exist)$"
 )]
-async fn authenticates_badly(w: &mut ConformanceWorld, credentials: String) -> StepResult {
-    let (username, password) = if credentials.starts_with("alice") {
+async fn authenticates_badly(
+    w: &mut ConformanceWorld,
+    credentials: WrongCredentials,
+) -> StepResult {
+    let (username, password) = if credentials == WrongCredentials::WrongPassword {
         let alice = w.account(Persona::Alice)?;
         let wrong = wrong_password(&alice.password);
         (alice.username, wrong)

@@ -49,29 +49,42 @@ async fn sends_admin_token(w: &mut ConformanceWorld) -> StepResult {
     Ok(())
 }
 
+/// A credential the probe resource must refuse, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum BadCredential {
+    #[strum(serialize = "no Authorization header")]
+    NoHeader,
+    #[strum(serialize = "a made-up auth token")]
+    MadeUp,
+    #[strum(serialize = "alice's auth token under the Bearer scheme")]
+    BearerScheme,
+    #[strum(serialize = "alice's auth token without a scheme")]
+    NoScheme,
+}
+
 #[when(
     regex = r"^someone calls the probe resource with (no Authorization header|a made-up auth token|alice's auth token under the Bearer scheme|alice's auth token without a scheme)$"
 )]
-async fn calls_probe_badly(w: &mut ConformanceWorld, credential: String) -> StepResult {
+async fn calls_probe_badly(w: &mut ConformanceWorld, credential: BadCredential) -> StepResult {
     let probe_path = section(w)?.probe_path;
     let call = api::probe(Method::GET, &probe_path);
-    let call = match credential.as_str() {
-        "a made-up auth token" => {
+    let call = match credential {
+        BadCredential::MadeUp => {
             let made_up = crate::secret::Token::generate();
             api::with_token(call, made_up.as_str(), Transport::Header)
         }
-        "alice's auth token under the Bearer scheme" => {
+        BadCredential::BearerScheme => {
             let (key, _) = token(w, Persona::Alice.name())?;
             call.header(
                 "Authorization",
                 &format!("Bearer {}", api::credential(&key)),
             )
         }
-        "alice's auth token without a scheme" => {
+        BadCredential::NoScheme => {
             let (key, _) = token(w, Persona::Alice.name())?;
             call.header("Authorization", &api::credential(&key))
         }
-        _ => call,
+        BadCredential::NoHeader => call,
     };
     send(w, call, None).await?;
     Ok(())
@@ -109,6 +122,15 @@ async fn probe_refuses(w: &mut ConformanceWorld, status: u16) -> StepResult {
     )
 }
 
+/// What a step expects of an auth token at the probe resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Verdict {
+    #[strum(serialize = "lets", serialize = "still lets")]
+    LetsIn,
+    #[strum(serialize = "no longer lets")]
+    KeepsOut,
+}
+
 #[then(
     regex = r"^(?:(alice|bob|carol)'s auth token|auth token (\w+)) (lets|still lets|no longer lets) (?:her|him) call the probe resource$"
 )]
@@ -116,7 +138,7 @@ async fn token_lets_call(
     w: &mut ConformanceWorld,
     who: String,
     name: String,
-    verdict: String,
+    verdict: Verdict,
 ) -> StepResult {
     let name = if name.is_empty() { who } else { name };
     let (key, base) = token(w, &name)?;
@@ -127,7 +149,7 @@ async fn token_lets_call(
         Transport::Header,
     );
     let x = send(w, call, base.as_deref()).await?;
-    if verdict == "no longer lets" {
+    if verdict == Verdict::KeepsOut {
         w.documented(
             keeps_out(&x),
             &format!("auth token {name} to be refused by the probe resource (a 4xx)"),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 
-use super::{page_key, persona, section, send, wrong_credentials};
+use super::{WrongCredentials, page_key, persona, section, send, wrong_credentials};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api::{self, Form};
 use crate::harness::world::{
@@ -530,8 +530,11 @@ async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
 #[when(
     regex = r"^someone submits the /session/api login form with (alice's email and a wrong password|an unknown user's email and a password)$"
 )]
-async fn submit_bad_credentials(w: &mut ConformanceWorld, credentials: String) -> StepResult {
-    bad_credentials(w, &credentials, None).await
+async fn submit_bad_credentials(
+    w: &mut ConformanceWorld,
+    credentials: WrongCredentials,
+) -> StepResult {
+    bad_credentials(w, credentials, None).await
 }
 
 #[when(
@@ -539,16 +542,16 @@ async fn submit_bad_credentials(w: &mut ConformanceWorld, credentials: String) -
 )]
 async fn submit_bad_credentials_with_port(
     w: &mut ConformanceWorld,
-    credentials: String,
+    credentials: WrongCredentials,
 ) -> StepResult {
     let port = listener_port(w)?.to_string();
-    bad_credentials(w, &credentials, Some(&port)).await
+    bad_credentials(w, credentials, Some(&port)).await
 }
 
 /// Opens the page, submits wrong credentials, files the refusal for comparison.
 async fn bad_credentials(
     w: &mut ConformanceWorld,
-    credentials: &str,
+    credentials: WrongCredentials,
     port: Option<&str>,
 ) -> StepResult {
     let (user, password) = wrong_credentials(w, credentials)?;
@@ -626,8 +629,19 @@ async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
     )
 }
 
+/// The two-factor code a step submits, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Code {
+    #[strum(serialize = "no")]
+    Missing,
+    #[strum(serialize = "a wrong")]
+    Wrong,
+    #[strum(serialize = "the current")]
+    Current,
+}
+
 #[when(regex = r"^(carol) submits (no|a wrong|the current) two-factor code$")]
-async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: String) -> StepResult {
+async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: Code) -> StepResult {
     let account = persona(w, who)?;
     let secret = account
         .totp_secret
@@ -658,9 +672,9 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: String) -> S
         secret,
         params: TOTP,
     };
-    let (code, step) = match which.as_str() {
-        "no" => (String::new(), None),
-        "a wrong" => {
+    let (code, step) = match which {
+        Code::Missing => (String::new(), None),
+        Code::Wrong => {
             let (c, _) = w.fresh_totp_code(&enrolment, 0).await?;
             let wrong: String = c
                 .chars()
@@ -668,7 +682,7 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: String) -> S
                 .collect();
             (wrong, None)
         }
-        _ => w.fresh_totp_code(&enrolment, 0).await?,
+        Code::Current => w.fresh_totp_code(&enrolment, 0).await?,
     };
     w.ctx().secrets.register(&code);
     // Filed as used before it is sent: a server that accepts it and then
@@ -775,10 +789,24 @@ async fn key_refused(w: &mut ConformanceWorld) -> StepResult {
     )
 }
 
+/// How far the clock moves against a browser key's lifetime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Lifetime {
+    /// To a minute before its end.
+    #[strum(serialize = "nearly passes")]
+    NearlyPasses,
+    /// Two minutes further, past its end.
+    #[strum(serialize = "passes")]
+    Passes,
+}
+
 #[when(regex = r"^the browser key's lifetime (nearly passes|passes)$")]
-async fn lifetime_passes(w: &mut ConformanceWorld, how: String) -> StepResult {
+async fn lifetime_passes(w: &mut ConformanceWorld, how: Lifetime) -> StepResult {
     let lifetime = section(w).key_lifetime_minutes * 60;
-    let seconds = if how == "passes" { 120 } else { lifetime - 60 };
+    let seconds = match how {
+        Lifetime::Passes => 120,
+        Lifetime::NearlyPasses => lifetime - 60,
+    };
     w.ctx()
         .clock
         .advance(seconds)

@@ -2,7 +2,9 @@
 
 use cucumber::{then, when};
 
-use super::{login_refused, persona, refusals_identical, send, wrong_credentials};
+use super::{
+    WrongCredentials, login_refused, persona, refusals_identical, send, wrong_credentials,
+};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
@@ -29,20 +31,31 @@ async fn json_login(w: &mut ConformanceWorld) -> StepResult {
 #[when(
     regex = r"^someone posts (alice's email and a wrong password|an unknown email and a password) to /login as JSON$"
 )]
-async fn json_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepResult {
-    let (user, password) = wrong_credentials(w, &which)?;
+async fn json_bad_credentials(w: &mut ConformanceWorld, which: WrongCredentials) -> StepResult {
+    let (user, password) = wrong_credentials(w, which)?;
     post_json(w, api::json_login(&user, &password)).await?;
     Ok(())
+}
+
+/// A JSON login that is not the documented one, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+pub(super) enum JsonDocument {
+    #[strum(serialize = "JSON that is not well-formed")]
+    NotWellFormed,
+    #[strum(serialize = "her email without a password")]
+    NoPassword,
+    #[strum(serialize = "her credentials outside user")]
+    OutsideUser,
 }
 
 #[when(
     regex = r"^alice posts (JSON that is not well-formed|her email without a password|her credentials outside user) as JSON to /login$"
 )]
-async fn json_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
+async fn json_malformed(w: &mut ConformanceWorld, which: JsonDocument) -> StepResult {
     let a = persona(w, Persona::Alice)?;
-    w.lf.json_document = Some(which.clone());
-    let call = match which.as_str() {
-        "JSON that is not well-formed" => {
+    w.lf.json_document = Some(which);
+    let call = match which {
+        JsonDocument::NotWellFormed => {
             let text =
                 serde_json::json!({ "user": { "email": a.username, "password": a.password } })
                     .to_string();
@@ -51,10 +64,10 @@ async fn json_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
             Call::new(reqwest::Method::POST, api::LOGIN)
                 .raw("application/json", cut.as_bytes().to_vec())
         }
-        "her email without a password" => {
+        JsonDocument::NoPassword => {
             api::json_login_body(serde_json::json!({ "user": { "email": a.username } }))
         }
-        _ => {
+        JsonDocument::OutsideUser => {
             api::json_login_body(serde_json::json!({ "email": a.username, "password": a.password }))
         }
     };
@@ -89,8 +102,8 @@ async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
     // A key for wrong credentials or without the password breaks the
     // documented login; refusing other shapes (not well-formed, no `user`)
     // is our choice.
-    let provenance = match w.lf.json_document.as_deref() {
-        Some("her email without a password") | None => Provenance::Documented,
+    let provenance = match w.lf.json_document {
+        Some(JsonDocument::NoPassword) | None => Provenance::Documented,
         Some(_) => Provenance::Reference,
     };
     // A JSON request may still get an XML answer: a key is a key in either.

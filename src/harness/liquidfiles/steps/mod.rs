@@ -49,13 +49,13 @@ pub struct LiquidFilesScenario {
     /// The /session/api refusals: status and page without hidden per-login values.
     refusals: Vec<(u16, String)>,
     /// The XML login's document kind (a malformed one) the scenario sent.
-    xml_document: Option<String>,
+    xml_document: Option<xml_login::XmlDocument>,
     /// The api_key of each XML answer that had one, in order.
     xml_keys: Vec<String>,
     /// Each XML answer: status, content type and body.
     xml_answers: Vec<String>,
     /// The JSON API's malformed request kind the scenario sent.
-    json_document: Option<String>,
+    json_document: Option<json_login::JsonDocument>,
     /// The JSON API's last key.
     json_key: Option<String>,
     /// Each JSON answer: status and body.
@@ -115,10 +115,25 @@ async fn send(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure>
     Ok(x)
 }
 
-/// The user name and password of a login that must fail, in the feature's
-/// words: alice's email with a wrong password, or an unknown user's.
-fn wrong_credentials(w: &ConformanceWorld, words: &str) -> Result<(String, String), Failure> {
-    if words.starts_with("alice") {
+/// The credentials of a login that must fail, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum WrongCredentials {
+    #[strum(serialize = "alice's email and a wrong password")]
+    WrongPassword,
+    #[strum(
+        serialize = "an unknown email and a password",
+        serialize = "an unknown user's email and a password"
+    )]
+    UnknownUser,
+}
+
+/// The user name and password of a login that must fail: alice's email with
+/// a wrong password, or an unknown user's.
+fn wrong_credentials(
+    w: &ConformanceWorld,
+    which: WrongCredentials,
+) -> Result<(String, String), Failure> {
+    if which == WrongCredentials::WrongPassword {
         let alice = persona(w, Persona::Alice)?;
         return Ok((alice.username, format!("{}-not-it", alice.password)));
     }

@@ -2,7 +2,9 @@
 
 use cucumber::{then, when};
 
-use super::{login_refused, persona, refusals_identical, section, send, wrong_credentials};
+use super::{
+    WrongCredentials, login_refused, persona, refusals_identical, section, send, wrong_credentials,
+};
 use crate::harness::exchange::Exchange;
 use crate::harness::liquidfiles::api::{self, Escaping};
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
@@ -28,22 +30,30 @@ async fn post_xml(
     Ok(x)
 }
 
+/// What a user signs on with: LiquidFiles takes either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum UserName {
+    #[strum(serialize = "email")]
+    Email,
+    #[strum(serialize = "username")]
+    Username,
+}
+
 #[when(
     regex = r"^(alice|bob) posts her (email|username) and password to /login as (text/xml|application/xml)$"
 )]
 async fn xml_login(
     w: &mut ConformanceWorld,
     who: Persona,
-    name: String,
+    name: UserName,
     content_type: String,
 ) -> StepResult {
     let account = persona(w, who)?;
-    let user = if name == "email" {
-        account.username.clone()
-    } else {
-        section(w).primary_username.ok_or_else(|| {
+    let user = match name {
+        UserName::Email => account.username.clone(),
+        UserName::Username => section(w).primary_username.ok_or_else(|| {
             Failure("the target file gives no `liquidfiles.primary_username`".into())
-        })?
+        })?,
     };
     let doc = api::login_document(
         &user,
@@ -53,23 +63,37 @@ async fn xml_login(
     Ok(())
 }
 
+/// How dan's password is written in the XML document, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum Written {
+    #[strum(
+        serialize = "with every character outside [A-Za-z0-9] as a decimal character reference"
+    )]
+    Decimal,
+    #[strum(serialize = "with hexadecimal character references")]
+    Hex,
+    #[strum(serialize = "with only & and < escaped and the rest literal")]
+    Minimal,
+    #[strum(serialize = "unescaped")]
+    Unescaped,
+}
+
 #[when(
     regex = r"^dan posts his password to /login (with every character outside \[A-Za-z0-9\] as a decimal character reference|with hexadecimal character references|with only & and < escaped and the rest literal|unescaped)$"
 )]
-async fn dan_posts(w: &mut ConformanceWorld, how: String) -> StepResult {
+async fn dan_posts(w: &mut ConformanceWorld, how: Written) -> StepResult {
     let account = persona(w, Persona::Dan)?;
-    let escaping = if how.contains("hexadecimal") {
-        Escaping::Hex
-    } else if how.contains("decimal") {
-        Escaping::Decimal
-    } else if how.contains("only") {
-        Escaping::Minimal
-    } else {
-        w.documented(
-            account.password.contains('&'),
-            "dan's password (liquidfiles.special) to contain an &",
-        )?;
-        Escaping::Raw
+    let escaping = match how {
+        Written::Hex => Escaping::Hex,
+        Written::Decimal => Escaping::Decimal,
+        Written::Minimal => Escaping::Minimal,
+        Written::Unescaped => {
+            w.documented(
+                account.password.contains('&'),
+                "dan's password (liquidfiles.special) to contain an &",
+            )?;
+            Escaping::Raw
+        }
     };
     let doc = api::login_document(
         &account.username,
@@ -82,33 +106,50 @@ async fn dan_posts(w: &mut ConformanceWorld, how: String) -> StepResult {
 #[when(
     regex = r"^someone posts (alice's email and a wrong password|an unknown email and a password) to /login$"
 )]
-async fn xml_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepResult {
-    let (user, password) = wrong_credentials(w, &which)?;
+async fn xml_bad_credentials(w: &mut ConformanceWorld, which: WrongCredentials) -> StepResult {
+    let (user, password) = wrong_credentials(w, which)?;
     let doc = api::login_document(&user, &api::escape_password(&password, Escaping::Decimal));
     post_xml(w, &doc, "text/xml").await?;
     Ok(())
 }
 
+/// An XML login that is not the documented one, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+pub(super) enum XmlDocument {
+    #[strum(serialize = "an unclosed <user> element")]
+    Unclosed,
+    #[strum(serialize = "a DOCTYPE declaring an entity")]
+    InternalEntity,
+    #[strum(serialize = "a DOCTYPE with an external entity")]
+    ExternalEntity,
+    #[strum(serialize = "no <password>")]
+    NoPassword,
+    #[strum(serialize = "a <login> root element")]
+    LoginRoot,
+}
+
 #[when(
     regex = r"^alice posts (an unclosed <user> element|a DOCTYPE declaring an entity|a DOCTYPE with an external entity|no <password>|a <login> root element) with her credentials to /login$"
 )]
-async fn xml_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
+async fn xml_malformed(w: &mut ConformanceWorld, which: XmlDocument) -> StepResult {
     let a = persona(w, Persona::Alice)?;
     let email = api::escape_password(&a.username, Escaping::Minimal);
     let pw = api::escape_password(&a.password, Escaping::Decimal);
-    w.lf.xml_document = Some(which.clone());
-    let doc = match which.as_str() {
-        "an unclosed <user> element" => {
+    w.lf.xml_document = Some(which);
+    let doc = match which {
+        XmlDocument::Unclosed => {
             format!("<user><email>{email}</email><password>{pw}</password>")
         }
-        "a DOCTYPE declaring an entity" => format!(
+        XmlDocument::InternalEntity => format!(
             "<?xml version=\"1.0\"?><!DOCTYPE user [<!ENTITY e \"{email}\">]><user><email>{email}</email><password>{pw}</password></user>"
         ),
-        "a DOCTYPE with an external entity" => format!(
+        XmlDocument::ExternalEntity => format!(
             "<?xml version=\"1.0\"?><!DOCTYPE user [<!ENTITY ext SYSTEM \"file:///etc/passwd\">]><user><email>{email}</email><password>{pw}</password></user>"
         ),
-        "no <password>" => format!("<user><email>{email}</email></user>"),
-        _ => format!("<login><email>{email}</email><password>{pw}</password></login>"),
+        XmlDocument::NoPassword => format!("<user><email>{email}</email></user>"),
+        XmlDocument::LoginRoot => {
+            format!("<login><email>{email}</email><password>{pw}</password></login>")
+        }
     };
     post_xml(w, &doc, "text/xml").await?;
     Ok(())
@@ -136,8 +177,8 @@ async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
     // differs from our choice; a key without the password, for a raw `&`
     // (seed 001: such a password "will fail") or for wrong credentials breaks
     // the documented login.
-    let provenance = match w.lf.xml_document.as_deref() {
-        Some("no <password>") | None => Provenance::Documented,
+    let provenance = match w.lf.xml_document {
+        Some(XmlDocument::NoPassword) | None => Provenance::Documented,
         Some(_) => Provenance::Reference,
     };
     login_refused(w, provenance, |body| {
