@@ -1,7 +1,7 @@
 //! The harness's client of the control API (`/__authconform/…`), which the
 //! reference server offers in test mode: the server's clock (read and
-//! advanced; the local clock where there is no control API) and vendors'
-//! test hooks such as a FileVerbs SecretKey reset.
+//! advanced; the local clock where there is no control API) and the vendors'
+//! test hooks, which each vendor's folder calls through [`ControlApi::hook`].
 
 use serde_json::Value;
 
@@ -57,64 +57,46 @@ impl ControlApi {
         }
     }
 
-    /// FileVerbs: resets the account's SecretKey as the portal would; the new key.
-    pub async fn reset_fileverbs_secret_key(&self, old: &str) -> Result<String, String> {
-        self.reset_fileverbs_secret_key_to(old, None).await
-    }
-
-    /// FileVerbs: resets the account's SecretKey to `to` (a random key when `None`).
-    pub async fn reset_fileverbs_secret_key_to(
+    /// Calls a vendor's test hook (`{CONTROL_PREFIX}/<vendor>/<name>`): its
+    /// JSON answer, with the status and the URL for the caller's messages.
+    /// Without a control API: the error says that the target has none `for` what.
+    pub async fn hook(
         &self,
-        old: &str,
-        to: Option<&str>,
-    ) -> Result<String, String> {
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        purpose: &str,
+    ) -> Result<HookAnswer, String> {
         let ControlApi::Controlled { root, client } = self else {
-            return Err(
-                "the target has no control API (`control_url`) to reset a SecretKey".into(),
-            );
+            return Err(format!(
+                "the target has no control API (`control_url`) to {purpose}"
+            ));
         };
-        let url = format!("{root}{CONTROL_PREFIX}/fileverbs/reset-secret-key");
-        let response = client
-            .post(&url)
-            .json(&match to {
-                Some(to) => serde_json::json!({ "SecretKey": old, "NewSecretKey": to }),
-                None => serde_json::json!({ "SecretKey": old }),
-            })
+        let url = format!("{root}{CONTROL_PREFIX}{path}");
+        let mut request = client.request(method, &url);
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| format!("control API at {url} failed: {e}"))?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or_default();
-        body.get("SecretKey")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("control API at {url} answered {status} without a SecretKey"))
-    }
-
-    /// LiquidFiles: Admin → Activity Log, oldest first.
-    pub async fn liquidfiles_activity_log(&self) -> Result<Vec<Value>, String> {
-        let ControlApi::Controlled { root, client } = self else {
-            return Err(
-                "the target has no control API (`control_url`) to read the activity log".into(),
-            );
-        };
-        let url = format!("{root}{CONTROL_PREFIX}/liquidfiles/activity-log");
-        let response = client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| format!("control API at {url} failed: {e}"))?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or_default();
-        body.get("entries")
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| format!("control API at {url} answered {status} without `entries`"))
+        Ok(HookAnswer { url, status, body })
     }
 
     pub fn is_controlled(&self) -> bool {
         matches!(self, ControlApi::Controlled { .. })
     }
+}
+
+/// What a test hook answered.
+pub struct HookAnswer {
+    pub url: String,
+    pub status: reqwest::StatusCode,
+    /// The JSON body (`null` when it was none).
+    pub body: Value,
 }
 
 async fn read_now(

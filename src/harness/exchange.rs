@@ -8,8 +8,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::redact::Secrets;
-use crate::spec::{self, SpecViolation};
-use crate::vendor::Vendor;
+use crate::spec::{Spec, SpecViolation};
 
 /// A request body as a step builds it.
 #[derive(Clone, Debug)]
@@ -226,13 +225,23 @@ fn shell_quote(s: &str) -> String {
 
 /// The HTTP client of one run: a base URL, the spec to check against, the
 /// secrets to mask.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
     /// The same client, sending header names in Title-Case.
     title_case: reqwest::Client,
     base_url: String,
-    vendor: Vendor,
+    /// The vendor's OpenAPI document every answer is checked against, if it has one.
+    spec: Option<&'static Spec>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("base_url", &self.base_url)
+            .field("spec", &self.spec.map(|s| s.vendor))
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -245,7 +254,7 @@ pub struct TransportError {
 
 impl HttpClient {
     pub fn new(
-        vendor: Vendor,
+        spec: Option<&'static Spec>,
         base_url: &str,
         insecure_tls: bool,
         timeout: Duration,
@@ -269,7 +278,7 @@ impl HttpClient {
             client: build(false)?,
             title_case: build(true)?,
             base_url: base_url.trim_end_matches('/').to_owned(),
-            vendor,
+            spec,
         })
     }
 
@@ -353,9 +362,10 @@ impl HttpClient {
             url: crate::redact::redact_query(&url),
             message: describe_reqwest_error(&e),
         })?;
-        let spec_violation = spec::for_vendor(self.vendor)
-            .check_response(&method, call.operation, status, &bytes)
-            .err();
+        let spec_violation = self.spec.and_then(|spec| {
+            spec.check_response(&method, call.operation, status, &bytes)
+                .err()
+        });
         Ok(Exchange {
             method,
             operation: call.operation,

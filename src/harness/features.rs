@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use crate::harness::RunError;
 use crate::harness::target::Capability;
-use crate::vendor::Vendor;
 
 /// Every feature file under `features/`, by path relative to it. A test checks
 /// that this list and the folder agree.
@@ -120,8 +119,9 @@ impl FeatureFiles {
         &self.root
     }
 
-    pub fn vendor_dir(&self, vendor: Vendor) -> PathBuf {
-        self.root.join(vendor.id())
+    /// The folder of a vendor's features (`<root>/<id>`).
+    pub fn vendor_dir(&self, vendor_id: &str) -> PathBuf {
+        self.root.join(vendor_id)
     }
 
     /// Every `.feature` file below the root, with its text.
@@ -166,7 +166,7 @@ impl FeatureFiles {
                 self.root.display()
             )));
         }
-        let known: Vec<&str> = Capability::ALL.iter().map(|c| c.tag()).collect();
+        let known: Vec<&str> = Capability::all().iter().map(|c| c.tag()).collect();
         for (path, text) in files {
             for (n, line) in text.lines().enumerate() {
                 let unknown = line

@@ -163,7 +163,7 @@ mod tests {
             scenarios: vec![ScenarioResult {
                 id: Some("LC8".into()),
                 name: "LC8 <garbage> is refused".into(),
-                vendor: Some(crate::vendor::Vendor::Limecraft),
+                vendor: Some(crate::vendor::Vendor::Limecraft.into()),
                 feature: "limecraft/transport.feature".into(),
                 line: 27,
                 duration: Duration::from_millis(5),

@@ -23,6 +23,7 @@ pub mod preflight;
 pub mod sources;
 pub mod state;
 pub mod step_log;
+pub mod suite;
 pub mod summary;
 pub mod target;
 pub mod world;
@@ -41,6 +42,7 @@ use crate::reference::fault::Fault;
 use crate::reference::{ReferenceConfig, ReferenceServer, RunningServer};
 use crate::vendor::Vendor;
 use exchange::HttpClient;
+use suite::Suite;
 use target::Target;
 use world::{ConformanceWorld, RunContext};
 
@@ -148,7 +150,7 @@ pub struct ScenarioResult {
     pub id: Option<String>,
     pub name: String,
     /// The vendor whose features it belongs to.
-    pub vendor: Option<Vendor>,
+    pub vendor: Option<Suite>,
     /// The feature file, relative to the features folder (`limecraft/login.feature`).
     pub feature: String,
     /// The scenario's line in it (an outline's example row: that row's line).
@@ -308,10 +310,10 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     };
     // One stop for the whole run: a gone server or --max-failures ends every vendor's part.
     let stop: Arc<Mutex<Option<world::Stop>>> = Arc::default();
-    let mut contexts: HashMap<Vendor, Arc<RunContext>> = HashMap::new();
+    let mut contexts: HashMap<Suite, Arc<RunContext>> = HashMap::new();
     for target in &targets {
         let http = HttpClient::new(
-            target.vendor,
+            target.vendor.spec(),
             &target.base_url,
             target.insecure_tls,
             target.timeout,
@@ -356,7 +358,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
     features.check_tags()?;
     for vendor in contexts.keys() {
-        if !features.vendor_dir(*vendor).is_dir() && options.features_dir.is_none() {
+        if !features.vendor_dir(vendor.id()).is_dir() && options.features_dir.is_none() {
             return Err(RunError::Usage(format!("no features for {vendor}")));
         }
     }
@@ -639,7 +641,7 @@ pub fn report_of(result: &Result<RunReport, RunError>) -> Option<&RunReport> {
 }
 
 /// The vendor a feature belongs to: the folder it sits in (`features/<vendor>/`).
-fn vendor_of(feature: &cucumber::gherkin::Feature) -> Option<Vendor> {
+fn vendor_of(feature: &cucumber::gherkin::Feature) -> Option<Suite> {
     feature
         .path
         .as_ref()?
@@ -708,7 +710,7 @@ fn select(
     feature: &cucumber::gherkin::Feature,
     rule: Option<&cucumber::gherkin::Rule>,
     scenario: &cucumber::gherkin::Scenario,
-    contexts: &HashMap<Vendor, Arc<RunContext>>,
+    contexts: &HashMap<Suite, Arc<RunContext>>,
     filter: &Filter,
     root: &std::path::Path,
 ) -> Selection {
@@ -750,7 +752,7 @@ fn select(
 /// [`select`] as the run itself.
 fn planned(
     features: &features::FeatureFiles,
-    contexts: &HashMap<Vendor, Arc<RunContext>>,
+    contexts: &HashMap<Suite, Arc<RunContext>>,
     filter: &Filter,
 ) -> usize {
     plan(features, contexts, filter)
@@ -776,7 +778,7 @@ struct Planned {
 /// and judged by the run's [`select`].
 fn plan(
     features: &features::FeatureFiles,
-    contexts: &HashMap<Vendor, Arc<RunContext>>,
+    contexts: &HashMap<Suite, Arc<RunContext>>,
     filter: &Filter,
 ) -> Vec<Planned> {
     let root = features.root();
@@ -864,7 +866,7 @@ pub fn scenarios() -> Result<Vec<ScenarioEntry>, RunError> {
     let root = features.root();
     let mut out = Vec::new();
     walk(&features, |feature, _, scenario| {
-        if let Some(vendor) = vendor_of(feature) {
+        if let Some(vendor) = vendor_of(feature).and_then(|s| s.id().parse().ok()) {
             out.push(ScenarioEntry {
                 vendor,
                 feature: relative_path(root, feature),
@@ -946,10 +948,7 @@ pub fn catalogue_id(tags: &[String]) -> Option<String> {
     tags.iter()
         .find(|t| {
             let letters = t.trim_end_matches(|c: char| c.is_ascii_digit());
-            letters.len() < t.len()
-                && crate::vendor::Vendor::ALL
-                    .iter()
-                    .any(|v| v.scenario_prefix() == letters)
+            letters.len() < t.len() && suite::all().iter().any(|v| v.scenario_prefix() == letters)
         })
         .cloned()
 }

@@ -11,35 +11,33 @@
 //! Every string may hold `${ENV_VAR}` references, resolved when the file is
 //! read, so that secrets live in the CI's secret store and not in the file.
 
+use std::any::Any;
+use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 
 use crate::fixtures::Fixtures;
 pub use crate::harness::capability::Capability;
-pub use crate::harness::fileverbs::target::{FileVerbsTarget, KeyPair};
-pub use crate::harness::lac::target::{LacProviderAccount, LacTarget};
-pub use crate::harness::liquidfiles::target::{LiquidFilesLogin, LiquidFilesTarget};
-use crate::harness::{fileverbs, lac, limecraft, liquidfiles};
-use crate::vendor::Vendor;
+use crate::harness::suite::{self, Section, Suite};
 
 /// A parsed, validated target.
 #[derive(Clone)]
 pub struct Target {
-    pub vendor: Vendor,
+    /// The vendor (`vendor:` in the file), whose suite runs against it.
+    pub vendor: Suite,
     pub base_url: String,
     pub insecure_tls: bool,
     /// Root URL of a server that offers authconform's control API (clock).
     pub control_url: Option<String>,
     pub users: Users,
     pub timeout: Duration,
-    /// FileVerbs: the key pairs and paths (`fileverbs:` in the file).
-    pub fileverbs: Option<FileVerbsTarget>,
-    /// CA Live API Creator: API settings (`lac:` in the file).
-    pub lac: Option<LacTarget>,
-    /// LiquidFiles: extra accounts and calls (`liquidfiles:` in the file).
-    pub liquidfiles: Option<LiquidFilesTarget>,
+    /// The vendors' own sections of the file (`lac:`), read by their suites;
+    /// [`Target::section`] finds one by its type.
+    sections: Vec<Section>,
 }
 
 impl std::fmt::Debug for Target {
@@ -84,15 +82,18 @@ impl Target {
         capability.offered_by(self)
     }
 
-    /// The reason a scenario with these tags cannot run here, if any.
-    /// Which `POST /login` APIs a LiquidFiles target offers (both when unsaid).
-    pub fn liquidfiles_login(&self) -> LiquidFilesLogin {
-        self.liquidfiles
-            .as_ref()
-            .map(|l| l.login)
-            .unwrap_or_default()
+    /// A vendor's section of the file (`LacTarget` for `lac:`), if given.
+    pub fn section<T: Any>(&self) -> Option<&T> {
+        self.sections.iter().find_map(|s| s.downcast_ref::<T>())
     }
 
+    /// Sets a vendor's section, in place of the one of its type.
+    pub fn set_section<T: Any + Send + Sync>(&mut self, section: T) {
+        self.sections.retain(|s| !s.is::<T>());
+        self.sections.push(Arc::new(section));
+    }
+
+    /// The reason a scenario with these tags cannot run here, if any.
     pub fn missing_capability<'a>(
         &self,
         tags: impl IntoIterator<Item = &'a String>,
@@ -106,29 +107,30 @@ impl Target {
     /// The target for a reference server at `server_url` (its root), with the
     /// accounts its fixtures name for the suite.
     pub fn reference(
-        vendor: Vendor,
+        vendor: impl Into<Suite>,
         api_base_url: &str,
         server_url: &str,
         fixtures: &Fixtures,
     ) -> Target {
-        let mut target = Target {
+        let vendor = vendor.into();
+        let mut target = Target::new(vendor, api_base_url);
+        target.control_url = Some(server_url.to_owned());
+        vendor.reference_target(&mut target, fixtures);
+        target
+    }
+
+    /// A target of `vendor` at `base_url` with no accounts, no section, no
+    /// control API and the default timeout, to fill in.
+    pub fn new(vendor: Suite, base_url: &str) -> Target {
+        Target {
             vendor,
-            base_url: api_base_url.to_owned(),
+            base_url: base_url.to_owned(),
             insecure_tls: false,
-            control_url: Some(server_url.to_owned()),
+            control_url: None,
             users: Users::default(),
             timeout: Duration::from_secs(10),
-            fileverbs: None,
-            lac: None,
-            liquidfiles: None,
-        };
-        match vendor {
-            Vendor::Limecraft => limecraft::target::reference(&mut target, fixtures),
-            Vendor::FileVerbs => fileverbs::target::reference(&mut target, fixtures),
-            Vendor::LiquidFiles => liquidfiles::target::reference(&mut target, fixtures),
-            Vendor::Lac => lac::target::reference(&mut target, fixtures),
+            sections: Vec::new(),
         }
-        target
     }
 
     pub fn load(path: &Path) -> Result<Target, TargetError> {
@@ -140,11 +142,10 @@ impl Target {
 
     /// Parses a target file, resolving `${VAR}` with `env`.
     pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, TargetError> {
-        let raw: RawTarget = serde_saphyr::from_str(text)
-            .map_err(|e| TargetError(format!("not a valid target file: {e}")))?;
-        let vendor: Vendor = interpolate(&raw.vendor, "vendor", env)?
+        let raw: RawTarget = serde_saphyr::from_str(text).map_err(not_valid)?;
+        let vendor: Suite = interpolate(&raw.vendor, "vendor", env)?
             .parse()
-            .map_err(|e: crate::vendor::VendorError| TargetError(format!("vendor: {e}")))?;
+            .map_err(|e: suite::UnknownVendor| TargetError(format!("vendor: {e}")))?;
         let base_url = check_url(&interpolate(&raw.base_url, "base_url", env)?, "base_url")?;
         let control_url = match &raw.control_url {
             Some(u) => Some(check_url(
@@ -162,38 +163,28 @@ impl Target {
             locked: fields.account("users.locked", &raw_users.locked)?,
             disabled: fields.account("users.disabled", &raw_users.disabled)?,
         };
-        let fileverbs = raw
-            .fileverbs
-            .as_ref()
-            .map(|f| FileVerbsTarget::parse(f, &fields))
-            .transpose()?;
-        let lac = raw
-            .lac
-            .as_ref()
-            .map(|l| LacTarget::parse(l, &fields))
-            .transpose()?;
-        let liquidfiles = raw
-            .liquidfiles
-            .as_ref()
-            .map(|l| LiquidFilesTarget::parse(l, &fields))
-            .transpose()?;
-        let required: &[(&str, bool)] = match vendor {
-            Vendor::Limecraft => &[
-                ("users.primary", users.primary.is_some()),
-                ("users.secondary", users.secondary.is_some()),
-            ],
-            Vendor::FileVerbs => &[("the fileverbs section", fileverbs.is_some())],
-            Vendor::Lac => &[
-                ("users.primary", users.primary.is_some()),
-                ("users.secondary", users.secondary.is_some()),
-                ("the lac section", lac.is_some()),
-            ],
-            Vendor::LiquidFiles => &[
-                ("users.primary", users.primary.is_some()),
-                ("users.secondary", users.secondary.is_some()),
-            ],
+        // Every vendor's section the file has is read by its suite, in the
+        // order of the registry, whichever vendor the file names.
+        let mut sections = Vec::new();
+        for owner in suite::all() {
+            if owner
+                .section_key()
+                .is_some_and(|key| raw.sections.iter().any(|k| k == key))
+                && let Some(section) = owner.section(text, &fields)?
+            {
+                sections.push(section);
+            }
+        }
+        let mut target = Target {
+            vendor,
+            base_url,
+            insecure_tls: raw.insecure_tls.unwrap_or(false),
+            control_url,
+            users,
+            timeout: Duration::from_secs(10),
+            sections,
         };
-        for (field, present) in required {
+        for (field, present) in vendor.required(&target) {
             if !present {
                 return Err(TargetError(format!(
                     "{field} is missing: the {vendor} suite needs it (see fixtures/{vendor}.target.yaml)"
@@ -206,17 +197,8 @@ impl Target {
                 "timeout_seconds must be between 1 and 600".into(),
             ));
         }
-        Ok(Target {
-            vendor,
-            base_url,
-            insecure_tls: raw.insecure_tls.unwrap_or(false),
-            control_url,
-            users,
-            timeout: Duration::from_secs(timeout),
-            fileverbs,
-            lac,
-            liquidfiles,
-        })
+        target.timeout = Duration::from_secs(timeout);
+        Ok(target)
     }
 }
 
@@ -224,25 +206,158 @@ impl Target {
 #[error("{0}")]
 pub struct TargetError(pub String);
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+fn not_valid(e: serde_saphyr::Error) -> TargetError {
+    TargetError(format!("not a valid target file: {e}"))
+}
+
+/// A target file's top level: the fields every vendor shares, and which
+/// registered vendors' sections it has (read afterwards by their suites). Any
+/// other key is refused where it stands, as `deny_unknown_fields` would.
 struct RawTarget {
     vendor: String,
     base_url: String,
-    #[serde(default)]
     insecure_tls: Option<bool>,
-    #[serde(default)]
     control_url: Option<String>,
-    #[serde(default)]
     timeout_seconds: Option<u64>,
-    #[serde(default)]
     users: Option<RawUsers>,
-    #[serde(default)]
-    fileverbs: Option<fileverbs::target::RawFileVerbs>,
-    #[serde(default)]
-    lac: Option<lac::target::RawLac>,
-    #[serde(default)]
-    liquidfiles: Option<liquidfiles::target::RawLiquidFiles>,
+    /// The keys of the vendors' sections present.
+    sections: Vec<String>,
+}
+
+/// The shared top-level fields, in the order an error lists them (the
+/// vendors' section keys follow).
+const SHARED_FIELDS: [&str; 6] = [
+    "vendor",
+    "base_url",
+    "insecure_tls",
+    "control_url",
+    "timeout_seconds",
+    "users",
+];
+
+impl<'de> Deserialize<'de> for RawTarget {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Top;
+        impl<'de> Visitor<'de> for Top {
+            type Value = RawTarget;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("struct RawTarget")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawTarget, A::Error> {
+                fn once<T, E: de::Error>(
+                    slot: &mut Option<T>,
+                    name: &'static str,
+                    v: T,
+                ) -> Result<(), E> {
+                    if slot.is_some() {
+                        return Err(E::duplicate_field(name));
+                    }
+                    *slot = Some(v);
+                    Ok(())
+                }
+                let section_keys: Vec<&'static str> = suite::all()
+                    .iter()
+                    .filter_map(|s| s.section_key())
+                    .collect();
+                let (mut vendor, mut base_url) = (None, None);
+                let (mut insecure_tls, mut control_url, mut timeout_seconds, mut users) =
+                    (None, None, None, None);
+                let mut sections: Vec<String> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "vendor" => once(&mut vendor, "vendor", map.next_value::<String>()?)?,
+                        "base_url" => once(&mut base_url, "base_url", map.next_value::<String>()?)?,
+                        "insecure_tls" => once(
+                            &mut insecure_tls,
+                            "insecure_tls",
+                            map.next_value::<Option<bool>>()?,
+                        )?,
+                        "control_url" => once(
+                            &mut control_url,
+                            "control_url",
+                            map.next_value::<Option<String>>()?,
+                        )?,
+                        "timeout_seconds" => once(
+                            &mut timeout_seconds,
+                            "timeout_seconds",
+                            map.next_value::<Option<u64>>()?,
+                        )?,
+                        "users" => {
+                            once(&mut users, "users", map.next_value::<Option<RawUsers>>()?)?
+                        }
+                        other => match section_keys.iter().find(|k| **k == other) {
+                            Some(k) if sections.iter().any(|s| s == k) => {
+                                return Err(de::Error::duplicate_field(k));
+                            }
+                            Some(k) => {
+                                map.next_value::<IgnoredAny>()?;
+                                sections.push((*k).to_owned());
+                            }
+                            None => {
+                                // The list an error shows; made on this path only.
+                                let mut expected: Vec<&'static str> = SHARED_FIELDS.to_vec();
+                                let mut own = section_keys.clone();
+                                own.sort_unstable();
+                                expected.extend(own);
+                                let expected: &'static [&'static str] = expected.leak();
+                                return Err(de::Error::unknown_field(other, expected));
+                            }
+                        },
+                    }
+                }
+                Ok(RawTarget {
+                    vendor: vendor.ok_or_else(|| de::Error::missing_field("vendor"))?,
+                    base_url: base_url.ok_or_else(|| de::Error::missing_field("base_url"))?,
+                    insecure_tls: insecure_tls.flatten(),
+                    control_url: control_url.flatten(),
+                    timeout_seconds: timeout_seconds.flatten(),
+                    users: users.flatten(),
+                    sections,
+                })
+            }
+        }
+        deserializer.deserialize_map(Top)
+    }
+}
+
+/// A vendor's section `key` of a target file's `text`, read with serde (a
+/// type with `deny_unknown_fields` refuses unknown keys where they stand);
+/// `None` when the file has no such key. What a suite's
+/// [`crate::harness::suite::VendorSuite::section`] reads its raw section with.
+pub fn read_section<T: DeserializeOwned>(text: &str, key: &str) -> Result<Option<T>, TargetError> {
+    struct Only<'k, T>(&'k str, std::marker::PhantomData<T>);
+    impl<'de, T: DeserializeOwned> de::DeserializeSeed<'de> for Only<'_, T> {
+        type Value = Option<T>;
+
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de, T: DeserializeOwned> Visitor<'de> for Only<'_, T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a target file")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<T>, A::Error> {
+            let mut found = None;
+            while let Some(k) = map.next_key::<String>()? {
+                if k == self.0 {
+                    found = map.next_value::<Option<T>>()?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    serde_saphyr::with_deserializer_from_str(text, |d| {
+        de::DeserializeSeed::deserialize(Only::<T>(key, std::marker::PhantomData), d)
+    })
+    .map_err(not_valid)
 }
 
 #[derive(Deserialize, Default)]
@@ -257,7 +372,7 @@ struct RawUsers {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawAccount {
+pub struct RawAccount {
     username: String,
     password: String,
     #[serde(default)]
@@ -266,20 +381,20 @@ pub(crate) struct RawAccount {
 
 /// Reads a target file's values: `${VAR}` resolved, checked, and an error
 /// that names the field. Every vendor's section reads its fields through it.
-pub(crate) struct Fields<'a> {
+pub struct Fields<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
 }
 
 impl Fields<'_> {
-    pub(crate) fn text(&self, value: &str, field: &str) -> Result<String, TargetError> {
+    pub fn text(&self, value: &str, field: &str) -> Result<String, TargetError> {
         interpolate(value, field, self.env)
     }
 
-    pub(crate) fn path(&self, value: &str, field: &str) -> Result<String, TargetError> {
+    pub fn path(&self, value: &str, field: &str) -> Result<String, TargetError> {
         check_path(&self.text(value, field)?, field)
     }
 
-    pub(crate) fn optional_path(
+    pub fn optional_path(
         &self,
         value: &Option<String>,
         field: &str,
@@ -287,11 +402,11 @@ impl Fields<'_> {
         value.as_deref().map(|p| self.path(p, field)).transpose()
     }
 
-    pub(crate) fn url(&self, value: &str, field: &str) -> Result<String, TargetError> {
+    pub fn url(&self, value: &str, field: &str) -> Result<String, TargetError> {
         check_url(&self.text(value, field)?, field)
     }
 
-    pub(crate) fn optional_url(
+    pub fn optional_url(
         &self,
         value: &Option<String>,
         field: &str,
@@ -300,7 +415,7 @@ impl Fields<'_> {
     }
 
     /// An account at `field` (`users.primary`, `liquidfiles.special`), if given.
-    pub(crate) fn account(
+    pub fn account(
         &self,
         field: &str,
         raw: &Option<RawAccount>,
@@ -444,9 +559,9 @@ mod tests {
     #[test]
     fn parses_a_good_target() {
         let t = Target::parse(GOOD, &env).unwrap();
-        assert_eq!(t.vendor, Vendor::Limecraft);
+        assert_eq!(t.vendor, crate::vendor::Vendor::Limecraft);
         assert_eq!(t.users.primary.as_ref().unwrap().password, "s3cret$");
-        assert!(!t.has(Capability::Clock));
+        assert!(!t.has(crate::harness::capability::CLOCK));
         assert!(!format!("{t:?}").contains("s3cret"));
     }
 

@@ -4,12 +4,15 @@
 //! scenario of a run, holds what outlives a scenario: the target, the HTTP
 //! client, the secrets to redact, the server clock, and a 2FA enrolment.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use crate::harness::exchange::{Call, Exchange, HttpClient};
-use crate::harness::target::{Account, KeyPair, Target};
+pub use crate::harness::state::Enrolment;
+use crate::harness::suite::Issued;
+use crate::harness::target::{Account, Target};
 pub use crate::provenance::Provenance;
 use crate::redact::Secrets;
 use crate::totp::{self, TotpParams};
@@ -25,13 +28,6 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// A TOTP enrolment the suite made (or was given), kept for the whole run.
-#[derive(Clone)]
-pub struct Enrolment {
-    pub secret: Vec<u8>,
-    pub params: TotpParams,
 }
 
 /// A reference check that did not hold: reported, but it fails the run only
@@ -69,8 +65,8 @@ pub struct RunContext {
     pub enrolment: Mutex<Option<Enrolment>>,
     /// The newest TOTP step the suite has had accepted; a later code must be newer.
     pub last_totp_step: Mutex<Option<i64>>,
-    /// FileVerbs key pairs by persona; a SecretKey reset replaces one for the rest of the run.
-    pub key_pairs: Mutex<HashMap<Persona, KeyPair>>,
+    /// The vendor's own state for the run ([`Self::run_state`]).
+    run_state: Box<dyn Any + Send + Sync>,
     /// Set when the run stops early; every later request fails at once with it.
     pub stop: Arc<Mutex<Option<Stop>>>,
     /// Transport errors (refused, reset, timed out) in a row, over scenarios.
@@ -78,17 +74,6 @@ pub struct RunContext {
     /// What the run's scenarios were issued and the end of the run ends, so
     /// that runs do not pile sessions and tokens up on a deployment.
     issued: Mutex<Vec<Issued>>,
-}
-
-/// A credential a scenario was issued that can be ended by a documented call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Issued {
-    /// A LAC auth token, and the API base URL it belongs to: disabled.
-    LacToken { base_url: String, apikey: String },
-    /// A Limecraft session token: logged out.
-    LimecraftSession(String),
-    /// A FileVerbs refresh token: revoked, where the target gives the call.
-    FileVerbsRefresh(String),
 }
 
 /// Why a run stopped before its last scenario.
@@ -160,65 +145,29 @@ impl RunContext {
         Ok(())
     }
 
-    /// Files a credential `exchange` issued, for [`Self::end_issued`].
+    /// Files the credential `exchange` issued (the vendor says which, and
+    /// the call that ends it), for [`Self::end_issued`].
     pub fn remember_issued(&self, exchange: &Exchange) {
         if !Status::Success.holds(exchange.status) {
             return;
         }
-        let field = |name: &str| exchange.str_field(name).filter(|v| !v.is_empty());
-        let issued = match self.target.vendor {
-            crate::vendor::Vendor::Lac => field("apikey").and_then(|apikey| {
-                let at = exchange
-                    .url
-                    .find(crate::harness::lac::api::AUTHENTICATION)?;
-                Some(Issued::LacToken {
-                    base_url: exchange.url[..at].to_owned(),
-                    apikey: apikey.to_owned(),
-                })
-            }),
-            crate::vendor::Vendor::Limecraft => {
-                field("token").map(|t| Issued::LimecraftSession(t.to_owned()))
-            }
-            crate::vendor::Vendor::FileVerbs => {
-                field("RefreshToken").map(|t| Issued::FileVerbsRefresh(t.to_owned()))
-            }
-            crate::vendor::Vendor::LiquidFiles => None,
-        };
-        if let Some(issued) = issued {
+        if let Some(issued) = self.target.vendor.issued(&self.target, exchange) {
             let mut all = self.issued.lock().unwrap_or_else(|e| e.into_inner());
-            if !all.contains(&issued) {
+            if !all.iter().any(|i| i.key == issued.key) {
                 all.push(issued);
             }
         }
     }
 
-    /// Ends every credential the run's scenarios were issued (LAC tokens
-    /// disabled, Limecraft sessions logged out, FileVerbs refresh tokens
-    /// revoked where the target gives the call); how many could not be ended.
-    /// The calls are the documented ones; their answers are not judged.
+    /// Ends every credential the run's scenarios were issued with the
+    /// documented call the vendor gives (a session logged out, a token
+    /// disabled or revoked); how many could not be ended. The answers are not
+    /// judged.
     pub async fn end_issued(&self) -> usize {
         let issued = std::mem::take(&mut *self.issued.lock().unwrap_or_else(|e| e.into_inner()));
         let mut failed = 0;
         for credential in issued {
-            let call = match &credential {
-                Issued::LacToken { base_url, apikey } => {
-                    Some(crate::harness::lac::api::disable(apikey).on_base_url(base_url))
-                }
-                Issued::LimecraftSession(token) => Some(crate::harness::limecraft::api::logout(
-                    token,
-                    crate::harness::limecraft::api::Transport::Header,
-                    false,
-                )),
-                Issued::FileVerbsRefresh(token) => self
-                    .target
-                    .fileverbs
-                    .as_ref()
-                    .and_then(|f| f.revoke_path.as_deref())
-                    .map(|path| crate::harness::fileverbs::api::revoke(path, token)),
-            };
-            if let Some(call) = call
-                && self.http.send(&call).await.is_err()
-            {
+            if self.http.send(&credential.end).await.is_err() {
                 failed += 1;
             }
         }
@@ -226,34 +175,25 @@ impl RunContext {
     }
 
     /// Undoes, at the end of a run, what the suite changed on the target and
-    /// can set back: a FileVerbs SecretKey it reset through the control API
-    /// goes back to the target file's, so the next run's key pair works.
+    /// can set back (the vendor's [`crate::harness::suite::VendorSuite::restore`]).
     pub async fn restore(&self) -> Result<(), String> {
-        let Some(fv) = &self.target.fileverbs else {
-            return Ok(());
-        };
-        let current = self
-            .key_pairs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let originals = std::iter::once((Persona::Alice, &fv.primary))
-            .chain(fv.secondary.iter().map(|p| (Persona::Bob, p)));
-        for (who, original) in originals {
-            if let Some(now) = current.get(&who)
-                && now.secret_key != original.secret_key
-            {
-                self.clock
-                    .reset_fileverbs_secret_key_to(&now.secret_key, Some(&original.secret_key))
-                    .await
-                    .map_err(|e| format!("cannot set {who}'s SecretKey back: {e}"))?;
-                self.key_pairs
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(who, original.clone());
-            }
-        }
-        Ok(())
+        self.target.vendor.restore(self).await
+    }
+
+    /// The vendor's own state for the run, made by its suite
+    /// ([`crate::harness::suite::VendorSuite::run_state`]).
+    ///
+    /// # Panics
+    /// When `T` is not the type of the target's vendor's run state: a step of
+    /// another vendor's features (cucumber reports the message as the step's failure).
+    pub fn run_state<T: Any>(&self) -> &T {
+        self.run_state.downcast_ref().unwrap_or_else(|| {
+            panic!(
+                "{} keeps no {} for the run: a step of another vendor's features",
+                self.target.vendor,
+                std::any::type_name::<T>()
+            )
+        })
     }
 
     /// Why the run stopped, if it did.
@@ -299,11 +239,8 @@ impl RunContext {
                 secrets.register(s);
             }
         }
-        if let Some(fv) = &target.fileverbs {
-            for pair in std::iter::once(&fv.primary).chain(fv.secondary.iter()) {
-                secrets.register(&pair.secret_key);
-                secrets.register(&pair.api_key);
-            }
+        for secret in target.vendor.secrets(&target) {
+            secrets.register(&secret);
         }
         let clock = crate::harness::control_api::ControlApi::for_target(&target);
         let enrolment = users
@@ -315,13 +252,7 @@ impl RunContext {
                 secret,
                 params: TotpParams::default(),
             });
-        let mut key_pairs = HashMap::new();
-        if let Some(fv) = &target.fileverbs {
-            key_pairs.insert(Persona::Alice, fv.primary.clone());
-            if let Some(bob) = &fv.secondary {
-                key_pairs.insert(Persona::Bob, bob.clone());
-            }
-        }
+        let run_state = target.vendor.run_state(&target);
         Arc::new(RunContext {
             target,
             strict,
@@ -330,7 +261,7 @@ impl RunContext {
             clock,
             enrolment: Mutex::new(enrolment),
             last_totp_step: Mutex::new(None),
-            key_pairs: Mutex::new(key_pairs),
+            run_state,
             stop,
             transport_errors_in_a_row: Mutex::new(0),
             issued: Mutex::new(Vec::new()),
@@ -345,25 +276,13 @@ pub struct ConformanceWorld {
     ctx: Option<Arc<RunContext>>,
     /// Final session tokens by session name (a persona's name unless the scenario names sessions).
     pub sessions: HashMap<String, String>,
-    /// Temporary tokens of logins waiting for their second factor, by persona.
-    pub temporary: HashMap<Persona, String>,
     /// The newest exchange, which a failure report shows in full.
     pub last: Option<Exchange>,
     /// Every exchange of the scenario in one line each (`POST /x → 200`), redacted.
     pub trail: Vec<String>,
-    /// The last TOTP code the scenario sent.
-    pub last_code: Option<String>,
-    /// Refresh tokens by persona, oldest first.
-    pub refresh_tokens: HashMap<Persona, Vec<String>>,
-    /// What a LAC scenario keeps between steps (its tokens' expirations, say).
-    pub lac: crate::harness::lac::LacScenario,
-    /// What a LiquidFiles scenario keeps between steps (the browser's cookies, say).
-    pub lf: crate::harness::liquidfiles::LiquidFilesScenario,
-    /// What a FileVerbs scenario keeps between steps (an old SecretKey, say).
-    pub fv: crate::harness::fileverbs::FileVerbsScenario,
-    /// LiquidFiles: the listener standing in for the user's machine on the
-    /// agent port; it closes when the scenario's world is dropped.
-    pub agent_listener: Option<crate::mock::AgentListener>,
+    /// What the vendor's scenario keeps between its steps, made by its suite
+    /// when the scenario starts ([`Self::scenario`]).
+    scenario: Box<dyn Any + Send + Sync>,
     /// The scenario as a whole checks a reference choice (a `@strict-…` tag):
     /// even its documented-style checks only warn, unless the run is strict.
     pub reference_scenario: bool,
@@ -377,7 +296,6 @@ impl fmt::Debug for ConformanceWorld {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConformanceWorld")
             .field("sessions", &self.sessions.keys().collect::<Vec<_>>())
-            .field("temporary", &self.temporary.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -387,15 +305,9 @@ impl ConformanceWorld {
         ConformanceWorld {
             ctx: None,
             sessions: HashMap::new(),
-            temporary: HashMap::new(),
             last: None,
             trail: Vec::new(),
-            last_code: None,
-            refresh_tokens: HashMap::new(),
-            lac: Default::default(),
-            lf: Default::default(),
-            fv: Default::default(),
-            agent_listener: None,
+            scenario: Box::new(()),
             reference_scenario: false,
             warnings: Mutex::new(Vec::new()),
             started: std::time::Instant::now(),
@@ -405,9 +317,29 @@ impl ConformanceWorld {
     /// Attaches the run context; `tags` are the scenario's own, its rule's
     /// and its feature's (without `@`).
     pub fn attach(&mut self, ctx: Arc<RunContext>, tags: &[String]) {
+        self.scenario = ctx.target.vendor.scenario();
         self.ctx = Some(ctx);
         self.reference_scenario = tags.iter().any(|t| is_reference_tag(t));
         self.started = std::time::Instant::now();
+    }
+
+    /// What the vendor's scenario keeps between its steps (`LacScenario`).
+    ///
+    /// # Panics
+    /// When `T` is not the type of the attached vendor's scenario state: a
+    /// step of another vendor's features (cucumber reports the message as the
+    /// step's failure, as it does a [`Failure`]).
+    pub fn scenario<T: Any>(&self) -> &T {
+        self.scenario
+            .downcast_ref()
+            .unwrap_or_else(|| not_this_vendors::<T>())
+    }
+
+    /// [`Self::scenario`], to change.
+    pub fn scenario_mut<T: Any>(&mut self) -> &mut T {
+        self.scenario
+            .downcast_mut()
+            .unwrap_or_else(|| not_this_vendors::<T>())
     }
 
     /// The warnings of this scenario so far, emptied (the runner reports them).
@@ -571,7 +503,8 @@ impl ConformanceWorld {
             Persona::Disabled => ("disabled", &users.disabled),
             Persona::Dan => {
                 return Err(Failure(
-                    "dan plays `liquidfiles.special`, which only LiquidFiles' steps know".into(),
+                    "dan has no account in `users:`; only the steps of a vendor that gives him one know it"
+                        .into(),
                 ));
             }
         };
@@ -629,14 +562,12 @@ impl ConformanceWorld {
             .ok_or_else(|| Failure("no request was sent before this step".into()))
     }
 
-    /// A vendor's section of the target file (`lac:`, `fileverbs:`), which
-    /// the vendor's steps need.
-    pub fn section<T: Clone>(
-        &self,
-        name: &str,
-        pick: impl FnOnce(&Target) -> Option<&T>,
-    ) -> Result<T, Failure> {
-        pick(&self.ctx().target)
+    /// A vendor's section of the target file (`LacTarget`, `lac:` in the
+    /// file), which the vendor's steps need.
+    pub fn section<T: Any + Clone>(&self, name: &str) -> Result<T, Failure> {
+        self.ctx()
+            .target
+            .section::<T>()
             .cloned()
             .ok_or_else(|| Failure(format!("the target file has no `{name}:` section")))
     }
@@ -756,6 +687,13 @@ impl From<u16> for Status {
 /// `@strict-headers`, `@strict-cookie`, … (the name says what is strict).
 pub fn is_reference_tag(tag: &str) -> bool {
     tag.trim_start_matches('@').starts_with("strict-")
+}
+
+fn not_this_vendors<T>() -> ! {
+    panic!(
+        "this scenario keeps no {}: a step of another vendor's features",
+        std::any::type_name::<T>()
+    )
 }
 
 fn first_line(text: &str) -> &str {

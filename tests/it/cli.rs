@@ -5,6 +5,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use authconform::harness::fileverbs::target::FileVerbsTarget;
+use authconform::harness::lac::target::LacTarget;
+use authconform::harness::liquidfiles::target::LiquidFilesTarget;
+
 const BIN: &str = env!("CARGO_BIN_EXE_authconform");
 
 fn authconform(args: &[&str]) -> Output {
@@ -639,7 +643,7 @@ fn the_fileverbs_example_target_parses_and_skips_what_it_lacks() {
         })
     })
     .unwrap();
-    assert_eq!(t.fileverbs.as_ref().unwrap().probe_path, "/files");
+    assert_eq!(t.section::<FileVerbsTarget>().unwrap().probe_path, "/files");
     let refresh_tags = ["needs-refresh-endpoint".to_owned()];
     let reason = t
         .missing_capability(refresh_tags.iter())
@@ -738,7 +742,7 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
         })
     };
     let t = authconform::harness::target::Target::parse(&text, &env).unwrap();
-    let lac = t.lac.as_ref().unwrap();
+    let lac = t.section::<LacTarget>().unwrap();
     assert!(lac.url_auth);
     assert_eq!(lac.probe_path, "/customers");
     assert_missing(
@@ -766,7 +770,7 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
         .replace("  #   password:", "    password:")
         .replace("# admin_token:", "admin_token:");
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
-    let lac = t.lac.as_ref().unwrap();
+    let lac = t.section::<LacTarget>().unwrap();
     assert!(lac.url_auth_off_base_url.is_some() && lac.no_password_change.is_some());
     assert!(
         !format!("{lac:?}").contains("value-of-LAC_ADMIN_TOKEN"),
@@ -847,7 +851,7 @@ fn the_liquidfiles_example_target_parses_and_skips_what_it_lacks() {
         }
     }
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
-    let lf = t.liquidfiles.as_ref().unwrap();
+    let lf = t.section::<LiquidFilesTarget>().unwrap();
     assert_eq!(lf.probe_path.as_deref(), Some("/account"));
     assert_eq!(lf.key_lifetime_minutes, 43200);
     for tag in [

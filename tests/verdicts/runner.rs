@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use authconform::fixtures::Fixtures;
+use authconform::harness::lac::target::LacTarget;
 use authconform::harness::target::Target;
 use authconform::harness::{self, Outcome, Output, RunError, RunOptions, TargetChoice};
 use authconform::reference::fault::Fault;
@@ -270,7 +271,9 @@ async fn preflight_refuses_a_probe_path_that_does_not_answer() {
         &server.url(),
         &Fixtures::builtin(),
     );
-    target.lac.as_mut().unwrap().probe_path = "/no-such-resource".into();
+    let mut lac = target.section::<LacTarget>().unwrap().clone();
+    lac.probe_path = "/no-such-resource".into();
+    target.set_section(lac);
     let err = harness::run(options(TargetChoice::External(Box::new(target))))
         .await
         .expect_err("preflight must stop the run");

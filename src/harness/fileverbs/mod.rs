@@ -1,7 +1,207 @@
-//! The FileVerbs part of the harness: its calls (`api`) and the steps that
-//! give the feature files' sentences their meaning (`steps`).
+//! The FileVerbs part of the harness: its calls (`api`), its target-file
+//! section (`target`), its test hook (`control`), the steps that give the
+//! feature files' sentences their meaning (`steps`), and its answers to the
+//! generic harness ([`FileVerbsSuite`]).
 
 pub mod api;
+pub mod control;
 mod steps;
 pub mod target;
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use futures::future::BoxFuture;
+
 pub use steps::FileVerbsScenario;
+use target::{FileVerbsTarget, KeyPair};
+
+use crate::fixtures::Fixtures;
+use crate::harness::capability::Capability;
+use crate::harness::exchange::Exchange;
+use crate::harness::preflight;
+use crate::harness::suite::{Issued, Probe, Section, SignOn, VendorSuite};
+use crate::harness::target::{Fields, Target, TargetError, read_section};
+use crate::harness::world::{Persona, RunContext};
+use crate::vendor::Vendor;
+
+/// FileVerbs, for the generic harness.
+pub struct FileVerbsSuite;
+
+/// The key pairs of a run by persona: a SecretKey reset replaces one for the
+/// rest of the run (the run state of FileVerbs).
+#[derive(Default)]
+pub struct KeyPairs(pub Mutex<HashMap<Persona, KeyPair>>);
+
+impl KeyPairs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Persona, KeyPair>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The key pairs of the target file: alice's (`fileverbs.primary`), bob's
+/// (`fileverbs.secondary`), with the field each is given in.
+fn pairs(fv: &FileVerbsTarget) -> impl Iterator<Item = (&'static str, Persona, &KeyPair)> {
+    std::iter::once(("fileverbs.primary", Persona::Alice, &fv.primary)).chain(
+        fv.secondary
+            .iter()
+            .map(|p| ("fileverbs.secondary", Persona::Bob, p)),
+    )
+}
+
+const CAPABILITIES: &[Capability] = &[
+    // The refresh and revoke paths are given (`@ext`).
+    Capability::new(
+        "needs-refresh-endpoint",
+        |t| {
+            t.section::<FileVerbsTarget>()
+                .is_some_and(|f| f.refresh_path.is_some() && f.revoke_path.is_some())
+        },
+        "needs the refresh and revoke calls (not documented by the vendor): add `fileverbs.refresh_path` and `fileverbs.revoke_path`",
+    ),
+    // The control API can reset a SecretKey.
+    Capability::new(
+        "needs-secret-key-reset",
+        |t| t.control_url.is_some(),
+        "needs a SecretKey reset hook: the target declares no `control_url` (only the reference server offers it)",
+    ),
+];
+
+impl VendorSuite for FileVerbsSuite {
+    fn id(&self) -> &'static str {
+        Vendor::FileVerbs.id()
+    }
+
+    fn scenario_prefix(&self) -> &'static str {
+        Vendor::FileVerbs.scenario_prefix()
+    }
+
+    fn spec(&self) -> Option<&'static crate::spec::Spec> {
+        Some(crate::spec::for_vendor(Vendor::FileVerbs))
+    }
+
+    fn section_key(&self) -> Option<&'static str> {
+        Some("fileverbs")
+    }
+
+    fn section(&self, text: &str, fields: &Fields) -> Result<Option<Section>, TargetError> {
+        let Some(raw) = read_section::<target::RawFileVerbs>(text, "fileverbs")? else {
+            return Ok(None);
+        };
+        Ok(Some(std::sync::Arc::new(FileVerbsTarget::parse(
+            &raw, fields,
+        )?)))
+    }
+
+    fn required(&self, target: &Target) -> Vec<(&'static str, bool)> {
+        vec![(
+            "the fileverbs section",
+            target.section::<FileVerbsTarget>().is_some(),
+        )]
+    }
+
+    fn reference_target(&self, target: &mut Target, fixtures: &Fixtures) {
+        target::reference(target, fixtures);
+    }
+
+    fn secrets(&self, target: &Target) -> Vec<String> {
+        target
+            .section::<FileVerbsTarget>()
+            .into_iter()
+            .flat_map(pairs)
+            .flat_map(|(_, _, p)| [p.secret_key.clone(), p.api_key.clone()])
+            .collect()
+    }
+
+    fn capabilities(&self) -> &'static [Capability] {
+        CAPABILITIES
+    }
+
+    /// A key pair signs on: one sign-on per pair of the target file.
+    fn sign_ons(&self, target: &Target) -> Vec<SignOn> {
+        target
+            .section::<FileVerbsTarget>()
+            .into_iter()
+            .flat_map(pairs)
+            .map(|(role, _, pair)| SignOn {
+                role,
+                account: None,
+                call: api::access_token(&pair.secret_key, &pair.api_key),
+            })
+            .collect()
+    }
+
+    fn sign_on_problem(&self, _: &RunContext, s: &SignOn, x: &Exchange) -> Option<String> {
+        (!preflight::issued(x, "JwtToken")).then(|| {
+            format!(
+                "{}: the key pair gets no JwtToken from POST {} (HTTP {}); check its secret_key and api_key",
+                s.role, x.operation, x.status
+            )
+        })
+    }
+
+    /// alice's SecretKey on the probe path.
+    fn probe(&self, target: &Target, s: &SignOn, _: &Exchange) -> Option<Probe> {
+        let fv = target.section::<FileVerbsTarget>()?;
+        (s.role == "fileverbs.primary").then(|| Probe {
+            call: api::probe_with_secret_key(&fv.probe_path, &fv.primary.secret_key),
+            field: "fileverbs.probe_path",
+            path: fv.probe_path.clone(),
+        })
+    }
+
+    /// A refresh token: revoked, where the target gives the call.
+    fn issued(&self, target: &Target, x: &Exchange) -> Option<Issued> {
+        let token = x.str_field("RefreshToken").filter(|t| !t.is_empty())?;
+        let path = target
+            .section::<FileVerbsTarget>()?
+            .revoke_path
+            .as_deref()?;
+        Some(Issued {
+            key: token.to_owned(),
+            end: api::revoke(path, token),
+        })
+    }
+
+    /// A SecretKey the suite reset through the control API goes back to the
+    /// target file's, so the next run's key pair works.
+    fn restore<'a>(&'a self, ctx: &'a RunContext) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let Some(fv) = ctx.target.section::<FileVerbsTarget>() else {
+                return Ok(());
+            };
+            let key_pairs = ctx.run_state::<KeyPairs>();
+            let current = key_pairs.lock().clone();
+            for (_, who, original) in pairs(fv) {
+                if let Some(now) = current.get(&who)
+                    && now.secret_key != original.secret_key
+                {
+                    control::reset_secret_key_to(
+                        &ctx.clock,
+                        &now.secret_key,
+                        Some(&original.secret_key),
+                    )
+                    .await
+                    .map_err(|e| format!("cannot set {who}'s SecretKey back: {e}"))?;
+                    key_pairs.lock().insert(who, original.clone());
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn run_state(&self, target: &Target) -> Box<dyn Any + Send + Sync> {
+        let pairs = target
+            .section::<FileVerbsTarget>()
+            .into_iter()
+            .flat_map(pairs)
+            .map(|(_, who, pair)| (who, pair.clone()))
+            .collect();
+        Box::new(KeyPairs(Mutex::new(pairs)))
+    }
+
+    fn scenario(&self) -> Box<dyn Any + Send + Sync> {
+        Box::new(FileVerbsScenario::default())
+    }
+}

@@ -22,9 +22,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cucumber::{given, then, when};
 use serde_json::Value;
 
+use super::KeyPairs;
 use super::api;
+use super::target::{FileVerbsTarget, KeyPair};
 use crate::harness::exchange::{Call, Exchange};
-use crate::harness::target::{FileVerbsTarget, KeyPair};
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
 
 /// What a FileVerbs scenario keeps between its steps.
@@ -34,17 +35,26 @@ pub struct FileVerbsScenario {
     old_secret_keys: HashMap<Persona, String>,
     /// The name of the cookie that carried a persona's refresh token.
     refresh_cookies: HashMap<Persona, String>,
+    /// Refresh tokens by persona, oldest first.
+    refresh_tokens: HashMap<Persona, Vec<String>>,
 }
 
 fn section(w: &ConformanceWorld) -> Result<FileVerbsTarget, Failure> {
-    w.section("fileverbs", |t| t.fileverbs.as_ref())
+    w.section("fileverbs")
+}
+
+fn fv(w: &ConformanceWorld) -> &FileVerbsScenario {
+    w.scenario()
+}
+
+fn fv_mut(w: &mut ConformanceWorld) -> &mut FileVerbsScenario {
+    w.scenario_mut()
 }
 
 fn key_pair(w: &ConformanceWorld, who: Persona) -> Result<KeyPair, Failure> {
     w.ctx()
-        .key_pairs
+        .run_state::<KeyPairs>()
         .lock()
-        .expect("key pairs lock")
         .get(&who)
         .cloned()
         .ok_or_else(|| {
@@ -118,20 +128,18 @@ async fn calls_with_bad_secret_key(w: &mut ConformanceWorld, what: BadSecretKey)
 async fn secret_key_reset(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let ctx = w.ctx();
     let old = key_pair(w, who)?;
-    let new = ctx
-        .clock
-        .reset_fileverbs_secret_key(&old.secret_key)
+    let new = super::control::reset_secret_key(&ctx.clock, &old.secret_key)
         .await
         .map_err(Failure)?;
     ctx.secrets.register(&new);
-    ctx.key_pairs.lock().expect("key pairs lock").insert(
+    ctx.run_state::<KeyPairs>().lock().insert(
         who,
         KeyPair {
             secret_key: new,
             api_key: old.api_key.clone(),
         },
     );
-    w.fv.old_secret_keys.insert(who, old.secret_key);
+    fv_mut(w).old_secret_keys.insert(who, old.secret_key);
     Ok(())
 }
 
@@ -152,7 +160,7 @@ async fn calls_with_old_or_new_key(
 ) -> StepResult {
     let key =
         match which {
-            Which::Old => w.fv.old_secret_keys.get(&who).cloned().ok_or_else(|| {
+            Which::Old => fv(w).old_secret_keys.get(&who).cloned().ok_or_else(|| {
                 Failure(format!("{who}'s SecretKey was not reset in this scenario"))
             })?,
             Which::New => key_pair(w, who)?.secret_key,
@@ -242,9 +250,13 @@ fn remember_tokens(w: &mut ConformanceWorld, who: Persona, x: &Exchange) {
         w.sessions.insert(who.name().to_owned(), jwt.to_owned());
     }
     if let Some(r) = x.str_field("RefreshToken") {
-        w.refresh_tokens.entry(who).or_default().push(r.to_owned());
+        fv_mut(w)
+            .refresh_tokens
+            .entry(who)
+            .or_default()
+            .push(r.to_owned());
         if let Some(c) = refresh_cookie(x) {
-            w.fv.refresh_cookies.insert(who, c.name().to_owned());
+            fv_mut(w).refresh_cookies.insert(who, c.name().to_owned());
         }
     }
 }
@@ -574,7 +586,7 @@ fn signed_with_another_key(jwt: &str) -> Result<String, Failure> {
 // ---------------------------------------------------------------- refresh and revoke (@ext)
 
 fn refresh_token(w: &ConformanceWorld, who: Persona, back: usize) -> Result<String, Failure> {
-    let tokens = w
+    let tokens = fv(w)
         .refresh_tokens
         .get(&who)
         .map(Vec::as_slice)
@@ -607,11 +619,11 @@ async fn refreshes(w: &mut ConformanceWorld, who: Persona, how: Refresh) -> Step
     let path = section(w)?
         .refresh_path
         .ok_or_else(|| Failure("the target has no `fileverbs.refresh_path`".into()))?;
-    let cookie =
-        w.fv.refresh_cookies
-            .get(&who)
-            .cloned()
-            .unwrap_or_else(|| api::REFRESH_COOKIE.to_owned());
+    let cookie = fv(w)
+        .refresh_cookies
+        .get(&who)
+        .cloned()
+        .unwrap_or_else(|| api::REFRESH_COOKIE.to_owned());
     let call = match how {
         Refresh::Body => api::refresh_with_body(&path, &refresh_token(w, who, 0)?),
         Refresh::PreviousInCookie => {
@@ -656,7 +668,7 @@ async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
     )?;
     w.status(Provenance::Reference, x, 200, "status 200 for a refresh")?;
     let refresh = x.str_field("RefreshToken").unwrap_or_default();
-    let seen_before = w
+    let seen_before = fv(w)
         .refresh_tokens
         .values()
         .flatten()

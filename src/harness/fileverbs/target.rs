@@ -82,11 +82,13 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
         })
     };
     let suite = &fixtures.fileverbs.suite;
-    target.fileverbs = pair(&suite.primary).map(|primary| FileVerbsTarget {
-        primary,
-        secondary: pair(&suite.secondary),
-        probe_path: "/endpoint".to_owned(),
-        refresh_path: Some("/accounts/refresh-token".to_owned()),
-        revoke_path: Some("/accounts/revoke-token".to_owned()),
-    });
+    if let Some(primary) = pair(&suite.primary) {
+        target.set_section(FileVerbsTarget {
+            primary,
+            secondary: pair(&suite.secondary),
+            probe_path: "/endpoint".to_owned(),
+            refresh_path: Some("/accounts/refresh-token".to_owned()),
+            revoke_path: Some("/accounts/revoke-token".to_owned()),
+        });
+    }
 }

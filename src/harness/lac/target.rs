@@ -157,5 +157,5 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
         no_password_change,
         admin_token,
     };
-    target.lac = Some(lac_target);
+    target.set_section(lac_target);
 }

@@ -20,6 +20,8 @@
 //! of the same step, the spec check included, so a failed check never makes a
 //! later scenario replay a used code or lose an enrolment.
 
+use std::collections::HashMap;
+
 use cucumber::{given, then, when};
 use serde_json::Value;
 
@@ -32,6 +34,23 @@ use crate::totp::{self, TotpParams};
 
 /// A user id no server is expected to have.
 const UNKNOWN_USER_ID: &str = "987654321987";
+
+/// What a Limecraft scenario keeps between its steps.
+#[derive(Default)]
+pub struct LimecraftScenario {
+    /// Temporary tokens of logins waiting for their second factor, by persona.
+    temporary: HashMap<Persona, String>,
+    /// The last TOTP code the scenario sent.
+    last_code: Option<String>,
+}
+
+fn lc(w: &ConformanceWorld) -> &LimecraftScenario {
+    w.scenario()
+}
+
+fn lc_mut(w: &mut ConformanceWorld) -> &mut LimecraftScenario {
+    w.scenario_mut()
+}
 
 // ---------------------------------------------------------------- login
 
@@ -87,7 +106,7 @@ fn remember_login(w: &mut ConformanceWorld, who: Persona, session: &str, x: &Exc
         return;
     };
     if x.field("needsSecondToken") == Some(&Value::Bool(true)) {
-        w.temporary.insert(who, token.to_owned());
+        lc_mut(w).temporary.insert(who, token.to_owned());
     } else {
         w.sessions.insert(session.to_owned(), token.to_owned());
     }
@@ -227,7 +246,7 @@ async fn log_in_fully(
         x.status == 200 && x.str_field("token").is_some(),
         &format!("{who} to log in (200 with a token)"),
     )?;
-    if w.temporary.contains_key(&who) && !w.sessions.contains_key(session) {
+    if lc(w).temporary.contains_key(&who) && !w.sessions.contains_key(session) {
         let token = match remember_me {
             Some(true) => TokenChoice::RememberMe,
             _ => TokenChoice::Temporary(Transport::Header),
@@ -549,7 +568,7 @@ async fn temporary_does_not_identify(w: &mut ConformanceWorld, who: Persona) -> 
 }
 
 fn temporary(w: &ConformanceWorld, who: Persona) -> Result<String, Failure> {
-    w.temporary.get(&who).cloned().ok_or_else(|| {
+    lc(w).temporary.get(&who).cloned().ok_or_else(|| {
         w.failure(&format!(
             "a temporary token from {who}'s login (needsSecondToken true)"
         ))
@@ -647,7 +666,8 @@ async fn validate_code(
         .ok_or_else(|| Failure(format!("{who} has no 2FA enrolment the suite knows; give `users.twofactor.totp_secret` or let the suite enable 2FA")))?;
     let (code, code_step) = match code {
         CodeChoice::Again => (
-            w.last_code
+            lc(w)
+                .last_code
                 .clone()
                 .ok_or_else(|| Failure("no code was sent before in this scenario".into()))?,
             None,
@@ -669,7 +689,7 @@ async fn validate_code(
         _ => Transport::Header,
     };
     let remember_me = matches!(token, TokenChoice::RememberMe).then_some(true);
-    w.last_code = Some(code.clone());
+    lc_mut(w).last_code = Some(code.clone());
     let x = w
         .send(api::validate(
             presented.as_deref(),
@@ -755,7 +775,7 @@ fn validation_accepted(w: &ConformanceWorld) -> StepResult {
     w.status(Provenance::Reference, x, 200, "200 with the final token")?;
     let token = x.str_field("token");
     w.reference(
-        !w.temporary.values().any(|t| Some(t.as_str()) == token),
+        !lc(w).temporary.values().any(|t| Some(t.as_str()) == token),
         "a new final token, not the temporary one",
     )
 }
@@ -763,7 +783,7 @@ fn validation_accepted(w: &ConformanceWorld) -> StepResult {
 fn validation_refused(w: &ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     // A server may echo the temporary token in a refusal; only a new token is issued.
-    let issued = final_token(x).filter(|t| !w.temporary.values().any(|v| v == t));
+    let issued = final_token(x).filter(|t| !lc(w).temporary.values().any(|v| v == t));
     w.documented(
         issued.is_none(),
         "no final token (a refusal, whatever its status)",

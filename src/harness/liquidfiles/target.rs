@@ -112,10 +112,18 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
         locked: None,
         disabled: None,
     };
-    target.liquidfiles = Some(LiquidFilesTarget {
+    target.set_section(LiquidFilesTarget {
         primary_username: Some(lf.suite.primary.clone()),
         special: account(&lf.suite.special),
         probe_path: Some("/account".to_owned()),
         ..LiquidFilesTarget::default()
     });
+}
+
+/// Which `POST /login` APIs a LiquidFiles target offers (both when unsaid).
+pub fn login(target: &Target) -> LiquidFilesLogin {
+    target
+        .section::<LiquidFilesTarget>()
+        .map(|l| l.login)
+        .unwrap_or_default()
 }

@@ -11,7 +11,7 @@
 //! account of an API whose provider does not implement password change
 //! (`lac.no_password_change`). A scenario names auth tokens after their
 //! persona, or `A`, `B` when one persona holds several; the world keeps each
-//! token's value (`sessions`), its expiration and the API it belongs to (`w.lac`).
+//! token's value (`sessions`), its expiration and the API it belongs to (`LacScenario`).
 //!
 //! Provenance: the document gives no status code and no error body. A
 //! success is a 2xx with the documented fields ([`succeeded`]), a refusal ("an
@@ -38,8 +38,9 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use super::api;
+use super::target::LacTarget;
 use crate::harness::exchange::{Call, Exchange};
-use crate::harness::target::{Account, LacTarget};
+use crate::harness::target::Account;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Status, StepResult};
 use crate::provenance::Provenance;
 
@@ -76,8 +77,16 @@ struct SignOn {
     base_url: Option<String>,
 }
 
+fn lac(w: &ConformanceWorld) -> &LacScenario {
+    w.scenario()
+}
+
+fn lac_mut(w: &mut ConformanceWorld) -> &mut LacScenario {
+    w.scenario_mut()
+}
+
 fn section(w: &ConformanceWorld) -> Result<LacTarget, Failure> {
-    w.section("lac", |t| t.lac.as_ref())
+    w.section("lac")
 }
 
 fn persona(w: &ConformanceWorld, who: Persona) -> Result<SignOn, Failure> {
@@ -191,7 +200,7 @@ fn remember_token(w: &mut ConformanceWorld, name: &str, x: &Exchange, base_url: 
         expiration: x.str_field("expiration").map(str::to_owned),
         base_url: base_url.map(str::to_owned),
     };
-    w.lac.tokens.insert(name.to_owned(), issued);
+    lac_mut(w).tokens.insert(name.to_owned(), issued);
 }
 
 /// An auth token of the scenario and the API it belongs to.
@@ -201,14 +210,14 @@ fn token(w: &ConformanceWorld, name: &str) -> Result<(String, Option<String>), F
             "the scenario has no auth token named `{name}`; authenticate first"
         ))
     })?;
-    let base_url = w.lac.tokens.get(name).and_then(|t| t.base_url.clone());
+    let base_url = lac(w).tokens.get(name).and_then(|t| t.base_url.clone());
     Ok((key, base_url))
 }
 
 /// The expiration the token was issued with, in Unix milliseconds (None: the
 /// answer had none).
 fn issued_expiration(w: &ConformanceWorld, name: &str) -> Result<Option<i64>, Failure> {
-    match w.lac.tokens.get(name).and_then(|t| t.expiration.as_ref()) {
+    match lac(w).tokens.get(name).and_then(|t| t.expiration.as_ref()) {
         None => Ok(None),
         Some(text) => api::parse_expiration(text).map(Some).ok_or_else(|| {
             Failure(format!(
@@ -279,12 +288,12 @@ async fn send_for_token(
     make: fn(&str) -> Call,
 ) -> Result<Exchange, Failure> {
     let (key, base) = token(w, name)?;
-    w.lac.last_token = Some(name.to_owned());
+    lac_mut(w).last_token = Some(name.to_owned());
     send(w, make(&key), base.as_deref()).await
 }
 
 fn last_token(w: &ConformanceWorld) -> Result<String, Failure> {
-    w.lac
+    lac(w)
         .last_token
         .clone()
         .ok_or_else(|| Failure("no auth token was revalidated or disabled before this step".into()))

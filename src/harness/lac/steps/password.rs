@@ -3,8 +3,8 @@
 use cucumber::{then, when};
 
 use super::{
-    SignOn, absent, apikey, changed_password, is_success, ledger, persona, refused, remember_token,
-    send, set_back_if_changed, sign_on_with, succeeded, wrong_password,
+    SignOn, absent, apikey, changed_password, is_success, lac, lac_mut, ledger, persona, refused,
+    remember_token, send, set_back_if_changed, sign_on_with, succeeded, wrong_password,
 };
 use crate::harness::exchange::Exchange;
 use crate::harness::lac::api;
@@ -67,7 +67,7 @@ async fn attempt_change(
     let secrets = w.ctx().secrets.clone();
     secrets.register(current);
     secrets.register(new);
-    w.lac.new_passwords.insert(p.who, new.to_owned());
+    lac_mut(w).new_passwords.insert(p.who, new.to_owned());
     let base = p.base_url.as_deref();
     let x = send(
         w,
@@ -82,7 +82,7 @@ async fn attempt_change(
     }
     if reported_success {
         ledger().insert(p.ledger_key(w), new.to_owned());
-        w.lac.change_reported.insert(p.who);
+        lac_mut(w).change_reported.insert(p.who);
     }
     Ok(())
 }
@@ -158,7 +158,7 @@ async fn succeeds_without_change(w: &mut ConformanceWorld) -> StepResult {
 }
 
 fn new_password(w: &ConformanceWorld, who: Persona) -> Result<String, Failure> {
-    w.lac.new_passwords.get(&who).cloned().ok_or_else(|| {
+    lac(w).new_passwords.get(&who).cloned().ok_or_else(|| {
         Failure(format!(
             "no new password was sent for {who} in this scenario"
         ))
@@ -204,7 +204,7 @@ async fn password_unchanged(w: &mut ConformanceWorld, who: Persona) -> StepResul
     // Where the server reported the change a success (LAC17 on a server with
     // another password policy), a changed password is what it said it did:
     // only the reference server's policy wanted it unchanged.
-    let reported_success = w.lac.change_reported.contains(&who);
+    let reported_success = lac(w).change_reported.contains(&who);
     let provenance = if reported_success {
         Provenance::Reference
     } else {

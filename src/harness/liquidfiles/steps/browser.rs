@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 
-use super::{WrongCredentials, page_key, persona, section, send, wrong_credentials};
+use super::{WrongCredentials, lf, lf_mut, page_key, persona, section, send, wrong_credentials};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api::{self, Form};
 use crate::harness::world::{
@@ -25,7 +25,8 @@ const TOTP: TotpParams = TotpParams {
 // ----- the listener ("the user's machine") -----
 
 fn listener(w: &ConformanceWorld) -> Result<&AgentListener, Failure> {
-    w.agent_listener
+    lf(w)
+        .agent_listener
         .as_ref()
         .ok_or_else(|| Failure("the scenario opened no listener".into()))
 }
@@ -39,7 +40,7 @@ async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
     let listener = AgentListener::start()
         .await
         .map_err(|e| Failure(format!("cannot open a local listener: {e}")))?;
-    w.agent_listener = Some(listener);
+    lf_mut(w).agent_listener = Some(listener);
     Ok(())
 }
 
@@ -55,11 +56,11 @@ async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
 const MAX_REDIRECTS: usize = 10;
 
 fn cookie_header(w: &ConformanceWorld) -> Option<String> {
-    let pairs: Vec<String> =
-        w.lf.cookies
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect();
+    let pairs: Vec<String> = lf(w)
+        .cookies
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
     (!pairs.is_empty()).then(|| pairs.join("; "))
 }
 
@@ -78,12 +79,13 @@ fn keep_cookies(w: &mut ConformanceWorld, x: &Exchange) {
             .is_some_and(|a| a <= cookie::time::Duration::ZERO)
             || c.expires_datetime().is_some_and(|t| t <= now);
         if expired {
-            w.lf.cookies.remove(c.name());
+            lf_mut(w).cookies.remove(c.name());
         } else {
             if c.value().len() >= 8 {
                 w.ctx().secrets.register(c.value());
             }
-            w.lf.cookies
+            lf_mut(w)
+                .cookies
                 .insert(c.name().to_owned(), c.value().to_owned());
         }
     }
@@ -134,7 +136,7 @@ async fn browse(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failur
         let next = match (x.status, location) {
             (301 | 302 | 303 | 307 | 308, Some(location)) => path_on_server(w, &x.url, &location)?,
             _ => {
-                w.lf.page_url = Some(x.url.clone());
+                lf_mut(w).page_url = Some(x.url.clone());
                 return Ok(x);
             }
         };
@@ -153,7 +155,7 @@ async fn open_page(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> Result<E
     let encoded: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(query.iter())
         .finish();
-    w.lf.query = Some(encoded);
+    lf_mut(w).query = Some(encoded);
     browse(w, api::login_page(query)).await
 }
 
@@ -165,10 +167,10 @@ async fn submit(
     form: &Form,
     given: &[(&str, &str)],
 ) -> Result<Exchange, Failure> {
-    let page_url =
-        w.lf.page_url
-            .clone()
-            .ok_or_else(|| Failure("no page was opened".into()))?;
+    let page_url = lf(w)
+        .page_url
+        .clone()
+        .ok_or_else(|| Failure("no page was opened".into()))?;
     let path = path_on_server(w, &page_url, form.tag.attr("action").unwrap_or(""))?;
     let pairs = form.fields(given);
     let refs: Vec<(&str, &str)> = pairs
@@ -263,7 +265,7 @@ fn remember_page_key(w: &mut ConformanceWorld) {
     if let Some(k) = api::element_text(&x.response_body, "div", "api_key").filter(|k| !k.is_empty())
     {
         w.ctx().secrets.register(&k);
-        w.lf.page_key = Some(k);
+        lf_mut(w).page_key = Some(k);
     }
 }
 
@@ -560,7 +562,7 @@ async fn bad_credentials(
     let form = login_form(w)?;
     let x = submit_login(w, &form, &user, &password).await?;
     let page = api::without_hidden_values(&x.response_body);
-    w.lf.refusals.push((x.status, page));
+    lf_mut(w).refusals.push((x.status, page));
     Ok(())
 }
 
@@ -594,7 +596,7 @@ async fn refused_again(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("both /session/api refusals are the same page")]
 async fn refusals_equal(w: &mut ConformanceWorld) -> StepResult {
-    let pages = &w.lf.refusals;
+    let pages = &lf(w).refusals;
     if pages.len() != 2 {
         return Err(Failure(
             "this step needs two refusals in its scenario".into(),
@@ -652,15 +654,15 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: Code) -> Ste
         })?;
     if api::code_form(&w.last_exchange()?.response_body).is_none() {
         // A server may end a login at a wrong code: a browser starts again.
-        let query: Vec<(String, String)> =
-            w.lf.query
-                .as_ref()
-                .map(|q| {
-                    url::form_urlencoded::parse(q.as_bytes())
-                        .into_owned()
-                        .collect()
-                })
-                .unwrap_or_default();
+        let query: Vec<(String, String)> = lf(w)
+            .query
+            .as_ref()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
         let query: Vec<(&str, &str)> = query
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -731,10 +733,7 @@ async fn activity_log(
     version: String,
 ) -> StepResult {
     let account = persona(w, who)?;
-    let entries = w
-        .ctx()
-        .clock
-        .liquidfiles_activity_log()
+    let entries = crate::harness::liquidfiles::control::activity_log(&w.ctx().clock)
         .await
         .map_err(Failure)?;
     let newest = entries.iter().rev().find(|e| {

@@ -3,7 +3,8 @@
 use cucumber::{then, when};
 
 use super::{
-    WrongCredentials, login_refused, persona, refusals_identical, send, wrong_credentials,
+    WrongCredentials, lf, lf_mut, login_refused, persona, refusals_identical, send,
+    wrong_credentials,
 };
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api;
@@ -14,9 +15,10 @@ use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Stat
 async fn post_json(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure> {
     let x = send(w, call).await?;
     if let Some(k) = api::json_api_key(&x.response_body).filter(|k| !k.is_empty()) {
-        w.lf.json_key = Some(k);
+        lf_mut(w).json_key = Some(k);
     }
-    w.lf.json_answers
+    lf_mut(w)
+        .json_answers
         .push(format!("{}\n{}", x.status, x.response_body));
     Ok(x)
 }
@@ -53,7 +55,7 @@ pub(super) enum JsonDocument {
 )]
 async fn json_malformed(w: &mut ConformanceWorld, which: JsonDocument) -> StepResult {
     let a = persona(w, Persona::Alice)?;
-    w.lf.json_document = Some(which);
+    lf_mut(w).json_document = Some(which);
     let call = match which {
         JsonDocument::NotWellFormed => {
             let text =
@@ -87,8 +89,8 @@ async fn json_success(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the JSON and the XML answer hold the same api_key")]
 async fn json_same_as_xml(w: &mut ConformanceWorld) -> StepResult {
-    let json = w.lf.json_key.as_ref();
-    let xml = w.lf.xml_keys.first();
+    let json = lf(w).json_key.as_ref();
+    let xml = lf(w).xml_keys.first();
     w.documented(json.is_some() && xml.is_some(), "an api_key from both APIs")?;
     // "The API key doesn't change": it is the user's key, whichever API reads it.
     w.documented(
@@ -102,7 +104,7 @@ async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
     // A key for wrong credentials or without the password breaks the
     // documented login; refusing other shapes (not well-formed, no `user`)
     // is our choice.
-    let provenance = match w.lf.json_document {
+    let provenance = match lf(w).json_document {
         Some(JsonDocument::NoPassword) | None => Provenance::Documented,
         Some(_) => Provenance::Reference,
     };
@@ -127,7 +129,7 @@ async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
 async fn same_json_refusal(w: &mut ConformanceWorld) -> StepResult {
     refusals_identical(
         w,
-        &w.lf.json_answers,
+        &lf(w).json_answers,
         "the same status and body for a wrong password and an unknown user",
     )
 }

@@ -29,8 +29,9 @@ mod xml_login;
 use std::collections::BTreeMap;
 
 use super::api::{self, Escaping};
+use super::target::LiquidFilesTarget;
 use crate::harness::exchange::{Call, Exchange};
-use crate::harness::target::{Account, LiquidFilesTarget};
+use crate::harness::target::Account;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
 
 /// What a LiquidFiles scenario keeps between its steps: the browser's state
@@ -60,17 +61,33 @@ pub struct LiquidFilesScenario {
     json_key: Option<String>,
     /// Each JSON answer: status and body.
     json_answers: Vec<String>,
+    /// The listener standing in for the user's machine on the agent port; it
+    /// closes when the scenario's world is dropped.
+    agent_listener: Option<crate::mock::AgentListener>,
+}
+
+fn lf(w: &ConformanceWorld) -> &LiquidFilesScenario {
+    w.scenario()
+}
+
+fn lf_mut(w: &mut ConformanceWorld) -> &mut LiquidFilesScenario {
+    w.scenario_mut()
 }
 
 /// The key the last success page showed.
 fn page_key(w: &ConformanceWorld) -> Result<String, Failure> {
-    w.lf.page_key
+    lf(w)
+        .page_key
         .clone()
         .ok_or_else(|| Failure("no key was shown in this scenario".into()))
 }
 
 fn section(w: &ConformanceWorld) -> LiquidFilesTarget {
-    w.ctx().target.liquidfiles.clone().unwrap_or_default()
+    w.ctx()
+        .target
+        .section::<LiquidFilesTarget>()
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn persona(w: &ConformanceWorld, who: Persona) -> Result<Account, Failure> {

@@ -3,7 +3,8 @@
 use cucumber::{then, when};
 
 use super::{
-    WrongCredentials, login_refused, persona, refusals_identical, section, send, wrong_credentials,
+    WrongCredentials, lf, lf_mut, login_refused, persona, refusals_identical, section, send,
+    wrong_credentials,
 };
 use crate::harness::exchange::Exchange;
 use crate::harness::liquidfiles::api::{self, Escaping};
@@ -17,7 +18,7 @@ async fn post_xml(
     let x = send(w, api::xml_login(document, content_type)).await?;
     if let Some(k) = api::xml_element(&x.response_body, "api_key").filter(|k| !k.is_empty()) {
         w.ctx().secrets.register(&k);
-        w.lf.xml_keys.push(k);
+        lf_mut(w).xml_keys.push(k);
     }
     let ct = x
         .response_headers
@@ -25,7 +26,8 @@ async fn post_xml(
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    w.lf.xml_answers
+    lf_mut(w)
+        .xml_answers
         .push(format!("{}\n{ct}\n{}", x.status, x.response_body));
     Ok(x)
 }
@@ -135,7 +137,7 @@ async fn xml_malformed(w: &mut ConformanceWorld, which: XmlDocument) -> StepResu
     let a = persona(w, Persona::Alice)?;
     let email = api::escape_password(&a.username, Escaping::Minimal);
     let pw = api::escape_password(&a.password, Escaping::Decimal);
-    w.lf.xml_document = Some(which);
+    lf_mut(w).xml_document = Some(which);
     let doc = match which {
         XmlDocument::Unclosed => {
             format!("<user><email>{email}</email><password>{pw}</password>")
@@ -177,7 +179,7 @@ async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
     // differs from our choice; a key without the password, for a raw `&`
     // (seed 001: such a password "will fail") or for wrong credentials breaks
     // the documented login.
-    let provenance = match w.lf.xml_document {
+    let provenance = match lf(w).xml_document {
         Some(XmlDocument::NoPassword) | None => Provenance::Documented,
         Some(_) => Provenance::Reference,
     };
@@ -188,8 +190,8 @@ async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("both XML answers hold the same api_key")]
 async fn same_xml_key(w: &mut ConformanceWorld) -> StepResult {
-    let a = w.lf.xml_keys.first();
-    let b = w.lf.xml_keys.get(1);
+    let a = lf(w).xml_keys.first();
+    let b = lf(w).xml_keys.get(1);
     w.documented(a.is_some() && b.is_some(), "two answers with an api_key")?;
     w.documented(a == b, "the same api_key both times")
 }
@@ -198,7 +200,7 @@ async fn same_xml_key(w: &mut ConformanceWorld) -> StepResult {
 async fn same_xml_refusal(w: &mut ConformanceWorld) -> StepResult {
     refusals_identical(
         w,
-        &w.lf.xml_answers,
+        &lf(w).xml_answers,
         "the same status, content type and body for a wrong password and an unknown user",
     )
 }
