@@ -5,7 +5,7 @@
 //! a fresh [`world::ConformanceWorld`] each, and returns a [`RunReport`]. The
 //! console, JUnit and Cucumber-JSON writers all see the same events.
 
-mod capability;
+pub mod capability;
 mod common_steps;
 pub mod console;
 pub mod control_api;

@@ -32,6 +32,10 @@ pub trait VendorSuite: Send + Sync + 'static {
     /// The OpenAPI document every exchange is checked against (`None`: no check).
     fn spec(&self) -> Option<&'static Spec>;
 
+    /// Its feature files, compiled in: (path relative to the features folder,
+    /// `<id>/name.feature`; text). `--features DIR` reads `DIR/<id>/` instead.
+    fn features(&self) -> &'static [(&'static str, &'static str)];
+
     // ---- the target file
 
     /// Its own section of a target file (`lac:`), if it has one, read from the

@@ -68,6 +68,13 @@ const CAPABILITIES: &[Capability] = &[
     ),
 ];
 
+/// Its feature files (`features/fileverbs/`), compiled in.
+const FEATURES: &[(&str, &str)] = &[
+    crate::feature!("fileverbs/secret_key.feature"),
+    crate::feature!("fileverbs/access_token.feature"),
+    crate::feature!("fileverbs/refresh.feature"),
+];
+
 impl VendorSuite for FileVerbsSuite {
     fn id(&self) -> &'static str {
         Vendor::FileVerbs.id()
@@ -79,6 +86,10 @@ impl VendorSuite for FileVerbsSuite {
 
     fn spec(&self) -> Option<&'static crate::spec::Spec> {
         Some(crate::spec::for_vendor(Vendor::FileVerbs))
+    }
+
+    fn features(&self) -> &'static [(&'static str, &'static str)] {
+        FEATURES
     }
 
     fn section_key(&self) -> Option<&'static str> {

@@ -60,6 +60,15 @@ const CAPABILITIES: &[Capability] = &[
     ),
 ];
 
+/// Its feature files (`features/lac/`), compiled in.
+const FEATURES: &[(&str, &str)] = &[
+    crate::feature!("lac/sign_on.feature"),
+    crate::feature!("lac/transport.feature"),
+    crate::feature!("lac/revalidate.feature"),
+    crate::feature!("lac/disable.feature"),
+    crate::feature!("lac/password.feature"),
+];
+
 impl VendorSuite for LacSuite {
     fn id(&self) -> &'static str {
         Vendor::Lac.id()
@@ -71,6 +80,10 @@ impl VendorSuite for LacSuite {
 
     fn spec(&self) -> Option<&'static crate::spec::Spec> {
         Some(crate::spec::for_vendor(Vendor::Lac))
+    }
+
+    fn features(&self) -> &'static [(&'static str, &'static str)] {
+        FEATURES
     }
 
     fn section_key(&self) -> Option<&'static str> {

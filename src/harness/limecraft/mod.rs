@@ -22,6 +22,15 @@ use crate::vendor::Vendor;
 /// Limecraft Flow, for the generic harness.
 pub struct LimecraftSuite;
 
+/// Its feature files (`features/limecraft/`), compiled in.
+const FEATURES: &[(&str, &str)] = &[
+    crate::feature!("limecraft/login.feature"),
+    crate::feature!("limecraft/transport.feature"),
+    crate::feature!("limecraft/session.feature"),
+    crate::feature!("limecraft/twofactor.feature"),
+    crate::feature!("limecraft/logout.feature"),
+];
+
 impl VendorSuite for LimecraftSuite {
     fn id(&self) -> &'static str {
         Vendor::Limecraft.id()
@@ -33,6 +42,10 @@ impl VendorSuite for LimecraftSuite {
 
     fn spec(&self) -> Option<&'static crate::spec::Spec> {
         Some(crate::spec::for_vendor(Vendor::Limecraft))
+    }
+
+    fn features(&self) -> &'static [(&'static str, &'static str)] {
+        FEATURES
     }
 
     fn required(&self, target: &Target) -> Vec<(&'static str, bool)> {

@@ -78,6 +78,13 @@ fn api_key(x: &Exchange) -> Option<String> {
     api::xml_element(&x.response_body, "api_key").or_else(|| api::json_api_key(&x.response_body))
 }
 
+/// Its feature files (`features/liquidfiles/`), compiled in.
+const FEATURES: &[(&str, &str)] = &[
+    crate::feature!("liquidfiles/browser.feature"),
+    crate::feature!("liquidfiles/xml_login.feature"),
+    crate::feature!("liquidfiles/json_login.feature"),
+];
+
 impl VendorSuite for LiquidFilesSuite {
     fn id(&self) -> &'static str {
         Vendor::LiquidFiles.id()
@@ -89,6 +96,10 @@ impl VendorSuite for LiquidFilesSuite {
 
     fn spec(&self) -> Option<&'static crate::spec::Spec> {
         Some(crate::spec::for_vendor(Vendor::LiquidFiles))
+    }
+
+    fn features(&self) -> &'static [(&'static str, &'static str)] {
+        FEATURES
     }
 
     fn section_key(&self) -> Option<&'static str> {
