@@ -111,8 +111,7 @@ fn the_toy_target_file_is_read_by_the_toy_suite() {
         "vendor: toy\nbase_url: http://x\nusers:\n  primary: { username: a, password: b }\ntoy:\n  whoami_pth: /w\n",
         &|_| None,
     )
-    .err()
-    .expect("an unknown key of the toy's section is refused")
+    .expect_err("an unknown key of the toy's section is refused")
     .0;
     assert!(
         e.contains("unknown field `whoami_pth`") && e.contains("line 6"),
