@@ -720,7 +720,7 @@ async fn check(path: PathBuf, state: Option<PathBuf>) -> ExitCode {
         Err(e) => return usage(&e.to_string()),
     };
     let http = match harness::exchange::HttpClient::new(
-        target.vendor.spec(),
+        harness::suite::Suite::of(target.vendor).spec(),
         &target.base_url,
         target.insecure_tls,
         target.timeout,

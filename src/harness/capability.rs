@@ -1,11 +1,11 @@
 //! What a scenario may need that not every server under test offers: a
 //! capability is its `@needs-…` tag, the test of a target, and what provides
 //! it in a target file. The shared ones are here ([`SHARED`]); a vendor's own
-//! come from its suite ([`crate::harness::suite::VendorSuite::capabilities`]).
+//! come from its suite ([`crate::harness::suite::VendorSuite::capabilities`]),
+//! and the registry lists them all ([`crate::harness::suite::capabilities`]).
 //! A scenario tagged `@needs-<name>` is skipped, with the reason, when the
 //! target lacks it; an unknown `@needs-…` tag is refused when the features load.
 
-use crate::harness::suite;
 use crate::harness::target::Target;
 
 /// Something a scenario needs that not every server under test offers.
@@ -59,17 +59,6 @@ impl Capability {
     pub fn offered_by(self, target: &Target) -> bool {
         (self.offered_by)(target)
     }
-
-    /// Every capability: the shared ones, then each registered vendor's.
-    pub fn all() -> Vec<Capability> {
-        let own = suite::all().into_iter().flat_map(|s| s.capabilities());
-        SHARED.iter().chain(own).copied().collect()
-    }
-
-    /// The capability a tag (without `@`) asks for; `None` for any other tag.
-    pub fn from_tag(tag: &str) -> Option<Capability> {
-        Capability::all().into_iter().find(|c| c.tag() == tag)
-    }
 }
 
 /// `@needs-clock`: the server's clock can be read and advanced (control API).
@@ -101,23 +90,3 @@ pub const SHARED: &[Capability] = &[
         "needs an account the suite may enable 2FA on: add `users.twofactor` to the target file",
     ),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_tag_is_a_needs_tag_once_and_maps_back() {
-        let all = Capability::all();
-        for c in &all {
-            assert!(c.tag().starts_with("needs-"), "{c:?}");
-            assert_eq!(Capability::from_tag(c.tag()), Some(*c));
-            assert_eq!(
-                all.iter().filter(|o| o.tag() == c.tag()).count(),
-                1,
-                "{c:?}"
-            );
-        }
-        assert_eq!(Capability::from_tag("needs-nothing"), None);
-    }
-}

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::harness::RunError;
-use crate::harness::target::Capability;
 
 /// A feature file of `features/`, compiled in: `(path relative to
 /// `features/`, text)`, as a suite lists its own ([`crate::harness::suite::VendorSuite::features`]).
@@ -121,7 +120,10 @@ impl FeatureFiles {
                 self.root.display()
             )));
         }
-        let known: Vec<&str> = Capability::all().iter().map(|c| c.tag()).collect();
+        let known: Vec<&str> = crate::harness::suite::capabilities()
+            .iter()
+            .map(|c| c.tag())
+            .collect();
         for (path, text) in files {
             for (n, line) in text.lines().enumerate() {
                 let unknown = line

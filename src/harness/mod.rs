@@ -26,6 +26,7 @@ pub mod step_log;
 pub mod suite;
 pub mod summary;
 pub mod target;
+pub mod target_file;
 pub mod world;
 
 use std::collections::HashMap;
@@ -150,7 +151,7 @@ pub struct ScenarioResult {
     pub id: Option<String>,
     pub name: String,
     /// The vendor whose features it belongs to.
-    pub vendor: Option<Suite>,
+    pub vendor: Option<target::VendorId>,
     /// The feature file, relative to the features folder (`limecraft/login.feature`).
     pub feature: String,
     /// The scenario's line in it (an outline's example row: that row's line).
@@ -310,10 +311,10 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     };
     // One stop for the whole run: a gone server or --max-failures ends every vendor's part.
     let stop: Arc<Mutex<Option<world::Stop>>> = Arc::default();
-    let mut contexts: HashMap<Suite, Arc<RunContext>> = HashMap::new();
+    let mut contexts: HashMap<target::VendorId, Arc<RunContext>> = HashMap::new();
     for target in &targets {
         let http = HttpClient::new(
-            target.vendor.spec(),
+            Suite::of(target.vendor).spec(),
             &target.base_url,
             target.insecure_tls,
             target.timeout,
@@ -358,7 +359,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
     features.check_tags()?;
     for vendor in contexts.keys() {
-        if !features.vendor_dir(vendor.id()).is_dir() && options.features_dir.is_none() {
+        if !features.vendor_dir(vendor.as_str()).is_dir() && options.features_dir.is_none() {
             return Err(RunError::Usage(format!("no features for {vendor}")));
         }
     }
@@ -641,15 +642,15 @@ pub fn report_of(result: &Result<RunReport, RunError>) -> Option<&RunReport> {
 }
 
 /// The vendor a feature belongs to: the folder it sits in (`features/<vendor>/`).
-fn vendor_of(feature: &cucumber::gherkin::Feature) -> Option<Suite> {
+fn vendor_of(feature: &cucumber::gherkin::Feature) -> Option<target::VendorId> {
     feature
         .path
         .as_ref()?
         .parent()?
         .file_name()?
-        .to_str()?
-        .parse()
-        .ok()
+        .to_str()
+        .and_then(Suite::by_id)
+        .map(Suite::vendor)
 }
 
 /// What the filter makes of one scenario.
@@ -710,7 +711,7 @@ fn select(
     feature: &cucumber::gherkin::Feature,
     rule: Option<&cucumber::gherkin::Rule>,
     scenario: &cucumber::gherkin::Scenario,
-    contexts: &HashMap<Suite, Arc<RunContext>>,
+    contexts: &HashMap<target::VendorId, Arc<RunContext>>,
     filter: &Filter,
     root: &std::path::Path,
 ) -> Selection {
@@ -752,7 +753,7 @@ fn select(
 /// [`select`] as the run itself.
 fn planned(
     features: &features::FeatureFiles,
-    contexts: &HashMap<Suite, Arc<RunContext>>,
+    contexts: &HashMap<target::VendorId, Arc<RunContext>>,
     filter: &Filter,
 ) -> usize {
     plan(features, contexts, filter)
@@ -778,7 +779,7 @@ struct Planned {
 /// and judged by the run's [`select`].
 fn plan(
     features: &features::FeatureFiles,
-    contexts: &HashMap<Suite, Arc<RunContext>>,
+    contexts: &HashMap<target::VendorId, Arc<RunContext>>,
     filter: &Filter,
 ) -> Vec<Planned> {
     let root = features.root();
@@ -866,7 +867,7 @@ pub fn scenarios() -> Result<Vec<ScenarioEntry>, RunError> {
     let root = features.root();
     let mut out = Vec::new();
     walk(&features, |feature, _, scenario| {
-        if let Some(vendor) = vendor_of(feature).and_then(|s| s.id().parse().ok()) {
+        if let Some(vendor) = vendor_of(feature).and_then(|s| s.as_str().parse().ok()) {
             out.push(ScenarioEntry {
                 vendor,
                 feature: relative_path(root, feature),

@@ -7,12 +7,13 @@
 //! stops with exit code 2 (configuration) before any scenario, within about
 //! one request timeout. `authconform check --target FILE` runs only this.
 //!
-//! What it sends: one sign-on per configured account (undone where the
-//! vendor lets it be: a Limecraft session is logged out, a LAC auth token
-//! disabled) and, when the target gives a control API, one read of its clock.
+//! What it sends: one sign-on per credential the vendor's suite names (undone
+//! where the vendor has a call for it: `VendorSuite::issued`), a call of the
+//! protected resource the target names, and, when the target gives a control
+//! API, one read of its clock.
 
 use crate::harness::exchange::{Call, Exchange, HttpClient};
-use crate::harness::suite::SignOn;
+use crate::harness::suite::{SignOn, Suite};
 use crate::harness::target::{Account, Target};
 use crate::harness::world::{RunContext, Status};
 
@@ -30,14 +31,19 @@ pub async fn check(ctx: &RunContext) -> Vec<String> {
 
 async fn find_problems(ctx: &RunContext) -> Vec<String> {
     let (target, http) = (&ctx.target, &ctx.http);
-    let suite = target.vendor;
+    let suite = Suite::of(target.vendor);
+    let enrolled = ctx
+        .enrolment
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some();
     let mut problems = Vec::new();
     let mut signed_on_any = false;
     for sign_on in suite.sign_ons(target) {
         let Some(x) = send(http, &sign_on.call, target, &mut problems).await else {
             return problems;
         };
-        if let Some(line) = suite.sign_on_problem(ctx, &sign_on, &x) {
+        if let Some(line) = suite.sign_on_problem(&sign_on, &x, enrolled) {
             problems.push(line);
             continue;
         }

@@ -3,22 +3,29 @@
 //!
 //! The generic code (the run, the world, the target file, preflight, the
 //! capabilities) names no vendor: it asks the target's suite. A vendor is its
-//! folders (`harness/<vendor>/`, `features/<vendor>/`) and one line that
-//! registers its suite: in [`BUILT_IN`] for the vendors this crate ships, or
-//! [`register`] for one added from outside (a test's toy vendor).
+//! folders (`harness/<vendor>/`, `features/<vendor>/`) and one line in them
+//! that registers its suite, [`crate::register_suite!`]; a vendor added from
+//! outside the crate (a test's toy vendor) registers the same way.
+//!
+//! This module depends on what a suite answers about (the target, an
+//! exchange, the control API, a capability), never on the run or the world
+//! that ask it.
 
 use std::any::Any;
 use std::fmt;
-use std::sync::{Arc, RwLock};
 
 use futures::future::BoxFuture;
 
 use crate::fixtures::Fixtures;
-use crate::harness::capability::Capability;
+use crate::harness::capability::{self, Capability};
+use crate::harness::control_api::ControlApi;
 use crate::harness::exchange::{Call, Exchange};
-use crate::harness::target::{Account, Fields, Target, TargetError};
-use crate::harness::world::RunContext;
+pub use crate::harness::target::Section;
+use crate::harness::target::{Account, Fields, Target, TargetError, VendorId};
 use crate::spec::Spec;
+
+#[doc(hidden)]
+pub use inventory;
 
 /// What the generic harness asks of one vendor.
 pub trait VendorSuite: Send + Sync + 'static {
@@ -76,7 +83,9 @@ pub trait VendorSuite: Send + Sync + 'static {
     fn sign_ons(&self, target: &Target) -> Vec<SignOn>;
 
     /// The problem line when `x` is no sign-on for `sign_on`, else `None`.
-    fn sign_on_problem(&self, ctx: &RunContext, sign_on: &SignOn, x: &Exchange) -> Option<String>;
+    /// `enrolled`: the suite knows the TOTP secret of the two-factor account
+    /// (from the target file or the state file).
+    fn sign_on_problem(&self, sign_on: &SignOn, x: &Exchange, enrolled: bool) -> Option<String>;
 
     /// The protected resource preflight calls after a sign-on, if any: it
     /// must answer the signed-on caller with a 2xx.
@@ -94,14 +103,20 @@ pub trait VendorSuite: Send + Sync + 'static {
 
     /// Sets back, at the end of a run, what the suite changed on the target
     /// (FileVerbs: a SecretKey it reset).
-    fn restore<'a>(&'a self, _ctx: &'a RunContext) -> BoxFuture<'a, Result<(), String>> {
+    /// `run_state` is the one [`Self::run_state`] made for the run.
+    fn restore<'a>(
+        &'a self,
+        _target: &'a Target,
+        _control: &'a ControlApi,
+        _run_state: &'a (dyn Any + Send + Sync),
+    ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async { Ok(()) })
     }
 
     // ---- state
 
     /// The vendor's state for one run, shared by its scenarios
-    /// ([`RunContext::run_state`]).
+    /// (`RunContext::run_state`).
     fn run_state(&self, _target: &Target) -> Box<dyn Any + Send + Sync> {
         Box::new(())
     }
@@ -111,9 +126,6 @@ pub trait VendorSuite: Send + Sync + 'static {
         Box::new(())
     }
 }
-
-/// A vendor's parsed section of a target file; [`Target::section`] reads it back by its type.
-pub type Section = Arc<dyn Any + Send + Sync>;
 
 /// One sign-on of preflight.
 pub struct SignOn {
@@ -150,15 +162,15 @@ impl Suite {
         all().into_iter().find(|s| s.id() == id)
     }
 
-    /// The suite of a vendor of the reference server.
-    pub fn of(vendor: crate::vendor::Vendor) -> Suite {
-        Suite::by_id(vendor.id()).expect("every vendor of the reference server has a suite")
+    /// The suite of a vendor (of a target, of the reference server).
+    pub fn of(vendor: impl Into<VendorId>) -> Suite {
+        let id = vendor.into();
+        Suite::by_id(id.as_str()).expect("a vendor id is made from a registered suite")
     }
-}
 
-impl From<crate::vendor::Vendor> for Suite {
-    fn from(vendor: crate::vendor::Vendor) -> Suite {
-        Suite::of(vendor)
+    /// Its vendor's id, as a target holds it.
+    pub fn vendor(self) -> VendorId {
+        VendorId::of_registered(self.id())
     }
 }
 
@@ -178,12 +190,6 @@ impl PartialEq for Suite {
 
 impl Eq for Suite {}
 
-impl PartialEq<crate::vendor::Vendor> for Suite {
-    fn eq(&self, other: &crate::vendor::Vendor) -> bool {
-        self.id() == other.id()
-    }
-}
-
 impl std::hash::Hash for Suite {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.id().hash(state);
@@ -202,34 +208,49 @@ impl fmt::Debug for Suite {
     }
 }
 
-/// The vendors this crate ships, in the order reports list them: one line a vendor.
-static BUILT_IN: [&dyn VendorSuite; 4] = [
-    &crate::harness::limecraft::LimecraftSuite,
-    &crate::harness::fileverbs::FileVerbsSuite,
-    &crate::harness::lac::LacSuite,
-    &crate::harness::liquidfiles::LiquidFilesSuite,
-];
+/// A suite in the registry; [`crate::register_suite!`] makes one.
+pub struct Registration(pub &'static dyn VendorSuite);
 
-/// Suites registered from outside the crate, after the built-in ones.
-static ADDED: RwLock<Vec<&'static dyn VendorSuite>> = RwLock::new(Vec::new());
+inventory::collect!(Registration);
 
-/// Adds a vendor's suite to the registry (once: a suite whose id is
-/// registered already is left as it is).
-pub fn register(suite: &'static dyn VendorSuite) {
-    if Suite::by_id(suite.id()).is_some() {
-        return;
-    }
-    ADDED.write().unwrap_or_else(|e| e.into_inner()).push(suite);
+/// Registers a vendor's suite (a `&'static` value of a type that implements
+/// [`VendorSuite`]): the one line a vendor adds, in its own folder.
+#[macro_export]
+macro_rules! register_suite {
+    ($suite:expr) => {
+        $crate::harness::suite::inventory::submit! {
+            $crate::harness::suite::Registration($suite)
+        }
+    };
 }
 
-/// Every registered suite: the built-in ones, then the added ones.
+/// Every registered suite: the reference server's vendors in the order
+/// reports list them, then any other by id.
 pub fn all() -> Vec<Suite> {
-    let added = ADDED.read().unwrap_or_else(|e| e.into_inner());
-    BUILT_IN
-        .iter()
-        .chain(added.iter())
-        .map(|s| Suite(*s))
-        .collect()
+    let mut all: Vec<Suite> = inventory::iter::<Registration>
+        .into_iter()
+        .map(|r| Suite(r.0))
+        .collect();
+    let built_in = |s: &Suite| {
+        crate::vendor::Vendor::ALL
+            .iter()
+            .position(|v| v.id() == s.id())
+            .unwrap_or(usize::MAX)
+    };
+    all.sort_by_key(|s| (built_in(s), s.id()));
+    all.dedup_by_key(|s| s.id());
+    all
+}
+
+/// Every capability: the shared ones, then each registered vendor's.
+pub fn capabilities() -> Vec<Capability> {
+    let own = all().into_iter().flat_map(|s| s.capabilities());
+    capability::SHARED.iter().chain(own).copied().collect()
+}
+
+/// The capability a tag (without `@`) asks for; `None` for any other tag.
+pub fn capability(tag: &str) -> Option<Capability> {
+    capabilities().into_iter().find(|c| c.tag() == tag)
 }
 
 /// An id that names no registered vendor; the message lists the ids.
@@ -252,6 +273,21 @@ impl std::str::FromStr for Suite {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_tag_is_a_needs_tag_once_and_maps_back() {
+        let all = capabilities();
+        for c in &all {
+            assert!(c.tag().starts_with("needs-"), "{c:?}");
+            assert_eq!(capability(c.tag()), Some(*c));
+            assert_eq!(
+                all.iter().filter(|o| o.tag() == c.tag()).count(),
+                1,
+                "{c:?}"
+            );
+        }
+        assert_eq!(capability("needs-nothing"), None);
+    }
 
     #[test]
     fn every_vendor_of_the_reference_server_has_a_suite_with_its_ids() {

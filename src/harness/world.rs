@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::harness::exchange::{Call, Exchange, HttpClient};
 pub use crate::harness::state::Enrolment;
-use crate::harness::suite::Issued;
+use crate::harness::suite::{Issued, Suite};
 use crate::harness::target::{Account, Target};
 pub use crate::provenance::Provenance;
 use crate::redact::Secrets;
@@ -151,7 +151,7 @@ impl RunContext {
         if !Status::Success.holds(exchange.status) {
             return;
         }
-        if let Some(issued) = self.target.vendor.issued(&self.target, exchange) {
+        if let Some(issued) = Suite::of(self.target.vendor).issued(&self.target, exchange) {
             let mut all = self.issued.lock().unwrap_or_else(|e| e.into_inner());
             if !all.iter().any(|i| i.key == issued.key) {
                 all.push(issued);
@@ -177,7 +177,9 @@ impl RunContext {
     /// Undoes, at the end of a run, what the suite changed on the target and
     /// can set back (the vendor's [`crate::harness::suite::VendorSuite::restore`]).
     pub async fn restore(&self) -> Result<(), String> {
-        self.target.vendor.restore(self).await
+        Suite::of(self.target.vendor)
+            .restore(&self.target, &self.clock, &*self.run_state)
+            .await
     }
 
     /// The vendor's own state for the run, made by its suite
@@ -239,7 +241,8 @@ impl RunContext {
                 secrets.register(s);
             }
         }
-        for secret in target.vendor.secrets(&target) {
+        let suite = Suite::of(target.vendor);
+        for secret in suite.secrets(&target) {
             secrets.register(&secret);
         }
         let clock = crate::harness::control_api::ControlApi::for_target(&target);
@@ -252,7 +255,7 @@ impl RunContext {
                 secret,
                 params: TotpParams::default(),
             });
-        let run_state = target.vendor.run_state(&target);
+        let run_state = suite.run_state(&target);
         Arc::new(RunContext {
             target,
             strict,
@@ -317,7 +320,7 @@ impl ConformanceWorld {
     /// Attaches the run context; `tags` are the scenario's own, its rule's
     /// and its feature's (without `@`).
     pub fn attach(&mut self, ctx: Arc<RunContext>, tags: &[String]) {
-        self.scenario = ctx.target.vendor.scenario();
+        self.scenario = Suite::of(ctx.target.vendor).scenario();
         self.ctx = Some(ctx);
         self.reference_scenario = tags.iter().any(|t| is_reference_tag(t));
         self.started = std::time::Instant::now();

@@ -1,5 +1,6 @@
 //! A fifth, toy vendor, added from outside the crate: the proof that a vendor
-//! is its own folders plus one registration line (`suite::register` below).
+//! is its own folders plus one registration line (`register_suite!` in
+//! `suite.rs`).
 //!
 //! Everything the toy needs is in this folder: its suite (`suite.rs`, what
 //! `harness/<vendor>/mod.rs` is for a built-in vendor), its steps (`steps.rs`),
@@ -39,9 +40,6 @@ async fn run(base_url: &str) -> harness::RunReport {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_toy_vendor_runs_through_the_harness_from_its_own_folder() {
-    // The one registration line.
-    harness::suite::register(&suite::ToySuite);
-
     // A server that keeps the toy's rules: every scenario passes, and the
     // tokens the run (and preflight) were issued are logged out at its end.
     let good = server::Toy::start(false).await;
@@ -95,7 +93,6 @@ async fn a_toy_vendor_runs_through_the_harness_from_its_own_folder() {
 
 #[test]
 fn the_toy_target_file_is_read_by_the_toy_suite() {
-    harness::suite::register(&suite::ToySuite);
     let t = target("http://127.0.0.1:9");
     assert_eq!(t.vendor.to_string(), "toy");
     assert_eq!(

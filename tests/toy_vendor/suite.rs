@@ -9,12 +9,14 @@ use authconform::harness::exchange::{Call, Exchange};
 use authconform::harness::preflight;
 use authconform::harness::suite::{Issued, Probe, Section, SignOn, VendorSuite};
 use authconform::harness::target::{Fields, Target, TargetError, read_section};
-use authconform::harness::world::RunContext;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
 pub struct ToySuite;
+
+// The one registration line.
+authconform::register_suite!(&ToySuite);
 
 /// The toy's section of a target file (`toy:`).
 #[derive(Clone, Debug)]
@@ -102,7 +104,7 @@ impl VendorSuite for ToySuite {
         preflight::account_sign_ons(target, |a| login(&a.username, &a.password))
     }
 
-    fn sign_on_problem(&self, _: &RunContext, s: &SignOn, x: &Exchange) -> Option<String> {
+    fn sign_on_problem(&self, s: &SignOn, x: &Exchange, _: bool) -> Option<String> {
         (!preflight::issued(x, "token")).then(|| preflight::cannot_sign_on(s, x))
     }
 

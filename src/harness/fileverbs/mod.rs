@@ -19,15 +19,18 @@ use target::{FileVerbsTarget, KeyPair};
 
 use crate::fixtures::Fixtures;
 use crate::harness::capability::Capability;
+use crate::harness::control_api::ControlApi;
 use crate::harness::exchange::Exchange;
 use crate::harness::preflight;
 use crate::harness::suite::{Issued, Probe, Section, SignOn, VendorSuite};
 use crate::harness::target::{Fields, Target, TargetError, read_section};
-use crate::harness::world::{Persona, RunContext};
+use crate::harness::world::Persona;
 use crate::vendor::Vendor;
 
 /// FileVerbs, for the generic harness.
 pub struct FileVerbsSuite;
+
+crate::register_suite!(&FileVerbsSuite);
 
 /// The key pairs of a run by persona: a SecretKey reset replaces one for the
 /// rest of the run (the run state of FileVerbs).
@@ -143,7 +146,7 @@ impl VendorSuite for FileVerbsSuite {
             .collect()
     }
 
-    fn sign_on_problem(&self, _: &RunContext, s: &SignOn, x: &Exchange) -> Option<String> {
+    fn sign_on_problem(&self, s: &SignOn, x: &Exchange, _: bool) -> Option<String> {
         (!preflight::issued(x, "JwtToken")).then(|| {
             format!(
                 "{}: the key pair gets no JwtToken from POST {} (HTTP {}); check its secret_key and api_key",
@@ -177,19 +180,26 @@ impl VendorSuite for FileVerbsSuite {
 
     /// A SecretKey the suite reset through the control API goes back to the
     /// target file's, so the next run's key pair works.
-    fn restore<'a>(&'a self, ctx: &'a RunContext) -> BoxFuture<'a, Result<(), String>> {
+    fn restore<'a>(
+        &'a self,
+        target: &'a Target,
+        control: &'a ControlApi,
+        run_state: &'a (dyn Any + Send + Sync),
+    ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            let Some(fv) = ctx.target.section::<FileVerbsTarget>() else {
+            let (Some(fv), Some(key_pairs)) = (
+                target.section::<FileVerbsTarget>(),
+                run_state.downcast_ref::<KeyPairs>(),
+            ) else {
                 return Ok(());
             };
-            let key_pairs = ctx.run_state::<KeyPairs>();
             let current = key_pairs.lock().clone();
             for (_, who, original) in pairs(fv) {
                 if let Some(now) = current.get(&who)
                     && now.secret_key != original.secret_key
                 {
                     control::reset_secret_key_to(
-                        &ctx.clock,
+                        control,
                         &now.secret_key,
                         Some(&original.secret_key),
                     )

@@ -18,11 +18,12 @@ use crate::harness::exchange::Exchange;
 use crate::harness::preflight;
 use crate::harness::suite::{Issued, Probe, Section, SignOn, VendorSuite};
 use crate::harness::target::{Fields, Target, TargetError, read_section};
-use crate::harness::world::RunContext;
 use crate::vendor::Vendor;
 
 /// CA Live API Creator, for the generic harness.
 pub struct LacSuite;
+
+crate::register_suite!(&LacSuite);
 
 const CAPABILITIES: &[Capability] = &[
     // The API allows auth tokens in the URL (`lac.url_auth`).
@@ -117,7 +118,7 @@ impl VendorSuite for LacSuite {
         preflight::account_sign_ons(target, |a| api::sign_on(&a.username, &a.password))
     }
 
-    fn sign_on_problem(&self, _: &RunContext, s: &SignOn, x: &Exchange) -> Option<String> {
+    fn sign_on_problem(&self, s: &SignOn, x: &Exchange, _: bool) -> Option<String> {
         (!preflight::issued(x, "apikey")).then(|| preflight::cannot_sign_on(s, x))
     }
 

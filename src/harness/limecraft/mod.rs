@@ -16,11 +16,12 @@ use crate::harness::exchange::Exchange;
 use crate::harness::preflight;
 use crate::harness::suite::{Issued, SignOn, VendorSuite};
 use crate::harness::target::Target;
-use crate::harness::world::RunContext;
 use crate::vendor::Vendor;
 
 /// Limecraft Flow, for the generic harness.
 pub struct LimecraftSuite;
+
+crate::register_suite!(&LimecraftSuite);
 
 /// Its feature files (`features/limecraft/`), compiled in.
 const FEATURES: &[(&str, &str)] = &[
@@ -65,17 +66,12 @@ impl VendorSuite for LimecraftSuite {
 
     /// Besides a refused login: a two-factor account that already has a
     /// second factor nobody knows the secret of.
-    fn sign_on_problem(&self, ctx: &RunContext, s: &SignOn, x: &Exchange) -> Option<String> {
+    fn sign_on_problem(&self, s: &SignOn, x: &Exchange, enrolled: bool) -> Option<String> {
         if !preflight::issued(x, "token") {
             return Some(preflight::cannot_sign_on(s, x));
         }
-        let enrolment_known = ctx
-            .enrolment
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some();
         let needs_second = x.field("needsSecondToken") == Some(&serde_json::Value::Bool(true));
-        (s.role == "users.twofactor" && needs_second && !enrolment_known).then(|| {
+        (s.role == "users.twofactor" && needs_second && !enrolled).then(|| {
             format!(
                 "users.twofactor ({}) has two-factor authentication on (an earlier run enabled it), and neither \
                  users.twofactor.totp_secret nor the state file knows its secret: restore the state file \

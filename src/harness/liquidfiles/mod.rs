@@ -19,11 +19,13 @@ use crate::harness::exchange::Exchange;
 use crate::harness::preflight;
 use crate::harness::suite::{Probe, Section, SignOn, VendorSuite};
 use crate::harness::target::{Fields, Target, TargetError, read_section};
-use crate::harness::world::{RunContext, Status};
+use crate::harness::world::Status;
 use crate::vendor::Vendor;
 
 /// LiquidFiles, for the generic harness.
 pub struct LiquidFilesSuite;
+
+crate::register_suite!(&LiquidFilesSuite);
 
 const CAPABILITIES: &[Capability] = &[
     // The control API can read the activity log.
@@ -149,7 +151,7 @@ impl VendorSuite for LiquidFilesSuite {
         })
     }
 
-    fn sign_on_problem(&self, _: &RunContext, s: &SignOn, x: &Exchange) -> Option<String> {
+    fn sign_on_problem(&self, s: &SignOn, x: &Exchange, _: bool) -> Option<String> {
         let ok = Status::Success.holds(x.status) && api_key(x).is_some_and(|k| !k.is_empty());
         (!ok).then(|| preflight::cannot_sign_on(s, x))
     }
