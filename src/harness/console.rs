@@ -9,7 +9,15 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 
-use super::{Outcome, RunReport, ScenarioResult};
+use crate::harness::report::{Outcome, RunReport, ScenarioResult};
+
+impl RunReport {
+    /// The closing part of the console output: skips, warnings, a recap of
+    /// failures and the totals line (see [`closing`]).
+    pub fn summary(&self) -> String {
+        closing(self)
+    }
+}
 
 /// Writes to stdout, ignoring a closed pipe (`authconform run | head`):
 /// `print!` would panic there, inside the runner's hooks.

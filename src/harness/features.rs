@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::RunError;
+use crate::harness::report::RunError;
 
 /// A feature file of `features/`, compiled in: `(path relative to
 /// `features/`, text)`, as a suite lists its own ([`crate::harness::suite::VendorSuite::features`]).

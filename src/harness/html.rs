@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 
-use super::console::{location, title};
-use super::step_log::StepStatus;
-use super::{Outcome, RunReport, ScenarioResult};
+use crate::harness::console::{location, title};
+use crate::harness::report::{Outcome, RunReport, ScenarioResult};
+use crate::harness::step_log::StepStatus;
 
 const STYLE: &str = "
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}

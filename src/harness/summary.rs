@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::console::title;
-use super::{Outcome, RunReport};
+use crate::harness::console::title;
+use crate::harness::report::{Outcome, RunReport};
 
 /// The summary JSON: totals, then one entry per scenario.
 #[derive(Debug, Serialize, Deserialize)]
@@ -163,7 +163,7 @@ fn escape_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::ScenarioResult;
+    use crate::harness::report::ScenarioResult;
     use std::time::Duration;
 
     #[test]

@@ -10,6 +10,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use crate::harness::exchange::{Call, Exchange, HttpClient};
+pub use crate::harness::report::Warning;
 pub use crate::harness::state::Enrolment;
 use crate::harness::suite::{Issued, Suite};
 use crate::harness::target::{Account, Target};
@@ -27,30 +28,6 @@ pub struct Failure(pub String);
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-/// A reference check that did not hold: reported, but it fails the run only
-/// under `--strict`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Warning {
-    /// What was expected, in one line.
-    pub expected: String,
-    /// The full report: the expectation, the trail, the exchange and its curl line, redacted.
-    pub detail: String,
-}
-
-impl Warning {
-    /// A failure's report (redacted, `expected: …` first) kept as a warning:
-    /// how a reference check that does not hold, and any failure of a
-    /// `@strict-…` scenario, are reported.
-    pub fn from_failure(report: String) -> Warning {
-        Warning {
-            expected: first_line(&report)
-                .trim_start_matches("expected: ")
-                .to_owned(),
-            detail: report,
-        }
     }
 }
 
@@ -697,10 +674,6 @@ fn not_this_vendors<T>() -> ! {
         "this scenario keeps no {}: a step of another vendor's features",
         std::any::type_name::<T>()
     )
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or("")
 }
 
 #[cfg(test)]

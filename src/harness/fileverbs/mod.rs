@@ -9,12 +9,11 @@ mod steps;
 pub mod target;
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use futures::future::BoxFuture;
 
-pub use steps::FileVerbsScenario;
+pub use steps::{FileVerbsScenario, KeyPairs};
 use target::{FileVerbsTarget, KeyPair};
 
 use crate::fixtures::Fixtures;
@@ -31,17 +30,6 @@ use crate::vendor::Vendor;
 pub struct FileVerbsSuite;
 
 crate::register_suite!(&FileVerbsSuite);
-
-/// The key pairs of a run by persona: a SecretKey reset replaces one for the
-/// rest of the run (the run state of FileVerbs).
-#[derive(Default)]
-pub struct KeyPairs(pub Mutex<HashMap<Persona, KeyPair>>);
-
-impl KeyPairs {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Persona, KeyPair>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 /// The key pairs of the target file: alice's (`fileverbs.primary`), bob's
 /// (`fileverbs.secondary`), with the field each is given in.

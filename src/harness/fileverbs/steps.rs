@@ -16,17 +16,28 @@
 //! revocation and lifetimes.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cucumber::{given, then, when};
 use serde_json::Value;
 
-use super::KeyPairs;
 use super::api;
 use super::target::{FileVerbsTarget, KeyPair};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
+
+/// The key pairs of a run by persona: a SecretKey reset replaces one for the
+/// rest of the run (the run state of FileVerbs).
+#[derive(Default)]
+pub struct KeyPairs(pub Mutex<HashMap<Persona, KeyPair>>);
+
+impl KeyPairs {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Persona, KeyPair>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
 /// What a FileVerbs scenario keeps between its steps.
 #[derive(Default)]

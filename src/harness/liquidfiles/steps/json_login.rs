@@ -3,7 +3,7 @@
 use cucumber::{then, when};
 
 use super::{
-    WrongCredentials, lf, lf_mut, login_refused, persona, refusals_identical, send,
+    JsonDocument, WrongCredentials, lf, lf_mut, login_refused, persona, refusals_identical, send,
     wrong_credentials,
 };
 use crate::harness::exchange::{Call, Exchange};
@@ -37,17 +37,6 @@ async fn json_bad_credentials(w: &mut ConformanceWorld, which: WrongCredentials)
     let (user, password) = wrong_credentials(w, which)?;
     post_json(w, api::json_login(&user, &password)).await?;
     Ok(())
-}
-
-/// A JSON login that is not the documented one, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-pub(super) enum JsonDocument {
-    #[strum(serialize = "JSON that is not well-formed")]
-    NotWellFormed,
-    #[strum(serialize = "her email without a password")]
-    NoPassword,
-    #[strum(serialize = "her credentials outside user")]
-    OutsideUser,
 }
 
 #[when(

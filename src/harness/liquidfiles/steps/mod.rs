@@ -34,6 +34,32 @@ use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::Account;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
 
+/// An XML login that is not the documented one, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum XmlDocument {
+    #[strum(serialize = "an unclosed <user> element")]
+    Unclosed,
+    #[strum(serialize = "a DOCTYPE declaring an entity")]
+    InternalEntity,
+    #[strum(serialize = "a DOCTYPE with an external entity")]
+    ExternalEntity,
+    #[strum(serialize = "no <password>")]
+    NoPassword,
+    #[strum(serialize = "a <login> root element")]
+    LoginRoot,
+}
+
+/// A JSON login that is not the documented one, in the feature's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+enum JsonDocument {
+    #[strum(serialize = "JSON that is not well-formed")]
+    NotWellFormed,
+    #[strum(serialize = "her email without a password")]
+    NoPassword,
+    #[strum(serialize = "her credentials outside user")]
+    OutsideUser,
+}
+
 /// What a LiquidFiles scenario keeps between its steps: the browser's state
 /// (cookies, page, query) and the answers later steps compare.
 #[derive(Default)]
@@ -50,13 +76,13 @@ pub struct LiquidFilesScenario {
     /// The /session/api refusals: status and page without hidden per-login values.
     refusals: Vec<(u16, String)>,
     /// The XML login's document kind (a malformed one) the scenario sent.
-    xml_document: Option<xml_login::XmlDocument>,
+    xml_document: Option<XmlDocument>,
     /// The api_key of each XML answer that had one, in order.
     xml_keys: Vec<String>,
     /// Each XML answer: status, content type and body.
     xml_answers: Vec<String>,
     /// The JSON API's malformed request kind the scenario sent.
-    json_document: Option<json_login::JsonDocument>,
+    json_document: Option<JsonDocument>,
     /// The JSON API's last key.
     json_key: Option<String>,
     /// Each JSON answer: status and body.

@@ -3,8 +3,8 @@
 use cucumber::{then, when};
 
 use super::{
-    WrongCredentials, lf, lf_mut, login_refused, persona, refusals_identical, section, send,
-    wrong_credentials,
+    WrongCredentials, XmlDocument, lf, lf_mut, login_refused, persona, refusals_identical, section,
+    send, wrong_credentials,
 };
 use crate::harness::exchange::Exchange;
 use crate::harness::liquidfiles::api::{self, Escaping};
@@ -113,21 +113,6 @@ async fn xml_bad_credentials(w: &mut ConformanceWorld, which: WrongCredentials) 
     let doc = api::login_document(&user, &api::escape_password(&password, Escaping::Decimal));
     post_xml(w, &doc, "text/xml").await?;
     Ok(())
-}
-
-/// An XML login that is not the documented one, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-pub(super) enum XmlDocument {
-    #[strum(serialize = "an unclosed <user> element")]
-    Unclosed,
-    #[strum(serialize = "a DOCTYPE declaring an entity")]
-    InternalEntity,
-    #[strum(serialize = "a DOCTYPE with an external entity")]
-    ExternalEntity,
-    #[strum(serialize = "no <password>")]
-    NoPassword,
-    #[strum(serialize = "a <login> root element")]
-    LoginRoot,
 }
 
 #[when(
