@@ -35,6 +35,7 @@ pub mod issued;
 pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;
+pub mod mount;
 pub mod request_log;
 pub mod serving;
 pub mod switch;
@@ -50,6 +51,7 @@ use crate::fixtures::Fixtures;
 use crate::secret::{HashCost, HashPoolSize, PasswordHashing};
 use crate::vendor::Vendor;
 use fault::Fault;
+use mount::VendorServer;
 
 /// Everything that shapes one reference server.
 #[derive(Clone, Debug)]
@@ -180,34 +182,24 @@ impl ReferenceServer {
             config.fault,
             config.fileverbs.clone(),
         );
+        let vendors: [&dyn VendorServer; 4] = [&limecraft, &fileverbs, &lac, &liquidfiles];
         let mut router = Router::new();
-        for vendor in Vendor::ALL {
-            if config.only_vendor.is_some_and(|only| only != *vendor) {
+        for server in vendors {
+            let vendor = server.vendor();
+            if config.only_vendor.is_some_and(|only| only != vendor) {
                 continue;
             }
-            let mount = if config.only_vendor.is_some() {
-                ""
-            } else {
-                vendor.mount_prefix()
-            };
-            let vendor_router = match vendor {
-                Vendor::Limecraft => limecraft::router(limecraft.clone()),
-                Vendor::FileVerbs => fileverbs::router(fileverbs.clone(), mount, &config.fileverbs),
-                Vendor::Lac => lac::router(lac.clone()),
-                Vendor::LiquidFiles => liquidfiles::router(liquidfiles.clone()),
-            };
-            router = if mount.is_empty() {
-                router.merge(vendor_router)
-            } else {
-                router.nest(mount, vendor_router)
+            router = match config.only_vendor {
+                Some(_) => router.merge(server.router("")),
+                None => router.nest(vendor.mount_prefix(), server.router(vendor.mount_prefix())),
             };
         }
         if config.test_mode {
-            router = router.merge(control::router(control::Controlled {
-                clock: clock.clone(),
-                fileverbs: fileverbs.clone(),
-                liquidfiles: liquidfiles.clone(),
-            }));
+            // Every vendor's hooks, whichever vendors are served.
+            let hooks = vendors
+                .iter()
+                .filter_map(|s| s.control_hooks().map(|h| (s.vendor(), h)));
+            router = router.merge(control::router(clock.clone(), hooks));
         }
         // A 503 (the password hashing pool is full) always says when to retry.
         router = router.layer(axum::middleware::map_response(retry_after_on_503));
@@ -240,14 +232,26 @@ impl ReferenceServer {
     /// The path of `vendor`'s API base on this server (`/limecraft/api`, or `/api`
     /// when it serves that vendor alone). LAC's is its fixtures' suite API.
     pub fn api_base_path(&self, vendor: Vendor) -> String {
-        let base = match vendor {
-            Vendor::Lac => self.lac.suite_base_path(),
-            other => other.api_base_path(),
-        };
+        let base = self
+            .vendors()
+            .into_iter()
+            .find(|s| s.vendor() == vendor)
+            .map(|s| s.api_base_path())
+            .unwrap_or_else(|| vendor.api_base_path().to_owned());
         match self.config.only_vendor {
-            Some(_) => base.to_owned(),
+            Some(_) => base,
             None => format!("{}{}", vendor.mount_prefix(), base),
         }
+    }
+
+    /// Every vendor's reference implementation, one line a vendor.
+    fn vendors(&self) -> [&dyn VendorServer; 4] {
+        [
+            &self.limecraft,
+            &self.fileverbs,
+            &self.lac,
+            &self.liquidfiles,
+        ]
     }
 
     /// Binds `addr` and serves in a background task until the handle drops.

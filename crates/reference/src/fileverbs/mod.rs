@@ -4,6 +4,7 @@
 //! `/fileverbs` on the shared server or at the root with `--vendor fileverbs`.
 //! Refresh and revoke are `@ext`: the documentation names neither path.
 
+mod control;
 pub mod store;
 pub mod switches;
 pub mod variant;
@@ -21,6 +22,20 @@ use crate::body::BodyEncodings;
 use crate::fault::Fault;
 pub use store::{FileVerbs, FileVerbsConfig};
 use wire::{ApiError, Body};
+
+impl crate::mount::VendorServer for FileVerbs {
+    fn vendor(&self) -> crate::vendor::Vendor {
+        crate::vendor::Vendor::FileVerbs
+    }
+
+    fn router(&self, mount: &str) -> Router {
+        router(self.clone(), mount, self.config())
+    }
+
+    fn control_hooks(&self) -> Option<Router> {
+        Some(control::hooks(self.clone()))
+    }
+}
 
 #[derive(Clone)]
 struct Routes {

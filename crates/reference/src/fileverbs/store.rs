@@ -7,10 +7,10 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::switches;
-use super::wire::ApiError;
+use super::wire::{ApiError, Claims};
 use crate::clock::{Clock, UnixSeconds};
 use crate::fault::Fault;
 use crate::fixtures::{FileVerbsAccount, FileVerbsFixtures};
@@ -107,17 +107,6 @@ struct Store {
     next_family: u64,
 }
 
-/// The claims of an issued JWT (the variant names `sub` `id` and has no `iat`).
-#[derive(Serialize, Deserialize, Debug)]
-pub struct Claims {
-    #[serde(alias = "id")]
-    pub sub: String,
-    #[serde(default)]
-    pub iat: i64,
-    pub exp: i64,
-    pub role: String,
-}
-
 /// The documented response of access-token (and of refresh).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -148,6 +137,11 @@ pub struct FileVerbs {
 }
 
 impl FileVerbs {
+    /// Its configuration (the variant's JWT lifetime applied).
+    pub fn config(&self) -> &FileVerbsConfig {
+        &self.config
+    }
+
     pub fn new(
         fixtures: &FileVerbsFixtures,
         clock: Clock,

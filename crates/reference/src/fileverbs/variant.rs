@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::switches;
-use super::wire::REFRESH_COOKIE;
+use super::wire::{Claims, REFRESH_COOKIE};
 use crate::switch::{Switch, Switches};
 
 /// The refresh cookie of `fileverbs.refresh-cookie=aspnet` (ASP.NET samples' camelCase name).
@@ -28,7 +28,7 @@ pub const VARIANT_REFRESH_COOKIE: &str = "refreshToken";
 const BODY_LIMIT: usize = 64 * 1024;
 
 /// The claims of `fileverbs.jwt-claims=id-no-iat`: `id` for `sub`, no `iat`.
-pub fn claims(claims: &super::store::Claims) -> Value {
+pub fn claims(claims: &Claims) -> Value {
     json!({ "id": claims.sub, "exp": claims.exp, "role": claims.role })
 }
 

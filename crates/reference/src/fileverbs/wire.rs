@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::body::BodyRejection;
@@ -89,6 +90,17 @@ pub fn refresh_set_cookie(value: &str, path: &str, max_age_seconds: i64) -> Stri
         .max_age(cookie::time::Duration::seconds(max_age_seconds))
         .build()
         .to_string()
+}
+
+/// The claims of an issued JWT (the variant names `sub` `id` and has no `iat`).
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Claims {
+    #[serde(alias = "id")]
+    pub sub: String,
+    #[serde(default)]
+    pub iat: i64,
+    pub exp: i64,
+    pub role: String,
 }
 
 #[cfg(test)]

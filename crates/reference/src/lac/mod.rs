@@ -40,6 +40,21 @@ struct ApiHandle {
 
 /// The router for one LAC reference server: every API at its base path (the
 /// variant server's answers when its config says so, see [`variant`]).
+impl crate::mount::VendorServer for Lac {
+    fn vendor(&self) -> crate::vendor::Vendor {
+        crate::vendor::Vendor::Lac
+    }
+
+    fn router(&self, _mount: &str) -> Router {
+        router(self.clone())
+    }
+
+    /// The base path of the suite's API in the fixtures.
+    fn api_base_path(&self) -> String {
+        self.suite_base_path().to_owned()
+    }
+}
+
 pub fn router(lac: Lac) -> Router {
     let error_body_broken = lac.fault_is(Fault::LacErrorBodyWrong);
     let is_variant = lac.is_variant();

@@ -21,6 +21,16 @@ pub use store::{Limecraft, LimecraftConfig};
 use wire::{ApiError, BodyEncodings, Encoding, PresentedToken, VendorBody};
 
 /// The router for one Limecraft reference server, paths from the vendor root.
+impl crate::mount::VendorServer for Limecraft {
+    fn vendor(&self) -> crate::vendor::Vendor {
+        crate::vendor::Vendor::Limecraft
+    }
+
+    fn router(&self, _mount: &str) -> Router {
+        router(self.clone())
+    }
+}
+
 pub fn router(state: Limecraft) -> Router {
     let envelope_broken = state.fault_is(Fault::ErrorEnvelopeWrong);
     let variant = state.is_variant().then(|| state.clone());

@@ -9,6 +9,8 @@
 //! root with `--vendor liquidfiles`. Handlers translate HTTP into
 //! [`store::LiquidFiles`] calls.
 
+mod agent;
+mod control;
 pub mod page;
 pub mod store;
 mod variant;
@@ -27,12 +29,33 @@ use crate::fault::Fault;
 pub use store::{ActivityEntry, Agent, LiquidFiles, LiquidFilesConfig, LoginError};
 use wire::{Page, XmlLeniency};
 
+impl crate::mount::VendorServer for LiquidFiles {
+    fn vendor(&self) -> crate::vendor::Vendor {
+        crate::vendor::Vendor::LiquidFiles
+    }
+
+    fn router(&self, _mount: &str) -> Router {
+        router(self.clone())
+    }
+
+    fn control_hooks(&self) -> Option<Router> {
+        Some(control::hooks(self.clone()))
+    }
+}
+
 /// The `@ext` call that reads who a key belongs to.
 pub const ACCOUNT_PATH: &str = "/account";
 
 pub fn router(lf: LiquidFiles) -> Router {
     if lf.config().variant {
-        return variant::router(lf);
+        // The variant's own pages; the key login and the account call are the same.
+        return Router::new()
+            .route("/login", post(login))
+            .route(ACCOUNT_PATH, get(account))
+            .with_state(lf.clone())
+            .merge(variant::pages(lf))
+            .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed);
     }
     let cacheable = lf.fault_is(Fault::SuccessPageCacheable);
     let router = Router::new()
@@ -86,7 +109,7 @@ fn login_refusal(e: &LoginError) -> (StatusCode, String) {
 }
 
 /// `POST /login`: the JSON API when the body is JSON, the XML API otherwise.
-pub(super) async fn login(State(lf): State<LiquidFiles>, req: Request) -> Response {
+async fn login(State(lf): State<LiquidFiles>, req: Request) -> Response {
     if media_type(req.headers()).as_deref() == Some("application/json")
         && !lf.fault_is(Fault::LfJsonLoginRejected)
     {
@@ -233,52 +256,9 @@ async fn xml_login(lf: LiquidFiles, req: Request) -> Response {
     }
 }
 
-/// The agent of a `/session/api` query (`agent_port`, `agent_name`,
-/// `agent_version`), or why it is refused.
-fn agent_of(lf: &LiquidFiles, query: Option<&str>) -> Result<Agent, (StatusCode, String)> {
-    let mut agent = Agent::default();
-    for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        let slot = match k.as_ref() {
-            "agent_port" => &mut agent.port,
-            "agent_name" => &mut agent.name,
-            "agent_version" => &mut agent.version,
-            _ => continue,
-        };
-        if slot.is_some() {
-            return Err((
-                StatusCode::BAD_REQUEST,
-                format!("{k} is given more than once."),
-            ));
-        }
-        *slot = Some(v.into_owned());
-    }
-    if let Some(port) = &agent.port
-        && store::parse_agent_port(port).is_none()
-        && !lf.fault_is(Fault::AgentPortUnchecked)
-    {
-        return Err((
-            StatusCode::BAD_REQUEST,
-            "agent_port must be a whole number from 1 to 65535.".to_owned(),
-        ));
-    }
-    let max = lf.config().max_agent_field;
-    for (name, value) in [
-        ("agent_name", &agent.name),
-        ("agent_version", &agent.version),
-    ] {
-        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
-            return Err((
-                StatusCode::BAD_REQUEST,
-                format!("{name} may have at most {max} characters."),
-            ));
-        }
-    }
-    Ok(agent)
-}
-
 /// `GET /session/api?agent_port=P&agent_name=N&agent_version=V`: the login page.
 async fn session_page(State(lf): State<LiquidFiles>, RawQuery(query): RawQuery) -> Page {
-    match agent_of(&lf, query.as_deref()) {
+    match agent::agent_of(&lf, query.as_deref()) {
         Ok(agent) => {
             let login_id = lf.start_browser_login(agent);
             wire::login_page(StatusCode::OK, &login_id, None)

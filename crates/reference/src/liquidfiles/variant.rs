@@ -58,19 +58,16 @@ impl FromRef<Variant> for LiquidFiles {
     }
 }
 
-pub fn router(lf: LiquidFiles) -> Router {
+/// The variant's browser-login pages; `router` adds the calls both share.
+pub fn pages(lf: LiquidFiles) -> Router {
     let state = Variant {
         lf,
         done: Arc::default(),
     };
     Router::new()
-        .route("/login", axum::routing::post(super::login))
         .route("/session/api", get(login_page).post(sign_in))
         .route("/session/api/two_factor", get(code_page).post(verify))
         .route("/session/api/done", get(done))
-        .route(super::ACCOUNT_PATH, get(super::account))
-        .fallback(super::not_found)
-        .method_not_allowed_fallback(super::method_not_allowed)
         .with_state(state)
 }
 
@@ -185,7 +182,7 @@ async fn csrf_checked_form(req: Request) -> Result<(String, HashMap<String, Stri
 
 /// `GET /session/api`: a new session and the sign-in form.
 async fn login_page(State(v): State<Variant>, RawQuery(query): RawQuery) -> Response {
-    let agent = match super::agent_of(&v.lf, query.as_deref()) {
+    let agent = match super::agent::agent_of(&v.lf, query.as_deref()) {
         Ok(agent) => agent,
         Err((_, why)) => return unprocessable(&why),
     };
