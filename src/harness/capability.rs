@@ -61,32 +61,22 @@ impl Capability {
     }
 }
 
-/// `@needs-clock`: the server's clock can be read and advanced (control API).
-pub const CLOCK: Capability = Capability::new(
-    "needs-clock",
-    |t| t.control_url.is_some(),
-    "needs clock control: the target declares no `control_url` (only the reference server offers it)",
-);
+/// A table of capabilities, a row each: `"tag" => |target| whether it has it, "what to add";`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! capabilities {
+    ($( $tag:literal => $has:expr, $how:literal; )+) => {
+        &[$( $crate::harness::capability::Capability::new($tag, $has, $how) ),+]
+    };
+}
 
-/// What any vendor's scenarios may need: the clock, and the accounts of `users:`.
-pub const SHARED: &[Capability] = &[
-    CLOCK,
-    // `users.locked` is given.
-    Capability::new(
-        "needs-locked-account",
-        |t| t.users.locked.is_some(),
-        "needs a locked account: add `users.locked` to the target file",
-    ),
-    // `users.disabled` is given.
-    Capability::new(
-        "needs-disabled-account",
-        |t| t.users.disabled.is_some(),
-        "needs a disabled account: add `users.disabled` to the target file",
-    ),
-    // `users.twofactor` is given.
-    Capability::new(
-        "needs-twofactor-account",
-        |t| t.users.twofactor.is_some(),
-        "needs an account the suite may enable 2FA on: add `users.twofactor` to the target file",
-    ),
-];
+/// What any vendor's scenarios may need: the clock (its control API), and the accounts of `users:`.
+pub const SHARED: &[Capability] = crate::capabilities! {
+    "needs-clock" => |t| t.control_url.is_some(), "needs clock control: the target declares no `control_url` (only the reference server offers it)";
+    "needs-locked-account" => |t| t.users.locked.is_some(), "needs a locked account: add `users.locked` to the target file";
+    "needs-disabled-account" => |t| t.users.disabled.is_some(), "needs a disabled account: add `users.disabled` to the target file";
+    "needs-twofactor-account" => |t| t.users.twofactor.is_some(), "needs an account the suite may enable 2FA on: add `users.twofactor` to the target file";
+};
+
+/// `@needs-clock`: the server's clock can be read and advanced (control API).
+pub const CLOCK: Capability = SHARED[0];

@@ -29,6 +29,7 @@ pub mod suite;
 pub mod summary;
 pub mod target;
 pub mod target_file;
+mod words;
 pub mod world;
 
 pub use report::{Outcome, RunError, RunReport, ScenarioResult, report_of};

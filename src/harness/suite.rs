@@ -29,15 +29,24 @@ pub use inventory;
 
 /// What the generic harness asks of one vendor.
 pub trait VendorSuite: Send + Sync + 'static {
+    /// Who the vendor is to the harness: its id, its scenarios' prefix, its spec.
+    fn identity(&self) -> Identity;
+
     /// The vendor's id: `vendor:` in a target file, the folder of its
     /// features (`features/<id>/`), its name in the reports.
-    fn id(&self) -> &'static str;
+    fn id(&self) -> &'static str {
+        self.identity().id
+    }
 
     /// The prefix of its scenarios' catalogue ids (`LC` of `LC7`).
-    fn scenario_prefix(&self) -> &'static str;
+    fn scenario_prefix(&self) -> &'static str {
+        self.identity().scenario_prefix
+    }
 
     /// The OpenAPI document every exchange is checked against (`None`: no check).
-    fn spec(&self) -> Option<&'static Spec>;
+    fn spec(&self) -> Option<&'static Spec> {
+        self.identity().spec
+    }
 
     /// Its feature files, compiled in: (path relative to the features folder,
     /// `<id>/name.feature`; text). `--features DIR` reads `DIR/<id>/` instead.
@@ -103,13 +112,7 @@ pub trait VendorSuite: Send + Sync + 'static {
 
     /// Sets back, at the end of a run, what the suite changed on the target
     /// (FileVerbs: a SecretKey it reset).
-    /// `run_state` is the one [`Self::run_state`] made for the run.
-    fn restore<'a>(
-        &'a self,
-        _target: &'a Target,
-        _control: &'a ControlApi,
-        _run_state: &'a (dyn Any + Send + Sync),
-    ) -> BoxFuture<'a, Result<(), String>> {
+    fn restore<'a>(&'a self, _run: Run<'a>) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async { Ok(()) })
     }
 
@@ -125,6 +128,38 @@ pub trait VendorSuite: Send + Sync + 'static {
     fn scenario(&self) -> Box<dyn Any + Send + Sync> {
         Box::new(())
     }
+}
+
+/// Who a vendor is to the harness ([`VendorSuite::identity`]).
+#[derive(Clone, Copy)]
+pub struct Identity {
+    /// `vendor:` in a target file, the folder of its features, its name in the reports.
+    pub id: &'static str,
+    /// The prefix of its scenarios' catalogue ids (`LC` of `LC7`).
+    pub scenario_prefix: &'static str,
+    /// The OpenAPI document every exchange is checked against (`None`: no check).
+    pub spec: Option<&'static Spec>,
+}
+
+impl Identity {
+    /// A vendor of the reference server: its ids and its compiled-in spec.
+    pub fn of(vendor: crate::vendor::Vendor) -> Identity {
+        Identity {
+            id: vendor.id(),
+            scenario_prefix: vendor.scenario_prefix(),
+            spec: Some(crate::spec::for_vendor(vendor)),
+        }
+    }
+}
+
+/// What a suite may use of the run it restores ([`VendorSuite::restore`]).
+#[derive(Clone, Copy)]
+pub struct Run<'a> {
+    pub target: &'a Target,
+    /// The target's control API (or the local clock).
+    pub control: &'a ControlApi,
+    /// The state [`VendorSuite::run_state`] made for the run.
+    pub state: &'a (dyn Any + Send + Sync),
 }
 
 /// One sign-on of preflight.
@@ -206,6 +241,64 @@ impl fmt::Debug for Suite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Suite({})", self.id())
     }
+}
+
+/// The answers every built-in vendor gives alike, from its folder's tables:
+/// its identity (of the reference server's `Vendor`), its compiled-in
+/// features, its target-file section (key and parser) and own capabilities
+/// if it has them, its reference accounts and its scenario state. Used
+/// inside `impl VendorSuite for …`; the vendor writes the rest.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! built_in_suite {
+    (
+        $vendor:expr,
+        $(section: $key:literal => $parse:expr,)?
+        $(capabilities: $caps:expr,)?
+        reference: $reference:expr, scenario: $scenario:ty,
+        features: [$($feature:literal),+ $(,)?] $(,)?
+    ) => {
+        fn identity(&self) -> $crate::harness::suite::Identity {
+            $crate::harness::suite::Identity::of($vendor)
+        }
+
+        fn features(&self) -> &'static [(&'static str, &'static str)] {
+            &[$($crate::feature!($feature)),+]
+        }
+
+        $(
+            fn section_key(&self) -> Option<&'static str> {
+                Some($key)
+            }
+
+            fn section(
+                &self,
+                text: &str,
+                fields: &$crate::harness::target::Fields,
+            ) -> Result<Option<$crate::harness::target::Section>, $crate::harness::target::TargetError>
+            {
+                $crate::harness::target::parse_section(text, $key, fields, $parse)
+            }
+        )?
+
+        $(
+            fn capabilities(&self) -> &'static [$crate::harness::capability::Capability] {
+                $caps
+            }
+        )?
+
+        fn reference_target(
+            &self,
+            target: &mut $crate::harness::target::Target,
+            fixtures: &$crate::fixtures::Fixtures,
+        ) {
+            ($reference)(target, fixtures)
+        }
+
+        fn scenario(&self) -> Box<dyn ::std::any::Any + Send + Sync> {
+            Box::new(<$scenario>::default())
+        }
+    };
 }
 
 /// A suite in the registry; [`crate::register_suite!`] makes one.

@@ -110,6 +110,28 @@ pub struct Account {
     pub totp_secret: Option<String>,
 }
 
+impl Users {
+    /// Whether each of these accounts (`users.primary`, `users.secondary`,
+    /// `users.twofactor`, `users.locked`, `users.disabled`) is given: what a
+    /// suite's `VendorSuite::required` says of `users:`.
+    pub fn given(&self, fields: &[&'static str]) -> Vec<(&'static str, bool)> {
+        fields
+            .iter()
+            .map(|field| {
+                let account = match *field {
+                    "users.primary" => &self.primary,
+                    "users.secondary" => &self.secondary,
+                    "users.twofactor" => &self.twofactor,
+                    "users.locked" => &self.locked,
+                    "users.disabled" => &self.disabled,
+                    _ => &None,
+                };
+                (*field, account.is_some())
+            })
+            .collect()
+    }
+}
+
 impl std::fmt::Debug for Account {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Account")
@@ -152,6 +174,20 @@ pub struct TargetError(pub String);
 
 pub(crate) fn not_valid(e: serde_saphyr::Error) -> TargetError {
     TargetError(format!("not a valid target file: {e}"))
+}
+
+/// A vendor's section `key` of a target file's `text`, read as `R` (with
+/// [`read_section`]) and its values through `parse`: what a suite's
+/// `VendorSuite::section` is.
+pub fn parse_section<R: DeserializeOwned, T: Any + Send + Sync>(
+    text: &str,
+    key: &str,
+    fields: &Fields,
+    parse: fn(&R, &Fields) -> Result<T, TargetError>,
+) -> Result<Option<Section>, TargetError> {
+    read_section::<R>(text, key)?
+        .map(|raw| parse(&raw, fields).map(|t| Arc::new(t) as Section))
+        .transpose()
 }
 
 /// A vendor's section `key` of a target file's `text`, read with serde (a
@@ -226,24 +262,19 @@ impl Fields<'_> {
         check_path(&self.text(value, field)?, field)
     }
 
-    pub fn optional_path(
-        &self,
-        value: &Option<String>,
-        field: &str,
-    ) -> Result<Option<String>, TargetError> {
-        value.as_deref().map(|p| self.path(p, field)).transpose()
-    }
-
     pub fn url(&self, value: &str, field: &str) -> Result<String, TargetError> {
         check_url(&self.text(value, field)?, field)
     }
 
-    pub fn optional_url(
+    /// A value at `field` that may be absent, read by `read` (`Fields::path`,
+    /// `Fields::url`) when given.
+    pub fn optional(
         &self,
         value: &Option<String>,
         field: &str,
+        read: fn(&Self, &str, &str) -> Result<String, TargetError>,
     ) -> Result<Option<String>, TargetError> {
-        value.as_deref().map(|u| self.url(u, field)).transpose()
+        value.as_deref().map(|v| read(self, v, field)).transpose()
     }
 
     /// An account at `field` (`users.primary`, `liquidfiles.special`), if given.
@@ -356,11 +387,13 @@ pub fn interpolate(
     out.push_str(rest);
     Ok(out)
 }
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn env(name: &str) -> Option<String> {
+    /// The environment of the target-file tests.
+    pub(crate) fn env(name: &str) -> Option<String> {
         match name {
             "PW" => Some("s3cret$".into()),
             "USER" => Some("alice".into()),

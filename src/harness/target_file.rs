@@ -244,14 +244,7 @@ impl<'de> Deserialize<'de> for RawTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(name: &str) -> Option<String> {
-        match name {
-            "PW" => Some("s3cret$".into()),
-            "USER" => Some("alice".into()),
-            _ => None,
-        }
-    }
+    use crate::harness::target::tests::env;
 
     const GOOD: &str = "vendor: limecraft\nbase_url: https://example.com/api\nusers:\n  primary: { username: \"${USER}\", password: \"${PW}\" }\n  secondary: { username: bob, password: x }\n";
 

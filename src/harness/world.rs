@@ -155,7 +155,11 @@ impl RunContext {
     /// can set back (the vendor's [`crate::harness::suite::VendorSuite::restore`]).
     pub async fn restore(&self) -> Result<(), String> {
         Suite::of(self.target.vendor)
-            .restore(&self.target, &self.clock, &*self.run_state)
+            .restore(crate::harness::suite::Run {
+                target: &self.target,
+                control: &self.clock,
+                state: &*self.run_state,
+            })
             .await
     }
 

@@ -2,13 +2,12 @@
 //! is for a built-in vendor.
 
 use std::any::Any;
-use std::sync::Arc;
 
 use authconform::harness::capability::Capability;
 use authconform::harness::exchange::{Call, Exchange};
 use authconform::harness::preflight;
-use authconform::harness::suite::{Issued, Probe, Section, SignOn, VendorSuite};
-use authconform::harness::target::{Fields, Target, TargetError, read_section};
+use authconform::harness::suite::{Identity, Issued, Probe, Section, SignOn, VendorSuite};
+use authconform::harness::target::{Fields, Target, TargetError, parse_section};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
@@ -64,16 +63,12 @@ const FEATURES: &[(&str, &str)] = &[(
 )];
 
 impl VendorSuite for ToySuite {
-    fn id(&self) -> &'static str {
-        "toy"
-    }
-
-    fn scenario_prefix(&self) -> &'static str {
-        "TOY"
-    }
-
-    fn spec(&self) -> Option<&'static authconform::spec::Spec> {
-        None
+    fn identity(&self) -> Identity {
+        Identity {
+            id: "toy",
+            scenario_prefix: "TOY",
+            spec: None,
+        }
     }
 
     fn features(&self) -> &'static [(&'static str, &'static str)] {
@@ -85,11 +80,11 @@ impl VendorSuite for ToySuite {
     }
 
     fn section(&self, text: &str, fields: &Fields) -> Result<Option<Section>, TargetError> {
-        let Some(raw) = read_section::<RawToy>(text, "toy")? else {
-            return Ok(None);
-        };
-        let whoami_path = fields.path(&raw.whoami_path, "toy.whoami_path")?;
-        Ok(Some(Arc::new(ToyTarget { whoami_path })))
+        parse_section(text, "toy", fields, |raw: &RawToy, fields| {
+            Ok(ToyTarget {
+                whoami_path: fields.path(&raw.whoami_path, "toy.whoami_path")?,
+            })
+        })
     }
 
     fn required(&self, target: &Target) -> Vec<(&'static str, bool)> {

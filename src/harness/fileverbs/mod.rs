@@ -16,13 +16,11 @@ use futures::future::BoxFuture;
 pub use steps::{FileVerbsScenario, KeyPairs};
 use target::{FileVerbsTarget, KeyPair};
 
-use crate::fixtures::Fixtures;
 use crate::harness::capability::Capability;
-use crate::harness::control_api::ControlApi;
 use crate::harness::exchange::Exchange;
 use crate::harness::preflight;
-use crate::harness::suite::{Issued, Probe, Section, SignOn, VendorSuite};
-use crate::harness::target::{Fields, Target, TargetError, read_section};
+use crate::harness::suite::{Issued, Probe, Run, SignOn, VendorSuite};
+use crate::harness::target::Target;
 use crate::harness::world::Persona;
 use crate::vendor::Vendor;
 
@@ -41,59 +39,17 @@ fn pairs(fv: &FileVerbsTarget) -> impl Iterator<Item = (&'static str, Persona, &
     )
 }
 
-const CAPABILITIES: &[Capability] = &[
-    // The refresh and revoke paths are given (`@ext`).
-    Capability::new(
-        "needs-refresh-endpoint",
-        |t| {
-            t.section::<FileVerbsTarget>()
-                .is_some_and(|f| f.refresh_path.is_some() && f.revoke_path.is_some())
-        },
-        "needs the refresh and revoke calls (not documented by the vendor): add `fileverbs.refresh_path` and `fileverbs.revoke_path`",
-    ),
-    // The control API can reset a SecretKey.
-    Capability::new(
-        "needs-secret-key-reset",
-        |t| t.control_url.is_some(),
-        "needs a SecretKey reset hook: the target declares no `control_url` (only the reference server offers it)",
-    ),
-];
-
-/// Its feature files (`features/fileverbs/`), compiled in.
-const FEATURES: &[(&str, &str)] = &[
-    crate::feature!("fileverbs/secret_key.feature"),
-    crate::feature!("fileverbs/access_token.feature"),
-    crate::feature!("fileverbs/refresh.feature"),
-];
+const CAPABILITIES: &[Capability] = crate::capabilities! {
+    "needs-refresh-endpoint" => |t| t.section::<FileVerbsTarget>().is_some_and(|f| f.refresh_path.is_some() && f.revoke_path.is_some()), "needs the refresh and revoke calls (not documented by the vendor): add `fileverbs.refresh_path` and `fileverbs.revoke_path`";
+    "needs-secret-key-reset" => |t| t.control_url.is_some(), "needs a SecretKey reset hook: the target declares no `control_url` (only the reference server offers it)";
+};
 
 impl VendorSuite for FileVerbsSuite {
-    fn id(&self) -> &'static str {
-        Vendor::FileVerbs.id()
-    }
-
-    fn scenario_prefix(&self) -> &'static str {
-        Vendor::FileVerbs.scenario_prefix()
-    }
-
-    fn spec(&self) -> Option<&'static crate::spec::Spec> {
-        Some(crate::spec::for_vendor(Vendor::FileVerbs))
-    }
-
-    fn features(&self) -> &'static [(&'static str, &'static str)] {
-        FEATURES
-    }
-
-    fn section_key(&self) -> Option<&'static str> {
-        Some("fileverbs")
-    }
-
-    fn section(&self, text: &str, fields: &Fields) -> Result<Option<Section>, TargetError> {
-        let Some(raw) = read_section::<target::RawFileVerbs>(text, "fileverbs")? else {
-            return Ok(None);
-        };
-        Ok(Some(std::sync::Arc::new(FileVerbsTarget::parse(
-            &raw, fields,
-        )?)))
+    crate::built_in_suite! {
+        Vendor::FileVerbs, section: "fileverbs" => FileVerbsTarget::parse, capabilities: CAPABILITIES,
+        reference: target::reference, scenario: FileVerbsScenario,
+        features: ["fileverbs/secret_key.feature", "fileverbs/access_token.feature",
+            "fileverbs/refresh.feature"],
     }
 
     fn required(&self, target: &Target) -> Vec<(&'static str, bool)> {
@@ -103,10 +59,6 @@ impl VendorSuite for FileVerbsSuite {
         )]
     }
 
-    fn reference_target(&self, target: &mut Target, fixtures: &Fixtures) {
-        target::reference(target, fixtures);
-    }
-
     fn secrets(&self, target: &Target) -> Vec<String> {
         target
             .section::<FileVerbsTarget>()
@@ -114,10 +66,6 @@ impl VendorSuite for FileVerbsSuite {
             .flat_map(pairs)
             .flat_map(|(_, _, p)| [p.secret_key.clone(), p.api_key.clone()])
             .collect()
-    }
-
-    fn capabilities(&self) -> &'static [Capability] {
-        CAPABILITIES
     }
 
     /// A key pair signs on: one sign-on per pair of the target file.
@@ -168,16 +116,11 @@ impl VendorSuite for FileVerbsSuite {
 
     /// A SecretKey the suite reset through the control API goes back to the
     /// target file's, so the next run's key pair works.
-    fn restore<'a>(
-        &'a self,
-        target: &'a Target,
-        control: &'a ControlApi,
-        run_state: &'a (dyn Any + Send + Sync),
-    ) -> BoxFuture<'a, Result<(), String>> {
+    fn restore<'a>(&'a self, run: Run<'a>) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             let (Some(fv), Some(key_pairs)) = (
-                target.section::<FileVerbsTarget>(),
-                run_state.downcast_ref::<KeyPairs>(),
+                run.target.section::<FileVerbsTarget>(),
+                run.state.downcast_ref::<KeyPairs>(),
             ) else {
                 return Ok(());
             };
@@ -187,7 +130,7 @@ impl VendorSuite for FileVerbsSuite {
                     && now.secret_key != original.secret_key
                 {
                     control::reset_secret_key_to(
-                        control,
+                        run.control,
                         &now.secret_key,
                         Some(&original.secret_key),
                     )
@@ -208,9 +151,5 @@ impl VendorSuite for FileVerbsSuite {
             .map(|(_, who, pair)| (who, pair.clone()))
             .collect();
         Box::new(KeyPairs(Mutex::new(pairs)))
-    }
-
-    fn scenario(&self) -> Box<dyn Any + Send + Sync> {
-        Box::new(FileVerbsScenario::default())
     }
 }

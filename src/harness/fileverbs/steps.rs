@@ -82,13 +82,9 @@ fn wrong_value() -> String {
 
 // ---------------------------------------------------------------- SecretKey
 
-/// How a header name is written (HTTP header names are case-insensitive).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum HeaderCase {
-    #[strum(serialize = "lower-case")]
-    Lower,
-    #[strum(serialize = "Title-Case")]
-    Title,
+crate::words! {
+    /// How a header name is written (HTTP header names are case-insensitive).
+    enum HeaderCase { Lower = "lower-case", Title = "Title-Case" }
 }
 
 #[when(
@@ -110,15 +106,11 @@ async fn calls_with_secret_key(
     Ok(())
 }
 
-/// A SecretKey the protected resource must refuse, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum BadSecretKey {
-    #[strum(serialize = "no SecretKey")]
-    Missing,
-    #[strum(serialize = "a wrong SecretKey")]
-    Wrong,
-    #[strum(serialize = "an empty SecretKey")]
-    Empty,
+crate::words! {
+    /// A SecretKey the protected resource must refuse, in the feature's words.
+    enum BadSecretKey {
+        Missing = "no SecretKey", Wrong = "a wrong SecretKey", Empty = "an empty SecretKey",
+    }
 }
 
 #[when(
@@ -154,13 +146,9 @@ async fn secret_key_reset(w: &mut ConformanceWorld, who: Persona) -> StepResult 
     Ok(())
 }
 
-/// A SecretKey before or after its reset.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Which {
-    #[strum(serialize = "old")]
-    Old,
-    #[strum(serialize = "new")]
-    New,
+crate::words! {
+    /// A SecretKey before or after its reset.
+    enum Which { Old = "old", New = "new" }
 }
 
 #[when(regex = r"^(\w+) calls the protected resource with (?:her|his) (old|new) SecretKey$")]
@@ -280,25 +268,14 @@ fn refresh_cookie(x: &Exchange) -> Option<cookie::Cookie<'static>> {
         .find(|c| c.value() == refresh)
 }
 
-/// An access-token request that must be refused, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum BadRequest {
-    #[strum(serialize = "a wrong APIKey")]
-    WrongApiKey,
-    #[strum(serialize = "a wrong SecretKey")]
-    WrongSecretKey,
-    #[strum(serialize = "no APIKey")]
-    NoApiKey,
-    #[strum(serialize = "no SecretKey")]
-    NoSecretKey,
-    #[strum(serialize = "an APIKey that is a number")]
-    NumericApiKey,
-    #[strum(serialize = "a text/plain body")]
-    TextBody,
-    #[strum(serialize = "a form body")]
-    FormBody,
-    #[strum(serialize = "a malformed JSON body")]
-    MalformedJson,
+crate::words! {
+    /// An access-token request that must be refused, in the feature's words.
+    enum BadRequest {
+        WrongApiKey = "a wrong APIKey", WrongSecretKey = "a wrong SecretKey",
+        NoApiKey = "no APIKey", NoSecretKey = "no SecretKey",
+        NumericApiKey = "an APIKey that is a number", TextBody = "a text/plain body",
+        FormBody = "a form body", MalformedJson = "a malformed JSON body",
+    }
 }
 
 #[when(
@@ -449,20 +426,16 @@ async fn refresh_cookie_strict(w: &mut ConformanceWorld) -> StepResult {
 
 // ---------------------------------------------------------------- bearer JWT
 
-/// What a JwtToken goes through before it is sent, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Tampering {
-    /// As issued.
-    #[strum(serialize = "")]
-    None,
-    #[strum(serialize = "with a tampered signature")]
-    Signature,
-    #[strum(serialize = "with a tampered payload")]
-    Payload,
-    #[strum(serialize = "with alg none and no signature")]
-    AlgNone,
-    #[strum(serialize = "signed with another key")]
-    AnotherKey,
+crate::words! {
+    /// What a JwtToken goes through before it is sent, in the feature's words.
+    enum Tampering {
+        /// As issued.
+        None = "",
+        Signature = "with a tampered signature",
+        Payload = "with a tampered payload",
+        AlgNone = "with alg none and no signature",
+        AnotherKey = "signed with another key",
+    }
 }
 
 #[when(
@@ -483,13 +456,9 @@ async fn calls_with_jwt(w: &mut ConformanceWorld, who: Persona, change: Tamperin
     Ok(())
 }
 
-/// What a step expects of a JwtToken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Verdict {
-    #[strum(serialize = "accepted", serialize = "still accepted")]
-    Accepted,
-    #[strum(serialize = "refused")]
-    Refused,
+crate::words! {
+    /// What a step expects of a JwtToken.
+    enum Verdict { Accepted = "accepted" | "still accepted", Refused = "refused" }
 }
 
 #[then(regex = r"^(\w+)'s JwtToken is (still accepted|accepted|refused)$")]
@@ -609,18 +578,16 @@ fn refresh_token(w: &ConformanceWorld, who: Persona, back: usize) -> Result<Stri
         .ok_or_else(|| Failure(format!("{who} has no such refresh token in this scenario")))
 }
 
-/// Which refresh token a refresh presents, and where, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Refresh {
-    /// The newest, in the cookie the server set it in.
-    #[strum(serialize = "refresh cookie")]
-    Cookie,
-    /// The newest, in the JSON body.
-    #[strum(serialize = "refresh token in the body")]
-    Body,
-    /// The one before the newest, in the cookie.
-    #[strum(serialize = "previous refresh token")]
-    PreviousInCookie,
+crate::words! {
+    /// Which refresh token a refresh presents, and where, in the feature's words.
+    enum Refresh {
+        /// The newest, in the cookie the server set it in.
+        Cookie = "refresh cookie",
+        /// The newest, in the JSON body.
+        Body = "refresh token in the body",
+        /// The one before the newest, in the cookie.
+        PreviousInCookie = "previous refresh token",
+    }
 }
 
 #[when(

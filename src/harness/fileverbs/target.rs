@@ -67,8 +67,16 @@ impl FileVerbsTarget {
                 .map(|p| pair(p, "secondary"))
                 .transpose()?,
             probe_path: fields.path(&raw.probe_path, "fileverbs.probe_path")?,
-            refresh_path: fields.optional_path(&raw.refresh_path, "fileverbs.refresh_path")?,
-            revoke_path: fields.optional_path(&raw.revoke_path, "fileverbs.revoke_path")?,
+            refresh_path: fields.optional(
+                &raw.refresh_path,
+                "fileverbs.refresh_path",
+                Fields::path,
+            )?,
+            revoke_path: fields.optional(
+                &raw.revoke_path,
+                "fileverbs.revoke_path",
+                Fields::path,
+            )?,
         })
     }
 }

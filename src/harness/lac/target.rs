@@ -74,8 +74,11 @@ impl LacTarget {
         Ok(LacTarget {
             url_auth: raw.url_auth.unwrap_or(false),
             probe_path: fields.path(&raw.probe_path, "lac.probe_path")?,
-            url_auth_off_base_url: fields
-                .optional_url(&raw.url_auth_off_base_url, "lac.url_auth_off_base_url")?,
+            url_auth_off_base_url: fields.optional(
+                &raw.url_auth_off_base_url,
+                "lac.url_auth_off_base_url",
+                Fields::url,
+            )?,
             no_password_change: match &raw.no_password_change {
                 None => None,
                 Some(p) => {

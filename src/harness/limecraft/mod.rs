@@ -7,11 +7,8 @@ pub mod api;
 mod steps;
 pub mod target;
 
-use std::any::Any;
-
 pub use steps::LimecraftScenario;
 
-use crate::fixtures::Fixtures;
 use crate::harness::exchange::Exchange;
 use crate::harness::preflight;
 use crate::harness::suite::{Issued, SignOn, VendorSuite};
@@ -23,41 +20,17 @@ pub struct LimecraftSuite;
 
 crate::register_suite!(&LimecraftSuite);
 
-/// Its feature files (`features/limecraft/`), compiled in.
-const FEATURES: &[(&str, &str)] = &[
-    crate::feature!("limecraft/login.feature"),
-    crate::feature!("limecraft/transport.feature"),
-    crate::feature!("limecraft/session.feature"),
-    crate::feature!("limecraft/twofactor.feature"),
-    crate::feature!("limecraft/logout.feature"),
-];
-
 impl VendorSuite for LimecraftSuite {
-    fn id(&self) -> &'static str {
-        Vendor::Limecraft.id()
-    }
-
-    fn scenario_prefix(&self) -> &'static str {
-        Vendor::Limecraft.scenario_prefix()
-    }
-
-    fn spec(&self) -> Option<&'static crate::spec::Spec> {
-        Some(crate::spec::for_vendor(Vendor::Limecraft))
-    }
-
-    fn features(&self) -> &'static [(&'static str, &'static str)] {
-        FEATURES
+    crate::built_in_suite! {
+        Vendor::Limecraft,
+        reference: target::reference, scenario: LimecraftScenario,
+        features: ["limecraft/login.feature", "limecraft/transport.feature",
+            "limecraft/session.feature", "limecraft/twofactor.feature",
+            "limecraft/logout.feature"],
     }
 
     fn required(&self, target: &Target) -> Vec<(&'static str, bool)> {
-        vec![
-            ("users.primary", target.users.primary.is_some()),
-            ("users.secondary", target.users.secondary.is_some()),
-        ]
-    }
-
-    fn reference_target(&self, target: &mut Target, fixtures: &Fixtures) {
-        target::reference(target, fixtures);
+        target.users.given(&["users.primary", "users.secondary"])
     }
 
     fn sign_ons(&self, target: &Target) -> Vec<SignOn> {
@@ -88,9 +61,5 @@ impl VendorSuite for LimecraftSuite {
             key: token.to_owned(),
             end: api::logout(token, api::Transport::Header, false),
         })
-    }
-
-    fn scenario(&self) -> Box<dyn Any + Send + Sync> {
-        Box::new(LimecraftScenario::default())
     }
 }

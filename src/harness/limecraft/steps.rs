@@ -54,16 +54,14 @@ fn lc_mut(w: &mut ConformanceWorld) -> &mut LimecraftScenario {
 
 // ---------------------------------------------------------------- login
 
-/// How a login sends the credentials, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Login {
-    #[strum(serialize = "a JSON body")]
-    Json,
-    #[strum(serialize = "form parameters")]
-    Form,
-    /// As JSON, by a persona whose account refuses it (locked, disabled).
-    #[strum(serialize = "the right password")]
-    RightPassword,
+crate::words! {
+    /// How a login sends the credentials, in the feature's words.
+    enum Login {
+        Json = "a JSON body",
+        Form = "form parameters",
+        /// As JSON, by a persona whose account refuses it (locked, disabled).
+        RightPassword = "the right password",
+    }
 }
 
 #[when(
@@ -266,13 +264,9 @@ async fn log_in_fully(
     Ok(())
 }
 
-/// What a step expects of a session token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Verdict {
-    #[strum(serialize = "still accepted")]
-    Accepted,
-    #[strum(serialize = "refused")]
-    Refused,
+crate::words! {
+    /// What a step expects of a session token.
+    enum Verdict { Accepted = "still accepted", Refused = "refused" }
 }
 
 #[then(regex = r"^(?:session (\w+)|(\w+)'s token) is (still accepted|refused)$")]
@@ -356,15 +350,12 @@ async fn answer_is_user(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     is_user(w, who)
 }
 
-/// A token GET /authentication/user must refuse, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum BadToken {
-    #[strum(serialize = "no token")]
-    Missing,
-    #[strum(serialize = "a garbage token")]
-    Garbage,
-    #[strum(serialize = "an empty Bearer token")]
-    EmptyBearer,
+crate::words! {
+    /// A token GET /authentication/user must refuse, in the feature's words.
+    enum BadToken {
+        Missing = "no token", Garbage = "a garbage token",
+        EmptyBearer = "an empty Bearer token",
+    }
 }
 
 #[when(
@@ -514,13 +505,9 @@ async fn receives_totp_key(w: &mut ConformanceWorld) -> StepResult {
     )
 }
 
-/// Whom a user enables two-factor authentication for, other than themself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Other {
-    #[strum(serialize = "bob")]
-    Bob,
-    #[strum(serialize = "a user who does not exist")]
-    Unknown,
+crate::words! {
+    /// Whom a user enables two-factor authentication for, other than themself.
+    enum Other { Bob = "bob", Unknown = "a user who does not exist" }
 }
 
 #[when(regex = r"^(\w+) enables two-factor authentication for (bob|a user who does not exist)$")]
@@ -744,13 +731,9 @@ async fn receives_final_token(w: &mut ConformanceWorld) -> StepResult {
     validation_accepted(w)
 }
 
-/// What a step expects of a second-factor validation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Validation {
-    #[strum(serialize = "accepted")]
-    Accepted,
-    #[strum(serialize = "refused")]
-    Refused,
+crate::words! {
+    /// What a step expects of a second-factor validation.
+    enum Validation { Accepted = "accepted", Refused = "refused" }
 }
 
 #[then(regex = r"^the validation is (accepted|refused)$")]

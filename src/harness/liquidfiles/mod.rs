@@ -8,17 +8,14 @@ pub mod control;
 mod steps;
 pub mod target;
 
-use std::any::Any;
-
 pub use steps::LiquidFilesScenario;
 use target::LiquidFilesTarget;
 
-use crate::fixtures::Fixtures;
 use crate::harness::capability::Capability;
 use crate::harness::exchange::Exchange;
 use crate::harness::preflight;
-use crate::harness::suite::{Probe, Section, SignOn, VendorSuite};
-use crate::harness::target::{Fields, Target, TargetError, read_section};
+use crate::harness::suite::{Probe, SignOn, VendorSuite};
+use crate::harness::target::Target;
 use crate::harness::world::Status;
 use crate::vendor::Vendor;
 
@@ -27,109 +24,30 @@ pub struct LiquidFilesSuite;
 
 crate::register_suite!(&LiquidFilesSuite);
 
-const CAPABILITIES: &[Capability] = &[
-    // The control API can read the activity log.
-    Capability::new(
-        "needs-activity-log",
-        |t| t.control_url.is_some(),
-        "needs to read the activity log: the target declares no `control_url` (only the reference server offers it)",
-    ),
-    // `liquidfiles.special` is given.
-    Capability::new(
-        "needs-special-password-account",
-        |t| {
-            t.section::<LiquidFilesTarget>()
-                .is_some_and(|l| l.special.is_some())
-        },
-        "needs an account whose password has & and $: add `liquidfiles.special` (username, password)",
-    ),
-    // `liquidfiles.probe_path` is given (`@ext`).
-    Capability::new(
-        "needs-key-probe",
-        |t| {
-            t.section::<LiquidFilesTarget>()
-                .is_some_and(|l| l.probe_path.is_some())
-        },
-        "needs a call that takes the API key as HTTP Basic user name (not documented with the key login): add `liquidfiles.probe_path`",
-    ),
-    // `liquidfiles.primary_username` is given.
-    Capability::new(
-        "needs-username-login",
-        |t| {
-            t.section::<LiquidFilesTarget>()
-                .is_some_and(|l| l.primary_username.is_some())
-        },
-        "needs alice's username besides her email: add `liquidfiles.primary_username`",
-    ),
-    // The XML API (`liquidfiles.login` xml or both).
-    Capability::new(
-        "needs-xml-login",
-        |t| target::login(t).xml(),
-        "needs the XML API of POST /login: the target sets `liquidfiles.login: json`",
-    ),
-    // The v3 JSON API (`liquidfiles.login` json or both).
-    Capability::new(
-        "needs-json-login",
-        |t| target::login(t).json(),
-        "needs the JSON API of POST /login (LiquidFiles v3): the target sets `liquidfiles.login: xml`",
-    ),
-];
+const CAPABILITIES: &[Capability] = crate::capabilities! {
+    "needs-activity-log" => |t| t.control_url.is_some(), "needs to read the activity log: the target declares no `control_url` (only the reference server offers it)";
+    "needs-special-password-account" => |t| t.section::<LiquidFilesTarget>().is_some_and(|l| l.special.is_some()), "needs an account whose password has & and $: add `liquidfiles.special` (username, password)";
+    "needs-key-probe" => |t| t.section::<LiquidFilesTarget>().is_some_and(|l| l.probe_path.is_some()), "needs a call that takes the API key as HTTP Basic user name (not documented with the key login): add `liquidfiles.probe_path`";
+    "needs-username-login" => |t| t.section::<LiquidFilesTarget>().is_some_and(|l| l.primary_username.is_some()), "needs alice's username besides her email: add `liquidfiles.primary_username`";
+    "needs-xml-login" => |t| target::login(t).xml(), "needs the XML API of POST /login: the target sets `liquidfiles.login: json`";
+    "needs-json-login" => |t| target::login(t).json(), "needs the JSON API of POST /login (LiquidFiles v3): the target sets `liquidfiles.login: xml`";
+};
 
 /// The API key a login answered, as XML (`<api_key>`) or JSON (`user.api_key`).
 fn api_key(x: &Exchange) -> Option<String> {
     api::xml_element(&x.response_body, "api_key").or_else(|| api::json_api_key(&x.response_body))
 }
 
-/// Its feature files (`features/liquidfiles/`), compiled in.
-const FEATURES: &[(&str, &str)] = &[
-    crate::feature!("liquidfiles/browser.feature"),
-    crate::feature!("liquidfiles/xml_login.feature"),
-    crate::feature!("liquidfiles/json_login.feature"),
-];
-
 impl VendorSuite for LiquidFilesSuite {
-    fn id(&self) -> &'static str {
-        Vendor::LiquidFiles.id()
-    }
-
-    fn scenario_prefix(&self) -> &'static str {
-        Vendor::LiquidFiles.scenario_prefix()
-    }
-
-    fn spec(&self) -> Option<&'static crate::spec::Spec> {
-        Some(crate::spec::for_vendor(Vendor::LiquidFiles))
-    }
-
-    fn features(&self) -> &'static [(&'static str, &'static str)] {
-        FEATURES
-    }
-
-    fn section_key(&self) -> Option<&'static str> {
-        Some("liquidfiles")
-    }
-
-    fn section(&self, text: &str, fields: &Fields) -> Result<Option<Section>, TargetError> {
-        let Some(raw) = read_section::<target::RawLiquidFiles>(text, "liquidfiles")? else {
-            return Ok(None);
-        };
-        Ok(Some(std::sync::Arc::new(LiquidFilesTarget::parse(
-            &raw, fields,
-        )?)))
+    crate::built_in_suite! {
+        Vendor::LiquidFiles, section: "liquidfiles" => LiquidFilesTarget::parse, capabilities: CAPABILITIES,
+        reference: target::reference, scenario: LiquidFilesScenario,
+        features: ["liquidfiles/browser.feature", "liquidfiles/xml_login.feature",
+            "liquidfiles/json_login.feature"],
     }
 
     fn required(&self, target: &Target) -> Vec<(&'static str, bool)> {
-        vec![
-            ("users.primary", target.users.primary.is_some()),
-            ("users.secondary", target.users.secondary.is_some()),
-        ]
-    }
-
-    fn reference_target(&self, target: &mut Target, fixtures: &Fixtures) {
-        target::reference(target, fixtures);
-    }
-
-    fn capabilities(&self) -> &'static [Capability] {
-        CAPABILITIES
+        target.users.given(&["users.primary", "users.secondary"])
     }
 
     /// The XML login, unless the deployment has only the JSON one (a v3 may
@@ -168,9 +86,5 @@ impl VendorSuite for LiquidFilesSuite {
             field: "liquidfiles.probe_path",
             path,
         })
-    }
-
-    fn scenario(&self) -> Box<dyn Any + Send + Sync> {
-        Box::new(LiquidFilesScenario::default())
     }
 }

@@ -89,7 +89,7 @@ impl LiquidFilesTarget {
                 None => LiquidFilesTarget::default().key_lifetime_minutes,
             },
             special: fields.account("liquidfiles.special", &raw.special)?,
-            probe_path: fields.optional_path(&raw.probe_path, "liquidfiles.probe_path")?,
+            probe_path: fields.optional(&raw.probe_path, "liquidfiles.probe_path", Fields::path)?,
             login: raw.login.unwrap_or_default(),
         })
     }

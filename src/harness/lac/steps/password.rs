@@ -11,15 +11,14 @@ use crate::harness::lac::api;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, StepResult};
 use crate::provenance::Provenance;
 
-/// The new password a change sends, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum NewPassword {
-    /// The current one, changed: the reference policy accepts it.
-    #[strum(serialize = "a new password")]
-    Changed,
-    /// One the reference policy refuses.
-    #[strum(serialize = "a one-character new password")]
-    OneCharacter,
+crate::words! {
+    /// The new password a change sends, in the feature's words.
+    enum NewPassword {
+        /// The current one, changed: the reference policy accepts it.
+        Changed = "a new password",
+        /// One the reference policy refuses.
+        OneCharacter = "a one-character new password",
+    }
 }
 
 #[when(
@@ -93,15 +92,9 @@ fn change_message(x: &Exchange) -> Option<&str> {
         .or_else(|| x.str_field("changePasswordMesssage"))
 }
 
-/// A `changePasswordResult` the document names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
-enum ChangeResult {
-    #[strum(serialize = "success")]
-    Success,
-    #[strum(serialize = "failure")]
-    Failure,
-    #[strum(serialize = "notSupported")]
-    NotSupported,
+crate::words! {
+    /// A `changePasswordResult` the document names.
+    enum ChangeResult { Success = "success", Failure = "failure", NotSupported = "notSupported" }
 }
 
 #[then(
@@ -132,8 +125,8 @@ async fn change_reports(w: &mut ConformanceWorld, result: ChangeResult) -> StepR
     };
     w.check_as(
         provenance,
-        reported == Some(result.into()),
-        &format!("changePasswordResult: {}", <&str>::from(result)),
+        reported == Some(result.words()),
+        &format!("changePasswordResult: {}", result.words()),
     )?;
     let message = change_message(x);
     w.documented(message.is_some(), "a changePasswordMessage")?;

@@ -60,13 +60,12 @@ async fn has_authenticated_without_url_auth(w: &mut ConformanceWorld, who: Perso
     )
 }
 
-/// The credentials of a sign-on that must fail, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum WrongCredentials {
-    #[strum(serialize = "alice's name and a wrong password")]
-    WrongPassword,
-    #[strum(serialize = "the name of a user who does not exist")]
-    UnknownUser,
+crate::words! {
+    /// The credentials of a sign-on that must fail, in the feature's words.
+    enum WrongCredentials {
+        WrongPassword = "alice's name and a wrong password",
+        UnknownUser = "the name of a user who does not exist",
+    }
 }
 
 #[when(

@@ -49,17 +49,13 @@ async fn sends_admin_token(w: &mut ConformanceWorld) -> StepResult {
     Ok(())
 }
 
-/// A credential the probe resource must refuse, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum BadCredential {
-    #[strum(serialize = "no Authorization header")]
-    NoHeader,
-    #[strum(serialize = "a made-up auth token")]
-    MadeUp,
-    #[strum(serialize = "alice's auth token under the Bearer scheme")]
-    BearerScheme,
-    #[strum(serialize = "alice's auth token without a scheme")]
-    NoScheme,
+crate::words! {
+    /// A credential the probe resource must refuse, in the feature's words.
+    enum BadCredential {
+        NoHeader = "no Authorization header", MadeUp = "a made-up auth token",
+        BearerScheme = "alice's auth token under the Bearer scheme",
+        NoScheme = "alice's auth token without a scheme",
+    }
 }
 
 #[when(
@@ -122,13 +118,9 @@ async fn probe_refuses(w: &mut ConformanceWorld, status: u16) -> StepResult {
     )
 }
 
-/// What a step expects of an auth token at the probe resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Verdict {
-    #[strum(serialize = "lets", serialize = "still lets")]
-    LetsIn,
-    #[strum(serialize = "no longer lets")]
-    KeepsOut,
+crate::words! {
+    /// What a step expects of an auth token at the probe resource.
+    enum Verdict { LetsIn = "lets" | "still lets", KeepsOut = "no longer lets" }
 }
 
 #[then(

@@ -631,15 +631,9 @@ async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
     )
 }
 
-/// The two-factor code a step submits, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Code {
-    #[strum(serialize = "no")]
-    Missing,
-    #[strum(serialize = "a wrong")]
-    Wrong,
-    #[strum(serialize = "the current")]
-    Current,
+crate::words! {
+    /// The two-factor code a step submits, in the feature's words.
+    enum Code { Missing = "no", Wrong = "a wrong", Current = "the current" }
 }
 
 #[when(regex = r"^(carol) submits (no|a wrong|the current) two-factor code$")]
@@ -788,15 +782,14 @@ async fn key_refused(w: &mut ConformanceWorld) -> StepResult {
     )
 }
 
-/// How far the clock moves against a browser key's lifetime.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Lifetime {
-    /// To a minute before its end.
-    #[strum(serialize = "nearly passes")]
-    NearlyPasses,
-    /// Two minutes further, past its end.
-    #[strum(serialize = "passes")]
-    Passes,
+crate::words! {
+    /// How far the clock moves against a browser key's lifetime.
+    enum Lifetime {
+        /// To a minute before its end.
+        NearlyPasses = "nearly passes",
+        /// Two minutes further, past its end.
+        Passes = "passes",
+    }
 }
 
 #[when(regex = r"^the browser key's lifetime (nearly passes|passes)$")]

@@ -34,30 +34,23 @@ use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::Account;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
 
-/// An XML login that is not the documented one, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum XmlDocument {
-    #[strum(serialize = "an unclosed <user> element")]
-    Unclosed,
-    #[strum(serialize = "a DOCTYPE declaring an entity")]
-    InternalEntity,
-    #[strum(serialize = "a DOCTYPE with an external entity")]
-    ExternalEntity,
-    #[strum(serialize = "no <password>")]
-    NoPassword,
-    #[strum(serialize = "a <login> root element")]
-    LoginRoot,
+crate::words! {
+    /// An XML login that is not the documented one, in the feature's words.
+    enum XmlDocument {
+        Unclosed = "an unclosed <user> element",
+        InternalEntity = "a DOCTYPE declaring an entity",
+        ExternalEntity = "a DOCTYPE with an external entity", NoPassword = "no <password>",
+        LoginRoot = "a <login> root element",
+    }
 }
 
-/// A JSON login that is not the documented one, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum JsonDocument {
-    #[strum(serialize = "JSON that is not well-formed")]
-    NotWellFormed,
-    #[strum(serialize = "her email without a password")]
-    NoPassword,
-    #[strum(serialize = "her credentials outside user")]
-    OutsideUser,
+crate::words! {
+    /// A JSON login that is not the documented one, in the feature's words.
+    enum JsonDocument {
+        NotWellFormed = "JSON that is not well-formed",
+        NoPassword = "her email without a password",
+        OutsideUser = "her credentials outside user",
+    }
 }
 
 /// What a LiquidFiles scenario keeps between its steps: the browser's state
@@ -158,16 +151,12 @@ async fn send(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure>
     Ok(x)
 }
 
-/// The credentials of a login that must fail, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum WrongCredentials {
-    #[strum(serialize = "alice's email and a wrong password")]
-    WrongPassword,
-    #[strum(
-        serialize = "an unknown email and a password",
-        serialize = "an unknown user's email and a password"
-    )]
-    UnknownUser,
+crate::words! {
+    /// The credentials of a login that must fail, in the feature's words.
+    enum WrongCredentials {
+        WrongPassword = "alice's email and a wrong password",
+        UnknownUser = "an unknown email and a password" | "an unknown user's email and a password",
+    }
 }
 
 /// The user name and password of a login that must fail: alice's email with

@@ -32,13 +32,9 @@ async fn post_xml(
     Ok(x)
 }
 
-/// What a user signs on with: LiquidFiles takes either.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum UserName {
-    #[strum(serialize = "email")]
-    Email,
-    #[strum(serialize = "username")]
-    Username,
+crate::words! {
+    /// What a user signs on with: LiquidFiles takes either.
+    enum UserName { Email = "email", Username = "username" }
 }
 
 #[when(
@@ -65,19 +61,13 @@ async fn xml_login(
     Ok(())
 }
 
-/// How dan's password is written in the XML document, in the feature's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
-enum Written {
-    #[strum(
-        serialize = "with every character outside [A-Za-z0-9] as a decimal character reference"
-    )]
-    Decimal,
-    #[strum(serialize = "with hexadecimal character references")]
-    Hex,
-    #[strum(serialize = "with only & and < escaped and the rest literal")]
-    Minimal,
-    #[strum(serialize = "unescaped")]
-    Unescaped,
+crate::words! {
+    /// How dan's password is written in the XML document, in the feature's words.
+    enum Written {
+        Decimal = "with every character outside [A-Za-z0-9] as a decimal character reference",
+        Hex = "with hexadecimal character references",
+        Minimal = "with only & and < escaped and the rest literal", Unescaped = "unescaped",
+    }
 }
 
 #[when(
