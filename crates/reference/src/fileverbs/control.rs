@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::FileVerbs;
+use super::store::FileVerbs;
 use crate::control::bad_request;
 
 /// `POST /reset-secret-key`, under `{CONTROL_PREFIX}/fileverbs`.

@@ -7,7 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
-use super::LiquidFiles;
+use super::store::LiquidFiles;
 
 /// `GET /activity-log`, under `{CONTROL_PREFIX}/liquidfiles`.
 pub fn hooks(lf: LiquidFiles) -> Router {
