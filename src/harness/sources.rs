@@ -2,13 +2,13 @@
 //! (`tests/it/provenance.rs`) can hold each to its document: a seed's words
 //! must be in that seed, a standard's citation must name its section.
 //!
-//! The citations live next to what they back: a switch's silence in its
-//! vendor's `switches.rs` (reference crate), a response's in the spec
-//! (`x-authconform-source`), a documented check's in its vendor's table of
-//! sources (the harness's `<vendor>/` folder). This gathers them.
+//! The citations live next to what they back: a documented rule's in its
+//! vendor's `rules.rs`, a switch's silence in its vendor's `switches.rs` (both
+//! in the reference crate), a response's in the spec
+//! (`x-authconform-source`). This gathers them.
 
 use crate::provenance::Source;
-use crate::reference::switch;
+use crate::reference::{rule, switch};
 use crate::spec;
 use crate::vendor::Vendor;
 
@@ -21,14 +21,19 @@ pub struct Cited {
     pub source: Result<Source, String>,
 }
 
-/// Every citation of the suite, the reference server's switches and the specs.
+/// Every citation: the documented rules, the reference server's switches
+/// and the specs.
 pub fn all() -> Vec<Cited> {
-    let mut out: Vec<Cited> = switch::all()
-        .map(|s| Cited {
-            place: format!("switch {}", s.name),
-            source: Ok(s.silence),
+    let mut out: Vec<Cited> = rule::all()
+        .map(|r| Cited {
+            place: format!("rule {}", r.id),
+            source: Ok(r.source),
         })
         .collect();
+    out.extend(switch::all().map(|s| Cited {
+        place: format!("switch {}", s.name),
+        source: Ok(s.silence),
+    }));
     for vendor in Vendor::ALL {
         for (place, source) in spec::for_vendor(*vendor).sources() {
             out.push(Cited {

@@ -14,7 +14,7 @@ pub use crate::harness::report::Warning;
 pub use crate::harness::state::Enrolment;
 use crate::harness::suite::{Issued, Suite};
 use crate::harness::target::{Account, Target};
-pub use crate::provenance::Provenance;
+pub use crate::provenance::{Provenance, Rule};
 use crate::redact::Secrets;
 use crate::totp::{self, TotpParams};
 
@@ -407,7 +407,7 @@ impl ConformanceWorld {
     pub fn spec_check(&self, exchange: &Exchange) -> StepResult {
         match &exchange.spec_violation {
             None => Ok(()),
-            Some(v) => self.check_as(v.provenance, false, &v.to_string()),
+            Some(v) => self.check_as(Check::of_spec(v.provenance), false, &v.to_string()),
         }
     }
 
@@ -428,42 +428,56 @@ impl ConformanceWorld {
         Failure(ctx.secrets.redact(&text))
     }
 
-    /// A check of what the vendor's document says: `Ok` when `condition`
-    /// holds, else a failure showing the last exchange. (In a `@strict-…`
-    /// scenario it counts as a reference check.)
-    pub fn documented(&self, condition: bool, expected: &str) -> StepResult {
-        self.check_as(Provenance::Documented, condition, expected)
+    /// A check of a documented rule: `Ok` when `condition` holds, else a
+    /// failure showing the last exchange and the rule with its source. (In a
+    /// `@strict-…` scenario it counts as a reference check.)
+    pub fn documented(&self, rule: &'static Rule, condition: bool, expected: &str) -> StepResult {
+        self.check_as(Check::Documented(rule), condition, expected)
+    }
+
+    /// Transitional (issue #20): a documented check that does not cite its
+    /// rule yet. Every one becomes [`Self::documented`] with its rule, and
+    /// this goes.
+    pub fn documented_uncited(&self, condition: bool, expected: &str) -> StepResult {
+        self.check_as(Check::Uncited, condition, expected)
     }
 
     /// A check of a choice the reference server made where the document is
     /// silent: when it does not hold, a warning (the step goes on), or a
     /// failure under `--strict`.
     pub fn reference(&self, condition: bool, expected: &str) -> StepResult {
-        self.check_as(Provenance::Reference, condition, expected)
+        self.check_as(Check::Reference, condition, expected)
     }
 
-    /// A check of `x`'s status, with its provenance: every step's status
+    /// A check of `x`'s status, with what backs it: every step's status
     /// checks go through here, so what "a 2xx" or "a 4xx" means is said once ([`Status`]).
     pub fn status(
         &self,
-        provenance: Provenance,
+        check: Check,
         x: &Exchange,
         expected: impl Into<Status>,
         what: &str,
     ) -> StepResult {
-        self.check_as(provenance, expected.into().holds(x.status), what)
+        self.check_as(check, expected.into().holds(x.status), what)
     }
 
     /// One place decides what a check that does not hold means.
-    pub fn check_as(&self, provenance: Provenance, condition: bool, expected: &str) -> StepResult {
+    pub fn check_as(&self, check: Check, condition: bool, expected: &str) -> StepResult {
         if condition {
             return Ok(());
         }
-        let binding = provenance == Provenance::Documented && !self.reference_scenario;
+        let expected = match check {
+            Check::Documented(rule) => format!(
+                "{expected}\n  rule: {} ({}, {})",
+                rule.says, rule.id, rule.source
+            ),
+            _ => expected.to_owned(),
+        };
+        let binding = check.provenance() == Provenance::Documented && !self.reference_scenario;
         if binding || self.ctx().strict {
-            return Err(self.failure(expected));
+            return Err(self.failure(&expected));
         }
-        let warning = Warning::from_failure(self.failure(expected).0);
+        let warning = Warning::from_failure(self.failure(&expected).0);
         let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
         if !warnings.contains(&warning) {
             warnings.push(warning);
@@ -627,6 +641,39 @@ impl std::str::FromStr for Persona {
                     names.join(", ")
                 )
             })
+    }
+}
+
+/// What backs a check, and so what its failure means.
+#[derive(Clone, Copy, Debug)]
+pub enum Check {
+    /// A documented rule (`crate::reference::rule`): its failure fails the run.
+    Documented(&'static Rule),
+    /// A response the spec marks documented (`x-authconform-source`, whose
+    /// quotes `tests/it/provenance.rs` checks): binding like a rule.
+    Spec,
+    /// Transitional (issue #20): a documented check not citing its rule yet.
+    Uncited,
+    /// A choice of the reference server where the documents are silent: a
+    /// warning, a failure only under `--strict`.
+    Reference,
+}
+
+impl Check {
+    /// Whether a failure is binding.
+    pub fn provenance(self) -> Provenance {
+        match self {
+            Check::Documented(_) | Check::Spec | Check::Uncited => Provenance::Documented,
+            Check::Reference => Provenance::Reference,
+        }
+    }
+
+    /// A spec violation's check: documented when the spec marks the response.
+    pub fn of_spec(provenance: Provenance) -> Check {
+        match provenance {
+            Provenance::Documented => Check::Spec,
+            Provenance::Reference => Check::Reference,
+        }
     }
 }
 

@@ -37,6 +37,7 @@ pub mod limecraft;
 pub mod liquidfiles;
 pub mod mount;
 pub mod request_log;
+pub mod rule;
 pub mod serving;
 pub mod switch;
 pub mod throttle;

@@ -134,6 +134,47 @@ impl std::fmt::Display for Source {
     }
 }
 
+/// A documented rule: what a conforming server must do, in the vendor's
+/// words, and the document that says so. The scenarios' checks and
+/// `authconform explore`'s model both cite rules from one table per vendor
+/// (the harness's `<vendor>/rules.rs`), so a rule is written once and a
+/// failure says which rule broke and where the document says it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Rule {
+    /// `vendor.what`, kebab-case: `limecraft.logout-ends-the-session`.
+    pub id: &'static str,
+    /// The rule, one sentence, as the document would put it.
+    pub says: &'static str,
+    pub source: Source,
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}; {})", self.says, self.id, self.source)
+    }
+}
+
+/// One choice the documents leave open, as a switch of the reference server
+/// (`switch.rs` gathers every vendor's table and holds their values).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Switch {
+    /// `vendor.what`, kebab-case: `fileverbs.error-body`.
+    pub name: &'static str,
+    /// The values, the reference server's first.
+    pub values: &'static [&'static str],
+    /// What it changes, in one line.
+    pub what: &'static str,
+    /// Where the document is silent on it.
+    pub silence: Source,
+}
+
+impl Switch {
+    /// The reference server's value.
+    pub fn reference_value(&self) -> &'static str {
+        self.values[0]
+    }
+}
+
 /// Text as a quote is matched against it: runs of whitespace are one space,
 /// and the table pipes and line breaks the seeds' extraction left between
 /// words count as whitespace too.

@@ -15,31 +15,12 @@
 //!
 //! Each switch cites the document's silence: the words next to which the
 //! document leaves the choice open (checked against the seed like every
-//! other [`Source`]).
+//! other [`crate::provenance::Source`]). The type is in `provenance.rs`, a
+//! leaf the vendors' tables import; this module gathers the tables.
 
 use std::collections::BTreeMap;
 
-use crate::provenance::Source;
-
-/// One choice the documents leave open.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Switch {
-    /// `vendor.what`, kebab-case: `fileverbs.error-body`.
-    pub name: &'static str,
-    /// The values, the reference server's first.
-    pub values: &'static [&'static str],
-    /// What it changes, in one line.
-    pub what: &'static str,
-    /// Where the document is silent on it.
-    pub silence: Source,
-}
-
-impl Switch {
-    /// The reference server's value.
-    pub fn reference_value(&self) -> &'static str {
-        self.values[0]
-    }
-}
+pub use crate::provenance::Switch;
 
 /// Every switch of every vendor, in a stable order (vendor, then as each
 /// vendor lists them). A vendor adds its table here, one line.

@@ -5,7 +5,7 @@
 //! [`ConformanceWorld::send_checked`]; the steps assert what the spec cannot
 //! say (which status, whether a token still works, what a JWT carries).
 //!
-//! Provenance: the document (seed 004) gives the SecretKey header, the
+//! Check: the document (seed 004) gives the SecretKey header, the
 //! access-token call and its eight fields with the example's types, a JWT for
 //! `Authorization: Bearer`, short-lived bearer tokens, and the refresh token in
 //! an HTTP-only cookie that gets a new bearer token. It gives no status code,
@@ -26,7 +26,7 @@ use serde_json::Value;
 use super::api;
 use super::target::{FileVerbsTarget, KeyPair};
 use crate::harness::exchange::{Call, Exchange};
-use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
+use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Status, StepResult};
 
 /// The key pairs of a run by persona: a SecretKey reset replaces one for the
 /// rest of the run (the run state of FileVerbs).
@@ -174,13 +174,13 @@ async fn calls_with_old_or_new_key(
 async fn call_authorized(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         x,
         Status::Success,
         "a 2xx from the protected resource",
     )?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         200,
         "status 200 from the protected resource",
@@ -191,7 +191,7 @@ async fn call_authorized(w: &mut ConformanceWorld) -> StepResult {
 async fn call_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         x,
         Status::NotSuccess,
         "a refusal (not a 2xx) from the protected resource",
@@ -206,7 +206,7 @@ async fn refusal_status(w: &mut ConformanceWorld, status: u16, or: String) -> St
         Ok(o) => (Status::Either(status, o), format!("status {status} or {o}")),
         Err(_) => (Status::Is(status), format!("status {status}")),
     };
-    w.status(Provenance::Reference, x, expected, &text)
+    w.status(Check::Reference, x, expected, &text)
 }
 
 // ---------------------------------------------------------------- access token
@@ -226,16 +226,11 @@ async fn requests_access_token(w: &mut ConformanceWorld, who: Persona) -> StepRe
 async fn has_access_token(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     requests_access_token(w, who).await?;
     let x = w.last_exchange()?;
-    w.documented(
+    w.documented_uncited(
         Status::Success.holds(x.status) && x.str_field("JwtToken").is_some(),
         &format!("{who} to get an access token (a 2xx with a JwtToken)"),
     )?;
-    w.status(
-        Provenance::Reference,
-        x,
-        200,
-        "status 200 for an access token",
-    )
+    w.status(Check::Reference, x, 200, "status 200 for an access token")
 }
 
 /// Files the JwtToken as the persona's session, the refresh token in its
@@ -313,13 +308,8 @@ async fn requests_access_token_badly(
 #[then("the request is refused without a JwtToken")]
 async fn refused_without_jwt(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(
-        Provenance::Documented,
-        x,
-        Status::NotSuccess,
-        "a non-2xx answer",
-    )?;
-    w.documented(x.field("JwtToken").is_none(), "no JwtToken in a refusal")
+    w.status(Check::Uncited, x, Status::NotSuccess, "a non-2xx answer")?;
+    w.documented_uncited(x.field("JwtToken").is_none(), "no JwtToken in a refusal")
 }
 
 #[then(
@@ -327,8 +317,8 @@ async fn refused_without_jwt(w: &mut ConformanceWorld) -> StepResult {
 )]
 async fn answer_holds_fields(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(Provenance::Documented, x, Status::Success, "a 2xx answer")?;
-    w.status(Provenance::Reference, x, 200, "status 200")?;
+    w.status(Check::Uncited, x, Status::Success, "a 2xx answer")?;
+    w.status(Check::Reference, x, 200, "status 200")?;
     for field in [
         "Id",
         "FirstName",
@@ -338,12 +328,12 @@ async fn answer_holds_fields(w: &mut ConformanceWorld) -> StepResult {
         "JwtToken",
         "RefreshToken",
     ] {
-        w.documented(
+        w.documented_uncited(
             x.str_field(field).is_some(),
             &format!("the string field {field}"),
         )?;
     }
-    w.documented(
+    w.documented_uncited(
         x.field("IsVerified").is_some_and(Value::is_boolean),
         "IsVerified as a boolean",
     )
@@ -362,18 +352,18 @@ async fn jwt_is_signed(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     let jwt = x.str_field("JwtToken").unwrap_or_default();
     let parts: Vec<&str> = jwt.split('.').collect();
-    w.documented(
+    w.documented_uncited(
         parts.len() == 3 && parts.iter().all(|p| !p.is_empty()),
         "a JWT of three non-empty segments",
     )?;
     let header = segment(jwt, 0).unwrap_or_default();
     let alg = header["alg"].as_str().unwrap_or("none");
-    w.documented(
+    w.documented_uncited(
         !alg.eq_ignore_ascii_case("none"),
         "a signed JWT (alg not none)",
     )?;
     let claims = segment(jwt, 1).unwrap_or_default();
-    w.documented(claims["exp"].is_i64(), "a numeric exp claim")
+    w.documented_uncited(claims["exp"].is_i64(), "a numeric exp claim")
 }
 
 /// The document names no claim but the JWT's expiry: `iat` and `sub` are ours.
@@ -392,11 +382,11 @@ async fn jwt_claims(w: &mut ConformanceWorld) -> StepResult {
 async fn refresh_cookie_http_only(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     let found = refresh_cookie(x);
-    w.documented(
+    w.documented_uncited(
         found.is_some(),
         "a Set-Cookie header carrying the RefreshToken",
     )?;
-    w.documented(
+    w.documented_uncited(
         found.is_some_and(|c| c.http_only() == Some(true)),
         "the refresh cookie to be HttpOnly",
     )
@@ -467,26 +457,26 @@ async fn jwt_is(w: &mut ConformanceWorld, who: Persona, verdict: Verdict) -> Ste
     let x = w.last_exchange()?;
     if verdict == Verdict::Refused {
         w.status(
-            Provenance::Documented,
+            Check::Uncited,
             x,
             Status::NotSuccess,
             &format!("{who}'s JwtToken to be refused (not a 2xx)"),
         )?;
         w.status(
-            Provenance::Reference,
+            Check::Reference,
             x,
             401,
             "status 401 for a refused JwtToken",
         )
     } else {
         w.status(
-            Provenance::Documented,
+            Check::Uncited,
             x,
             Status::Success,
             &format!("{who}'s JwtToken to be accepted (a 2xx)"),
         )?;
         w.status(
-            Provenance::Reference,
+            Check::Reference,
             x,
             200,
             "status 200 for an accepted JwtToken",
@@ -620,12 +610,12 @@ async fn has_refreshed(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     refreshes(w, who, Refresh::Cookie).await?;
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         x,
         Status::Success,
         &format!("{who}'s refresh to succeed (a 2xx)"),
     )?;
-    w.status(Provenance::Reference, x, 200, "status 200 for a refresh")
+    w.status(Check::Reference, x, 200, "status 200 for a refresh")
 }
 
 /// Documented: the refresh token "can be used to obtain a new Bearer Token".
@@ -634,17 +624,17 @@ async fn has_refreshed(w: &mut ConformanceWorld, who: Persona) -> StepResult {
 async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         x,
         Status::Success,
         "a 2xx with a new JwtToken",
     )?;
-    w.documented(
+    w.documented_uncited(
         x.str_field("JwtToken")
             .is_some_and(|t| t.split('.').count() == 3),
         "a new JwtToken",
     )?;
-    w.status(Provenance::Reference, x, 200, "status 200 for a refresh")?;
+    w.status(Check::Reference, x, 200, "status 200 for a refresh")?;
     let refresh = x.str_field("RefreshToken").unwrap_or_default();
     let seen_before = fv(w)
         .refresh_tokens
@@ -660,14 +650,14 @@ async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
 async fn refresh_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         Status::NotSuccess,
         "a refusal (not a 2xx)",
     )?;
     w.reference(x.field("JwtToken").is_none(), "no JwtToken in a refusal")?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         401,
         "status 401 for a refused refresh token",
@@ -688,5 +678,5 @@ async fn revokes(w: &mut ConformanceWorld, who: Persona) -> StepResult {
 #[then("the revocation succeeds")]
 async fn revocation_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(Provenance::Reference, x, 200, "status 200 for a revocation")
+    w.status(Check::Reference, x, 200, "status 200 for a revocation")
 }

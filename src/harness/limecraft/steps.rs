@@ -6,7 +6,7 @@
 //! steps only assert what the spec cannot say (which status, which user, whether
 //! a token still works).
 //!
-//! Provenance (seed 003): `w.documented` only for what the document says: the
+//! Check (seed 003): `w.documented` only for what the document says: the
 //! login's answers (200 body, 401 envelope for wrong credentials, 401 disabled,
 //! 403 locked), the three transports, enable2fa's 200 data and its 403 / 404
 //! statuses, the RestToken of 2fa/validate, the User, logout's 200 and
@@ -28,8 +28,9 @@ use serde_json::Value;
 use super::api::{self, Transport};
 use crate::harness::exchange::Exchange;
 use crate::harness::world::{
-    ConformanceWorld, Enrolment, Failure, Persona, Provenance, Status, StepResult,
+    Check, ConformanceWorld, Enrolment, Failure, Persona, Status, StepResult,
 };
+use crate::reference::limecraft::rules;
 use crate::totp::{self, TotpParams};
 
 /// A user id no server is expected to have.
@@ -91,7 +92,7 @@ async fn logs_in(w: &mut ConformanceWorld, who: Persona, how: Login) -> StepResu
 fn spec_check_as_reference(w: &ConformanceWorld, x: &Exchange) -> StepResult {
     match &x.spec_violation {
         None => Ok(()),
-        Some(v) => w.check_as(Provenance::Reference, false, &v.to_string()),
+        Some(v) => w.check_as(Check::Reference, false, &v.to_string()),
     }
 }
 
@@ -134,16 +135,17 @@ async fn logs_in_unknown(w: &mut ConformanceWorld) -> StepResult {
 #[then("the login succeeds without a second factor")]
 async fn login_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(Provenance::Documented, x, 200, "status 200")?;
-    w.documented(
+    w.status(Check::Uncited, x, 200, "status 200")?;
+    w.documented_uncited(
         x.field("needsSecondToken") == Some(&Value::Bool(false)),
         "needsSecondToken: false",
     )?;
-    w.documented(
+    w.documented_uncited(
         x.field("status").and_then(Value::as_i64) == Some(200),
         "status: 200 in the body",
     )?;
     w.documented(
+        &rules::LOGIN_RETURNS_A_TOKEN,
         x.str_field("token").is_some_and(|t| !t.is_empty()),
         "a non-empty token",
     )
@@ -155,7 +157,7 @@ async fn login_refused_with_envelope(w: &mut ConformanceWorld, status: u16) -> S
     let expected = format!(
         "{status} with {{\"type\":\"UnauthorizedError\",\"code\":{status},\"errorNumber\":0,\"message\":…,\"data\":null}}"
     );
-    w.status(Provenance::Documented, x, status, &expected)?;
+    w.status(Check::Uncited, x, status, &expected)?;
     let body = x.json.as_ref().and_then(Value::as_object);
     let ok = body.is_some_and(|b| {
         b.get("type") == Some(&Value::from("UnauthorizedError"))
@@ -164,8 +166,8 @@ async fn login_refused_with_envelope(w: &mut ConformanceWorld, status: u16) -> S
             && b.get("message").is_some_and(Value::is_string)
             && b.get("data") == Some(&Value::Null)
     });
-    w.documented(ok, &expected)?;
-    w.documented(x.field("token").is_none(), "no token in a refusal")?;
+    w.documented_uncited(ok, &expected)?;
+    w.documented_uncited(x.field("token").is_none(), "no token in a refusal")?;
     // The example shows five fields; it does not forbid a sixth.
     w.reference(
         body.is_some_and(|b| b.len() == 5),
@@ -196,13 +198,8 @@ async fn message_names_username(w: &mut ConformanceWorld) -> StepResult {
 #[then(expr = "the login is refused with {int}")]
 async fn login_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(
-        Provenance::Documented,
-        x,
-        status,
-        &format!("status {status}"),
-    )?;
-    w.documented(x.field("token").is_none(), "no token in a refusal")
+    w.status(Check::Uncited, x, status, &format!("status {status}"))?;
+    w.documented_uncited(x.field("token").is_none(), "no token in a refusal")
 }
 
 // ---------------------------------------------------------------- sessions
@@ -240,7 +237,7 @@ async fn log_in_fully(
         .await?;
     remember_login(w, who, session, &x);
     w.spec_check(&x)?;
-    w.documented(
+    w.documented_uncited(
         x.status == 200 && x.str_field("token").is_some(),
         &format!("{who} to log in (200 with a token)"),
     )?;
@@ -250,12 +247,12 @@ async fn log_in_fully(
             _ => TokenChoice::Temporary(Transport::Header),
         };
         let x = validate_code(w, who, session, CodeChoice::Current, token).await?;
-        w.documented(
+        w.documented_uncited(
             final_token(&x).is_some(),
             &format!("{who}'s second factor to be accepted (a 2xx RestToken with the final token)"),
         )?;
         w.status(
-            Provenance::Reference,
+            Check::Reference,
             &x,
             200,
             &format!("{who}'s second factor to be accepted with 200"),
@@ -283,7 +280,7 @@ async fn token_is(
         .await?;
     match verdict {
         Verdict::Accepted => w.status(
-            Provenance::Documented,
+            Check::Uncited,
             &x,
             200,
             &format!("{name}'s token to be accepted (200)"),
@@ -296,12 +293,12 @@ async fn token_is(
 /// is logged in", so any non-2xx refuses; 401 is the reference server's status.
 fn refused(w: &ConformanceWorld, x: &Exchange, what: &str) -> StepResult {
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         x,
         Status::NotSuccess,
         &format!("{what} (no User: not a 2xx)"),
     )?;
-    w.status(Provenance::Reference, x, 401, &format!("{what} with 401"))
+    w.status(Check::Reference, x, 401, &format!("{what} with 401"))
 }
 
 #[then(regex = r"^(\w+)'s token identifies (\w+)$")]
@@ -316,25 +313,20 @@ async fn token_identifies(w: &mut ConformanceWorld, session: String, who: Person
 fn is_user(w: &ConformanceWorld, who: Persona) -> StepResult {
     let account = w.account(who)?;
     let x = w.last_exchange()?;
-    w.status(
-        Provenance::Documented,
-        x,
-        200,
-        &format!("200 with {who}'s User"),
-    )?;
+    w.status(Check::Uncited, x, 200, &format!("200 with {who}'s User"))?;
     let matches = |field: &str| {
         x.str_field(field)
             .is_some_and(|v| v.eq_ignore_ascii_case(&account.username))
     };
-    w.documented(
+    w.documented_uncited(
         matches("username") || matches("email"),
         &format!(
             "the User of {who} (username or email `{}`)",
             account.username
         ),
     )?;
-    w.documented(x.field("id").is_some_and(Value::is_i64), "an integer id")?;
-    w.documented(x.str_field("email").is_some(), "an email")
+    w.documented_uncited(x.field("id").is_some_and(Value::is_i64), "an integer id")?;
+    w.documented_uncited(x.str_field("email").is_some(), "an email")
 }
 
 #[when(expr = "{persona} asks who she/he/they is/are with her/his/their token in {transport}")]
@@ -380,12 +372,7 @@ async fn asks_with_bad_token(w: &mut ConformanceWorld, token: BadToken) -> StepR
 #[then(expr = "the request is refused with {int}")]
 async fn request_refused(w: &mut ConformanceWorld, status: u16) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(
-        Provenance::Documented,
-        x,
-        status,
-        &format!("status {status}"),
-    )
+    w.status(Check::Uncited, x, status, &format!("status {status}"))
 }
 
 #[then("the request is refused without a User")]
@@ -404,7 +391,7 @@ async fn has_enabled_two_factor(w: &mut ConformanceWorld, who: Persona) -> StepR
     enable_for_self(w, who).await?;
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         x,
         200,
         &format!("{who} to enable two-factor authentication (200)"),
@@ -442,7 +429,7 @@ async fn user_id(w: &mut ConformanceWorld, token: &str) -> Result<String, Failur
         .send_checked(api::current_user(Some(token), Transport::Header))
         .await?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         &x,
         200,
         "GET /authentication/user to answer 200 with the caller's id",
@@ -466,32 +453,27 @@ fn enrolment_of(x: &Exchange) -> Option<Enrolment> {
 #[then("she receives a TOTP key with its algorithm, digits, period and QR URI")]
 async fn receives_totp_key(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(
-        Provenance::Documented,
-        x,
-        200,
-        "200 with the TOTP enrolment",
-    )?;
+    w.status(Check::Uncited, x, 200, "200 with the TOTP enrolment")?;
     let key = totp::decode_secret(x.str_field("key").unwrap_or_default());
-    w.documented(key.is_some(), "a base32 key")?;
+    w.documented_uncited(key.is_some(), "a base32 key")?;
     // The document's example key is 65 bits; 128 is RFC 4226's minimum (R6).
     w.reference(
         key.is_some_and(|s| s.len() >= 16),
         "a key of at least 128 bits",
     )?;
-    w.documented(
+    w.documented_uncited(
         x.str_field("hashingAlgorithm")
             .and_then(totp::parse_algorithm)
             .is_some(),
         "hashingAlgorithm SHA1, SHA256 or SHA512",
     )?;
-    w.documented(
+    w.documented_uncited(
         x.field("digits")
             .and_then(Value::as_u64)
             .is_some_and(|d| (6..=8).contains(&d)),
         "digits between 6 and 8",
     )?;
-    w.documented(
+    w.documented_uncited(
         x.field("period")
             .and_then(Value::as_u64)
             .is_some_and(|p| p > 0),
@@ -499,7 +481,7 @@ async fn receives_totp_key(w: &mut ConformanceWorld) -> StepResult {
     )?;
     // The example's qr is "" and the table marks it optional.
     w.reference(x.str_field("qr").is_some(), "a qr string")?;
-    w.documented(
+    w.documented_uncited(
         enrolment_of(x).is_some(),
         "an enrolment the suite can compute codes from",
     )
@@ -530,12 +512,12 @@ async fn enables_for_other(w: &mut ConformanceWorld, who: Persona, whom: Other) 
 #[then("the login asks for a second token and issues a temporary token")]
 async fn login_asks_second_token(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(Provenance::Documented, x, 200, "status 200")?;
-    w.documented(
+    w.status(Check::Uncited, x, 200, "status 200")?;
+    w.documented_uncited(
         x.field("needsSecondToken") == Some(&Value::Bool(true)),
         "needsSecondToken: true",
     )?;
-    w.documented(
+    w.documented_uncited(
         x.str_field("token").is_some_and(|t| !t.is_empty()),
         "a temporary token",
     )
@@ -751,11 +733,11 @@ async fn validation_refused_step(w: &mut ConformanceWorld) -> StepResult {
 
 fn validation_accepted(w: &ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(
+    w.documented_uncited(
         final_token(x).is_some(),
         "a 2xx RestToken with a final token (needsSecondToken not true)",
     )?;
-    w.status(Provenance::Reference, x, 200, "200 with the final token")?;
+    w.status(Check::Reference, x, 200, "200 with the final token")?;
     let token = x.str_field("token");
     w.reference(
         !lc(w).temporary.values().any(|t| Some(t.as_str()) == token),
@@ -767,16 +749,11 @@ fn validation_refused(w: &ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     // A server may echo the temporary token in a refusal; only a new token is issued.
     let issued = final_token(x).filter(|t| !lc(w).temporary.values().any(|v| v == t));
-    w.documented(
+    w.documented_uncited(
         issued.is_none(),
         "no final token (a refusal, whatever its status)",
     )?;
-    w.status(
-        Provenance::Reference,
-        x,
-        Status::ClientError,
-        "a 4xx refusal",
-    )?;
+    w.status(Check::Reference, x, Status::ClientError, "a 4xx refusal")?;
     w.reference(x.str_field("token").is_none(), "no token in a refusal")
 }
 
@@ -817,7 +794,7 @@ async fn logs_out_garbage(w: &mut ConformanceWorld) -> StepResult {
 #[then("the logout succeeds")]
 async fn logout_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(Provenance::Documented, x, 200, "status 200")
+    w.status(Check::Uncited, x, 200, "status 200")
 }
 
 /// The document is silent on an invalid token; a 5xx says the server failed
@@ -826,13 +803,13 @@ async fn logout_succeeds(w: &mut ConformanceWorld) -> StepResult {
 async fn logout_200_or_401(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         x,
         Status::NotServerError,
         "an answer, not a server error (5xx)",
     )?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         Status::Either(200, 401),
         "status 200 or 401",

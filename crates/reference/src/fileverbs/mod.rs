@@ -5,6 +5,7 @@
 //! Refresh and revoke are `@ext`: the documentation names neither path.
 
 mod control;
+pub mod rules;
 pub mod store;
 pub mod switches;
 pub mod variant;

@@ -4,8 +4,7 @@
 //! document's PascalCase fields suggest, would answer. `variant.rs` applies
 //! them at the wire; the store reads the lifetimes and the refresh rules.
 
-use crate::provenance::{Seed, Source};
-use crate::switch::Switch;
+use crate::provenance::{Seed, Source, Switch};
 
 /// Seed 004 shows one response, the access token's (its fields in a table,
 /// then an example); no error body, no status, no field order.

@@ -7,6 +7,7 @@
 //! at the root with `--vendor lac`. Handlers translate HTTP into
 //! [`store::Lac`] calls.
 
+pub mod rules;
 pub mod store;
 pub mod variant;
 pub mod wire;

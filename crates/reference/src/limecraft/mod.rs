@@ -4,6 +4,7 @@
 //! is mounted at `/limecraft` on the shared server or at the root with
 //! `--vendor limecraft`. Handlers translate HTTP into [`store::Limecraft`] calls.
 
+pub mod rules;
 pub mod store;
 mod variant;
 pub mod wire;

@@ -12,6 +12,7 @@
 mod agent;
 mod control;
 pub mod page;
+pub mod rules;
 pub mod store;
 mod variant;
 pub mod wire;

@@ -36,7 +36,7 @@ async fn reported_disabled(w: &mut ConformanceWorld) -> StepResult {
     let (key, _) = token(w, &name)?;
     let x = w.last_exchange()?;
     succeeded(w, x, "disabling")?;
-    w.documented(
+    w.documented_uncited(
         x.str_field("apikey") == Some(key.as_str())
             && x.field("disabled") == Some(&Value::Bool(true)),
         "{\"apikey\": <the token disabled>, \"disabled\": true}",
@@ -54,7 +54,7 @@ async fn disables_unknown(w: &mut ConformanceWorld) -> StepResult {
 #[then("the disabling is refused")]
 async fn disabling_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(
+    w.documented_uncited(
         x.field("disabled") != Some(&Value::Bool(true)),
         "no \"disabled\": true for a token that does not exist",
     )?;

@@ -13,7 +13,7 @@
 //! persona, or `A`, `B` when one persona holds several; the world keeps each
 //! token's value (`sessions`), its expiration and the API it belongs to (`LacScenario`).
 //!
-//! Provenance: the document gives no status code and no error body. A
+//! Check: the document gives no status code and no error body. A
 //! success is a 2xx with the documented fields ([`succeeded`]), a refusal ("an
 //! error is returned", "an expired error") a 4xx without an apikey
 //! ([`refused`]); the exact 200, 401 or 404 the reference server answers, its
@@ -41,8 +41,8 @@ use super::api;
 use super::target::LacTarget;
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::Account;
+use crate::harness::world::Check;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Status, StepResult};
-use crate::provenance::Provenance;
 
 /// Passwords the suite changed and has not set back, by (API base URL, username).
 static LEDGER: Mutex<BTreeMap<(String, String), String>> = Mutex::new(BTreeMap::new());
@@ -161,13 +161,13 @@ fn is_success(x: &Exchange) -> bool {
 /// A success (documented: a 2xx; the exact 200 is the reference server's).
 fn succeeded(w: &ConformanceWorld, x: &Exchange, what: &str) -> StepResult {
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         x,
         Status::Success,
         &format!("{what}: a 2xx (a normal response)"),
     )?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         200,
         &format!("{what}: status 200, as the reference server answers"),
@@ -177,12 +177,12 @@ fn succeeded(w: &ConformanceWorld, x: &Exchange, what: &str) -> StepResult {
 /// A refusal without an auth token (documented: "an error is returned", read
 /// as a 4xx without an apikey; the exact `status` is the reference server's).
 fn refused(w: &ConformanceWorld, x: &Exchange, status: u16, what: &str) -> StepResult {
-    w.documented(
+    w.documented_uncited(
         Status::ClientError.holds(x.status) && absent(x, "apikey"),
         &format!("{what}: a 4xx error without an apikey"),
     )?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         status,
         &format!("{what}: status {status}, as the reference server answers"),
@@ -271,7 +271,7 @@ async fn set_back_if_changed(w: &mut ConformanceWorld, p: &SignOn) -> StepResult
     if restored {
         ledger().remove(&key);
     }
-    w.documented(
+    w.documented_uncited(
         restored,
         &format!(
             "{}'s password to be set back to the original (a change from the password the suite had set, answering a 2xx with changePasswordResult success)",

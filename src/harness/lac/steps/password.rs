@@ -8,8 +8,8 @@ use super::{
 };
 use crate::harness::exchange::Exchange;
 use crate::harness::lac::api;
+use crate::harness::world::Check;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, StepResult};
-use crate::provenance::Provenance;
 
 crate::words! {
     /// The new password a change sends, in the feature's words.
@@ -107,21 +107,21 @@ async fn change_reports(w: &mut ConformanceWorld, result: ChangeResult) -> StepR
         x,
         "the sign-on, which succeeds whatever the password change's result",
     )?;
-    w.documented(
+    w.documented_uncited(
         apikey(x).is_some(),
         "a new apikey: one is issued whatever the password change's result",
     )?;
     let reported = x.str_field("changePasswordResult");
-    w.documented(
+    w.documented_uncited(
         reported.is_some_and(|r| r.parse::<ChangeResult>().is_ok()),
         "changePasswordResult: success, failure or notSupported",
     )?;
     // The document has no password policy: that a one-character password
     // fails is the reference server's policy.
     let provenance = if result == ChangeResult::Failure {
-        Provenance::Reference
+        Check::Reference
     } else {
-        Provenance::Documented
+        Check::Uncited
     };
     w.check_as(
         provenance,
@@ -129,9 +129,9 @@ async fn change_reports(w: &mut ConformanceWorld, result: ChangeResult) -> StepR
         &format!("changePasswordResult: {}", result.words()),
     )?;
     let message = change_message(x);
-    w.documented(message.is_some(), "a changePasswordMessage")?;
+    w.documented_uncited(message.is_some(), "a changePasswordMessage")?;
     if reported == Some("failure") {
-        w.documented(
+        w.documented_uncited(
             message.is_some_and(|m| !m.trim().is_empty()),
             "a changePasswordMessage giving the reason of the failure",
         )?;
@@ -143,8 +143,8 @@ async fn change_reports(w: &mut ConformanceWorld, result: ChangeResult) -> StepR
 async fn succeeds_without_change(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     succeeded(w, x, "a plain sign-on")?;
-    w.documented(apikey(x).is_some(), "an apikey: a plain sign-on")?;
-    w.documented(
+    w.documented_uncited(apikey(x).is_some(), "an apikey: a plain sign-on")?;
+    w.documented_uncited(
         absent(x, "changePasswordResult"),
         "no changePasswordResult: only the exact ?enablePasswordChange! enables a change",
     )
@@ -176,7 +176,7 @@ async fn new_password_accepted(w: &mut ConformanceWorld, who: Persona) -> StepRe
     let new = new_password(w, who)?;
     let x = sign_on_with(w, &p, &new).await?;
     succeeded(w, &x, &format!("{who}'s new password to sign on"))?;
-    w.documented(
+    w.documented_uncited(
         apikey(&x).is_some(),
         &format!("{who}'s new password to sign on: an apikey"),
     )
@@ -199,9 +199,9 @@ async fn password_unchanged(w: &mut ConformanceWorld, who: Persona) -> StepResul
     // only the reference server's policy wanted it unchanged.
     let reported_success = lac(w).change_reported.contains(&who);
     let provenance = if reported_success {
-        Provenance::Reference
+        Check::Reference
     } else {
-        Provenance::Documented
+        Check::Uncited
     };
     w.check_as(
         provenance,

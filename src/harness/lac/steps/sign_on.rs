@@ -8,13 +8,14 @@ use super::{
 };
 use crate::harness::lac::api;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, StepResult};
+use crate::reference::lac::rules;
 
 #[given(regex = r"^(alice|bob) has authenticated(?: as auth token (\w+))?$")]
 async fn has_authenticated(w: &mut ConformanceWorld, who: Persona, name: String) -> StepResult {
     authenticates(w, who, name).await?;
     let x = w.last_exchange()?;
     // A precondition: the exact status is judged once, by LAC1.
-    w.documented(
+    w.documented_uncited(
         is_success(x) && apikey(x).is_some(),
         &format!("{who} to authenticate (a 2xx with an apikey)"),
     )
@@ -54,7 +55,7 @@ async fn has_authenticated_without_url_auth(w: &mut ConformanceWorld, who: Perso
     }
     sign_on_as(w, &p, who.name()).await?;
     let x = w.last_exchange()?;
-    w.documented(
+    w.documented_uncited(
         is_success(x) && apikey(x).is_some(),
         &format!("{who} to authenticate there (a 2xx with an apikey)"),
     )
@@ -95,9 +96,9 @@ async fn authenticates_badly(
 async fn authentication_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
     succeeded(w, x, "the sign-on")?;
-    w.documented(apikey(x).is_some(), "a non-empty apikey")?;
+    w.documented_uncited(apikey(x).is_some(), "a non-empty apikey")?;
     let expiration = x.str_field("expiration");
-    w.documented(
+    w.documented_uncited(
         expiration.and_then(api::parse_expiration).is_some(),
         "an expiration in the documented pattern (2014-12-31T23:59:59.999, with or without a zone)",
     )?;
@@ -114,7 +115,7 @@ async fn expiration_in_future(w: &mut ConformanceWorld) -> StepResult {
         .str_field("expiration")
         .and_then(api::parse_expiration);
     let now = w.ctx().clock.now().await.map_err(Failure)?;
-    w.documented(
+    w.documented_uncited(
         expiration.is_some_and(|e| e > now * 1000),
         "an expiration later than the server's current time (read as UTC)",
     )
@@ -131,6 +132,7 @@ async fn tokens_differ(w: &mut ConformanceWorld, a: String, b: String) -> StepRe
     let (ka, _) = token(w, &a)?;
     let (kb, _) = token(w, &b)?;
     w.documented(
+        &rules::EVERY_SIGN_ON_A_NEW_TOKEN,
         ka != kb,
         &format!("auth tokens {a} and {b} to differ: a new auth token for every authentication"),
     )

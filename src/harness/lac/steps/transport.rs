@@ -6,8 +6,8 @@ use reqwest::Method;
 use super::{section, send, token};
 use crate::harness::exchange::{Exchange, HttpMethod};
 use crate::harness::lac::api::{self, Transport};
+use crate::harness::world::Check;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Status, StepResult};
-use crate::provenance::Provenance;
 
 /// Whether the probe let an authenticated call in. A GET must succeed; another
 /// method may also be refused for its (empty) body once the caller was let in.
@@ -89,7 +89,7 @@ async fn calls_probe_badly(w: &mut ConformanceWorld, credential: BadCredential) 
 #[then("the probe resource lets the call in")]
 async fn probe_lets_in(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(
+    w.documented_uncited(
         lets_in(x),
         "the call to be let in (2xx; for POST, PUT or DELETE also a 400, 409, 415 or 422 about the empty body, but never 401 or 403)",
     )
@@ -106,12 +106,12 @@ fn keeps_out(x: &Exchange) -> bool {
 #[then(expr = "the probe resource refuses the call with {int}")]
 async fn probe_refuses(w: &mut ConformanceWorld, status: u16) -> StepResult {
     let x = w.last_exchange()?;
-    w.documented(
+    w.documented_uncited(
         keeps_out(x),
         "the call to be refused: a 4xx that does not let the caller in",
     )?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         status,
         &format!("status {status}, as the reference server answers"),
@@ -142,18 +142,18 @@ async fn token_lets_call(
     );
     let x = send(w, call, base.as_deref()).await?;
     if verdict == Verdict::KeepsOut {
-        w.documented(
+        w.documented_uncited(
             keeps_out(&x),
             &format!("auth token {name} to be refused by the probe resource (a 4xx)"),
         )?;
         w.status(
-            Provenance::Reference,
+            Check::Reference,
             &x,
             401,
             &format!("auth token {name} to be refused with 401, as the reference server answers"),
         )
     } else {
-        w.documented(
+        w.documented_uncited(
             lets_in(&x),
             &format!("auth token {name} to be let in by the probe resource (2xx)"),
         )

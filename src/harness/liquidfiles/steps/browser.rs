@@ -10,7 +10,7 @@ use super::{WrongCredentials, lf, lf_mut, page_key, persona, section, send, wron
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api::{self, Form};
 use crate::harness::world::{
-    ConformanceWorld, Enrolment, Failure, Persona, Provenance, Status, StepResult,
+    Check, ConformanceWorld, Enrolment, Failure, Persona, Status, StepResult,
 };
 use crate::mock::AgentListener;
 use crate::totp::{self, Algorithm, TotpParams};
@@ -248,7 +248,7 @@ async fn sign_in(w: &mut ConformanceWorld, who: Persona, query: &[(&str, &str)])
     let account = persona(w, who)?;
     let x = open_page(w, query).await?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         &x,
         200,
         "the /session/api page to open with 200",
@@ -305,12 +305,12 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
     remember_page_key(w);
     let x = w.last_exchange()?;
     let text = x.response_body.to_ascii_lowercase();
-    w.documented(
+    w.documented_uncited(
         text.contains("authentication successful") || text.contains("authenticated successful"),
         "the page to say Authentication Successful (or Authenticated Successful)",
     )?;
     let div = api::element(&x.response_body, "api_key");
-    w.documented(
+    w.documented_uncited(
         div.as_ref().is_some_and(|d| {
             d.name == "div"
                 && d.attr("class")
@@ -319,8 +319,8 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
         "<div class=\"d-none\" id=\"api_key\">",
     )?;
     let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
-    w.documented(!key.is_empty(), "a non-empty key in div#api_key")?;
-    w.status(Provenance::Reference, x, 200, "the success page with 200")?;
+    w.documented_uncited(!key.is_empty(), "a non-empty key in div#api_key")?;
+    w.status(Check::Reference, x, 200, "the success page with 200")?;
     w.reference(
         key.chars().all(|c| c.is_ascii_alphanumeric()),
         "an alphanumeric key, like the documentation's sample",
@@ -337,7 +337,7 @@ fn callback_forms(w: &ConformanceWorld) -> Vec<Form> {
 #[then("the page has no agent callback form")]
 async fn no_callback_form(w: &mut ConformanceWorld) -> StepResult {
     let found = callback_forms(w).len();
-    w.documented(
+    w.documented_uncited(
         found == 0,
         &format!("no form posting to localhost without agent_port; the page has {found}"),
     )
@@ -350,7 +350,7 @@ async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult 
     let port = listener_port(w)?;
     let key = page_key(w)?;
     let forms = callback_forms(w);
-    w.documented(
+    w.documented_uncited(
         forms.len() == 1,
         &format!(
             "exactly one form posting to http://localhost:{port} on the success page; it has {}",
@@ -360,7 +360,7 @@ async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult 
     let f = &forms[0];
     let action = f.tag.attr("action").unwrap_or("").trim().to_owned();
     let target = url::Url::parse(&action).ok();
-    w.documented(
+    w.documented_uncited(
         target.as_ref().is_some_and(|t| {
             t.scheme() == "http"
                 && t.host_str() == Some("localhost")
@@ -370,14 +370,14 @@ async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult 
         }),
         &format!("the callback form's action to be http://localhost:{port}, not {action:?}"),
     )?;
-    w.documented(
+    w.documented_uncited(
         f.tag
             .attr("method")
             .is_some_and(|m| m.eq_ignore_ascii_case("post")),
         "the callback form to use method=\"post\"",
     )?;
     let named: Vec<(String, String)> = f.fields(&[]);
-    w.documented(
+    w.documented_uncited(
         named.len() == 1 && named[0].0 == "api_key" && named[0].1 == key,
         "the callback form's one field to be api_key, equal to div#api_key",
     )?;
@@ -448,7 +448,7 @@ async fn browser_posts_callback(w: &mut ConformanceWorld) -> StepResult {
     let target = url::Url::parse(&action)
         .map_err(|e| w.failure(&format!("an absolute callback URL ({e})")))?;
     // The browser only ever posts to localhost; the harness checked the port before.
-    w.documented(
+    w.documented_uncited(
         target.host_str() == Some("localhost") && target.scheme() == "http",
         "the callback to go to http://localhost",
     )?;
@@ -481,7 +481,7 @@ async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
     let expected: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("api_key", &key)
         .finish();
-    w.documented(
+    w.documented_uncited(
         got.len() == 1
             && got[0].method == axum::http::Method::POST
             && got[0].body == expected.as_bytes()
@@ -499,7 +499,7 @@ async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
 #[then("the listener received nothing")]
 async fn listener_got_nothing(w: &mut ConformanceWorld) -> StepResult {
     let n = listener(w)?.callbacks().len();
-    w.documented(
+    w.documented_uncited(
         n == 0,
         &format!("no request at the listener; it received {n}"),
     )
@@ -523,7 +523,7 @@ async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
     let form = login_form(w)?;
     submit_login(w, &form, &account.username, &account.password).await?;
     let found = callback_forms(w).len();
-    w.documented(
+    w.documented_uncited(
         found == 0,
         &format!("no agent callback for an invalid agent_port; the page has {found} form(s) posting to localhost"),
     )
@@ -572,7 +572,7 @@ fn no_key_on_page(w: &ConformanceWorld, when: &str) -> StepResult {
     let x = w.last_exchange()?;
     let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
     let callbacks = callback_forms(w).len();
-    w.documented(
+    w.documented_uncited(
         key.is_empty() && callbacks == 0,
         &format!("no key in div#api_key and no form posting to localhost {when}"),
     )
@@ -583,7 +583,7 @@ async fn refused_again(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "after wrong credentials")?;
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         Status::ClientError,
         "a 4xx status for wrong credentials",
@@ -623,12 +623,7 @@ async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "before the second factor")?;
     two_factor_form(w)?;
     let x = w.last_exchange()?;
-    w.status(
-        Provenance::Reference,
-        x,
-        200,
-        "the two-factor page with 200",
-    )
+    w.status(Check::Reference, x, 200, "the two-factor page with 200")
 }
 
 crate::words! {
@@ -704,7 +699,7 @@ async fn code_refused(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "after a missing or wrong code")?;
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         Status::ClientError,
         "a 4xx status for a missing or wrong code",
@@ -764,7 +759,7 @@ async fn probe(w: &mut ConformanceWorld) -> Result<Exchange, Failure> {
 async fn key_accepted(w: &mut ConformanceWorld) -> StepResult {
     let x = probe(w).await?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         &x,
         Status::Success,
         "the key to be accepted (2xx)",
@@ -775,7 +770,7 @@ async fn key_accepted(w: &mut ConformanceWorld) -> StepResult {
 async fn key_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = probe(w).await?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         &x,
         Status::Either(401, 403),
         "the key to be refused (401)",

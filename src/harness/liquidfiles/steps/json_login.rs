@@ -8,7 +8,7 @@ use super::{
 };
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api;
-use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
+use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Status, StepResult};
 
 /// Sends a JSON API login and keeps its key and its whole answer for the
 /// comparisons.
@@ -69,8 +69,8 @@ async fn json_malformed(w: &mut ConformanceWorld, which: JsonDocument) -> StepRe
 #[then("the JSON answer is 2xx with a non-empty user.api_key")]
 async fn json_success(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(Provenance::Documented, x, Status::Success, "a 2xx answer")?;
-    w.documented(
+    w.status(Check::Uncited, x, Status::Success, "a 2xx answer")?;
+    w.documented_uncited(
         api::json_api_key(&x.response_body).is_some_and(|k| !k.is_empty()),
         "a non-empty user.api_key in the JSON answer",
     )
@@ -80,9 +80,9 @@ async fn json_success(w: &mut ConformanceWorld) -> StepResult {
 async fn json_same_as_xml(w: &mut ConformanceWorld) -> StepResult {
     let json = lf(w).json_key.as_ref();
     let xml = lf(w).xml_keys.first();
-    w.documented(json.is_some() && xml.is_some(), "an api_key from both APIs")?;
+    w.documented_uncited(json.is_some() && xml.is_some(), "an api_key from both APIs")?;
     // "The API key doesn't change": it is the user's key, whichever API reads it.
-    w.documented(
+    w.documented_uncited(
         json == xml,
         "the same api_key from the JSON and the XML API",
     )
@@ -94,8 +94,8 @@ async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
     // documented login; refusing other shapes (not well-formed, no `user`)
     // is our choice.
     let provenance = match lf(w).json_document {
-        Some(JsonDocument::NoPassword) | None => Provenance::Documented,
-        Some(_) => Provenance::Reference,
+        Some(JsonDocument::NoPassword) | None => Check::Uncited,
+        Some(_) => Check::Reference,
     };
     // A JSON request may still get an XML answer: a key is a key in either.
     login_refused(w, provenance, |body| {

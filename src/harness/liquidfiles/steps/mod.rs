@@ -8,7 +8,7 @@
 //! random local port), and the XML `POST /login`. Sentences say "the
 //! /session/api page" or "/login" so none matches another vendor's step.
 //!
-//! Provenance: `w.documented` for what seeds 000/001 say (the success text,
+//! Check: `w.documented` for what seeds 000/001 say (the success text,
 //! `div.d-none#api_key`, the POST of `api_key=KEY` to
 //! `http://localhost:<agent_port>`, 2FA before the key, the activity log, the
 //! XML body and answer, the stable key, character references, a raw `&`
@@ -32,7 +32,7 @@ use super::api::{self, Escaping};
 use super::target::LiquidFilesTarget;
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::Account;
-use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
+use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Status, StepResult};
 
 crate::words! {
     /// An XML login that is not the documented one, in the feature's words.
@@ -180,7 +180,7 @@ fn wrong_credentials(
 /// document sent says whether that is documented) and, our choice, a non-2xx.
 fn login_refused(
     w: &ConformanceWorld,
-    provenance: Provenance,
+    provenance: Check,
     holds_key: fn(&str) -> bool,
 ) -> StepResult {
     let x = w.last_exchange()?;
@@ -190,7 +190,7 @@ fn login_refused(
         "no api_key in the refusal",
     )?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         Status::NotSuccess,
         "a non-2xx status for a refused login",
@@ -202,6 +202,6 @@ fn login_refused(
 fn refusals_identical(w: &ConformanceWorld, answers: &[String], expected: &str) -> StepResult {
     let a = answers.first();
     let b = answers.get(1);
-    w.documented(a.is_some() && b.is_some(), "two answers")?;
+    w.documented_uncited(a.is_some() && b.is_some(), "two answers")?;
     w.reference(a == b, expected)
 }

@@ -8,7 +8,8 @@ use super::{
 };
 use crate::harness::exchange::Exchange;
 use crate::harness::liquidfiles::api::{self, Escaping};
-use crate::harness::world::{ConformanceWorld, Failure, Persona, Provenance, Status, StepResult};
+use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Status, StepResult};
+use crate::reference::liquidfiles::rules;
 
 async fn post_xml(
     w: &mut ConformanceWorld,
@@ -80,7 +81,7 @@ async fn dan_posts(w: &mut ConformanceWorld, how: Written) -> StepResult {
         Written::Decimal => Escaping::Decimal,
         Written::Minimal => Escaping::Minimal,
         Written::Unescaped => {
-            w.documented(
+            w.documented_uncited(
                 account.password.contains('&'),
                 "dan's password (liquidfiles.special) to contain an &",
             )?;
@@ -135,13 +136,14 @@ async fn xml_malformed(w: &mut ConformanceWorld, which: XmlDocument) -> StepResu
 #[then("the XML answer is 2xx with a non-empty api_key in the user element")]
 async fn xml_success(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(Provenance::Documented, x, Status::Success, "a 2xx answer")?;
+    w.status(Check::Uncited, x, Status::Success, "a 2xx answer")?;
     let body = &x.response_body;
-    w.documented(
+    w.documented_uncited(
         body.contains("<user>") || body.contains("<user "),
         "<user> in the answer",
     )?;
     w.documented(
+        &rules::XML_LOGIN_RETURNS_THE_KEY,
         api::xml_element(body, "api_key").is_some_and(|k| !k.is_empty()),
         "a non-empty <api_key> in the answer",
     )
@@ -155,8 +157,8 @@ async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
     // (seed 001: such a password "will fail") or for wrong credentials breaks
     // the documented login.
     let provenance = match lf(w).xml_document {
-        Some(XmlDocument::NoPassword) | None => Provenance::Documented,
-        Some(_) => Provenance::Reference,
+        Some(XmlDocument::NoPassword) | None => Check::Uncited,
+        Some(_) => Check::Reference,
     };
     login_refused(w, provenance, |body| {
         body.contains("<api_key>") || body.contains("<apikey>")
@@ -167,8 +169,8 @@ async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
 async fn same_xml_key(w: &mut ConformanceWorld) -> StepResult {
     let a = lf(w).xml_keys.first();
     let b = lf(w).xml_keys.get(1);
-    w.documented(a.is_some() && b.is_some(), "two answers with an api_key")?;
-    w.documented(a == b, "the same api_key both times")
+    w.documented_uncited(a.is_some() && b.is_some(), "two answers with an api_key")?;
+    w.documented_uncited(a == b, "the same api_key both times")
 }
 
 #[then("both XML refusals are identical")]
