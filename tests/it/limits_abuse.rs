@@ -142,3 +142,126 @@ async fn racing_password_changes_exactly_one_succeeds() {
     assert_eq!(sign_on(format!("bob-N3w-pass-{loser}")).await, 401);
     assert_eq!(sign_on("bob-Pa55word".to_owned()).await, 401);
 }
+
+async fn control_call(
+    server: &ReferenceServer,
+    host: &str,
+    origin: Option<&str>,
+    path: &str,
+    body: serde_json::Value,
+) -> Reply {
+    let mut request = Request::post(format!("/__authconform{path}"))
+        .header("host", host)
+        .header("content-type", "application/json");
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    oneshot(server, request.body(Body::from(body.to_string())).unwrap()).await
+}
+
+/// R13: the control API answers the machine's own names, not a web page's
+/// rebound domain nor another site's page; with a token, only who holds it.
+#[tokio::test]
+async fn the_control_api_refuses_rebound_hosts_other_sites_and_callers_without_the_token() {
+    let server = ReferenceServer::new(ReferenceConfig::for_tests());
+    let advance = json!({"seconds": 86400 * 365});
+    for host in ["evil.example", "attacker.test:80"] {
+        let r = control_call(&server, host, None, "/clock/advance", advance.clone()).await;
+        assert_eq!(r.status, 403, "{host}: {}", r.raw);
+    }
+    let r = control_call(
+        &server,
+        "127.0.0.1:8080",
+        Some("http://evil.example"),
+        "/clock/advance",
+        advance.clone(),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.raw);
+    let r = control_call(
+        &server,
+        "127.0.0.1:8080",
+        None,
+        "/clock/advance",
+        json!({"seconds": 1}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+
+    let mut config = ReferenceConfig::for_tests();
+    config.control.token = Some("a-control-token-for-tests".into());
+    let guarded = ReferenceServer::new(config);
+    let r = control_call(
+        &guarded,
+        "localhost",
+        None,
+        "/clock/advance",
+        json!({"seconds": 1}),
+    )
+    .await;
+    assert_eq!(r.status, 401, "{}", r.raw);
+    let request = Request::get("/__authconform/clock")
+        .header("host", "localhost")
+        .header("authorization", "Bearer a-control-token-for-tests")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(oneshot(&guarded, request).await.status, 200);
+}
+
+/// R13: a SecretKey reset refuses another account's key (bob's SecretKey
+/// would then sign alice's APIKey on as alice) and a weak key, and changes
+/// nothing when it refuses.
+#[tokio::test]
+async fn a_secret_key_reset_refuses_another_account_s_key_and_weak_keys() {
+    let server = ReferenceServer::new(ReferenceConfig::for_tests());
+    let alice = "fv-secret-alice-7Qm2vX9kL4pR8sT1";
+    let bob = "fv-secret-bob-9Kd4rT6wQ1mN8vB3";
+    for (new, why) in [
+        (bob, "another account's"),
+        ("x", "at least 16"),
+        ("sixteen chars w/ space", "visible ASCII"),
+    ] {
+        let body = json!({"SecretKey": alice, "NewSecretKey": new});
+        let r = control_call(
+            &server,
+            "127.0.0.1",
+            None,
+            "/fileverbs/reset-secret-key",
+            body,
+        )
+        .await;
+        assert_eq!(r.status, 400, "{new}: {}", r.raw);
+        assert!(r.raw.contains(why), "{new}: {}", r.raw);
+    }
+    let token = |secret: &'static str, api: &'static str| {
+        let request = Request::post(format!(
+            "{}/accounts/access-token",
+            server.api_base_path(Vendor::FileVerbs)
+        ))
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"SecretKey": secret, "APIKey": api}).to_string(),
+        ))
+        .unwrap();
+        oneshot(&server, request)
+    };
+    assert_eq!(
+        token(alice, "fv-api-alice-3Hn6bW0cJ5yZ2dF7").await.status,
+        200
+    );
+    assert_eq!(token(bob, "fv-api-bob-5Xp2hL7sG0eC4jY9").await.status, 200);
+    assert_eq!(
+        token(bob, "fv-api-alice-3Hn6bW0cJ5yZ2dF7").await.status,
+        401
+    );
+    let body = json!({"SecretKey": alice, "NewSecretKey": "a-strong-new-key-for-alice"});
+    let r = control_call(
+        &server,
+        "127.0.0.1",
+        None,
+        "/fileverbs/reset-secret-key",
+        body,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+}
