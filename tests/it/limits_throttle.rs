@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use authconform::mock::Limecraft;
+use authconform::reference::spec;
 use authconform::reference::throttle::ThrottleConfig;
 use authconform::reference::{ReferenceConfig, ReferenceServer};
 use authconform::secret::HashPoolSize;
@@ -110,6 +111,15 @@ impl Login {
             .unwrap()
     }
 
+    /// The vendor and the spec's path of this login.
+    fn operation(self) -> (Vendor, &'static str) {
+        match self {
+            Login::Limecraft => (Vendor::Limecraft, "/authentication/login"),
+            Login::Lac => (Vendor::Lac, "/@authentication"),
+            Login::LiquidFilesXml | Login::LiquidFilesJson => (Vendor::LiquidFiles, "/login"),
+        }
+    }
+
     async fn send(self, server: &ReferenceServer, ip: u8, name: &str, password: &str) -> Reply {
         let request = from_ip([127, 0, 0, ip], self.request(server, name, password));
         oneshot(server, request).await
@@ -145,6 +155,14 @@ async fn wrong_passwords_from_one_source_do_not_lock_the_owner_out() {
         );
         let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
         assert!((1..=90).contains(&retry), "{login:?}: Retry-After {retry}");
+        // The refusal is the one the spec lists (R15: named for what it is).
+        let (vendor, path) = login.operation();
+        spec::for_vendor(vendor)
+            .check_response("POST", path, 429, r.raw.as_bytes())
+            .unwrap_or_else(|e| panic!("{login:?}: {e}: {}", r.raw));
+        if let Login::Limecraft = login {
+            assert_eq!(r.json()["type"], "TooManyRequestsError", "{}", r.raw);
+        }
         let r = login.send(&server, 1, "alice", "alice-Pa55word").await;
         assert_eq!(
             r.status, 200,
