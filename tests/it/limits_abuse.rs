@@ -159,53 +159,53 @@ async fn control_call(
     oneshot(server, request.body(Body::from(body.to_string())).unwrap()).await
 }
 
+/// The status of a one-minute clock advance with this `Host` and `Origin`.
+async fn advance(server: &ReferenceServer, host: &str, origin: Option<&str>) -> u16 {
+    control_call(
+        server,
+        host,
+        origin,
+        "/clock/advance",
+        json!({"seconds": 60}),
+    )
+    .await
+    .status
+}
+
 /// R13: the control API answers the machine's own names, not a web page's
 /// rebound domain nor another site's page; with a token, only who holds it.
 #[tokio::test]
 async fn the_control_api_refuses_rebound_hosts_other_sites_and_callers_without_the_token() {
     let server = ReferenceServer::new(ReferenceConfig::for_tests());
-    let advance = json!({"seconds": 86400 * 365});
-    for host in ["evil.example", "attacker.test:80"] {
-        let r = control_call(&server, host, None, "/clock/advance", advance.clone()).await;
-        assert_eq!(r.status, 403, "{host}: {}", r.raw);
-    }
-    let r = control_call(
-        &server,
-        "127.0.0.1:8080",
-        Some("http://evil.example"),
-        "/clock/advance",
-        advance.clone(),
-    )
-    .await;
-    assert_eq!(r.status, 403, "{}", r.raw);
-    let r = control_call(
-        &server,
-        "127.0.0.1:8080",
-        None,
-        "/clock/advance",
-        json!({"seconds": 1}),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.raw);
+    assert_eq!(advance(&server, "evil.example", None).await, 403);
+    assert_eq!(advance(&server, "attacker.test:80", None).await, 403);
+    let cross_site = advance(&server, "127.0.0.1:8080", Some("http://evil.example"));
+    assert_eq!(cross_site.await, 403);
+    assert_eq!(advance(&server, "127.0.0.1:8080", None).await, 200);
 
     let mut config = ReferenceConfig::for_tests();
     config.control.token = Some("a-control-token-for-tests".into());
     let guarded = ReferenceServer::new(config);
-    let r = control_call(
-        &guarded,
-        "localhost",
-        None,
-        "/clock/advance",
-        json!({"seconds": 1}),
-    )
-    .await;
-    assert_eq!(r.status, 401, "{}", r.raw);
+    assert_eq!(advance(&guarded, "localhost", None).await, 401);
     let request = Request::get("/__authconform/clock")
         .header("host", "localhost")
         .header("authorization", "Bearer a-control-token-for-tests")
         .body(Body::empty())
         .unwrap();
     assert_eq!(oneshot(&guarded, request).await.status, 200);
+}
+
+/// A SecretKey reset of `old` to `new` through the control API.
+async fn reset(server: &ReferenceServer, old: &str, new: &str) -> Reply {
+    let body = json!({"SecretKey": old, "NewSecretKey": new});
+    control_call(
+        server,
+        "127.0.0.1",
+        None,
+        "/fileverbs/reset-secret-key",
+        body,
+    )
+    .await
 }
 
 /// R13: a SecretKey reset refuses another account's key (bob's SecretKey
@@ -221,15 +221,7 @@ async fn a_secret_key_reset_refuses_another_account_s_key_and_weak_keys() {
         ("x", "at least 16"),
         ("sixteen chars w/ space", "visible ASCII"),
     ] {
-        let body = json!({"SecretKey": alice, "NewSecretKey": new});
-        let r = control_call(
-            &server,
-            "127.0.0.1",
-            None,
-            "/fileverbs/reset-secret-key",
-            body,
-        )
-        .await;
+        let r = reset(&server, alice, new).await;
         assert_eq!(r.status, 400, "{new}: {}", r.raw);
         assert!(r.raw.contains(why), "{new}: {}", r.raw);
     }
@@ -254,14 +246,6 @@ async fn a_secret_key_reset_refuses_another_account_s_key_and_weak_keys() {
         token(bob, "fv-api-alice-3Hn6bW0cJ5yZ2dF7").await.status,
         401
     );
-    let body = json!({"SecretKey": alice, "NewSecretKey": "a-strong-new-key-for-alice"});
-    let r = control_call(
-        &server,
-        "127.0.0.1",
-        None,
-        "/fileverbs/reset-secret-key",
-        body,
-    )
-    .await;
+    let r = reset(&server, alice, "a-strong-new-key-for-alice").await;
     assert_eq!(r.status, 200, "{}", r.raw);
 }

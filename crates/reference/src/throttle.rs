@@ -139,6 +139,12 @@ impl AccountKey {
         Self::digest(b"account\0", id)
     }
 
+    /// Whom a login of `name` counts against: the account it found (by its
+    /// stable id), else the name itself.
+    pub fn of_login(account_id: Option<&str>, name: &str) -> AccountKey {
+        account_id.map_or_else(|| Self::unknown_name(name), Self::account)
+    }
+
     /// A name no account has: trimmed and lower-cased, as a login reads it.
     pub fn unknown_name(name: &str) -> AccountKey {
         Self::digest(b"name\0", &name.trim().to_lowercase())
@@ -153,6 +159,14 @@ impl AccountKey {
         key.copy_from_slice(&full[..16]);
         AccountKey(key)
     }
+}
+
+/// Sets `Retry-After: secs` on a refusal (every vendor's 429 and 503 say
+/// when to try again).
+pub fn set_retry_after(response: &mut axum::response::Response, secs: u64) {
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, secs.into());
 }
 
 /// A refused attempt: nothing was checked.

@@ -422,13 +422,10 @@ impl Lac {
                 .get(username)
                 .map(|u| (u.password_hash.clone(), u.previous_hash.clone()))
         };
-        let account = match found {
-            Some(_) => AccountKey::account(username),
-            None => AccountKey::unknown_name(username),
-        };
+        let id = found.as_ref().map(|_| username);
         let attempt = self
             .throttle
-            .begin(account, source, self.clock.now())
+            .begin(AccountKey::of_login(id, username), source, self.clock.now())
             .await
             .map_err(|limited| ApiError::too_many_attempts(limited.retry_after))?;
         // The hash the password was checked against: a change applies only

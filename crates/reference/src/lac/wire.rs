@@ -135,9 +135,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.body())).into_response();
         if let Some(secs) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, secs.into());
+            crate::throttle::set_retry_after(&mut response, secs);
         }
         response
     }

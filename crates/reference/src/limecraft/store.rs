@@ -293,13 +293,14 @@ impl Limecraft {
                 .map(|u| (u.id, u.password_hash.clone()))
         };
         // One counter per account, whichever of its names is given.
-        let account = match &found {
-            Some((id, _)) => AccountKey::account(&id.to_string()),
-            None => AccountKey::unknown_name(username),
-        };
+        let id = found.as_ref().map(|(id, _)| id.to_string());
         let attempt = self
             .throttle
-            .begin(account, source, self.clock.now())
+            .begin(
+                AccountKey::of_login(id.as_deref(), username),
+                source,
+                self.clock.now(),
+            )
             .await
             .map_err(|limited| ApiError::too_many_attempts(limited.retry_after))?;
         let unknown_user = found.is_none();

@@ -121,9 +121,7 @@ pub(super) fn with_retry_after(e: &LoginError, response: impl IntoResponse) -> R
         LoginError::TooManyPending | LoginError::PendingFull => store::PENDING_RETRY_AFTER,
         _ => return response,
     };
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, secs.into());
+    crate::throttle::set_retry_after(&mut response, secs);
     response
 }
 

@@ -342,13 +342,10 @@ impl LiquidFiles {
             find_user(&s.users, name).map(|i| (i, s.users[i].password_hash.clone()))
         };
         // One counter per account: its index never changes (users are only added).
-        let account = match &found {
-            Some((i, _)) => AccountKey::account(&i.to_string()),
-            None => AccountKey::unknown_name(name),
-        };
+        let id = found.as_ref().map(|(i, _)| i.to_string());
         let attempt = self
             .throttle
-            .begin(account, source, now)
+            .begin(AccountKey::of_login(id.as_deref(), name), source, now)
             .await
             .map_err(|limited| LoginError::TooManyAttempts(limited.retry_after))?;
         // Verify outside the lock: Argon2 is slow on purpose.
