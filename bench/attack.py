@@ -200,14 +200,24 @@ def lacpw(args):
         for round_ in range(args.rounds):
             news = [f"Newpass{round_}x{i}" for i in range(20)]
             results = [None] * 20
+            # Connected first, then all sent at once.
+            conns = [http.client.HTTPConnection("127.0.0.1", s.port, timeout=30) for _ in range(20)]
+            for c in conns:
+                c.connect()
+            start = threading.Barrier(20)
 
             def change(i):
                 body = json.dumps({"username": "alice", "password": current, "new_password": news[i]})
                 try:
-                    st, _, b = request(s.port, "POST", LAC + "?enablePasswordChange!", body, {"Content-Type": "application/json"})
+                    start.wait()
+                    conns[i].request("POST", LAC + "?enablePasswordChange!", body=body.encode(), headers={"Content-Type": "application/json"})
+                    r = conns[i].getresponse()
+                    st, b = r.status, r.read()
                     results[i] = (st, json.loads(b).get("changePasswordResult") if st == 200 else None)
                 except Exception as e:  # noqa: BLE001 (reported, not hidden)
                     results[i] = (f"error {e}", None)
+                finally:
+                    conns[i].close()
 
             threads = [threading.Thread(target=change, args=(i,)) for i in range(20)]
             [t.start() for t in threads]
