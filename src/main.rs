@@ -330,7 +330,7 @@ fn mock_export(vendor: Vendor, format: export::Format, out: &std::path::Path) ->
 }
 
 fn usage(message: &str) -> ExitCode {
-    eprintln!("authconform: {message}");
+    harness::console::err(&format!("authconform: {message}\n"));
     ExitCode::from(2)
 }
 
@@ -640,7 +640,7 @@ async fn run(args: RunArgs) -> ExitCode {
     }
     let (code, message) = verdict(&result);
     if let Some(message) = message {
-        eprintln!("authconform: {message}");
+        harness::console::err(&format!("authconform: {message}\n"));
     }
     ExitCode::from(code)
 }
@@ -680,7 +680,7 @@ async fn run_many(runs: Vec<TargetRun>, jobs: usize, reports: &CombinedReports) 
         ));
     }
     for line in lines {
-        eprintln!("{line}");
+        harness::console::err(&format!("{line}\n"));
     }
     ExitCode::from(worst)
 }

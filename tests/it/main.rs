@@ -57,6 +57,9 @@ mod cli;
 mod clients;
 // The HTML report opened in headless Chromium.
 mod html_report;
+// The harness against a hostile server (issue #26 R1, R3, R9): bodies without
+// end, a control API that hangs or redirects, escapes and workflow commands.
+mod hostile_server;
 // Abuse of the reference server (issue #26): pending-login floods, racing
 // password changes, the control API's guard.
 mod limits_abuse;
