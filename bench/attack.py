@@ -264,6 +264,107 @@ def control(args):
     print(f"R13 serve --addr 0.0.0.0:0 --test-mode: {len(warned)} warning(s){': ' + warned[0][:120] if warned else ''}")
 
 
+class Hostile:
+    """bench/hostile.py MODE on a free loopback port, stopped by PID."""
+
+    def __init__(self, mode, **env):
+        self.port = free_port()
+        here = os.path.dirname(os.path.abspath(__file__))
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(here, "hostile.py"), str(self.port), mode],
+            env=dict(os.environ, **{k: str(v) for k, v in env.items()}),
+        )
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def harness(binary, args, target_yaml, env=None, limit=600):
+    """Runs `authconform ARGS --target FILE` under /usr/bin/time: (exit, seconds, max RSS MiB, output)."""
+    path = os.path.join(WORK, f"t{free_port()}.target.yaml")
+    with open(path, "w") as f:
+        f.write(target_yaml)
+    started = time.time()
+    r = subprocess.run(
+        ["/usr/bin/time", "-f", "MAXRSS %M", "timeout", str(limit), binary or BIN, *args, "--target", path,
+         *(["--state", os.path.join(WORK, "state.json")] if args[0] == "run" else [])],
+        capture_output=True, env=dict(os.environ, **(env or {})),
+    )
+    rss = re.search(rb"MAXRSS (\d+)", r.stderr)
+    return r.returncode, time.time() - started, int(rss.group(1)) // 1024 if rss else -1, r.stdout + r.stderr
+
+
+def limecraft_target(port, control=None):
+    return (f"vendor: limecraft\nbase_url: http://127.0.0.1:{port}/api\ntimeout_seconds: 10\n"
+            + (f"control_url: http://127.0.0.1:{control}\n" if control else "")
+            + "users:\n  primary: {username: alice, password: alice-Pa55word}\n  secondary: {username: bob, password: bob-Pa55word}\n")
+
+
+def bigbody(args):
+    """R1: a 2 GB body and an endless chunked one, to `check` and (after preflight) to `run`."""
+    for mode in ("big", "endless"):
+        for command, late in (("check", 0), ("run", 4)):
+            h = Hostile(mode, LATE=late, BIGMB=2048)
+            try:
+                code, secs, rss, out = harness(args.binary, [command, *(["--name", "LC1 "] if command == "run" else [])], limecraft_target(h.port), limit=120)
+            finally:
+                h.stop()
+            said = [l for l in out.decode(errors="replace").splitlines() if "bytes" in l or "reached" in l]
+            print(f"R1 {mode} body to `{command}`: exit {code} after {secs:.1f} s, max RSS {rss} MiB; {said[0].strip()[:150] if said else ''}")
+
+
+def forms(args):
+    """R2: a LiquidFiles /session/api page of FORMS login forms, one browser scenario."""
+    for n in (10_000, 100_000):
+        h = Hostile("forms", FORMS=n)
+        try:
+            target = (f"vendor: liquidfiles\nbase_url: http://127.0.0.1:{h.port}\ntimeout_seconds: 10\nusers:\n"
+                      "  primary: {username: alice@example.com, password: alice-Pa55word}\n"
+                      "  secondary: {username: bob@example.com, password: bob-Pa55word}\n")
+            code, secs, rss, out = harness(args.binary, ["run", "--name", "LF1 "], target, limit=args.secs * 10)
+        finally:
+            h.stop()
+        line = [l for l in out.decode(errors="replace").splitlines() if "LF1" in l]
+        print(f"R2 {n} forms ({n * len(b'<form ...>') // 1000} KB-ish page): `run --name 'LF1 '` exit {code} after {secs:.1f} s, max RSS {rss} MiB; {line[0].strip()[:120] if line else 'nothing printed'}")
+
+
+def controlhang(args):
+    """R3: a control_url that accepts and never answers; one that sends 2 GB."""
+    s = Serve("--vendor", "limecraft", "--hash-cost", "test", binary=args.binary)
+    try:
+        for mode in ("hang", "big"):
+            h = Hostile(mode, BIGMB=2048)
+            try:
+                code, secs, rss, out = harness(args.binary, ["check"], limecraft_target(s.port, h.port), limit=120)
+            finally:
+                h.stop()
+            said = [l for l in out.decode(errors="replace").splitlines() if "control" in l]
+            print(f"R3 control_url that {'never answers' if mode == 'hang' else 'sends 2 GB'}: `check` exit {code} after {secs:.1f} s, max RSS {rss} MiB; {said[0].strip()[:140] if said else ''}")
+    finally:
+        s.stop()
+
+
+def inject(args):
+    """R9: answers quoting ESC, NUL and workflow commands, a run under GITHUB_ACTIONS=true."""
+    h = Hostile("inject", LATE=4)
+    try:
+        code, secs, rss, out = harness(args.binary, ["run"], limecraft_target(h.port), env={"GITHUB_ACTIONS": "true"}, limit=300)
+    finally:
+        h.stop()
+    text = out.decode(errors="replace")
+    forged = [l for l in text.splitlines() if l.lstrip().startswith("::") and not l.startswith(("::error file=features/", "::warning file=features/"))]
+    own = [l for l in text.splitlines() if l.startswith("::error file=features/")]
+    print(f"R9 run under GITHUB_ACTIONS=true: exit {code}; {out.count(bytes([27]))} raw ESC, {out.count(bytes([0]))} NUL on the console; {len(forged)} forged workflow command lines, {len(own)} of the harness's own ::error annotations")
+
+
 BIGNAME_LUA = r"""
 local kind = os.getenv("KIND") or "lime"
 local pad = string.rep("a", 60000)
@@ -293,7 +394,10 @@ function done()
 end
 """
 
-SECTIONS = {"throttle": throttle, "bignames": bignames, "pending": pending, "lacpw": lacpw, "control": control}
+SECTIONS = {
+    "throttle": throttle, "bignames": bignames, "pending": pending, "lacpw": lacpw, "control": control,
+    "bigbody": bigbody, "forms": forms, "controlhang": controlhang, "inject": inject,
+}
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()

@@ -36,7 +36,13 @@ section_pending() { both pending; }     # R8: GET flood of /session/api vs a wai
 section_lacpw() { both lacpw; }         # R10: 20 concurrent LAC password changes
 section_control() { both control; }     # R13: control API Host/Origin, SecretKey reset, warning
 
-ALL="throttle bignames pending lacpw control"
+# --- the harness against a hostile server (issue #26 R1, R2, R3, R9) --------
+section_bigbody() { both bigbody; }         # R1: 2 GB and endless bodies to check and run
+section_forms() { both forms; }             # R2: a page of 10,000 / 100,000 forms
+section_controlhang() { both controlhang; } # R3: a control_url that hangs or sends 2 GB
+section_inject() { both inject; }           # R9: escapes and workflow commands in answers
+
+ALL="throttle bignames pending lacpw control bigbody forms controlhang inject"
 for s in ${@:-$ALL}; do
   "section_$s"
 done
