@@ -293,8 +293,11 @@ def harness(binary, args, target_yaml, env=None, limit=600):
     with open(path, "w") as f:
         f.write(target_yaml)
     started = time.time()
+    # The baseline may hold gigabytes (R1): its address space is capped
+    # (MEM_LIMIT_MB, default 3072) so it fails instead of the machine.
+    cap = ["prlimit", f"--as={int(os.environ.get('MEM_LIMIT_MB', '3072')) << 20}"]
     r = subprocess.run(
-        ["/usr/bin/time", "-f", "MAXRSS %M", "timeout", str(limit), binary or BIN, *args, "--target", path,
+        ["/usr/bin/time", "-f", "MAXRSS %M", *cap, "timeout", str(limit), binary or BIN, *args, "--target", path,
          *(["--state", os.path.join(WORK, "state.json")] if args[0] == "run" else [])],
         capture_output=True, env=dict(os.environ, **(env or {})),
     )
@@ -333,7 +336,8 @@ def forms(args):
         finally:
             h.stop()
         line = [l for l in out.decode(errors="replace").splitlines() if "LF1" in l]
-        print(f"R2 {n} forms ({n * len(b'<form ...>') // 1000} KB-ish page): `run --name 'LF1 '` exit {code} after {secs:.1f} s, max RSS {rss} MiB; {line[0].strip()[:120] if line else 'nothing printed'}")
+        size = n * 191 / 1e6  # bench/hostile.py's FORM is 191 bytes
+        print(f"R2 {n} forms ({size:.1f} MB page): `run --name 'LF1 '` exit {code} after {secs:.1f} s, max RSS {rss} MiB; {line[0].strip()[:120] if line else 'nothing printed'}")
 
 
 def controlhang(args):
