@@ -271,3 +271,52 @@ async fn failures_with_huge_unique_names_are_counted_by_digest() {
         assert_eq!(login.send(&server, 5, &upper, "wrong").await.status, 429);
     }
 }
+
+/// R7 over real sockets: `serve` gives each request its peer address, so ten
+/// wrong passwords from 127.0.0.2 refuse 127.0.0.2 only, and the owner
+/// signs on from 127.0.0.1 (without the address every socket was one source).
+#[tokio::test]
+async fn over_a_socket_the_throttle_counts_the_peer_address() {
+    let running = throttled_server()
+        .spawn(([127, 0, 0, 1], 0).into())
+        .await
+        .expect("the server starts");
+    let url = format!(
+        "http://{}{}/authentication/login",
+        running.addr,
+        running.server.api_base_path(Vendor::Limecraft)
+    );
+    let from = |ip: [u8; 4]| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(ip))
+            .build()
+            .unwrap()
+    };
+    let login = |client: reqwest::Client, password: &'static str| {
+        let url = url.clone();
+        async move {
+            client
+                .post(url)
+                .json(&serde_json::json!({"username": "alice", "password": password}))
+                .send()
+                .await
+                .expect("an answer")
+                .status()
+                .as_u16()
+        }
+    };
+    let attacker = from([127, 0, 0, 2]);
+    for _ in 0..10 {
+        assert_eq!(login(attacker.clone(), "wrong").await, 401);
+    }
+    assert_eq!(
+        login(attacker, "alice-Pa55word").await,
+        429,
+        "the attacker's address is refused"
+    );
+    assert_eq!(
+        login(from([127, 0, 0, 1]), "alice-Pa55word").await,
+        200,
+        "alice from her own address signs on"
+    );
+}

@@ -230,7 +230,8 @@ async fn answer(
             .into_response();
     }
     req.extensions_mut().insert(handle);
-    req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
     let req = req.map(|body| {
         Body::new(ProgressBody::new(
             body,
