@@ -13,6 +13,7 @@ mod agent;
 mod control;
 pub mod page;
 pub mod rules;
+pub mod saml;
 pub mod store;
 mod variant;
 pub mod wire;
@@ -50,10 +51,13 @@ pub const ACCOUNT_PATH: &str = "/account";
 
 pub fn router(lf: LiquidFiles) -> Router {
     if lf.config().variant {
-        // The variant's own pages; the key login and the account call are the same.
+        // The variant's own pages; the key login, the account call and SAML are the same.
         return Router::new()
             .route("/login", post(login))
             .route(ACCOUNT_PATH, get(account))
+            .route("/saml/api", get(saml::saml_api))
+            .route("/saml/consume", post(saml::saml_consume))
+            .route("/saml/metadata", get(saml::saml_metadata))
             .with_state(lf.clone())
             .merge(variant::pages(lf))
             .fallback(not_found)
@@ -63,6 +67,9 @@ pub fn router(lf: LiquidFiles) -> Router {
     let router = Router::new()
         .route("/login", post(login))
         .route("/session/api", get(session_page).post(session_submit))
+        .route("/saml/api", get(saml::saml_api))
+        .route("/saml/consume", post(saml::saml_consume))
+        .route("/saml/metadata", get(saml::saml_metadata))
         .route(ACCOUNT_PATH, get(account))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
