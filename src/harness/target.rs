@@ -102,6 +102,9 @@ pub struct Users {
     pub twofactor: Option<Account>,
     pub locked: Option<Account>,
     pub disabled: Option<Account>,
+    /// An account at the SAML identity provider (LiquidFiles' `/saml/api`):
+    /// what the player types into the IdP's login form.
+    pub saml: Option<Account>,
 }
 
 #[derive(Clone)]
@@ -126,6 +129,7 @@ impl Users {
                     "users.twofactor" => &self.twofactor,
                     "users.locked" => &self.locked,
                     "users.disabled" => &self.disabled,
+                    "users.saml" => &self.saml,
                     _ => &None,
                 };
                 (*field, account.is_some())
@@ -239,6 +243,7 @@ pub(crate) struct RawUsers {
     pub(crate) twofactor: Option<RawAccount>,
     pub(crate) locked: Option<RawAccount>,
     pub(crate) disabled: Option<RawAccount>,
+    pub(crate) saml: Option<RawAccount>,
 }
 
 #[derive(Deserialize)]

@@ -19,5 +19,6 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
         twofactor: account(&suite.twofactor),
         locked: suite.locked.as_deref().and_then(account),
         disabled: suite.disabled.as_deref().and_then(account),
+        saml: None,
     };
 }

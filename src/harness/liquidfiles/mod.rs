@@ -31,6 +31,8 @@ const CAPABILITIES: &[Capability] = crate::capabilities! {
     "needs-username-login" => |t| t.section::<LiquidFilesTarget>().is_some_and(|l| l.primary_username.is_some()), "needs alice's username besides her email: add `liquidfiles.primary_username`";
     "needs-xml-login" => |t| target::login(t).xml(), "needs the XML API of POST /login: the target sets `liquidfiles.login: json`";
     "needs-json-login" => |t| target::login(t).json(), "needs the JSON API of POST /login (LiquidFiles v3): the target sets `liquidfiles.login: xml`";
+    "needs-saml" => |t| t.users.saml.is_some() && t.section::<LiquidFilesTarget>().is_some_and(|l| l.saml.is_some()), "needs /saml/api: add `liquidfiles.saml` (idp: embedded or external) and `users.saml` (an account at the identity provider)";
+    "needs-saml-forgery" => |t| t.section::<LiquidFilesTarget>().and_then(|l| l.saml.as_ref()).is_some_and(|s| s.idp == target::SamlIdp::Embedded), "needs an identity provider whose signing key the harness holds, to mint Responses that break one SAML rule each: the target's `liquidfiles.saml.idp` is external (or missing)";
 };
 
 /// The API key a login answered, as XML (`<api_key>`) or JSON (`user.api_key`).
@@ -43,7 +45,7 @@ impl VendorSuite for LiquidFilesSuite {
         Vendor::LiquidFiles, section: "liquidfiles" => LiquidFilesTarget::parse, capabilities: CAPABILITIES,
         reference: target::reference, scenario: LiquidFilesScenario,
         features: ["liquidfiles/browser.feature", "liquidfiles/xml_login.feature",
-            "liquidfiles/json_login.feature"],
+            "liquidfiles/json_login.feature", "liquidfiles/saml.feature"],
     }
 
     fn required(&self, target: &Target) -> Vec<(&'static str, bool)> {

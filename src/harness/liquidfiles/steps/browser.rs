@@ -31,7 +31,7 @@ fn listener(w: &ConformanceWorld) -> Result<&AgentListener, Failure> {
         .ok_or_else(|| Failure("the scenario opened no listener".into()))
 }
 
-fn listener_port(w: &ConformanceWorld) -> Result<u16, Failure> {
+pub(super) fn listener_port(w: &ConformanceWorld) -> Result<u16, Failure> {
     listener(w).map(AgentListener::port)
 }
 
@@ -55,7 +55,7 @@ async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
 /// Redirects a browser follows for one navigation before giving up.
 const MAX_REDIRECTS: usize = 10;
 
-fn cookie_header(w: &ConformanceWorld) -> Option<String> {
+pub(super) fn cookie_header(w: &ConformanceWorld) -> Option<String> {
     let pairs: Vec<String> = lf(w)
         .cookies
         .iter()
@@ -67,7 +67,7 @@ fn cookie_header(w: &ConformanceWorld) -> Option<String> {
 /// Keeps the cookies a response sets (one host, so no domain or path
 /// matching) and forgets those it expires. Session cookies are credentials:
 /// their values are masked in reports.
-fn keep_cookies(w: &mut ConformanceWorld, x: &Exchange) {
+pub(super) fn keep_cookies(w: &mut ConformanceWorld, x: &Exchange) {
     let now = cookie::time::OffsetDateTime::now_utc();
     let set: Vec<cookie::Cookie<'static>> = x
         .set_cookies()
@@ -93,7 +93,7 @@ fn keep_cookies(w: &mut ConformanceWorld, x: &Exchange) {
 
 /// `reference` (a form action, a Location) resolved against `page_url`, as
 /// a path on this server; a browser could go elsewhere, the harness cannot.
-fn path_on_server(
+pub(super) fn path_on_server(
     w: &ConformanceWorld,
     page_url: &str,
     reference: &str,
@@ -119,7 +119,7 @@ fn path_on_server(
 /// One navigation: sends `call` with the scenario's cookies, keeps the
 /// cookies it sets and follows redirects (301/302/303 as a GET, 307/308 as
 /// the same request); files the final page's URL.
-async fn browse(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure> {
+pub(super) async fn browse(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure> {
     let mut call = call;
     for _ in 0..=MAX_REDIRECTS {
         let mut sent = call.clone();
@@ -273,7 +273,7 @@ async fn sign_in(w: &mut ConformanceWorld, who: Persona, query: &[(&str, &str)])
 }
 
 /// Registers and files the key of a success page, if it shows one.
-fn remember_page_key(w: &mut ConformanceWorld) {
+pub(super) fn remember_page_key(w: &mut ConformanceWorld) {
     let Some(x) = w.last.as_ref() else { return };
     if let Some(k) = api::element_text(&x.response_body, "div", "api_key").filter(|k| !k.is_empty())
     {
@@ -341,7 +341,7 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
 }
 
 /// The forms of the last page that post to the user's machine.
-fn callback_forms(w: &ConformanceWorld) -> Vec<Form> {
+pub(super) fn callback_forms(w: &ConformanceWorld) -> Vec<Form> {
     w.last_exchange()
         .map(|x| api::local_forms(&x.response_body))
         .unwrap_or_default()
@@ -581,7 +581,7 @@ async fn bad_credentials(
 
 /// No key on the page and no form posting one: what makes a refusal, whatever
 /// the status (a 200 page with the form and an error is how many servers say no).
-fn no_key_on_page(w: &ConformanceWorld, when: &str) -> StepResult {
+pub(super) fn no_key_on_page(w: &ConformanceWorld, when: &str) -> StepResult {
     let x = w.last_exchange()?;
     let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
     let callbacks = callback_forms(w).len();
