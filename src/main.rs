@@ -252,9 +252,11 @@ struct IdpArgs {
     /// The signing certificate (PEM) that the service provider trusts.
     #[arg(long, requires = "key", value_name = "PEM")]
     cert: Option<PathBuf>,
-    /// The accounts (`saml_idp.users` of a fixtures file); the built-in ones by default.
-    #[arg(long)]
-    fixtures: Option<PathBuf>,
+    /// The accounts: a YAML list of `{email, password}` (the target file's
+    /// `users.saml` among them); the built-in ones (fixtures/reference.yaml's
+    /// `saml_idp`) by default.
+    #[arg(long, value_name = "FILE")]
+    users: Option<PathBuf>,
     /// Where to post when an AuthnRequest names no AssertionConsumerServiceURL.
     #[arg(long, value_name = "URL")]
     sp_acs: Option<String>,
@@ -515,12 +517,22 @@ async fn serve(
 async fn idp(args: IdpArgs) -> ExitCode {
     use authconform::reference::saml::dsig::SigningKey;
     use authconform::reference::saml::idp::{Idp, IdpConfig, router};
-    let fixtures = match &args.fixtures {
-        Some(path) => match Fixtures::load(path) {
-            Ok(f) => f,
-            Err(e) => return usage(&e.to_string()),
-        },
-        None => Fixtures::builtin(),
+    let users: Vec<authconform::reference::saml::idp::IdpUser> = match &args.users {
+        Some(path) => {
+            let parsed = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| serde_saphyr::from_str(&text).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(users) => users,
+                Err(e) => {
+                    return usage(&format!(
+                        "--users {}: a YAML list of {{email, password}}: {e}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        None => Fixtures::builtin().saml_idp.users,
     };
     let key = match (&args.key, &args.cert) {
         (Some(key), Some(cert)) => {
@@ -561,7 +573,7 @@ async fn idp(args: IdpArgs) -> ExitCode {
         default_acs: args.sp_acs,
         allowed_acs: args.allow_acs,
         sign_response: args.sign_response,
-        ..IdpConfig::new(fixtures.saml_idp.users.clone())
+        ..IdpConfig::new(users)
     };
     let idp = Idp::new(
         config,

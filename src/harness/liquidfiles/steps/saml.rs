@@ -105,10 +105,11 @@ fn form_with(html: &str, field: &str) -> Option<Form> {
 /// the browser is sent to the IdP, by a redirect with a SAMLRequest or a page
 /// whose form posts one; files the AuthnRequest and how to reach the IdP.
 async fn open_saml_api(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> StepResult {
-    let mut call = query.iter().fold(
-        Call::new(reqwest::Method::GET, SAML_API),
-        |call, (k, v)| call.query(k, v),
-    );
+    let mut call = query
+        .iter()
+        .fold(Call::new(reqwest::Method::GET, SAML_API), |call, (k, v)| {
+            call.query(k, v)
+        });
     for _ in 0..=MAX_HOPS {
         if let Some(c) = super::browser::cookie_header(w) {
             call = call.header("Cookie", &c);
@@ -184,7 +185,10 @@ async fn at_idp(
         call = call.header("Cookie", &header.join("; "));
     }
     if let Some(fields) = form {
-        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         call = call.form(&refs);
     }
     let x = w.send(call).await?;
@@ -222,13 +226,21 @@ async fn follow_at_idp(w: &mut ConformanceWorld, mut x: Exchange) -> Result<Exch
 /// The whole login: `/saml/api`, the IdP's login form with `users.saml`
 /// (its password, or a wrong one), then the SAMLResponse form posted to
 /// where it points (on the server) and the server's answer followed.
-async fn sign_in_through_idp(w: &mut ConformanceWorld, query: &[(&str, &str)], wrong: bool) -> StepResult {
+async fn sign_in_through_idp(
+    w: &mut ConformanceWorld,
+    query: &[(&str, &str)],
+    wrong: bool,
+) -> StepResult {
     let account = w.ctx().target.users.saml.clone().ok_or_else(|| {
         Failure("the target file gives no `users.saml` (an account at the IdP)".into())
     })?;
     w.ctx().secrets.register(&account.password);
     open_saml_api(w, query).await?;
-    let (url, fields) = lf(w).saml.to_idp.clone().ok_or_else(|| Failure("no IdP URL".into()))?;
+    let (url, fields) = lf(w)
+        .saml
+        .to_idp
+        .clone()
+        .ok_or_else(|| Failure("no IdP URL".into()))?;
     let url = resolve(w, &url, "")?;
     let x = match &fields {
         None => at_idp(w, reqwest::Method::GET, &url, None).await?,
@@ -266,8 +278,17 @@ async fn sign_in_through_idp(w: &mut ConformanceWorld, query: &[(&str, &str)], w
     let action = post.tag.attr("action").unwrap_or("").to_owned();
     let path = path_on_server(w, &x.url, &action)?;
     let pairs = post.fields(&[]);
-    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    browse(w, Call::new(reqwest::Method::POST, SAML_CONSUME).path(path).form(&refs)).await?;
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    browse(
+        w,
+        Call::new(reqwest::Method::POST, SAML_CONSUME)
+            .path(path)
+            .form(&refs),
+    )
+    .await?;
     remember_page_key(w);
     Ok(())
 }
@@ -287,7 +308,9 @@ async fn sent_to_idp(w: &mut ConformanceWorld) -> StepResult {
         "an AuthnRequest with ID, Version 2.0, IssueInstant and Issuer (SAML Core 3.4.1)",
     )?;
     w.documented(
-        relay.as_ref().is_none_or(|r| r.len() <= saml::MAX_RELAY_STATE),
+        relay
+            .as_ref()
+            .is_none_or(|r| r.len() <= saml::MAX_RELAY_STATE),
         "a RelayState of at most 80 bytes (SAML Bindings 3.4.3)",
     )?;
     w.reference(
@@ -318,7 +341,10 @@ async fn wrong_password(w: &mut ConformanceWorld, _who: Persona) -> StepResult {
 
 #[then("no API key is shown")]
 async fn no_key(w: &mut ConformanceWorld) -> StepResult {
-    no_key_on_page(w, "after a login the SAML rules refuse (SAML 2.0 Core and Profiles)")
+    no_key_on_page(
+        w,
+        "after a login the SAML rules refuse (SAML 2.0 Core and Profiles)",
+    )
 }
 
 crate::words! {
@@ -353,7 +379,10 @@ async fn good_spec(w: &ConformanceWorld, name_id: &str) -> Result<ResponseSpec, 
     let now = w.ctx().clock.now().await.map_err(Failure)?;
     let target = saml_target(w)?;
     let s = &lf(w).saml;
-    let request = s.request.as_ref().ok_or_else(|| Failure("no AuthnRequest".into()))?;
+    let request = s
+        .request
+        .as_ref()
+        .ok_or_else(|| Failure("no AuthnRequest".into()))?;
     let acs = request
         .acs_url
         .clone()
@@ -392,7 +421,9 @@ async fn post_response(
     if let Some(r) = relay_state {
         fields.push(("RelayState", r));
     }
-    let call = Call::new(reqwest::Method::POST, SAML_CONSUME).path(path).form(&fields);
+    let call = Call::new(reqwest::Method::POST, SAML_CONSUME)
+        .path(path)
+        .form(&fields);
     if follow {
         browse(w, call).await?;
         remember_page_key(w);
@@ -475,12 +506,16 @@ async fn posts_bad(w: &mut ConformanceWorld, _who: Persona, minted: Minted) -> S
     post_response(w, &xml, relay.as_deref(), true).await
 }
 
-#[when(regex = r"^the browser posts a good Response for (alice) to the assertion consumer service$")]
+#[when(
+    regex = r"^the browser posts a good Response for (alice) to the assertion consumer service$"
+)]
 async fn posts_good(w: &mut ConformanceWorld, _who: Persona) -> StepResult {
     open_saml_api(w, &[]).await?;
     let (alice, _) = name_ids(w)?;
     let spec = good_spec(w, &alice).await?;
-    let xml = spec.to_xml(&saml_target(w)?.signing_key()).map_err(Failure)?;
+    let xml = spec
+        .to_xml(&saml_target(w)?.signing_key())
+        .map_err(Failure)?;
     lf_mut(w).saml.minted = Some(spec);
     let relay = lf(w).saml.relay_state.clone();
     post_response(w, &xml, relay.as_deref(), true).await
@@ -502,7 +537,9 @@ async fn posts_same_id(w: &mut ConformanceWorld, _who: Persona) -> StepResult {
     let (alice, _) = name_ids(w)?;
     let mut spec = good_spec(w, &alice).await?;
     spec.assertion_id = used;
-    let xml = spec.to_xml(&saml_target(w)?.signing_key()).map_err(Failure)?;
+    let xml = spec
+        .to_xml(&saml_target(w)?.signing_key())
+        .map_err(Failure)?;
     lf_mut(w).saml.minted = Some(spec);
     let relay = lf(w).saml.relay_state.clone();
     post_response(w, &xml, relay.as_deref(), true).await
@@ -515,7 +552,9 @@ async fn posts_with_relay(w: &mut ConformanceWorld, _who: Persona, relay: String
     open_saml_api(w, &[]).await?;
     let (alice, _) = name_ids(w)?;
     let spec = good_spec(w, &alice).await?;
-    let xml = spec.to_xml(&saml_target(w)?.signing_key()).map_err(Failure)?;
+    let xml = spec
+        .to_xml(&saml_target(w)?.signing_key())
+        .map_err(Failure)?;
     lf_mut(w).saml.minted = Some(spec);
     post_response(w, &xml, Some(&relay), false).await
 }
@@ -534,7 +573,10 @@ async fn not_off_site(w: &mut ConformanceWorld) -> StepResult {
             .unwrap_or(true),
         _ => false,
     };
-    let refresh = x.response_body.to_ascii_lowercase().contains("http-equiv=\"refresh\"");
+    let refresh = x
+        .response_body
+        .to_ascii_lowercase()
+        .contains("http-equiv=\"refresh\"");
     w.documented(
         !off_site && !refresh,
         "no redirect away from the LiquidFiles system after the login (seed 000: \"redirected back to the LiquidFiles system and the same \\\"Authentication Successful\\\" page will be shown\"; RelayState is the SP's own value, SAML Bindings 3.4.3)",
