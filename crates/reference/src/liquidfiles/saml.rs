@@ -473,12 +473,14 @@ pub fn validate(
 pub(super) async fn saml_consume(State(lf): State<LiquidFiles>, req: Request) -> Response {
     if media_type(req.headers()).as_deref() != Some("application/x-www-form-urlencoded") {
         return refused(
+            &lf,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Post the SAMLResponse form (application/x-www-form-urlencoded; SAML Bindings 3.5.4).",
         );
     }
     let Ok(bytes) = read_limited(req).await else {
         return refused(
+            &lf,
             StatusCode::PAYLOAD_TOO_LARGE,
             "The SAMLResponse is too large.",
         );
@@ -494,13 +496,14 @@ pub(super) async fn saml_consume(State(lf): State<LiquidFiles>, req: Request) ->
     }
     let Some(saml_response) = saml_response else {
         return refused(
+            &lf,
             StatusCode::BAD_REQUEST,
             "The form has no SAMLResponse (SAML Bindings 3.5.4).",
         );
     };
     let xml = match crate::saml::read_post_base64(&saml_response) {
         Ok(xml) => xml,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+        Err(why) => return refused(&lf, StatusCode::BAD_REQUEST, &why),
     };
     let relay_state = relay_state.unwrap_or_default();
     // The login this Response is for: the RelayState is this SP's own
@@ -518,6 +521,7 @@ pub(super) async fn saml_consume(State(lf): State<LiquidFiles>, req: Request) ->
     };
     let Some(pending) = lf.saml_pending(&login_id) else {
         return refused(
+            &lf,
             StatusCode::BAD_REQUEST,
             "This login has expired or is unknown (RelayState). Please start again.",
         );
@@ -532,6 +536,7 @@ pub(super) async fn saml_consume(State(lf): State<LiquidFiles>, req: Request) ->
         Ok(v) => v,
         Err(why) => {
             return refused(
+                &lf,
                 StatusCode::FORBIDDEN,
                 &format!("The SAML response was refused: {why}."),
             );
@@ -558,18 +563,22 @@ pub(super) async fn saml_consume(State(lf): State<LiquidFiles>, req: Request) ->
             success(&lf, ok).into_response()
         }
         Err(SamlRefusal::Replayed) => refused(
+            &lf,
             StatusCode::FORBIDDEN,
             "The SAML response was refused: this assertion was used before (SAML Profiles 4.1.4.5).",
         ),
         Err(SamlRefusal::UnknownUser) => refused(
+            &lf,
             StatusCode::FORBIDDEN,
             "The SAML response was refused: no LiquidFiles user has this email.",
         ),
         Err(SamlRefusal::Busy) => refused(
+            &lf,
             StatusCode::SERVICE_UNAVAILABLE,
             "Too many SAML logins at once; try again.",
         ),
         Err(SamlRefusal::LoginExpired) => refused(
+            &lf,
             StatusCode::BAD_REQUEST,
             "This login has expired or is unknown (RelayState). Please start again.",
         ),
@@ -584,6 +593,16 @@ fn request_id_of(xml: &str) -> Option<String> {
     doc.get_attribute(root, "InResponseTo").map(str::to_owned)
 }
 
-fn refused(status: StatusCode, why: &str) -> Response {
+/// A refused Response: an error page saying why; the variant sends the
+/// browser back to its login page instead (303), as a Rails app with a flash
+/// message would.
+fn refused(lf: &LiquidFiles, status: StatusCode, why: &str) -> Response {
+    if lf.config().variant {
+        return (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, "../session/api")],
+        )
+            .into_response();
+    }
     wire::error_page(status, why).into_response()
 }

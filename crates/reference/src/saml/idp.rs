@@ -7,6 +7,8 @@
 //!   entity ID, signing certificate, the SSO endpoint (HTTP-Redirect).
 //! - `GET /idp/sso?SAMLRequest=…&RelayState=…`: reads the AuthnRequest
 //!   (Bindings §3.4) and shows its own login form.
+//! - `POST /idp/sso` with `SAMLRequest`: the same by the HTTP-POST binding
+//!   (Bindings §3.5).
 //! - `POST /idp/sso`: checks the email and password of a fixtures user; a
 //!   wrong one gets the form again (no Response: nothing reaches the SP); a
 //!   right one gets the HTTP-POST binding's page (Bindings §3.5.4): a form
@@ -28,7 +30,7 @@ use axum::routing::get;
 
 use super::dsig::SigningKey;
 use super::message::{AuthnRequest, ResponseSpec, Signing};
-use super::{BINDING_REDIRECT, MAX_RELAY_STATE, METADATA_NS, NAMEID_EMAIL};
+use super::{BINDING_POST, BINDING_REDIRECT, MAX_RELAY_STATE, METADATA_NS, NAMEID_EMAIL};
 use crate::body::{media_type, read_limited};
 use crate::clock::{Clock, UnixSeconds};
 use crate::liquidfiles::wire::escape;
@@ -174,21 +176,36 @@ impl Idp {
     /// `<md:EntityDescriptor>` for `base` (the IdP's base URL).
     pub fn metadata(&self, base: &str) -> String {
         format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<md:EntityDescriptor xmlns:md=\"{METADATA_NS}\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"{}\"><md:IDPSSODescriptor WantAuthnRequestsSigned=\"false\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\"><md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:NameIDFormat>{NAMEID_EMAIL}</md:NameIDFormat><md:SingleSignOnService Binding=\"{BINDING_REDIRECT}\" Location=\"{}/sso\"/></md:IDPSSODescriptor></md:EntityDescriptor>\n",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<md:EntityDescriptor xmlns:md=\"{METADATA_NS}\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"{}\"><md:IDPSSODescriptor WantAuthnRequestsSigned=\"false\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\"><md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:NameIDFormat>{NAMEID_EMAIL}</md:NameIDFormat><md:SingleSignOnService Binding=\"{BINDING_REDIRECT}\" Location=\"{base}/sso\"/><md:SingleSignOnService Binding=\"{BINDING_POST}\" Location=\"{base}/sso\"/></md:IDPSSODescriptor></md:EntityDescriptor>\n",
             escape(&self.config.entity_id),
             self.config.key.certificate().to_base64(),
-            escape(base),
+            base = escape(base),
         )
     }
 
     /// Reads an HTTP-Redirect AuthnRequest; returns the id of the login it opens.
     pub fn start(&self, saml_request: &str, relay_state: Option<&str>) -> Result<String, String> {
+        self.start_with(&super::inflate_base64(saml_request)?, relay_state)
+    }
+
+    /// Reads an HTTP-POST AuthnRequest (plain base64, Bindings 3.5.4).
+    pub fn start_posted(
+        &self,
+        saml_request: &str,
+        relay_state: Option<&str>,
+    ) -> Result<String, String> {
+        let xml = super::read_post_base64(saml_request)
+            .map_err(|e| e.replace("SAMLResponse", "SAMLRequest"))?;
+        self.start_with(&xml, relay_state)
+    }
+
+    fn start_with(&self, xml: &str, relay_state: Option<&str>) -> Result<String, String> {
         if relay_state.is_some_and(|r| r.len() > MAX_RELAY_STATE) {
             return Err(format!(
                 "RelayState is longer than {MAX_RELAY_STATE} bytes (SAML Bindings 3.4.3)"
             ));
         }
-        let request = AuthnRequest::parse(&super::inflate_base64(saml_request)?)?;
+        let request = AuthnRequest::parse(xml)?;
         let acs_url = request
             .acs_url
             .clone()
@@ -342,13 +359,23 @@ async fn sso_login(State(idp): State<Idp>, req: Request) -> Response {
         );
     };
     let (mut sso, mut email, mut password) = (String::new(), String::new(), String::new());
+    let (mut saml_request, mut relay_state) = (None, None);
     for (k, v) in url::form_urlencoded::parse(&bytes) {
         match k.as_ref() {
             "sso" => sso = v.into_owned(),
             "email" => email = v.into_owned(),
             "password" => password = v.into_owned(),
+            "SAMLRequest" => saml_request = Some(v.into_owned()),
+            "RelayState" => relay_state = Some(v.into_owned()),
             _ => {}
         }
+    }
+    // An AuthnRequest by the HTTP-POST binding (Bindings 3.5): the login form.
+    if let Some(saml_request) = saml_request {
+        return match idp.start_posted(&saml_request, relay_state.as_deref()) {
+            Ok(sso) => login_form(StatusCode::OK, &sso, None),
+            Err(why) => page(StatusCode::BAD_REQUEST, "Error", &message_html(&why), None),
+        };
     }
     match idp.login(&sso, &email, &password).await {
         IdpLogin::Posted {
@@ -393,13 +420,26 @@ fn login_form(status: StatusCode, sso: &str, message: Option<&str>) -> Response 
     page(status, "Sign in", &body, None)
 }
 
-/// The HTTP-POST binding's page (Bindings §3.5.4): the form posts itself by
-/// script; without script, its button does.
+/// The HTTP-POST binding's page (Bindings §3.5.4) with the IdP's Response:
+/// the form posts itself by script; without script, its button does.
 pub fn post_binding_page(
     acs_url: &str,
     saml_response: &str,
     relay_state: Option<&str>,
 ) -> Response {
+    auto_post_page(acs_url, "SAMLResponse", saml_response, relay_state)
+}
+
+/// An HTTP-POST binding page posting `field` (`SAMLResponse`, or an SP's
+/// `SAMLRequest`) and the RelayState to `action`.
+pub fn auto_post_page(
+    action: &str,
+    field: &str,
+    value: &str,
+    relay_state: Option<&str>,
+) -> Response {
+    let acs_url = action;
+    let saml_response = value;
     let nonce = crate::secret::Token::generate().as_str().to_owned();
     let relay = relay_state
         .map(|r| {
@@ -410,11 +450,12 @@ pub fn post_binding_page(
         })
         .unwrap_or_default();
     let body = format!(
-        "<h1>Signing you in…</h1>\n<form id=\"saml_post\" method=\"post\" action=\"{}\">\n<input type=\"hidden\" name=\"SAMLResponse\" value=\"{}\">\n{relay}<noscript><button type=\"submit\" id=\"saml_continue\">Continue</button></noscript>\n</form>\n<script nonce=\"{nonce}\">document.getElementById('saml_post').submit();</script>\n",
+        "<h1>Signing you in…</h1>\n<form id=\"saml_post\" method=\"post\" action=\"{}\">\n<input type=\"hidden\" name=\"{field}\" value=\"{}\">\n{relay}<noscript><button type=\"submit\" id=\"saml_continue\">Continue</button></noscript>\n</form>\n<script nonce=\"{nonce}\">document.getElementById('saml_post').submit();</script>\n",
         escape(acs_url),
         escape(saml_response)
     );
-    let origin = origin_of(acs_url).unwrap_or_default();
+    // A relative action stays on the page's own origin.
+    let origin = origin_of(acs_url).unwrap_or_else(|| "'self'".to_owned());
     page(
         StatusCode::OK,
         "Signing in",
@@ -537,6 +578,22 @@ mod tests {
                 .is_err()
         );
         assert!(idp.start("!!", None).is_err());
+        // The HTTP-POST binding: plain base64, no DEFLATE.
+        let posted = AuthnRequest {
+            id: "_p".into(),
+            issue_instant: 0,
+            issuer: "sp".into(),
+            acs_url: Some("http://sp/acs".into()),
+            destination: None,
+        };
+        assert!(
+            idp.start_posted(&super::super::post_base64(&posted.to_xml()), None)
+                .is_ok()
+        );
+        assert!(
+            idp.start_posted(&request(Some("http://sp/acs")), None)
+                .is_err()
+        );
         let md = idp.metadata("http://h/idp");
         assert!(
             md.contains("Location=\"http://h/idp/sso\"")
