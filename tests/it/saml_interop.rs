@@ -16,7 +16,7 @@
 //! (CI), where it fails.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use authconform::reference::ReferenceConfig;
@@ -51,11 +51,7 @@ fn npm_dir() -> Option<PathBuf> {
 
 /// Runs `tests/it/saml_interop/<script>` with `input` on stdin: whether it
 /// succeeded, the JSON line it printed (if any), and all it said.
-fn node(
-    npm: &PathBuf,
-    script: &str,
-    input: &serde_json::Value,
-) -> (bool, serde_json::Value, String) {
+fn node(npm: &Path, script: &str, input: &serde_json::Value) -> (bool, serde_json::Value, String) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/it/saml_interop")
         .join(script);

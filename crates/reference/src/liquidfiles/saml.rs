@@ -344,7 +344,9 @@ pub fn validate(
                 .is_some_and(|e| e.matches_name_ns(DSIG_NS, "Signature"))
         });
         let covered = response_signed || signed.contains(&assertion);
-        if !covered && !(lenient.unsigned && !has_signature) {
+        // The `saml-unsigned-accepted` fault lets a message without any signature through.
+        let unsigned_let_through = lenient.unsigned && !has_signature;
+        if !covered && !unsigned_let_through {
             return Err(if has_signature {
                 "no valid signature of the trusted IdP covers the assertion (SAML Core 5.4, Profiles 4.1.3.5)".to_owned()
             } else {

@@ -117,8 +117,8 @@ pub fn parse_message(xml: &str) -> Result<uppsala::Document<'_>, String> {
 }
 
 /// The first child element of `node` named `local` in namespace `ns`.
-pub fn child<'d>(
-    doc: &'d uppsala::Document<'_>,
+pub fn child(
+    doc: &uppsala::Document<'_>,
     node: uppsala::NodeId,
     ns: &str,
     local: &str,

@@ -40,15 +40,21 @@ const AT_IDP: &str = "(identity provider)";
 /// Redirects followed at the IdP before giving up.
 const MAX_HOPS: usize = 10;
 
+/// How the browser reaches the IdP: the URL, and the form fields when the
+/// AuthnRequest is posted (HTTP-POST binding) rather than in the query.
+#[derive(Clone)]
+struct ToIdp {
+    url: String,
+    posted: Option<Vec<(String, String)>>,
+}
+
 /// What a `/saml/api` login keeps between its steps.
 #[derive(Default)]
 pub struct SamlScenario {
     /// The AuthnRequest `/saml/api` sent the browser on with.
     request: Option<AuthnRequest>,
     relay_state: Option<String>,
-    /// How the browser reaches the IdP: the URL, and the form fields when
-    /// the AuthnRequest is posted (HTTP-POST binding).
-    to_idp: Option<(String, Option<Vec<(String, String)>>)>,
+    to_idp: Option<ToIdp>,
     /// The IdP's cookies (the server's are the browser's main jar).
     idp_cookies: BTreeMap<String, String>,
     /// The last minted Response and the spec it came from.
@@ -127,7 +133,10 @@ async fn open_saml_api(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> Step
                 let s = &mut lf_mut(w).saml;
                 s.request = Some(request);
                 s.relay_state = relay;
-                s.to_idp = Some((next.to_string(), None));
+                s.to_idp = Some(ToIdp {
+                    url: next.to_string(),
+                    posted: None,
+                });
                 return Ok(());
             }
             // The server's own redirect (a login page first): follow it on the server.
@@ -159,7 +168,10 @@ async fn open_saml_api(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> Step
         let s = &mut lf_mut(w).saml;
         s.relay_state = value("RelayState");
         s.request = Some(request);
-        s.to_idp = Some((action.to_string(), Some(fields)));
+        s.to_idp = Some(ToIdp {
+            url: action.to_string(),
+            posted: Some(fields),
+        });
         return Ok(());
     }
     Err(w.failure(&format!("at most {MAX_HOPS} redirects before the IdP")))
@@ -236,13 +248,13 @@ async fn sign_in_through_idp(
     })?;
     w.ctx().secrets.register(&account.password);
     open_saml_api(w, query).await?;
-    let (url, fields) = lf(w)
+    let ToIdp { url, posted } = lf(w)
         .saml
         .to_idp
         .clone()
         .ok_or_else(|| Failure("no IdP URL".into()))?;
     let url = resolve(w, &url, "")?;
-    let x = match &fields {
+    let x = match &posted {
         None => at_idp(w, reqwest::Method::GET, &url, None).await?,
         Some(f) => at_idp(w, reqwest::Method::POST, &url, Some(f)).await?,
     };
