@@ -225,6 +225,18 @@ async fn submit_login(
     user: &str,
     password: &str,
 ) -> Result<Exchange, Failure> {
+    let pairs = login_fields(form, user, password);
+    let given: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    submit(w, form, &given).await
+}
+
+/// The fields a browser submits with a login form filled in: the user name
+/// and the password in the inputs where a person would type them, with the
+/// form's other fields (also at an IdP, `saml.rs`).
+pub(super) fn login_fields(form: &Form, user: &str, password: &str) -> Vec<(String, String)> {
     let user_field = api::user_input(form)
         .and_then(|t| t.attr("name"))
         .unwrap_or_default()
@@ -234,15 +246,10 @@ async fn submit_login(
         .and_then(|t| t.attr("name"))
         .unwrap_or_default()
         .to_owned();
-    submit(
-        w,
-        form,
-        &[
-            (user_field.as_str(), user),
-            (password_field.as_str(), password),
-        ],
-    )
-    .await
+    vec![
+        (user_field, user.to_owned()),
+        (password_field, password.to_owned()),
+    ]
 }
 
 /// The second-factor form of the last page: one line to type the code into.

@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 use cucumber::{then, when};
 
 use super::browser::{
-    browse, callback_forms, keep_cookies, listener_port, no_key_on_page, path_on_server,
-    remember_page_key,
+    browse, callback_forms, keep_cookies, listener_port, login_fields, no_key_on_page,
+    path_on_server, remember_page_key,
 };
 use super::{lf, lf_mut, section, send};
 use crate::harness::exchange::{Call, Exchange};
@@ -262,24 +262,17 @@ async fn sign_in_through_idp(
     let form = api::login_form(&x.response_body).ok_or_else(|| {
         w.failure("the IdP's login form: a <form> with a password input and a text or email input for the user")
     })?;
-    let user_field = api::user_input(&form)
-        .and_then(|t| t.attr("name"))
-        .unwrap_or_default()
-        .to_owned();
-    let password_field = form
-        .password_input()
-        .and_then(|t| t.attr("name"))
-        .unwrap_or_default()
-        .to_owned();
     let password = if wrong {
         format!("{}-not-it", account.password)
     } else {
         account.password.clone()
     };
-    let fields = form.fields(&[
-        (user_field.as_str(), account.username.as_str()),
-        (password_field.as_str(), password.as_str()),
-    ]);
+    let typed = login_fields(&form, &account.username, &password);
+    let given: Vec<(&str, &str)> = typed
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let fields = form.fields(&given);
     let action = resolve(w, &x.url, form.tag.attr("action").unwrap_or(""))?;
     let x = at_idp(w, reqwest::Method::POST, &action, Some(&fields)).await?;
     let x = follow_at_idp(w, x).await?;
@@ -518,19 +511,32 @@ async fn posts_bad(w: &mut ConformanceWorld, _who: Persona, minted: Minted) -> S
     post_response(w, &xml, relay.as_deref(), true).await
 }
 
-#[when(
-    regex = r"^the browser posts a good Response for (alice) to the assertion consumer service$"
-)]
-async fn posts_good(w: &mut ConformanceWorld, _who: Persona) -> StepResult {
+/// A new login answered by a good Response for alice (`adjust`ed), posted
+/// with `relay` (the login's own RelayState when `None`) and followed on the
+/// server unless `follow` is false.
+async fn post_good(
+    w: &mut ConformanceWorld,
+    adjust: impl FnOnce(&mut ResponseSpec),
+    relay: Option<String>,
+    follow: bool,
+) -> StepResult {
     open_saml_api(w, &[]).await?;
     let (alice, _) = name_ids(w)?;
-    let spec = good_spec(w, &alice).await?;
+    let mut spec = good_spec(w, &alice).await?;
+    adjust(&mut spec);
     let xml = spec
         .to_xml(&saml_target(w)?.signing_key())
         .map_err(Failure)?;
     lf_mut(w).saml.minted = Some(spec);
-    let relay = lf(w).saml.relay_state.clone();
-    post_response(w, &xml, relay.as_deref(), true).await
+    let relay = relay.or_else(|| lf(w).saml.relay_state.clone());
+    post_response(w, &xml, relay.as_deref(), follow).await
+}
+
+#[when(
+    regex = r"^the browser posts a good Response for (alice) to the assertion consumer service$"
+)]
+async fn posts_good(w: &mut ConformanceWorld, _who: Persona) -> StepResult {
+    post_good(w, |_| {}, None, true).await
 }
 
 /// SAML Profiles 4.1.4.5: a new login, answered by an assertion whose ID the
@@ -545,30 +551,14 @@ async fn posts_same_id(w: &mut ConformanceWorld, _who: Persona) -> StepResult {
         .as_ref()
         .map(|s| s.assertion_id.clone())
         .ok_or_else(|| Failure("no earlier Response in this scenario".into()))?;
-    open_saml_api(w, &[]).await?;
-    let (alice, _) = name_ids(w)?;
-    let mut spec = good_spec(w, &alice).await?;
-    spec.assertion_id = used;
-    let xml = spec
-        .to_xml(&saml_target(w)?.signing_key())
-        .map_err(Failure)?;
-    lf_mut(w).saml.minted = Some(spec);
-    let relay = lf(w).saml.relay_state.clone();
-    post_response(w, &xml, relay.as_deref(), true).await
+    post_good(w, |spec| spec.assertion_id = used, None, true).await
 }
 
 #[when(
     regex = r#"^the browser posts a good Response for (alice) with the RelayState "(.+)" to the assertion consumer service$"#
 )]
 async fn posts_with_relay(w: &mut ConformanceWorld, _who: Persona, relay: String) -> StepResult {
-    open_saml_api(w, &[]).await?;
-    let (alice, _) = name_ids(w)?;
-    let spec = good_spec(w, &alice).await?;
-    let xml = spec
-        .to_xml(&saml_target(w)?.signing_key())
-        .map_err(Failure)?;
-    lf_mut(w).saml.minted = Some(spec);
-    post_response(w, &xml, Some(&relay), false).await
+    post_good(w, |_| {}, Some(relay), false).await
 }
 
 #[then("the browser is not sent off-site")]
