@@ -179,16 +179,7 @@ impl LiquidFiles {
         let key = page::element_text(&html, "div", "api_key")
             .filter(|k| !k.is_empty())
             .ok_or_else(|| refused("the login", &html))?;
-        if let Some(callback) = page::form(&html, "agent_callback") {
-            let action = callback.tag.attr("action").unwrap_or_default().to_owned();
-            let target = callback_target(&action).ok_or_else(|| {
-                MockError::Refused(format!(
-                    "the success page posts the key to `{action}`, not to http://localhost:<port>/"
-                ))
-            })?;
-            let body = form_body(&callback.fields(&[]));
-            fetch_at(target, Method::POST, &action, Some(body)).await?;
-        }
+        post_callback(&html).await?;
         Ok(key)
     }
 
@@ -238,18 +229,25 @@ impl LiquidFiles {
         let key = page::element_text(&html, "div", "api_key")
             .filter(|k| !k.is_empty())
             .ok_or_else(|| refused("the SAML login", &html))?;
-        if let Some(callback) = page::form(&html, "agent_callback") {
-            let action = callback.tag.attr("action").unwrap_or_default().to_owned();
-            let target = callback_target(&action).ok_or_else(|| {
-                MockError::Refused(format!(
-                    "the success page posts the key to `{action}`, not to http://localhost:<port>/"
-                ))
-            })?;
-            let body = form_body(&callback.fields(&[]));
-            fetch_at(target, Method::POST, &action, Some(body)).await?;
-        }
+        post_callback(&html).await?;
         Ok(key)
     }
+}
+
+/// Posts the success page's agent callback, if it has one, as the browser
+/// would (to `http://localhost:<port>/`, reached on 127.0.0.1).
+async fn post_callback(html: &str) -> Result<(), MockError> {
+    if let Some(callback) = page::form(html, "agent_callback") {
+        let action = callback.tag.attr("action").unwrap_or_default().to_owned();
+        let target = callback_target(&action).ok_or_else(|| {
+            MockError::Refused(format!(
+                "the success page posts the key to `{action}`, not to http://localhost:<port>/"
+            ))
+        })?;
+        let body = form_body(&callback.fields(&[]));
+        fetch_at(target, Method::POST, &action, Some(body)).await?;
+    }
+    Ok(())
 }
 
 /// A refusal with the page's own message (`#error`), which holds no secret.
