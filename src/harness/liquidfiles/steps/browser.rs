@@ -588,7 +588,7 @@ async fn bad_credentials(
 
 /// No key on the page and no form posting one: what makes a refusal, whatever
 /// the status (a 200 page with the form and an error is how many servers say no).
-pub(super) fn no_key_on_page(w: &ConformanceWorld, when: &str) -> StepResult {
+fn no_key_on_page(w: &ConformanceWorld, when: &str) -> StepResult {
     let x = w.last_exchange()?;
     let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
     let callbacks = callback_forms(w).len();

@@ -20,14 +20,16 @@ use std::collections::BTreeMap;
 use cucumber::{then, when};
 
 use super::browser::{
-    browse, callback_forms, keep_cookies, listener_port, login_fields, no_key_on_page,
-    path_on_server, remember_page_key,
+    browse, callback_forms, keep_cookies, listener_port, login_fields, path_on_server,
+    remember_page_key,
 };
 use super::{lf, lf_mut, section, send};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api::{self, Form};
 use crate::harness::liquidfiles::target::SamlTarget;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, StepResult};
+use crate::reference::liquidfiles::rules;
+use crate::reference::rule::Rule;
 use crate::reference::saml::message::{AuthnRequest, ResponseSpec, Signing, Wrapping};
 use crate::reference::saml::{self, STATUS_AUTHN_FAILED};
 
@@ -59,6 +61,8 @@ pub struct SamlScenario {
     idp_cookies: BTreeMap<String, String>,
     /// The last minted Response and the spec it came from.
     minted: Option<ResponseSpec>,
+    /// The rule the scenario's last login must be refused by.
+    refused_by: Option<&'static Rule>,
 }
 
 fn saml_target(w: &ConformanceWorld) -> Result<SamlTarget, Failure> {
@@ -309,10 +313,12 @@ async fn sent_to_idp(w: &mut ConformanceWorld) -> StepResult {
     let request = s.request.clone();
     let relay = s.relay_state.clone();
     w.documented(
+        &rules::SAML_API_GOES_TO_THE_IDP,
         request.is_some(),
         "an AuthnRequest with ID, Version 2.0, IssueInstant and Issuer (SAML Core 3.4.1)",
     )?;
     w.documented(
+        &rules::SAML_RELAY_STATE_AT_MOST_80_BYTES,
         relay
             .as_ref()
             .is_none_or(|r| r.len() <= saml::MAX_RELAY_STATE),
@@ -341,14 +347,23 @@ async fn signs_in_with_port(w: &mut ConformanceWorld, _who: Persona) -> StepResu
     regex = r"^(alice) signs in through the /saml/api page with a wrong password at the identity provider$"
 )]
 async fn wrong_password(w: &mut ConformanceWorld, _who: Persona) -> StepResult {
+    lf_mut(w).saml.refused_by = Some(&rules::SAML_KEY_ONLY_AFTER_AUTHENTICATION);
     sign_in_through_idp(w, &[], true).await
 }
 
 #[then("no API key is shown")]
 async fn no_key(w: &mut ConformanceWorld) -> StepResult {
-    no_key_on_page(
-        w,
-        "after a login the SAML rules refuse (SAML 2.0 Core and Profiles)",
+    let rule = lf(w)
+        .saml
+        .refused_by
+        .ok_or_else(|| Failure("the scenario sent no login that must be refused".into()))?;
+    let x = w.last_exchange()?;
+    let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
+    let callbacks = callback_forms(w).len();
+    w.documented(
+        rule,
+        key.is_empty() && callbacks == 0,
+        "no key in div#api_key and no form posting to localhost",
     )
 }
 
@@ -368,6 +383,24 @@ crate::words! {
         ForgedFirst = "wrapped with a forged assertion before the signed one naming bob",
         SignedInside = "wrapped with the signed assertion inside a forged one naming bob",
         SignedInExtensions = "wrapped with the signed assertion hidden in Extensions naming bob",
+    }
+}
+
+impl Minted {
+    /// The rule a Response minted so breaks.
+    fn rule(self) -> &'static Rule {
+        match self {
+            Minted::Refused => &rules::SAML_ONLY_SUCCESS_LOGS_IN,
+            Minted::Unsigned => &rules::SAML_ASSERTION_SIGNED,
+            Minted::Altered | Minted::OtherKey => &rules::SAML_SIGNATURE_VERIFIED,
+            Minted::OtherAudience => &rules::SAML_AUDIENCE_IS_THIS_SP,
+            Minted::Expired | Minted::NotYetValid => &rules::SAML_WITHIN_VALIDITY,
+            Minted::OtherRequest => &rules::SAML_IN_RESPONSE_TO_THIS_REQUEST,
+            Minted::OtherDestination | Minted::OtherRecipient => &rules::SAML_SENT_TO_THIS_ACS,
+            Minted::ForgedFirst | Minted::SignedInside | Minted::SignedInExtensions => {
+                &rules::SAML_READS_WHAT_IS_SIGNED
+            }
+        }
     }
 }
 
@@ -450,6 +483,7 @@ async fn posts_bad(w: &mut ConformanceWorld, _who: Persona, minted: Minted) -> S
     let mut spec = good_spec(w, &alice).await?;
     let now = spec.issue_instant;
     let elsewhere = "https://other-sp.authconform.invalid/saml/consume";
+    lf_mut(w).saml.refused_by = Some(minted.rule());
     let xml = match minted {
         Minted::Refused => {
             spec.status = STATUS_AUTHN_FAILED.to_owned();
@@ -551,7 +585,9 @@ async fn posts_same_id(w: &mut ConformanceWorld, _who: Persona) -> StepResult {
         .as_ref()
         .map(|s| s.assertion_id.clone())
         .ok_or_else(|| Failure("no earlier Response in this scenario".into()))?;
-    post_good(w, |spec| spec.assertion_id = used, None, true).await
+    post_good(w, |spec| spec.assertion_id = used, None, true).await?;
+    lf_mut(w).saml.refused_by = Some(&rules::SAML_NO_REPLAY);
+    Ok(())
 }
 
 #[when(
@@ -580,6 +616,7 @@ async fn not_off_site(w: &mut ConformanceWorld) -> StepResult {
         .to_ascii_lowercase()
         .contains("http-equiv=\"refresh\"");
     w.documented(
+        &rules::SAML_KEY_ONLY_AFTER_AUTHENTICATION,
         !off_site && !refresh,
         "no redirect away from the LiquidFiles system after the login (seed 000: \"redirected back to the LiquidFiles system and the same \\\"Authentication Successful\\\" page will be shown\"; RelayState is the SP's own value, SAML Bindings 3.4.3)",
     )?;
