@@ -497,3 +497,82 @@ pub(crate) fn has_callback(html: &str, port: u16) -> bool {
     page::form(html, "agent_callback")
         .is_some_and(|f| f.tag.attr("action") == Some(format!("http://localhost:{port}/").as_str()))
 }
+
+/// `authconform idp`: the IdP alone, its metadata on stdout, its accounts
+/// from `--users`; bad arguments are exit 2 with a message.
+#[tokio::test]
+async fn authconform_idp_runs_the_idp_alone() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.yaml");
+    std::fs::File::create(&users)
+        .unwrap()
+        .write_all(b"- email: zoe@example.com\n  password: zoe-Idp-Pa55word\n")
+        .unwrap();
+    let mut child = crate::cli::command()
+        .args([
+            "idp",
+            "--addr",
+            "127.0.0.1:0",
+            "--hash-cost",
+            "test",
+            "--users",
+        ])
+        .arg(&users)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("authconform idp starts");
+    let mut metadata = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    while !metadata.contains("</md:EntityDescriptor>") {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        metadata.push_str(&line);
+    }
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("metadata at") {
+        let mut line = String::new();
+        if err.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        said.push_str(&line);
+    }
+    assert!(
+        said.contains("public"),
+        "it warns of the public test key: {said}"
+    );
+    let at = said.find("http://").unwrap();
+    let url: String = said[at..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches(',')
+        .to_owned();
+    let served = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(
+        served.trim(),
+        metadata.trim(),
+        "the printed metadata is the served one"
+    );
+    assert!(metadata.contains("IDPSSODescriptor") && metadata.contains("X509Certificate"));
+
+    for args in [
+        vec!["idp", "--key", "nope.pem"],
+        vec!["idp", "--users", "/nonexistent/users.yaml"],
+        vec!["idp", "--key", "nope.pem", "--cert", "nope.pem"],
+    ] {
+        let o = crate::cli::command().args(&args).output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
