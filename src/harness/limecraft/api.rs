@@ -31,10 +31,14 @@ pub enum Transport {
     Cookie,
 }
 
-/// Puts `token` on `call` the way `transport` says.
+/// The header as the document writes it (`Authorization: Bearer THE_TOKEN`).
+pub const AUTHORIZATION: &str = "Authorization";
+
+/// Puts `token` on `call` the way `transport` says; the header under its
+/// documented name.
 pub fn with_token(call: Call, token: &str, transport: Transport) -> Call {
     match transport {
-        Transport::Header => call.header("Authorization", &format!("Bearer {token}")),
+        Transport::Header => call.header(AUTHORIZATION, &format!("Bearer {token}")),
         Transport::Query => call.query("access_token", token),
         Transport::Cookie => call.header("Cookie", &format!("{SESSION_COOKIE}={token}")),
     }
@@ -49,7 +53,12 @@ pub fn login_json(username: &str, password: &str, remember_me: Option<bool>) -> 
 }
 
 pub fn login_form(username: &str, password: &str) -> Call {
-    Call::new(Method::POST, LOGIN).form(&[("username", username), ("password", password)])
+    login_form_with(&[("username", username), ("password", password)])
+}
+
+/// A form login with these parameters as they are (redirectIfPassword …).
+pub fn login_form_with(pairs: &[(&str, &str)]) -> Call {
+    Call::new(Method::POST, LOGIN).form(pairs)
 }
 
 pub fn current_user(token: Option<&str>, transport: Transport) -> Call {
@@ -60,10 +69,13 @@ pub fn current_user(token: Option<&str>, transport: Transport) -> Call {
     }
 }
 
-/// `current_code` proves the current second factor when replacing it.
-pub fn enable_two_factor(token: &str, user_id: &str, current_code: Option<&str>) -> Call {
-    let body = match current_code {
-        Some(code) => json!({ "token": code }),
+/// Enables 2FA for `user_id`. `again`: it is on already, and the body says
+/// `redo: true` (the documented "run again") with a current code as `token`
+/// when the suite has one (what a server may want as proof instead).
+pub fn enable_two_factor(token: &str, user_id: &str, again: Option<Option<&str>>) -> Call {
+    let body = match again {
+        Some(Some(code)) => json!({ "redo": true, "token": code }),
+        Some(None) => json!({ "redo": true }),
         None => json!({}),
     };
     let call = Call::new(Method::POST, ENABLE_2FA)
@@ -97,4 +109,13 @@ pub fn logout(token: &str, transport: Transport, all_sessions: bool) -> Call {
         call
     };
     with_token(call, token, transport)
+}
+
+/// A logout whose LogoutRequest carries the SAML redirect parameters.
+pub fn logout_with(token: &str, body: Value) -> Call {
+    with_token(
+        Call::new(Method::POST, LOGOUT).json(body),
+        token,
+        Transport::Header,
+    )
 }
