@@ -125,13 +125,17 @@ fn flexible_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>,
 /// that keeps cookies is signed on. HttpOnly (scripts never need it), no
 /// Max-Age (the server's expiry decides), no Secure (the reference server
 /// also runs on plain HTTP): the reference server's choices.
-fn session_cookie(token: &str) -> String {
-    cookie::Cookie::build((wire::SESSION_COOKIE, token))
+fn session_cookie(token: &str, secure_strict: bool) -> String {
+    let c = cookie::Cookie::build((wire::SESSION_COOKIE, token))
         .path("/")
-        .http_only(true)
-        .same_site(cookie::SameSite::Lax)
-        .build()
-        .to_string()
+        .http_only(true);
+    if secure_strict {
+        c.secure(true).same_site(cookie::SameSite::Strict)
+    } else {
+        c.same_site(cookie::SameSite::Lax)
+    }
+    .build()
+    .to_string()
 }
 
 /// A JSON answer, with the session cookie when it carries a final token
@@ -142,9 +146,10 @@ fn with_session_cookie(
     final_token: Option<&str>,
 ) -> Response {
     let mut response = axum::Json(payload).into_response();
+    let chosen = lc.switches().value(&switches::SESSION_COOKIE);
     if let Some(value) = final_token
-        .filter(|_| !lc.switches().is(&switches::SESSION_COOKIE, "not-set"))
-        .map(session_cookie)
+        .filter(|_| chosen != "not-set")
+        .map(|t| session_cookie(t, chosen == "secure-strict"))
         .and_then(|c| axum::http::HeaderValue::from_str(&c).ok())
     {
         response

@@ -132,12 +132,13 @@ pub const DATE_FORMAT: Switch = Switch {
     silence: seed("created ✘ Date The time when this resource was created date-time"),
 };
 
-/// The session cookie: set by the login and validate, or never (a client
-/// sends it itself).
+/// The session cookie: set by the login and validate (`HttpOnly;
+/// SameSite=Lax; Path=/`), set `Secure; HttpOnly; SameSite=Strict`, or
+/// never (a client sends it itself).
 pub const SESSION_COOKIE: Switch = Switch {
     name: "limecraft.session-cookie",
-    values: &["set", "not-set"],
-    what: "whether a final token also comes as a Set-Cookie MOJITO_SESSION_ID_V2",
+    values: &["set", "secure-strict", "not-set"],
+    what: "whether a final token also comes as a Set-Cookie MOJITO_SESSION_ID_V2, and its attributes",
     silence: seed("Either as a cookie: MOJITO_SESSION_ID_V2=THE_TOKEN"),
 };
 
