@@ -64,6 +64,11 @@ enum Client<'a> {
     Rust,
 }
 
+/// The JSON answer to `request`.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// carol's (or the mock's zoe's) 2FA login, her code computed by `client`
 /// from the key enable2fa gave; the final token must identify her.
 async fn log_in_with_the_sample_client(
@@ -73,45 +78,26 @@ async fn log_in_with_the_sample_client(
     client: &Client<'_>,
 ) {
     let http = reqwest::Client::new();
-    let login = |body: Value| {
+    let login = || {
         http.post(format!("{base}/authentication/login"))
-            .json(&body)
-            .send()
+            .json(&json!({"username": user, "password": password}))
     };
-    let first: Value = login(json!({"username": user, "password": password}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first = json_of(login()).await;
     let token = first["token"].as_str().expect("a token").to_owned();
-    let me: Value = http
-        .get(format!("{base}/authentication/user"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let enrolled: Value = http
-        .post(format!("{base}/user/{}/enable2fa", me["id"]))
-        .bearer_auth(&token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = json_of(
+        http.get(format!("{base}/authentication/user"))
+            .bearer_auth(&token),
+    )
+    .await;
+    let enrolled = json_of(
+        http.post(format!("{base}/user/{}/enable2fa", me["id"]))
+            .bearer_auth(&token)
+            .json(&json!({})),
+    )
+    .await;
     assert_eq!(enrolled["hashingAlgorithm"], "SHA512", "{base}: advertised");
     let key = enrolled["key"].as_str().expect("a key");
-    let temporary: Value = login(json!({"username": user, "password": password}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let temporary = json_of(login()).await;
     assert_eq!(temporary["needsSecondToken"], true);
     let code = match client {
         Client::Node(library) => sample_code(library, key, None),

@@ -72,7 +72,15 @@ struct LoginRequest {
     /// Where to send a user who gave no password.
     #[serde(default)]
     redirect_if_password: Option<String>,
-    /// SAML's (the seed defers SAML): read, and unused by a password login.
+    #[serde(flatten)]
+    saml: SamlRedirects,
+}
+
+/// The SAML redirect parameters of the login and the LogoutRequest (the
+/// seed defers SAML): read, and unused by a password login or a logout.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct SamlRedirects {
     #[serde(default)]
     redirect_if_ok: Option<String>,
     #[serde(default)]
@@ -81,8 +89,8 @@ struct LoginRequest {
     redirect_if_saml: Option<String>,
 }
 
-impl LoginRequest {
-    fn has_saml_redirects(&self) -> bool {
+impl SamlRedirects {
+    fn any(&self) -> bool {
         self.redirect_if_ok.is_some()
             || self.redirect_if_failed.is_some()
             || self.redirect_if_saml.is_some()
@@ -177,7 +185,7 @@ async fn login(
     let body = body
         .value
         .ok_or_else(|| ApiError::bad_request("username and password are required"))?;
-    if lc.fault_is(Fault::SamlRedirectsRefused) && body.has_saml_redirects() {
+    if lc.fault_is(Fault::SamlRedirectsRefused) && body.saml.any() {
         return Err(ApiError::bad_request(
             "SAML is not configured for this user",
         ));
@@ -330,13 +338,8 @@ async fn current_user(
 struct LogoutRequest {
     #[serde(default)]
     all_sessions: Option<bool>,
-    /// SAML's (the seed defers SAML): read, and unused.
-    #[serde(default)]
-    redirect_if_ok: Option<String>,
-    #[serde(default)]
-    redirect_if_failed: Option<String>,
-    #[serde(default)]
-    redirect_if_saml: Option<String>,
+    #[serde(flatten)]
+    saml: SamlRedirects,
 }
 
 impl BodyEncodings for LogoutRequest {
@@ -350,11 +353,7 @@ async fn logout(
 ) -> Result<Response, ApiError> {
     let presented = lc.usable_transport(presented);
     let body = body.value.unwrap_or_default();
-    if lc.fault_is(Fault::SamlRedirectsRefused)
-        && (body.redirect_if_ok.is_some()
-            || body.redirect_if_failed.is_some()
-            || body.redirect_if_saml.is_some())
-    {
+    if lc.fault_is(Fault::SamlRedirectsRefused) && body.saml.any() {
         return Err(ApiError::bad_request(
             "SAML is not configured for this user",
         ));
