@@ -837,17 +837,20 @@ fn the_liquidfiles_example_target_parses_and_skips_what_it_lacks() {
         .replace("  # key_lifetime_minutes:", "  key_lifetime_minutes:");
     // A TOTP secret that is not base32 is refused at load, naming the field
     // (a short one is not: seed 003's example key is 65 bits).
-    for bad in ["not base32!!"] {
+    for (secret, refused) in [("not base32!!", true), ("JBSWY3DP", false)] {
         let bad_env = |name: &str| {
             if name == "LIQUIDFILES_2FA_TOTP_SECRET" {
-                Some(bad.to_owned())
+                Some(secret.to_owned())
             } else {
                 env(name)
             }
         };
         match authconform::harness::target::Target::parse(&full, &bad_env) {
-            Ok(_) => panic!("a bad totp_secret ({bad}) must be refused"),
-            Err(e) => assert!(e.0.contains("users.twofactor.totp_secret"), "{}", e.0),
+            Ok(_) => assert!(!refused, "a bad totp_secret ({secret}) must be refused"),
+            Err(e) => {
+                assert!(refused, "{secret} is base32: {}", e.0);
+                assert!(e.0.contains("users.twofactor.totp_secret"), "{}", e.0);
+            }
         }
     }
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();

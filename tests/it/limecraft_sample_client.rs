@@ -14,7 +14,7 @@
 //! under `AUTHCONFORM_REQUIRE_TOTP_GENERATOR` (CI), where it fails. The
 //! same login with the Rust computation runs always.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use authconform::mock::Limecraft as LimecraftMock;
@@ -36,7 +36,7 @@ fn find_library() -> Option<PathBuf> {
 /// The sample's line, run by node with the library: the key substituted,
 /// and `timestamp` (milliseconds) when given (the sample leaves it to
 /// `Date.now()`).
-fn sample_code(library: &PathBuf, key: &str, timestamp_ms: Option<i64>) -> String {
+fn sample_code(library: &Path, key: &str, timestamp_ms: Option<i64>) -> String {
     let options = match timestamp_ms {
         Some(t) => format!("{{digits: 6, algorithm: 'SHA-1', period: 30, timestamp: {t}}}"),
         None => "{digits: 6, algorithm: 'SHA-1', period: 30}".to_owned(),
