@@ -34,6 +34,12 @@ pub enum Transport {
 /// The header as the document writes it (`Authorization: Bearer THE_TOKEN`).
 pub const AUTHORIZATION: &str = "Authorization";
 
+/// A call whose header names go on the wire as the document writes them
+/// (`Authorization`, `Content-Type`), as curl sends them.
+fn request(method: Method, operation: &'static str) -> Call {
+    Call::new(method, operation).title_case_headers()
+}
+
 /// Puts `token` on `call` the way `transport` says; the header under its
 /// documented name.
 pub fn with_token(call: Call, token: &str, transport: Transport) -> Call {
@@ -49,7 +55,7 @@ pub fn login_json(username: &str, password: &str, remember_me: Option<bool>) -> 
     if let Some(r) = remember_me {
         body["rememberMe"] = Value::Bool(r);
     }
-    Call::new(Method::POST, LOGIN).json(body)
+    request(Method::POST, LOGIN).json(body)
 }
 
 pub fn login_form(username: &str, password: &str) -> Call {
@@ -58,11 +64,11 @@ pub fn login_form(username: &str, password: &str) -> Call {
 
 /// A form login with these parameters as they are (redirectIfPassword …).
 pub fn login_form_with(pairs: &[(&str, &str)]) -> Call {
-    Call::new(Method::POST, LOGIN).form(pairs)
+    request(Method::POST, LOGIN).form(pairs)
 }
 
 pub fn current_user(token: Option<&str>, transport: Transport) -> Call {
-    let call = Call::new(Method::GET, USER);
+    let call = request(Method::GET, USER);
     match token {
         Some(t) => with_token(call, t, transport),
         None => call,
@@ -78,7 +84,7 @@ pub fn enable_two_factor(token: &str, user_id: &str, again: Option<Option<&str>>
         Some(None) => json!({ "redo": true }),
         None => json!({}),
     };
-    let call = Call::new(Method::POST, ENABLE_2FA)
+    let call = request(Method::POST, ENABLE_2FA)
         .path(format!("/user/{user_id}/enable2fa"))
         .json(body);
     with_token(call, token, Transport::Header)
@@ -94,7 +100,7 @@ pub fn validate(
     if let Some(r) = remember_me {
         body["rememberMe"] = Value::Bool(r);
     }
-    let call = Call::new(Method::POST, VALIDATE).json(body);
+    let call = request(Method::POST, VALIDATE).json(body);
     match token {
         Some(t) => with_token(call, t, transport),
         None => call,
@@ -102,7 +108,7 @@ pub fn validate(
 }
 
 pub fn logout(token: &str, transport: Transport, all_sessions: bool) -> Call {
-    let call = Call::new(Method::POST, LOGOUT);
+    let call = request(Method::POST, LOGOUT);
     let call = if all_sessions {
         call.json(json!({ "allSessions": true }))
     } else {
@@ -114,7 +120,7 @@ pub fn logout(token: &str, transport: Transport, all_sessions: bool) -> Call {
 /// A logout whose LogoutRequest carries the SAML redirect parameters.
 pub fn logout_with(token: &str, body: Value) -> Call {
     with_token(
-        Call::new(Method::POST, LOGOUT).json(body),
+        request(Method::POST, LOGOUT).json(body),
         token,
         Transport::Header,
     )
