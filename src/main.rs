@@ -275,6 +275,7 @@ impl LimitArgs {
             body_total_timeout: secs("body-total-timeout", self.body_total_timeout)?,
             max_connections: self.max_connections.max(1),
             shutdown_grace: secs("shutdown-grace", self.shutdown_grace)?,
+            ..config.limits
         };
         let workers = self.hash_workers.unwrap_or(config.hash_pool.workers).max(1);
         config.hash_pool = HashPoolSize {

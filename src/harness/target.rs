@@ -102,6 +102,9 @@ pub struct Users {
     pub twofactor: Option<Account>,
     pub locked: Option<Account>,
     pub disabled: Option<Account>,
+    /// An account with the vendor's support rights (Limecraft's SUPPORT:
+    /// may enable two-factor authentication for other users).
+    pub support: Option<Account>,
 }
 
 #[derive(Clone)]
@@ -110,6 +113,30 @@ pub struct Account {
     pub password: String,
     /// Base32 TOTP secret, for a two-factor account that already has 2FA enabled.
     pub totp_secret: Option<String>,
+    /// The account's second factor, when it already has one (`second_factor:`
+    /// and `totp:` in the file): TOTP unless the file says otherwise.
+    pub second_factor: SecondFactor,
+}
+
+/// What an account's second factor is, as the target file says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SecondFactor {
+    /// TOTP, with the parameters the file gives (`totp:`), else those the
+    /// server advertises or the document's defaults.
+    #[default]
+    Totp,
+    /// TOTP with the parameters the file gives (`totp: {algorithm, digits, period}`).
+    TotpWith(crate::totp::TotpParams),
+    /// E-mail, SMS, a push app…: the suite cannot make its codes, so the
+    /// scenarios that need them are skipped.
+    Other(String),
+}
+
+impl SecondFactor {
+    /// Whether the suite can make this factor's codes.
+    pub fn is_totp(&self) -> bool {
+        !matches!(self, SecondFactor::Other(_))
+    }
 }
 
 impl Users {
@@ -126,6 +153,7 @@ impl Users {
                     "users.twofactor" => &self.twofactor,
                     "users.locked" => &self.locked,
                     "users.disabled" => &self.disabled,
+                    "users.support" => &self.support,
                     _ => &None,
                 };
                 (*field, account.is_some())
@@ -239,6 +267,7 @@ pub(crate) struct RawUsers {
     pub(crate) twofactor: Option<RawAccount>,
     pub(crate) locked: Option<RawAccount>,
     pub(crate) disabled: Option<RawAccount>,
+    pub(crate) support: Option<RawAccount>,
 }
 
 #[derive(Deserialize)]
@@ -248,6 +277,23 @@ pub struct RawAccount {
     password: String,
     #[serde(default)]
     totp_secret: Option<String>,
+    /// `totp` (the default), or what the account uses instead (`email`, `sms`, …).
+    #[serde(default)]
+    second_factor: Option<String>,
+    /// The TOTP parameters of `totp_secret`, when they are not the server's advertised ones.
+    #[serde(default)]
+    totp: Option<RawTotp>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTotp {
+    #[serde(default)]
+    algorithm: Option<String>,
+    #[serde(default)]
+    digits: Option<usize>,
+    #[serde(default)]
+    period: Option<u64>,
 }
 
 /// Reads a target file's values: `${VAR}` resolved, checked, and an error
@@ -297,29 +343,52 @@ impl Fields<'_> {
         let totp_secret = match &raw.totp_secret {
             Some(s) => {
                 let secret = self.text(s, &format!("{field}.totp_secret"))?;
-                // RFC 4226 asks for at least 128 bits; a typo here would
-                // otherwise surface as wrong codes in every 2FA scenario.
-                match crate::totp::decode_secret(&secret) {
-                    Some(bytes) if bytes.len() >= 16 => {}
-                    Some(_) => {
-                        return Err(TargetError(format!(
-                            "{field}.totp_secret is shorter than 128 bits (26 base32 characters); give the secret the server enrolled"
-                        )));
-                    }
-                    None => {
-                        return Err(TargetError(format!(
-                            "{field}.totp_secret is not base32 (A-Z, 2-7); give the secret as the server showed it"
-                        )));
-                    }
+                // Any length the server enrolled (seed 003's example key is
+                // 65 bits); a typo here would otherwise surface as wrong codes
+                // in every 2FA scenario.
+                if crate::totp::decode_secret(&secret).is_none_or(|b| b.is_empty()) {
+                    return Err(TargetError(format!(
+                        "{field}.totp_secret is not base32 (A-Z, 2-7); give the secret as the server showed it"
+                    )));
                 }
                 Some(secret)
             }
             None => None,
         };
+        let second_factor = match (&raw.second_factor, &raw.totp) {
+            (Some(kind), _) if !kind.eq_ignore_ascii_case("totp") => {
+                SecondFactor::Other(self.text(kind, &format!("{field}.second_factor"))?)
+            }
+            (_, Some(t)) => {
+                let defaults = crate::totp::TotpParams::default();
+                let algorithm = match &t.algorithm {
+                    Some(a) => crate::totp::parse_algorithm(a).ok_or_else(|| {
+                        TargetError(format!(
+                            "{field}.totp.algorithm `{a}` is none of SHA1, SHA256, SHA512"
+                        ))
+                    })?,
+                    None => defaults.algorithm,
+                };
+                let digits = t.digits.unwrap_or(defaults.digits);
+                let period = t.period.unwrap_or(defaults.period);
+                if !(1..=10).contains(&digits) || period == 0 {
+                    return Err(TargetError(format!(
+                        "{field}.totp: digits must be 1 to 10 and period more than 0 seconds"
+                    )));
+                }
+                SecondFactor::TotpWith(crate::totp::TotpParams {
+                    algorithm,
+                    digits,
+                    period,
+                })
+            }
+            _ => SecondFactor::Totp,
+        };
         Ok(Some(Account {
             username,
             password,
             totp_secret,
+            second_factor,
         }))
     }
 }

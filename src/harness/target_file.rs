@@ -93,6 +93,7 @@ impl Target {
             twofactor: fields.account("users.twofactor", &raw_users.twofactor)?,
             locked: fields.account("users.locked", &raw_users.locked)?,
             disabled: fields.account("users.disabled", &raw_users.disabled)?,
+            support: fields.account("users.support", &raw_users.support)?,
         };
         // Every vendor's section the file has is read by its suite, in the
         // order of the registry, whichever vendor the file names.

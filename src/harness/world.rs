@@ -224,6 +224,7 @@ impl RunContext {
             &users.twofactor,
             &users.locked,
             &users.disabled,
+            &users.support,
         ]
         .into_iter()
         .flatten()
@@ -241,15 +242,16 @@ impl RunContext {
             secrets.register(&secret);
         }
         let clock = crate::harness::control_api::ControlApi::for_target(&target);
-        let enrolment = users
-            .twofactor
-            .as_ref()
-            .and_then(|a| a.totp_secret.as_deref())
-            .and_then(crate::totp::decode_secret)
-            .map(|secret| Enrolment {
-                secret,
-                params: TotpParams::default(),
-            });
+        // A given secret's parameters: the file's `totp:`, else the seed's
+        // example (a Limecraft run also tries the sample's SHA-1).
+        let enrolment = users.twofactor.as_ref().and_then(|a| {
+            let secret = crate::totp::decode_secret(a.totp_secret.as_deref()?)?;
+            let params = match a.second_factor {
+                crate::harness::target::SecondFactor::TotpWith(p) => p,
+                _ => TotpParams::default(),
+            };
+            Some(Enrolment { secret, params })
+        });
         let run_state = suite.run_state(&target);
         Arc::new(RunContext {
             target,

@@ -200,7 +200,7 @@ fn list_shows_every_scenario_and_whether_it_would_run() {
         !t.contains("fileverbs/"),
         "only the selected vendor's scenarios: {t}"
     );
-    assert!(t.contains(" scenario(s), 6 would run"), "{t}");
+    assert!(t.contains(" scenario(s), 9 would run"), "{t}");
 }
 
 #[test]
@@ -316,7 +316,7 @@ fn a_target_with_control_url_runs_the_clock_scenarios() {
     let served = Served::start(&["--test-mode"]);
     let dir = temp_dir();
     let target = format!(
-        "vendor: limecraft\nbase_url: {url}/limecraft/api\ncontrol_url: {url}\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n  twofactor: {{username: carol, password: carol-Pa55word}}\n  locked: {{username: dave, password: dave-Pa55word}}\n  disabled: {{username: erin, password: erin-Pa55word}}\n",
+        "vendor: limecraft\nbase_url: {url}/limecraft/api\ncontrol_url: {url}\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n  twofactor: {{username: carol, password: carol-Pa55word}}\n  locked: {{username: dave, password: dave-Pa55word}}\n  disabled: {{username: erin, password: erin-Pa55word}}\n  support: {{username: sam, password: sam-Pa55word}}\n",
         url = served.url
     );
     let path = write_target(&dir, &target);
@@ -835,19 +835,22 @@ fn the_liquidfiles_example_target_parses_and_skips_what_it_lacks() {
         )
         .replace("  # probe_path:", "  probe_path:")
         .replace("  # key_lifetime_minutes:", "  key_lifetime_minutes:");
-    // A TOTP secret that is not base32, or shorter than 128 bits, is refused
-    // at load, naming the field.
-    for bad in ["not base32!!", "JBSWY3DP"] {
+    // A TOTP secret that is not base32 is refused at load, naming the field
+    // (a short one is not: seed 003's example key is 65 bits).
+    for (secret, refused) in [("not base32!!", true), ("JBSWY3DP", false)] {
         let bad_env = |name: &str| {
             if name == "LIQUIDFILES_2FA_TOTP_SECRET" {
-                Some(bad.to_owned())
+                Some(secret.to_owned())
             } else {
                 env(name)
             }
         };
         match authconform::harness::target::Target::parse(&full, &bad_env) {
-            Ok(_) => panic!("a bad totp_secret ({bad}) must be refused"),
-            Err(e) => assert!(e.0.contains("users.twofactor.totp_secret"), "{}", e.0),
+            Ok(_) => assert!(!refused, "a bad totp_secret ({secret}) must be refused"),
+            Err(e) => {
+                assert!(refused, "{secret} is base32: {}", e.0);
+                assert!(e.0.contains("users.twofactor.totp_secret"), "{}", e.0);
+            }
         }
     }
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();

@@ -17,6 +17,7 @@ pub fn short_limits() -> ServeLimits {
         body_total_timeout: Duration::from_millis(1500),
         max_connections: 64,
         shutdown_grace: Duration::from_millis(300),
+        ..ServeLimits::default()
     }
 }
 

@@ -33,6 +33,9 @@ mod lac_snapshots;
 mod limecraft_bad_input;
 // Limecraft: which tokens of the reference store authorize, against a model.
 mod limecraft_properties;
+// Limecraft: seed 003's sample client (npm totp-generator's SHA-1 code for the
+// advertised SHA512 key) logs in to the reference server and the mock.
+mod limecraft_sample_client;
 // Limecraft: every documented response shape, tokens and times redacted.
 mod limecraft_snapshots;
 

@@ -6,6 +6,9 @@
 //! of their own: cucumber swaps the panic hook while it runs.
 
 mod faults;
+mod limecraft_headers;
+mod limecraft_preflight;
+mod limecraft_totp;
 mod runner;
 mod switches;
 mod variants;

@@ -74,7 +74,15 @@ faults! {
     FormLoginRejected = "form-login-rejected", Limecraft, Documented,
         "login accepts only JSON; form parameters get 415", ["LC2"];
     LoginNeedsSecondTokenMissing = "login-omits-needs-second-token", Limecraft, Documented,
-        "a successful login omits needsSecondToken", ["LC1", "LC2"];
+        "the login of a user with 2FA omits needsSecondToken, so its temporary token looks final", ["LC13"];
+    EmailLoginRefused = "email-login-refused", Limecraft, Documented,
+        "login takes the username only: the email address gets 401", ["LC26"];
+    RedirectIfPasswordIgnored = "redirect-if-password-ignored", Limecraft, Documented,
+        "a login without a password answers 400 instead of redirecting to redirectIfPassword", ["LC27"];
+    SamlRedirectsRefused = "saml-redirects-refused", Limecraft, Documented,
+        "a login or logout with redirectIfOk, redirectIfFailed or redirectIfSaml answers 400", ["LC28"];
+    AuthorizationNameCaseSensitive = "authorization-name-case-sensitive", Limecraft, Documented,
+        "the Authorization header is read only when its name is spelled as the document writes it", ["LC29"];
     ErrorEnvelopeWrong = "error-envelope-wrong", Limecraft, Documented,
         "the 401 body is {\"error\":\"…\"} instead of the UnauthorizedError envelope", ["LC3", "LC4"];
     UnknownUserNotFound = "unknown-user-404", Limecraft, Documented,
@@ -99,29 +107,35 @@ faults! {
         "tokens never expire", ["LC9", "LC10"];
     RememberMeIgnored = "remember-me-ignored", Limecraft, Documented,
         "rememberMe is ignored: every session lasts 1 hour", ["LC10", "LC20"];
-    Enable2faFieldMissing = "enable2fa-omits-period", Limecraft, Documented,
-        "the enable2fa response omits period", ["LC11"];
+    Enable2faFieldMissing = "enable2fa-omits-period", Limecraft, Reference,
+        "the enable2fa response omits period (the table marks it optional; the suite then uses the sample's 30 s)", ["LC11"];
+    Enable2faKeyHex = "enable2fa-key-hex", Limecraft, Documented,
+        "enable2fa answers the key in hex, which the document's sample library (base32) cannot read", ["LC11"];
     Enable2faAnyUser = "enable2fa-any-user", Limecraft, Documented,
         "any user may enable 2FA for another user without SUPPORT rights", ["LC12"];
     Enable2faUnknownUser403 = "enable2fa-unknown-user-403", Limecraft, Documented,
-        "enable2fa for an unknown user id gets 403 instead of 404", ["LC12"];
+        "enable2fa for an unknown user id gets 403 instead of 404, even for a SUPPORT user", ["LC31"];
+    Enable2faSupportRefused = "enable2fa-support-refused", Limecraft, Documented,
+        "a SUPPORT user may not enable 2FA for another user (403)", ["LC30"];
+    Enable2faRedoRefused = "enable2fa-redo-refused", Limecraft, Documented,
+        "enable2fa with redo true answers 403 when 2FA is already on", ["LC32"];
     Enable2faErrorBodyWrong = "enable2fa-error-body-wrong", Limecraft, Reference,
         "enable2fa's 403 and 404 answer {\"error\":\"…\"} instead of the envelope (the document gives their statuses only)", ["LC12"];
     SecondFactorSkipped = "second-factor-skipped", Limecraft, Documented,
         "a user with 2FA gets a final token from login (needsSecondToken false)", ["LC13", "LC15"];
-    TemporaryTokenAuthorizes = "temporary-token-authorizes", Limecraft, Documented,
+    TemporaryTokenAuthorizes = "temporary-token-authorizes", Limecraft, Reference,
         "the temporary token of a 2FA login authorizes GET /authentication/user", ["LC14"];
     TotpWrongAlgorithm = "totp-wrong-algorithm", Limecraft, Documented,
-        "codes are checked with SHA1 while SHA512 is advertised", ["LC15"];
+        "codes are checked with SHA256: neither the advertised SHA512 nor the sample client's SHA-1", ["LC15"];
     TotpAnyCode = "totp-any-code", Limecraft, Documented,
         "any 6-digit code is accepted", ["LC16"];
     TotpWideWindow = "totp-wide-window", Limecraft, Documented,
         "codes up to 3 periods old or ahead are accepted", ["LC17"];
-    TotpNoSkew = "totp-no-skew", Limecraft, Documented,
+    TotpNoSkew = "totp-no-skew", Limecraft, Reference,
         "only the current period's code is accepted", ["LC17"];
     TotpReuseAccepted = "totp-reuse-accepted", Limecraft, Documented,
         "a code that was already accepted is accepted again", ["LC18"];
-    ValidateAcceptsFinalToken = "validate-accepts-final-token", Limecraft, Documented,
+    ValidateAcceptsFinalToken = "validate-accepts-final-token", Limecraft, Reference,
         "2fa/validate accepts a final session token instead of only a temporary one", ["LC19"];
     ValidateIgnoresRememberMe = "validate-ignores-remember-me", Limecraft, Documented,
         "2fa/validate ignores rememberMe: the final token lasts 1 hour", ["LC20"];
@@ -293,6 +307,15 @@ impl Fault {
                         .join(", ")
                 )
             })
+    }
+
+    /// Header names the faulty server reads only when spelled exactly so
+    /// (a server that compares names case-sensitively, against RFC 9110 §5.1).
+    pub fn exact_header_names(self) -> &'static [&'static str] {
+        match self {
+            Fault::AuthorizationNameCaseSensitive => &["Authorization"],
+            _ => &[],
+        }
     }
 
     /// The catalogue as a Markdown table, as the README shows it.

@@ -127,7 +127,6 @@ impl ReferenceConfig {
     /// the vendors whose choices are not switches yet: each vendor config's
     /// `variant`).
     pub fn with_variant(mut self, variant: bool) -> Self {
-        self.limecraft.variant = variant;
         self.lac.variant = variant;
         self.liquidfiles.variant = variant;
         if variant {
@@ -139,7 +138,8 @@ impl ReferenceConfig {
     /// Where the documents are silent, these choices (`switch.rs`); every
     /// vendor reads its own.
     pub fn with_switches(mut self, switches: switch::Switches) -> Self {
-        self.fileverbs.switches = switches;
+        self.fileverbs.switches = switches.clone();
+        self.limecraft.switches = switches;
         self
     }
 }
@@ -156,7 +156,10 @@ pub struct ReferenceServer {
 }
 
 impl ReferenceServer {
-    pub fn new(config: ReferenceConfig) -> Self {
+    pub fn new(mut config: ReferenceConfig) -> Self {
+        if let Some(fault) = config.fault {
+            config.limits.exact_header_names = fault.exact_header_names();
+        }
         let clock = Clock::new();
         let hashing = PasswordHashing::with_pool(config.hash_cost, config.hash_pool);
         let lac = lac::Lac::new(

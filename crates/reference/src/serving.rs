@@ -51,6 +51,11 @@ pub struct ServeLimits {
     pub max_connections: usize,
     /// After a shutdown signal, how long in-flight requests may finish.
     pub shutdown_grace: Duration,
+    /// Header names read only when spelled exactly so: another spelling is
+    /// renamed out of the way before hyper (which folds case) sees it. Empty
+    /// but for the faults of a server that matches names case-sensitively
+    /// (`Fault::exact_header_names`).
+    pub exact_header_names: &'static [&'static str],
 }
 
 impl Default for ServeLimits {
@@ -62,6 +67,7 @@ impl Default for ServeLimits {
             body_total_timeout: Duration::from_secs(30),
             max_connections: 512,
             shutdown_grace: Duration::from_secs(5),
+            exact_header_names: &[],
         }
     }
 }
@@ -141,6 +147,7 @@ pub async fn serve(
                 TokioIo::new(ReadWatched {
                     inner: stream,
                     deadlines: deadlines.clone(),
+                    exact_names: limits.exact_header_names,
                 }),
                 service,
             );
@@ -368,6 +375,29 @@ impl http_body::Body for AnswerBody {
 struct ReadWatched {
     inner: tokio::net::TcpStream,
     deadlines: Arc<Deadlines>,
+    exact_names: &'static [&'static str],
+}
+
+/// Renames, in bytes just read, each header line whose name is one of
+/// `exact` in another case (`authorization:` for `Authorization`) to a name
+/// no one reads, as a server that compares names case-sensitively ignores it.
+/// A name split over two reads is missed: this plays a fault, on loopback.
+fn hide_other_spellings(bytes: &mut [u8], exact: &[&str]) {
+    for name in exact {
+        let name = name.as_bytes();
+        let mut i = 0;
+        while i + 2 + name.len() < bytes.len() {
+            let at = &bytes[i + 2..i + 2 + name.len()];
+            if &bytes[i..i + 2] == b"\r\n"
+                && bytes[i + 2 + name.len()] == b':'
+                && at.eq_ignore_ascii_case(name)
+                && at != name
+            {
+                bytes[i + 2..i + 2 + name.len()].fill(b'x');
+            }
+            i += 1;
+        }
+    }
 }
 
 impl tokio::io::AsyncRead for ReadWatched {
@@ -380,6 +410,9 @@ impl tokio::io::AsyncRead for ReadWatched {
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
             self.deadlines.received();
+            if !self.exact_names.is_empty() {
+                hide_other_spellings(&mut buf.filled_mut()[before..], self.exact_names);
+            }
         }
         polled
     }
@@ -499,5 +532,21 @@ where
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hide_other_spellings;
+
+    #[test]
+    fn only_the_exact_spelling_survives() {
+        let mut head = b"GET / HTTP/1.1\r\nauthorization: Bearer a\r\nAuthorization: Bearer b\r\nAUTHORIZATION: c\r\n\r\n".to_vec();
+        hide_other_spellings(&mut head, &["Authorization"]);
+        let text = String::from_utf8(head).unwrap();
+        assert_eq!(
+            text,
+            "GET / HTTP/1.1\r\nxxxxxxxxxxxxx: Bearer a\r\nAuthorization: Bearer b\r\nxxxxxxxxxxxxx: c\r\n\r\n"
+        );
     }
 }

@@ -98,6 +98,7 @@ impl LacTarget {
                             username,
                             password,
                             totp_secret: None,
+                            second_factor: Default::default(),
                         },
                     })
                 }
@@ -122,6 +123,7 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             username: u.username.clone(),
             password: u.password.clone(),
             totp_secret: None,
+            second_factor: Default::default(),
         })
     };
     target.users = Users {

@@ -103,14 +103,14 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             username: u.email.clone(),
             password: u.password.clone(),
             totp_secret: u.totp_secret.clone(),
+            second_factor: Default::default(),
         })
     };
     target.users = Users {
         primary: account(&lf.suite.primary),
         secondary: account(&lf.suite.secondary),
         twofactor: account(&lf.suite.twofactor),
-        locked: None,
-        disabled: None,
+        ..Users::default()
     };
     target.set_section(LiquidFilesTarget {
         primary_username: Some(lf.suite.primary.clone()),
