@@ -128,7 +128,6 @@ impl ReferenceConfig {
     /// `variant`).
     pub fn with_variant(mut self, variant: bool) -> Self {
         self.limecraft.variant = variant;
-        self.lac.variant = variant;
         self.liquidfiles.variant = variant;
         if variant {
             self = self.with_switches(switch::Switches::variant());
@@ -139,6 +138,7 @@ impl ReferenceConfig {
     /// Where the documents are silent, these choices (`switch.rs`); every
     /// vendor reads its own.
     pub fn with_switches(mut self, switches: switch::Switches) -> Self {
+        self.lac.switches = switches.clone();
         self.fileverbs.switches = switches;
         self
     }
