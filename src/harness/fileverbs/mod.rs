@@ -40,7 +40,8 @@ fn pairs(fv: &FileVerbsTarget) -> impl Iterator<Item = (&'static str, Persona, &
 }
 
 const CAPABILITIES: &[Capability] = crate::capabilities! {
-    "needs-refresh-endpoint" => |t| t.section::<FileVerbsTarget>().is_some_and(|f| f.refresh_path.is_some() && f.revoke_path.is_some()), "needs the refresh and revoke calls (not documented by the vendor): add `fileverbs.refresh_path` and `fileverbs.revoke_path`";
+    "needs-refresh-endpoint" => |t| t.section::<FileVerbsTarget>().is_some_and(|f| f.refresh_path.is_some()), "needs the refresh call (not documented by the vendor): add `fileverbs.refresh_path`";
+    "needs-revoke-endpoint" => |t| t.section::<FileVerbsTarget>().is_some_and(|f| f.revoke_path.is_some()), "needs the revoke call (not documented by the vendor): add `fileverbs.revoke_path`";
     "needs-secret-key-reset" => |t| t.control_url.is_some(), "needs a SecretKey reset hook: the target declares no `control_url` (only the reference server offers it)";
 };
 

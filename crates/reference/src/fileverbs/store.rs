@@ -309,7 +309,12 @@ impl FileVerbs {
             // `exp` and the user (`sub`, or the variant's `id`) are required by `Claims`.
             crate::hs256::verify::<Claims>(&self.config.jwt_key, jwt).map_err(|_| refused())?
         };
-        if self.clock.now() >= claims.exp && !self.fault_is(Fault::JwtExpiryNotChecked) {
+        let leeway = if self.config.switches.is(&switches::JWT_LEEWAY, "5m") {
+            5 * 60
+        } else {
+            0
+        };
+        if self.clock.now() >= claims.exp + leeway && !self.fault_is(Fault::JwtExpiryNotChecked) {
             return Err(refused());
         }
         let store = self.store();
