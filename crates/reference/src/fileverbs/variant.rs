@@ -218,9 +218,10 @@ fn rename_set_cookies(headers: &mut axum::http::HeaderMap) {
         .filter_map(|v| v.to_str().ok())
         .map(|v| match cookie::Cookie::parse(v.to_owned()) {
             Ok(c) if c.name() == REFRESH_COOKIE => {
+                // HttpOnly as the handler set it: a fault that drops it stays dropped.
                 let mut out = cookie::Cookie::build((VARIANT_REFRESH_COOKIE, c.value().to_owned()))
                     .path("/")
-                    .http_only(true);
+                    .http_only(c.http_only() == Some(true));
                 if let Some(age) = c.max_age() {
                     out = out.max_age(age);
                 }
