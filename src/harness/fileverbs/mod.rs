@@ -17,7 +17,7 @@ pub use steps::{FileVerbsScenario, KeyPairs};
 use target::{FileVerbsTarget, KeyPair};
 
 use crate::harness::capability::Capability;
-use crate::harness::exchange::Exchange;
+use crate::harness::exchange::{Call, Exchange};
 use crate::harness::preflight;
 use crate::harness::suite::{Issued, Probe, Run, SignOn, VendorSuite};
 use crate::harness::target::Target;
@@ -100,6 +100,20 @@ impl VendorSuite for FileVerbsSuite {
             field: "fileverbs.probe_path",
             path: fv.probe_path.clone(),
         })
+    }
+
+    /// The bearer JWT of the sign-on: a server that wants the SecretKey
+    /// header in another spelling, or refuses it, still lets the JWT in, and
+    /// FV1 says what is wrong.
+    fn other_ways_in(&self, target: &Target, s: &SignOn, x: &Exchange) -> Vec<Call> {
+        let (Some(fv), Some(jwt)) = (target.section::<FileVerbsTarget>(), x.str_field("JwtToken"))
+        else {
+            return Vec::new();
+        };
+        if s.role != "fileverbs.primary" {
+            return Vec::new();
+        }
+        vec![api::probe_with_bearer(&fv.probe_path, jwt)]
     }
 
     /// A refresh token: revoked, where the target gives the call.
