@@ -187,11 +187,7 @@ fn forty_minute_lac_tokens_and_a_five_minute_jwt_leeway_pass_every_expiry_scenar
         .enable_all()
         .build()
         .expect("a runtime");
-    let report = runtime.block_on(run(
-        switches,
-        vec![Vendor::Lac, Vendor::FileVerbs],
-        None,
-    ));
+    let report = runtime.block_on(run(switches, vec![Vendor::Lac, Vendor::FileVerbs], None));
     assert!(report.failed_ids().is_empty(), "{:?}", report.failed_ids());
     for id in ["LAC10", "LAC11", "LAC14", "FV5"] {
         assert!(

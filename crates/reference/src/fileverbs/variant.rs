@@ -138,27 +138,32 @@ fn numeric_id(id: &str) -> u64 {
 /// The refresh cookie's value in double quotes (`RefreshToken="…"`), which
 /// RFC 6265 §4.1.1 allows; the handlers read either.
 fn quote_set_cookies(headers: &mut axum::http::HeaderMap) {
+    map_set_cookies(headers, |v| {
+        let (pair, attributes) = v.split_once(';').unwrap_or((v, ""));
+        match pair.split_once('=') {
+            Some((name, value))
+                if (name == REFRESH_COOKIE || name == VARIANT_REFRESH_COOKIE)
+                    && !value.is_empty() =>
+            {
+                let rest = if attributes.is_empty() {
+                    String::new()
+                } else {
+                    format!(";{attributes}")
+                };
+                format!("{name}=\"{value}\"{rest}")
+            }
+            _ => v.to_owned(),
+        }
+    });
+}
+
+/// Every `Set-Cookie` of an answer, rewritten by `rewrite`.
+fn map_set_cookies(headers: &mut axum::http::HeaderMap, rewrite: impl Fn(&str) -> String) {
     let cookies: Vec<String> = headers
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .map(|v| {
-            let (pair, attributes) = v.split_once(';').unwrap_or((v, ""));
-            match pair.split_once('=') {
-                Some((name, value))
-                    if (name == REFRESH_COOKIE || name == VARIANT_REFRESH_COOKIE)
-                        && !value.is_empty() =>
-                {
-                    let rest = if attributes.is_empty() {
-                        String::new()
-                    } else {
-                        format!(";{attributes}")
-                    };
-                    format!("{name}=\"{value}\"{rest}")
-                }
-                _ => v.to_owned(),
-            }
-        })
+        .map(rewrite)
         .collect();
     headers.remove(header::SET_COOKIE);
     for c in cookies {
@@ -212,28 +217,17 @@ fn rename_request_cookie(request: &mut Request) {
 
 /// `refreshToken=…; Path=/; Max-Age=…; HttpOnly`: no Secure, no SameSite.
 fn rename_set_cookies(headers: &mut axum::http::HeaderMap) {
-    let cookies: Vec<String> = headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(|v| match cookie::Cookie::parse(v.to_owned()) {
-            Ok(c) if c.name() == REFRESH_COOKIE => {
-                // HttpOnly as the handler set it: a fault that drops it stays dropped.
-                let mut out = cookie::Cookie::build((VARIANT_REFRESH_COOKIE, c.value().to_owned()))
-                    .path("/")
-                    .http_only(c.http_only() == Some(true));
-                if let Some(age) = c.max_age() {
-                    out = out.max_age(age);
-                }
-                out.build().to_string()
+    map_set_cookies(headers, |v| match cookie::Cookie::parse(v.to_owned()) {
+        Ok(c) if c.name() == REFRESH_COOKIE => {
+            // HttpOnly as the handler set it: a fault that drops it stays dropped.
+            let mut out = cookie::Cookie::build((VARIANT_REFRESH_COOKIE, c.value().to_owned()))
+                .path("/")
+                .http_only(c.http_only() == Some(true));
+            if let Some(age) = c.max_age() {
+                out = out.max_age(age);
             }
-            _ => v.to_owned(),
-        })
-        .collect();
-    headers.remove(header::SET_COOKIE);
-    for c in cookies {
-        if let Ok(v) = HeaderValue::from_str(&c) {
-            headers.append(header::SET_COOKIE, v);
+            out.build().to_string()
         }
-    }
+        _ => v.to_owned(),
+    });
 }
