@@ -38,3 +38,11 @@ Feature: FileVerbs machine-to-machine access with the SecretKey header
     And the refusal's status is 401 (a reference choice)
     When alice calls the protected resource with her new SecretKey
     Then the call is authorized
+
+  # "This key does not expire unless manually reset": a year on the server's
+  # clock, any lifetime a server might have given it has passed.
+  @FV7 @needs-clock
+  Scenario: FV7 a SecretKey does not expire
+    When 525600 minutes pass (a year)
+    And alice calls the protected resource with her SecretKey
+    Then the call is authorized

@@ -161,6 +161,8 @@ faults! {
         "refresh tokens never expire", ["FV6"];
     RevokeDoesNotRevoke = "revoke-does-not-revoke", FileVerbs, Reference,
         "revoke answers 200 but the refresh token keeps working", ["FV7"];
+    SecretKeyExpires = "secret-key-expires", FileVerbs, Documented,
+        "a SecretKey stops working a day after the server started, though it does not expire unless reset", ["FV7"];
     SecretKeyResetIgnored = "secret-key-reset-ignored", FileVerbs, Documented,
         "after a SecretKey reset the old key still works", ["FV7"];
     NonJsonBody401 = "non-json-body-401", FileVerbs, Reference,

@@ -7,7 +7,7 @@ pub mod api;
 mod steps;
 pub mod target;
 
-pub use steps::LacScenario;
+pub use steps::{LacScenario, Ledger};
 
 use target::LacTarget;
 
@@ -88,7 +88,11 @@ impl VendorSuite for LacSuite {
     /// back (the server refused the original again) is reported, with how
     /// it was derived, so the operator can set it back.
     fn restore<'a>(&'a self, run: Run<'a>) -> futures::future::BoxFuture<'a, Result<(), String>> {
-        let left = steps::left_changed(run.target);
+        let left = run
+            .state
+            .downcast_ref::<Ledger>()
+            .map(|ledger| steps::left_changed(run.target, ledger))
+            .unwrap_or_default();
         Box::pin(async move {
             if left.is_empty() {
                 Ok(())
@@ -96,6 +100,10 @@ impl VendorSuite for LacSuite {
                 Err(left.join("\n"))
             }
         })
+    }
+
+    fn run_state(&self, _target: &Target) -> Box<dyn std::any::Any + Send + Sync> {
+        Box::new(Ledger::default())
     }
 
     /// An auth token, on the API it was issued by: disabled.

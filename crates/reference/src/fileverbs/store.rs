@@ -134,6 +134,8 @@ pub struct FileVerbs {
     clock: Clock,
     fault: Option<Fault>,
     config: Arc<FileVerbsConfig>,
+    /// When the server started (the `secret-key-expires` fault counts from it).
+    started_at: UnixSeconds,
 }
 
 impl FileVerbs {
@@ -160,6 +162,7 @@ impl FileVerbs {
                 revoked_families: Default::default(),
                 next_family: 1,
             })),
+            started_at: clock.now(),
             clock,
             fault: fault.filter(|f| f.vendor() == Vendor::FileVerbs),
             config: Arc::new(config),
@@ -186,6 +189,10 @@ impl FileVerbs {
             return Err(ApiError::unauthorized(
                 "A valid SecretKey or bearer token is required.",
             ));
+        }
+        if self.fault_is(Fault::SecretKeyExpires) && self.clock.now() > self.started_at + 24 * 3600
+        {
+            return Err(ApiError::unauthorized("The SecretKey has expired."));
         }
         let store = self.store();
         if Self::account_by_secret(&store, presented).is_some()

@@ -50,16 +50,33 @@ use crate::harness::world::{Check, Rule};
 use crate::harness::world::{ConformanceWorld, Failure, Persona, Status, StepResult};
 use crate::reference::lac::rules;
 
-/// Passwords the suite changed and has not set back, by (API base URL, username).
-static LEDGER: Mutex<BTreeMap<(String, String), String>> = Mutex::new(BTreeMap::new());
+/// Passwords the suite changed and has not set back, by (API base URL,
+/// username): LAC's run state (one run's, so runs in one process, against
+/// servers that may share a port in turn, never see each other's).
+#[derive(Default)]
+pub struct Ledger(Mutex<BTreeMap<(String, String), String>>);
 
-fn ledger() -> std::sync::MutexGuard<'static, BTreeMap<(String, String), String>> {
-    LEDGER.lock().unwrap_or_else(|e| e.into_inner())
+impl Ledger {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), String>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(w: &ConformanceWorld, key: &(String, String)) -> Option<String> {
+        w.ctx().run_state::<Ledger>().lock().get(key).cloned()
+    }
+
+    fn set(w: &ConformanceWorld, key: (String, String), password: String) {
+        w.ctx().run_state::<Ledger>().lock().insert(key, password);
+    }
+
+    fn clear(w: &ConformanceWorld, key: &(String, String)) {
+        w.ctx().run_state::<Ledger>().lock().remove(key);
+    }
 }
 
 /// The accounts of `target` whose password the suite changed and could not
 /// set back, one line each, without the password: how it was derived.
-pub fn left_changed(target: &crate::harness::target::Target) -> Vec<String> {
+pub fn left_changed(target: &crate::harness::target::Target, ledger: &Ledger) -> Vec<String> {
     let mut accounts: Vec<(String, &Account)> = target
         .users
         .primary
@@ -72,7 +89,7 @@ pub fn left_changed(target: &crate::harness::target::Target) -> Vec<String> {
     {
         accounts.push((p.base_url.clone(), &p.account));
     }
-    let ledger = ledger();
+    let ledger = ledger.lock();
     accounts
         .into_iter()
         .filter_map(|(base, account)| {
@@ -168,10 +185,7 @@ impl SignOn {
     /// The persona's password now: the target file's, unless the suite
     /// changed it and could not set it back.
     fn current_password(&self, w: &ConformanceWorld) -> String {
-        ledger()
-            .get(&self.ledger_key(w))
-            .cloned()
-            .unwrap_or_else(|| self.account.password.clone())
+        Ledger::get(w, &self.ledger_key(w)).unwrap_or_else(|| self.account.password.clone())
     }
 }
 
@@ -346,14 +360,14 @@ async fn sign_on_with(
 /// which later steps use; a reference check says so.
 async fn set_back_if_changed(w: &mut ConformanceWorld, p: &SignOn) -> StepResult {
     let key = p.ledger_key(w);
-    let Some(current) = ledger().get(&key).cloned() else {
+    let Some(current) = Ledger::get(w, &key) else {
         return Ok(());
     };
     let base = p.base_url.as_deref();
     // A server that reported success without changing it still takes the original.
     let x = sign_on_with(w, p, &p.account.password).await?;
     if is_success(&x) && apikey(&x).is_some() {
-        ledger().remove(&key);
+        Ledger::clear(w, &key);
         return Ok(());
     }
     let x = send(
@@ -370,7 +384,7 @@ async fn set_back_if_changed(w: &mut ConformanceWorld, p: &SignOn) -> StepResult
     .await?;
     let restored = is_success(&x) && x.str_field("changePasswordResult") == Some("success");
     if restored {
-        ledger().remove(&key);
+        Ledger::clear(w, &key);
     }
     w.reference(
         restored,

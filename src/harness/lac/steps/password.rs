@@ -8,7 +8,7 @@
 use cucumber::{then, when};
 
 use super::{
-    SignOn, absent, apikey, changed_password, is_success, lac, lac_mut, ledger, persona, refused,
+    Ledger, SignOn, absent, apikey, changed_password, is_success, lac, lac_mut, persona, refused,
     remember_token, rules, send, set_back_if_changed, sign_on_with, succeeded, wrong_password,
 };
 use crate::harness::exchange::Exchange;
@@ -115,7 +115,7 @@ async fn attempt_change(
         remember_token(w, p.who.name(), &x, base).await?;
     }
     if reported_success {
-        ledger().insert(p.ledger_key(w), new.to_owned());
+        Ledger::set(w, p.ledger_key(w), new.to_owned());
         lac_mut(w).change_reported.insert(p.who);
     }
     Ok(())
@@ -265,7 +265,7 @@ async fn password_unchanged(w: &mut ConformanceWorld, who: Persona) -> StepResul
     let new_works = is_success(&changed);
     if new_works && !original_works {
         // The server changed it after all: later steps sign on with it.
-        ledger().insert(p.ledger_key(w), new);
+        Ledger::set(w, p.ledger_key(w), new);
     }
     // Where the server reported the change a success (LAC17 on a server with
     // another password policy), a changed password is what it said it did:
