@@ -102,6 +102,15 @@ pub trait VendorSuite: Send + Sync + 'static {
         None
     }
 
+    /// The other documented ways to call the same resource (FileVerbs: the
+    /// bearer JWT besides the SecretKey). When the probe is refused and one
+    /// of these answers 2xx, the path is right and the server breaks the rule
+    /// the probe relied on: that is its scenario's failure (exit 1), not a
+    /// wrong target file (exit 2).
+    fn other_ways_in(&self, _target: &Target, _sign_on: &SignOn, _x: &Exchange) -> Vec<Call> {
+        Vec::new()
+    }
+
     // ---- what a run leaves behind
 
     /// The credential an exchange (a 2xx) issued, with the documented call

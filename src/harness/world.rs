@@ -25,6 +25,18 @@ pub type StepResult = Result<(), Failure>;
 #[derive(Debug)]
 pub struct Failure(pub String);
 
+/// How a [`Failure`] that skips its scenario starts ([`Failure::skip`]).
+pub const SKIPPED: &str = "skipped: ";
+
+impl Failure {
+    /// Ends the scenario as skipped, not failed: the server's own answers
+    /// leave it nothing to check (a sign-on without the expiration an expiry
+    /// scenario counts from). `why` is printed as the reason.
+    pub fn skip(why: impl std::fmt::Display) -> Failure {
+        Failure(format!("{SKIPPED}{why}"))
+    }
+}
+
 /// Shown [`neutral`](crate::harness::console::neutral): a failure quotes what
 /// the server sent, and cucumber's own writer prints it as it is.
 impl fmt::Display for Failure {

@@ -748,7 +748,7 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
     assert_missing(
         &t,
         &[
-            ("needs-url-auth-off", "lac.url_auth_off_base_url"),
+            ("needs-url-auth-off", "lac.url_auth_off"),
             (
                 "needs-provider-without-password-change",
                 "lac.no_password_change",
@@ -763,7 +763,8 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
     );
     // With the optional sections uncommented, every capability is there but the clock.
     let full = text
-        .replace("# url_auth_off_base_url:", "url_auth_off_base_url:")
+        .replace("# url_auth_off:", "url_auth_off:")
+        .replace("# url_param:", "url_param:")
         .replace("# no_password_change:", "no_password_change:")
         .replace("  #   base_url:", "    base_url:")
         .replace("  #   username:", "    username:")
@@ -771,7 +772,13 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
         .replace("# admin_token:", "admin_token:");
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
     let lac = t.section::<LacTarget>().unwrap();
-    assert!(lac.url_auth_off_base_url.is_some() && lac.no_password_change.is_some());
+    let other = lac.url_auth_off.as_ref().expect("url_auth_off");
+    assert!(other.account.is_some() && lac.no_password_change.is_some());
+    assert_eq!(lac.url_param, "auth");
+    assert!(
+        !format!("{lac:?}").contains("value-of-LAC_OTHER_PASSWORD"),
+        "the other API's password is redacted"
+    );
     assert!(
         !format!("{lac:?}").contains("value-of-LAC_ADMIN_TOKEN"),
         "the token is redacted"

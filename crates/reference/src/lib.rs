@@ -127,7 +127,6 @@ impl ReferenceConfig {
     /// the vendors whose choices are not switches yet: each vendor config's
     /// `variant`).
     pub fn with_variant(mut self, variant: bool) -> Self {
-        self.lac.variant = variant;
         self.liquidfiles.variant = variant;
         if variant {
             self = self.with_switches(switch::Switches::variant());
@@ -138,6 +137,7 @@ impl ReferenceConfig {
     /// Where the documents are silent, these choices (`switch.rs`); every
     /// vendor reads its own.
     pub fn with_switches(mut self, switches: switch::Switches) -> Self {
+        self.lac.switches = switches.clone();
         self.fileverbs.switches = switches.clone();
         self.limecraft.switches = switches;
         self

@@ -26,6 +26,7 @@ pub use crate::provenance::Switch;
 /// vendor lists them). A vendor adds its table here, one line.
 pub fn all() -> impl Iterator<Item = &'static Switch> {
     [
+        crate::lac::switches::ALL,
         crate::fileverbs::switches::ALL,
         crate::limecraft::switches::ALL,
     ]

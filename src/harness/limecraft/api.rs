@@ -34,10 +34,10 @@ pub enum Transport {
 /// The header as the document writes it (`Authorization: Bearer THE_TOKEN`).
 pub const AUTHORIZATION: &str = "Authorization";
 
-/// A call whose header names go on the wire as the document writes them
-/// (`Authorization`, `Content-Type`), as curl sends them.
+/// A call; its header names go on the wire as written (`Authorization`,
+/// `Content-Type`), as curl sends them (every `Call` does: `exchange.rs`).
 fn request(method: Method, operation: &'static str) -> Call {
-    Call::new(method, operation).title_case_headers()
+    Call::new(method, operation)
 }
 
 /// Puts `token` on `call` the way `transport` says; the header under its

@@ -134,6 +134,8 @@ pub struct FileVerbs {
     clock: Clock,
     fault: Option<Fault>,
     config: Arc<FileVerbsConfig>,
+    /// When the server started (the `secret-key-expires` fault counts from it).
+    started_at: UnixSeconds,
 }
 
 impl FileVerbs {
@@ -160,6 +162,7 @@ impl FileVerbs {
                 revoked_families: Default::default(),
                 next_family: 1,
             })),
+            started_at: clock.now(),
             clock,
             fault: fault.filter(|f| f.vendor() == Vendor::FileVerbs),
             config: Arc::new(config),
@@ -186,6 +189,10 @@ impl FileVerbs {
             return Err(ApiError::unauthorized(
                 "A valid SecretKey or bearer token is required.",
             ));
+        }
+        if self.fault_is(Fault::SecretKeyExpires) && self.clock.now() > self.started_at + 24 * 3600
+        {
+            return Err(ApiError::unauthorized("The SecretKey has expired."));
         }
         let store = self.store();
         if Self::account_by_secret(&store, presented).is_some()
@@ -309,7 +316,12 @@ impl FileVerbs {
             // `exp` and the user (`sub`, or the variant's `id`) are required by `Claims`.
             crate::hs256::verify::<Claims>(&self.config.jwt_key, jwt).map_err(|_| refused())?
         };
-        if self.clock.now() >= claims.exp && !self.fault_is(Fault::JwtExpiryNotChecked) {
+        let leeway = if self.config.switches.is(&switches::JWT_LEEWAY, "5m") {
+            5 * 60
+        } else {
+            0
+        };
+        if self.clock.now() >= claims.exp + leeway && !self.fault_is(Fault::JwtExpiryNotChecked) {
             return Err(refused());
         }
         let store = self.store();

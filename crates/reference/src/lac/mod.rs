@@ -9,6 +9,7 @@
 
 pub mod rules;
 pub mod store;
+pub mod switches;
 pub mod variant;
 pub mod wire;
 
@@ -40,8 +41,8 @@ struct ApiHandle {
     api: usize,
 }
 
-/// The router for one LAC reference server: every API at its base path (the
-/// variant server's answers when its config says so, see [`variant`]).
+/// The router for one LAC reference server: every API at its base path (its
+/// switches' answers at the wire, see [`variant`]).
 impl crate::mount::VendorServer for Lac {
     fn vendor(&self) -> crate::vendor::Vendor {
         crate::vendor::Vendor::Lac
@@ -59,7 +60,7 @@ impl crate::mount::VendorServer for Lac {
 
 pub fn router(lac: Lac) -> Router {
     let error_body_broken = lac.fault_is(Fault::LacErrorBodyWrong);
-    let is_variant = lac.is_variant();
+    let switches = lac.switches().clone();
     let mut router = Router::new();
     for (api, info) in lac.apis().iter().enumerate() {
         let api_router = Router::new()
@@ -74,8 +75,11 @@ pub fn router(lac: Lac) -> Router {
         router = router.nest(&info.base_path, api_router);
     }
     let mut router = router.fallback(not_found);
-    if is_variant {
-        router = router.layer(axum::middleware::from_fn(variant::rewrite));
+    if variant::wire_switches_flipped(&switches) {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            switches,
+            variant::rewrite,
+        ));
     }
     if error_body_broken {
         router.layer(axum::middleware::map_response(
@@ -106,8 +110,16 @@ async fn authentication(
             "a JSON body is required: {\"username\",\"password\"}, {\"apikey\"} or {\"apikey\",\"disable\":true}",
         )
     })?;
-    let read_alias = !h.lac.fault_is(Fault::NewPasswordAliasIgnored);
-    match wire::classify(payload.0, read_alias)? {
+    let reads = if h.lac.fault_is(Fault::NewPasswordAliasIgnored) {
+        wire::Reads::SnakeOnly
+    } else {
+        match h.lac.switches().value(&switches::NEW_PASSWORD_FIELD) {
+            "new_password" => wire::Reads::SnakeOnly,
+            "newPassword" => wire::Reads::CamelOnly,
+            _ => wire::Reads::Both,
+        }
+    };
+    match wire::classify(payload.0, reads)? {
         Request::SignOn {
             username,
             password,
@@ -137,8 +149,15 @@ async fn authentication(
             Ok(axum::Json(key_body(&h.lac, &key)).into_response())
         }
         Request::Disable { apikey } => {
-            h.lac.disable(h.api, &apikey)?;
-            Ok(axum::Json(json!({ "apikey": apikey, "disabled": true })).into_response())
+            let was_active = h.lac.disable(h.api, &apikey)?;
+            let documented = axum::Json(json!({ "apikey": apikey, "disabled": true }));
+            // The seed shows the answer for a valid, active token only.
+            Ok(match h.lac.switches().value(&switches::REPEATED_DISABLE) {
+                _ if was_active => documented.into_response(),
+                "empty-object" => axum::Json(json!({})).into_response(),
+                "no-content" => StatusCode::NO_CONTENT.into_response(),
+                _ => documented.into_response(),
+            })
         }
     }
 }
@@ -182,6 +201,16 @@ async fn probe(
 ) -> Result<Response, ApiError> {
     let credentials = Credentials::find(&headers, query.as_deref());
     let caller = h.lac.authorize(h.api, &credentials, &method)?;
+    // `lac.write-answers=no-row`: a write without a body finds no row to
+    // change (a real resource's answer once the caller is let in).
+    if h.lac.switches().is(&switches::WRITE_ANSWERS, "no-row") {
+        if method == Method::PUT || method == Method::DELETE {
+            return Err(ApiError::not_found("No row matches this request."));
+        }
+        if method == Method::POST {
+            return Err(ApiError::bad_request("A POST needs the rows to insert."));
+        }
+    }
     let mut body = json!({
         "authorized": true,
         "method": method.as_str(),

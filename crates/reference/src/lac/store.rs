@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::Method;
 
+use super::switches;
 use super::wire::{self, ApiError, Credentials, NewPassword};
 use crate::clock::{Clock, UnixSeconds};
 use crate::fault::Fault;
@@ -19,6 +20,7 @@ use crate::fixtures::lac::LacProvider;
 use crate::fixtures::lac::LacUser;
 use crate::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
+use crate::switch::Switches;
 use crate::throttle::{AccountKey, LoginThrottle, Source, ThrottleConfig};
 use crate::vendor::Vendor;
 
@@ -34,11 +36,10 @@ pub struct LacConfig {
     /// Sign-on tokens kept per user and API; the oldest is forgotten beyond this.
     pub max_keys_per_user: usize,
     pub password_policy: PasswordPolicy,
-    /// Answer as another conforming server would where the documents are
-    /// silent (other error bodies, statuses, field order, nulls, markup): the
-    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
-    /// `serve --variant`). Every documented rule still holds.
-    pub variant: bool,
+    /// Where seed 002 is silent, the choices of this server
+    /// (`super::switches`); the reference server's by default. Every
+    /// documented rule holds whatever they are.
+    pub switches: Switches,
     /// Failed sign-ons per name before 429 (a reference choice, `throttle.rs`).
     pub login_throttle: Option<ThrottleConfig>,
 }
@@ -50,11 +51,14 @@ impl Default for LacConfig {
             retention: 7 * 24 * 3600,
             max_keys_per_user: 256,
             password_policy: PasswordPolicy::default(),
-            variant: false,
+            switches: Switches::default(),
             login_throttle: Some(ThrottleConfig::default()),
         }
     }
 }
+
+/// Passwords a user's history keeps (`lac.password-history=refuse-reused`).
+pub const HISTORY: usize = 24;
 
 /// What the built-in provider requires of a new password.
 #[derive(Clone, Debug)]
@@ -116,6 +120,9 @@ struct User {
     password_hash: String,
     /// Only under the `old-password-still-works` fault: the hash before a change.
     previous_hash: Option<String>,
+    /// Only under `lac.password-history=refuse-reused`: the hashes of the
+    /// passwords the user had before, newest last (at most [`HISTORY`]).
+    history: Vec<String>,
     roles: Vec<String>,
 }
 
@@ -125,6 +132,7 @@ impl User {
         User {
             password_hash: hashing.hash(&u.password),
             previous_hash: None,
+            history: Vec::new(),
             roles: u.roles.clone(),
         }
     }
@@ -296,8 +304,24 @@ impl Lac {
             fault: fault.filter(|f| f.vendor() == Vendor::Lac),
             fault_salt: Arc::new(Token::generate().as_str().to_owned()),
             throttle: Arc::new(LoginThrottle::new(config.login_throttle)),
-            config: Arc::new(config),
+            config: Arc::new(Self::switched(config)),
         }
+    }
+
+    /// The configuration with the switches that change it applied.
+    fn switched(mut config: LacConfig) -> LacConfig {
+        if config.switches.is(&switches::TOKEN_LIFETIME, "40m") {
+            config.token_ttl = 40 * 60;
+        }
+        if config.switches.is(&switches::PASSWORD_POLICY, "none") {
+            config.password_policy = PasswordPolicy {
+                min_length: 1,
+                max_length: 1024,
+                require_letter: false,
+                require_digit: false,
+            };
+        }
+        config
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -310,9 +334,9 @@ impl Lac {
         self.fault == Some(fault)
     }
 
-    /// Whether this server answers as the variant server (`--variant`).
-    pub fn is_variant(&self) -> bool {
-        self.config.variant
+    /// Where the document is silent, this server's choices.
+    pub fn switches(&self) -> &Switches {
+        &self.config.switches
     }
 
     /// Whether this server was started with `fault`; for the faults that live in handlers.
@@ -518,6 +542,16 @@ impl Lac {
         {
             return Ok(PasswordChange::failure(reason));
         }
+        if self
+            .config
+            .switches
+            .is(&switches::PASSWORD_HISTORY, "refuse-reused")
+            && self.used_before(username, &new).await?
+        {
+            return Ok(PasswordChange::failure(
+                "The new password was used before: choose one this account has not had.",
+            ));
+        }
         if !self.faulty(Fault::PasswordChangeNotApplied) {
             let applied = self
                 .set_password(
@@ -537,6 +571,27 @@ impl Lac {
             result: ChangeResult::Success,
             message: "The password was changed.".into(),
         })
+    }
+
+    /// Whether `new` is the user's password or one of the history's.
+    async fn used_before(&self, username: &str, new: &str) -> Result<bool, ApiError> {
+        let hashes: Vec<String> = {
+            let store = self.store();
+            store
+                .users
+                .get(username)
+                .map(|u| {
+                    std::iter::once(u.password_hash.clone())
+                        .chain(u.history.iter().cloned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let new = new.to_owned();
+        self.hashing
+            .run(move |hashing| hashes.iter().any(|h| hashing.verify(&new, h)))
+            .await
+            .map_err(ApiError::busy)
     }
 
     /// Writes a new password hash; with `expected`, only if the user's hash is
@@ -563,6 +618,10 @@ impl Lac {
             return Ok(false);
         }
         let old = std::mem::replace(&mut user.password_hash, hash);
+        if user.history.len() >= HISTORY {
+            user.history.remove(0);
+        }
+        user.history.push(old.clone());
         user.previous_hash = keep_old.then_some(old);
         Ok(true)
     }
@@ -669,8 +728,9 @@ impl Lac {
 
     /// Disabling: `{"apikey", "disable": true}`. Idempotent, and a success even
     /// for a token that has expired or is disabled already (documented); a
-    /// token that is not found is a 404.
-    pub fn disable(&self, api: usize, apikey: &str) -> Result<(), ApiError> {
+    /// token that is not found is a 404. `Ok(true)` when the token was valid
+    /// and active until now (the documented answer is for that case).
+    pub fn disable(&self, api: usize, apikey: &str) -> Result<bool, ApiError> {
         let now = self.clock.now();
         let digest = TokenDigest::of(apikey);
         let mut store = self.store();
@@ -679,18 +739,20 @@ impl Lac {
         };
         let Some(key) = keys.get(&digest).map(|e| &e.value) else {
             if self.faulty(Fault::DisableUnknownSucceeds) {
-                return Ok(());
+                return Ok(true);
             }
             return Err(ApiError::not_found("Auth token not found."));
         };
+        let expired = self.expired(key, now);
+        let was_active = !key.disabled && !expired;
         if key.disabled && self.faulty(Fault::DisableTwiceFails) {
             return Err(ApiError::disabled_token());
         }
-        if self.expired(key, now) && self.faulty(Fault::DisableExpiredFails) {
+        if expired && self.faulty(Fault::DisableExpiredFails) {
             return Err(ApiError::expired_token());
         }
         if self.faulty(Fault::DisableDoesNotDisable) {
-            return Ok(());
+            return Ok(was_active);
         }
         let user = key.user.clone();
         if self.faulty(Fault::DisableDisablesAllUserTokens) && user.is_some() {
@@ -700,7 +762,7 @@ impl Lac {
         } else if let Some(key) = keys.get_mut(&digest) {
             key.disabled = true;
         }
-        Ok(())
+        Ok(was_active)
     }
 
     /// A call to a resource: the auth token from `Authorization:
@@ -720,7 +782,15 @@ impl Lac {
         let is_get = method == Method::GET || method == Method::HEAD;
         let from_header = match &credentials.header {
             Some(h) if h.lac_scheme => Some(h.value.as_str()),
-            Some(h) if self.faulty(Fault::AnyAuthSchemeAccepted) => Some(h.value.as_str()),
+            Some(h)
+                if self.faulty(Fault::AnyAuthSchemeAccepted)
+                    || self
+                        .config
+                        .switches
+                        .is(&switches::OTHER_SCHEMES, "accepted") =>
+            {
+                Some(h.value.as_str())
+            }
             _ => None,
         }
         .filter(|_| is_get || !self.faulty(Fault::HeaderTokenGetOnly));
