@@ -235,7 +235,7 @@ faults! {
         "the agent callback sends the key as apikey instead of api_key", ["LF2"];
     CallbackWithoutAgentPort = "callback-without-agent-port", LiquidFiles, Documented,
         "without agent_port the success page still posts the key to localhost:80", ["LF3"];
-    AgentPortUnchecked = "agent-port-unchecked", LiquidFiles, Documented,
+    AgentPortUnchecked = "agent-port-unchecked", LiquidFiles, Reference,
         "any agent_port value (abc, 0, 65536, 80x) is accepted and used in the callback", ["LF4"];
     AnyPasswordLogsIn = "any-password-logs-in", LiquidFiles, Documented,
         "any password logs a known user in, on /login and /session/api", ["LF5", "LF14"];
@@ -269,8 +269,8 @@ faults! {
         "a DOCTYPE in the XML is skipped instead of refused", ["LF16"];
     XmlMissingPasswordLogsIn = "xml-missing-password-logs-in", LiquidFiles, Documented,
         "POST /login without <password> returns the user's API key", ["LF16"];
-    LfJsonLoginRejected = "json-api-login-refused", LiquidFiles, Documented,
-        "POST /login refuses the v3 JSON API (application/json gets 415 and XML)", ["LF17"];
+    LfJsonKeyDiffers = "json-key-differs", LiquidFiles, Documented,
+        "the JSON POST /login answers another key than the XML one (the user's key changes with the API)", ["LF17"];
     JsonUnknownUserDiffers = "json-unknown-user-differs", LiquidFiles, Reference,
         "the JSON POST /login answers an unknown user with 404 No such user (user enumeration)", ["LF18"];
     JsonMissingPasswordLogsIn = "json-missing-password-logs-in", LiquidFiles, Documented,

@@ -126,7 +126,6 @@ impl ReferenceConfig {
     pub fn with_variant(mut self, variant: bool) -> Self {
         self.limecraft.variant = variant;
         self.lac.variant = variant;
-        self.liquidfiles.variant = variant;
         if variant {
             self = self.with_switches(switch::Switches::variant());
         }
@@ -136,6 +135,7 @@ impl ReferenceConfig {
     /// Where the documents are silent, these choices (`switch.rs`); every
     /// vendor reads its own.
     pub fn with_switches(mut self, switches: switch::Switches) -> Self {
+        self.liquidfiles.switches = switches.clone();
         self.fileverbs.switches = switches;
         self
     }

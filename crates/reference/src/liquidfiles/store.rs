@@ -41,11 +41,8 @@ pub struct LiquidFilesConfig {
     pub max_pending: usize,
     /// Activity log entries kept (the oldest go first).
     pub max_activity: usize,
-    /// Answer as another conforming server would where the documents are
-    /// silent (other error bodies, statuses, field order, nulls, markup): the
-    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
-    /// `serve --variant`). Every documented rule still holds.
-    pub variant: bool,
+    /// The choices where the documents are silent (`switches.rs`).
+    pub switches: crate::switch::Switches,
 }
 
 impl Default for LiquidFilesConfig {
@@ -59,7 +56,7 @@ impl Default for LiquidFilesConfig {
             max_agent_field: 200,
             max_pending: 10_000,
             max_activity: 1_000,
-            variant: false,
+            switches: crate::switch::Switches::default(),
         }
     }
 }
@@ -369,6 +366,12 @@ impl LiquidFiles {
         while times.len() > self.config.rate_limit {
             times.pop_front();
         }
+    }
+
+    /// Whether `name` (email or username) has Strong 2FA on.
+    pub fn has_two_factor(&self, name: &str) -> bool {
+        let s = self.lock();
+        find_user(&s.users, name).is_some_and(|i| s.users[i].totp_secret.is_some())
     }
 
     /// `POST /login`: the user's stable API key.
