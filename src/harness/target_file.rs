@@ -109,6 +109,7 @@ impl Target {
             control_url,
             users,
             timeout: Duration::from_secs(10),
+            browser: None,
             sections,
         };
         for (field, present) in suite.required(&target) {

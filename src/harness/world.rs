@@ -25,6 +25,22 @@ pub type StepResult = Result<(), Failure>;
 #[derive(Debug)]
 pub struct Failure(pub String);
 
+/// How a step's failure text starts when the scenario could not be judged
+/// (the runner reports it as skipped, with the rest as the reason).
+pub const NOT_JUDGED: &str = "not judged: ";
+
+impl Failure {
+    /// The scenario cannot be judged here (`why` says why; it starts with
+    /// [`NOT_JUDGED`] or gets it): reported as skipped with that reason.
+    pub fn not_judged(why: &str) -> Failure {
+        if why.starts_with(NOT_JUDGED) {
+            Failure(why.to_owned())
+        } else {
+            Failure(format!("{NOT_JUDGED}{why}"))
+        }
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

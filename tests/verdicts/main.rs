@@ -6,6 +6,7 @@
 //! of their own: cucumber swaps the panic hook while it runs.
 
 mod faults;
+mod players;
 mod runner;
 mod switches;
 mod variants;
