@@ -278,6 +278,49 @@ faults! {
 }
 
 impl Fault {
+    /// The scenarios of [`Self::caught_by`] that can catch it on a server
+    /// with `switches`, as the suite runs by default (the HTTP player of
+    /// `/session/api`): a scenario of an API the switches leave out does not
+    /// run (LiquidFiles' XML login under `liquidfiles.logins=json-only`),
+    /// nor is one judged that only script could play (an interstitial by
+    /// script; a callback made by `fetch`, which the browser player judges:
+    /// `tests/verdicts/players.rs`). Empty: the fault does not apply there.
+    pub fn caught_by_under(self, switches: &crate::switch::Switches) -> Vec<&'static str> {
+        use crate::liquidfiles::switches as lf;
+        if self.vendor() != Vendor::LiquidFiles {
+            return self.caught_by().to_vec();
+        }
+        let json_only = switches.is(&lf::LOGINS, "json-only");
+        let xml_only = switches.is(&lf::LOGINS, "xml-only");
+        let script_pages = switches.is(&lf::INTERSTITIAL, "script-redirect");
+        let fetch = switches.is(&lf::CALLBACK_BY, "fetch");
+        let applies = match self {
+            // The same key from both APIs needs both.
+            Fault::LfJsonKeyDiffers => !json_only && !xml_only,
+            // The callback is made by script: only a browser sees it.
+            Fault::CallbackWrongPort
+            | Fault::CallbackFieldRenamed
+            | Fault::CallbackWithoutAgentPort => !fetch,
+            _ => true,
+        };
+        if !applies {
+            return Vec::new();
+        }
+        self.caught_by()
+            .iter()
+            .copied()
+            .filter(|id| {
+                let n: u32 = id.trim_start_matches("LF").parse().unwrap_or(0);
+                match n {
+                    1..=8 => !script_pages,
+                    9..=16 => !json_only,
+                    17..=19 => !xml_only,
+                    _ => true,
+                }
+            })
+            .collect()
+    }
+
     pub fn from_name(name: &str) -> Result<Fault, String> {
         Fault::ALL
             .iter()
