@@ -247,6 +247,11 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
     if look::api_key(&shown.html).is_none() {
         judge_or_skip(w, Stage::SecondFactor)?;
     }
+    if shown.url.starts_with("chrome-error:") && shown.html.contains("SSL") {
+        return Err(Failure::not_judged(
+            "not judged: the success page sent the browser to https on the user's machine (seed 000's prose, https://localhost); the harness's listener speaks plain HTTP, so the browser's POST cannot be read (the HTTP player judges the form)",
+        ));
+    }
     if shown.url.starts_with("chrome-error:") {
         // The success page sent the browser somewhere it could not load:
         // a POST to a port nobody listens on.
@@ -394,6 +399,18 @@ fn posts(w: &ConformanceWorld) -> Result<Vec<crate::mock::AgentCallback>, Failur
 async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
     let key = page_key(w)?;
     let got = posts(w)?;
+    if got.is_empty()
+        && is_browser(w)
+        && ["https://localhost", "https://127.0.0.1"]
+            .iter()
+            .any(|u| page(w).is_ok_and(|p| p.html.contains(u)))
+    {
+        // The seed's prose posts over https: the browser's TLS handshake
+        // meets the harness's plain-HTTP listener, which cannot read it.
+        return Err(Failure::not_judged(
+            "not judged: the page posts the key to https://localhost (seed 000's prose); the harness's listener speaks plain HTTP, so the browser's POST cannot be read (the HTTP player judges the form)",
+        ));
+    }
     w.documented(
         &rules::AGENT_PORT_POST,
         got.len() == 1,
