@@ -23,7 +23,7 @@ use authconform::mock::export;
 use authconform::reference::fault::Fault;
 use authconform::reference::serving::ServeLimits;
 use authconform::reference::switch::{self, Switches};
-use authconform::reference::{ReferenceConfig, ReferenceServer, request_log};
+use authconform::reference::{ReferenceConfig, ReferenceServer, control, request_log};
 use authconform::secret::{HashCost, HashPoolSize};
 use authconform::vendor::Vendor;
 
@@ -198,6 +198,22 @@ struct ServeArgs {
     /// Enable the test-only control endpoints (/__authconform/clock).
     #[arg(long)]
     test_mode: bool,
+    /// With --test-mode: require `Authorization: Bearer <TOKEN>` on the
+    /// control API (at least 16 characters; a target file gives it as
+    /// `control_token`). Prefer the environment variable to the flag, which
+    /// other users of the machine can read in the process list.
+    #[arg(
+        long,
+        env = "AUTHCONFORM_CONTROL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    control_token: Option<String>,
+    /// With --test-mode: a host name the control API answers besides
+    /// localhost and IP addresses (repeatable); any other Host is refused
+    /// (DNS rebinding).
+    #[arg(long, value_name = "NAME")]
+    control_host: Vec<String>,
     /// Break one rule (see `authconform faults`).
     #[arg(long, value_parser = Fault::from_name)]
     fault: Option<Fault>,
@@ -322,7 +338,7 @@ fn mock_export(vendor: Vendor, format: export::Format, out: &std::path::Path) ->
 }
 
 fn usage(message: &str) -> ExitCode {
-    eprintln!("authconform: {message}");
+    harness::console::err(&format!("authconform: {message}\n"));
     ExitCode::from(2)
 }
 
@@ -333,6 +349,8 @@ async fn serve(
         fixtures,
         hash_cost,
         test_mode,
+        control_token,
+        control_host,
         fault,
         variant,
         switch,
@@ -370,11 +388,25 @@ async fn serve(
         },
         None => Fixtures::builtin(),
     };
+    if control_token
+        .as_ref()
+        .is_some_and(|t| t.chars().count() < control::MIN_TOKEN_CHARS)
+    {
+        return usage(&format!(
+            "--control-token must have at least {} characters",
+            control::MIN_TOKEN_CHARS
+        ));
+    }
+    let control = control::ControlGuard {
+        token: control_token,
+        hosts: control_host,
+    };
     let mut config = ReferenceConfig {
         fixtures,
         only_vendor,
         hash_cost,
         test_mode,
+        control: control.clone(),
         fault,
         log_requests,
         latency: latency.map(Duration::from_millis),
@@ -398,6 +430,11 @@ async fn serve(
             ));
         }
     };
+    if let Ok(bound) = listener.local_addr() {
+        for warning in control::exposure_warnings(bound, test_mode, &control) {
+            tracing::warn!("{warning}");
+        }
+    }
     let local = listener
         .local_addr()
         .map(|a| a.to_string())
@@ -617,7 +654,7 @@ async fn run(args: RunArgs) -> ExitCode {
     }
     let (code, message) = verdict(&result);
     if let Some(message) = message {
-        eprintln!("authconform: {message}");
+        harness::console::err(&format!("authconform: {message}\n"));
     }
     ExitCode::from(code)
 }
@@ -657,7 +694,7 @@ async fn run_many(runs: Vec<TargetRun>, jobs: usize, reports: &CombinedReports) 
         ));
     }
     for line in lines {
-        eprintln!("{line}");
+        harness::console::err(&format!("{line}\n"));
     }
     ExitCode::from(worst)
 }

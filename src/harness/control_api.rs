@@ -2,10 +2,18 @@
 //! reference server offers in test mode: the server's clock (read and
 //! advanced; the local clock where there is no control API) and the vendors'
 //! test hooks, which each vendor's folder calls through [`ControlApi::hook`].
+//!
+//! A `control_url` is a server the harness does not vouch for either: its
+//! client has the target's timeout and TLS setting, follows no redirect,
+//! reads at most [`MAX_CONTROL_BODY`] of an answer, and sends the target
+//! file's `control_token` as `Authorization: Bearer` when there is one.
+
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::clock::{UnixSeconds, system_now};
+use crate::harness::exchange::read_capped;
 use crate::harness::target::Target;
 use crate::reference::control::CONTROL_PREFIX;
 
@@ -20,12 +28,19 @@ pub enum ControlApi {
     System,
 }
 
+/// The most of a control API answer read (they are a few bytes of JSON).
+pub const MAX_CONTROL_BODY: usize = 1024 * 1024;
+
 impl ControlApi {
     pub fn for_target(target: &Target) -> Self {
         match &target.control_url {
             Some(root) => ControlApi::Controlled {
                 root: root.clone(),
-                client: reqwest::Client::new(),
+                client: client(
+                    target.timeout,
+                    target.insecure_tls,
+                    target.control_token.as_deref(),
+                ),
             },
             None => ControlApi::System,
         }
@@ -36,7 +51,7 @@ impl ControlApi {
             ControlApi::System => Ok(system_now()),
             ControlApi::Controlled { root, client } => {
                 let url = format!("{root}{CONTROL_PREFIX}/clock");
-                read_now(client.get(&url).send().await, &url).await
+                read_now(answer(client.get(&url), &url).await?, &url)
             }
         }
     }
@@ -49,10 +64,8 @@ impl ControlApi {
                 let url = format!("{root}{CONTROL_PREFIX}/clock/advance");
                 let sent = client
                     .post(&url)
-                    .json(&serde_json::json!({ "seconds": seconds }))
-                    .send()
-                    .await;
-                read_now(sent, &url).await
+                    .json(&serde_json::json!({ "seconds": seconds }));
+                read_now(answer(sent, &url).await?, &url)
             }
         }
     }
@@ -77,12 +90,8 @@ impl ControlApi {
         if let Some(body) = &body {
             request = request.json(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| format!("control API at {url} failed: {e}"))?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or_default();
+        let (status, body) = answer(request, &url).await?;
+        let body: Value = serde_json::from_slice(&body).unwrap_or_default();
         Ok(HookAnswer { url, status, body })
     }
 
@@ -99,15 +108,55 @@ pub struct HookAnswer {
     pub body: Value,
 }
 
-async fn read_now(
-    sent: Result<reqwest::Response, reqwest::Error>,
+/// The control API's client: the target's timeout and TLS setting, no
+/// redirects (a control API that redirects is misconfigured, and following
+/// it would send the token elsewhere), the token on every call.
+fn client(timeout: Duration, insecure_tls: bool, token: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(value) = token.and_then(|t| {
+        let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).ok()?;
+        v.set_sensitive(true);
+        Some(v)
+    }) {
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .danger_accept_invalid_certs(insecure_tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap_or_default()
+}
+
+/// Sends `request` and reads its answer (at most [`MAX_CONTROL_BODY`]); what
+/// went wrong in one line.
+async fn answer(
+    request: reqwest::RequestBuilder,
+    url: &str,
+) -> Result<(reqwest::StatusCode, Vec<u8>), String> {
+    let response = request.send().await.map_err(|e| {
+        format!(
+            "control API at {url} failed: {}",
+            crate::harness::exchange::describe_reqwest_error(&e)
+        )
+    })?;
+    let status = response.status();
+    let body = read_capped(response, MAX_CONTROL_BODY).await.map_err(|e| {
+        format!(
+            "control API at {url} answered {status}, but {}",
+            e.describe(MAX_CONTROL_BODY)
+        )
+    })?;
+    Ok((status, body))
+}
+
+fn read_now(
+    (status, body): (reqwest::StatusCode, Vec<u8>),
     url: &str,
 ) -> Result<UnixSeconds, String> {
-    let response = sent.map_err(|e| format!("clock control at {url} failed: {e}"))?;
-    let status = response.status();
-    let body: Value = response
-        .json()
-        .await
+    let body: Value = serde_json::from_slice(&body)
         .map_err(|e| format!("clock control at {url} answered {status} without JSON: {e}"))?;
     body.get("now")
         .and_then(Value::as_i64)

@@ -90,6 +90,11 @@ async fn send(
             }
             Some(x)
         }
+        Err(e) if e.answered.is_some() => {
+            // It answered, with more than the harness reads.
+            problems.push(format!("{} {} {}", e.method, e.url, e.message));
+            None
+        }
         Err(e) => {
             problems.push(format!(
                 "base_url {} cannot be reached: {}; check base_url (and insecure_tls for a self-signed certificate)",

@@ -330,7 +330,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             if let (Some(state), Some(ctx)) = (&after_state, &ctx)
                 && let Err(e) = ctx.save_enrolment_to(state, &saved_enrolment)
             {
-                eprintln!("authconform: {e}");
+                console::err(&format!("authconform: {e}\n"));
             }
             let stop = ctx.as_ref().map(|c| c.stop.clone());
             let strict = ctx.as_ref().is_some_and(|c| c.strict);
@@ -448,14 +448,14 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     // issued, so the next run starts alike and nothing piles up.
     for ctx in contexts.values() {
         if let Err(e) = ctx.restore().await {
-            eprintln!("authconform: {e}");
+            console::err(&format!("authconform: {e}\n"));
         }
         if ctx.stopped().is_none() {
             let failed = ctx.end_issued().await;
             if failed > 0 {
-                eprintln!(
-                    "authconform: {failed} session(s) or token(s) the run was issued could not be ended"
-                );
+                console::err(&format!(
+                    "authconform: {failed} session(s) or token(s) the run was issued could not be ended\n"
+                ));
             }
         }
     }
@@ -512,7 +512,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             .map_err(|e| RunError::Io(format!("cannot write the summary JSON: {e}")))?;
     }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        console::out(&summary::github_annotations(&report));
+        console::workflow_commands(&summary::github_annotations(&report));
     }
     let stopped = stop.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if let Some(world::Stop::ServerGone(e)) = stopped {

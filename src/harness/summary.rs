@@ -148,9 +148,12 @@ pub fn github_annotations(report: &RunReport) -> String {
     out
 }
 
-/// GitHub's escaping of a command's message.
+/// GitHub's escaping of a command's message, after [`neutral`]: a message
+/// holds what a server sent, and neither its control characters nor a
+/// newline may end the command early.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    crate::harness::console::neutral(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

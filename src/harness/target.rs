@@ -75,6 +75,8 @@ pub struct Target {
     pub insecure_tls: bool,
     /// Root URL of a server that offers authconform's control API (clock).
     pub control_url: Option<String>,
+    /// Sent to the control API as `Authorization: Bearer` (`serve --control-token`).
+    pub control_token: Option<String>,
     pub users: Users,
     pub timeout: Duration,
     /// `--browser`: the browser a vendor's browser flows run in, over what
@@ -184,6 +186,7 @@ impl Target {
             base_url: base_url.to_owned(),
             insecure_tls: false,
             control_url: None,
+            control_token: None,
             users: Users::default(),
             timeout: Duration::from_secs(10),
             browser: None,

@@ -29,6 +29,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::body::{MAX_BODY_BYTES, media_type, read_limited};
 use crate::fault::Fault;
+use crate::throttle::Source;
 pub use store::{ActivityEntry, Agent, LiquidFiles, LiquidFilesConfig, LoginError};
 use wire::XmlLeniency;
 
@@ -112,7 +113,7 @@ fn login_refusal(e: &LoginError) -> (StatusCode, String) {
             StatusCode::SERVICE_UNAVAILABLE,
             crate::secret::HashBusy.to_string(),
         ),
-        LoginError::TooManyAttempts => (
+        LoginError::TooManyAttempts(_) => (
             StatusCode::TOO_MANY_REQUESTS,
             store::TOO_MANY_ATTEMPTS.to_owned(),
         ),
@@ -123,9 +124,38 @@ fn login_refusal(e: &LoginError) -> (StatusCode, String) {
     }
 }
 
+/// When a refused login may try again (`Retry-After`), for the refusals that
+/// say: a limited account (429), a source or server with too many logins in
+/// progress (429, 503). A full hashing pool's 503 gets its own from
+/// `ReferenceServer`.
+pub(super) fn with_retry_after(e: &LoginError, response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    let secs = match e {
+        LoginError::TooManyAttempts(secs) => *secs,
+        LoginError::TooManyPending | LoginError::PendingFull => store::PENDING_RETRY_AFTER,
+        _ => return response,
+    };
+    crate::throttle::set_retry_after(&mut response, secs);
+    response
+}
+
+/// The status and message of a `/session/api` login that could not start.
+pub(super) fn pending_refusal(e: &LoginError) -> (StatusCode, &'static str) {
+    match e {
+        LoginError::TooManyPending => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many logins in progress from your address; finish one or try again later.",
+        ),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many logins in progress; try again later.",
+        ),
+    }
+}
+
 /// `POST /login`: the JSON API when the body is JSON, the XML API otherwise
 /// (each where `liquidfiles.logins` has it).
-async fn login(State(lf): State<LiquidFiles>, req: Request) -> Response {
+async fn login(State(lf): State<LiquidFiles>, source: Source, req: Request) -> Response {
     let json = media_type(req.headers()).as_deref() == Some("application/json");
     match (json, lf.config().switches.value(&switches::LOGINS)) {
         (true, "xml-only") => xml_error(
@@ -137,8 +167,8 @@ async fn login(State(lf): State<LiquidFiles>, req: Request) -> Response {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Send the credentials as JSON (Content-Type: application/json)",
         ),
-        (true, _) => json_login(lf, req).await,
-        (false, _) => xml_login(lf, req).await,
+        (true, _) => json_login(lf, req, source).await,
+        (false, _) => xml_login(lf, req, source).await,
     }
 }
 
@@ -181,7 +211,7 @@ struct JsonCredentials {
 
 /// `POST /login` with `application/json`: the v3 JSON API. The same user
 /// lookup, password check, rate limit and stable key as the XML API.
-async fn json_login(lf: LiquidFiles, req: Request) -> Response {
+async fn json_login(lf: LiquidFiles, req: Request, source: Source) -> Response {
     let Some(bytes) = read_limited(req).await.ok() else {
         return json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -215,7 +245,7 @@ async fn json_login(lf: LiquidFiles, req: Request) -> Response {
     if refused_to_password_alone(&lf, &credentials.email) {
         return json_error(StatusCode::UNAUTHORIZED, TWO_FACTOR_NEEDS_BROWSER);
     }
-    match lf.xml_login(&credentials.email, &password).await {
+    match lf.xml_login(&credentials.email, &password, source).await {
         Ok(key) => json_answer(
             StatusCode::OK,
             serde_json::json!({ "user": { "api_key": if lf.fault_is(Fault::LfJsonKeyDiffers) {
@@ -226,13 +256,13 @@ async fn json_login(lf: LiquidFiles, req: Request) -> Response {
         ),
         Err(e) => {
             let (status, message) = login_refusal(&e);
-            json_error(status, &message)
+            with_retry_after(&e, json_error(status, &message))
         }
     }
 }
 
 /// `POST /login` with XML: credentials in, the user's stable API key out.
-async fn xml_login(lf: LiquidFiles, req: Request) -> Response {
+async fn xml_login(lf: LiquidFiles, req: Request, source: Source) -> Response {
     let ct = media_type(req.headers());
     let accepted: &[&str] = if lf.fault_is(Fault::TextXmlRejected) {
         &["application/xml"]
@@ -286,13 +316,13 @@ async fn xml_login(lf: LiquidFiles, req: Request) -> Response {
         return xml_error(&lf, StatusCode::UNAUTHORIZED, TWO_FACTOR_NEEDS_BROWSER);
     }
     match lf
-        .xml_login(&credentials.email, &credentials.password)
+        .xml_login(&credentials.email, &credentials.password, source)
         .await
     {
         Ok(key) => wire::api_key_xml(&key, element),
         Err(e) => {
             let (status, message) = login_refusal(&e);
-            xml_error(&lf, status, &message)
+            with_retry_after(&e, xml_error(&lf, status, &message))
         }
     }
 }

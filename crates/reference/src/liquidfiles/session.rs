@@ -25,6 +25,7 @@ use super::switches as sw;
 use super::wire::{self, Page};
 use crate::body::{media_type, read_limited};
 use crate::fault::Fault;
+use crate::throttle::Source;
 
 /// The session cookie of the Rails markup and of Post/Redirect/Get.
 const SESSION_COOKIE: &str = "_liquidfiles_session";
@@ -119,6 +120,7 @@ fn coerced_port(raw: &str) -> Option<String> {
 /// `GET /session/api?agent_port=P&agent_name=N&agent_version=V`.
 async fn open(
     State(p): State<Pages>,
+    source: Source,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -155,7 +157,13 @@ async fn open(
             _ => None,
         };
     }
-    let login_id = p.lf.start_browser_login(agent);
+    let login_id = match p.lf.start_browser_login(agent, source) {
+        Ok(id) => id,
+        Err(e) => {
+            let (status, why) = super::pending_refusal(&e);
+            return super::with_retry_after(&e, p.error(status, why));
+        }
+    };
     let mut response = p
         .style(Here::Root, &login_id)
         .login(StatusCode::OK, None)
@@ -181,7 +189,7 @@ fn login_of(headers: &HeaderMap, fields: &HashMap<String, String>) -> String {
 }
 
 /// `POST /session/api`: the user, the password or the code.
-async fn submit(State(p): State<Pages>, req: Request) -> Response {
+async fn submit(State(p): State<Pages>, source: Source, req: Request) -> Response {
     let headers = req.headers().clone();
     if media_type(&headers).as_deref() != Some("application/x-www-form-urlencoded") {
         return p.error(
@@ -218,7 +226,7 @@ async fn submit(State(p): State<Pages>, req: Request) -> Response {
         Some(false) => {
             let user = field(&["user", "user[email]"]);
             let password = field(&["password", "user[password]"]);
-            password_step(&p, &login_id, &fields, user, password).await
+            password_step(&p, &login_id, &fields, user, password, source).await
         }
         Some(true) => {
             let code = if p.switches().is(&sw::OTP_INPUT, "six-boxes") {
@@ -260,6 +268,7 @@ async fn password_step(
     fields: &HashMap<String, String>,
     user: Option<String>,
     password: Option<String>,
+    source: Source,
 ) -> Response {
     let style = p.style(Here::Root, login_id);
     let two_step = p.switches().is(&sw::LOGIN_STEPS, "two-step");
@@ -301,7 +310,11 @@ async fn password_step(
     {
         return refused(store::INVALID_CREDENTIALS);
     }
-    match p.lf.submit_password(login_id, &user, &password).await {
+    match p
+        .lf
+        .submit_password(login_id, &user, &password, source)
+        .await
+    {
         Ok(BrowserStep::NeedsCode) => {
             if p.prg() {
                 see_other(&Here::Root.link("two_factor"))
@@ -311,12 +324,13 @@ async fn password_step(
         }
         Ok(BrowserStep::Success(ok)) => finish(p, login_id, ok, Here::Root),
         Err(LoginError::InvalidCredentials) => refused(store::INVALID_CREDENTIALS),
-        Err(LoginError::TooManyAttempts) => style
-            .login(
+        Err(e @ LoginError::TooManyAttempts(_)) => super::with_retry_after(
+            &e,
+            style.login(
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(store::TOO_MANY_ATTEMPTS),
-            )
-            .into_response(),
+            ),
+        ),
         // The login stays at its password step: the same form again.
         Err(LoginError::Busy) => style
             .login(

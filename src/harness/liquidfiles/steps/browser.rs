@@ -101,11 +101,23 @@ async fn take_player(w: &mut ConformanceWorld) -> Result<Player, Failure> {
     Ok(Player::Http(http::HttpPlayer::default()))
 }
 
-/// A step's error from a player's: not judged is a skip, the rest fail.
+/// A step's error from a player's: not judged is a skip, the rest fail
+/// (saying when the page was read only in part: the scanner's caps, which a
+/// hostile page of 100,000 forms meets).
 fn play_error(w: &ConformanceWorld, e: PlayError) -> Failure {
     match e {
         PlayError::Wire(f) => f,
-        PlayError::Failed(expected) => w.failure(&expected),
+        PlayError::Failed(expected) => {
+            let beyond = lf(w)
+                .player
+                .as_ref()
+                .and_then(|p| p.page())
+                .and_then(|p| api::over_limits(&p.html));
+            match beyond {
+                Some(why) => w.failure(&format!("{expected} ({why})")),
+                None => w.failure(&expected),
+            }
+        }
         PlayError::NotJudged(why) => Failure::not_judged(&why),
     }
 }
