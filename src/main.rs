@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 use authconform::fixtures::Fixtures;
 use authconform::harness::many::{self, CombinedReports, TargetRun};
+use authconform::harness::target::BrowserChoice;
 use authconform::harness::{
     self, Output, RunError, RunOptions, RunReport, TargetChoice, target::Target,
 };
@@ -154,6 +155,13 @@ struct RunArgs {
     /// Stop after this many failed scenarios; the rest are reported as not run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_failures: Option<u32>,
+    /// The browser LiquidFiles' /session/api scenarios run in: `auto` (a local
+    /// headless Chromium with chromedriver if installed, else played over HTTP,
+    /// and what only script does is reported as not judged), `chromium`,
+    /// `none`, or a WebDriver server's URL. Default: the target file's
+    /// (`liquidfiles.browser`), else auto.
+    #[arg(long, value_name = "auto|chromium|none|URL")]
+    browser: Option<BrowserChoice>,
 }
 
 #[derive(Subcommand)]
@@ -512,6 +520,7 @@ async fn run(args: RunArgs) -> ExitCode {
         name,
         rerun_failed,
         state,
+        browser,
     } = args;
     let baseline = match baseline {
         None => Default::default(),
@@ -577,6 +586,11 @@ async fn run(args: RunArgs) -> ExitCode {
                 .unwrap_or_else(|| harness::state::DEFAULT_PATH.into()),
         ),
         label: None,
+        // Against the reference server the default is auto too (its own
+        // target otherwise plays over HTTP, as the tests do).
+        browser: browser
+            .clone()
+            .or_else(|| paths.is_empty().then_some(BrowserChoice::Auto)),
     };
     if loaded.len() > 1 {
         let labels = many::labels(&paths);
@@ -766,6 +780,15 @@ async fn check(path: PathBuf, state: Option<PathBuf>) -> ExitCode {
         Ok(h) => h,
         Err(e) => return usage(&e),
     };
+    // What the server offers where its document leaves it open (LiquidFiles'
+    // logins) is found out first, as a run does.
+    let mut target = target;
+    for line in harness::suite::Suite::of(target.vendor)
+        .discover(&mut target, &http)
+        .await
+    {
+        println!("authconform: {line}");
+    }
     // The run context registers every secret of the target for redaction.
     let ctx = harness::world::RunContext::new(target, http, false);
     let state =

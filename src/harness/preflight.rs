@@ -37,8 +37,8 @@ async fn find_problems(ctx: &RunContext) -> Vec<String> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .is_some();
-    let mut problems = Vec::new();
-    let mut signed_on_any = false;
+    let mut problems = suite.preflight_problems(target);
+    let mut signed_on_any = !problems.is_empty();
     for sign_on in suite.sign_ons(target) {
         let Some(x) = send(http, &sign_on.call, target, &mut problems).await else {
             return problems;

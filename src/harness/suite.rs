@@ -19,7 +19,7 @@ use futures::future::BoxFuture;
 use crate::fixtures::Fixtures;
 use crate::harness::capability::{self, Capability};
 use crate::harness::control_api::ControlApi;
-use crate::harness::exchange::{Call, Exchange};
+use crate::harness::exchange::{Call, Exchange, HttpClient};
 pub use crate::harness::target::Section;
 use crate::harness::target::{Account, Fields, Target, TargetError, VendorId};
 use crate::spec::Spec;
@@ -84,6 +84,26 @@ pub trait VendorSuite: Send + Sync + 'static {
     /// capabilities every vendor shares ([`crate::harness::capability::SHARED`]).
     fn capabilities(&self) -> &'static [Capability] {
         &[]
+    }
+
+    // ---- before the run
+
+    /// Finds out, before the run, what the target's server offers where its
+    /// document leaves it open (LiquidFiles: the XML login, the JSON one or
+    /// both), filling it into `target` for its capabilities and sign-ons;
+    /// the lines that say what was found.
+    fn discover<'a>(
+        &'a self,
+        _target: &'a mut Target,
+        _http: &'a HttpClient,
+    ) -> BoxFuture<'a, Vec<String>> {
+        Box::pin(async { Vec::new() })
+    }
+
+    /// Problems [`Self::discover`] found with the target file (an account
+    /// no documented way takes): preflight reports them with its own.
+    fn preflight_problems(&self, _target: &Target) -> Vec<String> {
+        Vec::new()
     }
 
     // ---- preflight

@@ -79,6 +79,9 @@ pub struct Target {
     pub control_token: Option<String>,
     pub users: Users,
     pub timeout: Duration,
+    /// `--browser`: the browser a vendor's browser flows run in, over what
+    /// the target file says (`None`: the file's, or `auto`).
+    pub browser: Option<BrowserChoice>,
     /// The vendors' own sections of the file (`lac:`), read by their suites;
     /// [`Target::section`] finds one by its type.
     pub(crate) sections: Vec<Section>,
@@ -91,6 +94,37 @@ impl std::fmt::Debug for Target {
             .field("base_url", &self.base_url)
             .field("control_url", &self.control_url)
             .finish_non_exhaustive()
+    }
+}
+
+/// The browser a vendor's browser flows run in (`--browser`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrowserChoice {
+    /// A local Chromium with chromedriver if installed, else none.
+    Auto,
+    /// A local Chromium with chromedriver; an error without them.
+    Chromium,
+    /// No browser: the flows are played over HTTP.
+    None,
+    /// A WebDriver server at this URL (Selenium, a chromedriver elsewhere).
+    WebDriver(String),
+}
+
+impl std::str::FromStr for BrowserChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "auto" => Ok(BrowserChoice::Auto),
+            "chromium" => Ok(BrowserChoice::Chromium),
+            "none" => Ok(BrowserChoice::None),
+            u if u.starts_with("http://") || u.starts_with("https://") => {
+                Ok(BrowserChoice::WebDriver(u.trim_end_matches('/').to_owned()))
+            }
+            other => Err(format!(
+                "`{other}` is no browser: auto, chromium, none or a WebDriver URL (http://…)"
+            )),
+        }
     }
 }
 
@@ -183,6 +217,7 @@ impl Target {
             control_token: None,
             users: Users::default(),
             timeout: Duration::from_secs(10),
+            browser: None,
             sections: Vec::new(),
         }
     }

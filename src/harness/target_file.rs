@@ -115,6 +115,7 @@ impl Target {
             control_token,
             users,
             timeout: Duration::from_secs(10),
+            browser: None,
             sections,
         };
         for (field, present) in suite.required(&target) {

@@ -25,15 +25,23 @@ pub type StepResult = Result<(), Failure>;
 #[derive(Debug)]
 pub struct Failure(pub String);
 
-/// How a [`Failure`] that skips its scenario starts ([`Failure::skip`]).
-pub const SKIPPED: &str = "skipped: ";
+/// How a step's failure text starts when the scenario could not be judged:
+/// the server's own answers leave it nothing to check (a sign-on without the
+/// expiration an expiry scenario counts from), or the player cannot see what
+/// the page does (the runner reports it as skipped, with the rest as the
+/// reason).
+pub const NOT_JUDGED: &str = "not judged: ";
 
 impl Failure {
-    /// Ends the scenario as skipped, not failed: the server's own answers
-    /// leave it nothing to check (a sign-on without the expiration an expiry
-    /// scenario counts from). `why` is printed as the reason.
-    pub fn skip(why: impl std::fmt::Display) -> Failure {
-        Failure(format!("{SKIPPED}{why}"))
+    /// The scenario cannot be judged here (`why` says why; it starts with
+    /// [`NOT_JUDGED`] or gets it): reported as skipped with that reason.
+    pub fn not_judged(why: impl std::fmt::Display) -> Failure {
+        let why = why.to_string();
+        if why.starts_with(NOT_JUDGED) {
+            Failure(why)
+        } else {
+            Failure(format!("{NOT_JUDGED}{why}"))
+        }
     }
 }
 

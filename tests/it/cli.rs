@@ -863,12 +863,14 @@ fn the_liquidfiles_example_target_parses_and_skips_what_it_lacks() {
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
     let lf = t.section::<LiquidFilesTarget>().unwrap();
     assert_eq!(lf.probe_path.as_deref(), Some("/account"));
-    assert_eq!(lf.key_lifetime_minutes, 43200);
+    assert_eq!(lf.key_lifetime_minutes, Some(43200));
     for tag in [
         "needs-twofactor-account",
         "needs-username-login",
         "needs-special-password-account",
         "needs-key-probe",
+        "needs-key-lifetime",
+        "needs-totp-secret",
     ] {
         assert!(
             t.missing_capability([tag.to_owned()].iter()).is_none(),

@@ -10,6 +10,7 @@ mod fileverbs_preflight;
 mod limecraft_headers;
 mod limecraft_preflight;
 mod limecraft_totp;
+mod players;
 mod runner;
 mod switches;
 mod variants;

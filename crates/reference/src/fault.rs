@@ -251,7 +251,7 @@ faults! {
         "the agent callback sends the key as apikey instead of api_key", ["LF2"];
     CallbackWithoutAgentPort = "callback-without-agent-port", LiquidFiles, Documented,
         "without agent_port the success page still posts the key to localhost:80", ["LF3"];
-    AgentPortUnchecked = "agent-port-unchecked", LiquidFiles, Documented,
+    AgentPortUnchecked = "agent-port-unchecked", LiquidFiles, Reference,
         "any agent_port value (abc, 0, 65536, 80x) is accepted and used in the callback", ["LF4"];
     AnyPasswordLogsIn = "any-password-logs-in", LiquidFiles, Documented,
         "any password logs a known user in, on /login and /session/api", ["LF5", "LF14"];
@@ -285,8 +285,8 @@ faults! {
         "a DOCTYPE in the XML is skipped instead of refused", ["LF16"];
     XmlMissingPasswordLogsIn = "xml-missing-password-logs-in", LiquidFiles, Documented,
         "POST /login without <password> returns the user's API key", ["LF16"];
-    LfJsonLoginRejected = "json-api-login-refused", LiquidFiles, Documented,
-        "POST /login refuses the v3 JSON API (application/json gets 415 and XML)", ["LF17"];
+    LfJsonKeyDiffers = "json-key-differs", LiquidFiles, Documented,
+        "the JSON POST /login answers another key than the XML one (the user's key changes with the API)", ["LF17"];
     JsonUnknownUserDiffers = "json-unknown-user-differs", LiquidFiles, Reference,
         "the JSON POST /login answers an unknown user with 404 No such user (user enumeration)", ["LF18"];
     JsonMissingPasswordLogsIn = "json-missing-password-logs-in", LiquidFiles, Documented,
@@ -295,10 +295,18 @@ faults! {
 
 impl Fault {
     /// The scenarios of [`Self::caught_by`] that catch this fault on a server
-    /// whose silent choices are `switches`: a switch can take away the
-    /// situation a scenario needs to show the fault (each case says why).
-    /// The fault still breaks its rule; another scenario shows it.
+    /// whose silent choices are `switches`, as the suite runs by default (the
+    /// HTTP player of `/session/api`): a switch can leave out the API a
+    /// scenario plays (LiquidFiles' XML login under
+    /// `liquidfiles.logins=json-only`) or the situation it needs to show the
+    /// fault (each case says why), and a scenario only a browser could judge
+    /// (a callback made by `fetch`: `tests/verdicts/players.rs`) is not
+    /// judged. Empty: the fault does not apply there. A fault still breaks its
+    /// rule; another scenario shows it.
     pub fn caught_under(self, switches: &crate::switch::Switches) -> Vec<&'static str> {
+        if !self.applies_under(switches) {
+            return Vec::new();
+        }
         self.caught_by()
             .iter()
             .copied()
@@ -306,7 +314,34 @@ impl Fault {
             .collect()
     }
 
+    fn applies_under(self, switches: &crate::switch::Switches) -> bool {
+        use crate::liquidfiles::switches as lf;
+        match self {
+            // The same key from both APIs needs both.
+            Fault::LfJsonKeyDiffers => {
+                !switches.is(&lf::LOGINS, "json-only") && !switches.is(&lf::LOGINS, "xml-only")
+            }
+            // The callback is made by script: only a browser sees it.
+            Fault::CallbackWrongPort
+            | Fault::CallbackFieldRenamed
+            | Fault::CallbackWithoutAgentPort => !switches.is(&lf::CALLBACK_BY, "fetch"),
+            _ => true,
+        }
+    }
+
     fn hidden_under(self, id: &str, switches: &crate::switch::Switches) -> bool {
+        use crate::liquidfiles::switches as lf;
+        if self.vendor() == Vendor::LiquidFiles {
+            let n: u32 = id.trim_start_matches("LF").parse().unwrap_or(0);
+            return match n {
+                // The pages go on by script: the HTTP player does not judge them.
+                1..=8 => switches.is(&lf::INTERSTITIAL, "script-redirect"),
+                // No XML API, or no JSON API.
+                9..=16 => switches.is(&lf::LOGINS, "json-only"),
+                17..=19 => switches.is(&lf::LOGINS, "xml-only"),
+                _ => false,
+            };
+        }
         match (self, id) {
             // Without a password policy LAC17's one-character password is
             // accepted: no change fails there, so none withholds a token

@@ -123,11 +123,8 @@ impl ReferenceConfig {
     }
 
     /// Every vendor answers as another conforming server would where the
-    /// documents are silent: every switch at its last value (`switch.rs`;
-    /// the vendors whose choices are not switches yet: each vendor config's
-    /// `variant`).
+    /// documents are silent: every switch at its last value (`switch.rs`).
     pub fn with_variant(mut self, variant: bool) -> Self {
-        self.liquidfiles.variant = variant;
         if variant {
             self = self.with_switches(switch::Switches::variant());
         }
@@ -139,6 +136,7 @@ impl ReferenceConfig {
     pub fn with_switches(mut self, switches: switch::Switches) -> Self {
         self.lac.switches = switches.clone();
         self.fileverbs.switches = switches.clone();
+        self.liquidfiles.switches = switches.clone();
         self.limecraft.switches = switches;
         self
     }

@@ -29,6 +29,7 @@ pub fn all() -> impl Iterator<Item = &'static Switch> {
         crate::lac::switches::ALL,
         crate::fileverbs::switches::ALL,
         crate::limecraft::switches::ALL,
+        crate::liquidfiles::switches::ALL,
     ]
     .into_iter()
     .flat_map(|table| table.iter().copied())

@@ -617,7 +617,7 @@ fn jwt_lifetime(w: &ConformanceWorld, who: Persona) -> Result<(i64, i64), Failur
     let jwt = w.session(who.name())?;
     let claims = segment(&jwt, 1).unwrap_or_default();
     let exp = claims["exp"].as_f64().map(|e| e.floor() as i64).ok_or_else(|| {
-        Failure::skip(format!(
+        Failure::not_judged(format!(
             "{who}'s JwtToken carries no numeric exp claim: nothing says when it expires, so there is no expiry to move the clock to"
         ))
     })?;

@@ -47,11 +47,8 @@ pub struct LiquidFilesConfig {
     pub max_pending_per_source: usize,
     /// Activity log entries kept (the oldest go first).
     pub max_activity: usize,
-    /// Answer as another conforming server would where the documents are
-    /// silent (other error bodies, statuses, field order, nulls, markup): the
-    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
-    /// `serve --variant`). Every documented rule still holds.
-    pub variant: bool,
+    /// The choices where the documents are silent (`switches.rs`).
+    pub switches: crate::switch::Switches,
 }
 
 impl Default for LiquidFilesConfig {
@@ -65,7 +62,7 @@ impl Default for LiquidFilesConfig {
             max_pending: 10_000,
             max_pending_per_source: 256,
             max_activity: 1_000,
-            variant: false,
+            switches: crate::switch::Switches::default(),
         }
     }
 }
@@ -371,6 +368,12 @@ impl LiquidFiles {
                 Err(LoginError::InvalidCredentials)
             }
         }
+    }
+
+    /// Whether `name` (email or username) has Strong 2FA on.
+    pub fn has_two_factor(&self, name: &str) -> bool {
+        let s = self.lock();
+        find_user(&s.users, name).is_some_and(|i| s.users[i].totp_secret.is_some())
     }
 
     /// `POST /login`: the user's stable API key.
