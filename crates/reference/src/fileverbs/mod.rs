@@ -25,7 +25,7 @@ use wire::{ApiError, Body};
 struct Routes {
     fv: FileVerbs,
     /// The cookie path: the accounts calls, as mounted.
-    cookie_path: String,
+    cookie_path: std::sync::Arc<str>,
     refresh_ttl: i64,
 }
 
@@ -34,7 +34,7 @@ struct Routes {
 pub fn router(fv: FileVerbs, mount: &str, config: &FileVerbsConfig) -> Router {
     let routes = Routes {
         fv,
-        cookie_path: format!("{mount}/api/v1/accounts"),
+        cookie_path: format!("{mount}/api/v1/accounts").into(),
         refresh_ttl: config.refresh_ttl,
     };
     let non_json_401 = routes.fv.fault_is(Fault::NonJsonBody401);

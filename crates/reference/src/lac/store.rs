@@ -142,6 +142,8 @@ struct Key {
     disabled: bool,
     /// Created in API Creator (fixtures), not by a sign-on: never forgotten.
     admin: bool,
+    /// Issue order in the store, for the Auth Tokens list.
+    issued: u64,
 }
 
 struct Store {
@@ -150,11 +152,12 @@ struct Store {
     /// sign-on token is owned by its user and forgotten after its retention;
     /// an admin token is owned by no one and never forgotten.
     keys: Vec<Issued<String, Key>>,
+    /// The next key's `issued`.
+    next_issued: u64,
 }
 
-/// The LAC reference server's state. Cheap to clone (shared).
-#[derive(Clone)]
-pub struct Lac {
+/// The LAC reference server's state (shared as [`Lac`]).
+pub struct LacState {
     store: Arc<Mutex<Store>>,
     apis: Arc<Vec<ApiInfo>>,
     suite_api: usize,
@@ -168,6 +171,19 @@ pub struct Lac {
     fault_salt: Arc<String>,
     config: Arc<LacConfig>,
     throttle: Arc<LoginThrottle>,
+}
+
+/// [`LacState`], shared: handlers clone their state on every request, and
+/// this clone is one reference count.
+#[derive(Clone)]
+pub struct Lac(Arc<LacState>);
+
+impl std::ops::Deref for Lac {
+    type Target = LacState;
+
+    fn deref(&self) -> &LacState {
+        &self.0
+    }
 }
 
 /// An auth token as `@authentication` returns it.
@@ -235,6 +251,20 @@ impl Lac {
         fault: Option<Fault>,
         config: LacConfig,
     ) -> Self {
+        Lac(Arc::new(LacState::new(
+            fixtures, hashing, clock, fault, config,
+        )))
+    }
+}
+
+impl LacState {
+    fn new(
+        fixtures: &LacFixtures,
+        hashing: PasswordHashing,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: LacConfig,
+    ) -> Self {
         let users = fixtures
             .users
             .iter()
@@ -273,11 +303,21 @@ impl Lac {
                             expires_at: t.expiration.as_deref().and_then(wire::parse_expiration),
                             disabled: false,
                             admin: true,
+                            issued: 0,
                         };
                         (TokenDigest::of(&value), key)
                     })
-                    .fold(Issued::new(), |mut keys, (digest, key)| {
-                        keys.insert(digest, None, None, key);
+                    .enumerate()
+                    .fold(Issued::new(), |mut keys, (i, (digest, key))| {
+                        keys.insert(
+                            digest,
+                            None,
+                            None,
+                            Key {
+                                issued: i as u64,
+                                ..key
+                            },
+                        );
                         keys
                     })
             })
@@ -286,8 +326,12 @@ impl Lac {
             .iter()
             .position(|a| a.name == fixtures.suite.api)
             .unwrap_or(0);
-        Lac {
-            store: Arc::new(Mutex::new(Store { users, keys })),
+        LacState {
+            store: Arc::new(Mutex::new(Store {
+                users,
+                keys,
+                next_issued: u64::from(u32::MAX),
+            })),
             apis: Arc::new(apis),
             suite_api,
             generated: Arc::new(generated),
@@ -563,6 +607,8 @@ impl Lac {
             .get(username)
             .map(|u| u.roles.clone())
             .unwrap_or_default();
+        store.next_issued += 1;
+        let issued = store.next_issued;
         let Some(keys) = store.keys.get_mut(api) else {
             return KeyView {
                 apikey: value,
@@ -587,6 +633,7 @@ impl Lac {
                 expires_at: Some(expires_at),
                 disabled: false,
                 admin: false,
+                issued,
             },
         );
         KeyView {
@@ -625,7 +672,7 @@ impl Lac {
             }
             let key = keys
                 .get(&digest)
-                .map(|e| &e.value)
+                .map(|e| e.value)
                 .ok_or_else(ApiError::unknown_token)?;
             let reissue = self.faulty(Fault::RevalidateIssuesNewToken);
             match &key.user {
@@ -652,7 +699,7 @@ impl Lac {
         let Some(keys) = store.keys.get_mut(api) else {
             return Err(ApiError::not_found("Auth token not found."));
         };
-        let Some(key) = keys.get(&digest).map(|e| &e.value) else {
+        let Some(key) = keys.get(&digest).map(|e| e.value) else {
             if self.faulty(Fault::DisableUnknownSucceeds) {
                 return Ok(());
             }
@@ -737,7 +784,7 @@ impl Lac {
             .keys
             .get(api)
             .and_then(|keys| keys.get(&TokenDigest::of(apikey)))
-            .map(|e| &e.value)
+            .map(|e| e.value)
             .ok_or_else(ApiError::unknown_token)?;
         if key.admin && self.faulty(Fault::AdminTokensRefused) {
             return Err(ApiError::unknown_token());
@@ -767,7 +814,7 @@ impl Lac {
             .keys
             .get(api)
             .map_or(vec![], |k| k.entries().collect());
-        keys.sort_by_key(|e| e.seq);
+        keys.sort_by_key(|e| e.value.issued);
         keys.into_iter()
             .map(|e| (e.value.label.clone(), e.value.user.clone()))
             .collect()

@@ -210,7 +210,16 @@ async fn current_user(
                 e
             }
         })?;
-    Ok(axum::Json(lc.user_view(caller)?).into_response())
+    // The bytes `axum::Json(lc.user_view(caller)?)` would answer, kept per user.
+    let json = lc.user_view_json(caller)?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -41,6 +41,9 @@ pub struct LiquidFilesConfig {
     pub max_pending: usize,
     /// Activity log entries kept (the oldest go first).
     pub max_activity: usize,
+    /// Browser keys kept per user (the oldest end first): as Limecraft and LAC
+    /// keep 256 sessions or auth tokens per user (issue #26, R12).
+    pub max_browser_keys_per_user: usize,
     /// Answer as another conforming server would where the documents are
     /// silent (other error bodies, statuses, field order, nulls, markup): the
     /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
@@ -59,6 +62,7 @@ impl Default for LiquidFilesConfig {
             max_agent_field: 200,
             max_pending: 10_000,
             max_activity: 1_000,
+            max_browser_keys_per_user: 256,
             variant: false,
         }
     }
@@ -135,8 +139,8 @@ struct Store {
     users: Vec<User>,
     /// Stable keys, by digest, to their user.
     api_keys: HashMap<TokenDigest, usize>,
-    /// Forgotten when they expire; not indexed by user, as no call ends a
-    /// user's keys at once.
+    /// Owned by their user (at most `max_browser_keys_per_user` each);
+    /// forgotten when they expire.
     browser_keys: Issued<usize, BrowserKey>,
     pending: HashMap<String, Pending>,
     pending_order: VecDeque<(String, UnixSeconds)>,
@@ -145,14 +149,26 @@ struct Store {
     activity: VecDeque<ActivityEntry>,
 }
 
-/// The LiquidFiles reference server's state. Cheap to clone (shared).
-#[derive(Clone)]
-pub struct LiquidFiles {
+/// The LiquidFiles reference server's state (shared as [`LiquidFiles`]).
+pub struct LiquidFilesState {
     store: Arc<Mutex<Store>>,
     hashing: PasswordHashing,
     clock: Clock,
     fault: Option<Fault>,
     config: Arc<LiquidFilesConfig>,
+}
+
+/// [`LiquidFilesState`], shared: handlers clone their state on every request, and
+/// this clone is one reference count.
+#[derive(Clone)]
+pub struct LiquidFiles(Arc<LiquidFilesState>);
+
+impl std::ops::Deref for LiquidFiles {
+    type Target = LiquidFilesState;
+
+    fn deref(&self) -> &LiquidFilesState {
+        &self.0
+    }
 }
 
 /// Why a login step did not succeed.
@@ -219,6 +235,20 @@ impl LiquidFiles {
         fault: Option<Fault>,
         config: LiquidFilesConfig,
     ) -> Self {
+        LiquidFiles(Arc::new(LiquidFilesState::new(
+            fixtures, hashing, clock, fault, config,
+        )))
+    }
+}
+
+impl LiquidFilesState {
+    fn new(
+        fixtures: &LiquidFilesFixtures,
+        hashing: PasswordHashing,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: LiquidFilesConfig,
+    ) -> Self {
         let fault = fault.filter(|f| f.vendor() == Vendor::LiquidFiles);
         let mut users = Vec::new();
         let mut api_keys = HashMap::new();
@@ -234,7 +264,7 @@ impl LiquidFiles {
                 last_totp_step: None,
             });
         }
-        LiquidFiles {
+        LiquidFilesState {
             store: Arc::new(Mutex::new(Store {
                 users,
                 api_keys,
@@ -533,11 +563,13 @@ impl LiquidFiles {
         // Forget expired keys as new ones come, a few at a time: a login costs
         // the same with 1k or 1M keys alive.
         s.browser_keys.forget_due(now);
+        s.browser_keys
+            .make_room(&user, self.config.max_browser_keys_per_user);
         let key = generate_key();
         let expires_at = now.saturating_add(self.config.browser_key_ttl);
         s.browser_keys.insert(
             TokenDigest::of(&key),
-            None,
+            Some(user),
             Some(expires_at),
             BrowserKey { user, expires_at },
         );
@@ -566,6 +598,11 @@ impl LiquidFiles {
         self.lock().activity.iter().cloned().collect()
     }
 
+    /// Browser keys stored (live or not yet forgotten), for tests of the bounds.
+    pub fn browser_key_count(&self) -> usize {
+        self.lock().browser_keys.len()
+    }
+
     /// A key presented on a later call: a user's stable key, or a browser key
     /// that has not expired.
     pub fn authorize(&self, key: &str) -> Option<AccountView> {
@@ -575,7 +612,7 @@ impl LiquidFiles {
         let user = match s.api_keys.get(&digest) {
             Some(i) => *i,
             None => {
-                let k = &s.browser_keys.get(&digest)?.value;
+                let k = s.browser_keys.get(&digest)?.value;
                 if k.expires_at <= now && !self.fault_is(Fault::BrowserKeysNeverExpire) {
                     return None;
                 }
