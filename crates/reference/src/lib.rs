@@ -13,8 +13,8 @@
 //! depend on `authconform-mock`, whose small API the compiler keeps.
 //!
 //! Cargo features: `validate` (checking a response against the specs with
-//! JSON Schema, for the harness), `log-writer` (the bounded, lossy request-log
-//! writer `serve` uses).
+//! JSON Schema, for the harness), `log-writer` (kept for compatibility: the
+//! bounded, lossy request-log writer `serve` uses needs no dependency now).
 
 pub mod clock;
 pub mod fixtures;
@@ -62,8 +62,8 @@ pub struct ReferenceConfig {
     /// Enables the test-only control endpoints (clock).
     pub test_mode: bool,
     pub fault: Option<Fault>,
-    /// Log one line per request.
-    pub log_requests: bool,
+    /// Where one line per request goes (`request_log.rs`); off by default.
+    pub request_log: request_log::RequestLog,
     /// Answer every request this much later (`serve --latency`): a distant
     /// deployment on loopback, to see how a run of many targets overlaps.
     pub latency: Option<std::time::Duration>,
@@ -85,7 +85,7 @@ impl Default for ReferenceConfig {
             hash_pool: HashPoolSize::default(),
             test_mode: false,
             fault: None,
-            log_requests: false,
+            request_log: request_log::RequestLog::Off,
             latency: None,
             limits: serving::ServeLimits::default(),
             limecraft: limecraft::LimecraftConfig::default(),
@@ -198,9 +198,11 @@ impl ReferenceServer {
             }));
         }
         // A 503 (the password hashing pool is full) always says when to retry.
-        router = router.layer(axum::middleware::map_response(retry_after_on_503));
-        if config.log_requests {
-            router = router.layer(axum::middleware::from_fn(request_log::log_request));
+        router = router.layer(RetryAfterOn503);
+        if !matches!(config.request_log, request_log::RequestLog::Off) {
+            router = router.layer(request_log::RequestLogLayer::new(
+                config.request_log.clone(),
+            ));
         }
         if let Some(delay) = config.latency {
             router = router.layer(axum::middleware::from_fn(
@@ -276,17 +278,74 @@ impl ReferenceServer {
     }
 }
 
-async fn retry_after_on_503(mut response: axum::response::Response) -> axum::response::Response {
-    use axum::http::{HeaderValue, StatusCode, header};
-    if response.status() == StatusCode::SERVICE_UNAVAILABLE
-        && !response.headers().contains_key(header::RETRY_AFTER)
-    {
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(crate::secret::HASH_BUSY_RETRY_AFTER_SECS),
-        );
+/// A 503 (the password hashing pool is full) always says when to retry: a
+/// layer of its own rather than `map_response`, which boxes a future per request.
+#[derive(Clone, Copy)]
+struct RetryAfterOn503;
+
+impl<S> tower::Layer<S> for RetryAfterOn503 {
+    type Service = RetryAfterService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RetryAfterService(inner)
     }
-    response
+}
+
+#[derive(Clone)]
+struct RetryAfterService<S>(S);
+
+impl<S> tower::Service<axum::extract::Request> for RetryAfterService<S>
+where
+    S: tower::Service<axum::extract::Request, Response = axum::response::Response>,
+{
+    type Response = axum::response::Response;
+    type Error = S::Error;
+    type Future = RetryAfterFuture<S::Future>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
+        RetryAfterFuture {
+            inner: self.0.call(req),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    struct RetryAfterFuture<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F, E> std::future::Future for RetryAfterFuture<F>
+where
+    F: std::future::Future<Output = Result<axum::response::Response, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        use axum::http::{HeaderValue, StatusCode, header};
+        let mut answer = std::task::ready!(self.project().inner.poll(cx));
+        if let Ok(response) = &mut answer
+            && response.status() == StatusCode::SERVICE_UNAVAILABLE
+            && !response.headers().contains_key(header::RETRY_AFTER)
+        {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::secret::HASH_BUSY_RETRY_AFTER_SECS),
+            );
+        }
+        std::task::Poll::Ready(answer)
+    }
 }
 
 /// A reference server serving in the background; dropping it stops it.
