@@ -169,6 +169,7 @@ impl ReferenceServer {
             config.fileverbs.clone(),
         );
         let mut router = Router::new();
+        let mut mounted = Vec::new();
         for vendor in Vendor::ALL {
             if config.only_vendor.is_some_and(|only| only != *vendor) {
                 continue;
@@ -184,11 +185,17 @@ impl ReferenceServer {
                 Vendor::Lac => lac::router(lac.clone()),
                 Vendor::LiquidFiles => liquidfiles::router(liquidfiles.clone()),
             };
-            router = if mount.is_empty() {
-                router.merge(vendor_router)
+            if mount.is_empty() {
+                router = router.merge(vendor_router);
             } else {
-                router.nest(mount, vendor_router)
-            };
+                mounted.push((mount, vendor_router));
+            }
+        }
+        if !mounted.is_empty() {
+            router = router.fallback_service(Mounts {
+                mounted: std::sync::Arc::new(mounted),
+                unknown: Router::new(),
+            });
         }
         if config.test_mode {
             router = router.merge(control::router(control::Controlled {
@@ -275,6 +282,76 @@ impl ReferenceServer {
             shutdown,
         )
         .await
+    }
+}
+
+/// The vendors' routers under their mount prefixes (`/limecraft`, ...), as
+/// `Router::nest` would serve them: a request under a prefix goes to that
+/// router with the prefix taken off its path (`/limecraft` alone becomes
+/// `/`); anything else is a 404. `nest` rebuilds the path through `format!`
+/// and a `NestedPath` per request and wraps every route in two layers, which
+/// cost more than the rest of a token-validated request (bench/README.md,
+/// issue #24); here the path is cut once, and nothing reads `NestedPath`.
+#[derive(Clone)]
+struct Mounts {
+    mounted: std::sync::Arc<Vec<(&'static str, Router)>>,
+    /// An empty router: its fallback is axum's own 404.
+    unknown: Router,
+}
+
+impl tower::Service<axum::extract::Request> for Mounts {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = <Router as tower::Service<axum::extract::Request>>::Future;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, mut req: axum::extract::Request) -> Self::Future {
+        let path = req.uri().path();
+        let mount = self.mounted.iter().find(|(prefix, _)| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        });
+        match mount {
+            Some((prefix, router)) if strip_prefix(&mut req, prefix.len()) => {
+                router.clone().call(req)
+            }
+            _ => self.unknown.clone().call(req),
+        }
+    }
+}
+
+/// Takes the first `n` bytes (a mount prefix) off the request's path; false if
+/// the result is not a valid path.
+fn strip_prefix(req: &mut axum::extract::Request, n: usize) -> bool {
+    use axum::http::uri::{PathAndQuery, Uri};
+    let rest = req
+        .uri()
+        .path_and_query()
+        .map_or("", |pq| pq.as_str())
+        .get(n..)
+        .unwrap_or("");
+    let stripped = if rest.starts_with('/') {
+        PathAndQuery::try_from(rest)
+    } else {
+        PathAndQuery::try_from(format!("/{rest}"))
+    };
+    let Ok(stripped) = stripped else {
+        return false;
+    };
+    let mut parts = std::mem::take(req.uri_mut()).into_parts();
+    parts.path_and_query = Some(stripped);
+    match Uri::from_parts(parts) {
+        Ok(uri) => {
+            *req.uri_mut() = uri;
+            true
+        }
+        Err(_) => false,
     }
 }
 

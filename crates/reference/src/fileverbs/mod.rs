@@ -181,8 +181,13 @@ async fn revoke_token(
 }
 
 /// The protected probe: a SecretKey, if sent, must be valid; else a bearer JWT.
-async fn probe(State(r): State<Routes>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let proof = match (wire::secret_key(&headers), wire::bearer(&headers)) {
+/// (It takes the request to read its headers in place, not a copy of them.)
+async fn probe(
+    State(r): State<Routes>,
+    request: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let headers = request.headers();
+    let proof = match (wire::secret_key(headers), wire::bearer(headers)) {
         (Some(key), _) => r.fv.check_secret_key(key)?,
         (None, Some(jwt)) => r.fv.check_bearer(jwt)?,
         (None, None) => {
@@ -191,11 +196,19 @@ async fn probe(State(r): State<Routes>, headers: HeaderMap) -> Result<Response, 
             ));
         }
     };
-    let via = match proof {
-        store::Proof::SecretKey => "SecretKey",
-        store::Proof::Bearer => "Bearer",
+    // What `axum::Json(json!({ "message": "authorized", "via": via }))` writes.
+    let body: &'static str = match proof {
+        store::Proof::SecretKey => r#"{"message":"authorized","via":"SecretKey"}"#,
+        store::Proof::Bearer => r#"{"message":"authorized","via":"Bearer"}"#,
     };
-    Ok(axum::Json(json!({ "message": "authorized", "via": via })).into_response())
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 async fn not_found() -> ApiError {

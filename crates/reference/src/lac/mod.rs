@@ -13,7 +13,7 @@ pub mod wire;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use serde::Deserialize;
@@ -44,17 +44,20 @@ pub fn router(lac: Lac) -> Router {
     let error_body_broken = lac.fault_is(Fault::LacErrorBodyWrong);
     let is_variant = lac.is_variant();
     let mut router = Router::new();
+    // Each API's routes at their whole paths (not `nest`ed under its base
+    // path: that would rebuild the path of every request).
     for (api, info) in lac.apis().iter().enumerate() {
+        let base = &info.base_path;
         let api_router = Router::new()
-            .route("/@authentication", post(authentication))
-            .route(PROBE_PATH, any(probe))
-            .route(LICENSE_PATH, get(license))
+            .route(&format!("{base}/@authentication"), post(authentication))
+            .route(&format!("{base}{PROBE_PATH}"), any(probe))
+            .route(&format!("{base}{LICENSE_PATH}"), get(license))
             .method_not_allowed_fallback(method_not_allowed)
             .with_state(ApiHandle {
                 lac: lac.clone(),
                 api,
             });
-        router = router.nest(&info.base_path, api_router);
+        router = router.merge(api_router);
     }
     let mut router = router.fallback(not_found);
     if is_variant {
@@ -153,26 +156,44 @@ async fn license() -> Response {
 /// The protected probe: says who the caller is, for any method. A write
 /// answers as LAC does, with the `txsummary` array of the rows it touched
 /// (none here), which `lac post` reads.
+///
+/// It reads the request in place (not a copy of its headers), and its body is
+/// the bytes `axum::Json(json!({...}))` wrote: keys in order, `statusCode`,
+/// `txsummary` and `rulesummary` only on a write.
 async fn probe(
     State(h): State<ApiHandle>,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    let credentials = Credentials::find(&headers, query.as_deref());
-    let caller = h.lac.authorize(h.api, &credentials, &method)?;
-    let mut body = json!({
-        "authorized": true,
-        "method": method.as_str(),
-        "userIdentifier": caller.user_identifier,
-        "roles": caller.roles,
-    });
-    if method != Method::GET {
-        body["statusCode"] = 200.into();
-        body["txsummary"] = json!([]);
-        body["rulesummary"] = json!([]);
-    }
+    let method = request.method();
+    let credentials = Credentials::find(request.headers(), request.uri().query());
+    let caller = h.lac.authorize(h.api, &credentials, method)?;
+    let write = method != Method::GET;
+    let body = ProbeBody {
+        authorized: true,
+        method: method.as_str(),
+        roles: &caller.roles,
+        rulesummary: write.then_some([]),
+        status_code: write.then_some(200),
+        txsummary: write.then_some([]),
+        user_identifier: caller.user_identifier.as_deref(),
+    };
     Ok(axum::Json(body).into_response())
+}
+
+/// The probe's answer; fields in the alphabetical order `json!` gave them.
+#[derive(serde::Serialize)]
+struct ProbeBody<'a> {
+    authorized: bool,
+    method: &'a str,
+    roles: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rulesummary: Option<[(); 0]>,
+    #[serde(rename = "statusCode", skip_serializing_if = "Option::is_none")]
+    status_code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    txsummary: Option<[(); 0]>,
+    #[serde(rename = "userIdentifier")]
+    user_identifier: Option<&'a str>,
 }
 
 async fn not_found() -> ApiError {

@@ -801,6 +801,12 @@ impl LacState {
         })
     }
 
+    /// Bytes of what the store keeps per token itself (its own value, not
+    /// counting what the value points to), for `bench/growth.sh`.
+    pub fn token_value_bytes(&self) -> usize {
+        std::mem::size_of::<Key>()
+    }
+
     /// Auth tokens stored for an API (live, disabled or expired), for tests of the bound.
     pub fn key_count(&self, api: usize) -> usize {
         self.store().keys.get(api).map_or(0, Issued::len)

@@ -782,6 +782,12 @@ impl LimecraftState {
         }
     }
 
+    /// Bytes of what the store keeps per token itself (its own value, not
+    /// counting what the value points to), for `bench/growth.sh`.
+    pub fn token_value_bytes(&self) -> usize {
+        std::mem::size_of::<Session>()
+    }
+
     /// Number of stored sessions (live or not yet purged), for tests of the memory bound.
     pub fn session_count(&self) -> usize {
         self.store().sessions.len()

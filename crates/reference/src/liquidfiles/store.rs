@@ -598,6 +598,12 @@ impl LiquidFilesState {
         self.lock().activity.iter().cloned().collect()
     }
 
+    /// Bytes of what the store keeps per token itself (its own value, not
+    /// counting what the value points to), for `bench/growth.sh`.
+    pub fn token_value_bytes(&self) -> usize {
+        std::mem::size_of::<BrowserKey>()
+    }
+
     /// Browser keys stored (live or not yet forgotten), for tests of the bounds.
     pub fn browser_key_count(&self) -> usize {
         self.lock().browser_keys.len()
@@ -606,6 +612,36 @@ impl LiquidFilesState {
     /// A key presented on a later call: a user's stable key, or a browser key
     /// that has not expired.
     pub fn authorize(&self, key: &str) -> Option<AccountView> {
+        self.with_authorized(key, |u| AccountView {
+            email: u.email.clone(),
+            username: u.username.clone(),
+        })
+    }
+
+    /// `GET /account`'s body for a key [`Self::authorize`] accepts:
+    /// `{"user":{"email","username"}}`, written from the stored user in place.
+    pub fn account_json(&self, key: &str) -> Option<Vec<u8>> {
+        #[derive(Serialize)]
+        struct Account<'a> {
+            user: AccountRef<'a>,
+        }
+        #[derive(Serialize)]
+        struct AccountRef<'a> {
+            email: &'a str,
+            username: &'a str,
+        }
+        self.with_authorized(key, |u| {
+            serde_json::to_vec(&Account {
+                user: AccountRef {
+                    email: &u.email,
+                    username: &u.username,
+                },
+            })
+            .unwrap_or_default()
+        })
+    }
+
+    fn with_authorized<T>(&self, key: &str, f: impl FnOnce(&User) -> T) -> Option<T> {
         let now = self.clock.now();
         let digest = TokenDigest::of(key);
         let s = self.lock();
@@ -619,11 +655,7 @@ impl LiquidFilesState {
                 k.user
             }
         };
-        let u = &s.users[user];
-        Some(AccountView {
-            email: u.email.clone(),
-            username: u.username.clone(),
-        })
+        Some(f(&s.users[user]))
     }
 }
 
