@@ -128,7 +128,10 @@ impl ReferenceConfig {
 
 /// A built reference server: its router and the handles tests need.
 pub struct ReferenceServer {
+    /// [`Self::service`] as a router, for in-process calls (`oneshot`).
     router: Router,
+    /// What `spawn` and `serve` answer with.
+    service: Service,
     pub clock: Clock,
     pub limecraft: limecraft::Limecraft,
     pub fileverbs: fileverbs::FileVerbs,
@@ -191,12 +194,6 @@ impl ReferenceServer {
                 mounted.push((mount, vendor_router));
             }
         }
-        if !mounted.is_empty() {
-            router = router.fallback_service(Mounts {
-                mounted: std::sync::Arc::new(mounted),
-                unknown: Router::new(),
-            });
-        }
         if config.test_mode {
             router = router.merge(control::router(control::Controlled {
                 clock: clock.clone(),
@@ -204,23 +201,17 @@ impl ReferenceServer {
                 liquidfiles: liquidfiles.clone(),
             }));
         }
-        // A 503 (the password hashing pool is full) always says when to retry.
-        router = router.layer(RetryAfterOn503);
-        if !matches!(config.request_log, request_log::RequestLog::Off) {
-            router = router.layer(request_log::RequestLogLayer::new(
-                config.request_log.clone(),
-            ));
-        }
-        if let Some(delay) = config.latency {
-            router = router.layer(axum::middleware::from_fn(
-                move |request: axum::extract::Request, next: axum::middleware::Next| async move {
-                    tokio::time::sleep(delay).await;
-                    next.run(request).await
-                },
-            ));
-        }
+        let service = Service(std::sync::Arc::new(Served {
+            mounted,
+            root: router,
+            request_log: config.request_log.clone(),
+            latency: config.latency,
+            // The Limecraft variant names the requested path in its errors.
+            original_uri: config.limecraft.variant,
+        }));
         ReferenceServer {
-            router,
+            router: Router::new().fallback_service(service.clone()),
+            service,
             clock,
             limecraft,
             fileverbs,
@@ -230,8 +221,15 @@ impl ReferenceServer {
         }
     }
 
+    /// The server as an axum router, for in-process calls (`oneshot`) and
+    /// for layering (the mocks).
     pub fn router(&self) -> Router {
         self.router.clone()
+    }
+
+    /// The server as the tower service `spawn` and `serve` answer with.
+    pub fn service(&self) -> Service {
+        self.service.clone()
     }
 
     /// The path of `vendor`'s API base on this server (`/limecraft/api`, or `/api`
@@ -252,10 +250,10 @@ impl ReferenceServer {
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let router = self.router.clone();
+        let service = self.service.clone();
         let limits = self.config.limits.clone();
         let task = tokio::spawn(async move {
-            serving::serve(listener, router, limits, async {
+            serving::serve(listener, service, limits, async {
                 let _ = stopped.await;
             })
             .await;
@@ -277,7 +275,7 @@ impl ReferenceServer {
     ) -> serving::Stopped {
         serving::serve(
             listener,
-            self.router.clone(),
+            self.service.clone(),
             self.config.limits.clone(),
             shutdown,
         )
@@ -285,24 +283,38 @@ impl ReferenceServer {
     }
 }
 
-/// The vendors' routers under their mount prefixes (`/limecraft`, ...), as
-/// `Router::nest` would serve them: a request under a prefix goes to that
-/// router with the prefix taken off its path (`/limecraft` alone becomes
-/// `/`); anything else is a 404. `nest` rebuilds the path through `format!`
-/// and a `NestedPath` per request and wraps every route in two layers, which
-/// cost more than the rest of a token-validated request (bench/README.md,
-/// issue #24); here the path is cut once, and nothing reads `NestedPath`.
+/// The whole server as one tower service: the vendors' routers under their
+/// mount prefixes (`/limecraft`, ...), the rest (the control API; a single
+/// vendor served at the root) in a router of its own, and around them the
+/// request log, `--latency` and the `Retry-After` of a 503.
+///
+/// A request under a prefix goes to that vendor's router with the prefix taken
+/// off its path (`/limecraft` alone becomes `/`), as `Router::nest` would
+/// serve it; anything else goes to the root router (a 404 when it has no such
+/// route). Measured with callgrind (bench/README.md, issue #24): `nest`
+/// rebuilt the path through `format!` and a `NestedPath` per request and
+/// wrapped every route in two layers, an outer router routed every request a
+/// second time (its fallback a catch-all whose parameter is the whole path),
+/// and each layer made per route cost a clone per request; together more than
+/// the rest of a token-validated request.
 #[derive(Clone)]
-struct Mounts {
-    mounted: std::sync::Arc<Vec<(&'static str, Router)>>,
-    /// An empty router: its fallback is axum's own 404.
-    unknown: Router,
+pub struct Service(std::sync::Arc<Served>);
+
+pub struct Served {
+    mounted: Vec<(&'static str, Router)>,
+    root: Router,
+    request_log: request_log::RequestLog,
+    latency: Option<std::time::Duration>,
+    /// Insert the request's URI as it came (`OriginalUri`) before cutting the prefix.
+    original_uri: bool,
 }
 
-impl tower::Service<axum::extract::Request> for Mounts {
+impl tower::Service<axum::extract::Request> for Service {
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
-    type Future = <Router as tower::Service<axum::extract::Request>>::Future;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
+    >;
 
     fn poll_ready(
         &mut self,
@@ -311,18 +323,53 @@ impl tower::Service<axum::extract::Request> for Mounts {
         std::task::Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut req: axum::extract::Request) -> Self::Future {
+    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
+        let served = self.0.clone();
+        Box::pin(async move { Ok(served.answer(req).await) })
+    }
+}
+
+impl Served {
+    async fn answer(&self, mut req: axum::extract::Request) -> axum::response::Response {
+        use axum::http::{HeaderValue, StatusCode, header};
+        use tower::ServiceExt;
+        let seen = self.request_log.start(&req);
+        if let Some(delay) = self.latency {
+            tokio::time::sleep(delay).await;
+        }
         let path = req.uri().path();
         let mount = self.mounted.iter().find(|(prefix, _)| {
             path.strip_prefix(prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         });
-        match mount {
-            Some((prefix, router)) if strip_prefix(&mut req, prefix.len()) => {
-                router.clone().call(req)
+        let router = match mount {
+            Some((prefix, router)) => {
+                if self.original_uri {
+                    let uri = req.uri().clone();
+                    req.extensions_mut().insert(axum::extract::OriginalUri(uri));
+                }
+                if strip_prefix(&mut req, prefix.len()) {
+                    router
+                } else {
+                    &self.root
+                }
             }
-            _ => self.unknown.clone().call(req),
+            None => &self.root,
+        };
+        let Ok(mut response) = router.clone().oneshot(req).await;
+        // A 503 (the password hashing pool is full) always says when to retry.
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE
+            && !response.headers().contains_key(header::RETRY_AFTER)
+        {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::secret::HASH_BUSY_RETRY_AFTER_SECS),
+            );
         }
+        if let Some(seen) = seen {
+            self.request_log.line(seen, response.status().as_u16());
+        }
+        response
     }
 }
 
@@ -344,7 +391,7 @@ fn strip_prefix(req: &mut axum::extract::Request, n: usize) -> bool {
     let Ok(stripped) = stripped else {
         return false;
     };
-    let mut parts = std::mem::take(req.uri_mut()).into_parts();
+    let mut parts = req.uri().clone().into_parts();
     parts.path_and_query = Some(stripped);
     match Uri::from_parts(parts) {
         Ok(uri) => {
@@ -352,76 +399,6 @@ fn strip_prefix(req: &mut axum::extract::Request, n: usize) -> bool {
             true
         }
         Err(_) => false,
-    }
-}
-
-/// A 503 (the password hashing pool is full) always says when to retry: a
-/// layer of its own rather than `map_response`, which boxes a future per request.
-#[derive(Clone, Copy)]
-struct RetryAfterOn503;
-
-impl<S> tower::Layer<S> for RetryAfterOn503 {
-    type Service = RetryAfterService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        RetryAfterService(inner)
-    }
-}
-
-#[derive(Clone)]
-struct RetryAfterService<S>(S);
-
-impl<S> tower::Service<axum::extract::Request> for RetryAfterService<S>
-where
-    S: tower::Service<axum::extract::Request, Response = axum::response::Response>,
-{
-    type Response = axum::response::Response;
-    type Error = S::Error;
-    type Future = RetryAfterFuture<S::Future>;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
-        RetryAfterFuture {
-            inner: self.0.call(req),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    struct RetryAfterFuture<F> {
-        #[pin]
-        inner: F,
-    }
-}
-
-impl<F, E> std::future::Future for RetryAfterFuture<F>
-where
-    F: std::future::Future<Output = Result<axum::response::Response, E>>,
-{
-    type Output = F::Output;
-
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        use axum::http::{HeaderValue, StatusCode, header};
-        let mut answer = std::task::ready!(self.project().inner.poll(cx));
-        if let Ok(response) = &mut answer
-            && response.status() == StatusCode::SERVICE_UNAVAILABLE
-            && !response.headers().contains_key(header::RETRY_AFTER)
-        {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(crate::secret::HASH_BUSY_RETRY_AFTER_SECS),
-            );
-        }
-        std::task::Poll::Ready(answer)
     }
 }
 

@@ -23,15 +23,12 @@
 //! servers), the line goes through `tracing` as before.
 
 use std::io::Write;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::Request;
 use axum::http::{Method, Uri};
-use axum::response::Response;
 
 /// Longest path written in full; a longer one is cut and its length noted.
 pub const MAX_PATH_BYTES: usize = 256;
@@ -299,95 +296,42 @@ pub enum RequestLog {
     Sink(LogSink),
 }
 
-/// The layer that writes one line per request ([`ReferenceServer`](crate::ReferenceServer)
-/// adds it when the config's `request_log` is not `Off`).
-#[derive(Clone)]
-pub struct RequestLogLayer {
-    out: RequestLog,
+/// What a request's line needs from its start.
+pub struct Seen {
+    method: Method,
+    uri: Uri,
+    started: Instant,
 }
 
-impl RequestLogLayer {
-    pub fn new(out: RequestLog) -> Self {
-        RequestLogLayer { out }
-    }
-}
-
-impl<S> tower::Layer<S> for RequestLogLayer {
-    type Service = RequestLogService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        RequestLogService {
-            inner,
-            out: self.out.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct RequestLogService<S> {
-    inner: S,
-    out: RequestLog,
-}
-
-impl<S> tower::Service<Request> for RequestLogService<S>
-where
-    S: tower::Service<Request, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = Logged<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        let seen = match self.out {
+impl RequestLog {
+    /// Notes what the line needs, when there is a line to write.
+    pub fn start(&self, req: &Request) -> Option<Seen> {
+        match self {
             RequestLog::Off => None,
-            _ => Some((req.method().clone(), req.uri().clone(), Instant::now())),
-        };
-        Logged {
-            inner: self.inner.call(req),
-            seen,
-            out: self.out.clone(),
+            _ => Some(Seen {
+                method: req.method().clone(),
+                uri: req.uri().clone(),
+                started: Instant::now(),
+            }),
         }
     }
-}
 
-pin_project_lite::pin_project! {
-    /// A request's answer, logged when it is ready.
-    pub struct Logged<F> {
-        #[pin]
-        inner: F,
-        seen: Option<(Method, Uri, Instant)>,
-        out: RequestLog,
-    }
-}
-
-impl<F, E> std::future::Future for Logged<F>
-where
-    F: std::future::Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let answer = std::task::ready!(this.inner.poll(cx));
-        if let (Ok(response), Some((method, uri, started))) = (&answer, this.seen.take()) {
-            let status = response.status().as_u16();
-            let elapsed = started.elapsed();
-            match this.out {
-                RequestLog::Sink(sink) => sink.request_line(&method, uri.path(), status, elapsed),
-                RequestLog::Tracing => tracing::info!(
-                    target: "authconform::request",
-                    "{method} {} {status} {:.1}ms",
-                    truncated(uri.path()),
-                    elapsed.as_secs_f64() * 1000.0
-                ),
-                RequestLog::Off => {}
+    /// Writes the request's line, now that its answer has `status`.
+    pub fn line(&self, seen: Seen, status: u16) {
+        let elapsed = seen.started.elapsed();
+        match self {
+            RequestLog::Sink(sink) => {
+                sink.request_line(&seen.method, seen.uri.path(), status, elapsed)
             }
+            RequestLog::Tracing => tracing::info!(
+                target: "authconform::request",
+                "{} {} {status} {:.1}ms",
+                seen.method,
+                truncated(seen.uri.path()),
+                elapsed.as_secs_f64() * 1000.0
+            ),
+            RequestLog::Off => {}
         }
-        Poll::Ready(answer)
     }
 }
 

@@ -43,7 +43,6 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, Version, header};
@@ -161,11 +160,31 @@ fn open_file_limit() -> Option<u64> {
         .ok()
 }
 
+/// What [`serve`] answers with: an axum `Router`, or any service like it
+/// (the reference server's own, `ReferenceServer::service`).
+pub trait Answers:
+    tower::Service<Request, Response = Response, Error = Infallible, Future: Send>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> Answers for S where
+    S: tower::Service<Request, Response = Response, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Serves `router` on `listener` under `limits` until `shutdown` resolves,
 /// then drains as [`ServeLimits::shutdown_grace`] allows.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    router: impl Answers,
     limits: ServeLimits,
     shutdown: impl Future<Output = ()>,
 ) -> Stopped {
@@ -410,7 +429,7 @@ impl Registry {
 }
 
 fn connection_service(
-    router: Router,
+    router: impl Answers,
     limits: Arc<ServeLimits>,
     connection: Arc<Connection>,
 ) -> impl hyper::service::Service<
@@ -445,7 +464,7 @@ fn bad_request(message: &'static str) -> Response {
 }
 
 async fn answer(
-    router: Router,
+    router: impl Answers,
     limits: &ServeLimits,
     req: Request<hyper::body::Incoming>,
 ) -> Response {
@@ -467,7 +486,7 @@ async fn answer(
         ))
     });
     let too_large = body_too_large(&req);
-    let mut response = router.oneshot(req).await.into_response();
+    let Ok(mut response) = router.oneshot(req).await;
     if too_large {
         // Its body was never read: nothing more can come on this connection.
         response
