@@ -166,18 +166,29 @@ async fn probe(
 ) -> Result<Response, ApiError> {
     let method = request.method();
     let credentials = Credentials::find(request.headers(), request.uri().query());
-    let caller = h.lac.authorize(h.api, &credentials, method)?;
     let write = method != Method::GET;
-    let body = ProbeBody {
-        authorized: true,
-        method: method.as_str(),
-        roles: &caller.roles,
-        rulesummary: write.then_some([]),
-        status_code: write.then_some(200),
-        txsummary: write.then_some([]),
-        user_identifier: caller.user_identifier.as_deref(),
-    };
-    Ok(axum::Json(body).into_response())
+    let body = h
+        .lac
+        .authorize_with(h.api, &credentials, method, |user, roles| {
+            serde_json::to_vec(&ProbeBody {
+                authorized: true,
+                method: method.as_str(),
+                roles,
+                rulesummary: write.then_some([]),
+                status_code: write.then_some(200),
+                txsummary: write.then_some([]),
+                user_identifier: user,
+            })
+        })?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 /// The probe's answer; fields in the alphabetical order `json!` gave them.

@@ -734,6 +734,22 @@ impl LacState {
         credentials: &Credentials,
         method: &Method,
     ) -> Result<Caller, ApiError> {
+        self.authorize_with(api, credentials, method, |user, roles| Caller {
+            user_identifier: user.map(str::to_owned),
+            roles: roles.to_vec(),
+        })
+    }
+
+    /// [`Self::authorize`], handing the caller's user identifier and roles to
+    /// `f` where they are stored (under the store's lock: `f` must be quick),
+    /// instead of copies (the probe writes its answer from them).
+    pub fn authorize_with<T>(
+        &self,
+        api: usize,
+        credentials: &Credentials,
+        method: &Method,
+        f: impl FnOnce(Option<&str>, &[String]) -> T,
+    ) -> Result<T, ApiError> {
         let info = self
             .apis
             .get(api)
@@ -773,10 +789,7 @@ impl LacState {
             )
         })?;
         if self.faulty(Fault::AnyApikeyAccepted) {
-            return Ok(Caller {
-                user_identifier: None,
-                roles: vec![],
-            });
+            return Ok(f(None, &[]));
         }
         let now = self.clock.now();
         let store = self.store();
@@ -795,10 +808,7 @@ impl LacState {
         if self.expired(key, now) {
             return Err(ApiError::expired_token());
         }
-        Ok(Caller {
-            user_identifier: key.user.clone(),
-            roles: key.roles.clone(),
-        })
+        Ok(f(key.user.as_deref(), &key.roles))
     }
 
     /// Bytes of what the store keeps per token itself (its own value, not
