@@ -99,7 +99,8 @@ async fn silent_connections_are_shed_but_a_request_in_progress_is_not() {
             .unwrap();
         halfway.push(c);
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Silent for longer than a just-accepted connection may be.
+    tokio::time::sleep(Duration::from_millis(400)).await;
     // Twelve newcomers, one after another, each keeping its connection: each
     // is served (the silent ones go first, then the newcomers idle the longest).
     let mut newcomers = Vec::new();

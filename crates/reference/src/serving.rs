@@ -17,7 +17,10 @@
 //!   `max_connections_per_source` from one client address. At the cap, an
 //!   idle connection is closed to make room for the new one: first one
 //!   accepted and silent since (never sent a byte), else one kept alive
-//!   between requests, each the longest idle first; with none idle, the
+//!   between requests, each the longest idle first (a connection whose
+//!   request is already waiting when it is accepted is not silent: in a storm
+//!   of connections the accept loop runs ahead of the connections' own tasks);
+//!   with none idle, the
 //!   new one waits in the listen backlog until a connection closes. A source at
 //!   its own cap with none of its connections idle is answered 503 and
 //!   closed. So a few clients holding connections cannot starve the others
@@ -244,7 +247,13 @@ pub async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let connection = Arc::new(Connection::new(&limits, source));
+        // Bytes already waiting: the request is there, only not read yet.
+        let mut first = [0u8; 1];
+        let waiting = matches!(
+            tokio::time::timeout(Duration::ZERO, stream.peek(&mut first)).await,
+            Ok(Ok(n)) if n > 0
+        );
+        let connection = Arc::new(Connection::new(&limits, source, waiting));
         let id = registry.add(connection.clone());
         let service = connection_service(router.clone(), limits.clone(), connection.clone());
         // hyper's own header timer would start again when the connection goes
@@ -325,9 +334,13 @@ pub struct Connection {
 }
 
 impl Connection {
-    fn new(limits: &ServeLimits, source: IpAddr) -> Self {
+    fn new(limits: &ServeLimits, source: IpAddr, waiting: bool) -> Self {
+        let deadlines = Deadlines::new(limits);
+        if waiting {
+            deadlines.received();
+        }
         Connection {
-            deadlines: Deadlines::new(limits),
+            deadlines,
             close: Notify::new(),
             source,
         }
@@ -398,8 +411,8 @@ impl Registry {
 
     /// Closes the idlest connection (of `source`, or any): one silent since
     /// its accept first, else one kept alive after an answer, each the longest
-    /// idle first; false when none is idle. A shed connection no longer counts
-    /// for its source.
+    /// idle first; false when none is. A shed connection no longer counts for
+    /// its source.
     fn shed_idlest(&self, source: Option<IpAddr>, limits: &ServeLimits) -> bool {
         let mut inner = self.lock();
         loop {
