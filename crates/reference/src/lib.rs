@@ -16,6 +16,26 @@
 //! JSON Schema, for the harness), `log-writer` (kept for compatibility: the
 //! bounded, lossy request-log writer `serve` uses needs no dependency now).
 
+/// `pub struct $name(Arc<$state>)`, cloneable and dereferencing to the
+/// state: a vendor's state as its handlers share it (they clone their state on
+/// every request, and this clone is one reference count).
+macro_rules! shared_state {
+    ($name:ident => $state:ident) => {
+        #[doc = concat!("[`", stringify!($state), "`], shared: cloning it is one reference count.")]
+        #[derive(Clone)]
+        pub struct $name(std::sync::Arc<$state>);
+
+        impl std::ops::Deref for $name {
+            type Target = $state;
+
+            fn deref(&self) -> &$state {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use shared_state;
+
 pub mod clock;
 pub mod fixtures;
 pub mod hs256;

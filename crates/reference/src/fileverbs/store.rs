@@ -168,18 +168,7 @@ pub struct FileVerbsState {
     jwt_key: crate::hs256::Hs256Key,
 }
 
-/// [`FileVerbsState`], shared: handlers clone their state on every request, and
-/// this clone is one reference count.
-#[derive(Clone)]
-pub struct FileVerbs(Arc<FileVerbsState>);
-
-impl std::ops::Deref for FileVerbs {
-    type Target = FileVerbsState;
-
-    fn deref(&self) -> &FileVerbsState {
-        &self.0
-    }
-}
+crate::shared_state!(FileVerbs => FileVerbsState);
 
 impl FileVerbs {
     pub fn new(

@@ -173,18 +173,7 @@ pub struct LacState {
     throttle: Arc<LoginThrottle>,
 }
 
-/// [`LacState`], shared: handlers clone their state on every request, and
-/// this clone is one reference count.
-#[derive(Clone)]
-pub struct Lac(Arc<LacState>);
-
-impl std::ops::Deref for Lac {
-    type Target = LacState;
-
-    fn deref(&self) -> &LacState {
-        &self.0
-    }
-}
+crate::shared_state!(Lac => LacState);
 
 /// An auth token as `@authentication` returns it.
 #[derive(Clone, Debug)]

@@ -158,18 +158,7 @@ pub struct LimecraftState {
     throttle: Arc<LoginThrottle>,
 }
 
-/// [`LimecraftState`], shared: handlers clone their state on every request, and
-/// this clone is one reference count.
-#[derive(Clone)]
-pub struct Limecraft(Arc<LimecraftState>);
-
-impl std::ops::Deref for Limecraft {
-    type Target = LimecraftState;
-
-    fn deref(&self) -> &LimecraftState {
-        &self.0
-    }
-}
+crate::shared_state!(Limecraft => LimecraftState);
 
 /// What a successful first login step returns.
 pub struct LoginOutcome {

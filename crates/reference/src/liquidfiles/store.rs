@@ -158,18 +158,7 @@ pub struct LiquidFilesState {
     config: Arc<LiquidFilesConfig>,
 }
 
-/// [`LiquidFilesState`], shared: handlers clone their state on every request, and
-/// this clone is one reference count.
-#[derive(Clone)]
-pub struct LiquidFiles(Arc<LiquidFilesState>);
-
-impl std::ops::Deref for LiquidFiles {
-    type Target = LiquidFilesState;
-
-    fn deref(&self) -> &LiquidFilesState {
-        &self.0
-    }
-}
+crate::shared_state!(LiquidFiles => LiquidFilesState);
 
 /// Why a login step did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
