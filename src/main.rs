@@ -21,7 +21,8 @@ use authconform::harness::{
 use authconform::mock::export;
 use authconform::reference::fault::Fault;
 use authconform::reference::serving::ServeLimits;
-use authconform::reference::{ReferenceConfig, ReferenceServer, request_log};
+use authconform::reference::switch::{self, Switches};
+use authconform::reference::{ReferenceConfig, ReferenceServer, control, request_log};
 use authconform::secret::{HashCost, HashPoolSize};
 use authconform::vendor::Vendor;
 
@@ -60,6 +61,10 @@ enum Command {
     },
     /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
     Faults,
+    /// List the reference server's choices where the documents are silent:
+    /// each switch, its values (the reference server's first), what it
+    /// changes, and the document's words it is silent next to.
+    Switches,
     /// Mocks for other stacks.
     Mock {
         #[command(subcommand)]
@@ -109,6 +114,10 @@ struct RunArgs {
     /// `serve --variant`).
     #[arg(long)]
     variant: bool,
+    /// Without --target: the reference server makes this choice where the
+    /// documents are silent (see `authconform switches`); give it several times.
+    #[arg(long = "switch", value_name = "NAME=VALUE")]
+    switch: Vec<String>,
     /// Fail on the reference server's own choices too (error bodies, status
     /// codes and markup the vendors' documents do not give, security headers):
     /// without it they are reported as warnings.
@@ -181,14 +190,35 @@ struct ServeArgs {
     /// Enable the test-only control endpoints (/__authconform/clock).
     #[arg(long)]
     test_mode: bool,
+    /// With --test-mode: require `Authorization: Bearer <TOKEN>` on the
+    /// control API (at least 16 characters; a target file gives it as
+    /// `control_token`). Prefer the environment variable to the flag, which
+    /// other users of the machine can read in the process list.
+    #[arg(
+        long,
+        env = "AUTHCONFORM_CONTROL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    control_token: Option<String>,
+    /// With --test-mode: a host name the control API answers besides
+    /// localhost and IP addresses (repeatable); any other Host is refused
+    /// (DNS rebinding).
+    #[arg(long, value_name = "NAME")]
+    control_host: Vec<String>,
     /// Break one rule (see `authconform faults`).
     #[arg(long, value_parser = Fault::from_name)]
     fault: Option<Fault>,
     /// Answer as another conforming server would where the vendors'
     /// documents are silent (other error bodies, statuses, markup): a
     /// server that is not ours, to see the suite pass it with warnings.
+    /// Every switch at its last value (see `authconform switches`).
     #[arg(long)]
     variant: bool,
+    /// Make this choice where the documents are silent (see `authconform
+    /// switches`); give it several times. Applied after --variant.
+    #[arg(long = "switch", value_name = "NAME=VALUE")]
+    switch: Vec<String>,
     /// Answer every request this many milliseconds later: a distant
     /// deployment on loopback (bench/many_targets.sh uses it).
     #[arg(long, value_name = "MS")]
@@ -251,6 +281,7 @@ impl LimitArgs {
             max_connections: self.max_connections.max(1),
             max_connections_per_source: self.max_connections_per_source.max(1),
             shutdown_grace: secs("shutdown-grace", self.shutdown_grace)?,
+            ..config.limits
         };
         let workers = self.hash_workers.unwrap_or(config.hash_pool.workers).max(1);
         config.hash_pool = HashPoolSize {
@@ -279,6 +310,10 @@ fn main() -> ExitCode {
                 harness::console::out(&Fault::markdown_table());
                 ExitCode::SUCCESS
             }
+            Command::Switches => {
+                harness::console::out(&switch::markdown_table());
+                ExitCode::SUCCESS
+            }
             Command::Mock {
                 command:
                     MockCommand::Export {
@@ -302,7 +337,7 @@ fn mock_export(vendor: Vendor, format: export::Format, out: &std::path::Path) ->
 }
 
 fn usage(message: &str) -> ExitCode {
-    eprintln!("authconform: {message}");
+    harness::console::err(&format!("authconform: {message}\n"));
     ExitCode::from(2)
 }
 
@@ -313,12 +348,19 @@ async fn serve(
         fixtures,
         hash_cost,
         test_mode,
+        control_token,
+        control_host,
         fault,
         variant,
+        switch,
         latency,
         limits,
     }: ServeArgs,
 ) -> ExitCode {
+    let switches = match Switches::from_args(variant, &switch) {
+        Ok(s) => s,
+        Err(e) => return usage(&e.to_string()),
+    };
     // The log is written by a background thread: a request only formats its
     // line into a bounded buffer, instead of a stderr write per request
     // (measured in bench/README.md). Lossy: when stderr is not read fast
@@ -352,17 +394,32 @@ async fn serve(
         },
         None => Fixtures::builtin(),
     };
+    if control_token
+        .as_ref()
+        .is_some_and(|t| t.chars().count() < control::MIN_TOKEN_CHARS)
+    {
+        return usage(&format!(
+            "--control-token must have at least {} characters",
+            control::MIN_TOKEN_CHARS
+        ));
+    }
+    let control = control::ControlGuard {
+        token: control_token,
+        hosts: control_host,
+    };
     let mut config = ReferenceConfig {
         fixtures,
         only_vendor,
         hash_cost,
         test_mode,
+        control: control.clone(),
         fault,
         request_log,
         latency: latency.map(Duration::from_millis),
         ..ReferenceConfig::default()
     }
-    .with_variant(variant);
+    .with_variant(variant)
+    .with_switches(switches);
     if let Err(e) = limits.apply(&mut config) {
         return usage(&e);
     }
@@ -379,6 +436,11 @@ async fn serve(
             ));
         }
     };
+    if let Ok(bound) = listener.local_addr() {
+        for warning in control::exposure_warnings(bound, test_mode, &control) {
+            tracing::warn!("{warning}");
+        }
+    }
     let local = listener
         .local_addr()
         .map(|a| a.to_string())
@@ -453,6 +515,7 @@ async fn run(args: RunArgs) -> ExitCode {
         quiet,
         verbose,
         variant,
+        switch,
         strict,
         max_failures,
         summary_json,
@@ -481,11 +544,15 @@ async fn run(args: RunArgs) -> ExitCode {
         Ok(paths) => paths,
         Err(e) => return usage(&e),
     };
-    if !paths.is_empty() && (vendor.is_some() || fault.is_some() || variant) {
+    if !paths.is_empty() && (vendor.is_some() || fault.is_some() || variant || !switch.is_empty()) {
         return usage(
-            "--vendor, --fault and --variant apply to the built-in reference server; a target file names its own vendor",
+            "--vendor, --fault, --variant and --switch apply to the built-in reference server; a target file names its own vendor",
         );
     }
+    let switches = match Switches::from_args(variant, &switch) {
+        Ok(s) => s,
+        Err(e) => return usage(&e.to_string()),
+    };
     // Every target file loads before anything runs: a mistake in one is one
     // clear line, not a run of the others that ends in exit 2 anyway.
     let mut loaded = Vec::new();
@@ -574,6 +641,7 @@ async fn run(args: RunArgs) -> ExitCode {
                 vendors,
                 fault,
                 variant,
+                switches,
             }
         }
     };
@@ -586,7 +654,7 @@ async fn run(args: RunArgs) -> ExitCode {
     }
     let (code, message) = verdict(&result);
     if let Some(message) = message {
-        eprintln!("authconform: {message}");
+        harness::console::err(&format!("authconform: {message}\n"));
     }
     ExitCode::from(code)
 }
@@ -626,7 +694,7 @@ async fn run_many(runs: Vec<TargetRun>, jobs: usize, reports: &CombinedReports) 
         ));
     }
     for line in lines {
-        eprintln!("{line}");
+        harness::console::err(&format!("{line}\n"));
     }
     ExitCode::from(worst)
 }
@@ -703,7 +771,7 @@ async fn check(path: PathBuf, state: Option<PathBuf>) -> ExitCode {
         Err(e) => return usage(&e.to_string()),
     };
     let http = match harness::exchange::HttpClient::new(
-        target.vendor,
+        harness::suite::Suite::of(target.vendor).spec(),
         &target.base_url,
         target.insecure_tls,
         target.timeout,

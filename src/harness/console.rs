@@ -9,14 +9,85 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 
-use super::{Outcome, RunReport, ScenarioResult};
+use crate::harness::report::{Outcome, RunReport, ScenarioResult};
+
+impl RunReport {
+    /// The closing part of the console output: skips, warnings, a recap of
+    /// failures and the totals line (see [`closing`]).
+    pub fn summary(&self) -> String {
+        closing(self)
+    }
+}
 
 /// Writes to stdout, ignoring a closed pipe (`authconform run | head`):
-/// `print!` would panic there, inside the runner's hooks.
+/// `print!` would panic there, inside the runner's hooks. The text goes out
+/// [`neutral`]: nothing in it reaches a terminal as a control sequence or a
+/// CI log as a workflow command.
 pub fn out(text: &str) {
+    write_raw(&neutral(text));
+}
+
+/// [`out`] for a message on stderr (`authconform: …`).
+pub fn err(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(neutral(text).as_bytes());
+    let _ = stderr.flush();
+}
+
+/// The harness's own GitHub workflow commands (`::error …`), written as they
+/// are: their data is escaped where they are made (`summary.rs`).
+pub fn workflow_commands(text: &str) {
+    write_raw(text);
+}
+
+fn write_raw(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
+}
+
+/// Text that may hold what a server under test sent, made safe to print
+/// (issue #26 R9): every control character but newline and tab (ESC, CR,
+/// NUL, DEL, the C1 controls) and the bidirectional overrides are written as
+/// escapes (`\x1b`, `\u{202e}`); a line that a CI runner would read as a
+/// workflow command (GitHub's `::name …` and `##[name]`, Azure's `##vso[`,
+/// after leading blanks, which the runners trim) has its first character
+/// escaped (`\x3a:error …`). The bytes stay readable, escaped; the reports
+/// keep them so too.
+pub fn neutral(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    let command_line = |line: &str| {
+        let t = line.trim_start();
+        t.starts_with("::") || t.starts_with("##")
+    };
+    if !text.chars().any(unsafe_char) && !text.lines().any(command_line) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut rest = line;
+        if command_line(line) {
+            let lead = line.len() - line.trim_start().len();
+            out.push_str(&line[..lead]);
+            let first = line[lead..].chars().next().unwrap_or(':');
+            out.push_str(&format!("\\x{:02x}", first as u32));
+            rest = &line[lead + first.len_utf8()..];
+        }
+        for c in rest.chars() {
+            match c {
+                c if !unsafe_char(c) => out.push(c),
+                c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The line printed when a scenario ends, with its failure or warnings below.
@@ -211,5 +282,26 @@ mod tests {
             !line.contains("panicked") && !line.contains("src/"),
             "{line}"
         );
+    }
+}
+
+#[cfg(test)]
+mod neutral_tests {
+    use super::neutral;
+
+    #[test]
+    fn control_characters_and_workflow_commands_are_escaped_not_lost() {
+        assert_eq!(neutral("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(neutral("\x1b[2Jcleared\0"), "\\x1b[2Jcleared\\x00");
+        assert_eq!(neutral("a\rb\u{9b}c\u{202e}d"), "a\\x0db\\x9bc\\u{202e}d");
+        let body = "ok\n  ::add-mask::passed\n::stop-commands::zzz\n##[error]x\n##vso[task]y";
+        assert_eq!(
+            neutral(body),
+            "ok\n  \\x3a:add-mask::passed\n\\x3a:stop-commands::zzz\n\\x23#[error]x\n\\x23#vso[task]y"
+        );
+        // Escaping twice changes nothing: the output has nothing left to escape.
+        let once = neutral(body).into_owned();
+        assert_eq!(neutral(&once), once);
+        assert!(neutral("a :: b").eq("a :: b"));
     }
 }

@@ -1,11 +1,19 @@
 //! The harness's client of the control API (`/__authconform/…`), which the
 //! reference server offers in test mode: the server's clock (read and
-//! advanced; the local clock where there is no control API) and vendors'
-//! test hooks such as a FileVerbs SecretKey reset.
+//! advanced; the local clock where there is no control API) and the vendors'
+//! test hooks, which each vendor's folder calls through [`ControlApi::hook`].
+//!
+//! A `control_url` is a server the harness does not vouch for either: its
+//! client has the target's timeout and TLS setting, follows no redirect,
+//! reads at most [`MAX_CONTROL_BODY`] of an answer, and sends the target
+//! file's `control_token` as `Authorization: Bearer` when there is one.
+
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::clock::{UnixSeconds, system_now};
+use crate::harness::exchange::read_capped;
 use crate::harness::target::Target;
 use crate::reference::control::CONTROL_PREFIX;
 
@@ -20,12 +28,19 @@ pub enum ControlApi {
     System,
 }
 
+/// The most of a control API answer read (they are a few bytes of JSON).
+pub const MAX_CONTROL_BODY: usize = 1024 * 1024;
+
 impl ControlApi {
     pub fn for_target(target: &Target) -> Self {
         match &target.control_url {
             Some(root) => ControlApi::Controlled {
                 root: root.clone(),
-                client: reqwest::Client::new(),
+                client: client(
+                    target.timeout,
+                    target.insecure_tls,
+                    target.control_token.as_deref(),
+                ),
             },
             None => ControlApi::System,
         }
@@ -36,7 +51,7 @@ impl ControlApi {
             ControlApi::System => Ok(system_now()),
             ControlApi::Controlled { root, client } => {
                 let url = format!("{root}{CONTROL_PREFIX}/clock");
-                read_now(client.get(&url).send().await, &url).await
+                read_now(answer(client.get(&url), &url).await?, &url)
             }
         }
     }
@@ -49,67 +64,35 @@ impl ControlApi {
                 let url = format!("{root}{CONTROL_PREFIX}/clock/advance");
                 let sent = client
                     .post(&url)
-                    .json(&serde_json::json!({ "seconds": seconds }))
-                    .send()
-                    .await;
-                read_now(sent, &url).await
+                    .json(&serde_json::json!({ "seconds": seconds }));
+                read_now(answer(sent, &url).await?, &url)
             }
         }
     }
 
-    /// FileVerbs: resets the account's SecretKey as the portal would; the new key.
-    pub async fn reset_fileverbs_secret_key(&self, old: &str) -> Result<String, String> {
-        self.reset_fileverbs_secret_key_to(old, None).await
-    }
-
-    /// FileVerbs: resets the account's SecretKey to `to` (a random key when `None`).
-    pub async fn reset_fileverbs_secret_key_to(
+    /// Calls a vendor's test hook (`{CONTROL_PREFIX}/<vendor>/<name>`): its
+    /// JSON answer, with the status and the URL for the caller's messages.
+    /// Without a control API: the error says that the target has none `for` what.
+    pub async fn hook(
         &self,
-        old: &str,
-        to: Option<&str>,
-    ) -> Result<String, String> {
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        purpose: &str,
+    ) -> Result<HookAnswer, String> {
         let ControlApi::Controlled { root, client } = self else {
-            return Err(
-                "the target has no control API (`control_url`) to reset a SecretKey".into(),
-            );
+            return Err(format!(
+                "the target has no control API (`control_url`) to {purpose}"
+            ));
         };
-        let url = format!("{root}{CONTROL_PREFIX}/fileverbs/reset-secret-key");
-        let response = client
-            .post(&url)
-            .json(&match to {
-                Some(to) => serde_json::json!({ "SecretKey": old, "NewSecretKey": to }),
-                None => serde_json::json!({ "SecretKey": old }),
-            })
-            .send()
-            .await
-            .map_err(|e| format!("control API at {url} failed: {e}"))?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or_default();
-        body.get("SecretKey")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("control API at {url} answered {status} without a SecretKey"))
-    }
-
-    /// LiquidFiles: Admin → Activity Log, oldest first.
-    pub async fn liquidfiles_activity_log(&self) -> Result<Vec<Value>, String> {
-        let ControlApi::Controlled { root, client } = self else {
-            return Err(
-                "the target has no control API (`control_url`) to read the activity log".into(),
-            );
-        };
-        let url = format!("{root}{CONTROL_PREFIX}/liquidfiles/activity-log");
-        let response = client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| format!("control API at {url} failed: {e}"))?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or_default();
-        body.get("entries")
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| format!("control API at {url} answered {status} without `entries`"))
+        let url = format!("{root}{CONTROL_PREFIX}{path}");
+        let mut request = client.request(method, &url);
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let (status, body) = answer(request, &url).await?;
+        let body: Value = serde_json::from_slice(&body).unwrap_or_default();
+        Ok(HookAnswer { url, status, body })
     }
 
     pub fn is_controlled(&self) -> bool {
@@ -117,17 +100,117 @@ impl ControlApi {
     }
 }
 
-async fn read_now(
-    sent: Result<reqwest::Response, reqwest::Error>,
+/// What a test hook answered.
+pub struct HookAnswer {
+    pub url: String,
+    pub status: reqwest::StatusCode,
+    /// The JSON body (`null` when it was none).
+    pub body: Value,
+}
+
+/// The control API's client: the target's timeout and TLS setting, no
+/// redirects (a control API that redirects is misconfigured, and following
+/// it would send the token elsewhere), the token on every call.
+fn client(timeout: Duration, insecure_tls: bool, token: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(value) = token.and_then(|t| {
+        let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).ok()?;
+        v.set_sensitive(true);
+        Some(v)
+    }) {
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .danger_accept_invalid_certs(insecure_tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap_or_default()
+}
+
+/// Sends `request` and reads its answer (at most [`MAX_CONTROL_BODY`]); what
+/// went wrong in one line.
+async fn answer(
+    request: reqwest::RequestBuilder,
+    url: &str,
+) -> Result<(reqwest::StatusCode, Vec<u8>), String> {
+    let response = request.send().await.map_err(|e| {
+        format!(
+            "control API at {url} failed: {}",
+            crate::harness::exchange::describe_reqwest_error(&e)
+        )
+    })?;
+    let status = response.status();
+    let body = read_capped(response, MAX_CONTROL_BODY).await.map_err(|e| {
+        format!(
+            "control API at {url} answered {status}, but {}",
+            e.describe(MAX_CONTROL_BODY)
+        )
+    })?;
+    Ok((status, body))
+}
+
+fn read_now(
+    (status, body): (reqwest::StatusCode, Vec<u8>),
     url: &str,
 ) -> Result<UnixSeconds, String> {
-    let response = sent.map_err(|e| format!("clock control at {url} failed: {e}"))?;
-    let status = response.status();
-    let body: Value = response
-        .json()
-        .await
-        .map_err(|e| format!("clock control at {url} answered {status} without JSON: {e}"))?;
-    body.get("now")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| format!("clock control at {url} answered {status} {body} without `now`"))
+    let text = String::from_utf8_lossy(&body);
+    now_of(&text).map_err(|why| {
+        format!(
+            "clock control at {url} answered {status} {}: {why}; expected a JSON object {{\"now\": <Unix seconds>}}",
+            shown(&text)
+        )
+    })
+}
+
+/// The server's time in an answer of the clock: `now` as a number of Unix
+/// seconds (a fraction is cut to the second: JSON has one number type, and
+/// a server may write `1767225600.25` or `1.7672256e9`).
+fn now_of(text: &str) -> Result<UnixSeconds, String> {
+    let body: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+    let now = body.get("now").ok_or_else(|| "no field `now`".to_owned())?;
+    let seconds = now.as_i64().or_else(|| {
+        now.as_f64()
+            .filter(|f| f.is_finite())
+            .map(|f| f.floor() as i64)
+    });
+    seconds.ok_or_else(|| format!("`now` is {now}, not a number of seconds"))
+}
+
+/// At most 200 characters of an answer, its control characters escaped, for a message.
+fn shown(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return "with an empty body".to_owned();
+    }
+    let cut: String = text.chars().take(200).collect();
+    let cut = crate::harness::console::neutral(&cut);
+    if cut.len() < text.len() {
+        format!("`{cut}…`")
+    } else {
+        format!("`{cut}`")
+    }
+}
+
+#[cfg(test)]
+mod now_tests {
+    use super::*;
+
+    #[test]
+    fn now_as_any_json_number_and_what_is_wrong_otherwise() {
+        assert_eq!(now_of(r#"{"now": 1767225600}"#), Ok(1_767_225_600));
+        assert_eq!(now_of(r#"{"now": 1767225600.75}"#), Ok(1_767_225_600));
+        assert_eq!(now_of(r#"{"now": 1.7672256e9}"#), Ok(1_767_225_600));
+        assert_eq!(now_of("{}"), Err("no field `now`".to_owned()));
+        assert!(
+            now_of(r#"{"now": "2026-01-01T00:00:00Z"}"#)
+                .unwrap_err()
+                .contains("not a number of seconds")
+        );
+        assert!(now_of("<html>").unwrap_err().starts_with("not JSON"));
+        assert_eq!(shown(""), "with an empty body");
+        assert!(shown(&"x".repeat(500)).ends_with("…`"));
+    }
 }

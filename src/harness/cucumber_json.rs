@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{Outcome, RunReport};
+use crate::harness::report::{Outcome, RunReport};
 
 /// Rewrites the report at `path` in place.
 pub fn mend(path: &Path, root: &Path, report: &RunReport) -> Result<(), String> {
@@ -88,7 +88,7 @@ pub fn mend(path: &Path, root: &Path, report: &RunReport) -> Result<(), String> 
     std::fs::write(path, text).map_err(|e| e.to_string())
 }
 
-fn skipped_element(s: &super::ScenarioResult) -> Value {
+fn skipped_element(s: &crate::harness::report::ScenarioResult) -> Value {
     let reason = match &s.outcome {
         Outcome::Skipped(r) => r.clone(),
         _ => String::new(),
@@ -141,8 +141,8 @@ fn slug(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::ScenarioResult;
-    use crate::harness::world::Warning;
+    use crate::harness::report::ScenarioResult;
+    use crate::harness::report::Warning;
     use std::time::Duration;
 
     fn result(name: &str, line: usize, outcome: Outcome) -> ScenarioResult {

@@ -3,78 +3,31 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::RunError;
-use crate::harness::target::Capability;
-use crate::vendor::Vendor;
+use crate::harness::report::RunError;
 
-/// Every feature file under `features/`, by path relative to it. A test checks
-/// that this list and the folder agree.
-pub const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "limecraft/login.feature",
-        include_str!("../../features/limecraft/login.feature"),
-    ),
-    (
-        "limecraft/transport.feature",
-        include_str!("../../features/limecraft/transport.feature"),
-    ),
-    (
-        "limecraft/session.feature",
-        include_str!("../../features/limecraft/session.feature"),
-    ),
-    (
-        "limecraft/twofactor.feature",
-        include_str!("../../features/limecraft/twofactor.feature"),
-    ),
-    (
-        "limecraft/logout.feature",
-        include_str!("../../features/limecraft/logout.feature"),
-    ),
-    (
-        "fileverbs/secret_key.feature",
-        include_str!("../../features/fileverbs/secret_key.feature"),
-    ),
-    (
-        "fileverbs/access_token.feature",
-        include_str!("../../features/fileverbs/access_token.feature"),
-    ),
-    (
-        "fileverbs/refresh.feature",
-        include_str!("../../features/fileverbs/refresh.feature"),
-    ),
-    (
-        "lac/sign_on.feature",
-        include_str!("../../features/lac/sign_on.feature"),
-    ),
-    (
-        "lac/transport.feature",
-        include_str!("../../features/lac/transport.feature"),
-    ),
-    (
-        "lac/revalidate.feature",
-        include_str!("../../features/lac/revalidate.feature"),
-    ),
-    (
-        "lac/disable.feature",
-        include_str!("../../features/lac/disable.feature"),
-    ),
-    (
-        "lac/password.feature",
-        include_str!("../../features/lac/password.feature"),
-    ),
-    (
-        "liquidfiles/browser.feature",
-        include_str!("../../features/liquidfiles/browser.feature"),
-    ),
-    (
-        "liquidfiles/xml_login.feature",
-        include_str!("../../features/liquidfiles/xml_login.feature"),
-    ),
-    (
-        "liquidfiles/json_login.feature",
-        include_str!("../../features/liquidfiles/json_login.feature"),
-    ),
-];
+/// A feature file of `features/`, compiled in: `(path relative to
+/// `features/`, text)`, as a suite lists its own ([`crate::harness::suite::VendorSuite::features`]).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! feature {
+    ($path:literal) => {
+        (
+            $path,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/features/", $path)),
+        )
+    };
+}
+
+/// Every compiled-in feature file, by path relative to the features folder:
+/// each registered vendor's, in the registry's order. A test checks that the
+/// built-in vendors' lists and the `features/` folder agree.
+pub fn embedded() -> Vec<(&'static str, &'static str)> {
+    crate::harness::suite::all()
+        .iter()
+        .flat_map(|s| s.features())
+        .copied()
+        .collect()
+}
 
 /// A features folder on disk; the compiled-in features are written to a
 /// temporary folder that lives as long as this value.
@@ -103,7 +56,7 @@ impl FeatureFiles {
             .map_err(|e| RunError::Io(format!("cannot create a temporary folder: {e}")))?;
         // Under a `features/` folder, so reports name `features/limecraft/…`.
         let root = temp.path().join("features");
-        for (rel, text) in EMBEDDED {
+        for (rel, text) in embedded() {
             let path = root.join(rel);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| RunError::Io(e.to_string()))?;
@@ -120,8 +73,9 @@ impl FeatureFiles {
         &self.root
     }
 
-    pub fn vendor_dir(&self, vendor: Vendor) -> PathBuf {
-        self.root.join(vendor.id())
+    /// The folder of a vendor's features (`<root>/<id>`).
+    pub fn vendor_dir(&self, vendor_id: &str) -> PathBuf {
+        self.root.join(vendor_id)
     }
 
     /// Every `.feature` file below the root, with its text.
@@ -166,7 +120,10 @@ impl FeatureFiles {
                 self.root.display()
             )));
         }
-        let known: Vec<&str> = Capability::ALL.iter().map(|c| c.tag()).collect();
+        let known: Vec<&str> = crate::harness::suite::capabilities()
+            .iter()
+            .map(|c| c.tag())
+            .collect();
         for (path, text) in files {
             for (n, line) in text.lines().enumerate() {
                 let unknown = line
@@ -185,5 +142,31 @@ impl FeatureFiles {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The compiled-in feature files are exactly those of `features/`.
+    #[test]
+    fn the_compiled_in_features_are_the_folders() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("features");
+        let on_disk: std::collections::BTreeSet<String> = super::FeatureFiles::prepare(Some(&root))
+            .unwrap()
+            .paths()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                p.strip_prefix(&root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect();
+        let compiled: std::collections::BTreeSet<String> = super::embedded()
+            .iter()
+            .map(|(p, _)| (*p).to_owned())
+            .collect();
+        assert_eq!(compiled, on_disk);
     }
 }

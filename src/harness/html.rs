@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 
-use super::console::{location, title};
-use super::step_log::StepStatus;
-use super::{Outcome, RunReport, ScenarioResult};
+use crate::harness::console::{location, title};
+use crate::harness::report::{Outcome, RunReport, ScenarioResult};
+use crate::harness::step_log::StepStatus;
 
 const STYLE: &str = "
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
@@ -163,7 +163,7 @@ mod tests {
             scenarios: vec![ScenarioResult {
                 id: Some("LC8".into()),
                 name: "LC8 <garbage> is refused".into(),
-                vendor: Some(crate::vendor::Vendor::Limecraft),
+                vendor: Some(crate::vendor::Vendor::Limecraft.into()),
                 feature: "limecraft/transport.feature".into(),
                 line: 27,
                 duration: Duration::from_millis(5),

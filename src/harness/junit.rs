@@ -13,7 +13,7 @@ use std::io::Write;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{Outcome, RunReport, ScenarioResult};
+use crate::harness::report::{Outcome, RunReport, ScenarioResult};
 
 /// Writes `report` as JUnit XML (nothing for a sink).
 pub fn write(report: &RunReport, out: impl Write) -> Result<(), quick_junit::SerializeError> {
@@ -149,7 +149,7 @@ fn test_case(s: &ScenarioResult, classname: &str, repeated: bool) -> TestCase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::world::Warning;
+    use crate::harness::report::Warning;
     use std::time::Duration;
 
     fn scenario(name: &str, line: usize, outcome: Outcome) -> ScenarioResult {

@@ -1,7 +1,7 @@
 //! Several deployments in one run: `run --target a.yaml --target b.yaml`, or
 //! a folder of target files (one per customer, per region).
 //!
-//! Each target is an ordinary [`super::run`] of its own: its own preflight,
+//! Each target is an ordinary [`runner::run`] of its own: its own preflight,
 //! run context and scenarios, in order, one at a time, exactly as when it is
 //! checked alone. What this adds is only the fan-out: up to `jobs` targets
 //! run at once (their time is mostly spent waiting for the servers, so they
@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 
 use futures::StreamExt as _;
 
-use super::{RunError, RunOptions, RunReport, junit, open_report, summary};
+use crate::harness::report::{RunError, RunReport, open_report, report_of};
+use crate::harness::runner::RunOptions;
+use crate::harness::{junit, runner, summary};
 
 /// One target of a run of several.
 pub struct TargetRun {
@@ -33,7 +35,7 @@ pub struct TargetResult {
 impl TargetResult {
     /// What a report can show of it: the scenarios' report, if any ran.
     pub fn report(&self) -> Option<&RunReport> {
-        super::report_of(&self.result)
+        report_of(&self.result)
     }
 
     /// Why the target was not (fully) checked.
@@ -61,7 +63,7 @@ pub async fn run_targets(targets: Vec<TargetRun>, jobs: usize) -> Vec<TargetResu
         options.label = Some(t.label.clone());
         TargetResult {
             label: t.label,
-            result: super::run(options).await,
+            result: runner::run(options).await,
         }
     }))
     .buffered(jobs.max(1))

@@ -7,15 +7,15 @@
 //! stops with exit code 2 (configuration) before any scenario, within about
 //! one request timeout. `authconform check --target FILE` runs only this.
 //!
-//! What it sends: one sign-on per configured account (undone where the
-//! vendor lets it be: a Limecraft session is logged out, a LAC auth token
-//! disabled) and, when the target gives a control API, one read of its clock.
+//! What it sends: one sign-on per credential the vendor's suite names (undone
+//! where the vendor has a call for it: `VendorSuite::issued`), a call of the
+//! protected resource the target names, and, when the target gives a control
+//! API, one read of its clock.
 
 use crate::harness::exchange::{Call, Exchange, HttpClient};
+use crate::harness::suite::{SignOn, Suite};
 use crate::harness::target::{Account, Target};
 use crate::harness::world::{RunContext, Status};
-use crate::harness::{fileverbs, lac, limecraft, liquidfiles};
-use crate::vendor::Vendor;
 
 /// Every problem found, one line each (empty: the target is ready).
 pub async fn check(ctx: &RunContext) -> Vec<String> {
@@ -31,75 +31,27 @@ pub async fn check(ctx: &RunContext) -> Vec<String> {
 
 async fn find_problems(ctx: &RunContext) -> Vec<String> {
     let (target, http) = (&ctx.target, &ctx.http);
-    let enrolment_known = ctx
+    let suite = Suite::of(target.vendor);
+    let enrolled = ctx
         .enrolment
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .is_some();
     let mut problems = Vec::new();
-    let accounts: Vec<(&str, &Account)> = [
-        ("users.primary", &target.users.primary),
-        ("users.secondary", &target.users.secondary),
-        ("users.twofactor", &target.users.twofactor),
-    ]
-    .into_iter()
-    .filter_map(|(role, a)| a.as_ref().map(|a| (role, a)))
-    .collect();
-
     let mut signed_on_any = false;
-    match target.vendor {
-        Vendor::FileVerbs => {
-            if let Some(fv) = &target.fileverbs {
-                let pairs = std::iter::once(("fileverbs.primary", &fv.primary))
-                    .chain(fv.secondary.iter().map(|p| ("fileverbs.secondary", p)));
-                for (role, pair) in pairs {
-                    let call = fileverbs::api::access_token(&pair.secret_key, &pair.api_key);
-                    match send(http, &call, target, &mut problems).await {
-                        None => return problems,
-                        Some(x) if issued(&x, "JwtToken") => {
-                            signed_on_any = true;
-                            ctx.remember_issued(&x);
-                            if role == "fileverbs.primary" {
-                                let probe =
-                                    fileverbs::api::probe_with_secret_key(&fv.probe_path, &pair.secret_key);
-                                probe_answers(http, probe, "fileverbs.probe_path", &fv.probe_path, &mut problems).await;
-                            }
-                        }
-                        Some(x) => problems.push(format!(
-                            "{role}: the key pair gets no JwtToken from POST {} (HTTP {}); check its secret_key and api_key",
-                            x.operation, x.status
-                        )),
-                    }
-                }
-            }
+    for sign_on in suite.sign_ons(target) {
+        let Some(x) = send(http, &sign_on.call, target, &mut problems).await else {
+            return problems;
+        };
+        if let Some(line) = suite.sign_on_problem(&sign_on, &x, enrolled) {
+            problems.push(line);
+            continue;
         }
-        _ => {
-            for (role, account) in accounts {
-                let call = sign_on(target, account);
-                let Some(x) = send(http, &call, target, &mut problems).await else {
-                    return problems;
-                };
-                if let Some(line) = refused(target.vendor, role, account, &x) {
-                    problems.push(line);
-                } else if role == "users.twofactor"
-                    && target.vendor == Vendor::Limecraft
-                    && x.field("needsSecondToken") == Some(&serde_json::Value::Bool(true))
-                    && !enrolment_known
-                {
-                    problems.push(format!(
-                        "users.twofactor ({}) has two-factor authentication on (an earlier run enabled it), and neither \
-                         users.twofactor.totp_secret nor the state file knows its secret: restore the state file \
-                         (--state), give totp_secret, or turn the second factor off for this account",
-                        account.username
-                    ));
-                } else {
-                    signed_on_any = true;
-                    if role == "users.primary" {
-                        check_probe(target, http, &x, &mut problems).await;
-                    }
-                    ctx.remember_issued(&x);
-                }
-            }
+        signed_on_any = true;
+        ctx.remember_issued(&x);
+        if let Some(probe) = suite.probe(target, &sign_on, &x) {
+            let others = suite.other_ways_in(target, &sign_on, &x);
+            probe_answers(http, probe, others, &mut problems).await;
         }
     }
     if !signed_on_any && problems.is_empty() {
@@ -139,6 +91,11 @@ async fn send(
             }
             Some(x)
         }
+        Err(e) if e.answered.is_some() => {
+            // It answered, with more than the harness reads.
+            problems.push(format!("{} {} {}", e.method, e.url, e.message));
+            None
+        }
         Err(e) => {
             problems.push(format!(
                 "base_url {} cannot be reached: {}; check base_url (and insecure_tls for a self-signed certificate)",
@@ -149,107 +106,84 @@ async fn send(
     }
 }
 
-fn sign_on(target: &Target, account: &Account) -> Call {
-    match target.vendor {
-        // A v3 deployment may have dropped the deprecated XML API.
-        Vendor::LiquidFiles if !target.liquidfiles_login().xml() => {
-            liquidfiles::api::json_login(&account.username, &account.password)
-        }
-        Vendor::Limecraft => limecraft::api::login_json(&account.username, &account.password, None),
-        Vendor::Lac => lac::api::sign_on(&account.username, &account.password),
-        Vendor::LiquidFiles => liquidfiles::api::xml_login(
-            &liquidfiles::api::login_document(
-                &account.username,
-                &liquidfiles::api::escape_password(
-                    &account.password,
-                    liquidfiles::api::Escaping::Decimal,
-                ),
-            ),
-            "text/xml",
-        ),
-        Vendor::FileVerbs => unreachable!("FileVerbs signs on with key pairs"),
-    }
+/// One sign-on per account of `users:` that signs on (primary, secondary,
+/// twofactor), each with the call `sign_on` makes for it: the sign-ons of a
+/// vendor whose credentials are accounts.
+pub fn account_sign_ons(target: &Target, sign_on: impl Fn(&Account) -> Call) -> Vec<SignOn> {
+    [
+        ("users.primary", &target.users.primary),
+        ("users.secondary", &target.users.secondary),
+        ("users.twofactor", &target.users.twofactor),
+    ]
+    .into_iter()
+    .filter_map(|(role, a)| {
+        a.as_ref().map(|a| SignOn {
+            role,
+            call: sign_on(a),
+            account: Some(a.clone()),
+        })
+    })
+    .collect()
 }
 
 /// A 2xx that issues what the vendor's document says a sign-on issues.
-fn issued(x: &Exchange, field: &str) -> bool {
+pub fn issued(x: &Exchange, field: &str) -> bool {
     Status::Success.holds(x.status) && x.str_field(field).is_some_and(|v| !v.is_empty())
 }
 
-/// The problem line when the account did not sign on, else `None`.
-fn refused(vendor: Vendor, role: &str, account: &Account, x: &Exchange) -> Option<String> {
-    let ok = match vendor {
-        Vendor::Limecraft => issued(x, "token"),
-        Vendor::Lac => issued(x, "apikey"),
-        Vendor::LiquidFiles => {
-            Status::Success.holds(x.status)
-                && liquidfiles::api::xml_element(&x.response_body, "api_key")
-                    .or_else(|| liquidfiles::api::json_api_key(&x.response_body))
-                    .is_some_and(|k| !k.is_empty())
-        }
-        Vendor::FileVerbs => true,
-    };
-    (!ok).then(|| {
-        format!(
-            "{role} ({}) cannot sign on: {} {} answered HTTP {}; check the username and password in the target file",
-            account.username, x.method, x.operation, x.status
-        )
-    })
-}
-
-/// The protected resource the target names answers a signed-on caller with a 2xx.
-async fn check_probe(target: &Target, http: &HttpClient, x: &Exchange, problems: &mut Vec<String>) {
-    let probe = match target.vendor {
-        Vendor::Lac => target
-            .lac
+/// The problem line of an account that did not sign on.
+pub fn cannot_sign_on(sign_on: &SignOn, x: &Exchange) -> String {
+    format!(
+        "{} ({}) cannot sign on: {} {} answered HTTP {}; check the username and password in the target file",
+        sign_on.role,
+        sign_on
+            .account
             .as_ref()
-            .zip(x.str_field("apikey"))
-            .map(|(lac, key)| {
-                (
-                    lac::api::with_token(
-                        lac::api::probe(reqwest::Method::GET, &lac.probe_path),
-                        key,
-                        lac::api::Transport::Header,
-                    ),
-                    "lac.probe_path",
-                    lac.probe_path.clone(),
-                )
-            }),
-        Vendor::LiquidFiles => target
-            .liquidfiles
-            .as_ref()
-            .and_then(|lf| lf.probe_path.clone())
-            .zip(
-                liquidfiles::api::xml_element(&x.response_body, "api_key")
-                    .or_else(|| liquidfiles::api::json_api_key(&x.response_body)),
-            )
-            .map(|(path, key)| {
-                (
-                    liquidfiles::api::account(&path, &key),
-                    "liquidfiles.probe_path",
-                    path,
-                )
-            }),
-        _ => None,
-    };
-    if let Some((call, field, path)) = probe {
-        probe_answers(http, call, field, &path, problems).await;
-    }
+            .map(|a| a.username.as_str())
+            .unwrap_or_default(),
+        x.method,
+        x.operation,
+        x.status
+    )
 }
 
 async fn probe_answers(
     http: &HttpClient,
-    call: Call,
-    field: &str,
-    path: &str,
+    probe: crate::harness::suite::Probe,
+    others: Vec<Call>,
     problems: &mut Vec<String>,
 ) {
-    match http.send(&call).await {
-        Ok(x) if Status::Success.holds(x.status) => {}
-        Ok(x) => problems.push(format!(
-            "{field} {path} answers HTTP {} to a signed-on GET; give a protected resource of the API that answers 2xx",
-            x.status
-        )),
-        Err(e) => problems.push(format!("{field} {path} cannot be reached: {}", e.message)),
+    let (field, path) = (probe.field, &probe.path);
+    let refused = match http.send(&probe.call).await {
+        Ok(x) if Status::Success.holds(x.status) => return,
+        Ok(x) => x,
+        Err(e) => {
+            problems.push(format!("{field} {path} cannot be reached: {}", e.message));
+            return;
+        }
+    };
+    // Before blaming the path: the other documented ways in.
+    let mut seen = vec![format!("HTTP {}", refused.status)];
+    for call in others {
+        match http.send(&call).await {
+            Ok(x) if Status::Success.holds(x.status) => return,
+            Ok(x) => seen.push(format!("HTTP {} {}", x.status, credential_of(&call))),
+            Err(e) => seen.push(e.message),
+        }
+    }
+    problems.push(format!(
+        "{field} {path} answers {} to a signed-on GET; give a protected resource of the API that answers 2xx",
+        seen.join(", then ")
+    ));
+}
+
+/// How a call authenticates, in a few words (`with Authorization: Bearer …`).
+fn credential_of(call: &Call) -> String {
+    match call.headers.first() {
+        Some((name, value)) => match value.split_once(' ') {
+            Some((scheme, _)) => format!("with {name}: {scheme} …"),
+            None => format!("with {name}"),
+        },
+        None => "without credentials".to_owned(),
     }
 }

@@ -19,8 +19,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::harness::world::Enrolment;
 use crate::totp::{self, TotpParams};
+
+/// A TOTP enrolment the suite made (or was given), kept for the whole run
+/// and, against a deployment, between runs.
+#[derive(Clone)]
+pub struct Enrolment {
+    pub secret: Vec<u8>,
+    pub params: TotpParams,
+}
 
 /// The default location, relative to the working directory (a CI cache can
 /// keep the folder).

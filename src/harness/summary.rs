@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::console::title;
-use super::{Outcome, RunReport};
+use crate::harness::console::title;
+use crate::harness::report::{Outcome, RunReport};
 
 /// The summary JSON: totals, then one entry per scenario.
 #[derive(Debug, Serialize, Deserialize)]
@@ -148,9 +148,12 @@ pub fn github_annotations(report: &RunReport) -> String {
     out
 }
 
-/// GitHub's escaping of a command's message.
+/// GitHub's escaping of a command's message, after [`neutral`]: a message
+/// holds what a server sent, and neither its control characters nor a
+/// newline may end the command early.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    crate::harness::console::neutral(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -163,7 +166,7 @@ fn escape_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::ScenarioResult;
+    use crate::harness::report::ScenarioResult;
     use std::time::Duration;
 
     #[test]

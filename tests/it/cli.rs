@@ -5,6 +5,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use authconform::harness::fileverbs::target::FileVerbsTarget;
+use authconform::harness::lac::target::LacTarget;
+use authconform::harness::liquidfiles::target::LiquidFilesTarget;
+
 const BIN: &str = env!("CARGO_BIN_EXE_authconform");
 
 fn authconform(args: &[&str]) -> Output {
@@ -196,7 +200,7 @@ fn list_shows_every_scenario_and_whether_it_would_run() {
         !t.contains("fileverbs/"),
         "only the selected vendor's scenarios: {t}"
     );
-    assert!(t.contains(" scenario(s), 6 would run"), "{t}");
+    assert!(t.contains(" scenario(s), 9 would run"), "{t}");
 }
 
 #[test]
@@ -312,7 +316,7 @@ fn a_target_with_control_url_runs_the_clock_scenarios() {
     let served = Served::start(&["--test-mode"]);
     let dir = temp_dir();
     let target = format!(
-        "vendor: limecraft\nbase_url: {url}/limecraft/api\ncontrol_url: {url}\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n  twofactor: {{username: carol, password: carol-Pa55word}}\n  locked: {{username: dave, password: dave-Pa55word}}\n  disabled: {{username: erin, password: erin-Pa55word}}\n",
+        "vendor: limecraft\nbase_url: {url}/limecraft/api\ncontrol_url: {url}\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n  twofactor: {{username: carol, password: carol-Pa55word}}\n  locked: {{username: dave, password: dave-Pa55word}}\n  disabled: {{username: erin, password: erin-Pa55word}}\n  support: {{username: sam, password: sam-Pa55word}}\n",
         url = served.url
     );
     let path = write_target(&dir, &target);
@@ -639,7 +643,7 @@ fn the_fileverbs_example_target_parses_and_skips_what_it_lacks() {
         })
     })
     .unwrap();
-    assert_eq!(t.fileverbs.as_ref().unwrap().probe_path, "/files");
+    assert_eq!(t.section::<FileVerbsTarget>().unwrap().probe_path, "/files");
     let refresh_tags = ["needs-refresh-endpoint".to_owned()];
     let reason = t
         .missing_capability(refresh_tags.iter())
@@ -738,13 +742,13 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
         })
     };
     let t = authconform::harness::target::Target::parse(&text, &env).unwrap();
-    let lac = t.lac.as_ref().unwrap();
+    let lac = t.section::<LacTarget>().unwrap();
     assert!(lac.url_auth);
     assert_eq!(lac.probe_path, "/customers");
     assert_missing(
         &t,
         &[
-            ("needs-url-auth-off", "lac.url_auth_off_base_url"),
+            ("needs-url-auth-off", "lac.url_auth_off"),
             (
                 "needs-provider-without-password-change",
                 "lac.no_password_change",
@@ -759,15 +763,22 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
     );
     // With the optional sections uncommented, every capability is there but the clock.
     let full = text
-        .replace("# url_auth_off_base_url:", "url_auth_off_base_url:")
+        .replace("# url_auth_off:", "url_auth_off:")
+        .replace("# url_param:", "url_param:")
         .replace("# no_password_change:", "no_password_change:")
         .replace("  #   base_url:", "    base_url:")
         .replace("  #   username:", "    username:")
         .replace("  #   password:", "    password:")
         .replace("# admin_token:", "admin_token:");
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
-    let lac = t.lac.as_ref().unwrap();
-    assert!(lac.url_auth_off_base_url.is_some() && lac.no_password_change.is_some());
+    let lac = t.section::<LacTarget>().unwrap();
+    let other = lac.url_auth_off.as_ref().expect("url_auth_off");
+    assert!(other.account.is_some() && lac.no_password_change.is_some());
+    assert_eq!(lac.url_param, "auth");
+    assert!(
+        !format!("{lac:?}").contains("value-of-LAC_OTHER_PASSWORD"),
+        "the other API's password is redacted"
+    );
     assert!(
         !format!("{lac:?}").contains("value-of-LAC_ADMIN_TOKEN"),
         "the token is redacted"
@@ -831,23 +842,26 @@ fn the_liquidfiles_example_target_parses_and_skips_what_it_lacks() {
         )
         .replace("  # probe_path:", "  probe_path:")
         .replace("  # key_lifetime_minutes:", "  key_lifetime_minutes:");
-    // A TOTP secret that is not base32, or shorter than 128 bits, is refused
-    // at load, naming the field.
-    for bad in ["not base32!!", "JBSWY3DP"] {
+    // A TOTP secret that is not base32 is refused at load, naming the field
+    // (a short one is not: seed 003's example key is 65 bits).
+    for (secret, refused) in [("not base32!!", true), ("JBSWY3DP", false)] {
         let bad_env = |name: &str| {
             if name == "LIQUIDFILES_2FA_TOTP_SECRET" {
-                Some(bad.to_owned())
+                Some(secret.to_owned())
             } else {
                 env(name)
             }
         };
         match authconform::harness::target::Target::parse(&full, &bad_env) {
-            Ok(_) => panic!("a bad totp_secret ({bad}) must be refused"),
-            Err(e) => assert!(e.0.contains("users.twofactor.totp_secret"), "{}", e.0),
+            Ok(_) => assert!(!refused, "a bad totp_secret ({secret}) must be refused"),
+            Err(e) => {
+                assert!(refused, "{secret} is base32: {}", e.0);
+                assert!(e.0.contains("users.twofactor.totp_secret"), "{}", e.0);
+            }
         }
     }
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
-    let lf = t.liquidfiles.as_ref().unwrap();
+    let lf = t.section::<LiquidFilesTarget>().unwrap();
     assert_eq!(lf.probe_path.as_deref(), Some("/account"));
     assert_eq!(lf.key_lifetime_minutes, 43200);
     for tag in [
@@ -900,4 +914,46 @@ fn mock_export_writes_wiremock_mappings_and_the_spec() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("wiremock, openapi"), "{}", text(&o));
+}
+
+/// Issue #26 R13: `serve` beyond loopback says so, and in test mode says how
+/// to guard the control API; a short control token is refused at start.
+#[test]
+fn serve_beyond_loopback_warns_and_test_mode_asks_for_a_control_token() {
+    let dir = temp_dir();
+    let log = dir.path().join("serve.log");
+    let mut child = command()
+        .env_remove("AUTHCONFORM_CONTROL_TOKEN")
+        .args([
+            "serve",
+            "--addr",
+            "0.0.0.0:0",
+            "--hash-cost",
+            "test",
+            "--test-mode",
+        ])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start serve");
+    let started = Instant::now();
+    let logged = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("test mode:") || started.elapsed() > Duration::from_secs(20) {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(logged.contains("beyond loopback"), "{logged}");
+    assert!(logged.contains("AUTHCONFORM_CONTROL_TOKEN"), "{logged}");
+
+    let short = command()
+        .env("AUTHCONFORM_CONTROL_TOKEN", "short")
+        .args(["serve", "--addr", "127.0.0.1:0", "--test-mode"])
+        .output()
+        .expect("run serve");
+    assert_eq!(short.status.code(), Some(2), "{}", text(&short));
+    assert!(text(&short).contains("at least 16"), "{}", text(&short));
 }

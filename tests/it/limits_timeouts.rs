@@ -18,6 +18,7 @@ pub fn short_limits() -> ServeLimits {
         max_connections: 64,
         max_connections_per_source: 64,
         shutdown_grace: Duration::from_millis(300),
+        ..ServeLimits::default()
     }
 }
 

@@ -13,6 +13,7 @@ use authconform::fixtures::Fixtures;
 use authconform::reference::liquidfiles::store::{
     Agent, BrowserStep, LiquidFiles, LiquidFilesConfig,
 };
+use authconform::reference::throttle::Source;
 use authconform::reference::{ReferenceConfig, ReferenceServer};
 use authconform::secret::{HashCost, PasswordHashing};
 use authconform::totp::{self, TotpParams};
@@ -76,12 +77,13 @@ async fn password_only_logins_never_end_a_completed_session() {
             authconform::reference::limecraft::store::Caller { user_id: carol },
             Some(carol),
             None,
+            false,
         )
         .unwrap()
         .key;
     let secret = totp::decode_secret(&key).unwrap();
     let temp = lc
-        .login("carol", "carol-Pa55word", false)
+        .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
         .await
         .unwrap()
         .token;
@@ -93,7 +95,10 @@ async fn password_only_logins_never_end_a_completed_session() {
     // the per-user cap (the audit: 260 logins against 256).
     let mut pending = Vec::new();
     for _ in 0..100 {
-        let t = lc.login("carol", "carol-Pa55word", false).await.unwrap();
+        let t = lc
+            .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
+            .await
+            .unwrap();
         assert!(t.needs_second_token);
         pending.push(t.token);
     }
@@ -125,8 +130,13 @@ async fn browser_keys_are_capped_per_user_oldest_first() {
     let login = |user: &'static str, password: &'static str| {
         let lf = lf.clone();
         async move {
-            let id = lf.start_browser_login(Agent::default());
-            match lf.submit_password(&id, user, password).await {
+            let id = lf
+                .start_browser_login(Agent::default(), Source::UNKNOWN)
+                .unwrap();
+            match lf
+                .submit_password(&id, user, password, Source::UNKNOWN)
+                .await
+            {
                 Ok(BrowserStep::Success(s)) => s.api_key,
                 _ => panic!("the browser login of {user} failed"),
             }

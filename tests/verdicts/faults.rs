@@ -19,6 +19,7 @@ async fn run_with(fault: Fault, strict: bool) -> Result<RunReport, String> {
             vendors: vec![fault.vendor()],
             fault: Some(fault),
             variant: false,
+            switches: Default::default(),
         },
         output: Output::Quiet,
         strict,
@@ -106,7 +107,7 @@ async fn every_fault_is_caught_by_the_scenarios_it_names() {
 /// The catalogue ids of every scenario in the feature files.
 fn scenario_ids() -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
-    for (_, text) in authconform::harness::features::EMBEDDED {
+    for (_, text) in authconform::harness::features::embedded() {
         for line in text.lines() {
             for tag in line.split_whitespace().filter_map(|w| w.strip_prefix('@')) {
                 if authconform::harness::catalogue_id(&[tag.to_owned()]).is_some() {

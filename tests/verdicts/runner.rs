@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use authconform::fixtures::Fixtures;
+use authconform::harness::lac::target::LacTarget;
 use authconform::harness::target::Target;
 use authconform::harness::{self, Outcome, Output, RunError, RunOptions, TargetChoice};
 use authconform::reference::fault::Fault;
@@ -108,6 +109,7 @@ async fn max_failures_stops_the_run_after_that_many_failed_scenarios() {
             vendors: vec![Vendor::Limecraft],
             fault: Some(Fault::AnyTokenAccepted),
             variant: false,
+            switches: Default::default(),
         })
     })
     .await
@@ -269,7 +271,9 @@ async fn preflight_refuses_a_probe_path_that_does_not_answer() {
         &server.url(),
         &Fixtures::builtin(),
     );
-    target.lac.as_mut().unwrap().probe_path = "/no-such-resource".into();
+    let mut lac = target.section::<LacTarget>().unwrap().clone();
+    lac.probe_path = "/no-such-resource".into();
+    target.set_section(lac);
     let err = harness::run(options(TargetChoice::External(Box::new(target))))
         .await
         .expect_err("preflight must stop the run");
@@ -302,6 +306,7 @@ async fn a_baseline_turns_known_deviations_into_expected_failures_and_flags_stal
             vendors: vec![Vendor::Limecraft],
             fault: Some(Fault::LockedAccount401),
             variant: false,
+            switches: Default::default(),
         })
     })
     .await

@@ -8,6 +8,7 @@
 //! itself must pass `--strict` with no warning at all.
 
 use authconform::harness::{self, Output, RunOptions, RunReport, TargetChoice};
+use authconform::reference::switch::Switches;
 use authconform::vendor::Vendor;
 
 async fn run(vendor: Vendor, variant: bool, strict: bool) -> RunReport {
@@ -16,6 +17,11 @@ async fn run(vendor: Vendor, variant: bool, strict: bool) -> RunReport {
             vendors: vec![vendor],
             fault: None,
             variant,
+            switches: if variant {
+                Switches::variant()
+            } else {
+                Switches::default()
+            },
         },
         output: Output::Quiet,
         strict,

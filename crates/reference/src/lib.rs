@@ -55,8 +55,11 @@ pub mod issued;
 pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;
+pub mod mount;
 pub mod request_log;
+pub mod rule;
 pub mod serving;
+pub mod switch;
 pub mod throttle;
 
 use std::net::SocketAddr;
@@ -69,6 +72,7 @@ use crate::fixtures::Fixtures;
 use crate::secret::{HashCost, HashPoolSize, PasswordHashing};
 use crate::vendor::Vendor;
 use fault::Fault;
+use mount::VendorServer;
 
 /// Everything that shapes one reference server.
 #[derive(Clone, Debug)]
@@ -81,6 +85,8 @@ pub struct ReferenceConfig {
     pub hash_pool: HashPoolSize,
     /// Enables the test-only control endpoints (clock).
     pub test_mode: bool,
+    /// Who may call them (`control.rs`): a token, more host names.
+    pub control: control::ControlGuard,
     pub fault: Option<Fault>,
     /// Where one line per request goes (`request_log.rs`); off by default.
     pub request_log: request_log::RequestLog,
@@ -104,6 +110,7 @@ impl Default for ReferenceConfig {
             hash_cost: HashCost::Owasp,
             hash_pool: HashPoolSize::default(),
             test_mode: false,
+            control: control::ControlGuard::default(),
             fault: None,
             request_log: request_log::RequestLog::Off,
             latency: None,
@@ -136,12 +143,23 @@ impl ReferenceConfig {
     }
 
     /// Every vendor answers as another conforming server would where the
-    /// documents are silent (see each vendor config's `variant`).
+    /// documents are silent: every switch at its last value (`switch.rs`;
+    /// the vendors whose choices are not switches yet: each vendor config's
+    /// `variant`).
     pub fn with_variant(mut self, variant: bool) -> Self {
-        self.limecraft.variant = variant;
-        self.lac.variant = variant;
-        self.fileverbs.variant = variant;
         self.liquidfiles.variant = variant;
+        if variant {
+            self = self.with_switches(switch::Switches::variant());
+        }
+        self
+    }
+
+    /// Where the documents are silent, these choices (`switch.rs`); every
+    /// vendor reads its own.
+    pub fn with_switches(mut self, switches: switch::Switches) -> Self {
+        self.lac.switches = switches.clone();
+        self.fileverbs.switches = switches.clone();
+        self.limecraft.switches = switches;
         self
     }
 }
@@ -161,7 +179,10 @@ pub struct ReferenceServer {
 }
 
 impl ReferenceServer {
-    pub fn new(config: ReferenceConfig) -> Self {
+    pub fn new(mut config: ReferenceConfig) -> Self {
+        if let Some(fault) = config.fault {
+            config.limits.exact_header_names = fault.exact_header_names();
+        }
         let clock = Clock::new();
         let hashing = PasswordHashing::with_pool(config.hash_cost, config.hash_pool);
         let lac = lac::Lac::new(
@@ -191,43 +212,37 @@ impl ReferenceServer {
             config.fault,
             config.fileverbs.clone(),
         );
+        let vendors: [&dyn VendorServer; 4] = [&limecraft, &fileverbs, &lac, &liquidfiles];
         let mut router = Router::new();
         let mut mounted = Vec::new();
-        for vendor in Vendor::ALL {
-            if config.only_vendor.is_some_and(|only| only != *vendor) {
+        for server in vendors {
+            let vendor = server.vendor();
+            if config.only_vendor.is_some_and(|only| only != vendor) {
                 continue;
             }
-            let mount = if config.only_vendor.is_some() {
-                ""
-            } else {
-                vendor.mount_prefix()
-            };
-            let vendor_router = match vendor {
-                Vendor::Limecraft => limecraft::router(limecraft.clone()),
-                Vendor::FileVerbs => fileverbs::router(fileverbs.clone(), mount, &config.fileverbs),
-                Vendor::Lac => lac::router(lac.clone()),
-                Vendor::LiquidFiles => liquidfiles::router(liquidfiles.clone()),
-            };
-            if mount.is_empty() {
-                router = router.merge(vendor_router);
-            } else {
-                mounted.push((mount, vendor_router));
+            match config.only_vendor {
+                Some(_) => router = router.merge(server.router("")),
+                None => mounted.push((vendor.mount_prefix(), server.router(vendor.mount_prefix()))),
             }
         }
         if config.test_mode {
-            router = router.merge(control::router(control::Controlled {
-                clock: clock.clone(),
-                fileverbs: fileverbs.clone(),
-                liquidfiles: liquidfiles.clone(),
-            }));
+            // Every vendor's hooks, whichever vendors are served.
+            let hooks = vendors
+                .iter()
+                .filter_map(|s| s.control_hooks().map(|h| (s.vendor(), h)));
+            router = router.merge(control::router(
+                clock.clone(),
+                hooks,
+                config.control.clone(),
+            ));
         }
         let service = Service(std::sync::Arc::new(Served {
             mounted,
             root: router,
             request_log: config.request_log.clone(),
             latency: config.latency,
-            // The Limecraft variant names the requested path in its errors.
-            original_uri: config.limecraft.variant,
+            // Limecraft's Spring-style error bodies name the requested path.
+            original_uri: limecraft::wire_switches_flipped(&config.limecraft.switches),
         }));
         ReferenceServer {
             router: Router::new().fallback_service(service.clone()),
@@ -255,14 +270,26 @@ impl ReferenceServer {
     /// The path of `vendor`'s API base on this server (`/limecraft/api`, or `/api`
     /// when it serves that vendor alone). LAC's is its fixtures' suite API.
     pub fn api_base_path(&self, vendor: Vendor) -> String {
-        let base = match vendor {
-            Vendor::Lac => self.lac.suite_base_path(),
-            other => other.api_base_path(),
-        };
+        let base = self
+            .vendors()
+            .into_iter()
+            .find(|s| s.vendor() == vendor)
+            .map(|s| s.api_base_path())
+            .unwrap_or_else(|| vendor.api_base_path().to_owned());
         match self.config.only_vendor {
-            Some(_) => base.to_owned(),
+            Some(_) => base,
             None => format!("{}{}", vendor.mount_prefix(), base),
         }
+    }
+
+    /// Every vendor's reference implementation, one line a vendor.
+    fn vendors(&self) -> [&dyn VendorServer; 4] {
+        [
+            &self.limecraft,
+            &self.fileverbs,
+            &self.lac,
+            &self.liquidfiles,
+        ]
     }
 
     /// Binds `addr` and serves in a background task until the handle drops.

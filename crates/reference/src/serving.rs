@@ -81,6 +81,11 @@ pub struct ServeLimits {
     pub max_connections_per_source: usize,
     /// After a shutdown signal, how long in-flight requests may finish.
     pub shutdown_grace: Duration,
+    /// Header names read only when spelled exactly so: another spelling is
+    /// renamed out of the way before hyper (which folds case) sees it. Empty
+    /// but for the faults of a server that matches names case-sensitively
+    /// (`Fault::exact_header_names`).
+    pub exact_header_names: &'static [&'static str],
 }
 
 impl Default for ServeLimits {
@@ -93,6 +98,7 @@ impl Default for ServeLimits {
             max_connections: 512,
             max_connections_per_source: 256,
             shutdown_grace: Duration::from_secs(5),
+            exact_header_names: &[],
         }
     }
 }
@@ -255,7 +261,7 @@ pub async fn serve(
         );
         let connection = Arc::new(Connection::new(&limits, source, waiting));
         let id = registry.add(connection.clone());
-        let service = connection_service(router.clone(), limits.clone(), connection.clone());
+        let service = connection_service(router.clone(), limits.clone(), connection.clone(), peer);
         // hyper's own header timer would start again when the connection goes
         // idle, so the head and idle limits are `Deadlines`' instead.
         let http = hyper::server::conn::http1::Builder::new()
@@ -266,6 +272,7 @@ pub async fn serve(
                 TokioIo::new(ReadWatched {
                     inner: stream,
                     connection: connection.clone(),
+                    exact_names: limits.exact_header_names,
                 }),
                 service,
             );
@@ -445,6 +452,7 @@ fn connection_service(
     router: impl Answers,
     limits: Arc<ServeLimits>,
     connection: Arc<Connection>,
+    peer: std::net::SocketAddr,
 ) -> impl hyper::service::Service<
     Request<hyper::body::Incoming>,
     Response = Response<AnswerBody>,
@@ -457,7 +465,7 @@ fn connection_service(
         let connection = connection.clone();
         async move {
             connection.deadlines.answering();
-            let response = answer(router, &limits, req).await;
+            let response = answer(router, &limits, req, peer).await;
             // Idle again once hyper has taken the whole answer's body.
             Ok(response.map(|body| AnswerBody {
                 inner: body,
@@ -479,7 +487,8 @@ fn bad_request(message: &'static str) -> Response {
 async fn answer(
     router: impl Answers,
     limits: &ServeLimits,
-    req: Request<hyper::body::Incoming>,
+    mut req: Request<hyper::body::Incoming>,
+    peer: std::net::SocketAddr,
 ) -> Response {
     // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without
     // Host, and to any request with more than one Host field line.
@@ -491,6 +500,9 @@ async fn answer(
         (Some(_), Some(_)) => return bad_request("a request may have only one Host header"),
         _ => {}
     }
+    // Who is asking: the throttles and the pending-login caps count per source.
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
     let req = req.map(|body| {
         Body::new(ProgressBody::new(
             body,
@@ -705,6 +717,29 @@ impl http_body::Body for AnswerBody {
 struct ReadWatched {
     inner: tokio::net::TcpStream,
     connection: Arc<Connection>,
+    exact_names: &'static [&'static str],
+}
+
+/// Renames, in bytes just read, each header line whose name is one of
+/// `exact` in another case (`authorization:` for `Authorization`) to a name
+/// no one reads, as a server that compares names case-sensitively ignores it.
+/// A name split over two reads is missed: this plays a fault, on loopback.
+fn hide_other_spellings(bytes: &mut [u8], exact: &[&str]) {
+    for name in exact {
+        let name = name.as_bytes();
+        let mut i = 0;
+        while i + 2 + name.len() < bytes.len() {
+            let at = &bytes[i + 2..i + 2 + name.len()];
+            if &bytes[i..i + 2] == b"\r\n"
+                && bytes[i + 2 + name.len()] == b':'
+                && at.eq_ignore_ascii_case(name)
+                && at != name
+            {
+                bytes[i + 2..i + 2 + name.len()].fill(b'x');
+            }
+            i += 1;
+        }
+    }
 }
 
 impl tokio::io::AsyncRead for ReadWatched {
@@ -717,6 +752,9 @@ impl tokio::io::AsyncRead for ReadWatched {
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
             self.connection.deadlines.received();
+            if !self.exact_names.is_empty() {
+                hide_other_spellings(&mut buf.filled_mut()[before..], self.exact_names);
+            }
         }
         polled
     }
@@ -864,5 +902,21 @@ where
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hide_other_spellings;
+
+    #[test]
+    fn only_the_exact_spelling_survives() {
+        let mut head = b"GET / HTTP/1.1\r\nauthorization: Bearer a\r\nAuthorization: Bearer b\r\nAUTHORIZATION: c\r\n\r\n".to_vec();
+        hide_other_spellings(&mut head, &["Authorization"]);
+        let text = String::from_utf8(head).unwrap();
+        assert_eq!(
+            text,
+            "GET / HTTP/1.1\r\nxxxxxxxxxxxxx: Bearer a\r\nAuthorization: Bearer b\r\nxxxxxxxxxxxxx: c\r\n\r\n"
+        );
     }
 }

@@ -25,6 +25,7 @@ use serde_json::Value;
 use serde_json::json;
 
 pub use crate::provenance::Provenance;
+use crate::provenance::{Seed, Source};
 use crate::vendor::Vendor;
 
 /// The extension that marks a response whose body a vendor's document shows.
@@ -63,6 +64,24 @@ impl std::fmt::Display for SpecViolation {
             write!(f, "\n  - {p}")?;
         }
         Ok(())
+    }
+}
+
+/// One citation of a spec (`{seed, quote}` or `{standard, section, quote}`).
+fn source_of(v: &Value) -> Result<Source, String> {
+    let text = |field: &str| -> Result<&'static str, String> {
+        v.get(field)
+            .and_then(Value::as_str)
+            .map(|s| &*Box::leak(s.to_owned().into_boxed_str()))
+            .ok_or_else(|| format!("a citation without a string {field}: {v}"))
+    };
+    let quote = text("quote")?;
+    if v.get("seed").is_some() {
+        let number = text("seed")?;
+        let seed = Seed::from_number(number).ok_or_else(|| format!("no seed {number:?}"))?;
+        Ok(Source::seed(seed, quote))
+    } else {
+        Ok(Source::standard(text("standard")?, text("section")?, quote))
     }
 }
 
@@ -106,6 +125,56 @@ impl Spec {
 
     pub fn document(&self) -> &Value {
         &self.doc
+    }
+
+    /// Every citation of the document (`x-authconform-source` on a response,
+    /// a list of `{seed, quote}` or `{standard, section, quote}`), with where
+    /// it sits; a citation that is not of that shape is an `Err` saying why.
+    /// The strings live as long as the process (read once, for the
+    /// provenance test and the reports).
+    pub fn sources(&self) -> Vec<(String, Result<Source, String>)> {
+        let mut out = Vec::new();
+        let mut visit = |place: String, response: &Value| {
+            let Some(cited) = response.get(SOURCE_EXTENSION) else {
+                return;
+            };
+            let Some(list) = cited.as_array().filter(|l| !l.is_empty()) else {
+                out.push((
+                    place,
+                    Err(format!(
+                        "{SOURCE_EXTENSION} must be a list of {{seed, quote}} or {{standard, section, quote}}, not {cited}"
+                    )),
+                ));
+                return;
+            };
+            for one in list {
+                out.push((place.clone(), source_of(one)));
+            }
+        };
+        if let Some(paths) = self.doc["paths"].as_object() {
+            for (path, item) in paths {
+                for method in ["get", "put", "post", "delete", "patch"] {
+                    if let Some(responses) = item[method]["responses"].as_object() {
+                        for (status, response) in responses {
+                            visit(
+                                format!("{} {path} {status}", method.to_uppercase()),
+                                response,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(shared) = self
+            .doc
+            .pointer("/components/responses")
+            .and_then(Value::as_object)
+        {
+            for (name, response) in shared {
+                visit(format!("components/responses/{name}"), response);
+            }
+        }
+        out
     }
 
     /// Every (METHOD, path) the document describes.

@@ -89,7 +89,7 @@ impl LiquidFilesTarget {
                 None => LiquidFilesTarget::default().key_lifetime_minutes,
             },
             special: fields.account("liquidfiles.special", &raw.special)?,
-            probe_path: fields.optional_path(&raw.probe_path, "liquidfiles.probe_path")?,
+            probe_path: fields.optional(&raw.probe_path, "liquidfiles.probe_path", Fields::path)?,
             login: raw.login.unwrap_or_default(),
         })
     }
@@ -103,19 +103,27 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             username: u.email.clone(),
             password: u.password.clone(),
             totp_secret: u.totp_secret.clone(),
+            second_factor: Default::default(),
         })
     };
     target.users = Users {
         primary: account(&lf.suite.primary),
         secondary: account(&lf.suite.secondary),
         twofactor: account(&lf.suite.twofactor),
-        locked: None,
-        disabled: None,
+        ..Users::default()
     };
-    target.liquidfiles = Some(LiquidFilesTarget {
+    target.set_section(LiquidFilesTarget {
         primary_username: Some(lf.suite.primary.clone()),
         special: account(&lf.suite.special),
         probe_path: Some("/account".to_owned()),
         ..LiquidFilesTarget::default()
     });
+}
+
+/// Which `POST /login` APIs a LiquidFiles target offers (both when unsaid).
+pub fn login(target: &Target) -> LiquidFilesLogin {
+    target
+        .section::<LiquidFilesTarget>()
+        .map(|l| l.login)
+        .unwrap_or_default()
 }

@@ -4,7 +4,10 @@
 //! `/fileverbs` on the shared server or at the root with `--vendor fileverbs`.
 //! Refresh and revoke are `@ext`: the documentation names neither path.
 
+mod control;
+pub mod rules;
 pub mod store;
+pub mod switches;
 pub mod variant;
 pub mod wire;
 
@@ -20,6 +23,20 @@ use crate::body::BodyEncodings;
 use crate::fault::Fault;
 pub use store::{FileVerbs, FileVerbsConfig};
 use wire::{ApiError, Body};
+
+impl crate::mount::VendorServer for FileVerbs {
+    fn vendor(&self) -> crate::vendor::Vendor {
+        crate::vendor::Vendor::FileVerbs
+    }
+
+    fn router(&self, mount: &str) -> Router {
+        router(self.clone(), mount, self.config())
+    }
+
+    fn control_hooks(&self) -> Option<Router> {
+        Some(control::hooks(self.clone()))
+    }
+}
 
 #[derive(Clone)]
 struct Routes {
@@ -47,8 +64,11 @@ pub fn router(fv: FileVerbs, mount: &str, config: &FileVerbsConfig) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(routes);
-    let router = if config.variant {
-        router.layer(axum::middleware::from_fn(variant::layer))
+    let router = if variant::wire_switches_flipped(&config.switches) {
+        router.layer(axum::middleware::from_fn_with_state(
+            config.switches.clone(),
+            variant::layer,
+        ))
     } else {
         router
     };

@@ -7,14 +7,16 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::wire::ApiError;
+use super::switches;
+use super::wire::{ApiError, Claims};
 use crate::clock::{Clock, UnixSeconds};
 use crate::fault::Fault;
 use crate::fixtures::{FileVerbsAccount, FileVerbsFixtures};
 use crate::issued::Issued;
 use crate::secret::{Token, TokenDigest};
+use crate::switch::Switches;
 use crate::vendor::Vendor;
 
 /// Lifetimes and the signing key.
@@ -35,11 +37,10 @@ pub struct FileVerbsConfig {
     /// refused, without revoking the family). With the family cap this bounds
     /// an account's refresh tokens, and so the table's (issue #26, R5).
     pub max_refresh_tokens_per_family: usize,
-    /// Answer as another conforming server would where the documents are
-    /// silent (other error bodies, statuses, field order, nulls, markup): the
-    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
-    /// `serve --variant`). Every documented rule still holds.
-    pub variant: bool,
+    /// Where seed 004 is silent, the choices of this server
+    /// (`super::switches`); the reference server's by default. Every
+    /// documented rule holds whatever they are.
+    pub switches: Switches,
 }
 
 impl Default for FileVerbsConfig {
@@ -51,7 +52,7 @@ impl Default for FileVerbsConfig {
             refresh_ttl: 7 * 24 * 3600,
             max_families_per_account: 100,
             max_refresh_tokens_per_family: 32,
-            variant: false,
+            switches: Switches::default(),
         }
     }
 }
@@ -126,17 +127,6 @@ impl Store {
     }
 }
 
-/// The claims of an issued JWT (the variant names `sub` `id` and has no `iat`).
-#[derive(Serialize, Deserialize, Debug)]
-pub struct Claims {
-    #[serde(alias = "id")]
-    pub sub: String,
-    #[serde(default)]
-    pub iat: i64,
-    pub exp: i64,
-    pub role: String,
-}
-
 /// The documented response of access-token (and of refresh).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -166,11 +156,18 @@ pub struct FileVerbsState {
     config: Arc<FileVerbsConfig>,
     /// `config.jwt_key`, ready to verify with.
     jwt_key: crate::hs256::Hs256Key,
+    /// When the server started (the `secret-key-expires` fault counts from it).
+    started_at: UnixSeconds,
 }
 
 crate::shared_state!(FileVerbs => FileVerbsState);
 
 impl FileVerbs {
+    /// Its configuration (the variant's JWT lifetime applied).
+    pub fn config(&self) -> &FileVerbsConfig {
+        &self.config
+    }
+
     pub fn new(
         fixtures: &FileVerbsFixtures,
         clock: Clock,
@@ -192,8 +189,8 @@ impl FileVerbsState {
     ) -> Self {
         let accounts: Vec<Account> = fixtures.accounts.iter().map(Account::seeded).collect();
         let mut config = config;
-        if config.variant {
-            config.jwt_ttl = super::variant::JWT_TTL;
+        if config.switches.is(&switches::JWT_LIFETIME, "10m") {
+            config.jwt_ttl = 10 * 60;
         }
         FileVerbsState {
             store: Arc::new(Mutex::new(Store {
@@ -202,6 +199,7 @@ impl FileVerbsState {
                 refresh: Issued::new(),
                 next_family: 1,
             })),
+            started_at: clock.now(),
             clock,
             fault: fault.filter(|f| f.vendor() == Vendor::FileVerbs),
             jwt_key: crate::hs256::Hs256Key::new(&config.jwt_key),
@@ -229,6 +227,10 @@ impl FileVerbsState {
             return Err(ApiError::unauthorized(
                 "A valid SecretKey or bearer token is required.",
             ));
+        }
+        if self.fault_is(Fault::SecretKeyExpires) && self.clock.now() > self.started_at + 24 * 3600
+        {
+            return Err(ApiError::unauthorized("The SecretKey has expired."));
         }
         let store = self.store();
         if Self::account_by_secret(&store, presented).is_some()
@@ -300,7 +302,7 @@ impl FileVerbsState {
             exp: now + self.config.jwt_ttl,
             role: a.role.clone(),
         };
-        let claims = if self.config.variant {
+        let claims = if self.config.switches.is(&switches::JWT_CLAIMS, "id-no-iat") {
             super::variant::claims(&claims)
         } else {
             serde_json::to_value(&claims).unwrap_or_default()
@@ -355,7 +357,12 @@ impl FileVerbsState {
             // `exp` and the user (`sub`, or the variant's `id`) are required by `Claims`.
             crate::hs256::verify_with::<Claims>(&self.jwt_key, jwt).map_err(|_| refused())?
         };
-        if self.clock.now() >= claims.exp && !self.fault_is(Fault::JwtExpiryNotChecked) {
+        let leeway = if self.config.switches.is(&switches::JWT_LEEWAY, "5m") {
+            5 * 60
+        } else {
+            0
+        };
+        if self.clock.now() >= claims.exp + leeway && !self.fault_is(Fault::JwtExpiryNotChecked) {
             return Err(refused());
         }
         let store = self.store();
@@ -386,7 +393,14 @@ impl FileVerbsState {
             RefreshState::Used if self.fault_is(Fault::RefreshReuseNotDetected) => {}
             RefreshState::Used if self.fault_is(Fault::RefreshNotRotated) => {}
             // The variant refuses the reuse but leaves the family alone.
-            RefreshState::Used if self.config.variant => return Err(refused()),
+            RefreshState::Used
+                if self
+                    .config
+                    .switches
+                    .is(&switches::REFRESH_REUSE, "refuse-only") =>
+            {
+                return Err(refused());
+            }
             RefreshState::Used => {
                 store.revoke_family(family);
                 return Err(ApiError::unauthorized(
@@ -455,27 +469,67 @@ impl FileVerbsState {
     /// Test hook (control API): replaces an account's SecretKey, as "reset in the
     /// portal" does, and ends its refresh families. Returns the new key.
     pub fn reset_secret_key(&self, old: &str) -> Option<String> {
-        self.reset_secret_key_to(old, None)
+        self.reset_secret_key_to(old, None).ok()
     }
 
-    /// [`Self::reset_secret_key`] to a chosen key (`None`: a random one).
-    pub fn reset_secret_key_to(&self, old: &str, to: Option<&str>) -> Option<String> {
+    /// [`Self::reset_secret_key`] to a chosen key (`None` or empty: a random
+    /// one). A chosen key must be a strong secret of its own: at least
+    /// [`MIN_SECRET_KEY_CHARS`] visible ASCII characters (at most 256), and
+    /// not another account's SecretKey (two accounts with one key would sign
+    /// each other's APIKeys on).
+    pub fn reset_secret_key_to(&self, old: &str, to: Option<&str>) -> Result<String, KeyReset> {
         let mut store = self.store();
-        let i = Self::account_by_secret(&store, old)?;
+        let i = Self::account_by_secret(&store, old).ok_or(KeyReset::UnknownKey)?;
         let new = match to {
-            Some(key) if !key.is_empty() => key.to_owned(),
+            Some(key) if !key.is_empty() => {
+                check_chosen_secret_key(key)?;
+                if Self::account_by_secret(&store, key).is_some_and(|other| other != i) {
+                    return Err(KeyReset::Refused(
+                        "NewSecretKey is another account's SecretKey".into(),
+                    ));
+                }
+                key.to_owned()
+            }
             _ => Token::generate().as_str().to_owned(),
         };
         if self.fault_is(Fault::SecretKeyResetIgnored) {
-            return Some(new);
+            return Ok(new);
         }
         store.accounts[i].secret_key = TokenDigest::of(&new);
         let families: Vec<u64> = store.families[i].iter().copied().collect();
         for family in families {
             store.revoke_family(family);
         }
-        Some(new)
+        Ok(new)
     }
+}
+
+/// Shortest SecretKey a reset may choose (a random one has 43 characters).
+pub const MIN_SECRET_KEY_CHARS: usize = 16;
+
+/// Why a SecretKey reset did nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyReset {
+    /// No account has the SecretKey to reset.
+    UnknownKey,
+    /// The chosen key is refused, and why.
+    Refused(String),
+}
+
+fn check_chosen_secret_key(key: &str) -> Result<(), KeyReset> {
+    let refused = |why: &str| Err(KeyReset::Refused(why.to_owned()));
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return refused("NewSecretKey must be visible ASCII characters, without spaces");
+    }
+    if key.len() < MIN_SECRET_KEY_CHARS {
+        return Err(KeyReset::Refused(format!(
+            "NewSecretKey must have at least {MIN_SECRET_KEY_CHARS} characters"
+        )));
+    }
+    if key.len() > 256 {
+        return refused("NewSecretKey may have at most 256 characters");
+    }
+    Ok(())
 }
 
 /// Whether a JWT's header says `"alg": "none"` (for the fault that trusts it).

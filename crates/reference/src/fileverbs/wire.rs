@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::body::BodyRejection;
@@ -73,9 +74,12 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers::authorization(headers, "Bearer")
 }
 
-/// The refresh token from the `RefreshToken` cookie.
+/// The refresh token from the `RefreshToken` cookie (a quoted value, as
+/// RFC 6265 allows it, without its quotes).
 pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
     headers::cookie(headers, REFRESH_COOKIE)
+        .map(|v| v.trim_matches('"').to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// `Set-Cookie` for a refresh token: HttpOnly, Secure, SameSite=Strict, sent
@@ -89,6 +93,17 @@ pub fn refresh_set_cookie(value: &str, path: &str, max_age_seconds: i64) -> Stri
         .max_age(cookie::time::Duration::seconds(max_age_seconds))
         .build()
         .to_string()
+}
+
+/// The claims of an issued JWT (the variant names `sub` `id` and has no `iat`).
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Claims {
+    #[serde(alias = "id")]
+    pub sub: String,
+    #[serde(default)]
+    pub iat: i64,
+    pub exp: i64,
+    pub role: String,
 }
 
 #[cfg(test)]

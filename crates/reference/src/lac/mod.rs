@@ -7,7 +7,9 @@
 //! at the root with `--vendor lac`. Handlers translate HTTP into
 //! [`store::Lac`] calls.
 
+pub mod rules;
 pub mod store;
+pub mod switches;
 pub mod variant;
 pub mod wire;
 
@@ -21,6 +23,7 @@ use serde_json::{Map, Value, json};
 
 use crate::body::BodyEncodings;
 use crate::fault::Fault;
+use crate::throttle::Source;
 pub use store::{Lac, LacConfig, PasswordPolicy};
 use wire::{ApiError, Body, Credentials, Request};
 
@@ -38,11 +41,26 @@ struct ApiHandle {
     api: usize,
 }
 
-/// The router for one LAC reference server: every API at its base path (the
-/// variant server's answers when its config says so, see [`variant`]).
+/// The router for one LAC reference server: every API at its base path (its
+/// switches' answers at the wire, see [`variant`]).
+impl crate::mount::VendorServer for Lac {
+    fn vendor(&self) -> crate::vendor::Vendor {
+        crate::vendor::Vendor::Lac
+    }
+
+    fn router(&self, _mount: &str) -> Router {
+        router(self.clone())
+    }
+
+    /// The base path of the suite's API in the fixtures.
+    fn api_base_path(&self) -> String {
+        self.suite_base_path().to_owned()
+    }
+}
+
 pub fn router(lac: Lac) -> Router {
     let error_body_broken = lac.fault_is(Fault::LacErrorBodyWrong);
-    let is_variant = lac.is_variant();
+    let switches = lac.switches().clone();
     let mut router = Router::new();
     // Each API's routes at their whole paths (not `nest`ed under its base
     // path: that would rebuild the path of every request).
@@ -60,8 +78,11 @@ pub fn router(lac: Lac) -> Router {
         router = router.merge(api_router);
     }
     let mut router = router.fallback(not_found);
-    if is_variant {
-        router = router.layer(axum::middleware::from_fn(variant::rewrite));
+    if variant::wire_switches_flipped(&switches) {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            switches,
+            variant::rewrite,
+        ));
     }
     if error_body_broken {
         router.layer(axum::middleware::map_response(
@@ -83,6 +104,7 @@ impl BodyEncodings for Payload {
 
 async fn authentication(
     State(h): State<ApiHandle>,
+    source: Source,
     RawQuery(query): RawQuery,
     body: Body<Payload>,
 ) -> Result<Response, ApiError> {
@@ -91,8 +113,16 @@ async fn authentication(
             "a JSON body is required: {\"username\",\"password\"}, {\"apikey\"} or {\"apikey\",\"disable\":true}",
         )
     })?;
-    let read_alias = !h.lac.fault_is(Fault::NewPasswordAliasIgnored);
-    match wire::classify(payload.0, read_alias)? {
+    let reads = if h.lac.fault_is(Fault::NewPasswordAliasIgnored) {
+        wire::Reads::SnakeOnly
+    } else {
+        match h.lac.switches().value(&switches::NEW_PASSWORD_FIELD) {
+            "new_password" => wire::Reads::SnakeOnly,
+            "newPassword" => wire::Reads::CamelOnly,
+            _ => wire::Reads::Both,
+        }
+    };
+    match wire::classify(payload.0, reads)? {
         Request::SignOn {
             username,
             password,
@@ -101,7 +131,10 @@ async fn authentication(
             let loose = h.lac.fault_is(Fault::PasswordChangeFlagLoose);
             let change =
                 wire::password_change_requested(query.as_deref(), loose).then_some(new_password);
-            let outcome = h.lac.sign_on(h.api, &username, &password, change).await?;
+            let outcome = h
+                .lac
+                .sign_on(h.api, &username, &password, change, source)
+                .await?;
             let mut body = match &outcome.key {
                 Some(key) => key_body(&h.lac, key),
                 None => Map::new(),
@@ -119,8 +152,15 @@ async fn authentication(
             Ok(axum::Json(key_body(&h.lac, &key)).into_response())
         }
         Request::Disable { apikey } => {
-            h.lac.disable(h.api, &apikey)?;
-            Ok(axum::Json(json!({ "apikey": apikey, "disabled": true })).into_response())
+            let was_active = h.lac.disable(h.api, &apikey)?;
+            let documented = axum::Json(json!({ "apikey": apikey, "disabled": true }));
+            // The seed shows the answer for a valid, active token only.
+            Ok(match h.lac.switches().value(&switches::REPEATED_DISABLE) {
+                _ if was_active => documented.into_response(),
+                "empty-object" => axum::Json(json!({})).into_response(),
+                "no-content" => StatusCode::NO_CONTENT.into_response(),
+                _ => documented.into_response(),
+            })
         }
     }
 }
@@ -181,6 +221,16 @@ async fn probe(
             })
         })?
         .map_err(|e| ApiError::internal(e.to_string()))?;
+    // `lac.write-answers=no-row`: a write without a body finds no row to
+    // change (a real resource's answer once the caller is let in).
+    if h.lac.switches().is(&switches::WRITE_ANSWERS, "no-row") {
+        if method == Method::PUT || method == Method::DELETE {
+            return Err(ApiError::not_found("No row matches this request."));
+        }
+        if method == Method::POST {
+            return Err(ApiError::bad_request("A POST needs the rows to insert."));
+        }
+    }
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,

@@ -9,8 +9,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 
+use super::switches;
 use super::wire::{self, ApiError, Credentials, NewPassword};
 use crate::clock::{Clock, UnixSeconds};
 use crate::fault::Fault;
@@ -19,7 +20,8 @@ use crate::fixtures::lac::LacProvider;
 use crate::fixtures::lac::LacUser;
 use crate::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
-use crate::throttle::{LoginThrottle, ThrottleConfig};
+use crate::switch::Switches;
+use crate::throttle::{AccountKey, LoginThrottle, Source, ThrottleConfig};
 use crate::vendor::Vendor;
 
 /// Lifetimes, bounds and the built-in provider's password policy.
@@ -34,11 +36,10 @@ pub struct LacConfig {
     /// Sign-on tokens kept per user and API; the oldest is forgotten beyond this.
     pub max_keys_per_user: usize,
     pub password_policy: PasswordPolicy,
-    /// Answer as another conforming server would where the documents are
-    /// silent (other error bodies, statuses, field order, nulls, markup): the
-    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
-    /// `serve --variant`). Every documented rule still holds.
-    pub variant: bool,
+    /// Where seed 002 is silent, the choices of this server
+    /// (`super::switches`); the reference server's by default. Every
+    /// documented rule holds whatever they are.
+    pub switches: Switches,
     /// Failed sign-ons per name before 429 (a reference choice, `throttle.rs`).
     pub login_throttle: Option<ThrottleConfig>,
 }
@@ -50,11 +51,14 @@ impl Default for LacConfig {
             retention: 7 * 24 * 3600,
             max_keys_per_user: 256,
             password_policy: PasswordPolicy::default(),
-            variant: false,
+            switches: Switches::default(),
             login_throttle: Some(ThrottleConfig::default()),
         }
     }
 }
+
+/// Passwords a user's history keeps (`lac.password-history=refuse-reused`).
+pub const HISTORY: usize = 24;
 
 /// What the built-in provider requires of a new password.
 #[derive(Clone, Debug)]
@@ -116,6 +120,9 @@ struct User {
     password_hash: String,
     /// Only under the `old-password-still-works` fault: the hash before a change.
     previous_hash: Option<String>,
+    /// Only under `lac.password-history=refuse-reused`: the hashes of the
+    /// passwords the user had before, newest last (at most [`HISTORY`]).
+    history: Vec<String>,
     roles: Vec<String>,
 }
 
@@ -125,6 +132,7 @@ impl User {
         User {
             password_hash: hashing.hash(&u.password),
             previous_hash: None,
+            history: Vec::new(),
             roles: u.roles.clone(),
         }
     }
@@ -329,8 +337,24 @@ impl LacState {
             fault: fault.filter(|f| f.vendor() == Vendor::Lac),
             fault_salt: Arc::new(Token::generate().as_str().to_owned()),
             throttle: Arc::new(LoginThrottle::new(config.login_throttle)),
-            config: Arc::new(config),
+            config: Arc::new(Self::switched(config)),
         }
+    }
+
+    /// The configuration with the switches that change it applied.
+    fn switched(mut config: LacConfig) -> LacConfig {
+        if config.switches.is(&switches::TOKEN_LIFETIME, "40m") {
+            config.token_ttl = 40 * 60;
+        }
+        if config.switches.is(&switches::PASSWORD_POLICY, "none") {
+            config.password_policy = PasswordPolicy {
+                min_length: 1,
+                max_length: 1024,
+                require_letter: false,
+                require_digit: false,
+            };
+        }
+        config
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -343,9 +367,9 @@ impl LacState {
         self.fault == Some(fault)
     }
 
-    /// Whether this server answers as the variant server (`--variant`).
-    pub fn is_variant(&self) -> bool {
-        self.config.variant
+    /// Where the document is silent, this server's choices.
+    pub fn switches(&self) -> &Switches {
+        &self.config.switches
     }
 
     /// Whether this server was started with `fault`; for the faults that live in handlers.
@@ -431,21 +455,18 @@ impl LacState {
     /// A wrong password and an unknown user get the same answer after the
     /// same Argon2 time. A successful sign-on creates a NEW auth token every
     /// time, whatever the password change's outcome (documented); the change
-    /// is tried only after the current password was verified.
+    /// is tried only after the current password was verified, and applies
+    /// only if that password is still the current one when the new hash is
+    /// written (compare-and-set): of racing changes from one current
+    /// password, exactly one succeeds and the others answer `failure`.
     pub async fn sign_on(
         &self,
         api: usize,
         username: &str,
         password: &str,
         change: Option<NewPassword>,
+        source: Source,
     ) -> Result<SignOn, ApiError> {
-        if self.throttle.is_limited(username, self.clock.now()) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                4290,
-                "Too many failed sign-on attempts; try again later.",
-            ));
-        }
         let info = self
             .apis
             .get(api)
@@ -458,6 +479,15 @@ impl LacState {
                 .get(username)
                 .map(|u| (u.password_hash.clone(), u.previous_hash.clone()))
         };
+        let id = found.as_ref().map(|_| username);
+        let attempt = self
+            .throttle
+            .begin(AccountKey::of_login(id, username), source, self.clock.now())
+            .await
+            .map_err(|limited| ApiError::too_many_attempts(limited.retry_after))?;
+        // The hash the password was checked against: a change applies only
+        // while it is still the user's.
+        let checked_hash = found.as_ref().map(|(hash, _)| hash.clone());
         let known = found.is_some();
         let verified = if known && self.faulty(Fault::LacWrongPasswordAccepted) {
             true
@@ -474,24 +504,24 @@ impl LacState {
                     None => hashing.verify_decoy(&password),
                 })
                 .await
-                .map_err(|busy| {
-                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, 5030, busy.to_string())
-                })?
+                .map_err(ApiError::busy)?
         };
         if !verified {
-            self.throttle.record_failure(username, self.clock.now());
+            attempt.failed(self.clock.now());
             if known
                 && self.faulty(Fault::WrongPasswordChangesPassword)
                 && let Some(NewPassword::Given(new)) = &change
             {
-                self.set_password(username, new, false).await?;
+                self.set_password(username, new, false, None).await?;
             }
             return Err(ApiError::bad_credentials());
         }
-        self.throttle.record_success(username);
-        let change = match change {
-            Some(new) => Some(self.change_password(&info, username, new).await?),
-            None => None,
+        attempt.succeeded(self.clock.now());
+        let change = match (change, checked_hash) {
+            (Some(new), Some(checked)) => {
+                Some(self.change_password(&info, username, new, checked).await?)
+            }
+            _ => None,
         };
         let withheld = self.faulty(Fault::FailedChangeWithholdsToken)
             && change
@@ -506,13 +536,15 @@ impl LacState {
     }
 
     /// The provider's answer to `?enablePasswordChange!`. The built-in provider
-    /// checks the policy and changes the password; a custom provider that does
-    /// not implement it answers notSupported.
+    /// checks the policy and changes the password if it is still `checked`
+    /// (the hash the current password was verified against); a custom
+    /// provider that does not implement it answers notSupported.
     async fn change_password(
         &self,
         info: &ApiInfo,
         username: &str,
         new: NewPassword,
+        checked: String,
     ) -> Result<PasswordChange, ApiError> {
         if info.provider == LacProvider::Custom {
             return Ok(if self.faulty(Fault::NotSupportedAsFailure) {
@@ -543,9 +575,30 @@ impl LacState {
         {
             return Ok(PasswordChange::failure(reason));
         }
+        if self
+            .config
+            .switches
+            .is(&switches::PASSWORD_HISTORY, "refuse-reused")
+            && self.used_before(username, &new).await?
+        {
+            return Ok(PasswordChange::failure(
+                "The new password was used before: choose one this account has not had.",
+            ));
+        }
         if !self.faulty(Fault::PasswordChangeNotApplied) {
-            self.set_password(username, &new, self.faulty(Fault::OldPasswordStillWorks))
+            let applied = self
+                .set_password(
+                    username,
+                    &new,
+                    self.faulty(Fault::OldPasswordStillWorks),
+                    Some(&checked),
+                )
                 .await?;
+            if !applied {
+                return Ok(PasswordChange::failure(
+                    "The password was changed by another request meanwhile: sign on with the current password and try again.",
+                ));
+            }
         }
         Ok(PasswordChange {
             result: ChangeResult::Success,
@@ -553,26 +606,57 @@ impl LacState {
         })
     }
 
+    /// Whether `new` is the user's password or one of the history's.
+    async fn used_before(&self, username: &str, new: &str) -> Result<bool, ApiError> {
+        let hashes: Vec<String> = {
+            let store = self.store();
+            store
+                .users
+                .get(username)
+                .map(|u| {
+                    std::iter::once(u.password_hash.clone())
+                        .chain(u.history.iter().cloned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let new = new.to_owned();
+        self.hashing
+            .run(move |hashing| hashes.iter().any(|h| hashing.verify(&new, h)))
+            .await
+            .map_err(ApiError::busy)
+    }
+
+    /// Writes a new password hash; with `expected`, only if the user's hash is
+    /// still that one (compare-and-set, under the store's lock). Whether it
+    /// was written.
     async fn set_password(
         &self,
         username: &str,
         new: &str,
         keep_old: bool,
-    ) -> Result<(), ApiError> {
+        expected: Option<&str>,
+    ) -> Result<bool, ApiError> {
         let new = new.to_owned();
         let hash = self
             .hashing
             .run(move |hashing| hashing.hash(&new))
             .await
-            .map_err(|busy| {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, 5030, busy.to_string())
-            })?;
+            .map_err(ApiError::busy)?;
         let mut store = self.store();
-        if let Some(user) = store.users.get_mut(username) {
-            let old = std::mem::replace(&mut user.password_hash, hash);
-            user.previous_hash = keep_old.then_some(old);
+        let Some(user) = store.users.get_mut(username) else {
+            return Ok(false);
+        };
+        if expected.is_some_and(|e| e != user.password_hash) {
+            return Ok(false);
         }
-        Ok(())
+        let old = std::mem::replace(&mut user.password_hash, hash);
+        if user.history.len() >= HISTORY {
+            user.history.remove(0);
+        }
+        user.history.push(old.clone());
+        user.previous_hash = keep_old.then_some(old);
+        Ok(true)
     }
 
     /// A new auth token for a signed-on user: "Temp key for <user> […]", the
@@ -680,8 +764,9 @@ impl LacState {
 
     /// Disabling: `{"apikey", "disable": true}`. Idempotent, and a success even
     /// for a token that has expired or is disabled already (documented); a
-    /// token that is not found is a 404.
-    pub fn disable(&self, api: usize, apikey: &str) -> Result<(), ApiError> {
+    /// token that is not found is a 404. `Ok(true)` when the token was valid
+    /// and active until now (the documented answer is for that case).
+    pub fn disable(&self, api: usize, apikey: &str) -> Result<bool, ApiError> {
         let now = self.clock.now();
         let digest = TokenDigest::of(apikey);
         let mut store = self.store();
@@ -690,18 +775,20 @@ impl LacState {
         };
         let Some(key) = keys.get(&digest).map(|e| e.value) else {
             if self.faulty(Fault::DisableUnknownSucceeds) {
-                return Ok(());
+                return Ok(true);
             }
             return Err(ApiError::not_found("Auth token not found."));
         };
+        let expired = self.expired(key, now);
+        let was_active = !key.disabled && !expired;
         if key.disabled && self.faulty(Fault::DisableTwiceFails) {
             return Err(ApiError::disabled_token());
         }
-        if self.expired(key, now) && self.faulty(Fault::DisableExpiredFails) {
+        if expired && self.faulty(Fault::DisableExpiredFails) {
             return Err(ApiError::expired_token());
         }
         if self.faulty(Fault::DisableDoesNotDisable) {
-            return Ok(());
+            return Ok(was_active);
         }
         let user = key.user.clone();
         if self.faulty(Fault::DisableDisablesAllUserTokens) && user.is_some() {
@@ -711,7 +798,7 @@ impl LacState {
         } else if let Some(key) = keys.get_mut(&digest) {
             key.disabled = true;
         }
-        Ok(())
+        Ok(was_active)
     }
 
     /// A call to a resource: the auth token from `Authorization:
@@ -747,7 +834,15 @@ impl LacState {
         let is_get = method == Method::GET || method == Method::HEAD;
         let from_header = match &credentials.header {
             Some(h) if h.lac_scheme => Some(h.value.as_str()),
-            Some(h) if self.faulty(Fault::AnyAuthSchemeAccepted) => Some(h.value.as_str()),
+            Some(h)
+                if self.faulty(Fault::AnyAuthSchemeAccepted)
+                    || self
+                        .config
+                        .switches
+                        .is(&switches::OTHER_SCHEMES, "accepted") =>
+            {
+                Some(h.value.as_str())
+            }
             _ => None,
         }
         .filter(|_| is_get || !self.faulty(Fault::HeaderTokenGetOnly));
@@ -854,7 +949,7 @@ mod tests {
     }
 
     async fn sign_on(l: &Lac, user: &str, password: &str) -> KeyView {
-        l.sign_on(0, user, password, None)
+        l.sign_on(0, user, password, None, Source::UNKNOWN)
             .await
             .unwrap()
             .key
@@ -928,6 +1023,7 @@ mod tests {
                 "bob",
                 "bob-Pa55word",
                 Some(NewPassword::Given("short".into())),
+                Source::UNKNOWN,
             )
             .await
             .unwrap();
@@ -943,6 +1039,7 @@ mod tests {
                 "bob",
                 "bob-Pa55word",
                 Some(NewPassword::Given("bob-N3w-pass".into())),
+                Source::UNKNOWN,
             )
             .await
             .unwrap();
@@ -955,14 +1052,20 @@ mod tests {
                 "bob",
                 "bob-Pa55word",
                 Some(NewPassword::Given("bob-N3w-pass".into())),
+                Source::UNKNOWN,
             )
             .await
             .unwrap();
         assert_eq!(out.change.unwrap().result, ChangeResult::Success);
-        let e = l.sign_on(0, "bob", "bob-Pa55word", None).await.unwrap_err();
+        let e = l
+            .sign_on(0, "bob", "bob-Pa55word", None, Source::UNKNOWN)
+            .await
+            .unwrap_err();
         assert_eq!(e.status, StatusCode::UNAUTHORIZED);
         assert!(
-            l.sign_on(custom, "bob", "bob-N3w-pass", None).await.is_ok(),
+            l.sign_on(custom, "bob", "bob-N3w-pass", None, Source::UNKNOWN)
+                .await
+                .is_ok(),
             "one directory"
         );
     }
@@ -976,12 +1079,85 @@ mod tests {
                 "bob",
                 "nope",
                 Some(NewPassword::Given("bob-N3w-pass".into())),
+                Source::UNKNOWN,
             )
             .await
             .unwrap_err();
         assert_eq!(e.status, StatusCode::UNAUTHORIZED);
-        assert!(l.sign_on(0, "bob", "bob-Pa55word", None).await.is_ok());
-        assert!(l.sign_on(0, "bob", "bob-N3w-pass", None).await.is_err());
+        assert!(
+            l.sign_on(0, "bob", "bob-Pa55word", None, Source::UNKNOWN)
+                .await
+                .is_ok()
+        );
+        assert!(
+            l.sign_on(0, "bob", "bob-N3w-pass", None, Source::UNKNOWN)
+                .await
+                .is_err()
+        );
+    }
+
+    /// R10 of the 2026-12 audit, made deterministic: one hashing worker is
+    /// held until all twenty changes have queued their password check, so
+    /// every check sees the same current password before any new hash is
+    /// written. Exactly one change succeeds; the rest answer `failure`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn racing_password_changes_are_compare_and_set() {
+        use crate::secret::HashPoolSize;
+        let hashing = PasswordHashing::with_pool(
+            HashCost::Test,
+            HashPoolSize {
+                workers: 1,
+                queue: 64,
+            },
+        );
+        let l = Lac::new(
+            &Fixtures::builtin().lac,
+            hashing.clone(),
+            Clock::new(),
+            None,
+            LacConfig::default(),
+        );
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let held = tokio::spawn(async move { hashing.run(move |_| gate.recv()).await });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let changes: Vec<_> = (0..20)
+            .map(|i| {
+                let l = l.clone();
+                tokio::spawn(async move {
+                    let new = NewPassword::Given(format!("bob-N3w-pass-{i}"));
+                    let out = l
+                        .sign_on(0, "bob", "bob-Pa55word", Some(new), Source::UNKNOWN)
+                        .await
+                        .expect("the current password was right when checked");
+                    (i, out.change.expect("a change was asked for").result)
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap().unwrap();
+        let mut winners = Vec::new();
+        for change in changes {
+            let (i, result) = change.await.unwrap();
+            match result {
+                ChangeResult::Success => winners.push(i),
+                ChangeResult::Failure => {}
+                ChangeResult::NotSupported => panic!("the built-in provider"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "{winners:?}");
+        let new = format!("bob-N3w-pass-{}", winners[0]);
+        assert!(
+            l.sign_on(0, "bob", &new, None, Source::UNKNOWN)
+                .await
+                .is_ok()
+        );
+        let other = format!("bob-N3w-pass-{}", (winners[0] + 1) % 20);
+        assert!(
+            l.sign_on(0, "bob", &other, None, Source::UNKNOWN)
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]

@@ -11,20 +11,34 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::http::StatusCode;
 use serde::Serialize;
 
+use super::switches;
 use super::wire::{ApiError, PresentedToken, Transport};
 use crate::clock::{Clock, UnixSeconds};
 use crate::fault::Fault;
 use crate::fixtures::{AccountState, LimecraftFixtures, LimecraftUser};
 use crate::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
-use crate::throttle::{LoginThrottle, ThrottleConfig};
+use crate::switch::Switches;
+use crate::throttle::{AccountKey, LoginThrottle, Source, ThrottleConfig};
 use crate::totp::{self, TotpParams};
+
+/// How seed 003's own sample client computes a code, whatever is advertised:
+/// `totp('ABCDEFGHIJKLM', {digits: 6, algorithm: 'SHA-1', period: 30})`.
+pub const SAMPLE_CLIENT: TotpParams = TotpParams {
+    algorithm: totp::Algorithm::SHA1,
+    digits: 6,
+    period: 30,
+};
 
 /// Lifetimes and TOTP settings; the defaults are the documented values.
 #[derive(Clone, Debug)]
 pub struct LimecraftConfig {
+    /// The advertised TOTP parameters (the seed's example: SHA512, 6, 30 s).
+    /// Codes of [`SAMPLE_CLIENT`] are accepted too, unless
+    /// `limecraft.totp-algorithm` says otherwise.
     pub totp: TotpParams,
-    /// Periods of clock drift tolerated either side (the catalogue: ±1).
+    /// Periods of clock drift tolerated either side (RFC 6238 §5.2: one;
+    /// `limecraft.code-window=0`: none).
     pub totp_skew: u8,
     /// Seconds a session lasts without rememberMe (documented: 1 hour).
     pub session_ttl: i64,
@@ -44,11 +58,10 @@ pub struct LimecraftConfig {
     pub max_sessions_per_user: usize,
     /// Failed logins per name before 429 (a reference choice, `throttle.rs`).
     pub login_throttle: Option<ThrottleConfig>,
-    /// Answer as another conforming server would where the documents are
-    /// silent (other error bodies, statuses, field order, nulls, markup): the
-    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
-    /// `serve --variant`). Every documented rule still holds.
-    pub variant: bool,
+    /// The choices where seed 003 is silent (`super::switches`); the
+    /// reference server's by default. Every documented rule holds whatever
+    /// their values.
+    pub switches: Switches,
 }
 
 impl Default for LimecraftConfig {
@@ -64,7 +77,7 @@ impl Default for LimecraftConfig {
             code_lockout: 15 * 60,
             max_sessions_per_user: 256,
             login_throttle: Some(ThrottleConfig::default()),
-            variant: false,
+            switches: Switches::default(),
         }
     }
 }
@@ -270,12 +283,12 @@ impl LimecraftState {
         self.faulty(fault)
     }
 
-    /// Whether this server answers as the variant (`LimecraftConfig::variant`).
-    pub fn is_variant(&self) -> bool {
-        self.config.variant
+    /// The choices this server makes where the seed is silent.
+    pub fn switches(&self) -> &Switches {
+        &self.config.switches
     }
 
-    /// The server's time, for the variant's error bodies.
+    /// The server's time, for the Spring error bodies (`limecraft.error-body`).
     pub fn now(&self) -> UnixSeconds {
         self.clock.now()
     }
@@ -312,21 +325,31 @@ impl LimecraftState {
         username: &str,
         password: &str,
         remember_me: bool,
+        source: Source,
     ) -> Result<LoginOutcome, ApiError> {
-        if self.throttle.is_limited(username, self.clock.now()) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many failed login attempts; try again later.",
-            ));
-        }
         let found = {
             let store = self.store();
             store
                 .users
                 .values()
-                .find(|u| u.username == username || u.email.eq_ignore_ascii_case(username))
+                .find(|u| {
+                    u.username == username
+                        || (u.email.eq_ignore_ascii_case(username)
+                            && !self.faulty(Fault::EmailLoginRefused))
+                })
                 .map(|u| (u.id, u.password_hash.clone()))
         };
+        // One counter per account, whichever of its names is given.
+        let id = found.as_ref().map(|(id, _)| id.to_string());
+        let attempt = self
+            .throttle
+            .begin(
+                AccountKey::of_login(id.as_deref(), username),
+                source,
+                self.clock.now(),
+            )
+            .await
+            .map_err(|limited| ApiError::too_many_attempts(limited.retry_after))?;
         let unknown_user = found.is_none();
         let hashing = self.hashing.clone();
         let password = password.to_owned();
@@ -337,9 +360,8 @@ impl LimecraftState {
             })
             .await
             .map_err(|busy| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, busy.to_string()))?;
-
         let Some(user_id) = verified else {
-            self.throttle.record_failure(username, self.clock.now());
+            attempt.failed(self.clock.now());
             if self.faulty(Fault::UnknownUserNotFound) && unknown_user {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
@@ -348,7 +370,7 @@ impl LimecraftState {
             }
             return Err(ApiError::not_authorized(username));
         };
-        self.throttle.record_success(username);
+        attempt.succeeded(self.clock.now());
 
         let now = self.clock.now();
         let mut store = self.store();
@@ -400,6 +422,17 @@ impl LimecraftState {
 
     /// The caller of a request that must carry a live final session token.
     pub fn authenticate(&self, presented: Option<&str>) -> Result<Caller, ApiError> {
+        self.authenticate_allowing(presented, false)
+    }
+
+    /// [`Self::authenticate`], also letting a 2FA login's temporary token in
+    /// when `temporary` (GET /authentication/user under
+    /// `limecraft.temporary-token-user=answers-user`).
+    pub fn authenticate_allowing(
+        &self,
+        presented: Option<&str>,
+        temporary: bool,
+    ) -> Result<Caller, ApiError> {
         let store = self.store();
         if self.faulty(Fault::AnyTokenAccepted)
             && presented.is_some()
@@ -418,7 +451,8 @@ impl LimecraftState {
             .ok_or_else(invalid_token)?;
         match session.kind {
             SessionKind::Final => {}
-            SessionKind::Temporary { .. } if self.faulty(Fault::TemporaryTokenAuthorizes) => {}
+            SessionKind::Temporary { .. }
+                if temporary || self.faulty(Fault::TemporaryTokenAuthorizes) => {}
             SessionKind::Temporary { .. } => {
                 return Err(ApiError::unauthorized(
                     "This token awaits its second factor: validate it with /authentication/2fa/validate first.",
@@ -485,21 +519,37 @@ impl LimecraftState {
         }
     }
 
-    /// POST /user/{id}/enable2fa. Existence is checked before permission, as
-    /// documented: an unknown id is 404 for everyone.
+    /// POST /user/{id}/enable2fa. Existence is checked before permission
+    /// (`limecraft.enable2fa-precedence`: or permission first): an unknown id
+    /// is 404 for everyone.
     ///
     /// Replacing a user's own second factor takes proof of the current one: a
     /// valid code as `current_code` (the request's `token`), so a stolen session
-    /// alone cannot swap the authenticator. A SUPPORT user may reset another
-    /// user's second factor without it.
+    /// alone cannot swap the authenticator (`limecraft.re-enable=redo-flag`:
+    /// `redo: true` instead). A SUPPORT user may reset another user's second
+    /// factor without it.
     pub fn enable_two_factor(
         &self,
         caller: Caller,
         target_id: Option<i64>,
         current_code: Option<&str>,
+        redo: bool,
     ) -> Result<TwoFactorEnrolment, ApiError> {
         let mut store = self.store();
         let exists = target_id.is_some_and(|id| store.users.contains_key(&id));
+        let caller_has_support = store.users.get(&caller.user_id).is_some_and(|u| u.support);
+        let permitted = |id: Option<i64>| {
+            id == Some(caller.user_id)
+                || (caller_has_support && !self.faulty(Fault::Enable2faSupportRefused))
+                || self.faulty(Fault::Enable2faAnyUser)
+        };
+        let permission_first = self
+            .config
+            .switches
+            .is(&switches::ENABLE2FA_PRECEDENCE, "permission-403-first");
+        if permission_first && !permitted(target_id) {
+            return Err(forbidden_other_user());
+        }
         if !exists {
             if self.faulty(Fault::Enable2faUnknownUser403) {
                 return Err(forbidden_other_user());
@@ -509,28 +559,35 @@ impl LimecraftState {
                 "The user was not found.",
             ));
         }
-        let target_id = target_id.unwrap_or_default();
-        let caller_has_support = store.users.get(&caller.user_id).is_some_and(|u| u.support);
-        if target_id != caller.user_id
-            && !caller_has_support
-            && !self.faulty(Fault::Enable2faAnyUser)
-        {
+        if !permitted(target_id) {
             return Err(forbidden_other_user());
         }
+        let target_id = target_id.unwrap_or_default();
         let now = self.clock.now();
         if target_id == caller.user_id
             && let Some(tf) = store
                 .users
                 .get(&target_id)
                 .and_then(|u| u.two_factor.as_ref())
-            && self
-                .check_code(tf, current_code.unwrap_or(""), now)
-                .is_none()
         {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "Two-factor authentication is already on: send a current code as `token` to replace it.",
-            ));
+            let proven = if self.faulty(Fault::Enable2faRedoRefused) {
+                false
+            } else if self.config.switches.is(&switches::RE_ENABLE, "redo-flag") {
+                redo
+            } else {
+                self.check_code(tf, current_code.unwrap_or(""), now)
+                    .is_some()
+            };
+            if !proven {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    if self.config.switches.is(&switches::RE_ENABLE, "redo-flag") {
+                        "Two-factor authentication is already on: send `redo: true` to enable it again."
+                    } else {
+                        "Two-factor authentication is already on: send a current code as `token` to replace it."
+                    },
+                ));
+            }
         }
         let params = self.config.totp;
         let secret = totp::generate_secret();
@@ -539,7 +596,11 @@ impl LimecraftState {
             .get_mut(&target_id)
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "The user was not found."))?;
         let qr = totp::otpauth_uri(params, &secret, "Limecraft Flow", &user.username);
-        let key = totp::encode_secret(&secret);
+        let key = if self.faulty(Fault::Enable2faKeyHex) {
+            secret.iter().map(|b| format!("{b:02x}")).collect()
+        } else {
+            totp::encode_secret(&secret)
+        };
         user.two_factor = Some(TwoFactor {
             secret,
             last_used_step: None,
@@ -593,7 +654,12 @@ impl LimecraftState {
             self.check_code(tf, code, now)
         };
         let Some(step) = matched else {
-            store.count_failed_code(&digest, self.config.max_code_attempts);
+            let attempts = if self.config.switches.is(&switches::WRONG_CODE_ATTEMPTS, "1") {
+                1
+            } else {
+                self.config.max_code_attempts
+            };
+            store.count_failed_code(&digest, attempts);
             if let Some(tf) = store
                 .users
                 .get_mut(&session.user_id)
@@ -633,37 +699,58 @@ impl LimecraftState {
         ))
     }
 
-    /// The step a code matches, under the advertised parameters, the replay rule
-    /// and the account's lockout after too many wrong codes.
+    /// The step a code matches, under the parameters this server checks
+    /// (`limecraft.totp-algorithm`: the advertised ones and the sample
+    /// client's, or one of them), the replay rule and the account's lockout
+    /// after too many wrong codes.
     fn check_code(&self, tf: &TwoFactor, code: &str, now: UnixSeconds) -> Option<i64> {
         if tf.locked_until.is_some_and(|until| now < until) {
             return None;
         }
-        let well_formed =
-            code.len() == self.config.totp.digits && code.bytes().all(|b| b.is_ascii_digit());
+        let digits_only = !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit());
         if self.faulty(Fault::TotpAnyCode) {
-            return well_formed.then(|| totp::step_of(now, self.config.totp.period));
+            return (digits_only && code.len() == self.config.totp.digits)
+                .then(|| totp::step_of(now, self.config.totp.period));
         }
-        if !well_formed {
+        if !digits_only {
             return None;
-        }
-        let mut params = self.config.totp;
-        if self.faulty(Fault::TotpWrongAlgorithm) {
-            params.algorithm = totp::Algorithm::SHA1;
         }
         let skew = if self.faulty(Fault::TotpWideWindow) {
             3
-        } else if self.faulty(Fault::TotpNoSkew) {
+        } else if self.faulty(Fault::TotpNoSkew)
+            || self.config.switches.is(&switches::CODE_WINDOW, "0")
+        {
             0
         } else {
             self.config.totp_skew
         };
-        let step = totp::matching_step(params, &tf.secret, code, now, skew)?;
+        let step = self
+            .checked_params()
+            .into_iter()
+            .filter(|p| p.digits == code.len())
+            .find_map(|p| totp::matching_step(p, &tf.secret, code, now, skew))?;
         let replayed = tf.last_used_step.is_some_and(|last| step <= last);
         if replayed && !self.faulty(Fault::TotpReuseAccepted) {
             return None;
         }
         Some(step)
+    }
+
+    /// The parameters whose codes this server accepts.
+    fn checked_params(&self) -> Vec<TotpParams> {
+        let advertised = self.config.totp;
+        if self.faulty(Fault::TotpWrongAlgorithm) {
+            return vec![TotpParams {
+                algorithm: totp::Algorithm::SHA256,
+                ..advertised
+            }];
+        }
+        match self.config.switches.value(&switches::TOTP_ALGORITHM) {
+            "advertised" => vec![advertised],
+            "sample" => vec![SAMPLE_CLIENT],
+            _ if advertised == SAMPLE_CLIENT => vec![advertised],
+            _ => vec![advertised, SAMPLE_CLIENT],
+        }
     }
 
     /// POST /authentication/logout: ends the presented session, or with
@@ -888,7 +975,7 @@ mod tests {
         let mut tokens = Vec::new();
         for _ in 0..5 {
             let t = lc
-                .login("alice", "alice-Pa55word", false)
+                .login("alice", "alice-Pa55word", false, Source::UNKNOWN)
                 .await
                 .unwrap()
                 .token;
@@ -908,7 +995,7 @@ mod tests {
     /// Enables 2FA for carol and returns (a final token of hers, her secret).
     async fn carol_with_two_factor(lc: &Limecraft) -> Vec<u8> {
         let key = lc
-            .enable_two_factor(Caller { user_id: 1003 }, Some(1003), None)
+            .enable_two_factor(Caller { user_id: 1003 }, Some(1003), None, false)
             .unwrap()
             .key;
         totp::decode_secret(&key).unwrap()
@@ -919,7 +1006,7 @@ mod tests {
         let lc = store(LimecraftConfig::default());
         let secret = carol_with_two_factor(&lc).await;
         let temp = lc
-            .login("carol", "carol-Pa55word", false)
+            .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
             .await
             .unwrap()
             .token;
@@ -928,7 +1015,7 @@ mod tests {
             .validate_two_factor(Some(temp.as_str()), Some(&code), None)
             .unwrap();
         let pending = lc
-            .login("carol", "carol-Pa55word", false)
+            .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
             .await
             .unwrap()
             .token;
@@ -948,7 +1035,7 @@ mod tests {
         let secret = carol_with_two_factor(&lc).await;
         for _ in 0..10 {
             let temp = lc
-                .login("carol", "carol-Pa55word", false)
+                .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
                 .await
                 .unwrap()
                 .token;
@@ -959,7 +1046,7 @@ mod tests {
             );
         }
         let temp = lc
-            .login("carol", "carol-Pa55word", false)
+            .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
             .await
             .unwrap()
             .token;
@@ -971,7 +1058,7 @@ mod tests {
         );
         lc.clock.advance(15 * 60 + 30).unwrap();
         let temp = lc
-            .login("carol", "carol-Pa55word", false)
+            .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
             .await
             .unwrap()
             .token;
@@ -988,20 +1075,23 @@ mod tests {
         let secret = carol_with_two_factor(&lc).await;
         let carol = Caller { user_id: 1003 };
         let e = lc
-            .enable_two_factor(carol, Some(1003), None)
+            .enable_two_factor(carol, Some(1003), None, false)
             .map(|_| ())
             .unwrap_err();
         assert_eq!(e.status, StatusCode::FORBIDDEN);
         assert!(
-            lc.enable_two_factor(carol, Some(1003), Some("123456"))
+            lc.enable_two_factor(carol, Some(1003), Some("123456"), false)
                 .is_err()
                 || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "123456"
         );
         let code = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
-        assert!(lc.enable_two_factor(carol, Some(1003), Some(&code)).is_ok());
+        assert!(
+            lc.enable_two_factor(carol, Some(1003), Some(&code), false)
+                .is_ok()
+        );
         // SUPPORT may reset another user's second factor without her code.
         assert!(
-            lc.enable_two_factor(Caller { user_id: 1006 }, Some(1003), None)
+            lc.enable_two_factor(Caller { user_id: 1006 }, Some(1003), None, false)
                 .is_ok()
         );
     }
@@ -1009,10 +1099,16 @@ mod tests {
     #[tokio::test]
     async fn expired_sessions_are_purged_on_the_next_login() {
         let lc = store(LimecraftConfig::default());
-        lc.login("alice", "alice-Pa55word", false).await.unwrap();
-        lc.login("bob", "bob-Pa55word", false).await.unwrap();
+        lc.login("alice", "alice-Pa55word", false, Source::UNKNOWN)
+            .await
+            .unwrap();
+        lc.login("bob", "bob-Pa55word", false, Source::UNKNOWN)
+            .await
+            .unwrap();
         lc.clock.advance(3601).unwrap();
-        lc.login("alice", "alice-Pa55word", false).await.unwrap();
+        lc.login("alice", "alice-Pa55word", false, Source::UNKNOWN)
+            .await
+            .unwrap();
         assert_eq!(lc.session_count(), 1);
     }
 

@@ -1,4 +1,4 @@
-//! Hostile and malformed input against the reference server, over real HTTP:
+//! Hostile and malformed input against the Limecraft reference server, over real HTTP:
 //! every answer is a clear 4xx with the vendor's envelope, never a 5xx, a panic
 //! or a hang, and the sessions already open keep working.
 

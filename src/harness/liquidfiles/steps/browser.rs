@@ -1,36 +1,16 @@
-//! Step definitions for `features/liquidfiles/*.feature`.
-//!
-//! Two flows: the browser login of `/session/api`, which the harness performs
-//! "playing the browser" over HTTP (cookies kept, redirects followed, forms
-//! found by what they are, every field submitted, `div#api_key` read, the
-//! POST of the form aimed at localhost made to a listener it opened on a
-//! random local port), and the XML `POST /login`. Sentences say "the
-//! /session/api page" or "/login" so none matches another vendor's step.
-//!
-//! Provenance: `w.documented` for what seeds 000/001 say (the success text,
-//! `div.d-none#api_key`, the POST of `api_key=KEY` to
-//! `http://localhost:<agent_port>`, 2FA before the key, the activity log, the
-//! XML body and answer, the stable key, character references, a raw `&`
-//! failing; the JSON API's `user.api_key`, seed 001 naming it the XML API's
-//! successor); `w.reference` for our choices (the JSON `errors` refusal shape,
-//! seen from LiquidFiles' CLI, not a seed), and (statuses, headers, the form shown
-//! again, equal refusals, refusing a DOCTYPE or a document that is not
-//! well-formed).
-//!
-//! Personas: alice (`users.primary`, her email as the user name), bob
-//! (`users.secondary`), carol (`users.twofactor`, Strong 2FA, her TOTP secret
-//! given) and dan (`liquidfiles.special`, a password with `&` and `$`).
+//! The browser login of `/session/api` (`features/liquidfiles/browser.feature`):
+//! the harness plays the browser over HTTP, and a listener on a random local
+//! port stands in for the user's machine.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use cucumber::{given, then, when};
 
-use super::api::{self, Escaping, Form};
+use super::{WrongCredentials, lf, lf_mut, page_key, persona, section, send, wrong_credentials};
 use crate::harness::exchange::{Call, Exchange};
-use crate::harness::target::{Account, LiquidFilesTarget};
+use crate::harness::liquidfiles::api::{self, Form};
 use crate::harness::world::{
-    ConformanceWorld, Enrolment, Failure, Persona, Provenance, Status, StepResult,
+    Check, ConformanceWorld, Enrolment, Failure, Persona, Status, StepResult,
 };
 use crate::mock::AgentListener;
 use crate::totp::{self, Algorithm, TotpParams};
@@ -42,106 +22,11 @@ const TOTP: TotpParams = TotpParams {
     period: 30,
 };
 
-/// What a LiquidFiles scenario keeps between its steps: the browser's state
-/// (cookies, page, query) and the answers later steps compare.
-#[derive(Default)]
-pub struct LiquidFilesScenario {
-    /// The cookie jar, by name (one host: no domain or path matching).
-    cookies: BTreeMap<String, String>,
-    /// The URL of the page last shown, which a form's action is resolved against.
-    page_url: Option<String>,
-    /// The query the login page was opened with (a login that has to start
-    /// again starts with the same).
-    query: Option<String>,
-    /// The key the last success page showed in div#api_key.
-    page_key: Option<String>,
-    /// The /session/api refusals: status and page without hidden per-login values.
-    refusals: Vec<(u16, String)>,
-    /// The XML login's document kind (a malformed one) the scenario sent.
-    xml_document: Option<String>,
-    /// The api_key of each XML answer that had one, in order.
-    xml_keys: Vec<String>,
-    /// Each XML answer: status, content type and body.
-    xml_answers: Vec<String>,
-    /// The JSON API's malformed request kind the scenario sent.
-    json_document: Option<String>,
-    /// The JSON API's last key.
-    json_key: Option<String>,
-    /// Each JSON answer: status and body.
-    json_answers: Vec<String>,
-}
-
-/// The key the last success page showed.
-fn page_key(w: &ConformanceWorld) -> Result<String, Failure> {
-    w.lf.page_key
-        .clone()
-        .ok_or_else(|| Failure("no key was shown in this scenario".into()))
-}
-
-fn section(w: &ConformanceWorld) -> LiquidFilesTarget {
-    w.ctx().target.liquidfiles.clone().unwrap_or_default()
-}
-
-fn persona(w: &ConformanceWorld, who: Persona) -> Result<Account, Failure> {
-    let account = match who {
-        Persona::Dan => section(w).special.ok_or_else(|| {
-            Failure("dan is `liquidfiles.special`, which the target file does not give".into())
-        })?,
-        other => w.account(other)?,
-    };
-    let secrets = &w.ctx().secrets;
-    secrets.register(&account.password);
-    for e in [Escaping::Decimal, Escaping::Hex, Escaping::Minimal] {
-        secrets.register(&api::escape_password(&account.password, e));
-    }
-    Ok(account)
-}
-
-/// Sends a call, registers every key in the answer as a secret (the
-/// documented places and the misnamed ones a broken server might use), then
-/// checks the answer against the spec, so no report shows a key.
-async fn send(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure> {
-    let x = w.send(call).await?;
-    let body = &x.response_body;
-    let secrets = w.ctx().secrets.clone();
-    for element in ["api_key", "apikey", "apiKey", "key"] {
-        if let Some(k) = api::xml_element(body, element) {
-            secrets.register(&k);
-        }
-        if let Some(k) = api::element_text(body, "div", element) {
-            secrets.register(&k);
-        }
-    }
-    if let Some(k) = api::json_api_key(body) {
-        secrets.register(&k);
-    }
-    for f in api::local_forms(body) {
-        for (_, v) in f.fields(&[]) {
-            secrets.register(&v);
-        }
-    }
-    w.spec_check(&x)?;
-    Ok(x)
-}
-
-/// The user name and password of a login that must fail, in the feature's
-/// words: alice's email with a wrong password, or an unknown user's.
-fn wrong_credentials(w: &ConformanceWorld, words: &str) -> Result<(String, String), Failure> {
-    if words.starts_with("alice") {
-        let alice = persona(w, Persona::Alice)?;
-        return Ok((alice.username, format!("{}-not-it", alice.password)));
-    }
-    let unknown = format!(
-        "no-such-user-{}@example.com",
-        &crate::secret::Token::generate().as_str()[..10]
-    );
-    Ok((unknown, "Some-Pa55word".to_owned()))
-}
-
 // ----- the listener ("the user's machine") -----
 
 fn listener(w: &ConformanceWorld) -> Result<&AgentListener, Failure> {
-    w.agent_listener
+    lf(w)
+        .agent_listener
         .as_ref()
         .ok_or_else(|| Failure("the scenario opened no listener".into()))
 }
@@ -155,7 +40,7 @@ async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
     let listener = AgentListener::start()
         .await
         .map_err(|e| Failure(format!("cannot open a local listener: {e}")))?;
-    w.agent_listener = Some(listener);
+    lf_mut(w).agent_listener = Some(listener);
     Ok(())
 }
 
@@ -171,11 +56,11 @@ async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
 const MAX_REDIRECTS: usize = 10;
 
 fn cookie_header(w: &ConformanceWorld) -> Option<String> {
-    let pairs: Vec<String> =
-        w.lf.cookies
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect();
+    let pairs: Vec<String> = lf(w)
+        .cookies
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
     (!pairs.is_empty()).then(|| pairs.join("; "))
 }
 
@@ -194,12 +79,13 @@ fn keep_cookies(w: &mut ConformanceWorld, x: &Exchange) {
             .is_some_and(|a| a <= cookie::time::Duration::ZERO)
             || c.expires_datetime().is_some_and(|t| t <= now);
         if expired {
-            w.lf.cookies.remove(c.name());
+            lf_mut(w).cookies.remove(c.name());
         } else {
             if c.value().len() >= 8 {
                 w.ctx().secrets.register(c.value());
             }
-            w.lf.cookies
+            lf_mut(w)
+                .cookies
                 .insert(c.name().to_owned(), c.value().to_owned());
         }
     }
@@ -250,7 +136,7 @@ async fn browse(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failur
         let next = match (x.status, location) {
             (301 | 302 | 303 | 307 | 308, Some(location)) => path_on_server(w, &x.url, &location)?,
             _ => {
-                w.lf.page_url = Some(x.url.clone());
+                lf_mut(w).page_url = Some(x.url.clone());
                 return Ok(x);
             }
         };
@@ -269,7 +155,7 @@ async fn open_page(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> Result<E
     let encoded: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(query.iter())
         .finish();
-    w.lf.query = Some(encoded);
+    lf_mut(w).query = Some(encoded);
     browse(w, api::login_page(query)).await
 }
 
@@ -281,10 +167,10 @@ async fn submit(
     form: &Form,
     given: &[(&str, &str)],
 ) -> Result<Exchange, Failure> {
-    let page_url =
-        w.lf.page_url
-            .clone()
-            .ok_or_else(|| Failure("no page was opened".into()))?;
+    let page_url = lf(w)
+        .page_url
+        .clone()
+        .ok_or_else(|| Failure("no page was opened".into()))?;
     let path = path_on_server(w, &page_url, form.tag.attr("action").unwrap_or(""))?;
     let pairs = form.fields(given);
     let refs: Vec<(&str, &str)> = pairs
@@ -315,10 +201,20 @@ async fn submit(
 fn login_form(w: &ConformanceWorld) -> Result<Form, Failure> {
     let x = w.last_exchange()?;
     api::login_form(&x.response_body).ok_or_else(|| {
-        w.failure(
+        w.failure(&beyond_limits(
             "a login form: a <form> with a password input and a text or email input for the user",
-        )
+            &x.response_body,
+        ))
     })
+}
+
+/// `expected`, and why the page was only read in part when it was (the
+/// scanner's caps: a hostile page of 100,000 forms is read up to them).
+fn beyond_limits(expected: &str, page: &str) -> String {
+    match api::over_limits(page) {
+        Some(why) => format!("{expected} ({why})"),
+        None => expected.to_owned(),
+    }
 }
 
 /// Submits the login form with a user name and a password, in the fields
@@ -353,7 +249,10 @@ async fn submit_login(
 fn two_factor_form(w: &ConformanceWorld) -> Result<Form, Failure> {
     let x = w.last_exchange()?;
     api::code_form(&x.response_body).ok_or_else(|| {
-        w.failure("a two-factor form: a <form> with one text, number or tel input (besides hidden ones) for the code")
+        w.failure(&beyond_limits(
+            "a two-factor form: a <form> with one text, number or tel input (besides hidden ones) for the code",
+            &x.response_body,
+        ))
     })
 }
 
@@ -362,7 +261,7 @@ async fn sign_in(w: &mut ConformanceWorld, who: Persona, query: &[(&str, &str)])
     let account = persona(w, who)?;
     let x = open_page(w, query).await?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         &x,
         200,
         "the /session/api page to open with 200",
@@ -379,7 +278,7 @@ fn remember_page_key(w: &mut ConformanceWorld) {
     if let Some(k) = api::element_text(&x.response_body, "div", "api_key").filter(|k| !k.is_empty())
     {
         w.ctx().secrets.register(&k);
-        w.lf.page_key = Some(k);
+        lf_mut(w).page_key = Some(k);
     }
 }
 
@@ -419,12 +318,12 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
     remember_page_key(w);
     let x = w.last_exchange()?;
     let text = x.response_body.to_ascii_lowercase();
-    w.documented(
+    w.documented_uncited(
         text.contains("authentication successful") || text.contains("authenticated successful"),
         "the page to say Authentication Successful (or Authenticated Successful)",
     )?;
     let div = api::element(&x.response_body, "api_key");
-    w.documented(
+    w.documented_uncited(
         div.as_ref().is_some_and(|d| {
             d.name == "div"
                 && d.attr("class")
@@ -433,8 +332,8 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
         "<div class=\"d-none\" id=\"api_key\">",
     )?;
     let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
-    w.documented(!key.is_empty(), "a non-empty key in div#api_key")?;
-    w.status(Provenance::Reference, x, 200, "the success page with 200")?;
+    w.documented_uncited(!key.is_empty(), "a non-empty key in div#api_key")?;
+    w.status(Check::Reference, x, 200, "the success page with 200")?;
     w.reference(
         key.chars().all(|c| c.is_ascii_alphanumeric()),
         "an alphanumeric key, like the documentation's sample",
@@ -451,7 +350,7 @@ fn callback_forms(w: &ConformanceWorld) -> Vec<Form> {
 #[then("the page has no agent callback form")]
 async fn no_callback_form(w: &mut ConformanceWorld) -> StepResult {
     let found = callback_forms(w).len();
-    w.documented(
+    w.documented_uncited(
         found == 0,
         &format!("no form posting to localhost without agent_port; the page has {found}"),
     )
@@ -464,7 +363,7 @@ async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult 
     let port = listener_port(w)?;
     let key = page_key(w)?;
     let forms = callback_forms(w);
-    w.documented(
+    w.documented_uncited(
         forms.len() == 1,
         &format!(
             "exactly one form posting to http://localhost:{port} on the success page; it has {}",
@@ -474,7 +373,7 @@ async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult 
     let f = &forms[0];
     let action = f.tag.attr("action").unwrap_or("").trim().to_owned();
     let target = url::Url::parse(&action).ok();
-    w.documented(
+    w.documented_uncited(
         target.as_ref().is_some_and(|t| {
             t.scheme() == "http"
                 && t.host_str() == Some("localhost")
@@ -484,14 +383,14 @@ async fn callback_form_targets_listener(w: &mut ConformanceWorld) -> StepResult 
         }),
         &format!("the callback form's action to be http://localhost:{port}, not {action:?}"),
     )?;
-    w.documented(
+    w.documented_uncited(
         f.tag
             .attr("method")
             .is_some_and(|m| m.eq_ignore_ascii_case("post")),
         "the callback form to use method=\"post\"",
     )?;
     let named: Vec<(String, String)> = f.fields(&[]);
-    w.documented(
+    w.documented_uncited(
         named.len() == 1 && named[0].0 == "api_key" && named[0].1 == key,
         "the callback form's one field to be api_key, equal to div#api_key",
     )?;
@@ -562,7 +461,7 @@ async fn browser_posts_callback(w: &mut ConformanceWorld) -> StepResult {
     let target = url::Url::parse(&action)
         .map_err(|e| w.failure(&format!("an absolute callback URL ({e})")))?;
     // The browser only ever posts to localhost; the harness checked the port before.
-    w.documented(
+    w.documented_uncited(
         target.host_str() == Some("localhost") && target.scheme() == "http",
         "the callback to go to http://localhost",
     )?;
@@ -595,7 +494,7 @@ async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
     let expected: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("api_key", &key)
         .finish();
-    w.documented(
+    w.documented_uncited(
         got.len() == 1
             && got[0].method == axum::http::Method::POST
             && got[0].body == expected.as_bytes()
@@ -613,7 +512,7 @@ async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
 #[then("the listener received nothing")]
 async fn listener_got_nothing(w: &mut ConformanceWorld) -> StepResult {
     let n = listener(w)?.callbacks().len();
-    w.documented(
+    w.documented_uncited(
         n == 0,
         &format!("no request at the listener; it received {n}"),
     )
@@ -637,7 +536,7 @@ async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
     let form = login_form(w)?;
     submit_login(w, &form, &account.username, &account.password).await?;
     let found = callback_forms(w).len();
-    w.documented(
+    w.documented_uncited(
         found == 0,
         &format!("no agent callback for an invalid agent_port; the page has {found} form(s) posting to localhost"),
     )
@@ -646,8 +545,11 @@ async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
 #[when(
     regex = r"^someone submits the /session/api login form with (alice's email and a wrong password|an unknown user's email and a password)$"
 )]
-async fn submit_bad_credentials(w: &mut ConformanceWorld, credentials: String) -> StepResult {
-    bad_credentials(w, &credentials, None).await
+async fn submit_bad_credentials(
+    w: &mut ConformanceWorld,
+    credentials: WrongCredentials,
+) -> StepResult {
+    bad_credentials(w, credentials, None).await
 }
 
 #[when(
@@ -655,16 +557,16 @@ async fn submit_bad_credentials(w: &mut ConformanceWorld, credentials: String) -
 )]
 async fn submit_bad_credentials_with_port(
     w: &mut ConformanceWorld,
-    credentials: String,
+    credentials: WrongCredentials,
 ) -> StepResult {
     let port = listener_port(w)?.to_string();
-    bad_credentials(w, &credentials, Some(&port)).await
+    bad_credentials(w, credentials, Some(&port)).await
 }
 
 /// Opens the page, submits wrong credentials, files the refusal for comparison.
 async fn bad_credentials(
     w: &mut ConformanceWorld,
-    credentials: &str,
+    credentials: WrongCredentials,
     port: Option<&str>,
 ) -> StepResult {
     let (user, password) = wrong_credentials(w, credentials)?;
@@ -673,7 +575,7 @@ async fn bad_credentials(
     let form = login_form(w)?;
     let x = submit_login(w, &form, &user, &password).await?;
     let page = api::without_hidden_values(&x.response_body);
-    w.lf.refusals.push((x.status, page));
+    lf_mut(w).refusals.push((x.status, page));
     Ok(())
 }
 
@@ -683,7 +585,7 @@ fn no_key_on_page(w: &ConformanceWorld, when: &str) -> StepResult {
     let x = w.last_exchange()?;
     let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
     let callbacks = callback_forms(w).len();
-    w.documented(
+    w.documented_uncited(
         key.is_empty() && callbacks == 0,
         &format!("no key in div#api_key and no form posting to localhost {when}"),
     )
@@ -694,7 +596,7 @@ async fn refused_again(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "after wrong credentials")?;
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         Status::ClientError,
         "a 4xx status for wrong credentials",
@@ -707,7 +609,7 @@ async fn refused_again(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("both /session/api refusals are the same page")]
 async fn refusals_equal(w: &mut ConformanceWorld) -> StepResult {
-    let pages = &w.lf.refusals;
+    let pages = &lf(w).refusals;
     if pages.len() != 2 {
         return Err(Failure(
             "this step needs two refusals in its scenario".into(),
@@ -734,16 +636,16 @@ async fn asks_for_code(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "before the second factor")?;
     two_factor_form(w)?;
     let x = w.last_exchange()?;
-    w.status(
-        Provenance::Reference,
-        x,
-        200,
-        "the two-factor page with 200",
-    )
+    w.status(Check::Reference, x, 200, "the two-factor page with 200")
+}
+
+crate::words! {
+    /// The two-factor code a step submits, in the feature's words.
+    enum Code { Missing = "no", Wrong = "a wrong", Current = "the current" }
 }
 
 #[when(regex = r"^(carol) submits (no|a wrong|the current) two-factor code$")]
-async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: String) -> StepResult {
+async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: Code) -> StepResult {
     let account = persona(w, who)?;
     let secret = account
         .totp_secret
@@ -754,15 +656,15 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: String) -> S
         })?;
     if api::code_form(&w.last_exchange()?.response_body).is_none() {
         // A server may end a login at a wrong code: a browser starts again.
-        let query: Vec<(String, String)> =
-            w.lf.query
-                .as_ref()
-                .map(|q| {
-                    url::form_urlencoded::parse(q.as_bytes())
-                        .into_owned()
-                        .collect()
-                })
-                .unwrap_or_default();
+        let query: Vec<(String, String)> = lf(w)
+            .query
+            .as_ref()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
         let query: Vec<(&str, &str)> = query
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -774,9 +676,9 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: String) -> S
         secret,
         params: TOTP,
     };
-    let (code, step) = match which.as_str() {
-        "no" => (String::new(), None),
-        "a wrong" => {
+    let (code, step) = match which {
+        Code::Missing => (String::new(), None),
+        Code::Wrong => {
             let (c, _) = w.fresh_totp_code(&enrolment, 0).await?;
             let wrong: String = c
                 .chars()
@@ -784,7 +686,7 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: String) -> S
                 .collect();
             (wrong, None)
         }
-        _ => w.fresh_totp_code(&enrolment, 0).await?,
+        Code::Current => w.fresh_totp_code(&enrolment, 0).await?,
     };
     w.ctx().secrets.register(&code);
     // Filed as used before it is sent: a server that accepts it and then
@@ -810,7 +712,7 @@ async fn code_refused(w: &mut ConformanceWorld) -> StepResult {
     no_key_on_page(w, "after a missing or wrong code")?;
     let x = w.last_exchange()?;
     w.status(
-        Provenance::Reference,
+        Check::Reference,
         x,
         Status::ClientError,
         "a 4xx status for a missing or wrong code",
@@ -833,10 +735,7 @@ async fn activity_log(
     version: String,
 ) -> StepResult {
     let account = persona(w, who)?;
-    let entries = w
-        .ctx()
-        .clock
-        .liquidfiles_activity_log()
+    let entries = crate::harness::liquidfiles::control::activity_log(&w.ctx().clock)
         .await
         .map_err(Failure)?;
     let newest = entries.iter().rev().find(|e| {
@@ -873,7 +772,7 @@ async fn probe(w: &mut ConformanceWorld) -> Result<Exchange, Failure> {
 async fn key_accepted(w: &mut ConformanceWorld) -> StepResult {
     let x = probe(w).await?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         &x,
         Status::Success,
         "the key to be accepted (2xx)",
@@ -884,322 +783,34 @@ async fn key_accepted(w: &mut ConformanceWorld) -> StepResult {
 async fn key_refused(w: &mut ConformanceWorld) -> StepResult {
     let x = probe(w).await?;
     w.status(
-        Provenance::Documented,
+        Check::Uncited,
         &x,
         Status::Either(401, 403),
         "the key to be refused (401)",
     )
 }
 
+crate::words! {
+    /// How far the clock moves against a browser key's lifetime.
+    enum Lifetime {
+        /// To a minute before its end.
+        NearlyPasses = "nearly passes",
+        /// Two minutes further, past its end.
+        Passes = "passes",
+    }
+}
+
 #[when(regex = r"^the browser key's lifetime (nearly passes|passes)$")]
-async fn lifetime_passes(w: &mut ConformanceWorld, how: String) -> StepResult {
+async fn lifetime_passes(w: &mut ConformanceWorld, how: Lifetime) -> StepResult {
     let lifetime = section(w).key_lifetime_minutes * 60;
-    let seconds = if how == "passes" { 120 } else { lifetime - 60 };
+    let seconds = match how {
+        Lifetime::Passes => 120,
+        Lifetime::NearlyPasses => lifetime - 60,
+    };
     w.ctx()
         .clock
         .advance(seconds)
         .await
         .map(|_| ())
         .map_err(Failure)
-}
-
-// ----- the XML API -----
-
-async fn post_xml(
-    w: &mut ConformanceWorld,
-    document: &str,
-    content_type: &str,
-) -> Result<Exchange, Failure> {
-    let x = send(w, api::xml_login(document, content_type)).await?;
-    if let Some(k) = api::xml_element(&x.response_body, "api_key").filter(|k| !k.is_empty()) {
-        w.ctx().secrets.register(&k);
-        w.lf.xml_keys.push(k);
-    }
-    let ct = x
-        .response_headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    w.lf.xml_answers
-        .push(format!("{}\n{ct}\n{}", x.status, x.response_body));
-    Ok(x)
-}
-
-#[when(
-    regex = r"^(alice|bob) posts her (email|username) and password to /login as (text/xml|application/xml)$"
-)]
-async fn xml_login(
-    w: &mut ConformanceWorld,
-    who: Persona,
-    name: String,
-    content_type: String,
-) -> StepResult {
-    let account = persona(w, who)?;
-    let user = if name == "email" {
-        account.username.clone()
-    } else {
-        section(w).primary_username.ok_or_else(|| {
-            Failure("the target file gives no `liquidfiles.primary_username`".into())
-        })?
-    };
-    let doc = api::login_document(
-        &user,
-        &api::escape_password(&account.password, Escaping::Decimal),
-    );
-    post_xml(w, &doc, &content_type).await?;
-    Ok(())
-}
-
-#[when(
-    regex = r"^dan posts his password to /login (with every character outside \[A-Za-z0-9\] as a decimal character reference|with hexadecimal character references|with only & and < escaped and the rest literal|unescaped)$"
-)]
-async fn dan_posts(w: &mut ConformanceWorld, how: String) -> StepResult {
-    let account = persona(w, Persona::Dan)?;
-    let escaping = if how.contains("hexadecimal") {
-        Escaping::Hex
-    } else if how.contains("decimal") {
-        Escaping::Decimal
-    } else if how.contains("only") {
-        Escaping::Minimal
-    } else {
-        w.documented(
-            account.password.contains('&'),
-            "dan's password (liquidfiles.special) to contain an &",
-        )?;
-        Escaping::Raw
-    };
-    let doc = api::login_document(
-        &account.username,
-        &api::escape_password(&account.password, escaping),
-    );
-    post_xml(w, &doc, "text/xml").await?;
-    Ok(())
-}
-
-#[when(
-    regex = r"^someone posts (alice's email and a wrong password|an unknown email and a password) to /login$"
-)]
-async fn xml_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepResult {
-    let (user, password) = wrong_credentials(w, &which)?;
-    let doc = api::login_document(&user, &api::escape_password(&password, Escaping::Decimal));
-    post_xml(w, &doc, "text/xml").await?;
-    Ok(())
-}
-
-#[when(
-    regex = r"^alice posts (an unclosed <user> element|a DOCTYPE declaring an entity|a DOCTYPE with an external entity|no <password>|a <login> root element) with her credentials to /login$"
-)]
-async fn xml_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
-    let a = persona(w, Persona::Alice)?;
-    let email = api::escape_password(&a.username, Escaping::Minimal);
-    let pw = api::escape_password(&a.password, Escaping::Decimal);
-    w.lf.xml_document = Some(which.clone());
-    let doc = match which.as_str() {
-        "an unclosed <user> element" => {
-            format!("<user><email>{email}</email><password>{pw}</password>")
-        }
-        "a DOCTYPE declaring an entity" => format!(
-            "<?xml version=\"1.0\"?><!DOCTYPE user [<!ENTITY e \"{email}\">]><user><email>{email}</email><password>{pw}</password></user>"
-        ),
-        "a DOCTYPE with an external entity" => format!(
-            "<?xml version=\"1.0\"?><!DOCTYPE user [<!ENTITY ext SYSTEM \"file:///etc/passwd\">]><user><email>{email}</email><password>{pw}</password></user>"
-        ),
-        "no <password>" => format!("<user><email>{email}</email></user>"),
-        _ => format!("<login><email>{email}</email><password>{pw}</password></login>"),
-    };
-    post_xml(w, &doc, "text/xml").await?;
-    Ok(())
-}
-
-#[then("the XML answer is 2xx with a non-empty api_key in the user element")]
-async fn xml_success(w: &mut ConformanceWorld) -> StepResult {
-    let x = w.last_exchange()?;
-    w.status(Provenance::Documented, x, Status::Success, "a 2xx answer")?;
-    let body = &x.response_body;
-    w.documented(
-        body.contains("<user>") || body.contains("<user "),
-        "<user> in the answer",
-    )?;
-    w.documented(
-        api::xml_element(body, "api_key").is_some_and(|k| !k.is_empty()),
-        "a non-empty <api_key> in the answer",
-    )
-}
-
-#[then("the XML login is refused without an api_key")]
-async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
-    // A key for a document the reference server refuses but the seed does not
-    // forbid (a DOCTYPE, a document that is not well-formed, another root)
-    // differs from our choice; a key without the password, for a raw `&`
-    // (seed 001: such a password "will fail") or for wrong credentials breaks
-    // the documented login.
-    let provenance = match w.lf.xml_document.as_deref() {
-        Some("no <password>") | None => Provenance::Documented,
-        Some(_) => Provenance::Reference,
-    };
-    login_refused(w, provenance, |body| {
-        body.contains("<api_key>") || body.contains("<apikey>")
-    })
-}
-
-/// A refused login, XML or JSON: no key in the answer (`provenance`: the
-/// document sent says whether that is documented) and, our choice, a non-2xx.
-fn login_refused(
-    w: &ConformanceWorld,
-    provenance: Provenance,
-    holds_key: fn(&str) -> bool,
-) -> StepResult {
-    let x = w.last_exchange()?;
-    w.check_as(
-        provenance,
-        !holds_key(&x.response_body),
-        "no api_key in the refusal",
-    )?;
-    w.status(
-        Provenance::Reference,
-        x,
-        Status::NotSuccess,
-        "a non-2xx status for a refused login",
-    )
-}
-
-/// The two refusals a scenario collected (a wrong password, an unknown user)
-/// are the same: the documents say nothing of user enumeration, our choice.
-fn refusals_identical(w: &ConformanceWorld, answers: &[String], expected: &str) -> StepResult {
-    let a = answers.first();
-    let b = answers.get(1);
-    w.documented(a.is_some() && b.is_some(), "two answers")?;
-    w.reference(a == b, expected)
-}
-
-#[then("both XML answers hold the same api_key")]
-async fn same_xml_key(w: &mut ConformanceWorld) -> StepResult {
-    let a = w.lf.xml_keys.first();
-    let b = w.lf.xml_keys.get(1);
-    w.documented(a.is_some() && b.is_some(), "two answers with an api_key")?;
-    w.documented(a == b, "the same api_key both times")
-}
-
-#[then("both XML refusals are identical")]
-async fn same_xml_refusal(w: &mut ConformanceWorld) -> StepResult {
-    refusals_identical(
-        w,
-        &w.lf.xml_answers,
-        "the same status, content type and body for a wrong password and an unknown user",
-    )
-}
-
-// ----- the JSON API (v3) -----
-
-/// Sends a JSON API login and keeps its key and its whole answer for the
-/// comparisons.
-async fn post_json(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure> {
-    let x = send(w, call).await?;
-    if let Some(k) = api::json_api_key(&x.response_body).filter(|k| !k.is_empty()) {
-        w.lf.json_key = Some(k);
-    }
-    w.lf.json_answers
-        .push(format!("{}\n{}", x.status, x.response_body));
-    Ok(x)
-}
-
-#[when("alice posts her email and password to /login as JSON")]
-async fn json_login(w: &mut ConformanceWorld) -> StepResult {
-    let alice = persona(w, Persona::Alice)?;
-    post_json(w, api::json_login(&alice.username, &alice.password)).await?;
-    Ok(())
-}
-
-#[when(
-    regex = r"^someone posts (alice's email and a wrong password|an unknown email and a password) to /login as JSON$"
-)]
-async fn json_bad_credentials(w: &mut ConformanceWorld, which: String) -> StepResult {
-    let (user, password) = wrong_credentials(w, &which)?;
-    post_json(w, api::json_login(&user, &password)).await?;
-    Ok(())
-}
-
-#[when(
-    regex = r"^alice posts (JSON that is not well-formed|her email without a password|her credentials outside user) as JSON to /login$"
-)]
-async fn json_malformed(w: &mut ConformanceWorld, which: String) -> StepResult {
-    let a = persona(w, Persona::Alice)?;
-    w.lf.json_document = Some(which.clone());
-    let call = match which.as_str() {
-        "JSON that is not well-formed" => {
-            let text =
-                serde_json::json!({ "user": { "email": a.username, "password": a.password } })
-                    .to_string();
-            // The closing braces cut off.
-            let cut = &text[..text.len() - 2];
-            Call::new(reqwest::Method::POST, api::LOGIN)
-                .raw("application/json", cut.as_bytes().to_vec())
-        }
-        "her email without a password" => {
-            api::json_login_body(serde_json::json!({ "user": { "email": a.username } }))
-        }
-        _ => {
-            api::json_login_body(serde_json::json!({ "email": a.username, "password": a.password }))
-        }
-    };
-    post_json(w, call).await?;
-    Ok(())
-}
-
-#[then("the JSON answer is 2xx with a non-empty user.api_key")]
-async fn json_success(w: &mut ConformanceWorld) -> StepResult {
-    let x = w.last_exchange()?;
-    w.status(Provenance::Documented, x, Status::Success, "a 2xx answer")?;
-    w.documented(
-        api::json_api_key(&x.response_body).is_some_and(|k| !k.is_empty()),
-        "a non-empty user.api_key in the JSON answer",
-    )
-}
-
-#[then("the JSON and the XML answer hold the same api_key")]
-async fn json_same_as_xml(w: &mut ConformanceWorld) -> StepResult {
-    let json = w.lf.json_key.as_ref();
-    let xml = w.lf.xml_keys.first();
-    w.documented(json.is_some() && xml.is_some(), "an api_key from both APIs")?;
-    // "The API key doesn't change": it is the user's key, whichever API reads it.
-    w.documented(
-        json == xml,
-        "the same api_key from the JSON and the XML API",
-    )
-}
-
-#[then("the JSON login is refused without an api_key")]
-async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
-    // A key for wrong credentials or without the password breaks the
-    // documented login; refusing other shapes (not well-formed, no `user`)
-    // is our choice.
-    let provenance = match w.lf.json_document.as_deref() {
-        Some("her email without a password") | None => Provenance::Documented,
-        Some(_) => Provenance::Reference,
-    };
-    // A JSON request may still get an XML answer: a key is a key in either.
-    login_refused(w, provenance, |body| {
-        api::json_holds_key(body) || body.contains("<api_key>") || body.contains("<apikey>")
-    })?;
-    let x = w.last_exchange()?;
-    let errors = x
-        .json
-        .as_ref()
-        .and_then(|j| j.get("errors"))
-        .and_then(|e| e.as_array())
-        .is_some_and(|e| !e.is_empty() && e.iter().all(|m| m.is_string()));
-    w.reference(
-        errors,
-        "{\"errors\":[\"…\"]} in the refusal, as LiquidFiles' CLI reads it",
-    )
-}
-
-#[then("both JSON refusals are identical")]
-async fn same_json_refusal(w: &mut ConformanceWorld) -> StepResult {
-    refusals_identical(
-        w,
-        &w.lf.json_answers,
-        "the same status and body for a wrong password and an unknown user",
-    )
 }

@@ -1,0 +1,29 @@
+//! LiquidFiles' test hook of the control API: Admin → Activity Log, which a
+//! deployment shows its administrator and no documented call reads.
+
+use serde_json::Value;
+
+use crate::harness::control_api::ControlApi;
+
+/// The activity log, oldest first.
+pub async fn activity_log(control: &ControlApi) -> Result<Vec<Value>, String> {
+    let answer = control
+        .hook(
+            reqwest::Method::GET,
+            "/liquidfiles/activity-log",
+            None,
+            "read the activity log",
+        )
+        .await?;
+    answer
+        .body
+        .get("entries")
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "control API at {} answered {} without `entries`",
+                answer.url, answer.status
+            )
+        })
+}
