@@ -338,7 +338,8 @@ impl ReferenceServer {
 /// A request under a prefix goes to that vendor's router with the prefix taken
 /// off its path (`/limecraft` alone becomes `/`), as `Router::nest` would
 /// serve it; anything else goes to the root router (a 404 when it has no such
-/// route). Measured with callgrind (bench/README.md, issue #24): `nest`
+/// route). Why (issue #24; seen in a callgrind profile whose figures were not
+/// kept, so re-measure before relying on it): `nest`
 /// rebuilt the path through `format!` and a `NestedPath` per request and
 /// wrapped every route in two layers, an outer router routed every request a
 /// second time (its fallback a catch-all whose parameter is the whole path),
