@@ -68,6 +68,8 @@ mod hostile_server;
 mod limits_abuse;
 // Hostile clients (issue #12): the connection cap.
 mod limits_connections;
+// Hostile clients (issue #26 R4, R15): fair connection slots, shedding, protocol points.
+mod limits_fairness;
 // Hostile clients (issue #12): the FileVerbs refresh-token family cap.
 mod limits_families;
 // Hostile clients (issue #12): a hashing flood at the production Argon2 cost.
@@ -80,6 +82,8 @@ mod limits_shutdown;
 mod limits_throttle;
 // Hostile clients (issue #12): slow and half-sent requests cut off.
 mod limits_timeouts;
+// Hostile clients (issue #26 R5, R11, R12): issued tokens bounded per owner and in total.
+mod limits_tokens;
 // The mocks of Limecraft, FileVerbs and LAC as a client's tests use them.
 mod mock;
 // Properties of the shared primitives: TOTP (RFC 6238, the window), secrets, tokens.

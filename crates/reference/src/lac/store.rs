@@ -150,6 +150,8 @@ struct Key {
     disabled: bool,
     /// Created in API Creator (fixtures), not by a sign-on: never forgotten.
     admin: bool,
+    /// Issue order in the store, for the Auth Tokens list.
+    issued: u64,
 }
 
 struct Store {
@@ -158,11 +160,12 @@ struct Store {
     /// sign-on token is owned by its user and forgotten after its retention;
     /// an admin token is owned by no one and never forgotten.
     keys: Vec<Issued<String, Key>>,
+    /// The next key's `issued`.
+    next_issued: u64,
 }
 
-/// The LAC reference server's state. Cheap to clone (shared).
-#[derive(Clone)]
-pub struct Lac {
+/// The LAC reference server's state (shared as [`Lac`]).
+pub struct LacState {
     store: Arc<Mutex<Store>>,
     apis: Arc<Vec<ApiInfo>>,
     suite_api: usize,
@@ -177,6 +180,8 @@ pub struct Lac {
     config: Arc<LacConfig>,
     throttle: Arc<LoginThrottle>,
 }
+
+crate::shared_state!(Lac => LacState);
 
 /// An auth token as `@authentication` returns it.
 #[derive(Clone, Debug)]
@@ -243,6 +248,20 @@ impl Lac {
         fault: Option<Fault>,
         config: LacConfig,
     ) -> Self {
+        Lac(Arc::new(LacState::new(
+            fixtures, hashing, clock, fault, config,
+        )))
+    }
+}
+
+impl LacState {
+    fn new(
+        fixtures: &LacFixtures,
+        hashing: PasswordHashing,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: LacConfig,
+    ) -> Self {
         let users = fixtures
             .users
             .iter()
@@ -281,11 +300,21 @@ impl Lac {
                             expires_at: t.expiration.as_deref().and_then(wire::parse_expiration),
                             disabled: false,
                             admin: true,
+                            issued: 0,
                         };
                         (TokenDigest::of(&value), key)
                     })
-                    .fold(Issued::new(), |mut keys, (digest, key)| {
-                        keys.insert(digest, None, None, key);
+                    .enumerate()
+                    .fold(Issued::new(), |mut keys, (i, (digest, key))| {
+                        keys.insert(
+                            digest,
+                            None,
+                            None,
+                            Key {
+                                issued: i as u64,
+                                ..key
+                            },
+                        );
                         keys
                     })
             })
@@ -294,8 +323,12 @@ impl Lac {
             .iter()
             .position(|a| a.name == fixtures.suite.api)
             .unwrap_or(0);
-        Lac {
-            store: Arc::new(Mutex::new(Store { users, keys })),
+        LacState {
+            store: Arc::new(Mutex::new(Store {
+                users,
+                keys,
+                next_issued: u64::from(u32::MAX),
+            })),
             apis: Arc::new(apis),
             suite_api,
             generated: Arc::new(generated),
@@ -647,6 +680,8 @@ impl Lac {
             .get(username)
             .map(|u| u.roles.clone())
             .unwrap_or_default();
+        store.next_issued += 1;
+        let issued = store.next_issued;
         let Some(keys) = store.keys.get_mut(api) else {
             return KeyView {
                 apikey: value,
@@ -671,6 +706,7 @@ impl Lac {
                 expires_at: Some(expires_at),
                 disabled: false,
                 admin: false,
+                issued,
             },
         );
         KeyView {
@@ -709,7 +745,7 @@ impl Lac {
             }
             let key = keys
                 .get(&digest)
-                .map(|e| &e.value)
+                .map(|e| e.value)
                 .ok_or_else(ApiError::unknown_token)?;
             let reissue = self.faulty(Fault::RevalidateIssuesNewToken);
             match &key.user {
@@ -737,7 +773,7 @@ impl Lac {
         let Some(keys) = store.keys.get_mut(api) else {
             return Err(ApiError::not_found("Auth token not found."));
         };
-        let Some(key) = keys.get(&digest).map(|e| &e.value) else {
+        let Some(key) = keys.get(&digest).map(|e| e.value) else {
             if self.faulty(Fault::DisableUnknownSucceeds) {
                 return Ok(true);
             }
@@ -774,6 +810,22 @@ impl Lac {
         credentials: &Credentials,
         method: &Method,
     ) -> Result<Caller, ApiError> {
+        self.authorize_with(api, credentials, method, |user, roles| Caller {
+            user_identifier: user.map(str::to_owned),
+            roles: roles.to_vec(),
+        })
+    }
+
+    /// [`Self::authorize`], handing the caller's user identifier and roles to
+    /// `f` where they are stored (under the store's lock: `f` must be quick),
+    /// instead of copies (the probe writes its answer from them).
+    pub fn authorize_with<T>(
+        &self,
+        api: usize,
+        credentials: &Credentials,
+        method: &Method,
+        f: impl FnOnce(Option<&str>, &[String]) -> T,
+    ) -> Result<T, ApiError> {
         let info = self
             .apis
             .get(api)
@@ -821,10 +873,7 @@ impl Lac {
             )
         })?;
         if self.faulty(Fault::AnyApikeyAccepted) {
-            return Ok(Caller {
-                user_identifier: None,
-                roles: vec![],
-            });
+            return Ok(f(None, &[]));
         }
         let now = self.clock.now();
         let store = self.store();
@@ -832,7 +881,7 @@ impl Lac {
             .keys
             .get(api)
             .and_then(|keys| keys.get(&TokenDigest::of(apikey)))
-            .map(|e| &e.value)
+            .map(|e| e.value)
             .ok_or_else(ApiError::unknown_token)?;
         if key.admin && self.faulty(Fault::AdminTokensRefused) {
             return Err(ApiError::unknown_token());
@@ -843,10 +892,13 @@ impl Lac {
         if self.expired(key, now) {
             return Err(ApiError::expired_token());
         }
-        Ok(Caller {
-            user_identifier: key.user.clone(),
-            roles: key.roles.clone(),
-        })
+        Ok(f(key.user.as_deref(), &key.roles))
+    }
+
+    /// Bytes of what the store keeps per token itself (its own value, not
+    /// counting what the value points to), for `bench/growth.sh`.
+    pub fn token_value_bytes(&self) -> usize {
+        std::mem::size_of::<Key>()
     }
 
     /// Auth tokens stored for an API (live, disabled or expired), for tests of the bound.
@@ -862,7 +914,7 @@ impl Lac {
             .keys
             .get(api)
             .map_or(vec![], |k| k.entries().collect());
-        keys.sort_by_key(|e| e.seq);
+        keys.sort_by_key(|e| e.value.issued);
         keys.into_iter()
             .map(|e| (e.value.label.clone(), e.value.user.clone()))
             .collect()

@@ -21,6 +21,8 @@ use serde_json::json;
 use crate::fault::Fault;
 use crate::throttle::Source;
 pub use store::{Limecraft, LimecraftConfig, SAMPLE_CLIENT};
+/// Whether the Spring-style rewriting layer runs (it reads the path as requested).
+pub(crate) use variant::wire_switches_flipped;
 use wire::{ApiError, BodyEncodings, Encoding, PresentedToken, VendorBody};
 
 /// The router for one Limecraft reference server, paths from the vendor root.
@@ -337,7 +339,16 @@ async fn current_user(
                 e
             }
         })?;
-    Ok(axum::Json(lc.user_view(caller)?).into_response())
+    // The bytes `axum::Json(lc.user_view(caller)?)` would answer, kept per user.
+    let json = lc.user_view_json(caller)?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -52,7 +52,9 @@ pub struct LimecraftConfig {
     /// code checks stop for `code_lockout` seconds (RFC 4226 §7.3 throttling).
     pub max_codes_per_account: u32,
     pub code_lockout: i64,
-    /// Live sessions kept per user; the oldest is ended beyond this.
+    /// Live sessions kept per user; the oldest is ended beyond this. Temporary
+    /// (2FA pending) tokens have a cap of their own of the same size: they
+    /// never end a completed session.
     pub max_sessions_per_user: usize,
     /// Failed logins per name before 429 (a reference choice, `throttle.rs`).
     pub login_throttle: Option<ThrottleConfig>,
@@ -92,6 +94,9 @@ struct User {
     created: UnixSeconds,
     version: i64,
     two_factor: Option<TwoFactor>,
+    /// The User object's JSON as of `version`, made on the first GET after a
+    /// change: every change to a field of the view bumps `version`.
+    view: Option<(i64, axum::body::Bytes)>,
 }
 
 impl User {
@@ -109,6 +114,7 @@ impl User {
             created: now,
             version: 1,
             two_factor: None,
+            view: None,
         }
     }
 }
@@ -142,13 +148,21 @@ struct Session {
 
 struct Store {
     users: BTreeMap<i64, User>,
-    /// Owned by their user; forgotten when they expire.
-    sessions: Issued<i64, Session>,
+    /// Owned by their user and kind; forgotten when they expire.
+    sessions: Issued<SessionOwner, Session>,
 }
 
-/// The Limecraft reference server's state. Cheap to clone (shared).
-#[derive(Clone)]
-pub struct Limecraft {
+/// Whose a session is, and whether it is a temporary (2FA pending) one: each
+/// kind has its own per-user cap, so logins that stop at the password never
+/// end a user's completed sessions (issue #26, R11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct SessionOwner {
+    user_id: i64,
+    temporary: bool,
+}
+
+/// The Limecraft reference server's state (shared as [`Limecraft`]).
+pub struct LimecraftState {
     store: Arc<Mutex<Store>>,
     hashing: PasswordHashing,
     clock: Clock,
@@ -156,6 +170,8 @@ pub struct Limecraft {
     config: Arc<LimecraftConfig>,
     throttle: Arc<LoginThrottle>,
 }
+
+crate::shared_state!(Limecraft => LimecraftState);
 
 /// What a successful first login step returns.
 pub struct LoginOutcome {
@@ -219,13 +235,27 @@ impl Limecraft {
         fault: Option<Fault>,
         config: LimecraftConfig,
     ) -> Self {
+        Limecraft(Arc::new(LimecraftState::new(
+            fixtures, hashing, clock, fault, config,
+        )))
+    }
+}
+
+impl LimecraftState {
+    fn new(
+        fixtures: &LimecraftFixtures,
+        hashing: PasswordHashing,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: LimecraftConfig,
+    ) -> Self {
         let now = clock.now();
         let users = fixtures
             .users
             .iter()
             .map(|u| (u.id, User::seeded(u, &hashing, now)))
             .collect();
-        Limecraft {
+        LimecraftState {
             store: Arc::new(Mutex::new(Store {
                 users,
                 sessions: Issued::new(),
@@ -438,6 +468,31 @@ impl Limecraft {
     pub fn user_view(&self, caller: Caller) -> Result<UserView, ApiError> {
         let store = self.store();
         let u = store.users.get(&caller.user_id).ok_or_else(invalid_token)?;
+        Ok(self.view_of(u))
+    }
+
+    /// [`Self::user_view`] as its JSON bytes, kept per user until the user
+    /// changes (the token-validated route answers these bytes).
+    pub fn user_view_json(&self, caller: Caller) -> Result<axum::body::Bytes, ApiError> {
+        let mut store = self.store();
+        let u = store
+            .users
+            .get_mut(&caller.user_id)
+            .ok_or_else(invalid_token)?;
+        if let Some((version, json)) = &u.view
+            && *version == u.version
+        {
+            return Ok(json.clone());
+        }
+        let json = axum::body::Bytes::from(
+            serde_json::to_vec(&self.view_of(u))
+                .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+        );
+        u.view = Some((u.version, json.clone()));
+        Ok(json)
+    }
+
+    fn view_of(&self, u: &User) -> UserView {
         let full_name = match (&u.first_name, &u.last_name) {
             (Some(f), Some(l)) => Some(format!("{f} {l}")),
             (Some(f), None) => Some(f.clone()),
@@ -445,7 +500,7 @@ impl Limecraft {
             (None, None) => None,
         };
         let created = rfc3339(u.created);
-        Ok(UserView {
+        UserView {
             last_updated: created.clone(),
             created,
             created_by: REFERENCE_PROCESS,
@@ -461,7 +516,7 @@ impl Limecraft {
             kind: "REGISTERED",
             username: u.username.clone(),
             version: u.version,
-        })
+        }
     }
 
     /// POST /user/{id}/enable2fa. Existence is checked before permission
@@ -737,7 +792,11 @@ impl Limecraft {
         if end_all && self.faulty(Fault::LogoutEndsEveryonesSessions) {
             store.sessions.clear();
         } else if end_all {
-            store.sessions.remove_owned_by(&user_id);
+            for temporary in [false, true] {
+                store
+                    .sessions
+                    .remove_owned_by(&SessionOwner { user_id, temporary });
+            }
         } else {
             store.sessions.remove(&digest);
         }
@@ -799,6 +858,12 @@ impl Limecraft {
         }
     }
 
+    /// Bytes of what the store keeps per token itself (its own value, not
+    /// counting what the value points to), for `bench/growth.sh`.
+    pub fn token_value_bytes(&self) -> usize {
+        std::mem::size_of::<Session>()
+    }
+
     /// Number of stored sessions (live or not yet purged), for tests of the memory bound.
     pub fn session_count(&self) -> usize {
         self.store().sessions.len()
@@ -814,7 +879,7 @@ impl Store {
     ) -> Option<&Session> {
         self.sessions
             .get(digest)
-            .map(|e| &e.value)
+            .map(|e| e.value)
             .filter(|s| ignore_expiry || now < s.expires_at)
     }
 
@@ -830,12 +895,16 @@ impl Store {
         // bounded by live sessions; a few at a time, so a login costs the same
         // with 1k or 1M of them.
         self.sessions.forget_due(now);
-        self.sessions.make_room(&user_id, max_per_user);
+        let owner = SessionOwner {
+            user_id,
+            temporary: matches!(kind, SessionKind::Temporary { .. }),
+        };
+        self.sessions.make_room(&owner, max_per_user);
         let token = Token::generate();
         let expires_at = now + ttl;
         self.sessions.insert(
             token.digest(),
-            Some(user_id),
+            Some(owner),
             Some(expires_at),
             Session {
                 user_id,

@@ -21,7 +21,7 @@ pub mod wire;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
@@ -327,18 +327,23 @@ async fn xml_login(lf: LiquidFiles, req: Request, source: Source) -> Response {
     }
 }
 
-/// `@ext GET /account`: `Authorization: Basic base64(<api key>:)`.
-async fn account(State(lf): State<LiquidFiles>, headers: HeaderMap) -> Response {
-    let key = crate::headers::authorization(&headers, "Basic")
-        .and_then(|b64| STANDARD.decode(b64).ok())
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .map(|userpass| {
-            userpass
-                .split_once(':')
-                .map_or(userpass.clone(), |(u, _)| u.to_owned())
-        });
-    match key.as_deref().and_then(|k| lf.authorize(k)) {
-        Some(user) => axum::Json(serde_json::json!({ "user": user })).into_response(),
+/// `@ext GET /account`: `Authorization: Basic base64(<api key>:)`. (It reads
+/// the request's headers in place, and decodes short credentials on the stack.)
+async fn account(State(lf): State<LiquidFiles>, request: axum::extract::Request) -> Response {
+    let mut raw = [0u8; 512];
+    let decoded = crate::headers::authorization(request.headers(), "Basic")
+        .and_then(|b64| STANDARD.decode_slice(b64, &mut raw).ok())
+        .and_then(|n| std::str::from_utf8(&raw[..n]).ok());
+    let key = decoded.map(|userpass| userpass.split_once(':').map_or(userpass, |(u, _)| u));
+    match key.and_then(|k| lf.account_json(k)) {
+        Some(json) => (
+            [(
+                header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            json,
+        )
+            .into_response(),
         None => (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Basic realm=\"LiquidFiles\"")],
