@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 use authconform::fixtures::Fixtures;
 use authconform::harness::many::{self, CombinedReports, TargetRun};
+use authconform::harness::target::BrowserChoice;
 use authconform::harness::{
     self, Output, RunError, RunOptions, RunReport, TargetChoice, target::Target,
 };
@@ -159,6 +160,13 @@ struct RunArgs {
     /// Stop after this many failed scenarios; the rest are reported as not run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_failures: Option<u32>,
+    /// The browser LiquidFiles' /session/api scenarios run in: `auto` (a local
+    /// headless Chromium with chromedriver if installed, else played over HTTP,
+    /// and what only script does is reported as not judged), `chromium`,
+    /// `none`, or a WebDriver server's URL. Default: the target file's
+    /// (`liquidfiles.browser`), else auto.
+    #[arg(long, value_name = "auto|chromium|none|URL")]
+    browser: Option<BrowserChoice>,
 }
 
 #[derive(Subcommand)]
@@ -287,10 +295,15 @@ struct LimitArgs {
     /// Seconds to receive a whole request body.
     #[arg(long, default_value_t = 30.0, value_name = "SECS")]
     body_total_timeout: f64,
-    /// Connections served at once; more wait in the listen backlog. Keep it
-    /// below `ulimit -n` (minus a few dozen).
+    /// Connections served at once; at the cap the one idle the longest is
+    /// closed for a new one, else new ones wait in the listen backlog. Lowered,
+    /// with a warning, to fit `ulimit -n` (minus 64).
     #[arg(long, default_value_t = 512, value_name = "N")]
     max_connections: usize,
+    /// Connections one client address may hold at once; beyond, its idlest is
+    /// closed for the new one, else the new one is answered 503.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    max_connections_per_source: usize,
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; a
     /// second signal exits at once.
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
@@ -318,7 +331,9 @@ impl LimitArgs {
             body_idle_timeout: secs("body-timeout", self.body_timeout)?,
             body_total_timeout: secs("body-total-timeout", self.body_total_timeout)?,
             max_connections: self.max_connections.max(1),
+            max_connections_per_source: self.max_connections_per_source.max(1),
             shutdown_grace: secs("shutdown-grace", self.shutdown_grace)?,
+            ..config.limits
         };
         let workers = self.hash_workers.unwrap_or(config.hash_pool.workers).max(1);
         config.hash_pool = HashPoolSize {
@@ -400,24 +415,31 @@ async fn serve(
         Err(e) => return usage(&e.to_string()),
     };
     // The log is written by a background thread: a request only formats its
-    // line and queues it, instead of a stderr write per request (measured in
-    // bench/README.md). Lossy: when stderr is not read fast enough, lines are
-    // dropped and counted rather than requests waiting (request_log.rs). The
-    // guard flushes the queue at exit (for at most about a second).
-    let (log_writer, _flush_log_at_exit) = request_log::non_blocking(std::io::stderr());
-    let dropped_lines = log_writer.error_counter();
+    // line into a bounded buffer, instead of a stderr write per request
+    // (measured in bench/README.md). Lossy: when stderr is not read fast
+    // enough, lines are dropped and counted rather than requests waiting
+    // (request_log.rs). The guard flushes it at exit (for at most about a second).
+    let (log_sink, _flush_log_at_exit) = request_log::LogSink::new(std::io::stderr());
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let writer = log_sink.clone();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(log_writer)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(move || writer.writer())
+        .with_ansi(ansi)
         .with_target(false)
         .init();
-    // The per-request line costs a layer on every request: add it only when
-    // RUST_LOG lets that line through (it does by default).
-    let log_requests = tracing::enabled!(target: "authconform::request", tracing::Level::INFO);
+    // The per-request line only when RUST_LOG lets it through (it does by
+    // default); formatted by the sink itself, except in colour on a terminal.
+    let request_log = if !tracing::enabled!(target: "authconform::request", tracing::Level::INFO) {
+        request_log::RequestLog::Off
+    } else if ansi {
+        request_log::RequestLog::Tracing
+    } else {
+        request_log::RequestLog::Sink(log_sink.clone())
+    };
     let fixtures = match fixtures {
         Some(path) => match Fixtures::load(&path) {
             Ok(f) => f,
@@ -445,7 +467,7 @@ async fn serve(
         test_mode,
         control: control.clone(),
         fault,
-        log_requests,
+        request_log,
         latency: latency.map(Duration::from_millis),
         ..ReferenceConfig::default()
     }
@@ -455,7 +477,7 @@ async fn serve(
         return usage(&e);
     }
     tokio::spawn(request_log::report_dropped(
-        dropped_lines,
+        log_sink,
         Duration::from_secs(10),
     ));
     let server = ReferenceServer::new(config);
@@ -639,6 +661,7 @@ async fn run(args: RunArgs) -> ExitCode {
         name,
         rerun_failed,
         state,
+        browser,
     } = args;
     let baseline = match baseline {
         None => Default::default(),
@@ -704,6 +727,11 @@ async fn run(args: RunArgs) -> ExitCode {
                 .unwrap_or_else(|| harness::state::DEFAULT_PATH.into()),
         ),
         label: None,
+        // Against the reference server the default is auto too (its own
+        // target otherwise plays over HTTP, as the tests do).
+        browser: browser
+            .clone()
+            .or_else(|| paths.is_empty().then_some(BrowserChoice::Auto)),
     };
     if loaded.len() > 1 {
         let labels = many::labels(&paths);
@@ -893,6 +921,15 @@ async fn check(path: PathBuf, state: Option<PathBuf>) -> ExitCode {
         Ok(h) => h,
         Err(e) => return usage(&e),
     };
+    // What the server offers where its document leaves it open (LiquidFiles'
+    // logins) is found out first, as a run does.
+    let mut target = target;
+    for line in harness::suite::Suite::of(target.vendor)
+        .discover(&mut target, &http)
+        .await
+    {
+        println!("authconform: {line}");
+    }
     // The run context registers every secret of the target for redaction.
     let ctx = harness::world::RunContext::new(target, http, false);
     let state =

@@ -5,11 +5,13 @@ Feature: LiquidFiles API web SAML Authentication (/saml/api)
   Once successfully authenticated the user will be redirected back to the
   LiquidFiles system and the same "Authentication Successful" page will be
   shown, together with the optional agent_port callback."
-  The harness plays the browser over HTTP: it follows /saml/api to the
+  The run's player plays the login as /session/api's (a real browser where
+  the run has one, else the HTTP player): it follows /saml/api to the
   identity provider with its AuthnRequest (SAML Bindings 3.4 HTTP-Redirect or
   3.5 HTTP-POST), fills the IdP's login form (the form with a password input)
-  with users.saml, and submits the form that carries the SAMLResponse back to
-  the server (Bindings 3.5). With an IdP whose signing key it holds
+  with users.saml, and is posted back to the server with the SAMLResponse
+  (Bindings 3.5). LF20 and the minted Responses are played over HTTP, which
+  shows the AuthnRequest. With an IdP whose signing key it holds
   (liquidfiles.saml.idp: embedded, as on the reference server) it also mints
   Responses that break one rule of a SAML 2.0 service provider each: none
   may give a key. With any other IdP those are skipped (@needs-saml-forgery).
@@ -30,8 +32,7 @@ Feature: LiquidFiles API web SAML Authentication (/saml/api)
     Given a listener on a random local port
     When alice signs in through the /saml/api page at the identity provider with the listener's port as agent_port
     Then the page says Authentication Successful and shows an API key in div#api_key
-    And the agent callback form posts exactly the page's key as api_key to http://localhost:<the listener's port>/
-    When the browser submits the agent callback form
+    When the browser makes the agent callback
     Then the listener received exactly one POST with the form body api_key=<the page's key>
 
   @LF23 @ext @needs-saml @needs-key-probe

@@ -156,9 +156,61 @@ fn read_now(
     (status, body): (reqwest::StatusCode, Vec<u8>),
     url: &str,
 ) -> Result<UnixSeconds, String> {
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|e| format!("clock control at {url} answered {status} without JSON: {e}"))?;
-    body.get("now")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| format!("clock control at {url} answered {status} {body} without `now`"))
+    let text = String::from_utf8_lossy(&body);
+    now_of(&text).map_err(|why| {
+        format!(
+            "clock control at {url} answered {status} {}: {why}; expected a JSON object {{\"now\": <Unix seconds>}}",
+            shown(&text)
+        )
+    })
+}
+
+/// The server's time in an answer of the clock: `now` as a number of Unix
+/// seconds (a fraction is cut to the second: JSON has one number type, and
+/// a server may write `1767225600.25` or `1.7672256e9`).
+fn now_of(text: &str) -> Result<UnixSeconds, String> {
+    let body: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+    let now = body.get("now").ok_or_else(|| "no field `now`".to_owned())?;
+    let seconds = now.as_i64().or_else(|| {
+        now.as_f64()
+            .filter(|f| f.is_finite())
+            .map(|f| f.floor() as i64)
+    });
+    seconds.ok_or_else(|| format!("`now` is {now}, not a number of seconds"))
+}
+
+/// At most 200 characters of an answer, its control characters escaped, for a message.
+fn shown(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return "with an empty body".to_owned();
+    }
+    let cut: String = text.chars().take(200).collect();
+    let cut = crate::harness::console::neutral(&cut);
+    if cut.len() < text.len() {
+        format!("`{cut}…`")
+    } else {
+        format!("`{cut}`")
+    }
+}
+
+#[cfg(test)]
+mod now_tests {
+    use super::*;
+
+    #[test]
+    fn now_as_any_json_number_and_what_is_wrong_otherwise() {
+        assert_eq!(now_of(r#"{"now": 1767225600}"#), Ok(1_767_225_600));
+        assert_eq!(now_of(r#"{"now": 1767225600.75}"#), Ok(1_767_225_600));
+        assert_eq!(now_of(r#"{"now": 1.7672256e9}"#), Ok(1_767_225_600));
+        assert_eq!(now_of("{}"), Err("no field `now`".to_owned()));
+        assert!(
+            now_of(r#"{"now": "2026-01-01T00:00:00Z"}"#)
+                .unwrap_err()
+                .contains("not a number of seconds")
+        );
+        assert!(now_of("<html>").unwrap_err().starts_with("not JSON"));
+        assert_eq!(shown(""), "with an empty body");
+        assert!(shown(&"x".repeat(500)).ends_with("…`"));
+    }
 }

@@ -55,6 +55,12 @@ pub fn mend(path: &Path, root: &Path, report: &RunReport) -> Result<(), String> 
         };
         if let Outcome::Skipped(_) = s.outcome {
             if let Some(elements) = feature.get_mut("elements").and_then(Value::as_array_mut) {
+                // A scenario that ran and could not be judged (`not judged:`)
+                // is there already, with a failed step: it is replaced.
+                elements.retain(|e| {
+                    e.get("line").and_then(Value::as_u64) != Some(s.line as u64)
+                        || e.get("name").and_then(Value::as_str) != Some(s.name.as_str())
+                });
                 elements.push(skipped_element(s));
             }
             continue;

@@ -37,8 +37,8 @@ async fn find_problems(ctx: &RunContext) -> Vec<String> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .is_some();
-    let mut problems = Vec::new();
-    let mut signed_on_any = false;
+    let mut problems = suite.preflight_problems(target);
+    let mut signed_on_any = !problems.is_empty();
     for sign_on in suite.sign_ons(target) {
         let Some(x) = send(http, &sign_on.call, target, &mut problems).await else {
             return problems;
@@ -50,7 +50,8 @@ async fn find_problems(ctx: &RunContext) -> Vec<String> {
         signed_on_any = true;
         ctx.remember_issued(&x);
         if let Some(probe) = suite.probe(target, &sign_on, &x) {
-            probe_answers(http, probe.call, probe.field, &probe.path, &mut problems).await;
+            let others = suite.other_ways_in(target, &sign_on, &x);
+            probe_answers(http, probe, others, &mut problems).await;
         }
     }
     if !signed_on_any && problems.is_empty() {
@@ -148,17 +149,41 @@ pub fn cannot_sign_on(sign_on: &SignOn, x: &Exchange) -> String {
 
 async fn probe_answers(
     http: &HttpClient,
-    call: Call,
-    field: &str,
-    path: &str,
+    probe: crate::harness::suite::Probe,
+    others: Vec<Call>,
     problems: &mut Vec<String>,
 ) {
-    match http.send(&call).await {
-        Ok(x) if Status::Success.holds(x.status) => {}
-        Ok(x) => problems.push(format!(
-            "{field} {path} answers HTTP {} to a signed-on GET; give a protected resource of the API that answers 2xx",
-            x.status
-        )),
-        Err(e) => problems.push(format!("{field} {path} cannot be reached: {}", e.message)),
+    let (field, path) = (probe.field, &probe.path);
+    let refused = match http.send(&probe.call).await {
+        Ok(x) if Status::Success.holds(x.status) => return,
+        Ok(x) => x,
+        Err(e) => {
+            problems.push(format!("{field} {path} cannot be reached: {}", e.message));
+            return;
+        }
+    };
+    // Before blaming the path: the other documented ways in.
+    let mut seen = vec![format!("HTTP {}", refused.status)];
+    for call in others {
+        match http.send(&call).await {
+            Ok(x) if Status::Success.holds(x.status) => return,
+            Ok(x) => seen.push(format!("HTTP {} {}", x.status, credential_of(&call))),
+            Err(e) => seen.push(e.message),
+        }
+    }
+    problems.push(format!(
+        "{field} {path} answers {} to a signed-on GET; give a protected resource of the API that answers 2xx",
+        seen.join(", then ")
+    ));
+}
+
+/// How a call authenticates, in a few words (`with Authorization: Bearer …`).
+fn credential_of(call: &Call) -> String {
+    match call.headers.first() {
+        Some((name, value)) => match value.split_once(' ') {
+            Some((scheme, _)) => format!("with {name}: {scheme} …"),
+            None => format!("with {name}"),
+        },
+        None => "without credentials".to_owned(),
     }
 }

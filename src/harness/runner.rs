@@ -17,8 +17,8 @@ use cucumber::{World as _, WriterExt as _, event};
 use crate::harness::exchange::HttpClient;
 use crate::harness::report::{Outcome, RunError, RunReport, ScenarioResult, Warning, open_report};
 use crate::harness::suite::Suite;
-use crate::harness::target::Target;
 use crate::harness::target::VendorId;
+use crate::harness::target::{BrowserChoice, Target};
 use crate::harness::world::{ConformanceWorld, RunContext};
 use crate::harness::{
     console, cucumber_json, features, html, junit, preflight, state, step_log, suite, summary,
@@ -88,6 +88,10 @@ pub struct RunOptions {
     /// One of several targets ([`many`]): the target's name, before each
     /// progress line and in the report; the caller prints the closing part.
     pub label: Option<String>,
+    /// `--browser`: the browser a vendor's browser flows run in, over the
+    /// target file's (`None`: the target's own; the reference server's
+    /// accounts play over HTTP unless told).
+    pub browser: Option<BrowserChoice>,
 }
 
 impl RunOptions {
@@ -121,6 +125,7 @@ impl RunOptions {
             name: None,
             only: None,
             label: None,
+            browser: None,
         }
     }
 }
@@ -188,9 +193,27 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             target.timeout,
         )
         .map_err(RunError::Usage)?;
+        let mut target = target.clone();
+        if options.browser.is_some() {
+            target.browser = options.browser.clone();
+        }
+        if !options.list {
+            for line in Suite::of(target.vendor).discover(&mut target, &http).await {
+                if options.output != Output::Quiet {
+                    console::out(&format!(
+                        "{}{line}\n",
+                        options
+                            .label
+                            .as_ref()
+                            .map(|l| format!("[{l}] "))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+        }
         contexts.insert(
             target.vendor,
-            RunContext::sharing_stop(target.clone(), http, options.strict, stop.clone()),
+            RunContext::sharing_stop(target, http, options.strict, stop.clone()),
         );
     }
     // A target file's server is checked before any scenario: a wrong URL or
@@ -297,6 +320,16 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
                     Outcome::Failed,
                     Some("the scenario could not be set up".to_owned()),
                 ),
+            };
+            // A step that could not judge its scenario here (nothing to check
+            // in the server's answers, a page only a browser runs) ends it as
+            // skipped, saying why.
+            let (outcome, failure) = match (outcome, failure) {
+                (Outcome::Failed, Some(text)) if text.starts_with(world::NOT_JUDGED) => (
+                    Outcome::Skipped(text.lines().next().unwrap_or_default().to_owned()),
+                    None,
+                ),
+                other => other,
             };
             let duration = world
                 .as_ref()

@@ -79,6 +79,9 @@ pub struct Target {
     pub control_token: Option<String>,
     pub users: Users,
     pub timeout: Duration,
+    /// `--browser`: the browser a vendor's browser flows run in, over what
+    /// the target file says (`None`: the file's, or `auto`).
+    pub browser: Option<BrowserChoice>,
     /// The vendors' own sections of the file (`lac:`), read by their suites;
     /// [`Target::section`] finds one by its type.
     pub(crate) sections: Vec<Section>,
@@ -94,6 +97,37 @@ impl std::fmt::Debug for Target {
     }
 }
 
+/// The browser a vendor's browser flows run in (`--browser`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrowserChoice {
+    /// A local Chromium with chromedriver if installed, else none.
+    Auto,
+    /// A local Chromium with chromedriver; an error without them.
+    Chromium,
+    /// No browser: the flows are played over HTTP.
+    None,
+    /// A WebDriver server at this URL (Selenium, a chromedriver elsewhere).
+    WebDriver(String),
+}
+
+impl std::str::FromStr for BrowserChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "auto" => Ok(BrowserChoice::Auto),
+            "chromium" => Ok(BrowserChoice::Chromium),
+            "none" => Ok(BrowserChoice::None),
+            u if u.starts_with("http://") || u.starts_with("https://") => {
+                Ok(BrowserChoice::WebDriver(u.trim_end_matches('/').to_owned()))
+            }
+            other => Err(format!(
+                "`{other}` is no browser: auto, chromium, none or a WebDriver URL (http://…)"
+            )),
+        }
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Users {
     pub primary: Option<Account>,
@@ -102,6 +136,9 @@ pub struct Users {
     pub twofactor: Option<Account>,
     pub locked: Option<Account>,
     pub disabled: Option<Account>,
+    /// An account with the vendor's support rights (Limecraft's SUPPORT:
+    /// may enable two-factor authentication for other users).
+    pub support: Option<Account>,
     /// An account at the SAML identity provider (LiquidFiles' `/saml/api`):
     /// what the player types into the IdP's login form.
     pub saml: Option<Account>,
@@ -113,6 +150,30 @@ pub struct Account {
     pub password: String,
     /// Base32 TOTP secret, for a two-factor account that already has 2FA enabled.
     pub totp_secret: Option<String>,
+    /// The account's second factor, when it already has one (`second_factor:`
+    /// and `totp:` in the file): TOTP unless the file says otherwise.
+    pub second_factor: SecondFactor,
+}
+
+/// What an account's second factor is, as the target file says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SecondFactor {
+    /// TOTP, with the parameters the file gives (`totp:`), else those the
+    /// server advertises or the document's defaults.
+    #[default]
+    Totp,
+    /// TOTP with the parameters the file gives (`totp: {algorithm, digits, period}`).
+    TotpWith(crate::totp::TotpParams),
+    /// E-mail, SMS, a push app…: the suite cannot make its codes, so the
+    /// scenarios that need them are skipped.
+    Other(String),
+}
+
+impl SecondFactor {
+    /// Whether the suite can make this factor's codes.
+    pub fn is_totp(&self) -> bool {
+        !matches!(self, SecondFactor::Other(_))
+    }
 }
 
 impl Users {
@@ -129,6 +190,7 @@ impl Users {
                     "users.twofactor" => &self.twofactor,
                     "users.locked" => &self.locked,
                     "users.disabled" => &self.disabled,
+                    "users.support" => &self.support,
                     "users.saml" => &self.saml,
                     _ => &None,
                 };
@@ -159,6 +221,7 @@ impl Target {
             control_token: None,
             users: Users::default(),
             timeout: Duration::from_secs(10),
+            browser: None,
             sections: Vec::new(),
         }
     }
@@ -243,6 +306,7 @@ pub(crate) struct RawUsers {
     pub(crate) twofactor: Option<RawAccount>,
     pub(crate) locked: Option<RawAccount>,
     pub(crate) disabled: Option<RawAccount>,
+    pub(crate) support: Option<RawAccount>,
     pub(crate) saml: Option<RawAccount>,
 }
 
@@ -253,6 +317,23 @@ pub struct RawAccount {
     password: String,
     #[serde(default)]
     totp_secret: Option<String>,
+    /// `totp` (the default), or what the account uses instead (`email`, `sms`, …).
+    #[serde(default)]
+    second_factor: Option<String>,
+    /// The TOTP parameters of `totp_secret`, when they are not the server's advertised ones.
+    #[serde(default)]
+    totp: Option<RawTotp>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTotp {
+    #[serde(default)]
+    algorithm: Option<String>,
+    #[serde(default)]
+    digits: Option<usize>,
+    #[serde(default)]
+    period: Option<u64>,
 }
 
 /// Reads a target file's values: `${VAR}` resolved, checked, and an error
@@ -302,29 +383,52 @@ impl Fields<'_> {
         let totp_secret = match &raw.totp_secret {
             Some(s) => {
                 let secret = self.text(s, &format!("{field}.totp_secret"))?;
-                // RFC 4226 asks for at least 128 bits; a typo here would
-                // otherwise surface as wrong codes in every 2FA scenario.
-                match crate::totp::decode_secret(&secret) {
-                    Some(bytes) if bytes.len() >= 16 => {}
-                    Some(_) => {
-                        return Err(TargetError(format!(
-                            "{field}.totp_secret is shorter than 128 bits (26 base32 characters); give the secret the server enrolled"
-                        )));
-                    }
-                    None => {
-                        return Err(TargetError(format!(
-                            "{field}.totp_secret is not base32 (A-Z, 2-7); give the secret as the server showed it"
-                        )));
-                    }
+                // Any length the server enrolled (seed 003's example key is
+                // 65 bits); a typo here would otherwise surface as wrong codes
+                // in every 2FA scenario.
+                if crate::totp::decode_secret(&secret).is_none_or(|b| b.is_empty()) {
+                    return Err(TargetError(format!(
+                        "{field}.totp_secret is not base32 (A-Z, 2-7); give the secret as the server showed it"
+                    )));
                 }
                 Some(secret)
             }
             None => None,
         };
+        let second_factor = match (&raw.second_factor, &raw.totp) {
+            (Some(kind), _) if !kind.eq_ignore_ascii_case("totp") => {
+                SecondFactor::Other(self.text(kind, &format!("{field}.second_factor"))?)
+            }
+            (_, Some(t)) => {
+                let defaults = crate::totp::TotpParams::default();
+                let algorithm = match &t.algorithm {
+                    Some(a) => crate::totp::parse_algorithm(a).ok_or_else(|| {
+                        TargetError(format!(
+                            "{field}.totp.algorithm `{a}` is none of SHA1, SHA256, SHA512"
+                        ))
+                    })?,
+                    None => defaults.algorithm,
+                };
+                let digits = t.digits.unwrap_or(defaults.digits);
+                let period = t.period.unwrap_or(defaults.period);
+                if !(1..=10).contains(&digits) || period == 0 {
+                    return Err(TargetError(format!(
+                        "{field}.totp: digits must be 1 to 10 and period more than 0 seconds"
+                    )));
+                }
+                SecondFactor::TotpWith(crate::totp::TotpParams {
+                    algorithm,
+                    digits,
+                    period,
+                })
+            }
+            _ => SecondFactor::Totp,
+        };
         Ok(Some(Account {
             username,
             password,
             totp_secret,
+            second_factor,
         }))
     }
 }

@@ -93,6 +93,7 @@ impl Target {
             twofactor: fields.account("users.twofactor", &raw_users.twofactor)?,
             locked: fields.account("users.locked", &raw_users.locked)?,
             disabled: fields.account("users.disabled", &raw_users.disabled)?,
+            support: fields.account("users.support", &raw_users.support)?,
             saml: fields.account("users.saml", &raw_users.saml)?,
         };
         // Every vendor's section the file has is read by its suite, in the
@@ -115,6 +116,7 @@ impl Target {
             control_token,
             users,
             timeout: Duration::from_secs(10),
+            browser: None,
             sections,
         };
         for (field, present) in suite.required(&target) {

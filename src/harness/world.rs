@@ -25,6 +25,26 @@ pub type StepResult = Result<(), Failure>;
 #[derive(Debug)]
 pub struct Failure(pub String);
 
+/// How a step's failure text starts when the scenario could not be judged:
+/// the server's own answers leave it nothing to check (a sign-on without the
+/// expiration an expiry scenario counts from), or the player cannot see what
+/// the page does (the runner reports it as skipped, with the rest as the
+/// reason).
+pub const NOT_JUDGED: &str = "not judged: ";
+
+impl Failure {
+    /// The scenario cannot be judged here (`why` says why; it starts with
+    /// [`NOT_JUDGED`] or gets it): reported as skipped with that reason.
+    pub fn not_judged(why: impl std::fmt::Display) -> Failure {
+        let why = why.to_string();
+        if why.starts_with(NOT_JUDGED) {
+            Failure(why)
+        } else {
+            Failure(format!("{NOT_JUDGED}{why}"))
+        }
+    }
+}
+
 /// Shown [`neutral`](crate::harness::console::neutral): a failure quotes what
 /// the server sent, and cucumber's own writer prints it as it is.
 impl fmt::Display for Failure {
@@ -224,6 +244,7 @@ impl RunContext {
             &users.twofactor,
             &users.locked,
             &users.disabled,
+            &users.support,
         ]
         .into_iter()
         .flatten()
@@ -241,15 +262,16 @@ impl RunContext {
             secrets.register(&secret);
         }
         let clock = crate::harness::control_api::ControlApi::for_target(&target);
-        let enrolment = users
-            .twofactor
-            .as_ref()
-            .and_then(|a| a.totp_secret.as_deref())
-            .and_then(crate::totp::decode_secret)
-            .map(|secret| Enrolment {
-                secret,
-                params: TotpParams::default(),
-            });
+        // A given secret's parameters: the file's `totp:`, else the seed's
+        // example (a Limecraft run also tries the sample's SHA-1).
+        let enrolment = users.twofactor.as_ref().and_then(|a| {
+            let secret = crate::totp::decode_secret(a.totp_secret.as_deref()?)?;
+            let params = match a.second_factor {
+                crate::harness::target::SecondFactor::TotpWith(p) => p,
+                _ => TotpParams::default(),
+            };
+            Some(Enrolment { secret, params })
+        });
         let run_state = suite.run_state(&target);
         Arc::new(RunContext {
             target,

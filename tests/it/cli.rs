@@ -200,7 +200,7 @@ fn list_shows_every_scenario_and_whether_it_would_run() {
         !t.contains("fileverbs/"),
         "only the selected vendor's scenarios: {t}"
     );
-    assert!(t.contains(" scenario(s), 6 would run"), "{t}");
+    assert!(t.contains(" scenario(s), 9 would run"), "{t}");
 }
 
 #[test]
@@ -316,7 +316,7 @@ fn a_target_with_control_url_runs_the_clock_scenarios() {
     let served = Served::start(&["--test-mode"]);
     let dir = temp_dir();
     let target = format!(
-        "vendor: limecraft\nbase_url: {url}/limecraft/api\ncontrol_url: {url}\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n  twofactor: {{username: carol, password: carol-Pa55word}}\n  locked: {{username: dave, password: dave-Pa55word}}\n  disabled: {{username: erin, password: erin-Pa55word}}\n",
+        "vendor: limecraft\nbase_url: {url}/limecraft/api\ncontrol_url: {url}\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n  twofactor: {{username: carol, password: carol-Pa55word}}\n  locked: {{username: dave, password: dave-Pa55word}}\n  disabled: {{username: erin, password: erin-Pa55word}}\n  support: {{username: sam, password: sam-Pa55word}}\n",
         url = served.url
     );
     let path = write_target(&dir, &target);
@@ -748,7 +748,7 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
     assert_missing(
         &t,
         &[
-            ("needs-url-auth-off", "lac.url_auth_off_base_url"),
+            ("needs-url-auth-off", "lac.url_auth_off"),
             (
                 "needs-provider-without-password-change",
                 "lac.no_password_change",
@@ -763,7 +763,8 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
     );
     // With the optional sections uncommented, every capability is there but the clock.
     let full = text
-        .replace("# url_auth_off_base_url:", "url_auth_off_base_url:")
+        .replace("# url_auth_off:", "url_auth_off:")
+        .replace("# url_param:", "url_param:")
         .replace("# no_password_change:", "no_password_change:")
         .replace("  #   base_url:", "    base_url:")
         .replace("  #   username:", "    username:")
@@ -771,7 +772,13 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
         .replace("# admin_token:", "admin_token:");
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
     let lac = t.section::<LacTarget>().unwrap();
-    assert!(lac.url_auth_off_base_url.is_some() && lac.no_password_change.is_some());
+    let other = lac.url_auth_off.as_ref().expect("url_auth_off");
+    assert!(other.account.is_some() && lac.no_password_change.is_some());
+    assert_eq!(lac.url_param, "auth");
+    assert!(
+        !format!("{lac:?}").contains("value-of-LAC_OTHER_PASSWORD"),
+        "the other API's password is redacted"
+    );
     assert!(
         !format!("{lac:?}").contains("value-of-LAC_ADMIN_TOKEN"),
         "the token is redacted"
@@ -835,30 +842,35 @@ fn the_liquidfiles_example_target_parses_and_skips_what_it_lacks() {
         )
         .replace("  # probe_path:", "  probe_path:")
         .replace("  # key_lifetime_minutes:", "  key_lifetime_minutes:");
-    // A TOTP secret that is not base32, or shorter than 128 bits, is refused
-    // at load, naming the field.
-    for bad in ["not base32!!", "JBSWY3DP"] {
+    // A TOTP secret that is not base32 is refused at load, naming the field
+    // (a short one is not: seed 003's example key is 65 bits).
+    for (secret, refused) in [("not base32!!", true), ("JBSWY3DP", false)] {
         let bad_env = |name: &str| {
             if name == "LIQUIDFILES_2FA_TOTP_SECRET" {
-                Some(bad.to_owned())
+                Some(secret.to_owned())
             } else {
                 env(name)
             }
         };
         match authconform::harness::target::Target::parse(&full, &bad_env) {
-            Ok(_) => panic!("a bad totp_secret ({bad}) must be refused"),
-            Err(e) => assert!(e.0.contains("users.twofactor.totp_secret"), "{}", e.0),
+            Ok(_) => assert!(!refused, "a bad totp_secret ({secret}) must be refused"),
+            Err(e) => {
+                assert!(refused, "{secret} is base32: {}", e.0);
+                assert!(e.0.contains("users.twofactor.totp_secret"), "{}", e.0);
+            }
         }
     }
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
     let lf = t.section::<LiquidFilesTarget>().unwrap();
     assert_eq!(lf.probe_path.as_deref(), Some("/account"));
-    assert_eq!(lf.key_lifetime_minutes, 43200);
+    assert_eq!(lf.key_lifetime_minutes, Some(43200));
     for tag in [
         "needs-twofactor-account",
         "needs-username-login",
         "needs-special-password-account",
         "needs-key-probe",
+        "needs-key-lifetime",
+        "needs-totp-secret",
     ] {
         assert!(
             t.missing_capability([tag.to_owned()].iter()).is_none(),

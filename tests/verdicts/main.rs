@@ -6,6 +6,11 @@
 //! of their own: cucumber swaps the panic hook while it runs.
 
 mod faults;
+mod fileverbs_preflight;
+mod limecraft_headers;
+mod limecraft_preflight;
+mod limecraft_totp;
+mod players;
 mod runner;
 mod switches;
 mod variants;

@@ -3,22 +3,33 @@
 use serde::Deserialize;
 
 use crate::fixtures::Fixtures;
-use crate::harness::target::{Account, Fields, RawAccount, Target, TargetError, Users};
+use crate::harness::target::{
+    Account, BrowserChoice, Fields, RawAccount, Target, TargetError, Users,
+};
 
 /// The `liquidfiles:` section of a target file.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct LiquidFilesTarget {
     /// alice's username, when `users.primary.username` is her email (LF10).
     pub primary_username: Option<String>,
-    /// Minutes a key from `/session/api` lives (LF8; default 30 days).
-    pub key_lifetime_minutes: i64,
+    /// Minutes a key from `/session/api` lives (LF8: the documents give no
+    /// lifetime, so the target says it; the reference server's is 30 days).
+    pub key_lifetime_minutes: Option<i64>,
     /// An account whose password has `&` and `$` (or other XML specials), for
     /// the escaping scenarios LF11-LF13.
     pub special: Option<Account>,
     /// `@ext`: a call that takes a key as the HTTP Basic user name (LF8).
     pub probe_path: Option<String>,
-    /// Which `POST /login` the deployment offers (`liquidfiles.login`).
-    pub login: LiquidFilesLogin,
+    /// Which `POST /login` the deployment offers, as the target file
+    /// declares it (`liquidfiles.login`; checked strictly), or `None`: found
+    /// out before the run ([`Self::discovered`]).
+    pub login: Option<LiquidFilesLogin>,
+    /// What the server answered before the run, when `login` is not declared.
+    pub discovered: Option<Discovered>,
+    /// The target file's browser for `/session/api` (`liquidfiles.browser`;
+    /// `--browser` overrides it): `auto` (a local Chromium if installed),
+    /// `chromium`, `none`, or a WebDriver server's URL (`liquidfiles.webdriver_url`).
+    pub browser: Option<BrowserChoice>,
     /// `/saml/api`: the IdP the deployment trusts (`liquidfiles.saml`);
     /// without it the SAML scenarios are skipped.
     pub saml: Option<SamlTarget>,
@@ -107,6 +118,19 @@ impl SamlTarget {
     }
 }
 
+/// What the server showed before the run, for a target that does not
+/// declare its `POST /login` APIs: which it offers, and which request signed
+/// each account on.
+#[derive(Clone, Debug, Default)]
+pub struct Discovered {
+    pub xml: bool,
+    pub json: bool,
+    /// Each account's role and the request that gave it a key.
+    pub sign_ons: Vec<(&'static str, super::discover::Way)>,
+    /// Problems found (accounts that signed on in no documented way).
+    pub problems: Vec<String>,
+}
+
 /// The `POST /login` APIs of a LiquidFiles deployment: v2 has the XML API
 /// only; seed 001 says v3 has the JSON API (and may keep the deprecated XML).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -126,17 +150,14 @@ impl LiquidFilesLogin {
     pub fn json(self) -> bool {
         self != LiquidFilesLogin::Xml
     }
-}
 
-impl Default for LiquidFilesTarget {
-    fn default() -> Self {
-        LiquidFilesTarget {
-            primary_username: None,
-            key_lifetime_minutes: 30 * 24 * 60,
-            special: None,
-            probe_path: None,
-            login: LiquidFilesLogin::Both,
-            saml: None,
+    /// The APIs of `xml` and `json`, if any.
+    pub fn of(xml: bool, json: bool) -> Option<LiquidFilesLogin> {
+        match (xml, json) {
+            (true, true) => Some(LiquidFilesLogin::Both),
+            (true, false) => Some(LiquidFilesLogin::Xml),
+            (false, true) => Some(LiquidFilesLogin::Json),
+            (false, false) => None,
         }
     }
 }
@@ -155,6 +176,11 @@ pub(crate) struct RawLiquidFiles {
     /// `xml | json | both`.
     #[serde(default)]
     login: Option<LiquidFilesLogin>,
+    /// `auto | chromium | none`.
+    #[serde(default)]
+    browser: Option<String>,
+    #[serde(default)]
+    webdriver_url: Option<String>,
     #[serde(default)]
     saml: Option<RawSaml>,
 }
@@ -174,12 +200,31 @@ impl LiquidFilesTarget {
                         "liquidfiles.key_lifetime_minutes must be between 2 and ten years".into(),
                     ));
                 }
-                Some(m) => m,
-                None => LiquidFilesTarget::default().key_lifetime_minutes,
+                other => other,
             },
             special: fields.account("liquidfiles.special", &raw.special)?,
             probe_path: fields.optional(&raw.probe_path, "liquidfiles.probe_path", Fields::path)?,
-            login: raw.login.unwrap_or_default(),
+            login: raw.login,
+            discovered: None,
+            browser: match (&raw.browser, &raw.webdriver_url) {
+                (Some(_), Some(_)) => {
+                    return Err(TargetError(
+                        "liquidfiles: give `browser` or `webdriver_url`, not both".into(),
+                    ));
+                }
+                (Some(b), None) => Some(
+                    fields
+                        .text(b, "liquidfiles.browser")?
+                        .parse()
+                        .map_err(|e| TargetError(format!("liquidfiles.browser: {e}")))?,
+                ),
+                (None, Some(u)) => Some(BrowserChoice::WebDriver(
+                    fields
+                        .optional(&Some(u.clone()), "liquidfiles.webdriver_url", Fields::url)?
+                        .unwrap_or_default(),
+                )),
+                (None, None) => None,
+            },
             saml: raw
                 .saml
                 .as_ref()
@@ -197,14 +242,13 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             username: u.email.clone(),
             password: u.password.clone(),
             totp_secret: u.totp_secret.clone(),
+            second_factor: Default::default(),
         })
     };
     target.users = Users {
         primary: account(&lf.suite.primary),
         secondary: account(&lf.suite.secondary),
         twofactor: account(&lf.suite.twofactor),
-        locked: None,
-        disabled: None,
         // The primary's account at the server's own IdP (`/idp`).
         saml: lf.user(&lf.suite.primary).and_then(|u| {
             fixtures
@@ -216,8 +260,10 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
                     username: i.email.clone(),
                     password: i.password.clone(),
                     totp_secret: None,
+                    second_factor: Default::default(),
                 })
         }),
+        ..Users::default()
     };
     target.set_section(LiquidFilesTarget {
         primary_username: Some(lf.suite.primary.clone()),
@@ -229,14 +275,38 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             key: None,
             acs_url: None,
         }),
+        key_lifetime_minutes: Some(30 * 24 * 60),
+        // The suite's own tests play the pages over HTTP unless told
+        // otherwise (`--browser`); a browser test sets it.
+        browser: Some(BrowserChoice::None),
         ..LiquidFilesTarget::default()
     });
 }
 
-/// Which `POST /login` APIs a LiquidFiles target offers (both when unsaid).
-pub fn login(target: &Target) -> LiquidFilesLogin {
+/// Which `POST /login` APIs a LiquidFiles target offers: as declared, else
+/// as found out before the run (`None`: neither answered), else both (a
+/// listing, before anything was sent).
+pub fn login(target: &Target) -> Option<LiquidFilesLogin> {
+    let Some(section) = target.section::<LiquidFilesTarget>() else {
+        return Some(LiquidFilesLogin::Both);
+    };
+    match (&section.login, &section.discovered) {
+        (Some(declared), _) => Some(*declared),
+        (None, Some(d)) => LiquidFilesLogin::of(d.xml, d.json),
+        (None, None) => Some(LiquidFilesLogin::Both),
+    }
+}
+
+/// The browser the run plays `/session/api` in: `--browser` (the target's
+/// `browser` field), else the target file's, else `auto`.
+pub fn browser(target: &Target) -> BrowserChoice {
     target
-        .section::<LiquidFilesTarget>()
-        .map(|l| l.login)
-        .unwrap_or_default()
+        .browser
+        .clone()
+        .or_else(|| {
+            target
+                .section::<LiquidFilesTarget>()
+                .and_then(|l| l.browser.clone())
+        })
+        .unwrap_or(BrowserChoice::Auto)
 }

@@ -7,23 +7,29 @@
 //!
 //! - `GET /saml/api?agent_port=…`: the agent is kept server-side under a new
 //!   login id (the RelayState); an `<AuthnRequest>` goes to the IdP by the
-//!   HTTP-Redirect binding (Bindings §3.4).
+//!   HTTP-Redirect binding (Bindings §3.4), or the HTTP-POST one (§3.5) under
+//!   `liquidfiles.saml-binding=post`.
 //! - `POST /saml/consume`: the assertion consumer service (HTTP-POST binding,
 //!   Bindings §3.5). Every rule of [`validate`] must hold, then the success
-//!   page of `/session/api` with the key and the callback.
+//!   page of `/session/api` as the switches make it (an interstitial,
+//!   Post/Redirect/Get, the callback's means and URL), with the key and the
+//!   callback. A refused Response is an error page, or a 303 to the login
+//!   page under `liquidfiles.saml-refusal=303-login`.
 //! - `GET /saml/metadata`: the SP's `<md:EntityDescriptor>`.
 //!
 //! The paths are ruby-saml's (`/saml/consume`, `/saml/metadata`), as a
 //! Rails product would have them; the seed names only `/saml/api`, and the
 //! harness learns the ACS URL from the AuthnRequest.
 
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::agent::agent_of;
+use super::pages::Here;
+use super::session::{Pages, agent_of_query, finish, login_form};
 use super::store::{SamlPending, SamlRefusal};
-use super::{LiquidFiles, success, wire};
+use super::switches as sw;
+use super::{LiquidFiles, wire};
 use crate::body::{media_type, read_limited};
 use crate::clock::UnixSeconds;
 use crate::fault::Fault;
@@ -49,7 +55,7 @@ pub struct SamlSpConfig {
     /// `<base>/saml/metadata`.
     pub entity_id: Option<String>,
     /// The installation's public base URL (`https://files.example`, with any
-    /// mount). `None`: `http://<Host>` and the path the request came to.
+    /// mount). `None`: `http://<Host>` and the mount the vendor is served at.
     pub public_url: Option<String>,
     /// Clock skew allowed on NotBefore / NotOnOrAfter, in seconds.
     pub skew: i64,
@@ -71,14 +77,9 @@ impl Default for SamlSpConfig {
 }
 
 /// The installation's base URL (scheme, host, mount) for a request that
-/// arrived at `uri` (its full path) with `headers`, given that the route
-/// is `route` (`/saml/api`).
-fn base_url(
-    config: &SamlSpConfig,
-    headers: &HeaderMap,
-    uri: &axum::http::Uri,
-    route: &str,
-) -> String {
+/// came with `headers` to the vendor mounted at `mount` (the server strips
+/// the mount before routing, so the request's own path no longer has it).
+fn base_url(config: &SamlSpConfig, headers: &HeaderMap, mount: &str) -> String {
     if let Some(url) = &config.public_url {
         return url.trim_end_matches('/').to_owned();
     }
@@ -86,7 +87,6 @@ fn base_url(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let mount = uri.path().strip_suffix(route).unwrap_or_default();
     format!("http://{host}{mount}")
 }
 
@@ -99,17 +99,18 @@ fn entity_id(config: &SamlSpConfig, base: &str) -> String {
 
 /// `GET /saml/api`: to the IdP with an AuthnRequest.
 pub(super) async fn saml_api(
-    State(lf): State<LiquidFiles>,
+    State(p): State<Pages>,
     source: Source,
-    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    let agent = match agent_of(&lf, uri.query()) {
+    let lf = &p.lf;
+    let agent = match agent_of_query(&p, query.as_deref()) {
         Ok(agent) => agent,
-        Err((status, why)) => return wire::error_page(status, &why).into_response(),
+        Err((status, why)) => return p.error(status, &why),
     };
     let config = &lf.config().saml;
-    let base = base_url(config, &headers, &uri, "/saml/api");
+    let base = base_url(config, &headers, &p.mount);
     let acs_url = format!("{base}/saml/consume");
     let entity_id = entity_id(config, &base);
     let request = AuthnRequest {
@@ -136,16 +137,25 @@ pub(super) async fn saml_api(
         Ok(id) => id,
         Err(e) => {
             let (status, why) = super::pending_refusal(&e);
-            return super::with_retry_after(&e, wire::error_page(status, why));
+            return super::with_retry_after(&e, p.error(status, why));
         }
     };
     if lf.fault_is(Fault::SamlApiShowsPasswordForm) {
-        return wire::login_page(StatusCode::OK, &relay_state, None).into_response();
+        return login_form(&p, &relay_state, Here::Saml);
     }
     let sso = config
         .idp_sso_url
         .clone()
         .unwrap_or_else(|| "/idp/sso".to_owned());
+    if p.switches().is(&sw::SAML_BINDING, "post") {
+        // Bindings 3.5.4: the message base64-encoded, not deflated.
+        return crate::saml::idp::auto_post_page(
+            &sso,
+            "SAMLRequest",
+            &crate::saml::post_base64(&request.to_xml()),
+            Some(&relay_state),
+        );
+    }
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair(
             "SAMLRequest",
@@ -165,13 +175,9 @@ pub(super) async fn saml_api(
 }
 
 /// `GET /saml/metadata`: the SP's metadata (SAML Metadata §2.4.4).
-pub(super) async fn saml_metadata(
-    State(lf): State<LiquidFiles>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    let config = &lf.config().saml;
-    let base = base_url(config, &headers, &uri, "/saml/metadata");
+pub(super) async fn saml_metadata(State(p): State<Pages>, headers: HeaderMap) -> Response {
+    let config = &p.lf.config().saml;
+    let base = base_url(config, &headers, &p.mount);
     let xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<md:EntityDescriptor xmlns:md=\"{METADATA_NS}\" entityID=\"{}\"><md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\"><md:NameIDFormat>{NAMEID_EMAIL}</md:NameIDFormat><md:AssertionConsumerService Binding=\"{BINDING_POST}\" Location=\"{}/saml/consume\" index=\"0\" isDefault=\"true\"/></md:SPSSODescriptor></md:EntityDescriptor>\n",
         wire::escape(&entity_id(config, &base)),
@@ -472,17 +478,18 @@ pub fn validate(
 }
 
 /// `POST /saml/consume`: the assertion consumer service.
-pub(super) async fn saml_consume(State(lf): State<LiquidFiles>, req: Request) -> Response {
+pub(super) async fn saml_consume(State(p): State<Pages>, req: Request) -> Response {
+    let lf = &p.lf;
     if media_type(req.headers()).as_deref() != Some("application/x-www-form-urlencoded") {
         return refused(
-            &lf,
+            &p,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Post the SAMLResponse form (application/x-www-form-urlencoded; SAML Bindings 3.5.4).",
         );
     }
     let Ok(bytes) = read_limited(req).await else {
         return refused(
-            &lf,
+            &p,
             StatusCode::PAYLOAD_TOO_LARGE,
             "The SAMLResponse is too large.",
         );
@@ -498,14 +505,14 @@ pub(super) async fn saml_consume(State(lf): State<LiquidFiles>, req: Request) ->
     }
     let Some(saml_response) = saml_response else {
         return refused(
-            &lf,
+            &p,
             StatusCode::BAD_REQUEST,
             "The form has no SAMLResponse (SAML Bindings 3.5.4).",
         );
     };
     let xml = match crate::saml::read_post_base64(&saml_response) {
         Ok(xml) => xml,
-        Err(why) => return refused(&lf, StatusCode::BAD_REQUEST, &why),
+        Err(why) => return refused(&p, StatusCode::BAD_REQUEST, &why),
     };
     let relay_state = relay_state.unwrap_or_default();
     // The login this Response is for: the RelayState is this SP's own
@@ -523,7 +530,7 @@ pub(super) async fn saml_consume(State(lf): State<LiquidFiles>, req: Request) ->
     };
     let Some(pending) = lf.saml_pending(&login_id) else {
         return refused(
-            &lf,
+            &p,
             StatusCode::BAD_REQUEST,
             "This login has expired or is unknown (RelayState). Please start again.",
         );
@@ -533,12 +540,12 @@ pub(super) async fn saml_consume(State(lf): State<LiquidFiles>, req: Request) ->
         &pending,
         &lf.config().saml,
         lf.now(),
-        SamlLeniency::of(&lf),
+        SamlLeniency::of(lf),
     ) {
         Ok(v) => v,
         Err(why) => {
             return refused(
-                &lf,
+                &p,
                 StatusCode::FORBIDDEN,
                 &format!("The SAML response was refused: {why}."),
             );
@@ -562,25 +569,25 @@ pub(super) async fn saml_consume(State(lf): State<LiquidFiles>, req: Request) ->
             if lf.fault_is(Fault::SamlKeyNotStored) {
                 ok.api_key = super::store::generate_key();
             }
-            success(&lf, ok).into_response()
+            finish(&p, &login_id, ok, Here::Saml)
         }
         Err(SamlRefusal::Replayed) => refused(
-            &lf,
+            &p,
             StatusCode::FORBIDDEN,
             "The SAML response was refused: this assertion was used before (SAML Profiles 4.1.4.5).",
         ),
         Err(SamlRefusal::UnknownUser) => refused(
-            &lf,
+            &p,
             StatusCode::FORBIDDEN,
             "The SAML response was refused: no LiquidFiles user has this email.",
         ),
         Err(SamlRefusal::Busy) => refused(
-            &lf,
+            &p,
             StatusCode::SERVICE_UNAVAILABLE,
             "Too many SAML logins at once; try again.",
         ),
         Err(SamlRefusal::LoginExpired) => refused(
-            &lf,
+            &p,
             StatusCode::BAD_REQUEST,
             "This login has expired or is unknown (RelayState). Please start again.",
         ),
@@ -595,16 +602,16 @@ fn request_id_of(xml: &str) -> Option<String> {
     doc.get_attribute(root, "InResponseTo").map(str::to_owned)
 }
 
-/// A refused Response: an error page saying why; the variant sends the
-/// browser back to its login page instead (303), as a Rails app with a flash
-/// message would.
-fn refused(lf: &LiquidFiles, status: StatusCode, why: &str) -> Response {
-    if lf.config().variant {
+/// A refused Response: an error page saying why, or under
+/// `liquidfiles.saml-refusal=303-login` a 303 back to the login page, as a
+/// Rails application with a flash message would.
+fn refused(p: &Pages, status: StatusCode, why: &str) -> Response {
+    if p.switches().is(&sw::SAML_REFUSAL, "303-login") {
         return (
             StatusCode::SEE_OTHER,
-            [(header::LOCATION, "../session/api")],
+            [(header::LOCATION, Here::Saml.action())],
         )
             .into_response();
     }
-    wire::error_page(status, why).into_response()
+    p.error(status, why)
 }

@@ -3,29 +3,27 @@
 //! authentication [...] the same "Authentication Successful" page will be
 //! shown, together with the optional agent_port callback").
 //!
-//! The player leaves the server for the identity provider and comes back:
-//! `/saml/api` sends the browser on with an AuthnRequest, by a redirect
-//! (HTTP-Redirect binding, SAML Bindings 3.4) or a page whose form posts it
-//! (HTTP-POST, Bindings 3.5); at the IdP the player fills the form with a
-//! password input with `users.saml`, follows the IdP's redirects (its own
-//! cookies kept apart), and submits the form that carries the SAMLResponse
-//! to where it points, as the IdP's script or button would. With an IdP
-//! whose key the harness holds (`liquidfiles.saml.idp: embedded`) it mints
-//! Responses instead (`crate::reference::saml::message::ResponseSpec`): a
-//! good one, or one that breaks one rule of a SAML service provider, each
-//! cited below.
-
-use std::collections::BTreeMap;
+//! The login is played by the scenario's player (`super::browser`), as
+//! `/session/api`'s is: a real browser where the run has one, which follows
+//! `/saml/api` to the identity provider, fills its login form with
+//! `users.saml` and is posted back by the IdP's page; or the HTTP player,
+//! which follows the redirects, submits the page's form that carries a
+//! SAMLRequest (HTTP-POST binding, SAML Bindings 3.5) or a SAMLResponse as
+//! the page's script or `<noscript>` button would, and ends on the same
+//! success page as `/session/api`. Over HTTP the steps read the AuthnRequest
+//! on the way (a redirect's query, Bindings 3.4, or a posted form). With an
+//! IdP whose key the harness holds (`liquidfiles.saml.idp: embedded`) the
+//! HTTP player posts minted Responses instead
+//! (`crate::reference::saml::message::ResponseSpec`): a good one, or one that
+//! breaks one rule of a SAML service provider, each cited below.
 
 use cucumber::{then, when};
 
-use super::browser::{
-    browse, callback_forms, keep_cookies, listener_port, login_fields, path_on_server,
-    remember_page_key,
-};
-use super::{lf, lf_mut, section, send};
+use super::browser::{listener_port, no_key_on_page, play, use_http_player};
+use super::{lf, lf_mut, section};
 use crate::harness::exchange::{Call, Exchange};
-use crate::harness::liquidfiles::api::{self, Form};
+use crate::harness::liquidfiles::api;
+use crate::harness::liquidfiles::player::{self, PlayError, Player};
 use crate::harness::liquidfiles::target::SamlTarget;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, StepResult};
 use crate::reference::liquidfiles::rules;
@@ -39,30 +37,25 @@ const SAML_CONSUME: &str = "/saml/consume";
 /// IdP hops are no operation of the spec (sent unchecked).
 const AT_IDP: &str = "(identity provider)";
 
-/// Redirects followed at the IdP before giving up.
-const MAX_HOPS: usize = 10;
-
-/// How the browser reaches the IdP: the URL, and the form fields when the
-/// AuthnRequest is posted (HTTP-POST binding) rather than in the query.
-#[derive(Clone)]
-struct ToIdp {
-    url: String,
-    posted: Option<Vec<(String, String)>>,
-}
-
 /// What a `/saml/api` login keeps between its steps.
 #[derive(Default)]
 pub struct SamlScenario {
-    /// The AuthnRequest `/saml/api` sent the browser on with.
-    request: Option<AuthnRequest>,
+    /// A SAML step ran: the player's requests go through [`send`].
+    active: bool,
+    /// The AuthnRequest `/saml/api` sent the browser on with (the last
+    /// login's), or why what came was not one.
+    request: Option<Result<AuthnRequest, String>>,
     relay_state: Option<String>,
-    to_idp: Option<ToIdp>,
-    /// The IdP's cookies (the server's are the browser's main jar).
-    idp_cookies: BTreeMap<String, String>,
     /// The last minted Response and the spec it came from.
     minted: Option<ResponseSpec>,
     /// The rule the scenario's last login must be refused by.
     refused_by: Option<&'static Rule>,
+}
+
+impl SamlScenario {
+    pub(super) fn active(&self) -> bool {
+        self.active
+    }
 }
 
 fn saml_target(w: &ConformanceWorld) -> Result<SamlTarget, Failure> {
@@ -78,170 +71,156 @@ fn location(x: &Exchange) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
-/// `reference` resolved against `page`, absolute.
-fn resolve(w: &ConformanceWorld, page: &str, reference: &str) -> Result<url::Url, Failure> {
-    url::Url::parse(page)
-        .and_then(|u| u.join(reference.trim()))
-        .map_err(|e| w.failure(&format!("a URL that resolves ({reference:?}: {e})")))
-}
-
-/// An AuthnRequest in the HTTP-Redirect binding's query (Bindings 3.4.4.1),
-/// with its RelayState.
-fn redirect_binding(url: &url::Url) -> Option<(Result<AuthnRequest, String>, Option<String>)> {
-    let mut request = None;
-    let mut relay = None;
-    for (k, v) in url.query_pairs() {
-        match k.as_ref() {
-            "SAMLRequest" => request = Some(v.into_owned()),
-            "RelayState" => relay = Some(v.into_owned()),
-            _ => {}
+/// The player's requests during a SAML login: the server's `/saml/…` and
+/// `/session/api…` answers checked against the spec as their operations,
+/// anything else (the identity provider, wherever it is) sent unchecked;
+/// the AuthnRequest filed when one goes by.
+pub(super) async fn send(w: &mut ConformanceWorld, mut call: Call) -> Result<Exchange, Failure> {
+    let base = w.ctx().http.base_url().to_owned();
+    let full = format!("{}{}", call.base_url.as_deref().unwrap_or(&base), call.path);
+    let on_server = full
+        .strip_prefix(&base)
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        .map(|rest| rest.split('?').next().unwrap_or_default().to_owned());
+    let x = match on_server.as_deref() {
+        Some(SAML_API) => {
+            call.operation = SAML_API;
+            super::send(w, call).await?
         }
-    }
-    let request = request?;
-    Some((
-        saml::inflate_base64(&request).and_then(|xml| AuthnRequest::parse(&xml)),
-        relay,
-    ))
+        Some(SAML_CONSUME) => {
+            call.operation = SAML_CONSUME;
+            super::send(w, call).await?
+        }
+        Some(p) if p.starts_with(api::SESSION_API) => super::send(w, call).await?,
+        _ => {
+            call.operation = AT_IDP;
+            w.send(call).await?
+        }
+    };
+    file_authn_request(w, &x);
+    Ok(x)
 }
 
-/// A form of `html` that carries `field` (`SAMLRequest`, `SAMLResponse`).
-fn form_with(html: &str, field: &str) -> Option<Form> {
+/// Files the AuthnRequest an answer sends the browser on with: in a
+/// redirect's query (HTTP-Redirect binding, Bindings 3.4.4.1) or in a form
+/// that posts it (HTTP-POST binding, Bindings 3.5.4).
+fn file_authn_request(w: &mut ConformanceWorld, x: &Exchange) {
+    let redirect = match (x.status, location(x)) {
+        (300..=399, Some(to)) => url::Url::parse(&x.url).and_then(|u| u.join(to.trim())).ok(),
+        _ => None,
+    };
+    let found = if let Some(next) = redirect {
+        let mut request = None;
+        let mut relay = None;
+        for (k, v) in next.query_pairs() {
+            match k.as_ref() {
+                "SAMLRequest" => request = Some(v.into_owned()),
+                "RelayState" => relay = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        request.map(|r| {
+            (
+                saml::inflate_base64(&r)
+                    .and_then(|xml| AuthnRequest::parse(&xml))
+                    .map_err(|e| format!("the redirect's SAMLRequest is not an AuthnRequest (SAML Bindings 3.4.4.1, Core 3.4.1): {e}")),
+                relay,
+            )
+        })
+    } else {
+        form_with(&x.response_body, "SAMLRequest").map(|form| {
+            let fields = form.fields(&[]);
+            let value = |name: &str| {
+                fields
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            };
+            (
+                saml::read_post_base64(&value("SAMLRequest").unwrap_or_default())
+                    .and_then(|xml| AuthnRequest::parse(&xml))
+                    .map_err(|e| format!("the posted SAMLRequest is not an AuthnRequest (SAML Bindings 3.5.4, Core 3.4.1): {e}")),
+                value("RelayState"),
+            )
+        })
+    };
+    if let Some((request, relay)) = found {
+        let s = &mut lf_mut(w).saml;
+        s.request = Some(request);
+        s.relay_state = relay;
+    }
+}
+
+/// The index of the form of `html` that carries `field` (`SAMLRequest`,
+/// `SAMLResponse`), and the form.
+fn form_with(html: &str, field: &str) -> Option<api::Form> {
     api::forms(html)
         .into_iter()
         .find(|f| f.input(field).is_some())
 }
 
-/// `GET /saml/api` (with `query`): follows the server's own redirects until
-/// the browser is sent to the IdP, by a redirect with a SAMLRequest or a page
-/// whose form posts one; files the AuthnRequest and how to reach the IdP.
-async fn open_saml_api(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> StepResult {
-    let mut call = query
+fn form_index_with(html: &str, field: &str) -> Option<usize> {
+    api::forms(html)
         .iter()
-        .fold(Call::new(reqwest::Method::GET, SAML_API), |call, (k, v)| {
-            call.query(k, v)
-        });
-    for _ in 0..=MAX_HOPS {
-        if let Some(c) = super::browser::cookie_header(w) {
-            call = call.header("Cookie", &c);
-        }
-        let x = send(w, call.clone()).await?;
-        keep_cookies(w, &x);
-        if let (300..=399, Some(to)) = (x.status, location(&x)) {
-            let next = resolve(w, &x.url, &to)?;
-            if let Some((request, relay)) = redirect_binding(&next) {
-                let request = request.map_err(|e| {
-                    w.failure(&format!(
-                        "the redirect's SAMLRequest to be an AuthnRequest (SAML Bindings 3.4.4.1, Core 3.4.1): {e}"
-                    ))
-                })?;
-                let s = &mut lf_mut(w).saml;
-                s.request = Some(request);
-                s.relay_state = relay;
-                s.to_idp = Some(ToIdp {
-                    url: next.to_string(),
-                    posted: None,
-                });
-                return Ok(());
-            }
-            // The server's own redirect (a login page first): follow it on the server.
-            let path = path_on_server(w, &x.url, &to)?;
-            call = Call::new(reqwest::Method::GET, SAML_API).path(path);
-            continue;
-        }
-        let Some(form) = form_with(&x.response_body, "SAMLRequest") else {
-            return Err(w.failure(
-                "the browser to be sent to the SAML identity provider (seed 000: \"the browser will be redirected to the SAML server\"): a redirect with a SAMLRequest (SAML Bindings 3.4) or a page whose form posts one (Bindings 3.5)",
-            ));
-        };
-        let fields = form.fields(&[]);
-        let value = |name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        let xml = value("SAMLRequest")
-            .ok_or_else(|| Failure("no SAMLRequest".into()))
-            .and_then(|b64| saml::read_post_base64(&b64).map_err(Failure))?;
-        let request = AuthnRequest::parse(&xml).map_err(|e| {
-            w.failure(&format!(
-                "the posted SAMLRequest to be an AuthnRequest (SAML Bindings 3.5.4, Core 3.4.1): {e}"
-            ))
-        })?;
-        let action = resolve(w, &x.url, form.tag.attr("action").unwrap_or(""))?;
-        let s = &mut lf_mut(w).saml;
-        s.relay_state = value("RelayState");
-        s.request = Some(request);
-        s.to_idp = Some(ToIdp {
-            url: action.to_string(),
-            posted: Some(fields),
-        });
+        .position(|f| f.input(field).is_some())
+}
+
+/// The HTTP player submits the page's form carrying `field`, as the page's
+/// script (or its `<noscript>` button) would; a browser did so itself.
+async fn submit_saml_form(
+    p: &mut Player,
+    wire: &mut impl player::http::Wire,
+    field: &str,
+) -> Result<(), PlayError> {
+    if p.is_browser() {
         return Ok(());
     }
-    Err(w.failure(&format!("at most {MAX_HOPS} redirects before the IdP")))
+    let form = p.page().and_then(|page| form_index_with(&page.html, field));
+    match form {
+        Some(i) => p.submit(wire, i, &[]).await,
+        None => Ok(()),
+    }
 }
 
-/// One request at the IdP (any origin), with the IdP's cookies, unchecked
-/// against the spec.
-async fn at_idp(
-    w: &mut ConformanceWorld,
-    method: reqwest::Method,
-    url: &url::Url,
-    form: Option<&[(String, String)]>,
-) -> Result<Exchange, Failure> {
-    let origin = url.origin().ascii_serialization();
-    let path = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    };
-    let mut call = Call::new(method, AT_IDP).on_base_url(&origin).path(path);
-    let jar = &lf(w).saml.idp_cookies;
-    if !jar.is_empty() {
-        let header: Vec<String> = jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
-        call = call.header("Cookie", &header.join("; "));
+/// The URL of `/saml/api` with `query`.
+fn saml_api_url(w: &ConformanceWorld, query: &[(&str, &str)]) -> String {
+    let mut url = format!("{}{SAML_API}", w.ctx().http.base_url());
+    if !query.is_empty() {
+        let q: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query.iter())
+            .finish();
+        url.push('?');
+        url.push_str(&q);
     }
-    if let Some(fields) = form {
-        let refs: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        call = call.form(&refs);
-    }
-    let x = w.send(call).await?;
-    for c in x
-        .set_cookies()
-        .filter_map(|v| cookie::Cookie::parse(v.to_owned()).ok())
-    {
-        if c.value().len() >= 8 {
-            w.ctx().secrets.register(c.value());
-        }
-        lf_mut(w)
-            .saml
-            .idp_cookies
-            .insert(c.name().to_owned(), c.value().to_owned());
-    }
-    Ok(x)
+    url
 }
 
-/// Follows the IdP's redirects from `x` (a 3xx back to the server ends it).
-async fn follow_at_idp(w: &mut ConformanceWorld, mut x: Exchange) -> Result<Exchange, Failure> {
-    let base = w.ctx().http.base_url().to_owned();
-    for _ in 0..MAX_HOPS {
-        let (300..=399, Some(to)) = (x.status, location(&x)) else {
-            return Ok(x);
-        };
-        let next = resolve(w, &x.url, &to)?;
-        if next.as_str().starts_with(&base) {
-            return Ok(x);
-        }
-        x = at_idp(w, reqwest::Method::GET, &next, None).await?;
-    }
-    Err(w.failure(&format!("at most {MAX_HOPS} redirects at the IdP")))
+/// Opens `/saml/api` with the HTTP player (which reads the AuthnRequest on
+/// the way): the browser is then at the IdP, or on the page that posts the
+/// AuthnRequest to it.
+async fn open_saml_api(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> StepResult {
+    lf_mut(w).saml.active = true;
+    lf_mut(w).saml.request = None;
+    use_http_player(w);
+    let url = saml_api_url(w, query);
+    lf_mut(w).login_url = Some(url.clone());
+    play(w, async |p, wire| p.open(wire, &url).await).await
 }
 
-/// The whole login: `/saml/api`, the IdP's login form with `users.saml`
-/// (its password, or a wrong one), then the SAMLResponse form posted to
-/// where it points (on the server) and the server's answer followed.
+/// The AuthnRequest of the scenario's last `/saml/api`.
+fn authn_request(w: &ConformanceWorld) -> Result<AuthnRequest, Failure> {
+    match &lf(w).saml.request {
+        Some(Ok(r)) => Ok(r.clone()),
+        Some(Err(why)) => Err(w.failure(why)),
+        None => Err(w.failure(
+            "the browser to be sent to the SAML identity provider (seed 000: \"the browser will be redirected to the SAML server\"): a redirect with a SAMLRequest (SAML Bindings 3.4) or a page whose form posts one (Bindings 3.5)",
+        )),
+    }
+}
+
+/// The whole login, played by the scenario's player: `/saml/api`, the IdP's
+/// login form with `users.saml` (its password, or a wrong one), then back to
+/// the server with the IdP's SAMLResponse.
 async fn sign_in_through_idp(
     w: &mut ConformanceWorld,
     query: &[(&str, &str)],
@@ -251,55 +230,22 @@ async fn sign_in_through_idp(
         Failure("the target file gives no `users.saml` (an account at the IdP)".into())
     })?;
     w.ctx().secrets.register(&account.password);
-    open_saml_api(w, query).await?;
-    let ToIdp { url, posted } = lf(w)
-        .saml
-        .to_idp
-        .clone()
-        .ok_or_else(|| Failure("no IdP URL".into()))?;
-    let url = resolve(w, &url, "")?;
-    let x = match &posted {
-        None => at_idp(w, reqwest::Method::GET, &url, None).await?,
-        Some(f) => at_idp(w, reqwest::Method::POST, &url, Some(f)).await?,
-    };
-    let x = follow_at_idp(w, x).await?;
-    let form = api::login_form(&x.response_body).ok_or_else(|| {
-        w.failure("the IdP's login form: a <form> with a password input and a text or email input for the user")
-    })?;
+    lf_mut(w).saml.active = true;
+    let url = saml_api_url(w, query);
+    lf_mut(w).login_url = Some(url.clone());
+    let user = account.username.clone();
     let password = if wrong {
         format!("{}-not-it", account.password)
     } else {
         account.password.clone()
     };
-    let typed = login_fields(&form, &account.username, &password);
-    let given: Vec<(&str, &str)> = typed
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let fields = form.fields(&given);
-    let action = resolve(w, &x.url, form.tag.attr("action").unwrap_or(""))?;
-    let x = at_idp(w, reqwest::Method::POST, &action, Some(&fields)).await?;
-    let x = follow_at_idp(w, x).await?;
-    let Some(post) = form_with(&x.response_body, "SAMLResponse") else {
-        // The IdP kept the browser (a wrong password): judged by the next step.
-        return Ok(());
-    };
-    let action = post.tag.attr("action").unwrap_or("").to_owned();
-    let path = path_on_server(w, &x.url, &action)?;
-    let pairs = post.fields(&[]);
-    let refs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    browse(
-        w,
-        Call::new(reqwest::Method::POST, SAML_CONSUME)
-            .path(path)
-            .form(&refs),
-    )
-    .await?;
-    remember_page_key(w);
-    Ok(())
+    play(w, async |p, wire| {
+        p.open(wire, &url).await?;
+        submit_saml_form(p, wire, "SAMLRequest").await?;
+        player::sign_in(p, wire, &user, &password).await?;
+        submit_saml_form(p, wire, "SAMLResponse").await
+    })
+    .await
 }
 
 #[when("the browser opens the /saml/api page")]
@@ -309,13 +255,15 @@ async fn opens(w: &mut ConformanceWorld) -> StepResult {
 
 #[then("the browser is sent to the SAML identity provider with an AuthnRequest")]
 async fn sent_to_idp(w: &mut ConformanceWorld) -> StepResult {
-    let s = &lf(w).saml;
-    let request = s.request.clone();
-    let relay = s.relay_state.clone();
+    let request = match &lf(w).saml.request {
+        Some(Err(why)) => return w.documented(&rules::SAML_API_GOES_TO_THE_IDP, false, why),
+        other => other.clone().and_then(Result::ok),
+    };
+    let relay = lf(w).saml.relay_state.clone();
     w.documented(
         &rules::SAML_API_GOES_TO_THE_IDP,
         request.is_some(),
-        "an AuthnRequest with ID, Version 2.0, IssueInstant and Issuer (SAML Core 3.4.1)",
+        "an AuthnRequest with ID, Version 2.0, IssueInstant and Issuer (SAML Core 3.4.1), by a redirect (SAML Bindings 3.4) or a page whose form posts it (Bindings 3.5)",
     )?;
     w.documented(
         &rules::SAML_RELAY_STATE_AT_MOST_80_BYTES,
@@ -357,14 +305,7 @@ async fn no_key(w: &mut ConformanceWorld) -> StepResult {
         .saml
         .refused_by
         .ok_or_else(|| Failure("the scenario sent no login that must be refused".into()))?;
-    let x = w.last_exchange()?;
-    let key = api::element_text(&x.response_body, "div", "api_key").unwrap_or_default();
-    let callbacks = callback_forms(w).len();
-    w.documented(
-        rule,
-        key.is_empty() && callbacks == 0,
-        "no key in div#api_key and no form posting to localhost",
-    )
+    no_key_on_page(w, rule, "after a login the service provider must refuse")
 }
 
 crate::words! {
@@ -416,11 +357,7 @@ fn name_ids(w: &ConformanceWorld) -> Result<(String, String), Failure> {
 async fn good_spec(w: &ConformanceWorld, name_id: &str) -> Result<ResponseSpec, Failure> {
     let now = w.ctx().clock.now().await.map_err(Failure)?;
     let target = saml_target(w)?;
-    let s = &lf(w).saml;
-    let request = s
-        .request
-        .as_ref()
-        .ok_or_else(|| Failure("no AuthnRequest".into()))?;
+    let request = authn_request(w)?;
     let acs = request
         .acs_url
         .clone()
@@ -438,38 +375,35 @@ async fn good_spec(w: &ConformanceWorld, name_id: &str) -> Result<ResponseSpec, 
     ))
 }
 
-/// Posts `xml` to the ACS with `relay_state`, as the IdP's form would; the
-/// server's answer is followed unless it leaves the server (`follow`).
+/// Posts `xml` to the ACS with `relay_state`, as the IdP's form would, with
+/// the HTTP player; the server's answer is followed unless `follow` is false.
 async fn post_response(
     w: &mut ConformanceWorld,
     xml: &str,
     relay_state: Option<&str>,
     follow: bool,
 ) -> StepResult {
-    let base = w.ctx().http.base_url().to_owned();
     let acs = lf(w)
         .saml
         .minted
         .as_ref()
         .map(|s| s.recipient.clone())
         .ok_or_else(|| Failure("nothing minted".into()))?;
-    let path = path_on_server(w, &base, &acs)?;
     let encoded = saml::post_base64(xml);
-    let mut fields = vec![("SAMLResponse", encoded.as_str())];
-    if let Some(r) = relay_state {
-        fields.push(("RelayState", r));
-    }
-    let call = Call::new(reqwest::Method::POST, SAML_CONSUME)
-        .path(path)
-        .form(&fields);
-    if follow {
-        browse(w, call).await?;
-        remember_page_key(w);
-    } else {
-        let x = send(w, call).await?;
-        keep_cookies(w, &x);
-    }
-    Ok(())
+    let relay = relay_state.map(str::to_owned);
+    play(w, async |p, wire| {
+        let Player::Http(h) = p else {
+            return Err(PlayError::Failed(
+                "the HTTP player to post a minted Response".into(),
+            ));
+        };
+        let mut fields = vec![("SAMLResponse", encoded.as_str())];
+        if let Some(r) = &relay {
+            fields.push(("RelayState", r.as_str()));
+        }
+        h.post_form(wire, &acs, &fields, follow).await.map(|_| ())
+    })
+    .await
 }
 
 #[when(
@@ -619,7 +553,5 @@ async fn not_off_site(w: &mut ConformanceWorld) -> StepResult {
         &rules::SAML_KEY_ONLY_AFTER_AUTHENTICATION,
         !off_site && !refresh,
         "no redirect away from the LiquidFiles system after the login (seed 000: \"redirected back to the LiquidFiles system and the same \\\"Authentication Successful\\\" page will be shown\"; RelayState is the SP's own value, SAML Bindings 3.4.3)",
-    )?;
-    let _ = callback_forms(w);
-    Ok(())
+    )
 }
