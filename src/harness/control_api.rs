@@ -9,6 +9,32 @@ use crate::clock::{UnixSeconds, system_now};
 use crate::harness::target::Target;
 use crate::reference::control::CONTROL_PREFIX;
 
+/// Why a call of the control API gave no answer the harness can use.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    /// The target has no `control_url`, and `purpose` needs one.
+    #[error("the target has no {what} (`control_url`){purpose}")]
+    NotOffered { what: &'static str, purpose: String },
+    /// The request failed (connection, timeout).
+    #[error("{what} at {url} failed: {message}")]
+    Transport {
+        what: &'static str,
+        url: String,
+        message: String,
+    },
+    /// It answered, without what the call reads.
+    #[error("{what} at {url} answered {status}{body} without {missing}")]
+    Incomplete {
+        what: &'static str,
+        url: String,
+        status: reqwest::StatusCode,
+        /// ` <the body>` as it came, or ``.
+        body: String,
+        /// `JSON: <why>`, `` `now` ``, `a SecretKey`…
+        missing: String,
+    },
+}
+
 #[derive(Clone, Debug)]
 pub enum ControlApi {
     /// The control API at this root URL.
@@ -31,7 +57,7 @@ impl ControlApi {
         }
     }
 
-    pub async fn now(&self) -> Result<UnixSeconds, String> {
+    pub async fn now(&self) -> Result<UnixSeconds, ControlError> {
         match self {
             ControlApi::System => Ok(system_now()),
             ControlApi::Controlled { root, client } => {
@@ -42,9 +68,12 @@ impl ControlApi {
     }
 
     /// Moves the server's clock forward; only possible with the control API.
-    pub async fn advance(&self, seconds: i64) -> Result<UnixSeconds, String> {
+    pub async fn advance(&self, seconds: i64) -> Result<UnixSeconds, ControlError> {
         match self {
-            ControlApi::System => Err("the target has no clock control (`control_url`)".into()),
+            ControlApi::System => Err(ControlError::NotOffered {
+                what: "clock control",
+                purpose: String::new(),
+            }),
             ControlApi::Controlled { root, client } => {
                 let url = format!("{root}{CONTROL_PREFIX}/clock/advance");
                 let sent = client
@@ -66,21 +95,23 @@ impl ControlApi {
         path: &str,
         body: Option<Value>,
         purpose: &str,
-    ) -> Result<HookAnswer, String> {
+    ) -> Result<HookAnswer, ControlError> {
         let ControlApi::Controlled { root, client } = self else {
-            return Err(format!(
-                "the target has no control API (`control_url`) to {purpose}"
-            ));
+            return Err(ControlError::NotOffered {
+                what: "control API",
+                purpose: format!(" to {purpose}"),
+            });
         };
         let url = format!("{root}{CONTROL_PREFIX}{path}");
         let mut request = client.request(method, &url);
         if let Some(body) = &body {
             request = request.json(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| format!("control API at {url} failed: {e}"))?;
+        let response = request.send().await.map_err(|e| ControlError::Transport {
+            what: "control API",
+            url: url.clone(),
+            message: e.to_string(),
+        })?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or_default();
         Ok(HookAnswer { url, status, body })
@@ -92,6 +123,7 @@ impl ControlApi {
 }
 
 /// What a test hook answered.
+#[derive(Debug)]
 pub struct HookAnswer {
     pub url: String,
     pub status: reqwest::StatusCode,
@@ -99,17 +131,51 @@ pub struct HookAnswer {
     pub body: Value,
 }
 
+impl HookAnswer {
+    /// The answer's string field `name`, or what the hook answered without it.
+    pub fn str_field(&self, name: &str, missing: &str) -> Result<String, ControlError> {
+        self.body
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| ControlError::Incomplete {
+                what: "control API",
+                url: self.url.clone(),
+                status: self.status,
+                body: String::new(),
+                missing: missing.to_owned(),
+            })
+    }
+}
+
 async fn read_now(
     sent: Result<reqwest::Response, reqwest::Error>,
     url: &str,
-) -> Result<UnixSeconds, String> {
-    let response = sent.map_err(|e| format!("clock control at {url} failed: {e}"))?;
+) -> Result<UnixSeconds, ControlError> {
+    const WHAT: &str = "clock control";
+    let response = sent.map_err(|e| ControlError::Transport {
+        what: WHAT,
+        url: url.to_owned(),
+        message: e.to_string(),
+    })?;
     let status = response.status();
     let body: Value = response
         .json()
         .await
-        .map_err(|e| format!("clock control at {url} answered {status} without JSON: {e}"))?;
+        .map_err(|e| ControlError::Incomplete {
+            what: WHAT,
+            url: url.to_owned(),
+            status,
+            body: String::new(),
+            missing: format!("JSON: {e}"),
+        })?;
     body.get("now")
         .and_then(Value::as_i64)
-        .ok_or_else(|| format!("clock control at {url} answered {status} {body} without `now`"))
+        .ok_or_else(|| ControlError::Incomplete {
+            what: WHAT,
+            url: url.to_owned(),
+            status,
+            body: format!(" {body}"),
+            missing: "`now`".to_owned(),
+        })
 }

@@ -258,7 +258,7 @@ impl HttpClient {
         base_url: &str,
         insecure_tls: bool,
         timeout: Duration,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, reqwest::Error> {
         let build = |title_case: bool| {
             let builder = reqwest::Client::builder()
                 .danger_accept_invalid_certs(insecure_tls)
@@ -270,9 +270,7 @@ impl HttpClient {
             } else {
                 builder
             };
-            builder
-                .build()
-                .map_err(|e| format!("cannot build the HTTP client: {e}"))
+            builder.build()
         };
         Ok(HttpClient {
             client: build(false)?,

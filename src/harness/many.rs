@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use futures::StreamExt as _;
 
-use crate::harness::report::{RunError, RunReport, open_report, report_of};
+use crate::harness::report::{RunError, RunReport, Usage, open_report, report_of};
 use crate::harness::runner::RunOptions;
 use crate::harness::{junit, runner, summary};
 
@@ -82,7 +82,7 @@ pub fn write_reports(results: &[TargetResult], reports: &CombinedReports) -> Res
             .map(|r| (r.label.as_str(), r.report(), r.error()))
             .collect();
         junit::write_targets(&targets, out)
-            .map_err(|e| RunError::Io(format!("cannot write the JUnit report: {e}")))?;
+            .map_err(|e| RunError::io("cannot write the JUnit report", e))?;
     }
     if reports.summary_json.is_some() {
         let mut out = open_report(&reports.summary_json)?;
@@ -102,22 +102,24 @@ pub fn write_reports(results: &[TargetResult], reports: &CombinedReports) -> Res
             .collect();
         serde_json::to_writer_pretty(&mut out, &summary::Summary::of_targets(targets))
             .and_then(|()| out.write_all(b"\n").map_err(serde_json::Error::io))
-            .map_err(|e| RunError::Io(format!("cannot write the summary JSON: {e}")))?;
+            .map_err(|e| RunError::io("cannot write the summary JSON", e))?;
     }
     Ok(())
 }
 
 /// `--target` values made into target files: a folder stands for its
 /// `*.yaml` / `*.yml` files (not its subfolders), in name order.
-pub fn expand_target_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn expand_target_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, Usage> {
     let mut out = Vec::new();
     for path in given {
         if !path.is_dir() {
             out.push(path.clone());
             continue;
         }
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| format!("--target {}: cannot read the folder: {e}", path.display()))?;
+        let entries = std::fs::read_dir(path).map_err(|e| Usage::TargetFolder {
+            path: path.clone(),
+            problem: format!("cannot read the folder: {e}"),
+        })?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file())
@@ -128,10 +130,10 @@ pub fn expand_target_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             })
             .collect();
         if files.is_empty() {
-            return Err(format!(
-                "--target {}: the folder holds no target file (*.yaml)",
-                path.display()
-            ));
+            return Err(Usage::TargetFolder {
+                path: path.clone(),
+                problem: "the folder holds no target file (*.yaml)".to_owned(),
+            });
         }
         files.sort();
         out.extend(files);
@@ -225,7 +227,10 @@ mod tests {
         assert_eq!(names, ["a.target.yml", "b.target.yaml"]);
         let empty = tempfile::tempdir().unwrap();
         let err = expand_target_paths(&[empty.path().to_path_buf()]).unwrap_err();
-        assert!(err.contains("holds no target file"), "{err}");
+        assert!(
+            matches!(&err, Usage::TargetFolder { path, .. } if path == empty.path()),
+            "{err}"
+        );
     }
 
     #[test]

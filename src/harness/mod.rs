@@ -5,12 +5,15 @@
 //! a fresh [`world::ConformanceWorld`] each, and returns a [`RunReport`]. The
 //! console, JUnit and Cucumber-JSON writers all see the same events.
 
+pub mod baseline;
 pub mod capability;
+pub mod command;
 mod common_steps;
 pub mod console;
 pub mod control_api;
 mod cucumber_json;
 pub mod exchange;
+pub mod exit;
 pub mod features;
 pub mod fileverbs;
 mod html;

@@ -8,8 +8,9 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use crate::harness::state::StateError;
 use crate::harness::step_log::StepRecord;
-use crate::harness::target::VendorId;
+use crate::harness::target::{TargetError, VendorId};
 
 /// How one scenario ended.
 #[derive(Clone, Debug)]
@@ -101,12 +102,26 @@ impl RunReport {
     }
 }
 
+/// Why a run gave no verdict (exit 2, [`crate::harness::exit::Exit::SETUP`]):
+/// each says what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("{0}")]
-    Usage(String),
-    #[error("{0}")]
-    Io(String),
+    /// A command-line value, or a file it names, is wrong.
+    #[error(transparent)]
+    Usage(#[from] Usage),
+    /// A target file cannot be used.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// The state file of earlier runs cannot be read or written.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// A file, folder or resource of this machine the run needs.
+    #[error("{what}: {source}")]
+    Io {
+        /// `cannot write the report reports/junit.xml`.
+        what: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The target is not ready: one line per problem (preflight).
     #[error("the target is not ready:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Preflight(Vec<String>),
@@ -116,6 +131,65 @@ pub enum RunError {
         reason: String,
         report: Box<RunReport>,
     },
+}
+
+impl RunError {
+    /// `what` failed for `source` (an I/O error, a writer's error).
+    pub fn io(
+        what: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> RunError {
+        RunError::Io {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// A command-line value, or a file it names, that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Usage {
+    #[error("--tags `{expr}` is not a tag expression ({reason}); example: \"@login and not @2fa\"")]
+    Tags { expr: String, reason: String },
+    #[error("--name `{pattern}` is not a regular expression ({reason})")]
+    NamePattern { pattern: String, reason: String },
+    #[error("--features {}: no such folder; give the folder that holds <vendor>/*.feature", .0.display())]
+    NoFeaturesFolder(PathBuf),
+    #[error("{} holds no .feature files; give the folder that holds <vendor>/*.feature", .0.display())]
+    NoFeatureFiles(PathBuf),
+    /// A `@needs-…` tag that names no capability.
+    #[error("{file}:{line}: unknown tag @{tag}; the capabilities are @{}", .known.join(", @"))]
+    UnknownTag {
+        file: String,
+        line: usize,
+        tag: String,
+        known: Vec<&'static str>,
+    },
+    #[error("no features for {0}")]
+    NoFeaturesFor(VendorId),
+    /// `--target FOLDER` that cannot be read, or holds no target file.
+    #[error("--target {}: {problem}", .path.display())]
+    TargetFolder { path: PathBuf, problem: String },
+    /// `--baseline FILE` that cannot be used.
+    #[error("--baseline {}: {problem}", .path.display())]
+    Baseline { path: PathBuf, problem: String },
+    /// `--rerun-failed FILE` that cannot be used.
+    #[error("--rerun-failed {}: {problem}", .path.display())]
+    RerunFailed { path: PathBuf, problem: String },
+    #[error(
+        "--vendor, --fault, --variant and --switch apply to the built-in reference server; a target file names its own vendor"
+    )]
+    ReferenceOnly,
+    #[error(
+        "--fault {fault} breaks {breaks}, which --vendor {vendor} does not run; drop --vendor or choose a {vendor} fault"
+    )]
+    FaultOfAnotherVendor {
+        fault: &'static str,
+        breaks: crate::vendor::Vendor,
+        vendor: crate::vendor::Vendor,
+    },
+    #[error(transparent)]
+    Switch(#[from] crate::reference::switch::SwitchError),
 }
 
 /// The scenarios' report of a run, even of one the server left mid-way.
@@ -163,15 +237,14 @@ pub(crate) fn open_report(path: &Option<PathBuf>) -> Result<Box<dyn Write>, RunE
         Some(p) => {
             if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| {
-                    RunError::Io(format!(
-                        "cannot create the report folder {}: {e}",
-                        parent.display()
-                    ))
+                    RunError::io(
+                        format!("cannot create the report folder {}", parent.display()),
+                        e,
+                    )
                 })?;
             }
-            let f = std::fs::File::create(p).map_err(|e| {
-                RunError::Io(format!("cannot write the report {}: {e}", p.display()))
-            })?;
+            let f = std::fs::File::create(p)
+                .map_err(|e| RunError::io(format!("cannot write the report {}", p.display()), e))?;
             Ok(Box::new(f))
         }
     }

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cucumber::gherkin::tagexpr::TagOperation;
@@ -15,14 +16,16 @@ use cucumber::writer::{self, Coloring};
 use cucumber::{World as _, WriterExt as _, event};
 
 use crate::harness::exchange::HttpClient;
-use crate::harness::report::{Outcome, RunError, RunReport, ScenarioResult, Warning, open_report};
+use crate::harness::report::{
+    Outcome, RunError, RunReport, ScenarioResult, Usage, Warning, open_report,
+};
 use crate::harness::suite::Suite;
 use crate::harness::target::Target;
 use crate::harness::target::VendorId;
 use crate::harness::world::{ConformanceWorld, RunContext};
 use crate::harness::{
-    console, cucumber_json, features, html, junit, preflight, state, step_log, suite, summary,
-    world,
+    baseline, console, cucumber_json, features, html, junit, preflight, state, step_log, suite,
+    summary, world,
 };
 use crate::reference::fault::Fault;
 use crate::reference::{ReferenceConfig, ReferenceServer, RunningServer};
@@ -127,32 +130,152 @@ impl RunOptions {
 
 /// Runs the suite. `Err` is a usage or environment problem (exit 2); a
 /// conformance failure is an `Ok` report whose `succeeded()` is false.
+///
+/// Three phases: [`prepare`] (read the options, start the in-process server,
+/// make a run context per target, preflight, the features, the report
+/// files), [`execute`] (cucumber runs the selected scenarios; one
+/// [`Recorder`] keeps what each hook learns) and [`finish`] (the clean-up,
+/// the report and its files).
 pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
-    let tags: Option<TagOperation> = match &options.tags {
-        Some(expr) => Some(expr.parse().map_err(|e| {
-            RunError::Usage(format!(
-                "--tags `{expr}` is not a tag expression ({e}); example: \"@login and not @2fa\""
-            ))
-        })?),
-        None => None,
-    };
-    let name = match &options.name {
-        Some(pattern) => Some(regex::Regex::new(pattern).map_err(|e| {
-            RunError::Usage(format!(
-                "--name `{pattern}` is not a regular expression ({e})"
-            ))
-        })?),
-        None => None,
-    };
-    let filter = Arc::new(Filter {
-        tags,
-        name,
-        only: options.only.clone(),
-    });
-    // The in-process server, kept alive for the run.
+    match prepare(options).await? {
+        Prepared::Listed => Ok(RunReport {
+            listed: true,
+            ..RunReport::default()
+        }),
+        Prepared::Run(mut run) => {
+            let executed = execute(&mut run).await;
+            finish(*run, executed).await
+        }
+    }
+}
+
+/// What [`prepare`] made ready.
+enum Prepared {
+    /// `--list`: the plan was printed; nothing runs.
+    Listed,
+    Run(Box<ReadyRun>),
+}
+
+/// A run ready to start: everything [`execute`] and [`finish`] need.
+struct ReadyRun {
+    options: RunOptions,
+    /// Every target of the run (one per vendor against the reference server).
+    targets: Vec<Target>,
+    /// The in-process server, kept alive for the run.
+    _server: Option<RunningServer>,
+    /// One stop for the whole run: a gone server or --max-failures ends every vendor's part.
+    stop: Arc<Mutex<Option<world::Stop>>>,
+    features: features::FeatureFiles,
+    recorder: Arc<Recorder>,
+    /// The report files opened before the run, so a path that cannot be
+    /// written fails at once.
+    junit: Box<dyn Write>,
+    /// Handed to cucumber's JSON writer by [`execute`].
+    cucumber_json: Option<Box<dyn Write>>,
+}
+
+/// Reads the options, starts the in-process server, makes the run contexts,
+/// checks a target file's server (preflight), writes out the features and
+/// opens the report files.
+async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
+    let filter = Filter::of(&options)?;
     let external = matches!(options.target, TargetChoice::External(_));
-    let (targets, _server): (Vec<Target>, Option<RunningServer>) = match options.target {
-        TargetChoice::External(t) => (vec![*t], None),
+    let target = std::mem::replace(
+        &mut options.target,
+        TargetChoice::Reference {
+            vendors: Vec::new(),
+            fault: None,
+            variant: false,
+            switches: Default::default(),
+        },
+    );
+    let (targets, server) = start(target).await?;
+    let stop: Arc<Mutex<Option<world::Stop>>> = Arc::default();
+    let mut contexts: HashMap<VendorId, Arc<RunContext>> = HashMap::new();
+    for target in &targets {
+        let http = HttpClient::new(
+            Suite::of(target.vendor).spec(),
+            &target.base_url,
+            target.insecure_tls,
+            target.timeout,
+        )
+        .map_err(|e| RunError::io("cannot build the HTTP client", e))?;
+        contexts.insert(
+            target.vendor,
+            RunContext::sharing_stop(target.clone(), http, options.strict, stop.clone()),
+        );
+    }
+    if options.list {
+        let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
+        features.check_tags()?;
+        console::out(&listing(&plan(&features, &contexts, &filter)));
+        return Ok(Prepared::Listed);
+    }
+    let state = match (&options.state, external) {
+        (Some(path), true) => Some(state::State::at(path)),
+        _ => None,
+    };
+    if let Some(state) = &state {
+        for ctx in contexts.values() {
+            ctx.remember_enrolment_from(state)?;
+        }
+    }
+    // A target file's server is checked before any scenario: a wrong URL or
+    // password is one clear line, not a failure per scenario.
+    if !options.skip_preflight && external {
+        for ctx in contexts.values() {
+            let problems = preflight::check(ctx).await;
+            if !problems.is_empty() {
+                return Err(RunError::Preflight(problems));
+            }
+        }
+    }
+    let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
+    features.check_tags()?;
+    for vendor in contexts.keys() {
+        if !features.vendor_dir(vendor.as_str()).is_dir() && options.features_dir.is_none() {
+            return Err(Usage::NoFeaturesFor(*vendor).into());
+        }
+    }
+    let junit = open_report(&options.junit)?;
+    let cucumber_json = open_report(&options.cucumber_json)?;
+    let progress = (options.output == Output::Console).then(|| Progress {
+        total: planned(&features, &contexts, &filter),
+        prefix: options
+            .label
+            .as_ref()
+            .map(|l| format!("[{l}] "))
+            .unwrap_or_default(),
+        done: AtomicUsize::new(0),
+    });
+    let recorder = Arc::new(Recorder {
+        contexts,
+        filter,
+        root: features.root().to_path_buf(),
+        results: Mutex::default(),
+        steps: step_log::Steps::default(),
+        state,
+        saved_enrolment: Mutex::default(),
+        progress,
+        max_failures: options.max_failures,
+    });
+    Ok(Prepared::Run(Box::new(ReadyRun {
+        options,
+        targets,
+        _server: server,
+        stop,
+        features,
+        recorder,
+        junit,
+        cucumber_json: Some(cucumber_json),
+    })))
+}
+
+/// The targets of the run: a target file's, or one per vendor of an
+/// in-process reference server (returned too, to keep it alive).
+async fn start(target: TargetChoice) -> Result<(Vec<Target>, Option<RunningServer>), RunError> {
+    match target {
+        TargetChoice::External(t) => Ok((vec![*t], None)),
         TargetChoice::Reference {
             vendors,
             fault,
@@ -167,259 +290,91 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             let running = ReferenceServer::new(config)
                 .spawn(([127, 0, 0, 1], 0).into())
                 .await
-                .map_err(|e| RunError::Io(format!("cannot start the reference server: {e}")))?;
+                .map_err(|e| RunError::io("cannot start the reference server", e))?;
             let targets = vendors
                 .iter()
                 .map(|v| {
                     Target::reference(*v, &running.api_base_url(*v), &running.url(), &fixtures)
                 })
                 .collect();
-            (targets, Some(running))
-        }
-    };
-    // One stop for the whole run: a gone server or --max-failures ends every vendor's part.
-    let stop: Arc<Mutex<Option<world::Stop>>> = Arc::default();
-    let mut contexts: HashMap<VendorId, Arc<RunContext>> = HashMap::new();
-    for target in &targets {
-        let http = HttpClient::new(
-            Suite::of(target.vendor).spec(),
-            &target.base_url,
-            target.insecure_tls,
-            target.timeout,
-        )
-        .map_err(RunError::Usage)?;
-        contexts.insert(
-            target.vendor,
-            RunContext::sharing_stop(target.clone(), http, options.strict, stop.clone()),
-        );
-    }
-    // A target file's server is checked before any scenario: a wrong URL or
-    // password is one clear line, not a failure per scenario.
-    if options.list {
-        let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
-        features.check_tags()?;
-        console::out(&listing(&plan(&features, &contexts, &filter)));
-        return Ok(RunReport {
-            listed: true,
-            ..RunReport::default()
-        });
-    }
-    let state = match (&options.state, external) {
-        (Some(path), true) => Some(state::State::at(path)),
-        _ => None,
-    };
-    if let Some(state) = &state {
-        for ctx in contexts.values() {
-            ctx.remember_enrolment_from(state)
-                .map_err(RunError::Usage)?;
+            Ok((targets, Some(running)))
         }
     }
-    if !options.skip_preflight && external {
-        for ctx in contexts.values() {
-            let problems = preflight::check(ctx).await;
-            if !problems.is_empty() {
-                return Err(RunError::Preflight(problems));
-            }
-        }
-    }
-    let contexts = Arc::new(contexts);
+}
 
-    let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
-    features.check_tags()?;
-    for vendor in contexts.keys() {
-        if !features.vendor_dir(vendor.as_str()).is_dir() && options.features_dir.is_none() {
-            return Err(RunError::Usage(format!("no features for {vendor}")));
-        }
-    }
+/// What cucumber said of the run as a whole.
+struct Executed {
+    parsing_errors: usize,
+    hook_errors: usize,
+}
 
-    let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
-    let console: Box<dyn Write> = match options.output {
+/// Runs the selected scenarios, one at a time, each in a fresh world that
+/// the [`Recorder`] attaches to its target's run context.
+async fn execute(run: &mut ReadyRun) -> Executed {
+    let console: Box<dyn Write> = match run.options.output {
         Output::Verbose => Box::new(io::stdout()),
         Output::Console | Output::Quiet => Box::new(io::sink()),
     };
-    let progress_total = planned(&features, &contexts, &filter);
-    let print_progress = options.output == Output::Console;
-    let progress_prefix = options
-        .label
-        .as_ref()
-        .map(|l| format!("[{l}] "))
-        .unwrap_or_default();
-    let ran = std::sync::atomic::AtomicUsize::new(0);
-    // Opened before the run, so a path that cannot be written fails at once.
-    let junit = open_report(&options.junit)?;
-    let json = open_report(&options.cucumber_json)?;
-
-    let steps: step_log::Steps = Arc::default();
-    let after_state = state.clone();
-    let saved_enrolment: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
-    let after_root = features.root().to_path_buf();
-    let max_failures = options.max_failures;
-    let filter_root = features.root().to_path_buf();
-    let filter_contexts = contexts.clone();
-    let filter_tags = filter.clone();
-    let filter_root_for_select = features.root().to_path_buf();
-    let filter_results = results.clone();
-    let before_contexts = contexts.clone();
-    let after_results = results.clone();
-
+    // cucumber's JSON goes to the file opened in `prepare`; `finish` mends it.
+    let json = run
+        .cucumber_json
+        .take()
+        .unwrap_or_else(|| Box::new(io::sink()));
     let writer = writer::Basic::raw(console, Coloring::Auto, 0)
         .summarized()
         .tee::<ConformanceWorld, _>(writer::Json::for_tee(json))
         .tee::<ConformanceWorld, _>(writer::discard::Arbitrary::wrap(
             writer::discard::Stats::wrap(step_log::StepLog {
-                steps: steps.clone(),
+                steps: run.recorder.steps.clone(),
             }),
         ))
         .fail_on_skipped()
         .normalized();
-
+    let (before, after, select) = (
+        run.recorder.clone(),
+        run.recorder.clone(),
+        run.recorder.clone(),
+    );
     let finished = ConformanceWorld::cucumber()
         .with_writer(writer)
         .with_default_cli()
         .max_concurrent_scenarios(1)
         .before(move |feature, rule, scenario, world| {
-            if let Some(ctx) = vendor_of(feature).and_then(|v| before_contexts.get(&v)) {
-                world.attach(ctx.clone(), &scenario_tags(feature, rule, scenario));
-            }
+            before.before(feature, rule, scenario, world);
             Box::pin(async {})
         })
         .after(move |feature, _, scenario, event, world| {
-            let (outcome, failure) = match event {
-                event::ScenarioFinished::StepPassed => (Outcome::Passed, None),
-                event::ScenarioFinished::StepFailed(_, _, error) => {
-                    (Outcome::Failed, Some(step_error_text(error)))
-                }
-                event::ScenarioFinished::StepSkipped => (
-                    Outcome::Failed,
-                    Some("a step matched no step definition".to_owned()),
-                ),
-                event::ScenarioFinished::BeforeHookFailed(_) => (
-                    Outcome::Failed,
-                    Some("the scenario could not be set up".to_owned()),
-                ),
-            };
-            let duration = world
-                .as_ref()
-                .map(|w| w.started.elapsed())
-                .unwrap_or_default();
-            let ctx = world.as_ref().and_then(|w| w.ctx_opt());
-            // What the suite cannot undo is remembered as soon as it happens.
-            if let (Some(state), Some(ctx)) = (&after_state, &ctx)
-                && let Err(e) = ctx.save_enrolment_to(state, &saved_enrolment)
-            {
-                eprintln!("authconform: {e}");
-            }
-            let stop = ctx.as_ref().map(|c| c.stop.clone());
-            let strict = ctx.as_ref().is_some_and(|c| c.strict);
-            let reference_only = world.as_ref().is_some_and(|w| w.reference_scenario);
-            let mut warnings = world.map(|w| w.take_warnings()).unwrap_or_default();
-            // A `@strict-…` scenario checks a reference choice as a whole: a
-            // step of it that fails in any way (a value it needed was absent,
-            // not only a check) is a warning, unless the run is strict. A
-            // stopped run's "not run" stays what it is.
-            let (outcome, failure) = match (outcome, failure) {
-                (Outcome::Failed, Some(text))
-                    if reference_only
-                        && !strict
-                        && matches!(event, event::ScenarioFinished::StepFailed(..))
-                        && !text.starts_with("not run:") =>
-                {
-                    warnings.push(Warning::from_failure(text));
-                    (Outcome::Passed, None)
-                }
-                other => other,
-            };
-            let stopped = stop
-                .as_ref()
-                .and_then(|s| s.lock().unwrap_or_else(|e| e.into_inner()).clone());
-            // A scenario that only met the stopped run did not run at all.
-            let outcome = match (&outcome, &stopped, &failure) {
-                (Outcome::Failed, Some(why), Some(text)) if text.starts_with("not run:") => {
-                    Outcome::Skipped(why.reason())
-                }
-                _ => outcome,
-            };
-            let failure = if matches!(outcome, Outcome::Skipped(_)) {
-                None
-            } else {
-                failure
-            };
-            let result = ScenarioResult {
-                id: catalogue_id(&scenario.tags),
-                name: scenario.name.clone(),
-                vendor: vendor_of(feature),
-                feature: relative_path(&after_root, feature),
-                line: scenario.position.line,
-                duration,
-                failure,
-                outcome,
-                warnings,
-                steps: Vec::new(),
-            };
-            {
-                let mut results = after_results.lock().expect("results lock");
-                if print_progress {
-                    let done = ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                    console::out(&format!(
-                        "{progress_prefix}{}",
-                        console::progress(done, progress_total, &result)
-                    ));
-                }
-                let failed = results
-                    .iter()
-                    .filter(|r| r.outcome == Outcome::Failed)
-                    .count()
-                    + usize::from(result.outcome == Outcome::Failed);
-                if let (Some(max), Some(stop)) = (max_failures, &stop)
-                    && failed >= max
-                {
-                    let mut stop = stop.lock().unwrap_or_else(|e| e.into_inner());
-                    if stop.is_none() {
-                        *stop = Some(world::Stop::MaxFailures(max));
-                    }
-                }
-                results.push(result);
-            }
-
+            after.after(feature, scenario, event, world.as_deref());
             Box::pin(async {})
         })
         .filter_run(
-            features.root().to_path_buf(),
-            move |feature, rule, scenario| match select(
-                feature,
-                rule,
-                scenario,
-                &filter_contexts,
-                &filter_tags,
-                &filter_root_for_select,
-            ) {
-                Selection::Run => true,
-                Selection::Out => false,
-                Selection::Missing(reason) => {
-                    filter_results
-                        .lock()
-                        .expect("results lock")
-                        .push(ScenarioResult {
-                            id: catalogue_id(&scenario.tags),
-                            name: scenario.name.clone(),
-                            vendor: vendor_of(feature),
-                            feature: relative_path(&filter_root, feature),
-                            line: scenario.position.line,
-                            duration: std::time::Duration::ZERO,
-                            failure: None,
-                            outcome: Outcome::Skipped(reason.to_owned()),
-                            warnings: Vec::new(),
-                            steps: Vec::new(),
-                        });
-                    false
-                }
-            },
+            run.features.root().to_path_buf(),
+            move |feature, rule, scenario| select.select(feature, rule, scenario),
         )
         .await;
+    use cucumber::writer::Stats as _;
+    Executed {
+        parsing_errors: finished.parsing_errors(),
+        hook_errors: finished.hook_errors(),
+    }
+}
 
+/// Sets back what the run changed and can undo, ends what it was issued,
+/// then makes the report and writes its files.
+async fn finish(run: ReadyRun, executed: Executed) -> Result<RunReport, RunError> {
+    let ReadyRun {
+        options,
+        targets,
+        _server,
+        stop,
+        features,
+        recorder,
+        junit,
+        cucumber_json: _,
+    } = run;
     // Set back what the run changed and can undo, and end what it was
     // issued, so the next run starts alike and nothing piles up.
-    for ctx in contexts.values() {
+    for ctx in recorder.contexts.values() {
         if let Err(e) = ctx.restore().await {
             eprintln!("authconform: {e}");
         }
@@ -432,31 +387,20 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
             }
         }
     }
-
-    use cucumber::writer::Stats as _;
     let mut report = RunReport {
         target_description: targets
             .iter()
             .map(|t| format!("{} at {}", t.vendor, t.base_url))
             .collect::<Vec<_>>()
             .join(", "),
-        scenarios: std::mem::take(&mut *results.lock().expect("results lock")),
-        parsing_errors: finished.parsing_errors(),
-        hook_errors: finished.hook_errors(),
+        scenarios: recorder.take_results(),
+        parsing_errors: executed.parsing_errors,
+        hook_errors: executed.hook_errors,
         listed: false,
         stale_baseline: Vec::new(),
         label: options.label.clone(),
     };
-    {
-        let mut steps = steps.lock().unwrap_or_else(|e| e.into_inner());
-        for s in &mut report.scenarios {
-            let key = (features.root().join(&s.feature), s.line);
-            if let Some(ran) = steps.remove(&key) {
-                s.steps = ran;
-            }
-        }
-    }
-    apply_baseline(&mut report, &options.baseline);
+    baseline::apply(&mut report, &options.baseline);
     // Skips are recorded while filtering, before anything runs; show them last.
     report
         .scenarios
@@ -464,26 +408,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     if options.output != Output::Quiet && options.label.is_none() {
         console::out(&report.summary());
     }
-    junit::write(&report, junit)
-        .map_err(|e| RunError::Io(format!("cannot write the JUnit report: {e}")))?;
-    if let Some(path) = &options.cucumber_json {
-        cucumber_json::mend(path, features.root(), &report).map_err(|e| {
-            RunError::Io(format!(
-                "cannot complete the Cucumber JSON report {}: {e}",
-                path.display()
-            ))
-        })?;
-    }
-    if options.html.is_some() {
-        let mut out = open_report(&options.html)?;
-        out.write_all(html::render(&report).as_bytes())
-            .map_err(|e| RunError::Io(format!("cannot write the HTML report: {e}")))?;
-    }
-    if options.summary_json.is_some() {
-        let out = open_report(&options.summary_json)?;
-        serde_json::to_writer_pretty(out, &summary::Summary::of(&report))
-            .map_err(|e| RunError::Io(format!("cannot write the summary JSON: {e}")))?;
-    }
+    write_reports(&report, &options, features.root(), junit)?;
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         console::out(&summary::github_annotations(&report));
     }
@@ -498,6 +423,229 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         });
     }
     Ok(report)
+}
+
+/// Writes the report files the options ask for.
+fn write_reports(
+    report: &RunReport,
+    options: &RunOptions,
+    features_root: &std::path::Path,
+    junit: Box<dyn Write>,
+) -> Result<(), RunError> {
+    junit::write(report, junit).map_err(|e| RunError::io("cannot write the JUnit report", e))?;
+    if let Some(path) = &options.cucumber_json {
+        cucumber_json::mend(path, features_root, report).map_err(|e| {
+            RunError::io(
+                format!(
+                    "cannot complete the Cucumber JSON report {}",
+                    path.display()
+                ),
+                e,
+            )
+        })?;
+    }
+    if options.html.is_some() {
+        let mut out = open_report(&options.html)?;
+        out.write_all(html::render(report).as_bytes())
+            .map_err(|e| RunError::io("cannot write the HTML report", e))?;
+    }
+    if options.summary_json.is_some() {
+        let out = open_report(&options.summary_json)?;
+        serde_json::to_writer_pretty(out, &summary::Summary::of(report))
+            .map_err(|e| RunError::io("cannot write the summary JSON", e))?;
+    }
+    Ok(())
+}
+
+/// The `[n/N]` progress lines of a console run.
+struct Progress {
+    total: usize,
+    /// `[label] ` before each line when the run is one of several targets.
+    prefix: String,
+    done: AtomicUsize,
+}
+
+/// What the run's hooks learn, kept in one place: cucumber's filter, before
+/// and after hooks each hold the same `Arc<Recorder>`.
+struct Recorder {
+    contexts: HashMap<VendorId, Arc<RunContext>>,
+    filter: Filter,
+    /// The features folder, which the results' paths are relative to.
+    root: PathBuf,
+    results: Mutex<Vec<ScenarioResult>>,
+    /// The steps as they ran (a writer tee'd beside cucumber's others fills it).
+    steps: step_log::Steps,
+    /// The state file of a run against a target file.
+    state: Option<state::State>,
+    /// The enrolment last written to the state file.
+    saved_enrolment: Mutex<Option<Vec<u8>>>,
+    progress: Option<Progress>,
+    max_failures: Option<usize>,
+}
+
+impl Recorder {
+    /// cucumber's filter: whether a scenario runs; one the target cannot run
+    /// is recorded as skipped with the reason.
+    fn select(
+        &self,
+        feature: &cucumber::gherkin::Feature,
+        rule: Option<&cucumber::gherkin::Rule>,
+        scenario: &cucumber::gherkin::Scenario,
+    ) -> bool {
+        match select(
+            feature,
+            rule,
+            scenario,
+            &self.contexts,
+            &self.filter,
+            &self.root,
+        ) {
+            Selection::Run => true,
+            Selection::Out => false,
+            Selection::Missing(reason) => {
+                self.lock_results().push(ScenarioResult {
+                    id: catalogue_id(&scenario.tags),
+                    name: scenario.name.clone(),
+                    vendor: vendor_of(feature),
+                    feature: relative_path(&self.root, feature),
+                    line: scenario.position.line,
+                    duration: std::time::Duration::ZERO,
+                    failure: None,
+                    outcome: Outcome::Skipped(reason.to_owned()),
+                    warnings: Vec::new(),
+                    steps: Vec::new(),
+                });
+                false
+            }
+        }
+    }
+
+    /// Before a scenario: its world gets its target's run context.
+    fn before(
+        &self,
+        feature: &cucumber::gherkin::Feature,
+        rule: Option<&cucumber::gherkin::Rule>,
+        scenario: &cucumber::gherkin::Scenario,
+        world: &mut ConformanceWorld,
+    ) {
+        if let Some(ctx) = vendor_of(feature).and_then(|v| self.contexts.get(&v)) {
+            world.attach(ctx.clone(), &scenario_tags(feature, rule, scenario));
+        }
+    }
+
+    /// After a scenario: its result (a `@strict-…` scenario's failure kept
+    /// as a warning, a stopped run's "not run" as a skip), its progress
+    /// line, the state file, and `--max-failures`.
+    fn after(
+        &self,
+        feature: &cucumber::gherkin::Feature,
+        scenario: &cucumber::gherkin::Scenario,
+        event: &event::ScenarioFinished,
+        world: Option<&ConformanceWorld>,
+    ) {
+        let (outcome, failure) = match event {
+            event::ScenarioFinished::StepPassed => (Outcome::Passed, None),
+            event::ScenarioFinished::StepFailed(_, _, error) => {
+                (Outcome::Failed, Some(step_error_text(error)))
+            }
+            event::ScenarioFinished::StepSkipped => (
+                Outcome::Failed,
+                Some("a step matched no step definition".to_owned()),
+            ),
+            event::ScenarioFinished::BeforeHookFailed(_) => (
+                Outcome::Failed,
+                Some("the scenario could not be set up".to_owned()),
+            ),
+        };
+        let duration = world.map(|w| w.started.elapsed()).unwrap_or_default();
+        let ctx = world.and_then(|w| w.ctx_opt());
+        // What the suite cannot undo is remembered as soon as it happens.
+        if let (Some(state), Some(ctx)) = (&self.state, &ctx)
+            && let Err(e) = ctx.save_enrolment_to(state, &self.saved_enrolment)
+        {
+            eprintln!("authconform: {e}");
+        }
+        let strict = ctx.as_ref().is_some_and(|c| c.strict);
+        let reference_only = world.is_some_and(|w| w.reference_scenario);
+        let mut warnings = world.map(|w| w.take_warnings()).unwrap_or_default();
+        // A `@strict-…` scenario checks a reference choice as a whole: a
+        // step of it that fails in any way (a value it needed was absent,
+        // not only a check) is a warning, unless the run is strict. A
+        // stopped run's "not run" stays what it is.
+        let (outcome, failure) = match (outcome, failure) {
+            (Outcome::Failed, Some(text))
+                if reference_only
+                    && !strict
+                    && matches!(event, event::ScenarioFinished::StepFailed(..))
+                    && !text.starts_with("not run:") =>
+            {
+                warnings.push(Warning::from_failure(text));
+                (Outcome::Passed, None)
+            }
+            other => other,
+        };
+        let stopped = ctx.as_ref().and_then(|c| c.stopped());
+        // A scenario that only met the stopped run did not run at all.
+        let outcome = match (&outcome, &stopped, &failure) {
+            (Outcome::Failed, Some(why), Some(text)) if text.starts_with("not run:") => {
+                Outcome::Skipped(why.reason())
+            }
+            _ => outcome,
+        };
+        let failure = if matches!(outcome, Outcome::Skipped(_)) {
+            None
+        } else {
+            failure
+        };
+        let result = ScenarioResult {
+            id: catalogue_id(&scenario.tags),
+            name: scenario.name.clone(),
+            vendor: vendor_of(feature),
+            feature: relative_path(&self.root, feature),
+            line: scenario.position.line,
+            duration,
+            failure,
+            outcome,
+            warnings,
+            steps: Vec::new(),
+        };
+        let mut results = self.lock_results();
+        if let Some(progress) = &self.progress {
+            let done = progress.done.fetch_add(1, Ordering::SeqCst) + 1;
+            console::out(&format!(
+                "{}{}",
+                progress.prefix,
+                console::progress(done, progress.total, &result)
+            ));
+        }
+        let failed = results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Failed)
+            .count()
+            + usize::from(result.outcome == Outcome::Failed);
+        if let (Some(max), Some(ctx)) = (self.max_failures, &ctx)
+            && failed >= max
+        {
+            ctx.stop_run(world::Stop::MaxFailures(max));
+        }
+        results.push(result);
+    }
+
+    fn lock_results(&self) -> std::sync::MutexGuard<'_, Vec<ScenarioResult>> {
+        self.results.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The results so far, each with the steps it ran.
+    fn take_results(&self) -> Vec<ScenarioResult> {
+        let mut results = std::mem::take(&mut *self.lock_results());
+        let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
+        for s in &mut results {
+            if let Some(ran) = steps.remove(&(self.root.join(&s.feature), s.line)) {
+                s.steps = ran;
+            }
+        }
+        results
+    }
 }
 
 /// The vendor a feature belongs to: the folder it sits in (`features/<vendor>/`).
@@ -521,28 +669,6 @@ enum Selection {
     Run,
 }
 
-/// Known deviations: a listed scenario that fails is an expected failure;
-/// an entry whose scenarios all pass is stale (the list should shrink).
-fn apply_baseline(report: &mut RunReport, baseline: &std::collections::BTreeMap<String, String>) {
-    for s in &mut report.scenarios {
-        if s.outcome == Outcome::Failed
-            && let Some(reason) = s.id.as_ref().and_then(|id| baseline.get(id))
-        {
-            s.outcome = Outcome::ExpectedFailure(reason.clone());
-        }
-    }
-    for (id, reason) in baseline {
-        let of_id: Vec<&ScenarioResult> = report
-            .scenarios
-            .iter()
-            .filter(|s| s.id.as_deref() == Some(id.as_str()))
-            .collect();
-        if !of_id.is_empty() && of_id.iter().all(|s| s.outcome == Outcome::Passed) {
-            report.stale_baseline.push((id.clone(), reason.clone()));
-        }
-    }
-}
-
 /// A scenario's tags with those it inherits from its rule and feature (without `@`).
 fn scenario_tags(
     feature: &cucumber::gherkin::Feature,
@@ -563,6 +689,30 @@ struct Filter {
     tags: Option<TagOperation>,
     name: Option<regex::Regex>,
     only: Option<Vec<(String, usize, String)>>,
+}
+
+impl Filter {
+    fn of(options: &RunOptions) -> Result<Filter, Usage> {
+        let tags = match &options.tags {
+            Some(expr) => Some(expr.parse().map_err(|e| Usage::Tags {
+                expr: expr.clone(),
+                reason: format!("{e}"),
+            })?),
+            None => None,
+        };
+        let name = match &options.name {
+            Some(pattern) => Some(regex::Regex::new(pattern).map_err(|e| Usage::NamePattern {
+                pattern: pattern.clone(),
+                reason: e.to_string(),
+            })?),
+            None => None,
+        };
+        Ok(Filter {
+            tags,
+            name,
+            only: options.only.clone(),
+        })
+    }
 }
 
 /// The one place that decides whether a scenario runs.

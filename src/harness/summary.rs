@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::harness::console::title;
-use crate::harness::report::{Outcome, RunReport};
+use crate::harness::report::{Outcome, RunReport, Usage};
 
 /// The summary JSON: totals, then one entry per scenario.
 #[derive(Debug, Serialize, Deserialize)]
@@ -101,6 +101,25 @@ impl Summary {
         failed.sort();
         failed.dedup();
         failed
+    }
+
+    /// The failed scenarios of an earlier `--summary-json` file: what
+    /// `--rerun-failed FILE` runs.
+    pub fn read_failed(path: &std::path::Path) -> Result<Vec<(String, usize, String)>, Usage> {
+        let problem = |problem: String| Usage::RerunFailed {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| problem(e.to_string()))?;
+        let summary: Summary = serde_json::from_str(&text)
+            .map_err(|e| problem(format!("not a summary written by --summary-json ({e})")))?;
+        let failed = summary.failed();
+        if failed.is_empty() {
+            return Err(problem(
+                "no scenario failed in that run; nothing to rerun".to_owned(),
+            ));
+        }
+        Ok(failed)
     }
 
     /// The summary of a run of several targets: each target's, and the totals.

@@ -168,12 +168,68 @@ impl Target {
     }
 }
 
+/// Why a target file cannot be used; each says what to fix.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct TargetError(pub String);
+pub enum TargetError {
+    #[error("cannot read target file {}: {source}", .path.display())]
+    Unreadable {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// Another error, in the file at `path`.
+    #[error("target file {}: {error}", .path.display())]
+    InFile {
+        path: std::path::PathBuf,
+        error: Box<TargetError>,
+    },
+    /// Not YAML, or not a target file's shape: the parser's words.
+    #[error("not a valid target file: {0}")]
+    NotValid(String),
+    #[error("vendor: {0}")]
+    UnknownVendor(#[from] crate::harness::suite::UnknownVendor),
+    /// `${var}` in `field`, and the variable is not set.
+    #[error("{field} refers to ${{{var}}}, but the environment variable {var} is not set")]
+    Unset { field: String, var: String },
+    /// A field the vendor's suite cannot do without.
+    #[error("{field} is missing: the {vendor} suite needs it (see fixtures/{vendor}.target.yaml)")]
+    Missing {
+        field: &'static str,
+        vendor: VendorId,
+    },
+    /// `field`'s value is wrong; the message names the field and what to give.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+}
+
+impl TargetError {
+    /// `field`'s value is wrong: `message` names the field and says what to give.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> TargetError {
+        TargetError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The error itself, without the file it was found in.
+    pub fn inner(&self) -> &TargetError {
+        match self {
+            TargetError::InFile { error, .. } => error.inner(),
+            other => other,
+        }
+    }
+
+    /// The field the error is about, if it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self.inner() {
+            TargetError::Unset { field, .. } | TargetError::Invalid { field, .. } => Some(field),
+            TargetError::Missing { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
 
 pub(crate) fn not_valid(e: serde_saphyr::Error) -> TargetError {
-    TargetError(format!("not a valid target file: {e}"))
+    TargetError::NotValid(e.to_string())
 }
 
 /// A vendor's section `key` of a target file's `text`, read as `R` (with
@@ -287,9 +343,10 @@ impl Fields<'_> {
         let username = self.text(&raw.username, &format!("{field}.username"))?;
         let password = self.text(&raw.password, &format!("{field}.password"))?;
         if username.is_empty() || password.is_empty() {
-            return Err(TargetError(format!(
-                "{field}: username and password must not be empty"
-            )));
+            return Err(TargetError::invalid(
+                field,
+                format!("{field}: username and password must not be empty"),
+            ));
         }
         let totp_secret = match &raw.totp_secret {
             Some(s) => {
@@ -299,14 +356,20 @@ impl Fields<'_> {
                 match crate::totp::decode_secret(&secret) {
                     Some(bytes) if bytes.len() >= 16 => {}
                     Some(_) => {
-                        return Err(TargetError(format!(
-                            "{field}.totp_secret is shorter than 128 bits (26 base32 characters); give the secret the server enrolled"
-                        )));
+                        return Err(TargetError::invalid(
+                            format!("{field}.totp_secret"),
+                            format!(
+                                "{field}.totp_secret is shorter than 128 bits (26 base32 characters); give the secret the server enrolled"
+                            ),
+                        ));
                     }
                     None => {
-                        return Err(TargetError(format!(
-                            "{field}.totp_secret is not base32 (A-Z, 2-7); give the secret as the server showed it"
-                        )));
+                        return Err(TargetError::invalid(
+                            format!("{field}.totp_secret"),
+                            format!(
+                                "{field}.totp_secret is not base32 (A-Z, 2-7); give the secret as the server showed it"
+                            ),
+                        ));
                     }
                 }
                 Some(secret)
@@ -324,23 +387,28 @@ impl Fields<'_> {
 /// A path relative to `base_url`: starts with `/`, no scheme or host.
 pub(crate) fn check_path(value: &str, field: &str) -> Result<String, TargetError> {
     if !value.starts_with('/') || value.starts_with("//") {
-        return Err(TargetError(format!(
-            "{field} `{value}` must be a path relative to base_url, starting with one `/`"
-        )));
+        return Err(TargetError::invalid(
+            field,
+            format!("{field} `{value}` must be a path relative to base_url, starting with one `/`"),
+        ));
     }
     Ok(value.to_owned())
 }
 
 pub(crate) fn check_url(value: &str, field: &str) -> Result<String, TargetError> {
     let url = url::Url::parse(value)
-        .map_err(|e| TargetError(format!("{field} `{value}` is not a URL: {e}")))?;
+        .map_err(|e| TargetError::invalid(field, format!("{field} `{value}` is not a URL: {e}")))?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(TargetError(format!(
-            "{field} `{value}` must start with http:// or https://"
-        )));
+        return Err(TargetError::invalid(
+            field,
+            format!("{field} `{value}` must start with http:// or https://"),
+        ));
     }
     if url.host_str().is_none() {
-        return Err(TargetError(format!("{field} `{value}` has no host")));
+        return Err(TargetError::invalid(
+            field,
+            format!("{field} `{value}` has no host"),
+        ));
     }
     Ok(value.trim_end_matches('/').to_owned())
 }
@@ -361,21 +429,21 @@ pub fn interpolate(
             out.push('$');
             rest = tail;
         } else if let Some(inner) = after.strip_prefix('{') {
-            let end = inner
-                .find('}')
-                .ok_or_else(|| TargetError(format!("{field}: `${{` without a closing `}}`")))?;
+            let end = inner.find('}').ok_or_else(|| {
+                TargetError::invalid(field, format!("{field}: `${{` without a closing `}}`"))
+            })?;
             let name = &inner[..end];
             let valid =
                 !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
-                return Err(TargetError(format!(
-                    "{field}: `${{{name}}}` is not a variable name"
-                )));
+                return Err(TargetError::invalid(
+                    field,
+                    format!("{field}: `${{{name}}}` is not a variable name"),
+                ));
             }
-            let v = env(name).ok_or_else(|| {
-                TargetError(format!(
-                    "{field} refers to ${{{name}}}, but the environment variable {name} is not set"
-                ))
+            let v = env(name).ok_or_else(|| TargetError::Unset {
+                field: field.to_owned(),
+                var: name.to_owned(),
             })?;
             out.push_str(&v);
             rest = &inner[end + 1..];
@@ -408,11 +476,9 @@ pub(crate) mod tests {
             "alice-s3cret$"
         );
         assert_eq!(interpolate("pa$word$$", "f", &env).unwrap(), "pa$word$");
-        let e = interpolate("${NOPE}", "users.primary.password", &env)
-            .unwrap_err()
-            .0;
+        let e = interpolate("${NOPE}", "users.primary.password", &env).unwrap_err();
         assert!(
-            e.contains("NOPE is not set") && e.contains("users.primary.password"),
+            matches!(&e, TargetError::Unset { field, var } if field == "users.primary.password" && var == "NOPE"),
             "{e}"
         );
         assert!(interpolate("${A", "f", &env).is_err());

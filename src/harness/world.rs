@@ -31,6 +31,14 @@ impl fmt::Display for Failure {
     }
 }
 
+/// A control API call a step needed that gave no answer fails the step with
+/// what went wrong.
+impl From<crate::harness::control_api::ControlError> for Failure {
+    fn from(e: crate::harness::control_api::ControlError) -> Failure {
+        Failure(e.to_string())
+    }
+}
+
 /// What every scenario of one run shares.
 pub struct RunContext {
     pub target: Target,
@@ -82,7 +90,7 @@ impl RunContext {
     pub fn remember_enrolment_from(
         &self,
         state: &crate::harness::state::State,
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::harness::state::StateError> {
         let Some(account) = &self.target.users.twofactor else {
             return Ok(());
         };
@@ -101,7 +109,7 @@ impl RunContext {
         &self,
         state: &crate::harness::state::State,
         saved: &Mutex<Option<Vec<u8>>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::harness::state::StateError> {
         let Some(account) = &self.target.users.twofactor else {
             return Ok(());
         };
@@ -523,15 +531,11 @@ impl ConformanceWorld {
         let ctx = self.ctx();
         let period = e.params.period as i64;
         let last_used = *ctx.last_totp_step.lock().expect("totp step lock");
-        let mut now = ctx.clock.now().await.map_err(Failure)?;
+        let mut now = ctx.clock.now().await?;
         // Near the end of a step the server may check the code in the next step;
         // with clock control, start from a fresh step so every window test is exact.
         if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
-            now = ctx
-                .clock
-                .advance(period - now.rem_euclid(period))
-                .await
-                .map_err(Failure)?;
+            now = ctx.clock.advance(period - now.rem_euclid(period)).await?;
         }
         if let Some(last) = last_used {
             let wanted_step = last + 1 - offset;
@@ -539,10 +543,10 @@ impl ConformanceWorld {
             if current < wanted_step {
                 let wait = wanted_step * period - now;
                 if ctx.clock.is_controlled() {
-                    now = ctx.clock.advance(wait).await.map_err(Failure)?;
+                    now = ctx.clock.advance(wait).await?;
                 } else {
                     tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
-                    now = ctx.clock.now().await.map_err(Failure)?;
+                    now = ctx.clock.now().await?;
                 }
             }
         }

@@ -30,7 +30,11 @@ async fn the_html_report_shows_every_scenario_and_a_failures_curl_line_in_a_brow
         .arg(&summary)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "a fault fails the run");
+    assert_eq!(
+        out.status.code(),
+        Some(authconform::harness::exit::Exit::FAILED),
+        "a fault fails the run"
+    );
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(!page.contains("alice-Pa55word"), "a password in the report");
     let summary: serde_json::Value =

@@ -131,9 +131,7 @@ async fn calls_with_bad_secret_key(w: &mut ConformanceWorld, what: BadSecretKey)
 async fn secret_key_reset(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let ctx = w.ctx();
     let old = key_pair(w, who)?;
-    let new = super::control::reset_secret_key(&ctx.clock, &old.secret_key)
-        .await
-        .map_err(Failure)?;
+    let new = super::control::reset_secret_key(&ctx.clock, &old.secret_key).await?;
     ctx.secrets.register(&new);
     ctx.run_state::<KeyPairs>().lock().insert(
         who,
@@ -495,9 +493,9 @@ fn jwt_exp(w: &ConformanceWorld, who: Persona) -> Result<i64, Failure> {
 /// Moves the server clock to `at` (never back).
 async fn advance_to(w: &ConformanceWorld, at: i64) -> StepResult {
     let clock = &w.ctx().clock;
-    let now = clock.now().await.map_err(Failure)?;
+    let now = clock.now().await?;
     if at > now {
-        clock.advance(at - now).await.map_err(Failure)?;
+        clock.advance(at - now).await?;
     }
     Ok(())
 }

@@ -87,9 +87,9 @@ impl LacTarget {
                     let username = fields.text(&p.username, &field("username"))?;
                     let password = fields.text(&p.password, &field("password"))?;
                     if username.is_empty() || password.is_empty() {
-                        return Err(TargetError(
-                            "lac.no_password_change: username and password must not be empty"
-                                .into(),
+                        return Err(TargetError::invalid(
+                            "lac.no_password_change",
+                            "lac.no_password_change: username and password must not be empty",
                         ));
                     }
                     Some(LacProviderAccount {

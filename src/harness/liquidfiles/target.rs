@@ -81,8 +81,9 @@ impl LiquidFilesTarget {
                 .filter(|u| !u.is_empty()),
             key_lifetime_minutes: match raw.key_lifetime_minutes {
                 Some(m) if !(2..=10 * 366 * 24 * 60).contains(&m) => {
-                    return Err(TargetError(
-                        "liquidfiles.key_lifetime_minutes must be between 2 and ten years".into(),
+                    return Err(TargetError::invalid(
+                        "liquidfiles.key_lifetime_minutes",
+                        "liquidfiles.key_lifetime_minutes must be between 2 and ten years",
                     ));
                 }
                 Some(m) => m,

@@ -114,7 +114,7 @@ async fn expiration_in_future(w: &mut ConformanceWorld) -> StepResult {
         .last_exchange()?
         .str_field("expiration")
         .and_then(api::parse_expiration);
-    let now = w.ctx().clock.now().await.map_err(Failure)?;
+    let now = w.ctx().clock.now().await?;
     w.documented_uncited(
         expiration.is_some_and(|e| e > now * 1000),
         "an expiration later than the server's current time (read as UTC)",

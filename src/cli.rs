@@ -1,0 +1,482 @@
+//! The command line: its arguments (clap), and each command handed to the
+//! library part that does it (`run` and `check` to [`harness::command`],
+//! `serve` to the reference server). The binary (`src/main.rs`) parses and
+//! calls [`dispatch`]. Exit codes: [`Exit`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::fixtures::Fixtures;
+use crate::harness::command::{self, RunCommand};
+use crate::harness::exit::Exit;
+use crate::harness::{self, Output};
+use crate::mock::export;
+use crate::reference::fault::Fault;
+use crate::reference::serving::ServeLimits;
+use crate::reference::switch::{self, Switches};
+use crate::reference::{ReferenceConfig, ReferenceServer, request_log};
+use crate::secret::{HashCost, HashPoolSize};
+use crate::vendor::Vendor;
+
+#[derive(Parser)]
+#[command(
+    name = "authconform",
+    version,
+    about = "Conformance harness and reference server for vendor token authentication APIs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the reference server (all vendors under their base paths, or one at the root).
+    Serve(ServeArgs),
+    /// Run the conformance suite against a target file, or the built-in reference server.
+    ///
+    /// Exit codes: 0 every scenario that ran passed (warnings do not count);
+    /// 1 a conformance failure (or, with --strict, a warning); 2 bad usage or
+    /// configuration, a target that preflight finds not ready, or a server that
+    /// stopped answering mid-run.
+    Run(RunArgs),
+    /// Check a target file without running the suite: it loads, its server
+    /// answers, its accounts sign on, its control API (if any) answers. Exit 0
+    /// when ready, 2 with one line per problem otherwise.
+    Check {
+        /// The target file (YAML).
+        #[arg(long)]
+        target: PathBuf,
+        /// The state file of earlier runs (see `run --state`).
+        #[arg(long, value_name = "FILE", env = "AUTHCONFORM_STATE")]
+        state: Option<PathBuf>,
+    },
+    /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
+    Faults,
+    /// List the reference server's choices where the documents are silent:
+    /// each switch, its values (the reference server's first), what it
+    /// changes, and the document's words it is silent next to.
+    Switches,
+    /// Mocks for other stacks.
+    Mock {
+        #[command(subcommand)]
+        command: MockCommand,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Target file (YAML) describing the server under test; without it, an
+    /// in-process reference server is started. Give it several times, or a
+    /// folder of target files, to check several deployments in one run: each
+    /// target's scenarios run in order, up to --jobs targets at once; the
+    /// JUnit file and the summary JSON hold every target, the Cucumber JSON
+    /// and HTML reports are one file per target (`run.html` → `run.<name>.html`);
+    /// the exit code is the worst of all.
+    #[arg(long, value_name = "FILE|DIR")]
+    target: Vec<PathBuf>,
+    /// With several targets: how many are checked at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: u32,
+    /// Without --target: the vendor to test (default: every vendor).
+    #[arg(long)]
+    vendor: Option<Vendor>,
+    /// Tag expression selecting scenarios, e.g. "@login and not @2fa".
+    #[arg(long)]
+    tags: Option<String>,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Write a Cucumber JSON report here.
+    #[arg(long)]
+    cucumber_json: Option<PathBuf>,
+    /// Read feature files from this folder instead of the built-in ones.
+    #[arg(long)]
+    features: Option<PathBuf>,
+    /// Without --target: start the reference server with this fault.
+    #[arg(long, value_parser = Fault::from_name)]
+    fault: Option<Fault>,
+    /// Print only the closing recap and totals.
+    #[arg(long, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print every step as it runs (cucumber's own output) instead of a line per scenario.
+    #[arg(long)]
+    verbose: bool,
+    /// Without --target: run against the variant reference server (see
+    /// `serve --variant`).
+    #[arg(long)]
+    variant: bool,
+    /// Without --target: the reference server makes this choice where the
+    /// documents are silent (see `authconform switches`); give it several times.
+    #[arg(long = "switch", value_name = "NAME=VALUE")]
+    switch: Vec<String>,
+    /// Fail on the reference server's own choices too (error bodies, status
+    /// codes and markup the vendors' documents do not give, security headers):
+    /// without it they are reported as warnings.
+    #[arg(long)]
+    strict: bool,
+    /// Write a machine-readable summary here (counts; per scenario its id,
+    /// feature, line, status, duration and reason).
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
+    /// Write a self-contained HTML report here (every scenario, its steps, failures with
+    /// their exchange and curl line, warnings; a filter for failures).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Known deviations: a YAML map of scenario id to reason (`LAC5: "we answer
+    /// 403"`). A listed scenario that fails is an expected failure (the run
+    /// passes); one that passes is reported as stale, so the list shrinks.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// List every scenario (id, name, feature file and line, tags, capability
+    /// needs) and whether it would run against this target; run nothing.
+    #[arg(long)]
+    list: bool,
+    /// Run only the scenarios whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    name: Option<String>,
+    /// Run only the scenarios that failed in an earlier run's --summary-json FILE.
+    #[arg(long, value_name = "FILE")]
+    rerun_failed: Option<PathBuf>,
+    /// With --target: the state file that remembers, between runs, what the
+    /// suite cannot undo on the deployment (the TOTP secret of the second factor
+    /// it enabled). Keep it between pipeline runs. Default: .authconform/state.json
+    #[arg(long, value_name = "FILE", env = "AUTHCONFORM_STATE")]
+    state: Option<PathBuf>,
+    /// Stop after this many failed scenarios; the rest are reported as not run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_failures: Option<u32>,
+}
+
+impl RunArgs {
+    fn into_command(self) -> RunCommand {
+        let output = if self.quiet {
+            Output::Quiet
+        } else if self.verbose {
+            Output::Verbose
+        } else {
+            Output::Console
+        };
+        RunCommand {
+            targets: self.target,
+            jobs: self.jobs as usize,
+            vendor: self.vendor,
+            tags: self.tags,
+            junit: self.junit,
+            cucumber_json: self.cucumber_json,
+            features: self.features,
+            fault: self.fault,
+            output,
+            variant: self.variant,
+            switches: self.switch,
+            strict: self.strict,
+            summary_json: self.summary_json,
+            html: self.html,
+            baseline: self.baseline,
+            list: self.list,
+            name: self.name,
+            rerun_failed: self.rerun_failed,
+            state: self.state,
+            max_failures: self.max_failures.map(|n| n as usize),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum MockCommand {
+    /// Write a vendor's stubs: WireMock JSON mappings (DIR/mappings/*.json, for
+    /// `--root-dir DIR`), or its OpenAPI document.
+    Export {
+        /// The vendor (e.g. `limecraft`).
+        #[arg(long)]
+        vendor: Vendor,
+        /// `wiremock` or `openapi`.
+        #[arg(long)]
+        format: export::Format,
+        /// The folder to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Serve only this vendor, at the root, as the vendor does (e.g. `limecraft`).
+    #[arg(long)]
+    vendor: Option<Vendor>,
+    /// Seeded accounts (YAML); the built-in fixtures/reference.yaml by default.
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+    /// Password hashing cost: `owasp` (default) or `test` (fast, for tests only).
+    #[arg(long, value_enum, default_value_t = HashCost::Owasp)]
+    hash_cost: HashCost,
+    /// Enable the test-only control endpoints (/__authconform/clock).
+    #[arg(long)]
+    test_mode: bool,
+    /// Break one rule (see `authconform faults`).
+    #[arg(long, value_parser = Fault::from_name)]
+    fault: Option<Fault>,
+    /// Answer as another conforming server would where the vendors'
+    /// documents are silent (other error bodies, statuses, markup): a
+    /// server that is not ours, to see the suite pass it with warnings.
+    /// Every switch at its last value (see `authconform switches`).
+    #[arg(long)]
+    variant: bool,
+    /// Make this choice where the documents are silent (see `authconform
+    /// switches`); give it several times. Applied after --variant.
+    #[arg(long = "switch", value_name = "NAME=VALUE")]
+    switch: Vec<String>,
+    /// Answer every request this many milliseconds later: a distant
+    /// deployment on loopback (bench/many_targets.sh uses it).
+    #[arg(long, value_name = "MS")]
+    latency: Option<u64>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// What a hostile or stuck client may hold (see `serve --help`).
+#[derive(Args, Clone, Debug)]
+struct LimitArgs {
+    /// Seconds to receive a request head (from its first byte; from the
+    /// connection's opening for its first request).
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    header_timeout: f64,
+    /// Seconds a kept-alive connection may wait idle for its next request.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    keep_alive_timeout: f64,
+    /// Seconds to wait for the next chunk of a request body.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    body_timeout: f64,
+    /// Seconds to receive a whole request body.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    body_total_timeout: f64,
+    /// Connections served at once; more wait in the listen backlog. Keep it
+    /// below `ulimit -n` (minus a few dozen).
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    max_connections: usize,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; a
+    /// second signal exits at once.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    shutdown_grace: f64,
+    /// Password hashes computed at once (default: one per core).
+    #[arg(long, value_name = "N")]
+    hash_workers: Option<usize>,
+    /// Password hashes that may wait for a worker; beyond, a login answers 503
+    /// with Retry-After (default: 4 per worker).
+    #[arg(long, value_name = "N")]
+    hash_queue: Option<usize>,
+}
+
+impl LimitArgs {
+    fn apply(&self, config: &mut ReferenceConfig) -> Result<(), String> {
+        let secs = |name: &str, v: f64| {
+            Duration::try_from_secs_f64(v)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| format!("--{name} must be a positive number of seconds, not {v}"))
+        };
+        config.limits = ServeLimits {
+            header_read_timeout: secs("header-timeout", self.header_timeout)?,
+            keep_alive_timeout: secs("keep-alive-timeout", self.keep_alive_timeout)?,
+            body_idle_timeout: secs("body-timeout", self.body_timeout)?,
+            body_total_timeout: secs("body-total-timeout", self.body_total_timeout)?,
+            max_connections: self.max_connections.max(1),
+            shutdown_grace: secs("shutdown-grace", self.shutdown_grace)?,
+        };
+        let workers = self.hash_workers.unwrap_or(config.hash_pool.workers).max(1);
+        config.hash_pool = HashPoolSize {
+            workers,
+            queue: self.hash_queue.unwrap_or(4 * workers),
+        };
+        Ok(())
+    }
+}
+
+/// Does what the parsed command line says; the process's exit code.
+pub fn dispatch(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return usage(&format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Run(args) => Exit::process(command::run(args.into_command()).await),
+            Command::Check { target, state } => Exit::process(command::check(&target, state).await),
+            Command::Faults => {
+                harness::console::out(&Fault::markdown_table());
+                ExitCode::SUCCESS
+            }
+            Command::Switches => {
+                harness::console::out(&switch::markdown_table());
+                ExitCode::SUCCESS
+            }
+            Command::Mock {
+                command:
+                    MockCommand::Export {
+                        vendor,
+                        format,
+                        out,
+                    },
+            } => mock_export(vendor, format, &out),
+        }
+    })
+}
+
+fn mock_export(vendor: Vendor, format: export::Format, out: &std::path::Path) -> ExitCode {
+    match export::write(vendor, format, out) {
+        Ok(files) => {
+            println!("wrote {} file(s) under {}", files.len(), out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage(&format!("cannot write under {}: {e}", out.display())),
+    }
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("authconform: {message}");
+    Exit::process(Exit::SETUP)
+}
+
+async fn serve(
+    ServeArgs {
+        addr,
+        vendor: only_vendor,
+        fixtures,
+        hash_cost,
+        test_mode,
+        fault,
+        variant,
+        switch,
+        latency,
+        limits,
+    }: ServeArgs,
+) -> ExitCode {
+    let switches = match Switches::from_args(variant, &switch) {
+        Ok(s) => s,
+        Err(e) => return usage(&e.to_string()),
+    };
+    // The log is written by a background thread: a request only formats its
+    // line and queues it, instead of a stderr write per request (measured in
+    // bench/README.md). Lossy: when stderr is not read fast enough, lines are
+    // dropped and counted rather than requests waiting (request_log.rs). The
+    // guard flushes the queue at exit (for at most about a second).
+    let (log_writer, _flush_log_at_exit) = request_log::non_blocking(std::io::stderr());
+    let dropped_lines = log_writer.error_counter();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(log_writer)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
+    // The per-request line costs a layer on every request: add it only when
+    // RUST_LOG lets that line through (it does by default).
+    let log_requests = tracing::enabled!(target: "authconform::request", tracing::Level::INFO);
+    let fixtures = match fixtures {
+        Some(path) => match Fixtures::load(&path) {
+            Ok(f) => f,
+            Err(e) => return usage(&e.to_string()),
+        },
+        None => Fixtures::builtin(),
+    };
+    let mut config = ReferenceConfig {
+        fixtures,
+        only_vendor,
+        hash_cost,
+        test_mode,
+        fault,
+        log_requests,
+        latency: latency.map(Duration::from_millis),
+        ..ReferenceConfig::default()
+    }
+    .with_variant(variant)
+    .with_switches(switches);
+    if let Err(e) = limits.apply(&mut config) {
+        return usage(&e);
+    }
+    tokio::spawn(request_log::report_dropped(
+        dropped_lines,
+        Duration::from_secs(10),
+    ));
+    let server = ReferenceServer::new(config);
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            return usage(&format!(
+                "cannot listen on {addr}: {e} (is another server on that port? try --addr 127.0.0.1:0)"
+            ));
+        }
+    };
+    let local = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    for v in Vendor::ALL {
+        if only_vendor.is_none_or(|o| o == *v) {
+            tracing::info!(
+                "{} at http://{local}{}",
+                v.display_name(),
+                server.api_base_path(*v)
+            );
+        }
+    }
+    if test_mode {
+        tracing::info!("test mode: clock control at http://{local}/__authconform/clock");
+    }
+    if let Some(f) = fault {
+        tracing::warn!("fault `{}` is on: {}", f.name(), f.breaks());
+    }
+    let stopped = server
+        .serve(listener, async {
+            shutdown_signal().await;
+            tracing::info!("stopping: no new connections; a second signal exits at once");
+            // A second signal: exit now, whatever is still open.
+            tokio::spawn(async {
+                shutdown_signal().await;
+                eprintln!("second signal: exiting at once");
+                std::process::exit(Exit::INTERRUPTED);
+            });
+        })
+        .await;
+    if stopped.abandoned > 0 {
+        tracing::info!("stopped ({} connection(s) dropped)", stopped.abandoned);
+    } else {
+        tracing::info!("stopped");
+    }
+    ExitCode::SUCCESS
+}
+
+/// Ctrl-C, or SIGTERM from a CI runner or a service manager.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
