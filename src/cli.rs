@@ -12,7 +12,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::fixtures::Fixtures;
 use crate::harness::command::{self, RunCommand};
+use crate::harness::console::paint::{self, ColorChoice};
 use crate::harness::exit::Exit;
+use crate::harness::report_files::ReportFiles;
 use crate::harness::{self, Output};
 use crate::mock::export;
 use crate::reference::fault::Fault;
@@ -22,15 +24,32 @@ use crate::reference::{ReferenceConfig, ReferenceServer, request_log};
 use crate::secret::{HashCost, HashPoolSize};
 use crate::vendor::Vendor;
 
+/// The exit codes, as `run --help` and the man page list them.
+const EXIT_CODES: &str = "Exit codes: 0 every scenario that ran passed (warnings do not count); \
+1 a conformance failure (or, with --strict, a warning); 2 bad usage or configuration, a target \
+that preflight finds not ready, a server that stopped answering mid-run, or nothing selected; \
+130 interrupted (Ctrl-C, SIGTERM: the reports hold what ran).";
+
 #[derive(Parser)]
 #[command(
     name = "authconform",
-    version,
-    about = "Conformance harness and reference server for vendor token authentication APIs"
+    version = harness::report::version(),
+    about = "Conformance harness and reference server for vendor token authentication APIs",
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
+    /// Colour the console: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    /// The command line's definition, for completions and the man page.
+    pub fn definition() -> clap::Command {
+        <Cli as clap::CommandFactory>::command()
+    }
 }
 
 #[derive(Subcommand)]
@@ -38,14 +57,11 @@ enum Command {
     /// Start the reference server (all vendors under their base paths, or one at the root).
     Serve(ServeArgs),
     /// Run the conformance suite against a target file, or the built-in reference server.
-    ///
-    /// Exit codes: 0 every scenario that ran passed (warnings do not count);
-    /// 1 a conformance failure (or, with --strict, a warning); 2 bad usage or
-    /// configuration, a target that preflight finds not ready, or a server that
-    /// stopped answering mid-run.
+    #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// Check a target file without running the suite: it loads, its server
-    /// answers, its accounts sign on, its control API (if any) answers. Exit 0
+    /// answers, its accounts sign on, its control API (if any) answers; then
+    /// the plan: what a run would run, and what it would skip and why. Exit 0
     /// when ready, 2 with one line per problem otherwise.
     Check {
         /// The target file (YAML).
@@ -54,6 +70,31 @@ enum Command {
         /// The state file of earlier runs (see `run --state`).
         #[arg(long, value_name = "FILE", env = "AUTHCONFORM_STATE")]
         state: Option<PathBuf>,
+        /// The tag expression the run will use (the plan counts only those).
+        #[arg(long, value_name = "EXPR")]
+        tags: Option<String>,
+    },
+    /// Print a vendor's example target file, commented, to start from.
+    Init {
+        #[arg(long, value_parser = vendor_parser())]
+        vendor: Vendor,
+    },
+    /// The state file (`run --state`): the TOTP secret a run enrolled, for a
+    /// pipeline that keeps it as a secret (`users.twofactor.totp_secret`)
+    /// instead of keeping the file.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
+    /// A control API's clock (a reference server in test mode): how far it
+    /// is from this machine's, and `--reset` to set it back.
+    Clock {
+        /// The root URL of the server (a target file's `control_url`).
+        #[arg(long, value_name = "URL")]
+        control_url: String,
+        /// Set the clock back to the server's system time.
+        #[arg(long)]
+        reset: bool,
     },
     /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
     Faults,
@@ -66,90 +107,134 @@ enum Command {
         #[command(subcommand)]
         command: MockCommand,
     },
+    /// Print a shell's completion script (`authconform completions bash >
+    /// ~/.local/share/bash-completion/completions/authconform`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `authconform man > authconform.1`.
+    Man,
+}
+
+#[derive(Subcommand)]
+enum StateCommand {
+    /// Print the TOTP secret the state file holds for a target file's
+    /// `users.twofactor` account (base32), to keep as a pipeline secret.
+    Secret {
+        /// The target file (YAML).
+        #[arg(long)]
+        target: PathBuf,
+        /// The state file (default: .authconform/state.json).
+        #[arg(long, value_name = "FILE", env = "AUTHCONFORM_STATE")]
+        state: Option<PathBuf>,
+    },
+}
+
+/// `--vendor`: one of the built-in vendors, listed in `--help`.
+fn vendor_parser() -> impl clap::builder::TypedValueParser<Value = Vendor> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Vendor::ALL.iter().map(|v| v.id()))
+        .map(|id| id.parse::<Vendor>().expect("a listed vendor"))
 }
 
 #[derive(Args)]
 struct RunArgs {
     /// Target file (YAML) describing the server under test; without it, an
     /// in-process reference server is started. Give it several times, or a
-    /// folder of target files, to check several deployments in one run: each
-    /// target's scenarios run in order, up to --jobs targets at once; the
-    /// JUnit file and the summary JSON hold every target, the Cucumber JSON
-    /// and HTML reports are one file per target (`run.html` → `run.<name>.html`);
-    /// the exit code is the worst of all.
-    #[arg(long, value_name = "FILE|DIR")]
+    /// folder of target files (*.yaml, *.yml), to check several deployments
+    /// in one run: each target's scenarios run in order, up to --jobs targets
+    /// at once (targets that share a server or a control_url one after the
+    /// other); the JUnit file and the summary JSON hold every target, the
+    /// Cucumber JSON and HTML reports are one file per target (`run.html` →
+    /// `run.<name>.html`, and `run.html` their index); the exit code is the
+    /// worst of all.
+    #[arg(long, value_name = "FILE|DIR", help_heading = "Target")]
     target: Vec<PathBuf>,
     /// With several targets: how many are checked at once.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Target")]
     jobs: u32,
-    /// Without --target: the vendor to test (default: every vendor).
-    #[arg(long)]
-    vendor: Option<Vendor>,
-    /// Tag expression selecting scenarios, e.g. "@login and not @2fa".
-    #[arg(long)]
-    tags: Option<String>,
-    /// Write a JUnit XML report here.
-    #[arg(long)]
-    junit: Option<PathBuf>,
-    /// Write a Cucumber JSON report here.
-    #[arg(long)]
-    cucumber_json: Option<PathBuf>,
-    /// Read feature files from this folder instead of the built-in ones.
-    #[arg(long)]
-    features: Option<PathBuf>,
-    /// Without --target: start the reference server with this fault.
-    #[arg(long, value_parser = Fault::from_name)]
-    fault: Option<Fault>,
-    /// Print only the closing recap and totals.
-    #[arg(long, conflicts_with = "verbose")]
-    quiet: bool,
-    /// Print every step as it runs (cucumber's own output) instead of a line per scenario.
-    #[arg(long)]
-    verbose: bool,
-    /// Without --target: run against the variant reference server (see
-    /// `serve --variant`).
-    #[arg(long)]
-    variant: bool,
-    /// Without --target: the reference server makes this choice where the
-    /// documents are silent (see `authconform switches`); give it several times.
-    #[arg(long = "switch", value_name = "NAME=VALUE")]
-    switch: Vec<String>,
-    /// Fail on the reference server's own choices too (error bodies, status
-    /// codes and markup the vendors' documents do not give, security headers):
-    /// without it they are reported as warnings.
-    #[arg(long)]
-    strict: bool,
-    /// Write a machine-readable summary here (counts; per scenario its id,
-    /// feature, line, status, duration and reason).
-    #[arg(long, value_name = "FILE")]
-    summary_json: Option<PathBuf>,
-    /// Write a self-contained HTML report here (every scenario, its steps, failures with
-    /// their exchange and curl line, warnings; a filter for failures).
-    #[arg(long, value_name = "FILE")]
-    html: Option<PathBuf>,
-    /// Known deviations: a YAML map of scenario id to reason (`LAC5: "we answer
-    /// 403"`). A listed scenario that fails is an expected failure (the run
-    /// passes); one that passes is reported as stale, so the list shrinks.
-    #[arg(long, value_name = "FILE")]
-    baseline: Option<PathBuf>,
-    /// List every scenario (id, name, feature file and line, tags, capability
-    /// needs) and whether it would run against this target; run nothing.
-    #[arg(long)]
-    list: bool,
-    /// Run only the scenarios whose name matches this regular expression.
-    #[arg(long, value_name = "REGEX")]
-    name: Option<String>,
-    /// Run only the scenarios that failed in an earlier run's --summary-json FILE.
-    #[arg(long, value_name = "FILE")]
-    rerun_failed: Option<PathBuf>,
     /// With --target: the state file that remembers, between runs, what the
     /// suite cannot undo on the deployment (the TOTP secret of the second factor
     /// it enabled). Keep it between pipeline runs. Default: .authconform/state.json
-    #[arg(long, value_name = "FILE", env = "AUTHCONFORM_STATE")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "AUTHCONFORM_STATE",
+        help_heading = "Target"
+    )]
     state: Option<PathBuf>,
+    /// Without --target: the vendor to test (default: every vendor).
+    #[arg(long, value_parser = vendor_parser(), help_heading = "Built-in reference server")]
+    vendor: Option<Vendor>,
+    /// Without --target: start the reference server with this fault (see `authconform faults`).
+    #[arg(long, value_parser = Fault::from_name, value_name = "FAULT", help_heading = "Built-in reference server")]
+    fault: Option<Fault>,
+    /// Without --target: run against the variant reference server (see
+    /// `serve --variant`).
+    #[arg(long, help_heading = "Built-in reference server")]
+    variant: bool,
+    /// Without --target: the reference server makes this choice where the
+    /// documents are silent (see `authconform switches`); give it several times.
+    #[arg(
+        long = "switch",
+        value_name = "NAME=VALUE",
+        help_heading = "Built-in reference server"
+    )]
+    switch: Vec<String>,
+    /// Tag expression selecting scenarios, e.g. "@login and not @2fa".
+    #[arg(long, value_name = "EXPR", help_heading = "Selection")]
+    tags: Option<String>,
+    /// Run only this scenario: its id (LC1) or its exact name; give it several times.
+    #[arg(long, value_name = "ID|NAME", help_heading = "Selection")]
+    name: Vec<String>,
+    /// Run only the scenarios whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX", help_heading = "Selection")]
+    name_regex: Option<String>,
+    /// Run only the scenarios that failed in an earlier run's --summary-json FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Selection")]
+    rerun_failed: Option<PathBuf>,
     /// Stop after this many failed scenarios; the rest are reported as not run.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Selection")]
     max_failures: Option<u32>,
+    /// Read feature files from this folder instead of the built-in ones.
+    #[arg(long, value_name = "DIR", help_heading = "Selection")]
+    features: Option<PathBuf>,
+    /// List every scenario (id, name, feature file and line, tags, capability
+    /// needs) and whether it would run against this target; run nothing.
+    #[arg(long, help_heading = "Selection")]
+    list: bool,
+    /// Fail on the reference server's own choices too (error bodies, status
+    /// codes and markup the vendors' documents do not give, security headers):
+    /// without it they are reported as warnings.
+    #[arg(long, help_heading = "Verdict")]
+    strict: bool,
+    /// Known deviations: a YAML map of scenario id to reason (`LAC5: "we answer
+    /// 403"`). A listed scenario that fails is an expected failure (the run
+    /// passes); one that passes is reported as stale, so the list shrinks.
+    #[arg(long, value_name = "FILE", help_heading = "Verdict")]
+    baseline: Option<PathBuf>,
+    /// Write a JUnit XML report here (whatever the outcome: a target that is
+    /// not ready is an errored test case).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    junit: Option<PathBuf>,
+    /// Write a Cucumber JSON report here.
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    cucumber_json: Option<PathBuf>,
+    /// Write a machine-readable summary here (counts; per scenario its id,
+    /// feature, line, status, duration and reason).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    summary_json: Option<PathBuf>,
+    /// Write a self-contained HTML report here (problems first, every scenario,
+    /// its steps, failures with their exchange and curl line, warnings; filters).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    html: Option<PathBuf>,
+    /// Print only the closing recap and totals.
+    #[arg(short, long, conflicts_with = "verbose", help_heading = "Console")]
+    quiet: bool,
+    /// Print every step as it runs (cucumber's own output) instead of a line per scenario.
+    #[arg(short, long, help_heading = "Console")]
+    verbose: bool,
 }
 
 impl RunArgs {
@@ -166,19 +251,22 @@ impl RunArgs {
             jobs: self.jobs as usize,
             vendor: self.vendor,
             tags: self.tags,
-            junit: self.junit,
-            cucumber_json: self.cucumber_json,
+            reports: ReportFiles {
+                junit: self.junit,
+                cucumber_json: self.cucumber_json,
+                summary_json: self.summary_json,
+                html: self.html,
+            },
             features: self.features,
             fault: self.fault,
             output,
             variant: self.variant,
             switches: self.switch,
             strict: self.strict,
-            summary_json: self.summary_json,
-            html: self.html,
             baseline: self.baseline,
             list: self.list,
-            name: self.name,
+            names: self.name,
+            name_regex: self.name_regex,
             rerun_failed: self.rerun_failed,
             state: self.state,
             max_failures: self.max_failures.map(|n| n as usize),
@@ -192,7 +280,7 @@ enum MockCommand {
     /// `--root-dir DIR`), or its OpenAPI document.
     Export {
         /// The vendor (e.g. `limecraft`).
-        #[arg(long)]
+        #[arg(long, value_parser = vendor_parser())]
         vendor: Vendor,
         /// `wiremock` or `openapi`.
         #[arg(long)]
@@ -209,7 +297,7 @@ struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
     /// Serve only this vendor, at the root, as the vendor does (e.g. `limecraft`).
-    #[arg(long)]
+    #[arg(long, value_parser = vendor_parser())]
     vendor: Option<Vendor>,
     /// Seeded accounts (YAML); the built-in fixtures/reference.yaml by default.
     #[arg(long)]
@@ -301,6 +389,10 @@ impl LimitArgs {
 
 /// Does what the parsed command line says; the process's exit code.
 pub fn dispatch(cli: Cli) -> ExitCode {
+    paint::set(
+        cli.color
+            .colours(std::io::IsTerminal::is_terminal(&std::io::stdout())),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -310,9 +402,39 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
+            Command::Serve(args) => serve(args, cli.color).await,
             Command::Run(args) => Exit::process(command::run(args.into_command()).await),
-            Command::Check { target, state } => Exit::process(command::check(&target, state).await),
+            Command::Check {
+                target,
+                state,
+                tags,
+            } => Exit::process(command::check(&target, state, tags).await),
+            Command::Init { vendor } => {
+                harness::console::out(command::example_target(vendor));
+                ExitCode::SUCCESS
+            }
+            Command::State {
+                command: StateCommand::Secret { target, state },
+            } => Exit::process(command::state_secret(&target, state)),
+            Command::Clock { control_url, reset } => {
+                Exit::process(command::clock(&control_url, reset).await)
+            }
+            Command::Completions { shell } => {
+                let mut definition = Cli::definition();
+                clap_complete::generate(
+                    shell,
+                    &mut definition,
+                    "authconform",
+                    &mut std::io::stdout(),
+                );
+                ExitCode::SUCCESS
+            }
+            Command::Man => {
+                match clap_mangen::Man::new(Cli::definition()).render(&mut std::io::stdout()) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => usage(&format!("cannot write the man page: {e}")),
+                }
+            }
             Command::Faults => {
                 harness::console::out(&Fault::markdown_table());
                 ExitCode::SUCCESS
@@ -361,6 +483,7 @@ async fn serve(
         latency,
         limits,
     }: ServeArgs,
+    color: ColorChoice,
 ) -> ExitCode {
     let switches = match Switches::from_args(variant, &switch) {
         Ok(s) => s,
@@ -379,7 +502,7 @@ async fn serve(
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(log_writer)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(color.colours(std::io::IsTerminal::is_terminal(&std::io::stderr())))
         .with_target(false)
         .init();
     // The per-request line costs a layer on every request: add it only when

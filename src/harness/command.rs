@@ -6,8 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::harness::exit::Exit;
+use crate::harness::github::{self, Subject};
+use crate::harness::interrupt::Interrupt;
 use crate::harness::many::{self, CombinedReports, TargetRun};
 use crate::harness::report::{RunError, RunReport, Usage, report_of};
+use crate::harness::report_files::ReportFiles;
 use crate::harness::runner::{self, Output, RunOptions, TargetChoice};
 use crate::harness::target::Target;
 use crate::harness::{baseline, console, exchange, preflight, state, suite, summary, world};
@@ -24,8 +27,10 @@ pub struct RunCommand {
     pub jobs: usize,
     pub vendor: Option<Vendor>,
     pub tags: Option<String>,
-    pub junit: Option<PathBuf>,
-    pub cucumber_json: Option<PathBuf>,
+    /// The report files; with several targets, the Cucumber JSON and HTML
+    /// reports are one file per target (`run.html` → `run.<name>.html`, and
+    /// `run.html` their index).
+    pub reports: ReportFiles,
     pub features: Option<PathBuf>,
     pub fault: Option<Fault>,
     pub output: Output,
@@ -33,11 +38,12 @@ pub struct RunCommand {
     /// `--switch NAME=VALUE`, as given.
     pub switches: Vec<String>,
     pub strict: bool,
-    pub summary_json: Option<PathBuf>,
-    pub html: Option<PathBuf>,
     pub baseline: Option<PathBuf>,
     pub list: bool,
-    pub name: Option<String>,
+    /// `--name`: scenario ids or exact names.
+    pub names: Vec<String>,
+    /// `--name-regex`.
+    pub name_regex: Option<String>,
     pub rerun_failed: Option<PathBuf>,
     /// `--state`; `None`: [`state::DEFAULT_PATH`].
     pub state: Option<PathBuf>,
@@ -51,19 +57,17 @@ impl Default for RunCommand {
             jobs: 8,
             vendor: None,
             tags: None,
-            junit: None,
-            cucumber_json: None,
+            reports: ReportFiles::default(),
             features: None,
             fault: None,
             output: Output::Console,
             variant: false,
             switches: Vec::new(),
             strict: false,
-            summary_json: None,
-            html: None,
             baseline: None,
             list: false,
-            name: None,
+            names: Vec::new(),
+            name_regex: None,
             rerun_failed: None,
             state: None,
             max_failures: None,
@@ -72,10 +76,22 @@ impl Default for RunCommand {
 }
 
 /// Runs the command; its exit code ([`Exit`]). Everything it has to say is
-/// printed (a usage problem on stderr as one `authconform: …` line).
+/// printed (a usage problem on stderr as one `authconform: …` line), and
+/// every requested report is written, whatever the outcome.
 pub async fn run(command: RunCommand) -> i32 {
-    match plan(command).await {
-        Ok(Planned::One { options, quiet }) => {
+    // A report path that cannot be written fails now, not after the run.
+    if let Err(e) = command.reports.check() {
+        eprintln!("authconform: {e}");
+        return Exit::SETUP;
+    }
+    let reports = command.reports.clone();
+    let interrupt = Interrupt::on_signals();
+    match plan(command, &interrupt).await {
+        Ok(Planned::One {
+            options,
+            quiet,
+            subject,
+        }) => {
             let result = runner::run(*options).await;
             if quiet
                 && let Some(report) = report_of(&result)
@@ -87,6 +103,9 @@ pub async fn run(command: RunCommand) -> i32 {
             if let Some(message) = message {
                 eprintln!("authconform: {message}");
             }
+            if report_of(&result).is_none_or(|r| !r.listed) {
+                tell_github(&[(&subject, &result)]);
+            }
             code
         }
         Ok(Planned::Many {
@@ -95,10 +114,34 @@ pub async fn run(command: RunCommand) -> i32 {
             reports,
         }) => run_many(runs, jobs, &reports).await,
         Err(e) => {
-            eprintln!("authconform: {e}");
+            // A configuration mistake: every requested report says so, as a
+            // CI publisher would otherwise show nothing.
+            let subject = Subject {
+                label: "authconform".to_owned(),
+                file: None,
+            };
+            let result = Err(e);
+            if let Err(w) = reports.write(&subject.label, &result, None) {
+                eprintln!("authconform: {w}");
+            }
+            tell_github(&[(&subject, &result)]);
+            if let Err(e) = result {
+                eprintln!("authconform: {e}");
+            }
             Exit::SETUP
         }
     }
+}
+
+/// Under GitHub Actions: the annotations of each target, and the step summary.
+fn tell_github(targets: &[(&Subject, &Result<RunReport, RunError>)]) {
+    if !github::active() {
+        return;
+    }
+    for (subject, result) in targets {
+        console::out(&github::annotations(subject, result));
+    }
+    github::append_step_summary(&github::step_summary(targets));
 }
 
 /// A run of one target, or of several.
@@ -107,6 +150,8 @@ enum Planned {
         options: Box<RunOptions>,
         /// `--quiet`: the closing part is printed here, not by the run.
         quiet: bool,
+        /// The target, as annotations name it.
+        subject: Subject,
     },
     Many {
         runs: Vec<TargetRun>,
@@ -117,25 +162,23 @@ enum Planned {
 
 /// Reads every file the command names (baseline, rerun list, target files)
 /// before anything runs: a mistake in one is one clear line.
-async fn plan(command: RunCommand) -> Result<Planned, RunError> {
+async fn plan(command: RunCommand, interrupt: &Interrupt) -> Result<Planned, RunError> {
     let RunCommand {
         targets,
         jobs,
         vendor,
         tags,
-        junit,
-        cucumber_json,
+        reports,
         features,
         fault,
         output,
         variant,
         switches,
         strict,
-        summary_json,
-        html,
         baseline,
         list,
-        name,
+        names,
+        name_regex,
         rerun_failed,
         state,
         max_failures,
@@ -160,11 +203,10 @@ async fn plan(command: RunCommand) -> Result<Planned, RunError> {
     for path in &paths {
         loaded.push(Target::load(path)?);
     }
-    let options = |target: TargetChoice| RunOptions {
+    let options = |target: TargetChoice, reports: ReportFiles| RunOptions {
         target,
         tags: tags.clone(),
-        junit: junit.clone(),
-        cucumber_json: cucumber_json.clone(),
+        reports,
         features_dir: features.clone(),
         output,
         strict,
@@ -172,29 +214,42 @@ async fn plan(command: RunCommand) -> Result<Planned, RunError> {
         list,
         baseline: baseline.clone(),
         max_failures,
-        summary_json: summary_json.clone(),
-        html: html.clone(),
-        name: name.clone(),
+        names: names.clone(),
+        name_regex: name_regex.clone(),
         only: only.clone(),
         state: Some(state.clone().unwrap_or_else(|| state::DEFAULT_PATH.into())),
         label: None,
+        interrupt: Some(interrupt.clone()),
     };
+    let labels = many::labels(&paths);
     if loaded.len() > 1 {
-        let labels = many::labels(&paths);
         let runs = loaded
             .into_iter()
             .zip(labels)
-            .map(|(t, label)| {
-                let mut options = options(TargetChoice::External(Box::new(t)));
+            .zip(paths)
+            .map(|((t, label), file)| {
                 // The JUnit file and the summary gather every target (below);
                 // the Cucumber JSON and HTML reports are one file per target.
-                options.junit = None;
-                options.summary_json = None;
-                options.cucumber_json = cucumber_json
-                    .as_deref()
-                    .map(|p| many::per_target_path(p, &label));
-                options.html = html.as_deref().map(|p| many::per_target_path(p, &label));
-                TargetRun { label, options }
+                let own = ReportFiles {
+                    junit: None,
+                    summary_json: None,
+                    cucumber_json: reports
+                        .cucumber_json
+                        .as_deref()
+                        .map(|p| many::per_target_path(p, &label)),
+                    html: reports
+                        .html
+                        .as_deref()
+                        .map(|p| many::per_target_path(p, &label)),
+                };
+                TargetRun {
+                    options: options(TargetChoice::External(Box::new(t)), own),
+                    subject: Subject {
+                        label: label.clone(),
+                        file: Some(file),
+                    },
+                    label,
+                }
             })
             .collect();
         return Ok(Planned::Many {
@@ -202,13 +257,20 @@ async fn plan(command: RunCommand) -> Result<Planned, RunError> {
             // A listing is read top to bottom: one target after the other.
             jobs: if list { 1 } else { jobs },
             reports: CombinedReports {
-                junit,
-                summary_json,
+                junit: reports.junit.clone(),
+                summary_json: reports.summary_json.clone(),
+                html: reports.html.clone(),
             },
         });
     }
-    let choice = match loaded.pop() {
-        Some(t) => TargetChoice::External(Box::new(t)),
+    let (choice, subject) = match loaded.pop() {
+        Some(t) => (
+            TargetChoice::External(Box::new(t)),
+            Subject {
+                label: labels.into_iter().next().unwrap_or_default(),
+                file: paths.into_iter().next(),
+            },
+        ),
         None => {
             let vendors = match (vendor, fault) {
                 (Some(v), _) => vec![v],
@@ -226,17 +288,23 @@ async fn plan(command: RunCommand) -> Result<Planned, RunError> {
                 }
                 .into());
             }
-            TargetChoice::Reference {
+            let choice = TargetChoice::Reference {
                 vendors,
                 fault,
                 variant,
                 switches,
-            }
+            };
+            let subject = Subject {
+                label: choice.name(),
+                file: None,
+            };
+            (choice, subject)
         }
     };
     Ok(Planned::One {
-        options: Box::new(options(choice)),
+        options: Box::new(options(choice, reports)),
         quiet: output == Output::Quiet,
+        subject,
     })
 }
 
@@ -244,6 +312,7 @@ async fn plan(command: RunCommand) -> Result<Planned, RunError> {
 /// per target that was not checked and the totals; the worst exit code.
 async fn run_many(runs: Vec<TargetRun>, jobs: usize, reports: &CombinedReports) -> i32 {
     let listing = runs.first().is_some_and(|r| r.options.list);
+    let subjects: Vec<Subject> = runs.iter().map(|r| r.subject.clone()).collect();
     let results = many::run_targets(runs, jobs).await;
     let mut codes = Vec::new();
     let mut lines = Vec::new();
@@ -262,17 +331,28 @@ async fn run_many(runs: Vec<TargetRun>, jobs: usize, reports: &CombinedReports) 
     let mut worst = codes.iter().copied().max().unwrap_or(Exit::PASSED);
     if let Err(e) = many::write_reports(&results, reports) {
         lines.push(format!("authconform: {e}"));
-        worst = Exit::SETUP;
+        worst = worst.max(Exit::SETUP);
     }
     if !listing {
         let count = |code: i32| codes.iter().filter(|c| **c == code).count();
+        let interrupted = count(Exit::INTERRUPTED);
         console::out(&format!(
-            "\n{} targets: {} passed, {} failed, {} not checked\n",
+            "\n{} targets: {} passed, {} failed, {} not checked{}\n",
             results.len(),
             count(Exit::PASSED),
             count(Exit::FAILED),
-            count(Exit::SETUP)
+            count(Exit::SETUP),
+            if interrupted > 0 {
+                format!(", {interrupted} interrupted")
+            } else {
+                String::new()
+            }
         ));
+        let told: Vec<(&Subject, &Result<RunReport, RunError>)> = subjects
+            .iter()
+            .zip(results.iter().map(|r| &r.result))
+            .collect();
+        tell_github(&told);
     }
     for line in lines {
         eprintln!("{line}");
@@ -296,14 +376,15 @@ pub fn verdict(result: &Result<RunReport, RunError>) -> (i32, Option<String>) {
                 "{reason}; fix the server or base_url and run again"
             )),
         ),
+        Err(e @ RunError::Interrupted { .. }) => (Exit::INTERRUPTED, Some(e.to_string())),
         Err(e) => (Exit::SETUP, Some(e.to_string())),
     }
 }
 
-/// `authconform check`: loads the target file and runs preflight only; the
-/// exit code ([`Exit::PASSED`] when ready).
-pub async fn check(path: &Path, state: Option<PathBuf>) -> i32 {
-    match check_target(path, state).await {
+/// `authconform check`: loads the target file, runs preflight only, and
+/// prints the plan; the exit code ([`Exit::PASSED`] when ready).
+pub async fn check(path: &Path, state: Option<PathBuf>, tags: Option<String>) -> i32 {
+    match check_target(path, state, tags).await {
         Ok(ready) => {
             println!("authconform: {ready}");
             Exit::PASSED
@@ -316,7 +397,11 @@ pub async fn check(path: &Path, state: Option<PathBuf>) -> i32 {
 }
 
 /// What `check` says of a ready target, or why it is not.
-async fn check_target(path: &Path, state: Option<PathBuf>) -> Result<String, RunError> {
+async fn check_target(
+    path: &Path,
+    state: Option<PathBuf>,
+    tags: Option<String>,
+) -> Result<String, RunError> {
     let target = Target::load(path)?;
     let http = exchange::HttpClient::new(
         suite::Suite::of(target.vendor).spec(),
@@ -329,12 +414,94 @@ async fn check_target(path: &Path, state: Option<PathBuf>) -> Result<String, Run
     let ctx = world::RunContext::new(target, http, false);
     let state = state::State::at(state.unwrap_or_else(|| state::DEFAULT_PATH.into()));
     ctx.remember_enrolment_from(&state)?;
+    let plan = runner::plan_for(&ctx, tags)?;
     let problems = preflight::check(&ctx).await;
     if !problems.is_empty() {
         return Err(RunError::Preflight(problems));
     }
     Ok(format!(
-        "{} at {} is ready: it answers and its accounts sign on",
+        "{} at {} is ready: it answers and its accounts sign on\n{plan}",
         ctx.target.vendor, ctx.target.base_url
     ))
+}
+
+/// `authconform init --vendor V`: the vendor's example target file, as
+/// `fixtures/<vendor>.target.yaml` has it (compiled in, for whoever has only
+/// the binary).
+pub fn example_target(vendor: Vendor) -> &'static str {
+    match vendor {
+        Vendor::Limecraft => include_str!("../../fixtures/limecraft.target.yaml"),
+        Vendor::Lac => include_str!("../../fixtures/lac.target.yaml"),
+        Vendor::FileVerbs => include_str!("../../fixtures/fileverbs.target.yaml"),
+        Vendor::LiquidFiles => include_str!("../../fixtures/liquidfiles.target.yaml"),
+    }
+}
+
+/// `authconform state secret`: the TOTP secret the state file holds for the
+/// target file's two-factor account, on stdout (and nothing else there).
+pub fn state_secret(target: &Path, state: Option<PathBuf>) -> i32 {
+    let found = (|| -> Result<String, RunError> {
+        let target = Target::load(target)?;
+        let state = state::State::at(state.unwrap_or_else(|| state::DEFAULT_PATH.into()));
+        let Some(account) = &target.users.twofactor else {
+            return Err(RunError::io(
+                "the target file has no users.twofactor account",
+                "nothing to read",
+            ));
+        };
+        match state.enrolment(&target.base_url, &account.username)? {
+            Some(e) => Ok(crate::totp::encode_secret(&e.secret)),
+            None => Err(RunError::io(
+                format!(
+                    "the state file {} knows no secret of {} at {}",
+                    state.path().display(),
+                    account.username,
+                    target.base_url
+                ),
+                "no run has enrolled it with this state file",
+            )),
+        }
+    })();
+    match found {
+        Ok(secret) => {
+            println!("{secret}");
+            eprintln!(
+                "authconform: keep it as a masked pipeline secret and give it as users.twofactor.totp_secret: \"${{…}}\""
+            );
+            Exit::PASSED
+        }
+        Err(e) => {
+            eprintln!("authconform: {e}");
+            Exit::SETUP
+        }
+    }
+}
+
+/// `authconform clock --control-url URL [--reset]`: the server's clock
+/// against this machine's, and its reset.
+pub async fn clock(control_url: &str, reset: bool) -> i32 {
+    let control = crate::harness::control_api::ControlApi::Controlled {
+        root: control_url.trim_end_matches('/').to_owned(),
+        client: reqwest::Client::new(),
+    };
+    let now = if reset {
+        control.reset().await
+    } else {
+        control.now().await
+    };
+    match now {
+        Ok(now) => {
+            let skew = now - crate::clock::system_now();
+            println!(
+                "authconform: the clock at {control_url} is {}{}",
+                crate::harness::preflight::describe_skew(skew),
+                if reset { " (reset)" } else { "" }
+            );
+            Exit::PASSED
+        }
+        Err(e) => {
+            eprintln!("authconform: {e}");
+            Exit::SETUP
+        }
+    }
 }

@@ -19,6 +19,83 @@ impl RunReport {
     }
 }
 
+/// Colour on the console (`--color`): the marks (PASS, FAIL, WARN…) and the
+/// totals. Off unless [`paint::set`] turns it on.
+pub mod paint {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use crate::harness::report::Outcome;
+
+    static ON: AtomicBool = AtomicBool::new(false);
+
+    /// `--color`: `auto` colours a terminal unless `NO_COLOR` is set (and
+    /// not empty) or `TERM=dumb`; `always` and `never` say so.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+    #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+    pub enum ColorChoice {
+        #[default]
+        Auto,
+        Always,
+        Never,
+    }
+
+    impl ColorChoice {
+        /// Whether to colour a stream that is (or is not) a terminal.
+        pub fn colours(self, terminal: bool) -> bool {
+            match self {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    terminal
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                }
+            }
+        }
+    }
+
+    /// Colours the console's output from now on, or not.
+    pub fn set(on: bool) {
+        ON.store(on, Ordering::Relaxed);
+    }
+
+    pub fn enabled() -> bool {
+        ON.load(Ordering::Relaxed)
+    }
+
+    fn painted(text: &str, code: &str) -> String {
+        if enabled() {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// An outcome's mark: PASS green (yellow with warnings), FAIL red, the
+    /// others dim.
+    pub fn mark(outcome: &Outcome, warned: bool) -> String {
+        let code = match outcome {
+            Outcome::Passed if warned => "33",
+            Outcome::Passed => "32",
+            Outcome::Failed => "1;31",
+            Outcome::ExpectedFailure(_) => "35",
+            Outcome::Skipped(_) | Outcome::NotRun(_) => "2",
+        };
+        painted(outcome.mark(), code)
+    }
+
+    /// A mark of the recap (`FAIL`, `WARN`, `SKIP`…).
+    pub fn word(word: &str) -> String {
+        let code = match word {
+            "FAIL" => "1;31",
+            "WARN" => "33",
+            "XFAIL" | "STALE" => "35",
+            _ => "2",
+        };
+        painted(word, code)
+    }
+}
+
 /// Writes to stdout, ignoring a closed pipe (`authconform run | head`):
 /// `print!` would panic there, inside the runner's hooks.
 pub fn out(text: &str) {
@@ -30,14 +107,9 @@ pub fn out(text: &str) {
 /// The line printed when a scenario ends, with its failure or warnings below.
 pub fn progress(n: usize, total: usize, s: &ScenarioResult) -> String {
     let width = total.max(n).to_string().len();
-    let mark = match s.outcome {
-        Outcome::Passed => "PASS",
-        Outcome::Failed => "FAIL",
-        Outcome::Skipped(_) => "SKIP",
-        Outcome::ExpectedFailure(_) => "XFAIL",
-    };
     let mut out = format!(
-        "[{n:>width$}/{total}] {mark} {} ({} ms)\n",
+        "[{n:>width$}/{total}] {} {} ({} ms)\n",
+        paint::mark(&s.outcome, !s.warnings.is_empty()),
         title(s),
         s.duration.as_millis()
     );
@@ -47,16 +119,18 @@ pub fn progress(n: usize, total: usize, s: &ScenarioResult) -> String {
             out.push_str(&format!("      {line}\n"));
         }
     }
-    if let Outcome::Skipped(reason) = &s.outcome {
-        out.push_str(&format!("      {reason}\n"));
-    }
-    if let Outcome::ExpectedFailure(reason) = &s.outcome {
-        out.push_str(&format!("      expected failure (baseline): {reason}\n"));
+    match &s.outcome {
+        Outcome::Skipped(reason) => out.push_str(&format!("      {reason}\n")),
+        Outcome::NotRun(reason) => out.push_str(&format!("      not run: {reason}\n")),
+        Outcome::ExpectedFailure(reason) => {
+            out.push_str(&format!("      expected failure (baseline): {reason}\n"))
+        }
+        Outcome::Passed | Outcome::Failed => {}
     }
     for w in &s.warnings {
         out.push_str(&format!(
             "      warning (reference choice): {}\n",
-            w.expected
+            w.headline()
         ));
     }
     out
@@ -80,25 +154,43 @@ pub fn location(s: &ScenarioResult) -> String {
     format!("features/{}:{}", s.feature, s.line)
 }
 
-/// The closing part: skipped scenarios, warnings, a recap of failures (one
-/// line each, grouped when the reason is the same), and the totals line.
+/// The closing part: skipped and not-run scenarios, warnings, a recap of
+/// failures (one line each; grouped when the reason is the same, as every
+/// list here is), and the totals line.
 pub fn closing(report: &RunReport) -> String {
     let mut out = match &report.label {
         Some(label) => format!("\nauthconform: {label}: {}\n", report.target_description),
         None => format!("\nauthconform: {}\n", report.target_description),
     };
-    let skipped: Vec<&ScenarioResult> = report
-        .scenarios
-        .iter()
-        .filter(|s| matches!(s.outcome, Outcome::Skipped(_)))
-        .collect();
+    let with = |f: fn(&Outcome) -> Option<&String>| -> Vec<(String, &ScenarioResult)> {
+        report
+            .scenarios
+            .iter()
+            .filter_map(|s| f(&s.outcome).map(|r| (r.clone(), s)))
+            .collect()
+    };
+    for note in &report.notes {
+        out.push_str(&format!("{}: {note}\n", paint::word("WARN")));
+    }
+    let skipped = with(|o| match o {
+        Outcome::Skipped(r) => Some(r),
+        _ => None,
+    });
     if !skipped.is_empty() {
         out.push_str("skipped:\n");
-        for s in skipped {
-            if let Outcome::Skipped(reason) = &s.outcome {
-                out.push_str(&format!("  SKIP {} ({reason})\n", title(s)));
-            }
-        }
+        group(&mut out, "SKIP", skipped, |title, _, reason| {
+            format!("{title} ({reason})")
+        });
+    }
+    let not_run = with(|o| match o {
+        Outcome::NotRun(r) => Some(r),
+        _ => None,
+    });
+    if !not_run.is_empty() {
+        out.push_str("not run (the run stopped before them):\n");
+        group(&mut out, "NOT RUN", not_run, |title, _, reason| {
+            format!("{title} ({reason})")
+        });
     }
     if report.warnings() > 0 {
         out.push_str(&format!(
@@ -106,11 +198,14 @@ pub fn closing(report: &RunReport) -> String {
              silent; they do not fail the run (--strict makes them fail):\n",
             report.warnings()
         ));
-        for s in &report.scenarios {
-            for w in &s.warnings {
-                out.push_str(&format!("  WARN {}: {}\n", title(s), w.expected));
-            }
-        }
+        let warnings = report
+            .scenarios
+            .iter()
+            .flat_map(|s| s.warnings.iter().map(move |w| (w.headline(), s)))
+            .collect();
+        group(&mut out, "WARN", warnings, |title, location, reason| {
+            format!("{title} ({location}): {reason}")
+        });
     }
     for s in &report.scenarios {
         if let Outcome::ExpectedFailure(reason) = &s.outcome {
@@ -125,36 +220,17 @@ pub fn closing(report: &RunReport) -> String {
             "  STALE baseline entry {id} ({reason}): it passes now; remove it from the baseline\n"
         ));
     }
-    let mut failures: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
-    for s in report
+    let failures: Vec<(String, &ScenarioResult)> = report
         .scenarios
         .iter()
         .filter(|s| s.outcome == Outcome::Failed)
-    {
-        let reason = s
-            .failure
-            .as_deref()
-            .and_then(|f| f.lines().next())
-            .unwrap_or("failed")
-            .to_owned();
-        failures.entry(reason).or_default().push(s);
-    }
+        .map(|s| (s.failure_headline(), s))
+        .collect();
     if !failures.is_empty() {
         out.push_str("failures:\n");
-        for (reason, scenarios) in failures {
-            if let [s] = scenarios.as_slice() {
-                out.push_str(&format!(
-                    "  FAIL {} ({}): {reason}\n",
-                    title(s),
-                    location(s)
-                ));
-            } else {
-                out.push_str(&format!("  FAIL ×{} {reason}\n", scenarios.len()));
-                for s in scenarios {
-                    out.push_str(&format!("         {} ({})\n", title(s), location(s)));
-                }
-            }
-        }
+        group(&mut out, "FAIL", failures, |title, location, reason| {
+            format!("{title} ({location}): {reason}")
+        });
     }
     if report.parsing_errors > 0 {
         out.push_str(&format!(
@@ -162,13 +238,43 @@ pub fn closing(report: &RunReport) -> String {
             report.parsing_errors
         ));
     }
-    out.push_str(&format!(
-        "{} passed, {} failed, {} skipped\n",
-        report.passed(),
-        report.failed(),
-        report.skipped()
-    ));
+    out.push_str(&report.totals());
+    out.push('\n');
     out
+}
+
+/// A list of scenarios by reason: one line for a reason met once (`single`
+/// says how: the title, the location and the reason), and `MARK ×N reason`
+/// with the scenarios under it for a reason met more than once. In the
+/// reasons' order.
+fn group(
+    out: &mut String,
+    mark: &str,
+    items: Vec<(String, &ScenarioResult)>,
+    single: fn(&str, &str, &str) -> String,
+) {
+    let mut by_reason: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
+    for (reason, s) in items {
+        by_reason.entry(reason).or_default().push(s);
+    }
+    for (reason, scenarios) in by_reason {
+        if let [s] = scenarios.as_slice() {
+            out.push_str(&format!(
+                "  {} {}\n",
+                paint::word(mark),
+                single(&title(s), &location(s), &reason)
+            ));
+        } else {
+            out.push_str(&format!(
+                "  {} ×{} {reason}\n",
+                paint::word(mark),
+                scenarios.len()
+            ));
+            for s in scenarios {
+                out.push_str(&format!("         {} ({})\n", title(s), location(s)));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -86,6 +86,22 @@ impl ControlApi {
         }
     }
 
+    /// Sets the server's clock back to its system time (`…/clock/reset`):
+    /// what a run that moved it leaves for a run that computes TOTP codes
+    /// from this machine's clock.
+    pub async fn reset(&self) -> Result<UnixSeconds, ControlError> {
+        match self {
+            ControlApi::System => Err(ControlError::NotOffered {
+                what: "clock control",
+                purpose: String::new(),
+            }),
+            ControlApi::Controlled { root, client } => {
+                let url = format!("{root}{CONTROL_PREFIX}/clock/reset");
+                read_now(client.post(&url).send().await, &url).await
+            }
+        }
+    }
+
     /// Calls a vendor's test hook (`{CONTROL_PREFIX}/<vendor>/<name>`): its
     /// JSON answer, with the status and the URL for the caller's messages.
     /// Without a control API: the error says that the target has none `for` what.

@@ -250,6 +250,38 @@ pub struct TransportError {
     pub method: String,
     pub url: String,
     pub message: String,
+    /// What went wrong, for a message that says what to fix.
+    pub kind: TransportKind,
+}
+
+/// What kind of transport error a request met.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportKind {
+    /// No connection (refused, no route, DNS, connect timeout).
+    Connect,
+    /// Connected, but no (whole) answer within the timeout.
+    NoAnswer,
+    /// `https://` to a server that speaks plain HTTP.
+    PlainHttp,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    Other,
+}
+
+impl TransportKind {
+    fn of(e: &reqwest::Error, chain: &str) -> TransportKind {
+        if chain.contains("InvalidContentType") || chain.contains("corrupt message") {
+            TransportKind::PlainHttp
+        } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") {
+            TransportKind::Tls
+        } else if e.is_connect() {
+            TransportKind::Connect
+        } else if e.is_timeout() {
+            TransportKind::NoAnswer
+        } else {
+            TransportKind::Other
+        }
+    }
 }
 
 impl HttpClient {
@@ -339,11 +371,10 @@ impl HttpClient {
             req = req.header(k, v);
         }
         let method = call.method.to_string();
-        let response = req.send().await.map_err(|e| TransportError {
-            method: method.clone(),
-            url: crate::redact::redact_query(&url),
-            message: describe_reqwest_error(&e),
-        })?;
+        let response = req
+            .send()
+            .await
+            .map_err(|e| transport_error(&method, &url, &e))?;
         let status = response.status().as_u16();
         let response_headers: Vec<(String, String)> = response
             .headers()
@@ -355,11 +386,10 @@ impl HttpClient {
                 )
             })
             .collect();
-        let bytes = response.bytes().await.map_err(|e| TransportError {
-            method: method.clone(),
-            url: crate::redact::redact_query(&url),
-            message: describe_reqwest_error(&e),
-        })?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(&method, &url, &e))?;
         let spec_violation = self.spec.and_then(|spec| {
             spec.check_response(&method, call.operation, status, &bytes)
                 .err()
@@ -376,6 +406,16 @@ impl HttpClient {
             response_body: String::from_utf8_lossy(&bytes).into_owned(),
             spec_violation,
         })
+    }
+}
+
+fn transport_error(method: &str, url: &str, e: &reqwest::Error) -> TransportError {
+    let message = describe_reqwest_error(e);
+    TransportError {
+        method: method.to_owned(),
+        url: crate::redact::redact_query(url),
+        kind: TransportKind::of(e, &message),
+        message,
     }
 }
 

@@ -16,16 +16,15 @@ use cucumber::writer::{self, Coloring};
 use cucumber::{World as _, WriterExt as _, event};
 
 use crate::harness::exchange::HttpClient;
-use crate::harness::report::{
-    Outcome, RunError, RunReport, ScenarioResult, Usage, Warning, open_report,
-};
+use crate::harness::interrupt::Interrupt;
+use crate::harness::report::{Outcome, RunError, RunReport, ScenarioResult, Usage, Warning};
+use crate::harness::report_files::ReportFiles;
 use crate::harness::suite::Suite;
 use crate::harness::target::Target;
 use crate::harness::target::VendorId;
 use crate::harness::world::{ConformanceWorld, RunContext};
 use crate::harness::{
-    baseline, console, cucumber_json, features, html, junit, preflight, state, step_log, suite,
-    summary, world,
+    baseline, console, cucumber_json, features, preflight, state, step_log, suite, world,
 };
 use crate::reference::fault::Fault;
 use crate::reference::{ReferenceConfig, ReferenceServer, RunningServer};
@@ -47,6 +46,19 @@ pub enum TargetChoice {
     External(Box<Target>),
 }
 
+impl TargetChoice {
+    /// What a report calls the target when it has no label: its vendors.
+    pub fn name(&self) -> String {
+        match self {
+            TargetChoice::External(t) => t.vendor.to_string(),
+            TargetChoice::Reference { vendors, .. } => {
+                let ids: Vec<&str> = vendors.iter().map(|v| v.id()).collect();
+                format!("reference server ({})", ids.join(", "))
+            }
+        }
+    }
+}
+
 /// Where console output goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -62,19 +74,18 @@ pub struct RunOptions {
     pub target: TargetChoice,
     /// A tag expression (`@login and not @2fa`); `None` runs everything.
     pub tags: Option<String>,
-    pub junit: Option<PathBuf>,
-    pub cucumber_json: Option<PathBuf>,
+    /// The report files to write, whatever the run's outcome.
+    pub reports: ReportFiles,
     /// A features directory to use instead of the compiled-in features.
     pub features_dir: Option<PathBuf>,
     pub output: Output,
     /// `--strict`: reference checks fail the run instead of warning.
     pub strict: bool,
-    /// Write the self-contained HTML report here (`--html`).
-    pub html: Option<PathBuf>,
-    /// Write the summary JSON here (`--summary-json`).
-    pub summary_json: Option<PathBuf>,
-    /// Only the scenarios whose name matches (`--name REGEX`).
-    pub name: Option<String>,
+    /// Only these scenarios (`--name`): each a catalogue id (`LC1`) or a
+    /// scenario's exact name; empty: all.
+    pub names: Vec<String>,
+    /// Only the scenarios whose name matches this regular expression (`--name-regex`).
+    pub name_regex: Option<String>,
     /// Only these scenarios, (feature relative to the features folder, line,
     /// name): the failed ones of an earlier summary JSON (`--rerun-failed`).
     pub only: Option<Vec<(String, usize, String)>>,
@@ -91,6 +102,9 @@ pub struct RunOptions {
     /// One of several targets ([`many`]): the target's name, before each
     /// progress line and in the report; the caller prints the closing part.
     pub label: Option<String>,
+    /// Ctrl-C / SIGTERM: when it is triggered, the run stops after the
+    /// current request, cleans up and reports what ran ([`RunError::Interrupted`]).
+    pub interrupt: Option<Interrupt>,
 }
 
 impl RunOptions {
@@ -109,8 +123,7 @@ impl RunOptions {
                 switches: Default::default(),
             },
             tags: None,
-            junit: None,
-            cucumber_json: None,
+            reports: ReportFiles::default(),
             features_dir: None,
             output: Output::Console,
             strict: false,
@@ -118,12 +131,12 @@ impl RunOptions {
             list: false,
             baseline: Default::default(),
             max_failures: None,
-            summary_json: None,
-            html: None,
             state: None,
-            name: None,
+            names: Vec::new(),
+            name_regex: None,
             only: None,
             label: None,
+            interrupt: None,
         }
     }
 }
@@ -137,14 +150,32 @@ impl RunOptions {
 /// [`Recorder`] keeps what each hook learns) and [`finish`] (the clean-up,
 /// the report and its files).
 pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
-    match prepare(options).await? {
-        Prepared::Listed => Ok(RunReport {
-            listed: true,
-            ..RunReport::default()
-        }),
-        Prepared::Run(mut run) => {
+    let reports = options.reports.clone();
+    let label = options
+        .label
+        .clone()
+        .unwrap_or_else(|| options.target.name());
+    let (result, cucumber) = match prepare(options).await {
+        Ok(Prepared::Listed) => {
+            return Ok(RunReport {
+                listed: true,
+                ..RunReport::default()
+            });
+        }
+        Ok(Prepared::Run(mut run)) => {
             let executed = execute(&mut run).await;
             finish(*run, executed).await
+        }
+        Err(e) => (Err(e), None),
+    };
+    // Every requested report, whatever the outcome; a report that cannot be
+    // written is the run's error only when the run had none.
+    match (reports.write(&label, &result, cucumber), result) {
+        (Ok(()), result) => result,
+        (Err(e), Ok(_)) => Err(e),
+        (Err(e), Err(first)) => {
+            eprintln!("authconform: {e}");
+            Err(first)
         }
     }
 }
@@ -167,17 +198,26 @@ struct ReadyRun {
     stop: Arc<Mutex<Option<world::Stop>>>,
     features: features::FeatureFiles,
     recorder: Arc<Recorder>,
-    /// The report files opened before the run, so a path that cannot be
-    /// written fails at once.
-    junit: Box<dyn Write>,
-    /// Handed to cucumber's JSON writer by [`execute`].
-    cucumber_json: Option<Box<dyn Write>>,
+    /// Turns Ctrl-C into the run's stop; ended with the run.
+    watcher: Option<tokio::task::JoinHandle<()>>,
+    /// When the run started (the report's metadata).
+    meta: crate::harness::report::RunMeta,
+    started: std::time::Instant,
+    /// What preflight found worth saying that does not stop the run.
+    notes: Vec<String>,
+    /// What cucumber's JSON writer writes, when the Cucumber JSON is requested.
+    cucumber_json: Option<SharedBuffer>,
 }
 
 /// Reads the options, starts the in-process server, makes the run contexts,
 /// checks a target file's server (preflight), writes out the features and
 /// opens the report files.
 async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
+    let (meta, started) = (
+        crate::harness::report::RunMeta::now(),
+        std::time::Instant::now(),
+    );
+    let mut notes = Vec::new();
     let filter = Filter::of(&options)?;
     let external = matches!(options.target, TargetChoice::External(_));
     let target = std::mem::replace(
@@ -224,10 +264,60 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
     // password is one clear line, not a failure per scenario.
     if !options.skip_preflight && external {
         for ctx in contexts.values() {
-            let problems = preflight::check(ctx).await;
+            let checked = preflight::check_with_notes(ctx);
+            let (problems, found) = match &options.interrupt {
+                None => checked.await,
+                Some(interrupt) => tokio::select! {
+                    problems = checked => problems,
+                    signal = interrupt.triggered() => {
+                        ctx.end_issued().await;
+                        return Err(RunError::Interrupted {
+                            signal,
+                            report: Box::new(RunReport {
+                                target_description: describe(&targets),
+                                ..RunReport::default()
+                            }),
+                        });
+                    }
+                },
+            };
             if !problems.is_empty() {
                 return Err(RunError::Preflight(problems));
             }
+            for note in found {
+                // Said before any scenario runs, and kept in the reports.
+                if options.output != Output::Quiet {
+                    let prefix = options
+                        .label
+                        .as_ref()
+                        .map(|l| format!("[{l}] "))
+                        .unwrap_or_default();
+                    console::out(&format!("{prefix}warning: {note}\n"));
+                }
+                notes.push(note);
+            }
+        }
+    }
+    // Ctrl-C stops the run as a gone server does: the scenarios after it do
+    // not run.
+    let watcher = options.interrupt.clone().map(|interrupt| {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let signal = interrupt.triggered().await;
+            let mut stop = stop.lock().unwrap_or_else(|e| e.into_inner());
+            if stop.is_none() {
+                *stop = Some(world::Stop::Interrupted(signal));
+            }
+        })
+    });
+    if options.output == Output::Console {
+        let prefix = options
+            .label
+            .as_ref()
+            .map(|l| format!("[{l}] "))
+            .unwrap_or_default();
+        for ctx in contexts.values() {
+            ctx.announce_waits(prefix.clone());
         }
     }
     let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
@@ -237,8 +327,11 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
             return Err(Usage::NoFeaturesFor(*vendor).into());
         }
     }
-    let junit = open_report(&options.junit)?;
-    let cucumber_json = open_report(&options.cucumber_json)?;
+    let cucumber_json = options
+        .reports
+        .cucumber_json
+        .is_some()
+        .then(SharedBuffer::default);
     let progress = (options.output == Output::Console).then(|| Progress {
         total: planned(&features, &contexts, &filter),
         prefix: options
@@ -258,6 +351,7 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
         saved_enrolment: Mutex::default(),
         progress,
         max_failures: options.max_failures,
+        not_started: AtomicUsize::new(0),
     });
     Ok(Prepared::Run(Box::new(ReadyRun {
         options,
@@ -266,8 +360,11 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
         stop,
         features,
         recorder,
-        junit,
-        cucumber_json: Some(cucumber_json),
+        watcher,
+        meta,
+        started,
+        notes,
+        cucumber_json,
     })))
 }
 
@@ -315,11 +412,11 @@ async fn execute(run: &mut ReadyRun) -> Executed {
         Output::Verbose => Box::new(io::stdout()),
         Output::Console | Output::Quiet => Box::new(io::sink()),
     };
-    // cucumber's JSON goes to the file opened in `prepare`; `finish` mends it.
-    let json = run
-        .cucumber_json
-        .take()
-        .unwrap_or_else(|| Box::new(io::sink()));
+    // cucumber's JSON goes to a buffer; `finish` mends it.
+    let json: Box<dyn Write> = match &run.cucumber_json {
+        Some(buffer) => Box::new(buffer.clone()),
+        None => Box::new(io::sink()),
+    };
     let writer = writer::Basic::raw(console, Coloring::Auto, 0)
         .summarized()
         .tee::<ConformanceWorld, _>(writer::Json::for_tee(json))
@@ -341,7 +438,14 @@ async fn execute(run: &mut ReadyRun) -> Executed {
         .max_concurrent_scenarios(1)
         .before(move |feature, rule, scenario, world| {
             before.before(feature, rule, scenario, world);
-            Box::pin(async {})
+            // After a stop, a scenario does not start: its before hook fails
+            // with the stop's reason, and the recorder marks it not run.
+            let stopped = before.stopped(feature);
+            Box::pin(async move {
+                if let Some(stop) = stopped {
+                    std::panic::panic_any(stop.reason());
+                }
+            })
         })
         .after(move |feature, _, scenario, event, world| {
             after.after(feature, scenario, event, world.as_deref());
@@ -360,8 +464,11 @@ async fn execute(run: &mut ReadyRun) -> Executed {
 }
 
 /// Sets back what the run changed and can undo, ends what it was issued,
-/// then makes the report and writes its files.
-async fn finish(run: ReadyRun, executed: Executed) -> Result<RunReport, RunError> {
+/// then makes the report (and mends cucumber's own, when requested).
+async fn finish(
+    run: ReadyRun,
+    executed: Executed,
+) -> (Result<RunReport, RunError>, Option<Vec<serde_json::Value>>) {
     let ReadyRun {
         options,
         targets,
@@ -369,16 +476,24 @@ async fn finish(run: ReadyRun, executed: Executed) -> Result<RunReport, RunError
         stop,
         features,
         recorder,
-        junit,
-        cucumber_json: _,
+        watcher,
+        mut meta,
+        started,
+        notes,
+        cucumber_json,
     } = run;
+    meta.duration = started.elapsed();
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
     // Set back what the run changed and can undo, and end what it was
     // issued, so the next run starts alike and nothing piles up.
     for ctx in recorder.contexts.values() {
         if let Err(e) = ctx.restore().await {
             eprintln!("authconform: {e}");
         }
-        if ctx.stopped().is_none() {
+        // A gone server would only make each call wait for its timeout.
+        if !matches!(ctx.stopped(), Some(world::Stop::ServerGone(_))) {
             let failed = ctx.end_issued().await;
             if failed > 0 {
                 eprintln!(
@@ -388,14 +503,14 @@ async fn finish(run: ReadyRun, executed: Executed) -> Result<RunReport, RunError
         }
     }
     let mut report = RunReport {
-        target_description: targets
-            .iter()
-            .map(|t| format!("{} at {}", t.vendor, t.base_url))
-            .collect::<Vec<_>>()
-            .join(", "),
+        target_description: describe(&targets),
+        meta,
+        notes,
         scenarios: recorder.take_results(),
         parsing_errors: executed.parsing_errors,
-        hook_errors: executed.hook_errors,
+        hook_errors: executed
+            .hook_errors
+            .saturating_sub(recorder.not_started.load(Ordering::SeqCst)),
         listed: false,
         stale_baseline: Vec::new(),
         label: options.label.clone(),
@@ -408,53 +523,71 @@ async fn finish(run: ReadyRun, executed: Executed) -> Result<RunReport, RunError
     if options.output != Output::Quiet && options.label.is_none() {
         console::out(&report.summary());
     }
-    write_reports(&report, &options, features.root(), junit)?;
-    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        console::out(&summary::github_annotations(&report));
-    }
+    let cucumber = match cucumber_json.map(|b| b.text()) {
+        None => None,
+        Some(text) => match cucumber_json::mend(&text, features.root(), &report) {
+            Ok(features) => Some(features),
+            Err(e) => {
+                return (
+                    Err(RunError::io(
+                        "cannot read cucumber's Cucumber JSON report",
+                        e,
+                    )),
+                    None,
+                );
+            }
+        },
+    };
     let stopped = stop.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    if let Some(world::Stop::ServerGone(e)) = stopped {
-        return Err(RunError::ServerGone {
+    let result = match stopped {
+        Some(world::Stop::ServerGone(e)) => Err(RunError::ServerGone {
             reason: format!(
                 "the server stopped answering ({e}) after {} transport errors in a row",
                 world::TRANSPORT_ERRORS_BEFORE_STOP
             ),
             report: Box::new(report),
-        });
-    }
-    Ok(report)
+        }),
+        Some(world::Stop::Interrupted(signal)) => Err(RunError::Interrupted {
+            signal,
+            report: Box::new(report),
+        }),
+        _ => Ok(report),
+    };
+    (result, cucumber)
 }
 
-/// Writes the report files the options ask for.
-fn write_reports(
-    report: &RunReport,
-    options: &RunOptions,
-    features_root: &std::path::Path,
-    junit: Box<dyn Write>,
-) -> Result<(), RunError> {
-    junit::write(report, junit).map_err(|e| RunError::io("cannot write the JUnit report", e))?;
-    if let Some(path) = &options.cucumber_json {
-        cucumber_json::mend(path, features_root, report).map_err(|e| {
-            RunError::io(
-                format!(
-                    "cannot complete the Cucumber JSON report {}",
-                    path.display()
-                ),
-                e,
-            )
-        })?;
+/// `limecraft at http://…, lac at http://…`: what the reports call the targets.
+fn describe(targets: &[Target]) -> String {
+    targets
+        .iter()
+        .map(|t| format!("{} at {}", t.vendor, t.base_url))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A `Write` whose bytes the run reads back afterwards (cucumber's JSON
+/// writer wants to own its output).
+#[derive(Clone, Default)]
+struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
     }
-    if options.html.is_some() {
-        let mut out = open_report(&options.html)?;
-        out.write_all(html::render(report).as_bytes())
-            .map_err(|e| RunError::io("cannot write the HTML report", e))?;
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
     }
-    if options.summary_json.is_some() {
-        let out = open_report(&options.summary_json)?;
-        serde_json::to_writer_pretty(out, &summary::Summary::of(report))
-            .map_err(|e| RunError::io("cannot write the summary JSON", e))?;
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
-    Ok(())
 }
 
 /// The `[n/N]` progress lines of a console run.
@@ -481,6 +614,9 @@ struct Recorder {
     saved_enrolment: Mutex<Option<Vec<u8>>>,
     progress: Option<Progress>,
     max_failures: Option<usize>,
+    /// Scenarios a stopped run did not start (their before hook failed on
+    /// purpose: not cucumber's hook errors).
+    not_started: AtomicUsize,
 }
 
 impl Recorder {
@@ -533,6 +669,13 @@ impl Recorder {
         }
     }
 
+    /// Why a scenario about to start should not: the run stopped.
+    fn stopped(&self, feature: &cucumber::gherkin::Feature) -> Option<world::Stop> {
+        vendor_of(feature)
+            .and_then(|v| self.contexts.get(&v))
+            .and_then(|ctx| ctx.stopped())
+    }
+
     /// After a scenario: its result (a `@strict-…` scenario's failure kept
     /// as a warning, a stopped run's "not run" as a skip), its progress
     /// line, the state file, and `--max-failures`.
@@ -552,10 +695,19 @@ impl Recorder {
                 Outcome::Failed,
                 Some("a step matched no step definition".to_owned()),
             ),
-            event::ScenarioFinished::BeforeHookFailed(_) => (
-                Outcome::Failed,
-                Some("the scenario could not be set up".to_owned()),
-            ),
+            event::ScenarioFinished::BeforeHookFailed(_) => {
+                match self.stopped(feature) {
+                    // The run stopped before it: it never started (see `execute`).
+                    Some(stop) => {
+                        self.not_started.fetch_add(1, Ordering::SeqCst);
+                        (Outcome::Failed, Some(stop.reason()))
+                    }
+                    None => (
+                        Outcome::Failed,
+                        Some("the scenario could not be set up".to_owned()),
+                    ),
+                }
+            }
         };
         let duration = world.map(|w| w.started.elapsed()).unwrap_or_default();
         let ctx = world.and_then(|w| w.ctx_opt());
@@ -584,15 +736,15 @@ impl Recorder {
             }
             other => other,
         };
-        let stopped = ctx.as_ref().and_then(|c| c.stopped());
+        let stopped = self.stopped(feature);
         // A scenario that only met the stopped run did not run at all.
         let outcome = match (&outcome, &stopped, &failure) {
             (Outcome::Failed, Some(why), Some(text)) if text.starts_with("not run:") => {
-                Outcome::Skipped(why.reason())
+                Outcome::NotRun(why.why())
             }
             _ => outcome,
         };
-        let failure = if matches!(outcome, Outcome::Skipped(_)) {
+        let failure = if matches!(outcome, Outcome::NotRun(_)) {
             None
         } else {
             failure
@@ -684,9 +836,10 @@ fn scenario_tags(
         .collect()
 }
 
-/// What the user selected: `--tags`, `--name`, `--rerun-failed`.
+/// What the user selected: `--tags`, `--name`, `--name-regex`, `--rerun-failed`.
 struct Filter {
     tags: Option<TagOperation>,
+    names: Vec<String>,
     name: Option<regex::Regex>,
     only: Option<Vec<(String, usize, String)>>,
 }
@@ -700,7 +853,7 @@ impl Filter {
             })?),
             None => None,
         };
-        let name = match &options.name {
+        let name = match &options.name_regex {
             Some(pattern) => Some(regex::Regex::new(pattern).map_err(|e| Usage::NamePattern {
                 pattern: pattern.clone(),
                 reason: e.to_string(),
@@ -709,9 +862,18 @@ impl Filter {
         };
         Ok(Filter {
             tags,
+            names: options.names.clone(),
             name,
             only: options.only.clone(),
         })
+    }
+
+    /// `--name`: the scenario's id or its exact name is one given.
+    fn named(&self, scenario: &cucumber::gherkin::Scenario) -> bool {
+        self.names.is_empty()
+            || self.names.iter().any(|n| {
+                *n == scenario.name || catalogue_id(&scenario.tags).is_some_and(|id| *n == id)
+            })
     }
 }
 
@@ -724,10 +886,11 @@ fn select(
     filter: &Filter,
     root: &std::path::Path,
 ) -> Selection {
-    if filter
-        .name
-        .as_ref()
-        .is_some_and(|re| !re.is_match(&scenario.name))
+    if !filter.named(scenario)
+        || filter
+            .name
+            .as_ref()
+            .is_some_and(|re| !re.is_match(&scenario.name))
     {
         return Selection::Out;
     }
@@ -888,6 +1051,52 @@ pub fn scenarios() -> Result<Vec<ScenarioEntry>, RunError> {
         }
     });
     out.sort_by(|a, b| (&a.feature, a.line).cmp(&(&b.feature, b.line)));
+    Ok(out)
+}
+
+/// What a run against `ctx`'s target would do (`authconform check`): how
+/// many scenarios it would run, and those it would skip, grouped by why.
+pub fn plan_for(ctx: &Arc<RunContext>, tags: Option<String>) -> Result<String, RunError> {
+    let options = RunOptions {
+        tags,
+        ..RunOptions::reference()
+    };
+    let filter = Filter::of(&options)?;
+    let features = features::FeatureFiles::prepare(None)?;
+    features.check_tags()?;
+    let contexts = HashMap::from([(ctx.target.vendor, ctx.clone())]);
+    let planned = plan(&features, &contexts, &filter);
+    let rows = |f: fn(&Selection) -> bool| -> usize {
+        planned
+            .iter()
+            .filter(|p| f(&p.selection))
+            .map(|p| p.rows)
+            .sum()
+    };
+    let runs = rows(|s| matches!(s, Selection::Run));
+    let skipped = rows(|s| matches!(s, Selection::Missing(_)));
+    let out_of_tags = rows(|s| matches!(s, Selection::Out));
+    let mut out = format!("plan: {runs} scenario(s) would run, {skipped} would be skipped");
+    if out_of_tags > 0 {
+        out.push_str(&format!(", {out_of_tags} not selected by --tags"));
+    }
+    out.push('\n');
+    let mut by_reason: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for p in &planned {
+        if let Selection::Missing(reason) = p.selection {
+            by_reason
+                .entry(reason)
+                .or_default()
+                .push(p.id.clone().unwrap_or_else(|| p.name.clone()));
+        }
+    }
+    for (reason, ids) in by_reason {
+        out.push_str(&format!(
+            "  skipped ×{} ({}): {reason}\n",
+            ids.len(),
+            ids.join(", ")
+        ));
+    }
     Ok(out)
 }
 

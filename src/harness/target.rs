@@ -190,8 +190,13 @@ pub enum TargetError {
     /// `${var}` in `field`, and the variable is not set.
     #[error("{field} refers to ${{{var}}}, but the environment variable {var} is not set")]
     Unset { field: String, var: String },
+    /// Several `${var}` whose variables are not set: (field, var), all of them at once.
+    #[error("{} environment variables the file refers to are not set: {}", .0.len(), .0.iter().map(|(field, var)| format!("{var} ({field})")).collect::<Vec<_>>().join(", "))]
+    UnsetVariables(Vec<(String, String)>),
     /// A field the vendor's suite cannot do without.
-    #[error("{field} is missing: the {vendor} suite needs it (see fixtures/{vendor}.target.yaml)")]
+    #[error(
+        "{field} is missing: the {vendor} suite needs it (`authconform init --vendor {vendor}` prints an example target file)"
+    )]
     Missing {
         field: &'static str,
         vendor: VendorId,
@@ -230,6 +235,72 @@ impl TargetError {
 
 pub(crate) fn not_valid(e: serde_saphyr::Error) -> TargetError {
     TargetError::NotValid(e.to_string())
+}
+
+/// A YAML error of a target file's `text`, with the hint for the mistake the
+/// README warns of: `{ username: ${LC_USER} }` (a flow mapping's value that
+/// starts with `${` must be quoted).
+pub(crate) fn not_yaml(e: serde_saphyr::Error, text: &str) -> TargetError {
+    let unquoted = text.lines().any(|line| {
+        let code = line.split(" #").next().unwrap_or("");
+        code.contains('{')
+            && code
+                .match_indices("${")
+                .any(|(i, _)| !matches!(code[..i].trim_end().chars().last(), Some('"' | '\'')))
+    });
+    let mut message = e.to_string();
+    if unquoted {
+        message.push_str(
+            "; a `${VAR}` value inside `{ … }` must be quoted: { username: \"${LC_USER}\", password: \"${LC_PASS}\" }",
+        );
+    }
+    TargetError::NotValid(message)
+}
+
+/// Every `${VAR}` of a target file whose variable `env` lacks, as (field, var).
+pub(crate) fn unset_variables(
+    value: &serde_json::Value,
+    field: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut Vec<(String, String)>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let path = if field.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{field}.{k}")
+                };
+                unset_variables(v, &path, env, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                unset_variables(v, &format!("{field}[{i}]"), env, out);
+            }
+        }
+        serde_json::Value::String(text) => {
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find('$') {
+                let after = &rest[i + 1..];
+                if let Some(tail) = after.strip_prefix('$') {
+                    rest = tail;
+                } else if let Some(inner) = after.strip_prefix('{')
+                    && let Some(end) = inner.find('}')
+                {
+                    let name = &inner[..end];
+                    if !name.is_empty() && env(name).is_none() {
+                        out.push((field.to_owned(), name.to_owned()));
+                    }
+                    rest = &inner[end + 1..];
+                } else {
+                    rest = after;
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A vendor's section `key` of a target file's `text`, read as `R` (with
@@ -396,12 +467,23 @@ pub(crate) fn check_path(value: &str, field: &str) -> Result<String, TargetError
 }
 
 pub(crate) fn check_url(value: &str, field: &str) -> Result<String, TargetError> {
-    let url = url::Url::parse(value)
-        .map_err(|e| TargetError::invalid(field, format!("{field} `{value}` is not a URL: {e}")))?;
+    let url = url::Url::parse(value).map_err(|e| {
+        let hint = if value.contains("://") {
+            String::new()
+        } else {
+            format!("; did you mean http://{value} (or https://)?")
+        };
+        TargetError::invalid(field, format!("{field} `{value}` is not a URL: {e}{hint}"))
+    })?;
     if url.scheme() != "http" && url.scheme() != "https" {
+        let hint = if value.contains("://") {
+            String::new()
+        } else {
+            format!(" (http://{value}?)")
+        };
         return Err(TargetError::invalid(
             field,
-            format!("{field} `{value}` must start with http:// or https://"),
+            format!("{field} `{value}` must start with http:// or https://{hint}"),
         ));
     }
     if url.host_str().is_none() {

@@ -25,7 +25,8 @@ use crate::fixtures::Fixtures;
 use crate::harness::capability::Capability;
 use crate::harness::suite::{self, Suite};
 use crate::harness::target::{
-    Fields, RawUsers, Target, TargetError, Users, VendorId, check_url, interpolate, not_valid,
+    Fields, RawUsers, Target, TargetError, Users, VendorId, check_url, interpolate, not_yaml,
+    unset_variables,
 };
 
 impl Target {
@@ -64,15 +65,38 @@ impl Target {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(&text, &|name| std::env::var(name).ok()).map_err(|e| TargetError::InFile {
-            path: path.to_path_buf(),
-            error: Box::new(e),
+        Self::parse(&text, &|name| std::env::var(name).ok()).map_err(|e| {
+            // The parser calls the file `<input>`; the reader knows its name.
+            let e = match e {
+                TargetError::NotValid(m) => {
+                    TargetError::NotValid(m.replace("<input>", &path.display().to_string()))
+                }
+                other => other,
+            };
+            TargetError::InFile {
+                path: path.to_path_buf(),
+                error: Box::new(e),
+            }
         })
     }
 
     /// Parses a target file, resolving `${VAR}` with `env`.
     pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, TargetError> {
-        let raw: RawTarget = serde_saphyr::from_str(text).map_err(not_valid)?;
+        let raw: RawTarget = serde_saphyr::from_str(text).map_err(|e| not_yaml(e, text))?;
+        // Every variable the file refers to and the environment lacks, at
+        // once (not one per run); commented-out lines are not values.
+        if let Ok(value) = serde_saphyr::from_str::<serde_json::Value>(text) {
+            let mut unset = Vec::new();
+            unset_variables(&value, "", env, &mut unset);
+            match unset.len() {
+                0 => {}
+                1 => {
+                    let (field, var) = unset.remove(0);
+                    return Err(TargetError::Unset { field, var });
+                }
+                _ => return Err(TargetError::UnsetVariables(unset)),
+            }
+        }
         let suite: Suite = interpolate(&raw.vendor, "vendor", env)?.parse()?;
         let vendor = suite.vendor();
         let base_url = check_url(&interpolate(&raw.base_url, "base_url", env)?, "base_url")?;

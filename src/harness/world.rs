@@ -59,6 +59,9 @@ pub struct RunContext {
     /// What the run's scenarios were issued and the end of the run ends, so
     /// that runs do not pile sessions and tokens up on a deployment.
     issued: Mutex<Vec<Issued>>,
+    /// Where a long wait is announced (`[label] ` before the line), when the
+    /// run prints progress lines; `None`: it is not.
+    console: Mutex<Option<String>>,
 }
 
 /// Why a run stopped before its last scenario.
@@ -69,14 +72,22 @@ pub enum Stop {
     ServerGone(String),
     /// `--max-failures N` was reached (exit 1).
     MaxFailures(usize),
+    /// Ctrl-C or SIGTERM (exit 130): the signal.
+    Interrupted(&'static str),
 }
 
 impl Stop {
-    /// Why the remaining scenarios did not run.
+    /// Why the remaining scenarios did not run (`not run: …`), as a step's failure says it.
     pub fn reason(&self) -> String {
+        format!("not run: {}", self.why())
+    }
+
+    /// What stopped the run.
+    pub fn why(&self) -> String {
         match self {
-            Stop::ServerGone(e) => format!("not run: the server stopped answering ({e})"),
-            Stop::MaxFailures(n) => format!("not run: --max-failures {n} was reached"),
+            Stop::ServerGone(e) => format!("the server stopped answering ({e})"),
+            Stop::MaxFailures(n) => format!("--max-failures {n} was reached"),
+            Stop::Interrupted(signal) => format!("interrupted ({signal})"),
         }
     }
 }
@@ -198,6 +209,34 @@ impl RunContext {
             *stop = Some(why);
         }
     }
+
+    /// Long waits are announced on the console, each line after `prefix`.
+    pub fn announce_waits(&self, prefix: String) {
+        *self.console.lock().unwrap_or_else(|e| e.into_inner()) = Some(prefix);
+    }
+
+    /// Waits `duration`, saying so on the console (`what` it waits for) when
+    /// the run prints progress; ends early, with the stop's reason, when the
+    /// run stops (Ctrl-C) meanwhile.
+    pub async fn wait(&self, duration: std::time::Duration, what: &str) -> Result<(), Failure> {
+        if let Some(prefix) = &*self.console.lock().unwrap_or_else(|e| e.into_inner()) {
+            crate::harness::console::out(&format!(
+                "{prefix}      waiting {} s for {what}\n",
+                duration.as_secs_f64().ceil()
+            ));
+        }
+        let until = tokio::time::Instant::now() + duration;
+        loop {
+            if let Some(stop) = self.stopped() {
+                return Err(Failure(stop.reason()));
+            }
+            let now = tokio::time::Instant::now();
+            if now >= until {
+                return Ok(());
+            }
+            tokio::time::sleep((until - now).min(std::time::Duration::from_millis(200))).await;
+        }
+    }
 }
 
 impl RunContext {
@@ -257,6 +296,7 @@ impl RunContext {
             stop,
             transport_errors_in_a_row: Mutex::new(0),
             issued: Mutex::new(Vec::new()),
+            console: Mutex::new(None),
         })
     }
 }
@@ -545,7 +585,11 @@ impl ConformanceWorld {
                 if ctx.clock.is_controlled() {
                     now = ctx.clock.advance(wait).await?;
                 } else {
-                    tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
+                    ctx.wait(
+                        std::time::Duration::from_secs(wait as u64),
+                        "a fresh TOTP code (a code is good once; without control_url the suite waits for the next period)",
+                    )
+                    .await?;
                     now = ctx.clock.now().await?;
                 }
             }

@@ -201,6 +201,15 @@ impl ReferenceServer {
                 .iter()
                 .filter_map(|s| s.control_hooks().map(|h| (s.vendor(), h)));
             router = router.merge(control::router(clock.clone(), hooks));
+            // A moved clock shows in every answer's `Date`, as a real
+            // server's clock would: what a client (and preflight) compares.
+            let moved = clock.clone();
+            router = router.layer(axum::middleware::map_response(
+                move |response: axum::response::Response| {
+                    let clock = moved.clone();
+                    async move { clock::date_of_moved(&clock, response) }
+                },
+            ));
         }
         // A 503 (the password hashing pool is full) always says when to retry.
         router = router.layer(axum::middleware::map_response(retry_after_on_503));
