@@ -55,5 +55,10 @@ pub fn apply(report: &mut RunReport, baseline: &Baseline) {
         if !of_id.is_empty() && of_id.iter().all(|s| s.outcome == Outcome::Passed) {
             report.stale_baseline.push((id.clone(), reason.clone()));
         }
+        if of_id.is_empty() {
+            report.notes.push(format!(
+                "baseline entry {id} matches no scenario of this run (a typo, or not selected)"
+            ));
+        }
     }
 }

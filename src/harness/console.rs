@@ -279,7 +279,21 @@ fn group(
 
 #[cfg(test)]
 mod tests {
+    use super::paint::ColorChoice;
     use super::*;
+
+    #[test]
+    fn colour_is_for_terminals_without_no_color_unless_asked() {
+        assert!(ColorChoice::Always.colours(false));
+        assert!(!ColorChoice::Never.colours(true));
+        assert!(!ColorChoice::Auto.colours(false));
+        // NO_COLOR (when set and not empty) turns `auto` off on a terminal.
+        let with_no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        assert_eq!(
+            ColorChoice::Auto.colours(true),
+            !with_no_color && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        );
+    }
     use std::time::Duration;
 
     fn scenario(id: &str, outcome: Outcome, failure: Option<&str>) -> ScenarioResult {

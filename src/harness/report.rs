@@ -268,6 +268,11 @@ pub enum Usage {
     },
     #[error("no features for {0}")]
     NoFeaturesFor(VendorId),
+    /// `--name` that is no scenario's id or name.
+    #[error(
+        "--name `{0}`: no scenario of this run has that id or name (`run --list` shows them; --name-regex matches a part of a name)"
+    )]
+    UnknownName(String),
     /// `--target FOLDER` that cannot be read, or holds no target file.
     #[error("--target {}: {problem}", .path.display())]
     TargetFolder { path: PathBuf, problem: String },

@@ -327,6 +327,16 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
             return Err(Usage::NoFeaturesFor(*vendor).into());
         }
     }
+    if !filter.names.is_empty() {
+        let known = plan(&features, &contexts, &Filter::everything());
+        if let Some(unknown) = filter.names.iter().find(|n| {
+            !known
+                .iter()
+                .any(|p| p.name == **n || p.id.as_deref() == Some(n.as_str()))
+        }) {
+            return Err(Usage::UnknownName(unknown.clone()).into());
+        }
+    }
     let cucumber_json = options
         .reports
         .cucumber_json
@@ -866,6 +876,16 @@ impl Filter {
             name,
             only: options.only.clone(),
         })
+    }
+
+    /// No selection: every scenario of the run's vendors.
+    fn everything() -> Filter {
+        Filter {
+            tags: None,
+            names: Vec::new(),
+            name: None,
+            only: None,
+        }
     }
 
     /// `--name`: the scenario's id or its exact name is one given.

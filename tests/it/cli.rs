@@ -27,7 +27,7 @@ pub(crate) fn command() -> Command {
     c
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -43,7 +43,7 @@ pub(crate) fn temp_dir() -> tempfile::TempDir {
 pub(crate) struct Served {
     child: Child,
     pub(crate) url: String,
-    log: PathBuf,
+    pub(crate) log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -116,7 +116,7 @@ impl Drop for Served {
     }
 }
 
-fn write_target(dir: &tempfile::TempDir, body: &str) -> String {
+pub(crate) fn write_target(dir: &tempfile::TempDir, body: &str) -> String {
     let path = dir.path().join("target.yaml");
     std::fs::write(&path, body).unwrap();
     path.display().to_string()

@@ -57,6 +57,8 @@ mod cli;
 mod clients;
 // The HTML report opened in headless Chromium.
 mod html_report;
+// In a pipeline: reports for every outcome, Ctrl-C, shared servers, the server's clock, preflight's diagnoses.
+mod pipeline;
 // Hostile clients (issue #12): the connection cap.
 mod limits_connections;
 // Hostile clients (issue #12): the FileVerbs refresh-token family cap.
