@@ -5,7 +5,7 @@ Feature: Limecraft Flow two-factor authentication (TOTP)
   POST /authentication/2fa/validate exchanges, with a code, for the final token.
   The suite computes codes with the parameters the server advertises.
 
-  @LC11
+  @LC11 @needs-replaceable-second-factor
   Scenario: LC11 a user enables two-factor authentication for herself
     Given carol has logged in
     When carol enables two-factor authentication for herself

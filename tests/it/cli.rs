@@ -566,6 +566,39 @@ fn the_ci_templates_call_the_tested_script_and_publish_its_junit_report() {
         gh.contains("AUTHCONFORM_VERSION") && script.contains("AUTHCONFORM_VERSION"),
         "the cache of the installed binary is keyed on the version installed"
     );
+    // Issue #23: the second, tenth and concurrent runs (`.ci/run` runs the
+    // script so); here, what the templates must hold for it.
+    let lab = std::fs::read_to_string(format!("{root}/ci/gitlab-ci.yml")).unwrap();
+    assert!(
+        gh.contains("key: authconform-bin-v1-${{ runner.os }}-${{ vars.AUTHCONFORM_VERSION }}")
+            && lab.contains("key: authconform-bin-v1-$AUTHCONFORM_VERSION"),
+        "a versioned cache key for the binary"
+    );
+    assert!(
+        gh.contains("path: .authconform/")
+            && gh.contains("restore-keys: authconform-state-")
+            && gh.contains("key: authconform-state-${{ github.run_id }}-${{ github.run_attempt }}"),
+        "GitHub keeps the state file: the newest restored, a new entry saved every run"
+    );
+    assert!(
+        lab.contains("key: authconform-state") && lab.contains("- .authconform/"),
+        "GitLab keeps the state file"
+    );
+    assert!(
+        gh.contains("concurrency:") && gh.contains("cancel-in-progress: false"),
+        "one GitHub run at a time against the deployment"
+    );
+    assert!(lab.contains("resource_group:"), "one GitLab job at a time");
+    assert!(gh.contains("schedule:") && gh.contains("cron:"), "a daily run");
+    assert!(lab.contains("$CI_PIPELINE_SOURCE == \"schedule\""));
+    for yaml in [&gh, &lab] {
+        assert!(
+            yaml.contains("AUTHCONFORM_BINARY_URL") && script.contains("sha256sum -c"),
+            "a prebuilt binary, checked, instead of a build on every miss"
+        );
+        assert!(yaml.contains("totp_secret"), "the way out without a state file is documented");
+    }
+    assert!(script.contains("flock"), "runs on one machine wait for each other");
     let settings: String = example
         .lines()
         .filter(|l| !l.trim_start().starts_with('#'))
