@@ -589,16 +589,25 @@ fn the_ci_templates_call_the_tested_script_and_publish_its_junit_report() {
         "one GitHub run at a time against the deployment"
     );
     assert!(lab.contains("resource_group:"), "one GitLab job at a time");
-    assert!(gh.contains("schedule:") && gh.contains("cron:"), "a daily run");
+    assert!(
+        gh.contains("schedule:") && gh.contains("cron:"),
+        "a daily run"
+    );
     assert!(lab.contains("$CI_PIPELINE_SOURCE == \"schedule\""));
     for yaml in [&gh, &lab] {
         assert!(
             yaml.contains("AUTHCONFORM_BINARY_URL") && script.contains("sha256sum -c"),
             "a prebuilt binary, checked, instead of a build on every miss"
         );
-        assert!(yaml.contains("totp_secret"), "the way out without a state file is documented");
+        assert!(
+            yaml.contains("totp_secret"),
+            "the way out without a state file is documented"
+        );
     }
-    assert!(script.contains("flock"), "runs on one machine wait for each other");
+    assert!(
+        script.contains("flock"),
+        "runs on one machine wait for each other"
+    );
     let settings: String = example
         .lines()
         .filter(|l| !l.trim_start().starts_with('#'))

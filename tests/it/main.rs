@@ -57,6 +57,8 @@ mod cli;
 mod clients;
 // The HTML report opened in headless Chromium.
 mod html_report;
+// The README: the quickstart run as written, every command accepted.
+mod readme;
 // In a pipeline: reports for every outcome, Ctrl-C, shared servers, the server's clock, preflight's diagnoses.
 mod pipeline;
 // Hostile clients (issue #12): the connection cap.
