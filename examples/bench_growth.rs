@@ -34,6 +34,7 @@ use authconform::reference::limecraft::store::{Limecraft, LimecraftConfig};
 use authconform::reference::liquidfiles::store::{
     Agent, BrowserStep, LiquidFiles, LiquidFilesConfig,
 };
+use authconform::reference::throttle::Source;
 use authconform::secret::{HashCost, PasswordHashing};
 use axum::http::Method;
 
@@ -150,14 +151,14 @@ impl Store {
     async fn login(&self, i: usize) -> String {
         match self {
             Store::Limecraft(lc) => lc
-                .login(&name(i), &password(i), false)
+                .login(&name(i), &password(i), false, Source::UNKNOWN)
                 .await
                 .expect("login")
                 .token
                 .as_str()
                 .to_owned(),
             Store::Lac(lac) => {
-                lac.sign_on(0, &name(i), &password(i), None)
+                lac.sign_on(0, &name(i), &password(i), None, Source::UNKNOWN)
                     .await
                     .expect("sign-on")
                     .key
@@ -170,8 +171,13 @@ impl Store {
                     .refresh_token
             }
             Store::LiquidFiles(lf) => {
-                let id = lf.start_browser_login(Agent::default());
-                match lf.submit_password(&id, &name(i), &password(i)).await {
+                let id = lf
+                    .start_browser_login(Agent::default(), Source::UNKNOWN)
+                    .expect("a login starts");
+                match lf
+                    .submit_password(&id, &name(i), &password(i), Source::UNKNOWN)
+                    .await
+                {
                     Ok(BrowserStep::Success(s)) => s.api_key,
                     _ => panic!("browser login failed"),
                 }

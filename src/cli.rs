@@ -20,7 +20,7 @@ use crate::mock::export;
 use crate::reference::fault::Fault;
 use crate::reference::serving::ServeLimits;
 use crate::reference::switch::{self, Switches};
-use crate::reference::{ReferenceConfig, ReferenceServer, request_log};
+use crate::reference::{ReferenceConfig, ReferenceServer, control, request_log};
 use crate::secret::{HashCost, HashPoolSize};
 use crate::vendor::Vendor;
 
@@ -308,6 +308,22 @@ struct ServeArgs {
     /// Enable the test-only control endpoints (/__authconform/clock).
     #[arg(long)]
     test_mode: bool,
+    /// With --test-mode: require `Authorization: Bearer <TOKEN>` on the
+    /// control API (at least 16 characters; a target file gives it as
+    /// `control_token`). Prefer the environment variable to the flag, which
+    /// other users of the machine can read in the process list.
+    #[arg(
+        long,
+        env = "AUTHCONFORM_CONTROL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    control_token: Option<String>,
+    /// With --test-mode: a host name the control API answers besides
+    /// localhost and IP addresses (repeatable); any other Host is refused
+    /// (DNS rebinding).
+    #[arg(long, value_name = "NAME")]
+    control_host: Vec<String>,
     /// Break one rule (see `authconform faults`).
     #[arg(long, value_parser = Fault::from_name)]
     fault: Option<Fault>,
@@ -466,7 +482,7 @@ fn mock_export(vendor: Vendor, format: export::Format, out: &std::path::Path) ->
 }
 
 fn usage(message: &str) -> ExitCode {
-    eprintln!("authconform: {message}");
+    harness::console::err(&format!("authconform: {message}\n"));
     Exit::process(Exit::SETUP)
 }
 
@@ -477,6 +493,8 @@ async fn serve(
         fixtures,
         hash_cost,
         test_mode,
+        control_token,
+        control_host,
         fault,
         variant,
         switch,
@@ -515,11 +533,25 @@ async fn serve(
         },
         None => Fixtures::builtin(),
     };
+    if control_token
+        .as_ref()
+        .is_some_and(|t| t.chars().count() < control::MIN_TOKEN_CHARS)
+    {
+        return usage(&format!(
+            "--control-token must have at least {} characters",
+            control::MIN_TOKEN_CHARS
+        ));
+    }
+    let control = control::ControlGuard {
+        token: control_token,
+        hosts: control_host,
+    };
     let mut config = ReferenceConfig {
         fixtures,
         only_vendor,
         hash_cost,
         test_mode,
+        control: control.clone(),
         fault,
         log_requests,
         latency: latency.map(Duration::from_millis),
@@ -543,6 +575,11 @@ async fn serve(
             ));
         }
     };
+    if let Ok(bound) = listener.local_addr() {
+        for warning in control::exposure_warnings(bound, test_mode, &control) {
+            tracing::warn!("{warning}");
+        }
+    }
     let local = listener
         .local_addr()
         .map(|a| a.to_string())

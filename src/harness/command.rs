@@ -81,7 +81,7 @@ impl Default for RunCommand {
 pub async fn run(command: RunCommand) -> i32 {
     // A report path that cannot be written fails now, not after the run.
     if let Err(e) = command.reports.check() {
-        eprintln!("authconform: {e}");
+        console::err(&format!("authconform: {e}\n"));
         return Exit::SETUP;
     }
     let reports = command.reports.clone();
@@ -101,7 +101,7 @@ pub async fn run(command: RunCommand) -> i32 {
             }
             let (code, message) = verdict(&result);
             if let Some(message) = message {
-                eprintln!("authconform: {message}");
+                console::err(&format!("authconform: {message}\n"));
             }
             if report_of(&result).is_none_or(|r| !r.listed) {
                 tell_github(&[(&subject, &result)]);
@@ -122,11 +122,11 @@ pub async fn run(command: RunCommand) -> i32 {
             };
             let result = Err(e);
             if let Err(w) = reports.write(&subject.label, &result, None) {
-                eprintln!("authconform: {w}");
+                console::err(&format!("authconform: {w}\n"));
             }
             tell_github(&[(&subject, &result)]);
             if let Err(e) = result {
-                eprintln!("authconform: {e}");
+                console::err(&format!("authconform: {e}\n"));
             }
             Exit::SETUP
         }
@@ -139,7 +139,7 @@ fn tell_github(targets: &[(&Subject, &Result<RunReport, RunError>)]) {
         return;
     }
     for (subject, result) in targets {
-        console::out(&github::annotations(subject, result));
+        console::workflow_commands(&github::annotations(subject, result));
     }
     github::append_step_summary(&github::step_summary(targets));
 }
@@ -355,7 +355,7 @@ async fn run_many(runs: Vec<TargetRun>, jobs: usize, reports: &CombinedReports) 
         tell_github(&told);
     }
     for line in lines {
-        eprintln!("{line}");
+        console::err(&format!("{line}\n"));
     }
     worst
 }
@@ -390,7 +390,7 @@ pub async fn check(path: &Path, state: Option<PathBuf>, tags: Option<String>) ->
             Exit::PASSED
         }
         Err(e) => {
-            eprintln!("authconform: {e}");
+            console::err(&format!("authconform: {e}\n"));
             Exit::SETUP
         }
     }
@@ -465,13 +465,13 @@ pub fn state_secret(target: &Path, state: Option<PathBuf>) -> i32 {
     match found {
         Ok(secret) => {
             println!("{secret}");
-            eprintln!(
-                "authconform: keep it as a masked pipeline secret and give it as users.twofactor.totp_secret: \"${{…}}\""
+            crate::harness::console::err(
+                "authconform: keep it as a masked pipeline secret and give it as users.twofactor.totp_secret: \"${…}\"\n",
             );
             Exit::PASSED
         }
         Err(e) => {
-            eprintln!("authconform: {e}");
+            console::err(&format!("authconform: {e}\n"));
             Exit::SETUP
         }
     }
@@ -500,7 +500,7 @@ pub async fn clock(control_url: &str, reset: bool) -> i32 {
             Exit::PASSED
         }
         Err(e) => {
-            eprintln!("authconform: {e}");
+            console::err(&format!("authconform: {e}\n"));
             Exit::SETUP
         }
     }

@@ -24,8 +24,6 @@ impl RunReport {
 pub mod paint {
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    use crate::harness::report::Outcome;
-
     static ON: AtomicBool = AtomicBool::new(false);
 
     /// `--color`: `auto` colours a terminal unless `NO_COLOR` is set (and
@@ -63,45 +61,165 @@ pub mod paint {
         ON.load(Ordering::Relaxed)
     }
 
-    fn painted(text: &str, code: &str) -> String {
-        if enabled() {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    }
-
-    /// An outcome's mark: PASS green (yellow with warnings), FAIL red, the
-    /// others dim.
-    pub fn mark(outcome: &Outcome, warned: bool) -> String {
-        let code = match outcome {
-            Outcome::Passed if warned => "33",
-            Outcome::Passed => "32",
-            Outcome::Failed => "1;31",
-            Outcome::ExpectedFailure(_) => "35",
-            Outcome::Skipped(_) | Outcome::NotRun(_) => "2",
-        };
-        painted(outcome.mark(), code)
-    }
-
-    /// A mark of the recap (`FAIL`, `WARN`, `SKIP`…).
-    pub fn word(word: &str) -> String {
-        let code = match word {
+    /// The colour of a mark (`PASS` green, yellow with warnings; `FAIL`
+    /// red; `WARN` yellow; the others dim).
+    fn code(mark: &str, warned: bool) -> &'static str {
+        match mark {
+            "PASS" if warned => "33",
+            "PASS" => "32",
             "FAIL" => "1;31",
             "WARN" => "33",
             "XFAIL" | "STALE" => "35",
             _ => "2",
-        };
-        painted(word, code)
+        }
+    }
+
+    const MARKS: [&str; 7] = ["PASS", "FAIL", "WARN", "SKIP", "NOT RUN", "XFAIL", "STALE"];
+
+    /// Colours the marks of console text that [`super::neutral`] already
+    /// made safe: only where the console itself puts a mark (a progress
+    /// line's `[n/N] MARK`, a recap line's `  MARK`), so no text a server sent
+    /// is ever coloured or carries an escape of its own.
+    pub fn colourise(text: &str) -> std::borrow::Cow<'_, str> {
+        if !enabled() {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let warned = text.contains("\n      warning (reference choice): ");
+        let mut out = String::with_capacity(text.len() + 32);
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            // Where a mark may stand: after `[label] [ n/N] `, or after two
+            // spaces at the start of a recap line, or at the start (`WARN: `).
+            let at = progress_mark_at(line).or_else(|| {
+                let rest = line.strip_prefix("  ")?;
+                (!rest.starts_with(' ')).then_some(2)
+            });
+            let found = at.and_then(|at| {
+                MARKS
+                    .iter()
+                    .find(|m| line[at..].starts_with(*m))
+                    .map(|m| (at, *m))
+            });
+            match found.or_else(|| line.starts_with("WARN: ").then_some((0, "WARN"))) {
+                Some((at, mark)) => {
+                    out.push_str(&line[..at]);
+                    out.push_str(&format!("\x1b[{}m{mark}\x1b[0m", code(mark, warned)));
+                    out.push_str(&line[at + mark.len()..]);
+                }
+                None => out.push_str(line),
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// Where the mark of a progress line (`[label] [ 3/35] PASS …`) starts.
+    fn progress_mark_at(line: &str) -> Option<usize> {
+        let mut rest = line;
+        let mut at = 0;
+        loop {
+            let close = rest.strip_prefix('[')?.find(']')? + 1;
+            let inside = &rest[1..close];
+            at += close + 1;
+            rest = rest.get(close + 1..)?;
+            if inside
+                .trim_start()
+                .split('/')
+                .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            {
+                return rest.starts_with(' ').then_some(at + 1);
+            }
+            rest = rest.strip_prefix(' ')?;
+            at += 1;
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn only_the_consoles_own_marks_are_coloured() {
+            super::set(true);
+            let text = "[ 3/35] PASS LC3 x (1 ms)\n      PASS from a server body\n  FAIL ×2 why\n[east] [1/2] FAIL LC1 y\n";
+            let out = super::colourise(text);
+            super::set(false);
+            assert_eq!(
+                out,
+                "[ 3/35] \x1b[32mPASS\x1b[0m LC3 x (1 ms)\n      PASS from a server body\n  \x1b[1;31mFAIL\x1b[0m ×2 why\n[east] [1/2] \x1b[1;31mFAIL\x1b[0m LC1 y\n"
+            );
+        }
     }
 }
 
 /// Writes to stdout, ignoring a closed pipe (`authconform run | head`):
-/// `print!` would panic there, inside the runner's hooks.
+/// `print!` would panic there, inside the runner's hooks. The text goes out
+/// [`neutral`]: nothing in it reaches a terminal as a control sequence or a
+/// CI log as a workflow command.
 pub fn out(text: &str) {
+    write_raw(&paint::colourise(&neutral(text)));
+}
+
+/// [`out`] for a message on stderr (`authconform: …`).
+pub fn err(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(neutral(text).as_bytes());
+    let _ = stderr.flush();
+}
+
+/// The harness's own GitHub workflow commands (`::error …`), written as they
+/// are: their data is escaped where they are made (`summary.rs`).
+pub fn workflow_commands(text: &str) {
+    write_raw(text);
+}
+
+fn write_raw(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
+}
+
+/// Text that may hold what a server under test sent, made safe to print
+/// (issue #26 R9): every control character but newline and tab (ESC, CR,
+/// NUL, DEL, the C1 controls) and the bidirectional overrides are written as
+/// escapes (`\x1b`, `\u{202e}`); a line that a CI runner would read as a
+/// workflow command (GitHub's `::name …` and `##[name]`, Azure's `##vso[`,
+/// after leading blanks, which the runners trim) has its first character
+/// escaped (`\x3a:error …`). The bytes stay readable, escaped; the reports
+/// keep them so too.
+pub fn neutral(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    let command_line = |line: &str| {
+        let t = line.trim_start();
+        t.starts_with("::") || t.starts_with("##")
+    };
+    if !text.chars().any(unsafe_char) && !text.lines().any(command_line) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut rest = line;
+        if command_line(line) {
+            let lead = line.len() - line.trim_start().len();
+            out.push_str(&line[..lead]);
+            let first = line[lead..].chars().next().unwrap_or(':');
+            out.push_str(&format!("\\x{:02x}", first as u32));
+            rest = &line[lead + first.len_utf8()..];
+        }
+        for c in rest.chars() {
+            match c {
+                c if !unsafe_char(c) => out.push(c),
+                c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The line printed when a scenario ends, with its failure or warnings below.
@@ -109,7 +227,7 @@ pub fn progress(n: usize, total: usize, s: &ScenarioResult) -> String {
     let width = total.max(n).to_string().len();
     let mut out = format!(
         "[{n:>width$}/{total}] {} {} ({} ms)\n",
-        paint::mark(&s.outcome, !s.warnings.is_empty()),
+        s.outcome.mark(),
         title(s),
         s.duration.as_millis()
     );
@@ -170,7 +288,7 @@ pub fn closing(report: &RunReport) -> String {
             .collect()
     };
     for note in &report.notes {
-        out.push_str(&format!("{}: {note}\n", paint::word("WARN")));
+        out.push_str(&format!("WARN: {note}\n"));
     }
     let skipped = with(|o| match o {
         Outcome::Skipped(r) => Some(r),
@@ -260,16 +378,11 @@ fn group(
     for (reason, scenarios) in by_reason {
         if let [s] = scenarios.as_slice() {
             out.push_str(&format!(
-                "  {} {}\n",
-                paint::word(mark),
+                "  {mark} {}\n",
                 single(&title(s), &location(s), &reason)
             ));
         } else {
-            out.push_str(&format!(
-                "  {} ×{} {reason}\n",
-                paint::word(mark),
-                scenarios.len()
-            ));
+            out.push_str(&format!("  {mark} ×{} {reason}\n", scenarios.len()));
             for s in scenarios {
                 out.push_str(&format!("         {} ({})\n", title(s), location(s)));
             }
@@ -339,5 +452,26 @@ mod tests {
             !line.contains("panicked") && !line.contains("src/"),
             "{line}"
         );
+    }
+}
+
+#[cfg(test)]
+mod neutral_tests {
+    use super::neutral;
+
+    #[test]
+    fn control_characters_and_workflow_commands_are_escaped_not_lost() {
+        assert_eq!(neutral("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(neutral("\x1b[2Jcleared\0"), "\\x1b[2Jcleared\\x00");
+        assert_eq!(neutral("a\rb\u{9b}c\u{202e}d"), "a\\x0db\\x9bc\\u{202e}d");
+        let body = "ok\n  ::add-mask::passed\n::stop-commands::zzz\n##[error]x\n##vso[task]y";
+        assert_eq!(
+            neutral(body),
+            "ok\n  \\x3a:add-mask::passed\n\\x3a:stop-commands::zzz\n\\x23#[error]x\n\\x23#vso[task]y"
+        );
+        // Escaping twice changes nothing: the output has nothing left to escape.
+        let once = neutral(body).into_owned();
+        assert_eq!(neutral(&once), once);
+        assert!(neutral("a :: b").eq("a :: b"));
     }
 }

@@ -2,10 +2,18 @@
 //! reference server offers in test mode: the server's clock (read and
 //! advanced; the local clock where there is no control API) and the vendors'
 //! test hooks, which each vendor's folder calls through [`ControlApi::hook`].
+//!
+//! A `control_url` is a server the harness does not vouch for either: its
+//! client has the target's timeout and TLS setting, follows no redirect,
+//! reads at most [`MAX_CONTROL_BODY`] of an answer, and sends the target
+//! file's `control_token` as `Authorization: Bearer` when there is one.
+
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::clock::{UnixSeconds, system_now};
+use crate::harness::exchange::read_capped;
 use crate::harness::target::Target;
 use crate::reference::control::CONTROL_PREFIX;
 
@@ -21,6 +29,14 @@ pub enum ControlError {
         what: &'static str,
         url: String,
         message: String,
+    },
+    /// The answer could not be read (too long, cut).
+    #[error("{what} at {url} answered {status}, but {problem}")]
+    Unreadable {
+        what: &'static str,
+        url: String,
+        status: reqwest::StatusCode,
+        problem: String,
     },
     /// It answered, without what the call reads.
     #[error("{what} at {url} answered {status}{body} without {missing}")]
@@ -46,12 +62,27 @@ pub enum ControlApi {
     System,
 }
 
+/// The most of a control API answer read (they are a few bytes of JSON).
+pub const MAX_CONTROL_BODY: usize = 1024 * 1024;
+
 impl ControlApi {
+    /// The control API at `root` (`authconform clock`), with `token` if given.
+    pub fn at(root: &str, token: Option<&str>) -> Self {
+        ControlApi::Controlled {
+            root: root.trim_end_matches('/').to_owned(),
+            client: client(Duration::from_secs(10), false, token),
+        }
+    }
+
     pub fn for_target(target: &Target) -> Self {
         match &target.control_url {
             Some(root) => ControlApi::Controlled {
                 root: root.clone(),
-                client: reqwest::Client::new(),
+                client: client(
+                    target.timeout,
+                    target.insecure_tls,
+                    target.control_token.as_deref(),
+                ),
             },
             None => ControlApi::System,
         }
@@ -62,7 +93,7 @@ impl ControlApi {
             ControlApi::System => Ok(system_now()),
             ControlApi::Controlled { root, client } => {
                 let url = format!("{root}{CONTROL_PREFIX}/clock");
-                read_now(client.get(&url).send().await, &url).await
+                read_now(answer(client.get(&url), &url, CLOCK).await?, &url)
             }
         }
     }
@@ -71,17 +102,15 @@ impl ControlApi {
     pub async fn advance(&self, seconds: i64) -> Result<UnixSeconds, ControlError> {
         match self {
             ControlApi::System => Err(ControlError::NotOffered {
-                what: "clock control",
+                what: CLOCK,
                 purpose: String::new(),
             }),
             ControlApi::Controlled { root, client } => {
                 let url = format!("{root}{CONTROL_PREFIX}/clock/advance");
                 let sent = client
                     .post(&url)
-                    .json(&serde_json::json!({ "seconds": seconds }))
-                    .send()
-                    .await;
-                read_now(sent, &url).await
+                    .json(&serde_json::json!({ "seconds": seconds }));
+                read_now(answer(sent, &url, CLOCK).await?, &url)
             }
         }
     }
@@ -92,12 +121,12 @@ impl ControlApi {
     pub async fn reset(&self) -> Result<UnixSeconds, ControlError> {
         match self {
             ControlApi::System => Err(ControlError::NotOffered {
-                what: "clock control",
+                what: CLOCK,
                 purpose: String::new(),
             }),
             ControlApi::Controlled { root, client } => {
                 let url = format!("{root}{CONTROL_PREFIX}/clock/reset");
-                read_now(client.post(&url).send().await, &url).await
+                read_now(answer(client.post(&url), &url, CLOCK).await?, &url)
             }
         }
     }
@@ -123,13 +152,8 @@ impl ControlApi {
         if let Some(body) = &body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(|e| ControlError::Transport {
-            what: "control API",
-            url: url.clone(),
-            message: e.to_string(),
-        })?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or_default();
+        let (status, body) = answer(request, &url, "control API").await?;
+        let body: Value = serde_json::from_slice(&body).unwrap_or_default();
         Ok(HookAnswer { url, status, body })
     }
 
@@ -164,31 +188,70 @@ impl HookAnswer {
     }
 }
 
-async fn read_now(
-    sent: Result<reqwest::Response, reqwest::Error>,
+/// What the clock's calls are called in their errors.
+const CLOCK: &str = "clock control";
+
+/// The control API's client: the target's timeout and TLS setting, no
+/// redirects (a control API that redirects is misconfigured, and following
+/// it would send the token elsewhere), the token on every call.
+fn client(timeout: Duration, insecure_tls: bool, token: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(value) = token.and_then(|t| {
+        let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).ok()?;
+        v.set_sensitive(true);
+        Some(v)
+    }) {
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .danger_accept_invalid_certs(insecure_tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap_or_default()
+}
+
+/// Sends `request` and reads its answer (at most [`MAX_CONTROL_BODY`]).
+async fn answer(
+    request: reqwest::RequestBuilder,
     url: &str,
-) -> Result<UnixSeconds, ControlError> {
-    const WHAT: &str = "clock control";
-    let response = sent.map_err(|e| ControlError::Transport {
-        what: WHAT,
+    what: &'static str,
+) -> Result<(reqwest::StatusCode, Vec<u8>), ControlError> {
+    let response = request.send().await.map_err(|e| ControlError::Transport {
+        what,
         url: url.to_owned(),
-        message: e.to_string(),
+        message: crate::harness::exchange::describe_reqwest_error(&e),
     })?;
     let status = response.status();
-    let body: Value = response
-        .json()
-        .await
-        .map_err(|e| ControlError::Incomplete {
-            what: WHAT,
-            url: url.to_owned(),
-            status,
-            body: String::new(),
-            missing: format!("JSON: {e}"),
-        })?;
+    let body =
+        read_capped(response, MAX_CONTROL_BODY)
+            .await
+            .map_err(|e| ControlError::Unreadable {
+                what,
+                url: url.to_owned(),
+                status,
+                problem: e.describe(MAX_CONTROL_BODY),
+            })?;
+    Ok((status, body))
+}
+
+fn read_now(
+    (status, body): (reqwest::StatusCode, Vec<u8>),
+    url: &str,
+) -> Result<UnixSeconds, ControlError> {
+    let body: Value = serde_json::from_slice(&body).map_err(|e| ControlError::Incomplete {
+        what: CLOCK,
+        url: url.to_owned(),
+        status,
+        body: String::new(),
+        missing: format!("JSON: {e}"),
+    })?;
     body.get("now")
         .and_then(Value::as_i64)
         .ok_or_else(|| ControlError::Incomplete {
-            what: WHAT,
+            what: CLOCK,
             url: url.to_owned(),
             status,
             body: format!(" {body}"),

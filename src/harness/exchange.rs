@@ -7,8 +7,68 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::harness::console::neutral;
 use crate::redact::Secrets;
 use crate::spec::{Spec, SpecViolation};
+
+/// The most of a response body the harness reads: a conforming answer of
+/// any of these APIs is a few kilobytes, and the spec check needs no more.
+/// Beyond it the exchange is a transport error that says so, and the rest is
+/// never read (a server under test once sent 2 GB and cost `check` 5.5 GB).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Why a body was not read whole.
+#[derive(Debug)]
+pub enum BodyError {
+    /// More than the cap: declared by `Content-Length` (not read at all),
+    /// or found while reading (the bytes read so far).
+    TooLarge {
+        declared: Option<u64>,
+        read: usize,
+    },
+    Transport(reqwest::Error),
+}
+
+impl BodyError {
+    /// What the server did, in one line.
+    pub fn describe(&self, cap: usize) -> String {
+        match self {
+            BodyError::TooLarge {
+                declared: Some(n), ..
+            } => format!(
+                "the answer declares a body of {n} bytes (Content-Length), over the {cap} bytes the harness reads; not read"
+            ),
+            BodyError::TooLarge { read, .. } => format!(
+                "the answer's body went past the {cap} bytes the harness reads; stopped reading after {read} bytes"
+            ),
+            BodyError::Transport(e) => describe_reqwest_error(e),
+        }
+    }
+}
+
+/// Reads `response`'s body, at most `cap` bytes: a body declared larger is
+/// not read, one that grows larger is cut where it passes the cap, so an
+/// endless body costs `cap` bytes of memory and the time to read them.
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, BodyError> {
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > cap as u64) {
+        return Err(BodyError::TooLarge { declared, read: 0 });
+    }
+    let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize).min(cap));
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > cap {
+            return Err(BodyError::TooLarge {
+                declared: None,
+                read: body.len() + chunk.len(),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 /// A request body as a step builds it.
 #[derive(Clone, Debug)]
@@ -170,10 +230,16 @@ impl Exchange {
             secrets.redact_url(&self.url)
         ));
         out.push_str(&format!("response: HTTP {}\n", self.status));
+        // What the server sent is shown with its control characters and
+        // workflow-command lines escaped (`console::neutral`).
         for (k, v) in &self.response_headers {
-            out.push_str(&format!("  {k}: {}\n", secrets.redact_header(k, v)));
+            out.push_str(&format!(
+                "  {}: {}\n",
+                neutral(k),
+                neutral(&secrets.redact_header(k, v))
+            ));
         }
-        let body = truncate(&secrets.redact(&self.response_body), 2000);
+        let body = neutral(&shown(secrets, &self.response_body, 2000)).into_owned();
         if body.is_empty() {
             out.push_str("  (empty body)\n");
         } else {
@@ -205,6 +271,32 @@ impl Exchange {
         }
         parts.join(" ")
     }
+}
+
+/// The first `max` bytes of `body` as a report shows them, redacted: only a
+/// prefix (with room for a secret that straddles the cut) is redacted, not
+/// a body of megabytes.
+fn shown(secrets: &Secrets, body: &str, max: usize) -> String {
+    let prefix = truncate_at(body, max + 1024);
+    let redacted = secrets.redact(prefix);
+    let visible = truncate_at(&redacted, max);
+    if visible.len() < redacted.len() || prefix.len() < body.len() {
+        format!("{visible}… ({} bytes in all)", body.len())
+    } else {
+        visible.to_owned()
+    }
+}
+
+/// `s` cut to at most `max` bytes, at a character boundary.
+fn truncate_at(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -250,6 +342,9 @@ pub struct TransportError {
     pub method: String,
     pub url: String,
     pub message: String,
+    /// The status, when the server answered but its body was not read
+    /// (larger than [`MAX_BODY_BYTES`], or broken off).
+    pub answered: Option<u16>,
     /// What went wrong, for a message that says what to fix.
     pub kind: TransportKind,
 }
@@ -265,6 +360,8 @@ pub enum TransportKind {
     PlainHttp,
     /// The TLS handshake failed (certificate, protocol).
     Tls,
+    /// It answered, but its body could not be read whole (too large, cut).
+    Body,
     Other,
 }
 
@@ -386,10 +483,15 @@ impl HttpClient {
                 )
             })
             .collect();
-        let bytes = response
-            .bytes()
+        let bytes = read_capped(response, MAX_BODY_BYTES)
             .await
-            .map_err(|e| transport_error(&method, &url, &e))?;
+            .map_err(|e| TransportError {
+                method: method.clone(),
+                url: crate::redact::redact_query(&url),
+                message: format!("HTTP {status}: {}", e.describe(MAX_BODY_BYTES)),
+                answered: Some(status),
+                kind: TransportKind::Body,
+            })?;
         let spec_violation = self.spec.and_then(|spec| {
             spec.check_response(&method, call.operation, status, &bytes)
                 .err()
@@ -416,10 +518,11 @@ fn transport_error(method: &str, url: &str, e: &reqwest::Error) -> TransportErro
         url: crate::redact::redact_query(url),
         kind: TransportKind::of(e, &message),
         message,
+        answered: None,
     }
 }
 
-fn describe_reqwest_error(e: &reqwest::Error) -> String {
+pub fn describe_reqwest_error(e: &reqwest::Error) -> String {
     let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

@@ -216,16 +216,21 @@ pub fn append_step_summary(markdown: &str) {
         .open(&path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, markdown.as_bytes()));
     if let Err(e) = written {
-        eprintln!(
-            "authconform: cannot append to GITHUB_STEP_SUMMARY {}: {e}",
+        crate::harness::console::err(&format!(
+            "authconform: cannot append to GITHUB_STEP_SUMMARY {}: {e}\n",
             PathBuf::from(path).display()
-        );
+        ));
     }
 }
 
-/// GitHub's escaping of a command's message.
+/// GitHub's escaping of a command's message, after [`neutral`]: a message
+/// holds what a server sent, and neither its control characters nor a
+/// newline may end the command early.
+///
+/// [`neutral`]: crate::harness::console::neutral
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    crate::harness::console::neutral(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

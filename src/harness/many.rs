@@ -67,10 +67,10 @@ pub async fn run_targets(targets: Vec<TargetRun>, jobs: usize) -> Vec<TargetResu
     let groups = shared_servers(&targets);
     for group in groups.iter().filter(|g| g.len() > 1) {
         let names: Vec<&str> = group.iter().map(|&i| targets[i].label.as_str()).collect();
-        eprintln!(
-            "authconform: {} share a server or control_url: checked one after the other",
+        crate::harness::console::err(&format!(
+            "authconform: {} share a server or control_url: checked one after the other\n",
             names.join(", ")
-        );
+        ));
     }
     let mut slots: Vec<Option<TargetRun>> = targets.into_iter().map(Some).collect();
     let groups: Vec<Vec<(usize, TargetRun)>> = groups

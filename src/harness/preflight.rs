@@ -171,6 +171,11 @@ async fn send(
             }
             Some(x)
         }
+        Err(e) if e.answered.is_some() => {
+            // It answered, with more than the harness reads.
+            problems.push(format!("{} {} {}", e.method, e.url, e.message));
+            None
+        }
         Err(e) => {
             let timeout = target.timeout.as_secs();
             problems.push(match e.kind {
@@ -186,6 +191,10 @@ async fn send(
                 TransportKind::Tls => format!(
                     "base_url {}: the TLS handshake failed ({}); for a self-signed certificate set insecure_tls: true",
                     target.base_url, e.message
+                ),
+                TransportKind::Body => format!(
+                    "base_url {}: {} {} answered, but {}; check base_url",
+                    target.base_url, e.method, e.url, e.message
                 ),
                 TransportKind::Connect => format!(
                     "base_url {} cannot be reached: {}; check base_url and that the server is running",

@@ -174,7 +174,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         (Ok(()), result) => result,
         (Err(e), Ok(_)) => Err(e),
         (Err(e), Err(first)) => {
-            eprintln!("authconform: {e}");
+            crate::harness::console::err(&format!("authconform: {e}\n"));
             Err(first)
         }
     }
@@ -500,15 +500,15 @@ async fn finish(
     // issued, so the next run starts alike and nothing piles up.
     for ctx in recorder.contexts.values() {
         if let Err(e) = ctx.restore().await {
-            eprintln!("authconform: {e}");
+            crate::harness::console::err(&format!("authconform: {e}\n"));
         }
         // A gone server would only make each call wait for its timeout.
         if !matches!(ctx.stopped(), Some(world::Stop::ServerGone(_))) {
             let failed = ctx.end_issued().await;
             if failed > 0 {
-                eprintln!(
-                    "authconform: {failed} session(s) or token(s) the run was issued could not be ended"
-                );
+                crate::harness::console::err(&format!(
+                    "authconform: {failed} session(s) or token(s) the run was issued could not be ended\n"
+                ));
             }
         }
     }
@@ -725,7 +725,7 @@ impl Recorder {
         if let (Some(state), Some(ctx)) = (&self.state, &ctx)
             && let Err(e) = ctx.save_enrolment_to(state, &self.saved_enrolment)
         {
-            eprintln!("authconform: {e}");
+            crate::harness::console::err(&format!("authconform: {e}\n"));
         }
         let strict = ctx.as_ref().is_some_and(|c| c.strict);
         let reference_only = world.is_some_and(|w| w.reference_scenario);

@@ -75,6 +75,8 @@ pub struct Target {
     pub insecure_tls: bool,
     /// Root URL of a server that offers authconform's control API (clock).
     pub control_url: Option<String>,
+    /// Sent to the control API as `Authorization: Bearer` (`serve --control-token`).
+    pub control_token: Option<String>,
     pub users: Users,
     pub timeout: Duration,
     /// The vendors' own sections of the file (`lac:`), read by their suites;
@@ -150,6 +152,7 @@ impl Target {
             base_url: base_url.to_owned(),
             insecure_tls: false,
             control_url: None,
+            control_token: None,
             users: Users::default(),
             timeout: Duration::from_secs(10),
             sections: Vec::new(),

@@ -107,6 +107,10 @@ impl Target {
             )?),
             None => None,
         };
+        let control_token = match &raw.control_token {
+            Some(t) => Some(interpolate(t, "control_token", env)?),
+            None => None,
+        };
         let fields = Fields { env };
         let raw_users = raw.users.unwrap_or_default();
         let users = Users {
@@ -133,6 +137,7 @@ impl Target {
             base_url,
             insecure_tls: raw.insecure_tls.unwrap_or(false),
             control_url,
+            control_token,
             users,
             timeout: Duration::from_secs(10),
             sections,
@@ -162,6 +167,7 @@ struct RawTarget {
     base_url: String,
     insecure_tls: Option<bool>,
     control_url: Option<String>,
+    control_token: Option<String>,
     timeout_seconds: Option<u64>,
     users: Option<RawUsers>,
     /// The keys of the vendors' sections present.
@@ -170,11 +176,12 @@ struct RawTarget {
 
 /// The shared top-level fields, in the order an error lists them (the
 /// vendors' section keys follow).
-const SHARED_FIELDS: [&str; 6] = [
+const SHARED_FIELDS: [&str; 7] = [
     "vendor",
     "base_url",
     "insecure_tls",
     "control_url",
+    "control_token",
     "timeout_seconds",
     "users",
 ];
@@ -208,6 +215,7 @@ impl<'de> Deserialize<'de> for RawTarget {
                 let (mut vendor, mut base_url) = (None, None);
                 let (mut insecure_tls, mut control_url, mut timeout_seconds, mut users) =
                     (None, None, None, None);
+                let mut control_token = None;
                 let mut sections: Vec<String> = Vec::new();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
@@ -221,6 +229,11 @@ impl<'de> Deserialize<'de> for RawTarget {
                         "control_url" => once(
                             &mut control_url,
                             "control_url",
+                            map.next_value::<Option<String>>()?,
+                        )?,
+                        "control_token" => once(
+                            &mut control_token,
+                            "control_token",
                             map.next_value::<Option<String>>()?,
                         )?,
                         "timeout_seconds" => once(
@@ -256,6 +269,7 @@ impl<'de> Deserialize<'de> for RawTarget {
                     base_url: base_url.ok_or_else(|| de::Error::missing_field("base_url"))?,
                     insecure_tls: insecure_tls.flatten(),
                     control_url: control_url.flatten(),
+                    control_token: control_token.flatten(),
                     timeout_seconds: timeout_seconds.flatten(),
                     users: users.flatten(),
                     sections,

@@ -25,9 +25,11 @@ pub type StepResult = Result<(), Failure>;
 #[derive(Debug)]
 pub struct Failure(pub String);
 
+/// Shown [`neutral`](crate::harness::console::neutral): a failure quotes what
+/// the server sent, and cucumber's own writer prints it as it is.
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&crate::harness::console::neutral(&self.0))
     }
 }
 
@@ -94,6 +96,15 @@ impl Stop {
 
 /// Transport errors in a row after which the server counts as gone.
 pub const TRANSPORT_ERRORS_BEFORE_STOP: u32 = 3;
+
+/// How long one scenario may take, from the target's timeout: twelve
+/// requests' worth, at least two minutes (a scenario makes a few requests,
+/// and may wait out a TOTP period against a target without clock control).
+/// Checked before each request: a server that answers each request just
+/// within the timeout cannot hold the run for long.
+pub fn scenario_deadline(timeout: std::time::Duration) -> std::time::Duration {
+    (timeout * 12).max(std::time::Duration::from_secs(120))
+}
 
 impl RunContext {
     /// Takes the enrolment of the two-factor account from the state file of
@@ -269,6 +280,9 @@ impl RunContext {
                 secrets.register(s);
             }
         }
+        if let Some(token) = &target.control_token {
+            secrets.register(token);
+        }
         let suite = Suite::of(target.vendor);
         for secret in suite.secrets(&target) {
             secrets.register(&secret);
@@ -400,6 +414,15 @@ impl ConformanceWorld {
         let ctx = self.ctx();
         if let Some(stop) = ctx.stopped() {
             return Err(Failure(stop.reason()));
+        }
+        let deadline = scenario_deadline(ctx.target.timeout);
+        if self.started.elapsed() > deadline {
+            return Err(Failure(format!(
+                "the scenario ran past its deadline of {} s after {} request(s) (the last: {}); the server answers too slowly for the suite",
+                deadline.as_secs(),
+                self.trail.len(),
+                self.trail.last().map_or("none", String::as_str)
+            )));
         }
         let sent = ctx.http.send(&call).await;
         let exchange = {

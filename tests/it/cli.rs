@@ -950,3 +950,45 @@ fn mock_export_writes_wiremock_mappings_and_the_spec() {
     assert_eq!(o.status.code(), Some(Exit::SETUP), "{}", text(&o));
     assert!(text(&o).contains("wiremock, openapi"), "{}", text(&o));
 }
+
+/// Issue #26 R13: `serve` beyond loopback says so, and in test mode says how
+/// to guard the control API; a short control token is refused at start.
+#[test]
+fn serve_beyond_loopback_warns_and_test_mode_asks_for_a_control_token() {
+    let dir = temp_dir();
+    let log = dir.path().join("serve.log");
+    let mut child = command()
+        .env_remove("AUTHCONFORM_CONTROL_TOKEN")
+        .args([
+            "serve",
+            "--addr",
+            "0.0.0.0:0",
+            "--hash-cost",
+            "test",
+            "--test-mode",
+        ])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start serve");
+    let started = Instant::now();
+    let logged = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("test mode:") || started.elapsed() > Duration::from_secs(20) {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(logged.contains("beyond loopback"), "{logged}");
+    assert!(logged.contains("AUTHCONFORM_CONTROL_TOKEN"), "{logged}");
+
+    let short = command()
+        .env("AUTHCONFORM_CONTROL_TOKEN", "short")
+        .args(["serve", "--addr", "127.0.0.1:0", "--test-mode"])
+        .output()
+        .expect("run serve");
+    assert_eq!(short.status.code(), Some(2), "{}", text(&short));
+    assert!(text(&short).contains("at least 16"), "{}", text(&short));
+}

@@ -193,6 +193,18 @@ pub async fn oneshot(server: &ReferenceServer, request: Request<Body>) -> Reply 
     }
 }
 
+/// `request` as if it came over a connection from `ip` (port 40000): the
+/// `ConnectInfo` a served connection carries, which the throttles and the
+/// per-source caps read.
+pub fn from_ip(ip: [u8; 4], mut request: Request<Body>) -> Request<Body> {
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            ip, 40000,
+        ))));
+    request
+}
+
 /// [`oneshot`] of a request built from its parts; `authorization` is the
 /// header's whole value.
 pub async fn call(

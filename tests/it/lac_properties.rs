@@ -11,6 +11,7 @@ use authconform::fixtures::Fixtures;
 use authconform::reference::fault::Fault;
 use authconform::reference::lac::wire::{self, Credentials, HeaderCredential};
 use authconform::reference::lac::{Lac, LacConfig};
+use authconform::reference::throttle::Source;
 use authconform::secret::{HashCost, PasswordHashing};
 use axum::http::Method;
 use proptest::prelude::*;
@@ -118,7 +119,7 @@ fn check(ops: &[Op], fault: Option<Fault>) -> Result<(), String> {
                 Op::SignOn(u) => {
                     let (user, password) = users[*u];
                     let out = lac
-                        .sign_on(api, user, password, None)
+                        .sign_on(api, user, password, None, Source::UNKNOWN)
                         .await
                         .map_err(|e| format!("{user} could not sign on: {}", e.message))?;
                     let after = clock.now();

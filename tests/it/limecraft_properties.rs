@@ -8,6 +8,7 @@ use authconform::clock::{Clock, UnixSeconds};
 use authconform::fixtures::Fixtures;
 use authconform::reference::limecraft::store::Caller;
 use authconform::reference::limecraft::{Limecraft, LimecraftConfig};
+use authconform::reference::throttle::Source;
 use authconform::secret::{HashCost, PasswordHashing, Token};
 use authconform::totp::{self, TotpParams, code_at, decode_secret, parse_algorithm};
 use proptest::prelude::*;
@@ -140,7 +141,7 @@ async fn login(
 ) -> Issued {
     let issued_lo = clock.now();
     let outcome = lc
-        .login(username, password, remember_me)
+        .login(username, password, remember_me, Source::UNKNOWN)
         .await
         .unwrap_or_else(|e| panic!("login {username}: {} {}", e.status, e.message));
     let issued_hi = clock.now();
@@ -312,7 +313,7 @@ fn an_accepted_code_is_refused_the_second_time() {
             };
             let secret = decode_secret(&enrolment.key).expect("base32 key");
 
-            let first = lc.login("carol", &carol_pw, remember_me).await.expect("login");
+            let first = lc.login("carol", &carol_pw, remember_me, Source::UNKNOWN).await.expect("login");
             prop_assert!(first.needs_second_token);
             let now = clock.now();
             let code = code_at(params, &secret, now);
@@ -325,7 +326,7 @@ fn an_accepted_code_is_refused_the_second_time() {
             prop_assert!(lc.validate_two_factor(Some(first.token.as_str()), Some(&code), None).is_err());
 
             // Same code, same step, fresh temporary token of the same user: refused.
-            let second = lc.login("carol", &carol_pw, remember_me).await.expect("login");
+            let second = lc.login("carol", &carol_pw, remember_me, Source::UNKNOWN).await.expect("login");
             prop_assert!(second.needs_second_token);
             let replay = lc.validate_two_factor(Some(second.token.as_str()), Some(&code), None);
             prop_assert!(replay.is_err(), "a used code was accepted again");
@@ -336,7 +337,7 @@ fn an_accepted_code_is_refused_the_second_time() {
             let previous = code_of_step(params, &secret, step - 1);
             let collides = (step + 1..=step + 2).any(|s| code_of_step(params, &secret, s) == previous);
             if !collides {
-                let third = lc.login("carol", &carol_pw, remember_me).await.expect("login");
+                let third = lc.login("carol", &carol_pw, remember_me, Source::UNKNOWN).await.expect("login");
                 prop_assert!(
                     lc.validate_two_factor(Some(third.token.as_str()), Some(&previous), None).is_err(),
                     "a code older than the used one was accepted"

@@ -9,6 +9,7 @@ use authconform::clock::Clock;
 use authconform::fixtures::Fixtures;
 use authconform::reference::liquidfiles::wire::{self, XmlLeniency};
 use authconform::reference::liquidfiles::{LiquidFiles, LiquidFilesConfig, LoginError};
+use authconform::reference::throttle::Source;
 use authconform::secret::{HashCost, PasswordHashing};
 use proptest::prelude::*;
 
@@ -57,7 +58,8 @@ fn store() -> LiquidFiles {
 
 fn login(lf: &LiquidFiles, doc: &str) -> Result<String, String> {
     let c = wire::parse_login(doc.as_bytes(), XmlLeniency::default())?;
-    futures::executor::block_on(lf.xml_login(&c.email, &c.password)).map_err(|e| format!("{e:?}"))
+    futures::executor::block_on(lf.xml_login(&c.email, &c.password, Source::UNKNOWN))
+        .map_err(|e| format!("{e:?}"))
 }
 
 proptest! {
@@ -94,7 +96,11 @@ fn the_documented_example_and_the_wrong_password_answer() {
     let doc = document("x@example.com", "aBcD0123&#38;&#36;");
     assert_eq!(login(&lf, &doc), Ok(key));
     assert_eq!(
-        futures::executor::block_on(lf.xml_login("x@example.com", "aBcD0123&#38;&#36;")),
+        futures::executor::block_on(lf.xml_login(
+            "x@example.com",
+            "aBcD0123&#38;&#36;",
+            Source::UNKNOWN
+        )),
         Err(LoginError::InvalidCredentials)
     );
 }

@@ -57,6 +57,12 @@ mod cli;
 mod clients;
 // The HTML report opened in headless Chromium.
 mod html_report;
+// The harness against a hostile server (issue #26 R1, R3, R9): bodies without
+// end, a control API that hangs or redirects, escapes and workflow commands.
+mod hostile_server;
+// Abuse of the reference server (issue #26): pending-login floods, racing
+// password changes, the control API's guard.
+mod limits_abuse;
 // The README: the quickstart run as written, every command accepted.
 mod readme;
 // In a pipeline: reports for every outcome, Ctrl-C, shared servers, the server's clock, preflight's diagnoses.
@@ -71,7 +77,7 @@ mod limits_hashing;
 mod limits_log;
 // Hostile clients (issue #12): shutdown with a request in flight and a stuck connection.
 mod limits_shutdown;
-// Hostile clients (issue #12): failed-login throttles.
+// Hostile clients (issues #12, #26 R6/R7): failed-login throttles per account and source.
 mod limits_throttle;
 // Hostile clients (issue #12): slow and half-sent requests cut off.
 mod limits_timeouts;

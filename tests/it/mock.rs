@@ -31,7 +31,7 @@ async fn fail_next_answers_the_vendor_envelope_exactly_n_times_then_serves() {
         assert_eq!(r.status(), 503);
         let body: Value = r.json().await.unwrap();
         // Limecraft's documented envelope, exactly.
-        assert_eq!(body["type"], "InternalServerError");
+        assert_eq!(body["type"], "ServiceUnavailableError");
         assert_eq!(body["code"], 503);
         assert_eq!(body["errorNumber"], 0);
         assert!(

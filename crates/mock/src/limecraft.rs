@@ -59,15 +59,18 @@ pub struct Limecraft {
 mock_handle!(Limecraft, "Limecraft", |reference| store: reference.limecraft.clone(), totp: store::LimecraftConfig::default().totp);
 
 impl Limecraft {
-    /// Throttles failed logins per name as `authconform serve` does (off in
-    /// a mock unless asked for): after `max_failures` wrong passwords within
-    /// `window` seconds, that name answers 429 until the window passes.
+    /// Throttles failed logins as `authconform serve` does (off in a mock
+    /// unless asked for): after `max_failures` wrong passwords for one account
+    /// from one client within `window`, that client answers 429 for that
+    /// account, the right password included, until a failure drains (one
+    /// `window / max_failures` later); other clients are not refused.
     pub fn set_login_throttle(&self, max_failures: usize, window: std::time::Duration) {
-        self.store
-            .set_login_throttle(Some(authconform_reference::throttle::ThrottleConfig {
+        self.store.set_login_throttle(Some(
+            authconform_reference::throttle::ThrottleConfig::per_source(
                 max_failures,
-                window: i64::try_from(window.as_secs()).unwrap_or(i64::MAX),
-            }));
+                i64::try_from(window.as_secs()).unwrap_or(i64::MAX),
+            ),
+        ));
     }
 
     /// Adds an active account (email `<username>@example.com`, no SUPPORT

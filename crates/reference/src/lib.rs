@@ -65,6 +65,8 @@ pub struct ReferenceConfig {
     pub hash_pool: HashPoolSize,
     /// Enables the test-only control endpoints (clock).
     pub test_mode: bool,
+    /// Who may call them (`control.rs`): a token, more host names.
+    pub control: control::ControlGuard,
     pub fault: Option<Fault>,
     /// Log one line per request.
     pub log_requests: bool,
@@ -88,6 +90,7 @@ impl Default for ReferenceConfig {
             hash_cost: HashCost::Owasp,
             hash_pool: HashPoolSize::default(),
             test_mode: false,
+            control: control::ControlGuard::default(),
             fault: None,
             log_requests: false,
             latency: None,
@@ -200,7 +203,11 @@ impl ReferenceServer {
             let hooks = vendors
                 .iter()
                 .filter_map(|s| s.control_hooks().map(|h| (s.vendor(), h)));
-            router = router.merge(control::router(clock.clone(), hooks));
+            router = router.merge(control::router(
+                clock.clone(),
+                hooks,
+                config.control.clone(),
+            ));
             // A moved clock shows in every answer's `Date`, as a real
             // server's clock would: what a client (and preflight) compares.
             let moved = clock.clone();

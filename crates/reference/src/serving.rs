@@ -110,7 +110,7 @@ pub async fn serve(
             tokio::select! {
                 _ = &mut shutdown => break None,
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => break Some(stream),
+                    Ok((stream, peer)) => break Some((stream, peer)),
                     Err(e) => {
                         accept_errors.record(&e);
                         // Out of descriptors or a reset in the backlog: wait a
@@ -120,7 +120,7 @@ pub async fn serve(
                 },
             }
         };
-        let Some(stream) = stream else { break };
+        let Some((stream, peer)) = stream else { break };
         let _ = stream.set_nodelay(true);
         let close = Arc::new(Notify::new());
         let deadlines = Arc::new(Deadlines::new(&limits));
@@ -129,6 +129,7 @@ pub async fn serve(
             limits.clone(),
             close.clone(),
             deadlines.clone(),
+            peer,
         );
         // hyper's own header timer would start again when the connection goes
         // idle, so the head and idle limits are `Deadlines`' instead.
@@ -181,6 +182,7 @@ fn connection_service(
     limits: Arc<ServeLimits>,
     close: Arc<Notify>,
     deadlines: Arc<Deadlines>,
+    peer: std::net::SocketAddr,
 ) -> impl hyper::service::Service<
     Request<hyper::body::Incoming>,
     Response = Response,
@@ -195,7 +197,7 @@ fn connection_service(
         let deadlines = deadlines.clone();
         async move {
             deadlines.set(Phase::Answering);
-            let response = answer(router, &limits, handle, req).await;
+            let response = answer(router, &limits, handle, req, peer).await;
             // Idle again once hyper has taken the whole answer's body.
             let idle_after = IdleAfter {
                 deadlines: deadlines.clone(),
@@ -215,6 +217,7 @@ async fn answer(
     limits: &ServeLimits,
     handle: CloseConnection,
     mut req: Request<hyper::body::Incoming>,
+    peer: std::net::SocketAddr,
 ) -> Response {
     // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request
     // without Host.
@@ -227,6 +230,8 @@ async fn answer(
             .into_response();
     }
     req.extensions_mut().insert(handle);
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
     let req = req.map(|body| {
         Body::new(ProgressBody::new(
             body,

@@ -12,8 +12,8 @@ use reqwest::Method;
 
 use crate::harness::exchange::Call;
 pub use crate::reference::liquidfiles::page::{
-    Form, Tag, code_form, element, element_text, form, forms, local_forms, login_form, tags,
-    unescape, user_input, without_hidden_values, xml_element,
+    Form, Tag, code_form, element, element_text, form, forms, local_forms, login_form, over_limits,
+    tags, unescape, user_input, without_hidden_values, xml_element,
 };
 
 pub const LOGIN: &str = "/login";

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::store::FileVerbs;
+use super::store::{FileVerbs, KeyReset};
 use crate::control::bad_request;
 
 /// `POST /reset-secret-key`, under `{CONTROL_PREFIX}/fileverbs`.
@@ -23,7 +23,9 @@ pub fn hooks(fv: FileVerbs) -> Router {
 struct ResetSecretKey {
     #[serde(rename = "SecretKey")]
     secret_key: String,
-    /// The key to reset to; a random one when absent. The harness sets the
+    /// The key to reset to; a random one when absent. A chosen key is
+    /// refused when it is another account's or weak (`reset_secret_key_to`).
+    /// The harness sets the
     /// target file's key back at the end of a run, so the next run starts
     /// where this one did.
     #[serde(rename = "NewSecretKey")]
@@ -43,11 +45,12 @@ async fn reset_secret_key(
         return bad_request("send {\"SecretKey\": \"<the key to reset>\"}");
     };
     match fv.reset_secret_key_to(&secret_key, new_secret_key.as_deref()) {
-        Some(new) => Json(json!({ "SecretKey": new })).into_response(),
-        None => (
+        Ok(new) => Json(json!({ "SecretKey": new })).into_response(),
+        Err(KeyReset::UnknownKey) => (
             StatusCode::NOT_FOUND,
             Json(json!({"error": "no account has this SecretKey"})),
         )
             .into_response(),
+        Err(KeyReset::Refused(why)) => bad_request(&why),
     }
 }

@@ -402,19 +402,31 @@ impl FileVerbs {
     /// Test hook (control API): replaces an account's SecretKey, as "reset in the
     /// portal" does, and ends its refresh families. Returns the new key.
     pub fn reset_secret_key(&self, old: &str) -> Option<String> {
-        self.reset_secret_key_to(old, None)
+        self.reset_secret_key_to(old, None).ok()
     }
 
-    /// [`Self::reset_secret_key`] to a chosen key (`None`: a random one).
-    pub fn reset_secret_key_to(&self, old: &str, to: Option<&str>) -> Option<String> {
+    /// [`Self::reset_secret_key`] to a chosen key (`None` or empty: a random
+    /// one). A chosen key must be a strong secret of its own: at least
+    /// [`MIN_SECRET_KEY_CHARS`] visible ASCII characters (at most 256), and
+    /// not another account's SecretKey (two accounts with one key would sign
+    /// each other's APIKeys on).
+    pub fn reset_secret_key_to(&self, old: &str, to: Option<&str>) -> Result<String, KeyReset> {
         let mut store = self.store();
-        let i = Self::account_by_secret(&store, old)?;
+        let i = Self::account_by_secret(&store, old).ok_or(KeyReset::UnknownKey)?;
         let new = match to {
-            Some(key) if !key.is_empty() => key.to_owned(),
+            Some(key) if !key.is_empty() => {
+                check_chosen_secret_key(key)?;
+                if Self::account_by_secret(&store, key).is_some_and(|other| other != i) {
+                    return Err(KeyReset::Refused(
+                        "NewSecretKey is another account's SecretKey".into(),
+                    ));
+                }
+                key.to_owned()
+            }
             _ => Token::generate().as_str().to_owned(),
         };
         if self.fault_is(Fault::SecretKeyResetIgnored) {
-            return Some(new);
+            return Ok(new);
         }
         store.accounts[i].secret_key = TokenDigest::of(&new);
         let families: Vec<u64> = store
@@ -424,8 +436,36 @@ impl FileVerbs {
             .filter_map(|r| r.owner)
             .collect();
         store.revoked_families.extend(families);
-        Some(new)
+        Ok(new)
     }
+}
+
+/// Shortest SecretKey a reset may choose (a random one has 43 characters).
+pub const MIN_SECRET_KEY_CHARS: usize = 16;
+
+/// Why a SecretKey reset did nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyReset {
+    /// No account has the SecretKey to reset.
+    UnknownKey,
+    /// The chosen key is refused, and why.
+    Refused(String),
+}
+
+fn check_chosen_secret_key(key: &str) -> Result<(), KeyReset> {
+    let refused = |why: &str| Err(KeyReset::Refused(why.to_owned()));
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return refused("NewSecretKey must be visible ASCII characters, without spaces");
+    }
+    if key.len() < MIN_SECRET_KEY_CHARS {
+        return Err(KeyReset::Refused(format!(
+            "NewSecretKey must have at least {MIN_SECRET_KEY_CHARS} characters"
+        )));
+    }
+    if key.len() > 256 {
+        return refused("NewSecretKey may have at most 256 characters");
+    }
+    Ok(())
 }
 
 /// Whether a JWT's header says `"alg": "none"` (for the fault that trusts it).

@@ -22,6 +22,7 @@ use serde_json::{Map, Value, json};
 
 use crate::body::BodyEncodings;
 use crate::fault::Fault;
+use crate::throttle::Source;
 pub use store::{Lac, LacConfig, PasswordPolicy};
 use wire::{ApiError, Body, Credentials, Request};
 
@@ -96,6 +97,7 @@ impl BodyEncodings for Payload {
 
 async fn authentication(
     State(h): State<ApiHandle>,
+    source: Source,
     RawQuery(query): RawQuery,
     body: Body<Payload>,
 ) -> Result<Response, ApiError> {
@@ -114,7 +116,10 @@ async fn authentication(
             let loose = h.lac.fault_is(Fault::PasswordChangeFlagLoose);
             let change =
                 wire::password_change_requested(query.as_deref(), loose).then_some(new_password);
-            let outcome = h.lac.sign_on(h.api, &username, &password, change).await?;
+            let outcome = h
+                .lac
+                .sign_on(h.api, &username, &password, change, source)
+                .await?;
             let mut body = match &outcome.key {
                 Some(key) => key_body(&h.lac, key),
                 None => Map::new(),

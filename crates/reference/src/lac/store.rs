@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 
 use super::wire::{self, ApiError, Credentials, NewPassword};
 use crate::clock::{Clock, UnixSeconds};
@@ -19,7 +19,7 @@ use crate::fixtures::lac::LacProvider;
 use crate::fixtures::lac::LacUser;
 use crate::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
-use crate::throttle::{LoginThrottle, ThrottleConfig};
+use crate::throttle::{AccountKey, LoginThrottle, Source, ThrottleConfig};
 use crate::vendor::Vendor;
 
 /// Lifetimes, bounds and the built-in provider's password policy.
@@ -398,21 +398,18 @@ impl Lac {
     /// A wrong password and an unknown user get the same answer after the
     /// same Argon2 time. A successful sign-on creates a NEW auth token every
     /// time, whatever the password change's outcome (documented); the change
-    /// is tried only after the current password was verified.
+    /// is tried only after the current password was verified, and applies
+    /// only if that password is still the current one when the new hash is
+    /// written (compare-and-set): of racing changes from one current
+    /// password, exactly one succeeds and the others answer `failure`.
     pub async fn sign_on(
         &self,
         api: usize,
         username: &str,
         password: &str,
         change: Option<NewPassword>,
+        source: Source,
     ) -> Result<SignOn, ApiError> {
-        if self.throttle.is_limited(username, self.clock.now()) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                4290,
-                "Too many failed sign-on attempts; try again later.",
-            ));
-        }
         let info = self
             .apis
             .get(api)
@@ -425,6 +422,15 @@ impl Lac {
                 .get(username)
                 .map(|u| (u.password_hash.clone(), u.previous_hash.clone()))
         };
+        let id = found.as_ref().map(|_| username);
+        let attempt = self
+            .throttle
+            .begin(AccountKey::of_login(id, username), source, self.clock.now())
+            .await
+            .map_err(|limited| ApiError::too_many_attempts(limited.retry_after))?;
+        // The hash the password was checked against: a change applies only
+        // while it is still the user's.
+        let checked_hash = found.as_ref().map(|(hash, _)| hash.clone());
         let known = found.is_some();
         let verified = if known && self.faulty(Fault::LacWrongPasswordAccepted) {
             true
@@ -441,24 +447,24 @@ impl Lac {
                     None => hashing.verify_decoy(&password),
                 })
                 .await
-                .map_err(|busy| {
-                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, 5030, busy.to_string())
-                })?
+                .map_err(ApiError::busy)?
         };
         if !verified {
-            self.throttle.record_failure(username, self.clock.now());
+            attempt.failed(self.clock.now());
             if known
                 && self.faulty(Fault::WrongPasswordChangesPassword)
                 && let Some(NewPassword::Given(new)) = &change
             {
-                self.set_password(username, new, false).await?;
+                self.set_password(username, new, false, None).await?;
             }
             return Err(ApiError::bad_credentials());
         }
-        self.throttle.record_success(username);
-        let change = match change {
-            Some(new) => Some(self.change_password(&info, username, new).await?),
-            None => None,
+        attempt.succeeded(self.clock.now());
+        let change = match (change, checked_hash) {
+            (Some(new), Some(checked)) => {
+                Some(self.change_password(&info, username, new, checked).await?)
+            }
+            _ => None,
         };
         let withheld = self.faulty(Fault::FailedChangeWithholdsToken)
             && change
@@ -473,13 +479,15 @@ impl Lac {
     }
 
     /// The provider's answer to `?enablePasswordChange!`. The built-in provider
-    /// checks the policy and changes the password; a custom provider that does
-    /// not implement it answers notSupported.
+    /// checks the policy and changes the password if it is still `checked`
+    /// (the hash the current password was verified against); a custom
+    /// provider that does not implement it answers notSupported.
     async fn change_password(
         &self,
         info: &ApiInfo,
         username: &str,
         new: NewPassword,
+        checked: String,
     ) -> Result<PasswordChange, ApiError> {
         if info.provider == LacProvider::Custom {
             return Ok(if self.faulty(Fault::NotSupportedAsFailure) {
@@ -511,8 +519,19 @@ impl Lac {
             return Ok(PasswordChange::failure(reason));
         }
         if !self.faulty(Fault::PasswordChangeNotApplied) {
-            self.set_password(username, &new, self.faulty(Fault::OldPasswordStillWorks))
+            let applied = self
+                .set_password(
+                    username,
+                    &new,
+                    self.faulty(Fault::OldPasswordStillWorks),
+                    Some(&checked),
+                )
                 .await?;
+            if !applied {
+                return Ok(PasswordChange::failure(
+                    "The password was changed by another request meanwhile: sign on with the current password and try again.",
+                ));
+            }
         }
         Ok(PasswordChange {
             result: ChangeResult::Success,
@@ -520,26 +539,32 @@ impl Lac {
         })
     }
 
+    /// Writes a new password hash; with `expected`, only if the user's hash is
+    /// still that one (compare-and-set, under the store's lock). Whether it
+    /// was written.
     async fn set_password(
         &self,
         username: &str,
         new: &str,
         keep_old: bool,
-    ) -> Result<(), ApiError> {
+        expected: Option<&str>,
+    ) -> Result<bool, ApiError> {
         let new = new.to_owned();
         let hash = self
             .hashing
             .run(move |hashing| hashing.hash(&new))
             .await
-            .map_err(|busy| {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, 5030, busy.to_string())
-            })?;
+            .map_err(ApiError::busy)?;
         let mut store = self.store();
-        if let Some(user) = store.users.get_mut(username) {
-            let old = std::mem::replace(&mut user.password_hash, hash);
-            user.previous_hash = keep_old.then_some(old);
+        let Some(user) = store.users.get_mut(username) else {
+            return Ok(false);
+        };
+        if expected.is_some_and(|e| e != user.password_hash) {
+            return Ok(false);
         }
-        Ok(())
+        let old = std::mem::replace(&mut user.password_hash, hash);
+        user.previous_hash = keep_old.then_some(old);
+        Ok(true)
     }
 
     /// A new auth token for a signed-on user: "Temp key for <user> […]", the
@@ -802,7 +827,7 @@ mod tests {
     }
 
     async fn sign_on(l: &Lac, user: &str, password: &str) -> KeyView {
-        l.sign_on(0, user, password, None)
+        l.sign_on(0, user, password, None, Source::UNKNOWN)
             .await
             .unwrap()
             .key
@@ -876,6 +901,7 @@ mod tests {
                 "bob",
                 "bob-Pa55word",
                 Some(NewPassword::Given("short".into())),
+                Source::UNKNOWN,
             )
             .await
             .unwrap();
@@ -891,6 +917,7 @@ mod tests {
                 "bob",
                 "bob-Pa55word",
                 Some(NewPassword::Given("bob-N3w-pass".into())),
+                Source::UNKNOWN,
             )
             .await
             .unwrap();
@@ -903,14 +930,20 @@ mod tests {
                 "bob",
                 "bob-Pa55word",
                 Some(NewPassword::Given("bob-N3w-pass".into())),
+                Source::UNKNOWN,
             )
             .await
             .unwrap();
         assert_eq!(out.change.unwrap().result, ChangeResult::Success);
-        let e = l.sign_on(0, "bob", "bob-Pa55word", None).await.unwrap_err();
+        let e = l
+            .sign_on(0, "bob", "bob-Pa55word", None, Source::UNKNOWN)
+            .await
+            .unwrap_err();
         assert_eq!(e.status, StatusCode::UNAUTHORIZED);
         assert!(
-            l.sign_on(custom, "bob", "bob-N3w-pass", None).await.is_ok(),
+            l.sign_on(custom, "bob", "bob-N3w-pass", None, Source::UNKNOWN)
+                .await
+                .is_ok(),
             "one directory"
         );
     }
@@ -924,12 +957,85 @@ mod tests {
                 "bob",
                 "nope",
                 Some(NewPassword::Given("bob-N3w-pass".into())),
+                Source::UNKNOWN,
             )
             .await
             .unwrap_err();
         assert_eq!(e.status, StatusCode::UNAUTHORIZED);
-        assert!(l.sign_on(0, "bob", "bob-Pa55word", None).await.is_ok());
-        assert!(l.sign_on(0, "bob", "bob-N3w-pass", None).await.is_err());
+        assert!(
+            l.sign_on(0, "bob", "bob-Pa55word", None, Source::UNKNOWN)
+                .await
+                .is_ok()
+        );
+        assert!(
+            l.sign_on(0, "bob", "bob-N3w-pass", None, Source::UNKNOWN)
+                .await
+                .is_err()
+        );
+    }
+
+    /// R10 of the 2026-12 audit, made deterministic: one hashing worker is
+    /// held until all twenty changes have queued their password check, so
+    /// every check sees the same current password before any new hash is
+    /// written. Exactly one change succeeds; the rest answer `failure`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn racing_password_changes_are_compare_and_set() {
+        use crate::secret::HashPoolSize;
+        let hashing = PasswordHashing::with_pool(
+            HashCost::Test,
+            HashPoolSize {
+                workers: 1,
+                queue: 64,
+            },
+        );
+        let l = Lac::new(
+            &Fixtures::builtin().lac,
+            hashing.clone(),
+            Clock::new(),
+            None,
+            LacConfig::default(),
+        );
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let held = tokio::spawn(async move { hashing.run(move |_| gate.recv()).await });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let changes: Vec<_> = (0..20)
+            .map(|i| {
+                let l = l.clone();
+                tokio::spawn(async move {
+                    let new = NewPassword::Given(format!("bob-N3w-pass-{i}"));
+                    let out = l
+                        .sign_on(0, "bob", "bob-Pa55word", Some(new), Source::UNKNOWN)
+                        .await
+                        .expect("the current password was right when checked");
+                    (i, out.change.expect("a change was asked for").result)
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap().unwrap();
+        let mut winners = Vec::new();
+        for change in changes {
+            let (i, result) = change.await.unwrap();
+            match result {
+                ChangeResult::Success => winners.push(i),
+                ChangeResult::Failure => {}
+                ChangeResult::NotSupported => panic!("the built-in provider"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "{winners:?}");
+        let new = format!("bob-N3w-pass-{}", winners[0]);
+        assert!(
+            l.sign_on(0, "bob", &new, None, Source::UNKNOWN)
+                .await
+                .is_ok()
+        );
+        let other = format!("bob-N3w-pass-{}", (winners[0] + 1) % 20);
+        assert!(
+            l.sign_on(0, "bob", &other, None, Source::UNKNOWN)
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]

@@ -32,6 +32,8 @@ pub struct ApiError {
     /// A finer code: the status times ten plus a reason (4012: expired).
     pub code: u16,
     pub message: String,
+    /// Seconds in `Retry-After` (a 429; every 503 gets one from the server).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -40,7 +42,25 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// A sign-on refused by the failed-login throttle (`throttle.rs`).
+    pub fn too_many_attempts(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                4290,
+                "Too many failed sign-on attempts; try again later.",
+            )
+        }
+    }
+
+    /// Every password hashing worker is busy and its queue full: nothing was checked.
+    pub fn busy(busy: crate::secret::HashBusy) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, 5030, busy.to_string())
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -113,7 +133,11 @@ impl From<BodyRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after {
+            crate::throttle::set_retry_after(&mut response, secs);
+        }
+        response
     }
 }
 

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::fault::Fault;
+use crate::throttle::Source;
 pub use store::{Limecraft, LimecraftConfig};
 use wire::{ApiError, BodyEncodings, Encoding, PresentedToken, VendorBody};
 
@@ -130,6 +131,7 @@ fn with_session_cookie(payload: serde_json::Value, final_token: Option<&str>) ->
 
 async fn login(
     State(lc): State<Limecraft>,
+    source: Source,
     body: VendorBody<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let rejected = match body.encoding {
@@ -150,6 +152,7 @@ async fn login(
             &body.username,
             &body.password,
             body.remember_me.unwrap_or(false),
+            source,
         )
         .await?;
     let mut payload = json!({

@@ -17,7 +17,7 @@ use crate::fault::Fault;
 use crate::fixtures::{AccountState, LimecraftFixtures, LimecraftUser};
 use crate::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
-use crate::throttle::{LoginThrottle, ThrottleConfig};
+use crate::throttle::{AccountKey, LoginThrottle, Source, ThrottleConfig};
 use crate::totp::{self, TotpParams};
 
 /// Lifetimes and TOTP settings; the defaults are the documented values.
@@ -282,13 +282,8 @@ impl Limecraft {
         username: &str,
         password: &str,
         remember_me: bool,
+        source: Source,
     ) -> Result<LoginOutcome, ApiError> {
-        if self.throttle.is_limited(username, self.clock.now()) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many failed login attempts; try again later.",
-            ));
-        }
         let found = {
             let store = self.store();
             store
@@ -297,6 +292,17 @@ impl Limecraft {
                 .find(|u| u.username == username || u.email.eq_ignore_ascii_case(username))
                 .map(|u| (u.id, u.password_hash.clone()))
         };
+        // One counter per account, whichever of its names is given.
+        let id = found.as_ref().map(|(id, _)| id.to_string());
+        let attempt = self
+            .throttle
+            .begin(
+                AccountKey::of_login(id.as_deref(), username),
+                source,
+                self.clock.now(),
+            )
+            .await
+            .map_err(|limited| ApiError::too_many_attempts(limited.retry_after))?;
         let unknown_user = found.is_none();
         let hashing = self.hashing.clone();
         let password = password.to_owned();
@@ -307,9 +313,8 @@ impl Limecraft {
             })
             .await
             .map_err(|busy| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, busy.to_string()))?;
-
         let Some(user_id) = verified else {
-            self.throttle.record_failure(username, self.clock.now());
+            attempt.failed(self.clock.now());
             if self.faulty(Fault::UnknownUserNotFound) && unknown_user {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
@@ -318,7 +323,7 @@ impl Limecraft {
             }
             return Err(ApiError::not_authorized(username));
         };
-        self.throttle.record_success(username);
+        attempt.succeeded(self.clock.now());
 
         let now = self.clock.now();
         let mut store = self.store();
@@ -819,7 +824,7 @@ mod tests {
         let mut tokens = Vec::new();
         for _ in 0..5 {
             let t = lc
-                .login("alice", "alice-Pa55word", false)
+                .login("alice", "alice-Pa55word", false, Source::UNKNOWN)
                 .await
                 .unwrap()
                 .token;
@@ -850,7 +855,7 @@ mod tests {
         let lc = store(LimecraftConfig::default());
         let secret = carol_with_two_factor(&lc).await;
         let temp = lc
-            .login("carol", "carol-Pa55word", false)
+            .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
             .await
             .unwrap()
             .token;
@@ -859,7 +864,7 @@ mod tests {
             .validate_two_factor(Some(temp.as_str()), Some(&code), None)
             .unwrap();
         let pending = lc
-            .login("carol", "carol-Pa55word", false)
+            .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
             .await
             .unwrap()
             .token;
@@ -879,7 +884,7 @@ mod tests {
         let secret = carol_with_two_factor(&lc).await;
         for _ in 0..10 {
             let temp = lc
-                .login("carol", "carol-Pa55word", false)
+                .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
                 .await
                 .unwrap()
                 .token;
@@ -890,7 +895,7 @@ mod tests {
             );
         }
         let temp = lc
-            .login("carol", "carol-Pa55word", false)
+            .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
             .await
             .unwrap()
             .token;
@@ -902,7 +907,7 @@ mod tests {
         );
         lc.clock.advance(15 * 60 + 30).unwrap();
         let temp = lc
-            .login("carol", "carol-Pa55word", false)
+            .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
             .await
             .unwrap()
             .token;
@@ -940,10 +945,16 @@ mod tests {
     #[tokio::test]
     async fn expired_sessions_are_purged_on_the_next_login() {
         let lc = store(LimecraftConfig::default());
-        lc.login("alice", "alice-Pa55word", false).await.unwrap();
-        lc.login("bob", "bob-Pa55word", false).await.unwrap();
+        lc.login("alice", "alice-Pa55word", false, Source::UNKNOWN)
+            .await
+            .unwrap();
+        lc.login("bob", "bob-Pa55word", false, Source::UNKNOWN)
+            .await
+            .unwrap();
         lc.clock.advance(3601).unwrap();
-        lc.login("alice", "alice-Pa55word", false).await.unwrap();
+        lc.login("alice", "alice-Pa55word", false, Source::UNKNOWN)
+            .await
+            .unwrap();
         assert_eq!(lc.session_count(), 1);
     }
 

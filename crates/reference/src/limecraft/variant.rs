@@ -87,9 +87,26 @@ pub async fn answer(State(lc): State<Limecraft>, request: Request, next: Next) -
     };
     let response = next.run(request).await;
     let status = response.status();
+    // When to retry (a throttled login) holds whatever the body becomes.
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     let Some(body) = json_body(response).await else {
         return (status, ()).into_response();
     };
+    let mut response = rewrite(&lc, operation, status, body, &path);
+    if let Some(value) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// The variant's answer for the reference handler's `status` and JSON `body`.
+fn rewrite(
+    lc: &Limecraft,
+    operation: Operation,
+    status: StatusCode,
+    body: Value,
+    path: &str,
+) -> Response {
     match (operation, status) {
         (Operation::Login, StatusCode::UNAUTHORIZED) => json_response(status, body),
         (Operation::Validate, s @ (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)) => {
@@ -104,10 +121,10 @@ pub async fn answer(State(lc): State<Limecraft>, request: Request, next: Next) -
             )
         }
         (Operation::User, StatusCode::UNAUTHORIZED) => {
-            spring_error(&lc, StatusCode::FORBIDDEN, &message_of(&body), &path)
+            spring_error(lc, StatusCode::FORBIDDEN, &message_of(&body), path)
         }
         (_, s) if s.is_client_error() || s.is_server_error() => {
-            spring_error(&lc, s, &message_of(&body), &path)
+            spring_error(lc, s, &message_of(&body), path)
         }
         (Operation::Validate, _) => {
             let mut body = body;

@@ -22,6 +22,8 @@ pub const SESSION_COOKIE: &str = "MOJITO_SESSION_ID_V2";
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds in `Retry-After` (a 429; every 503 gets one from the server).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -29,6 +31,18 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A login refused by the failed-login throttle (`throttle.rs`).
+    pub fn too_many_attempts(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed login attempts; try again later.",
+            )
         }
     }
 
@@ -61,6 +75,9 @@ impl ApiError {
             StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowedError",
             StatusCode::PAYLOAD_TOO_LARGE => "PayloadTooLargeError",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaTypeError",
+            StatusCode::REQUEST_TIMEOUT => "RequestTimeoutError",
+            StatusCode::TOO_MANY_REQUESTS => "TooManyRequestsError",
+            StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailableError",
             _ => "InternalServerError",
         }
     }
@@ -78,7 +95,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after {
+            crate::throttle::set_retry_after(&mut response, secs);
+        }
+        response
     }
 }
 

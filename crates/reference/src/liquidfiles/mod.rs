@@ -27,6 +27,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::body::{MAX_BODY_BYTES, media_type, read_limited};
 use crate::fault::Fault;
+use crate::throttle::Source;
 pub use store::{ActivityEntry, Agent, LiquidFiles, LiquidFilesConfig, LoginError};
 use wire::{Page, XmlLeniency};
 
@@ -98,7 +99,7 @@ fn login_refusal(e: &LoginError) -> (StatusCode, String) {
             StatusCode::SERVICE_UNAVAILABLE,
             crate::secret::HashBusy.to_string(),
         ),
-        LoginError::TooManyAttempts => (
+        LoginError::TooManyAttempts(_) => (
             StatusCode::TOO_MANY_REQUESTS,
             store::TOO_MANY_ATTEMPTS.to_owned(),
         ),
@@ -109,14 +110,29 @@ fn login_refusal(e: &LoginError) -> (StatusCode, String) {
     }
 }
 
+/// When a refused login may try again (`Retry-After`), for the refusals that
+/// say: a limited account (429), a source or server with too many logins in
+/// progress (429, 503). A full hashing pool's 503 gets its own from
+/// `ReferenceServer`.
+pub(super) fn with_retry_after(e: &LoginError, response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    let secs = match e {
+        LoginError::TooManyAttempts(secs) => *secs,
+        LoginError::TooManyPending | LoginError::PendingFull => store::PENDING_RETRY_AFTER,
+        _ => return response,
+    };
+    crate::throttle::set_retry_after(&mut response, secs);
+    response
+}
+
 /// `POST /login`: the JSON API when the body is JSON, the XML API otherwise.
-async fn login(State(lf): State<LiquidFiles>, req: Request) -> Response {
+async fn login(State(lf): State<LiquidFiles>, source: Source, req: Request) -> Response {
     if media_type(req.headers()).as_deref() == Some("application/json")
         && !lf.fault_is(Fault::LfJsonLoginRejected)
     {
-        json_login(lf, req).await
+        json_login(lf, req, source).await
     } else {
-        xml_login(lf, req).await
+        xml_login(lf, req, source).await
     }
 }
 
@@ -151,7 +167,7 @@ struct JsonCredentials {
 
 /// `POST /login` with `application/json`: the v3 JSON API. The same user
 /// lookup, password check, rate limit and stable key as the XML API.
-async fn json_login(lf: LiquidFiles, req: Request) -> Response {
+async fn json_login(lf: LiquidFiles, req: Request, source: Source) -> Response {
     let Some(bytes) = read_limited(req).await.ok() else {
         return json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -182,20 +198,20 @@ async fn json_login(lf: LiquidFiles, req: Request) -> Response {
     {
         return json_error(StatusCode::NOT_FOUND, "No such user");
     }
-    match lf.xml_login(&credentials.email, &password).await {
+    match lf.xml_login(&credentials.email, &password, source).await {
         Ok(key) => json_answer(
             StatusCode::OK,
             serde_json::json!({ "user": { "api_key": key } }),
         ),
         Err(e) => {
             let (status, message) = login_refusal(&e);
-            json_error(status, &message)
+            with_retry_after(&e, json_error(status, &message))
         }
     }
 }
 
 /// `POST /login` with XML: credentials in, the user's stable API key out.
-async fn xml_login(lf: LiquidFiles, req: Request) -> Response {
+async fn xml_login(lf: LiquidFiles, req: Request, source: Source) -> Response {
     let ct = media_type(req.headers());
     let accepted: &[&str] = if lf.fault_is(Fault::TextXmlRejected) {
         &["application/xml"]
@@ -246,38 +262,75 @@ async fn xml_login(lf: LiquidFiles, req: Request) -> Response {
         return xml_error(&lf, StatusCode::UNAUTHORIZED, store::INVALID_CREDENTIALS);
     }
     match lf
-        .xml_login(&credentials.email, &credentials.password)
+        .xml_login(&credentials.email, &credentials.password, source)
         .await
     {
         Ok(key) => wire::api_key_xml(&key, element),
         Err(e) => {
             let (status, message) = login_refusal(&e);
-            xml_error(&lf, status, &message)
+            with_retry_after(&e, xml_error(&lf, status, &message))
         }
     }
 }
 
 /// `GET /session/api?agent_port=P&agent_name=N&agent_version=V`: the login page.
-async fn session_page(State(lf): State<LiquidFiles>, RawQuery(query): RawQuery) -> Page {
+async fn session_page(
+    State(lf): State<LiquidFiles>,
+    source: Source,
+    RawQuery(query): RawQuery,
+) -> Response {
     match agent::agent_of(&lf, query.as_deref()) {
-        Ok(agent) => {
-            let login_id = lf.start_browser_login(agent);
-            wire::login_page(StatusCode::OK, &login_id, None)
-        }
-        Err((status, why)) => wire::error_page(status, &why),
+        Ok(agent) => match lf.start_browser_login(agent, source) {
+            Ok(login_id) => wire::login_page(StatusCode::OK, &login_id, None).into_response(),
+            Err(e) => {
+                let (status, why) = pending_refusal(&e);
+                with_retry_after(&e, wire::error_page(status, why))
+            }
+        },
+        Err((status, why)) => wire::error_page(status, &why).into_response(),
+    }
+}
+
+/// The status and message of a `/session/api` login that could not start.
+pub(super) fn pending_refusal(e: &LoginError) -> (StatusCode, &'static str) {
+    match e {
+        LoginError::TooManyPending => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many logins in progress from your address; finish one or try again later.",
+        ),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many logins in progress; try again later.",
+        ),
     }
 }
 
 /// `POST /session/api`: the login form, then the two-factor form.
-async fn session_submit(State(lf): State<LiquidFiles>, req: Request) -> Page {
+async fn session_submit(State(lf): State<LiquidFiles>, source: Source, req: Request) -> Response {
+    match session_step(&lf, source, req).await {
+        Ok(page) => page.into_response(),
+        Err((e, page)) => with_retry_after(&e, page),
+    }
+}
+
+/// The page a form submission leads to; with the refusal that says when to
+/// retry.
+async fn session_step(
+    lf: &LiquidFiles,
+    source: Source,
+    req: Request,
+) -> Result<Page, (LoginError, Page)> {
     if media_type(req.headers()).as_deref() != Some("application/x-www-form-urlencoded") {
-        return wire::error_page(
+        return Ok(wire::error_page(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Submit the login form (application/x-www-form-urlencoded).",
-        );
+        ));
     }
     let Some(bytes) = read_limited(req).await.ok() else {
-        return wire::error_page(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.");
+        return Ok(wire::error_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The form is too large.",
+        ));
     };
     let mut login_id = None;
     let mut user = None;
@@ -299,26 +352,32 @@ async fn session_submit(State(lf): State<LiquidFiles>, req: Request) -> Page {
             "This login has expired or is unknown. Please start again.",
         )
     };
-    match lf.pending_stage(&login_id) {
+    Ok(match lf.pending_stage(&login_id) {
         None => expired(),
         Some(false) => {
             let user = user.unwrap_or_default();
             let password = password.unwrap_or_default();
-            match lf.submit_password(&login_id, &user, &password).await {
+            match lf
+                .submit_password(&login_id, &user, &password, source)
+                .await
+            {
                 Ok(store::BrowserStep::NeedsCode) => {
                     wire::two_factor_page(StatusCode::OK, &login_id, None)
                 }
-                Ok(store::BrowserStep::Success(ok)) => success(&lf, ok),
+                Ok(store::BrowserStep::Success(ok)) => success(lf, ok),
                 Err(LoginError::InvalidCredentials) => wire::login_page(
                     StatusCode::UNAUTHORIZED,
                     &login_id,
                     Some(store::INVALID_CREDENTIALS),
                 ),
-                Err(LoginError::TooManyAttempts) => wire::login_page(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &login_id,
-                    Some(store::TOO_MANY_ATTEMPTS),
-                ),
+                Err(e @ LoginError::TooManyAttempts(_)) => {
+                    let page = wire::login_page(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        &login_id,
+                        Some(store::TOO_MANY_ATTEMPTS),
+                    );
+                    return Err((e, page));
+                }
                 // The login stays at its password step: the same form again.
                 Err(LoginError::Busy) => wire::login_page(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -329,7 +388,7 @@ async fn session_submit(State(lf): State<LiquidFiles>, req: Request) -> Page {
             }
         }
         Some(true) => match lf.submit_code(&login_id, code.as_deref()) {
-            Ok(ok) => success(&lf, ok),
+            Ok(ok) => success(lf, ok),
             Err(LoginError::WrongCode) => wire::two_factor_page(
                 StatusCode::UNAUTHORIZED,
                 &login_id,
@@ -341,7 +400,7 @@ async fn session_submit(State(lf): State<LiquidFiles>, req: Request) -> Page {
             ),
             Err(_) => expired(),
         },
-    }
+    })
 }
 
 fn success(lf: &LiquidFiles, ok: store::BrowserSuccess) -> Page {

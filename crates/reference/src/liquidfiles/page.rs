@@ -7,6 +7,54 @@
 //! Not an HTML5 parser: the contract is a handful of elements found by id and
 //! name, and a full parser would add a large dependency tree for that. The
 //! scanner never panics on any input; what it cannot find is `None`.
+//!
+//! A page comes from a server nobody vouches for, so the scanner is linear in
+//! the page and bounded: it reads the first [`MAX_SCANNED_BYTES`] of a page,
+//! at most [`MAX_TAGS`] tags, the first [`MAX_FORMS`] forms and
+//! [`MAX_CONTROLS`] controls in each (a LiquidFiles page has a few of each;
+//! the 2026-12 audit's page of 100,000 forms stalled the old scanner for
+//! minutes). [`over_limits`] says when a page goes beyond them.
+
+/// Bytes of a page that are read; the rest is ignored.
+pub const MAX_SCANNED_BYTES: usize = 1 << 20;
+/// Start tags read from a page.
+pub const MAX_TAGS: usize = 50_000;
+/// Forms read from a page.
+pub const MAX_FORMS: usize = 64;
+/// Inputs and buttons read from a form.
+pub const MAX_CONTROLS: usize = 1_000;
+
+/// The part of `html` that is read: its first [`MAX_SCANNED_BYTES`], cut at
+/// a character boundary.
+fn scanned(html: &str) -> &str {
+    if html.len() <= MAX_SCANNED_BYTES {
+        return html;
+    }
+    let mut end = MAX_SCANNED_BYTES;
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    &html[..end]
+}
+
+/// Why only part of `html` is read, if it is: its size, its tags, its forms.
+pub fn over_limits(html: &str) -> Option<String> {
+    if html.len() > MAX_SCANNED_BYTES {
+        return Some(format!(
+            "the page has {} bytes; only the first {MAX_SCANNED_BYTES} are read",
+            html.len()
+        ));
+    }
+    let all = tags(html);
+    if all.len() >= MAX_TAGS {
+        return Some(format!(
+            "the page has more than {MAX_TAGS} tags; only the first {MAX_TAGS} are read"
+        ));
+    }
+    let forms = all.iter().filter(|t| t.name == "form").count();
+    (forms > MAX_FORMS)
+        .then(|| format!("the page has {forms} forms; only the first {MAX_FORMS} are read"))
+}
 
 /// The text of the first `<name>` element of an XML document (`api_key`),
 /// unescaped; `None` when there is none.
@@ -36,12 +84,16 @@ impl Tag {
     }
 }
 
-/// Every start tag of `html`, in order. Comments are skipped.
+/// The start tags of `html`, in order (the first [`MAX_TAGS`] of its first
+/// [`MAX_SCANNED_BYTES`]). Comments are skipped.
 pub fn tags(html: &str) -> Vec<Tag> {
+    let html = scanned(html);
     let b = html.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while let Some(off) = html[i..].find('<') {
+    while out.len() < MAX_TAGS
+        && let Some(off) = html[i..].find('<')
+    {
         let start = i + off;
         if html[start..].starts_with("<!--") {
             i = html[start..].find("-->").map_or(b.len(), |e| start + e + 3);
@@ -177,34 +229,52 @@ fn input_type(t: &Tag) -> String {
         .unwrap_or_else(|| "text".to_owned())
 }
 
-/// Every form of a page, each with the inputs and buttons up to its `</form>`.
+/// The forms of a page (the first [`MAX_FORMS`]), each with the inputs and
+/// buttons up to its `</form>` (the first [`MAX_CONTROLS`]).
 pub fn forms(html: &str) -> Vec<Form> {
+    let html = scanned(html);
     let all = tags(html);
+    let closes = closing_tags(html, "form");
     all.iter()
-        .filter(|t| t.name == "form")
-        .map(|t| form_of(html, &all, t))
+        .enumerate()
+        .filter(|(_, t)| t.name == "form")
+        .take(MAX_FORMS)
+        .map(|(i, _)| form_at(html.len(), &all, i, &closes))
         .collect()
 }
 
-fn form_of(html: &str, all: &[Tag], tag: &Tag) -> Form {
-    let close = html[tag.end..]
-        .to_ascii_lowercase()
-        .find("</form")
-        .map_or(html.len(), |p| tag.end + p);
-    let inside = |t: &&Tag| t.start >= tag.end && t.start < close;
+/// Where each `</name` of `html` starts, in order, found in one pass.
+fn closing_tags(html: &str, name: &str) -> Vec<usize> {
+    let needle = format!("</{name}");
+    html.to_ascii_lowercase()
+        .match_indices(&needle)
+        .map(|(at, _)| at)
+        .collect()
+}
+
+/// The form whose tag is `all[i]`: the controls after it, up to the first
+/// closing tag in `closes` after it (the page's end without one). The walk
+/// stops at that closing tag or at [`MAX_CONTROLS`], so reading every form
+/// costs at most [`MAX_FORMS`] passes over the tags.
+fn form_at(len: usize, all: &[Tag], i: usize, closes: &[usize]) -> Form {
+    let tag = &all[i];
+    let at = closes.partition_point(|c| *c < tag.end);
+    let close = closes.get(at).copied().unwrap_or(len);
+    let mut inputs = Vec::new();
+    let mut buttons = Vec::new();
+    for t in all[i + 1..].iter().take_while(|t| t.start < close) {
+        if inputs.len() + buttons.len() >= MAX_CONTROLS {
+            break;
+        }
+        match t.name.as_str() {
+            "input" => inputs.push(t.clone()),
+            "button" => buttons.push(t.clone()),
+            _ => {}
+        }
+    }
     Form {
-        inputs: all
-            .iter()
-            .filter(inside)
-            .filter(|t| t.name == "input")
-            .cloned()
-            .collect(),
-        buttons: all
-            .iter()
-            .filter(inside)
-            .filter(|t| t.name == "button")
-            .cloned()
-            .collect(),
+        inputs,
+        buttons,
         tag: tag.clone(),
     }
 }
@@ -265,15 +335,17 @@ fn is_local_url(action: &str) -> bool {
 
 /// The form with `id`, with the inputs and buttons up to its `</form>`.
 pub fn form(html: &str, id: &str) -> Option<Form> {
+    let html = scanned(html);
     let all = tags(html);
-    let tag = all
+    let i = all
         .iter()
-        .find(|t| t.name == "form" && t.attr("id") == Some(id))?;
-    Some(form_of(html, &all, tag))
+        .position(|t| t.name == "form" && t.attr("id") == Some(id))?;
+    Some(form_at(html.len(), &all, i, &closing_tags(html, "form")))
 }
 
 /// The unescaped, trimmed text of the element with `id` (up to its closing tag).
 pub fn element_text(html: &str, tag_name: &str, id: &str) -> Option<String> {
+    let html = scanned(html);
     let t = tags(html)
         .into_iter()
         .find(|t| t.name == tag_name && t.attr("id") == Some(id))?;
@@ -292,6 +364,7 @@ pub fn element(html: &str, id: &str) -> Option<Tag> {
 /// The page with the values of hidden inputs blanked: two refusals compare
 /// equal when only their per-login ids differ.
 pub fn without_hidden_values(html: &str) -> String {
+    let html = scanned(html);
     let mut out = String::new();
     let mut last = 0;
     for t in tags(html) {
@@ -312,7 +385,9 @@ pub fn unescape(text: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
-        let end = after.find(';').filter(|e| *e <= 10);
+        // A reference is short: look no further than 10 bytes for its `;`
+        // (searching the whole rest for each `&` would be quadratic).
+        let end = after.bytes().take(11).position(|c| c == b';');
         let decoded = end.and_then(|e| {
             let name = &after[..e];
             let c = match name {
@@ -392,5 +467,43 @@ mod tests {
             let _ = tags(junk);
             let _ = unescape(junk);
         }
+    }
+
+    #[test]
+    fn a_form_ends_at_its_own_closing_tag_in_any_case() {
+        let html = r#"<form id=a><input name=x></FORM><input name=outside><form id=b><button id=go></button><input name=y>"#;
+        let all = forms(html);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].inputs.len(), 1);
+        assert!(all[0].input("outside").is_none());
+        assert_eq!(all[1].buttons.len(), 1);
+        assert!(all[1].input("y").is_some(), "no </form>: up to the end");
+        assert!(over_limits(html).is_none());
+    }
+
+    /// R2 of the 2026-12 audit: 100,000 forms took the old scanner over ten
+    /// minutes. Bounded now: the caps hold and the answer is prompt (the
+    /// speed itself is measured by `bench/attack.sh`).
+    #[test]
+    fn a_page_of_many_forms_is_read_within_the_caps() {
+        let one = r#"<form method="post" action="api"><input type="hidden" name="login_id" value="x"><input name="user"><input type="password" name="password"><button>Sign in</button></form>"#;
+        let html = one.repeat(100_000);
+        assert!(html.len() > MAX_SCANNED_BYTES);
+        let found = forms(&html);
+        assert_eq!(found.len(), MAX_FORMS);
+        assert!(found.iter().all(|f| f.inputs.len() == 3));
+        assert!(login_form(&html).is_some());
+        assert!(over_limits(&html).unwrap().contains("bytes"));
+        let small = one.repeat(100);
+        assert!(over_limits(&small).unwrap().contains("100 forms"));
+        // Unclosed forms, each holding every later control, stop at the caps.
+        let unclosed = "<form><input name=a>".repeat(40_000);
+        let found = forms(&unclosed);
+        assert_eq!(found.len(), MAX_FORMS);
+        assert!(found.iter().all(|f| f.inputs.len() <= MAX_CONTROLS));
+        assert_eq!(tags(&"<b>".repeat(MAX_TAGS + 5)).len(), MAX_TAGS);
+        let ampersands = "&".repeat(256 * 1024);
+        assert_eq!(unescape(&ampersands), ampersands);
+        assert_eq!(unescape("&amp;&#x41;&#66;&bogus"), "&AB&bogus");
     }
 }

@@ -19,6 +19,7 @@ use crate::fault::Fault;
 use crate::fixtures::LiquidFilesFixtures;
 use crate::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
+use crate::throttle::{AccountKey, LoginThrottle, Source, ThrottleConfig};
 use crate::totp::{self, Algorithm, TotpParams};
 use crate::vendor::Vendor;
 
@@ -27,18 +28,23 @@ use crate::vendor::Vendor;
 pub struct LiquidFilesConfig {
     /// Seconds a key from `/session/api` lives (default 30 days).
     pub browser_key_ttl: i64,
-    /// Failed logins of one account name allowed within `rate_window`, for
-    /// `/login` and `/session/api` together; then 429 until the window passes.
-    pub rate_limit: usize,
-    pub rate_window: i64,
+    /// Failed logins, for `/login` and `/session/api` together: per account
+    /// (its email and username alike) and source, then per account
+    /// (`throttle.rs`); refused with 429 beyond. `None`: no limit.
+    pub login_throttle: Option<ThrottleConfig>,
     /// Seconds a `/session/api` login may take from the page to the last step.
     pub pending_ttl: i64,
     /// Wrong or missing 2FA codes allowed per login before it must start again.
     pub max_code_attempts: u32,
     /// Longest `agent_name` / `agent_version`, in characters.
     pub max_agent_field: usize,
-    /// Logins in progress kept at most (the oldest go first).
+    /// Logins in progress kept at most; beyond, a new one is refused (503)
+    /// until one ends: a login in progress is never pushed out by others.
     pub max_pending: usize,
+    /// Logins in progress kept at most per source (an IPv4 address, an IPv6
+    /// /64); beyond, that source's new ones are refused (429), so a flood of
+    /// page loads from one source cannot fill the table.
+    pub max_pending_per_source: usize,
     /// Activity log entries kept (the oldest go first).
     pub max_activity: usize,
     /// Answer as another conforming server would where the documents are
@@ -52,12 +58,12 @@ impl Default for LiquidFilesConfig {
     fn default() -> Self {
         LiquidFilesConfig {
             browser_key_ttl: 30 * 24 * 3600,
-            rate_limit: 10,
-            rate_window: 15 * 60,
+            login_throttle: Some(ThrottleConfig::default()),
             pending_ttl: 15 * 60,
             max_code_attempts: 5,
             max_agent_field: 200,
             max_pending: 10_000,
+            max_pending_per_source: 256,
             max_activity: 1_000,
             variant: false,
         }
@@ -70,6 +76,11 @@ pub const TOTP_PARAMS: TotpParams = TotpParams {
     digits: 6,
     period: 30,
 };
+
+/// Seconds a source refused a new `/session/api` login is asked to wait: a
+/// slot frees when one of the logins in progress ends, about the time a
+/// person takes to sign in.
+pub const PENDING_RETRY_AFTER: u64 = 60;
 
 /// Characters of a generated API key (the documentation's sample has 44).
 pub const KEY_LENGTH: usize = 44;
@@ -105,6 +116,7 @@ struct Pending {
     agent: Agent,
     created: UnixSeconds,
     stage: Stage,
+    source: Source,
 }
 
 /// What the login URL said about the client.
@@ -140,8 +152,8 @@ struct Store {
     browser_keys: Issued<usize, BrowserKey>,
     pending: HashMap<String, Pending>,
     pending_order: VecDeque<(String, UnixSeconds)>,
-    /// Failed login times by lower-cased account name, known or not.
-    failures: HashMap<String, VecDeque<UnixSeconds>>,
+    /// Logins in progress per source (known sources only).
+    pending_per_source: HashMap<Source, usize>,
     activity: VecDeque<ActivityEntry>,
 }
 
@@ -153,6 +165,7 @@ pub struct LiquidFiles {
     clock: Clock,
     fault: Option<Fault>,
     config: Arc<LiquidFilesConfig>,
+    throttle: Arc<LoginThrottle>,
 }
 
 /// Why a login step did not succeed.
@@ -160,8 +173,14 @@ pub struct LiquidFiles {
 pub enum LoginError {
     /// Wrong password or unknown user: one answer for both.
     InvalidCredentials,
-    /// The account name is rate limited (known or not).
-    TooManyAttempts,
+    /// The account name is rate limited (known or not) from this source: try
+    /// again after so many seconds.
+    TooManyAttempts(u64),
+    /// This source has [`LiquidFilesConfig::max_pending_per_source`] logins in
+    /// progress (429), or the server [`LiquidFilesConfig::max_pending`] (503):
+    /// try again after [`PENDING_RETRY_AFTER`].
+    TooManyPending,
+    PendingFull,
     /// Every password hashing worker is busy and its queue is full: nothing
     /// was checked, the client may try again shortly (503, `Retry-After`).
     Busy,
@@ -241,12 +260,13 @@ impl LiquidFiles {
                 browser_keys: Issued::new(),
                 pending: HashMap::new(),
                 pending_order: VecDeque::new(),
-                failures: HashMap::new(),
+                pending_per_source: HashMap::new(),
                 activity: VecDeque::new(),
             })),
             hashing,
             clock,
             fault,
+            throttle: Arc::new(LoginThrottle::new(config.login_throttle)),
             config: Arc::new(config),
         }
     }
@@ -305,19 +325,29 @@ impl LiquidFiles {
 
     /// Checks a password. The user lookup and an Argon2 verification happen
     /// for every name, known or not, so neither the answer nor its time says
-    /// whether the account exists; a rate-limited name is refused before any
-    /// check, known or not. The verification runs on the bounded hashing pool:
-    /// when it is full, [`LoginError::Busy`] at once (no failure is counted).
-    async fn check_password(&self, name: &str, password: &str) -> Result<usize, LoginError> {
+    /// whether the account exists; a limited account or name is refused
+    /// before any check, known or not (`throttle.rs`: per account and source,
+    /// the email and the username one account). The verification runs on the
+    /// bounded hashing pool: when it is full, [`LoginError::Busy`] at once (no
+    /// failure is counted).
+    async fn check_password(
+        &self,
+        name: &str,
+        password: &str,
+        source: Source,
+    ) -> Result<usize, LoginError> {
         let now = self.clock.now();
-        let limit_key = name.trim().to_lowercase();
         let found = {
-            let mut s = self.lock();
-            if self.rate_limited(&mut s, &limit_key, now) {
-                return Err(LoginError::TooManyAttempts);
-            }
+            let s = self.lock();
             find_user(&s.users, name).map(|i| (i, s.users[i].password_hash.clone()))
         };
+        // One counter per account: its index never changes (users are only added).
+        let id = found.as_ref().map(|(i, _)| i.to_string());
+        let attempt = self
+            .throttle
+            .begin(AccountKey::of_login(id.as_deref(), name), source, now)
+            .await
+            .map_err(|limited| LoginError::TooManyAttempts(limited.retry_after))?;
         // Verify outside the lock: Argon2 is slow on purpose.
         let (index, hash) = found.unzip();
         let password = password.to_owned();
@@ -331,49 +361,26 @@ impl LiquidFiles {
             .map_err(|_| LoginError::Busy)?;
         match index {
             Some(i) if ok || self.fault_is(Fault::AnyPasswordLogsIn) => {
-                // A right password clears the name's failures: the limit stops
-                // guessing, not an owner who mistyped (nor a re-run suite).
-                self.lock().failures.remove(&limit_key);
+                // A right password clears this source's failures: the limit
+                // stops guessing, not an owner who mistyped (nor a re-run suite).
+                attempt.succeeded(self.clock.now());
                 Ok(i)
             }
             _ => {
-                self.record_failure(&limit_key, now);
+                attempt.failed(self.clock.now());
                 Err(LoginError::InvalidCredentials)
             }
         }
     }
 
-    fn rate_limited(&self, s: &mut Store, key: &str, now: UnixSeconds) -> bool {
-        let window = self.config.rate_window;
-        match s.failures.get_mut(key) {
-            Some(times) => {
-                while times.front().is_some_and(|t| now - *t >= window) {
-                    times.pop_front();
-                }
-                times.len() >= self.config.rate_limit
-            }
-            None => false,
-        }
-    }
-
-    fn record_failure(&self, key: &str, now: UnixSeconds) {
-        let mut s = self.lock();
-        // Bound the table: forget names whose failures are all out of the window.
-        if s.failures.len() >= 100_000 {
-            let window = self.config.rate_window;
-            s.failures
-                .retain(|_, t| t.back().is_some_and(|last| now - *last < window));
-        }
-        let times = s.failures.entry(key.to_owned()).or_default();
-        times.push_back(now);
-        while times.len() > self.config.rate_limit {
-            times.pop_front();
-        }
-    }
-
     /// `POST /login`: the user's stable API key.
-    pub async fn xml_login(&self, name: &str, password: &str) -> Result<String, LoginError> {
-        let i = self.check_password(name, password).await?;
+    pub async fn xml_login(
+        &self,
+        name: &str,
+        password: &str,
+        source: Source,
+    ) -> Result<String, LoginError> {
+        let i = self.check_password(name, password, source).await?;
         let mut s = self.lock();
         if self.fault_is(Fault::XmlKeyChanges) {
             let fresh = generate_key();
@@ -389,18 +396,23 @@ impl LiquidFiles {
 
     /// Opens a `/session/api` login; the agent travels server-side under the
     /// returned `login_id`, so the form cannot change the callback port.
-    pub fn start_browser_login(&self, agent: Agent) -> String {
+    ///
+    /// A login in progress is never pushed out by newer ones (a flood of page
+    /// loads must not end a real login): beyond the per-source cap the source
+    /// is refused, beyond the total cap everyone is, until logins end or expire.
+    pub fn start_browser_login(&self, agent: Agent, source: Source) -> Result<String, LoginError> {
         let now = self.clock.now();
         let id = Token::generate().as_str().to_owned();
         let mut s = self.lock();
         self.purge_pending(&mut s, now);
-        while s.pending.len() >= self.config.max_pending {
-            match s.pending_order.pop_front() {
-                Some((old, _)) => {
-                    s.pending.remove(&old);
-                }
-                None => break,
-            }
+        if source != Source::UNKNOWN
+            && s.pending_per_source.get(&source).copied().unwrap_or(0)
+                >= self.config.max_pending_per_source
+        {
+            return Err(LoginError::TooManyPending);
+        }
+        if s.pending.len() >= self.config.max_pending {
+            return Err(LoginError::PendingFull);
         }
         s.pending.insert(
             id.clone(),
@@ -408,10 +420,26 @@ impl LiquidFiles {
                 agent,
                 created: now,
                 stage: Stage::Password,
+                source,
             },
         );
+        if source != Source::UNKNOWN {
+            *s.pending_per_source.entry(source).or_default() += 1;
+        }
         s.pending_order.push_back((id.clone(), now));
-        id
+        Ok(id)
+    }
+
+    /// Ends a login in progress (completed, expired or failed for good).
+    fn end_pending(s: &mut Store, login_id: &str) -> Option<Pending> {
+        let pending = s.pending.remove(login_id)?;
+        if let Some(n) = s.pending_per_source.get_mut(&pending.source) {
+            *n -= 1;
+            if *n == 0 {
+                s.pending_per_source.remove(&pending.source);
+            }
+        }
+        Some(pending)
     }
 
     fn purge_pending(&self, s: &mut Store, now: UnixSeconds) {
@@ -422,8 +450,14 @@ impl LiquidFiles {
             .is_some_and(|(_, t)| now - *t >= ttl)
         {
             if let Some((id, _)) = s.pending_order.pop_front() {
-                s.pending.remove(&id);
+                Self::end_pending(s, &id);
             }
+        }
+        // Ids of logins that ended early wait in the order until their
+        // expiry; keep that queue within a small multiple of the live logins.
+        if s.pending_order.len() > 2 * s.pending.len() + 64 {
+            let pending = &s.pending;
+            s.pending_order.retain(|(id, _)| pending.contains_key(id));
         }
     }
 
@@ -445,6 +479,7 @@ impl LiquidFiles {
         login_id: &str,
         name: &str,
         password: &str,
+        source: Source,
     ) -> Result<BrowserStep, LoginError> {
         if self.pending_stage(login_id) != Some(false) {
             return Err(LoginError::LoginExpired);
@@ -459,7 +494,7 @@ impl LiquidFiles {
                 .map_err(|_| LoginError::Busy)?;
             return Err(LoginError::LoginExpired);
         }
-        let user = self.check_password(name, password).await?;
+        let user = self.check_password(name, password, source).await?;
         let mut s = self.lock();
         let has_2fa = s.users[user].totp_secret.is_some();
         if has_2fa && !self.fault_is(Fault::BrowserSecondFactorSkipped) {
@@ -508,7 +543,7 @@ impl LiquidFiles {
         if !accepted {
             let attempts = attempts + 1;
             if attempts >= self.config.max_code_attempts {
-                s.pending.remove(login_id);
+                Self::end_pending(&mut s, login_id);
                 return Err(LoginError::TooManyCodes);
             }
             if let Some(p) = s.pending.get_mut(login_id) {
@@ -526,7 +561,7 @@ impl LiquidFiles {
         login_id: &str,
         user: usize,
     ) -> Result<BrowserSuccess, LoginError> {
-        let Some(pending) = s.pending.remove(login_id) else {
+        let Some(pending) = Self::end_pending(s, login_id) else {
             return Err(LoginError::LoginExpired);
         };
         let now = self.clock.now();
@@ -651,18 +686,21 @@ mod tests {
     async fn the_same_key_by_email_or_username_and_one_error_for_both_failures() {
         let lf = lf(LiquidFilesConfig::default());
         let a = lf
-            .xml_login("alice@example.com", "alice-Pa55word")
+            .xml_login("alice@example.com", "alice-Pa55word", Source::UNKNOWN)
             .await
             .unwrap();
-        let b = lf.xml_login("ALICE", "alice-Pa55word").await.unwrap();
+        let b = lf
+            .xml_login("ALICE", "alice-Pa55word", Source::UNKNOWN)
+            .await
+            .unwrap();
         assert_eq!(a, b);
         assert_eq!(a.len(), KEY_LENGTH);
         assert_eq!(
-            lf.xml_login("alice", "nope").await,
+            lf.xml_login("alice", "nope", Source::UNKNOWN).await,
             Err(LoginError::InvalidCredentials)
         );
         assert_eq!(
-            lf.xml_login("nobody", "nope").await,
+            lf.xml_login("nobody", "nope", Source::UNKNOWN).await,
             Err(LoginError::InvalidCredentials)
         );
         assert!(lf.authorize(&a).is_some());
@@ -671,42 +709,57 @@ mod tests {
     #[tokio::test]
     async fn failed_logins_are_rate_limited_alike_for_known_and_unknown_names() {
         let lf = lf(LiquidFilesConfig {
-            rate_limit: 3,
+            login_throttle: Some(ThrottleConfig::per_source(3, 15 * 60)),
             ..LiquidFilesConfig::default()
         });
         for name in ["bob", "nobody-here"] {
             for _ in 0..3 {
                 assert_eq!(
-                    lf.xml_login(name, "x").await,
+                    lf.xml_login(name, "x", Source::UNKNOWN).await,
                     Err(LoginError::InvalidCredentials)
                 );
             }
-            assert_eq!(
-                lf.xml_login(name, "x").await,
-                Err(LoginError::TooManyAttempts)
-            );
+            assert!(matches!(
+                lf.xml_login(name, "x", Source::UNKNOWN).await,
+                Err(LoginError::TooManyAttempts(_))
+            ));
         }
-        // The right password does not get through a lock either.
-        assert_eq!(
-            lf.xml_login("bob", "bob-Pa55word").await,
-            Err(LoginError::TooManyAttempts)
-        );
+        // The right password does not get through from that source either,
+        // by any of the account's names; another source is not refused.
+        for name in ["bob", "BOB@example.com"] {
+            assert!(matches!(
+                lf.xml_login(name, "bob-Pa55word", Source::UNKNOWN).await,
+                Err(LoginError::TooManyAttempts(_))
+            ));
+        }
+        let elsewhere = Source::of([127, 0, 0, 2].into());
+        assert!(lf.xml_login("bob", "bob-Pa55word", elsewhere).await.is_ok());
         // The browser login shares the limit.
-        let id = lf.start_browser_login(Agent::default());
+        let id = lf
+            .start_browser_login(Agent::default(), Source::UNKNOWN)
+            .unwrap();
         assert!(matches!(
-            lf.submit_password(&id, "bob", "bob-Pa55word").await,
-            Err(LoginError::TooManyAttempts)
+            lf.submit_password(&id, "bob", "bob-Pa55word", Source::UNKNOWN)
+                .await,
+            Err(LoginError::TooManyAttempts(_))
         ));
         lf.clock.advance(15 * 60).unwrap();
-        assert!(lf.xml_login("bob", "bob-Pa55word").await.is_ok());
+        assert!(
+            lf.xml_login("bob", "bob-Pa55word", Source::UNKNOWN)
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
     async fn code_attempts_are_limited() {
         let lf = lf(LiquidFilesConfig::default());
-        let id = lf.start_browser_login(Agent::default());
+        let id = lf
+            .start_browser_login(Agent::default(), Source::UNKNOWN)
+            .unwrap();
         assert!(matches!(
-            lf.submit_password(&id, "carol", "carol-Pa55word").await,
+            lf.submit_password(&id, "carol", "carol-Pa55word", Source::UNKNOWN)
+                .await,
             Ok(BrowserStep::NeedsCode)
         ));
         for _ in 0..4 {
@@ -725,8 +778,12 @@ mod tests {
     #[tokio::test]
     async fn browser_keys_expire() {
         let lf = lf(LiquidFilesConfig::default());
-        let id = lf.start_browser_login(Agent::default());
-        let Ok(BrowserStep::Success(ok)) = lf.submit_password(&id, "alice", "alice-Pa55word").await
+        let id = lf
+            .start_browser_login(Agent::default(), Source::UNKNOWN)
+            .unwrap();
+        let Ok(BrowserStep::Success(ok)) = lf
+            .submit_password(&id, "alice", "alice-Pa55word", Source::UNKNOWN)
+            .await
         else {
             panic!("alice logs in")
         };
@@ -735,7 +792,8 @@ mod tests {
         assert!(lf.authorize(&ok.api_key).is_none());
         // A login id is used once.
         assert!(matches!(
-            lf.submit_password(&id, "alice", "alice-Pa55word").await,
+            lf.submit_password(&id, "alice", "alice-Pa55word", Source::UNKNOWN)
+                .await,
             Err(LoginError::LoginExpired)
         ));
     }

@@ -40,6 +40,7 @@ use sha2::{Digest, Sha256};
 use super::store::{self, BrowserStep, BrowserSuccess, LiquidFiles, LoginError};
 use super::wire::escape;
 use crate::body::{media_type, read_limited};
+use crate::throttle::Source;
 
 /// The session cookie the CSRF token is tied to.
 const SESSION_COOKIE: &str = "_session";
@@ -181,12 +182,24 @@ async fn csrf_checked_form(req: Request) -> Result<(String, HashMap<String, Stri
 }
 
 /// `GET /session/api`: a new session and the sign-in form.
-async fn login_page(State(v): State<Variant>, RawQuery(query): RawQuery) -> Response {
+async fn login_page(
+    State(v): State<Variant>,
+    source: Source,
+    RawQuery(query): RawQuery,
+) -> Response {
     let agent = match super::agent::agent_of(&v.lf, query.as_deref()) {
         Ok(agent) => agent,
         Err((_, why)) => return unprocessable(&why),
     };
-    let session = v.lf.start_browser_login(agent);
+    let session = match v.lf.start_browser_login(agent, source) {
+        Ok(session) => session,
+        Err(e) => {
+            let (status, why) = super::pending_refusal(&e);
+            let mut refused = unprocessable(why);
+            *refused.status_mut() = status;
+            return super::with_retry_after(&e, refused);
+        }
+    };
     let mut response = sign_in_form(&session, None);
     if let Ok(cookie) = HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={session}; path=/; HttpOnly; SameSite=Lax"
@@ -197,7 +210,7 @@ async fn login_page(State(v): State<Variant>, RawQuery(query): RawQuery) -> Resp
 }
 
 /// `POST /session/api`: the credentials; 303 to the code or to the key.
-async fn sign_in(State(v): State<Variant>, req: Request) -> Response {
+async fn sign_in(State(v): State<Variant>, source: Source, req: Request) -> Response {
     let (session, fields) = match csrf_checked_form(req).await {
         Ok(ok) => ok,
         Err(refused) => return refused,
@@ -205,7 +218,12 @@ async fn sign_in(State(v): State<Variant>, req: Request) -> Response {
     let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
     match v
         .lf
-        .submit_password(&session, &field("user[email]"), &field("user[password]"))
+        .submit_password(
+            &session,
+            &field("user[email]"),
+            &field("user[password]"),
+            source,
+        )
         .await
     {
         Ok(BrowserStep::NeedsCode) => see_other("api/two_factor"),
@@ -213,7 +231,9 @@ async fn sign_in(State(v): State<Variant>, req: Request) -> Response {
         Err(LoginError::InvalidCredentials) => {
             sign_in_form(&session, Some("Invalid Email or password."))
         }
-        Err(LoginError::TooManyAttempts) => sign_in_form(&session, Some(store::TOO_MANY_ATTEMPTS)),
+        Err(e @ LoginError::TooManyAttempts(_)) => {
+            super::with_retry_after(&e, sign_in_form(&session, Some(store::TOO_MANY_ATTEMPTS)))
+        }
         Err(LoginError::Busy) => {
             let mut form = sign_in_form(&session, Some(&crate::secret::HashBusy.to_string()));
             *form.status_mut() = StatusCode::SERVICE_UNAVAILABLE;

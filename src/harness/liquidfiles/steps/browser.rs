@@ -201,10 +201,20 @@ async fn submit(
 fn login_form(w: &ConformanceWorld) -> Result<Form, Failure> {
     let x = w.last_exchange()?;
     api::login_form(&x.response_body).ok_or_else(|| {
-        w.failure(
+        w.failure(&beyond_limits(
             "a login form: a <form> with a password input and a text or email input for the user",
-        )
+            &x.response_body,
+        ))
     })
+}
+
+/// `expected`, and why the page was only read in part when it was (the
+/// scanner's caps: a hostile page of 100,000 forms is read up to them).
+fn beyond_limits(expected: &str, page: &str) -> String {
+    match api::over_limits(page) {
+        Some(why) => format!("{expected} ({why})"),
+        None => expected.to_owned(),
+    }
 }
 
 /// Submits the login form with a user name and a password, in the fields
@@ -239,7 +249,10 @@ async fn submit_login(
 fn two_factor_form(w: &ConformanceWorld) -> Result<Form, Failure> {
     let x = w.last_exchange()?;
     api::code_form(&x.response_body).ok_or_else(|| {
-        w.failure("a two-factor form: a <form> with one text, number or tel input (besides hidden ones) for the code")
+        w.failure(&beyond_limits(
+            "a two-factor form: a <form> with one text, number or tel input (besides hidden ones) for the code",
+            &x.response_body,
+        ))
     })
 }
 
