@@ -601,11 +601,11 @@ async fn serve(
     }
     let stopped = server
         .serve(listener, async {
-            shutdown_signal().await;
+            harness::interrupt::next_signal().await;
             tracing::info!("stopping: no new connections; a second signal exits at once");
             // A second signal: exit now, whatever is still open.
             tokio::spawn(async {
-                shutdown_signal().await;
+                harness::interrupt::next_signal().await;
                 eprintln!("second signal: exiting at once");
                 std::process::exit(Exit::INTERRUPTED);
             });
@@ -617,26 +617,4 @@ async fn serve(
         tracing::info!("stopped");
     }
     ExitCode::SUCCESS
-}
-
-/// Ctrl-C, or SIGTERM from a CI runner or a service manager.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }

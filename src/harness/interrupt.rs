@@ -71,9 +71,10 @@ impl Interrupt {
     }
 }
 
-/// The next SIGINT or SIGTERM.
+/// The next SIGINT (Ctrl-C) or SIGTERM (a CI runner, a service manager):
+/// which. `serve` stops on it too.
 #[cfg(feature = "cli")]
-async fn next_signal() -> &'static str {
+pub async fn next_signal() -> &'static str {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
