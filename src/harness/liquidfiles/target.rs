@@ -108,8 +108,9 @@ impl LiquidFilesTarget {
                 .filter(|u| !u.is_empty()),
             key_lifetime_minutes: match raw.key_lifetime_minutes {
                 Some(m) if !(2..=10 * 366 * 24 * 60).contains(&m) => {
-                    return Err(TargetError(
-                        "liquidfiles.key_lifetime_minutes must be between 2 and ten years".into(),
+                    return Err(TargetError::invalid(
+                        "liquidfiles.key_lifetime_minutes",
+                        "liquidfiles.key_lifetime_minutes must be between 2 and ten years",
                     ));
                 }
                 other => other,
@@ -120,16 +121,19 @@ impl LiquidFilesTarget {
             discovered: None,
             browser: match (&raw.browser, &raw.webdriver_url) {
                 (Some(_), Some(_)) => {
-                    return Err(TargetError(
-                        "liquidfiles: give `browser` or `webdriver_url`, not both".into(),
+                    return Err(TargetError::invalid(
+                        "liquidfiles.browser",
+                        "liquidfiles: give `browser` or `webdriver_url`, not both",
                     ));
                 }
-                (Some(b), None) => Some(
-                    fields
-                        .text(b, "liquidfiles.browser")?
-                        .parse()
-                        .map_err(|e| TargetError(format!("liquidfiles.browser: {e}")))?,
-                ),
+                (Some(b), None) => Some(fields.text(b, "liquidfiles.browser")?.parse().map_err(
+                    |e| {
+                        TargetError::invalid(
+                            "liquidfiles.browser",
+                            format!("liquidfiles.browser: {e}"),
+                        )
+                    },
+                )?),
                 (None, Some(u)) => Some(BrowserChoice::WebDriver(
                     fields
                         .optional(&Some(u.clone()), "liquidfiles.webdriver_url", Fields::url)?
