@@ -6,7 +6,7 @@ Feature: Limecraft Flow two-factor authentication (TOTP)
   The suite computes codes with the parameters the server advertises, then
   as the document's sample client does (SHA-1, 6 digits, 30 s): either passes.
 
-  @LC11
+  @LC11 @needs-replaceable-second-factor
   Scenario: LC11 a user enables two-factor authentication for herself
     Given carol has logged in
     When carol enables two-factor authentication for herself

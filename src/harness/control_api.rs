@@ -17,6 +17,40 @@ use crate::harness::exchange::read_capped;
 use crate::harness::target::Target;
 use crate::reference::control::CONTROL_PREFIX;
 
+/// Why a call of the control API gave no answer the harness can use.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    /// The target has no `control_url`, and `purpose` needs one.
+    #[error("the target has no {what} (`control_url`){purpose}")]
+    NotOffered { what: &'static str, purpose: String },
+    /// The request failed (connection, timeout).
+    #[error("{what} at {url} failed: {message}")]
+    Transport {
+        what: &'static str,
+        url: String,
+        message: String,
+    },
+    /// The answer could not be read (too long, cut).
+    #[error("{what} at {url} answered {status}, but {problem}")]
+    Unreadable {
+        what: &'static str,
+        url: String,
+        status: reqwest::StatusCode,
+        problem: String,
+    },
+    /// It answered, without what the call reads.
+    #[error("{what} at {url} answered {status}{body} without {missing}")]
+    Incomplete {
+        what: &'static str,
+        url: String,
+        status: reqwest::StatusCode,
+        /// ` <the body>` as it came, or ``.
+        body: String,
+        /// `JSON: <why>`, `` `now` ``, `a SecretKey`…
+        missing: String,
+    },
+}
+
 #[derive(Clone, Debug)]
 pub enum ControlApi {
     /// The control API at this root URL.
@@ -32,6 +66,14 @@ pub enum ControlApi {
 pub const MAX_CONTROL_BODY: usize = 1024 * 1024;
 
 impl ControlApi {
+    /// The control API at `root` (`authconform clock`), with `token` if given.
+    pub fn at(root: &str, token: Option<&str>) -> Self {
+        ControlApi::Controlled {
+            root: root.trim_end_matches('/').to_owned(),
+            client: client(Duration::from_secs(10), false, token),
+        }
+    }
+
     pub fn for_target(target: &Target) -> Self {
         match &target.control_url {
             Some(root) => ControlApi::Controlled {
@@ -46,26 +88,45 @@ impl ControlApi {
         }
     }
 
-    pub async fn now(&self) -> Result<UnixSeconds, String> {
+    pub async fn now(&self) -> Result<UnixSeconds, ControlError> {
         match self {
             ControlApi::System => Ok(system_now()),
             ControlApi::Controlled { root, client } => {
                 let url = format!("{root}{CONTROL_PREFIX}/clock");
-                read_now(answer(client.get(&url), &url).await?, &url)
+                read_now(answer(client.get(&url), &url, CLOCK).await?, &url)
             }
         }
     }
 
     /// Moves the server's clock forward; only possible with the control API.
-    pub async fn advance(&self, seconds: i64) -> Result<UnixSeconds, String> {
+    pub async fn advance(&self, seconds: i64) -> Result<UnixSeconds, ControlError> {
         match self {
-            ControlApi::System => Err("the target has no clock control (`control_url`)".into()),
+            ControlApi::System => Err(ControlError::NotOffered {
+                what: CLOCK,
+                purpose: String::new(),
+            }),
             ControlApi::Controlled { root, client } => {
                 let url = format!("{root}{CONTROL_PREFIX}/clock/advance");
                 let sent = client
                     .post(&url)
                     .json(&serde_json::json!({ "seconds": seconds }));
-                read_now(answer(sent, &url).await?, &url)
+                read_now(answer(sent, &url, CLOCK).await?, &url)
+            }
+        }
+    }
+
+    /// Sets the server's clock back to its system time (`…/clock/reset`):
+    /// what a run that moved it leaves for a run that computes TOTP codes
+    /// from this machine's clock.
+    pub async fn reset(&self) -> Result<UnixSeconds, ControlError> {
+        match self {
+            ControlApi::System => Err(ControlError::NotOffered {
+                what: CLOCK,
+                purpose: String::new(),
+            }),
+            ControlApi::Controlled { root, client } => {
+                let url = format!("{root}{CONTROL_PREFIX}/clock/reset");
+                read_now(answer(client.post(&url), &url, CLOCK).await?, &url)
             }
         }
     }
@@ -79,18 +140,19 @@ impl ControlApi {
         path: &str,
         body: Option<Value>,
         purpose: &str,
-    ) -> Result<HookAnswer, String> {
+    ) -> Result<HookAnswer, ControlError> {
         let ControlApi::Controlled { root, client } = self else {
-            return Err(format!(
-                "the target has no control API (`control_url`) to {purpose}"
-            ));
+            return Err(ControlError::NotOffered {
+                what: "control API",
+                purpose: format!(" to {purpose}"),
+            });
         };
         let url = format!("{root}{CONTROL_PREFIX}{path}");
         let mut request = client.request(method, &url);
         if let Some(body) = &body {
             request = request.json(body);
         }
-        let (status, body) = answer(request, &url).await?;
+        let (status, body) = answer(request, &url, "control API").await?;
         let body: Value = serde_json::from_slice(&body).unwrap_or_default();
         Ok(HookAnswer { url, status, body })
     }
@@ -101,12 +163,33 @@ impl ControlApi {
 }
 
 /// What a test hook answered.
+#[derive(Debug)]
 pub struct HookAnswer {
     pub url: String,
     pub status: reqwest::StatusCode,
     /// The JSON body (`null` when it was none).
     pub body: Value,
 }
+
+impl HookAnswer {
+    /// The answer's string field `name`, or what the hook answered without it.
+    pub fn str_field(&self, name: &str, missing: &str) -> Result<String, ControlError> {
+        self.body
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| ControlError::Incomplete {
+                what: "control API",
+                url: self.url.clone(),
+                status: self.status,
+                body: String::new(),
+                missing: missing.to_owned(),
+            })
+    }
+}
+
+/// What the clock's calls are called in their errors.
+const CLOCK: &str = "clock control";
 
 /// The control API's client: the target's timeout and TLS setting, no
 /// redirects (a control API that redirects is misconfigured, and following
@@ -130,38 +213,41 @@ fn client(timeout: Duration, insecure_tls: bool, token: Option<&str>) -> reqwest
         .unwrap_or_default()
 }
 
-/// Sends `request` and reads its answer (at most [`MAX_CONTROL_BODY`]); what
-/// went wrong in one line.
+/// Sends `request` and reads its answer (at most [`MAX_CONTROL_BODY`]).
 async fn answer(
     request: reqwest::RequestBuilder,
     url: &str,
-) -> Result<(reqwest::StatusCode, Vec<u8>), String> {
-    let response = request.send().await.map_err(|e| {
-        format!(
-            "control API at {url} failed: {}",
-            crate::harness::exchange::describe_reqwest_error(&e)
-        )
+    what: &'static str,
+) -> Result<(reqwest::StatusCode, Vec<u8>), ControlError> {
+    let response = request.send().await.map_err(|e| ControlError::Transport {
+        what,
+        url: url.to_owned(),
+        message: crate::harness::exchange::describe_reqwest_error(&e),
     })?;
     let status = response.status();
-    let body = read_capped(response, MAX_CONTROL_BODY).await.map_err(|e| {
-        format!(
-            "control API at {url} answered {status}, but {}",
-            e.describe(MAX_CONTROL_BODY)
-        )
-    })?;
+    let body =
+        read_capped(response, MAX_CONTROL_BODY)
+            .await
+            .map_err(|e| ControlError::Unreadable {
+                what,
+                url: url.to_owned(),
+                status,
+                problem: e.describe(MAX_CONTROL_BODY),
+            })?;
     Ok((status, body))
 }
 
 fn read_now(
     (status, body): (reqwest::StatusCode, Vec<u8>),
     url: &str,
-) -> Result<UnixSeconds, String> {
+) -> Result<UnixSeconds, ControlError> {
     let text = String::from_utf8_lossy(&body);
-    now_of(&text).map_err(|why| {
-        format!(
-            "clock control at {url} answered {status} {}: {why}; expected a JSON object {{\"now\": <Unix seconds>}}",
-            shown(&text)
-        )
+    now_of(&text).map_err(|why| ControlError::Incomplete {
+        what: CLOCK,
+        url: url.to_owned(),
+        status,
+        body: format!(" {}", shown(&text)),
+        missing: format!("its time: {why}; expected a JSON object {{\"now\": <Unix seconds>}}"),
     })
 }
 

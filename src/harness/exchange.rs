@@ -346,6 +346,41 @@ pub struct TransportError {
     /// The status, when the server answered but its body was not read
     /// (larger than [`MAX_BODY_BYTES`], or broken off).
     pub answered: Option<u16>,
+    /// What went wrong, for a message that says what to fix.
+    pub kind: TransportKind,
+}
+
+/// What kind of transport error a request met.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportKind {
+    /// No connection (refused, no route, DNS, connect timeout).
+    Connect,
+    /// Connected, but no (whole) answer within the timeout.
+    NoAnswer,
+    /// `https://` to a server that speaks plain HTTP.
+    PlainHttp,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// It answered, but its body could not be read whole (too large, cut).
+    Body,
+    Other,
+}
+
+impl TransportKind {
+    /// The kind of `e`, whose whole chain of causes reads `chain`.
+    fn of(e: &ureq::Error, chain: &str) -> TransportKind {
+        if chain.contains("InvalidContentType") || chain.contains("corrupt message") {
+            TransportKind::PlainHttp
+        } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") {
+            TransportKind::Tls
+        } else if is_refused(e) {
+            TransportKind::Connect
+        } else if matches!(e, ureq::Error::Timeout(_)) {
+            TransportKind::NoAnswer
+        } else {
+            TransportKind::Other
+        }
+    }
 }
 
 impl HttpClient {
@@ -435,13 +470,20 @@ impl HttpClient {
             exchange_blocking(&agent, &sent_method, &sent_url, &sent_headers, body)
         })
         .await
-        .unwrap_or_else(|e| Err((None, format!("the request was abandoned: {e}"))));
+        .unwrap_or_else(|e| {
+            Err((
+                None,
+                TransportKind::Other,
+                format!("the request was abandoned: {e}"),
+            ))
+        });
         let (status, response_headers, bytes) =
-            answer.map_err(|(answered, message)| TransportError {
+            answer.map_err(|(answered, kind, message)| TransportError {
                 method: method.clone(),
                 url: crate::redact::redact_query(&url),
                 message,
                 answered,
+                kind,
             })?;
         let spec_violation = self.spec.and_then(|spec| {
             spec.check_response(&method, call.operation, status, &bytes)
@@ -464,7 +506,7 @@ impl HttpClient {
 
 /// The status, headers and body of one request, every header name as given;
 /// or why not (with the status when the server answered).
-type Answer = Result<(u16, Vec<(String, String)>, Vec<u8>), (Option<u16>, String)>;
+type Answer = Result<(u16, Vec<(String, String)>, Vec<u8>), (Option<u16>, TransportKind, String)>;
 
 fn exchange_blocking(
     agent: &ureq::Agent,
@@ -493,7 +535,11 @@ fn exchange_blocking(
                 "DELETE" => agent.delete(url),
                 "OPTIONS" => agent.options(url),
                 _ => {
-                    return Err((None, format!("the harness does not send {other} requests")));
+                    return Err((
+                        None,
+                        TransportKind::Other,
+                        format!("the harness does not send {other} requests"),
+                    ));
                 }
             };
             let b = with_headers!(b);
@@ -503,7 +549,10 @@ fn exchange_blocking(
             }
         }
     };
-    let mut response = sent.map_err(|e| (None, describe_error(&e)))?;
+    let mut response = sent.map_err(|e| {
+        let message = describe_error(&e);
+        (None, TransportKind::of(&e, &message), message)
+    })?;
     let status = response.status().as_u16();
     let response_headers = response
         .headers()
@@ -526,6 +575,7 @@ fn exchange_blocking(
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err((
             Some(status),
+            TransportKind::Body,
             format!("HTTP {status}: {}", too_large(declared, 0)),
         ));
     }
@@ -539,7 +589,11 @@ fn exchange_blocking(
                 ureq::Error::BodyExceedsLimit(_) => too_large(None, MAX_BODY_BYTES + 1),
                 other => describe_error(&other),
             };
-            (Some(status), format!("HTTP {status}: {why}"))
+            (
+                Some(status),
+                TransportKind::Body,
+                format!("HTTP {status}: {why}"),
+            )
         })?;
     Ok((status, response_headers, bytes))
 }
@@ -552,17 +606,21 @@ fn describe_error(e: &ureq::Error) -> String {
         msg.push_str(&s.to_string());
         source = s.source();
     }
-    let refused = matches!(e, ureq::Error::ConnectionFailed | ureq::Error::HostNotFound)
-        || matches!(e, ureq::Error::Io(io) if matches!(
-            io.kind(),
-            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
-        ));
-    if refused {
+    if is_refused(e) {
         msg.push_str(" (is the server running, and is base_url right?)");
     } else if matches!(e, ureq::Error::Timeout(_)) {
         msg.push_str(" (the server did not answer in time; raise timeout_seconds in the target file if it is slow)");
     }
     msg
+}
+
+/// No connection: refused, reset, no such host.
+fn is_refused(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::ConnectionFailed | ureq::Error::HostNotFound)
+        || matches!(e, ureq::Error::Io(io) if matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+        ))
 }
 
 /// A reqwest error as one line (the control API's client, which is reqwest).

@@ -53,6 +53,14 @@ impl fmt::Display for Failure {
     }
 }
 
+/// A control API call a step needed that gave no answer fails the step with
+/// what went wrong.
+impl From<crate::harness::control_api::ControlError> for Failure {
+    fn from(e: crate::harness::control_api::ControlError) -> Failure {
+        Failure(e.to_string())
+    }
+}
+
 /// What every scenario of one run shares.
 pub struct RunContext {
     pub target: Target,
@@ -73,6 +81,9 @@ pub struct RunContext {
     /// What the run's scenarios were issued and the end of the run ends, so
     /// that runs do not pile sessions and tokens up on a deployment.
     issued: Mutex<Vec<Issued>>,
+    /// Where a long wait is announced (`[label] ` before the line), when the
+    /// run prints progress lines; `None`: it is not.
+    console: Mutex<Option<String>>,
 }
 
 /// Why a run stopped before its last scenario.
@@ -83,14 +94,22 @@ pub enum Stop {
     ServerGone(String),
     /// `--max-failures N` was reached (exit 1).
     MaxFailures(usize),
+    /// Ctrl-C or SIGTERM (exit 130): the signal.
+    Interrupted(&'static str),
 }
 
 impl Stop {
-    /// Why the remaining scenarios did not run.
+    /// Why the remaining scenarios did not run (`not run: …`), as a step's failure says it.
     pub fn reason(&self) -> String {
+        format!("not run: {}", self.why())
+    }
+
+    /// What stopped the run.
+    pub fn why(&self) -> String {
         match self {
-            Stop::ServerGone(e) => format!("not run: the server stopped answering ({e})"),
-            Stop::MaxFailures(n) => format!("not run: --max-failures {n} was reached"),
+            Stop::ServerGone(e) => format!("the server stopped answering ({e})"),
+            Stop::MaxFailures(n) => format!("--max-failures {n} was reached"),
+            Stop::Interrupted(signal) => format!("interrupted ({signal})"),
         }
     }
 }
@@ -113,7 +132,7 @@ impl RunContext {
     pub fn remember_enrolment_from(
         &self,
         state: &crate::harness::state::State,
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::harness::state::StateError> {
         let Some(account) = &self.target.users.twofactor else {
             return Ok(());
         };
@@ -132,7 +151,7 @@ impl RunContext {
         &self,
         state: &crate::harness::state::State,
         saved: &Mutex<Option<Vec<u8>>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::harness::state::StateError> {
         let Some(account) = &self.target.users.twofactor else {
             return Ok(());
         };
@@ -221,6 +240,34 @@ impl RunContext {
             *stop = Some(why);
         }
     }
+
+    /// Long waits are announced on the console, each line after `prefix`.
+    pub fn announce_waits(&self, prefix: String) {
+        *self.console.lock().unwrap_or_else(|e| e.into_inner()) = Some(prefix);
+    }
+
+    /// Waits `duration`, saying so on the console (`what` it waits for) when
+    /// the run prints progress; ends early, with the stop's reason, when the
+    /// run stops (Ctrl-C) meanwhile.
+    pub async fn wait(&self, duration: std::time::Duration, what: &str) -> Result<(), Failure> {
+        if let Some(prefix) = &*self.console.lock().unwrap_or_else(|e| e.into_inner()) {
+            crate::harness::console::out(&format!(
+                "{prefix}      waiting {} s for {what}\n",
+                duration.as_secs_f64().ceil()
+            ));
+        }
+        let until = tokio::time::Instant::now() + duration;
+        loop {
+            if let Some(stop) = self.stopped() {
+                return Err(Failure(stop.reason()));
+            }
+            let now = tokio::time::Instant::now();
+            if now >= until {
+                return Ok(());
+            }
+            tokio::time::sleep((until - now).min(std::time::Duration::from_millis(200))).await;
+        }
+    }
 }
 
 impl RunContext {
@@ -285,6 +332,7 @@ impl RunContext {
             stop,
             transport_errors_in_a_row: Mutex::new(0),
             issued: Mutex::new(Vec::new()),
+            console: Mutex::new(None),
         })
     }
 }
@@ -480,13 +528,6 @@ impl ConformanceWorld {
         self.check_as(Check::Documented(rule), condition, expected)
     }
 
-    /// Transitional (issue #20): a documented check that does not cite its
-    /// rule yet. Every one becomes [`Self::documented`] with its rule, and
-    /// this goes.
-    pub fn documented_uncited(&self, condition: bool, expected: &str) -> StepResult {
-        self.check_as(Check::Uncited, condition, expected)
-    }
-
     /// A check of a choice the reference server made where the document is
     /// silent: when it does not hold, a warning (the step goes on), or a
     /// failure under `--strict`.
@@ -568,15 +609,11 @@ impl ConformanceWorld {
         let ctx = self.ctx();
         let period = e.params.period as i64;
         let last_used = *ctx.last_totp_step.lock().expect("totp step lock");
-        let mut now = ctx.clock.now().await.map_err(Failure)?;
+        let mut now = ctx.clock.now().await?;
         // Near the end of a step the server may check the code in the next step;
         // with clock control, start from a fresh step so every window test is exact.
         if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
-            now = ctx
-                .clock
-                .advance(period - now.rem_euclid(period))
-                .await
-                .map_err(Failure)?;
+            now = ctx.clock.advance(period - now.rem_euclid(period)).await?;
         }
         if let Some(last) = last_used {
             let wanted_step = last + 1 - offset;
@@ -584,10 +621,14 @@ impl ConformanceWorld {
             if current < wanted_step {
                 let wait = wanted_step * period - now;
                 if ctx.clock.is_controlled() {
-                    now = ctx.clock.advance(wait).await.map_err(Failure)?;
+                    now = ctx.clock.advance(wait).await?;
                 } else {
-                    tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
-                    now = ctx.clock.now().await.map_err(Failure)?;
+                    ctx.wait(
+                        std::time::Duration::from_secs(wait as u64),
+                        "a fresh TOTP code (a code is good once; without control_url the suite waits for the next period)",
+                    )
+                    .await?;
+                    now = ctx.clock.now().await?;
                 }
             }
         }
@@ -697,8 +738,6 @@ pub enum Check {
     /// A response the spec marks documented (`x-authconform-source`, whose
     /// quotes `tests/it/provenance.rs` checks): binding like a rule.
     Spec,
-    /// Transitional (issue #20): a documented check not citing its rule yet.
-    Uncited,
     /// A choice of the reference server where the documents are silent: a
     /// warning, a failure only under `--strict`.
     Reference,
@@ -708,7 +747,7 @@ impl Check {
     /// Whether a failure is binding.
     pub fn provenance(self) -> Provenance {
         match self {
-            Check::Documented(_) | Check::Spec | Check::Uncited => Provenance::Documented,
+            Check::Documented(_) | Check::Spec => Provenance::Documented,
             Check::Reference => Provenance::Reference,
         }
     }

@@ -68,6 +68,10 @@ mod hostile_server;
 // Abuse of the reference server (issue #26): pending-login floods, racing
 // password changes, the control API's guard.
 mod limits_abuse;
+// The README: the quickstart run as written, every command accepted.
+mod readme;
+// In a pipeline: reports for every outcome, Ctrl-C, shared servers, the server's clock, preflight's diagnoses.
+mod pipeline;
 // Hostile clients (issue #12): the connection cap.
 mod limits_connections;
 // Hostile clients (issue #26 R4, R15): fair connection slots, shedding, protocol points.

@@ -253,6 +253,7 @@ impl ReferenceServer {
             root: router,
             request_log: config.request_log.clone(),
             latency: config.latency,
+            moved_clock: config.test_mode.then(|| clock.clone()),
             // Limecraft's Spring-style error bodies name the requested path,
             // LiquidFiles' redirect to a canonical host keeps it.
             original_uri: limecraft::wire_switches_flipped(&config.limecraft.switches)
@@ -371,6 +372,10 @@ pub struct Served {
     root: Router,
     request_log: request_log::RequestLog,
     latency: Option<std::time::Duration>,
+    /// In test mode, the clock a moved `Date` comes from: a moved clock shows
+    /// in every answer's `Date`, as a real server's clock would (what a
+    /// client, and preflight, compares).
+    moved_clock: Option<Clock>,
     /// Insert the request's URI as it came (`OriginalUri`) before cutting the prefix.
     original_uri: bool,
 }
@@ -431,6 +436,9 @@ impl Served {
                 header::RETRY_AFTER,
                 HeaderValue::from(crate::secret::HASH_BUSY_RETRY_AFTER_SECS),
             );
+        }
+        if let Some(clock) = &self.moved_clock {
+            response = clock::date_of_moved(clock, response);
         }
         if let Some(seen) = seen {
             self.request_log.line(seen, response.status().as_u16());

@@ -157,9 +157,7 @@ async fn calls_with_bad_secret_key(w: &mut ConformanceWorld, what: BadSecretKey)
 async fn secret_key_reset(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let ctx = w.ctx();
     let old = key_pair(w, who)?;
-    let new = super::control::reset_secret_key(&ctx.clock, &old.secret_key)
-        .await
-        .map_err(Failure)?;
+    let new = super::control::reset_secret_key(&ctx.clock, &old.secret_key).await?;
     ctx.secrets.register(&new);
     ctx.run_state::<KeyPairs>().lock().insert(
         who,
@@ -278,7 +276,7 @@ async fn remember_tokens(w: &mut ConformanceWorld, who: Persona, x: &Exchange) -
         return Ok(());
     }
     if let Some(jwt) = bearer_of(x) {
-        let now = w.ctx().clock.now().await.map_err(Failure)?;
+        let now = w.ctx().clock.now().await?;
         w.sessions.insert(who.name().to_owned(), jwt.to_owned());
         fv_mut(w).jwt_issued_at.insert(who, now);
     }
@@ -632,9 +630,9 @@ fn jwt_lifetime(w: &ConformanceWorld, who: Persona) -> Result<(i64, i64), Failur
 /// Moves the server clock to `at` (never back).
 async fn advance_to(w: &ConformanceWorld, at: i64) -> StepResult {
     let clock = &w.ctx().clock;
-    let now = clock.now().await.map_err(Failure)?;
+    let now = clock.now().await?;
     if at > now {
-        clock.advance(at - now).await.map_err(Failure)?;
+        clock.advance(at - now).await?;
     }
     Ok(())
 }

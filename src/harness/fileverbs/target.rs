@@ -92,9 +92,12 @@ impl FileVerbsTarget {
                 None => JWT_LEEWAY_SECONDS,
                 Some(s) if s <= 24 * 3600 => s,
                 Some(s) => {
-                    return Err(TargetError(format!(
-                        "fileverbs.jwt_leeway_seconds {s}: give the seconds a JWT may still be accepted after its exp (300 by default; at most a day)"
-                    )));
+                    return Err(TargetError::invalid(
+                        "fileverbs.jwt_leeway_seconds",
+                        format!(
+                            "fileverbs.jwt_leeway_seconds {s}: give the seconds a JWT may still be accepted after its exp (300 by default; at most a day)"
+                        ),
+                    ));
                 }
             },
         })

@@ -102,17 +102,21 @@ impl LacTarget {
             Some(p) => {
                 let p = fields.text(p, "lac.url_param")?;
                 if p.is_empty() || p.contains(['&', '=', '#', '?', ' ']) {
-                    return Err(TargetError(format!(
-                        "lac.url_param {p:?}: give the name of the URL parameter that carries an auth token (`auth` by default), without `?`, `&` or `=`"
-                    )));
+                    return Err(TargetError::invalid(
+                        "lac.url_param",
+                        format!(
+                            "lac.url_param {p:?}: give the name of the URL parameter that carries an auth token (`auth` by default), without `?`, `&` or `=`"
+                        ),
+                    ));
                 }
                 p
             }
         };
         let url_auth_off = match (&raw.url_auth_off, &raw.url_auth_off_base_url) {
             (Some(_), Some(_)) => {
-                return Err(TargetError(
-                    "give either lac.url_auth_off (base_url and, if its users are its own, username and password) or lac.url_auth_off_base_url, not both".into(),
+                return Err(TargetError::invalid(
+                    "lac.url_auth_off",
+                    "give either lac.url_auth_off (base_url and, if its users are its own, username and password) or lac.url_auth_off_base_url, not both",
                 ));
             }
             (None, None) => None,
@@ -132,8 +136,9 @@ impl LacTarget {
                         second_factor: Default::default(),
                     }),
                     _ => {
-                        return Err(TargetError(
-                            "lac.url_auth_off: give both username and password of the API's own account, or neither (alice's account is used there)".into(),
+                        return Err(TargetError::invalid(
+                            "lac.url_auth_off",
+                            "lac.url_auth_off: give both username and password of the API's own account, or neither (alice's account is used there)",
                         ));
                     }
                 };
@@ -153,9 +158,9 @@ impl LacTarget {
                     let username = fields.text(&p.username, &field("username"))?;
                     let password = fields.text(&p.password, &field("password"))?;
                     if username.is_empty() || password.is_empty() {
-                        return Err(TargetError(
-                            "lac.no_password_change: username and password must not be empty"
-                                .into(),
+                        return Err(TargetError::invalid(
+                            "lac.no_password_change",
+                            "lac.no_password_change: username and password must not be empty",
                         ));
                     }
                     Some(LacProviderAccount {

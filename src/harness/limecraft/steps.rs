@@ -1123,7 +1123,7 @@ async fn validate_code(
             CodeChoice::Current => w.fresh_totp_code(&e, 0).await?,
             CodeChoice::Wrong => {
                 let (c, step) = w.fresh_totp_code(&e, 0).await?;
-                let now = ctx.clock.now().await.map_err(Failure)?;
+                let now = ctx.clock.now().await?;
                 let others: Vec<String> = candidates(w, &enrolment)
                     .into_iter()
                     .flat_map(|p| {

@@ -82,20 +82,28 @@ impl SamlTarget {
             (Some(key), Some(cert)) => {
                 let read = |p: &str, field: &str| {
                     let p = fields.text(p, field)?;
-                    std::fs::read_to_string(&p)
-                        .map_err(|e| TargetError(format!("{field}: cannot read {p}: {e}")))
+                    std::fs::read_to_string(&p).map_err(|e| {
+                        TargetError::invalid(field, format!("{field}: cannot read {p}: {e}"))
+                    })
                 };
                 let key = read(key, "liquidfiles.saml.key")?;
                 let cert = read(cert, "liquidfiles.saml.cert")?;
                 Some(
-                    crate::reference::saml::dsig::SigningKey::from_pem(&key, &cert)
-                        .map_err(|e| TargetError(format!("liquidfiles.saml.key/cert: {e}")))?,
+                    crate::reference::saml::dsig::SigningKey::from_pem(&key, &cert).map_err(
+                        |e| {
+                            TargetError::invalid(
+                                "liquidfiles.saml.key",
+                                format!("liquidfiles.saml.key/cert: {e}"),
+                            )
+                        },
+                    )?,
                 )
             }
             (None, None) => None,
             _ => {
-                return Err(TargetError(
-                    "liquidfiles.saml: give both key and cert (PEM files), or neither".into(),
+                return Err(TargetError::invalid(
+                    "liquidfiles.saml",
+                    "liquidfiles.saml: give both key and cert (PEM files), or neither",
                 ));
             }
         };
@@ -196,8 +204,9 @@ impl LiquidFilesTarget {
                 .filter(|u| !u.is_empty()),
             key_lifetime_minutes: match raw.key_lifetime_minutes {
                 Some(m) if !(2..=10 * 366 * 24 * 60).contains(&m) => {
-                    return Err(TargetError(
-                        "liquidfiles.key_lifetime_minutes must be between 2 and ten years".into(),
+                    return Err(TargetError::invalid(
+                        "liquidfiles.key_lifetime_minutes",
+                        "liquidfiles.key_lifetime_minutes must be between 2 and ten years",
                     ));
                 }
                 other => other,
@@ -208,16 +217,19 @@ impl LiquidFilesTarget {
             discovered: None,
             browser: match (&raw.browser, &raw.webdriver_url) {
                 (Some(_), Some(_)) => {
-                    return Err(TargetError(
-                        "liquidfiles: give `browser` or `webdriver_url`, not both".into(),
+                    return Err(TargetError::invalid(
+                        "liquidfiles.browser",
+                        "liquidfiles: give `browser` or `webdriver_url`, not both",
                     ));
                 }
-                (Some(b), None) => Some(
-                    fields
-                        .text(b, "liquidfiles.browser")?
-                        .parse()
-                        .map_err(|e| TargetError(format!("liquidfiles.browser: {e}")))?,
-                ),
+                (Some(b), None) => Some(fields.text(b, "liquidfiles.browser")?.parse().map_err(
+                    |e| {
+                        TargetError::invalid(
+                            "liquidfiles.browser",
+                            format!("liquidfiles.browser: {e}"),
+                        )
+                    },
+                )?),
                 (None, Some(u)) => Some(BrowserChoice::WebDriver(
                     fields
                         .optional(&Some(u.clone()), "liquidfiles.webdriver_url", Fields::url)?

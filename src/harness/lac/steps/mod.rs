@@ -291,7 +291,7 @@ async fn remember_token(
     let Some(key) = apikey(x).map(str::to_owned) else {
         return Ok(());
     };
-    let issued_at = w.ctx().clock.now().await.map_err(Failure)?;
+    let issued_at = w.ctx().clock.now().await?;
     w.sessions.insert(name.to_owned(), key);
     let issued = IssuedToken {
         expiration: x.field("expiration").filter(|v| !v.is_null()).cloned(),

@@ -92,10 +92,10 @@ async fn revalidating_refused(w: &mut ConformanceWorld, who: Persona) -> StepRes
 /// on the first second at or after it.
 async fn advance_to(w: &ConformanceWorld, target_ms: i64) -> StepResult {
     let clock = w.ctx().clock.clone();
-    let now = clock.now().await.map_err(Failure)?;
+    let now = clock.now().await?;
     let target_second = target_ms.div_euclid(1000) + i64::from(target_ms.rem_euclid(1000) > 0);
     if target_second > now {
-        clock.advance(target_second - now).await.map_err(Failure)?;
+        clock.advance(target_second - now).await?;
     }
     Ok(())
 }
@@ -119,7 +119,7 @@ impl Fraction {
 )]
 async fn fraction_passes(w: &mut ConformanceWorld, fraction: Fraction, who: Persona) -> StepResult {
     let (_, expires) = lifetime(w, who.name())?;
-    let now = w.ctx().clock.now().await.map_err(Failure)? * 1000;
+    let now = w.ctx().clock.now().await? * 1000;
     let remaining = expires - now;
     if remaining <= 1000 {
         return Err(Failure(format!(

@@ -126,7 +126,7 @@ async fn authentication_succeeds(w: &mut ConformanceWorld) -> StepResult {
 #[then("the expiration is in the future")]
 async fn expiration_in_future(w: &mut ConformanceWorld) -> StepResult {
     let expiration = api::expiration_of(w.last_exchange()?.field("expiration"));
-    let now = w.ctx().clock.now().await.map_err(Failure)?;
+    let now = w.ctx().clock.now().await?;
     w.reference(
         expiration.is_some_and(|e| e > now * 1000),
         "an expiration later than the server's current time (a zoneless one read as UTC)",

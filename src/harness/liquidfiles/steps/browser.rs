@@ -792,9 +792,7 @@ async fn activity_log(
     version: String,
 ) -> StepResult {
     let account = persona(w, who)?;
-    let entries = control::activity_log(&w.ctx().clock)
-        .await
-        .map_err(Failure)?;
+    let entries = control::activity_log(&w.ctx().clock).await?;
     let newest = entries.iter().rev().find(|e| {
         e["user"]
             .as_str()
@@ -879,5 +877,5 @@ async fn lifetime_passes(w: &mut ConformanceWorld, how: Lifetime) -> StepResult 
         .advance(seconds)
         .await
         .map(|_| ())
-        .map_err(Failure)
+        .map_err(Failure::from)
 }

@@ -355,7 +355,12 @@ fn name_ids(w: &ConformanceWorld) -> Result<(String, String), Failure> {
 /// A good Response for `name_id` to the AuthnRequest of the scenario's
 /// login, valid from the server's now (its controlled clock, or this machine's).
 async fn good_spec(w: &ConformanceWorld, name_id: &str) -> Result<ResponseSpec, Failure> {
-    let now = w.ctx().clock.now().await.map_err(Failure)?;
+    let now = w
+        .ctx()
+        .clock
+        .now()
+        .await
+        .map_err(|e| Failure(e.to_string()))?;
     let target = saml_target(w)?;
     let request = authn_request(w)?;
     let acs = request
