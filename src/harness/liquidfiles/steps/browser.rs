@@ -192,9 +192,9 @@ fn is_browser(w: &ConformanceWorld) -> bool {
     lf(w).player.as_ref().is_some_and(Player::is_browser)
 }
 
-/// The URL of the login page with `query`.
-fn login_url(w: &ConformanceWorld, query: &[(&str, &str)]) -> String {
-    let mut url = format!("{}{}", w.ctx().http.base_url(), api::SESSION_API);
+/// The URL of the page at `path` (`/session/api`, `/saml/api`) with `query`.
+pub(super) fn page_url(w: &ConformanceWorld, path: &str, query: &[(&str, &str)]) -> String {
+    let mut url = format!("{}{path}", w.ctx().http.base_url());
     if !query.is_empty() {
         let q: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(query.iter())
@@ -208,7 +208,7 @@ fn login_url(w: &ConformanceWorld, query: &[(&str, &str)]) -> String {
 /// Opens the login page with `query` (filed: a login that has to start
 /// again starts with the same).
 async fn open_page(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> StepResult {
-    let url = login_url(w, query);
+    let url = page_url(w, api::SESSION_API, query);
     lf_mut(w).login_url = Some(url.clone());
     play(w, async |p, wire| p.open(wire, &url).await).await
 }

@@ -19,7 +19,7 @@
 
 use cucumber::{then, when};
 
-use super::browser::{listener_port, no_key_on_page, play, use_http_player};
+use super::browser::{listener_port, no_key_on_page, page_url, play, use_http_player};
 use super::{lf, lf_mut, section};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api;
@@ -182,19 +182,6 @@ async fn submit_saml_form(
     }
 }
 
-/// The URL of `/saml/api` with `query`.
-fn saml_api_url(w: &ConformanceWorld, query: &[(&str, &str)]) -> String {
-    let mut url = format!("{}{SAML_API}", w.ctx().http.base_url());
-    if !query.is_empty() {
-        let q: String = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(query.iter())
-            .finish();
-        url.push('?');
-        url.push_str(&q);
-    }
-    url
-}
-
 /// Opens `/saml/api` with the HTTP player (which reads the AuthnRequest on
 /// the way): the browser is then at the IdP, or on the page that posts the
 /// AuthnRequest to it.
@@ -202,7 +189,7 @@ async fn open_saml_api(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> Step
     lf_mut(w).saml.active = true;
     lf_mut(w).saml.request = None;
     use_http_player(w);
-    let url = saml_api_url(w, query);
+    let url = page_url(w, SAML_API, query);
     lf_mut(w).login_url = Some(url.clone());
     play(w, async |p, wire| p.open(wire, &url).await).await
 }
@@ -231,7 +218,7 @@ async fn sign_in_through_idp(
     })?;
     w.ctx().secrets.register(&account.password);
     lf_mut(w).saml.active = true;
-    let url = saml_api_url(w, query);
+    let url = page_url(w, SAML_API, query);
     lf_mut(w).login_url = Some(url.clone());
     let user = account.username.clone();
     let password = if wrong {
