@@ -352,7 +352,8 @@ impl Fault {
             // The callback is made by script: only a browser sees it.
             Fault::CallbackWrongPort
             | Fault::CallbackFieldRenamed
-            | Fault::CallbackWithoutAgentPort => !switches.is(&lf::CALLBACK_BY, "fetch"),
+            | Fault::CallbackWithoutAgentPort
+            | Fault::SamlCallbackLost => !switches.is(&lf::CALLBACK_BY, "fetch"),
             _ => true,
         }
     }
@@ -367,6 +368,10 @@ impl Fault {
                 // No XML API, or no JSON API.
                 9..=16 => switches.is(&lf::LOGINS, "json-only"),
                 17..=19 => switches.is(&lf::LOGINS, "xml-only"),
+                // After the SAML login the same pages: a script interstitial
+                // leaves the success page, or the refusal, not judged (LF20
+                // reads the AuthnRequest, LF34 a redirect off-site).
+                21..=33 => switches.is(&lf::INTERSTITIAL, "script-redirect"),
                 _ => false,
             };
         }

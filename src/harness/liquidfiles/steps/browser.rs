@@ -260,7 +260,7 @@ async fn signs_in_with_agent(
 }
 
 /// Not judged when the HTTP player stopped on a page only script moves on.
-fn judge_or_skip(w: &ConformanceWorld, stage: Stage) -> StepResult {
+pub(super) fn judge_or_skip(w: &ConformanceWorld, stage: Stage) -> StepResult {
     match lf(w).player.as_ref().and_then(|p| p.stuck_on_script(stage)) {
         Some(why) => Err(Failure::not_judged(&why)),
         None => Ok(()),

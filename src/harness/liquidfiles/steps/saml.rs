@@ -19,10 +19,13 @@
 
 use cucumber::{then, when};
 
-use super::browser::{listener_port, no_key_on_page, page_url, play, use_http_player};
+use super::browser::{
+    judge_or_skip, listener_port, no_key_on_page, page_url, play, use_http_player,
+};
 use super::{lf, lf_mut, section};
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api;
+use crate::harness::liquidfiles::player::look::Stage;
 use crate::harness::liquidfiles::player::{self, PlayError, Player};
 use crate::harness::liquidfiles::target::SamlTarget;
 use crate::harness::world::{ConformanceWorld, Failure, Persona, StepResult};
@@ -292,6 +295,9 @@ async fn no_key(w: &mut ConformanceWorld) -> StepResult {
         .saml
         .refused_by
         .ok_or_else(|| Failure("the scenario sent no login that must be refused".into()))?;
+    // A page that goes on only by script (an interstitial) may lead to a
+    // key: the HTTP player cannot tell, so the refusal is not judged.
+    judge_or_skip(w, Stage::Credentials)?;
     no_key_on_page(w, rule, "after a login the service provider must refuse")
 }
 
