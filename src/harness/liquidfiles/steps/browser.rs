@@ -110,18 +110,27 @@ async fn take_player(w: &mut ConformanceWorld) -> Result<Player, Failure> {
 /// (saying when the page was read only in part: the scanner's caps, which a
 /// hostile page of 100,000 forms meets).
 fn play_error(w: &ConformanceWorld, e: PlayError) -> Failure {
+    let with_limits = |expected: String| {
+        let beyond = lf(w)
+            .player
+            .as_ref()
+            .and_then(|p| p.page())
+            .and_then(|p| api::over_limits(&p.html));
+        match beyond {
+            Some(why) => format!("{expected} ({why})"),
+            None => expected,
+        }
+    };
     match e {
         PlayError::Wire(f) => f,
-        PlayError::Failed(expected) => {
-            let beyond = lf(w)
-                .player
-                .as_ref()
-                .and_then(|p| p.page())
-                .and_then(|p| api::over_limits(&p.html));
-            match beyond {
-                Some(why) => w.failure(&format!("{expected} ({why})")),
-                None => w.failure(&expected),
-            }
+        PlayError::Failed(expected) => w.failure(&with_limits(expected)),
+        // A documented page that is not there fails citing its rule (in a
+        // reference-only scenario too: the step cannot go on without it).
+        PlayError::Broke(rule, expected) => {
+            let expected = with_limits(expected);
+            w.check_as(Check::Documented(rule), false, &expected)
+                .err()
+                .unwrap_or_else(|| w.failure(&expected))
         }
         PlayError::NotJudged(why) => Failure::not_judged(&why),
     }
