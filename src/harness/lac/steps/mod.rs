@@ -97,8 +97,13 @@ pub fn left_changed(target: &crate::harness::target::Target, ledger: &Ledger) ->
             let times = now
                 .strip_prefix(account.password.as_str())
                 .map_or(0, |rest| rest.matches(CHANGED_SUFFIX).count());
+            // Without the password itself: how it was derived, when it was.
+            let what = match times {
+                0 => "one a scenario chose (a policy check's short password, which this server accepted)".to_owned(),
+                n => format!("the original followed by `{CHANGED_SUFFIX}` {n} time(s)"),
+            };
             Some(format!(
-                "the password of {} at {base} is not the target file's: the server refused to set it back (a password history?); it is the original followed by `{CHANGED_SUFFIX}` {times} time(s): set it back by hand before the next run",
+                "the password of {} at {base} is not the target file's: the server refused to set it back (a password history?); it is {what}: set it back by hand before the next run",
                 account.username
             ))
         })
