@@ -48,6 +48,16 @@ enum Command {
     /// configuration, a target that preflight finds not ready, or a server that
     /// stopped answering mid-run.
     Run(RunArgs),
+    /// Property runs against a server: draw sequences of the documented
+    /// operations, judge every answer by a model of the documented rules,
+    /// shrink what fails to the shortest case and print it as a scenario, a
+    /// curl script and a replay file.
+    ///
+    /// Exit codes as `run`'s: 0 nothing broke a rule (warnings do not count);
+    /// 1 a rule broke (or, with --strict, a reference choice); 2 bad usage or
+    /// configuration, a target that preflight finds not ready, or a server
+    /// that stopped answering.
+    Explore(ExploreArgs),
     /// Check a target file without running the suite: it loads, its server
     /// answers, its accounts sign on, its control API (if any) answers. Exit 0
     /// when ready, 2 with one line per problem otherwise.
@@ -154,6 +164,71 @@ struct RunArgs {
     /// Stop after this many failed scenarios; the rest are reported as not run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_failures: Option<u32>,
+}
+
+#[derive(Args)]
+struct ExploreArgs {
+    /// Target file (YAML) describing the server under test; without it, an
+    /// in-process reference server is started.
+    #[arg(long, value_name = "FILE")]
+    target: Option<PathBuf>,
+    /// Without --target: the vendor to explore (default: every vendor).
+    #[arg(long)]
+    vendor: Option<Vendor>,
+    /// Without --target: start the reference server with this fault.
+    #[arg(long, value_parser = Fault::from_name)]
+    fault: Option<Fault>,
+    /// Without --target: the reference server makes this choice where the
+    /// documents are silent (see `authconform switches`); give it several times.
+    #[arg(long = "switch", value_name = "NAME=VALUE")]
+    switch: Vec<String>,
+    /// Without --target: every switch at its last value (see `serve --variant`).
+    #[arg(long)]
+    variant: bool,
+    /// Cases (sequences of operations) drawn at most, per vendor.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    cases: u32,
+    /// Wall time at most, per vendor, shrinking included.
+    #[arg(long, value_name = "SECS")]
+    seconds: Option<u64>,
+    /// Operations in a case at most.
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=200))]
+    max_steps: u32,
+    /// The seed of the draw (printed when not given): the same seed draws the same cases.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run exactly the case of a replay file (written by an earlier explore) again.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cases", "seed", "inputs"])]
+    replay: Option<PathBuf>,
+    /// Also send generated bad input (malformed, oversized, wrong types,
+    /// injected parameters) to the sign-on; `--inputs only` sends nothing else.
+    #[arg(long, value_name = "only", num_args = 0..=1, default_missing_value = "also")]
+    inputs: Option<String>,
+    /// Wrong passwords sent for one account in 15 minutes at most (keep it
+    /// under the server's throttle; 0: none).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    wrong_passwords: u32,
+    /// Fail on the reference server's own choices too (see `run --strict`).
+    #[arg(long)]
+    strict: bool,
+    /// Where each finding's replay file and curl script are written.
+    #[arg(long, value_name = "DIR", default_value = ".authconform/explore")]
+    out: PathBuf,
+    /// Write a JUnit XML report here (one test per rule of the model).
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Write a machine-readable summary here.
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// With --target: the state file (see `run --state`).
+    #[arg(long, value_name = "FILE", env = "AUTHCONFORM_STATE")]
+    state: Option<PathBuf>,
+    /// Print only the closing recap.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -298,6 +373,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Run(args) => run(args).await,
+            Command::Explore(args) => explore(args).await,
             Command::Check { target, state } => check(target, state).await,
             Command::Faults => {
                 harness::console::out(&Fault::markdown_table());
@@ -643,6 +719,104 @@ async fn run(args: RunArgs) -> ExitCode {
         harness::console::err(&format!("authconform: {message}\n"));
     }
     ExitCode::from(code)
+}
+
+async fn explore(args: ExploreArgs) -> ExitCode {
+    use harness::explore::{self, ExploreOptions, Inputs, Plan};
+    let inputs = match args.inputs.as_deref() {
+        None => Inputs::Off,
+        Some("also") => Inputs::Also,
+        Some("only") => Inputs::Only,
+        Some(other) => {
+            return usage(&format!("--inputs takes nothing or `only`, not `{other}`"));
+        }
+    };
+    if args.target.is_some()
+        && (args.vendor.is_some()
+            || args.fault.is_some()
+            || args.variant
+            || !args.switch.is_empty())
+    {
+        return usage(
+            "--vendor, --fault, --variant and --switch apply to the built-in reference server; a target file names its own vendor",
+        );
+    }
+    let choice = match &args.target {
+        Some(path) => match Target::load(path) {
+            Ok(t) => TargetChoice::External(Box::new(t)),
+            Err(e) => return usage(&e.to_string()),
+        },
+        None => {
+            let switches = match Switches::from_args(args.variant, &args.switch) {
+                Ok(s) => s,
+                Err(e) => return usage(&e.to_string()),
+            };
+            let vendors = match (args.vendor, args.fault) {
+                (Some(v), _) => vec![v],
+                (None, Some(f)) => vec![f.vendor()],
+                (None, None) => Vendor::ALL.to_vec(),
+            };
+            if let Some(f) = args.fault
+                && !vendors.contains(&f.vendor())
+            {
+                return usage(&format!(
+                    "--fault {} breaks {}, which --vendor {} does not explore",
+                    f.name(),
+                    f.vendor(),
+                    vendors[0]
+                ));
+            }
+            TargetChoice::Reference {
+                vendors,
+                fault: args.fault,
+                variant: args.variant,
+                switches,
+            }
+        }
+    };
+    let seed = args.seed.unwrap_or_else(explore::fresh_seed);
+    if args.replay.is_none() {
+        harness::console::out(&format!(
+            "authconform explore: seed {seed} (draw the same cases again with --seed {seed})\n"
+        ));
+    }
+    let options = ExploreOptions {
+        target: choice,
+        plan: Plan {
+            seed,
+            cases: args.cases,
+            time: args.seconds.map(Duration::from_secs),
+            max_steps: args.max_steps as usize,
+            wrong_passwords: args.wrong_passwords,
+            ..Plan::default()
+        },
+        replay: args.replay,
+        inputs,
+        strict: args.strict,
+        output: if args.quiet {
+            Output::Quiet
+        } else {
+            Output::Console
+        },
+        junit: args.junit,
+        summary_json: args.summary_json,
+        html: args.html,
+        out_dir: Some(args.out),
+        state: Some(
+            args.state
+                .unwrap_or_else(|| harness::state::DEFAULT_PATH.into()),
+        ),
+        skip_preflight: false,
+    };
+    match explore::explore(options).await {
+        Ok(report) => {
+            if args.quiet {
+                harness::console::out(&report.report.summary());
+            }
+            ExitCode::from(if report.succeeded() { 0 } else { 1 })
+        }
+        Err(e) => usage(&e.to_string()),
+    }
 }
 
 /// Several targets: each one's closing part in the order given, then a line

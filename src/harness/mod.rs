@@ -11,6 +11,7 @@ pub mod console;
 pub mod control_api;
 mod cucumber_json;
 pub mod exchange;
+pub mod explore;
 pub mod features;
 pub mod fileverbs;
 mod html;

@@ -151,32 +151,7 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
     });
     // The in-process server, kept alive for the run.
     let external = matches!(options.target, TargetChoice::External(_));
-    let (targets, _server): (Vec<Target>, Option<RunningServer>) = match options.target {
-        TargetChoice::External(t) => (vec![*t], None),
-        TargetChoice::Reference {
-            vendors,
-            fault,
-            variant,
-            switches,
-        } => {
-            let config = ReferenceConfig::for_tests()
-                .with_fault(fault)
-                .with_variant(variant)
-                .with_switches(switches);
-            let fixtures = config.fixtures.clone();
-            let running = ReferenceServer::new(config)
-                .spawn(([127, 0, 0, 1], 0).into())
-                .await
-                .map_err(|e| RunError::Io(format!("cannot start the reference server: {e}")))?;
-            let targets = vendors
-                .iter()
-                .map(|v| {
-                    Target::reference(*v, &running.api_base_url(*v), &running.url(), &fixtures)
-                })
-                .collect();
-            (targets, Some(running))
-        }
-    };
+    let (targets, _server) = targets_of(options.target).await?;
     // One stop for the whole run: a gone server or --max-failures ends every vendor's part.
     let stop: Arc<Mutex<Option<world::Stop>>> = Arc::default();
     let mut contexts: HashMap<VendorId, Arc<RunContext>> = HashMap::new();
@@ -498,6 +473,39 @@ pub async fn run(options: RunOptions) -> Result<RunReport, RunError> {
         });
     }
     Ok(report)
+}
+
+/// The targets of a choice: a target file's, or one per vendor of a
+/// reference server started here (kept alive by the returned handle).
+pub async fn targets_of(
+    choice: TargetChoice,
+) -> Result<(Vec<Target>, Option<RunningServer>), RunError> {
+    match choice {
+        TargetChoice::External(t) => Ok((vec![*t], None)),
+        TargetChoice::Reference {
+            vendors,
+            fault,
+            variant,
+            switches,
+        } => {
+            let config = ReferenceConfig::for_tests()
+                .with_fault(fault)
+                .with_variant(variant)
+                .with_switches(switches);
+            let fixtures = config.fixtures.clone();
+            let running = ReferenceServer::new(config)
+                .spawn(([127, 0, 0, 1], 0).into())
+                .await
+                .map_err(|e| RunError::Io(format!("cannot start the reference server: {e}")))?;
+            let targets = vendors
+                .iter()
+                .map(|v| {
+                    Target::reference(*v, &running.api_base_url(*v), &running.url(), &fixtures)
+                })
+                .collect();
+            Ok((targets, Some(running)))
+        }
+    }
 }
 
 /// The vendor a feature belongs to: the folder it sits in (`features/<vendor>/`).

@@ -288,6 +288,9 @@ pub struct ConformanceWorld {
     warnings: Mutex<Vec<Warning>>,
     /// When the scenario started (its duration in the reports).
     pub started: std::time::Instant,
+    /// The check that failed a step, if one did: what `authconform explore`
+    /// reports as the broken rule and shrinks towards.
+    broken: Mutex<Option<Check>>,
 }
 
 impl fmt::Debug for ConformanceWorld {
@@ -309,7 +312,21 @@ impl ConformanceWorld {
             reference_scenario: false,
             warnings: Mutex::new(Vec::new()),
             started: std::time::Instant::now(),
+            broken: Mutex::new(None),
         }
+    }
+
+    /// A world outside cucumber, attached to `ctx`: one case of `authconform
+    /// explore`, whose model sends and checks through it as a step does.
+    pub fn detached(ctx: Arc<RunContext>) -> Self {
+        let mut world = Self::new();
+        world.attach(ctx, &[]);
+        world
+    }
+
+    /// The check whose failure failed a step, if one did.
+    pub fn broken_check(&self) -> Option<Check> {
+        *self.broken.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Attaches the run context; `tags` are the scenario's own, its rule's
@@ -498,6 +515,7 @@ impl ConformanceWorld {
         };
         let binding = check.provenance() == Provenance::Documented && !self.reference_scenario;
         if binding || self.ctx().strict {
+            *self.broken.lock().unwrap_or_else(|e| e.into_inner()) = Some(check);
             return Err(self.failure(&expected));
         }
         let warning = Warning::from_failure(self.failure(&expected).0);

@@ -4,6 +4,7 @@
 //! ([`LimecraftSuite`]).
 
 pub mod api;
+pub mod model;
 mod steps;
 pub mod target;
 
@@ -52,6 +53,10 @@ impl VendorSuite for LimecraftSuite {
                 s.account.as_ref().map(|a| a.username.as_str()).unwrap_or_default()
             )
         })
+    }
+
+    fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
+        Some(&crate::harness::explore::ModelExplorer::<model::LimecraftModel>::NEW)
     }
 
     /// A session token: logged out.

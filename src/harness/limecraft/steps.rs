@@ -34,7 +34,7 @@ use crate::reference::limecraft::rules;
 use crate::totp::{self, TotpParams};
 
 /// A user id no server is expected to have.
-const UNKNOWN_USER_ID: &str = "987654321987";
+pub(super) const UNKNOWN_USER_ID: &str = "987654321987";
 
 /// What a Limecraft scenario keeps between its steps.
 #[derive(Default)]
@@ -440,7 +440,7 @@ async fn user_id(w: &mut ConformanceWorld, token: &str) -> Result<String, Failur
         .ok_or_else(|| w.failure("an integer id in the User"))
 }
 
-fn enrolment_of(x: &Exchange) -> Option<Enrolment> {
+pub(super) fn enrolment_of(x: &Exchange) -> Option<Enrolment> {
     let secret = totp::decode_secret(x.str_field("key")?)?;
     let params = TotpParams {
         algorithm: totp::parse_algorithm(x.str_field("hashingAlgorithm")?)?,
@@ -691,7 +691,7 @@ async fn validate_code(
 /// token that does not ask for a further step (`needsSecondToken` true would).
 /// The document gives 2fa/validate only a "default response", so the status
 /// of a refusal, or whether it is a 2xx RestToken without a token, is open.
-fn final_token(x: &Exchange) -> Option<&str> {
+pub(super) fn final_token(x: &Exchange) -> Option<&str> {
     if !Status::Success.holds(x.status) || x.field("needsSecondToken") == Some(&Value::Bool(true)) {
         return None;
     }
@@ -699,7 +699,7 @@ fn final_token(x: &Exchange) -> Option<&str> {
 }
 
 /// A code of the same length that differs from `code` in every digit.
-fn wrong_code(code: &str) -> String {
+pub(super) fn wrong_code(code: &str) -> String {
     code.chars()
         .map(|c| {
             c.to_digit(10)
