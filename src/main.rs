@@ -211,6 +211,10 @@ struct ExploreArgs {
     /// Fail on the reference server's own choices too (see `run --strict`).
     #[arg(long)]
     strict: bool,
+    /// Go on after the first failure, looking for failures of other kinds
+    /// (each shrunk too); by default the search stops at the first.
+    #[arg(long)]
+    keep_going: bool,
     /// Where each finding's replay file and curl script are written.
     #[arg(long, value_name = "DIR", default_value = ".authconform/explore")]
     out: PathBuf,
@@ -788,6 +792,7 @@ async fn explore(args: ExploreArgs) -> ExitCode {
             time: args.seconds.map(Duration::from_secs),
             max_steps: args.max_steps as usize,
             wrong_passwords: args.wrong_passwords,
+            keep_going: args.keep_going,
             ..Plan::default()
         },
         replay: args.replay,

@@ -278,6 +278,8 @@ pub struct ConformanceWorld {
     pub last: Option<Exchange>,
     /// Every exchange of the scenario in one line each (`POST /x → 200`), redacted.
     pub trail: Vec<String>,
+    /// Every exchange of the scenario, in full (`explore`'s curl script).
+    pub exchanges: Vec<Exchange>,
     /// What the vendor's scenario keeps between its steps, made by its suite
     /// when the scenario starts ([`Self::scenario`]).
     scenario: Box<dyn Any + Send + Sync>,
@@ -308,6 +310,7 @@ impl ConformanceWorld {
             sessions: HashMap::new(),
             last: None,
             trail: Vec::new(),
+            exchanges: Vec::new(),
             scenario: Box::new(()),
             reference_scenario: false,
             warnings: Mutex::new(Vec::new()),
@@ -431,6 +434,7 @@ impl ConformanceWorld {
             exchange.status
         ));
         self.last = Some(exchange.clone());
+        self.exchanges.push(exchange.clone());
         Ok(exchange)
     }
 

@@ -43,8 +43,11 @@ pub trait Model: Send + Sized + 'static {
     /// The property's name in the reports (`limecraft sessions and tokens`).
     const PROPERTY: &'static str;
 
-    /// The operations this target offers (a clock, a two-factor account…).
-    fn ops(target: &Target) -> BoxedStrategy<Self::Op>;
+    /// The kinds of operation this target offers (a clock, a two-factor
+    /// account…), each with its weight. A case draws from a random subset of
+    /// them (swarm testing: Groce et al., ISSTA 2012), so that the few kinds
+    /// an order-dependent bug needs meet often.
+    fn ops(target: &Target) -> Vec<(u32, BoxedStrategy<Self::Op>)>;
 
     /// The rules the model checks: one test each in the reports.
     fn rules() -> &'static [&'static Rule];
@@ -54,15 +57,11 @@ pub trait Model: Send + Sized + 'static {
 
     /// Sends `op` (through [`Case::send`]) and judges the answer; says what
     /// it did in the feature files' words ([`Case::say`]).
-    fn step(
-        &mut self,
-        case: &mut Case,
-        op: &Self::Op,
-    ) -> impl Future<Output = Result<(), Halt>> + Send;
+    fn step(&mut self, case: &mut Case, op: &Self::Op) -> impl Future<Output = Result<(), Halt>>;
 
     /// Puts back what the case changed and can set back (a password); its
     /// answers are not judged.
-    fn finish(&mut self, case: &mut Case) -> impl Future<Output = ()> + Send;
+    fn finish(&mut self, case: &mut Case) -> impl Future<Output = ()>;
 }
 
 /// Why a case stopped before its last operation.
@@ -123,6 +122,9 @@ pub struct Plan {
     /// Longest `Retry-After` the run waits for before a 429/503 makes the
     /// case inconclusive.
     pub max_retry_after: Duration,
+    /// Go on after the first failure, for failures of other kinds (each
+    /// shrunk too); otherwise the search stops at the first, as proptest does.
+    pub keep_going: bool,
 }
 
 impl Default for Plan {
@@ -135,6 +137,7 @@ impl Default for Plan {
             max_shrink_runs: 300,
             wrong_passwords: 3,
             max_retry_after: Duration::from_secs(30),
+            keep_going: false,
         }
     }
 }
@@ -202,12 +205,11 @@ impl Budget {
     }
 }
 
-/// One case in progress: the world its model sends and checks through,
-/// the lines it says, every exchange (for the curl script).
+/// One case in progress: the world its model sends and checks through
+/// (which keeps every exchange, for the curl script), the lines it says.
 pub struct Case {
     pub w: ConformanceWorld,
     lines: Vec<String>,
-    pub exchanges: Vec<Exchange>,
     budget: Arc<Budget>,
     max_retry_after: Duration,
     /// Requests sent again after a 429/503.
@@ -219,7 +221,6 @@ impl Case {
         Case {
             w: ConformanceWorld::detached(ctx),
             lines: Vec::new(),
-            exchanges: Vec::new(),
             budget,
             max_retry_after: plan.max_retry_after,
             retries: 0,
@@ -241,7 +242,6 @@ impl Case {
     pub async fn send(&mut self, call: Call) -> Result<Exchange, Halt> {
         for attempt in 0..3 {
             let x = self.w.send(call.clone()).await?;
-            self.exchanges.push(x.clone());
             if !matches!(x.status, 429 | 503) {
                 return Ok(x);
             }
@@ -279,6 +279,51 @@ impl Case {
         self.budget.wrong_password(account)
     }
 
+    /// Runs a step of the feature files by its sentence (`When alice logs
+    /// out`), through the steps cucumber runs: the case says it, and its
+    /// failure is the step's. A model made of the scenarios' own steps.
+    pub async fn sentence(&mut self, line: &str) -> Result<(), Halt> {
+        use cucumber::gherkin::{LineCol, Span, Step, StepType};
+        use futures::FutureExt as _;
+        let (keyword, value) = line.split_once(' ').unwrap_or((line, ""));
+        let ty = match keyword {
+            "Given" => StepType::Given,
+            "When" => StepType::When,
+            _ => StepType::Then,
+        };
+        let step = Step {
+            keyword: format!("{keyword} "),
+            ty,
+            value: value.to_owned(),
+            docstring: None,
+            table: None,
+            span: Span { start: 0, end: 0 },
+            position: LineCol { line: 0, col: 0 },
+        };
+        let found = steps()
+            .find(&step)
+            .map_err(|e| Halt::Inconclusive(format!("`{line}` matches several steps: {e}")))?;
+        let Some((function, _, _, context)) = found else {
+            return Err(Halt::Inconclusive(format!("`{line}` matches no step")));
+        };
+        self.say(line);
+        // A failed step panics (cucumber's way); its message is the failure.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let ran = std::panic::AssertUnwindSafe(function(&mut self.w, context))
+            .catch_unwind()
+            .await;
+        std::panic::set_hook(hook);
+        ran.map_err(|payload| {
+            let text = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "the step failed".to_owned());
+            Halt::Failed(Failure(text))
+        })
+    }
+
     /// The run's budget (wrong passwords, refused codes).
     pub fn budget(&self) -> &Budget {
         &self.budget
@@ -293,6 +338,13 @@ impl Case {
     pub fn reference(&self, holds: bool, expected: &str) -> Result<(), Halt> {
         Ok(self.w.reference(holds, expected)?)
     }
+}
+
+/// The steps of the feature files, as cucumber collects them (once).
+fn steps() -> &'static cucumber::step::Collection<ConformanceWorld> {
+    static STEPS: std::sync::OnceLock<cucumber::step::Collection<ConformanceWorld>> =
+        std::sync::OnceLock::new();
+    STEPS.get_or_init(<ConformanceWorld as cucumber::World>::collection)
 }
 
 /// `Retry-After` in seconds (RFC 9110 §10.2.3; an HTTP date is not waited for).
@@ -368,7 +420,7 @@ pub async fn run_case<M: Model>(
         steps,
         warnings: case.w.take_warnings(),
         lines: std::mem::take(&mut case.lines),
-        exchanges: std::mem::take(&mut case.exchanges),
+        exchanges: std::mem::take(&mut case.w.exchanges),
         retries: case.retries,
     }
 }
@@ -441,7 +493,7 @@ pub async fn search<M: Model>(
     budget: &Arc<Budget>,
 ) -> Searched {
     let started = Instant::now();
-    let strategy = proptest::collection::vec(M::ops(&ctx.target), 1..=plan.max_steps.max(1));
+    let strategy = cases::<M>(&ctx.target, plan.max_steps);
     let mut runner = runner(plan.seed);
     let mut out = Searched::default();
     let out_of_time = |started: Instant| plan.time.is_some_and(|t| started.elapsed() >= t);
@@ -520,9 +572,36 @@ pub async fn search<M: Model>(
             shrink_runs,
             shrink_time: shrink_started.elapsed(),
         });
+        if !plan.keep_going {
+            break;
+        }
     }
     out.elapsed = started.elapsed();
     out
+}
+
+/// The cases of a model: a random subset of its kinds of operation (at
+/// least one), then a sequence of up to `max_steps` drawn from them.
+pub fn cases<M: Model>(target: &Target, max_steps: usize) -> BoxedStrategy<Vec<M::Op>> {
+    let kinds = M::ops(target);
+    let max_steps = max_steps.max(1);
+    proptest::collection::vec(proptest::bool::weighted(0.6), kinds.len())
+        .prop_flat_map(move |on| {
+            let mut chosen: Vec<(u32, BoxedStrategy<M::Op>)> = kinds
+                .iter()
+                .zip(&on)
+                .filter(|(_, on)| **on)
+                .map(|(k, _)| k.clone())
+                .collect();
+            if chosen.is_empty() {
+                chosen = kinds.clone();
+            }
+            proptest::collection::vec(
+                proptest::strategy::Union::new_weighted(chosen),
+                1..=max_steps,
+            )
+        })
+        .boxed()
 }
 
 /// Runs the operations of a replay file once, as they are.

@@ -4,6 +4,7 @@
 //! ([`LacSuite`]).
 
 pub mod api;
+pub mod model;
 mod steps;
 pub mod target;
 
@@ -67,6 +68,10 @@ impl VendorSuite for LacSuite {
             field: "lac.probe_path",
             path: lac.probe_path.clone(),
         })
+    }
+
+    fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
+        Some(&crate::harness::explore::ModelExplorer::<model::LacModel>::NEW)
     }
 
     /// An auth token, on the API it was issued by: disabled.

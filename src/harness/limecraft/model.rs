@@ -250,6 +250,41 @@ impl LimecraftModel {
         }
     }
 
+    /// The rule that keeps a session the model says is alive: the logout of
+    /// another session that had to leave it, its lifetime, its transport.
+    fn alive_rule(s: &Session, now: i64, via: Via) -> &'static Rule {
+        if let Some(rule) = s.kept_by {
+            rule
+        } else if now - s.issued > HOUR / 2 {
+            &SESSION_LIFETIME
+        } else if via != Via::Header {
+            &TOKEN_IN_EACH_TRANSPORT
+        } else {
+            &USER_ONLY_WHEN_LOGGED_IN
+        }
+    }
+
+    /// The newest session of `who` the model says must be alive now.
+    fn live_session(&self, who: Who, now: i64) -> Option<usize> {
+        (0..self.sessions.len()).rev().find(|i| {
+            self.sessions[*i].who == who && Self::verdict(&self.sessions[*i], now) == Some(true)
+        })
+    }
+
+    /// Judges a call made with a session the model says is alive: refused
+    /// (401 or 403 without the call's own reason) breaks what keeps it alive.
+    fn still_alive(&self, case: &Case, i: usize, now: i64, accepted: bool) -> Result<(), Halt> {
+        let s = &self.sessions[i];
+        case.documented(
+            Self::alive_rule(s, now, Via::Header),
+            accepted,
+            &format!(
+                "session {}'s token to be accepted (200 with the User)",
+                s.name
+            ),
+        )
+    }
+
     async fn login(
         &mut self,
         case: &mut Case,
@@ -414,7 +449,8 @@ impl LimecraftModel {
         if self.sessions.is_empty() {
             return Ok(());
         }
-        let i = n % self.sessions.len();
+        // Counted from the newest: the sessions the last operations made.
+        let i = self.sessions.len() - 1 - n % self.sessions.len();
         let now = Self::now(case).await?;
         let s = &self.sessions[i];
         let expected = Self::verdict(s, now);
@@ -431,15 +467,7 @@ impl LimecraftModel {
         match expected {
             Some(true) => {
                 case.say(format!("Then session {name} is still accepted{via_words}"));
-                let rule = if let Some(rule) = s.kept_by {
-                    rule
-                } else if now - s.issued > HOUR / 2 {
-                    &SESSION_LIFETIME
-                } else if via != Via::Header {
-                    &TOKEN_IN_EACH_TRANSPORT
-                } else {
-                    &USER_ONLY_WHEN_LOGGED_IN
-                };
+                let rule = Self::alive_rule(s, now, via);
                 case.documented(
                     rule,
                     accepted,
@@ -456,6 +484,10 @@ impl LimecraftModel {
                     rule,
                     !accepted,
                     &format!("session {name}'s token to be refused (no User: not a 2xx)"),
+                )?;
+                case.reference(
+                    x.status == 401,
+                    &format!("session {name}'s token refused with 401"),
                 )?;
                 return Ok(());
             }
@@ -595,6 +627,12 @@ impl LimecraftModel {
             || matches!(code, Code::Offset(k) if k.abs() >= 2);
         if refused_code && !case.budget().may_send_refused_code() {
             return Ok(());
+        }
+        if matches!(with, ValidateWith::Temporary { .. })
+            && self.temporary.last().is_none_or(|t| t.used)
+        {
+            // A validation needs a pending login: carol logs in first.
+            self.login(case, Who::Carol, false, remember_me).await?;
         }
         let (token, temporary, words) = match with {
             ValidateWith::Temporary { query } => match self.temporary.last() {
@@ -859,12 +897,22 @@ impl LimecraftModel {
     }
 
     async fn enable_for_other(&mut self, case: &mut Case, unknown: bool) -> Result<(), Halt> {
-        let Some(s) = self
-            .sessions
-            .iter()
-            .rev()
-            .find(|s| s.who == Who::Alice && s.ended == Ended::No)
-        else {
+        let now = Self::now(case).await?;
+        if self.live_session(Who::Alice, now).is_none() {
+            self.login(case, Who::Alice, false, None).await?;
+        }
+        if !unknown && self.bob_id.is_none() {
+            // bob's id, as a client learns it: from his own User.
+            if self.live_session(Who::Bob, now).is_none() {
+                self.login(case, Who::Bob, false, None).await?;
+            }
+            let Some(b) = self.live_session(Who::Bob, now) else {
+                return Ok(());
+            };
+            self.use_session(case, self.sessions.len() - 1 - b, Via::Header)
+                .await?;
+        }
+        let Some(i) = self.live_session(Who::Alice, now) else {
             return Ok(());
         };
         let id = match (unknown, &self.bob_id) {
@@ -872,10 +920,17 @@ impl LimecraftModel {
             (false, Some(id)) => id.clone(),
             (false, None) => return Ok(()),
         };
-        let token = s.token.clone();
+        let token = self.sessions[i].token.clone();
         let x = case
             .send_checked(api::enable_two_factor(&token, &id, None))
             .await?;
+        if x.status == 401 {
+            case.say(format!(
+                "Then session {} is still accepted",
+                self.sessions[i].name
+            ));
+            self.still_alive(case, i, now, false)?;
+        }
         let (whom, status, rule) = if unknown {
             ("a user who does not exist", 404, &ENABLE2FA_UNKNOWN_404)
         } else {
@@ -894,7 +949,7 @@ impl Model for LimecraftModel {
 
     const PROPERTY: &'static str = "limecraft logins, sessions, second factor and logout";
 
-    fn ops(target: &Target) -> BoxedStrategy<Op> {
+    fn ops(target: &Target) -> Vec<(u32, BoxedStrategy<Op>)> {
         let who = prop_oneof![Just(Who::Alice), Just(Who::Bob)];
         let via =
             prop_oneof![3 => Just(Via::Header), 1 => Just(Via::Query), 1 => Just(Via::Cookie)];
@@ -1005,6 +1060,7 @@ impl Model for LimecraftModel {
                 3,
                 prop_oneof![
                     3 => 1i64..900,
+                    2 => (HOUR / 2)..(HOUR - 2 * MARGIN),
                     2 => (HOUR - 2 * MARGIN)..(HOUR + 2 * MARGIN),
                     1 => (WEEK - 2 * MARGIN)..(WEEK + 2 * MARGIN),
                     1 => HOUR..(3 * 24 * HOUR),
@@ -1013,7 +1069,7 @@ impl Model for LimecraftModel {
                 .boxed(),
             ));
         }
-        proptest::strategy::Union::new_weighted(ops).boxed()
+        ops
     }
 
     fn rules() -> &'static [&'static Rule] {
@@ -1066,7 +1122,8 @@ impl Model for LimecraftModel {
                     &USER_ONLY_WHEN_LOGGED_IN,
                     !Status::Success.holds(x.status),
                     "a garbage token to be refused (no User: not a 2xx)",
-                )
+                )?;
+                case.reference(x.status == 401, "a garbage token refused with 401")
             }
             Op::UseTemporary => {
                 let Some(t) = self.temporary.last() else {

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod control;
+pub mod model;
 mod steps;
 pub mod target;
 
@@ -52,6 +53,10 @@ impl VendorSuite for LiquidFilesSuite {
 
     /// The XML login, unless the deployment has only the JSON one (a v3 may
     /// have dropped the deprecated XML API).
+    fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
+        Some(&crate::harness::explore::ModelExplorer::<model::LiquidFilesModel>::NEW)
+    }
+
     fn sign_ons(&self, target: &Target) -> Vec<SignOn> {
         let xml = target::login(target).xml();
         preflight::account_sign_ons(target, |a| {

@@ -337,6 +337,14 @@ impl FileVerbs {
         }
         match state {
             RefreshState::Used if self.fault_is(Fault::RefreshReuseNotDetected) => {}
+            RefreshState::Used
+                if self.fault_is(Fault::RefreshReuseAfterTwoRotations)
+                    && store
+                        .refresh
+                        .owned_by(&family)
+                        .skip_while(|d| **d != digest)
+                        .count()
+                        > 2 => {}
             RefreshState::Used if self.fault_is(Fault::RefreshNotRotated) => {}
             // The variant refuses the reuse but leaves the family alone.
             RefreshState::Used

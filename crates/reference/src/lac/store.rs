@@ -693,8 +693,16 @@ impl Lac {
             return Ok(());
         }
         let user = key.user.clone();
+        let newest = user
+            .as_ref()
+            .and_then(|u| keys.owned_by(u).last().copied())
+            .filter(|newest| *newest != digest);
         if self.faulty(Fault::DisableDisablesAllUserTokens) && user.is_some() {
             for k in keys.values_mut().filter(|k| k.user == user) {
+                k.disabled = true;
+            }
+        } else if let Some(newest) = newest.filter(|_| self.faulty(Fault::DisableEndsNewestToken)) {
+            if let Some(k) = keys.get_mut(&newest) {
                 k.disabled = true;
             }
         } else if let Some(key) = keys.get_mut(&digest) {

@@ -654,6 +654,15 @@ impl Limecraft {
         };
         if end_all && self.faulty(Fault::LogoutEndsEveryonesSessions) {
             store.sessions.clear();
+        } else if end_all
+            && self.faulty(Fault::LogoutAllSparesOldest)
+            && store.sessions.count_owned_by(&user_id) >= 3
+        {
+            let mine: Vec<TokenDigest> =
+                store.sessions.owned_by(&user_id).skip(1).copied().collect();
+            for d in mine {
+                store.sessions.remove(&d);
+            }
         } else if end_all {
             store.sessions.remove_owned_by(&user_id);
         } else {
