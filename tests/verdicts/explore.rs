@@ -92,15 +92,26 @@ async fn hunt(fault: Fault) -> Row {
         plan(),
     );
     options.strict = strict(fault);
+    options.inputs = explore::Inputs::Also;
     let started = std::time::Instant::now();
     let report = explore::explore(options).await.expect("explore runs");
     let findings: Vec<_> = report.findings().map(|(_, f)| f).collect();
+    let inputs: Vec<String> = report
+        .vendors
+        .iter()
+        .filter_map(|v| v.inputs.as_ref())
+        .flat_map(|i| i.failures.iter().map(|(what, _)| format!("bad input: {what}")))
+        .collect();
     Row {
         fault,
-        found: !findings.is_empty(),
+        found: !findings.is_empty() || !inputs.is_empty(),
         case: findings.first().map(|f| f.case),
         shrunk: findings.first().map(|f| f.shrunk_len),
-        rules: findings.iter().map(|f| f.signature.clone()).collect(),
+        rules: findings
+            .iter()
+            .map(|f| f.signature.clone())
+            .chain(inputs)
+            .collect(),
         seconds: started.elapsed().as_secs_f64(),
     }
 }

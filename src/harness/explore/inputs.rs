@@ -56,6 +56,10 @@ struct Mutation {
     bad_credentials: bool,
 }
 
+/// The bad input whose refusal the reference server answers 400 or 415 (a
+/// body it cannot read; RFC 9110 §15.5.1, §15.5.16): a reference check.
+const UNREADABLE: &[&str] = &["JSON sent as text/plain", "a truncated JSON body"];
+
 /// What the bad input found.
 #[derive(Default)]
 pub struct InputsRun {
@@ -186,6 +190,14 @@ fn judge(
             &NO_CREDENTIAL_FOR_BAD_CREDENTIALS,
             !signed_on,
             &format!("{}: no credential issued", m.what),
+        )?;
+    }
+    if UNREADABLE.contains(&m.what.as_str()) {
+        w.status(
+            Check::Reference,
+            x,
+            Status::Either(400, 415),
+            &format!("{}: 400 or 415 (a body the server cannot read)", m.what),
         )?;
     }
     let echoed = secrets.iter().any(|s| {

@@ -104,6 +104,10 @@ pub enum Op {
     Advance {
         permille: u32,
     },
+    /// The clock moves by days (refresh tokens outlive JwtTokens).
+    AdvanceDays {
+        days: u32,
+    },
 }
 
 struct Jwt {
@@ -428,7 +432,7 @@ impl Model for FileVerbsModel {
         ];
         if fv.is_some_and(|f| f.refresh_path.is_some()) {
             ops.push((
-                5,
+                8,
                 (0usize..4, prop::bool::weighted(0.3))
                     .prop_map(|(token, body)| Op::Refresh { token, body })
                     .boxed(),
@@ -448,6 +452,7 @@ impl Model for FileVerbsModel {
                     .prop_map(|permille| Op::Advance { permille })
                     .boxed(),
             ));
+            ops.push((1, (1u32..10).prop_map(|days| Op::AdvanceDays { days }).boxed()));
         }
         ops
     }
@@ -639,6 +644,15 @@ impl Model for FileVerbsModel {
                     .await
                     .map_err(Halt::Inconclusive)?;
                 case.say(format!("When {} minutes pass", (seconds + 59) / 60));
+                Ok(())
+            }
+            Op::AdvanceDays { days } => {
+                if !self.clock {
+                    return Ok(());
+                }
+                let seconds = i64::from(days) * 24 * 3600;
+                case.ctx().clock.advance(seconds).await.map_err(Halt::Inconclusive)?;
+                case.say(format!("When {} minutes pass", seconds / 60));
                 Ok(())
             }
         }
