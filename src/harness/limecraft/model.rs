@@ -612,6 +612,10 @@ impl LimecraftModel {
         remember_me: Option<bool>,
     ) -> Result<(), Halt> {
         let ctx = case.ctx();
+        if !self.enrolled {
+            // A validation needs a second factor: carol enables it first.
+            self.enable_two_factor(case).await?;
+        }
         let Some(enrolment) = ctx
             .enrolment
             .lock()
