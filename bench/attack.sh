@@ -19,15 +19,21 @@ if [ -z "${BIN:-}" ]; then
 fi
 export BIN
 
-# Runs bench/attack.py SECTION against BIN, then BASE_BIN when set.
-both() {
+# run SCRIPT SECTION: bench/SCRIPT SECTION against BIN, then BASE_BIN when set.
+run() {
+  local script=$1
+  shift
   echo "== $1 ($BIN)"
-  python3 bench/attack.py "$@" --binary "$BIN"
+  python3 "bench/$script" "$@" --binary "$BIN"
   if [ -n "${BASE_BIN:-}" ]; then
     echo "== $1 (baseline $BASE_BIN)"
-    python3 bench/attack.py "$@" --binary "$BASE_BIN"
+    python3 "bench/$script" "$@" --binary "$BASE_BIN"
   fi
 }
+both() { run attack.py "$@"; }
+
+# bench/attack_serving.py; SECS is the length of the R4 and R5 floods.
+serving() { run attack_serving.py "$@"; }
 
 # --- reference server (issue #26 R6, R7, R8, R10, R13) ----------------------
 section_throttle() { both throttle; }   # R7: lockout from another source, aliases, concurrency
@@ -42,7 +48,14 @@ section_forms() { both forms; }             # R2: a page of 10,000 / 100,000 for
 section_controlhang() { both controlhang; } # R3: a control_url that hangs or sends 2 GB
 section_inject() { both inject; }           # R9: escapes and workflow commands in answers
 
-ALL="throttle bignames pending lacpw control bigbody forms controlhang inject"
+# --- serving path and token tables (issue #26 R4, R5, R11, R12, R15) --------
+section_conns() { serving conns; }             # R4: 512 keep-alive holders, 2,000 silent sockets vs legitimate GETs
+section_refresh() { serving refresh; }         # R5: 8 refresh chains flat out vs another account's access-token
+section_twofa() { serving twofa; }             # R11: 300 password-only logins vs a 2FA-completed session
+section_browserkeys() { serving browserkeys; } # R12: 300 browser logins of one user
+section_proto() { serving proto; }             # R15: two Host, 10 GB Content-Length, --max-connections over ulimit -n
+
+ALL="throttle bignames pending lacpw control bigbody forms controlhang inject conns refresh twofa browserkeys proto"
 for s in ${@:-$ALL}; do
   "section_$s"
 done

@@ -4,8 +4,8 @@
 //!
 //! In process, on the store itself (no sockets): what is measured is the
 //! store's own work and its lock, the part that grows with N. 250 tokens per
-//! user (Limecraft's 4,000 users x 250 sessions at 1M); each vendor's
-//! "login" and "GET" are:
+//! user (Limecraft's 4,000 users x 250 sessions at 1M; FileVerbs 100, its cap
+//! of families per account: 10,000 accounts); each vendor's "login" and "GET" are:
 //!
 //! | vendor      | login (adds a live token)             | GET (validates a token)           |
 //! |-------------|---------------------------------------|-----------------------------------|
@@ -38,8 +38,14 @@ use authconform::reference::throttle::Source;
 use authconform::secret::{HashCost, PasswordHashing};
 use axum::http::Method;
 
-/// Live tokens per user, as in the Limecraft figures.
-const PER_USER: usize = 250;
+/// Live tokens per user, as in the Limecraft figures (within each
+/// vendor's per-user cap, so that every login adds a live token).
+fn per_user(vendor: &str) -> usize {
+    match vendor {
+        "fileverbs" => 100,
+        _ => 250,
+    }
+}
 /// Clients logging in during the "GET under logins" phase.
 const LOGGERS: usize = 8;
 const GET_SPACING: Duration = Duration::from_micros(50);
@@ -185,6 +191,17 @@ impl Store {
         }
     }
 
+    /// Tokens the store holds (live or not yet forgotten), and the bytes of
+    /// its own value per token.
+    fn tokens(&self) -> (usize, usize) {
+        match self {
+            Store::Limecraft(lc) => (lc.session_count(), lc.token_value_bytes()),
+            Store::Lac(lac) => (lac.key_count(0), lac.token_value_bytes()),
+            Store::FileVerbs(fv) => (fv.refresh_token_count(), fv.token_value_bytes()),
+            Store::LiquidFiles(lf) => (lf.browser_key_count(), lf.token_value_bytes()),
+        }
+    }
+
     /// One token-validated call; FileVerbs' refresh returns the rotated token.
     fn get(&self, token: &mut String) {
         match self {
@@ -270,7 +287,8 @@ async fn main() {
         .to_owned();
     let live: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1_000);
     let samples: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(20_000);
-    let users = live.div_ceil(PER_USER).max(1);
+    let per_user = per_user(&vendor);
+    let users = live.div_ceil(per_user).max(1);
     // The timed logins and the logging-in clients use users of their own:
     // their sessions beyond the per-user cap evict their own oldest, never the
     // tokens the GETs present.
@@ -281,6 +299,7 @@ async fn main() {
     for k in 0..16 {
         store.login(extra(k)).await;
     }
+    let (tokens_before, _) = store.tokens();
     let rss_before = rss_bytes();
 
     // Fill: `live` logins, user by user, 4 at a time (the hashing runs on
@@ -293,7 +312,7 @@ async fn main() {
         tasks.spawn(async move {
             let mut kept = Vec::new();
             for n in (w..live).step_by(workers) {
-                let token = store.login(n / PER_USER).await;
+                let token = store.login(n / per_user).await;
                 if n % 1000 == 0 || live <= 1000 && n % 10 == 0 {
                     kept.push(token);
                 }
@@ -309,7 +328,10 @@ async fn main() {
     let kept_bytes: usize =
         tokens.iter().map(|t| t.capacity() + 24).sum::<usize>() + tokens.capacity() * 24;
     let rss_after = rss_bytes();
-    let per_token = (rss_after.saturating_sub(rss_before) as f64 - kept_bytes as f64) / live as f64;
+    let (tokens_after, value_bytes) = store.tokens();
+    let stored = tokens_after.saturating_sub(tokens_before).max(1);
+    let per_token =
+        (rss_after.saturating_sub(rss_before) as f64 - kept_bytes as f64) / stored as f64;
 
     // Logins: each adds one more live token (N grows by `logins`, < 1 % at 1M).
     let logins = 2_000.min(live);
@@ -365,7 +387,7 @@ async fn main() {
     }
 
     println!(
-        "{vendor} live={live} users={users} fill={:.1}s mem/token={per_token:.0}B | login {} | GET alone {} | GET under {LOGGERS} logging-in clients {} ({concurrent_logins} logins meanwhile)",
+        "{vendor} live={live} stored={stored} users={users} fill={:.1}s mem/token={per_token:.0}B (own value {value_bytes}B) | login {} | GET alone {} | GET under {LOGGERS} logging-in clients {} ({concurrent_logins} logins meanwhile)",
         fill.as_secs_f64(),
         summary(login_times),
         summary(alone),

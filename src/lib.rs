@@ -14,6 +14,11 @@
 #[doc(hidden)]
 pub mod harness;
 
+/// The command line's arguments and dispatch (the binary calls it).
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli;
+
 #[doc(hidden)]
 pub use authconform_reference as reference;
 #[doc(hidden)]

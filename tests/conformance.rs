@@ -138,6 +138,9 @@ fn verdict(
             Outcome::Skipped(why) => {
                 return Err(format!("skipped against the reference server: {why}").into());
             }
+            Outcome::NotRun(why) => {
+                return Err(format!("not run against the reference server: {why}").into());
+            }
             Outcome::Failed | Outcome::ExpectedFailure(_) => {
                 return Err(format!(
                     "features/{}:{}\n{}",

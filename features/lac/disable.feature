@@ -2,8 +2,9 @@
 Feature: CA Live API Creator disabling an auth token
   {"apikey": …, "disable": true} disables the auth token and answers
   {"apikey": …, "disabled": true}. It is idempotent: a success even if the
-  token has expired or was disabled already. An auth token that is not found
-  is an error.
+  token has expired or was disabled already (the document shows that body
+  only for a valid, active token, so a repeated disabling's body is the
+  reference server's choice). An auth token that is not found is an error.
 
   @LAC12
   Scenario: LAC12 a disabled auth token is refused and cannot be revalidated
@@ -27,14 +28,14 @@ Feature: CA Live API Creator disabling an auth token
     Given alice has authenticated
     And alice has disabled her auth token
     When alice disables her auth token
-    Then the auth token is reported disabled
+    Then the disabling succeeds
 
   @LAC14 @needs-clock
   Scenario: LAC14 an expired auth token can still be disabled
     Given alice has authenticated
     When the expiration of alice's auth token passes
     And alice disables her auth token
-    Then the auth token is reported disabled
+    Then the disabling succeeds
 
   @LAC15
   Scenario: LAC15 disabling an auth token that was never issued is an error

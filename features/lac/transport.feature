@@ -1,8 +1,11 @@
 @lac @transport
 Feature: CA Live API Creator auth tokens on API calls
   Every call may carry `Authorization: CALiveAPICreator <apikey>:1`. A GET may
-  carry the auth token in the URL instead (`?auth=<apikey>:1`), but only where
-  the API property that allows it is on; no other method may.
+  carry the auth token in the URL instead (`?auth=<apikey>:1`; the target's
+  `lac.url_param` names the parameter), but only where the API property that
+  allows it is on; no other method may. A POST, PUT or DELETE without a body
+  is judged against the same call without credentials: a resource may refuse
+  the empty request once it let the caller in.
 
   @LAC4
   Scenario Outline: LAC4 the Authorization header authorizes a <method>
@@ -29,11 +32,22 @@ Feature: CA Live API Creator auth tokens on API calls
     Then the probe resource refuses the call with 401
 
     Examples:
-      | credential                                |
-      | no Authorization header                   |
-      | a made-up auth token                      |
+      | credential              |
+      | no Authorization header |
+      | a made-up auth token    |
+
+  # The document names its scheme and forbids no other: refusing the token
+  # under another scheme, or none, is the reference server's choice.
+  @LAC5 @strict-other-schemes
+  Scenario Outline: LAC5 the auth token with <credential> is refused
+    Given alice has authenticated
+    When someone calls the probe resource with <credential>
+    Then the probe resource refuses the call with 401 (a reference choice)
+
+    Examples:
+      | credential                                 |
       | alice's auth token under the Bearer scheme |
-      | alice's auth token without a scheme       |
+      | alice's auth token without a scheme        |
 
   @LAC6 @needs-url-auth
   Scenario: LAC6 where the API allows it, a GET may carry the auth token in the URL

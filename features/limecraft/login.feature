@@ -36,3 +36,27 @@ Feature: Limecraft Flow login
   Scenario: LC6 a locked account is refused with 403
     When the locked user logs in with the right password
     Then the login is refused with 403
+
+  @LC26
+  Scenario: LC26 the email address logs in as the username does
+    Given alice has logged in
+    When alice logs in with her email address
+    Then the login succeeds without a second factor
+    And alice's token identifies alice
+
+  @LC27
+  Scenario: LC27 a login without a password redirects to redirectIfPassword
+    When alice logs in without a password, with redirectIfPassword
+    Then the login redirects to redirectIfPassword
+
+  # redirectIfOk, redirectIfFailed and redirectIfSaml are "for saml based
+  # authentication", which the document defers: with a password they change
+  # nothing, or send the browser on to redirectIfOk.
+  @LC28
+  Scenario: LC28 the SAML redirect parameters do not stop a password login or a logout
+    When alice logs in with the SAML redirect parameters
+    Then the login succeeds or redirects to redirectIfOk
+    Given alice has logged in
+    When alice logs out with the SAML redirect parameters
+    Then the logout succeeds or redirects to redirectIfOk
+    And alice's token is refused

@@ -28,3 +28,11 @@ Feature: Limecraft Flow token transports
       | no token              |
       | a garbage token       |
       | an empty Bearer token |
+
+  # The suite sends `Authorization` as the document writes it; RFC 9110 §5.1
+  # makes header names case-insensitive, so another spelling works too.
+  @LC29
+  Scenario: LC29 the Authorization header's name is read in any case
+    Given alice has logged in
+    When alice asks who she is with the header name in lower case
+    Then the answer is alice's user with id, username and email

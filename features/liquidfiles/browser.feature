@@ -4,11 +4,15 @@ Feature: LiquidFiles User API Key Authentication in a browser (/session/api)
   Strong 2-Factor Authentication if enabled, then a page "Authentication
   Successful" with the API key in <div class="d-none" id="api_key">. With
   agent_port the browser POSTs api_key=KEY to http://localhost:agent_port.
-  The harness plays the browser over HTTP: it keeps cookies, follows
-  redirects, finds the forms by what they are (the one with a password input,
-  the one with a single code input), submits every field, and performs the
-  callback POST (the form posting to localhost) to a listener it opened on a
-  random port. Markup, status codes and headers are not documented: checks
+  A real browser plays these scenarios where the run has one (--browser):
+  the harness opens the URL, types into the forms it finds (the form with a
+  password box and its user box, a two-step login's first page, the second
+  factor's box or boxes) and presses their buttons, then only watches: a
+  listener it opened on a random local port records what the browser POSTs
+  because of the page. Without a browser the HTTP player stands in (cookies,
+  redirects, refreshes, forms as a browser submits them; it posts a
+  callback form to the listener itself); what only script does, it reports
+  as not judged. Markup, status codes and headers are not documented: checks
   of them only warn (they fail under --strict).
 
   @LF1
@@ -22,12 +26,12 @@ Feature: LiquidFiles User API Key Authentication in a browser (/session/api)
     Given a listener on a random local port
     When alice signs in on the /session/api page with the listener's port as agent_port
     Then the page says Authentication Successful and shows an API key in div#api_key
-    And the agent callback form posts exactly the page's key as api_key to http://localhost:<the listener's port>/
-    When the browser submits the agent callback form
+    When the browser makes the agent callback
     Then the listener received exactly one POST with the form body api_key=<the page's key>
 
   # The seeds ask for none of these headers: the reference server's choices,
   # so every check here is a warning (a failure under --strict).
+  # Headers are what the HTTP player reads: a browser shows none.
   @LF2 @callback @strict-headers
   Scenario: LF2 the page with the key is not cached, framed or leaked as a referrer
     Given a listener on a random local port
@@ -44,6 +48,8 @@ Feature: LiquidFiles User API Key Authentication in a browser (/session/api)
     And the page has no agent callback form
     And the listener received nothing
 
+  # Seed 000 types agent_port as an Integer and says nothing of other
+  # values: refusing them is the reference server's choice (a warning).
   @LF4 @callback
   Scenario Outline: LF4 agent_port "<port>" is refused and never used for a callback
     When someone opens the /session/api page with agent_port "<port>"
@@ -75,7 +81,7 @@ Feature: LiquidFiles User API Key Authentication in a browser (/session/api)
     And someone submits the /session/api login form with an unknown user's email and a password
     Then both /session/api refusals are the same page
 
-  @LF6 @2fa @needs-twofactor-account
+  @LF6 @2fa @needs-twofactor-account @needs-totp-secret
   Scenario: LF6 with Strong 2FA only the right code gives the key
     Given a listener on a random local port
     When carol submits her password on the /session/api page with the listener's port as agent_port
@@ -87,8 +93,7 @@ Feature: LiquidFiles User API Key Authentication in a browser (/session/api)
     And the listener received nothing
     When carol submits the current two-factor code
     Then the page says Authentication Successful and shows an API key in div#api_key
-    And the agent callback form posts exactly the page's key as api_key to http://localhost:<the listener's port>/
-    When the browser submits the agent callback form
+    When the browser makes the agent callback
     Then the listener received exactly one POST with the form body api_key=<the page's key>
 
   @LF7 @needs-activity-log
@@ -97,7 +102,7 @@ Feature: LiquidFiles User API Key Authentication in a browser (/session/api)
     Then the page says Authentication Successful and shows an API key in div#api_key
     And the activity log's newest entry for alice holds agent_name "Outlook <Plugin> & 'Co'" and agent_version "3.7.1-beta"
 
-  @LF8 @ext @needs-clock @needs-key-probe
+  @LF8 @ext @needs-clock @needs-key-probe @needs-key-lifetime
   Scenario: LF8 a browser key works until it expires
     When alice signs in on the /session/api page
     Then the page says Authentication Successful and shows an API key in div#api_key

@@ -76,6 +76,10 @@ pub const SHARED: &[Capability] = crate::capabilities! {
     "needs-locked-account" => |t| t.users.locked.is_some(), "needs a locked account: add `users.locked` to the target file";
     "needs-disabled-account" => |t| t.users.disabled.is_some(), "needs a disabled account: add `users.disabled` to the target file";
     "needs-twofactor-account" => |t| t.users.twofactor.is_some(), "needs an account the suite may enable 2FA on: add `users.twofactor` to the target file";
+    // A secret the target file gives stays the account's: a pipeline keeps
+    // it as a secret instead of the state file (issue #23), and a scenario
+    // that enables 2FA again would replace it.
+    "needs-replaceable-second-factor" => |t| t.users.twofactor.as_ref().is_some_and(|a| a.totp_secret.is_none()), "the target file gives users.twofactor.totp_secret, which enabling 2FA again would replace (keep the state file instead to run it)";
 };
 
 /// `@needs-clock`: the server's clock can be read and advanced (control API).

@@ -12,5 +12,5 @@ async fn minutes_pass(w: &mut ConformanceWorld, minutes: i64) -> StepResult {
         .advance(minutes * 60)
         .await
         .map(|_| ())
-        .map_err(Failure)
+        .map_err(Failure::from)
 }

@@ -19,12 +19,144 @@ impl RunReport {
     }
 }
 
+/// Colour on the console (`--color`): the marks (PASS, FAIL, WARN…) and the
+/// totals. Off unless [`paint::set`] turns it on.
+pub mod paint {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static ON: AtomicBool = AtomicBool::new(false);
+
+    /// `--color`: `auto` colours a terminal unless `NO_COLOR` is set (and
+    /// not empty) or `TERM=dumb`; `always` and `never` say so.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+    #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+    pub enum ColorChoice {
+        #[default]
+        Auto,
+        Always,
+        Never,
+    }
+
+    impl ColorChoice {
+        /// Whether to colour a stream that is (or is not) a terminal.
+        pub fn colours(self, terminal: bool) -> bool {
+            match self {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    terminal
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                }
+            }
+        }
+    }
+
+    /// Colours the console's output from now on, or not.
+    pub fn set(on: bool) {
+        ON.store(on, Ordering::Relaxed);
+    }
+
+    pub fn enabled() -> bool {
+        ON.load(Ordering::Relaxed)
+    }
+
+    /// The colour of a mark (`PASS` green, yellow with warnings; `FAIL`
+    /// red; `WARN` yellow; the others dim).
+    fn code(mark: &str, warned: bool) -> &'static str {
+        match mark {
+            "PASS" if warned => "33",
+            "PASS" => "32",
+            "FAIL" => "1;31",
+            "WARN" => "33",
+            "XFAIL" | "STALE" => "35",
+            _ => "2",
+        }
+    }
+
+    const MARKS: [&str; 7] = ["PASS", "FAIL", "WARN", "SKIP", "NOT RUN", "XFAIL", "STALE"];
+
+    /// Colours the marks of console text that [`super::neutral`] already
+    /// made safe: only where the console itself puts a mark (a progress
+    /// line's `[n/N] MARK`, a recap line's `  MARK`), so no text a server sent
+    /// is ever coloured or carries an escape of its own.
+    pub fn colourise(text: &str) -> std::borrow::Cow<'_, str> {
+        if !enabled() {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let warned = text.contains("\n      warning (reference choice): ");
+        let mut out = String::with_capacity(text.len() + 32);
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            // Where a mark may stand: after `[label] [ n/N] `, or after two
+            // spaces at the start of a recap line, or at the start (`WARN: `).
+            let at = progress_mark_at(line).or_else(|| {
+                let rest = line.strip_prefix("  ")?;
+                (!rest.starts_with(' ')).then_some(2)
+            });
+            let found = at.and_then(|at| {
+                MARKS
+                    .iter()
+                    .find(|m| line[at..].starts_with(*m))
+                    .map(|m| (at, *m))
+            });
+            match found.or_else(|| line.starts_with("WARN: ").then_some((0, "WARN"))) {
+                Some((at, mark)) => {
+                    out.push_str(&line[..at]);
+                    out.push_str(&format!("\x1b[{}m{mark}\x1b[0m", code(mark, warned)));
+                    out.push_str(&line[at + mark.len()..]);
+                }
+                None => out.push_str(line),
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// Where the mark of a progress line (`[label] [ 3/35] PASS …`) starts.
+    fn progress_mark_at(line: &str) -> Option<usize> {
+        let mut rest = line;
+        let mut at = 0;
+        loop {
+            let close = rest.strip_prefix('[')?.find(']')? + 1;
+            let inside = &rest[1..close];
+            at += close + 1;
+            rest = rest.get(close + 1..)?;
+            if inside
+                .trim_start()
+                .split('/')
+                .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            {
+                return rest.starts_with(' ').then_some(at + 1);
+            }
+            rest = rest.strip_prefix(' ')?;
+            at += 1;
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn only_the_consoles_own_marks_are_coloured() {
+            super::set(true);
+            let text = "[ 3/35] PASS LC3 x (1 ms)\n      PASS from a server body\n  FAIL ×2 why\n[east] [1/2] FAIL LC1 y\n";
+            let out = super::colourise(text);
+            super::set(false);
+            assert_eq!(
+                out,
+                "[ 3/35] \x1b[32mPASS\x1b[0m LC3 x (1 ms)\n      PASS from a server body\n  \x1b[1;31mFAIL\x1b[0m ×2 why\n[east] [1/2] \x1b[1;31mFAIL\x1b[0m LC1 y\n"
+            );
+        }
+    }
+}
+
 /// Writes to stdout, ignoring a closed pipe (`authconform run | head`):
 /// `print!` would panic there, inside the runner's hooks. The text goes out
 /// [`neutral`]: nothing in it reaches a terminal as a control sequence or a
 /// CI log as a workflow command.
 pub fn out(text: &str) {
-    write_raw(&neutral(text));
+    write_raw(&paint::colourise(&neutral(text)));
 }
 
 /// [`out`] for a message on stderr (`authconform: …`).
@@ -93,14 +225,9 @@ pub fn neutral(text: &str) -> std::borrow::Cow<'_, str> {
 /// The line printed when a scenario ends, with its failure or warnings below.
 pub fn progress(n: usize, total: usize, s: &ScenarioResult) -> String {
     let width = total.max(n).to_string().len();
-    let mark = match s.outcome {
-        Outcome::Passed => "PASS",
-        Outcome::Failed => "FAIL",
-        Outcome::Skipped(_) => "SKIP",
-        Outcome::ExpectedFailure(_) => "XFAIL",
-    };
     let mut out = format!(
-        "[{n:>width$}/{total}] {mark} {} ({} ms)\n",
+        "[{n:>width$}/{total}] {} {} ({} ms)\n",
+        s.outcome.mark(),
         title(s),
         s.duration.as_millis()
     );
@@ -110,16 +237,18 @@ pub fn progress(n: usize, total: usize, s: &ScenarioResult) -> String {
             out.push_str(&format!("      {line}\n"));
         }
     }
-    if let Outcome::Skipped(reason) = &s.outcome {
-        out.push_str(&format!("      {reason}\n"));
-    }
-    if let Outcome::ExpectedFailure(reason) = &s.outcome {
-        out.push_str(&format!("      expected failure (baseline): {reason}\n"));
+    match &s.outcome {
+        Outcome::Skipped(reason) => out.push_str(&format!("      {reason}\n")),
+        Outcome::NotRun(reason) => out.push_str(&format!("      not run: {reason}\n")),
+        Outcome::ExpectedFailure(reason) => {
+            out.push_str(&format!("      expected failure (baseline): {reason}\n"))
+        }
+        Outcome::Passed | Outcome::Failed => {}
     }
     for w in &s.warnings {
         out.push_str(&format!(
             "      warning (reference choice): {}\n",
-            w.expected
+            w.headline()
         ));
     }
     out
@@ -143,25 +272,43 @@ pub fn location(s: &ScenarioResult) -> String {
     format!("features/{}:{}", s.feature, s.line)
 }
 
-/// The closing part: skipped scenarios, warnings, a recap of failures (one
-/// line each, grouped when the reason is the same), and the totals line.
+/// The closing part: skipped and not-run scenarios, warnings, a recap of
+/// failures (one line each; grouped when the reason is the same, as every
+/// list here is), and the totals line.
 pub fn closing(report: &RunReport) -> String {
     let mut out = match &report.label {
         Some(label) => format!("\nauthconform: {label}: {}\n", report.target_description),
         None => format!("\nauthconform: {}\n", report.target_description),
     };
-    let skipped: Vec<&ScenarioResult> = report
-        .scenarios
-        .iter()
-        .filter(|s| matches!(s.outcome, Outcome::Skipped(_)))
-        .collect();
+    let with = |f: fn(&Outcome) -> Option<&String>| -> Vec<(String, &ScenarioResult)> {
+        report
+            .scenarios
+            .iter()
+            .filter_map(|s| f(&s.outcome).map(|r| (r.clone(), s)))
+            .collect()
+    };
+    for note in &report.notes {
+        out.push_str(&format!("WARN: {note}\n"));
+    }
+    let skipped = with(|o| match o {
+        Outcome::Skipped(r) => Some(r),
+        _ => None,
+    });
     if !skipped.is_empty() {
         out.push_str("skipped:\n");
-        for s in skipped {
-            if let Outcome::Skipped(reason) = &s.outcome {
-                out.push_str(&format!("  SKIP {} ({reason})\n", title(s)));
-            }
-        }
+        group(&mut out, "SKIP", skipped, |title, _, reason| {
+            format!("{title} ({reason})")
+        });
+    }
+    let not_run = with(|o| match o {
+        Outcome::NotRun(r) => Some(r),
+        _ => None,
+    });
+    if !not_run.is_empty() {
+        out.push_str("not run (the run stopped before them):\n");
+        group(&mut out, "NOT RUN", not_run, |title, _, reason| {
+            format!("{title} ({reason})")
+        });
     }
     if report.warnings() > 0 {
         out.push_str(&format!(
@@ -169,11 +316,14 @@ pub fn closing(report: &RunReport) -> String {
              silent; they do not fail the run (--strict makes them fail):\n",
             report.warnings()
         ));
-        for s in &report.scenarios {
-            for w in &s.warnings {
-                out.push_str(&format!("  WARN {}: {}\n", title(s), w.expected));
-            }
-        }
+        let warnings = report
+            .scenarios
+            .iter()
+            .flat_map(|s| s.warnings.iter().map(move |w| (w.headline(), s)))
+            .collect();
+        group(&mut out, "WARN", warnings, |title, location, reason| {
+            format!("{title} ({location}): {reason}")
+        });
     }
     for s in &report.scenarios {
         if let Outcome::ExpectedFailure(reason) = &s.outcome {
@@ -188,36 +338,17 @@ pub fn closing(report: &RunReport) -> String {
             "  STALE baseline entry {id} ({reason}): it passes now; remove it from the baseline\n"
         ));
     }
-    let mut failures: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
-    for s in report
+    let failures: Vec<(String, &ScenarioResult)> = report
         .scenarios
         .iter()
         .filter(|s| s.outcome == Outcome::Failed)
-    {
-        let reason = s
-            .failure
-            .as_deref()
-            .and_then(|f| f.lines().next())
-            .unwrap_or("failed")
-            .to_owned();
-        failures.entry(reason).or_default().push(s);
-    }
+        .map(|s| (s.failure_headline(), s))
+        .collect();
     if !failures.is_empty() {
         out.push_str("failures:\n");
-        for (reason, scenarios) in failures {
-            if let [s] = scenarios.as_slice() {
-                out.push_str(&format!(
-                    "  FAIL {} ({}): {reason}\n",
-                    title(s),
-                    location(s)
-                ));
-            } else {
-                out.push_str(&format!("  FAIL ×{} {reason}\n", scenarios.len()));
-                for s in scenarios {
-                    out.push_str(&format!("         {} ({})\n", title(s), location(s)));
-                }
-            }
-        }
+        group(&mut out, "FAIL", failures, |title, location, reason| {
+            format!("{title} ({location}): {reason}")
+        });
     }
     if report.parsing_errors > 0 {
         out.push_str(&format!(
@@ -225,18 +356,57 @@ pub fn closing(report: &RunReport) -> String {
             report.parsing_errors
         ));
     }
-    out.push_str(&format!(
-        "{} passed, {} failed, {} skipped\n",
-        report.passed(),
-        report.failed(),
-        report.skipped()
-    ));
+    out.push_str(&report.totals());
+    out.push('\n');
     out
+}
+
+/// A list of scenarios by reason: one line for a reason met once (`single`
+/// says how: the title, the location and the reason), and `MARK ×N reason`
+/// with the scenarios under it for a reason met more than once. In the
+/// reasons' order.
+fn group(
+    out: &mut String,
+    mark: &str,
+    items: Vec<(String, &ScenarioResult)>,
+    single: fn(&str, &str, &str) -> String,
+) {
+    let mut by_reason: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
+    for (reason, s) in items {
+        by_reason.entry(reason).or_default().push(s);
+    }
+    for (reason, scenarios) in by_reason {
+        if let [s] = scenarios.as_slice() {
+            out.push_str(&format!(
+                "  {mark} {}\n",
+                single(&title(s), &location(s), &reason)
+            ));
+        } else {
+            out.push_str(&format!("  {mark} ×{} {reason}\n", scenarios.len()));
+            for s in scenarios {
+                out.push_str(&format!("         {} ({})\n", title(s), location(s)));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::paint::ColorChoice;
     use super::*;
+
+    #[test]
+    fn colour_is_for_terminals_without_no_color_unless_asked() {
+        assert!(ColorChoice::Always.colours(false));
+        assert!(!ColorChoice::Never.colours(true));
+        assert!(!ColorChoice::Auto.colours(false));
+        // NO_COLOR (when set and not empty) turns `auto` off on a terminal.
+        let with_no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        assert_eq!(
+            ColorChoice::Auto.colours(true),
+            !with_no_color && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        );
+    }
     use std::time::Duration;
 
     fn scenario(id: &str, outcome: Outcome, failure: Option<&str>) -> ScenarioResult {

@@ -11,10 +11,13 @@ use serde_json::{Value, json};
 
 use crate::harness::report::{Outcome, RunReport};
 
-/// Rewrites the report at `path` in place.
-pub fn mend(path: &Path, root: &Path, report: &RunReport) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let mut features: Vec<Value> = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+/// cucumber's report `text` (what its JSON writer wrote), mended.
+pub fn mend(text: &str, root: &Path, report: &RunReport) -> Result<Vec<Value>, String> {
+    let mut features: Vec<Value> = if text.trim().is_empty() {
+        Vec::new()
+    } else {
+        serde_json::from_str(text).map_err(|e| e.to_string())?
+    };
     let root_text = root.to_string_lossy().trim_start_matches('/').to_owned();
     for feature in &mut features {
         if let Some(uri) = feature.get("uri").and_then(Value::as_str) {
@@ -40,7 +43,7 @@ pub fn mend(path: &Path, root: &Path, report: &RunReport) -> Result<(), String> 
             .iter_mut()
             .find(|f| f.get("uri").and_then(Value::as_str) == Some(uri.as_str()))
         else {
-            if let Outcome::Skipped(_) = s.outcome {
+            if let Outcome::Skipped(_) | Outcome::NotRun(_) = s.outcome {
                 features.push(json!({
                     "uri": uri,
                     "id": slug(&uri),
@@ -53,8 +56,14 @@ pub fn mend(path: &Path, root: &Path, report: &RunReport) -> Result<(), String> 
             }
             continue;
         };
-        if let Outcome::Skipped(_) = s.outcome {
+        if let Outcome::Skipped(_) | Outcome::NotRun(_) = s.outcome {
             if let Some(elements) = feature.get_mut("elements").and_then(Value::as_array_mut) {
+                // A scenario that ran and could not be judged (`not judged:`)
+                // is there already, with a failed step: it is replaced.
+                elements.retain(|e| {
+                    e.get("line").and_then(Value::as_u64) != Some(s.line as u64)
+                        || e.get("name").and_then(Value::as_str) != Some(s.name.as_str())
+                });
                 elements.push(skipped_element(s));
             }
             continue;
@@ -79,18 +88,45 @@ pub fn mend(path: &Path, root: &Path, report: &RunReport) -> Result<(), String> 
             let output: Vec<String> = s
                 .warnings
                 .iter()
-                .map(|w| format!("warning (reference choice): {}", w.expected))
+                .map(|w| format!("warning (reference choice): {}", w.headline()))
                 .collect();
             step["output"] = json!(output);
         }
     }
-    let text = serde_json::to_string_pretty(&features).map_err(|e| e.to_string())?;
-    std::fs::write(path, text).map_err(|e| e.to_string())
+    Ok(features)
+}
+
+/// The report of a run that could not check its target (`label`): one
+/// feature with one failed scenario that says why, so a generator shows it.
+pub fn of_error(label: &str, error: &str) -> Vec<Value> {
+    vec![json!({
+        "uri": "authconform",
+        "id": slug(&format!("authconform {label}")),
+        "keyword": "Feature",
+        "name": format!("authconform: {label}"),
+        "line": 1,
+        "tags": [],
+        "elements": [{
+            "keyword": "Scenario",
+            "type": "scenario",
+            "id": "the-target-answers-and-its-accounts-sign-on",
+            "line": 1,
+            "name": "the target answers and its accounts sign on",
+            "tags": [],
+            "steps": [{
+                "keyword": "Given ",
+                "line": 1,
+                "name": "the target is ready",
+                "result": { "status": "failed", "duration": 0, "error_message": error },
+            }],
+        }],
+    })]
 }
 
 fn skipped_element(s: &crate::harness::report::ScenarioResult) -> Value {
     let reason = match &s.outcome {
-        Outcome::Skipped(r) => r.clone(),
+        Outcome::Skipped(r) => format!("skipped: {r}"),
+        Outcome::NotRun(r) => format!("not run: {r}"),
         _ => String::new(),
     };
     let tags: Vec<Value> =
@@ -107,7 +143,7 @@ fn skipped_element(s: &crate::harness::report::ScenarioResult) -> Value {
         "steps": [{
             "keyword": "Given ",
             "line": s.line,
-            "name": format!("skipped: {reason}"),
+            "name": reason,
             "result": { "status": "skipped", "duration": 0 },
         }],
     })
@@ -164,7 +200,6 @@ mod tests {
     fn uris_tags_skips_and_warnings_are_mended() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("features");
-        let path = dir.path().join("c.json");
         let uri = format!("{}/limecraft/login.feature", root.display());
         let written = json!([{
             "uri": uri.trim_start_matches('/'),
@@ -177,10 +212,10 @@ mod tests {
                 "steps": [{ "keyword": "When ", "line": 8, "name": "x", "result": { "status": "passed" } }]
             }]
         }]);
-        std::fs::write(&path, written.to_string()).unwrap();
         let mut warned = result("LC1 a login", 7, Outcome::Passed);
         warned.warnings.push(Warning {
             expected: "status 401".into(),
+            got: Some("HTTP 403".into()),
             detail: String::new(),
         });
         let report = RunReport {
@@ -194,8 +229,7 @@ mod tests {
             ],
             ..RunReport::default()
         };
-        mend(&path, &root, &report).unwrap();
-        let mended: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mended = mend(&written.to_string(), &root, &report).unwrap();
         let feature = &mended[0];
         assert_eq!(feature["uri"], "limecraft/login.feature");
         assert_eq!(feature["id"], "limecraft-flow-login");
@@ -204,7 +238,7 @@ mod tests {
         assert_eq!(elements[0]["tags"][0]["name"], "@LC1");
         assert_eq!(
             elements[0]["steps"][0]["output"][0],
-            "warning (reference choice): status 401"
+            "warning (reference choice): status 401; got HTTP 403"
         );
         assert_eq!(elements[1]["steps"][0]["result"]["status"], "skipped");
         assert!(

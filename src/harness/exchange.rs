@@ -109,8 +109,6 @@ pub struct Call {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
-    /// Send header names in Title-Case (`Secretkey`) instead of lower case.
-    pub title_case_headers: bool,
     /// Send to this base URL instead of the target's: another API of the same
     /// deployment (LAC: one whose properties or provider differ).
     pub base_url: Option<String>,
@@ -125,18 +123,12 @@ impl Call {
             query: vec![],
             headers: vec![],
             body: None,
-            title_case_headers: false,
             base_url: None,
         }
     }
 
     pub fn on_base_url(mut self, base_url: &str) -> Self {
         self.base_url = Some(base_url.trim_end_matches('/').to_owned());
-        self
-    }
-
-    pub fn title_case_headers(mut self) -> Self {
-        self.title_case_headers = true;
         self
     }
 
@@ -150,6 +142,8 @@ impl Call {
         self
     }
 
+    /// A header, its name sent exactly as written here (`SecretKey`,
+    /// `Authorization`: the documents' spelling, as curl keeps it).
     pub fn header(mut self, k: &str, v: &str) -> Self {
         self.headers.push((k.to_owned(), v.to_owned()));
         self
@@ -317,11 +311,18 @@ fn shell_quote(s: &str) -> String {
 
 /// The HTTP client of one run: a base URL, the spec to check against, the
 /// secrets to mask.
+///
+/// Header names go on the wire exactly as the call writes them
+/// (`SecretKey: …`, `Authorization: …`), as the documents write them and
+/// curl sends them: a server that matches a header name case-sensitively is
+/// then judged by the scenario that checks other spellings (RFC 9110 §5.1),
+/// not by every scenario at once. hyper, and so reqwest, can only lower-case
+/// or Title-Case names (its original-case map is private: hyper issue #2695);
+/// ureq 3's `header_raw` keeps them. ureq is blocking: each request runs on
+/// tokio's blocking pool.
 #[derive(Clone)]
 pub struct HttpClient {
-    client: reqwest::Client,
-    /// The same client, sending header names in Title-Case.
-    title_case: reqwest::Client,
+    agent: ureq::Agent,
     base_url: String,
     /// The vendor's OpenAPI document every answer is checked against, if it has one.
     spec: Option<&'static Spec>,
@@ -345,6 +346,41 @@ pub struct TransportError {
     /// The status, when the server answered but its body was not read
     /// (larger than [`MAX_BODY_BYTES`], or broken off).
     pub answered: Option<u16>,
+    /// What went wrong, for a message that says what to fix.
+    pub kind: TransportKind,
+}
+
+/// What kind of transport error a request met.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportKind {
+    /// No connection (refused, no route, DNS, connect timeout).
+    Connect,
+    /// Connected, but no (whole) answer within the timeout.
+    NoAnswer,
+    /// `https://` to a server that speaks plain HTTP.
+    PlainHttp,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// It answered, but its body could not be read whole (too large, cut).
+    Body,
+    Other,
+}
+
+impl TransportKind {
+    /// The kind of `e`, whose whole chain of causes reads `chain`.
+    fn of(e: &ureq::Error, chain: &str) -> TransportKind {
+        if chain.contains("InvalidContentType") || chain.contains("corrupt message") {
+            TransportKind::PlainHttp
+        } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") {
+            TransportKind::Tls
+        } else if is_refused(e) {
+            TransportKind::Connect
+        } else if matches!(e, ureq::Error::Timeout(_)) {
+            TransportKind::NoAnswer
+        } else {
+            TransportKind::Other
+        }
+    }
 }
 
 impl HttpClient {
@@ -354,24 +390,23 @@ impl HttpClient {
         insecure_tls: bool,
         timeout: Duration,
     ) -> Result<Self, String> {
-        let build = |title_case: bool| {
-            let builder = reqwest::Client::builder()
-                .danger_accept_invalid_certs(insecure_tls)
-                .timeout(timeout)
-                // Redirects are part of what is tested, never followed silently.
-                .redirect(reqwest::redirect::Policy::none());
-            let builder = if title_case {
-                builder.http1_title_case_headers()
-            } else {
-                builder
-            };
-            builder
-                .build()
-                .map_err(|e| format!("cannot build the HTTP client: {e}"))
-        };
+        let tls = ureq::tls::TlsConfig::builder()
+            .disable_verification(insecure_tls)
+            .build();
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            // Redirects are part of what is tested, never followed silently.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            // Every status is an answer to judge, not an error.
+            .http_status_as_error(false)
+            .tls_config(tls)
+            // Under the reference server's keep-alive idle limit (10 s): a
+            // pooled connection is never one the server is closing.
+            .max_idle_age(Duration::from_secs(5))
+            .build();
         Ok(HttpClient {
-            client: build(false)?,
-            title_case: build(true)?,
+            agent: config.into(),
             base_url: base_url.trim_end_matches('/').to_owned(),
             spec,
         })
@@ -397,19 +432,10 @@ impl HttpClient {
     pub async fn send(&self, call: &Call) -> Result<Exchange, TransportError> {
         let url = self.url_of(call);
         let mut headers = call.headers.clone();
-        let mut request_body = None;
-        let client = if call.title_case_headers {
-            &self.title_case
-        } else {
-            &self.client
-        };
-        let mut req = client.request(call.method.clone(), &url);
-        match &call.body {
+        let body: Option<Vec<u8>> = match &call.body {
             Some(Body::Json(v)) => {
-                let text = v.to_string();
                 headers.push(("Content-Type".into(), "application/json".into()));
-                request_body = Some(text.clone());
-                req = req.body(text);
+                Some(v.to_string().into_bytes())
             }
             Some(Body::Form(pairs)) => {
                 let text: String = url::form_urlencoded::Serializer::new(String::new())
@@ -419,47 +445,45 @@ impl HttpClient {
                     "Content-Type".into(),
                     "application/x-www-form-urlencoded".into(),
                 ));
-                request_body = Some(text.clone());
-                req = req.body(text);
+                Some(text.into_bytes())
             }
             Some(Body::Raw {
                 content_type,
                 bytes,
             }) => {
                 headers.push(("Content-Type".into(), content_type.clone()));
-                request_body = Some(String::from_utf8_lossy(bytes).into_owned());
-                req = req.body(bytes.clone());
+                Some(bytes.clone())
             }
-            None => {}
-        }
-        for (k, v) in &headers {
-            req = req.header(k, v);
-        }
+            None => None,
+        };
+        let request_body = body
+            .as_ref()
+            .map(|b| String::from_utf8_lossy(b).into_owned());
         let method = call.method.to_string();
-        let response = req.send().await.map_err(|e| TransportError {
-            method: method.clone(),
-            url: crate::redact::redact_query(&url),
-            message: describe_reqwest_error(&e),
-            answered: None,
-        })?;
-        let status = response.status().as_u16();
-        let response_headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let bytes = read_capped(response, MAX_BODY_BYTES)
-            .await
-            .map_err(|e| TransportError {
+        let (agent, sent_method, sent_url, sent_headers) = (
+            self.agent.clone(),
+            call.method.clone(),
+            url.clone(),
+            headers.clone(),
+        );
+        let answer = tokio::task::spawn_blocking(move || {
+            exchange_blocking(&agent, &sent_method, &sent_url, &sent_headers, body)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err((
+                None,
+                TransportKind::Other,
+                format!("the request was abandoned: {e}"),
+            ))
+        });
+        let (status, response_headers, bytes) =
+            answer.map_err(|(answered, kind, message)| TransportError {
                 method: method.clone(),
                 url: crate::redact::redact_query(&url),
-                message: format!("HTTP {status}: {}", e.describe(MAX_BODY_BYTES)),
-                answered: Some(status),
+                message,
+                answered,
+                kind,
             })?;
         let spec_violation = self.spec.and_then(|spec| {
             spec.check_response(&method, call.operation, status, &bytes)
@@ -480,6 +504,126 @@ impl HttpClient {
     }
 }
 
+/// The status, headers and body of one request, every header name as given;
+/// or why not (with the status when the server answered).
+type Answer = Result<(u16, Vec<(String, String)>, Vec<u8>), (Option<u16>, TransportKind, String)>;
+
+fn exchange_blocking(
+    agent: &ureq::Agent,
+    method: &reqwest::Method,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<Vec<u8>>,
+) -> Answer {
+    macro_rules! with_headers {
+        ($builder:expr) => {{
+            let mut b = $builder;
+            for (k, v) in headers {
+                b = b.header_raw(k, v.as_bytes());
+            }
+            b
+        }};
+    }
+    let sent = match method.as_str() {
+        "POST" => with_headers!(agent.post(url)).send(body.unwrap_or_default()),
+        "PUT" => with_headers!(agent.put(url)).send(body.unwrap_or_default()),
+        "PATCH" => with_headers!(agent.patch(url)).send(body.unwrap_or_default()),
+        other => {
+            let b = match other {
+                "GET" => agent.get(url),
+                "HEAD" => agent.head(url),
+                "DELETE" => agent.delete(url),
+                "OPTIONS" => agent.options(url),
+                _ => {
+                    return Err((
+                        None,
+                        TransportKind::Other,
+                        format!("the harness does not send {other} requests"),
+                    ));
+                }
+            };
+            let b = with_headers!(b);
+            match body {
+                Some(body) => b.force_send_body().send(body),
+                None => b.call(),
+            }
+        }
+    };
+    let mut response = sent.map_err(|e| {
+        let message = describe_error(&e);
+        (None, TransportKind::of(&e, &message), message)
+    })?;
+    let status = response.status().as_u16();
+    let response_headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    // At most MAX_BODY_BYTES: a body declared larger is not read, one that
+    // grows larger is cut where it passes the cap (as `read_capped`).
+    let declared = response
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    let too_large =
+        |declared, read| BodyError::TooLarge { declared, read }.describe(MAX_BODY_BYTES);
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err((
+            Some(status),
+            TransportKind::Body,
+            format!("HTTP {status}: {}", too_large(declared, 0)),
+        ));
+    }
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY_BYTES as u64)
+        .read_to_vec()
+        .map_err(|e| {
+            let why = match e {
+                ureq::Error::BodyExceedsLimit(_) => too_large(None, MAX_BODY_BYTES + 1),
+                other => describe_error(&other),
+            };
+            (
+                Some(status),
+                TransportKind::Body,
+                format!("HTTP {status}: {why}"),
+            )
+        })?;
+    Ok((status, response_headers, bytes))
+}
+
+fn describe_error(e: &ureq::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    if is_refused(e) {
+        msg.push_str(" (is the server running, and is base_url right?)");
+    } else if matches!(e, ureq::Error::Timeout(_)) {
+        msg.push_str(" (the server did not answer in time; raise timeout_seconds in the target file if it is slow)");
+    }
+    msg
+}
+
+/// No connection: refused, reset, no such host.
+fn is_refused(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::ConnectionFailed | ureq::Error::HostNotFound)
+        || matches!(e, ureq::Error::Io(io) if matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+        ))
+}
+
+/// A reqwest error as one line (the control API's client, which is reqwest).
 pub fn describe_reqwest_error(e: &reqwest::Error) -> String {
     let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
@@ -530,6 +674,50 @@ mod tests {
         assert!(!text.contains("pw-it"), "{text}");
         assert!(text.contains("curl -sS -i -X POST"), "{text}");
         assert!(text.contains("Authorization: Bearer <redacted>"), "{text}");
+    }
+
+    /// What a server reads: the request head, byte for byte.
+    fn head_received(call: Call) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .unwrap();
+            String::from_utf8(head).unwrap()
+        });
+        let client = HttpClient::new(None, &base, false, Duration::from_secs(5)).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let x = runtime.block_on(client.send(&call)).unwrap();
+        assert_eq!(x.status, 200);
+        server.join().unwrap()
+    }
+
+    #[test]
+    fn header_names_go_on_the_wire_as_written() {
+        let call = Call::new(Method::GET, "/endpoint")
+            .header("SecretKey", "k1")
+            .header("Authorization", "CALiveAPICreator k2:1")
+            .header("SECRETKEY", "k3");
+        let head = head_received(call);
+        for line in [
+            "\r\nSecretKey: k1\r\n",
+            "\r\nAuthorization: CALiveAPICreator k2:1\r\n",
+            "\r\nSECRETKEY: k3\r\n",
+        ] {
+            assert!(head.contains(line), "{line:?} not in {head:?}");
+        }
+        assert!(head.starts_with("GET /endpoint HTTP/1.1\r\n"), "{head:?}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::report::RunError;
+use crate::harness::report::{RunError, Usage};
 
 /// A feature file of `features/`, compiled in: `(path relative to
 /// `features/`, text)`, as a suite lists its own ([`crate::harness::suite::VendorSuite::features`]).
@@ -40,10 +40,7 @@ impl FeatureFiles {
     pub fn prepare(dir: Option<&Path>) -> Result<Self, RunError> {
         if let Some(dir) = dir {
             if !dir.is_dir() {
-                return Err(RunError::Usage(format!(
-                    "--features {}: no such folder; give the folder that holds <vendor>/*.feature",
-                    dir.display()
-                )));
+                return Err(Usage::NoFeaturesFolder(dir.to_path_buf()).into());
             }
             return Ok(FeatureFiles {
                 root: dir.to_path_buf(),
@@ -53,15 +50,17 @@ impl FeatureFiles {
         let temp = tempfile::Builder::new()
             .prefix("authconform-features-")
             .tempdir()
-            .map_err(|e| RunError::Io(format!("cannot create a temporary folder: {e}")))?;
+            .map_err(|e| RunError::io("cannot create a temporary folder", e))?;
         // Under a `features/` folder, so reports name `features/limecraft/…`.
         let root = temp.path().join("features");
         for (rel, text) in embedded() {
             let path = root.join(rel);
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| RunError::Io(e.to_string()))?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| RunError::io(format!("cannot create {}", parent.display()), e))?;
             }
-            std::fs::write(&path, text).map_err(|e| RunError::Io(e.to_string()))?;
+            std::fs::write(&path, text)
+                .map_err(|e| RunError::io(format!("cannot write {}", path.display()), e))?;
         }
         Ok(FeatureFiles {
             root,
@@ -84,7 +83,7 @@ impl FeatureFiles {
             .into_iter()
             .map(|path| {
                 let text = std::fs::read_to_string(&path)
-                    .map_err(|e| RunError::Io(format!("cannot read {}: {e}", path.display())))?;
+                    .map_err(|e| RunError::io(format!("cannot read {}", path.display()), e))?;
                 Ok((path, text))
             })
             .collect()
@@ -96,7 +95,7 @@ impl FeatureFiles {
         let mut dirs = vec![self.root.clone()];
         while let Some(dir) = dirs.pop() {
             let entries = std::fs::read_dir(&dir)
-                .map_err(|e| RunError::Io(format!("cannot read {}: {e}", dir.display())))?;
+                .map_err(|e| RunError::io(format!("cannot read {}", dir.display()), e))?;
             for path in entries.flatten().map(|e| e.path()) {
                 if path.is_dir() {
                     dirs.push(path);
@@ -115,10 +114,7 @@ impl FeatureFiles {
     pub fn check_tags(&self) -> Result<(), RunError> {
         let files = self.files()?;
         if files.is_empty() {
-            return Err(RunError::Usage(format!(
-                "{} holds no .feature files; give the folder that holds <vendor>/*.feature",
-                self.root.display()
-            )));
+            return Err(Usage::NoFeatureFiles(self.root.clone()).into());
         }
         let known: Vec<&str> = crate::harness::suite::capabilities()
             .iter()
@@ -132,12 +128,13 @@ impl FeatureFiles {
                     .find(|t| t.starts_with("needs-") && !known.contains(t));
                 if let Some(tag) = unknown {
                     let shown = path.strip_prefix(&self.root).unwrap_or(&path);
-                    return Err(RunError::Usage(format!(
-                        "{}:{}: unknown tag @{tag}; the capabilities are @{}",
-                        shown.display(),
-                        n + 1,
-                        known.join(", @")
-                    )));
+                    return Err(Usage::UnknownTag {
+                        file: shown.display().to_string(),
+                        line: n + 1,
+                        tag: tag.to_owned(),
+                        known,
+                    }
+                    .into());
                 }
             }
         }

@@ -109,7 +109,7 @@ fn test_case(s: &ScenarioResult, classname: &str, repeated: bool) -> TestCase {
                 .failure
                 .clone()
                 .unwrap_or_else(|| "the scenario failed".to_owned());
-            status.set_message(text.lines().next().unwrap_or("failed").to_owned());
+            status.set_message(s.failure_headline());
             status.set_type("conformance");
             status.set_description(text);
             status
@@ -117,6 +117,12 @@ fn test_case(s: &ScenarioResult, classname: &str, repeated: bool) -> TestCase {
         Outcome::Skipped(reason) => {
             let mut status = TestCaseStatus::skipped();
             status.set_message(reason.clone());
+            status
+        }
+        // Selected but never run (the run stopped): a skip that says why.
+        Outcome::NotRun(reason) => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(format!("not run: {reason}"));
             status
         }
         // JUnit has no expected failure: a skip that says so, the failure in its body.
@@ -134,7 +140,7 @@ fn test_case(s: &ScenarioResult, classname: &str, repeated: bool) -> TestCase {
     case.set_time(s.duration);
     if !s.warnings.is_empty() {
         for w in &s.warnings {
-            case.add_property(Property::new("warning", w.expected.clone()));
+            case.add_property(Property::new("warning", w.headline()));
         }
         let detail: Vec<String> = s
             .warnings
@@ -174,6 +180,7 @@ mod tests {
         let mut warned = scenario("Row", 20, Outcome::Passed);
         warned.warnings.push(Warning {
             expected: "an errorCode".into(),
+            got: None,
             detail: "expected: an errorCode\n…".into(),
         });
         let report = RunReport {

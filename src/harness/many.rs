@@ -9,14 +9,14 @@
 //! one JUnit file (a suite per target and feature) and one summary JSON (a
 //! summary per target, the totals on top). The exit code is the worst of all.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt as _;
 
-use crate::harness::report::{RunError, RunReport, open_report, report_of};
-use crate::harness::runner::RunOptions;
-use crate::harness::{junit, runner, summary};
+use crate::harness::report::{RunError, RunReport, Usage, report_of};
+use crate::harness::report_files::{pretty, write_atomically};
+use crate::harness::runner::{RunOptions, TargetChoice};
+use crate::harness::{html, junit, runner, summary};
 
 /// One target of a run of several.
 pub struct TargetRun {
@@ -24,6 +24,8 @@ pub struct TargetRun {
     /// (`eu-west.target.yaml` → `eu-west`), made unique within the run.
     pub label: String,
     pub options: RunOptions,
+    /// The target, as annotations name it (its label and file).
+    pub subject: crate::harness::github::Subject,
 }
 
 /// How one target of a run of several ended.
@@ -44,48 +46,147 @@ impl TargetResult {
     }
 }
 
-/// The reports of a run of several targets, written once every target ended.
+/// The reports of a run of several targets, written once every target ended:
+/// one JUnit file and one summary for all, and an index page beside each
+/// target's own HTML report.
 #[derive(Default)]
 pub struct CombinedReports {
     pub junit: Option<PathBuf>,
     pub summary_json: Option<PathBuf>,
+    /// `--html run.html`: the index of `run.<label>.html`.
+    pub html: Option<PathBuf>,
 }
 
 /// Runs every target, at most `jobs` at once, and returns their results in
 /// the order given. Each target's progress lines start with its name.
+/// Targets that share a server (the host and port of `base_url`) or a
+/// `control_url` run one after the other, as one group: one's clock moves
+/// (LAC's expiry scenarios) and accounts (2FA enabled, a password changed)
+/// would otherwise break another's scenarios mid-run. One line says which.
 pub async fn run_targets(targets: Vec<TargetRun>, jobs: usize) -> Vec<TargetResult> {
+    let groups = shared_servers(&targets);
+    for group in groups.iter().filter(|g| g.len() > 1) {
+        let names: Vec<&str> = group.iter().map(|&i| targets[i].label.as_str()).collect();
+        crate::harness::console::err(&format!(
+            "authconform: {} share a server or control_url: checked one after the other\n",
+            names.join(", ")
+        ));
+    }
+    let mut slots: Vec<Option<TargetRun>> = targets.into_iter().map(Some).collect();
+    let groups: Vec<Vec<(usize, TargetRun)>> = groups
+        .into_iter()
+        .map(|g| {
+            g.into_iter()
+                .filter_map(|i| slots[i].take().map(|t| (i, t)))
+                .collect()
+        })
+        .collect();
     // cucumber silences the panic hook while it runs and puts back the one it
     // found; with overlapping runs the last to end may put back a silenced
     // one. Keep the process's own and set it again at the end.
     let hook = std::panic::take_hook();
-    let results = futures::stream::iter(targets.into_iter().map(|t| async move {
-        let mut options = t.options;
-        options.label = Some(t.label.clone());
-        TargetResult {
-            label: t.label,
-            result: runner::run(options).await,
-        }
-    }))
-    .buffered(jobs.max(1))
-    .collect()
-    .await;
+    let done: Vec<Vec<(usize, TargetResult)>> =
+        futures::stream::iter(groups.into_iter().map(|group| async move {
+            let mut results = Vec::new();
+            for (i, t) in group {
+                let mut options = t.options;
+                options.label = Some(t.label.clone());
+                results.push((
+                    i,
+                    TargetResult {
+                        label: t.label,
+                        result: runner::run(options).await,
+                    },
+                ));
+            }
+            results
+        }))
+        .buffer_unordered(jobs.max(1))
+        .collect()
+        .await;
     std::panic::set_hook(hook);
-    results
+    let mut results: Vec<(usize, TargetResult)> = done.into_iter().flatten().collect();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The targets in groups that share a server: the same host and port in
+/// `base_url`, or the same `control_url` (transitively); each group in the
+/// order given, the groups in the order of their first target.
+fn shared_servers(targets: &[TargetRun]) -> Vec<Vec<usize>> {
+    let keys: Vec<Vec<String>> = targets
+        .iter()
+        .map(|t| match &t.options.target {
+            TargetChoice::External(target) => {
+                let mut keys: Vec<String> = [Some(&target.base_url), target.control_url.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|u| url::Url::parse(u).ok())
+                    .filter_map(|u| {
+                        Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?))
+                    })
+                    .collect();
+                keys.dedup();
+                keys
+            }
+            TargetChoice::Reference { .. } => Vec::new(),
+        })
+        .collect();
+    let mut group_of: Vec<usize> = (0..targets.len()).collect();
+    for i in 0..targets.len() {
+        for j in 0..i {
+            if keys[i].iter().any(|k| keys[j].contains(k)) {
+                let (from, to) = (group_of[i], group_of[j]);
+                for g in group_of.iter_mut() {
+                    if *g == from {
+                        *g = to;
+                    }
+                }
+            }
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut seen: Vec<usize> = Vec::new();
+    for (i, g) in group_of.iter().enumerate() {
+        match seen.iter().position(|s| s == g) {
+            Some(at) => groups[at].push(i),
+            None => {
+                seen.push(*g);
+                groups.push(vec![i]);
+            }
+        }
+    }
+    groups
 }
 
 /// Writes the JUnit file and the summary JSON of a run of several targets.
 pub fn write_reports(results: &[TargetResult], reports: &CombinedReports) -> Result<(), RunError> {
-    if reports.junit.is_some() {
-        let out = open_report(&reports.junit)?;
+    if let Some(path) = &reports.junit {
+        let mut xml = Vec::new();
         let targets: Vec<(&str, Option<&RunReport>, Option<String>)> = results
             .iter()
             .map(|r| (r.label.as_str(), r.report(), r.error()))
             .collect();
-        junit::write_targets(&targets, out)
-            .map_err(|e| RunError::Io(format!("cannot write the JUnit report: {e}")))?;
+        junit::write_targets(&targets, &mut xml)
+            .map_err(|e| RunError::io("cannot write the JUnit report", e))?;
+        write_atomically(path, &xml)?;
     }
-    if reports.summary_json.is_some() {
-        let mut out = open_report(&reports.summary_json)?;
+    if let Some(path) = &reports.html {
+        let pages: Vec<html::IndexEntry> = results
+            .iter()
+            .map(|r| html::IndexEntry {
+                label: &r.label,
+                page: per_target_path(path, &r.label)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                report: r.report(),
+                error: r.error(),
+            })
+            .collect();
+        write_atomically(path, html::index(&pages).as_bytes())?;
+    }
+    if let Some(path) = &reports.summary_json {
         let targets = results
             .iter()
             .map(|r| {
@@ -100,24 +201,24 @@ pub fn write_reports(results: &[TargetResult], reports: &CombinedReports) -> Res
                 s
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &summary::Summary::of_targets(targets))
-            .and_then(|()| out.write_all(b"\n").map_err(serde_json::Error::io))
-            .map_err(|e| RunError::Io(format!("cannot write the summary JSON: {e}")))?;
+        write_atomically(path, &pretty(&summary::Summary::of_targets(targets)))?;
     }
     Ok(())
 }
 
 /// `--target` values made into target files: a folder stands for its
 /// `*.yaml` / `*.yml` files (not its subfolders), in name order.
-pub fn expand_target_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn expand_target_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, Usage> {
     let mut out = Vec::new();
     for path in given {
         if !path.is_dir() {
             out.push(path.clone());
             continue;
         }
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| format!("--target {}: cannot read the folder: {e}", path.display()))?;
+        let entries = std::fs::read_dir(path).map_err(|e| Usage::TargetFolder {
+            path: path.clone(),
+            problem: format!("cannot read the folder: {e}"),
+        })?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file())
@@ -128,10 +229,10 @@ pub fn expand_target_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             })
             .collect();
         if files.is_empty() {
-            return Err(format!(
-                "--target {}: the folder holds no target file (*.yaml)",
-                path.display()
-            ));
+            return Err(Usage::TargetFolder {
+                path: path.clone(),
+                problem: "the folder holds no target file (*.yaml)".to_owned(),
+            });
         }
         files.sort();
         out.extend(files);
@@ -225,7 +326,10 @@ mod tests {
         assert_eq!(names, ["a.target.yml", "b.target.yaml"]);
         let empty = tempfile::tempdir().unwrap();
         let err = expand_target_paths(&[empty.path().to_path_buf()]).unwrap_err();
-        assert!(err.contains("holds no target file"), "{err}");
+        assert!(
+            matches!(&err, Usage::TargetFolder { path, .. } if path == empty.path()),
+            "{err}"
+        );
     }
 
     #[test]

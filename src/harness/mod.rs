@@ -5,16 +5,21 @@
 //! a fresh [`world::ConformanceWorld`] each, and returns a [`RunReport`]. The
 //! console, JUnit and Cucumber-JSON writers all see the same events.
 
+pub mod baseline;
 pub mod capability;
+pub mod command;
 mod common_steps;
 pub mod console;
 pub mod control_api;
 mod cucumber_json;
 pub mod exchange;
+pub mod exit;
 pub mod explore;
 pub mod features;
 pub mod fileverbs;
+pub mod github;
 mod html;
+pub mod interrupt;
 mod junit;
 pub mod lac;
 pub mod limecraft;
@@ -22,6 +27,7 @@ pub mod liquidfiles;
 pub mod many;
 pub mod preflight;
 pub mod report;
+pub mod report_files;
 pub mod runner;
 pub mod sources;
 pub mod state;

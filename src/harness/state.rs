@@ -48,6 +48,28 @@ struct SavedEnrolment {
     period: u64,
 }
 
+/// Why the state file cannot be read or written; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// It exists but is not a state file this program wrote.
+    #[error("the state file {} is not authconform's ({reason}); move it away or give --state another path", .path.display())]
+    NotOurs { path: PathBuf, reason: String },
+    /// It is authconform's, but a value in it cannot be used.
+    #[error("the state file {} holds {what}", .path.display())]
+    Damaged { path: PathBuf, what: &'static str },
+    #[error("cannot read the state file {}: {source}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `path` is the file or the folder it goes in.
+    #[error("cannot write the state file {}: {source}", .path.display())]
+    Unwritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// The state file of a run against an external target.
 #[derive(Clone, Debug)]
 pub struct State {
@@ -63,40 +85,41 @@ impl State {
         &self.path
     }
 
-    fn read(&self) -> Result<StateFile, String> {
+    fn read(&self) -> Result<StateFile, StateError> {
         match std::fs::read_to_string(&self.path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| {
-                format!(
-                    "the state file {} is not authconform's ({e}); move it away or give --state another path",
-                    self.path.display()
-                )
+            Ok(text) => serde_json::from_str(&text).map_err(|e| StateError::NotOurs {
+                path: self.path.clone(),
+                reason: e.to_string(),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StateFile {
                 version: 1,
                 ..StateFile::default()
             }),
-            Err(e) => Err(format!("cannot read the state file {}: {e}", self.path.display())),
+            Err(source) => Err(StateError::Unreadable {
+                path: self.path.clone(),
+                source,
+            }),
         }
     }
 
     /// The enrolment remembered for this account of this deployment.
-    pub fn enrolment(&self, base_url: &str, username: &str) -> Result<Option<Enrolment>, String> {
+    pub fn enrolment(
+        &self,
+        base_url: &str,
+        username: &str,
+    ) -> Result<Option<Enrolment>, StateError> {
         let file = self.read()?;
         let Some(saved) = file.enrolments.get(&key(base_url, username)) else {
             return Ok(None);
         };
-        let secret = totp::decode_secret(&saved.secret).ok_or_else(|| {
-            format!(
-                "the state file {} holds a damaged secret",
-                self.path.display()
-            )
-        })?;
-        let algorithm = totp::parse_algorithm(&saved.algorithm).ok_or_else(|| {
-            format!(
-                "the state file {} holds an unknown algorithm",
-                self.path.display()
-            )
-        })?;
+        let damaged = |what| StateError::Damaged {
+            path: self.path.clone(),
+            what,
+        };
+        let secret =
+            totp::decode_secret(&saved.secret).ok_or_else(|| damaged("a damaged secret"))?;
+        let algorithm = totp::parse_algorithm(&saved.algorithm)
+            .ok_or_else(|| damaged("an unknown algorithm"))?;
         Ok(Some(Enrolment {
             secret,
             params: TotpParams {
@@ -113,7 +136,7 @@ impl State {
         base_url: &str,
         username: &str,
         enrolment: &Enrolment,
-    ) -> Result<(), String> {
+    ) -> Result<(), StateError> {
         // Read, change, write: one at a time, as several targets of one run
         // (`run --target a --target b`) share the file.
         static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -129,20 +152,22 @@ impl State {
                 period: enrolment.params.period,
             },
         );
-        let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
+        // A map of strings and numbers always serializes.
+        let text = serde_json::to_string_pretty(&file).unwrap_or_default();
         let dir = self
             .path
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let temp = tempfile::NamedTempFile::new_in(dir)
-            .map_err(|e| format!("cannot write the state file in {}: {e}", dir.display()))?;
-        std::fs::write(temp.path(), text)
-            .map_err(|e| format!("cannot write the state file: {e}"))?;
+        let unwritable = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StateError::Unwritable { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(unwritable(dir))?;
+        let temp = tempfile::NamedTempFile::new_in(dir).map_err(unwritable(dir))?;
+        std::fs::write(temp.path(), text).map_err(unwritable(&self.path))?;
         temp.persist(&self.path)
-            .map_err(|e| format!("cannot write the state file {}: {e}", self.path.display()))?;
+            .map_err(|e| unwritable(&self.path)(e.error))?;
         Ok(())
     }
 }
@@ -173,6 +198,6 @@ mod tests {
         let Err(e) = state.enrolment("https://a/api", "carol") else {
             panic!("a damaged state file must be refused");
         };
-        assert!(e.contains("not authconform's"), "{e}");
+        assert!(matches!(e, StateError::NotOurs { .. }), "{e}");
     }
 }

@@ -19,7 +19,7 @@ use futures::future::BoxFuture;
 use crate::fixtures::Fixtures;
 use crate::harness::capability::{self, Capability};
 use crate::harness::control_api::ControlApi;
-use crate::harness::exchange::{Call, Exchange};
+use crate::harness::exchange::{Call, Exchange, HttpClient};
 pub use crate::harness::target::Section;
 use crate::harness::target::{Account, Fields, Target, TargetError, VendorId};
 use crate::spec::Spec;
@@ -86,6 +86,26 @@ pub trait VendorSuite: Send + Sync + 'static {
         &[]
     }
 
+    // ---- before the run
+
+    /// Finds out, before the run, what the target's server offers where its
+    /// document leaves it open (LiquidFiles: the XML login, the JSON one or
+    /// both), filling it into `target` for its capabilities and sign-ons;
+    /// the lines that say what was found.
+    fn discover<'a>(
+        &'a self,
+        _target: &'a mut Target,
+        _http: &'a HttpClient,
+    ) -> BoxFuture<'a, Vec<String>> {
+        Box::pin(async { Vec::new() })
+    }
+
+    /// Problems [`Self::discover`] found with the target file (an account
+    /// no documented way takes): preflight reports them with its own.
+    fn preflight_problems(&self, _target: &Target) -> Vec<String> {
+        Vec::new()
+    }
+
     // ---- preflight
 
     /// The sign-ons preflight tries, one per credential of the target file.
@@ -100,6 +120,15 @@ pub trait VendorSuite: Send + Sync + 'static {
     /// must answer the signed-on caller with a 2xx.
     fn probe(&self, _target: &Target, _sign_on: &SignOn, _x: &Exchange) -> Option<Probe> {
         None
+    }
+
+    /// The other documented ways to call the same resource (FileVerbs: the
+    /// bearer JWT besides the SecretKey). When the probe is refused and one
+    /// of these answers 2xx, the path is right and the server breaks the rule
+    /// the probe relied on: that is its scenario's failure (exit 1), not a
+    /// wrong target file (exit 2).
+    fn other_ways_in(&self, _target: &Target, _sign_on: &SignOn, _x: &Exchange) -> Vec<Call> {
+        Vec::new()
     }
 
     // ---- what a run leaves behind

@@ -1,12 +1,9 @@
-//! Machine-readable outcomes of a run: the summary JSON (`--summary-json`),
-//! which `--rerun-failed` reads back, and GitHub Actions annotations (printed
-//! when `GITHUB_ACTIONS=true`) that put each failure and warning on its
-//! feature file's line in the pull request.
+//! The machine-readable outcome of a run: the summary JSON
+//! (`--summary-json`), which `--rerun-failed` reads back.
 
 use serde::{Deserialize, Serialize};
 
-use crate::harness::console::title;
-use crate::harness::report::{Outcome, RunReport};
+use crate::harness::report::{Outcome, RunReport, Usage};
 
 /// The summary JSON: totals, then one entry per scenario.
 #[derive(Debug, Serialize, Deserialize)]
@@ -21,6 +18,12 @@ pub struct Summary {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Selected, but not run because the run stopped.
+    #[serde(default)]
+    pub not_run: usize,
+    /// Failed as the baseline expects.
+    #[serde(default)]
+    pub expected_failures: usize,
     pub warnings: usize,
     pub scenarios: Vec<ScenarioSummary>,
     /// A run of several targets: one summary each (the totals above add them up).
@@ -36,12 +39,14 @@ pub struct ScenarioSummary {
     /// `limecraft/login.feature`, relative to the features folder.
     pub feature: String,
     pub line: usize,
-    /// `passed`, `failed` or `skipped`.
+    /// `passed`, `failed`, `skipped`, `not-run` or `expected-failure`.
     pub status: String,
     pub duration_ms: u64,
-    /// Why it failed (the first line of the report) or was skipped.
+    /// Why it failed (the report in one line: what was expected, what came
+    /// back), was skipped or was not run.
     pub reason: Option<String>,
-    /// Reference checks that did not hold.
+    /// Reference checks that did not hold, each in one line (what was
+    /// expected, what came back).
     pub warnings: Vec<String>,
 }
 
@@ -55,23 +60,21 @@ impl Summary {
             passed: report.passed(),
             failed: report.failed(),
             skipped: report.skipped(),
+            not_run: report.not_run(),
+            expected_failures: report.expected_failures(),
             warnings: report.warnings(),
             scenarios: report
                 .scenarios
                 .iter()
                 .map(|s| {
-                    let (status, reason) = match &s.outcome {
-                        Outcome::Passed => ("passed", None),
-                        Outcome::Failed => (
-                            "failed",
-                            s.failure
-                                .as_deref()
-                                .and_then(|f| f.lines().next())
-                                .map(str::to_owned),
-                        ),
-                        Outcome::Skipped(r) => ("skipped", Some(r.clone())),
-                        Outcome::ExpectedFailure(r) => ("expected-failure", Some(r.clone())),
+                    let status = match &s.outcome {
+                        Outcome::Passed => "passed",
+                        Outcome::Failed => "failed",
+                        Outcome::Skipped(_) => "skipped",
+                        Outcome::NotRun(_) => "not-run",
+                        Outcome::ExpectedFailure(_) => "expected-failure",
                     };
+                    let reason = s.reason();
                     ScenarioSummary {
                         id: s.id.clone(),
                         name: s.name.clone(),
@@ -80,7 +83,7 @@ impl Summary {
                         status: status.to_owned(),
                         duration_ms: s.duration.as_millis() as u64,
                         reason,
-                        warnings: s.warnings.iter().map(|w| w.expected.clone()).collect(),
+                        warnings: s.warnings.iter().map(|w| w.headline()).collect(),
                     }
                 })
                 .collect(),
@@ -103,6 +106,25 @@ impl Summary {
         failed
     }
 
+    /// The failed scenarios of an earlier `--summary-json` file: what
+    /// `--rerun-failed FILE` runs.
+    pub fn read_failed(path: &std::path::Path) -> Result<Vec<(String, usize, String)>, Usage> {
+        let problem = |problem: String| Usage::RerunFailed {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| problem(e.to_string()))?;
+        let summary: Summary = serde_json::from_str(&text)
+            .map_err(|e| problem(format!("not a summary written by --summary-json ({e})")))?;
+        let failed = summary.failed();
+        if failed.is_empty() {
+            return Err(problem(
+                "no scenario failed in that run; nothing to rerun".to_owned(),
+            ));
+        }
+        Ok(failed)
+    }
+
     /// The summary of a run of several targets: each target's, and the totals.
     pub fn of_targets(targets: Vec<Summary>) -> Summary {
         let sum = |f: fn(&Summary) -> usize| targets.iter().map(f).sum();
@@ -113,54 +135,13 @@ impl Summary {
             passed: sum(|t| t.passed),
             failed: sum(|t| t.failed),
             skipped: sum(|t| t.skipped),
+            not_run: sum(|t| t.not_run),
+            expected_failures: sum(|t| t.expected_failures),
             warnings: sum(|t| t.warnings),
             scenarios: Vec::new(),
             targets,
         }
     }
-}
-
-/// `::error`/`::warning` workflow commands, one per failure and warning.
-pub fn github_annotations(report: &RunReport) -> String {
-    let mut out = String::new();
-    for s in &report.scenarios {
-        let file = format!("file=features/{},line={}", s.feature, s.line);
-        if s.outcome == Outcome::Failed {
-            let reason = s
-                .failure
-                .as_deref()
-                .and_then(|f| f.lines().next())
-                .unwrap_or("failed");
-            out.push_str(&format!(
-                "::error {file},title={}::{}\n",
-                escape_property(&title(s)),
-                escape_data(reason)
-            ));
-        }
-        for w in &s.warnings {
-            out.push_str(&format!(
-                "::warning {file},title={}::{}\n",
-                escape_property(&format!("{} (reference choice)", title(s))),
-                escape_data(&w.expected)
-            ));
-        }
-    }
-    out
-}
-
-/// GitHub's escaping of a command's message, after [`neutral`]: a message
-/// holds what a server sent, and neither its control characters nor a
-/// newline may end the command early.
-fn escape_data(s: &str) -> String {
-    crate::harness::console::neutral(s)
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// GitHub's escaping of a command's property value.
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]
@@ -170,7 +151,7 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn failures_become_annotations_on_their_feature_line_and_round_trip_as_json() {
+    fn a_summary_round_trips_as_json_and_gives_the_failed_scenarios_back() {
         let report = RunReport {
             target_description: "t".into(),
             scenarios: vec![ScenarioResult {
@@ -187,11 +168,6 @@ mod tests {
             }],
             ..RunReport::default()
         };
-        let notes = github_annotations(&report);
-        assert_eq!(
-            notes,
-            "::error file=features/limecraft/transport.feature,line=27,title=LC8 garbage%2C refused::expected: status 401\n"
-        );
         let json = serde_json::to_string(&Summary::of(&report)).unwrap();
         let back: Summary = serde_json::from_str(&json).unwrap();
         assert_eq!(

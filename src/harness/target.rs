@@ -79,6 +79,9 @@ pub struct Target {
     pub control_token: Option<String>,
     pub users: Users,
     pub timeout: Duration,
+    /// `--browser`: the browser a vendor's browser flows run in, over what
+    /// the target file says (`None`: the file's, or `auto`).
+    pub browser: Option<BrowserChoice>,
     /// The vendors' own sections of the file (`lac:`), read by their suites;
     /// [`Target::section`] finds one by its type.
     pub(crate) sections: Vec<Section>,
@@ -94,6 +97,37 @@ impl std::fmt::Debug for Target {
     }
 }
 
+/// The browser a vendor's browser flows run in (`--browser`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrowserChoice {
+    /// A local Chromium with chromedriver if installed, else none.
+    Auto,
+    /// A local Chromium with chromedriver; an error without them.
+    Chromium,
+    /// No browser: the flows are played over HTTP.
+    None,
+    /// A WebDriver server at this URL (Selenium, a chromedriver elsewhere).
+    WebDriver(String),
+}
+
+impl std::str::FromStr for BrowserChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "auto" => Ok(BrowserChoice::Auto),
+            "chromium" => Ok(BrowserChoice::Chromium),
+            "none" => Ok(BrowserChoice::None),
+            u if u.starts_with("http://") || u.starts_with("https://") => {
+                Ok(BrowserChoice::WebDriver(u.trim_end_matches('/').to_owned()))
+            }
+            other => Err(format!(
+                "`{other}` is no browser: auto, chromium, none or a WebDriver URL (http://…)"
+            )),
+        }
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Users {
     pub primary: Option<Account>,
@@ -102,6 +136,9 @@ pub struct Users {
     pub twofactor: Option<Account>,
     pub locked: Option<Account>,
     pub disabled: Option<Account>,
+    /// An account with the vendor's support rights (Limecraft's SUPPORT:
+    /// may enable two-factor authentication for other users).
+    pub support: Option<Account>,
 }
 
 #[derive(Clone)]
@@ -110,6 +147,30 @@ pub struct Account {
     pub password: String,
     /// Base32 TOTP secret, for a two-factor account that already has 2FA enabled.
     pub totp_secret: Option<String>,
+    /// The account's second factor, when it already has one (`second_factor:`
+    /// and `totp:` in the file): TOTP unless the file says otherwise.
+    pub second_factor: SecondFactor,
+}
+
+/// What an account's second factor is, as the target file says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SecondFactor {
+    /// TOTP, with the parameters the file gives (`totp:`), else those the
+    /// server advertises or the document's defaults.
+    #[default]
+    Totp,
+    /// TOTP with the parameters the file gives (`totp: {algorithm, digits, period}`).
+    TotpWith(crate::totp::TotpParams),
+    /// E-mail, SMS, a push app…: the suite cannot make its codes, so the
+    /// scenarios that need them are skipped.
+    Other(String),
+}
+
+impl SecondFactor {
+    /// Whether the suite can make this factor's codes.
+    pub fn is_totp(&self) -> bool {
+        !matches!(self, SecondFactor::Other(_))
+    }
 }
 
 impl Users {
@@ -126,6 +187,7 @@ impl Users {
                     "users.twofactor" => &self.twofactor,
                     "users.locked" => &self.locked,
                     "users.disabled" => &self.disabled,
+                    "users.support" => &self.support,
                     _ => &None,
                 };
                 (*field, account.is_some())
@@ -155,6 +217,7 @@ impl Target {
             control_token: None,
             users: Users::default(),
             timeout: Duration::from_secs(10),
+            browser: None,
             sections: Vec::new(),
         }
     }
@@ -171,12 +234,139 @@ impl Target {
     }
 }
 
+/// Why a target file cannot be used; each says what to fix.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct TargetError(pub String);
+pub enum TargetError {
+    #[error("cannot read target file {}: {source}", .path.display())]
+    Unreadable {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// Another error, in the file at `path`.
+    #[error("target file {}: {error}", .path.display())]
+    InFile {
+        path: std::path::PathBuf,
+        error: Box<TargetError>,
+    },
+    /// Not YAML, or not a target file's shape: the parser's words.
+    #[error("not a valid target file: {0}")]
+    NotValid(String),
+    #[error("vendor: {0}")]
+    UnknownVendor(#[from] crate::harness::suite::UnknownVendor),
+    /// `${var}` in `field`, and the variable is not set.
+    #[error("{field} refers to ${{{var}}}, but the environment variable {var} is not set")]
+    Unset { field: String, var: String },
+    /// Several `${var}` whose variables are not set: (field, var), all of them at once.
+    #[error("{} environment variables the file refers to are not set: {}", .0.len(), .0.iter().map(|(field, var)| format!("{var} ({field})")).collect::<Vec<_>>().join(", "))]
+    UnsetVariables(Vec<(String, String)>),
+    /// A field the vendor's suite cannot do without.
+    #[error(
+        "{field} is missing: the {vendor} suite needs it (`authconform init --vendor {vendor}` prints an example target file)"
+    )]
+    Missing {
+        field: &'static str,
+        vendor: VendorId,
+    },
+    /// `field`'s value is wrong; the message names the field and what to give.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+}
+
+impl TargetError {
+    /// `field`'s value is wrong: `message` names the field and says what to give.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> TargetError {
+        TargetError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The error itself, without the file it was found in.
+    pub fn inner(&self) -> &TargetError {
+        match self {
+            TargetError::InFile { error, .. } => error.inner(),
+            other => other,
+        }
+    }
+
+    /// The field the error is about, if it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self.inner() {
+            TargetError::Unset { field, .. } | TargetError::Invalid { field, .. } => Some(field),
+            TargetError::Missing { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
 
 pub(crate) fn not_valid(e: serde_saphyr::Error) -> TargetError {
-    TargetError(format!("not a valid target file: {e}"))
+    TargetError::NotValid(e.to_string())
+}
+
+/// A YAML error of a target file's `text`, with the hint for the mistake the
+/// README warns of: `{ username: ${LC_USER} }` (a flow mapping's value that
+/// starts with `${` must be quoted).
+pub(crate) fn not_yaml(e: serde_saphyr::Error, text: &str) -> TargetError {
+    let unquoted = text.lines().any(|line| {
+        let code = line.split(" #").next().unwrap_or("");
+        code.contains('{')
+            && code
+                .match_indices("${")
+                .any(|(i, _)| !matches!(code[..i].trim_end().chars().last(), Some('"' | '\'')))
+    });
+    let mut message = e.to_string();
+    if unquoted {
+        message.push_str(
+            "; a `${VAR}` value inside `{ … }` must be quoted: { username: \"${LC_USER}\", password: \"${LC_PASS}\" }",
+        );
+    }
+    TargetError::NotValid(message)
+}
+
+/// Every `${VAR}` of a target file whose variable `env` lacks, as (field, var).
+pub(crate) fn unset_variables(
+    value: &serde_json::Value,
+    field: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut Vec<(String, String)>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let path = if field.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{field}.{k}")
+                };
+                unset_variables(v, &path, env, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                unset_variables(v, &format!("{field}[{i}]"), env, out);
+            }
+        }
+        serde_json::Value::String(text) => {
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find('$') {
+                let after = &rest[i + 1..];
+                if let Some(tail) = after.strip_prefix('$') {
+                    rest = tail;
+                } else if let Some(inner) = after.strip_prefix('{')
+                    && let Some(end) = inner.find('}')
+                {
+                    let name = &inner[..end];
+                    if !name.is_empty() && env(name).is_none() {
+                        out.push((field.to_owned(), name.to_owned()));
+                    }
+                    rest = &inner[end + 1..];
+                } else {
+                    rest = after;
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A vendor's section `key` of a target file's `text`, read as `R` (with
@@ -239,6 +429,7 @@ pub(crate) struct RawUsers {
     pub(crate) twofactor: Option<RawAccount>,
     pub(crate) locked: Option<RawAccount>,
     pub(crate) disabled: Option<RawAccount>,
+    pub(crate) support: Option<RawAccount>,
 }
 
 #[derive(Deserialize)]
@@ -248,6 +439,23 @@ pub struct RawAccount {
     password: String,
     #[serde(default)]
     totp_secret: Option<String>,
+    /// `totp` (the default), or what the account uses instead (`email`, `sms`, …).
+    #[serde(default)]
+    second_factor: Option<String>,
+    /// The TOTP parameters of `totp_secret`, when they are not the server's advertised ones.
+    #[serde(default)]
+    totp: Option<RawTotp>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTotp {
+    #[serde(default)]
+    algorithm: Option<String>,
+    #[serde(default)]
+    digits: Option<usize>,
+    #[serde(default)]
+    period: Option<u64>,
 }
 
 /// Reads a target file's values: `${VAR}` resolved, checked, and an error
@@ -290,36 +498,67 @@ impl Fields<'_> {
         let username = self.text(&raw.username, &format!("{field}.username"))?;
         let password = self.text(&raw.password, &format!("{field}.password"))?;
         if username.is_empty() || password.is_empty() {
-            return Err(TargetError(format!(
-                "{field}: username and password must not be empty"
-            )));
+            return Err(TargetError::invalid(
+                field,
+                format!("{field}: username and password must not be empty"),
+            ));
         }
         let totp_secret = match &raw.totp_secret {
             Some(s) => {
                 let secret = self.text(s, &format!("{field}.totp_secret"))?;
-                // RFC 4226 asks for at least 128 bits; a typo here would
-                // otherwise surface as wrong codes in every 2FA scenario.
-                match crate::totp::decode_secret(&secret) {
-                    Some(bytes) if bytes.len() >= 16 => {}
-                    Some(_) => {
-                        return Err(TargetError(format!(
-                            "{field}.totp_secret is shorter than 128 bits (26 base32 characters); give the secret the server enrolled"
-                        )));
-                    }
-                    None => {
-                        return Err(TargetError(format!(
+                // Any length the server enrolled (seed 003's example key is
+                // 65 bits); a typo here would otherwise surface as wrong codes
+                // in every 2FA scenario.
+                if crate::totp::decode_secret(&secret).is_none_or(|b| b.is_empty()) {
+                    return Err(TargetError::invalid(
+                        format!("{field}.totp_secret"),
+                        format!(
                             "{field}.totp_secret is not base32 (A-Z, 2-7); give the secret as the server showed it"
-                        )));
-                    }
+                        ),
+                    ));
                 }
                 Some(secret)
             }
             None => None,
         };
+        let second_factor = match (&raw.second_factor, &raw.totp) {
+            (Some(kind), _) if !kind.eq_ignore_ascii_case("totp") => {
+                SecondFactor::Other(self.text(kind, &format!("{field}.second_factor"))?)
+            }
+            (_, Some(t)) => {
+                let defaults = crate::totp::TotpParams::default();
+                let algorithm = match &t.algorithm {
+                    Some(a) => crate::totp::parse_algorithm(a).ok_or_else(|| {
+                        TargetError::invalid(
+                            format!("{field}.totp.algorithm"),
+                            format!("{field}.totp.algorithm `{a}` is none of SHA1, SHA256, SHA512"),
+                        )
+                    })?,
+                    None => defaults.algorithm,
+                };
+                let digits = t.digits.unwrap_or(defaults.digits);
+                let period = t.period.unwrap_or(defaults.period);
+                if !(1..=10).contains(&digits) || period == 0 {
+                    return Err(TargetError::invalid(
+                        format!("{field}.totp"),
+                        format!(
+                            "{field}.totp: digits must be 1 to 10 and period more than 0 seconds"
+                        ),
+                    ));
+                }
+                SecondFactor::TotpWith(crate::totp::TotpParams {
+                    algorithm,
+                    digits,
+                    period,
+                })
+            }
+            _ => SecondFactor::Totp,
+        };
         Ok(Some(Account {
             username,
             password,
             totp_secret,
+            second_factor,
         }))
     }
 }
@@ -327,23 +566,39 @@ impl Fields<'_> {
 /// A path relative to `base_url`: starts with `/`, no scheme or host.
 pub(crate) fn check_path(value: &str, field: &str) -> Result<String, TargetError> {
     if !value.starts_with('/') || value.starts_with("//") {
-        return Err(TargetError(format!(
-            "{field} `{value}` must be a path relative to base_url, starting with one `/`"
-        )));
+        return Err(TargetError::invalid(
+            field,
+            format!("{field} `{value}` must be a path relative to base_url, starting with one `/`"),
+        ));
     }
     Ok(value.to_owned())
 }
 
 pub(crate) fn check_url(value: &str, field: &str) -> Result<String, TargetError> {
-    let url = url::Url::parse(value)
-        .map_err(|e| TargetError(format!("{field} `{value}` is not a URL: {e}")))?;
+    let url = url::Url::parse(value).map_err(|e| {
+        let hint = if value.contains("://") {
+            String::new()
+        } else {
+            format!("; did you mean http://{value} (or https://)?")
+        };
+        TargetError::invalid(field, format!("{field} `{value}` is not a URL: {e}{hint}"))
+    })?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(TargetError(format!(
-            "{field} `{value}` must start with http:// or https://"
-        )));
+        let hint = if value.contains("://") {
+            String::new()
+        } else {
+            format!(" (http://{value}?)")
+        };
+        return Err(TargetError::invalid(
+            field,
+            format!("{field} `{value}` must start with http:// or https://{hint}"),
+        ));
     }
     if url.host_str().is_none() {
-        return Err(TargetError(format!("{field} `{value}` has no host")));
+        return Err(TargetError::invalid(
+            field,
+            format!("{field} `{value}` has no host"),
+        ));
     }
     Ok(value.trim_end_matches('/').to_owned())
 }
@@ -364,21 +619,21 @@ pub fn interpolate(
             out.push('$');
             rest = tail;
         } else if let Some(inner) = after.strip_prefix('{') {
-            let end = inner
-                .find('}')
-                .ok_or_else(|| TargetError(format!("{field}: `${{` without a closing `}}`")))?;
+            let end = inner.find('}').ok_or_else(|| {
+                TargetError::invalid(field, format!("{field}: `${{` without a closing `}}`"))
+            })?;
             let name = &inner[..end];
             let valid =
                 !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
-                return Err(TargetError(format!(
-                    "{field}: `${{{name}}}` is not a variable name"
-                )));
+                return Err(TargetError::invalid(
+                    field,
+                    format!("{field}: `${{{name}}}` is not a variable name"),
+                ));
             }
-            let v = env(name).ok_or_else(|| {
-                TargetError(format!(
-                    "{field} refers to ${{{name}}}, but the environment variable {name} is not set"
-                ))
+            let v = env(name).ok_or_else(|| TargetError::Unset {
+                field: field.to_owned(),
+                var: name.to_owned(),
             })?;
             out.push_str(&v);
             rest = &inner[end + 1..];
@@ -411,11 +666,9 @@ pub(crate) mod tests {
             "alice-s3cret$"
         );
         assert_eq!(interpolate("pa$word$$", "f", &env).unwrap(), "pa$word$");
-        let e = interpolate("${NOPE}", "users.primary.password", &env)
-            .unwrap_err()
-            .0;
+        let e = interpolate("${NOPE}", "users.primary.password", &env).unwrap_err();
         assert!(
-            e.contains("NOPE is not set") && e.contains("users.primary.password"),
+            matches!(&e, TargetError::Unset { field, var } if field == "users.primary.password" && var == "NOPE"),
             "{e}"
         );
         assert!(interpolate("${A", "f", &env).is_err());

@@ -25,7 +25,8 @@ use crate::fixtures::Fixtures;
 use crate::harness::capability::Capability;
 use crate::harness::suite::{self, Suite};
 use crate::harness::target::{
-    Fields, RawUsers, Target, TargetError, Users, VendorId, check_url, interpolate, not_valid,
+    Fields, RawUsers, Target, TargetError, Users, VendorId, check_url, interpolate, not_yaml,
+    unset_variables,
 };
 
 impl Target {
@@ -60,18 +61,43 @@ impl Target {
     }
 
     pub fn load(path: &Path) -> Result<Target, TargetError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| TargetError(format!("cannot read target file {}: {e}", path.display())))?;
-        Self::parse(&text, &|name| std::env::var(name).ok())
-            .map_err(|e| TargetError(format!("target file {}: {}", path.display(), e.0)))
+        let text = std::fs::read_to_string(path).map_err(|source| TargetError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, &|name| std::env::var(name).ok()).map_err(|e| {
+            // The parser calls the file `<input>`; the reader knows its name.
+            let e = match e {
+                TargetError::NotValid(m) => {
+                    TargetError::NotValid(m.replace("<input>", &path.display().to_string()))
+                }
+                other => other,
+            };
+            TargetError::InFile {
+                path: path.to_path_buf(),
+                error: Box::new(e),
+            }
+        })
     }
 
     /// Parses a target file, resolving `${VAR}` with `env`.
     pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, TargetError> {
-        let raw: RawTarget = serde_saphyr::from_str(text).map_err(not_valid)?;
-        let suite: Suite = interpolate(&raw.vendor, "vendor", env)?
-            .parse()
-            .map_err(|e: suite::UnknownVendor| TargetError(format!("vendor: {e}")))?;
+        let raw: RawTarget = serde_saphyr::from_str(text).map_err(|e| not_yaml(e, text))?;
+        // Every variable the file refers to and the environment lacks, at
+        // once (not one per run); commented-out lines are not values.
+        if let Ok(value) = serde_saphyr::from_str::<serde_json::Value>(text) {
+            let mut unset = Vec::new();
+            unset_variables(&value, "", env, &mut unset);
+            match unset.len() {
+                0 => {}
+                1 => {
+                    let (field, var) = unset.remove(0);
+                    return Err(TargetError::Unset { field, var });
+                }
+                _ => return Err(TargetError::UnsetVariables(unset)),
+            }
+        }
+        let suite: Suite = interpolate(&raw.vendor, "vendor", env)?.parse()?;
         let vendor = suite.vendor();
         let base_url = check_url(&interpolate(&raw.base_url, "base_url", env)?, "base_url")?;
         let control_url = match &raw.control_url {
@@ -93,6 +119,7 @@ impl Target {
             twofactor: fields.account("users.twofactor", &raw_users.twofactor)?,
             locked: fields.account("users.locked", &raw_users.locked)?,
             disabled: fields.account("users.disabled", &raw_users.disabled)?,
+            support: fields.account("users.support", &raw_users.support)?,
         };
         // Every vendor's section the file has is read by its suite, in the
         // order of the registry, whichever vendor the file names.
@@ -114,19 +141,19 @@ impl Target {
             control_token,
             users,
             timeout: Duration::from_secs(10),
+            browser: None,
             sections,
         };
         for (field, present) in suite.required(&target) {
             if !present {
-                return Err(TargetError(format!(
-                    "{field} is missing: the {vendor} suite needs it (see fixtures/{vendor}.target.yaml)"
-                )));
+                return Err(TargetError::Missing { field, vendor });
             }
         }
         let timeout = raw.timeout_seconds.unwrap_or(10);
         if timeout == 0 || timeout > 600 {
-            return Err(TargetError(
-                "timeout_seconds must be between 1 and 600".into(),
+            return Err(TargetError::invalid(
+                "timeout_seconds",
+                "timeout_seconds must be between 1 and 600",
             ));
         }
         target.timeout = Duration::from_secs(timeout);
@@ -273,26 +300,32 @@ mod tests {
 
     #[test]
     fn bad_targets_say_what_to_fix() {
-        let cases = [
-            (GOOD.replace("limecraft", "acme"), "unknown vendor `acme`"),
+        type Expected = fn(&TargetError) -> bool;
+        let cases: [(String, Expected); 5] = [
             (
-                GOOD.replace("https://example.com/api", "not a url"),
-                "base_url `not a url` is not a URL",
+                GOOD.replace("limecraft", "acme"),
+                |e| matches!(e, TargetError::UnknownVendor(v) if v.0 == "acme"),
             ),
             (
-                GOOD.replace("ftp", "x")
-                    .replace("https://example.com/api", "ftp://example.com"),
-                "must start with http",
+                GOOD.replace("https://example.com/api", "not a url"),
+                |e| matches!(e, TargetError::Invalid { field, message } if field == "base_url" && message.contains("is not a URL")),
+            ),
+            (
+                GOOD.replace("https://example.com/api", "ftp://example.com"),
+                |e| e.field() == Some("base_url"),
             ),
             (
                 GOOD.replace("  secondary: { username: bob, password: x }\n", ""),
-                "users.secondary is missing: the limecraft suite needs it",
+                |e| matches!(e, TargetError::Missing { field: "users.secondary", vendor } if *vendor == crate::vendor::Vendor::Limecraft),
             ),
-            (GOOD.replace("base_url", "base_uri"), "unknown field"),
+            (
+                GOOD.replace("base_url", "base_uri"),
+                |e| matches!(e, TargetError::NotValid(m) if m.contains("unknown field")),
+            ),
         ];
         for (text, expected) in cases {
-            let e = Target::parse(&text, &env).unwrap_err().0;
-            assert!(e.contains(expected), "expected `{expected}` in: {e}");
+            let e = Target::parse(&text, &env).unwrap_err();
+            assert!(expected(&e), "unexpected error: {e:?}");
         }
     }
 }

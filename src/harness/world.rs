@@ -25,11 +25,39 @@ pub type StepResult = Result<(), Failure>;
 #[derive(Debug)]
 pub struct Failure(pub String);
 
+/// How a step's failure text starts when the scenario could not be judged:
+/// the server's own answers leave it nothing to check (a sign-on without the
+/// expiration an expiry scenario counts from), or the player cannot see what
+/// the page does (the runner reports it as skipped, with the rest as the
+/// reason).
+pub const NOT_JUDGED: &str = "not judged: ";
+
+impl Failure {
+    /// The scenario cannot be judged here (`why` says why; it starts with
+    /// [`NOT_JUDGED`] or gets it): reported as skipped with that reason.
+    pub fn not_judged(why: impl std::fmt::Display) -> Failure {
+        let why = why.to_string();
+        if why.starts_with(NOT_JUDGED) {
+            Failure(why)
+        } else {
+            Failure(format!("{NOT_JUDGED}{why}"))
+        }
+    }
+}
+
 /// Shown [`neutral`](crate::harness::console::neutral): a failure quotes what
 /// the server sent, and cucumber's own writer prints it as it is.
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&crate::harness::console::neutral(&self.0))
+    }
+}
+
+/// A control API call a step needed that gave no answer fails the step with
+/// what went wrong.
+impl From<crate::harness::control_api::ControlError> for Failure {
+    fn from(e: crate::harness::control_api::ControlError) -> Failure {
+        Failure(e.to_string())
     }
 }
 
@@ -53,6 +81,9 @@ pub struct RunContext {
     /// What the run's scenarios were issued and the end of the run ends, so
     /// that runs do not pile sessions and tokens up on a deployment.
     issued: Mutex<Vec<Issued>>,
+    /// Where a long wait is announced (`[label] ` before the line), when the
+    /// run prints progress lines; `None`: it is not.
+    console: Mutex<Option<String>>,
 }
 
 /// Why a run stopped before its last scenario.
@@ -63,14 +94,22 @@ pub enum Stop {
     ServerGone(String),
     /// `--max-failures N` was reached (exit 1).
     MaxFailures(usize),
+    /// Ctrl-C or SIGTERM (exit 130): the signal.
+    Interrupted(&'static str),
 }
 
 impl Stop {
-    /// Why the remaining scenarios did not run.
+    /// Why the remaining scenarios did not run (`not run: …`), as a step's failure says it.
     pub fn reason(&self) -> String {
+        format!("not run: {}", self.why())
+    }
+
+    /// What stopped the run.
+    pub fn why(&self) -> String {
         match self {
-            Stop::ServerGone(e) => format!("not run: the server stopped answering ({e})"),
-            Stop::MaxFailures(n) => format!("not run: --max-failures {n} was reached"),
+            Stop::ServerGone(e) => format!("the server stopped answering ({e})"),
+            Stop::MaxFailures(n) => format!("--max-failures {n} was reached"),
+            Stop::Interrupted(signal) => format!("interrupted ({signal})"),
         }
     }
 }
@@ -93,7 +132,7 @@ impl RunContext {
     pub fn remember_enrolment_from(
         &self,
         state: &crate::harness::state::State,
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::harness::state::StateError> {
         let Some(account) = &self.target.users.twofactor else {
             return Ok(());
         };
@@ -112,7 +151,7 @@ impl RunContext {
         &self,
         state: &crate::harness::state::State,
         saved: &Mutex<Option<Vec<u8>>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::harness::state::StateError> {
         let Some(account) = &self.target.users.twofactor else {
             return Ok(());
         };
@@ -201,6 +240,34 @@ impl RunContext {
             *stop = Some(why);
         }
     }
+
+    /// Long waits are announced on the console, each line after `prefix`.
+    pub fn announce_waits(&self, prefix: String) {
+        *self.console.lock().unwrap_or_else(|e| e.into_inner()) = Some(prefix);
+    }
+
+    /// Waits `duration`, saying so on the console (`what` it waits for) when
+    /// the run prints progress; ends early, with the stop's reason, when the
+    /// run stops (Ctrl-C) meanwhile.
+    pub async fn wait(&self, duration: std::time::Duration, what: &str) -> Result<(), Failure> {
+        if let Some(prefix) = &*self.console.lock().unwrap_or_else(|e| e.into_inner()) {
+            crate::harness::console::out(&format!(
+                "{prefix}      waiting {} s for {what}\n",
+                duration.as_secs_f64().ceil()
+            ));
+        }
+        let until = tokio::time::Instant::now() + duration;
+        loop {
+            if let Some(stop) = self.stopped() {
+                return Err(Failure(stop.reason()));
+            }
+            let now = tokio::time::Instant::now();
+            if now >= until {
+                return Ok(());
+            }
+            tokio::time::sleep((until - now).min(std::time::Duration::from_millis(200))).await;
+        }
+    }
 }
 
 impl RunContext {
@@ -224,6 +291,7 @@ impl RunContext {
             &users.twofactor,
             &users.locked,
             &users.disabled,
+            &users.support,
         ]
         .into_iter()
         .flatten()
@@ -241,15 +309,16 @@ impl RunContext {
             secrets.register(&secret);
         }
         let clock = crate::harness::control_api::ControlApi::for_target(&target);
-        let enrolment = users
-            .twofactor
-            .as_ref()
-            .and_then(|a| a.totp_secret.as_deref())
-            .and_then(crate::totp::decode_secret)
-            .map(|secret| Enrolment {
-                secret,
-                params: TotpParams::default(),
-            });
+        // A given secret's parameters: the file's `totp:`, else the seed's
+        // example (a Limecraft run also tries the sample's SHA-1).
+        let enrolment = users.twofactor.as_ref().and_then(|a| {
+            let secret = crate::totp::decode_secret(a.totp_secret.as_deref()?)?;
+            let params = match a.second_factor {
+                crate::harness::target::SecondFactor::TotpWith(p) => p,
+                _ => TotpParams::default(),
+            };
+            Some(Enrolment { secret, params })
+        });
         let run_state = suite.run_state(&target);
         Arc::new(RunContext {
             target,
@@ -263,6 +332,7 @@ impl RunContext {
             stop,
             transport_errors_in_a_row: Mutex::new(0),
             issued: Mutex::new(Vec::new()),
+            console: Mutex::new(None),
         })
     }
 }
@@ -568,15 +638,11 @@ impl ConformanceWorld {
         let ctx = self.ctx();
         let period = e.params.period as i64;
         let last_used = *ctx.last_totp_step.lock().expect("totp step lock");
-        let mut now = ctx.clock.now().await.map_err(Failure)?;
+        let mut now = ctx.clock.now().await?;
         // Near the end of a step the server may check the code in the next step;
         // with clock control, start from a fresh step so every window test is exact.
         if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
-            now = ctx
-                .clock
-                .advance(period - now.rem_euclid(period))
-                .await
-                .map_err(Failure)?;
+            now = ctx.clock.advance(period - now.rem_euclid(period)).await?;
         }
         if let Some(last) = last_used {
             let wanted_step = last + 1 - offset;
@@ -584,10 +650,14 @@ impl ConformanceWorld {
             if current < wanted_step {
                 let wait = wanted_step * period - now;
                 if ctx.clock.is_controlled() {
-                    now = ctx.clock.advance(wait).await.map_err(Failure)?;
+                    now = ctx.clock.advance(wait).await?;
                 } else {
-                    tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
-                    now = ctx.clock.now().await.map_err(Failure)?;
+                    ctx.wait(
+                        std::time::Duration::from_secs(wait as u64),
+                        "a fresh TOTP code (a code is good once; without control_url the suite waits for the next period)",
+                    )
+                    .await?;
+                    now = ctx.clock.now().await?;
                 }
             }
         }

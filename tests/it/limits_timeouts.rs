@@ -16,7 +16,9 @@ pub fn short_limits() -> ServeLimits {
         body_idle_timeout: Duration::from_millis(400),
         body_total_timeout: Duration::from_millis(1500),
         max_connections: 64,
+        max_connections_per_source: 64,
         shutdown_grace: Duration::from_millis(300),
+        ..ServeLimits::default()
     }
 }
 

@@ -234,12 +234,20 @@ async fn failed_logins_lock_known_and_unknown_names_alike() {
     );
 }
 
-/// The variant's CSRF rule: the sign-in form is refused (422, no key) without
-/// the `_session` cookie, with a wrong `authenticity_token`, or with a token
-/// of another session; with both it signs in and redirects (303).
+/// The Rails markup's CSRF rule (`liquidfiles.form-markup=rails`): the
+/// sign-in form is refused (422, no key) without the session cookie, with a
+/// wrong `authenticity_token`, or with a token of another session; with both
+/// it signs in and (`liquidfiles.flow=post-redirect-get`) redirects (303).
 #[tokio::test]
-async fn the_variant_refuses_a_missing_or_foreign_csrf_token() {
-    let running = ReferenceServer::new(ReferenceConfig::for_tests().with_variant(true))
+async fn the_rails_forms_refuse_a_missing_or_foreign_csrf_token() {
+    let mut switches = authconform::reference::switch::Switches::default();
+    for s in [
+        "liquidfiles.form-markup=rails",
+        "liquidfiles.flow=post-redirect-get",
+    ] {
+        switches.parse_and_set(s).unwrap();
+    }
+    let running = ReferenceServer::new(ReferenceConfig::for_tests().with_switches(switches))
         .spawn(([127, 0, 0, 1], 0).into())
         .await
         .expect("bind loopback");
@@ -299,5 +307,12 @@ async fn the_variant_refuses_a_missing_or_foreign_csrf_token() {
     }
     let r = sign_in(Some(&cookie), &token).await.unwrap();
     assert_eq!(r.status().as_u16(), 303);
-    assert_eq!(r.headers()["location"], "api/done");
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("api/done?t="),
+        "{:?}",
+        r.headers()["location"]
+    );
 }

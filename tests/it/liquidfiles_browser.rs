@@ -209,17 +209,6 @@ async fn reference_server(fault: Option<&str>) -> (RunningServer, String) {
     (running, root)
 }
 
-/// The variant server (another conforming LiquidFiles: Rails-style markup, a
-/// CSRF token tied to a session cookie, 303 after each POST, no CSP).
-async fn variant_server() -> (RunningServer, String) {
-    let running = ReferenceServer::new(ReferenceConfig::for_tests().with_variant(true))
-        .spawn("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let root = format!("{}{}", running.url(), Vendor::LiquidFiles.mount_prefix());
-    (running, root)
-}
-
 /// The fixture persona with Strong 2FA (`fixtures/reference.yaml`).
 const CAROL_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
@@ -484,95 +473,5 @@ async fn browser_without_agent_port_wrong_password_and_hostile_port() {
             "agent_port={port} was not refused"
         );
     }
-    browser.close().await;
-}
-
-/// The variant's pages in a real browser: the CSRF cookie and token, the 303
-/// after each POST, the Strong 2FA page and the success page's own callback
-/// form all work, so what the harness accepts from the variant a browser
-/// really completes, and the browser itself posts `api_key=KEY` once.
-#[tokio::test(flavor = "multi_thread")]
-async fn browser_completes_the_variant_pages_and_calls_back() {
-    let Some(browser) = Browser::start().await else {
-        return;
-    };
-    let (running, root) = variant_server().await;
-    let client = &browser.client;
-
-    // Without 2FA: sign in, 303 to the key, the page posts it to the listener.
-    let listener = AgentListener::start().await.unwrap();
-    client
-        .goto(&login_url(
-            &root,
-            &format!("?agent_port={}", listener.port()),
-        ))
-        .await
-        .unwrap();
-    fill(
-        client,
-        "form#new_user input[name='user[email]']",
-        "alice@example.com",
-    )
-    .await;
-    fill(
-        client,
-        "form#new_user input[name='user[password]']",
-        "alice-Pa55word",
-    )
-    .await;
-    click(client, "form#new_user input[type=submit]").await;
-    let _ = listener.api_key(Duration::from_secs(15)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let got = posts(&listener);
-    assert_eq!(got.len(), 1, "expected one callback: {got:?}");
-    let body = body_text(&got[0]);
-    let key = body.strip_prefix("api_key=").expect("api_key=KEY");
-    assert!(is_documented_key_shape(key), "{key:?}");
-    assert_key_belongs_to(&root, key, "alice@example.com").await;
-
-    // With Strong 2FA: the code page after a 303, then the key.
-    let listener = AgentListener::start().await.unwrap();
-    client
-        .goto(&login_url(
-            &root,
-            &format!("?agent_port={}", listener.port()),
-        ))
-        .await
-        .unwrap();
-    fill(
-        client,
-        "form#new_user input[name='user[email]']",
-        "carol@example.com",
-    )
-    .await;
-    fill(
-        client,
-        "form#new_user input[name='user[password]']",
-        "carol-Pa55word",
-    )
-    .await;
-    click(client, "form#new_user input[type=submit]").await;
-    assert!(page_has(client, "form#otp input[name='user[otp_attempt]']").await);
-    assert_eq!(api_key_div(client).await, None, "a key before the code");
-    let secret = authconform::totp::decode_secret(CAROL_TOTP_SECRET).unwrap();
-    let params = TotpParams {
-        algorithm: authconform::totp::Algorithm::SHA1,
-        digits: 6,
-        period: 30,
-    };
-    let code = authconform::totp::code_at(params, &secret, running.server.clock.now());
-    fill(client, "form#otp input[name='user[otp_attempt]']", &code).await;
-    click(client, "form#otp input[type=submit]").await;
-    let _ = listener.api_key(Duration::from_secs(15)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let got = posts(&listener);
-    assert_eq!(
-        got.len(),
-        1,
-        "expected one callback after the code: {got:?}"
-    );
-    let body = body_text(&got[0]);
-    let key = body.strip_prefix("api_key=").expect("api_key=KEY");
-    assert_key_belongs_to(&root, key, "carol@example.com").await;
     browser.close().await;
 }

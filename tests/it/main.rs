@@ -33,6 +33,9 @@ mod lac_snapshots;
 mod limecraft_bad_input;
 // Limecraft: which tokens of the reference store authorize, against a model.
 mod limecraft_properties;
+// Limecraft: seed 003's sample client (npm totp-generator's SHA-1 code for the
+// advertised SHA512 key) logs in to the reference server and the mock.
+mod limecraft_sample_client;
 // Limecraft: every documented response shape, tokens and times redacted.
 mod limecraft_snapshots;
 
@@ -63,8 +66,14 @@ mod hostile_server;
 // Abuse of the reference server (issue #26): pending-login floods, racing
 // password changes, the control API's guard.
 mod limits_abuse;
+// The README: the quickstart run as written, every command accepted.
+mod readme;
+// In a pipeline: reports for every outcome, Ctrl-C, shared servers, the server's clock, preflight's diagnoses.
+mod pipeline;
 // Hostile clients (issue #12): the connection cap.
 mod limits_connections;
+// Hostile clients (issue #26 R4, R15): fair connection slots, shedding, protocol points.
+mod limits_fairness;
 // Hostile clients (issue #12): the FileVerbs refresh-token family cap.
 mod limits_families;
 // Hostile clients (issue #12): a hashing flood at the production Argon2 cost.
@@ -77,6 +86,8 @@ mod limits_shutdown;
 mod limits_throttle;
 // Hostile clients (issue #12): slow and half-sent requests cut off.
 mod limits_timeouts;
+// Hostile clients (issue #26 R5, R11, R12): issued tokens bounded per owner and in total.
+mod limits_tokens;
 // The mocks of Limecraft, FileVerbs and LAC as a client's tests use them.
 mod mock;
 // Properties of the shared primitives: TOTP (RFC 6238, the window), secrets, tokens.

@@ -51,7 +51,11 @@ fn run_once(served: &Served, dir: &Path, name: &str) -> (PathBuf, PathBuf, Value
         .arg(&summary)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "the broken rule fails the run");
+    assert_eq!(
+        out.status.code(),
+        Some(authconform::harness::exit::Exit::FAILED),
+        "the broken rule fails the run"
+    );
     let summary: Value = serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap();
     assert!(summary["failed"].as_u64().unwrap() > 0, "{summary}");
     assert!(summary["skipped"].as_u64().unwrap() > 0, "{summary}");

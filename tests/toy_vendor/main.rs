@@ -17,7 +17,7 @@ mod server;
 mod steps;
 mod suite;
 
-use authconform::harness::target::Target;
+use authconform::harness::target::{Target, TargetError};
 use authconform::harness::{self, Outcome, Output, RunOptions, TargetChoice};
 
 /// A target file of the toy at `base_url`: the shared fields and the toy's own section.
@@ -108,8 +108,10 @@ fn the_toy_target_file_is_read_by_the_toy_suite() {
         "vendor: toy\nbase_url: http://x\nusers:\n  primary: { username: a, password: b }\ntoy:\n  whoami_pth: /w\n",
         &|_| None,
     )
-    .expect_err("an unknown key of the toy's section is refused")
-    .0;
+    .expect_err("an unknown key of the toy's section is refused");
+    let TargetError::NotValid(e) = e else {
+        panic!("a section's unknown key is the parser's error: {e:?}");
+    };
     assert!(
         e.contains("unknown field `whoami_pth`") && e.contains("line 6"),
         "{e}"

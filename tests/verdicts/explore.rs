@@ -100,7 +100,11 @@ async fn hunt(fault: Fault) -> Row {
         .vendors
         .iter()
         .filter_map(|v| v.inputs.as_ref())
-        .flat_map(|i| i.failures.iter().map(|(what, _)| format!("bad input: {what}")))
+        .flat_map(|i| {
+            i.failures
+                .iter()
+                .map(|(what, _)| format!("bad input: {what}"))
+        })
         .collect();
     Row {
         fault,

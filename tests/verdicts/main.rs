@@ -7,6 +7,11 @@
 
 mod explore;
 mod faults;
+mod fileverbs_preflight;
+mod limecraft_headers;
+mod limecraft_preflight;
+mod limecraft_totp;
+mod players;
 mod runner;
 mod switches;
 mod variants;

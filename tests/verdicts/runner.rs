@@ -94,7 +94,7 @@ async fn a_server_that_does_not_answer_ends_the_run_after_a_few_transport_errors
         report
             .scenarios
             .iter()
-            .any(|s| matches!(&s.outcome, Outcome::Skipped(r) if r.contains("stopped answering"))),
+            .any(|s| matches!(&s.outcome, Outcome::NotRun(r) if r.contains("stopped answering"))),
         "the rest are reported as not run: {}",
         report.summary()
     );
@@ -120,7 +120,7 @@ async fn max_failures_stops_the_run_after_that_many_failed_scenarios() {
         report
             .scenarios
             .iter()
-            .any(|s| matches!(&s.outcome, Outcome::Skipped(r) if r.contains("--max-failures 1"))),
+            .any(|s| matches!(&s.outcome, Outcome::NotRun(r) if r.contains("--max-failures 1"))),
         "{}",
         report.summary()
     );

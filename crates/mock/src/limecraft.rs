@@ -30,7 +30,7 @@ const WIRE: Wire = Wire {
 ///
 /// let mock = Limecraft::start().await;
 /// mock.add_user("zoe", "zoe-Pa55word")?;
-/// let secret = mock.enable_two_factor("zoe")?; // base32, SHA512, 6 digits, 30 s
+/// let secret = mock.enable_two_factor("zoe")?; // base32; advertised SHA512, 6 digits, 30 s
 ///
 /// let http = reqwest::Client::new();
 /// let login: serde_json::Value = http
@@ -131,14 +131,17 @@ impl Limecraft {
     pub fn enable_two_factor(&self, username: &str) -> Result<String, MockError> {
         let id = self.user_id(username)?;
         self.store
-            .enable_two_factor(Caller { user_id: id }, Some(id), None)
+            .enable_two_factor(Caller { user_id: id }, Some(id), None, false)
             .map(|enrolment| enrolment.key)
             .map_err(|e| MockError::Refused(e.message))
     }
 
     /// The TOTP code of `secret` at the mock's current time (SHA512, 6 digits, 30 s).
     /// A code is accepted once: after a successful validation, advance the clock
-    /// 30 s before asking for the next.
+    /// 30 s before asking for the next. The mock also accepts the code seed 003's
+    /// own sample client computes for the same key (SHA-1, 6 digits, 30 s:
+    /// `totp(key, {digits: 6, algorithm: 'SHA-1', period: 30})`), as the
+    /// reference server does.
     pub fn totp_code(&self, secret: &str) -> Result<String, MockError> {
         let key = totp::decode_secret(secret)
             .ok_or_else(|| MockError::Refused("the secret is not base32".into()))?;

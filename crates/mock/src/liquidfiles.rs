@@ -337,6 +337,8 @@ impl fmt::Debug for AgentCallback {
 struct Catch {
     callbacks: Mutex<Vec<AgentCallback>>,
     arrived: Notify,
+    /// Answer 204 instead of a page.
+    no_content: bool,
 }
 
 /// A stand-in for a desktop client's agent port: an HTTP server on
@@ -351,9 +353,23 @@ pub struct AgentListener {
 impl AgentListener {
     /// Binds `127.0.0.1:0` and starts recording.
     pub async fn start() -> std::io::Result<AgentListener> {
+        Self::listen(false).await
+    }
+
+    /// The same, answering every request `204 No Content`: a browser that
+    /// posts a form to it stays on the page it posted from (HTML's
+    /// navigation ignores a 204), so the page with the key stays readable.
+    pub async fn start_no_content() -> std::io::Result<AgentListener> {
+        Self::listen(true).await
+    }
+
+    async fn listen(no_content: bool) -> std::io::Result<AgentListener> {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let port = listener.local_addr()?.port();
-        let catch = Arc::new(Catch::default());
+        let catch = Arc::new(Catch {
+            no_content,
+            ..Catch::default()
+        });
         let router = axum::Router::new()
             .fallback(record)
             .with_state(catch.clone());
@@ -435,6 +451,9 @@ async fn record(State(catch): State<Arc<Catch>>, req: Request) -> Response {
         .unwrap_or_else(|e| e.into_inner())
         .push(callback);
     catch.arrived.notify_waiters();
+    if catch.no_content {
+        return StatusCode::NO_CONTENT.into_response();
+    }
     let mut response =
         "<!DOCTYPE html><title>Signed in</title><p>You can close this window.</p>".into_response();
     response.headers_mut().insert(

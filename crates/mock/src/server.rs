@@ -452,7 +452,7 @@ async fn intercept(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
         Some(Action::Fail { status, message }) => return (shared.wire.error)(status, &message),
         Some(Action::Malformed) => return (shared.wire.malformed)(),
         Some(Action::Drop) => {
-            if let Some(close) = parts.extensions.get::<CloseConnection>() {
+            if let Some(close) = CloseConnection::current() {
                 close.close();
                 // The connection task drops this request with its connection.
                 return std::future::pending().await;

@@ -143,7 +143,9 @@ pub async fn read_limited(req: Request) -> Result<Bytes, BodyRejection> {
 
 /// What a failed body read answers; shared with the mocks' journal layer.
 pub fn read_error(error: &axum::Error) -> BodyRejection {
-    if error_chain_has::<http_body_util::LengthLimitError>(error) {
+    if error_chain_has::<http_body_util::LengthLimitError>(error)
+        || error_chain_has::<super::serving::BodyTooLarge>(error)
+    {
         BodyRejection::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the request body exceeds {MAX_BODY_BYTES} bytes"),

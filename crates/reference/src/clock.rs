@@ -44,6 +44,37 @@ impl Clock {
     }
 }
 
+impl Clock {
+    /// Sets this clock back to the system time (every clone with it).
+    pub fn reset(&self) -> UnixSeconds {
+        self.offset.store(0, Ordering::SeqCst);
+        self.now()
+    }
+
+    /// Whether this clock has been moved from the system time.
+    pub fn is_moved(&self) -> bool {
+        self.offset.load(Ordering::SeqCst) != 0
+    }
+}
+
+/// A response whose `Date` says this clock's time when the clock has been
+/// moved (hyper's own `Date`, the system time, otherwise).
+pub fn date_of_moved(
+    clock: &Clock,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if clock.is_moved()
+        && let Ok(at) = jiff::Timestamp::from_second(clock.now())
+        && let Ok(value) =
+            axum::http::HeaderValue::from_str(&at.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string())
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, value);
+    }
+    response
+}
+
 /// How far a clock may be moved in all: a thousand years.
 pub const MAX_TOTAL_ADVANCE: i64 = 1000 * 366 * 24 * 3600;
 

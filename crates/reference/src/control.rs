@@ -147,6 +147,7 @@ pub fn router(
     let mut router = Router::new()
         .route(&format!("{CONTROL_PREFIX}/clock"), get(now))
         .route(&format!("{CONTROL_PREFIX}/clock/advance"), post(advance))
+        .route(&format!("{CONTROL_PREFIX}/clock/reset"), post(reset))
         .with_state(clock);
     for (vendor, vendor_hooks) in hooks {
         router = router.nest(&format!("{CONTROL_PREFIX}/{}", vendor.id()), vendor_hooks);
@@ -156,6 +157,13 @@ pub fn router(
 
 async fn now(State(clock): State<Clock>) -> Json<serde_json::Value> {
     Json(json!({ "now": clock.now() }))
+}
+
+/// Back to the system time (`authconform clock --reset`). Only the clock:
+/// what the stores remember (TOTP steps used, expiries) stays as it was;
+/// a restart is the clean slate.
+async fn reset(State(clock): State<Clock>) -> Json<serde_json::Value> {
+    Json(json!({ "now": clock.reset() }))
 }
 
 /// A control call the hook cannot read: 400 with what to send.

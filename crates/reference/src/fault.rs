@@ -77,7 +77,15 @@ faults! {
     FormLoginRejected = "form-login-rejected", Limecraft, Documented,
         "login accepts only JSON; form parameters get 415", ["LC2"];
     LoginNeedsSecondTokenMissing = "login-omits-needs-second-token", Limecraft, Documented,
-        "a successful login omits needsSecondToken", ["LC1", "LC2"];
+        "the login of a user with 2FA omits needsSecondToken, so its temporary token looks final", ["LC13"];
+    EmailLoginRefused = "email-login-refused", Limecraft, Documented,
+        "login takes the username only: the email address gets 401", ["LC26"];
+    RedirectIfPasswordIgnored = "redirect-if-password-ignored", Limecraft, Documented,
+        "a login without a password answers 400 instead of redirecting to redirectIfPassword", ["LC27"];
+    SamlRedirectsRefused = "saml-redirects-refused", Limecraft, Documented,
+        "a login or logout with redirectIfOk, redirectIfFailed or redirectIfSaml answers 400", ["LC28"];
+    AuthorizationNameCaseSensitive = "authorization-name-case-sensitive", Limecraft, Documented,
+        "the Authorization header is read only when its name is spelled as the document writes it", ["LC29"];
     ErrorEnvelopeWrong = "error-envelope-wrong", Limecraft, Documented,
         "the 401 body is {\"error\":\"…\"} instead of the UnauthorizedError envelope", ["LC3", "LC4"];
     UnknownUserNotFound = "unknown-user-404", Limecraft, Documented,
@@ -102,29 +110,35 @@ faults! {
         "tokens never expire", ["LC9", "LC10"];
     RememberMeIgnored = "remember-me-ignored", Limecraft, Documented,
         "rememberMe is ignored: every session lasts 1 hour", ["LC10", "LC20"];
-    Enable2faFieldMissing = "enable2fa-omits-period", Limecraft, Documented,
-        "the enable2fa response omits period", ["LC11"];
+    Enable2faFieldMissing = "enable2fa-omits-period", Limecraft, Reference,
+        "the enable2fa response omits period (the table marks it optional; the suite then uses the sample's 30 s)", ["LC11"];
+    Enable2faKeyHex = "enable2fa-key-hex", Limecraft, Documented,
+        "enable2fa answers the key in hex, which the document's sample library (base32) cannot read", ["LC11"];
     Enable2faAnyUser = "enable2fa-any-user", Limecraft, Documented,
         "any user may enable 2FA for another user without SUPPORT rights", ["LC12"];
     Enable2faUnknownUser403 = "enable2fa-unknown-user-403", Limecraft, Documented,
-        "enable2fa for an unknown user id gets 403 instead of 404", ["LC12"];
+        "enable2fa for an unknown user id gets 403 instead of 404, even for a SUPPORT user", ["LC31"];
+    Enable2faSupportRefused = "enable2fa-support-refused", Limecraft, Documented,
+        "a SUPPORT user may not enable 2FA for another user (403)", ["LC30"];
+    Enable2faRedoRefused = "enable2fa-redo-refused", Limecraft, Documented,
+        "enable2fa with redo true answers 403 when 2FA is already on", ["LC32"];
     Enable2faErrorBodyWrong = "enable2fa-error-body-wrong", Limecraft, Reference,
         "enable2fa's 403 and 404 answer {\"error\":\"…\"} instead of the envelope (the document gives their statuses only)", ["LC12"];
     SecondFactorSkipped = "second-factor-skipped", Limecraft, Documented,
         "a user with 2FA gets a final token from login (needsSecondToken false)", ["LC13", "LC15"];
-    TemporaryTokenAuthorizes = "temporary-token-authorizes", Limecraft, Documented,
+    TemporaryTokenAuthorizes = "temporary-token-authorizes", Limecraft, Reference,
         "the temporary token of a 2FA login authorizes GET /authentication/user", ["LC14"];
     TotpWrongAlgorithm = "totp-wrong-algorithm", Limecraft, Documented,
-        "codes are checked with SHA1 while SHA512 is advertised", ["LC15"];
+        "codes are checked with SHA256: neither the advertised SHA512 nor the sample client's SHA-1", ["LC15"];
     TotpAnyCode = "totp-any-code", Limecraft, Documented,
         "any 6-digit code is accepted", ["LC16"];
     TotpWideWindow = "totp-wide-window", Limecraft, Documented,
         "codes up to 3 periods old or ahead are accepted", ["LC17"];
-    TotpNoSkew = "totp-no-skew", Limecraft, Documented,
+    TotpNoSkew = "totp-no-skew", Limecraft, Reference,
         "only the current period's code is accepted", ["LC17"];
     TotpReuseAccepted = "totp-reuse-accepted", Limecraft, Documented,
         "a code that was already accepted is accepted again", ["LC18"];
-    ValidateAcceptsFinalToken = "validate-accepts-final-token", Limecraft, Documented,
+    ValidateAcceptsFinalToken = "validate-accepts-final-token", Limecraft, Reference,
         "2fa/validate accepts a final session token instead of only a temporary one", ["LC19"];
     ValidateIgnoresRememberMe = "validate-ignores-remember-me", Limecraft, Documented,
         "2fa/validate ignores rememberMe: the final token lasts 1 hour", ["LC20"];
@@ -168,6 +182,8 @@ faults! {
         "a refresh token presented again after its family rotated twice more is accepted, not detected as reuse", ["explore"];
     RevokeDoesNotRevoke = "revoke-does-not-revoke", FileVerbs, Reference,
         "revoke answers 200 but the refresh token keeps working", ["FV7"];
+    SecretKeyExpires = "secret-key-expires", FileVerbs, Documented,
+        "a SecretKey stops working a day after the server started, though it does not expire unless reset", ["FV7"];
     SecretKeyResetIgnored = "secret-key-reset-ignored", FileVerbs, Documented,
         "after a SecretKey reset the old key still works", ["FV7"];
     NonJsonBody401 = "non-json-body-401", FileVerbs, Reference,
@@ -176,8 +192,8 @@ faults! {
         "errors answer {\"error\": …} instead of the reference server's {\"message\": …} (the document shows no error body)", ["FV2", "FV4"];
     ApikeyFieldRenamed = "apikey-field-renamed", Lac, Documented,
         "a sign-on answers the auth token as apiKey instead of apikey", ["LAC1"];
-    LacExpirationWrongFormat = "expiration-wrong-format", Lac, Documented,
-        "expiration is written 12/31/2014 23:59:59 instead of the documented 2014-12-31T23:59:59.999", ["LAC1", "LAC9"];
+    LacExpirationWrongFormat = "expiration-wrong-format", Lac, Reference,
+        "expiration is written 12/31/2014 23:59:59 instead of the example's 2014-12-31T23:59:59.999 (the document shows one example, no form)", ["LAC1"];
     SignOnReusesToken = "sign-on-reuses-token", Lac, Documented,
         "every sign-on of a user returns the same auth token instead of a new one", ["LAC2"];
     LacWrongPasswordAccepted = "wrong-password-accepted", Lac, Documented,
@@ -190,8 +206,8 @@ faults! {
         "auth tokens created in API Creator are not accepted", ["LAC4"];
     AnyApikeyAccepted = "any-apikey-accepted", Lac, Documented,
         "any value in Authorization: CALiveAPICreator <apikey>:1 authorizes a call", ["LAC5"];
-    AnyAuthSchemeAccepted = "any-auth-scheme-accepted", Lac, Documented,
-        "an auth token is accepted under any Authorization scheme (Bearer <apikey>:1)", ["LAC5"];
+    AnyAuthSchemeAccepted = "any-auth-scheme-accepted", Lac, Reference,
+        "an auth token is accepted under any Authorization scheme (Bearer <apikey>:1; the document names its scheme and forbids no other)", ["LAC5"];
     UrlAuthIgnored = "url-auth-ignored", Lac, Documented,
         "?auth=<apikey>:1 is refused even where the API property allows it", ["LAC6"];
     UrlAuthPropertyIgnored = "url-auth-property-ignored", Lac, Documented,
@@ -244,7 +260,7 @@ faults! {
         "the agent callback sends the key as apikey instead of api_key", ["LF2"];
     CallbackWithoutAgentPort = "callback-without-agent-port", LiquidFiles, Documented,
         "without agent_port the success page still posts the key to localhost:80", ["LF3"];
-    AgentPortUnchecked = "agent-port-unchecked", LiquidFiles, Documented,
+    AgentPortUnchecked = "agent-port-unchecked", LiquidFiles, Reference,
         "any agent_port value (abc, 0, 65536, 80x) is accepted and used in the callback", ["LF4"];
     AnyPasswordLogsIn = "any-password-logs-in", LiquidFiles, Documented,
         "any password logs a known user in, on /login and /session/api", ["LF5", "LF14"];
@@ -278,8 +294,8 @@ faults! {
         "a DOCTYPE in the XML is skipped instead of refused", ["LF16"];
     XmlMissingPasswordLogsIn = "xml-missing-password-logs-in", LiquidFiles, Documented,
         "POST /login without <password> returns the user's API key", ["LF16"];
-    LfJsonLoginRejected = "json-api-login-refused", LiquidFiles, Documented,
-        "POST /login refuses the v3 JSON API (application/json gets 415 and XML)", ["LF17"];
+    LfJsonKeyDiffers = "json-key-differs", LiquidFiles, Documented,
+        "the JSON POST /login answers another key than the XML one (the user's key changes with the API)", ["LF17"];
     JsonUnknownUserDiffers = "json-unknown-user-differs", LiquidFiles, Reference,
         "the JSON POST /login answers an unknown user with 404 No such user (user enumeration)", ["LF18"];
     JsonMissingPasswordLogsIn = "json-missing-password-logs-in", LiquidFiles, Documented,
@@ -293,6 +309,63 @@ impl Fault {
     /// The scenario ids that catch it (without [`EXPLORE`]).
     pub fn scenarios(self) -> impl Iterator<Item = &'static str> {
         self.caught_by().iter().copied().filter(|c| *c != EXPLORE)
+    }
+
+    /// The scenarios of [`Self::scenarios`] that catch this fault on a server
+    /// whose silent choices are `switches`, as the suite runs by default (the
+    /// HTTP player of `/session/api`): a switch can leave out the API a
+    /// scenario plays (LiquidFiles' XML login under
+    /// `liquidfiles.logins=json-only`) or the situation it needs to show the
+    /// fault (each case says why), and a scenario only a browser could judge
+    /// (a callback made by `fetch`: `tests/verdicts/players.rs`) is not
+    /// judged. Empty: the fault does not apply there. A fault still breaks its
+    /// rule; another scenario shows it.
+    pub fn caught_under(self, switches: &crate::switch::Switches) -> Vec<&'static str> {
+        if !self.applies_under(switches) {
+            return Vec::new();
+        }
+        self.scenarios()
+            .filter(|id| !self.hidden_under(id, switches))
+            .collect()
+    }
+
+    fn applies_under(self, switches: &crate::switch::Switches) -> bool {
+        use crate::liquidfiles::switches as lf;
+        match self {
+            // The same key from both APIs needs both.
+            Fault::LfJsonKeyDiffers => {
+                !switches.is(&lf::LOGINS, "json-only") && !switches.is(&lf::LOGINS, "xml-only")
+            }
+            // The callback is made by script: only a browser sees it.
+            Fault::CallbackWrongPort
+            | Fault::CallbackFieldRenamed
+            | Fault::CallbackWithoutAgentPort => !switches.is(&lf::CALLBACK_BY, "fetch"),
+            _ => true,
+        }
+    }
+
+    fn hidden_under(self, id: &str, switches: &crate::switch::Switches) -> bool {
+        use crate::liquidfiles::switches as lf;
+        if self.vendor() == Vendor::LiquidFiles {
+            let n: u32 = id.trim_start_matches("LF").parse().unwrap_or(0);
+            return match n {
+                // The pages go on by script: the HTTP player does not judge them.
+                1..=8 => switches.is(&lf::INTERSTITIAL, "script-redirect"),
+                // No XML API, or no JSON API.
+                9..=16 => switches.is(&lf::LOGINS, "json-only"),
+                17..=19 => switches.is(&lf::LOGINS, "xml-only"),
+                _ => false,
+            };
+        }
+        match (self, id) {
+            // Without a password policy LAC17's one-character password is
+            // accepted: no change fails there, so none withholds a token
+            // (LAC20's notSupported still shows it).
+            (Fault::FailedChangeWithholdsToken, "LAC17") => {
+                switches.is(&crate::lac::switches::PASSWORD_POLICY, "none")
+            }
+            _ => false,
+        }
     }
 
     pub fn from_name(name: &str) -> Result<Fault, String> {
@@ -310,6 +383,15 @@ impl Fault {
                         .join(", ")
                 )
             })
+    }
+
+    /// Header names the faulty server reads only when spelled exactly so
+    /// (a server that compares names case-sensitively, against RFC 9110 §5.1).
+    pub fn exact_header_names(self) -> &'static [&'static str] {
+        match self {
+            Fault::AuthorizationNameCaseSensitive => &["Authorization"],
+            _ => &[],
+        }
     }
 
     /// The catalogue as a Markdown table, as the README shows it.

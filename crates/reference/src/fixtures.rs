@@ -114,6 +114,9 @@ pub struct SuiteAccounts {
     pub twofactor: String,
     pub locked: Option<String>,
     pub disabled: Option<String>,
+    /// An account with SUPPORT rights (Limecraft).
+    #[serde(default)]
+    pub support: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +181,7 @@ impl Fixtures {
             ("twofactor", Some(&suite.twofactor)),
             ("locked", suite.locked.as_ref()),
             ("disabled", suite.disabled.as_ref()),
+            ("support", suite.support.as_ref()),
         ];
         for (role, name) in roles {
             if let Some(name) = name

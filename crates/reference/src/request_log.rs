@@ -4,110 +4,276 @@
 //! `access_token`), headers or bodies, so no token or password can reach the log.
 //!
 //! The log never holds up a request: `authconform serve` writes it from a
-//! background thread through a queue of [`LOG_QUEUE_LINES`] lines, each at most
-//! about [`MAX_PATH_BYTES`] + 100 bytes (so under 2 MiB in all), written in
-//! batches of up to [`LOG_BATCH_BYTES`]; when the
-//! reader of stderr falls behind, lines are dropped and counted, and the count
-//! is logged ([`report_dropped`]).
+//! background thread ([`LogSink`]). A request formats its line straight into
+//! the sink's buffer of at most [`LOG_QUEUE_BYTES`] (each line at most about
+//! [`MAX_PATH_BYTES`] + 100 bytes); the thread swaps that buffer for an empty
+//! one and writes it with one `write(2)`, then pauses briefly so the next
+//! lines gather. When the reader of stderr falls behind and the buffer is
+//! full, lines are dropped and counted, and the count is logged
+//! ([`report_dropped`]). The sink holds at most two buffers: the one being
+//! filled and the one being written, under 2 MiB in all.
+//!
+//! The line is the one `tracing_subscriber`'s plain format writes for
+//! `info!(target: "authconform::request", "{method} {path} {status} {ms:.1}ms")`
+//! (`2026-12-05T10:41:00.123456Z  INFO GET /path 200 0.1ms`); `serve` formats
+//! it itself rather than through `tracing`'s dispatch and formatter, which cost
+//! more than the rest of a token-validated request (bench/README.md, issue #24).
+//! Its other events reach the same sink through `tracing` ([`LogSink::writer`]),
+//! in order. Without a sink (a terminal, colours on; the library's own
+//! servers), the line goes through `tracing` as before.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
-use std::time::Instant;
+use axum::http::{Method, Uri};
 
 /// Longest path written in full; a longer one is cut and its length noted.
 pub const MAX_PATH_BYTES: usize = 256;
 
-/// Lines the log queue holds before it drops.
-pub const LOG_QUEUE_LINES: usize = 8192;
+/// Bytes of log lines the sink holds before it drops (about 8,000 request lines).
+pub const LOG_QUEUE_BYTES: usize = 1024 * 1024;
 
-pub async fn log_request(req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let path = truncated(req.uri().path());
-    let started = Instant::now();
-    let response = next.run(req).await;
-    tracing::info!(
-        target: "authconform::request",
-        "{method} {path} {} {:.1}ms",
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-    response
-}
+/// Room a request line needs: timestamp, level, method, the cut path, status, time.
+const MAX_LINE_BYTES: usize = MAX_PATH_BYTES + 128;
+
+/// How long the log thread lets lines gather after each write.
+const BATCH_PAUSE: Duration = Duration::from_millis(2);
 
 /// `path`, or its first [`MAX_PATH_BYTES`] bytes and how long it was.
-fn truncated(path: &str) -> String {
+fn truncated(path: &str) -> std::borrow::Cow<'_, str> {
     if path.len() <= MAX_PATH_BYTES {
-        return path.to_owned();
+        return path.into();
     }
     let mut cut = MAX_PATH_BYTES;
     while !path.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!("{}…({} bytes)", &path[..cut], path.len())
+    format!("{}…({} bytes)", &path[..cut], path.len()).into()
 }
 
-/// The writer `serve` logs through: a bounded queue drained by a background
-/// thread into `out`; when the queue is full a line is dropped, never waited for.
-#[cfg(feature = "log-writer")]
-pub fn non_blocking<W: std::io::Write + Send + 'static>(
-    out: W,
-) -> (
-    tracing_appender::non_blocking::NonBlocking,
-    tracing_appender::non_blocking::WorkerGuard,
-) {
-    tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(true)
-        .buffered_lines_limit(LOG_QUEUE_LINES)
-        .thread_name("request-log")
-        .finish(Batched {
-            out: std::io::BufWriter::with_capacity(LOG_BATCH_BYTES, out),
-        })
+/// The bounded, lossy log buffer and the thread that writes it. Cheap to clone.
+#[derive(Clone)]
+pub struct LogSink {
+    shared: Arc<Shared>,
 }
 
-/// Bytes of log lines written with one `write(2)` (held by the log thread,
-/// beyond the queue's [`LOG_QUEUE_LINES`]).
-pub const LOG_BATCH_BYTES: usize = 64 * 1024;
-
-/// How long the log thread lets lines gather after each write.
-#[cfg(feature = "log-writer")]
-const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
-
-/// The log thread's writer: it writes what the queue held in one `write(2)`
-/// (the queue is drained, then flushed) and then pauses briefly so the next
-/// lines gather. Measured under `wrk`, one `write(2)` and one thread wake-up
-/// per request line were most of the line's cost (bench/README.md); now there
-/// are at most about 500 of each per second, whatever the request rate. A
-/// line waits at most a few milliseconds; the queue bound is unchanged.
-#[cfg(feature = "log-writer")]
-struct Batched<W: std::io::Write> {
-    out: std::io::BufWriter<W>,
+impl std::fmt::Debug for LogSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogSink")
+            .field("dropped", &self.dropped_lines())
+            .finish_non_exhaustive()
+    }
 }
 
-#[cfg(feature = "log-writer")]
-impl<W: std::io::Write> std::io::Write for Batched<W> {
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+    dropped: AtomicU64,
+    stopping: AtomicBool,
+    done: (Mutex<bool>, Condvar),
+}
+
+struct Pending {
+    buf: Vec<u8>,
+    /// The writer waits on `wake` for the buffer to fill.
+    writer_waiting: bool,
+    /// The second of `stamp`: `YYYY-MM-DDTHH:MM:SS.` of it.
+    stamp_second: u64,
+    stamp: [u8; 20],
+}
+
+/// Flushes the sink and stops its thread when dropped (for at most about a second).
+pub struct FlushGuard(LogSink);
+
+impl Drop for FlushGuard {
+    fn drop(&mut self) {
+        let shared = &self.0.shared;
+        shared.stopping.store(true, Ordering::Release);
+        shared.wake.notify_one();
+        let (lock, cv) = &shared.done;
+        let done = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = cv.wait_timeout_while(done, Duration::from_secs(1), |d| !*d);
+    }
+}
+
+impl LogSink {
+    /// A sink written to `out` by a thread of its own; the guard flushes it.
+    pub fn new<W: Write + Send + 'static>(out: W) -> (LogSink, FlushGuard) {
+        let sink = LogSink {
+            shared: Arc::new(Shared {
+                pending: Mutex::new(Pending {
+                    buf: Vec::with_capacity(64 * 1024),
+                    writer_waiting: false,
+                    stamp_second: u64::MAX,
+                    stamp: [0; 20],
+                }),
+                wake: Condvar::new(),
+                dropped: AtomicU64::new(0),
+                stopping: AtomicBool::new(false),
+                done: (Mutex::new(false), Condvar::new()),
+            }),
+        };
+        let shared = sink.shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("request-log".into())
+            .spawn(move || write_loop(&shared, out));
+        if spawned.is_err() {
+            // No thread: nothing is ever written, every line counts as dropped.
+            sink.shared.stopping.store(true, Ordering::Release);
+        }
+        let guard = FlushGuard(sink.clone());
+        (sink, guard)
+    }
+
+    /// Lines dropped so far because the buffer was full.
+    pub fn dropped_lines(&self) -> u64 {
+        self.shared.dropped.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends what `fill` writes (at most `room` bytes) as one line, or drops it.
+    fn push(&self, room: usize, fill: impl FnOnce(&mut Pending)) {
+        if self.shared.stopping.load(Ordering::Relaxed) {
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let mut pending = self.lock();
+        if pending.buf.len() + room > LOG_QUEUE_BYTES {
+            drop(pending);
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        fill(&mut pending);
+        if pending.writer_waiting {
+            pending.writer_waiting = false;
+            drop(pending);
+            self.shared.wake.notify_one();
+        }
+    }
+
+    /// The request line, as `tracing_subscriber`'s plain format writes it.
+    pub fn request_line(&self, method: &Method, path: &str, status: u16, elapsed: Duration) {
+        let path = truncated(path);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        // Tenths of a millisecond, rounded: `{:.1}ms`.
+        let tenths = (elapsed.as_nanos() + 50_000) / 100_000;
+        self.push(MAX_LINE_BYTES, |p| {
+            let second = now.as_secs();
+            if p.stamp_second != second {
+                p.stamp_second = second;
+                let mut stamp = [0u8; 20];
+                let text = jiff::Timestamp::from_second(second as i64)
+                    .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S.").to_string())
+                    .unwrap_or_default();
+                let n = text.len().min(20);
+                stamp[..n].copy_from_slice(&text.as_bytes()[..n]);
+                p.stamp = stamp;
+            }
+            let stamp = p.stamp;
+            let buf = &mut p.buf;
+            buf.extend_from_slice(&stamp);
+            push_digits(buf, u128::from(now.subsec_micros()), 6);
+            buf.extend_from_slice(b"Z  INFO ");
+            buf.extend_from_slice(method.as_str().as_bytes());
+            buf.push(b' ');
+            buf.extend_from_slice(path.as_bytes());
+            buf.push(b' ');
+            push_digits(buf, u128::from(status), 3);
+            buf.push(b' ');
+            push_digits(buf, tenths / 10, 1);
+            buf.push(b'.');
+            push_digits(buf, tenths % 10, 1);
+            buf.extend_from_slice(b"ms\n");
+        });
+    }
+
+    /// A writer for `tracing_subscriber` (`.with_writer(move || sink.writer())`):
+    /// each event it formats becomes one line of this sink.
+    pub fn writer(&self) -> SinkWriter {
+        SinkWriter { sink: self.clone() }
+    }
+}
+
+/// `n` in decimal, zero-padded to at least `width` digits.
+fn push_digits(buf: &mut Vec<u8>, mut n: u128, width: usize) {
+    let mut digits = [0u8; 40];
+    let mut i = digits.len();
+    while n > 0 || digits.len() - i < width {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    buf.extend_from_slice(&digits[i..]);
+}
+
+/// One `tracing` event's bytes, pushed into the sink as one line.
+pub struct SinkWriter {
+    sink: LogSink,
+}
+
+impl Write for SinkWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.out.write(buf)
+        // An event longer than the whole buffer is cut rather than never written.
+        let buf = &buf[..buf.len().min(LOG_QUEUE_BYTES / 4)];
+        self.sink.push(buf.len(), |p| p.buf.extend_from_slice(buf));
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()?;
-        std::thread::sleep(BATCH_PAUSE);
         Ok(())
+    }
+}
+
+fn write_loop<W: Write>(shared: &Shared, mut out: W) {
+    let mut spare = Vec::with_capacity(64 * 1024);
+    loop {
+        {
+            let mut pending = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
+            while pending.buf.is_empty() {
+                if shared.stopping.load(Ordering::Acquire) {
+                    let (lock, cv) = &shared.done;
+                    *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+                    cv.notify_all();
+                    return;
+                }
+                pending.writer_waiting = true;
+                pending = shared
+                    .wake
+                    .wait_timeout(pending, Duration::from_millis(100))
+                    .map(|(g, _)| g)
+                    .unwrap_or_else(|e| e.into_inner().0);
+            }
+            std::mem::swap(&mut pending.buf, &mut spare);
+        }
+        let _ = out.write_all(&spare);
+        let _ = out.flush();
+        spare.clear();
+        // A buffer that grew on a burst goes back to its usual size.
+        spare.shrink_to(64 * 1024);
+        if !shared.stopping.load(Ordering::Relaxed) {
+            std::thread::sleep(BATCH_PAUSE);
+        }
     }
 }
 
 /// Every `every`, logs how many lines were dropped since the last report (the
 /// report itself may be dropped; the next one then counts its lines too).
-#[cfg(feature = "log-writer")]
-pub async fn report_dropped(
-    dropped: tracing_appender::non_blocking::ErrorCounter,
-    every: std::time::Duration,
-) {
+pub async fn report_dropped(sink: LogSink, every: Duration) {
     let mut reported = 0;
     loop {
         tokio::time::sleep(every).await;
-        let now = dropped.dropped_lines();
+        let now = sink.dropped_lines();
         if now > reported {
             tracing::warn!(
                 "log: {} line(s) dropped because stderr is not read fast enough ({now} in all)",
@@ -118,9 +284,109 @@ pub async fn report_dropped(
     }
 }
 
+/// Where a server's request lines go.
+#[derive(Clone, Debug, Default)]
+pub enum RequestLog {
+    /// None are written.
+    #[default]
+    Off,
+    /// Through `tracing` (`info!` with target `authconform::request`).
+    Tracing,
+    /// Formatted straight into a sink.
+    Sink(LogSink),
+}
+
+/// What a request's line needs from its start.
+pub struct Seen {
+    method: Method,
+    uri: Uri,
+    started: Instant,
+}
+
+impl RequestLog {
+    /// Notes what the line needs, when there is a line to write.
+    pub fn start(&self, req: &Request) -> Option<Seen> {
+        match self {
+            RequestLog::Off => None,
+            _ => Some(Seen {
+                method: req.method().clone(),
+                uri: req.uri().clone(),
+                started: Instant::now(),
+            }),
+        }
+    }
+
+    /// Writes the request's line, now that its answer has `status`.
+    pub fn line(&self, seen: Seen, status: u16) {
+        let elapsed = seen.started.elapsed();
+        match self {
+            RequestLog::Sink(sink) => {
+                sink.request_line(&seen.method, seen.uri.path(), status, elapsed)
+            }
+            RequestLog::Tracing => tracing::info!(
+                target: "authconform::request",
+                "{} {} {status} {:.1}ms",
+                seen.method,
+                truncated(seen.uri.path()),
+                elapsed.as_secs_f64() * 1000.0
+            ),
+            RequestLog::Off => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_padded() {
+        let mut buf = Vec::new();
+        for (n, width) in [(0, 1), (7, 6), (123_456, 6), (401, 3), (12_345, 1)] {
+            push_digits(&mut buf, n, width);
+            buf.push(b' ');
+        }
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "0 000007 123456 401 12345 "
+        );
+    }
+
+    #[test]
+    fn a_request_line_is_the_one_tracing_writes() {
+        let captured = Capture::default();
+        let (sink, guard) = LogSink::new(captured.clone());
+        sink.request_line(
+            &Method::GET,
+            "/limecraft/api/authentication/user",
+            401,
+            Duration::from_micros(1_250),
+        );
+        drop(guard);
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        // 2026-12-05T10:41:00.123456Z  INFO GET /limecraft/api/authentication/user 401 1.3ms
+        let (stamp, rest) = text.split_once("Z  INFO ").expect(&text);
+        assert_eq!(stamp.len(), 26, "{stamp}");
+        assert!(
+            format!("{stamp}Z").parse::<jiff::Timestamp>().is_ok(),
+            "{stamp}"
+        );
+        assert_eq!(rest, "GET /limecraft/api/authentication/user 401 1.3ms\n");
+    }
+
+    /// A writer whose bytes the test reads back.
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
 
     #[test]
     fn long_paths_are_cut_on_a_char_boundary() {

@@ -56,6 +56,11 @@ impl TokenDigest {
         TokenDigest(Sha256::digest(presented.as_bytes()).into())
     }
 
+    /// The digest's bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// Equality in constant time, for comparing a presented secret with the
     /// one stored for an account already found by other means.
     pub fn ct_eq(&self, other: &TokenDigest) -> bool {

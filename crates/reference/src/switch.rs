@@ -25,9 +25,14 @@ pub use crate::provenance::Switch;
 /// Every switch of every vendor, in a stable order (vendor, then as each
 /// vendor lists them). A vendor adds its table here, one line.
 pub fn all() -> impl Iterator<Item = &'static Switch> {
-    [crate::fileverbs::switches::ALL]
-        .into_iter()
-        .flat_map(|table| table.iter().copied())
+    [
+        crate::lac::switches::ALL,
+        crate::fileverbs::switches::ALL,
+        crate::limecraft::switches::ALL,
+        crate::liquidfiles::switches::ALL,
+    ]
+    .into_iter()
+    .flat_map(|table| table.iter().copied())
 }
 
 /// The switch called `name`.

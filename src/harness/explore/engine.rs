@@ -75,9 +75,24 @@ pub enum Halt {
     Inconclusive(String),
 }
 
+/// A failure, or what a step could not judge (the player cannot see what
+/// the page does: [`crate::harness::world::NOT_JUDGED`]), which says nothing
+/// of the server.
 impl From<Failure> for Halt {
     fn from(f: Failure) -> Self {
-        Halt::Failed(f)
+        if f.0.starts_with(crate::harness::world::NOT_JUDGED) {
+            Halt::Inconclusive(f.0)
+        } else {
+            Halt::Failed(f)
+        }
+    }
+}
+
+/// The control API's clock could not be read or moved: the case says nothing
+/// of the server's rules.
+impl From<crate::harness::control_api::ControlError> for Halt {
+    fn from(e: crate::harness::control_api::ControlError) -> Self {
+        Halt::Inconclusive(e.to_string())
     }
 }
 
@@ -320,7 +335,7 @@ impl Case {
                 .cloned()
                 .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_else(|| "the step failed".to_owned());
-            Halt::Failed(Failure(text))
+            Halt::from(Failure(text))
         })
     }
 

@@ -31,11 +31,12 @@ use std::time::Duration;
 pub use engine::{Case, Explorer, Halt, Model, ModelExplorer, Plan, Searched};
 
 use crate::harness::exchange::HttpClient;
-use crate::harness::report::{Outcome, RunError, RunReport, ScenarioResult, open_report};
-use crate::harness::runner::{Output, TargetChoice, targets_of};
+use crate::harness::interrupt::Interrupt;
+use crate::harness::report::{Outcome, RunError, RunReport, ScenarioResult, Usage};
+use crate::harness::runner::{Output, TargetChoice, start};
 use crate::harness::suite::Suite;
-use crate::harness::world::RunContext;
-use crate::harness::{console, html, junit, preflight, state, summary};
+use crate::harness::world::{RunContext, Stop};
+use crate::harness::{console, preflight, state};
 use crate::provenance::Rule;
 
 /// Whether `explore` sends generated bad input, and whether sequences too.
@@ -58,15 +59,15 @@ pub struct ExploreOptions {
     pub inputs: Inputs,
     pub strict: bool,
     pub output: Output,
-    pub junit: Option<PathBuf>,
-    pub summary_json: Option<PathBuf>,
-    pub html: Option<PathBuf>,
     /// Where each finding's replay file and curl script are written
     /// (`explore-<vendor>-<seed>-<n>.json` / `.sh`); `None`: not written.
     pub out_dir: Option<PathBuf>,
     /// The state file of runs against a target file (`--state`).
     pub state: Option<PathBuf>,
     pub skip_preflight: bool,
+    /// Ctrl-C and SIGTERM: the case under way ends, what was issued is
+    /// ended, and the reports hold what ran (exit 130).
+    pub interrupt: Option<Interrupt>,
 }
 
 impl ExploreOptions {
@@ -80,12 +81,10 @@ impl ExploreOptions {
             inputs: Inputs::Off,
             strict: false,
             output: Output::Quiet,
-            junit: None,
-            summary_json: None,
-            html: None,
             out_dir: None,
             state: None,
             skip_preflight: false,
+            interrupt: None,
         }
     }
 }
@@ -126,29 +125,38 @@ impl ExploreReport {
     }
 }
 
-/// Runs `explore`. `Err` is a usage or environment problem (exit 2); a
-/// broken rule is an `Ok` report that did not succeed (exit 1).
+/// Runs `explore`. `Err` is a usage or environment problem (exit 2), the
+/// server gone mid-run (exit 2) or Ctrl-C (exit 130), the last two with the
+/// report of what ran; a broken rule is an `Ok` report that did not succeed
+/// (exit 1). The command writes the reports (`harness::command::explore`).
 pub async fn explore(options: ExploreOptions) -> Result<ExploreReport, RunError> {
     let external = matches!(options.target, TargetChoice::External(_));
-    let replay = options
-        .replay
-        .as_deref()
-        .map(render::ReplayFile::read)
-        .transpose()
-        .map_err(RunError::Usage)?;
-    let (targets, _server) = targets_of(options.target).await?;
+    let replay = match options.replay.as_deref() {
+        Some(path) => Some(
+            render::ReplayFile::read(path).map_err(|problem| Usage::Replay {
+                path: path.to_owned(),
+                problem,
+            })?,
+        ),
+        None => None,
+    };
+    let (targets, _server) = start(options.target).await?;
     if let Some(r) = &replay
         && !targets.iter().any(|t| t.vendor.as_str() == r.vendor)
     {
-        return Err(RunError::Usage(format!(
-            "the replay file is a {} case; the target is {}",
-            r.vendor,
-            targets
-                .iter()
-                .map(|t| t.vendor.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(Usage::Replay {
+            path: options.replay.clone().unwrap_or_default(),
+            problem: format!(
+                "it is a {} case; the target is {}",
+                r.vendor,
+                targets
+                    .iter()
+                    .map(|t| t.vendor.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+        .into());
     }
     let state = match (&options.state, external) {
         (Some(path), true) => Some(state::State::at(path)),
@@ -165,10 +173,7 @@ pub async fn explore(options: ExploreOptions) -> Result<ExploreReport, RunError>
         }
         let suite = Suite::of(target.vendor);
         let Some(explorer) = suite.explorer() else {
-            return Err(RunError::Usage(format!(
-                "{} has no model for explore",
-                target.vendor
-            )));
+            return Err(Usage::NoExploreModel(target.vendor).into());
         };
         let http = HttpClient::new(
             suite.spec(),
@@ -176,11 +181,18 @@ pub async fn explore(options: ExploreOptions) -> Result<ExploreReport, RunError>
             target.insecure_tls,
             target.timeout,
         )
-        .map_err(RunError::Usage)?;
+        .map_err(|e| RunError::io("cannot build the HTTP client", e))?;
+        let mut target = target;
+        // What the server offers where its document leaves it open
+        // (LiquidFiles' logins) is found out first, as `run` does.
+        for line in suite.discover(&mut target, &http).await {
+            if options.output != Output::Quiet {
+                console::out(&format!("{line}\n"));
+            }
+        }
         let ctx = RunContext::new(target, http, options.strict);
         if let Some(state) = &state {
-            ctx.remember_enrolment_from(state)
-                .map_err(RunError::Usage)?;
+            ctx.remember_enrolment_from(state)?;
         }
         if external && !options.skip_preflight {
             let problems = preflight::check(&ctx).await;
@@ -188,6 +200,14 @@ pub async fn explore(options: ExploreOptions) -> Result<ExploreReport, RunError>
                 return Err(RunError::Preflight(problems));
             }
         }
+        // Ctrl-C stops the run as a gone server does: after the operation under way.
+        let watcher = options.interrupt.clone().map(|interrupt| {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let signal = interrupt.triggered().await;
+                ctx.stop_run(Stop::Interrupted(signal));
+            })
+        });
         let mut plan = options.plan.clone();
         // The vendors of one run draw apart, yet each from the printed seed.
         plan.seed = seed ^ fnv(ctx.target.vendor.as_str());
@@ -196,7 +216,10 @@ pub async fn explore(options: ExploreOptions) -> Result<ExploreReport, RunError>
             Some(r) => explorer
                 .replay(&ctx, &plan, &budget, r.ops.clone())
                 .await
-                .map_err(RunError::Usage)?,
+                .map_err(|problem| Usage::Replay {
+                    path: options.replay.clone().unwrap_or_default(),
+                    problem,
+                })?,
             None if options.inputs == Inputs::Only => Searched::default(),
             None => explorer.search(&ctx, &plan, &budget).await,
         };
@@ -206,14 +229,11 @@ pub async fn explore(options: ExploreOptions) -> Result<ExploreReport, RunError>
             }
             _ => None,
         };
-        finish(&ctx, state.as_ref()).await;
-        if let Some(stop) = ctx.stopped()
-            && let crate::harness::world::Stop::ServerGone(e) = stop
-        {
-            return Err(RunError::Io(format!(
-                "the server stopped answering ({e}); fix the server or base_url and run again"
-            )));
+        if let Some(w) = watcher {
+            w.abort();
         }
+        finish(&ctx, state.as_ref()).await;
+        let stopped = ctx.stopped();
         let mut written = Vec::new();
         if let Some(dir) = &options.out_dir {
             for (n, found) in searched.found.iter().enumerate() {
@@ -240,28 +260,26 @@ pub async fn explore(options: ExploreOptions) -> Result<ExploreReport, RunError>
         {
             console::out(&console_text(v, &ctx));
         }
+        // The server gone, or Ctrl-C: the report holds what ran.
+        match stopped {
+            Some(Stop::ServerGone(reason)) => {
+                return Err(RunError::ServerGone {
+                    reason: format!("the server stopped answering ({reason})"),
+                    report: Box::new(run_report(&explored, seed)),
+                });
+            }
+            Some(Stop::Interrupted(signal)) => {
+                return Err(RunError::Interrupted {
+                    signal,
+                    report: Box::new(run_report(&explored, seed)),
+                });
+            }
+            _ => {}
+        }
     }
     let report = run_report(&explored, seed);
     if options.output != Output::Quiet {
         console::out(&report.summary());
-    }
-    junit::write(&report, open_report(&options.junit)?)
-        .map_err(|e| RunError::Io(format!("cannot write the JUnit report: {e}")))?;
-    if options.html.is_some() {
-        use std::io::Write as _;
-        open_report(&options.html)?
-            .write_all(html::render(&report).as_bytes())
-            .map_err(|e| RunError::Io(format!("cannot write the HTML report: {e}")))?;
-    }
-    if options.summary_json.is_some() {
-        serde_json::to_writer_pretty(
-            open_report(&options.summary_json)?,
-            &summary::Summary::of(&report),
-        )
-        .map_err(|e| RunError::Io(format!("cannot write the summary JSON: {e}")))?;
-    }
-    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        console::out(&summary::github_annotations(&report));
     }
     Ok(ExploreReport {
         seed,
@@ -312,12 +330,10 @@ fn write_finding(
     let sh = stem.with_extension("sh");
     let replay = render::ReplayFile::of(vendor, seed, found);
     let text = serde_json::to_string_pretty(&replay).unwrap_or_default();
-    let mut out = open_report(&Some(json.clone()))?;
-    let mut script = open_report(&Some(sh.clone()))?;
-    use std::io::Write as _;
-    out.write_all(text.as_bytes())
-        .and_then(|_| script.write_all(render::curl_script(found, &ctx.secrets).as_bytes()))
-        .map_err(|e| RunError::Io(format!("cannot write {}: {e}", json.display())))?;
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&json, text))
+        .and_then(|()| std::fs::write(&sh, render::curl_script(found, &ctx.secrets)))
+        .map_err(|e| RunError::io(format!("cannot write {}", json.display()), e))?;
     Ok((json, sh))
 }
 

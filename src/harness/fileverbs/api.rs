@@ -42,10 +42,11 @@ pub fn probe_with_bearer(probe_path: &str, jwt: &str) -> Call {
     probe(probe_path).header("Authorization", &format!("Bearer {jwt}"))
 }
 
-pub fn refresh_with_cookie(path: &str, cookie_name: &str, refresh_token: &str) -> Call {
+/// A refresh with the cookie as the server set it (`name=value`).
+pub fn refresh_with_cookie(path: &str, cookie: &str) -> Call {
     Call::new(Method::POST, REFRESH)
         .path(path)
-        .header("Cookie", &format!("{cookie_name}={refresh_token}"))
+        .header("Cookie", cookie)
 }
 
 pub fn refresh_with_body(path: &str, refresh_token: &str) -> Call {

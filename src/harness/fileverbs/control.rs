@@ -1,12 +1,12 @@
 //! FileVerbs' test hook of the control API: the SecretKey reset the portal
 //! offers a user, which the suite cannot make over the documented API.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::harness::control_api::ControlApi;
+use crate::harness::control_api::{ControlApi, ControlError};
 
 /// Resets the account's SecretKey as the portal would; the new key.
-pub async fn reset_secret_key(control: &ControlApi, old: &str) -> Result<String, String> {
+pub async fn reset_secret_key(control: &ControlApi, old: &str) -> Result<String, ControlError> {
     reset_secret_key_to(control, old, None).await
 }
 
@@ -15,7 +15,7 @@ pub async fn reset_secret_key_to(
     control: &ControlApi,
     old: &str,
     to: Option<&str>,
-) -> Result<String, String> {
+) -> Result<String, ControlError> {
     let body = match to {
         Some(to) => json!({ "SecretKey": old, "NewSecretKey": to }),
         None => json!({ "SecretKey": old }),
@@ -28,15 +28,5 @@ pub async fn reset_secret_key_to(
             "reset a SecretKey",
         )
         .await?;
-    answer
-        .body
-        .get("SecretKey")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            format!(
-                "control API at {} answered {} without a SecretKey",
-                answer.url, answer.status
-            )
-        })
+    answer.str_field("SecretKey", "a SecretKey")
 }

@@ -18,7 +18,7 @@ pub use steps::{FileVerbsScenario, KeyPairs};
 use target::{FileVerbsTarget, KeyPair};
 
 use crate::harness::capability::Capability;
-use crate::harness::exchange::Exchange;
+use crate::harness::exchange::{Call, Exchange};
 use crate::harness::preflight;
 use crate::harness::suite::{Issued, Probe, Run, SignOn, VendorSuite};
 use crate::harness::target::Target;
@@ -41,7 +41,8 @@ fn pairs(fv: &FileVerbsTarget) -> impl Iterator<Item = (&'static str, Persona, &
 }
 
 const CAPABILITIES: &[Capability] = crate::capabilities! {
-    "needs-refresh-endpoint" => |t| t.section::<FileVerbsTarget>().is_some_and(|f| f.refresh_path.is_some() && f.revoke_path.is_some()), "needs the refresh and revoke calls (not documented by the vendor): add `fileverbs.refresh_path` and `fileverbs.revoke_path`";
+    "needs-refresh-endpoint" => |t| t.section::<FileVerbsTarget>().is_some_and(|f| f.refresh_path.is_some()), "needs the refresh call (not documented by the vendor): add `fileverbs.refresh_path`";
+    "needs-revoke-endpoint" => |t| t.section::<FileVerbsTarget>().is_some_and(|f| f.revoke_path.is_some()), "needs the revoke call (not documented by the vendor): add `fileverbs.revoke_path`";
     "needs-secret-key-reset" => |t| t.control_url.is_some(), "needs a SecretKey reset hook: the target declares no `control_url` (only the reference server offers it)";
 };
 
@@ -104,6 +105,20 @@ impl VendorSuite for FileVerbsSuite {
 
     fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
         Some(&crate::harness::explore::ModelExplorer::<model::FileVerbsModel>::NEW)
+    }
+
+    /// The bearer JWT of the sign-on: a server that wants the SecretKey
+    /// header in another spelling, or refuses it, still lets the JWT in, and
+    /// FV1 says what is wrong.
+    fn other_ways_in(&self, target: &Target, s: &SignOn, x: &Exchange) -> Vec<Call> {
+        let (Some(fv), Some(jwt)) = (target.section::<FileVerbsTarget>(), x.str_field("JwtToken"))
+        else {
+            return Vec::new();
+        };
+        if s.role != "fileverbs.primary" {
+            return Vec::new();
+        }
+        vec![api::probe_with_bearer(&fv.probe_path, jwt)]
     }
 
     /// A refresh token: revoked, where the target gives the call.

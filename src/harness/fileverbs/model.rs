@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::api;
 use super::steps::{
-    KeyPairs, alg_none, refresh_cookie, segment, signed_with_another_key, tamper_payload,
-    tamper_signature,
+    KeyPairs, alg_none, bearer_of, refresh_cookie, segment, signed_with_another_key,
+    tamper_payload, tamper_signature,
 };
 use super::target::{FileVerbsTarget, KeyPair};
 use crate::harness::exchange::Exchange;
@@ -75,7 +75,8 @@ pub enum Tamper {
 pub enum Op {
     CallWithSecretKey {
         who: Who,
-        title_case: bool,
+        /// The header named `secretkey`, not as the document writes it.
+        other_spelling: bool,
     },
     CallWithBadSecretKey {
         bad: BadKey,
@@ -147,9 +148,6 @@ pub struct FileVerbsModel {
     next: usize,
 }
 
-/// RFC 7519 §4.1.4 allows "a small leeway, usually no more than a few
-/// minutes": a JwtToken is surely expired five minutes after its exp.
-const LEEWAY: i64 = 5 * 60;
 /// The reference server's refresh lifetime (a reference choice): 7 days.
 const REFRESH_LIFETIME: i64 = 7 * 24 * 3600;
 
@@ -167,12 +165,13 @@ impl FileVerbsModel {
     }
 
     async fn now(case: &Case) -> Result<i64, Halt> {
-        case.ctx().clock.now().await.map_err(Halt::Inconclusive)
+        Ok(case.ctx().clock.now().await?)
     }
 
     /// Files the JwtToken and refresh token of a 2xx answer.
     fn file(&mut self, x: &Exchange, now: i64, family: Option<usize>) -> Option<String> {
-        let jwt = x.str_field("JwtToken")?.to_owned();
+        // A refresh's answer has no documented shape: its JWT, whatever its field.
+        let jwt = bearer_of(x)?.to_owned();
         self.next += 1;
         let name = format!("J{}", self.next);
         let claims = segment(&jwt, 1);
@@ -184,10 +183,18 @@ impl FileVerbsModel {
             exp,
         });
         if let Some(r) = x.str_field("RefreshToken").filter(|r| !r.is_empty()) {
+            // The cookie as the server set it (`name=value`, however its
+            // value is written); else the last one's name with this token.
             let cookie = refresh_cookie(x)
-                .map(|c| c.name().to_owned())
-                .or_else(|| self.refresh.last().map(|r| r.cookie.clone()))
-                .unwrap_or_else(|| api::REFRESH_COOKIE.to_owned());
+                .map(|c| format!("{}={}", c.name(), c.value()))
+                .unwrap_or_else(|| {
+                    let name = self
+                        .refresh
+                        .last()
+                        .and_then(|r| r.cookie.split_once('=').map(|(n, _)| n.to_owned()))
+                        .unwrap_or_else(|| api::REFRESH_COOKIE.to_owned());
+                    format!("{name}={r}")
+                });
             let family = family.unwrap_or(self.next);
             self.refresh.push(Refresh {
                 name: format!("R{}", self.next),
@@ -216,14 +223,14 @@ impl FileVerbsModel {
         ));
         let jwt = x.str_field("JwtToken");
         case.documented(
-            &ACCESS_TOKEN_ISSUES_A_JWT,
+            &KEY_PAIR_GIVES_A_JWT,
             Status::Success.holds(x.status) && jwt.is_some_and(|j| j.split('.').count() == 3),
             "a 2xx with a JwtToken of three parts",
         )?;
         if x.str_field("RefreshToken").is_some() {
             case.say("Then the refresh token is set in an HttpOnly cookie");
             case.documented(
-                &REFRESH_COOKIE_HTTP_ONLY,
+                &REFRESH_IN_HTTP_ONLY_COOKIE,
                 refresh_cookie(&x).is_some_and(|c| c.http_only() == Some(true)),
                 "a Set-Cookie with the RefreshToken, HttpOnly",
             )?;
@@ -268,11 +275,14 @@ impl FileVerbsModel {
             case.say("Then the call is refused");
             return case.documented(&JWT_SIGNATURE_CHECKED, !accepted, "not a 2xx");
         }
+        // The leeway the target allows after exp (RFC 7519 §4.1.4's "small
+        // leeway"; `fileverbs.jwt_leeway_seconds`), a minute for the clock's tick.
+        let leeway = i64::from(fv.jwt_leeway_seconds) + 60;
         match j.exp {
-            Some(exp) if now > exp + LEEWAY => {
+            Some(exp) if now > exp + leeway => {
                 case.say("Then the call is refused");
                 case.documented(
-                    &JWT_EXPIRY_CHECKED,
+                    &JWT_EXPIRES,
                     !accepted,
                     "not a 2xx for a JwtToken past its exp",
                 )?;
@@ -311,7 +321,7 @@ impl FileVerbsModel {
         let call = if body {
             api::refresh_with_body(&path, &r.token)
         } else {
-            api::refresh_with_cookie(&path, &r.cookie, &r.token)
+            api::refresh_with_cookie(&path, &r.cookie)
         };
         let (state, family, name, issued) = (r.state, r.family, r.name.clone(), r.issued);
         let x = case.send_checked(call).await?;
@@ -323,7 +333,7 @@ impl FileVerbsModel {
                 " in its cookie"
             }
         ));
-        let accepted = Status::Success.holds(x.status) && x.str_field("JwtToken").is_some();
+        let accepted = Status::Success.holds(x.status) && bearer_of(&x).is_some();
         let fresh = now < issued + REFRESH_LIFETIME - 60;
         let family_reused = self.reused.contains(&family);
         match state {
@@ -389,7 +399,10 @@ impl Model for FileVerbsModel {
             (
                 3,
                 (who.clone(), prop::bool::weighted(0.3))
-                    .prop_map(|(who, title_case)| Op::CallWithSecretKey { who, title_case })
+                    .prop_map(|(who, other_spelling)| Op::CallWithSecretKey {
+                        who,
+                        other_spelling,
+                    })
                     .boxed(),
             ),
             (
@@ -452,7 +465,10 @@ impl Model for FileVerbsModel {
                     .prop_map(|permille| Op::Advance { permille })
                     .boxed(),
             ));
-            ops.push((1, (1u32..10).prop_map(|days| Op::AdvanceDays { days }).boxed()));
+            ops.push((
+                1,
+                (1u32..10).prop_map(|days| Op::AdvanceDays { days }).boxed(),
+            ));
         }
         ops
     }
@@ -477,28 +493,42 @@ impl Model for FileVerbsModel {
             return Ok(());
         };
         match *op {
-            Op::CallWithSecretKey { who, title_case } => {
+            Op::CallWithSecretKey {
+                who,
+                other_spelling,
+            } => {
                 let Some(pair) = Self::pair(case, who) else {
                     return Ok(());
                 };
-                let mut call = api::probe_with_secret_key(&fv.probe_path, &pair.secret_key);
-                if title_case {
-                    call = call.title_case_headers();
-                }
-                let x = case.send_checked(call).await?;
-                case.say(format!(
-                    "When {} calls the protected resource with {} SecretKey in a {} header name",
-                    who.persona(),
-                    if who == Who::Alice { "her" } else { "his" },
-                    if title_case {
-                        "Title-Case"
-                    } else {
-                        "lower-case"
-                    }
-                ));
+                // The documented name, or another spelling of it (field
+                // names are case-insensitive: RFC 9110 §5.1).
+                let name = if other_spelling {
+                    "secretkey"
+                } else {
+                    api::SECRET_KEY_HEADER
+                };
+                let x = case
+                    .send_checked(api::probe(&fv.probe_path).header(name, &pair.secret_key))
+                    .await?;
+                let pronoun = if who == Who::Alice { "her" } else { "his" };
+                case.say(if other_spelling {
+                    format!(
+                        "When {} calls the protected resource with {pronoun} SecretKey in a header named {name}",
+                        who.persona()
+                    )
+                } else {
+                    format!(
+                        "When {} calls the protected resource with {pronoun} SecretKey",
+                        who.persona()
+                    )
+                });
                 case.say("Then the call is authorized");
                 case.documented(
-                    &SECRET_KEY_AUTHENTICATES,
+                    if other_spelling {
+                        &HEADER_NAMES_ANY_CASE
+                    } else {
+                        &SECRET_KEY_AUTHENTICATES
+                    },
                     Status::Success.holds(x.status),
                     "a 2xx",
                 )
@@ -511,18 +541,18 @@ impl Model for FileVerbsModel {
                             crate::secret::Token::generate().as_str(),
                         ),
                         "a wrong SecretKey",
-                        &WRONG_SECRET_KEY_REFUSED,
+                        &SECRET_KEY_PROTECTS,
                     ),
                     BadKey::Missing => (
                         api::probe(&fv.probe_path),
                         "no SecretKey",
-                        &WRONG_SECRET_KEY_REFUSED,
+                        &SECRET_KEY_PROTECTS,
                     ),
                     BadKey::Old => match &self.old_secret_key {
                         Some(old) => (
                             api::probe_with_secret_key(&fv.probe_path, old),
                             "her old SecretKey",
-                            &SECRET_KEY_UNTIL_RESET,
+                            &RESET_ENDS_THE_KEY,
                         ),
                         None => return Ok(()),
                     },
@@ -560,7 +590,7 @@ impl Model for FileVerbsModel {
                 ));
                 case.say("Then the request is refused without a JwtToken");
                 case.documented(
-                    &API_KEY_WITH_SECRET_KEY,
+                    &BOTH_KEYS_NEEDED,
                     !Status::Success.holds(x.status) && x.field("JwtToken").is_none(),
                     "not a 2xx, no JwtToken",
                 )
@@ -600,7 +630,7 @@ impl Model for FileVerbsModel {
                 let ctx = case.ctx();
                 let new = super::control::reset_secret_key(&ctx.clock, &pair.secret_key)
                     .await
-                    .map_err(Halt::Inconclusive)?;
+                    .map_err(Halt::from)?;
                 ctx.secrets.register(&new);
                 ctx.run_state::<KeyPairs>().lock().insert(
                     Persona::Alice,
@@ -642,7 +672,7 @@ impl Model for FileVerbsModel {
                     .clock
                     .advance(seconds)
                     .await
-                    .map_err(Halt::Inconclusive)?;
+                    .map_err(Halt::from)?;
                 case.say(format!("When {} minutes pass", (seconds + 59) / 60));
                 Ok(())
             }
@@ -651,7 +681,11 @@ impl Model for FileVerbsModel {
                     return Ok(());
                 }
                 let seconds = i64::from(days) * 24 * 3600;
-                case.ctx().clock.advance(seconds).await.map_err(Halt::Inconclusive)?;
+                case.ctx()
+                    .clock
+                    .advance(seconds)
+                    .await
+                    .map_err(Halt::from)?;
                 case.say(format!("When {} minutes pass", seconds / 60));
                 Ok(())
             }

@@ -13,10 +13,19 @@ pub struct FileVerbsTarget {
     pub secondary: Option<KeyPair>,
     /// A protected resource the suite may GET (relative to `base_url`).
     pub probe_path: String,
-    /// The refresh and revoke calls (`@ext`): not documented by the vendor.
+    /// The refresh and revoke calls (`@ext`): not documented by the vendor;
+    /// each is optional on its own.
     pub refresh_path: Option<String>,
     pub revoke_path: Option<String>,
+    /// How long after its `exp` a JWT may still be accepted (clock skew; RFC
+    /// 7519 §4.1.4: "usually no more than a few minutes"). FV5 wants it
+    /// refused once `exp` and this have passed.
+    pub jwt_leeway_seconds: u32,
 }
+
+/// The default leeway: five minutes, RFC 7519's "a few minutes" and
+/// ASP.NET Core JwtBearer's `ClockSkew`.
+pub const JWT_LEEWAY_SECONDS: u32 = 300;
 
 /// A FileVerbs SecretKey and APIKey.
 #[derive(Clone)]
@@ -42,6 +51,8 @@ pub(crate) struct RawFileVerbs {
     refresh_path: Option<String>,
     #[serde(default)]
     revoke_path: Option<String>,
+    #[serde(default)]
+    jwt_leeway_seconds: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +88,18 @@ impl FileVerbsTarget {
                 "fileverbs.revoke_path",
                 Fields::path,
             )?,
+            jwt_leeway_seconds: match raw.jwt_leeway_seconds {
+                None => JWT_LEEWAY_SECONDS,
+                Some(s) if s <= 24 * 3600 => s,
+                Some(s) => {
+                    return Err(TargetError::invalid(
+                        "fileverbs.jwt_leeway_seconds",
+                        format!(
+                            "fileverbs.jwt_leeway_seconds {s}: give the seconds a JWT may still be accepted after its exp (300 by default; at most a day)"
+                        ),
+                    ));
+                }
+            },
         })
     }
 }
@@ -97,6 +120,7 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             probe_path: "/endpoint".to_owned(),
             refresh_path: Some("/accounts/refresh-token".to_owned()),
             revoke_path: Some("/accounts/revoke-token".to_owned()),
+            jwt_leeway_seconds: JWT_LEEWAY_SECONDS,
         });
     }
 }

@@ -4,7 +4,7 @@
 //! base URL (`…/rest/default/demo/v1`).
 
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::harness::exchange::Call;
 
@@ -14,8 +14,8 @@ pub const PROBE: &str = "/probe";
 
 /// The documented Authorization scheme.
 pub const SCHEME: &str = "CALiveAPICreator";
-/// The URL parameter of an auth token on GET (the product's; the
-/// documentation's example lost it).
+/// The URL parameter of an auth token on GET by default (the product's; the
+/// documentation's example lost it): `lac.url_param` in the target file.
 pub const URL_PARAM: &str = "auth";
 /// The documented query flag, exactly: case-sensitive, with the `!`.
 pub const PASSWORD_CHANGE_FLAG: &str = "?enablePasswordChange!";
@@ -44,18 +44,24 @@ pub fn sign_on(username: &str, password: &str) -> Call {
         .json(json!({ "username": username, "password": password }))
 }
 
+/// The attributes the seed names for the new password: its prose says
+/// `newPassword`, its example and note `new_password`.
+pub const NEW_PASSWORD_FIELDS: [&str; 2] = ["new_password", "newPassword"];
+
 /// A sign-on that asks for a password change: `query` is sent verbatim (the
-/// documented one is `?enablePasswordChange!`), the new password under
-/// `field` (`new_password`, or the prose's `newPassword`).
+/// documented one is `?enablePasswordChange!`), the new password under each
+/// of `fields` (both of [`NEW_PASSWORD_FIELDS`], or one of them).
 pub fn sign_on_changing_password(
     query: &str,
     username: &str,
     password: &str,
-    field: &str,
+    fields: &[&str],
     new_password: &str,
 ) -> Call {
     let mut body = json!({ "username": username, "password": password });
-    body[field] = json!(new_password);
+    for field in fields {
+        body[*field] = json!(new_password);
+    }
     Call::new(Method::POST, AUTHENTICATION)
         .path(format!("{AUTHENTICATION}{query}"))
         .json(body)
@@ -77,19 +83,38 @@ pub fn probe(method: Method, probe_path: &str) -> Call {
     Call::new(method, operation).path(probe_path)
 }
 
-/// Puts the auth token on `call` the way `transport` says.
-pub fn with_token(call: Call, apikey: &str, transport: Transport) -> Call {
+/// Puts the auth token on `call` the way `transport` says (`url_param`: the
+/// URL parameter's name, `lac.url_param`).
+pub fn with_token(call: Call, apikey: &str, transport: Transport, url_param: &str) -> Call {
     match transport {
         Transport::Header => {
             call.header("Authorization", &format!("{SCHEME} {}", credential(apikey)))
         }
-        Transport::Url => call.query(URL_PARAM, &credential(apikey)),
+        Transport::Url => call.query(url_param, &credential(apikey)),
     }
 }
 
-/// An expiration as a server writes it: the documented pattern
-/// (`2014-12-31T23:59:59.999`) read as UTC, or the same with a zone (`Z`,
-/// `+02:00`). The instant, in Unix milliseconds.
+/// An expiration as a server writes it, the instant in Unix milliseconds:
+/// the documented pattern (`2014-12-31T23:59:59.999`) read as UTC, the same
+/// with a zone (`Z`, `+02:00`), or a number of Unix milliseconds (a Java
+/// server's `Date`; a number below 10^11 is read as seconds). `None`: none
+/// given (`null` or absent), or a form the harness cannot read.
+pub fn expiration_of(value: Option<&Value>) -> Option<i64> {
+    match value? {
+        Value::String(text) => parse_expiration(text),
+        Value::Number(n) => {
+            let n = n.as_i64()?;
+            Some(if n.abs() < 100_000_000_000 {
+                n * 1000
+            } else {
+                n
+            })
+        }
+        _ => None,
+    }
+}
+
+/// An expiration string (see [`expiration_of`]).
 pub fn parse_expiration(text: &str) -> Option<i64> {
     if let Ok(ts) = text.parse::<jiff::Timestamp>() {
         return Some(ts.as_millisecond());
@@ -132,6 +157,19 @@ mod tests {
         ] {
             assert!(!is_reference_expiration(other), "{other}");
         }
+    }
+
+    #[test]
+    fn expirations_as_numbers() {
+        let utc = parse_expiration("2014-12-31T23:59:59.999").unwrap();
+        assert_eq!(expiration_of(Some(&json!(utc))), Some(utc));
+        assert_eq!(
+            expiration_of(Some(&json!(1_420_070_399))),
+            Some(1_420_070_399_000)
+        );
+        assert_eq!(expiration_of(Some(&json!(null))), None);
+        assert_eq!(expiration_of(None), None);
+        assert_eq!(expiration_of(Some(&json!(true))), None);
     }
 
     #[test]

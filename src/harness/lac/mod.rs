@@ -8,13 +8,14 @@ pub mod model;
 mod steps;
 pub mod target;
 
-pub use steps::LacScenario;
+pub use steps::{LacScenario, Ledger};
+
 use target::LacTarget;
 
 use crate::harness::capability::Capability;
 use crate::harness::exchange::Exchange;
 use crate::harness::preflight;
-use crate::harness::suite::{Issued, Probe, SignOn, VendorSuite};
+use crate::harness::suite::{Issued, Probe, Run, SignOn, VendorSuite};
 use crate::harness::target::Target;
 use crate::vendor::Vendor;
 
@@ -25,7 +26,7 @@ crate::register_suite!(&LacSuite);
 
 const CAPABILITIES: &[Capability] = crate::capabilities! {
     "needs-url-auth" => |t| t.section::<LacTarget>().is_some_and(|l| l.url_auth), "needs an API that allows auth tokens in the URL: set `lac.url_auth: true` if its API property is on";
-    "needs-url-auth-off" => |t| t.section::<LacTarget>().is_some_and(|l| !l.url_auth || l.url_auth_off_base_url.is_some()), "needs an API that does not allow auth tokens in the URL: set `lac.url_auth: false`, or give another such API as `lac.url_auth_off_base_url`";
+    "needs-url-auth-off" => |t| t.section::<LacTarget>().is_some_and(|l| !l.url_auth || l.url_auth_off.is_some()), "needs an API that does not allow auth tokens in the URL: set `lac.url_auth: false`, or give another such API as `lac.url_auth_off` (base_url, and username and password if its users are its own)";
     "needs-provider-without-password-change" => |t| t.section::<LacTarget>().is_some_and(|l| l.no_password_change.is_some()), "needs an API whose authentication provider does not implement password change: add `lac.no_password_change` (base_url, username, password)";
     "needs-admin-token" => |t| t.section::<LacTarget>().is_some_and(|l| l.admin_token.is_some()), "needs an auth token created in API Creator: add `lac.admin_token`";
 };
@@ -42,6 +43,19 @@ impl VendorSuite for LacSuite {
         let mut required = target.users.given(&["users.primary", "users.secondary"]);
         required.push(("the lac section", target.section::<LacTarget>().is_some()));
         required
+    }
+
+    fn secrets(&self, target: &Target) -> Vec<String> {
+        let Some(lac) = target.section::<LacTarget>() else {
+            return Vec::new();
+        };
+        let other = lac.url_auth_off.iter().filter_map(|o| o.account.as_ref());
+        let provider = lac.no_password_change.iter().map(|p| &p.account);
+        other
+            .chain(provider)
+            .map(|a| a.password.clone())
+            .chain(lac.admin_token.clone())
+            .collect()
     }
 
     fn sign_ons(&self, target: &Target) -> Vec<SignOn> {
@@ -64,6 +78,7 @@ impl VendorSuite for LacSuite {
                 api::probe(reqwest::Method::GET, &lac.probe_path),
                 key,
                 api::Transport::Header,
+                &lac.url_param,
             ),
             field: "lac.probe_path",
             path: lac.probe_path.clone(),
@@ -72,6 +87,28 @@ impl VendorSuite for LacSuite {
 
     fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
         Some(&crate::harness::explore::ModelExplorer::<model::LacModel>::NEW)
+    }
+
+    /// Nothing to undo over the network: a password the suite could not set
+    /// back (the server refused the original again) is reported, with how
+    /// it was derived, so the operator can set it back.
+    fn restore<'a>(&'a self, run: Run<'a>) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        let left = run
+            .state
+            .downcast_ref::<Ledger>()
+            .map(|ledger| steps::left_changed(run.target, ledger))
+            .unwrap_or_default();
+        Box::pin(async move {
+            if left.is_empty() {
+                Ok(())
+            } else {
+                Err(left.join("\n"))
+            }
+        })
+    }
+
+    fn run_state(&self, _target: &Target) -> Box<dyn std::any::Any + Send + Sync> {
+        Box::new(Ledger::default())
     }
 
     /// An auth token, on the API it was issued by: disabled.

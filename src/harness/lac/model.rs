@@ -17,6 +17,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::api::{self, Transport};
+use super::steps::{Ledger, changed_password, keeps_out, lets_in};
 use super::target::LacTarget;
 use crate::harness::exchange::Exchange;
 use crate::harness::explore::{Case, Halt, Model};
@@ -179,14 +180,48 @@ const MARGIN_MS: i64 = 60_000;
 
 impl LacModel {
     async fn now_ms(case: &Case) -> Result<i64, Halt> {
-        Ok(case.ctx().clock.now().await.map_err(Halt::Inconclusive)? * 1000)
+        Ok(case.ctx().clock.now().await? * 1000)
     }
 
+    /// The password `who` has now: the case's change, else the run's (a
+    /// password an earlier case or scenario could not set back: the run's
+    /// ledger, as the scenarios keep it), else the target file's.
     fn password(&self, case: &Case, who: Who) -> Option<String> {
         if let Some((_, p)) = self.changed.iter().find(|(w, _)| *w == who) {
             return Some(p.clone());
         }
-        who.account(&case.ctx().target).map(|a| a.password.clone())
+        Self::run_password(case, who)
+    }
+
+    /// The password `who` had when the case started.
+    fn run_password(case: &Case, who: Who) -> Option<String> {
+        let account = who.account(&case.ctx().target)?.clone();
+        Some(
+            Ledger::get(&case.w, &Self::ledger_key(case, &account))
+                .unwrap_or_else(|| account.password.clone()),
+        )
+    }
+
+    fn ledger_key(case: &Case, account: &Account) -> (String, String) {
+        (case.ctx().target.base_url.clone(), account.username.clone())
+    }
+
+    /// Sends a call of the probe; a write is first sent without its
+    /// credential, so that the resource's own answer to it (a write the
+    /// probe cannot do) is told from a refusal, as the scenarios do.
+    async fn send_probe(
+        case: &mut Case,
+        call: crate::harness::exchange::Call,
+    ) -> Result<(Exchange, Option<u16>), Halt> {
+        let baseline = if call.method == Method::GET {
+            None
+        } else {
+            let mut bare = call.clone();
+            bare.headers.clear();
+            bare.query.clear();
+            Some(case.send_checked(bare).await?.status)
+        };
+        Ok((case.send_checked(call).await?, baseline))
     }
 
     fn lac(case: &Case) -> Option<LacTarget> {
@@ -236,7 +271,7 @@ impl LacModel {
         let apikey = Self::apikey(x);
         let rule = who
             .and_then(|w| self.password_kept_by.iter().find(|(k, _)| *k == w))
-            .map_or(&SIGN_ON_GIVES_AN_APIKEY, |(_, r)| *r);
+            .map_or(&SIGN_ON_GIVES_APIKEY, |(_, r)| *r);
         case.documented(
             rule,
             Status::Success.holds(x.status) && apikey.is_some(),
@@ -248,12 +283,15 @@ impl LacModel {
             !self.keys.iter().any(|k| k.apikey == apikey),
             "a new auth token, not one issued before",
         )?;
-        let expiration = x.str_field("expiration").map(str::to_owned);
-        let expires = expiration.as_deref().and_then(api::parse_expiration);
-        case.documented(
-            &SIGN_ON_GIVES_AN_APIKEY,
+        // The expiration's form is not the document's (X11): a reference check.
+        let expiration = x.field("expiration").map(|e| match e {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        });
+        let expires = api::expiration_of(x.field("expiration"));
+        case.reference(
             expiration.is_none() || expires.is_some(),
-            "an expiration in the documented form (2014-12-31T23:59:59.999, with or without a zone)",
+            "an expiration the harness reads: the example's 2014-12-31T23:59:59.999 (a zone or none) or Unix milliseconds",
         )?;
         self.next += 1;
         let name = format!("K{}", self.next);
@@ -291,14 +329,19 @@ impl LacModel {
         } else {
             Transport::Header
         };
-        let x = case
-            .send_checked(api::with_token(
+        let (x, baseline) = Self::send_probe(
+            case,
+            api::with_token(
                 api::probe(verb.method(), &lac.probe_path),
                 &k.apikey,
                 transport,
-            ))
-            .await?;
-        let accepted = Status::Success.holds(x.status);
+                &lac.url_param,
+            ),
+        )
+        .await?;
+        let k = &self.keys[i];
+        let accepted = lets_in(&x, baseline);
+        let kept_out = keeps_out(&x, baseline);
         let alive = Self::verdict(k, now);
         let name = k.name.clone();
         let (must, rule): (Option<bool>, &'static Rule) = match (alive, url, verb) {
@@ -307,17 +350,17 @@ impl LacModel {
                 if k.disabled {
                     &DISABLE_DISABLES
                 } else {
-                    &CALLS_NEED_A_LIVE_TOKEN
+                    &CALLS_NEED_THE_TOKEN
                 },
             ),
-            (_, true, v) if v != Verb::Get => (Some(false), &URL_TOKEN_FOR_GET_ONLY),
+            (_, true, v) if v != Verb::Get => (Some(false), &URL_TOKEN_GET_ONLY),
             (_, true, _) if !lac.url_auth => (Some(false), &URL_TOKEN_NEEDS_THE_PROPERTY),
             (Some(true), _, _) if k.kept_by.is_some() => {
                 (Some(true), k.kept_by.unwrap_or(&DISABLE_DISABLES))
             }
-            (Some(true), true, _) => (Some(true), &URL_TOKEN_FOR_GET_ONLY),
-            (Some(true), false, _) => (Some(true), &HEADER_FOR_ALL_CALLS),
-            (None, _, _) => (None, &CALLS_NEED_A_LIVE_TOKEN),
+            (Some(true), true, _) => (Some(true), &URL_TOKEN_ON_GET),
+            (Some(true), false, _) => (Some(true), &HEADER_ON_EVERY_CALL),
+            (None, _, _) => (None, &CALLS_NEED_THE_TOKEN),
         };
         let place = if url {
             "the URL"
@@ -337,15 +380,15 @@ impl LacModel {
                 case.documented(
                     rule,
                     accepted,
-                    &format!("token {name} to authorize the call (a 2xx)"),
+                    &format!("token {name} to authorize the call (a 2xx; for a write also another answer than the same call without credentials, never 401 or 403)"),
                 )?;
             }
             Some(false) => {
                 case.say("Then the call is refused");
                 case.documented(
                     rule,
-                    !accepted,
-                    &format!("token {name} to be refused (not a 2xx)"),
+                    kept_out,
+                    &format!("token {name} to be refused (a 401 or 403, or the answer the call gets without credentials)"),
                 )?;
                 case.reference(x.status == 401, "a refused token answered 401")?;
             }
@@ -372,18 +415,18 @@ impl LacModel {
             Some(true) => {
                 case.say("Then the answer has the same apikey and the same expiration");
                 case.documented(
-                    k.kept_by.unwrap_or(&REVALIDATE_SAME_TOKEN_SAME_EXPIRY),
+                    k.kept_by.unwrap_or(&REVALIDATION_SAME_TOKEN),
                     ok,
                     "a 2xx with the apikey",
                 )?;
                 case.documented(
-                    &REVALIDATE_SAME_TOKEN_SAME_EXPIRY,
+                    &REVALIDATION_SAME_TOKEN,
                     Self::apikey(&x) == Some(k.apikey.as_str()),
                     "the same apikey",
                 )?;
-                let same = x.str_field("expiration").and_then(api::parse_expiration) == k.expires;
+                let same = api::expiration_of(x.field("expiration")) == k.expires;
                 case.documented(
-                    &REVALIDATE_SAME_TOKEN_SAME_EXPIRY,
+                    &REVALIDATION_SAME_TOKEN,
                     same,
                     &format!(
                         "the original expiration ({})",
@@ -396,7 +439,7 @@ impl LacModel {
                 let rule = if k.disabled {
                     &DISABLE_DISABLES
                 } else {
-                    &REVALIDATE_EXPIRED_REFUSED
+                    &EXPIRED_IS_AN_ERROR
                 };
                 case.documented(rule, !ok, "an error, no apikey")?;
             }
@@ -415,15 +458,30 @@ impl LacModel {
         let x = case.send_checked(api::disable(&k.apikey)).await?;
         let name = k.name.clone();
         case.say(format!("When alice disables token {name}"));
-        case.say("Then the answer is the apikey with disabled true");
-        let rule = if Self::verdict(k, now) == Some(true) {
-            &DISABLE_DISABLES
-        } else {
-            &DISABLE_IS_IDEMPOTENT
-        };
-        let answered = Status::Success.holds(x.status)
+        let answer = x.str_field("apikey") == Some(k.apikey.as_str())
             && x.field("disabled") == Some(&serde_json::Value::Bool(true));
-        case.documented(rule, answered, "a 2xx {apikey, disabled: true}")?;
+        if Self::verdict(k, now) == Some(true) {
+            case.say("Then the auth token is reported disabled");
+            case.documented(&DISABLE_DISABLES, Status::Success.holds(x.status), "a 2xx")?;
+            case.documented(
+                &DISABLE_ANSWER,
+                answer,
+                "{\"apikey\": <the token disabled>, \"disabled\": true}",
+            )?;
+        } else {
+            // Disabled or expired (or either: a minute from its expiry):
+            // a success; its body is shown for an active token only (X16).
+            case.say("Then the disabling succeeds");
+            case.documented(
+                &DISABLE_IS_IDEMPOTENT,
+                Status::Success.holds(x.status),
+                "a 2xx",
+            )?;
+            case.reference(
+                answer,
+                "{\"apikey\": <the token disabled>, \"disabled\": true}, as for an active token",
+            )?;
+        }
         self.keys[i].disabled = true;
         let who = self.keys[i].who;
         for (j, k) in self.keys.iter_mut().enumerate() {
@@ -460,12 +518,7 @@ impl LacModel {
         let new = if short {
             "a".to_owned()
         } else {
-            format!("{}-Nw7!", account.password)
-        };
-        let new = if new == current {
-            format!("{new}2")
-        } else {
-            new
+            changed_password(&current)
         };
         let field = if prose_field {
             "newPassword"
@@ -478,7 +531,7 @@ impl LacModel {
                 flag.query(),
                 &account.username,
                 &sent,
-                field,
+                &[field],
                 &new,
             ))
             .await?;
@@ -500,11 +553,11 @@ impl LacModel {
         if !right_current {
             case.say("Then the sign-on is refused");
             case.documented(
-                &WRONG_CREDENTIALS_REFUSED,
+                &WRONG_CREDENTIALS_NO_TOKEN,
                 !signed_on,
                 "no auth token for a wrong password",
             )?;
-            kept(self, &WRONG_CREDENTIALS_REFUSED);
+            kept(self, &WRONG_CREDENTIALS_NO_TOKEN);
             return Ok(());
         }
         let result = x.str_field("changePasswordResult");
@@ -520,13 +573,13 @@ impl LacModel {
             return Ok(());
         }
         case.documented(
-            &PASSWORD_CHANGE_ISSUES_A_TOKEN,
+            &TOKEN_WHATEVER_THE_CHANGE,
             signed_on,
             "a 2xx with a new apikey, whatever the change's result",
         )?;
         self.file_key(case, &x, None)?;
         case.documented(
-            &PASSWORD_CHANGE_RESULT,
+            &CHANGE_RESULT,
             matches!(result, Some("success" | "failure" | "notSupported")),
             "changePasswordResult: success, failure or notSupported",
         )?;
@@ -550,7 +603,7 @@ impl LacModel {
             self.changed.push((who, new));
             self.password_kept_by.retain(|(w, _)| *w != who);
         } else {
-            kept(self, &PASSWORD_CHANGE_RESULT);
+            kept(self, &CHANGE_RESULT);
         }
         Ok(())
     }
@@ -564,13 +617,14 @@ impl LacModel {
         let Some((_, current)) = self.changed.iter().find(|(w, _)| *w == who).cloned() else {
             return Ok(());
         };
-        if case.may_send_wrong_password(&account.username) {
+        let old = Self::run_password(case, who).unwrap_or_default();
+        if old != current && case.may_send_wrong_password(&account.username) {
             let old = case
-                .send_checked(api::sign_on(&account.username, &account.password))
+                .send_checked(api::sign_on(&account.username, &old))
                 .await?;
             case.say(format!("Then {}'s old password is refused", who.name()));
             case.documented(
-                &PASSWORD_CHANGE_RESULT,
+                &PASSWORD_CHANGE,
                 !(Status::Success.holds(old.status) && Self::apikey(&old).is_some()),
                 "no auth token for the password a reported success replaced",
             )?;
@@ -580,7 +634,7 @@ impl LacModel {
             .await?;
         case.say(format!("And {}'s new password works", who.name()));
         case.documented(
-            &PASSWORD_CHANGE_RESULT,
+            &PASSWORD_CHANGE,
             Status::Success.holds(x.status) && Self::apikey(&x).is_some(),
             "an auth token for the new password of a reported success",
         )?;
@@ -640,7 +694,7 @@ impl Model for LacModel {
         if lac.is_some_and(|l| l.admin_token.is_some()) {
             ops.push((1, verb.prop_map(|verb| Op::UseAdmin { verb }).boxed()));
         }
-        if lac.is_some_and(|l| l.url_auth_off_base_url.is_some()) {
+        if lac.is_some_and(|l| l.url_auth_off.is_some()) {
             ops.push((1, Just(Op::UseUrlWhereOff).boxed()));
         }
         if lac.is_some_and(|l| l.no_password_change.is_some()) {
@@ -697,7 +751,7 @@ impl Model for LacModel {
                 ));
                 case.say("Then the sign-on is refused");
                 case.documented(
-                    &WRONG_CREDENTIALS_REFUSED,
+                    &WRONG_CREDENTIALS_NO_TOKEN,
                     !(Status::Success.holds(x.status) && Self::apikey(&x).is_some()),
                     "no auth token for a wrong password",
                 )
@@ -709,7 +763,7 @@ impl Model for LacModel {
                 case.say("When someone authenticates as a user who does not exist");
                 case.say("Then the sign-on is refused");
                 case.documented(
-                    &WRONG_CREDENTIALS_REFUSED,
+                    &WRONG_CREDENTIALS_NO_TOKEN,
                     !(Status::Success.holds(x.status) && Self::apikey(&x).is_some()),
                     "no auth token for an unknown user",
                 )
@@ -727,6 +781,7 @@ impl Model for LacModel {
                             call,
                             crate::secret::Token::generate().as_str(),
                             Transport::Header,
+                            &lac.url_param,
                         ),
                         "an unknown auth token".to_owned(),
                     ),
@@ -743,15 +798,21 @@ impl Model for LacModel {
                         )
                     }
                 };
-                let x = case.send_checked(call).await?;
+                let (x, baseline) = Self::send_probe(case, call).await?;
                 case.say(format!("When someone calls the probe with {words}"));
                 case.say("Then the call is refused");
-                case.documented(
-                    &CALLS_NEED_A_LIVE_TOKEN,
-                    !Status::Success.holds(x.status),
-                    "not a 2xx",
-                )?;
-                case.reference(x.status == 401, "a refused call answered 401")
+                let refused = keeps_out(&x, baseline);
+                if bad == Bad::OtherScheme {
+                    // Whether another scheme is read is silent (a switch).
+                    case.reference(refused, "the auth token under another scheme refused")
+                } else {
+                    case.documented(
+                        &CALLS_NEED_THE_TOKEN,
+                        refused,
+                        "a 401 or 403, or the answer the call gets without credentials",
+                    )?;
+                    case.reference(x.status == 401, "a refused call answered 401")
+                }
             }
             Op::UseAdmin { verb } => {
                 let Some(lac) = Self::lac(case) else {
@@ -760,36 +821,43 @@ impl Model for LacModel {
                 let Some(token) = lac.admin_token.clone() else {
                     return Ok(());
                 };
-                let x = case
-                    .send_checked(api::with_token(
+                let (x, baseline) = Self::send_probe(
+                    case,
+                    api::with_token(
                         api::probe(verb.method(), &lac.probe_path),
                         &token,
                         Transport::Header,
-                    ))
-                    .await?;
+                        &lac.url_param,
+                    ),
+                )
+                .await?;
                 case.say("When the API Creator token is used in the Authorization header");
                 case.say("Then the call is authorized");
-                let rule = if verb == Verb::Get {
-                    &ADMIN_TOKENS_WORK
-                } else {
-                    &HEADER_FOR_ALL_CALLS
-                };
-                case.documented(rule, Status::Success.holds(x.status), "a 2xx")
+                case.documented(&HEADER_ON_EVERY_CALL, lets_in(&x, baseline), "a 2xx")
             }
             Op::UseUrlWhereOff => {
                 let Some(lac) = Self::lac(case) else {
                     return Ok(());
                 };
-                let (Some(base), Some(account)) = (
-                    lac.url_auth_off_base_url.clone(),
-                    case.ctx().target.users.primary.clone(),
-                ) else {
+                let Some(other) = lac.url_auth_off.clone() else {
                     return Ok(());
                 };
+                let base = other.base_url.clone();
+                // Its own account, or alice's (with her password now).
+                let (username, password) = match other.account {
+                    Some(a) => (a.username, a.password),
+                    None => {
+                        let (Some(a), Some(p)) = (
+                            case.ctx().target.users.primary.clone(),
+                            self.password(case, Who::Alice),
+                        ) else {
+                            return Ok(());
+                        };
+                        (a.username, p)
+                    }
+                };
                 let x = case
-                    .send_checked(
-                        api::sign_on(&account.username, &account.password).on_base_url(&base),
-                    )
+                    .send_checked(api::sign_on(&username, &password).on_base_url(&base))
                     .await?;
                 let Some(key) = Self::apikey(&x).map(str::to_owned) else {
                     return Ok(());
@@ -800,6 +868,7 @@ impl Model for LacModel {
                             api::probe(Method::GET, &lac.probe_path),
                             &key,
                             Transport::Url,
+                            &lac.url_param,
                         )
                         .on_base_url(&base),
                     )
@@ -849,7 +918,7 @@ impl Model for LacModel {
                             api::PASSWORD_CHANGE_FLAG,
                             &p.account.username,
                             &p.account.password,
-                            "new_password",
+                            &api::NEW_PASSWORD_FIELDS,
                             &new,
                         )
                         .on_base_url(&p.base_url),
@@ -858,12 +927,12 @@ impl Model for LacModel {
                 case.say("When carol authenticates with ?enablePasswordChange! and a new password in new_password");
                 case.say("Then the password change reports notSupported with a new auth token");
                 case.documented(
-                    &PASSWORD_CHANGE_ISSUES_A_TOKEN,
+                    &TOKEN_WHATEVER_THE_CHANGE,
                     Status::Success.holds(x.status) && Self::apikey(&x).is_some(),
                     "a 2xx with an apikey",
                 )?;
                 case.documented(
-                    &PASSWORD_CHANGE_RESULT,
+                    &CHANGE_RESULT,
                     x.str_field("changePasswordResult") == Some("notSupported"),
                     "changePasswordResult: notSupported (the provider does not implement it)",
                 )
@@ -886,35 +955,38 @@ impl Model for LacModel {
                     .clock
                     .advance(seconds)
                     .await
-                    .map_err(Halt::Inconclusive)?;
+                    .map_err(Halt::from)?;
                 case.say(format!("When {} minutes pass", (seconds + 59) / 60));
                 Ok(())
             }
         }
     }
 
-    /// A password the case changed goes back to the target file's.
+    /// A password the case changed goes back to the target file's; where
+    /// the server refuses (a password history), the run's ledger keeps the
+    /// one the case set, as the scenarios' do: later cases sign on with it,
+    /// and the run ends saying which account is left changed.
     async fn finish(&mut self, case: &mut Case) {
         for (who, current) in std::mem::take(&mut self.changed) {
             let Some(account) = who.account(&case.ctx().target).cloned() else {
                 continue;
             };
+            let key = Self::ledger_key(case, &account);
             let back = api::sign_on_changing_password(
                 api::PASSWORD_CHANGE_FLAG,
                 &account.username,
                 &current,
-                "new_password",
+                &api::NEW_PASSWORD_FIELDS,
                 &account.password,
             );
-            let ok = case
-                .send(back)
-                .await
-                .is_ok_and(|x| x.str_field("changePasswordResult") == Some("success"));
-            if !ok {
-                eprintln!(
-                    "authconform: could not set {}'s password back; set it back by hand",
-                    who.name()
-                );
+            let ok = case.send(back).await.is_ok_and(|x| {
+                Status::Success.holds(x.status)
+                    && x.str_field("changePasswordResult") == Some("success")
+            });
+            if ok {
+                Ledger::clear(&case.w, &key);
+            } else {
+                Ledger::set(&case.w, key, current);
             }
         }
     }

@@ -11,12 +11,15 @@ use crate::harness::target::{Account, Fields, Target, TargetError, Users};
 pub struct LacTarget {
     /// The API property that allows `?auth=<apikey>:1` on GET is on.
     pub url_auth: bool,
+    /// The URL parameter that carries an auth token on GET (`auth` unless
+    /// the target says otherwise: the seed's example lost its name).
+    pub url_param: String,
     /// A protected resource of the API (relative to `base_url`).
     pub probe_path: String,
     /// Another API of the deployment whose property does not allow auth tokens
-    /// in the URL (LAC7 when `url_auth` is on); alice signs on there too, and
-    /// `probe_path` is called there.
-    pub url_auth_off_base_url: Option<String>,
+    /// in the URL (LAC7 when `url_auth` is on), with its own account if it
+    /// has its own users (alice's otherwise); `probe_path` is called there.
+    pub url_auth_off: Option<LacOtherApi>,
     /// An API whose authentication provider does not implement password
     /// change, and an account of it (LAC20).
     pub no_password_change: Option<LacProviderAccount>,
@@ -32,12 +35,21 @@ pub struct LacProviderAccount {
     pub account: Account,
 }
 
+/// Another API of a LAC deployment, and its account when its users are not
+/// the main API's.
+#[derive(Clone, Debug)]
+pub struct LacOtherApi {
+    pub base_url: String,
+    pub account: Option<Account>,
+}
+
 impl std::fmt::Debug for LacTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LacTarget")
             .field("url_auth", &self.url_auth)
+            .field("url_param", &self.url_param)
             .field("probe_path", &self.probe_path)
-            .field("url_auth_off_base_url", &self.url_auth_off_base_url)
+            .field("url_auth_off", &self.url_auth_off)
             .field("no_password_change", &self.no_password_change)
             .field(
                 "admin_token",
@@ -52,13 +64,27 @@ impl std::fmt::Debug for LacTarget {
 pub(crate) struct RawLac {
     #[serde(default)]
     url_auth: Option<bool>,
+    #[serde(default)]
+    url_param: Option<String>,
     probe_path: String,
     #[serde(default)]
     url_auth_off_base_url: Option<String>,
     #[serde(default)]
+    url_auth_off: Option<RawLacOtherApi>,
+    #[serde(default)]
     no_password_change: Option<RawLacProviderAccount>,
     #[serde(default)]
     admin_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLacOtherApi {
+    base_url: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -71,14 +97,59 @@ struct RawLacProviderAccount {
 
 impl LacTarget {
     pub(crate) fn parse(raw: &RawLac, fields: &Fields) -> Result<Self, TargetError> {
+        let url_param = match &raw.url_param {
+            None => super::api::URL_PARAM.to_owned(),
+            Some(p) => {
+                let p = fields.text(p, "lac.url_param")?;
+                if p.is_empty() || p.contains(['&', '=', '#', '?', ' ']) {
+                    return Err(TargetError::invalid(
+                        "lac.url_param",
+                        format!(
+                            "lac.url_param {p:?}: give the name of the URL parameter that carries an auth token (`auth` by default), without `?`, `&` or `=`"
+                        ),
+                    ));
+                }
+                p
+            }
+        };
+        let url_auth_off = match (&raw.url_auth_off, &raw.url_auth_off_base_url) {
+            (Some(_), Some(_)) => {
+                return Err(TargetError::invalid(
+                    "lac.url_auth_off",
+                    "give either lac.url_auth_off (base_url and, if its users are its own, username and password) or lac.url_auth_off_base_url, not both",
+                ));
+            }
+            (None, None) => None,
+            (None, Some(url)) => Some(LacOtherApi {
+                base_url: fields.url(url, "lac.url_auth_off_base_url")?,
+                account: None,
+            }),
+            (Some(other), None) => {
+                let field = |name: &str| format!("lac.url_auth_off.{name}");
+                let base_url = fields.url(&other.base_url, &field("base_url"))?;
+                let account = match (&other.username, &other.password) {
+                    (None, None) => None,
+                    (Some(u), Some(p)) => Some(Account {
+                        username: fields.text(u, &field("username"))?,
+                        password: fields.text(p, &field("password"))?,
+                        totp_secret: None,
+                        second_factor: Default::default(),
+                    }),
+                    _ => {
+                        return Err(TargetError::invalid(
+                            "lac.url_auth_off",
+                            "lac.url_auth_off: give both username and password of the API's own account, or neither (alice's account is used there)",
+                        ));
+                    }
+                };
+                Some(LacOtherApi { base_url, account })
+            }
+        };
         Ok(LacTarget {
             url_auth: raw.url_auth.unwrap_or(false),
+            url_param,
             probe_path: fields.path(&raw.probe_path, "lac.probe_path")?,
-            url_auth_off_base_url: fields.optional(
-                &raw.url_auth_off_base_url,
-                "lac.url_auth_off_base_url",
-                Fields::url,
-            )?,
+            url_auth_off,
             no_password_change: match &raw.no_password_change {
                 None => None,
                 Some(p) => {
@@ -87,9 +158,9 @@ impl LacTarget {
                     let username = fields.text(&p.username, &field("username"))?;
                     let password = fields.text(&p.password, &field("password"))?;
                     if username.is_empty() || password.is_empty() {
-                        return Err(TargetError(
-                            "lac.no_password_change: username and password must not be empty"
-                                .into(),
+                        return Err(TargetError::invalid(
+                            "lac.no_password_change",
+                            "lac.no_password_change: username and password must not be empty",
                         ));
                     }
                     Some(LacProviderAccount {
@@ -98,6 +169,7 @@ impl LacTarget {
                             username,
                             password,
                             totp_secret: None,
+                            second_factor: Default::default(),
                         },
                     })
                 }
@@ -122,6 +194,7 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             username: u.username.clone(),
             password: u.password.clone(),
             totp_secret: None,
+            second_factor: Default::default(),
         })
     };
     target.users = Users {
@@ -155,8 +228,16 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
     });
     let lac_target = LacTarget {
         url_auth: main.is_some_and(|a| a.url_auth),
+        url_param: super::api::URL_PARAM.to_owned(),
         probe_path: "/probe".to_owned(),
-        url_auth_off_base_url: suite.url_auth_off_api.as_deref().and_then(base_url_of),
+        url_auth_off: suite
+            .url_auth_off_api
+            .as_deref()
+            .and_then(base_url_of)
+            .map(|base_url| LacOtherApi {
+                base_url,
+                account: None,
+            }),
         no_password_change,
         admin_token,
     };

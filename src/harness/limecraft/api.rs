@@ -31,10 +31,20 @@ pub enum Transport {
     Cookie,
 }
 
-/// Puts `token` on `call` the way `transport` says.
+/// The header as the document writes it (`Authorization: Bearer THE_TOKEN`).
+pub const AUTHORIZATION: &str = "Authorization";
+
+/// A call; its header names go on the wire as written (`Authorization`,
+/// `Content-Type`), as curl sends them (every `Call` does: `exchange.rs`).
+fn request(method: Method, operation: &'static str) -> Call {
+    Call::new(method, operation)
+}
+
+/// Puts `token` on `call` the way `transport` says; the header under its
+/// documented name.
 pub fn with_token(call: Call, token: &str, transport: Transport) -> Call {
     match transport {
-        Transport::Header => call.header("Authorization", &format!("Bearer {token}")),
+        Transport::Header => call.header(AUTHORIZATION, &format!("Bearer {token}")),
         Transport::Query => call.query("access_token", token),
         Transport::Cookie => call.header("Cookie", &format!("{SESSION_COOKIE}={token}")),
     }
@@ -45,28 +55,36 @@ pub fn login_json(username: &str, password: &str, remember_me: Option<bool>) -> 
     if let Some(r) = remember_me {
         body["rememberMe"] = Value::Bool(r);
     }
-    Call::new(Method::POST, LOGIN).json(body)
+    request(Method::POST, LOGIN).json(body)
 }
 
 pub fn login_form(username: &str, password: &str) -> Call {
-    Call::new(Method::POST, LOGIN).form(&[("username", username), ("password", password)])
+    login_form_with(&[("username", username), ("password", password)])
+}
+
+/// A form login with these parameters as they are (redirectIfPassword …).
+pub fn login_form_with(pairs: &[(&str, &str)]) -> Call {
+    request(Method::POST, LOGIN).form(pairs)
 }
 
 pub fn current_user(token: Option<&str>, transport: Transport) -> Call {
-    let call = Call::new(Method::GET, USER);
+    let call = request(Method::GET, USER);
     match token {
         Some(t) => with_token(call, t, transport),
         None => call,
     }
 }
 
-/// `current_code` proves the current second factor when replacing it.
-pub fn enable_two_factor(token: &str, user_id: &str, current_code: Option<&str>) -> Call {
-    let body = match current_code {
-        Some(code) => json!({ "token": code }),
+/// Enables 2FA for `user_id`. `again`: it is on already, and the body says
+/// `redo: true` (the documented "run again") with a current code as `token`
+/// when the suite has one (what a server may want as proof instead).
+pub fn enable_two_factor(token: &str, user_id: &str, again: Option<Option<&str>>) -> Call {
+    let body = match again {
+        Some(Some(code)) => json!({ "redo": true, "token": code }),
+        Some(None) => json!({ "redo": true }),
         None => json!({}),
     };
-    let call = Call::new(Method::POST, ENABLE_2FA)
+    let call = request(Method::POST, ENABLE_2FA)
         .path(format!("/user/{user_id}/enable2fa"))
         .json(body);
     with_token(call, token, Transport::Header)
@@ -82,7 +100,7 @@ pub fn validate(
     if let Some(r) = remember_me {
         body["rememberMe"] = Value::Bool(r);
     }
-    let call = Call::new(Method::POST, VALIDATE).json(body);
+    let call = request(Method::POST, VALIDATE).json(body);
     match token {
         Some(t) => with_token(call, t, transport),
         None => call,
@@ -90,11 +108,20 @@ pub fn validate(
 }
 
 pub fn logout(token: &str, transport: Transport, all_sessions: bool) -> Call {
-    let call = Call::new(Method::POST, LOGOUT);
+    let call = request(Method::POST, LOGOUT);
     let call = if all_sessions {
         call.json(json!({ "allSessions": true }))
     } else {
         call
     };
     with_token(call, token, transport)
+}
+
+/// A logout whose LogoutRequest carries the SAML redirect parameters.
+pub fn logout_with(token: &str, body: Value) -> Call {
+    with_token(
+        request(Method::POST, LOGOUT).json(body),
+        token,
+        Transport::Header,
+    )
 }

@@ -10,6 +10,7 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             username: u.username.clone(),
             password: u.password.clone(),
             totp_secret: None,
+            second_factor: Default::default(),
         })
     };
     let suite = &fixtures.limecraft.suite;
@@ -19,5 +20,6 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
         twofactor: account(&suite.twofactor),
         locked: suite.locked.as_deref().and_then(account),
         disabled: suite.disabled.as_deref().and_then(account),
+        support: suite.support.as_deref().and_then(account),
     };
 }

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
-use crate::harness::control_api::ControlApi;
+use crate::harness::control_api::{ControlApi, ControlError};
 
 /// The activity log, oldest first.
-pub async fn activity_log(control: &ControlApi) -> Result<Vec<Value>, String> {
+pub async fn activity_log(control: &ControlApi) -> Result<Vec<Value>, ControlError> {
     let answer = control
         .hook(
             reqwest::Method::GET,
@@ -20,10 +20,11 @@ pub async fn activity_log(control: &ControlApi) -> Result<Vec<Value>, String> {
         .get("entries")
         .and_then(Value::as_array)
         .cloned()
-        .ok_or_else(|| {
-            format!(
-                "control API at {} answered {} without `entries`",
-                answer.url, answer.status
-            )
+        .ok_or_else(|| ControlError::Incomplete {
+            what: "control API",
+            url: answer.url.clone(),
+            status: answer.status,
+            body: String::new(),
+            missing: "`entries`".to_owned(),
         })
 }

@@ -5,17 +5,24 @@
 
 pub mod api;
 pub mod control;
+pub mod discover;
 pub mod model;
+pub mod player;
 mod steps;
 pub mod target;
 
 pub use steps::LiquidFilesScenario;
 use target::LiquidFilesTarget;
 
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
 use crate::harness::capability::Capability;
-use crate::harness::exchange::Exchange;
+use crate::harness::exchange::{Exchange, HttpClient};
 use crate::harness::preflight;
 use crate::harness::suite::{Probe, SignOn, VendorSuite};
+use crate::harness::target::BrowserChoice;
 use crate::harness::target::Target;
 use crate::harness::world::Status;
 use crate::vendor::Vendor;
@@ -30,8 +37,10 @@ const CAPABILITIES: &[Capability] = crate::capabilities! {
     "needs-special-password-account" => |t| t.section::<LiquidFilesTarget>().is_some_and(|l| l.special.is_some()), "needs an account whose password has & and $: add `liquidfiles.special` (username, password)";
     "needs-key-probe" => |t| t.section::<LiquidFilesTarget>().is_some_and(|l| l.probe_path.is_some()), "needs a call that takes the API key as HTTP Basic user name (not documented with the key login): add `liquidfiles.probe_path`";
     "needs-username-login" => |t| t.section::<LiquidFilesTarget>().is_some_and(|l| l.primary_username.is_some()), "needs alice's username besides her email: add `liquidfiles.primary_username`";
-    "needs-xml-login" => |t| target::login(t).xml(), "needs the XML API of POST /login: the target sets `liquidfiles.login: json`";
-    "needs-json-login" => |t| target::login(t).json(), "needs the JSON API of POST /login (LiquidFiles v3): the target sets `liquidfiles.login: xml`";
+    "needs-xml-login" => |t| target::login(t).is_some_and(|l| l.xml()), "needs the XML API of POST /login: the server did not answer it before the run (a v3 without the deprecated XML API) or the target declares `liquidfiles.login: json`";
+    "needs-json-login" => |t| target::login(t).is_some_and(|l| l.json()), "needs the JSON API of POST /login (LiquidFiles v3): the server did not answer it before the run (a v2) or the target declares `liquidfiles.login: xml`";
+    "needs-totp-secret" => |t| t.users.twofactor.as_ref().is_some_and(|a| a.totp_secret.is_some()), "needs `users.twofactor` with its TOTP secret (`totp_secret`): without one its second factor is not an authenticator app's (SMS, e-mail, Duo), which the suite cannot play";
+    "needs-key-lifetime" => |t| t.section::<LiquidFilesTarget>().is_some_and(|l| l.key_lifetime_minutes.is_some()), "needs the lifetime of browser keys, which the documents do not give: add `liquidfiles.key_lifetime_minutes`";
 };
 
 /// The API key a login answered, as XML (`<api_key>`) or JSON (`user.api_key`).
@@ -51,32 +60,64 @@ impl VendorSuite for LiquidFilesSuite {
         target.users.given(&["users.primary", "users.secondary"])
     }
 
-    /// The XML login, unless the deployment has only the JSON one (a v3 may
-    /// have dropped the deprecated XML API).
     fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
         Some(&crate::harness::explore::ModelExplorer::<model::LiquidFilesModel>::NEW)
     }
 
+    fn discover<'a>(
+        &'a self,
+        target: &'a mut Target,
+        http: &'a HttpClient,
+    ) -> BoxFuture<'a, Vec<String>> {
+        Box::pin(discover::discover(target, http))
+    }
+
+    fn preflight_problems(&self, target: &Target) -> Vec<String> {
+        target
+            .section::<LiquidFilesTarget>()
+            .and_then(|l| l.discovered.as_ref())
+            .map(|d| d.problems.clone())
+            .unwrap_or_default()
+    }
+
+    /// Each password account the way it signed on before the run (the
+    /// documented XML login where that was not found out); never the
+    /// two-factor account with its password alone: a server may refuse that
+    /// (seed 000's browser flow is how such a user gets a key), and its
+    /// scenarios use it. An account that signed on in no documented way is
+    /// `preflight_problems`'; one that did only in the browser, a note.
     fn sign_ons(&self, target: &Target) -> Vec<SignOn> {
-        let xml = target::login(target).xml();
-        preflight::account_sign_ons(target, |a| {
-            if xml {
-                api::xml_login(
-                    &api::login_document(
-                        &a.username,
-                        &api::escape_password(&a.password, api::Escaping::Decimal),
-                    ),
-                    "text/xml",
-                )
-            } else {
-                api::json_login(&a.username, &a.password)
-            }
-        })
+        let discovered = target
+            .section::<LiquidFilesTarget>()
+            .and_then(|l| l.discovered.clone());
+        let accounts = [
+            ("users.primary", &target.users.primary),
+            ("users.secondary", &target.users.secondary),
+        ];
+        accounts
+            .into_iter()
+            .filter_map(|(role, a)| {
+                let a = a.as_ref()?;
+                let way = match &discovered {
+                    Some(d) => d.sign_ons.iter().find(|(r, _)| *r == role)?.1,
+                    None => discover::Way::XmlDecimal,
+                };
+                Some(SignOn {
+                    role,
+                    call: way.call(a),
+                    account: Some(a.clone()),
+                })
+            })
+            .collect()
     }
 
     fn sign_on_problem(&self, s: &SignOn, x: &Exchange, _: bool) -> Option<String> {
         let ok = Status::Success.holds(x.status) && api_key(x).is_some_and(|k| !k.is_empty());
         (!ok).then(|| preflight::cannot_sign_on(s, x))
+    }
+
+    fn run_state(&self, _target: &Target) -> Box<dyn std::any::Any + Send + Sync> {
+        Box::new(LiquidFilesRun::default())
     }
 
     /// alice's key as the HTTP Basic user name on `liquidfiles.probe_path`.
@@ -91,5 +132,49 @@ impl VendorSuite for LiquidFilesSuite {
             field: "liquidfiles.probe_path",
             path,
         })
+    }
+}
+
+/// What LiquidFiles' scenarios share in a run: the browser, started at the
+/// first scenario that plays `/session/api` and ended with the run.
+#[derive(Default)]
+pub struct LiquidFilesRun {
+    browser: tokio::sync::OnceCell<Result<Option<Arc<player::webdriver::Session>>, String>>,
+}
+
+/// Whether a missing browser must fail rather than fall back (CI sets it).
+pub const REQUIRE_BROWSER: &str = "AUTHCONFORM_REQUIRE_BROWSER";
+
+impl LiquidFilesRun {
+    /// The run's browser for `target` (`None`: play over HTTP), started once.
+    pub async fn browser(
+        &self,
+        target: &Target,
+    ) -> Result<Option<Arc<player::webdriver::Session>>, String> {
+        let choice = target::browser(target);
+        self.browser
+            .get_or_init(|| async move {
+                let required = std::env::var_os(REQUIRE_BROWSER).is_some();
+                let started = match &choice {
+                    BrowserChoice::None => return Ok(None),
+                    BrowserChoice::WebDriver(url) => {
+                        player::webdriver::Session::connect(url, None).await
+                    }
+                    BrowserChoice::Chromium => {
+                        player::webdriver::Session::start_local_chromium().await
+                    }
+                    BrowserChoice::Auto => {
+                        if player::webdriver::local_chromium().is_none() && !required {
+                            return Ok(None);
+                        }
+                        player::webdriver::Session::start_local_chromium().await
+                    }
+                };
+                started
+                    .map(|s| Some(Arc::new(s)))
+                    .map_err(|e| format!("the browser for /session/api cannot start: {e}"))
+            })
+            .await
+            .clone()
     }
 }

@@ -3,22 +3,46 @@
 use serde::Deserialize;
 
 use crate::fixtures::Fixtures;
-use crate::harness::target::{Account, Fields, RawAccount, Target, TargetError, Users};
+use crate::harness::target::{
+    Account, BrowserChoice, Fields, RawAccount, Target, TargetError, Users,
+};
 
 /// The `liquidfiles:` section of a target file.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct LiquidFilesTarget {
     /// alice's username, when `users.primary.username` is her email (LF10).
     pub primary_username: Option<String>,
-    /// Minutes a key from `/session/api` lives (LF8; default 30 days).
-    pub key_lifetime_minutes: i64,
+    /// Minutes a key from `/session/api` lives (LF8: the documents give no
+    /// lifetime, so the target says it; the reference server's is 30 days).
+    pub key_lifetime_minutes: Option<i64>,
     /// An account whose password has `&` and `$` (or other XML specials), for
     /// the escaping scenarios LF11-LF13.
     pub special: Option<Account>,
     /// `@ext`: a call that takes a key as the HTTP Basic user name (LF8).
     pub probe_path: Option<String>,
-    /// Which `POST /login` the deployment offers (`liquidfiles.login`).
-    pub login: LiquidFilesLogin,
+    /// Which `POST /login` the deployment offers, as the target file
+    /// declares it (`liquidfiles.login`; checked strictly), or `None`: found
+    /// out before the run ([`Self::discovered`]).
+    pub login: Option<LiquidFilesLogin>,
+    /// What the server answered before the run, when `login` is not declared.
+    pub discovered: Option<Discovered>,
+    /// The target file's browser for `/session/api` (`liquidfiles.browser`;
+    /// `--browser` overrides it): `auto` (a local Chromium if installed),
+    /// `chromium`, `none`, or a WebDriver server's URL (`liquidfiles.webdriver_url`).
+    pub browser: Option<BrowserChoice>,
+}
+
+/// What the server showed before the run, for a target that does not
+/// declare its `POST /login` APIs: which it offers, and which request signed
+/// each account on.
+#[derive(Clone, Debug, Default)]
+pub struct Discovered {
+    pub xml: bool,
+    pub json: bool,
+    /// Each account's role and the request that gave it a key.
+    pub sign_ons: Vec<(&'static str, super::discover::Way)>,
+    /// Problems found (accounts that signed on in no documented way).
+    pub problems: Vec<String>,
 }
 
 /// The `POST /login` APIs of a LiquidFiles deployment: v2 has the XML API
@@ -40,16 +64,14 @@ impl LiquidFilesLogin {
     pub fn json(self) -> bool {
         self != LiquidFilesLogin::Xml
     }
-}
 
-impl Default for LiquidFilesTarget {
-    fn default() -> Self {
-        LiquidFilesTarget {
-            primary_username: None,
-            key_lifetime_minutes: 30 * 24 * 60,
-            special: None,
-            probe_path: None,
-            login: LiquidFilesLogin::Both,
+    /// The APIs of `xml` and `json`, if any.
+    pub fn of(xml: bool, json: bool) -> Option<LiquidFilesLogin> {
+        match (xml, json) {
+            (true, true) => Some(LiquidFilesLogin::Both),
+            (true, false) => Some(LiquidFilesLogin::Xml),
+            (false, true) => Some(LiquidFilesLogin::Json),
+            (false, false) => None,
         }
     }
 }
@@ -68,6 +90,11 @@ pub(crate) struct RawLiquidFiles {
     /// `xml | json | both`.
     #[serde(default)]
     login: Option<LiquidFilesLogin>,
+    /// `auto | chromium | none`.
+    #[serde(default)]
+    browser: Option<String>,
+    #[serde(default)]
+    webdriver_url: Option<String>,
 }
 
 impl LiquidFilesTarget {
@@ -81,16 +108,39 @@ impl LiquidFilesTarget {
                 .filter(|u| !u.is_empty()),
             key_lifetime_minutes: match raw.key_lifetime_minutes {
                 Some(m) if !(2..=10 * 366 * 24 * 60).contains(&m) => {
-                    return Err(TargetError(
-                        "liquidfiles.key_lifetime_minutes must be between 2 and ten years".into(),
+                    return Err(TargetError::invalid(
+                        "liquidfiles.key_lifetime_minutes",
+                        "liquidfiles.key_lifetime_minutes must be between 2 and ten years",
                     ));
                 }
-                Some(m) => m,
-                None => LiquidFilesTarget::default().key_lifetime_minutes,
+                other => other,
             },
             special: fields.account("liquidfiles.special", &raw.special)?,
             probe_path: fields.optional(&raw.probe_path, "liquidfiles.probe_path", Fields::path)?,
-            login: raw.login.unwrap_or_default(),
+            login: raw.login,
+            discovered: None,
+            browser: match (&raw.browser, &raw.webdriver_url) {
+                (Some(_), Some(_)) => {
+                    return Err(TargetError::invalid(
+                        "liquidfiles.browser",
+                        "liquidfiles: give `browser` or `webdriver_url`, not both",
+                    ));
+                }
+                (Some(b), None) => Some(fields.text(b, "liquidfiles.browser")?.parse().map_err(
+                    |e| {
+                        TargetError::invalid(
+                            "liquidfiles.browser",
+                            format!("liquidfiles.browser: {e}"),
+                        )
+                    },
+                )?),
+                (None, Some(u)) => Some(BrowserChoice::WebDriver(
+                    fields
+                        .optional(&Some(u.clone()), "liquidfiles.webdriver_url", Fields::url)?
+                        .unwrap_or_default(),
+                )),
+                (None, None) => None,
+            },
         })
     }
 }
@@ -103,27 +153,51 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             username: u.email.clone(),
             password: u.password.clone(),
             totp_secret: u.totp_secret.clone(),
+            second_factor: Default::default(),
         })
     };
     target.users = Users {
         primary: account(&lf.suite.primary),
         secondary: account(&lf.suite.secondary),
         twofactor: account(&lf.suite.twofactor),
-        locked: None,
-        disabled: None,
+        ..Users::default()
     };
     target.set_section(LiquidFilesTarget {
         primary_username: Some(lf.suite.primary.clone()),
         special: account(&lf.suite.special),
         probe_path: Some("/account".to_owned()),
+        key_lifetime_minutes: Some(30 * 24 * 60),
+        // The suite's own tests play the pages over HTTP unless told
+        // otherwise (`--browser`); a browser test sets it.
+        browser: Some(BrowserChoice::None),
         ..LiquidFilesTarget::default()
     });
 }
 
-/// Which `POST /login` APIs a LiquidFiles target offers (both when unsaid).
-pub fn login(target: &Target) -> LiquidFilesLogin {
+/// Which `POST /login` APIs a LiquidFiles target offers: as declared, else
+/// as found out before the run (`None`: neither answered), else both (a
+/// listing, before anything was sent).
+pub fn login(target: &Target) -> Option<LiquidFilesLogin> {
+    let Some(section) = target.section::<LiquidFilesTarget>() else {
+        return Some(LiquidFilesLogin::Both);
+    };
+    match (&section.login, &section.discovered) {
+        (Some(declared), _) => Some(*declared),
+        (None, Some(d)) => LiquidFilesLogin::of(d.xml, d.json),
+        (None, None) => Some(LiquidFilesLogin::Both),
+    }
+}
+
+/// The browser the run plays `/session/api` in: `--browser` (the target's
+/// `browser` field), else the target file's, else `auto`.
+pub fn browser(target: &Target) -> BrowserChoice {
     target
-        .section::<LiquidFilesTarget>()
-        .map(|l| l.login)
-        .unwrap_or_default()
+        .browser
+        .clone()
+        .or_else(|| {
+            target
+                .section::<LiquidFilesTarget>()
+                .and_then(|l| l.browser.clone())
+        })
+        .unwrap_or(BrowserChoice::Auto)
 }

@@ -42,7 +42,7 @@ impl crate::mount::VendorServer for FileVerbs {
 struct Routes {
     fv: FileVerbs,
     /// The cookie path: the accounts calls, as mounted.
-    cookie_path: String,
+    cookie_path: std::sync::Arc<str>,
     refresh_ttl: i64,
 }
 
@@ -51,7 +51,7 @@ struct Routes {
 pub fn router(fv: FileVerbs, mount: &str, config: &FileVerbsConfig) -> Router {
     let routes = Routes {
         fv,
-        cookie_path: format!("{mount}/api/v1/accounts"),
+        cookie_path: format!("{mount}/api/v1/accounts").into(),
         refresh_ttl: config.refresh_ttl,
     };
     let non_json_401 = routes.fv.fault_is(Fault::NonJsonBody401);
@@ -201,8 +201,13 @@ async fn revoke_token(
 }
 
 /// The protected probe: a SecretKey, if sent, must be valid; else a bearer JWT.
-async fn probe(State(r): State<Routes>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let proof = match (wire::secret_key(&headers), wire::bearer(&headers)) {
+/// (It takes the request to read its headers in place, not a copy of them.)
+async fn probe(
+    State(r): State<Routes>,
+    request: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let headers = request.headers();
+    let proof = match (wire::secret_key(headers), wire::bearer(headers)) {
         (Some(key), _) => r.fv.check_secret_key(key)?,
         (None, Some(jwt)) => r.fv.check_bearer(jwt)?,
         (None, None) => {
@@ -211,11 +216,19 @@ async fn probe(State(r): State<Routes>, headers: HeaderMap) -> Result<Response, 
             ));
         }
     };
-    let via = match proof {
-        store::Proof::SecretKey => "SecretKey",
-        store::Proof::Bearer => "Bearer",
+    // What `axum::Json(json!({ "message": "authorized", "via": via }))` writes.
+    let body: &'static str = match proof {
+        store::Proof::SecretKey => r#"{"message":"authorized","via":"SecretKey"}"#,
+        store::Proof::Bearer => r#"{"message":"authorized","via":"Bearer"}"#,
     };
-    Ok(axum::Json(json!({ "message": "authorized", "via": via })).into_response())
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 async fn not_found() -> ApiError {

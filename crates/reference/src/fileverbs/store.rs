@@ -31,6 +31,12 @@ pub struct FileVerbsConfig {
     /// Refresh-token families kept per account (a reference choice, default
     /// 100): a new one beyond it ends revoked families first, then the oldest.
     pub max_families_per_account: usize,
+    /// Refresh tokens kept per family (a reference choice, default 32): the
+    /// current one and the last used ones, whose reuse revokes the family.
+    /// Older used tokens are forgotten (presented again, they are unknown:
+    /// refused, without revoking the family). With the family cap this bounds
+    /// an account's refresh tokens, and so the table's (issue #26, R5).
+    pub max_refresh_tokens_per_family: usize,
     /// Where seed 004 is silent, the choices of this server
     /// (`super::switches`); the reference server's by default. Every
     /// documented rule holds whatever they are.
@@ -45,6 +51,7 @@ impl Default for FileVerbsConfig {
             jwt_ttl: 15 * 60,
             refresh_ttl: 7 * 24 * 3600,
             max_families_per_account: 100,
+            max_refresh_tokens_per_family: 32,
             switches: Switches::default(),
         }
     }
@@ -97,14 +104,27 @@ struct RefreshToken {
     account: usize,
     expires_at: UnixSeconds,
     state: RefreshState,
+    /// Its family was revoked (every token of a family is marked at once).
+    revoked: bool,
 }
 
 struct Store {
     accounts: Vec<Account>,
-    /// Owned by their family; forgotten when they expire.
+    /// Owned by their family (at most `max_refresh_tokens_per_family` each);
+    /// forgotten when they expire.
     refresh: Issued<u64, RefreshToken>,
-    revoked_families: std::collections::HashSet<u64>,
+    /// Each account's families, oldest first (some may have ended since: they
+    /// are dropped when the account next opens one). Bounded by
+    /// `max_families_per_account`.
+    families: Vec<std::collections::VecDeque<u64>>,
     next_family: u64,
+}
+
+impl Store {
+    /// Revokes every token of `family` (at most `max_refresh_tokens_per_family`).
+    fn revoke_family(&mut self, family: u64) {
+        self.refresh.owned_by_mut(&family, |t| t.revoked = true);
+    }
 }
 
 /// The documented response of access-token (and of refresh).
@@ -128,13 +148,19 @@ pub enum Proof {
     Bearer,
 }
 
-#[derive(Clone)]
-pub struct FileVerbs {
+/// The FileVerbs reference server's state (shared as [`FileVerbs`]).
+pub struct FileVerbsState {
     store: Arc<Mutex<Store>>,
     clock: Clock,
     fault: Option<Fault>,
     config: Arc<FileVerbsConfig>,
+    /// `config.jwt_key`, ready to verify with.
+    jwt_key: crate::hs256::Hs256Key,
+    /// When the server started (the `secret-key-expires` fault counts from it).
+    started_at: UnixSeconds,
 }
+
+crate::shared_state!(FileVerbs => FileVerbsState);
 
 impl FileVerbs {
     /// Its configuration (the variant's JWT lifetime applied).
@@ -148,20 +174,35 @@ impl FileVerbs {
         fault: Option<Fault>,
         config: FileVerbsConfig,
     ) -> Self {
-        let accounts = fixtures.accounts.iter().map(Account::seeded).collect();
+        FileVerbs(Arc::new(FileVerbsState::new(
+            fixtures, clock, fault, config,
+        )))
+    }
+}
+
+impl FileVerbsState {
+    fn new(
+        fixtures: &FileVerbsFixtures,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: FileVerbsConfig,
+    ) -> Self {
+        let accounts: Vec<Account> = fixtures.accounts.iter().map(Account::seeded).collect();
         let mut config = config;
         if config.switches.is(&switches::JWT_LIFETIME, "10m") {
             config.jwt_ttl = 10 * 60;
         }
-        FileVerbs {
+        FileVerbsState {
             store: Arc::new(Mutex::new(Store {
+                families: vec![Default::default(); accounts.len()],
                 accounts,
                 refresh: Issued::new(),
-                revoked_families: Default::default(),
                 next_family: 1,
             })),
+            started_at: clock.now(),
             clock,
             fault: fault.filter(|f| f.vendor() == Vendor::FileVerbs),
+            jwt_key: crate::hs256::Hs256Key::new(&config.jwt_key),
             config: Arc::new(config),
         }
     }
@@ -187,6 +228,10 @@ impl FileVerbs {
                 "A valid SecretKey or bearer token is required.",
             ));
         }
+        if self.fault_is(Fault::SecretKeyExpires) && self.clock.now() > self.started_at + 24 * 3600
+        {
+            return Err(ApiError::unauthorized("The SecretKey has expired."));
+        }
         let store = self.store();
         if Self::account_by_secret(&store, presented).is_some()
             || self.fault_is(Fault::AnySecretKeyAccepted)
@@ -209,38 +254,37 @@ impl FileVerbs {
             .ok_or_else(|| {
                 ApiError::unauthorized("The SecretKey and APIKey do not match an account.")
             })?;
-        self.make_room_for_a_family(&mut store, account, now);
-        let family = store.next_family;
-        store.next_family += 1;
+        let family = self.open_family(&mut store, account);
         self.authenticated(&mut store, account, family, now)
     }
 
     /// Ends `account`'s families beyond the cap (revoked ones first, then the
-    /// oldest), so that one key pair cannot grow the store without bound;
-    /// revoked families with no token left are forgotten. (Expired tokens are
-    /// forgotten by the table itself, a few per insert.) The account's families
-    /// are found by a pass over the live refresh tokens: the table is indexed by
-    /// family, not by account (see bench/README.md, issue #16).
-    fn make_room_for_a_family(&self, store: &mut Store, account: usize, _now: UnixSeconds) {
-        let mut families: Vec<u64> = store
-            .refresh
-            .entries()
-            .filter(|e| e.value.account == account)
-            .filter_map(|e| e.owner)
-            .collect();
-        families.sort_unstable();
-        families.dedup();
-        let excess = (families.len() + 1).saturating_sub(self.config.max_families_per_account);
-        if excess > 0 {
-            let (revoked, live): (Vec<u64>, Vec<u64>) =
-                (families.into_iter()).partition(|f| store.revoked_families.contains(f));
-            for family in revoked.into_iter().chain(live).take(excess) {
-                store.refresh.remove_owned_by(&family);
-            }
+    /// oldest), so that one key pair cannot grow the store without bound, and
+    /// records the new one. (Expired tokens are forgotten by the table itself,
+    /// a few per insert.) The work is the account's own families, never a
+    /// pass over the table (issue #26, R5).
+    fn open_family(&self, store: &mut Store, account: usize) -> u64 {
+        let family = store.next_family;
+        store.next_family += 1;
+        let Store {
+            refresh, families, ..
+        } = store;
+        let Some(mine) = families.get_mut(account) else {
+            return family;
+        };
+        mine.retain(|f| refresh.count_owned_by(f) > 0);
+        let max = self.config.max_families_per_account.max(1);
+        while mine.len() >= max {
+            let revoked = mine
+                .iter()
+                .position(|f| refresh.owned_by(f).next().is_some_and(|t| t.value.revoked));
+            let Some(ended) = mine.remove(revoked.unwrap_or(0)) else {
+                break;
+            };
+            refresh.remove_owned_by(&ended);
         }
-        let present: std::collections::HashSet<u64> =
-            store.refresh.entries().filter_map(|e| e.owner).collect();
-        store.revoked_families.retain(|f| present.contains(f));
+        mine.push_back(family);
+        family
     }
 
     /// Signs a JWT and opens a refresh token in `family` for `account`.
@@ -278,6 +322,9 @@ impl FileVerbs {
         // Expired refresh tokens are dropped as new ones come, a few at a time,
         // so the table stays bounded by live ones at a cost independent of their number.
         store.refresh.forget_due(now);
+        store
+            .refresh
+            .make_room(&family, self.config.max_refresh_tokens_per_family);
         let refresh = Token::generate();
         let expires_at = now + self.config.refresh_ttl;
         store.refresh.insert(
@@ -288,6 +335,7 @@ impl FileVerbs {
                 account,
                 expires_at,
                 state: RefreshState::Active,
+                revoked: false,
             },
         );
         Ok(Authenticated {
@@ -307,9 +355,14 @@ impl FileVerbs {
         } else {
             // Expiry is checked below against the server's clock, which tests move;
             // `exp` and the user (`sub`, or the variant's `id`) are required by `Claims`.
-            crate::hs256::verify::<Claims>(&self.config.jwt_key, jwt).map_err(|_| refused())?
+            crate::hs256::verify_with::<Claims>(&self.jwt_key, jwt).map_err(|_| refused())?
         };
-        if self.clock.now() >= claims.exp && !self.fault_is(Fault::JwtExpiryNotChecked) {
+        let leeway = if self.config.switches.is(&switches::JWT_LEEWAY, "5m") {
+            5 * 60
+        } else {
+            0
+        };
+        if self.clock.now() >= claims.exp + leeway && !self.fault_is(Fault::JwtExpiryNotChecked) {
             return Err(refused());
         }
         let store = self.store();
@@ -326,25 +379,34 @@ impl FileVerbs {
         let now = self.clock.now();
         let digest = TokenDigest::of(presented);
         let mut store = self.store();
-        let (account, family, state, expires_at) = {
+        let (account, family, state, expires_at, revoked, rotated_after) = {
             let r = store.refresh.get(&digest).ok_or_else(refused)?;
-            let family = r.owner.ok_or_else(refused)?;
-            (r.value.account, family, r.value.state, r.value.expires_at)
+            let family = *r.owner.ok_or_else(refused)?;
+            let v = r.value;
+            // How many tokens of the family were issued after this one.
+            let rotated_after = store
+                .refresh
+                .owned_by(&family)
+                .skip_while(|e| !std::ptr::eq(e.value, v))
+                .count()
+                .saturating_sub(1);
+            (
+                v.account,
+                family,
+                v.state,
+                v.expires_at,
+                v.revoked,
+                rotated_after,
+            )
         };
         let ignore_expiry = self.fault_is(Fault::RefreshNeverExpires);
-        if store.revoked_families.contains(&family) || (now >= expires_at && !ignore_expiry) {
+        if revoked || (now >= expires_at && !ignore_expiry) {
             return Err(refused());
         }
         match state {
             RefreshState::Used if self.fault_is(Fault::RefreshReuseNotDetected) => {}
             RefreshState::Used
-                if self.fault_is(Fault::RefreshReuseAfterTwoRotations)
-                    && store
-                        .refresh
-                        .owned_by(&family)
-                        .skip_while(|d| **d != digest)
-                        .count()
-                        > 2 => {}
+                if self.fault_is(Fault::RefreshReuseAfterTwoRotations) && rotated_after >= 2 => {}
             RefreshState::Used if self.fault_is(Fault::RefreshNotRotated) => {}
             // The variant refuses the reuse but leaves the family alone.
             RefreshState::Used
@@ -356,7 +418,7 @@ impl FileVerbs {
                 return Err(refused());
             }
             RefreshState::Used => {
-                store.revoked_families.insert(family);
+                store.revoke_family(family);
                 return Err(ApiError::unauthorized(
                     "This refresh token was already used: every token of its family is revoked.",
                 ));
@@ -381,12 +443,24 @@ impl FileVerbs {
         let family = store
             .refresh
             .get(&TokenDigest::of(presented))
-            .and_then(|r| r.owner)
+            .and_then(|r| r.owner.copied())
             .ok_or_else(|| ApiError::not_found("No such refresh token."))?;
         if !self.fault_is(Fault::RevokeDoesNotRevoke) {
-            store.revoked_families.insert(family);
+            store.revoke_family(family);
         }
         Ok(())
+    }
+
+    /// Bytes of what the store keeps per token itself (its own value, not
+    /// counting what the value points to), for `bench/growth.sh`.
+    pub fn token_value_bytes(&self) -> usize {
+        std::mem::size_of::<RefreshToken>()
+    }
+
+    /// Refresh tokens stored (live, used or revoked, not yet forgotten), for
+    /// tests of the bounds.
+    pub fn refresh_token_count(&self) -> usize {
+        self.store().refresh.len()
     }
 
     /// Adds an account at run time (the mocks' builder), made exactly as a
@@ -404,6 +478,7 @@ impl FileVerbs {
             ));
         }
         store.accounts.push(record);
+        store.families.push(Default::default());
         Ok(())
     }
 
@@ -437,13 +512,10 @@ impl FileVerbs {
             return Ok(new);
         }
         store.accounts[i].secret_key = TokenDigest::of(&new);
-        let families: Vec<u64> = store
-            .refresh
-            .entries()
-            .filter(|r| r.value.account == i)
-            .filter_map(|r| r.owner)
-            .collect();
-        store.revoked_families.extend(families);
+        let families: Vec<u64> = store.families[i].iter().copied().collect();
+        for family in families {
+            store.revoke_family(family);
+        }
         Ok(new)
     }
 }

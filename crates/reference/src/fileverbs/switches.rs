@@ -95,6 +95,48 @@ pub const REVOKE_ANSWER: Switch = Switch {
     silence: REFRESH_ONLY,
 };
 
+/// How long after its `exp` a JWT is still accepted: none, or 5 minutes
+/// (ASP.NET Core JwtBearer's default `ClockSkew`), as RFC 7519 allows.
+pub const JWT_LEEWAY: Switch = Switch {
+    name: "fileverbs.jwt-leeway",
+    values: &["0", "5m"],
+    what: "how long after its exp a JWT is still accepted (clock skew)",
+    silence: Source::standard(
+        "RFC 7519",
+        "4.1.4",
+        "Implementers MAY provide for some small leeway, usually no more than a few minutes, to account for clock skew.",
+    ),
+};
+
+/// The refresh cookie's value: the RefreshToken as it is, or in double
+/// quotes (RFC 6265 §4.1.1 allows a quoted cookie-value).
+pub const REFRESH_COOKIE_VALUE: Switch = Switch {
+    name: "fileverbs.refresh-cookie-value",
+    values: &["plain", "quoted"],
+    what: "how the refresh cookie writes the token",
+    silence: REFRESH_ONLY,
+};
+
+/// The access token's fields: strings as the example, or a numeric `Id` and
+/// a `null` LastName (an ASP.NET entity with an `int` key and a name not given).
+pub const FIELD_TYPES: Switch = Switch {
+    name: "fileverbs.field-types",
+    values: &["example", "numeric-id-null-name"],
+    what: "the types of the access-token answer's Id and LastName",
+    silence: NO_ERRORS,
+};
+
+/// Refresh's answer: the access token's, or only the new bearer token as `accessToken`.
+pub const REFRESH_ANSWER: Switch = Switch {
+    name: "fileverbs.refresh-answer",
+    values: &["access-token-answer", "access-token-only"],
+    what: "what a refresh answers besides the new bearer token",
+    silence: Source::seed(
+        Seed::FileVerbs,
+        "It can be used to obtain a new Bearer Token without requiring a user login.",
+    ),
+};
+
 /// FileVerbs' switches, in the order `authconform switches` lists them.
 pub const ALL: &[&Switch] = &[
     &ERROR_BODY,
@@ -105,4 +147,8 @@ pub const ALL: &[&Switch] = &[
     &JWT_LIFETIME,
     &REFRESH_REUSE,
     &REVOKE_ANSWER,
+    &JWT_LEEWAY,
+    &REFRESH_COOKIE_VALUE,
+    &FIELD_TYPES,
+    &REFRESH_ANSWER,
 ];

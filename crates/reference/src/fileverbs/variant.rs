@@ -33,12 +33,15 @@ pub fn claims(claims: &Claims) -> Value {
 }
 
 /// The switches this layer applies (the others are the store's).
-const WIRE: [&Switch; 5] = [
+const WIRE: [&Switch; 8] = [
     &switches::ERROR_BODY,
     &switches::REFUSAL_STATUS,
     &switches::REFRESH_COOKIE,
     &switches::FIELD_ORDER,
     &switches::REVOKE_ANSWER,
+    &switches::REFRESH_COOKIE_VALUE,
+    &switches::FIELD_TYPES,
+    &switches::REFRESH_ANSWER,
 ];
 
 /// Whether the router needs this layer at all.
@@ -88,26 +91,86 @@ pub async fn layer(State(chosen): State<Switches>, mut request: Request, next: N
     if aspnet_cookie {
         rename_set_cookies(&mut parts.headers);
     }
+    if chosen.is(&switches::REFRESH_COOKIE_VALUE, "quoted") {
+        quote_set_cookies(&mut parts.headers);
+    }
     if path.ends_with("/accounts/revoke-token") && chosen.is(&switches::REVOKE_ANSWER, "204") {
         parts.status = StatusCode::NO_CONTENT;
         parts.headers.remove(header::CONTENT_TYPE);
         parts.headers.remove(header::CONTENT_LENGTH);
         return Response::from_parts(parts, Body::empty());
     }
+    let refresh = path.ends_with("/accounts/refresh-token");
     let body = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(mut fields))
-            if fields.contains_key("JwtToken")
-                && chosen.is(&switches::FIELD_ORDER, "sorted-with-extra-null") =>
+        Ok(Value::Object(fields))
+            if refresh && chosen.is(&switches::REFRESH_ANSWER, "access-token-only") =>
         {
-            // serde_json's map is sorted: the fields come alphabetically.
-            fields.insert("Updated".into(), Value::Null);
-            let text = Value::Object(fields).to_string();
+            let jwt = fields.get("JwtToken").cloned().unwrap_or(Value::Null);
             parts.headers.remove(header::CONTENT_LENGTH);
-            Body::from(text)
+            Body::from(json!({ "accessToken": jwt }).to_string())
+        }
+        Ok(Value::Object(mut fields)) if fields.contains_key("JwtToken") => {
+            if chosen.is(&switches::FIELD_ORDER, "sorted-with-extra-null") {
+                // serde_json's map is sorted: the fields come alphabetically.
+                fields.insert("Updated".into(), Value::Null);
+            }
+            if chosen.is(&switches::FIELD_TYPES, "numeric-id-null-name") {
+                let id = fields.get("Id").and_then(Value::as_str).map(numeric_id);
+                fields.insert("Id".into(), id.map_or(Value::Null, Value::from));
+                fields.insert("LastName".into(), Value::Null);
+            }
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Body::from(Value::Object(fields).to_string())
         }
         _ => Body::from(bytes),
     };
     Response::from_parts(parts, body)
+}
+
+/// A stable number for a string Id, as an `int` key would be.
+fn numeric_id(id: &str) -> u64 {
+    1 + id
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+        % 1_000_000
+}
+
+/// The refresh cookie's value in double quotes (`RefreshToken="…"`), which
+/// RFC 6265 §4.1.1 allows; the handlers read either.
+fn quote_set_cookies(headers: &mut axum::http::HeaderMap) {
+    map_set_cookies(headers, |v| {
+        let (pair, attributes) = v.split_once(';').unwrap_or((v, ""));
+        match pair.split_once('=') {
+            Some((name, value))
+                if (name == REFRESH_COOKIE || name == VARIANT_REFRESH_COOKIE)
+                    && !value.is_empty() =>
+            {
+                let rest = if attributes.is_empty() {
+                    String::new()
+                } else {
+                    format!(";{attributes}")
+                };
+                format!("{name}=\"{value}\"{rest}")
+            }
+            _ => v.to_owned(),
+        }
+    });
+}
+
+/// Every `Set-Cookie` of an answer, rewritten by `rewrite`.
+fn map_set_cookies(headers: &mut axum::http::HeaderMap, rewrite: impl Fn(&str) -> String) {
+    let cookies: Vec<String> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(rewrite)
+        .collect();
+    headers.remove(header::SET_COOKIE);
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
 }
 
 /// An ASP.NET Core ProblemDetails answer.
@@ -154,27 +217,17 @@ fn rename_request_cookie(request: &mut Request) {
 
 /// `refreshToken=…; Path=/; Max-Age=…; HttpOnly`: no Secure, no SameSite.
 fn rename_set_cookies(headers: &mut axum::http::HeaderMap) {
-    let cookies: Vec<String> = headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(|v| match cookie::Cookie::parse(v.to_owned()) {
-            Ok(c) if c.name() == REFRESH_COOKIE => {
-                let mut out = cookie::Cookie::build((VARIANT_REFRESH_COOKIE, c.value().to_owned()))
-                    .path("/")
-                    .http_only(true);
-                if let Some(age) = c.max_age() {
-                    out = out.max_age(age);
-                }
-                out.build().to_string()
+    map_set_cookies(headers, |v| match cookie::Cookie::parse(v.to_owned()) {
+        Ok(c) if c.name() == REFRESH_COOKIE => {
+            // HttpOnly as the handler set it: a fault that drops it stays dropped.
+            let mut out = cookie::Cookie::build((VARIANT_REFRESH_COOKIE, c.value().to_owned()))
+                .path("/")
+                .http_only(c.http_only() == Some(true));
+            if let Some(age) = c.max_age() {
+                out = out.max_age(age);
             }
-            _ => v.to_owned(),
-        })
-        .collect();
-    headers.remove(header::SET_COOKIE);
-    for c in cookies {
-        if let Ok(v) = HeaderValue::from_str(&c) {
-            headers.append(header::SET_COOKIE, v);
+            out.build().to_string()
         }
-    }
+        _ => v.to_owned(),
+    });
 }

@@ -74,9 +74,12 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers::authorization(headers, "Bearer")
 }
 
-/// The refresh token from the `RefreshToken` cookie.
+/// The refresh token from the `RefreshToken` cookie (a quoted value, as
+/// RFC 6265 allows it, without its quotes).
 pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
     headers::cookie(headers, REFRESH_COOKIE)
+        .map(|v| v.trim_matches('"').to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// `Set-Cookie` for a refresh token: HttpOnly, Secure, SameSite=Strict, sent

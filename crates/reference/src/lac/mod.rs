@@ -9,12 +9,13 @@
 
 pub mod rules;
 pub mod store;
+pub mod switches;
 pub mod variant;
 pub mod wire;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use serde::Deserialize;
@@ -40,8 +41,8 @@ struct ApiHandle {
     api: usize,
 }
 
-/// The router for one LAC reference server: every API at its base path (the
-/// variant server's answers when its config says so, see [`variant`]).
+/// The router for one LAC reference server: every API at its base path (its
+/// switches' answers at the wire, see [`variant`]).
 impl crate::mount::VendorServer for Lac {
     fn vendor(&self) -> crate::vendor::Vendor {
         crate::vendor::Vendor::Lac
@@ -59,23 +60,29 @@ impl crate::mount::VendorServer for Lac {
 
 pub fn router(lac: Lac) -> Router {
     let error_body_broken = lac.fault_is(Fault::LacErrorBodyWrong);
-    let is_variant = lac.is_variant();
+    let switches = lac.switches().clone();
     let mut router = Router::new();
+    // Each API's routes at their whole paths (not `nest`ed under its base
+    // path: that would rebuild the path of every request).
     for (api, info) in lac.apis().iter().enumerate() {
+        let base = &info.base_path;
         let api_router = Router::new()
-            .route("/@authentication", post(authentication))
-            .route(PROBE_PATH, any(probe))
-            .route(LICENSE_PATH, get(license))
+            .route(&format!("{base}/@authentication"), post(authentication))
+            .route(&format!("{base}{PROBE_PATH}"), any(probe))
+            .route(&format!("{base}{LICENSE_PATH}"), get(license))
             .method_not_allowed_fallback(method_not_allowed)
             .with_state(ApiHandle {
                 lac: lac.clone(),
                 api,
             });
-        router = router.nest(&info.base_path, api_router);
+        router = router.merge(api_router);
     }
     let mut router = router.fallback(not_found);
-    if is_variant {
-        router = router.layer(axum::middleware::from_fn(variant::rewrite));
+    if variant::wire_switches_flipped(&switches) {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            switches,
+            variant::rewrite,
+        ));
     }
     if error_body_broken {
         router.layer(axum::middleware::map_response(
@@ -106,8 +113,16 @@ async fn authentication(
             "a JSON body is required: {\"username\",\"password\"}, {\"apikey\"} or {\"apikey\",\"disable\":true}",
         )
     })?;
-    let read_alias = !h.lac.fault_is(Fault::NewPasswordAliasIgnored);
-    match wire::classify(payload.0, read_alias)? {
+    let reads = if h.lac.fault_is(Fault::NewPasswordAliasIgnored) {
+        wire::Reads::SnakeOnly
+    } else {
+        match h.lac.switches().value(&switches::NEW_PASSWORD_FIELD) {
+            "new_password" => wire::Reads::SnakeOnly,
+            "newPassword" => wire::Reads::CamelOnly,
+            _ => wire::Reads::Both,
+        }
+    };
+    match wire::classify(payload.0, reads)? {
         Request::SignOn {
             username,
             password,
@@ -137,8 +152,15 @@ async fn authentication(
             Ok(axum::Json(key_body(&h.lac, &key)).into_response())
         }
         Request::Disable { apikey } => {
-            h.lac.disable(h.api, &apikey)?;
-            Ok(axum::Json(json!({ "apikey": apikey, "disabled": true })).into_response())
+            let was_active = h.lac.disable(h.api, &apikey)?;
+            let documented = axum::Json(json!({ "apikey": apikey, "disabled": true }));
+            // The seed shows the answer for a valid, active token only.
+            Ok(match h.lac.switches().value(&switches::REPEATED_DISABLE) {
+                _ if was_active => documented.into_response(),
+                "empty-object" => axum::Json(json!({})).into_response(),
+                "no-content" => StatusCode::NO_CONTENT.into_response(),
+                _ => documented.into_response(),
+            })
         }
     }
 }
@@ -174,26 +196,65 @@ async fn license() -> Response {
 /// The protected probe: says who the caller is, for any method. A write
 /// answers as LAC does, with the `txsummary` array of the rows it touched
 /// (none here), which `lac post` reads.
+///
+/// It reads the request in place (not a copy of its headers), and its body is
+/// the bytes `axum::Json(json!({...}))` wrote: keys in order, `statusCode`,
+/// `txsummary` and `rulesummary` only on a write.
 async fn probe(
     State(h): State<ApiHandle>,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    let credentials = Credentials::find(&headers, query.as_deref());
-    let caller = h.lac.authorize(h.api, &credentials, &method)?;
-    let mut body = json!({
-        "authorized": true,
-        "method": method.as_str(),
-        "userIdentifier": caller.user_identifier,
-        "roles": caller.roles,
-    });
-    if method != Method::GET {
-        body["statusCode"] = 200.into();
-        body["txsummary"] = json!([]);
-        body["rulesummary"] = json!([]);
+    let method = request.method();
+    let credentials = Credentials::find(request.headers(), request.uri().query());
+    let write = method != Method::GET;
+    let body = h
+        .lac
+        .authorize_with(h.api, &credentials, method, |user, roles| {
+            serde_json::to_vec(&ProbeBody {
+                authorized: true,
+                method: method.as_str(),
+                roles,
+                rulesummary: write.then_some([]),
+                status_code: write.then_some(200),
+                txsummary: write.then_some([]),
+                user_identifier: user,
+            })
+        })?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    // `lac.write-answers=no-row`: a write without a body finds no row to
+    // change (a real resource's answer once the caller is let in).
+    if h.lac.switches().is(&switches::WRITE_ANSWERS, "no-row") {
+        if method == Method::PUT || method == Method::DELETE {
+            return Err(ApiError::not_found("No row matches this request."));
+        }
+        if method == Method::POST {
+            return Err(ApiError::bad_request("A POST needs the rows to insert."));
+        }
     }
-    Ok(axum::Json(body).into_response())
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
+}
+
+/// The probe's answer; fields in the alphabetical order `json!` gave them.
+#[derive(serde::Serialize)]
+struct ProbeBody<'a> {
+    authorized: bool,
+    method: &'a str,
+    roles: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rulesummary: Option<[(); 0]>,
+    #[serde(rename = "statusCode", skip_serializing_if = "Option::is_none")]
+    status_code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    txsummary: Option<[(); 0]>,
+    #[serde(rename = "userIdentifier")]
+    user_identifier: Option<&'a str>,
 }
 
 async fn not_found() -> ApiError {

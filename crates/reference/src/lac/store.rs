@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::Method;
 
+use super::switches;
 use super::wire::{self, ApiError, Credentials, NewPassword};
 use crate::clock::{Clock, UnixSeconds};
 use crate::fault::Fault;
@@ -19,6 +20,7 @@ use crate::fixtures::lac::LacProvider;
 use crate::fixtures::lac::LacUser;
 use crate::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
+use crate::switch::Switches;
 use crate::throttle::{AccountKey, LoginThrottle, Source, ThrottleConfig};
 use crate::vendor::Vendor;
 
@@ -34,11 +36,10 @@ pub struct LacConfig {
     /// Sign-on tokens kept per user and API; the oldest is forgotten beyond this.
     pub max_keys_per_user: usize,
     pub password_policy: PasswordPolicy,
-    /// Answer as another conforming server would where the documents are
-    /// silent (other error bodies, statuses, field order, nulls, markup): the
-    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
-    /// `serve --variant`). Every documented rule still holds.
-    pub variant: bool,
+    /// Where seed 002 is silent, the choices of this server
+    /// (`super::switches`); the reference server's by default. Every
+    /// documented rule holds whatever they are.
+    pub switches: Switches,
     /// Failed sign-ons per name before 429 (a reference choice, `throttle.rs`).
     pub login_throttle: Option<ThrottleConfig>,
 }
@@ -50,11 +51,14 @@ impl Default for LacConfig {
             retention: 7 * 24 * 3600,
             max_keys_per_user: 256,
             password_policy: PasswordPolicy::default(),
-            variant: false,
+            switches: Switches::default(),
             login_throttle: Some(ThrottleConfig::default()),
         }
     }
 }
+
+/// Passwords a user's history keeps (`lac.password-history=refuse-reused`).
+pub const HISTORY: usize = 24;
 
 /// What the built-in provider requires of a new password.
 #[derive(Clone, Debug)]
@@ -116,6 +120,9 @@ struct User {
     password_hash: String,
     /// Only under the `old-password-still-works` fault: the hash before a change.
     previous_hash: Option<String>,
+    /// Only under `lac.password-history=refuse-reused`: the hashes of the
+    /// passwords the user had before, newest last (at most [`HISTORY`]).
+    history: Vec<String>,
     roles: Vec<String>,
 }
 
@@ -125,6 +132,7 @@ impl User {
         User {
             password_hash: hashing.hash(&u.password),
             previous_hash: None,
+            history: Vec::new(),
             roles: u.roles.clone(),
         }
     }
@@ -142,6 +150,8 @@ struct Key {
     disabled: bool,
     /// Created in API Creator (fixtures), not by a sign-on: never forgotten.
     admin: bool,
+    /// Issue order in the store, for the Auth Tokens list.
+    issued: u64,
 }
 
 struct Store {
@@ -150,11 +160,12 @@ struct Store {
     /// sign-on token is owned by its user and forgotten after its retention;
     /// an admin token is owned by no one and never forgotten.
     keys: Vec<Issued<String, Key>>,
+    /// The next key's `issued`.
+    next_issued: u64,
 }
 
-/// The LAC reference server's state. Cheap to clone (shared).
-#[derive(Clone)]
-pub struct Lac {
+/// The LAC reference server's state (shared as [`Lac`]).
+pub struct LacState {
     store: Arc<Mutex<Store>>,
     apis: Arc<Vec<ApiInfo>>,
     suite_api: usize,
@@ -169,6 +180,8 @@ pub struct Lac {
     config: Arc<LacConfig>,
     throttle: Arc<LoginThrottle>,
 }
+
+crate::shared_state!(Lac => LacState);
 
 /// An auth token as `@authentication` returns it.
 #[derive(Clone, Debug)]
@@ -235,6 +248,20 @@ impl Lac {
         fault: Option<Fault>,
         config: LacConfig,
     ) -> Self {
+        Lac(Arc::new(LacState::new(
+            fixtures, hashing, clock, fault, config,
+        )))
+    }
+}
+
+impl LacState {
+    fn new(
+        fixtures: &LacFixtures,
+        hashing: PasswordHashing,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: LacConfig,
+    ) -> Self {
         let users = fixtures
             .users
             .iter()
@@ -273,11 +300,21 @@ impl Lac {
                             expires_at: t.expiration.as_deref().and_then(wire::parse_expiration),
                             disabled: false,
                             admin: true,
+                            issued: 0,
                         };
                         (TokenDigest::of(&value), key)
                     })
-                    .fold(Issued::new(), |mut keys, (digest, key)| {
-                        keys.insert(digest, None, None, key);
+                    .enumerate()
+                    .fold(Issued::new(), |mut keys, (i, (digest, key))| {
+                        keys.insert(
+                            digest,
+                            None,
+                            None,
+                            Key {
+                                issued: i as u64,
+                                ..key
+                            },
+                        );
                         keys
                     })
             })
@@ -286,8 +323,12 @@ impl Lac {
             .iter()
             .position(|a| a.name == fixtures.suite.api)
             .unwrap_or(0);
-        Lac {
-            store: Arc::new(Mutex::new(Store { users, keys })),
+        LacState {
+            store: Arc::new(Mutex::new(Store {
+                users,
+                keys,
+                next_issued: u64::from(u32::MAX),
+            })),
             apis: Arc::new(apis),
             suite_api,
             generated: Arc::new(generated),
@@ -296,8 +337,24 @@ impl Lac {
             fault: fault.filter(|f| f.vendor() == Vendor::Lac),
             fault_salt: Arc::new(Token::generate().as_str().to_owned()),
             throttle: Arc::new(LoginThrottle::new(config.login_throttle)),
-            config: Arc::new(config),
+            config: Arc::new(Self::switched(config)),
         }
+    }
+
+    /// The configuration with the switches that change it applied.
+    fn switched(mut config: LacConfig) -> LacConfig {
+        if config.switches.is(&switches::TOKEN_LIFETIME, "40m") {
+            config.token_ttl = 40 * 60;
+        }
+        if config.switches.is(&switches::PASSWORD_POLICY, "none") {
+            config.password_policy = PasswordPolicy {
+                min_length: 1,
+                max_length: 1024,
+                require_letter: false,
+                require_digit: false,
+            };
+        }
+        config
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -310,9 +367,9 @@ impl Lac {
         self.fault == Some(fault)
     }
 
-    /// Whether this server answers as the variant server (`--variant`).
-    pub fn is_variant(&self) -> bool {
-        self.config.variant
+    /// Where the document is silent, this server's choices.
+    pub fn switches(&self) -> &Switches {
+        &self.config.switches
     }
 
     /// Whether this server was started with `fault`; for the faults that live in handlers.
@@ -518,6 +575,16 @@ impl Lac {
         {
             return Ok(PasswordChange::failure(reason));
         }
+        if self
+            .config
+            .switches
+            .is(&switches::PASSWORD_HISTORY, "refuse-reused")
+            && self.used_before(username, &new).await?
+        {
+            return Ok(PasswordChange::failure(
+                "The new password was used before: choose one this account has not had.",
+            ));
+        }
         if !self.faulty(Fault::PasswordChangeNotApplied) {
             let applied = self
                 .set_password(
@@ -537,6 +604,27 @@ impl Lac {
             result: ChangeResult::Success,
             message: "The password was changed.".into(),
         })
+    }
+
+    /// Whether `new` is the user's password or one of the history's.
+    async fn used_before(&self, username: &str, new: &str) -> Result<bool, ApiError> {
+        let hashes: Vec<String> = {
+            let store = self.store();
+            store
+                .users
+                .get(username)
+                .map(|u| {
+                    std::iter::once(u.password_hash.clone())
+                        .chain(u.history.iter().cloned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let new = new.to_owned();
+        self.hashing
+            .run(move |hashing| hashes.iter().any(|h| hashing.verify(&new, h)))
+            .await
+            .map_err(ApiError::busy)
     }
 
     /// Writes a new password hash; with `expected`, only if the user's hash is
@@ -563,6 +651,10 @@ impl Lac {
             return Ok(false);
         }
         let old = std::mem::replace(&mut user.password_hash, hash);
+        if user.history.len() >= HISTORY {
+            user.history.remove(0);
+        }
+        user.history.push(old.clone());
         user.previous_hash = keep_old.then_some(old);
         Ok(true)
     }
@@ -588,6 +680,8 @@ impl Lac {
             .get(username)
             .map(|u| u.roles.clone())
             .unwrap_or_default();
+        store.next_issued += 1;
+        let issued = store.next_issued;
         let Some(keys) = store.keys.get_mut(api) else {
             return KeyView {
                 apikey: value,
@@ -612,6 +706,7 @@ impl Lac {
                 expires_at: Some(expires_at),
                 disabled: false,
                 admin: false,
+                issued,
             },
         );
         KeyView {
@@ -650,7 +745,7 @@ impl Lac {
             }
             let key = keys
                 .get(&digest)
-                .map(|e| &e.value)
+                .map(|e| e.value)
                 .ok_or_else(ApiError::unknown_token)?;
             let reissue = self.faulty(Fault::RevalidateIssuesNewToken);
             match &key.user {
@@ -669,46 +764,57 @@ impl Lac {
 
     /// Disabling: `{"apikey", "disable": true}`. Idempotent, and a success even
     /// for a token that has expired or is disabled already (documented); a
-    /// token that is not found is a 404.
-    pub fn disable(&self, api: usize, apikey: &str) -> Result<(), ApiError> {
+    /// token that is not found is a 404. `Ok(true)` when the token was valid
+    /// and active until now (the documented answer is for that case).
+    pub fn disable(&self, api: usize, apikey: &str) -> Result<bool, ApiError> {
         let now = self.clock.now();
         let digest = TokenDigest::of(apikey);
         let mut store = self.store();
         let Some(keys) = store.keys.get_mut(api) else {
             return Err(ApiError::not_found("Auth token not found."));
         };
-        let Some(key) = keys.get(&digest).map(|e| &e.value) else {
+        let Some(key) = keys.get(&digest).map(|e| e.value) else {
             if self.faulty(Fault::DisableUnknownSucceeds) {
-                return Ok(());
+                return Ok(true);
             }
             return Err(ApiError::not_found("Auth token not found."));
         };
+        let expired = self.expired(key, now);
+        let was_active = !key.disabled && !expired;
         if key.disabled && self.faulty(Fault::DisableTwiceFails) {
             return Err(ApiError::disabled_token());
         }
-        if self.expired(key, now) && self.faulty(Fault::DisableExpiredFails) {
+        if expired && self.faulty(Fault::DisableExpiredFails) {
             return Err(ApiError::expired_token());
         }
         if self.faulty(Fault::DisableDoesNotDisable) {
-            return Ok(());
+            return Ok(was_active);
         }
         let user = key.user.clone();
-        let newest = user
-            .as_ref()
-            .and_then(|u| keys.owned_by(u).last().copied())
-            .filter(|newest| *newest != digest);
+        // The user's newest token, when it is another than the one named.
+        let newer_one = user.as_ref().filter(|u| {
+            keys.owned_by(u)
+                .last()
+                .is_some_and(|newest| !std::ptr::eq(newest.value, key))
+        });
+        let newer_one = newer_one.cloned();
         if self.faulty(Fault::DisableDisablesAllUserTokens) && user.is_some() {
             for k in keys.values_mut().filter(|k| k.user == user) {
                 k.disabled = true;
             }
-        } else if let Some(newest) = newest.filter(|_| self.faulty(Fault::DisableEndsNewestToken)) {
-            if let Some(k) = keys.get_mut(&newest) {
-                k.disabled = true;
-            }
+        } else if let Some(u) = newer_one.filter(|_| self.faulty(Fault::DisableEndsNewestToken)) {
+            let newest = keys.count_owned_by(&u);
+            let mut n = 0;
+            keys.owned_by_mut(&u, |k| {
+                n += 1;
+                if n == newest {
+                    k.disabled = true;
+                }
+            });
         } else if let Some(key) = keys.get_mut(&digest) {
             key.disabled = true;
         }
-        Ok(())
+        Ok(was_active)
     }
 
     /// A call to a resource: the auth token from `Authorization:
@@ -720,6 +826,22 @@ impl Lac {
         credentials: &Credentials,
         method: &Method,
     ) -> Result<Caller, ApiError> {
+        self.authorize_with(api, credentials, method, |user, roles| Caller {
+            user_identifier: user.map(str::to_owned),
+            roles: roles.to_vec(),
+        })
+    }
+
+    /// [`Self::authorize`], handing the caller's user identifier and roles to
+    /// `f` where they are stored (under the store's lock: `f` must be quick),
+    /// instead of copies (the probe writes its answer from them).
+    pub fn authorize_with<T>(
+        &self,
+        api: usize,
+        credentials: &Credentials,
+        method: &Method,
+        f: impl FnOnce(Option<&str>, &[String]) -> T,
+    ) -> Result<T, ApiError> {
         let info = self
             .apis
             .get(api)
@@ -728,7 +850,15 @@ impl Lac {
         let is_get = method == Method::GET || method == Method::HEAD;
         let from_header = match &credentials.header {
             Some(h) if h.lac_scheme => Some(h.value.as_str()),
-            Some(h) if self.faulty(Fault::AnyAuthSchemeAccepted) => Some(h.value.as_str()),
+            Some(h)
+                if self.faulty(Fault::AnyAuthSchemeAccepted)
+                    || self
+                        .config
+                        .switches
+                        .is(&switches::OTHER_SCHEMES, "accepted") =>
+            {
+                Some(h.value.as_str())
+            }
             _ => None,
         }
         .filter(|_| is_get || !self.faulty(Fault::HeaderTokenGetOnly));
@@ -759,10 +889,7 @@ impl Lac {
             )
         })?;
         if self.faulty(Fault::AnyApikeyAccepted) {
-            return Ok(Caller {
-                user_identifier: None,
-                roles: vec![],
-            });
+            return Ok(f(None, &[]));
         }
         let now = self.clock.now();
         let store = self.store();
@@ -770,7 +897,7 @@ impl Lac {
             .keys
             .get(api)
             .and_then(|keys| keys.get(&TokenDigest::of(apikey)))
-            .map(|e| &e.value)
+            .map(|e| e.value)
             .ok_or_else(ApiError::unknown_token)?;
         if key.admin && self.faulty(Fault::AdminTokensRefused) {
             return Err(ApiError::unknown_token());
@@ -781,10 +908,13 @@ impl Lac {
         if self.expired(key, now) {
             return Err(ApiError::expired_token());
         }
-        Ok(Caller {
-            user_identifier: key.user.clone(),
-            roles: key.roles.clone(),
-        })
+        Ok(f(key.user.as_deref(), &key.roles))
+    }
+
+    /// Bytes of what the store keeps per token itself (its own value, not
+    /// counting what the value points to), for `bench/growth.sh`.
+    pub fn token_value_bytes(&self) -> usize {
+        std::mem::size_of::<Key>()
     }
 
     /// Auth tokens stored for an API (live, disabled or expired), for tests of the bound.
@@ -800,7 +930,7 @@ impl Lac {
             .keys
             .get(api)
             .map_or(vec![], |k| k.entries().collect());
-        keys.sort_by_key(|e| e.seq);
+        keys.sort_by_key(|e| e.value.issued);
         keys.into_iter()
             .map(|e| (e.value.label.clone(), e.value.user.clone()))
             .collect()

@@ -165,6 +165,17 @@ pub enum NewPassword {
     Conflicting,
 }
 
+/// The attributes a new password is read from: the seed's prose says
+/// `newPassword`, its example and note `new_password`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    Both,
+    /// `new_password` only (the example's).
+    SnakeOnly,
+    /// `newPassword` only (the prose's).
+    CamelOnly,
+}
+
 const USAGE: &str = "send {\"username\",\"password\"} to sign on, {\"apikey\"} to revalidate an auth token or {\"apikey\",\"disable\":true} to disable it";
 
 /// Reads the payload's mode. A single `apikey` revalidates; `apikey` with
@@ -172,8 +183,8 @@ const USAGE: &str = "send {\"username\",\"password\"} to sign on, {\"apikey\"} t
 /// attributes are the provider's business and are ignored). Anything else is
 /// a 400: no guessing between modes.
 ///
-/// `read_alias`: read the prose's `newPassword` as well as `new_password`.
-pub fn classify(mut payload: Map<String, Value>, read_alias: bool) -> Result<Request, ApiError> {
+/// `reads`: which attributes the built-in provider reads the new password from.
+pub fn classify(mut payload: Map<String, Value>, reads: Reads) -> Result<Request, ApiError> {
     if let Some(apikey) = payload.remove("apikey") {
         let apikey = string(apikey, "apikey")?;
         let disable = payload.remove("disable");
@@ -210,12 +221,13 @@ pub fn classify(mut payload: Map<String, Value>, read_alias: bool) -> Result<Req
     let snake = payload
         .remove("new_password")
         .map(|v| string(v, "new_password"))
-        .transpose()?;
+        .transpose()?
+        .filter(|_| reads != Reads::CamelOnly);
     let camel = payload
         .remove("newPassword")
         .map(|v| string(v, "newPassword"))
         .transpose()?
-        .filter(|_| read_alias);
+        .filter(|_| reads != Reads::SnakeOnly);
     let new_password = match (snake, camel) {
         (Some(a), Some(b)) if a != b => NewPassword::Conflicting,
         (Some(p), _) | (None, Some(p)) => NewPassword::Given(p),
@@ -353,7 +365,10 @@ mod tests {
 
     #[test]
     fn the_payload_picks_the_mode() {
-        let sign_on = classify(map(json!({"username":"demo","password":"Password1"})), true);
+        let sign_on = classify(
+            map(json!({"username":"demo","password":"Password1"})),
+            Reads::Both,
+        );
         assert!(matches!(
             sign_on,
             Ok(Request::SignOn {
@@ -362,11 +377,11 @@ mod tests {
             })
         ));
         assert_eq!(
-            classify(map(json!({"apikey":"k"})), true).ok(),
+            classify(map(json!({"apikey":"k"})), Reads::Both).ok(),
             Some(Request::Revalidate { apikey: "k".into() })
         );
         assert_eq!(
-            classify(map(json!({"apikey":"k","disable":true})), true).ok(),
+            classify(map(json!({"apikey":"k","disable":true})), Reads::Both).ok(),
             Some(Request::Disable { apikey: "k".into() })
         );
         for bad in [
@@ -381,14 +396,14 @@ mod tests {
             json!({"username":"demo","password":5}),
             json!({"username":"demo","password":"x","new_password":5}),
         ] {
-            let e = classify(map(bad.clone()), true).unwrap_err();
+            let e = classify(map(bad.clone()), Reads::Both).unwrap_err();
             assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");
         }
     }
 
     #[test]
     fn both_spellings_of_the_new_password() {
-        let np = |v: Value, alias: bool| match classify(map(v), alias).unwrap() {
+        let np = |v: Value, reads: Reads| match classify(map(v), reads).unwrap() {
             Request::SignOn { new_password, .. } => new_password,
             other => panic!("{other:?}"),
         };
@@ -399,17 +414,25 @@ mod tests {
             b
         };
         assert_eq!(
-            np(with("new_password", "n"), true),
+            np(with("new_password", "n"), Reads::Both),
             NewPassword::Given("n".into())
         );
         assert_eq!(
-            np(with("newPassword", "n"), true),
+            np(with("newPassword", "n"), Reads::Both),
             NewPassword::Given("n".into())
         );
-        assert_eq!(np(with("newPassword", "n"), false), NewPassword::Missing);
+        assert_eq!(
+            np(with("newPassword", "n"), Reads::SnakeOnly),
+            NewPassword::Missing
+        );
         let mut both = with("new_password", "a");
         both["newPassword"] = json!("b");
-        assert_eq!(np(both, true), NewPassword::Conflicting);
+        assert_eq!(np(both.clone(), Reads::Both), NewPassword::Conflicting);
+        assert_eq!(np(both, Reads::CamelOnly), NewPassword::Given("b".into()));
+        assert_eq!(
+            np(with("new_password", "n"), Reads::CamelOnly),
+            NewPassword::Missing
+        );
     }
 
     #[test]

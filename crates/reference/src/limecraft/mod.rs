@@ -6,6 +6,7 @@
 
 pub mod rules;
 pub mod store;
+pub mod switches;
 mod variant;
 pub mod wire;
 
@@ -19,7 +20,9 @@ use serde_json::json;
 
 use crate::fault::Fault;
 use crate::throttle::Source;
-pub use store::{Limecraft, LimecraftConfig};
+pub use store::{Limecraft, LimecraftConfig, SAMPLE_CLIENT};
+/// Whether the Spring-style rewriting layer runs (it reads the path as requested).
+pub(crate) use variant::wire_switches_flipped;
 use wire::{ApiError, BodyEncodings, Encoding, PresentedToken, VendorBody};
 
 /// The router for one Limecraft reference server, paths from the vendor root.
@@ -35,7 +38,7 @@ impl crate::mount::VendorServer for Limecraft {
 
 pub fn router(state: Limecraft) -> Router {
     let envelope_broken = state.fault_is(Fault::ErrorEnvelopeWrong);
-    let variant = state.is_variant().then(|| state.clone());
+    let wire_switches = variant::wire_switches_flipped(state.switches()).then(|| state.clone());
     let router = Router::new()
         .route("/api/authentication/login", post(login))
         .route(
@@ -48,7 +51,7 @@ pub fn router(state: Limecraft) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
-    let router = match variant {
+    let router = match wire_switches {
         Some(state) => router.layer(axum::middleware::from_fn_with_state(state, variant::answer)),
         None => router,
     };
@@ -65,9 +68,36 @@ pub fn router(state: Limecraft) -> Router {
 #[serde(rename_all = "camelCase")]
 struct LoginRequest {
     username: String,
-    password: String,
+    #[serde(default)]
+    password: Option<String>,
     #[serde(default, deserialize_with = "flexible_bool")]
     remember_me: Option<bool>,
+    /// Where to send a user who gave no password.
+    #[serde(default)]
+    redirect_if_password: Option<String>,
+    #[serde(flatten)]
+    saml: SamlRedirects,
+}
+
+/// The SAML redirect parameters of the login and the LogoutRequest (the
+/// seed defers SAML): read, and unused by a password login or a logout.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct SamlRedirects {
+    #[serde(default)]
+    redirect_if_ok: Option<String>,
+    #[serde(default)]
+    redirect_if_failed: Option<String>,
+    #[serde(default)]
+    redirect_if_saml: Option<String>,
+}
+
+impl SamlRedirects {
+    fn any(&self) -> bool {
+        self.redirect_if_ok.is_some()
+            || self.redirect_if_failed.is_some()
+            || self.redirect_if_saml.is_some()
+    }
 }
 
 impl BodyEncodings for LoginRequest {
@@ -106,20 +136,31 @@ fn flexible_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>,
 /// that keeps cookies is signed on. HttpOnly (scripts never need it), no
 /// Max-Age (the server's expiry decides), no Secure (the reference server
 /// also runs on plain HTTP): the reference server's choices.
-fn session_cookie(token: &str) -> String {
-    cookie::Cookie::build((wire::SESSION_COOKIE, token))
+fn session_cookie(token: &str, secure_strict: bool) -> String {
+    let c = cookie::Cookie::build((wire::SESSION_COOKIE, token))
         .path("/")
-        .http_only(true)
-        .same_site(cookie::SameSite::Lax)
-        .build()
-        .to_string()
+        .http_only(true);
+    if secure_strict {
+        c.secure(true).same_site(cookie::SameSite::Strict)
+    } else {
+        c.same_site(cookie::SameSite::Lax)
+    }
+    .build()
+    .to_string()
 }
 
-/// A JSON answer, with the session cookie when it carries a final token.
-fn with_session_cookie(payload: serde_json::Value, final_token: Option<&str>) -> Response {
+/// A JSON answer, with the session cookie when it carries a final token
+/// (unless `limecraft.session-cookie=not-set`).
+fn with_session_cookie(
+    lc: &Limecraft,
+    payload: serde_json::Value,
+    final_token: Option<&str>,
+) -> Response {
     let mut response = axum::Json(payload).into_response();
+    let chosen = lc.switches().value(&switches::SESSION_COOKIE);
     if let Some(value) = final_token
-        .map(session_cookie)
+        .filter(|_| chosen != "not-set")
+        .map(|t| session_cookie(t, chosen == "secure-strict"))
         .and_then(|c| axum::http::HeaderValue::from_str(&c).ok())
     {
         response
@@ -132,6 +173,7 @@ fn with_session_cookie(payload: serde_json::Value, final_token: Option<&str>) ->
 async fn login(
     State(lc): State<Limecraft>,
     source: Source,
+    headers: axum::http::HeaderMap,
     body: VendorBody<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let rejected = match body.encoding {
@@ -147,27 +189,90 @@ async fn login(
     let body = body
         .value
         .ok_or_else(|| ApiError::bad_request("username and password are required"))?;
+    if lc.fault_is(Fault::SamlRedirectsRefused) && body.saml.any() {
+        return Err(ApiError::bad_request(
+            "SAML is not configured for this user",
+        ));
+    }
+    let Some(password) = body.password.as_deref().filter(|p| !p.is_empty()) else {
+        return match body.redirect_if_password.as_deref() {
+            Some(to) if !lc.fault_is(Fault::RedirectIfPasswordIgnored) => {
+                redirect_if_password(&lc, &headers, to)
+            }
+            _ => Err(ApiError::bad_request("username and password are required")),
+        };
+    };
     let outcome = lc
         .login(
             &body.username,
-            &body.password,
+            password,
             body.remember_me.unwrap_or(false),
             source,
         )
         .await?;
-    let mut payload = json!({
-        "needsSecondToken": outcome.needs_second_token,
-        "status": 200,
-        "token": outcome.token.as_str(),
-    });
-    if lc.fault_is(Fault::LoginNeedsSecondTokenMissing) {
+    let payload = if lc.switches().is(&switches::LOGIN_BODY, "token-only") {
+        if outcome.needs_second_token {
+            json!({ "needsSecondToken": true, "token": outcome.token.as_str() })
+        } else {
+            json!({ "token": outcome.token.as_str() })
+        }
+    } else {
+        json!({
+            "needsSecondToken": outcome.needs_second_token,
+            "status": 200,
+            "token": outcome.token.as_str(),
+        })
+    };
+    let mut payload = payload;
+    if lc.fault_is(Fault::LoginNeedsSecondTokenMissing) && outcome.needs_second_token {
         payload
             .as_object_mut()
             .map(|m| m.remove("needsSecondToken"));
     }
     // A temporary token (2FA pending) authorizes only 2fa/validate: no cookie.
     let final_token = (!outcome.needs_second_token).then(|| outcome.token.as_str());
-    Ok(with_session_cookie(payload, final_token))
+    Ok(with_session_cookie(&lc, payload, final_token))
+}
+
+/// The redirect of a login without a password: to `redirectIfPassword`, when
+/// it is a path or on the host the request was sent to (the reference
+/// server is no open redirector, OWASP's Unvalidated Redirects); 302, or 303
+/// under `limecraft.redirect-status=303`.
+fn redirect_if_password(
+    lc: &Limecraft,
+    headers: &axum::http::HeaderMap,
+    to: &str,
+) -> Result<Response, ApiError> {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let same_host = match url::Url::parse(to) {
+        Ok(u) => {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| {
+                    let with_port = match u.port() {
+                        Some(p) => format!("{h}:{p}"),
+                        None => h.to_owned(),
+                    };
+                    with_port.eq_ignore_ascii_case(host) || h.eq_ignore_ascii_case(host)
+                })
+        }
+        Err(_) => to.starts_with('/') && !to.starts_with("//"),
+    };
+    if !same_host {
+        return Err(ApiError::bad_request(
+            "redirectIfPassword must be a path or a URL on this host",
+        ));
+    }
+    let location = axum::http::HeaderValue::from_str(to)
+        .map_err(|_| ApiError::bad_request("redirectIfPassword is not a valid URL"))?;
+    let status = if lc.switches().is(&switches::REDIRECT_STATUS, "303") {
+        StatusCode::SEE_OTHER
+    } else {
+        StatusCode::FOUND
+    };
+    Ok((status, [(axum::http::header::LOCATION, location)]).into_response())
 }
 
 #[derive(Deserialize)]
@@ -199,6 +304,7 @@ async fn validate_two_factor(
         remember_me,
     )?;
     Ok(with_session_cookie(
+        &lc,
         json!({
             "message": "OK",
             "needsSecondToken": false,
@@ -214,17 +320,35 @@ async fn current_user(
     presented: Option<PresentedToken>,
 ) -> Result<Response, ApiError> {
     let presented = lc.usable_transport(presented);
+    let temporary_answers = lc
+        .switches()
+        .is(&switches::TEMPORARY_TOKEN_USER, "answers-user");
     let caller = lc
-        .authenticate(presented.as_ref().map(|p| p.value.as_str()))
+        .authenticate_allowing(
+            presented.as_ref().map(|p| p.value.as_str()),
+            temporary_answers,
+        )
         .map_err(|e| {
-            // The document gives this call no refusal status; 401 is our choice.
-            if lc.fault_is(Fault::RefusedToken403) {
+            // The document gives this call no refusal status; 401 is our
+            // choice (`limecraft.refused-token-status=403`: Spring Security's).
+            if lc.fault_is(Fault::RefusedToken403)
+                || lc.switches().is(&switches::REFUSED_TOKEN_STATUS, "403")
+            {
                 ApiError::new(StatusCode::FORBIDDEN, e.message)
             } else {
                 e
             }
         })?;
-    Ok(axum::Json(lc.user_view(caller)?).into_response())
+    // The bytes `axum::Json(lc.user_view(caller)?)` would answer, kept per user.
+    let json = lc.user_view_json(caller)?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -232,6 +356,8 @@ async fn current_user(
 struct LogoutRequest {
     #[serde(default)]
     all_sessions: Option<bool>,
+    #[serde(flatten)]
+    saml: SamlRedirects,
 }
 
 impl BodyEncodings for LogoutRequest {
@@ -244,8 +370,27 @@ async fn logout(
     body: VendorBody<LogoutRequest>,
 ) -> Result<Response, ApiError> {
     let presented = lc.usable_transport(presented);
-    let all = body.value.and_then(|b| b.all_sessions).unwrap_or(false);
-    lc.logout(presented.as_ref().map(|p| p.value.as_str()), all)?;
+    let body = body.value.unwrap_or_default();
+    if lc.fault_is(Fault::SamlRedirectsRefused) && body.saml.any() {
+        return Err(ApiError::bad_request(
+            "SAML is not configured for this user",
+        ));
+    }
+    let all = body.all_sessions.unwrap_or(false);
+    match lc.logout(presented.as_ref().map(|p| p.value.as_str()), all) {
+        Ok(()) => {}
+        // Nothing to end: 401, or 200 (`limecraft.logout-without-session=200`).
+        Err(e)
+            if e.status == StatusCode::UNAUTHORIZED
+                && lc.switches().is(&switches::LOGOUT_WITHOUT_SESSION, "200")
+                && !presented
+                    .as_ref()
+                    .is_some_and(|p| lc.is_live_token(&p.value)) =>
+        {
+            return Ok(StatusCode::OK.into_response());
+        }
+        Err(e) => return Err(e),
+    }
     // The session is over: a client that keeps cookies drops it.
     let expired = cookie::Cookie::build((wire::SESSION_COOKIE, ""))
         .path("/")
@@ -287,7 +432,8 @@ async fn enable_two_factor(
     let presented = lc.usable_transport(presented);
     let caller = lc.authenticate(presented.as_ref().map(|p| p.value.as_str()))?;
     let current_code = body.value.as_ref().and_then(|b| b.token.as_deref());
-    match lc.enable_two_factor(caller, id.parse().ok(), current_code) {
+    let redo = body.value.as_ref().and_then(|b| b.redo).unwrap_or(false);
+    match lc.enable_two_factor(caller, id.parse().ok(), current_code, redo) {
         Ok(enrolment) => Ok(axum::Json(enrolment).into_response()),
         // The document gives 403 and 404 their statuses, not their bodies.
         Err(e)

@@ -11,20 +11,34 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::http::StatusCode;
 use serde::Serialize;
 
+use super::switches;
 use super::wire::{ApiError, PresentedToken, Transport};
 use crate::clock::{Clock, UnixSeconds};
 use crate::fault::Fault;
 use crate::fixtures::{AccountState, LimecraftFixtures, LimecraftUser};
 use crate::issued::Issued;
 use crate::secret::{PasswordHashing, Token, TokenDigest};
+use crate::switch::Switches;
 use crate::throttle::{AccountKey, LoginThrottle, Source, ThrottleConfig};
 use crate::totp::{self, TotpParams};
+
+/// How seed 003's own sample client computes a code, whatever is advertised:
+/// `totp('ABCDEFGHIJKLM', {digits: 6, algorithm: 'SHA-1', period: 30})`.
+pub const SAMPLE_CLIENT: TotpParams = TotpParams {
+    algorithm: totp::Algorithm::SHA1,
+    digits: 6,
+    period: 30,
+};
 
 /// Lifetimes and TOTP settings; the defaults are the documented values.
 #[derive(Clone, Debug)]
 pub struct LimecraftConfig {
+    /// The advertised TOTP parameters (the seed's example: SHA512, 6, 30 s).
+    /// Codes of [`SAMPLE_CLIENT`] are accepted too, unless
+    /// `limecraft.totp-algorithm` says otherwise.
     pub totp: TotpParams,
-    /// Periods of clock drift tolerated either side (the catalogue: ±1).
+    /// Periods of clock drift tolerated either side (RFC 6238 §5.2: one;
+    /// `limecraft.code-window=0`: none).
     pub totp_skew: u8,
     /// Seconds a session lasts without rememberMe (documented: 1 hour).
     pub session_ttl: i64,
@@ -38,15 +52,16 @@ pub struct LimecraftConfig {
     /// code checks stop for `code_lockout` seconds (RFC 4226 §7.3 throttling).
     pub max_codes_per_account: u32,
     pub code_lockout: i64,
-    /// Live sessions kept per user; the oldest is ended beyond this.
+    /// Live sessions kept per user; the oldest is ended beyond this. Temporary
+    /// (2FA pending) tokens have a cap of their own of the same size: they
+    /// never end a completed session.
     pub max_sessions_per_user: usize,
     /// Failed logins per name before 429 (a reference choice, `throttle.rs`).
     pub login_throttle: Option<ThrottleConfig>,
-    /// Answer as another conforming server would where the documents are
-    /// silent (other error bodies, statuses, field order, nulls, markup): the
-    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
-    /// `serve --variant`). Every documented rule still holds.
-    pub variant: bool,
+    /// The choices where seed 003 is silent (`super::switches`); the
+    /// reference server's by default. Every documented rule holds whatever
+    /// their values.
+    pub switches: Switches,
 }
 
 impl Default for LimecraftConfig {
@@ -62,7 +77,7 @@ impl Default for LimecraftConfig {
             code_lockout: 15 * 60,
             max_sessions_per_user: 256,
             login_throttle: Some(ThrottleConfig::default()),
-            variant: false,
+            switches: Switches::default(),
         }
     }
 }
@@ -79,6 +94,9 @@ struct User {
     created: UnixSeconds,
     version: i64,
     two_factor: Option<TwoFactor>,
+    /// The User object's JSON as of `version`, made on the first GET after a
+    /// change: every change to a field of the view bumps `version`.
+    view: Option<(i64, axum::body::Bytes)>,
 }
 
 impl User {
@@ -96,6 +114,7 @@ impl User {
             created: now,
             version: 1,
             two_factor: None,
+            view: None,
         }
     }
 }
@@ -129,13 +148,21 @@ struct Session {
 
 struct Store {
     users: BTreeMap<i64, User>,
-    /// Owned by their user; forgotten when they expire.
-    sessions: Issued<i64, Session>,
+    /// Owned by their user and kind; forgotten when they expire.
+    sessions: Issued<SessionOwner, Session>,
 }
 
-/// The Limecraft reference server's state. Cheap to clone (shared).
-#[derive(Clone)]
-pub struct Limecraft {
+/// Whose a session is, and whether it is a temporary (2FA pending) one: each
+/// kind has its own per-user cap, so logins that stop at the password never
+/// end a user's completed sessions (issue #26, R11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct SessionOwner {
+    user_id: i64,
+    temporary: bool,
+}
+
+/// The Limecraft reference server's state (shared as [`Limecraft`]).
+pub struct LimecraftState {
     store: Arc<Mutex<Store>>,
     hashing: PasswordHashing,
     clock: Clock,
@@ -143,6 +170,8 @@ pub struct Limecraft {
     config: Arc<LimecraftConfig>,
     throttle: Arc<LoginThrottle>,
 }
+
+crate::shared_state!(Limecraft => LimecraftState);
 
 /// What a successful first login step returns.
 pub struct LoginOutcome {
@@ -206,13 +235,27 @@ impl Limecraft {
         fault: Option<Fault>,
         config: LimecraftConfig,
     ) -> Self {
+        Limecraft(Arc::new(LimecraftState::new(
+            fixtures, hashing, clock, fault, config,
+        )))
+    }
+}
+
+impl LimecraftState {
+    fn new(
+        fixtures: &LimecraftFixtures,
+        hashing: PasswordHashing,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: LimecraftConfig,
+    ) -> Self {
         let now = clock.now();
         let users = fixtures
             .users
             .iter()
             .map(|u| (u.id, User::seeded(u, &hashing, now)))
             .collect();
-        Limecraft {
+        LimecraftState {
             store: Arc::new(Mutex::new(Store {
                 users,
                 sessions: Issued::new(),
@@ -240,12 +283,12 @@ impl Limecraft {
         self.faulty(fault)
     }
 
-    /// Whether this server answers as the variant (`LimecraftConfig::variant`).
-    pub fn is_variant(&self) -> bool {
-        self.config.variant
+    /// The choices this server makes where the seed is silent.
+    pub fn switches(&self) -> &Switches {
+        &self.config.switches
     }
 
-    /// The server's time, for the variant's error bodies.
+    /// The server's time, for the Spring error bodies (`limecraft.error-body`).
     pub fn now(&self) -> UnixSeconds {
         self.clock.now()
     }
@@ -289,7 +332,11 @@ impl Limecraft {
             store
                 .users
                 .values()
-                .find(|u| u.username == username || u.email.eq_ignore_ascii_case(username))
+                .find(|u| {
+                    u.username == username
+                        || (u.email.eq_ignore_ascii_case(username)
+                            && !self.faulty(Fault::EmailLoginRefused))
+                })
                 .map(|u| (u.id, u.password_hash.clone()))
         };
         // One counter per account, whichever of its names is given.
@@ -375,6 +422,17 @@ impl Limecraft {
 
     /// The caller of a request that must carry a live final session token.
     pub fn authenticate(&self, presented: Option<&str>) -> Result<Caller, ApiError> {
+        self.authenticate_allowing(presented, false)
+    }
+
+    /// [`Self::authenticate`], also letting a 2FA login's temporary token in
+    /// when `temporary` (GET /authentication/user under
+    /// `limecraft.temporary-token-user=answers-user`).
+    pub fn authenticate_allowing(
+        &self,
+        presented: Option<&str>,
+        temporary: bool,
+    ) -> Result<Caller, ApiError> {
         let store = self.store();
         if self.faulty(Fault::AnyTokenAccepted)
             && presented.is_some()
@@ -393,7 +451,8 @@ impl Limecraft {
             .ok_or_else(invalid_token)?;
         match session.kind {
             SessionKind::Final => {}
-            SessionKind::Temporary { .. } if self.faulty(Fault::TemporaryTokenAuthorizes) => {}
+            SessionKind::Temporary { .. }
+                if temporary || self.faulty(Fault::TemporaryTokenAuthorizes) => {}
             SessionKind::Temporary { .. } => {
                 return Err(ApiError::unauthorized(
                     "This token awaits its second factor: validate it with /authentication/2fa/validate first.",
@@ -409,6 +468,31 @@ impl Limecraft {
     pub fn user_view(&self, caller: Caller) -> Result<UserView, ApiError> {
         let store = self.store();
         let u = store.users.get(&caller.user_id).ok_or_else(invalid_token)?;
+        Ok(self.view_of(u))
+    }
+
+    /// [`Self::user_view`] as its JSON bytes, kept per user until the user
+    /// changes (the token-validated route answers these bytes).
+    pub fn user_view_json(&self, caller: Caller) -> Result<axum::body::Bytes, ApiError> {
+        let mut store = self.store();
+        let u = store
+            .users
+            .get_mut(&caller.user_id)
+            .ok_or_else(invalid_token)?;
+        if let Some((version, json)) = &u.view
+            && *version == u.version
+        {
+            return Ok(json.clone());
+        }
+        let json = axum::body::Bytes::from(
+            serde_json::to_vec(&self.view_of(u))
+                .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+        );
+        u.view = Some((u.version, json.clone()));
+        Ok(json)
+    }
+
+    fn view_of(&self, u: &User) -> UserView {
         let full_name = match (&u.first_name, &u.last_name) {
             (Some(f), Some(l)) => Some(format!("{f} {l}")),
             (Some(f), None) => Some(f.clone()),
@@ -416,7 +500,7 @@ impl Limecraft {
             (None, None) => None,
         };
         let created = rfc3339(u.created);
-        Ok(UserView {
+        UserView {
             last_updated: created.clone(),
             created,
             created_by: REFERENCE_PROCESS,
@@ -432,24 +516,40 @@ impl Limecraft {
             kind: "REGISTERED",
             username: u.username.clone(),
             version: u.version,
-        })
+        }
     }
 
-    /// POST /user/{id}/enable2fa. Existence is checked before permission, as
-    /// documented: an unknown id is 404 for everyone.
+    /// POST /user/{id}/enable2fa. Existence is checked before permission
+    /// (`limecraft.enable2fa-precedence`: or permission first): an unknown id
+    /// is 404 for everyone.
     ///
     /// Replacing a user's own second factor takes proof of the current one: a
     /// valid code as `current_code` (the request's `token`), so a stolen session
-    /// alone cannot swap the authenticator. A SUPPORT user may reset another
-    /// user's second factor without it.
+    /// alone cannot swap the authenticator (`limecraft.re-enable=redo-flag`:
+    /// `redo: true` instead). A SUPPORT user may reset another user's second
+    /// factor without it.
     pub fn enable_two_factor(
         &self,
         caller: Caller,
         target_id: Option<i64>,
         current_code: Option<&str>,
+        redo: bool,
     ) -> Result<TwoFactorEnrolment, ApiError> {
         let mut store = self.store();
         let exists = target_id.is_some_and(|id| store.users.contains_key(&id));
+        let caller_has_support = store.users.get(&caller.user_id).is_some_and(|u| u.support);
+        let permitted = |id: Option<i64>| {
+            id == Some(caller.user_id)
+                || (caller_has_support && !self.faulty(Fault::Enable2faSupportRefused))
+                || self.faulty(Fault::Enable2faAnyUser)
+        };
+        let permission_first = self
+            .config
+            .switches
+            .is(&switches::ENABLE2FA_PRECEDENCE, "permission-403-first");
+        if permission_first && !permitted(target_id) {
+            return Err(forbidden_other_user());
+        }
         if !exists {
             if self.faulty(Fault::Enable2faUnknownUser403) {
                 return Err(forbidden_other_user());
@@ -459,28 +559,35 @@ impl Limecraft {
                 "The user was not found.",
             ));
         }
-        let target_id = target_id.unwrap_or_default();
-        let caller_has_support = store.users.get(&caller.user_id).is_some_and(|u| u.support);
-        if target_id != caller.user_id
-            && !caller_has_support
-            && !self.faulty(Fault::Enable2faAnyUser)
-        {
+        if !permitted(target_id) {
             return Err(forbidden_other_user());
         }
+        let target_id = target_id.unwrap_or_default();
         let now = self.clock.now();
         if target_id == caller.user_id
             && let Some(tf) = store
                 .users
                 .get(&target_id)
                 .and_then(|u| u.two_factor.as_ref())
-            && self
-                .check_code(tf, current_code.unwrap_or(""), now)
-                .is_none()
         {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "Two-factor authentication is already on: send a current code as `token` to replace it.",
-            ));
+            let proven = if self.faulty(Fault::Enable2faRedoRefused) {
+                false
+            } else if self.config.switches.is(&switches::RE_ENABLE, "redo-flag") {
+                redo
+            } else {
+                self.check_code(tf, current_code.unwrap_or(""), now)
+                    .is_some()
+            };
+            if !proven {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    if self.config.switches.is(&switches::RE_ENABLE, "redo-flag") {
+                        "Two-factor authentication is already on: send `redo: true` to enable it again."
+                    } else {
+                        "Two-factor authentication is already on: send a current code as `token` to replace it."
+                    },
+                ));
+            }
         }
         let params = self.config.totp;
         let secret = totp::generate_secret();
@@ -489,7 +596,11 @@ impl Limecraft {
             .get_mut(&target_id)
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "The user was not found."))?;
         let qr = totp::otpauth_uri(params, &secret, "Limecraft Flow", &user.username);
-        let key = totp::encode_secret(&secret);
+        let key = if self.faulty(Fault::Enable2faKeyHex) {
+            secret.iter().map(|b| format!("{b:02x}")).collect()
+        } else {
+            totp::encode_secret(&secret)
+        };
         user.two_factor = Some(TwoFactor {
             secret,
             last_used_step: None,
@@ -543,7 +654,12 @@ impl Limecraft {
             self.check_code(tf, code, now)
         };
         let Some(step) = matched else {
-            store.count_failed_code(&digest, self.config.max_code_attempts);
+            let attempts = if self.config.switches.is(&switches::WRONG_CODE_ATTEMPTS, "1") {
+                1
+            } else {
+                self.config.max_code_attempts
+            };
+            store.count_failed_code(&digest, attempts);
             if let Some(tf) = store
                 .users
                 .get_mut(&session.user_id)
@@ -583,37 +699,58 @@ impl Limecraft {
         ))
     }
 
-    /// The step a code matches, under the advertised parameters, the replay rule
-    /// and the account's lockout after too many wrong codes.
+    /// The step a code matches, under the parameters this server checks
+    /// (`limecraft.totp-algorithm`: the advertised ones and the sample
+    /// client's, or one of them), the replay rule and the account's lockout
+    /// after too many wrong codes.
     fn check_code(&self, tf: &TwoFactor, code: &str, now: UnixSeconds) -> Option<i64> {
         if tf.locked_until.is_some_and(|until| now < until) {
             return None;
         }
-        let well_formed =
-            code.len() == self.config.totp.digits && code.bytes().all(|b| b.is_ascii_digit());
+        let digits_only = !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit());
         if self.faulty(Fault::TotpAnyCode) {
-            return well_formed.then(|| totp::step_of(now, self.config.totp.period));
+            return (digits_only && code.len() == self.config.totp.digits)
+                .then(|| totp::step_of(now, self.config.totp.period));
         }
-        if !well_formed {
+        if !digits_only {
             return None;
-        }
-        let mut params = self.config.totp;
-        if self.faulty(Fault::TotpWrongAlgorithm) {
-            params.algorithm = totp::Algorithm::SHA1;
         }
         let skew = if self.faulty(Fault::TotpWideWindow) {
             3
-        } else if self.faulty(Fault::TotpNoSkew) {
+        } else if self.faulty(Fault::TotpNoSkew)
+            || self.config.switches.is(&switches::CODE_WINDOW, "0")
+        {
             0
         } else {
             self.config.totp_skew
         };
-        let step = totp::matching_step(params, &tf.secret, code, now, skew)?;
+        let step = self
+            .checked_params()
+            .into_iter()
+            .filter(|p| p.digits == code.len())
+            .find_map(|p| totp::matching_step(p, &tf.secret, code, now, skew))?;
         let replayed = tf.last_used_step.is_some_and(|last| step <= last);
         if replayed && !self.faulty(Fault::TotpReuseAccepted) {
             return None;
         }
         Some(step)
+    }
+
+    /// The parameters whose codes this server accepts.
+    fn checked_params(&self) -> Vec<TotpParams> {
+        let advertised = self.config.totp;
+        if self.faulty(Fault::TotpWrongAlgorithm) {
+            return vec![TotpParams {
+                algorithm: totp::Algorithm::SHA256,
+                ..advertised
+            }];
+        }
+        match self.config.switches.value(&switches::TOTP_ALGORITHM) {
+            "advertised" => vec![advertised],
+            "sample" => vec![SAMPLE_CLIENT],
+            _ if advertised == SAMPLE_CLIENT => vec![advertised],
+            _ => vec![advertised, SAMPLE_CLIENT],
+        }
     }
 
     /// POST /authentication/logout: ends the presented session, or with
@@ -656,15 +793,29 @@ impl Limecraft {
             store.sessions.clear();
         } else if end_all
             && self.faulty(Fault::LogoutAllSparesOldest)
-            && store.sessions.count_owned_by(&user_id) >= 3
+            && store.sessions.count_owned_by(&SessionOwner {
+                user_id,
+                temporary: false,
+            }) >= 3
         {
-            let mine: Vec<TokenDigest> =
-                store.sessions.owned_by(&user_id).skip(1).copied().collect();
-            for d in mine {
-                store.sessions.remove(&d);
-            }
+            let mut oldest = true;
+            store.sessions.retain_owned_by(
+                &SessionOwner {
+                    user_id,
+                    temporary: false,
+                },
+                |_| std::mem::take(&mut oldest),
+            );
+            store.sessions.remove_owned_by(&SessionOwner {
+                user_id,
+                temporary: true,
+            });
         } else if end_all {
-            store.sessions.remove_owned_by(&user_id);
+            for temporary in [false, true] {
+                store
+                    .sessions
+                    .remove_owned_by(&SessionOwner { user_id, temporary });
+            }
         } else {
             store.sessions.remove(&digest);
         }
@@ -726,6 +877,12 @@ impl Limecraft {
         }
     }
 
+    /// Bytes of what the store keeps per token itself (its own value, not
+    /// counting what the value points to), for `bench/growth.sh`.
+    pub fn token_value_bytes(&self) -> usize {
+        std::mem::size_of::<Session>()
+    }
+
     /// Number of stored sessions (live or not yet purged), for tests of the memory bound.
     pub fn session_count(&self) -> usize {
         self.store().sessions.len()
@@ -741,7 +898,7 @@ impl Store {
     ) -> Option<&Session> {
         self.sessions
             .get(digest)
-            .map(|e| &e.value)
+            .map(|e| e.value)
             .filter(|s| ignore_expiry || now < s.expires_at)
     }
 
@@ -757,12 +914,16 @@ impl Store {
         // bounded by live sessions; a few at a time, so a login costs the same
         // with 1k or 1M of them.
         self.sessions.forget_due(now);
-        self.sessions.make_room(&user_id, max_per_user);
+        let owner = SessionOwner {
+            user_id,
+            temporary: matches!(kind, SessionKind::Temporary { .. }),
+        };
+        self.sessions.make_room(&owner, max_per_user);
         let token = Token::generate();
         let expires_at = now + ttl;
         self.sessions.insert(
             token.digest(),
-            Some(user_id),
+            Some(owner),
             Some(expires_at),
             Session {
                 user_id,
@@ -853,7 +1014,7 @@ mod tests {
     /// Enables 2FA for carol and returns (a final token of hers, her secret).
     async fn carol_with_two_factor(lc: &Limecraft) -> Vec<u8> {
         let key = lc
-            .enable_two_factor(Caller { user_id: 1003 }, Some(1003), None)
+            .enable_two_factor(Caller { user_id: 1003 }, Some(1003), None, false)
             .unwrap()
             .key;
         totp::decode_secret(&key).unwrap()
@@ -933,20 +1094,23 @@ mod tests {
         let secret = carol_with_two_factor(&lc).await;
         let carol = Caller { user_id: 1003 };
         let e = lc
-            .enable_two_factor(carol, Some(1003), None)
+            .enable_two_factor(carol, Some(1003), None, false)
             .map(|_| ())
             .unwrap_err();
         assert_eq!(e.status, StatusCode::FORBIDDEN);
         assert!(
-            lc.enable_two_factor(carol, Some(1003), Some("123456"))
+            lc.enable_two_factor(carol, Some(1003), Some("123456"), false)
                 .is_err()
                 || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "123456"
         );
         let code = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
-        assert!(lc.enable_two_factor(carol, Some(1003), Some(&code)).is_ok());
+        assert!(
+            lc.enable_two_factor(carol, Some(1003), Some(&code), false)
+                .is_ok()
+        );
         // SUPPORT may reset another user's second factor without her code.
         assert!(
-            lc.enable_two_factor(Caller { user_id: 1006 }, Some(1003), None)
+            lc.enable_two_factor(Caller { user_id: 1006 }, Some(1003), None, false)
                 .is_ok()
         );
     }

@@ -1,41 +1,57 @@
-//! The variant Limecraft server (`LimecraftConfig::variant`, `serve --variant`):
-//! another server that keeps every rule of seed 003 and answers otherwise
-//! wherever the seed is silent, so the suite is shown to pass a conforming
-//! server that is not ours (`tests/verdicts/variants.rs`).
+//! Limecraft's wire-level switches (`super::switches`): another server
+//! written from seed 003, a Spring Boot service in the style the document's
+//! Java types suggest, one choice at a time. Every documented rule holds
+//! whatever the switches; each switch names the silence it relies on. The
+//! handlers read the statuses and the login body themselves (`mod.rs`), the
+//! store the TOTP and enable2fa rules (`store.rs`); this layer rewrites the
+//! bodies:
 //!
-//! One layer over the reference router, at the wire; the rules in `store.rs`
-//! are untouched. Each deviation, and why the seed allows it:
-//!
-//! - Every error except the login's 401 has Spring Boot's body
-//!   `{timestamp, status, error, message, path}`: the seed shows the
-//!   `UnauthorizedError` envelope for the login's wrong credentials only, and
-//!   gives enable2fa's 403 / 404 and the login's 403 as statuses without bodies.
-//! - GET /authentication/user refuses a missing or invalid token with 403
-//!   (Spring Security's answer to an anonymous caller): the seed lists only
-//!   "200 User is logged in" for it.
-//! - 2fa/validate answers a refusal with 200 and a RestToken
-//!   `{"message": …, "needsSecondToken": true, "status": <4xx>, "token": null}`:
-//!   the seed's only response is a RestToken "default response".
-//! - 2fa/validate's success writes `"message": null`, and GET
-//!   /authentication/user writes `null` for optional fields it has no value for
-//!   and one field the seed does not list (`language`): every RestToken field
-//!   and those User fields are optional, as a Java server writes them.
-//! - POST /authentication/logout without a live token answers 200 (nothing to
-//!   end): the seed lists only 200, and LC25 allows 200 or 401.
-//! - A form `rememberMe` is read as Java form binding reads a boolean:
-//!   `true/false/on/off/yes/no/1/0`, any case: the seed says "Boolean", not
-//!   how a form spells it.
+//! - `limecraft.error-body=spring`: every error except the login's 401 has
+//!   Spring Boot's `{timestamp, status, error, message, path}`.
+//! - `limecraft.validate-refusal=200-rest-token`: 2fa/validate refuses with
+//!   200 and a RestToken `{message, needsSecondToken: true, status, token: null}`.
+//! - `limecraft.optional-fields=null`: validate's `message` and the User's
+//!   optional fields without a value are `null`, and the User has one field
+//!   the seed does not list (`language`).
+//! - `limecraft.date-format=epoch-millis`: the User's dates are Jackson's
+//!   default, milliseconds since the epoch.
 
-use axum::body::{Body, Bytes, to_bytes};
+use axum::body::to_bytes;
 use axum::extract::{OriginalUri, Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::store::Limecraft;
-use super::wire::{ApiError, PresentedToken};
+use super::switches;
 use crate::body::MAX_BODY_BYTES;
+use crate::switch::{Switch, Switches};
+
+/// The switches this layer applies (the others are the handlers' and the store's).
+const WIRE: [&Switch; 4] = [
+    &switches::ERROR_BODY,
+    &switches::VALIDATE_REFUSAL,
+    &switches::OPTIONAL_FIELDS,
+    &switches::DATE_FORMAT,
+];
+
+/// Whether the router needs this layer at all.
+pub fn wire_switches_flipped(chosen: &Switches) -> bool {
+    WIRE.iter().any(|s| chosen.flipped(s))
+}
+
+/// The User's fields of the seed's type `Date`.
+const DATE_FIELDS: [&str; 8] = [
+    "activated",
+    "created",
+    "deleted",
+    "lastIndexCompleted",
+    "lastIndexed",
+    "lastSeen",
+    "lastUpdated",
+    "passwordResetTokenTime",
+];
 
 /// The documented operations, by the end of their path (the router may be
 /// mounted under a vendor prefix).
@@ -44,7 +60,6 @@ enum Operation {
     Login,
     Validate,
     User,
-    Logout,
     Other,
 }
 
@@ -55,14 +70,12 @@ impl Operation {
             Method::POST if path.ends_with("/authentication/login") => Operation::Login,
             Method::POST if path.ends_with("/authentication/2fa/validate") => Operation::Validate,
             Method::GET if path.ends_with("/authentication/user") => Operation::User,
-            Method::POST if path.ends_with("/authentication/logout") => Operation::Logout,
             _ => Operation::Other,
         }
     }
 }
 
-/// The variant's layer: the request as the variant reads it, the reference
-/// handler, the answer as the variant writes it.
+/// The layer: the reference handler, then its answer as the switches write it.
 pub async fn answer(State(lc): State<Limecraft>, request: Request, next: Next) -> Response {
     let path = request
         .extensions()
@@ -70,88 +83,79 @@ pub async fn answer(State(lc): State<Limecraft>, request: Request, next: Next) -
         .map_or_else(|| request.uri().path(), |u| u.path())
         .to_owned();
     let operation = Operation::of(request.method(), request.uri().path());
-    if operation == Operation::Logout {
-        let presented = PresentedToken::find(request.headers(), request.uri().query());
-        let presented = lc.usable_transport(presented);
-        if !presented.is_some_and(|p| lc.is_live_token(&p.value)) {
-            return StatusCode::OK.into_response();
-        }
-    }
-    let request = if operation == Operation::Login {
-        match java_form_booleans(request).await {
-            Ok(r) => r,
-            Err(e) => return spring_error(&lc, e.status, &e.message, &path),
-        }
-    } else {
-        request
-    };
     let response = next.run(request).await;
-    let status = response.status();
-    // When to retry (a throttled login) holds whatever the body becomes.
-    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-    let Some(body) = json_body(response).await else {
+    let (parts, body) = response.into_parts();
+    let status = parts.status;
+    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
         return (status, ()).into_response();
     };
-    let mut response = rewrite(&lc, operation, status, body, &path);
-    if let Some(value) = retry_after {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
+    let Ok(body) = serde_json::from_slice::<Value>(&bytes) else {
+        // An empty or non-JSON answer (a redirect, logout's 200) as it was.
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    let chosen = lc.switches();
+    let refused = status.is_client_error() || status.is_server_error();
+    if operation == Operation::Validate
+        && refused
+        && status != StatusCode::BAD_REQUEST
+        && chosen.is(&switches::VALIDATE_REFUSAL, "200-rest-token")
+    {
+        return json_response(
+            parts,
+            StatusCode::OK,
+            json!({
+                "message": message_of(&body),
+                "needsSecondToken": true,
+                "status": status.as_u16(),
+                "token": null,
+            }),
+        );
     }
-    response
+    let login_401 = operation == Operation::Login && status == StatusCode::UNAUTHORIZED;
+    if refused && !login_401 && chosen.is(&switches::ERROR_BODY, "spring") {
+        return json_response(parts, status, spring_error(&lc, status, &body, &path));
+    }
+    let mut body = body;
+    let nulls = chosen.is(&switches::OPTIONAL_FIELDS, "null");
+    match operation {
+        Operation::Validate if !refused && nulls => body["message"] = Value::Null,
+        Operation::User if !refused => {
+            if nulls {
+                for field in ["aboutMe", "deleted", "mobile", "passwordResetTokenTime"] {
+                    body[field] = Value::Null;
+                }
+                body["language"] = json!("en");
+            }
+            if chosen.is(&switches::DATE_FORMAT, "epoch-millis") {
+                for field in DATE_FIELDS {
+                    if let Some(millis) = body[field]
+                        .as_str()
+                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                        .map(|t| t.as_millisecond())
+                    {
+                        body[field] = json!(millis);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    json_response(parts, status, body)
 }
 
-/// The variant's answer for the reference handler's `status` and JSON `body`.
-fn rewrite(
-    lc: &Limecraft,
-    operation: Operation,
+/// `body` as the answer, the other headers (a session cookie) kept.
+fn json_response(
+    mut parts: axum::http::response::Parts,
     status: StatusCode,
     body: Value,
-    path: &str,
 ) -> Response {
-    match (operation, status) {
-        (Operation::Login, StatusCode::UNAUTHORIZED) => json_response(status, body),
-        (Operation::Validate, s @ (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)) => {
-            json_response(
-                StatusCode::OK,
-                json!({
-                    "message": message_of(&body),
-                    "needsSecondToken": true,
-                    "status": s.as_u16(),
-                    "token": null,
-                }),
-            )
-        }
-        (Operation::User, StatusCode::UNAUTHORIZED) => {
-            spring_error(lc, StatusCode::FORBIDDEN, &message_of(&body), path)
-        }
-        (_, s) if s.is_client_error() || s.is_server_error() => {
-            spring_error(lc, s, &message_of(&body), path)
-        }
-        (Operation::Validate, _) => {
-            let mut body = body;
-            body["message"] = Value::Null;
-            json_response(status, body)
-        }
-        (Operation::User, _) => {
-            let mut body = body;
-            for field in ["aboutMe", "deleted", "mobile", "passwordResetTokenTime"] {
-                body[field] = Value::Null;
-            }
-            body["language"] = json!("en");
-            json_response(status, body)
-        }
-        _ => json_response(status, body),
-    }
-}
-
-/// The body of a response the reference handler wrote (always JSON or empty);
-/// `None` for an empty one.
-async fn json_body(response: Response) -> Option<Value> {
-    let bytes = to_bytes(response.into_body(), MAX_BODY_BYTES).await.ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
-fn json_response(status: StatusCode, body: Value) -> Response {
-    (status, axum::Json(body)).into_response()
+    parts.status = status;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
 }
 
 fn message_of(envelope: &Value) -> String {
@@ -159,85 +163,15 @@ fn message_of(envelope: &Value) -> String {
 }
 
 /// Spring Boot's default error body.
-fn spring_error(lc: &Limecraft, status: StatusCode, message: &str, path: &str) -> Response {
+fn spring_error(lc: &Limecraft, status: StatusCode, envelope: &Value, path: &str) -> Value {
     let timestamp = jiff::Timestamp::from_second(lc.now())
         .map(|t| t.to_string())
         .unwrap_or_default();
-    json_response(
-        status,
-        json!({
-            "timestamp": timestamp,
-            "status": status.as_u16(),
-            "error": status.canonical_reason().unwrap_or("Error"),
-            "message": message,
-            "path": path,
-        }),
-    )
-}
-
-/// Rewrites a form body's `rememberMe` from Java's boolean spellings to the
-/// `true` / `false` the reference handler reads; other bodies pass unchanged.
-async fn java_form_booleans(request: Request) -> Result<Request, ApiError> {
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !is_form {
-        return Ok(request);
-    }
-    let (mut parts, body) = request.into_parts();
-    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "the body is larger than this server reads",
-        )
-    })?;
-    let rewritten = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|pairs| {
-            let pairs: Vec<(String, String)> = pairs
-                .into_iter()
-                .map(|(k, v)| {
-                    let v = if k == "rememberMe" {
-                        java_boolean(&v).map_or(v, |b| b.to_string())
-                    } else {
-                        v
-                    };
-                    (k, v)
-                })
-                .collect();
-            serde_urlencoded::to_string(pairs).ok()
-        })
-        .map_or(bytes, Bytes::from);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Ok(Request::from_parts(parts, Body::from(rewritten)))
-}
-
-/// Spring's `StringToBooleanConverter`: the spellings it reads, any case.
-fn java_boolean(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "on" | "yes" | "1" => Some(true),
-        "false" | "off" | "no" | "0" => Some(false),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn java_spellings_of_a_boolean() {
-        for t in ["on", "TRUE", "Yes", "1"] {
-            assert_eq!(java_boolean(t), Some(true), "{t}");
-        }
-        for f in ["off", "False", "NO", "0"] {
-            assert_eq!(java_boolean(f), Some(false), "{f}");
-        }
-        assert_eq!(java_boolean("maybe"), None);
-    }
+    json!({
+        "timestamp": timestamp,
+        "status": status.as_u16(),
+        "error": status.canonical_reason().unwrap_or("Error"),
+        "message": message_of(envelope),
+        "path": path,
+    })
 }

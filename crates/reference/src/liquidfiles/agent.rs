@@ -1,6 +1,5 @@
 //! The agent of a browser login: the `/session/api` query's `agent_port`,
-//! `agent_name` and `agent_version`, read and checked the same way by the
-//! reference server's pages and the variant's.
+//! `agent_name` and `agent_version`, read and checked.
 
 use axum::http::StatusCode;
 
@@ -8,8 +7,13 @@ use super::store::{self, Agent, LiquidFiles};
 use crate::fault::Fault;
 
 /// The agent of a `/session/api` query (`agent_port`, `agent_name`,
-/// `agent_version`), or why it is refused.
-pub fn agent_of(lf: &LiquidFiles, query: Option<&str>) -> Result<Agent, (StatusCode, String)> {
+/// `agent_version`), or why it is refused; an `agent_port` that is not a
+/// port is refused only with `check_port` (`liquidfiles.agent-port-check`).
+pub fn agent_of(
+    lf: &LiquidFiles,
+    query: Option<&str>,
+    check_port: bool,
+) -> Result<Agent, (StatusCode, String)> {
     let mut agent = Agent::default();
     for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         let slot = match k.as_ref() {
@@ -27,6 +31,7 @@ pub fn agent_of(lf: &LiquidFiles, query: Option<&str>) -> Result<Agent, (StatusC
         *slot = Some(v.into_owned());
     }
     if let Some(port) = &agent.port
+        && check_port
         && store::parse_agent_port(port).is_none()
         && !lf.fault_is(Fault::AgentPortUnchecked)
     {

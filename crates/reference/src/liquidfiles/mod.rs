@@ -12,14 +12,16 @@
 mod agent;
 mod control;
 pub mod page;
+pub mod pages;
 pub mod rules;
+mod session;
 pub mod store;
-mod variant;
+pub mod switches;
 pub mod wire;
 
 use axum::Router;
-use axum::extract::{RawQuery, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
@@ -29,7 +31,7 @@ use crate::body::{MAX_BODY_BYTES, media_type, read_limited};
 use crate::fault::Fault;
 use crate::throttle::Source;
 pub use store::{ActivityEntry, Agent, LiquidFiles, LiquidFilesConfig, LoginError};
-use wire::{Page, XmlLeniency};
+use wire::XmlLeniency;
 
 impl crate::mount::VendorServer for LiquidFiles {
     fn vendor(&self) -> crate::vendor::Vendor {
@@ -49,24 +51,14 @@ impl crate::mount::VendorServer for LiquidFiles {
 pub const ACCOUNT_PATH: &str = "/account";
 
 pub fn router(lf: LiquidFiles) -> Router {
-    if lf.config().variant {
-        // The variant's own pages; the key login and the account call are the same.
-        return Router::new()
-            .route("/login", post(login))
-            .route(ACCOUNT_PATH, get(account))
-            .with_state(lf.clone())
-            .merge(variant::pages(lf))
-            .fallback(not_found)
-            .method_not_allowed_fallback(method_not_allowed);
-    }
     let cacheable = lf.fault_is(Fault::SuccessPageCacheable);
     let router = Router::new()
         .route("/login", post(login))
-        .route("/session/api", get(session_page).post(session_submit))
         .route(ACCOUNT_PATH, get(account))
+        .with_state(lf.clone())
+        .merge(session::router(lf))
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(lf);
+        .method_not_allowed_fallback(method_not_allowed);
     if cacheable {
         router.layer(axum::middleware::map_response(drop_no_store))
     } else {
@@ -80,14 +72,36 @@ async fn drop_no_store(mut response: Response) -> Response {
     response
 }
 
-/// An error of `POST /login` in the server's shape (the variant has its own).
+/// An error of `POST /login` in the shape of `liquidfiles.xml-errors`:
+/// `<errors><error>` (401, 400), or `<error><message>` (403, 422).
 fn xml_error(lf: &LiquidFiles, status: StatusCode, message: &str) -> Response {
-    if lf.config().variant {
-        variant::xml_error(status, message)
-    } else {
-        wire::xml_error(status, message)
+    if !lf
+        .config()
+        .switches
+        .is(&switches::XML_ERRORS, "message-403")
+    {
+        return wire::xml_error(status, message);
     }
+    let status = match status {
+        StatusCode::UNAUTHORIZED => StatusCode::FORBIDDEN,
+        StatusCode::BAD_REQUEST => StatusCode::UNPROCESSABLE_ENTITY,
+        other => other,
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/xml")],
+        format!(
+            "<error><message>{}</message></error>",
+            wire::escape(message)
+        ),
+    )
+        .into_response()
 }
+
+/// The refusal of a Strong 2FA user's password-only key under
+/// `liquidfiles.twofactor-key-login=refused`.
+const TWO_FACTOR_NEEDS_BROWSER: &str =
+    "This account uses two-factor authentication: sign in with /session/api";
 
 /// The status and message of a refused `POST /login`, XML or JSON alike: a
 /// full hashing pool is 503 (`Retry-After` is added for every 503 by
@@ -125,15 +139,45 @@ pub(super) fn with_retry_after(e: &LoginError, response: impl IntoResponse) -> R
     response
 }
 
-/// `POST /login`: the JSON API when the body is JSON, the XML API otherwise.
-async fn login(State(lf): State<LiquidFiles>, source: Source, req: Request) -> Response {
-    if media_type(req.headers()).as_deref() == Some("application/json")
-        && !lf.fault_is(Fault::LfJsonLoginRejected)
-    {
-        json_login(lf, req, source).await
-    } else {
-        xml_login(lf, req, source).await
+/// The status and message of a `/session/api` login that could not start.
+pub(super) fn pending_refusal(e: &LoginError) -> (StatusCode, &'static str) {
+    match e {
+        LoginError::TooManyPending => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many logins in progress from your address; finish one or try again later.",
+        ),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many logins in progress; try again later.",
+        ),
     }
+}
+
+/// `POST /login`: the JSON API when the body is JSON, the XML API otherwise
+/// (each where `liquidfiles.logins` has it).
+async fn login(State(lf): State<LiquidFiles>, source: Source, req: Request) -> Response {
+    let json = media_type(req.headers()).as_deref() == Some("application/json");
+    match (json, lf.config().switches.value(&switches::LOGINS)) {
+        (true, "xml-only") => xml_error(
+            &lf,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send the credentials as XML (Content-Type: text/xml or application/xml)",
+        ),
+        (false, "json-only") => json_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send the credentials as JSON (Content-Type: application/json)",
+        ),
+        (true, _) => json_login(lf, req, source).await,
+        (false, _) => xml_login(lf, req, source).await,
+    }
+}
+
+/// Whether `name`'s key is refused to the password alone.
+fn refused_to_password_alone(lf: &LiquidFiles, name: &str) -> bool {
+    lf.config()
+        .switches
+        .is(&switches::TWOFACTOR_KEY_LOGIN, "refused")
+        && lf.has_two_factor(name)
 }
 
 /// A JSON API error: `{"errors":["…"]}`, the shape LiquidFiles' own CLI
@@ -198,10 +242,17 @@ async fn json_login(lf: LiquidFiles, req: Request, source: Source) -> Response {
     {
         return json_error(StatusCode::NOT_FOUND, "No such user");
     }
+    if refused_to_password_alone(&lf, &credentials.email) {
+        return json_error(StatusCode::UNAUTHORIZED, TWO_FACTOR_NEEDS_BROWSER);
+    }
     match lf.xml_login(&credentials.email, &password, source).await {
         Ok(key) => json_answer(
             StatusCode::OK,
-            serde_json::json!({ "user": { "api_key": key } }),
+            serde_json::json!({ "user": { "api_key": if lf.fault_is(Fault::LfJsonKeyDiffers) {
+                key.chars().rev().collect::<String>()
+            } else {
+                key
+            } } }),
         ),
         Err(e) => {
             let (status, message) = login_refusal(&e);
@@ -261,6 +312,9 @@ async fn xml_login(lf: LiquidFiles, req: Request, source: Source) -> Response {
     if lf.fault_is(Fault::XmlUsernameNotAccepted) && !credentials.email.contains('@') {
         return xml_error(&lf, StatusCode::UNAUTHORIZED, store::INVALID_CREDENTIALS);
     }
+    if refused_to_password_alone(&lf, &credentials.email) {
+        return xml_error(&lf, StatusCode::UNAUTHORIZED, TWO_FACTOR_NEEDS_BROWSER);
+    }
     match lf
         .xml_login(&credentials.email, &credentials.password, source)
         .await
@@ -273,170 +327,23 @@ async fn xml_login(lf: LiquidFiles, req: Request, source: Source) -> Response {
     }
 }
 
-/// `GET /session/api?agent_port=P&agent_name=N&agent_version=V`: the login page.
-async fn session_page(
-    State(lf): State<LiquidFiles>,
-    source: Source,
-    RawQuery(query): RawQuery,
-) -> Response {
-    match agent::agent_of(&lf, query.as_deref()) {
-        Ok(agent) => match lf.start_browser_login(agent, source) {
-            Ok(login_id) => wire::login_page(StatusCode::OK, &login_id, None).into_response(),
-            Err(e) => {
-                let (status, why) = pending_refusal(&e);
-                with_retry_after(&e, wire::error_page(status, why))
-            }
-        },
-        Err((status, why)) => wire::error_page(status, &why).into_response(),
-    }
-}
-
-/// The status and message of a `/session/api` login that could not start.
-pub(super) fn pending_refusal(e: &LoginError) -> (StatusCode, &'static str) {
-    match e {
-        LoginError::TooManyPending => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many logins in progress from your address; finish one or try again later.",
-        ),
-        _ => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Too many logins in progress; try again later.",
-        ),
-    }
-}
-
-/// `POST /session/api`: the login form, then the two-factor form.
-async fn session_submit(State(lf): State<LiquidFiles>, source: Source, req: Request) -> Response {
-    match session_step(&lf, source, req).await {
-        Ok(page) => page.into_response(),
-        Err((e, page)) => with_retry_after(&e, page),
-    }
-}
-
-/// The page a form submission leads to; with the refusal that says when to
-/// retry.
-async fn session_step(
-    lf: &LiquidFiles,
-    source: Source,
-    req: Request,
-) -> Result<Page, (LoginError, Page)> {
-    if media_type(req.headers()).as_deref() != Some("application/x-www-form-urlencoded") {
-        return Ok(wire::error_page(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Submit the login form (application/x-www-form-urlencoded).",
-        ));
-    }
-    let Some(bytes) = read_limited(req).await.ok() else {
-        return Ok(wire::error_page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The form is too large.",
-        ));
-    };
-    let mut login_id = None;
-    let mut user = None;
-    let mut password = None;
-    let mut code = None;
-    for (k, v) in url::form_urlencoded::parse(&bytes) {
-        match k.as_ref() {
-            "login_id" => login_id = Some(v.into_owned()),
-            "user" => user = Some(v.into_owned()),
-            "password" => password = Some(v.into_owned()),
-            "code" => code = Some(v.into_owned()),
-            _ => {}
-        }
-    }
-    let login_id = login_id.unwrap_or_default();
-    let expired = || {
-        wire::error_page(
-            StatusCode::BAD_REQUEST,
-            "This login has expired or is unknown. Please start again.",
+/// `@ext GET /account`: `Authorization: Basic base64(<api key>:)`. (It reads
+/// the request's headers in place, and decodes short credentials on the stack.)
+async fn account(State(lf): State<LiquidFiles>, request: axum::extract::Request) -> Response {
+    let mut raw = [0u8; 512];
+    let decoded = crate::headers::authorization(request.headers(), "Basic")
+        .and_then(|b64| STANDARD.decode_slice(b64, &mut raw).ok())
+        .and_then(|n| std::str::from_utf8(&raw[..n]).ok());
+    let key = decoded.map(|userpass| userpass.split_once(':').map_or(userpass, |(u, _)| u));
+    match key.and_then(|k| lf.account_json(k)) {
+        Some(json) => (
+            [(
+                header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            json,
         )
-    };
-    Ok(match lf.pending_stage(&login_id) {
-        None => expired(),
-        Some(false) => {
-            let user = user.unwrap_or_default();
-            let password = password.unwrap_or_default();
-            match lf
-                .submit_password(&login_id, &user, &password, source)
-                .await
-            {
-                Ok(store::BrowserStep::NeedsCode) => {
-                    wire::two_factor_page(StatusCode::OK, &login_id, None)
-                }
-                Ok(store::BrowserStep::Success(ok)) => success(lf, ok),
-                Err(LoginError::InvalidCredentials) => wire::login_page(
-                    StatusCode::UNAUTHORIZED,
-                    &login_id,
-                    Some(store::INVALID_CREDENTIALS),
-                ),
-                Err(e @ LoginError::TooManyAttempts(_)) => {
-                    let page = wire::login_page(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        &login_id,
-                        Some(store::TOO_MANY_ATTEMPTS),
-                    );
-                    return Err((e, page));
-                }
-                // The login stays at its password step: the same form again.
-                Err(LoginError::Busy) => wire::login_page(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &login_id,
-                    Some(&crate::secret::HashBusy.to_string()),
-                ),
-                Err(_) => wire::error_page(StatusCode::UNAUTHORIZED, "No such user."),
-            }
-        }
-        Some(true) => match lf.submit_code(&login_id, code.as_deref()) {
-            Ok(ok) => success(lf, ok),
-            Err(LoginError::WrongCode) => wire::two_factor_page(
-                StatusCode::UNAUTHORIZED,
-                &login_id,
-                Some("Invalid or missing two-factor code"),
-            ),
-            Err(LoginError::TooManyCodes) => wire::error_page(
-                StatusCode::UNAUTHORIZED,
-                "Too many invalid two-factor codes. Please start again.",
-            ),
-            Err(_) => expired(),
-        },
-    })
-}
-
-fn success(lf: &LiquidFiles, ok: store::BrowserSuccess) -> Page {
-    let port = match ok.agent_port {
-        Some(p) if lf.fault_is(Fault::CallbackWrongPort) => Some(
-            p.parse::<u32>()
-                .map(|n| (n % 65535 + 1).to_string())
-                .unwrap_or(p),
-        ),
-        None if lf.fault_is(Fault::CallbackWithoutAgentPort) => Some("80".to_owned()),
-        other => other,
-    };
-    let field = if lf.fault_is(Fault::CallbackFieldRenamed) {
-        "apikey"
-    } else {
-        "api_key"
-    };
-    let mut page = wire::success_page(&ok.api_key, port.as_deref(), field);
-    if lf.fault_is(Fault::ApiKeyDivMissing) {
-        page.body = page.body.replace("id=\"api_key\"", "id=\"key\"");
-    }
-    page
-}
-
-/// `@ext GET /account`: `Authorization: Basic base64(<api key>:)`.
-async fn account(State(lf): State<LiquidFiles>, headers: HeaderMap) -> Response {
-    let key = crate::headers::authorization(&headers, "Basic")
-        .and_then(|b64| STANDARD.decode(b64).ok())
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .map(|userpass| {
-            userpass
-                .split_once(':')
-                .map_or(userpass.clone(), |(u, _)| u.to_owned())
-        });
-    match key.as_deref().and_then(|k| lf.authorize(k)) {
-        Some(user) => axum::Json(serde_json::json!({ "user": user })).into_response(),
+            .into_response(),
         None => (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Basic realm=\"LiquidFiles\"")],

@@ -311,7 +311,7 @@ pub fn local_forms(html: &str) -> Vec<Form> {
         .collect()
 }
 
-fn is_local_url(action: &str) -> bool {
+pub fn is_local_url(action: &str) -> bool {
     let a = action.trim().to_ascii_lowercase();
     let Some(rest) = ["http://", "https://", "//"]
         .iter()

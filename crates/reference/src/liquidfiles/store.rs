@@ -47,11 +47,11 @@ pub struct LiquidFilesConfig {
     pub max_pending_per_source: usize,
     /// Activity log entries kept (the oldest go first).
     pub max_activity: usize,
-    /// Answer as another conforming server would where the documents are
-    /// silent (other error bodies, statuses, field order, nulls, markup): the
-    /// variant the tests run the suite against (`tests/verdicts/variants.rs`,
-    /// `serve --variant`). Every documented rule still holds.
-    pub variant: bool,
+    /// Browser keys kept per user (the oldest end first): as Limecraft and LAC
+    /// keep 256 sessions or auth tokens per user (issue #26, R12).
+    pub max_browser_keys_per_user: usize,
+    /// The choices where the documents are silent (`switches.rs`).
+    pub switches: crate::switch::Switches,
 }
 
 impl Default for LiquidFilesConfig {
@@ -65,7 +65,8 @@ impl Default for LiquidFilesConfig {
             max_pending: 10_000,
             max_pending_per_source: 256,
             max_activity: 1_000,
-            variant: false,
+            max_browser_keys_per_user: 256,
+            switches: crate::switch::Switches::default(),
         }
     }
 }
@@ -147,8 +148,8 @@ struct Store {
     users: Vec<User>,
     /// Stable keys, by digest, to their user.
     api_keys: HashMap<TokenDigest, usize>,
-    /// Forgotten when they expire; not indexed by user, as no call ends a
-    /// user's keys at once.
+    /// Owned by their user (at most `max_browser_keys_per_user` each);
+    /// forgotten when they expire.
     browser_keys: Issued<usize, BrowserKey>,
     pending: HashMap<String, Pending>,
     pending_order: VecDeque<(String, UnixSeconds)>,
@@ -157,9 +158,8 @@ struct Store {
     activity: VecDeque<ActivityEntry>,
 }
 
-/// The LiquidFiles reference server's state. Cheap to clone (shared).
-#[derive(Clone)]
-pub struct LiquidFiles {
+/// The LiquidFiles reference server's state (shared as [`LiquidFiles`]).
+pub struct LiquidFilesState {
     store: Arc<Mutex<Store>>,
     hashing: PasswordHashing,
     clock: Clock,
@@ -167,6 +167,8 @@ pub struct LiquidFiles {
     config: Arc<LiquidFilesConfig>,
     throttle: Arc<LoginThrottle>,
 }
+
+crate::shared_state!(LiquidFiles => LiquidFilesState);
 
 /// Why a login step did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,6 +240,20 @@ impl LiquidFiles {
         fault: Option<Fault>,
         config: LiquidFilesConfig,
     ) -> Self {
+        LiquidFiles(Arc::new(LiquidFilesState::new(
+            fixtures, hashing, clock, fault, config,
+        )))
+    }
+}
+
+impl LiquidFilesState {
+    fn new(
+        fixtures: &LiquidFilesFixtures,
+        hashing: PasswordHashing,
+        clock: Clock,
+        fault: Option<Fault>,
+        config: LiquidFilesConfig,
+    ) -> Self {
         let fault = fault.filter(|f| f.vendor() == Vendor::LiquidFiles);
         let mut users = Vec::new();
         let mut api_keys = HashMap::new();
@@ -253,7 +269,7 @@ impl LiquidFiles {
                 last_totp_step: None,
             });
         }
-        LiquidFiles {
+        LiquidFilesState {
             store: Arc::new(Mutex::new(Store {
                 users,
                 api_keys,
@@ -371,6 +387,12 @@ impl LiquidFiles {
                 Err(LoginError::InvalidCredentials)
             }
         }
+    }
+
+    /// Whether `name` (email or username) has Strong 2FA on.
+    pub fn has_two_factor(&self, name: &str) -> bool {
+        let s = self.lock();
+        find_user(&s.users, name).is_some_and(|i| s.users[i].totp_secret.is_some())
     }
 
     /// `POST /login`: the user's stable API key.
@@ -568,11 +590,13 @@ impl LiquidFiles {
         // Forget expired keys as new ones come, a few at a time: a login costs
         // the same with 1k or 1M keys alive.
         s.browser_keys.forget_due(now);
+        s.browser_keys
+            .make_room(&user, self.config.max_browser_keys_per_user);
         let key = generate_key();
         let expires_at = now.saturating_add(self.config.browser_key_ttl);
         s.browser_keys.insert(
             TokenDigest::of(&key),
-            None,
+            Some(user),
             Some(expires_at),
             BrowserKey { user, expires_at },
         );
@@ -601,27 +625,64 @@ impl LiquidFiles {
         self.lock().activity.iter().cloned().collect()
     }
 
+    /// Bytes of what the store keeps per token itself (its own value, not
+    /// counting what the value points to), for `bench/growth.sh`.
+    pub fn token_value_bytes(&self) -> usize {
+        std::mem::size_of::<BrowserKey>()
+    }
+
+    /// Browser keys stored (live or not yet forgotten), for tests of the bounds.
+    pub fn browser_key_count(&self) -> usize {
+        self.lock().browser_keys.len()
+    }
+
     /// A key presented on a later call: a user's stable key, or a browser key
     /// that has not expired.
     pub fn authorize(&self, key: &str) -> Option<AccountView> {
+        self.with_authorized(key, |u| AccountView {
+            email: u.email.clone(),
+            username: u.username.clone(),
+        })
+    }
+
+    /// `GET /account`'s body for a key [`Self::authorize`] accepts:
+    /// `{"user":{"email","username"}}`, written from the stored user in place.
+    pub fn account_json(&self, key: &str) -> Option<Vec<u8>> {
+        #[derive(Serialize)]
+        struct Account<'a> {
+            user: AccountRef<'a>,
+        }
+        #[derive(Serialize)]
+        struct AccountRef<'a> {
+            email: &'a str,
+            username: &'a str,
+        }
+        self.with_authorized(key, |u| {
+            serde_json::to_vec(&Account {
+                user: AccountRef {
+                    email: &u.email,
+                    username: &u.username,
+                },
+            })
+            .unwrap_or_default()
+        })
+    }
+
+    fn with_authorized<T>(&self, key: &str, f: impl FnOnce(&User) -> T) -> Option<T> {
         let now = self.clock.now();
         let digest = TokenDigest::of(key);
         let s = self.lock();
         let user = match s.api_keys.get(&digest) {
             Some(i) => *i,
             None => {
-                let k = &s.browser_keys.get(&digest)?.value;
+                let k = s.browser_keys.get(&digest)?.value;
                 if k.expires_at <= now && !self.fault_is(Fault::BrowserKeysNeverExpire) {
                     return None;
                 }
                 k.user
             }
         };
-        let u = &s.users[user];
-        Some(AccountView {
-            email: u.email.clone(),
-            username: u.username.clone(),
-        })
+        Some(f(&s.users[user]))
     }
 }
 

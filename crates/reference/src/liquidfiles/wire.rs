@@ -230,13 +230,19 @@ pub fn xml_error(status: StatusCode, message: &str) -> Response {
     )
 }
 
-/// An HTML page with the security headers every page carries.
+/// An HTML page, with the security headers of `liquidfiles.security-headers`.
 pub struct Page {
     pub status: StatusCode,
     pub title: &'static str,
     pub body: String,
-    /// The port the page's form may post to (`form-action`), with a script nonce.
+    /// The origin the page's callback posts to (`form-action`, and
+    /// `connect-src` for a `fetch`), with its script's nonce.
     pub callback: Option<(String, String)>,
+    /// CSP, Cache-Control, Referrer-Policy and X-Frame-Options (the
+    /// reference server's choice; `liquidfiles.security-headers=none` drops them).
+    pub strict_headers: bool,
+    /// The nonce of another inline script of the page (an interstitial's).
+    pub script_nonce: Option<String>,
 }
 
 impl IntoResponse for Page {
@@ -245,19 +251,33 @@ impl IntoResponse for Page {
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} - LiquidFiles</title>\n<style>.d-none{{display:none}}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
             self.title, self.body
         );
-        let csp = match &self.callback {
-            Some((port, nonce)) => format!(
-                "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; form-action 'self' http://localhost:{port}"
-            ),
-            None => "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
-                .to_owned(),
-        };
         let mut response = (self.status, html).into_response();
+        let fetches = self.body.contains("fetch(");
         let h = response.headers_mut();
         h.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
+        if !self.strict_headers {
+            return response;
+        }
+        let nonce = self
+            .callback
+            .as_ref()
+            .map(|(_, n)| n.clone())
+            .or(self.script_nonce.clone());
+        let script = nonce.map_or("'none'".to_owned(), |n| format!("'nonce-{n}'"));
+        let csp = match &self.callback {
+            Some((origin, _)) if fetches => format!(
+                "default-src 'none'; script-src {script}; style-src 'unsafe-inline'; form-action 'self' {origin}; connect-src {origin}"
+            ),
+            Some((origin, _)) => format!(
+                "default-src 'none'; script-src {script}; style-src 'unsafe-inline'; form-action 'self' {origin}"
+            ),
+            None => format!(
+                "default-src 'none'; script-src {script}; style-src 'unsafe-inline'; form-action 'self'"
+            ),
+        };
         if let Ok(v) = HeaderValue::from_str(&csp) {
             h.insert(header::CONTENT_SECURITY_POLICY, v);
         }
@@ -271,48 +291,6 @@ impl IntoResponse for Page {
     }
 }
 
-/// Where both forms post: relative, so it resolves under any mount
-/// (`/session/api` and `/liquidfiles/session/api` alike).
-pub const FORM_ACTION: &str = "api";
-
-fn message_html(message: Option<&str>) -> String {
-    match message {
-        Some(m) => format!(
-            "<p class=\"alert\" id=\"error\" role=\"alert\">{}</p>\n",
-            escape(m)
-        ),
-        None => String::new(),
-    }
-}
-
-/// The login form: `form#login` with `user`, `password` and `button#sign_in`.
-pub fn login_page(status: StatusCode, login_id: &str, message: Option<&str>) -> Page {
-    Page {
-        status,
-        title: "Sign in",
-        body: format!(
-            "<h1>Sign in</h1>\n{}<form id=\"login\" method=\"post\" action=\"{FORM_ACTION}\">\n<input type=\"hidden\" name=\"login_id\" value=\"{}\">\n<label>Email or username <input name=\"user\" type=\"text\" autocomplete=\"username\" required></label>\n<label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\n<button type=\"submit\" id=\"sign_in\">Sign in</button>\n</form>\n",
-            message_html(message),
-            escape(login_id)
-        ),
-        callback: None,
-    }
-}
-
-/// The Strong 2FA form: `form#two_factor` with `code` and `button#verify`.
-pub fn two_factor_page(status: StatusCode, login_id: &str, message: Option<&str>) -> Page {
-    Page {
-        status,
-        title: "Two-factor authentication",
-        body: format!(
-            "<h1>Two-factor authentication</h1>\n{}<form id=\"two_factor\" method=\"post\" action=\"{FORM_ACTION}\">\n<input type=\"hidden\" name=\"login_id\" value=\"{}\">\n<label>Code <input name=\"code\" type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\"></label>\n<button type=\"submit\" id=\"verify\">Verify</button>\n</form>\n",
-            message_html(message),
-            escape(login_id)
-        ),
-        callback: None,
-    }
-}
-
 /// A page with a message and no form.
 pub fn error_page(status: StatusCode, message: &str) -> Page {
     Page {
@@ -320,32 +298,11 @@ pub fn error_page(status: StatusCode, message: &str) -> Page {
         title: "Error",
         body: format!(
             "<h1>Authentication failed</h1>\n{}<p><a href=\"api\">Start again</a></p>\n",
-            message_html(Some(message))
+            super::pages::message_html(Some(message))
         ),
         callback: None,
-    }
-}
-
-/// The success page: the key in `div#api_key.d-none` and, with an agent
-/// port, the form the browser posts to `http://localhost:<port>/` at once.
-pub fn success_page(api_key: &str, agent_port: Option<&str>, field: &str) -> Page {
-    let key = escape(api_key);
-    let mut body = format!(
-        "<h1>Authentication Successful</h1>\n<p>You can close this window.</p>\n<div class=\"d-none\" id=\"api_key\">{key}</div>\n"
-    );
-    let callback = agent_port.map(|port| {
-        let nonce = crate::secret::Token::generate().as_str().to_owned();
-        body.push_str(&format!(
-            "<form id=\"agent_callback\" method=\"post\" action=\"http://localhost:{}/\" enctype=\"application/x-www-form-urlencoded\"><input type=\"hidden\" name=\"{field}\" value=\"{key}\"></form>\n<script nonce=\"{nonce}\">document.getElementById('agent_callback').submit();</script>\n",
-            escape(port)
-        ));
-        (port.to_owned(), nonce)
-    });
-    Page {
-        status: StatusCode::OK,
-        title: "Authentication Successful",
-        body,
-        callback,
+        strict_headers: true,
+        script_nonce: None,
     }
 }
 

@@ -3,16 +3,23 @@
 use cucumber::{then, when};
 
 use super::{
-    JsonDocument, WrongCredentials, lf, lf_mut, login_refused, persona, refusals_identical, send,
-    wrong_credentials,
+    JsonDocument, WrongCredentials, judged_by, lf, lf_mut, login_refused, persona,
+    refusals_identical, send, wrong_credentials,
 };
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api;
-use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Status, StepResult};
+use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Rule, Status, StepResult};
+use crate::reference::liquidfiles::rules;
 
 /// Sends a JSON API login and keeps its key and its whole answer for the
 /// comparisons.
-async fn post_json(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Failure> {
+/// `rule` judges the answer (`None`: a reference check).
+async fn post_json(
+    w: &mut ConformanceWorld,
+    call: Call,
+    rule: Option<&'static Rule>,
+) -> Result<Exchange, Failure> {
+    lf_mut(w).rule = rule;
     let x = send(w, call).await?;
     if let Some(k) = api::json_api_key(&x.response_body).filter(|k| !k.is_empty()) {
         lf_mut(w).json_key = Some(k);
@@ -26,7 +33,12 @@ async fn post_json(w: &mut ConformanceWorld, call: Call) -> Result<Exchange, Fai
 #[when("alice posts her email and password to /login as JSON")]
 async fn json_login(w: &mut ConformanceWorld) -> StepResult {
     let alice = persona(w, Persona::Alice)?;
-    post_json(w, api::json_login(&alice.username, &alice.password)).await?;
+    post_json(
+        w,
+        api::json_login(&alice.username, &alice.password),
+        Some(&rules::JSON_LOGIN_RETURNS_THE_KEY),
+    )
+    .await?;
     Ok(())
 }
 
@@ -35,7 +47,12 @@ async fn json_login(w: &mut ConformanceWorld) -> StepResult {
 )]
 async fn json_bad_credentials(w: &mut ConformanceWorld, which: WrongCredentials) -> StepResult {
     let (user, password) = wrong_credentials(w, which)?;
-    post_json(w, api::json_login(&user, &password)).await?;
+    post_json(
+        w,
+        api::json_login(&user, &password),
+        Some(&rules::NO_KEY_WITHOUT_PASSWORD),
+    )
+    .await?;
     Ok(())
 }
 
@@ -44,7 +61,6 @@ async fn json_bad_credentials(w: &mut ConformanceWorld, which: WrongCredentials)
 )]
 async fn json_malformed(w: &mut ConformanceWorld, which: JsonDocument) -> StepResult {
     let a = persona(w, Persona::Alice)?;
-    lf_mut(w).json_document = Some(which);
     let call = match which {
         JsonDocument::NotWellFormed => {
             let text =
@@ -62,27 +78,39 @@ async fn json_malformed(w: &mut ConformanceWorld, which: JsonDocument) -> StepRe
             api::json_login_body(serde_json::json!({ "email": a.username, "password": a.password }))
         }
     };
-    post_json(w, call).await?;
+    let rule = (which == JsonDocument::NoPassword).then_some(&rules::NO_KEY_WITHOUT_PASSWORD);
+    post_json(w, call, rule).await?;
     Ok(())
 }
 
 #[then("the JSON answer is 2xx with a non-empty user.api_key")]
 async fn json_success(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(Check::Uncited, x, Status::Success, "a 2xx answer")?;
-    w.documented_uncited(
+    w.check_as(
+        judged_by(w),
         api::json_api_key(&x.response_body).is_some_and(|k| !k.is_empty()),
-        "a non-empty user.api_key in the JSON answer",
-    )
+        "a non-empty user.api_key in the JSON answer (seed 001's Response: user: api_key)",
+    )?;
+    w.status(Check::Reference, x, Status::Success, "a 2xx answer")
 }
 
 #[then("the JSON and the XML answer hold the same api_key")]
 async fn json_same_as_xml(w: &mut ConformanceWorld) -> StepResult {
     let json = lf(w).json_key.as_ref();
     let xml = lf(w).xml_keys.first();
-    w.documented_uncited(json.is_some() && xml.is_some(), "an api_key from both APIs")?;
+    w.documented(
+        &rules::JSON_LOGIN_RETURNS_THE_KEY,
+        json.is_some(),
+        "an api_key from the JSON API",
+    )?;
+    w.documented(
+        &rules::XML_LOGIN_RETURNS_THE_KEY,
+        xml.is_some(),
+        "an api_key from the XML API",
+    )?;
     // "The API key doesn't change": it is the user's key, whichever API reads it.
-    w.documented_uncited(
+    w.documented(
+        &rules::KEY_DOES_NOT_CHANGE,
         json == xml,
         "the same api_key from the JSON and the XML API",
     )
@@ -92,13 +120,9 @@ async fn json_same_as_xml(w: &mut ConformanceWorld) -> StepResult {
 async fn json_refused(w: &mut ConformanceWorld) -> StepResult {
     // A key for wrong credentials or without the password breaks the
     // documented login; refusing other shapes (not well-formed, no `user`)
-    // is our choice.
-    let provenance = match lf(w).json_document {
-        Some(JsonDocument::NoPassword) | None => Check::Uncited,
-        Some(_) => Check::Reference,
-    };
-    // A JSON request may still get an XML answer: a key is a key in either.
-    login_refused(w, provenance, |body| {
+    // is our choice. A JSON request may still get an XML answer: a key is a
+    // key in either.
+    login_refused(w, |body| {
         api::json_holds_key(body) || body.contains("<api_key>") || body.contains("<apikey>")
     })?;
     let x = w.last_exchange()?;

@@ -26,13 +26,11 @@ mod browser;
 mod json_login;
 mod xml_login;
 
-use std::collections::BTreeMap;
-
 use super::api::{self, Escaping};
 use super::target::LiquidFilesTarget;
 use crate::harness::exchange::{Call, Exchange};
 use crate::harness::target::Account;
-use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Status, StepResult};
+use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Rule, Status, StepResult};
 
 crate::words! {
     /// An XML login that is not the documented one, in the feature's words.
@@ -53,29 +51,26 @@ crate::words! {
     }
 }
 
-/// What a LiquidFiles scenario keeps between its steps: the browser's state
-/// (cookies, page, query) and the answers later steps compare.
+/// What a LiquidFiles scenario keeps between its steps: the player of the
+/// browser login and the answers later steps compare.
 #[derive(Default)]
 pub struct LiquidFilesScenario {
-    /// The cookie jar, by name (one host: no domain or path matching).
-    cookies: BTreeMap<String, String>,
-    /// The URL of the page last shown, which a form's action is resolved against.
-    page_url: Option<String>,
-    /// The query the login page was opened with (a login that has to start
+    /// The browser (or the HTTP player) of the scenario's `/session/api` login.
+    player: Option<crate::harness::liquidfiles::player::Player>,
+    /// The URL the login page was opened with (a login that has to start
     /// again starts with the same).
-    query: Option<String>,
+    login_url: Option<String>,
     /// The key the last success page showed in div#api_key.
     page_key: Option<String>,
     /// The /session/api refusals: status and page without hidden per-login values.
     refusals: Vec<(u16, String)>,
-    /// The XML login's document kind (a malformed one) the scenario sent.
-    xml_document: Option<XmlDocument>,
+    /// The rule the last login request's answer is judged by (`None`: a
+    /// reference check: the document does not say what the server does with it).
+    rule: Option<&'static Rule>,
     /// The api_key of each XML answer that had one, in order.
     xml_keys: Vec<String>,
     /// Each XML answer: status, content type and body.
     xml_answers: Vec<String>,
-    /// The JSON API's malformed request kind the scenario sent.
-    json_document: Option<JsonDocument>,
     /// The JSON API's last key.
     json_key: Option<String>,
     /// Each JSON answer: status and body.
@@ -176,16 +171,18 @@ fn wrong_credentials(
     Ok((unknown, "Some-Pa55word".to_owned()))
 }
 
-/// A refused login, XML or JSON: no key in the answer (`provenance`: the
-/// document sent says whether that is documented) and, our choice, a non-2xx.
-fn login_refused(
-    w: &ConformanceWorld,
-    provenance: Check,
-    holds_key: fn(&str) -> bool,
-) -> StepResult {
+/// The check of the last login request's answer: its rule, or a reference
+/// check where the document does not say what the server does with it.
+fn judged_by(w: &ConformanceWorld) -> Check {
+    lf(w).rule.map_or(Check::Reference, Check::Documented)
+}
+
+/// A refused login, XML or JSON: no key in the answer (by the rule the
+/// request sent is judged by) and, our choice, a non-2xx.
+fn login_refused(w: &ConformanceWorld, holds_key: fn(&str) -> bool) -> StepResult {
     let x = w.last_exchange()?;
     w.check_as(
-        provenance,
+        judged_by(w),
         !holds_key(&x.response_body),
         "no api_key in the refusal",
     )?;
@@ -200,8 +197,10 @@ fn login_refused(
 /// The two refusals a scenario collected (a wrong password, an unknown user)
 /// are the same: the documents say nothing of user enumeration, our choice.
 fn refusals_identical(w: &ConformanceWorld, answers: &[String], expected: &str) -> StepResult {
-    let a = answers.first();
-    let b = answers.get(1);
-    w.documented_uncited(a.is_some() && b.is_some(), "two answers")?;
+    let (Some(a), Some(b)) = (answers.first(), answers.get(1)) else {
+        return Err(Failure(
+            "this step needs two answers in its scenario".into(),
+        ));
+    };
     w.reference(a == b, expected)
 }

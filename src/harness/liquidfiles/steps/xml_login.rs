@@ -3,19 +3,28 @@
 use cucumber::{then, when};
 
 use super::{
-    WrongCredentials, XmlDocument, lf, lf_mut, login_refused, persona, refusals_identical, section,
-    send, wrong_credentials,
+    WrongCredentials, XmlDocument, judged_by, lf, lf_mut, login_refused, persona,
+    refusals_identical, section, send, wrong_credentials,
 };
 use crate::harness::exchange::Exchange;
 use crate::harness::liquidfiles::api::{self, Escaping};
-use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Status, StepResult};
+use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Rule, Status, StepResult};
 use crate::reference::liquidfiles::rules;
 
+/// Sends an XML login whose answer `rule` judges (`None`: a reference check).
 async fn post_xml(
     w: &mut ConformanceWorld,
     document: &str,
     content_type: &str,
+    rule: Option<&'static Rule>,
 ) -> Result<Exchange, Failure> {
+    // Seed 001's example is sent as text/xml; application/xml is our choice.
+    let rule = if content_type == "text/xml" {
+        rule
+    } else {
+        None
+    };
+    lf_mut(w).rule = rule;
     let x = send(w, api::xml_login(document, content_type)).await?;
     if let Some(k) = api::xml_element(&x.response_body, "api_key").filter(|k| !k.is_empty()) {
         w.ctx().secrets.register(&k);
@@ -48,17 +57,20 @@ async fn xml_login(
     content_type: String,
 ) -> StepResult {
     let account = persona(w, who)?;
-    let user = match name {
-        UserName::Email => account.username.clone(),
-        UserName::Username => section(w).primary_username.ok_or_else(|| {
-            Failure("the target file gives no `liquidfiles.primary_username`".into())
-        })?,
+    let (user, rule) = match name {
+        UserName::Email => (account.username.clone(), &rules::XML_LOGIN_RETURNS_THE_KEY),
+        UserName::Username => (
+            section(w).primary_username.ok_or_else(|| {
+                Failure("the target file gives no `liquidfiles.primary_username`".into())
+            })?,
+            &rules::USERNAME_INSTEAD_OF_EMAIL,
+        ),
     };
     let doc = api::login_document(
         &user,
         &api::escape_password(&account.password, Escaping::Decimal),
     );
-    post_xml(w, &doc, &content_type).await?;
+    post_xml(w, &doc, &content_type, Some(rule)).await?;
     Ok(())
 }
 
@@ -76,23 +88,30 @@ crate::words! {
 )]
 async fn dan_posts(w: &mut ConformanceWorld, how: Written) -> StepResult {
     let account = persona(w, Persona::Dan)?;
-    let escaping = match how {
-        Written::Hex => Escaping::Hex,
-        Written::Decimal => Escaping::Decimal,
-        Written::Minimal => Escaping::Minimal,
+    // Seed 001 documents decimal references; hexadecimal ones are XML's
+    // own; a literal $ is what its example says "will fail", so a server
+    // that refuses it is not wrong: a reference check.
+    let (escaping, rule) = match how {
+        Written::Hex => (Escaping::Hex, Some(&rules::HEX_CHARACTER_REFERENCES)),
+        Written::Decimal => (
+            Escaping::Decimal,
+            Some(&rules::DECIMAL_CHARACTER_REFERENCES),
+        ),
+        Written::Minimal => (Escaping::Minimal, None),
         Written::Unescaped => {
-            w.documented_uncited(
-                account.password.contains('&'),
-                "dan's password (liquidfiles.special) to contain an &",
-            )?;
-            Escaping::Raw
+            if !account.password.contains('&') {
+                return Err(Failure(
+                    "dan's password (`liquidfiles.special`) has no &: LF13 needs one; give an account whose password has & and $".into(),
+                ));
+            }
+            (Escaping::Raw, Some(&rules::RAW_AMPERSAND_FAILS))
         }
     };
     let doc = api::login_document(
         &account.username,
         &api::escape_password(&account.password, escaping),
     );
-    post_xml(w, &doc, "text/xml").await?;
+    post_xml(w, &doc, "text/xml", rule).await?;
     Ok(())
 }
 
@@ -102,7 +121,7 @@ async fn dan_posts(w: &mut ConformanceWorld, how: Written) -> StepResult {
 async fn xml_bad_credentials(w: &mut ConformanceWorld, which: WrongCredentials) -> StepResult {
     let (user, password) = wrong_credentials(w, which)?;
     let doc = api::login_document(&user, &api::escape_password(&password, Escaping::Decimal));
-    post_xml(w, &doc, "text/xml").await?;
+    post_xml(w, &doc, "text/xml", Some(&rules::NO_KEY_WITHOUT_PASSWORD)).await?;
     Ok(())
 }
 
@@ -113,7 +132,6 @@ async fn xml_malformed(w: &mut ConformanceWorld, which: XmlDocument) -> StepResu
     let a = persona(w, Persona::Alice)?;
     let email = api::escape_password(&a.username, Escaping::Minimal);
     let pw = api::escape_password(&a.password, Escaping::Decimal);
-    lf_mut(w).xml_document = Some(which);
     let doc = match which {
         XmlDocument::Unclosed => {
             format!("<user><email>{email}</email><password>{pw}</password>")
@@ -129,38 +147,42 @@ async fn xml_malformed(w: &mut ConformanceWorld, which: XmlDocument) -> StepResu
             format!("<login><email>{email}</email><password>{pw}</password></login>")
         }
     };
-    post_xml(w, &doc, "text/xml").await?;
+    // Without the password no key (seed 001); what a server does with a
+    // document the seed never shows (not well-formed, a DOCTYPE, another
+    // root) is its choice: refusing it is ours.
+    let rule = (which == XmlDocument::NoPassword).then_some(&rules::NO_KEY_WITHOUT_PASSWORD);
+    post_xml(w, &doc, "text/xml", rule).await?;
     Ok(())
 }
 
 #[then("the XML answer is 2xx with a non-empty api_key in the user element")]
 async fn xml_success(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
-    w.status(Check::Uncited, x, Status::Success, "a 2xx answer")?;
+    let check = judged_by(w);
     let body = &x.response_body;
-    w.documented_uncited(
-        body.contains("<user>") || body.contains("<user "),
-        "<user> in the answer",
-    )?;
-    w.documented(
-        &rules::XML_LOGIN_RETURNS_THE_KEY,
+    w.check_as(
+        check,
         api::xml_element(body, "api_key").is_some_and(|k| !k.is_empty()),
         "a non-empty <api_key> in the answer",
-    )
+    )?;
+    w.check_as(
+        match check {
+            Check::Documented(_) => Check::Documented(&rules::XML_ANSWER_SHAPE),
+            other => other,
+        },
+        body.contains("<user>") || body.contains("<user "),
+        "<user> around <api_key> in the answer",
+    )?;
+    // Seed 001 gives no status: a key is the answer.
+    w.status(Check::Reference, x, Status::Success, "a 2xx answer")
 }
 
 #[then("the XML login is refused without an api_key")]
 async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
-    // A key for a document the reference server refuses but the seed does not
-    // forbid (a DOCTYPE, a document that is not well-formed, another root)
-    // differs from our choice; a key without the password, for a raw `&`
-    // (seed 001: such a password "will fail") or for wrong credentials breaks
-    // the documented login.
-    let provenance = match lf(w).xml_document {
-        Some(XmlDocument::NoPassword) | None => Check::Uncited,
-        Some(_) => Check::Reference,
-    };
-    login_refused(w, provenance, |body| {
+    // Judged by the rule the request was sent under: a key without the
+    // password, for wrong credentials or for a raw & breaks the documented
+    // login; one for a document the seed never shows is a reference check.
+    login_refused(w, |body| {
         body.contains("<api_key>") || body.contains("<apikey>")
     })
 }
@@ -169,8 +191,16 @@ async fn xml_refused(w: &mut ConformanceWorld) -> StepResult {
 async fn same_xml_key(w: &mut ConformanceWorld) -> StepResult {
     let a = lf(w).xml_keys.first();
     let b = lf(w).xml_keys.get(1);
-    w.documented_uncited(a.is_some() && b.is_some(), "two answers with an api_key")?;
-    w.documented_uncited(a == b, "the same api_key both times")
+    w.documented(
+        &rules::XML_LOGIN_RETURNS_THE_KEY,
+        a.is_some() && b.is_some(),
+        "two answers with an api_key",
+    )?;
+    w.documented(
+        &rules::KEY_DOES_NOT_CHANGE,
+        a == b,
+        "the same api_key both times",
+    )
 }
 
 #[then("both XML refusals are identical")]

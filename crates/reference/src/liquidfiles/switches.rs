@@ -1,0 +1,230 @@
+//! LiquidFiles' choices where seeds 000 and 001 are silent, each a switch
+//! (`crate::switch`). The first value is the reference server's; the others
+//! are what another conforming LiquidFiles (a Rails application, as the
+//! product is, or one written from the documents alone) would answer. The
+//! pages (`pages.rs`, `mod.rs`) read the markup, flow and callback switches;
+//! the `/login` handlers the login and refusal ones.
+//!
+//! Every documented rule holds whatever the switches: the success page says
+//! "Authenticated Successful" (in one of its spellings) and holds the key in
+//! `div#api_key`, with `agent_port` the browser POSTs `api_key=KEY` to the
+//! user's machine on that port, Strong 2FA comes before the key, the activity
+//! log has the agent, and each `POST /login` that exists answers the user's
+//! one key.
+
+use crate::provenance::{Seed, Source, Switch};
+
+/// Seed 000 describes the login as a person sees it, no markup.
+const LOGIN_PROMPT: Source = Source::seed(
+    Seed::LiquidFilesBrowser,
+    "it's possible to match the normal web browser login",
+);
+
+/// Seed 000 says a POST is made; not by what.
+const CALLBACK: Source = Source::seed(
+    Seed::LiquidFilesBrowser,
+    "once a user successfully authenticates, a HTTP POST will be made to",
+);
+
+/// Seed 001 shows the request and the answer, no error.
+const XML_ONLY_SUCCESS: Source = Source::seed(Seed::LiquidFilesXml, "Example Response");
+
+/// The login form's markup: the reference's (`form#login`, `user`,
+/// `password`, a hidden `login_id`, a `<button>`) or a Rails form
+/// (`user[email]`, `user[password]`, `user[otp_attempt]`, hidden
+/// `authenticity_token` and `utf8` tied to a session cookie, `<input
+/// type=submit name=commit>`).
+pub const FORM_MARKUP: Switch = Switch {
+    name: "liquidfiles.form-markup",
+    values: &["reference", "rails"],
+    what: "the forms' markup and field names (a CSRF token tied to a session cookie with rails)",
+    silence: LOGIN_PROMPT,
+};
+
+/// The login on one page, or two (the email, then the password).
+pub const LOGIN_STEPS: Switch = Switch {
+    name: "liquidfiles.login-steps",
+    values: &["one-page", "two-step"],
+    what: "whether the user name and the password are asked on one page or two",
+    silence: LOGIN_PROMPT,
+};
+
+/// No honeypot, or a text box hidden off screen before the user box (a
+/// login that fills it is refused, as bots' are).
+pub const HONEYPOT: Switch = Switch {
+    name: "liquidfiles.honeypot",
+    values: &["none", "off-screen-field"],
+    what: "a honeypot text box, hidden off screen, before the user box",
+    silence: LOGIN_PROMPT,
+};
+
+/// Each form answers with the next page, or redirects (303) to it.
+pub const FLOW: Switch = Switch {
+    name: "liquidfiles.flow",
+    values: &["same-url", "post-redirect-get"],
+    what: "whether a form's POST answers with the next page or 303s to it (Post/Redirect/Get, a session cookie)",
+    silence: LOGIN_PROMPT,
+};
+
+/// The success page straight away, or an interstitial page first that moves
+/// on by `<meta http-equiv=refresh>` or by script.
+pub const INTERSTITIAL: Switch = Switch {
+    name: "liquidfiles.interstitial",
+    values: &["none", "meta-refresh", "script-redirect"],
+    what: "a page before the success page that moves on by itself",
+    silence: Source::seed(
+        Seed::LiquidFilesBrowser,
+        "The tricky bit will be to capture the browser window when the authentication is completed",
+    ),
+};
+
+/// The success page's words: "Authentication Successful" as a heading,
+/// the seed's other spelling "Authenticated Successful", or the heading
+/// broken over two lines.
+pub const SUCCESS_TEXT: Switch = Switch {
+    name: "liquidfiles.success-text",
+    values: &["heading", "authenticated", "line-break"],
+    what: "how the success page writes Authentication Successful",
+    silence: Source::seed(
+        Seed::LiquidFilesBrowser,
+        "there will be a Authenticated Successful message",
+    ),
+};
+
+/// How the page makes the POST: a form submitted by an inline script, a
+/// Rails form (extra hidden fields), or `fetch`.
+pub const CALLBACK_BY: Switch = Switch {
+    name: "liquidfiles.callback-by",
+    values: &["form-script", "rails-form", "fetch"],
+    what: "how the success page makes the agent-port POST",
+    silence: CALLBACK,
+};
+
+/// Where the POST goes: `http://localhost:P/`, `http://127.0.0.1:P/`, or the
+/// seed's own prose, `https://localhost:P`.
+pub const CALLBACK_URL: Switch = Switch {
+    name: "liquidfiles.callback-url",
+    values: &["http-localhost", "http-127.0.0.1", "https-localhost"],
+    what: "the URL of the agent-port POST (the table says http, the prose https)",
+    silence: Source::seed(
+        Seed::LiquidFilesBrowser,
+        "a HTTP POST will be made to https://localhost:12345",
+    ),
+};
+
+/// The second factor's box: `code`, a Rails `tel` box, six one-digit boxes,
+/// a password-type box, or the code with a device name.
+pub const OTP_INPUT: Switch = Switch {
+    name: "liquidfiles.otp-input",
+    values: &[
+        "code",
+        "rails-tel",
+        "six-boxes",
+        "password-type",
+        "with-device-name",
+    ],
+    what: "the second factor's form: its box or boxes and their names",
+    silence: Source::seed(
+        Seed::LiquidFilesBrowser,
+        "users will be prompted to perform 2-Factor Authentication",
+    ),
+};
+
+/// A page beside the login's own form: none, or a site search box before it.
+pub const LAYOUT: Switch = Switch {
+    name: "liquidfiles.layout",
+    values: &["bare", "search-form"],
+    what: "a site search form (one text box) before every page's own form",
+    silence: LOGIN_PROMPT,
+};
+
+/// A refused password or code: 401 with the form, or 200 with the form.
+pub const REFUSAL: Switch = Switch {
+    name: "liquidfiles.refusal",
+    values: &["401-form", "200-form"],
+    what: "the status of the login or two-factor form shown again after a refusal",
+    silence: LOGIN_PROMPT,
+};
+
+/// An `agent_port` that is not a port: a 400 page, ignored (no callback),
+/// or read as Rails' `to_i` does ("80x" is 80, "abc" none).
+pub const AGENT_PORT_CHECK: Switch = Switch {
+    name: "liquidfiles.agent-port-check",
+    values: &["refuse", "ignore", "coerce"],
+    what: "what an agent_port that is not a whole number from 1 to 65535 does",
+    silence: Source::seed(Seed::LiquidFilesBrowser, "agent_port Integer (optional)"),
+};
+
+/// The headers of the pages: CSP, no-store, no-referrer and DENY, or none.
+pub const SECURITY_HEADERS: Switch = Switch {
+    name: "liquidfiles.security-headers",
+    values: &["strict", "none"],
+    what: "Content-Security-Policy, Cache-Control, Referrer-Policy and X-Frame-Options on the pages",
+    silence: LOGIN_PROMPT,
+};
+
+/// The canonical host: answer on any host name, or redirect the login page
+/// to `localhost` (an installation with one canonical name).
+pub const CANONICAL_HOST: Switch = Switch {
+    name: "liquidfiles.canonical-host",
+    values: &["any", "localhost"],
+    what: "whether /session/api redirects to a canonical host name first",
+    silence: Source::seed(
+        Seed::LiquidFilesBrowser,
+        "i.e. if your LiquidFiles installation is",
+    ),
+};
+
+/// Which `POST /login` exists: both, the XML one (v2), the JSON one (v3
+/// without the deprecated XML API).
+pub const LOGINS: Switch = Switch {
+    name: "liquidfiles.logins",
+    values: &["both", "xml-only", "json-only"],
+    what: "which POST /login APIs the server offers",
+    silence: Source::seed(
+        Seed::LiquidFilesXml,
+        "The XML API is only fully functional on LiquidFiles v2.x",
+    ),
+};
+
+/// A Strong 2FA user's key with the password alone: given, or refused
+/// (only the browser login, with its second factor, gives them a key).
+pub const TWOFACTOR_KEY_LOGIN: Switch = Switch {
+    name: "liquidfiles.twofactor-key-login",
+    values: &["allowed", "refused"],
+    what: "whether POST /login gives a Strong 2FA user a key with the password alone",
+    silence: Source::seed(
+        Seed::LiquidFilesBrowser,
+        "Enabling support for strong two-factor authentication (2FA).",
+    ),
+};
+
+/// `POST /login`'s errors: `<errors><error>` with 401 and 400, or
+/// `<error><message>` with 403 and 422.
+pub const XML_ERRORS: Switch = Switch {
+    name: "liquidfiles.xml-errors",
+    values: &["errors-401", "message-403"],
+    what: "the body and status of a refused POST /login",
+    silence: XML_ONLY_SUCCESS,
+};
+
+/// LiquidFiles' switches, in the order `authconform switches` lists them.
+pub const ALL: &[&Switch] = &[
+    &FORM_MARKUP,
+    &LOGIN_STEPS,
+    &HONEYPOT,
+    &FLOW,
+    &INTERSTITIAL,
+    &SUCCESS_TEXT,
+    &CALLBACK_BY,
+    &CALLBACK_URL,
+    &OTP_INPUT,
+    &LAYOUT,
+    &REFUSAL,
+    &AGENT_PORT_CHECK,
+    &SECURITY_HEADERS,
+    &CANONICAL_HOST,
+    &LOGINS,
+    &TWOFACTOR_KEY_LOGIN,
+    &XML_ERRORS,
+];
