@@ -347,7 +347,10 @@ fn console_text(v: &Explored, ctx: &RunContext) -> String {
         s.steps,
         s.elapsed.as_secs_f64(),
         if s.inconclusive > 0 {
-            format!(", {} inconclusive (the server was busy)", s.inconclusive)
+            format!(
+                ", {} inconclusive (the server was busy, or a step could not judge what it saw)",
+                s.inconclusive
+            )
         } else {
             String::new()
         },

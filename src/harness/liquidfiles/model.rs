@@ -130,7 +130,7 @@ impl LiquidFilesModel {
         )
         .await?;
         if agent_port {
-            case.sentence("When the browser submits the agent callback form")
+            case.sentence("When the browser makes the agent callback")
                 .await?;
             case.sentence("Then the listener received exactly one POST with the form body api_key=<the page's key>")
                 .await
