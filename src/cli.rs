@@ -171,24 +171,8 @@ struct RunArgs {
         help_heading = "Target"
     )]
     state: Option<PathBuf>,
-    /// Without --target: the vendor to test (default: every vendor).
-    #[arg(long, value_parser = vendor_parser(), help_heading = "Built-in reference server")]
-    vendor: Option<Vendor>,
-    /// Without --target: start the reference server with this fault (see `authconform faults`).
-    #[arg(long, value_parser = Fault::from_name, value_name = "FAULT", help_heading = "Built-in reference server")]
-    fault: Option<Fault>,
-    /// Without --target: run against the variant reference server (see
-    /// `serve --variant`).
-    #[arg(long, help_heading = "Built-in reference server")]
-    variant: bool,
-    /// Without --target: the reference server makes this choice where the
-    /// documents are silent (see `authconform switches`); give it several times.
-    #[arg(
-        long = "switch",
-        value_name = "NAME=VALUE",
-        help_heading = "Built-in reference server"
-    )]
-    switch: Vec<String>,
+    #[command(flatten)]
+    reference: ReferenceArgs,
     /// Tag expression selecting scenarios, e.g. "@login and not @2fa".
     #[arg(long, value_name = "EXPR", help_heading = "Selection")]
     tags: Option<String>,
@@ -267,7 +251,7 @@ impl RunArgs {
         RunCommand {
             targets: self.target,
             jobs: self.jobs as usize,
-            vendor: self.vendor,
+            vendor: self.reference.vendor,
             tags: self.tags,
             reports: ReportFiles {
                 junit: self.junit,
@@ -276,10 +260,10 @@ impl RunArgs {
                 html: self.html,
             },
             features: self.features,
-            fault: self.fault,
+            fault: self.reference.fault,
             output,
-            variant: self.variant,
-            switches: self.switch,
+            variant: self.reference.variant,
+            switches: self.reference.switch,
             strict: self.strict,
             baseline: self.baseline,
             list: self.list,
@@ -291,6 +275,30 @@ impl RunArgs {
             browser: self.browser,
         }
     }
+}
+
+/// Without a target file: the in-process reference server `run` and
+/// `explore` start.
+#[derive(Args)]
+struct ReferenceArgs {
+    /// Without --target: the vendor to test or explore (default: every vendor).
+    #[arg(long, value_parser = vendor_parser(), help_heading = "Built-in reference server")]
+    vendor: Option<Vendor>,
+    /// Without --target: start the reference server with this fault (see `authconform faults`).
+    #[arg(long, value_parser = Fault::from_name, value_name = "FAULT", help_heading = "Built-in reference server")]
+    fault: Option<Fault>,
+    /// Without --target: run against the variant reference server (see
+    /// `serve --variant`).
+    #[arg(long, help_heading = "Built-in reference server")]
+    variant: bool,
+    /// Without --target: the reference server makes this choice where the
+    /// documents are silent (see `authconform switches`); give it several times.
+    #[arg(
+        long = "switch",
+        value_name = "NAME=VALUE",
+        help_heading = "Built-in reference server"
+    )]
+    switch: Vec<String>,
 }
 
 #[derive(Args)]
@@ -307,23 +315,8 @@ struct ExploreArgs {
         help_heading = "Target"
     )]
     state: Option<PathBuf>,
-    /// Without --target: the vendor to explore (default: every vendor).
-    #[arg(long, value_parser = vendor_parser(), help_heading = "Built-in reference server")]
-    vendor: Option<Vendor>,
-    /// Without --target: start the reference server with this fault (see `authconform faults`).
-    #[arg(long, value_parser = Fault::from_name, value_name = "FAULT", help_heading = "Built-in reference server")]
-    fault: Option<Fault>,
-    /// Without --target: every switch at its last value (see `serve --variant`).
-    #[arg(long, help_heading = "Built-in reference server")]
-    variant: bool,
-    /// Without --target: the reference server makes this choice where the
-    /// documents are silent (see `authconform switches`); give it several times.
-    #[arg(
-        long = "switch",
-        value_name = "NAME=VALUE",
-        help_heading = "Built-in reference server"
-    )]
-    switch: Vec<String>,
+    #[command(flatten)]
+    reference: ReferenceArgs,
     /// Cases (sequences of operations) drawn at most, per vendor.
     #[arg(long, value_name = "N", default_value_t = 100, help_heading = "Search")]
     cases: u32,
@@ -381,10 +374,10 @@ impl ExploreArgs {
         ExploreCommand {
             target: self.target,
             state: self.state,
-            vendor: self.vendor,
-            fault: self.fault,
-            variant: self.variant,
-            switches: self.switch,
+            vendor: self.reference.vendor,
+            fault: self.reference.fault,
+            variant: self.reference.variant,
+            switches: self.reference.switch,
             cases: self.cases,
             seconds: self.seconds,
             max_steps: self.max_steps as usize,
