@@ -103,6 +103,11 @@ enum Command {
         #[arg(long)]
         reset: bool,
     },
+    /// Run the embedded SAML identity provider alone and print its metadata:
+    /// a LiquidFiles deployment configured to trust it (its certificate, its
+    /// SSO URL) can then be checked end to end (`saml: idp: embedded` in the
+    /// target file).
+    Idp(IdpArgs),
     /// List the fault catalogue: each fault, the rule it breaks, the scenarios that catch it.
     Faults,
     /// List the reference server's choices where the documents are silent:
@@ -478,6 +483,45 @@ struct ServeArgs {
     limits: LimitArgs,
 }
 
+#[derive(Args)]
+struct IdpArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    addr: SocketAddr,
+    /// The URL the IdP is reached at, up to `/idp` (e.g. `https://idp.example/idp`);
+    /// `http://<addr>/idp` by default.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// The IdP's entity ID.
+    #[arg(long, default_value = crate::reference::saml::DEFAULT_IDP_ENTITY_ID)]
+    entity_id: String,
+    /// The signing key (PEM, RSA). Without `--key` and `--cert`, the built-in
+    /// key, which is public (fixtures/saml/idp-key.pem): trust it only on a
+    /// test deployment.
+    #[arg(long, requires = "cert", value_name = "PEM")]
+    key: Option<PathBuf>,
+    /// The signing certificate (PEM) that the service provider trusts.
+    #[arg(long, requires = "key", value_name = "PEM")]
+    cert: Option<PathBuf>,
+    /// The accounts: a YAML list of `{email, password}` (the target file's
+    /// `users.saml` among them); the built-in ones (fixtures/reference.yaml's
+    /// `saml_idp`) by default.
+    #[arg(long, value_name = "FILE")]
+    users: Option<PathBuf>,
+    /// Where to post when an AuthnRequest names no AssertionConsumerServiceURL.
+    #[arg(long, value_name = "URL")]
+    sp_acs: Option<String>,
+    /// Serve only these assertion consumer services (repeat); any by default.
+    #[arg(long, value_name = "URL")]
+    allow_acs: Vec<String>,
+    /// Sign the Response element as well as the assertion.
+    #[arg(long)]
+    sign_response: bool,
+    /// Password hashing cost: `owasp` (default) or `test`.
+    #[arg(long, value_enum, default_value_t = HashCost::Owasp)]
+    hash_cost: HashCost,
+}
+
 /// What a hostile or stuck client may hold (see `serve --help`).
 #[derive(Args, Clone, Debug)]
 struct LimitArgs {
@@ -559,6 +603,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => serve(args, cli.color).await,
+            Command::Idp(args) => idp(args).await,
             Command::Run(args) => Exit::process(command::run(args.into_command()).await),
             Command::Explore(args) => Exit::process(command::explore(args.into_command()).await),
             Command::Check {
@@ -741,6 +786,9 @@ async fn serve(
             );
         }
     }
+    if only_vendor.is_none_or(|o| o == Vendor::LiquidFiles) {
+        tracing::info!("SAML identity provider (for /saml/api) at http://{local}/idp/metadata");
+    }
     if test_mode {
         tracing::info!("test mode: clock control at http://{local}/__authconform/clock");
     }
@@ -764,5 +812,83 @@ async fn serve(
     } else {
         tracing::info!("stopped");
     }
+    ExitCode::SUCCESS
+}
+
+/// `authconform idp`: the embedded SAML identity provider alone.
+async fn idp(args: IdpArgs) -> ExitCode {
+    use crate::reference::saml::dsig::SigningKey;
+    use crate::reference::saml::idp::{Idp, IdpConfig, router};
+    let users: Vec<crate::reference::saml::idp::IdpUser> = match &args.users {
+        Some(path) => {
+            let parsed = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| serde_saphyr::from_str(&text).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(users) => users,
+                Err(e) => {
+                    return usage(&format!(
+                        "--users {}: a YAML list of {{email, password}}: {e}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        None => Fixtures::builtin().saml_idp.users,
+    };
+    let key = match (&args.key, &args.cert) {
+        (Some(key), Some(cert)) => {
+            let read = |p: &PathBuf| {
+                std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+            };
+            match read(key).and_then(|k| Ok((k, read(cert)?))) {
+                Ok((k, c)) => match SigningKey::from_pem(&k, &c) {
+                    Ok(key) => key,
+                    Err(e) => return usage(&e),
+                },
+                Err(e) => return usage(&e),
+            }
+        }
+        _ => {
+            eprintln!(
+                "authconform idp: signing with the built-in test key, which is public: trust this IdP on test deployments only (give --key and --cert otherwise)"
+            );
+            SigningKey::builtin()
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(args.addr).await {
+        Ok(l) => l,
+        Err(e) => return usage(&format!("cannot listen on {}: {e}", args.addr)),
+    };
+    let local = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}/idp"));
+    let config = IdpConfig {
+        entity_id: args.entity_id,
+        key,
+        public_url: Some(public_url.clone()),
+        default_acs: args.sp_acs,
+        allowed_acs: args.allow_acs,
+        sign_response: args.sign_response,
+        ..IdpConfig::new(users)
+    };
+    let idp = Idp::new(
+        config,
+        crate::reference::secret::PasswordHashing::new(args.hash_cost),
+        crate::reference::clock::Clock::new(),
+    );
+    // The metadata on stdout (for the SP's configuration); where it is served, on stderr.
+    print!("{}", idp.metadata(&public_url));
+    eprintln!("authconform idp: metadata at {public_url}/metadata, SSO at {public_url}/sso");
+    let app = axum::Router::new().nest("/idp", router(idp));
+    crate::reference::serving::serve(listener, app, ServeLimits::default(), async {
+        harness::interrupt::next_signal().await;
+    })
+    .await;
     ExitCode::SUCCESS
 }

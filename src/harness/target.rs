@@ -139,6 +139,9 @@ pub struct Users {
     /// An account with the vendor's support rights (Limecraft's SUPPORT:
     /// may enable two-factor authentication for other users).
     pub support: Option<Account>,
+    /// An account at the SAML identity provider (LiquidFiles' `/saml/api`):
+    /// what the player types into the IdP's login form.
+    pub saml: Option<Account>,
 }
 
 #[derive(Clone)]
@@ -188,6 +191,7 @@ impl Users {
                     "users.locked" => &self.locked,
                     "users.disabled" => &self.disabled,
                     "users.support" => &self.support,
+                    "users.saml" => &self.saml,
                     _ => &None,
                 };
                 (*field, account.is_some())
@@ -430,6 +434,7 @@ pub(crate) struct RawUsers {
     pub(crate) locked: Option<RawAccount>,
     pub(crate) disabled: Option<RawAccount>,
     pub(crate) support: Option<RawAccount>,
+    pub(crate) saml: Option<RawAccount>,
 }
 
 #[derive(Deserialize)]

@@ -120,6 +120,7 @@ impl Target {
             locked: fields.account("users.locked", &raw_users.locked)?,
             disabled: fields.account("users.disabled", &raw_users.disabled)?,
             support: fields.account("users.support", &raw_users.support)?,
+            saml: fields.account("users.saml", &raw_users.saml)?,
         };
         // Every vendor's section the file has is read by its suite, in the
         // order of the registry, whichever vendor the file names.

@@ -549,13 +549,6 @@ impl ConformanceWorld {
         self.check_as(Check::Documented(rule), condition, expected)
     }
 
-    /// Transitional (issue #20): a documented check that does not cite its
-    /// rule yet. Every one becomes [`Self::documented`] with its rule, and
-    /// this goes.
-    pub fn documented_uncited(&self, condition: bool, expected: &str) -> StepResult {
-        self.check_as(Check::Uncited, condition, expected)
-    }
-
     /// A check of a choice the reference server made where the document is
     /// silent: when it does not hold, a warning (the step goes on), or a
     /// failure under `--strict`.
@@ -767,8 +760,6 @@ pub enum Check {
     /// A response the spec marks documented (`x-authconform-source`, whose
     /// quotes `tests/it/provenance.rs` checks): binding like a rule.
     Spec,
-    /// Transitional (issue #20): a documented check not citing its rule yet.
-    Uncited,
     /// A choice of the reference server where the documents are silent: a
     /// warning, a failure only under `--strict`.
     Reference,
@@ -778,7 +769,7 @@ impl Check {
     /// Whether a failure is binding.
     pub fn provenance(self) -> Provenance {
         match self {
-            Check::Documented(_) | Check::Spec | Check::Uncited => Provenance::Documented,
+            Check::Documented(_) | Check::Spec => Provenance::Documented,
             Check::Reference => Provenance::Reference,
         }
     }

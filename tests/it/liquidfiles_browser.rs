@@ -475,3 +475,93 @@ async fn browser_without_agent_port_wrong_password_and_hostile_port() {
     }
     browser.close().await;
 }
+
+/// `/saml/api` in a real browser (issue #21 item 9): the redirect to the
+/// embedded IdP, its login form, the HTTP-POST binding's page that posts the
+/// SAMLResponse by script, the success page, and the callback the success
+/// page makes the browser send. A wrong IdP password leaves the browser on
+/// the IdP's form: no key, no callback.
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_saml_round_trip_through_the_embedded_idp() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let (running, root) = reference_server(None).await;
+    let client = &browser.client;
+
+    let listener = AgentListener::start().await.unwrap();
+    let query = format!(
+        "?agent_port={}&agent_name=SAML%20Agent&agent_version=3.2.1",
+        listener.port()
+    );
+    client
+        .goto(&format!("{root}/saml/api{query}"))
+        .await
+        .unwrap();
+    let at = client.current_url().await.unwrap();
+    assert_eq!(at.path(), "/idp/sso", "the browser is at the IdP: {at}");
+    fill(
+        client,
+        "form#idp_login input[name=email]",
+        "alice@example.com",
+    )
+    .await;
+    fill(
+        client,
+        "form#idp_login input[name=password]",
+        "not-the-password",
+    )
+    .await;
+    click(client, "form#idp_login #idp_sign_in").await;
+    assert!(
+        page_has(client, "form#idp_login").await,
+        "a wrong password: the IdP's form again"
+    );
+    assert_eq!(api_key_div(client).await, None);
+
+    // The same login, now with the right password (the form keeps the request).
+    let form_password = "form#idp_login input[name=password]";
+    client
+        .find(Locator::Css(form_password))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form#idp_login input[name=email]"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    fill(
+        client,
+        "form#idp_login input[name=email]",
+        "alice@example.com",
+    )
+    .await;
+    fill(client, form_password, "alice-Idp-Pa55word").await;
+    client
+        .find(Locator::Css("form#idp_login #idp_sign_in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The POST binding page submits itself, the success page posts the key.
+    let key = listener
+        .api_key(Duration::from_secs(20))
+        .await
+        .expect("the browser posted the key to the agent port after SAML");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(posts(&listener).len(), 1, "exactly one callback");
+    assert!(is_documented_key_shape(&key), "{key}");
+    assert_key_belongs_to(&root, &key, "alice@example.com").await;
+    let log = activity_log(&running).await.to_string();
+    assert!(
+        log.contains("SAML Agent") && log.contains("3.2.1"),
+        "agent_name/agent_version carried through the SAML round trip: {log}"
+    );
+    browser.close().await;
+}

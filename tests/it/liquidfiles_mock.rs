@@ -279,3 +279,49 @@ async fn the_journal_debug_shows_no_password_or_key() {
     let shown = format!("{:?}", agent.callbacks());
     assert!(!shown.contains(&browser), "{shown}");
 }
+
+#[tokio::test]
+async fn saml_api_signs_in_through_the_mocks_identity_provider() {
+    let mock = LiquidFiles::start().await;
+    let agent = mock.agent_listener().await.unwrap();
+    let key = mock
+        .sign_in_with_saml(
+            "alice@example.com",
+            "alice-Idp-Pa55word",
+            Some(agent.port()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(agent.api_key(Duration::from_secs(5)).await.unwrap(), key);
+    let account = reqwest::Client::new()
+        .get(format!("{}/account", mock.base_url()))
+        .basic_auth(&key, Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 200);
+    // The LiquidFiles password is not the IdP's; the IdP's ivy is no LiquidFiles user.
+    let wrong = mock
+        .sign_in_with_saml("alice@example.com", "alice-Pa55word", None)
+        .await
+        .unwrap_err();
+    assert!(
+        wrong.to_string().contains("Wrong email or password"),
+        "{wrong}"
+    );
+    let unknown = mock
+        .sign_in_with_saml("ivy@example.com", "ivy-Idp-Pa55word", None)
+        .await
+        .unwrap_err();
+    assert!(
+        unknown.to_string().contains("no LiquidFiles user"),
+        "{unknown}"
+    );
+    let metadata = reqwest::get(format!("{}/idp/metadata", mock.base_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metadata.contains("IDPSSODescriptor"));
+}

@@ -47,6 +47,8 @@ mod liquidfiles_browser;
 mod liquidfiles_mock;
 // LiquidFiles: any password escaped as character references logs in, one changed character does not.
 mod liquidfiles_properties;
+// LiquidFiles: /saml/api through the embedded IdP over HTTP; each SP rule refused, and accepted by its fault.
+mod liquidfiles_saml;
 // LiquidFiles: the seed's own curl script, run verbatim (needs `curl`).
 mod liquidfiles_seed_script;
 // LiquidFiles: every response shape (XML, JSON, HTML pages), keys and times redacted.
@@ -96,6 +98,8 @@ mod properties;
 mod provenance;
 // The reports as their consumers read them: JUnit through junitparser, Cucumber JSON rendered.
 mod report_consumers;
+// SAML with implementations we did not write: xmlsec1, node-saml (SP), samlify (IdP).
+mod saml_interop;
 // The OpenAPI documents: they parse, cover every call of the features, their examples fit.
 mod spec;
 // The WireMock export in the real WireMock standalone server.

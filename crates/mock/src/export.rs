@@ -652,6 +652,10 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
         let Some(op) = doc["paths"][&path].get(method.to_ascii_lowercase()) else {
             continue;
         };
+        // An operation a stateless stub cannot play (see [`not_played`]).
+        if op.get("x-authconform-not-stubbed").is_some() {
+            continue;
+        }
         let id = op["operationId"]
             .as_str()
             .map(str::to_owned)
@@ -972,7 +976,24 @@ fn instance(doc: &Value, schema: &Value, depth: u8) -> Value {
     }
 }
 
+/// The operations of `vendor`'s spec that no stub plays, each with why
+/// (`x-authconform-not-stubbed`): LiquidFiles' `/saml/*`, whose answers
+/// depend on a signed message minted for one request.
+pub fn not_played(vendor: Vendor) -> Vec<(String, String, String)> {
+    let spec = spec::for_vendor(vendor);
+    let doc = spec.document();
+    spec.operations()
+        .into_iter()
+        .filter_map(|(method, path)| {
+            let op = doc["paths"][&path].get(method.to_ascii_lowercase())?;
+            let why = op.get("x-authconform-not-stubbed")?.as_str()?.to_owned();
+            Some((method, path, why))
+        })
+        .collect()
+}
+
 /// Writes `vendor`'s export in `format` under `dir`; returns the files written.
+/// A WireMock export that leaves operations out says so in `NOT-PLAYED.md`.
 pub fn write(vendor: Vendor, format: Format, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     match format {
         Format::OpenApi => {
@@ -992,6 +1013,19 @@ pub fn write(vendor: Vendor, format: Format, dir: &Path) -> std::io::Result<Vec<
                 std::fs::write(&file, text)?;
                 written.push(file);
             }
+            let missing = not_played(vendor);
+            if !missing.is_empty() {
+                let mut text = format!(
+                    "# What this {vendor} WireMock export cannot play\n\nStateless stubs answer from the spec's examples; these operations are not in `mappings/`:\n\n"
+                );
+                for (method, path, why) in missing {
+                    text.push_str(&format!("- `{method} {path}`: {why}\n"));
+                }
+                text.push_str("\nUse the stateful mock (`authconform_mock::LiquidFiles`) or `authconform serve` for them.\n");
+                let file = dir.join("NOT-PLAYED.md");
+                std::fs::write(&file, text)?;
+                written.push(file);
+            }
             Ok(written)
         }
     }
@@ -1000,6 +1034,27 @@ pub fn write(vendor: Vendor, format: Format, dir: &Path) -> std::io::Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saml_is_not_stubbed_and_the_export_says_so() {
+        assert!(
+            stubs(Vendor::LiquidFiles)
+                .iter()
+                .all(|s| !s.path.contains("/saml/"))
+        );
+        let missing = not_played(Vendor::LiquidFiles);
+        assert_eq!(missing.len(), 3, "{missing:?}");
+        let dir = std::env::temp_dir().join(format!("authconform-export-{}", std::process::id()));
+        let files = write(Vendor::LiquidFiles, Format::WireMock, &dir).unwrap();
+        let note = files.iter().find(|f| f.ends_with("NOT-PLAYED.md")).unwrap();
+        let text = std::fs::read_to_string(note).unwrap();
+        assert!(
+            text.contains("`POST /saml/consume`: accepting a Response"),
+            "{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(not_played(Vendor::Limecraft).is_empty());
+    }
 
     #[test]
     fn limecraft_login_stub_comes_from_the_spec_examples() {
@@ -1213,7 +1268,11 @@ mod tests {
     fn every_vendor_exports_every_operation() {
         for vendor in Vendor::ALL {
             let stubs = stubs(*vendor);
+            let missing = not_played(*vendor);
             for (method, path) in spec::for_vendor(*vendor).operations() {
+                if missing.iter().any(|(m, p, _)| *m == method && *p == path) {
+                    continue;
+                }
                 let full = format!("{}{path}", vendor.api_base_path());
                 assert!(
                     stubs.iter().any(|s| s.method == method && s.path == full),

@@ -36,8 +36,9 @@ const MAX_READ: usize = 1 << 20;
 /// A LiquidFiles mock: the XML `POST {base_url}/login` (email or username and
 /// password → the user's stable API key), the browser login of
 /// `/session/api` (login form, Strong 2FA form, the success page that posts
-/// `api_key=KEY` to `http://localhost:<agent_port>/`) and the `@ext`
-/// `GET /account` (the key as the HTTP Basic user name), as in
+/// `api_key=KEY` to `http://localhost:<agent_port>/`), `/saml/api` through
+/// its embedded SAML identity provider at `/idp` (see
+/// [`LiquidFiles::sign_in_with_saml`]) and the `@ext` `GET /account` (the key as the HTTP Basic user name), as in
 /// `specs/liquidfiles.openapi.yaml`. The URLs are at the root of the
 /// installation, so [`base_url`](MockServer::base_url) is the server root.
 ///
@@ -178,18 +179,75 @@ impl LiquidFiles {
         let key = page::element_text(&html, "div", "api_key")
             .filter(|k| !k.is_empty())
             .ok_or_else(|| refused("the login", &html))?;
-        if let Some(callback) = page::form(&html, "agent_callback") {
-            let action = callback.tag.attr("action").unwrap_or_default().to_owned();
-            let target = callback_target(&action).ok_or_else(|| {
-                MockError::Refused(format!(
-                    "the success page posts the key to `{action}`, not to http://localhost:<port>/"
-                ))
-            })?;
-            let body = form_body(&callback.fields(&[]));
-            fetch_at(target, Method::POST, &action, Some(body)).await?;
-        }
+        post_callback(&html).await?;
         Ok(key)
     }
+
+    /// Plays the browser of the `/saml/api` login through the mock's
+    /// embedded SAML identity provider: opens `/saml/api` (with `agent_port`
+    /// when given), follows the redirect to the IdP, fills its login form
+    /// with `email` and the IdP `password`, submits the HTTP-POST binding's
+    /// form to the assertion consumer service, and, when the success page
+    /// carries the agent callback, posts it as the browser would. Returns
+    /// the key the page shows.
+    ///
+    /// The IdP's accounts (`saml_idp` in `fixtures/reference.yaml`):
+    /// `alice@example.com` / `alice-Idp-Pa55word`, `bob@example.com` /
+    /// `bob-Idp-Pa55word`, and `ivy@example.com` / `ivy-Idp-Pa55word`, whom
+    /// LiquidFiles does not know (refused). Its metadata is at
+    /// `{base_url}/idp/metadata`. Refused with the page's message.
+    pub async fn sign_in_with_saml(
+        &self,
+        email: &str,
+        password: &str,
+        agent_port: Option<u16>,
+    ) -> Result<String, MockError> {
+        let mut url = format!("{}/saml/api", self.base_url());
+        if let Some(port) = agent_port {
+            url.push_str(&format!("?agent_port={port}"));
+        }
+        let (status, location, html) = fetch_with_location(Method::GET, &url, None).await?;
+        let location = location
+            .filter(|_| status.is_redirection())
+            .ok_or_else(|| refused("/saml/api", &html))?;
+        let idp_url = url::Url::parse(&url)
+            .and_then(|base| base.join(&location))
+            .map_err(|e| MockError::Refused(format!("the IdP's URL `{location}`: {e}")))?
+            .to_string();
+        let (_, html) = fetch(Method::GET, &idp_url, None).await?;
+        let login =
+            page::form(&html, "idp_login").ok_or_else(|| refused("the IdP's login page", &html))?;
+        let (_, html) = submit(
+            &idp_url,
+            &login,
+            &[("email", email), ("password", password)],
+        )
+        .await?;
+        let post = page::form(&html, "saml_post").ok_or_else(|| refused("the IdP login", &html))?;
+        let acs = post.tag.attr("action").unwrap_or_default().to_owned();
+        let (_, html) = submit(&acs, &post, &[]).await?;
+        let key = page::element_text(&html, "div", "api_key")
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| refused("the SAML login", &html))?;
+        post_callback(&html).await?;
+        Ok(key)
+    }
+}
+
+/// Posts the success page's agent callback, if it has one, as the browser
+/// would (to `http://localhost:<port>/`, reached on 127.0.0.1).
+async fn post_callback(html: &str) -> Result<(), MockError> {
+    if let Some(callback) = page::form(html, "agent_callback") {
+        let action = callback.tag.attr("action").unwrap_or_default().to_owned();
+        let target = callback_target(&action).ok_or_else(|| {
+            MockError::Refused(format!(
+                "the success page posts the key to `{action}`, not to http://localhost:<port>/"
+            ))
+        })?;
+        let body = form_body(&callback.fields(&[]));
+        fetch_at(target, Method::POST, &action, Some(body)).await?;
+    }
+    Ok(())
 }
 
 /// A refusal with the page's own message (`#error`), which holds no secret.
@@ -237,6 +295,17 @@ async fn fetch(
     url: &str,
     form: Option<String>,
 ) -> Result<(StatusCode, String), MockError> {
+    fetch_with_location(method, url, form)
+        .await
+        .map(|(status, _, body)| (status, body))
+}
+
+/// [`fetch`], with the answer's `Location` (a redirect is not followed).
+async fn fetch_with_location(
+    method: Method,
+    url: &str,
+    form: Option<String>,
+) -> Result<(StatusCode, Option<String>, String), MockError> {
     let addr = url::Url::parse(url)
         .ok()
         .and_then(|u| u.socket_addrs(|| None).ok())
@@ -251,7 +320,7 @@ async fn fetch_at(
     method: Method,
     url: &str,
     form: Option<String>,
-) -> Result<(StatusCode, String), MockError> {
+) -> Result<(StatusCode, Option<String>, String), MockError> {
     let io_error = |e: &dyn fmt::Display| MockError::Refused(format!("{method} {url}: {e}"));
     let uri: Uri = url.parse().map_err(|e| io_error(&e))?;
     let host = uri
@@ -285,11 +354,20 @@ async fn fetch_at(
             .await
             .map_err(|e| io_error(&e))?;
         let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned);
         let bytes = axum::body::to_bytes(Body::new(response.into_body()), MAX_READ)
             .await
             .map_err(|e| io_error(&e))?;
         driver.abort();
-        Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+        Ok((
+            status,
+            location,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ))
     };
     tokio::time::timeout(BROWSER_TIMEOUT, exchange)
         .await

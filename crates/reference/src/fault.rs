@@ -251,7 +251,7 @@ faults! {
     NotSupportedAsFailure = "not-supported-as-failure", Lac, Documented,
         "a provider without password change answers failure instead of notSupported", ["LAC20"];
     ApiKeyDivMissing = "api-key-div-missing", LiquidFiles, Documented,
-        "the success page of /session/api has no div#api_key", ["LF1"];
+        "the success page of /session/api and /saml/api has no div#api_key", ["LF1", "LF21"];
     CallbackWrongPort = "callback-wrong-port", LiquidFiles, Documented,
         "the agent callback posts to another port than agent_port", ["LF2", "LF6"];
     SuccessPageCacheable = "success-page-cacheable", LiquidFiles, Reference,
@@ -300,6 +300,34 @@ faults! {
         "the JSON POST /login answers an unknown user with 404 No such user (user enumeration)", ["LF18"];
     JsonMissingPasswordLogsIn = "json-missing-password-logs-in", LiquidFiles, Documented,
         "the JSON POST /login without a password returns the user's API key", ["LF19"];
+    SamlApiShowsPasswordForm = "saml-api-shows-password-form", LiquidFiles, Documented,
+        "/saml/api shows the local password form instead of sending the browser to the IdP", ["LF20"];
+    SamlCallbackLost = "saml-callback-lost", LiquidFiles, Documented,
+        "after a SAML login the success page makes no agent_port callback (the port is lost on the way)", ["LF22"];
+    SamlKeyNotStored = "saml-key-not-stored", LiquidFiles, Documented,
+        "the key shown after a SAML login is not accepted on the API", ["LF23"];
+    SamlStatusIgnored = "saml-status-ignored", LiquidFiles, Documented,
+        "a Response whose status is not Success (the IdP refused the login) still logs its assertion's user in", ["LF24"];
+    SamlUnsignedAccepted = "saml-unsigned-accepted", LiquidFiles, Documented,
+        "a Response with neither the Response nor its assertion signed is accepted", ["LF25"];
+    SamlSignatureNotChecked = "saml-signature-not-checked", LiquidFiles, Documented,
+        "a signature is only looked for, not verified: an assertion altered after signing is accepted", ["LF26", "LF27"];
+    SamlKeyInfoTrusted = "saml-keyinfo-trusted", LiquidFiles, Documented,
+        "the key in the message's own KeyInfo is trusted instead of the IdP's certificate: any signer is accepted", ["LF27"];
+    SamlAudienceIgnored = "saml-audience-ignored", LiquidFiles, Documented,
+        "an assertion for another service provider (Audience) is accepted", ["LF28"];
+    SamlValidityIgnored = "saml-validity-ignored", LiquidFiles, Documented,
+        "NotBefore and NotOnOrAfter are not checked: an expired assertion is accepted", ["LF29"];
+    SamlReplayAccepted = "saml-replay-accepted", LiquidFiles, Documented,
+        "the same assertion logs in twice", ["LF30"];
+    SamlInResponseToIgnored = "saml-in-response-to-ignored", LiquidFiles, Documented,
+        "a Response answering another AuthnRequest (InResponseTo) is accepted", ["LF31"];
+    SamlDestinationIgnored = "saml-destination-ignored", LiquidFiles, Documented,
+        "a Response sent to another service (Destination, Recipient) is accepted", ["LF32"];
+    SamlWrappingAccepted = "saml-wrapping-accepted", LiquidFiles, Documented,
+        "signature wrapping: the first assertion is read, whichever one the valid signature covers", ["LF33"];
+    SamlRelayStateRedirect = "saml-relay-state-redirect", LiquidFiles, Documented,
+        "a RelayState holding a URL is followed after the login (an open redirect) instead of the success page", ["LF34"];
 }
 
 /// What a fault names as its catcher when only `authconform explore` finds it.
@@ -339,7 +367,8 @@ impl Fault {
             // The callback is made by script: only a browser sees it.
             Fault::CallbackWrongPort
             | Fault::CallbackFieldRenamed
-            | Fault::CallbackWithoutAgentPort => !switches.is(&lf::CALLBACK_BY, "fetch"),
+            | Fault::CallbackWithoutAgentPort
+            | Fault::SamlCallbackLost => !switches.is(&lf::CALLBACK_BY, "fetch"),
             _ => true,
         }
     }
@@ -354,6 +383,10 @@ impl Fault {
                 // No XML API, or no JSON API.
                 9..=16 => switches.is(&lf::LOGINS, "json-only"),
                 17..=19 => switches.is(&lf::LOGINS, "xml-only"),
+                // After the SAML login the same pages: a script interstitial
+                // leaves the success page, or the refusal, not judged (LF20
+                // reads the AuthnRequest, LF34 a redirect off-site).
+                21..=33 => switches.is(&lf::INTERSTITIAL, "script-redirect"),
                 _ => false,
             };
         }

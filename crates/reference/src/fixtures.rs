@@ -21,6 +21,16 @@ pub struct Fixtures {
     pub fileverbs: FileVerbsFixtures,
     pub lac: LacFixtures,
     pub liquidfiles: LiquidFilesFixtures,
+    /// The embedded SAML IdP's accounts (optional in a custom fixtures file).
+    #[serde(default)]
+    pub saml_idp: SamlIdpFixtures,
+}
+
+/// The embedded SAML identity provider (`/idp`, `authconform idp`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamlIdpFixtures {
+    pub users: Vec<crate::saml::idp::IdpUser>,
 }
 
 /// FileVerbs accounts: a SecretKey and an APIKey each.

@@ -58,6 +58,7 @@ pub mod liquidfiles;
 pub mod mount;
 pub mod request_log;
 pub mod rule;
+pub mod saml;
 pub mod serving;
 pub mod switch;
 pub mod throttle;
@@ -173,6 +174,8 @@ pub struct ReferenceServer {
     pub fileverbs: fileverbs::FileVerbs,
     pub lac: lac::Lac,
     pub liquidfiles: liquidfiles::LiquidFiles,
+    /// The embedded SAML IdP, at `/idp`, that `/saml/api` trusts by default.
+    pub idp: saml::idp::Idp,
     config: ReferenceConfig,
 }
 
@@ -196,6 +199,11 @@ impl ReferenceServer {
             clock.clone(),
             config.fault,
             config.liquidfiles.clone(),
+        );
+        let idp = saml::idp::Idp::new(
+            saml::idp::IdpConfig::new(config.fixtures.saml_idp.users.clone()),
+            hashing.clone(),
+            clock.clone(),
         );
         let limecraft = limecraft::Limecraft::new(
             &config.fixtures.limecraft,
@@ -222,6 +230,12 @@ impl ReferenceServer {
                 Some(_) => router = router.merge(server.router("")),
                 None => mounted.push((vendor.mount_prefix(), server.router(vendor.mount_prefix()))),
             }
+        }
+        if config
+            .only_vendor
+            .is_none_or(|only| only == Vendor::LiquidFiles)
+        {
+            router = router.nest("/idp", saml::idp::router(idp.clone()));
         }
         if config.test_mode {
             // Every vendor's hooks, whichever vendors are served.
@@ -256,6 +270,7 @@ impl ReferenceServer {
             fileverbs,
             lac,
             liquidfiles,
+            idp,
             config,
         }
     }

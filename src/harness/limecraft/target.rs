@@ -21,5 +21,6 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
         locked: suite.locked.as_deref().and_then(account),
         disabled: suite.disabled.as_deref().and_then(account),
         support: suite.support.as_deref().and_then(account),
+        saml: None,
     };
 }

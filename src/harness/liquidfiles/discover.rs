@@ -204,7 +204,9 @@ async fn browser_signs_on(http: &HttpClient, account: &Account) -> Result<(), St
             }
         }
         Err(player::PlayError::NotJudged(_)) => Ok(()),
-        Err(player::PlayError::Failed(why)) => Err(format!("expected {why}")),
+        Err(player::PlayError::Failed(why) | player::PlayError::Broke(_, why)) => {
+            Err(format!("expected {why}"))
+        }
         Err(player::PlayError::Wire(f)) => Err(f.0),
     }
 }

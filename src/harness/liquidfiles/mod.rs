@@ -41,6 +41,8 @@ const CAPABILITIES: &[Capability] = crate::capabilities! {
     "needs-json-login" => |t| target::login(t).is_some_and(|l| l.json()), "needs the JSON API of POST /login (LiquidFiles v3): the server did not answer it before the run (a v2) or the target declares `liquidfiles.login: xml`";
     "needs-totp-secret" => |t| t.users.twofactor.as_ref().is_some_and(|a| a.totp_secret.is_some()), "needs `users.twofactor` with its TOTP secret (`totp_secret`): without one its second factor is not an authenticator app's (SMS, e-mail, Duo), which the suite cannot play";
     "needs-key-lifetime" => |t| t.section::<LiquidFilesTarget>().is_some_and(|l| l.key_lifetime_minutes.is_some()), "needs the lifetime of browser keys, which the documents do not give: add `liquidfiles.key_lifetime_minutes`";
+    "needs-saml" => |t| t.users.saml.is_some() && t.section::<LiquidFilesTarget>().is_some_and(|l| l.saml.is_some()), "needs /saml/api: add `liquidfiles.saml` (idp: embedded or external) and `users.saml` (an account at the identity provider)";
+    "needs-saml-forgery" => |t| t.section::<LiquidFilesTarget>().and_then(|l| l.saml.as_ref()).is_some_and(|s| s.idp == target::SamlIdp::Embedded), "needs an identity provider whose signing key the harness holds, to mint Responses that break one SAML rule each: the target's `liquidfiles.saml.idp` is external (or missing)";
 };
 
 /// The API key a login answered, as XML (`<api_key>`) or JSON (`user.api_key`).
@@ -53,7 +55,7 @@ impl VendorSuite for LiquidFilesSuite {
         Vendor::LiquidFiles, section: "liquidfiles" => LiquidFilesTarget::parse, capabilities: CAPABILITIES,
         reference: target::reference, scenario: LiquidFilesScenario,
         features: ["liquidfiles/browser.feature", "liquidfiles/xml_login.feature",
-            "liquidfiles/json_login.feature"],
+            "liquidfiles/json_login.feature", "liquidfiles/saml.feature"],
     }
 
     fn required(&self, target: &Target) -> Vec<(&'static str, bool)> {

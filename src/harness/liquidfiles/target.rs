@@ -30,6 +30,100 @@ pub struct LiquidFilesTarget {
     /// `--browser` overrides it): `auto` (a local Chromium if installed),
     /// `chromium`, `none`, or a WebDriver server's URL (`liquidfiles.webdriver_url`).
     pub browser: Option<BrowserChoice>,
+    /// `/saml/api`: the IdP the deployment trusts (`liquidfiles.saml`);
+    /// without it the SAML scenarios are skipped.
+    pub saml: Option<SamlTarget>,
+}
+
+/// `liquidfiles.saml`: which identity provider the deployment sends `/saml/api` to.
+#[derive(Clone, Debug)]
+pub struct SamlTarget {
+    /// `embedded`: an authconform IdP (the reference server's `/idp`, or
+    /// `authconform idp` run beside the deployment) whose signing key the
+    /// harness holds, so it can mint the Responses of the SP-security
+    /// scenarios; `external`: any other IdP, whose login form the player fills
+    /// (those scenarios are skipped).
+    pub idp: SamlIdp,
+    /// The IdP's entity ID the deployment trusts (embedded only).
+    pub idp_entity_id: String,
+    /// The embedded IdP's signing key (PEM key and certificate files;
+    /// without them the built-in public test key).
+    pub key: Option<crate::reference::saml::dsig::SigningKey>,
+    /// Where the IdP's Response is posted when the AuthnRequest names no
+    /// AssertionConsumerServiceURL (the SP's metadata says it).
+    pub acs_url: Option<String>,
+}
+
+/// Which kind of identity provider a deployment's `/saml/api` uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SamlIdp {
+    Embedded,
+    External,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSaml {
+    idp: SamlIdp,
+    #[serde(default)]
+    idp_entity_id: Option<String>,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    cert: Option<String>,
+    #[serde(default)]
+    acs_url: Option<String>,
+}
+
+impl SamlTarget {
+    fn parse(raw: &RawSaml, fields: &Fields) -> Result<SamlTarget, TargetError> {
+        let key = match (&raw.key, &raw.cert) {
+            (Some(key), Some(cert)) => {
+                let read = |p: &str, field: &str| {
+                    let p = fields.text(p, field)?;
+                    std::fs::read_to_string(&p).map_err(|e| {
+                        TargetError::invalid(field, format!("{field}: cannot read {p}: {e}"))
+                    })
+                };
+                let key = read(key, "liquidfiles.saml.key")?;
+                let cert = read(cert, "liquidfiles.saml.cert")?;
+                Some(
+                    crate::reference::saml::dsig::SigningKey::from_pem(&key, &cert).map_err(
+                        |e| {
+                            TargetError::invalid(
+                                "liquidfiles.saml.key",
+                                format!("liquidfiles.saml.key/cert: {e}"),
+                            )
+                        },
+                    )?,
+                )
+            }
+            (None, None) => None,
+            _ => {
+                return Err(TargetError::invalid(
+                    "liquidfiles.saml",
+                    "liquidfiles.saml: give both key and cert (PEM files), or neither",
+                ));
+            }
+        };
+        Ok(SamlTarget {
+            idp: raw.idp,
+            idp_entity_id: match &raw.idp_entity_id {
+                Some(id) => fields.text(id, "liquidfiles.saml.idp_entity_id")?,
+                None => crate::reference::saml::DEFAULT_IDP_ENTITY_ID.to_owned(),
+            },
+            key,
+            acs_url: fields.optional(&raw.acs_url, "liquidfiles.saml.acs_url", Fields::url)?,
+        })
+    }
+
+    /// The key the harness signs Responses with (embedded IdP).
+    pub fn signing_key(&self) -> crate::reference::saml::dsig::SigningKey {
+        self.key
+            .clone()
+            .unwrap_or_else(crate::reference::saml::dsig::SigningKey::builtin)
+    }
 }
 
 /// What the server showed before the run, for a target that does not
@@ -95,6 +189,8 @@ pub(crate) struct RawLiquidFiles {
     browser: Option<String>,
     #[serde(default)]
     webdriver_url: Option<String>,
+    #[serde(default)]
+    saml: Option<RawSaml>,
 }
 
 impl LiquidFilesTarget {
@@ -141,6 +237,11 @@ impl LiquidFilesTarget {
                 )),
                 (None, None) => None,
             },
+            saml: raw
+                .saml
+                .as_ref()
+                .map(|s| SamlTarget::parse(s, fields))
+                .transpose()?,
         })
     }
 }
@@ -160,12 +261,32 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
         primary: account(&lf.suite.primary),
         secondary: account(&lf.suite.secondary),
         twofactor: account(&lf.suite.twofactor),
+        // The primary's account at the server's own IdP (`/idp`).
+        saml: lf.user(&lf.suite.primary).and_then(|u| {
+            fixtures
+                .saml_idp
+                .users
+                .iter()
+                .find(|i| i.email.eq_ignore_ascii_case(&u.email))
+                .map(|i| Account {
+                    username: i.email.clone(),
+                    password: i.password.clone(),
+                    totp_secret: None,
+                    second_factor: Default::default(),
+                })
+        }),
         ..Users::default()
     };
     target.set_section(LiquidFilesTarget {
         primary_username: Some(lf.suite.primary.clone()),
         special: account(&lf.suite.special),
         probe_path: Some("/account".to_owned()),
+        saml: Some(SamlTarget {
+            idp: SamlIdp::Embedded,
+            idp_entity_id: crate::reference::saml::DEFAULT_IDP_ENTITY_ID.to_owned(),
+            key: None,
+            acs_url: None,
+        }),
         key_lifetime_minutes: Some(30 * 24 * 60),
         // The suite's own tests play the pages over HTTP unless told
         // otherwise (`--browser`); a browser test sets it.

@@ -3,7 +3,8 @@
 //! The documented URLs are at the root of the installation: `POST /login`
 //! (the XML API of v2, and the JSON API of v3 that seed 001 says replaces it:
 //! the same call, told apart by `Content-Type`) and `/session/api` (the browser login: `GET` shows the form,
-//! `POST` takes the password, then the Strong 2FA code). `GET /account` is
+//! `POST` takes the password, then the Strong 2FA code), and `/saml/api` (the
+//! same login through a SAML identity provider, `saml.rs`). `GET /account` is
 //! `@ext`: a key presented as HTTP Basic with the key as user name. The
 //! vendor router is mounted at `/liquidfiles` on the shared server, or at the
 //! root with `--vendor liquidfiles`. Handlers translate HTTP into
@@ -14,6 +15,7 @@ mod control;
 pub mod page;
 pub mod pages;
 pub mod rules;
+pub mod saml;
 mod session;
 pub mod store;
 pub mod switches;
@@ -38,8 +40,8 @@ impl crate::mount::VendorServer for LiquidFiles {
         crate::vendor::Vendor::LiquidFiles
     }
 
-    fn router(&self, _mount: &str) -> Router {
-        router(self.clone())
+    fn router(&self, mount: &str) -> Router {
+        router(self.clone(), mount)
     }
 
     fn control_hooks(&self) -> Option<Router> {
@@ -50,13 +52,15 @@ impl crate::mount::VendorServer for LiquidFiles {
 /// The `@ext` call that reads who a key belongs to.
 pub const ACCOUNT_PATH: &str = "/account";
 
-pub fn router(lf: LiquidFiles) -> Router {
+/// LiquidFiles' routes, for a server that mounts them at `mount` (`""` at
+/// the root): SAML's absolute URLs (ACS, entity ID) include it.
+pub fn router(lf: LiquidFiles, mount: &str) -> Router {
     let cacheable = lf.fault_is(Fault::SuccessPageCacheable);
     let router = Router::new()
         .route("/login", post(login))
         .route(ACCOUNT_PATH, get(account))
         .with_state(lf.clone())
-        .merge(session::router(lf))
+        .merge(session::router(lf, mount))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     if cacheable {

@@ -12,12 +12,14 @@ use super::switches as sw;
 use super::wire::{Page, escape};
 use crate::switch::Switches;
 
-/// Where a page is served: `/session/api` itself, or a page under it
-/// (`/session/api/two_factor`): relative links differ.
+/// Where a page is served: `/session/api` itself, a page under it
+/// (`/session/api/two_factor`), or `/saml/…` (`/saml/api`, `/saml/consume`,
+/// whose login ends on the same pages): relative links differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Here {
     Root,
     Sub,
+    Saml,
 }
 
 impl Here {
@@ -27,6 +29,7 @@ impl Here {
         match self {
             Here::Root => "api",
             Here::Sub => "../api",
+            Here::Saml => "../session/api",
         }
     }
 
@@ -35,6 +38,7 @@ impl Here {
         match self {
             Here::Root => format!("api/{page}"),
             Here::Sub => page.to_owned(),
+            Here::Saml => format!("../session/api/{page}"),
         }
     }
 }

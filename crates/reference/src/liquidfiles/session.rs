@@ -17,10 +17,10 @@ use axum::Router;
 use axum::extract::{OriginalUri, Query, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use super::pages::{self, Here, Style};
-use super::store::{self, BrowserStep, BrowserSuccess, LiquidFiles, LoginError};
+use super::store::{self, Agent, BrowserStep, BrowserSuccess, LiquidFiles, LoginError};
 use super::switches as sw;
 use super::wire::{self, Page};
 use crate::body::{media_type, read_limited};
@@ -30,32 +30,40 @@ use crate::throttle::Source;
 /// The session cookie of the Rails markup and of Post/Redirect/Get.
 const SESSION_COOKIE: &str = "_liquidfiles_session";
 
-/// The pages' state: the store, the user a two-step login was given, and
-/// the success pages not yet shown (by a one-time token in their URL).
+/// The pages' state: the store, the user a two-step login was given, the
+/// success pages not yet shown (by a one-time token in their URL), and the
+/// mount the vendor is served under (`saml.rs` builds absolute URLs with it).
 #[derive(Clone)]
 pub struct Pages {
-    lf: LiquidFiles,
+    pub(super) lf: LiquidFiles,
     identified: Arc<Mutex<HashMap<String, String>>>,
     done: Arc<Mutex<HashMap<String, BrowserSuccess>>>,
+    /// `""` at the root, `/liquidfiles` on the shared server.
+    pub(super) mount: Arc<str>,
 }
 
-/// The browser login's routes.
-pub fn router(lf: LiquidFiles) -> Router {
+/// The browser logins' routes: `/session/api` and `/saml/api` (`saml.rs`),
+/// which ends on the same success page.
+pub fn router(lf: LiquidFiles, mount: &str) -> Router {
     let state = Pages {
         lf,
         identified: Arc::default(),
         done: Arc::default(),
+        mount: Arc::from(mount),
     };
     Router::new()
         .route("/session/api", get(open).post(submit))
         .route("/session/api/password", get(password_page))
         .route("/session/api/two_factor", get(code_page))
         .route("/session/api/done", get(done))
+        .route("/saml/api", get(super::saml::saml_api))
+        .route("/saml/consume", post(super::saml::saml_consume))
+        .route("/saml/metadata", get(super::saml::saml_metadata))
         .with_state(state)
 }
 
 impl Pages {
-    fn switches(&self) -> &crate::switch::Switches {
+    pub(super) fn switches(&self) -> &crate::switch::Switches {
         &self.lf.config().switches
     }
 
@@ -85,7 +93,7 @@ impl Pages {
         self.switches().is(&sw::FLOW, "post-redirect-get")
     }
 
-    fn error(&self, status: StatusCode, message: &str) -> Response {
+    pub(super) fn error(&self, status: StatusCode, message: &str) -> Response {
         let mut page = wire::error_page(status, message);
         page.strict_headers = self.switches().is(&sw::SECURITY_HEADERS, "strict");
         page.into_response()
@@ -143,11 +151,29 @@ async fn open(
                 .into_response();
         }
     }
-    let check_port = p.switches().is(&sw::AGENT_PORT_CHECK, "refuse");
-    let mut agent = match super::agent::agent_of(&p.lf, query.as_deref(), check_port) {
+    let agent = match agent_of_query(&p, query.as_deref()) {
         Ok(agent) => agent,
         Err((status, why)) => return p.error(status, &why),
     };
+    let login_id = match p.lf.start_browser_login(agent, source) {
+        Ok(id) => id,
+        Err(e) => {
+            let (status, why) = super::pending_refusal(&e);
+            return super::with_retry_after(&e, p.error(status, why));
+        }
+    };
+    login_form(&p, &login_id, Here::Root)
+}
+
+/// The agent of a browser login's query (`/session/api`, `/saml/api`), as
+/// `liquidfiles.agent-port-check` reads an `agent_port` that is not a port;
+/// or the status and message of its refusal.
+pub(super) fn agent_of_query(
+    p: &Pages,
+    query: Option<&str>,
+) -> Result<Agent, (StatusCode, String)> {
+    let check_port = p.switches().is(&sw::AGENT_PORT_CHECK, "refuse");
+    let mut agent = super::agent::agent_of(&p.lf, query, check_port)?;
     if let Some(port) = &agent.port
         && store::parse_agent_port(port).is_none()
         && !p.lf.fault_is(Fault::AgentPortUnchecked)
@@ -157,15 +183,14 @@ async fn open(
             _ => None,
         };
     }
-    let login_id = match p.lf.start_browser_login(agent, source) {
-        Ok(id) => id,
-        Err(e) => {
-            let (status, why) = super::pending_refusal(&e);
-            return super::with_retry_after(&e, p.error(status, why));
-        }
-    };
+    Ok(agent)
+}
+
+/// The login form of a new login, with its session cookie when the
+/// switches carry logins by cookie.
+pub(super) fn login_form(p: &Pages, login_id: &str, here: Here) -> Response {
     let mut response = p
-        .style(Here::Root, &login_id)
+        .style(here, login_id)
         .login(StatusCode::OK, None)
         .into_response();
     if p.cookie_session()
@@ -344,7 +369,7 @@ async fn password_step(
 
 /// The end of a login: the success page, or (Post/Redirect/Get, an
 /// interstitial) a one-time link to it.
-fn finish(p: &Pages, login_id: &str, ok: BrowserSuccess, here: Here) -> Response {
+pub(super) fn finish(p: &Pages, login_id: &str, ok: BrowserSuccess, here: Here) -> Response {
     let interstitial = !p.switches().is(&sw::INTERSTITIAL, "none");
     if !p.prg() && !interstitial {
         return success(p, login_id, ok, here).into_response();

@@ -52,6 +52,8 @@ pub struct LiquidFilesConfig {
     pub max_browser_keys_per_user: usize,
     /// The choices where the documents are silent (`switches.rs`).
     pub switches: crate::switch::Switches,
+    /// `/saml/api`: the IdP this installation trusts.
+    pub saml: super::saml::SamlSpConfig,
 }
 
 impl Default for LiquidFilesConfig {
@@ -67,6 +69,7 @@ impl Default for LiquidFilesConfig {
             max_activity: 1_000,
             max_browser_keys_per_user: 256,
             switches: crate::switch::Switches::default(),
+            saml: super::saml::SamlSpConfig::default(),
         }
     }
 }
@@ -118,6 +121,33 @@ struct Pending {
     created: UnixSeconds,
     stage: Stage,
     source: Source,
+    /// A `/saml/api` login: what its AuthnRequest asked (never continued
+    /// by the password form).
+    saml: Option<SamlPending>,
+}
+
+/// What a `/saml/api` login sent the IdP, to check its Response against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SamlPending {
+    /// The AuthnRequest's ID: the Response's `InResponseTo`.
+    pub request_id: String,
+    /// Where the Response must be posted: `Destination` and `Recipient`.
+    pub acs_url: String,
+    /// This SP's entity ID: the assertion's `Audience`.
+    pub entity_id: String,
+}
+
+/// Why a validated SAML assertion still gives no key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SamlRefusal {
+    /// The login (RelayState) is unknown, used or expired.
+    LoginExpired,
+    /// The assertion ID was seen before (Profiles §4.1.4.5).
+    Replayed,
+    /// No LiquidFiles user has the NameID's email.
+    UnknownUser,
+    /// Too many assertion IDs are remembered to take another now.
+    Busy,
 }
 
 /// What the login URL said about the client.
@@ -155,6 +185,10 @@ struct Store {
     pending_order: VecDeque<(String, UnixSeconds)>,
     /// Logins in progress per source (known sources only).
     pending_per_source: HashMap<Source, usize>,
+    /// Assertion IDs accepted, until their confirmation's NotOnOrAfter:
+    /// the same assertion never logs in twice (SAML Profiles §4.1.4.5).
+    saml_seen: HashMap<String, UnixSeconds>,
+    saml_seen_order: VecDeque<(String, UnixSeconds)>,
     activity: VecDeque<ActivityEntry>,
 }
 
@@ -216,7 +250,7 @@ pub struct AccountView {
     pub username: String,
 }
 
-fn generate_key() -> String {
+pub(super) fn generate_key() -> String {
     rand::rng()
         .sample_iter(Alphanumeric)
         .take(KEY_LENGTH)
@@ -277,6 +311,8 @@ impl LiquidFilesState {
                 pending: HashMap::new(),
                 pending_order: VecDeque::new(),
                 pending_per_source: HashMap::new(),
+                saml_seen: HashMap::new(),
+                saml_seen_order: VecDeque::new(),
                 activity: VecDeque::new(),
             })),
             hashing,
@@ -293,6 +329,11 @@ impl LiquidFilesState {
 
     pub fn config(&self) -> &LiquidFilesConfig {
         &self.config
+    }
+
+    /// The server's clock.
+    pub fn now(&self) -> UnixSeconds {
+        self.clock.now()
     }
 
     fn lock(&self) -> MutexGuard<'_, Store> {
@@ -423,6 +464,27 @@ impl LiquidFilesState {
     /// loads must not end a real login): beyond the per-source cap the source
     /// is refused, beyond the total cap everyone is, until logins end or expire.
     pub fn start_browser_login(&self, agent: Agent, source: Source) -> Result<String, LoginError> {
+        self.start_login(agent, source, None)
+    }
+
+    /// Opens a `/saml/api` login: the agent and what the AuthnRequest asked
+    /// travel server-side under the returned id, the RelayState (the same
+    /// caps as the password login's).
+    pub fn start_saml_login(
+        &self,
+        agent: Agent,
+        source: Source,
+        saml: SamlPending,
+    ) -> Result<String, LoginError> {
+        self.start_login(agent, source, Some(saml))
+    }
+
+    fn start_login(
+        &self,
+        agent: Agent,
+        source: Source,
+        saml: Option<SamlPending>,
+    ) -> Result<String, LoginError> {
         let now = self.clock.now();
         let id = Token::generate().as_str().to_owned();
         let mut s = self.lock();
@@ -443,6 +505,7 @@ impl LiquidFilesState {
                 created: now,
                 stage: Stage::Password,
                 source,
+                saml,
             },
         );
         if source != Source::UNKNOWN {
@@ -491,8 +554,78 @@ impl LiquidFilesState {
         self.purge_pending(&mut s, now);
         s.pending
             .get(login_id)
-            .filter(|p| now - p.created < self.config.pending_ttl)
+            .filter(|p| now - p.created < self.config.pending_ttl && p.saml.is_none())
             .map(|p| matches!(p.stage, Stage::TwoFactor { .. }))
+    }
+
+    /// What a `/saml/api` login's AuthnRequest asked; `None` when the id is
+    /// unknown, used, expired, or not a SAML login.
+    pub fn saml_pending(&self, login_id: &str) -> Option<SamlPending> {
+        let now = self.clock.now();
+        let mut s = self.lock();
+        self.purge_pending(&mut s, now);
+        s.pending
+            .get(login_id)
+            .filter(|p| now - p.created < self.config.pending_ttl)
+            .and_then(|p| p.saml.clone())
+    }
+
+    /// The SAML login whose AuthnRequest had this ID (only the
+    /// `saml-relay-state-redirect` fault looks logins up this way).
+    pub fn saml_login_of_request(&self, request_id: &str) -> Option<String> {
+        let s = self.lock();
+        s.pending
+            .iter()
+            .find(|(_, p)| p.saml.as_ref().is_some_and(|r| r.request_id == request_id))
+            .map(|(id, _)| id.clone())
+    }
+
+    /// Ends a `/saml/api` login whose Response the SP validated: the
+    /// assertion ID is used once (remembered until `remember_until`), the
+    /// NameID's email must be a user's, then a new key as for `/session/api`.
+    pub fn complete_saml(
+        &self,
+        login_id: &str,
+        email: &str,
+        assertion_id: &str,
+        remember_until: UnixSeconds,
+        replay_allowed: bool,
+    ) -> Result<BrowserSuccess, SamlRefusal> {
+        const MAX_SEEN: usize = 100_000;
+        let now = self.clock.now();
+        let mut s = self.lock();
+        if s.pending.get(login_id).is_none_or(|p| p.saml.is_none()) {
+            return Err(SamlRefusal::LoginExpired);
+        }
+        while s
+            .saml_seen_order
+            .front()
+            .is_some_and(|(_, until)| *until <= now)
+        {
+            if let Some((id, _)) = s.saml_seen_order.pop_front() {
+                s.saml_seen.remove(&id);
+            }
+        }
+        if s.saml_seen
+            .get(assertion_id)
+            .is_some_and(|until| *until > now)
+            && !replay_allowed
+        {
+            return Err(SamlRefusal::Replayed);
+        }
+        let user = s
+            .users
+            .iter()
+            .position(|u| u.email.eq_ignore_ascii_case(email.trim()))
+            .ok_or(SamlRefusal::UnknownUser)?;
+        if s.saml_seen.len() >= MAX_SEEN {
+            return Err(SamlRefusal::Busy);
+        }
+        s.saml_seen.insert(assertion_id.to_owned(), remember_until);
+        s.saml_seen_order
+            .push_back((assertion_id.to_owned(), remember_until));
+        self.complete(&mut s, login_id, user)
+            .map_err(|_| SamlRefusal::LoginExpired)
     }
 
     /// The login form's submission.

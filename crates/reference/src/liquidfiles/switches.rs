@@ -3,7 +3,7 @@
 //! are what another conforming LiquidFiles (a Rails application, as the
 //! product is, or one written from the documents alone) would answer. The
 //! pages (`pages.rs`, `mod.rs`) read the markup, flow and callback switches;
-//! the `/login` handlers the login and refusal ones.
+//! the `/login` handlers the login and refusal ones; `saml.rs` the SAML ones.
 //!
 //! Every documented rule holds whatever the switches: the success page says
 //! "Authenticated Successful" (in one of its spellings) and holds the key in
@@ -208,6 +208,32 @@ pub const XML_ERRORS: Switch = Switch {
     silence: XML_ONLY_SUCCESS,
 };
 
+/// Seed 000 says the browser goes to the SAML server and comes back; not
+/// how the AuthnRequest travels or what a refused answer shows.
+const SAML_ROUND_TRIP: Source = Source::seed(
+    Seed::LiquidFilesBrowser,
+    "the browser will be redirected to the SAML server for the user to complete the authentication",
+);
+
+/// How `/saml/api` sends the AuthnRequest: the HTTP-Redirect binding (a 302
+/// with `SAMLRequest` in the query, SAML Bindings §3.4) or the HTTP-POST
+/// binding (a page that posts it, §3.5).
+pub const SAML_BINDING: Switch = Switch {
+    name: "liquidfiles.saml-binding",
+    values: &["redirect", "post"],
+    what: "the binding /saml/api sends the AuthnRequest by (HTTP-Redirect or HTTP-POST)",
+    silence: SAML_ROUND_TRIP,
+};
+
+/// A Response the SP refuses: an error page saying why, or a 303 back to
+/// the login page (as a Rails application with a flash message would).
+pub const SAML_REFUSAL: Switch = Switch {
+    name: "liquidfiles.saml-refusal",
+    values: &["error-page", "303-login"],
+    what: "what a refused SAML Response answers (an error page, or a 303 to /session/api)",
+    silence: SAML_ROUND_TRIP,
+};
+
 /// LiquidFiles' switches, in the order `authconform switches` lists them.
 pub const ALL: &[&Switch] = &[
     &FORM_MARKUP,
@@ -227,4 +253,6 @@ pub const ALL: &[&Switch] = &[
     &LOGINS,
     &TWOFACTOR_KEY_LOGIN,
     &XML_ERRORS,
+    &SAML_BINDING,
+    &SAML_REFUSAL,
 ];

@@ -251,16 +251,15 @@ impl IntoResponse for Page {
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} - LiquidFiles</title>\n<style>.d-none{{display:none}}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
             self.title, self.body
         );
-        let mut response = (self.status, html).into_response();
-        let fetches = self.body.contains("fetch(");
-        let h = response.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
         if !self.strict_headers {
+            let mut response = (self.status, html).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
             return response;
         }
+        let fetches = self.body.contains("fetch(");
         let nonce = self
             .callback
             .as_ref()
@@ -278,17 +277,30 @@ impl IntoResponse for Page {
                 "default-src 'none'; script-src {script}; style-src 'unsafe-inline'; form-action 'self'"
             ),
         };
-        if let Ok(v) = HeaderValue::from_str(&csp) {
-            h.insert(header::CONTENT_SECURITY_POLICY, v);
-        }
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        h.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        response
+        html_response(self.status, html, &csp)
     }
+}
+
+/// An HTML page with the security headers every strict page carries (the
+/// LiquidFiles pages and the embedded IdP's): `csp`, no caching, no
+/// referrer, no framing.
+pub fn html_response(status: StatusCode, html: String, csp: &str) -> Response {
+    let mut response = (status, html).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 /// A page with a message and no form.

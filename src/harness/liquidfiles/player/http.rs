@@ -105,8 +105,20 @@ impl HttpPlayer {
     async fn navigate(
         &mut self,
         wire: &mut impl Wire,
+        call: Call,
+        url: url::Url,
+    ) -> Result<&Page, PlayError> {
+        self.navigate_or_stop(wire, call, url, true).await
+    }
+
+    /// [`Self::navigate`], or (`follow` false) one exchange whose answer,
+    /// a redirect included, is the page.
+    async fn navigate_or_stop(
+        &mut self,
+        wire: &mut impl Wire,
         mut call: Call,
         mut url: url::Url,
+        follow: bool,
     ) -> Result<&Page, PlayError> {
         for _ in 0..=MAX_HOPS {
             let mut sent = call.clone();
@@ -122,6 +134,7 @@ impl HttpPlayer {
                     .map(|(_, v)| v.clone())
             };
             let location = match (x.status, header("location")) {
+                _ if !follow => None,
                 (301 | 302 | 303 | 307 | 308, Some(l)) => Some(l),
                 _ => look::refresh_target(&x.response_body, header("refresh").as_deref()),
             };
@@ -151,6 +164,22 @@ impl HttpPlayer {
         Err(PlayError::Failed(format!(
             "the browser's navigation to end within {MAX_HOPS} redirects and refreshes"
         )))
+    }
+
+    /// Posts `fields` to `url` as another site's page would make the browser
+    /// post them (an identity provider's auto-posting form), with the jar's
+    /// cookies; what the answer leads to is followed when `follow`.
+    pub async fn post_form(
+        &mut self,
+        wire: &mut impl Wire,
+        url: &str,
+        fields: &[(&str, &str)],
+        follow: bool,
+    ) -> Result<&Page, PlayError> {
+        let url = url::Url::parse(url)
+            .map_err(|e| PlayError::Failed(format!("a URL that parses ({url}: {e})")))?;
+        let call = call_to(reqwest::Method::POST, &url).form(fields);
+        self.navigate_or_stop(wire, call, url, follow).await
     }
 
     /// Submits form `form` of the page with `values` typed into its inputs

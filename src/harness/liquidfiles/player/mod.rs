@@ -36,6 +36,9 @@ pub enum PlayError {
     Wire(Failure),
     /// What a browser user would have found is not there.
     Failed(String),
+    /// What the rule says a browser user finds is not there: the login
+    /// prompt, the second factor's page.
+    Broke(&'static crate::provenance::Rule, String),
     /// Only script could go on, which this player does not run.
     NotJudged(String),
 }
@@ -136,7 +139,8 @@ pub async fn sign_in(
     if let Some(why) = player.stuck_on_script(Stage::Credentials) {
         return Err(PlayError::NotJudged(why));
     }
-    Err(PlayError::Failed(
+    Err(PlayError::Broke(
+        &crate::reference::liquidfiles::rules::BROWSER_LOGIN_PROMPT,
         "a login prompt: a form with a password box (after at most two pages asking for the user)"
             .into(),
     ))
@@ -155,7 +159,8 @@ pub async fn enter_code(
         others,
     } = player.ask(Stage::SecondFactor)
     else {
-        return Err(PlayError::Failed(
+        return Err(PlayError::Broke(
+            &crate::reference::liquidfiles::rules::STRONG_2FA_BEFORE_KEY,
             "a page asking for the two-factor code (a form with a box for it)".into(),
         ));
     };

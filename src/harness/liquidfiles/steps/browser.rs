@@ -63,12 +63,17 @@ async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
 // ----- the players -----
 
 /// The scenario as the HTTP player's wire: each exchange recorded, its keys
-/// and cookies registered as secrets, checked against the spec.
-struct ScenarioWire<'w>(&'w mut ConformanceWorld);
+/// and cookies registered as secrets, checked against the spec (a `/saml/api`
+/// login's by `saml.rs`, which also reads the AuthnRequest on the way).
+pub(super) struct ScenarioWire<'w>(&'w mut ConformanceWorld);
 
 impl http::Wire for ScenarioWire<'_> {
     async fn send(&mut self, call: Call) -> Result<Exchange, Failure> {
-        let x = send(self.0, call).await?;
+        let x = if lf(self.0).saml.active() {
+            super::saml::send(self.0, call).await?
+        } else {
+            send(self.0, call).await?
+        };
         for c in x
             .set_cookies()
             .filter_map(|v| cookie::Cookie::parse(v.to_owned()).ok())
@@ -105,18 +110,27 @@ async fn take_player(w: &mut ConformanceWorld) -> Result<Player, Failure> {
 /// (saying when the page was read only in part: the scanner's caps, which a
 /// hostile page of 100,000 forms meets).
 fn play_error(w: &ConformanceWorld, e: PlayError) -> Failure {
+    let with_limits = |expected: String| {
+        let beyond = lf(w)
+            .player
+            .as_ref()
+            .and_then(|p| p.page())
+            .and_then(|p| api::over_limits(&p.html));
+        match beyond {
+            Some(why) => format!("{expected} ({why})"),
+            None => expected,
+        }
+    };
     match e {
         PlayError::Wire(f) => f,
-        PlayError::Failed(expected) => {
-            let beyond = lf(w)
-                .player
-                .as_ref()
-                .and_then(|p| p.page())
-                .and_then(|p| api::over_limits(&p.html));
-            match beyond {
-                Some(why) => w.failure(&format!("{expected} ({why})")),
-                None => w.failure(&expected),
-            }
+        PlayError::Failed(expected) => w.failure(&with_limits(expected)),
+        // A documented page that is not there fails citing its rule (in a
+        // reference-only scenario too: the step cannot go on without it).
+        PlayError::Broke(rule, expected) => {
+            let expected = with_limits(expected);
+            w.check_as(Check::Documented(rule), false, &expected)
+                .err()
+                .unwrap_or_else(|| w.failure(&expected))
         }
         PlayError::NotJudged(why) => Failure::not_judged(&why),
     }
@@ -144,9 +158,18 @@ fn file_browser_page(w: &mut ConformanceWorld, page: &Page) {
     });
 }
 
+/// Makes the HTTP player the scenario's, unless it has a player already:
+/// for the steps that judge what only HTTP shows (a redirect's AuthnRequest)
+/// or do what no page does (post a minted SAML Response).
+pub(super) fn use_http_player(w: &mut ConformanceWorld) {
+    if lf(w).player.is_none() {
+        lf_mut(w).player = Some(Player::Http(http::HttpPlayer::default()));
+    }
+}
+
 /// Runs `act` with the scenario's player, then files the page it shows
 /// and the key on it.
-async fn play<F>(w: &mut ConformanceWorld, act: F) -> StepResult
+pub(super) async fn play<F>(w: &mut ConformanceWorld, act: F) -> StepResult
 where
     F: AsyncFnOnce(&mut Player, &mut ScenarioWire<'_>) -> Result<(), PlayError>,
 {
@@ -178,9 +201,9 @@ fn is_browser(w: &ConformanceWorld) -> bool {
     lf(w).player.as_ref().is_some_and(Player::is_browser)
 }
 
-/// The URL of the login page with `query`.
-fn login_url(w: &ConformanceWorld, query: &[(&str, &str)]) -> String {
-    let mut url = format!("{}{}", w.ctx().http.base_url(), api::SESSION_API);
+/// The URL of the page at `path` (`/session/api`, `/saml/api`) with `query`.
+pub(super) fn page_url(w: &ConformanceWorld, path: &str, query: &[(&str, &str)]) -> String {
+    let mut url = format!("{}{path}", w.ctx().http.base_url());
     if !query.is_empty() {
         let q: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(query.iter())
@@ -194,7 +217,7 @@ fn login_url(w: &ConformanceWorld, query: &[(&str, &str)]) -> String {
 /// Opens the login page with `query` (filed: a login that has to start
 /// again starts with the same).
 async fn open_page(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> StepResult {
-    let url = login_url(w, query);
+    let url = page_url(w, api::SESSION_API, query);
     lf_mut(w).login_url = Some(url.clone());
     play(w, async |p, wire| p.open(wire, &url).await).await
 }
@@ -246,7 +269,7 @@ async fn signs_in_with_agent(
 }
 
 /// Not judged when the HTTP player stopped on a page only script moves on.
-fn judge_or_skip(w: &ConformanceWorld, stage: Stage) -> StepResult {
+pub(super) fn judge_or_skip(w: &ConformanceWorld, stage: Stage) -> StepResult {
     match lf(w).player.as_ref().and_then(|p| p.stuck_on_script(stage)) {
         Some(why) => Err(Failure::not_judged(&why)),
         None => Ok(()),

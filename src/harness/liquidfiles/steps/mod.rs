@@ -24,6 +24,7 @@
 
 mod browser;
 mod json_login;
+mod saml;
 mod xml_login;
 
 use super::api::{self, Escaping};
@@ -78,6 +79,8 @@ pub struct LiquidFilesScenario {
     /// The listener standing in for the user's machine on the agent port; it
     /// closes when the scenario's world is dropped.
     agent_listener: Option<crate::mock::AgentListener>,
+    /// The `/saml/api` login of the scenario.
+    saml: saml::SamlScenario,
 }
 
 fn lf(w: &ConformanceWorld) -> &LiquidFilesScenario {
