@@ -37,6 +37,8 @@ mod revalidate;
 mod sign_on;
 mod transport;
 
+pub(super) use transport::{keeps_out, lets_in};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -61,15 +63,15 @@ impl Ledger {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn get(w: &ConformanceWorld, key: &(String, String)) -> Option<String> {
+    pub(super) fn get(w: &ConformanceWorld, key: &(String, String)) -> Option<String> {
         w.ctx().run_state::<Ledger>().lock().get(key).cloned()
     }
 
-    fn set(w: &ConformanceWorld, key: (String, String), password: String) {
+    pub(super) fn set(w: &ConformanceWorld, key: (String, String), password: String) {
         w.ctx().run_state::<Ledger>().lock().insert(key, password);
     }
 
-    fn clear(w: &ConformanceWorld, key: &(String, String)) {
+    pub(super) fn clear(w: &ConformanceWorld, key: &(String, String)) {
         w.ctx().run_state::<Ledger>().lock().remove(key);
     }
 }
@@ -198,7 +200,7 @@ impl SignOn {
 /// the account by hand if a run is killed half-way.
 const CHANGED_SUFFIX: &str = "-Nw7!";
 
-fn changed_password(current: &str) -> String {
+pub(super) fn changed_password(current: &str) -> String {
     format!("{current}{CHANGED_SUFFIX}")
 }
 
