@@ -124,7 +124,7 @@ echo
 printf '| fault | case that failed | drawn → shrunk | shrink runs | shrink wall time |\n|---|---|---|---|---|\n'
 for fault in logout-ignores-all-sessions disable-ends-newest-token logout-all-spares-oldest; do
     line=$("$BIN" explore --fault "$fault" --cases 2000 --seed "$SEED" --out "$WORK/out" \
-        | sed -n 's/^  found in case \([0-9]*\) (seed [0-9]*); shrunk from \([0-9]*\) to \([0-9]*\) operation(s) in \([0-9]*\) run(s), \([0-9]*\) ms/\1 \2 \3 \4 \5/p' | head -n1)
+        | sed -n 's/^  found in case \([0-9]*\) (seed [0-9]*); shrunk from \([0-9]*\) to \([0-9]*\) operation(s) in \([0-9]*\) run(s), \([0-9]*\) ms/\1 \2 \3 \4 \5/p' | head -n1 || true)
     read -r c a b r ms <<<"$line"
     printf '| `%s` | %s | %s → %s | %s | %s ms |\n' "$fault" "${c:--}" "${a:--}" "${b:--}" "${r:--}" "${ms:--}"
 done
