@@ -158,3 +158,55 @@ async fn limecraft_reads_remember_me_as_java_does_and_sets_the_session_cookie() 
         true
     );
 }
+
+/// FileVerbs' refresh cookie as a Python cookie jar (requests, urllib) keeps
+/// it: over plain http to loopback, the reference server and the mock leave
+/// `Secure` out, so the jar sends the cookie back and a refresh by the
+/// cookie alone works; behind a TLS front (`X-Forwarded-Proto: https`) or
+/// off loopback the cookie stays Secure.
+#[tokio::test]
+async fn fileverbs_refresh_cookie_reaches_a_python_cookie_jar_on_loopback_http() {
+    let test = "clients::fileverbs_refresh_cookie_reaches_a_python_cookie_jar_on_loopback_http";
+    let pair = json!({
+        "SecretKey": "fv-secret-alice-7Qm2vX9kL4pR8sT1",
+        "APIKey": "fv-api-alice-3Hn6bW0cJ5yZ2dF7",
+    });
+    let (_server, http, base) = crate::common::spawn(Vendor::FileVerbs).await;
+    let mock = authconform::mock::FileVerbs::start().await;
+    for base in [base, mock.base_url().trim_end_matches('/').to_owned()] {
+        let Some(jar) = crate::common::cookie_jar_client(
+            test,
+            &format!("{base}/accounts/access-token"),
+            &pair,
+            "POST",
+            &format!("{base}/accounts/refresh-token"),
+        )
+        .await
+        else {
+            return;
+        };
+        assert_eq!(jar["first"], 200, "{base}: {jar}");
+        assert_eq!(jar["kept"], json!(["RefreshToken"]), "{base}: {jar}");
+        assert_eq!(
+            jar["second"], 200,
+            "{base}: a refresh by the cookie alone: {jar}"
+        );
+        let refreshed: Value = serde_json::from_str(jar["body"].as_str().unwrap()).unwrap();
+        assert!(refreshed["JwtToken"].is_string(), "{base}: {refreshed}");
+        // Behind a TLS front, and under a name off loopback: Secure.
+        for (name, value) in [("X-Forwarded-Proto", "https"), ("Host", "api.example.com")] {
+            let answer = http
+                .post(format!("{base}/accounts/access-token"))
+                .header(name, value)
+                .json(&pair)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 200, "{base} {name}");
+            let cookie = answer.headers()[reqwest::header::SET_COOKIE]
+                .to_str()
+                .unwrap();
+            assert!(cookie.contains("; Secure"), "{base} {name}: {cookie}");
+        }
+    }
+}
