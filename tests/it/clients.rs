@@ -210,3 +210,69 @@ async fn fileverbs_refresh_cookie_reaches_a_python_cookie_jar_on_loopback_http()
         }
     }
 }
+
+/// A JSON client that calls a path or a method the server does not have gets
+/// a JSON error it can report (each vendor's envelope; LiquidFiles' JSON
+/// API's `{"errors":[…]}`), not an XML page it fails to parse; an XML client
+/// of LiquidFiles still gets the XML API's envelope.
+#[tokio::test]
+async fn unknown_paths_and_methods_answer_json_to_json_clients() {
+    let (server, http, _) = crate::common::spawn(Vendor::LiquidFiles).await;
+    // Each vendor: an unknown path, and a known path with the wrong method.
+    let calls = [
+        (Vendor::LiquidFiles, "/login", "errors"),
+        (Vendor::Lac, "/@authentication", "errorMessage"),
+        (Vendor::Limecraft, "/authentication/login", "message"),
+        (Vendor::FileVerbs, "/accounts/access-token", "message"),
+    ];
+    for (vendor, post_only, field) in calls {
+        let base = server.api_base_url(vendor);
+        let requests = [
+            (
+                "404 asking JSON",
+                http.get(format!("{base}/no/such/call"))
+                    .header("Accept", "application/json"),
+                404,
+            ),
+            (
+                "404 sending JSON",
+                http.post(format!("{base}/no/such/call"))
+                    .json(&json!({"a": 1})),
+                404,
+            ),
+            (
+                "405 asking JSON",
+                http.put(format!("{base}{post_only}"))
+                    .header("Accept", "application/vnd.api+json, application/xml;q=0.5"),
+                405,
+            ),
+        ];
+        for (what, request, status) in requests {
+            let answer = request.send().await.unwrap();
+            assert_eq!(answer.status(), status, "{vendor} {what}");
+            let content_type = answer.headers()[reqwest::header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(
+                content_type.starts_with("application/json"),
+                "{vendor} {what}: {content_type}"
+            );
+            let body: Value = answer.json().await.unwrap();
+            assert!(!body[field].is_null(), "{vendor} {what}: {body}");
+        }
+    }
+    // LiquidFiles' XML clients still get XML.
+    let base = server.api_base_url(Vendor::LiquidFiles);
+    for accept in ["application/xml", "text/xml, application/json;q=0.1", "*/*"] {
+        let answer = http
+            .get(format!("{base}/no/such/call"))
+            .header("Accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 404);
+        let text = answer.text().await.unwrap();
+        assert!(text.contains("<error>"), "{accept}: {text}");
+    }
+}
