@@ -262,6 +262,23 @@ async fn unknown_paths_and_methods_answer_json_to_json_clients() {
             assert!(!body[field].is_null(), "{vendor} {what}: {body}");
         }
     }
+    // The probes answer the methods their specs list, and 405 to another
+    // (Schemathesis sends TRACE).
+    for (vendor, probe) in [(Vendor::Lac, "/probe"), (Vendor::FileVerbs, "/endpoint")] {
+        let base = server.api_base_url(vendor);
+        for method in ["TRACE", "PATCH"] {
+            let answer = http
+                .request(
+                    reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                    format!("{base}{probe}"),
+                )
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 405, "{vendor} {method} {probe}");
+        }
+    }
     // LiquidFiles' XML clients still get XML.
     let base = server.api_base_url(Vendor::LiquidFiles);
     for accept in ["application/xml", "text/xml, application/json;q=0.1", "*/*"] {

@@ -170,6 +170,57 @@ fn form_and_json_bodies_have_schemas_of_their_own() {
     );
 }
 
+/// Every 429 and 503 a spec lists (the login throttle's, the busy password
+/// hashing's) declares the `Retry-After` the reference server sends (RFC 9110
+/// §10.2.3), as required; and every login the throttle guards lists 429 and
+/// 503 (`limits_throttle.rs` checks the answers against them).
+#[test]
+fn throttled_answers_declare_retry_after() {
+    let mut listed = 0;
+    for vendor in Vendor::ALL {
+        let s = spec::for_vendor(*vendor);
+        let doc = s.document();
+        let resolve = |v: &Value| -> Value {
+            v["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| doc.pointer(p))
+                .cloned()
+                .unwrap_or_else(|| v.clone())
+        };
+        for (method, path) in s.operations() {
+            let responses = &doc["paths"][&path][method.to_lowercase()]["responses"];
+            for status in ["429", "503"] {
+                let Some(response) = responses.get(status) else {
+                    continue;
+                };
+                let header = resolve(&resolve(response)["headers"]["Retry-After"]);
+                assert_eq!(
+                    header["required"], true,
+                    "{vendor} {method} {path} {status}: Retry-After"
+                );
+                listed += 1;
+            }
+        }
+    }
+    for (vendor, path) in [
+        (Vendor::Limecraft, "/authentication/login"),
+        (Vendor::Lac, "/@authentication"),
+        (Vendor::LiquidFiles, "/login"),
+    ] {
+        let doc = spec::for_vendor(vendor).document();
+        for status in ["429", "503"] {
+            assert!(
+                doc["paths"][path]["post"]["responses"]
+                    .get(status)
+                    .is_some(),
+                "{vendor} POST {path} lists {status}"
+            );
+        }
+    }
+    assert!(listed >= 6, "{listed}");
+}
+
 #[test]
 fn documented_examples_match_their_schemas() {
     let mut checked = 0;

@@ -15,7 +15,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -60,7 +60,8 @@ pub fn router(fv: FileVerbs, mount: &str, config: &FileVerbsConfig) -> Router {
         .route("/api/v1/accounts/access-token", post(access_token))
         .route("/api/v1/accounts/refresh-token", post(refresh_token))
         .route("/api/v1/accounts/revoke-token", post(revoke_token))
-        .route("/api/v1/endpoint", any(probe))
+        // The methods the spec lists; another is a 405.
+        .route("/api/v1/endpoint", get(probe).post(probe))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(routes);
