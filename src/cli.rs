@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::fixtures::Fixtures;
-use crate::harness::command::{self, RunCommand};
+use crate::harness::command::{self, ExploreCommand, RunCommand};
 use crate::harness::console::paint::{self, ColorChoice};
 use crate::harness::exit::Exit;
 use crate::harness::report_files::ReportFiles;
@@ -60,6 +60,12 @@ enum Command {
     /// Run the conformance suite against a target file, or the built-in reference server.
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
+    /// Property runs against a server: draw sequences of the documented
+    /// operations, judge every answer by a model of the documented rules,
+    /// shrink what fails to the shortest case and print it as a scenario, a
+    /// curl script and a replay file.
+    #[command(after_help = EXIT_CODES)]
+    Explore(ExploreArgs),
     /// Check a target file without running the suite: it loads, its server
     /// answers, its accounts sign on, its control API (if any) answers; then
     /// the plan: what a run would run, and what it would skip and why. Exit 0
@@ -170,24 +176,8 @@ struct RunArgs {
         help_heading = "Target"
     )]
     state: Option<PathBuf>,
-    /// Without --target: the vendor to test (default: every vendor).
-    #[arg(long, value_parser = vendor_parser(), help_heading = "Built-in reference server")]
-    vendor: Option<Vendor>,
-    /// Without --target: start the reference server with this fault (see `authconform faults`).
-    #[arg(long, value_parser = Fault::from_name, value_name = "FAULT", help_heading = "Built-in reference server")]
-    fault: Option<Fault>,
-    /// Without --target: run against the variant reference server (see
-    /// `serve --variant`).
-    #[arg(long, help_heading = "Built-in reference server")]
-    variant: bool,
-    /// Without --target: the reference server makes this choice where the
-    /// documents are silent (see `authconform switches`); give it several times.
-    #[arg(
-        long = "switch",
-        value_name = "NAME=VALUE",
-        help_heading = "Built-in reference server"
-    )]
-    switch: Vec<String>,
+    #[command(flatten)]
+    reference: ReferenceArgs,
     /// Tag expression selecting scenarios, e.g. "@login and not @2fa".
     #[arg(long, value_name = "EXPR", help_heading = "Selection")]
     tags: Option<String>,
@@ -266,7 +256,7 @@ impl RunArgs {
         RunCommand {
             targets: self.target,
             jobs: self.jobs as usize,
-            vendor: self.vendor,
+            vendor: self.reference.vendor,
             tags: self.tags,
             reports: ReportFiles {
                 junit: self.junit,
@@ -275,10 +265,10 @@ impl RunArgs {
                 html: self.html,
             },
             features: self.features,
-            fault: self.fault,
+            fault: self.reference.fault,
             output,
-            variant: self.variant,
-            switches: self.switch,
+            variant: self.reference.variant,
+            switches: self.reference.switch,
             strict: self.strict,
             baseline: self.baseline,
             list: self.list,
@@ -288,6 +278,136 @@ impl RunArgs {
             state: self.state,
             max_failures: self.max_failures.map(|n| n as usize),
             browser: self.browser,
+        }
+    }
+}
+
+/// Without a target file: the in-process reference server `run` and
+/// `explore` start.
+#[derive(Args)]
+struct ReferenceArgs {
+    /// Without --target: the vendor to test or explore (default: every vendor).
+    #[arg(long, value_parser = vendor_parser(), help_heading = "Built-in reference server")]
+    vendor: Option<Vendor>,
+    /// Without --target: start the reference server with this fault (see `authconform faults`).
+    #[arg(long, value_parser = Fault::from_name, value_name = "FAULT", help_heading = "Built-in reference server")]
+    fault: Option<Fault>,
+    /// Without --target: run against the variant reference server (see
+    /// `serve --variant`).
+    #[arg(long, help_heading = "Built-in reference server")]
+    variant: bool,
+    /// Without --target: the reference server makes this choice where the
+    /// documents are silent (see `authconform switches`); give it several times.
+    #[arg(
+        long = "switch",
+        value_name = "NAME=VALUE",
+        help_heading = "Built-in reference server"
+    )]
+    switch: Vec<String>,
+}
+
+#[derive(Args)]
+struct ExploreArgs {
+    /// Target file (YAML) describing the server under test; without it, an
+    /// in-process reference server is started.
+    #[arg(long, value_name = "FILE", help_heading = "Target")]
+    target: Option<PathBuf>,
+    /// With --target: the state file (see `run --state`).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "AUTHCONFORM_STATE",
+        help_heading = "Target"
+    )]
+    state: Option<PathBuf>,
+    #[command(flatten)]
+    reference: ReferenceArgs,
+    /// Cases (sequences of operations) drawn at most, per vendor.
+    #[arg(long, value_name = "N", default_value_t = 100, help_heading = "Search")]
+    cases: u32,
+    /// Wall time at most, per vendor, shrinking included.
+    #[arg(long, value_name = "SECS", help_heading = "Search")]
+    seconds: Option<u64>,
+    /// Operations in a case at most.
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=200), help_heading = "Search")]
+    max_steps: u32,
+    /// The seed of the draw (printed when not given): the same seed draws the same cases.
+    #[arg(long, help_heading = "Search")]
+    seed: Option<u64>,
+    /// Run exactly the case of a replay file (written by an earlier explore) again.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cases", "seed", "inputs"], help_heading = "Search")]
+    replay: Option<PathBuf>,
+    /// Also send generated bad input (malformed, oversized, wrong types,
+    /// injected parameters) to the sign-on; `--inputs only` sends nothing else.
+    #[arg(long, value_name = "only", num_args = 0..=1, default_missing_value = "also", value_parser = ["also", "only"], help_heading = "Search")]
+    inputs: Option<String>,
+    /// Wrong passwords sent for one account in 15 minutes at most (keep it
+    /// under the server's throttle; 0: none).
+    #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Search")]
+    wrong_passwords: u32,
+    /// Go on after the first failure, looking for failures of other kinds
+    /// (each shrunk too); by default the search stops at the first.
+    #[arg(long, help_heading = "Search")]
+    keep_going: bool,
+    /// Fail on the reference server's own choices too (see `run --strict`).
+    #[arg(long, help_heading = "Verdict")]
+    strict: bool,
+    /// Where each finding's replay file and curl script are written.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".authconform/explore",
+        help_heading = "Reports"
+    )]
+    out: PathBuf,
+    /// Write a JUnit XML report here (one test per rule of the model).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    junit: Option<PathBuf>,
+    /// Write a machine-readable summary here.
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    summary_json: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    html: Option<PathBuf>,
+    /// Print only the closing recap.
+    #[arg(short, long, help_heading = "Console")]
+    quiet: bool,
+}
+
+impl ExploreArgs {
+    fn into_command(self) -> ExploreCommand {
+        ExploreCommand {
+            target: self.target,
+            state: self.state,
+            vendor: self.reference.vendor,
+            fault: self.reference.fault,
+            variant: self.reference.variant,
+            switches: self.reference.switch,
+            cases: self.cases,
+            seconds: self.seconds,
+            max_steps: self.max_steps as usize,
+            seed: self.seed,
+            replay: self.replay,
+            inputs: match self.inputs.as_deref() {
+                None => harness::explore::Inputs::Off,
+                Some("only") => harness::explore::Inputs::Only,
+                Some(_) => harness::explore::Inputs::Also,
+            },
+            wrong_passwords: self.wrong_passwords,
+            keep_going: self.keep_going,
+            strict: self.strict,
+            out: self.out,
+            reports: ReportFiles {
+                junit: self.junit,
+                cucumber_json: None,
+                summary_json: self.summary_json,
+                html: self.html,
+            },
+            output: if self.quiet {
+                Output::Quiet
+            } else {
+                Output::Console
+            },
         }
     }
 }
@@ -485,6 +605,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             Command::Serve(args) => serve(args, cli.color).await,
             Command::Idp(args) => idp(args).await,
             Command::Run(args) => Exit::process(command::run(args.into_command()).await),
+            Command::Explore(args) => Exit::process(command::explore(args.into_command()).await),
             Command::Check {
                 target,
                 state,

@@ -104,7 +104,7 @@ Feature: Limecraft Flow two-factor authentication (TOTP)
     And 2880 minutes pass (two days)
     Then carol's token is still accepted
 
-  @LC30 @needs-support-account
+  @LC30 @needs-support-account @needs-replaceable-second-factor
   Scenario: LC30 a SUPPORT user enables two-factor authentication for another user
     Given the support user has logged in
     When the support user enables two-factor authentication for carol
@@ -119,7 +119,7 @@ Feature: Limecraft Flow two-factor authentication (TOTP)
     When the support user enables two-factor authentication for a user who does not exist
     Then the request is refused with 404
 
-  @LC32
+  @LC32 @needs-replaceable-second-factor
   Scenario: LC32 enabling 2FA again with redo gives a new key that works
     Given carol has enabled two-factor authentication
     And carol has logged in

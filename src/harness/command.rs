@@ -13,7 +13,9 @@ use crate::harness::report::{RunError, RunReport, Usage, report_of};
 use crate::harness::report_files::ReportFiles;
 use crate::harness::runner::{self, Output, RunOptions, TargetChoice};
 use crate::harness::target::{BrowserChoice, Target};
-use crate::harness::{baseline, console, exchange, preflight, state, suite, summary, world};
+use crate::harness::{
+    baseline, console, exchange, explore, preflight, state, suite, summary, world,
+};
 use crate::reference::fault::Fault;
 use crate::reference::switch::Switches;
 use crate::vendor::Vendor;
@@ -200,7 +202,8 @@ async fn plan(command: RunCommand, interrupt: &Interrupt) -> Result<Planned, Run
     {
         return Err(Usage::ReferenceOnly.into());
     }
-    let switches = Switches::from_args(variant, &switches).map_err(Usage::from)?;
+    // Checked before any target file loads: a wrong switch is one clear line.
+    Switches::from_args(variant, &switches).map_err(Usage::from)?;
     // Every target file loads before anything runs: a mistake in one is one
     // clear line, not a run of the others that ends in exit 2 anyway.
     let mut loaded = Vec::new();
@@ -282,28 +285,7 @@ async fn plan(command: RunCommand, interrupt: &Interrupt) -> Result<Planned, Run
             },
         ),
         None => {
-            let vendors = match (vendor, fault) {
-                (Some(v), _) => vec![v],
-                // A fault breaks one vendor: run that vendor.
-                (None, Some(f)) => vec![f.vendor()],
-                (None, None) => Vendor::ALL.to_vec(),
-            };
-            if let Some(f) = fault
-                && !vendors.contains(&f.vendor())
-            {
-                return Err(Usage::FaultOfAnotherVendor {
-                    fault: f.name(),
-                    breaks: f.vendor(),
-                    vendor: vendors[0],
-                }
-                .into());
-            }
-            let choice = TargetChoice::Reference {
-                vendors,
-                fault,
-                variant,
-                switches,
-            };
+            let choice = reference_choice(vendor, fault, variant, &switches)?;
             let subject = Subject {
                 label: choice.name(),
                 file: None,
@@ -316,6 +298,161 @@ async fn plan(command: RunCommand, interrupt: &Interrupt) -> Result<Planned, Run
         quiet: output == Output::Quiet,
         subject,
     })
+}
+
+/// The in-process reference server a command without a target file runs
+/// against: `--vendor` (or the vendor `--fault` breaks, else every vendor),
+/// with the fault and the switches.
+fn reference_choice(
+    vendor: Option<Vendor>,
+    fault: Option<Fault>,
+    variant: bool,
+    switches: &[String],
+) -> Result<TargetChoice, RunError> {
+    let switches = Switches::from_args(variant, switches).map_err(Usage::from)?;
+    let vendors = match (vendor, fault) {
+        (Some(v), _) => vec![v],
+        // A fault breaks one vendor: run that vendor.
+        (None, Some(f)) => vec![f.vendor()],
+        (None, None) => Vendor::ALL.to_vec(),
+    };
+    if let Some(f) = fault
+        && !vendors.contains(&f.vendor())
+    {
+        return Err(Usage::FaultOfAnotherVendor {
+            fault: f.name(),
+            breaks: f.vendor(),
+            vendor: vendors[0],
+        }
+        .into());
+    }
+    Ok(TargetChoice::Reference {
+        vendors,
+        fault,
+        variant,
+        switches,
+    })
+}
+
+/// `authconform explore`, as the command line gave it.
+#[derive(Clone, Debug)]
+pub struct ExploreCommand {
+    /// The target file; none: the in-process reference server.
+    pub target: Option<PathBuf>,
+    /// `--state`; `None`: [`state::DEFAULT_PATH`].
+    pub state: Option<PathBuf>,
+    pub vendor: Option<Vendor>,
+    pub fault: Option<Fault>,
+    pub variant: bool,
+    /// `--switch NAME=VALUE`, as given.
+    pub switches: Vec<String>,
+    pub cases: u32,
+    pub seconds: Option<u64>,
+    pub max_steps: usize,
+    /// `None`: drawn, and printed.
+    pub seed: Option<u64>,
+    pub replay: Option<PathBuf>,
+    pub inputs: explore::Inputs,
+    pub wrong_passwords: u32,
+    pub keep_going: bool,
+    pub strict: bool,
+    /// Where each finding's replay file and curl script are written.
+    pub out: PathBuf,
+    /// The report files (no Cucumber JSON: explore runs no feature file).
+    pub reports: ReportFiles,
+    pub output: Output,
+}
+
+/// Runs `explore`; its exit code ([`Exit`]), as `run`'s: every requested
+/// report is written whatever the outcome, and GitHub is told.
+pub async fn explore(command: ExploreCommand) -> i32 {
+    if let Err(e) = command.reports.check() {
+        console::err(&format!("authconform: {e}\n"));
+        return Exit::SETUP;
+    }
+    let reports = command.reports.clone();
+    let quiet = command.output == Output::Quiet;
+    let (subject, result) = match explore_options(command) {
+        Ok((options, subject)) => {
+            let result = explore::explore(options).await.map(|r| r.report);
+            (subject, result)
+        }
+        Err(e) => (
+            Subject {
+                label: "authconform".to_owned(),
+                file: None,
+            },
+            Err(e),
+        ),
+    };
+    if quiet && let Ok(report) = &result {
+        console::out(&report.summary());
+    }
+    if let Err(w) = reports.write(&subject.label, &result, None) {
+        console::err(&format!("authconform: {w}\n"));
+    }
+    tell_github(&[(&subject, &result)]);
+    let (code, message) = verdict(&result);
+    if let Some(message) = message {
+        console::err(&format!("authconform: {message}\n"));
+    }
+    code
+}
+
+/// The options of an `explore` command, and its target as annotations name it.
+fn explore_options(c: ExploreCommand) -> Result<(explore::ExploreOptions, Subject), RunError> {
+    let (choice, subject) = match &c.target {
+        Some(path) => {
+            if c.vendor.is_some() || c.fault.is_some() || c.variant || !c.switches.is_empty() {
+                return Err(Usage::ReferenceOnly.into());
+            }
+            let target = Target::load(path)?;
+            (
+                TargetChoice::External(Box::new(target)),
+                Subject {
+                    label: many::labels(std::slice::from_ref(path))
+                        .pop()
+                        .unwrap_or_default(),
+                    file: Some(path.clone()),
+                },
+            )
+        }
+        None => {
+            let choice = reference_choice(c.vendor, c.fault, c.variant, &c.switches)?;
+            let subject = Subject {
+                label: choice.name(),
+                file: None,
+            };
+            (choice, subject)
+        }
+    };
+    let seed = c.seed.unwrap_or_else(explore::fresh_seed);
+    if c.replay.is_none() {
+        console::out(&format!(
+            "authconform explore: seed {seed} (draw the same cases again with --seed {seed})\n"
+        ));
+    }
+    let options = explore::ExploreOptions {
+        target: choice,
+        plan: explore::Plan {
+            seed,
+            cases: c.cases,
+            time: c.seconds.map(std::time::Duration::from_secs),
+            max_steps: c.max_steps,
+            wrong_passwords: c.wrong_passwords,
+            keep_going: c.keep_going,
+            ..explore::Plan::default()
+        },
+        replay: c.replay,
+        inputs: c.inputs,
+        strict: c.strict,
+        output: c.output,
+        out_dir: Some(c.out),
+        state: Some(c.state.unwrap_or_else(|| state::DEFAULT_PATH.into())),
+        skip_preflight: false,
+        interrupt: Some(Interrupt::on_signals()),
+    };
+    Ok((options, subject))
 }
 
 /// Several targets: each one's closing part in the order given, then a line

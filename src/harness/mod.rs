@@ -14,6 +14,7 @@ pub mod control_api;
 mod cucumber_json;
 pub mod exchange;
 pub mod exit;
+pub mod explore;
 pub mod features;
 pub mod fileverbs;
 pub mod github;

@@ -296,6 +296,12 @@ pub enum Usage {
     },
     #[error(transparent)]
     Switch(#[from] crate::reference::switch::SwitchError),
+    /// `explore --replay FILE` that cannot be used.
+    #[error("--replay {}: {problem}", .path.display())]
+    Replay { path: PathBuf, problem: String },
+    /// `explore` of a vendor that has no model of its rules.
+    #[error("{0} has no model for explore")]
+    NoExploreModel(VendorId),
 }
 
 /// The scenarios' report of a run, even of one the server left mid-way.

@@ -405,7 +405,9 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
 
 /// The targets of the run: a target file's, or one per vendor of an
 /// in-process reference server (returned too, to keep it alive).
-async fn start(target: TargetChoice) -> Result<(Vec<Target>, Option<RunningServer>), RunError> {
+pub(crate) async fn start(
+    target: TargetChoice,
+) -> Result<(Vec<Target>, Option<RunningServer>), RunError> {
     match target {
         TargetChoice::External(t) => Ok((vec![*t], None)),
         TargetChoice::Reference {

@@ -157,6 +157,14 @@ pub trait VendorSuite: Send + Sync + 'static {
     fn scenario(&self) -> Box<dyn Any + Send + Sync> {
         Box::new(())
     }
+
+    // ---- explore
+
+    /// The vendor's model of its documented rules, for `authconform explore`
+    /// (`harness/<vendor>/model.rs`); `None`: the vendor has none.
+    fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
+        None
+    }
 }
 
 /// Who a vendor is to the harness ([`VendorSuite::identity`]).

@@ -348,6 +348,8 @@ pub struct ConformanceWorld {
     pub last: Option<Exchange>,
     /// Every exchange of the scenario in one line each (`POST /x → 200`), redacted.
     pub trail: Vec<String>,
+    /// Every exchange of the scenario, in full (`explore`'s curl script).
+    pub exchanges: Vec<Exchange>,
     /// What the vendor's scenario keeps between its steps, made by its suite
     /// when the scenario starts ([`Self::scenario`]).
     scenario: Box<dyn Any + Send + Sync>,
@@ -358,6 +360,9 @@ pub struct ConformanceWorld {
     warnings: Mutex<Vec<Warning>>,
     /// When the scenario started (its duration in the reports).
     pub started: std::time::Instant,
+    /// The check that failed a step, if one did: what `authconform explore`
+    /// reports as the broken rule and shrinks towards.
+    broken: Mutex<Option<Check>>,
 }
 
 impl fmt::Debug for ConformanceWorld {
@@ -375,11 +380,26 @@ impl ConformanceWorld {
             sessions: HashMap::new(),
             last: None,
             trail: Vec::new(),
+            exchanges: Vec::new(),
             scenario: Box::new(()),
             reference_scenario: false,
             warnings: Mutex::new(Vec::new()),
             started: std::time::Instant::now(),
+            broken: Mutex::new(None),
         }
+    }
+
+    /// A world outside cucumber, attached to `ctx`: one case of `authconform
+    /// explore`, whose model sends and checks through it as a step does.
+    pub fn detached(ctx: Arc<RunContext>) -> Self {
+        let mut world = Self::new();
+        world.attach(ctx, &[]);
+        world
+    }
+
+    /// The check whose failure failed a step, if one did.
+    pub fn broken_check(&self) -> Option<Check> {
+        *self.broken.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Attaches the run context; `tags` are the scenario's own, its rule's
@@ -484,6 +504,7 @@ impl ConformanceWorld {
             exchange.status
         ));
         self.last = Some(exchange.clone());
+        self.exchanges.push(exchange.clone());
         Ok(exchange)
     }
 
@@ -561,6 +582,7 @@ impl ConformanceWorld {
         };
         let binding = check.provenance() == Provenance::Documented && !self.reference_scenario;
         if binding || self.ctx().strict {
+            *self.broken.lock().unwrap_or_else(|e| e.into_inner()) = Some(check);
             return Err(self.failure(&expected));
         }
         let warning = Warning::from_failure(self.failure(&expected).0);

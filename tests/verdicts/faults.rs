@@ -53,7 +53,7 @@ async fn verdict(fault: Fault) -> Result<Vec<String>, String> {
                     default.failed_ids()
                 ));
             }
-            for id in fault.caught_by() {
+            for id in fault.scenarios() {
                 let warned = default
                     .scenarios
                     .iter()
@@ -71,9 +71,12 @@ async fn verdict(fault: Fault) -> Result<Vec<String>, String> {
 async fn every_fault_is_caught_by_the_scenarios_it_names() {
     // AUTHCONFORM_FAULTS_VENDOR=lac runs one vendor's faults (while working on it).
     let only: Option<String> = std::env::var("AUTHCONFORM_FAULTS_VENDOR").ok();
+    // A fault only an order of operations reveals names `explore` alone:
+    // `explore.rs` proves that explore finds it.
     let faults = Fault::ALL
         .iter()
-        .filter(|f| only.as_deref().is_none_or(|v| f.vendor().to_string() == v));
+        .filter(|f| only.as_deref().is_none_or(|v| f.vendor().to_string() == v))
+        .filter(|f| f.scenarios().next().is_some());
     let outcomes: Vec<(Fault, Result<Vec<String>, String>)> = futures::stream::iter(faults)
         .map(|fault| async move { (*fault, verdict(*fault).await) })
         .buffer_unordered(4)
@@ -89,7 +92,7 @@ async fn every_fault_is_caught_by_the_scenarios_it_names() {
         match outcome {
             Err(e) => problems.push(format!("--fault {}: {e}", fault.name())),
             Ok(failed) => {
-                for id in fault.caught_by() {
+                for id in fault.scenarios() {
                     if !failed.iter().any(|f| f == id) {
                         problems.push(format!(
                             "--fault {} ({}): {id} should fail but passed; failed were {failed:?}",
@@ -123,7 +126,7 @@ fn scenario_ids() -> BTreeSet<String> {
 fn every_scenario_is_named_by_some_fault() {
     let named: BTreeSet<String> = Fault::ALL
         .iter()
-        .flat_map(|f| f.caught_by().iter().map(|s| s.to_string()))
+        .flat_map(|f| f.scenarios().map(|s| s.to_string()))
         .collect();
     let ids = scenario_ids();
     assert!(ids.len() >= 25, "expected LC1..LC25, found {ids:?}");

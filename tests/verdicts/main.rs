@@ -5,6 +5,7 @@
 //! makes (`switches`). Both run the whole harness in-process, so they share a binary
 //! of their own: cucumber swaps the panic hook while it runs.
 
+mod explore;
 mod faults;
 mod fileverbs_preflight;
 mod limecraft_headers;

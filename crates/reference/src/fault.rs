@@ -60,7 +60,10 @@ macro_rules! faults {
                 match self { $(Fault::$variant => $breaks),+ }
             }
 
-            /// Scenario ids (from the catalogue) that must fail against this fault.
+            /// Scenario ids (from the catalogue) that must fail against this
+            /// fault; [`EXPLORE`] for a fault only an order of operations
+            /// reveals, which `authconform explore` finds
+            /// (`tests/verdicts/explore.rs`) and no scenario checks.
             pub fn caught_by(self) -> &'static [&'static str] {
                 match self { $(Fault::$variant => &[$($caught),+]),+ }
             }
@@ -149,6 +152,8 @@ faults! {
         "allSessions:true ends the sessions of every user", ["LC23"];
     LogoutInvalidToken500 = "logout-invalid-token-500", Limecraft, Documented,
         "logout with an invalid token fails with 500", ["LC25"];
+    LogoutAllSparesOldest = "logout-all-spares-oldest", Limecraft, Documented,
+        "allSessions:true leaves the user's oldest session alive when the user has three or more", ["explore"];
     SecretKeyIgnored = "secret-key-ignored", FileVerbs, Documented,
         "the SecretKey header is not accepted on any call", ["FV1"];
     AnySecretKeyAccepted = "any-secret-key-accepted", FileVerbs, Documented,
@@ -173,6 +178,8 @@ faults! {
         "refresh returns a JwtToken that does not verify", ["FV6"];
     RefreshNeverExpires = "refresh-never-expires", FileVerbs, Reference,
         "refresh tokens never expire", ["FV6"];
+    RefreshReuseAfterTwoRotations = "refresh-reuse-after-two-rotations", FileVerbs, Reference,
+        "a refresh token presented again after its family rotated twice more is accepted, not detected as reuse", ["explore"];
     RevokeDoesNotRevoke = "revoke-does-not-revoke", FileVerbs, Reference,
         "revoke answers 200 but the refresh token keeps working", ["FV7"];
     SecretKeyExpires = "secret-key-expires", FileVerbs, Documented,
@@ -221,6 +228,8 @@ faults! {
         "revalidating a disabled auth token succeeds", ["LAC12"];
     DisableTwiceFails = "disable-twice-fails", Lac, Documented,
         "disabling an auth token that is already disabled gets 401", ["LAC13"];
+    DisableEndsNewestToken = "disable-ends-newest-token", Lac, Documented,
+        "disabling an auth token of a user who holds a newer one disables the newest instead; the one named keeps working", ["explore"];
     DisableExpiredFails = "disable-expired-fails", Lac, Documented,
         "disabling an expired auth token gets the expired error", ["LAC14"];
     DisableUnknownSucceeds = "disable-unknown-succeeds", Lac, Documented,
@@ -321,8 +330,16 @@ faults! {
         "a RelayState holding a URL is followed after the login (an open redirect) instead of the success page", ["LF34"];
 }
 
+/// What a fault names as its catcher when only `authconform explore` finds it.
+pub const EXPLORE: &str = "explore";
+
 impl Fault {
-    /// The scenarios of [`Self::caught_by`] that catch this fault on a server
+    /// The scenario ids that catch it (without [`EXPLORE`]).
+    pub fn scenarios(self) -> impl Iterator<Item = &'static str> {
+        self.caught_by().iter().copied().filter(|c| *c != EXPLORE)
+    }
+
+    /// The scenarios of [`Self::scenarios`] that catch this fault on a server
     /// whose silent choices are `switches`, as the suite runs by default (the
     /// HTTP player of `/session/api`): a switch can leave out the API a
     /// scenario plays (LiquidFiles' XML login under
@@ -335,9 +352,7 @@ impl Fault {
         if !self.applies_under(switches) {
             return Vec::new();
         }
-        self.caught_by()
-            .iter()
-            .copied()
+        self.scenarios()
             .filter(|id| !self.hidden_under(id, switches))
             .collect()
     }

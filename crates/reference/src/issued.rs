@@ -379,6 +379,24 @@ impl<O: Hash + Eq + Clone, V> Issued<O, V> {
         slots.len()
     }
 
+    /// Forgets the owner's tokens for which `keep` (given each value, oldest
+    /// first) says false; returns how many (fault paths only).
+    pub fn retain_owned_by(&mut self, owner: &O, mut keep: impl FnMut(&V) -> bool) -> usize {
+        let slots: Vec<u32> = self
+            .owned_slots(owner)
+            .filter(|&i| {
+                self.slots[i as usize]
+                    .value
+                    .as_ref()
+                    .is_some_and(|v| !keep(v))
+            })
+            .collect();
+        for &i in &slots {
+            self.remove_at(i);
+        }
+        slots.len()
+    }
+
     /// Forgets the owner's oldest tokens until fewer than `max` are left: room for one more.
     pub fn make_room(&mut self, owner: &O, max: usize) {
         while self.count_owned_by(owner) >= max.max(1) {

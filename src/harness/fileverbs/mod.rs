@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod control;
+pub mod model;
 mod steps;
 pub mod target;
 
@@ -100,6 +101,10 @@ impl VendorSuite for FileVerbsSuite {
             field: "fileverbs.probe_path",
             path: fv.probe_path.clone(),
         })
+    }
+
+    fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
+        Some(&crate::harness::explore::ModelExplorer::<model::FileVerbsModel>::NEW)
     }
 
     /// The bearer JWT of the sign-on: a server that wants the SecretKey

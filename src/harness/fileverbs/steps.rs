@@ -296,7 +296,7 @@ async fn remember_tokens(w: &mut ConformanceWorld, who: Persona, x: &Exchange) -
 
 /// The bearer token of an answer: `JwtToken`, or (a refresh's answer, whose
 /// shape no document gives) any string field that is a JWT.
-fn bearer_of(x: &Exchange) -> Option<&str> {
+pub(super) fn bearer_of(x: &Exchange) -> Option<&str> {
     x.str_field("JwtToken").or_else(|| {
         x.json
             .as_ref()?
@@ -319,7 +319,7 @@ fn cookie_token(c: &cookie::Cookie<'_>) -> String {
 
 /// The `Set-Cookie` that carries the answer's RefreshToken, whatever its name
 /// and however its value is written (quoted, percent-encoded).
-fn refresh_cookie(x: &Exchange) -> Option<cookie::Cookie<'static>> {
+pub(super) fn refresh_cookie(x: &Exchange) -> Option<cookie::Cookie<'static>> {
     let refresh = x.str_field("RefreshToken")?;
     set_cookies(x).find(|c| cookie_token(c) == refresh || c.value() == refresh)
 }
@@ -440,7 +440,7 @@ async fn answer_holds_fields(w: &mut ConformanceWorld) -> StepResult {
 }
 
 /// The JSON of one base64url segment of a JWT.
-fn segment(jwt: &str, index: usize) -> Option<Value> {
+pub(super) fn segment(jwt: &str, index: usize) -> Option<Value> {
     let part = jwt.split('.').nth(index)?;
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
 }
@@ -666,7 +666,7 @@ async fn exp_passes(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     advance_to(w, exp + leeway + 1).await
 }
 
-fn tamper_signature(jwt: &str) -> String {
+pub(super) fn tamper_signature(jwt: &str) -> String {
     let (message, signature) = jwt.rsplit_once('.').unwrap_or((jwt, ""));
     // Change the first character: the last one of a base64url signature may only carry padding bits.
     let mut chars: Vec<char> = signature.chars().collect();
@@ -676,7 +676,7 @@ fn tamper_signature(jwt: &str) -> String {
     format!("{message}.{}", chars.into_iter().collect::<String>())
 }
 
-fn tamper_payload(jwt: &str) -> String {
+pub(super) fn tamper_payload(jwt: &str) -> String {
     let parts: Vec<&str> = jwt.split('.').collect();
     let mut claims = segment(jwt, 1).unwrap_or_default();
     claims["sub"] = Value::from("someone-else");
@@ -689,7 +689,7 @@ fn tamper_payload(jwt: &str) -> String {
     )
 }
 
-fn alg_none(jwt: &str) -> String {
+pub(super) fn alg_none(jwt: &str) -> String {
     let payload = jwt.split('.').nth(1).unwrap_or_default();
     format!(
         "{}.{payload}.",
@@ -697,7 +697,7 @@ fn alg_none(jwt: &str) -> String {
     )
 }
 
-fn signed_with_another_key(jwt: &str) -> Result<String, Failure> {
+pub(super) fn signed_with_another_key(jwt: &str) -> Result<String, Failure> {
     let claims: Value = crate::hs256::insecure_claims(jwt)
         .map_err(|e| Failure(format!("the JwtToken's claims do not decode: {e}")))?;
     let key = crate::secret::Token::generate();

@@ -4,6 +4,7 @@
 //! ([`LacSuite`]).
 
 pub mod api;
+pub mod model;
 mod steps;
 pub mod target;
 
@@ -82,6 +83,10 @@ impl VendorSuite for LacSuite {
             field: "lac.probe_path",
             path: lac.probe_path.clone(),
         })
+    }
+
+    fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
+        Some(&crate::harness::explore::ModelExplorer::<model::LacModel>::NEW)
     }
 
     /// Nothing to undo over the network: a password the suite could not set

@@ -4,6 +4,7 @@
 //! ([`LimecraftSuite`]).
 
 pub mod api;
+pub mod model;
 mod steps;
 pub mod target;
 
@@ -88,6 +89,10 @@ impl VendorSuite for LimecraftSuite {
                  (or say `second_factor: email` if it is not TOTP)"
             )
         })
+    }
+
+    fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
+        Some(&crate::harness::explore::ModelExplorer::<model::LimecraftModel>::NEW)
     }
 
     fn run_state(&self, _: &Target) -> Box<dyn std::any::Any + Send + Sync> {

@@ -44,7 +44,7 @@ use crate::reference::limecraft::{SAMPLE_CLIENT, rules};
 use crate::totp::{self, Algorithm, TotpParams};
 
 /// A user id no server is expected to have.
-const UNKNOWN_USER_ID: &str = "987654321987";
+pub(super) const UNKNOWN_USER_ID: &str = "987654321987";
 
 /// The session name of the account with SUPPORT rights (`users.support`).
 const SUPPORT: &str = "the support user";
@@ -810,7 +810,7 @@ async fn user_id(w: &mut ConformanceWorld, token: &str) -> Result<String, Failur
 /// The enrolment an enable2fa answer gives: its key, and its parameters or,
 /// where it leaves one out (the table marks them optional), the sample
 /// client's (SHA-1, 6 digits, 30 s).
-fn enrolment_of(x: &Exchange) -> Option<Enrolment> {
+pub(super) fn enrolment_of(x: &Exchange) -> Option<Enrolment> {
     let secret = totp::decode_secret(x.str_field("key")?).filter(|s| !s.is_empty())?;
     let algorithm = match x.str_field("hashingAlgorithm") {
         Some(name) => totp::parse_algorithm(name)?,
@@ -1215,7 +1215,7 @@ async fn relogin(w: &mut ConformanceWorld, who: Persona) -> StepResult {
 /// token that does not ask for a further step (`needsSecondToken` true would).
 /// The document gives 2fa/validate only a "default response", so the status
 /// of a refusal, or whether it is a 2xx RestToken without a token, is open.
-fn final_token(x: &Exchange) -> Option<&str> {
+pub(super) fn final_token(x: &Exchange) -> Option<&str> {
     if !Status::Success.holds(x.status) || x.field("needsSecondToken") == Some(&Value::Bool(true)) {
         return None;
     }
@@ -1224,7 +1224,7 @@ fn final_token(x: &Exchange) -> Option<&str> {
 
 /// A code of the same length as `code` that differs in every digit from it
 /// and from each of `others` (the other candidates' codes, the steps around).
-fn wrong_code(code: &str, others: &[String]) -> String {
+pub(super) fn wrong_code(code: &str, others: &[String]) -> String {
     code.chars()
         .enumerate()
         .map(|(i, c)| {

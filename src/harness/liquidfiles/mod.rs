@@ -6,6 +6,7 @@
 pub mod api;
 pub mod control;
 pub mod discover;
+pub mod model;
 pub mod player;
 mod steps;
 pub mod target;
@@ -59,6 +60,10 @@ impl VendorSuite for LiquidFilesSuite {
 
     fn required(&self, target: &Target) -> Vec<(&'static str, bool)> {
         target.users.given(&["users.primary", "users.secondary"])
+    }
+
+    fn explorer(&self) -> Option<&'static dyn crate::harness::explore::Explorer> {
+        Some(&crate::harness::explore::ModelExplorer::<model::LiquidFilesModel>::NEW)
     }
 
     fn discover<'a>(

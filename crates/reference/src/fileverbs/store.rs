@@ -379,11 +379,25 @@ impl FileVerbsState {
         let now = self.clock.now();
         let digest = TokenDigest::of(presented);
         let mut store = self.store();
-        let (account, family, state, expires_at, revoked) = {
+        let (account, family, state, expires_at, revoked, rotated_after) = {
             let r = store.refresh.get(&digest).ok_or_else(refused)?;
             let family = *r.owner.ok_or_else(refused)?;
             let v = r.value;
-            (v.account, family, v.state, v.expires_at, v.revoked)
+            // How many tokens of the family were issued after this one.
+            let rotated_after = store
+                .refresh
+                .owned_by(&family)
+                .skip_while(|e| !std::ptr::eq(e.value, v))
+                .count()
+                .saturating_sub(1);
+            (
+                v.account,
+                family,
+                v.state,
+                v.expires_at,
+                v.revoked,
+                rotated_after,
+            )
         };
         let ignore_expiry = self.fault_is(Fault::RefreshNeverExpires);
         if revoked || (now >= expires_at && !ignore_expiry) {
@@ -391,6 +405,8 @@ impl FileVerbsState {
         }
         match state {
             RefreshState::Used if self.fault_is(Fault::RefreshReuseNotDetected) => {}
+            RefreshState::Used
+                if self.fault_is(Fault::RefreshReuseAfterTwoRotations) && rotated_after >= 2 => {}
             RefreshState::Used if self.fault_is(Fault::RefreshNotRotated) => {}
             // The variant refuses the reuse but leaves the family alone.
             RefreshState::Used

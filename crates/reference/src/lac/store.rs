@@ -791,10 +791,26 @@ impl LacState {
             return Ok(was_active);
         }
         let user = key.user.clone();
+        // The user's newest token, when it is another than the one named.
+        let newer_one = user.as_ref().filter(|u| {
+            keys.owned_by(u)
+                .last()
+                .is_some_and(|newest| !std::ptr::eq(newest.value, key))
+        });
+        let newer_one = newer_one.cloned();
         if self.faulty(Fault::DisableDisablesAllUserTokens) && user.is_some() {
             for k in keys.values_mut().filter(|k| k.user == user) {
                 k.disabled = true;
             }
+        } else if let Some(u) = newer_one.filter(|_| self.faulty(Fault::DisableEndsNewestToken)) {
+            let newest = keys.count_owned_by(&u);
+            let mut n = 0;
+            keys.owned_by_mut(&u, |k| {
+                n += 1;
+                if n == newest {
+                    k.disabled = true;
+                }
+            });
         } else if let Some(key) = keys.get_mut(&digest) {
             key.disabled = true;
         }

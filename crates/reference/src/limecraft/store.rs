@@ -791,6 +791,25 @@ impl LimecraftState {
         };
         if end_all && self.faulty(Fault::LogoutEndsEveryonesSessions) {
             store.sessions.clear();
+        } else if end_all
+            && self.faulty(Fault::LogoutAllSparesOldest)
+            && store.sessions.count_owned_by(&SessionOwner {
+                user_id,
+                temporary: false,
+            }) >= 3
+        {
+            let mut oldest = true;
+            store.sessions.retain_owned_by(
+                &SessionOwner {
+                    user_id,
+                    temporary: false,
+                },
+                |_| std::mem::take(&mut oldest),
+            );
+            store.sessions.remove_owned_by(&SessionOwner {
+                user_id,
+                temporary: true,
+            });
         } else if end_all {
             for temporary in [false, true] {
                 store

@@ -37,6 +37,8 @@ mod revalidate;
 mod sign_on;
 mod transport;
 
+pub(super) use transport::{keeps_out, lets_in};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -61,15 +63,15 @@ impl Ledger {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn get(w: &ConformanceWorld, key: &(String, String)) -> Option<String> {
+    pub(super) fn get(w: &ConformanceWorld, key: &(String, String)) -> Option<String> {
         w.ctx().run_state::<Ledger>().lock().get(key).cloned()
     }
 
-    fn set(w: &ConformanceWorld, key: (String, String), password: String) {
+    pub(super) fn set(w: &ConformanceWorld, key: (String, String), password: String) {
         w.ctx().run_state::<Ledger>().lock().insert(key, password);
     }
 
-    fn clear(w: &ConformanceWorld, key: &(String, String)) {
+    pub(super) fn clear(w: &ConformanceWorld, key: &(String, String)) {
         w.ctx().run_state::<Ledger>().lock().remove(key);
     }
 }
@@ -97,8 +99,13 @@ pub fn left_changed(target: &crate::harness::target::Target, ledger: &Ledger) ->
             let times = now
                 .strip_prefix(account.password.as_str())
                 .map_or(0, |rest| rest.matches(CHANGED_SUFFIX).count());
+            // Without the password itself: how it was derived, when it was.
+            let what = match times {
+                0 => "one a scenario chose (a policy check's short password, which this server accepted)".to_owned(),
+                n => format!("the original followed by `{CHANGED_SUFFIX}` {n} time(s)"),
+            };
             Some(format!(
-                "the password of {} at {base} is not the target file's: the server refused to set it back (a password history?); it is the original followed by `{CHANGED_SUFFIX}` {times} time(s): set it back by hand before the next run",
+                "the password of {} at {base} is not the target file's: the server refused to set it back (a password history?); it is {what}: set it back by hand before the next run",
                 account.username
             ))
         })
@@ -193,7 +200,7 @@ impl SignOn {
 /// the account by hand if a run is killed half-way.
 const CHANGED_SUFFIX: &str = "-Nw7!";
 
-fn changed_password(current: &str) -> String {
+pub(super) fn changed_password(current: &str) -> String {
     format!("{current}{CHANGED_SUFFIX}")
 }
 

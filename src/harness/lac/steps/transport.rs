@@ -30,7 +30,7 @@ fn refusal_status(status: u16) -> bool {
 }
 
 /// Whether the probe let an authenticated call in (see the module's text).
-fn lets_in(x: &Exchange, baseline: Baseline) -> bool {
+pub(in crate::harness::lac) fn lets_in(x: &Exchange, baseline: Baseline) -> bool {
     if Status::Success.holds(x.status) {
         return true;
     }
@@ -44,7 +44,7 @@ fn lets_in(x: &Exchange, baseline: Baseline) -> bool {
 
 /// Whether the probe kept the caller out: a 4xx that is a refusal, or the
 /// answer a call without credentials gets.
-fn keeps_out(x: &Exchange, baseline: Baseline) -> bool {
+pub(in crate::harness::lac) fn keeps_out(x: &Exchange, baseline: Baseline) -> bool {
     Status::ClientError.holds(x.status)
         && (refusal_status(x.status) || baseline.is_none_or(|b| b == x.status))
 }

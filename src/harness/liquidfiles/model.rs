@@ -1,0 +1,471 @@
+//! LiquidFiles' model for `authconform explore`: sequences of the
+//! documented logins (XML by email or username, as `text/xml` or
+//! `application/xml`, the special password written four ways; the v3 JSON
+//! API; the `/session/api` browser login with and without the agent port,
+//! Strong 2FA, agent name and version, the key's lifetime), right and
+//! wrong, in any order.
+//!
+//! Each operation is the scenarios' own steps, run by their sentences
+//! ([`Case::sentence`]), so every check is the one the scenario makes, and a
+//! shrunk case is a scenario to paste as it is. What only an order reveals
+//! the model adds: a user's XML key never changes, whatever came between
+//! (seed 001: "The API key doesn't change"), and the JSON API answers the
+//! same key.
+
+use proptest::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::api;
+use super::target::{LiquidFilesTarget, login};
+use crate::harness::explore::{Case, Halt, Model};
+use crate::harness::target::Target;
+use crate::harness::world::RunContext;
+use crate::provenance::Rule;
+use crate::reference::liquidfiles::rules::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Who {
+    Alice,
+    Bob,
+}
+
+impl Who {
+    fn name(self) -> &'static str {
+        match self {
+            Who::Alice => "alice",
+            Who::Bob => "bob",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "op")]
+pub enum Op {
+    XmlLogin {
+        who: Who,
+        username: bool,
+        application_xml: bool,
+    },
+    /// dan's password with `&` and `$`: 0 decimal references, 1 hexadecimal,
+    /// 2 only what XML needs escaped, 3 raw (must fail).
+    DanPosts {
+        written: u8,
+    },
+    XmlRefused {
+        /// 0 a wrong password, 1 an unknown user, 2 no `<password>`.
+        which: u8,
+    },
+    JsonLogin,
+    JsonRefused {
+        /// 0 a wrong password, 1 an unknown user, 2 no password.
+        which: u8,
+    },
+    BrowserSignIn {
+        who: Who,
+        agent_port: bool,
+    },
+    BrowserRefused {
+        unknown: bool,
+    },
+    BrowserBadPort {
+        port: u8,
+    },
+    BrowserTwoFactor {
+        /// 0 no code, 1 a wrong code, 2 the current code.
+        code: u8,
+    },
+    BrowserAgent,
+    BrowserKeyLifetime {
+        passes: bool,
+    },
+}
+
+const BAD_PORTS: [&str; 4] = ["abc", "0", "65536", "80x"];
+
+/// What the model holds in one case.
+pub struct LiquidFilesModel {
+    /// Each user's XML key, once seen.
+    keys: Vec<(Who, String)>,
+    agent: u32,
+}
+
+impl LiquidFilesModel {
+    /// The key of the last XML or JSON answer.
+    fn last_key(case: &Case) -> Option<String> {
+        let x = case.w.last.as_ref()?;
+        api::xml_element(&x.response_body, "api_key")
+            .or_else(|| api::json_api_key(&x.response_body))
+            .filter(|k| !k.is_empty())
+    }
+
+    /// A user's key is the same as every earlier answer's.
+    fn same_key(&mut self, case: &mut Case, who: Who, rule: &'static Rule) -> Result<(), Halt> {
+        let Some(key) = Self::last_key(case) else {
+            return Ok(());
+        };
+        match self.keys.iter().find(|(w, _)| *w == who) {
+            Some((_, first)) => {
+                let same = *first == key;
+                case.say(format!(
+                    "And {}'s api_key is the one of her first login",
+                    who.name()
+                ));
+                case.documented(
+                    rule,
+                    same,
+                    &format!("{}'s api_key unchanged since her first login", who.name()),
+                )
+            }
+            None => {
+                self.keys.push((who, key));
+                Ok(())
+            }
+        }
+    }
+
+    async fn browser_success(case: &mut Case, agent_port: bool) -> Result<(), Halt> {
+        case.sentence(
+            "Then the page says Authentication Successful and shows an API key in div#api_key",
+        )
+        .await?;
+        if agent_port {
+            case.sentence("When the browser makes the agent callback")
+                .await?;
+            case.sentence("Then the listener received exactly one POST with the form body api_key=<the page's key>")
+                .await
+        } else {
+            case.sentence("Then the page has no agent callback form")
+                .await
+        }
+    }
+}
+
+impl Model for LiquidFilesModel {
+    type Op = Op;
+
+    const PROPERTY: &'static str = "liquidfiles XML, JSON and browser logins";
+
+    fn ops(target: &Target) -> Vec<(u32, BoxedStrategy<Op>)> {
+        let lf = target.section::<LiquidFilesTarget>();
+        let who = prop_oneof![3 => Just(Who::Alice), 1 => Just(Who::Bob)];
+        let mut ops: Vec<(u32, BoxedStrategy<Op>)> = Vec::new();
+        // The POST /login APIs the deployment offers (declared, or found out
+        // before the run); none: only the browser login.
+        let logins = login(target);
+        if logins.is_some_and(|l| l.xml()) {
+            ops.push((
+                5,
+                (who.clone(), prop::bool::weighted(0.3), any::<bool>())
+                    .prop_map(|(who, username, application_xml)| Op::XmlLogin {
+                        who,
+                        username,
+                        application_xml,
+                    })
+                    .boxed(),
+            ));
+            ops.push((
+                2,
+                (0u8..3).prop_map(|which| Op::XmlRefused { which }).boxed(),
+            ));
+            if lf.is_some_and(|l| l.special.is_some()) {
+                ops.push((
+                    2,
+                    (0u8..4)
+                        .prop_map(|written| Op::DanPosts { written })
+                        .boxed(),
+                ));
+            }
+        }
+        if logins.is_some_and(|l| l.json()) {
+            ops.push((3, Just(Op::JsonLogin).boxed()));
+            ops.push((
+                1,
+                (0u8..3).prop_map(|which| Op::JsonRefused { which }).boxed(),
+            ));
+        }
+        ops.push((
+            4,
+            (who, any::<bool>())
+                .prop_map(|(who, agent_port)| Op::BrowserSignIn { who, agent_port })
+                .boxed(),
+        ));
+        ops.push((
+            1,
+            any::<bool>()
+                .prop_map(|unknown| Op::BrowserRefused { unknown })
+                .boxed(),
+        ));
+        ops.push((
+            1,
+            (0u8..4)
+                .prop_map(|port| Op::BrowserBadPort { port })
+                .boxed(),
+        ));
+        if target
+            .users
+            .twofactor
+            .as_ref()
+            .is_some_and(|a| a.totp_secret.is_some())
+        {
+            ops.push((
+                2,
+                (0u8..3)
+                    .prop_map(|code| Op::BrowserTwoFactor { code })
+                    .boxed(),
+            ));
+        }
+        if target.control_url.is_some() {
+            ops.push((1, Just(Op::BrowserAgent).boxed()));
+            // The lifetime is the target file's (the documents give none).
+            if lf.is_some_and(|l| l.probe_path.is_some() && l.key_lifetime_minutes.is_some()) {
+                ops.push((
+                    1,
+                    any::<bool>()
+                        .prop_map(|passes| Op::BrowserKeyLifetime { passes })
+                        .boxed(),
+                ));
+            }
+        }
+        ops
+    }
+
+    /// The rules of `/session/api` and the XML and JSON logins, which the
+    /// scenarios' sentences it plays check; not /saml/api's (no operation
+    /// of the model plays it), so the reports do not claim them.
+    fn rules() -> &'static [&'static Rule] {
+        &[
+            &BROWSER_LOGIN_PROMPT,
+            &SUCCESS_MESSAGE,
+            &API_KEY_DIV,
+            &NO_KEY_WITHOUT_AUTHENTICATION,
+            &STRONG_2FA_BEFORE_KEY,
+            &AGENT_PORT_POST,
+            &AGENT_PORT_BODY,
+            &NO_POST_WITHOUT_AGENT_PORT,
+            &AGENT_IN_ACTIVITY_LOG,
+            &BROWSER_KEYS_EXPIRE,
+            &XML_LOGIN_RETURNS_THE_KEY,
+            &XML_ANSWER_SHAPE,
+            &XML_AS_TEXT_XML,
+            &USERNAME_INSTEAD_OF_EMAIL,
+            &DECIMAL_CHARACTER_REFERENCES,
+            &HEX_CHARACTER_REFERENCES,
+            &RAW_AMPERSAND_FAILS,
+            &KEY_DOES_NOT_CHANGE,
+            &NO_KEY_WITHOUT_PASSWORD,
+            &JSON_LOGIN_RETURNS_THE_KEY,
+        ]
+    }
+
+    fn start(_: &RunContext) -> Self {
+        LiquidFilesModel {
+            keys: Vec::new(),
+            agent: 0,
+        }
+    }
+
+    async fn step(&mut self, case: &mut Case, op: &Op) -> Result<(), Halt> {
+        match *op {
+            Op::XmlLogin {
+                who,
+                username,
+                application_xml,
+            } => {
+                let has_username = case
+                    .ctx()
+                    .target
+                    .section::<LiquidFilesTarget>()
+                    .is_some_and(|l| l.primary_username.is_some());
+                let by = if username && who == Who::Alice && has_username {
+                    "username"
+                } else {
+                    "email"
+                };
+                let ct = if application_xml {
+                    "application/xml"
+                } else {
+                    "text/xml"
+                };
+                case.sentence(&format!(
+                    "When {} posts her {by} and password to /login as {ct}",
+                    who.name()
+                ))
+                .await?;
+                case.sentence(
+                    "Then the XML answer is 2xx with a non-empty api_key in the user element",
+                )
+                .await?;
+                self.same_key(case, who, &KEY_DOES_NOT_CHANGE)
+            }
+            Op::DanPosts { written } => {
+                let how = [
+                    "with every character outside [A-Za-z0-9] as a decimal character reference",
+                    "with hexadecimal character references",
+                    "with only & and < escaped and the rest literal",
+                    "unescaped",
+                ][usize::from(written.min(3))];
+                case.sentence(&format!("When dan posts his password to /login {how}"))
+                    .await?;
+                if written >= 3 {
+                    case.sentence("Then the XML login is refused without an api_key")
+                        .await
+                } else {
+                    case.sentence(
+                        "Then the XML answer is 2xx with a non-empty api_key in the user element",
+                    )
+                    .await
+                }
+            }
+            Op::XmlRefused { which } => {
+                let line = match which {
+                    0 => {
+                        let alice = case.ctx().target.users.primary.clone();
+                        if alice.is_none_or(|a| !case.may_send_wrong_password(&a.username)) {
+                            return Ok(());
+                        }
+                        "When someone posts alice's email and a wrong password to /login"
+                    }
+                    1 => "When someone posts an unknown email and a password to /login",
+                    _ => "When alice posts no <password> with her credentials to /login",
+                };
+                case.sentence(line).await?;
+                case.sentence("Then the XML login is refused without an api_key")
+                    .await
+            }
+            Op::JsonLogin => {
+                case.sentence("When alice posts her email and password to /login as JSON")
+                    .await?;
+                case.sentence("Then the JSON answer is 2xx with a non-empty user.api_key")
+                    .await?;
+                self.same_key(case, Who::Alice, &KEY_DOES_NOT_CHANGE)
+            }
+            Op::JsonRefused { which } => {
+                let line = match which {
+                    0 => {
+                        let alice = case.ctx().target.users.primary.clone();
+                        if alice.is_none_or(|a| !case.may_send_wrong_password(&a.username)) {
+                            return Ok(());
+                        }
+                        "When someone posts alice's email and a wrong password to /login as JSON"
+                    }
+                    1 => "When someone posts an unknown email and a password to /login as JSON",
+                    _ => "When alice posts her email without a password as JSON to /login",
+                };
+                case.sentence(line).await?;
+                case.sentence("Then the JSON login is refused without an api_key")
+                    .await
+            }
+            Op::BrowserSignIn { who, agent_port } => {
+                if agent_port {
+                    case.sentence("Given a listener on a random local port")
+                        .await?;
+                    case.sentence(&format!(
+                        "When {} signs in on the /session/api page with the listener's port as agent_port",
+                        who.name()
+                    ))
+                    .await?;
+                } else {
+                    case.sentence(&format!(
+                        "When {} signs in on the /session/api page",
+                        who.name()
+                    ))
+                    .await?;
+                }
+                Self::browser_success(case, agent_port).await
+            }
+            Op::BrowserRefused { unknown } => {
+                let which = if unknown {
+                    "an unknown user's email and a password"
+                } else {
+                    let alice = case.ctx().target.users.primary.clone();
+                    if alice.is_none_or(|a| !case.may_send_wrong_password(&a.username)) {
+                        return Ok(());
+                    }
+                    "alice's email and a wrong password"
+                };
+                case.sentence(&format!(
+                    "When someone submits the /session/api login form with {which}"
+                ))
+                .await?;
+                case.sentence("Then the login page is shown again with an error and no API key")
+                    .await
+            }
+            Op::BrowserBadPort { port } => {
+                let port = BAD_PORTS[usize::from(port % 4)];
+                case.sentence(&format!(
+                    "When someone opens the /session/api page with agent_port \"{port}\""
+                ))
+                .await?;
+                case.sentence(
+                    "Then the page is refused without a login form, or the login that follows posts no key anywhere",
+                )
+                .await
+            }
+            Op::BrowserTwoFactor { code } => {
+                if code < 2 && !case.budget().may_send_refused_code() {
+                    return Ok(());
+                }
+                case.sentence("Given a listener on a random local port")
+                    .await?;
+                case.sentence("When carol submits her password on the /session/api page with the listener's port as agent_port")
+                    .await?;
+                case.sentence("Then the page asks for a two-factor code and shows no API key")
+                    .await?;
+                let which = ["no", "a wrong", "the current"][usize::from(code.min(2))];
+                case.sentence(&format!("When carol submits {which} two-factor code"))
+                    .await?;
+                case.budget().code_answered(code >= 2);
+                if code >= 2 {
+                    Self::browser_success(case, true).await
+                } else {
+                    case.sentence("Then the two-factor form is shown again with no API key")
+                        .await
+                }
+            }
+            Op::BrowserAgent => {
+                self.agent += 1;
+                let version = format!(
+                    "{}.{}",
+                    self.agent,
+                    case.ctx().clock.now().await.unwrap_or_default() % 1000
+                );
+                case.sentence(&format!(
+                    "When alice signs in on the /session/api page with agent_name \"authconform-explore\" and agent_version \"{version}\""
+                ))
+                .await?;
+                case.sentence("Then the page says Authentication Successful and shows an API key in div#api_key")
+                    .await?;
+                case.sentence(&format!(
+                    "Then the activity log's newest entry for alice holds agent_name \"authconform-explore\" and agent_version \"{version}\""
+                ))
+                .await
+            }
+            Op::BrowserKeyLifetime { passes } => {
+                case.sentence("When alice signs in on the /session/api page")
+                    .await?;
+                case.sentence("Then the page says Authentication Successful and shows an API key in div#api_key")
+                    .await?;
+                case.sentence("Then the key from the page is accepted as the HTTP Basic user name")
+                    .await?;
+                if passes {
+                    // As LF8 moves it: to a minute before the end, then past it.
+                    case.sentence("When the browser key's lifetime nearly passes")
+                        .await?;
+                    case.sentence("When the browser key's lifetime passes")
+                        .await?;
+                    case.sentence("Then the key from the page is refused").await
+                } else {
+                    case.sentence("When the browser key's lifetime nearly passes")
+                        .await?;
+                    case.sentence(
+                        "Then the key from the page is accepted as the HTTP Basic user name",
+                    )
+                    .await
+                }
+            }
+        }
+    }
+
+    async fn finish(&mut self, _case: &mut Case) {}
+}
