@@ -117,33 +117,42 @@ pub struct ApiInfo {
 }
 
 struct User {
+    /// The user identifier every auth token of the user shares.
+    id: Arc<str>,
     password_hash: String,
     /// Only under the `old-password-still-works` fault: the hash before a change.
     previous_hash: Option<String>,
     /// Only under `lac.password-history=refuse-reused`: the hashes of the
     /// passwords the user had before, newest last (at most [`HISTORY`]).
     history: Vec<String>,
-    roles: Vec<String>,
+    /// Shared with every auth token of the user.
+    roles: Arc<[String]>,
 }
 
 impl User {
     /// The stored record of a seeded (or added) user: only the password's hash is kept.
     fn seeded(u: &LacUser, hashing: &PasswordHashing) -> User {
         User {
+            id: Arc::from(u.username.as_str()),
             password_hash: hashing.hash(&u.password),
             previous_hash: None,
             history: Vec::new(),
-            roles: u.roles.clone(),
+            roles: Arc::from(u.roles.as_slice()),
         }
     }
 }
 
+///
+/// A sign-on's token holds no string of its own: its user identifier and
+/// roles are the user's (shared), its label is made from its issue time when
+/// listed. A million of them cost about 100 bytes each besides this struct
+/// (`bench/growth.sh`).
 struct Key {
     /// The "User identifier" of the token; none for a token created without one.
-    user: Option<String>,
+    user: Option<Arc<str>>,
     /// As API Creator lists it (Manage, Auth Tokens).
-    label: String,
-    roles: Vec<String>,
+    label: Label,
+    roles: Arc<[String]>,
     /// Unix milliseconds (the documented pattern has them); None: never expires
     /// (a token created in API Creator without an expiration).
     expires_at: Option<i64>,
@@ -154,12 +163,33 @@ struct Key {
     issued: u64,
 }
 
+/// An auth token's label in API Creator's list.
+enum Label {
+    /// Given when the token was created in API Creator.
+    Given(Box<str>),
+    /// A sign-on's: "Temp key for <user> [<issue time>]", made when listed.
+    TempKey { issued_ms: i64 },
+}
+
+impl Key {
+    fn label(&self) -> String {
+        match &self.label {
+            Label::Given(label) => label.to_string(),
+            Label::TempKey { issued_ms } => format!(
+                "Temp key for {} [{}]",
+                self.user.as_deref().unwrap_or_default(),
+                wire::expiration_text(*issued_ms)
+            ),
+        }
+    }
+}
+
 struct Store {
     users: HashMap<String, User>,
     /// Auth tokens by API (the index of `Lac::apis`), stored as digests. A
     /// sign-on token is owned by its user and forgotten after its retention;
     /// an admin token is owned by no one and never forgotten.
-    keys: Vec<Issued<String, Key>>,
+    keys: Vec<Issued<Arc<str>, Key>>,
     /// The next key's `issued`.
     next_issued: u64,
 }
@@ -294,9 +324,9 @@ impl LacState {
                             }
                         };
                         let key = Key {
-                            user: t.user_identifier.clone(),
-                            label: t.label.clone(),
-                            roles: t.roles.clone(),
+                            user: t.user_identifier.as_deref().map(Arc::from),
+                            label: Label::Given(t.label.as_str().into()),
+                            roles: Arc::from(t.roles.as_slice()),
                             expires_at: t.expiration.as_deref().and_then(wire::parse_expiration),
                             disabled: false,
                             admin: true,
@@ -675,33 +705,29 @@ impl LacState {
         let now_ms = now * 1000;
         let max = self.config.max_keys_per_user;
         let mut store = self.store();
-        let roles = store
-            .users
-            .get(username)
-            .map(|u| u.roles.clone())
-            .unwrap_or_default();
+        // The user's identifier and roles, shared by all the user's tokens.
+        let (owner, roles): (Arc<str>, Arc<[String]>) = match store.users.get(username) {
+            Some(u) => (u.id.clone(), u.roles.clone()),
+            None => (Arc::from(username), Arc::from([])),
+        };
         store.next_issued += 1;
         let issued = store.next_issued;
         let Some(keys) = store.keys.get_mut(api) else {
             return KeyView {
                 apikey: value,
                 expiration: None,
-                roles,
+                roles: roles.to_vec(),
             };
         };
         keys.forget_due(now_ms);
-        let owner = username.to_owned();
         keys.make_room(&owner, max);
         keys.insert(
             TokenDigest::of(&value),
-            Some(owner),
+            Some(owner.clone()),
             Some(expires_at + retention),
             Key {
-                user: Some(username.to_owned()),
-                label: format!(
-                    "Temp key for {username} [{}]",
-                    wire::expiration_text(now_ms)
-                ),
+                user: Some(owner),
+                label: Label::TempKey { issued_ms: now_ms },
                 roles: roles.clone(),
                 expires_at: Some(expires_at),
                 disabled: false,
@@ -712,7 +738,7 @@ impl LacState {
         KeyView {
             apikey: value,
             expiration: Some(self.expiration_text(expires_at)),
-            roles,
+            roles: roles.to_vec(),
         }
     }
 
@@ -754,7 +780,7 @@ impl LacState {
                     return Ok(KeyView {
                         apikey: apikey.to_owned(),
                         expiration: key.expires_at.map(|e| self.expiration_text(e)),
-                        roles: key.roles.clone(),
+                        roles: key.roles.to_vec(),
                     });
                 }
             }
@@ -932,7 +958,7 @@ impl LacState {
             .map_or(vec![], |k| k.entries().collect());
         keys.sort_by_key(|e| e.value.issued);
         keys.into_iter()
-            .map(|e| (e.value.label.clone(), e.value.user.clone()))
+            .map(|e| (e.value.label(), e.value.user.as_deref().map(str::to_owned)))
             .collect()
     }
 }
