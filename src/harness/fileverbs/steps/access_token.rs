@@ -1,248 +1,7 @@
-//! Step definitions for `features/fileverbs/*.feature`.
-//!
-//! Personas: alice plays `fileverbs.primary`, bob `fileverbs.secondary`. Every
-//! response is checked against `specs/fileverbs.openapi.yaml` by
-//! [`ConformanceWorld::send_checked`]; the steps assert what the spec cannot
-//! say (which status, whether a token still works, what a JWT carries).
-//!
-//! Check: every documented check cites its rule
-//! (`reference::fileverbs::rules`): the document (seed 004) gives the
-//! SecretKey header, the access-token call and its eight fields, a JWT for
-//! `Authorization: Bearer`, short-lived bearer tokens, and the refresh token in
-//! an HTTP-only cookie that gets a new bearer token; RFC 9110 makes header
-//! names case-insensitive, RFC 7519 and 8725 say when a JWT is refused. The
-//! document gives no status code, error body, field type beyond the
-//! example's `IsVerified`, cookie name, encoding or attribute beyond HttpOnly,
-//! lifetime, JWT claim, nor the refresh and revoke calls. So "authorized" is
-//! documented as a 2xx and "refused" as a non-2xx without a token; the exact
-//! status is a reference check, as is everything the `@strict-…` scenarios say
-//! about rotation, reuse, revocation and lifetimes.
-//!
-//! Time: a JWT is refused once its `exp` and the target's leeway
-//! (`fileverbs.jwt_leeway_seconds`, 300 by default: RFC 7519 §4.1.4's "a few
-//! minutes") have passed; the clock moves by a tenth of the JWT's own
-//! lifetime, never by a number of ours. A JWT without `exp` skips that.
+//! `features/fileverbs/access_token.feature`: the access-token call, its eight
+//! fields, the bearer JWT and the ways it must be refused.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cucumber::{given, then, when};
-use serde_json::Value;
-
-use super::api;
-use super::target::{FileVerbsTarget, KeyPair};
-use crate::harness::exchange::{Call, Exchange};
-use crate::harness::world::{Check, ConformanceWorld, Failure, Persona, Rule, Status, StepResult};
-use crate::reference::fileverbs::rules;
-
-/// The key pairs of a run by persona: a SecretKey reset replaces one for the
-/// rest of the run (the run state of FileVerbs).
-#[derive(Default)]
-pub struct KeyPairs(pub Mutex<HashMap<Persona, KeyPair>>);
-
-impl KeyPairs {
-    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Persona, KeyPair>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// What a FileVerbs scenario keeps between its steps.
-#[derive(Default)]
-pub struct FileVerbsScenario {
-    /// A persona's SecretKey before the scenario reset it.
-    old_secret_keys: HashMap<Persona, String>,
-    /// Refresh tokens by persona, oldest first.
-    refresh_tokens: HashMap<Persona, Vec<IssuedRefresh>>,
-    /// When the server's clock issued a persona's newest bearer token (Unix seconds).
-    jwt_issued_at: HashMap<Persona, i64>,
-    /// Personas whose newest bearer token came from a refresh.
-    refreshed: std::collections::HashSet<Persona>,
-    /// The rule the last call to the protected resource relied on, for the
-    /// step that judges its answer.
-    pending: Option<&'static Rule>,
-}
-
-/// A refresh token and the cookie that carried it, as set (`name=value`,
-/// the value as the server wrote it: quoted or encoded, a browser sends it back so).
-struct IssuedRefresh {
-    token: String,
-    cookie: Option<String>,
-}
-
-fn section(w: &ConformanceWorld) -> Result<FileVerbsTarget, Failure> {
-    w.section("fileverbs")
-}
-
-fn fv(w: &ConformanceWorld) -> &FileVerbsScenario {
-    w.scenario()
-}
-
-fn fv_mut(w: &mut ConformanceWorld) -> &mut FileVerbsScenario {
-    w.scenario_mut()
-}
-
-fn key_pair(w: &ConformanceWorld, who: Persona) -> Result<KeyPair, Failure> {
-    w.ctx()
-        .run_state::<KeyPairs>()
-        .lock()
-        .get(&who)
-        .cloned()
-        .ok_or_else(|| {
-            Failure(format!(
-                "no FileVerbs key pair for {who}: alice is `fileverbs.primary`, bob `fileverbs.secondary`"
-            ))
-        })
-}
-
-/// A value that is certainly not a valid key: random, so never a real one.
-fn wrong_value() -> String {
-    format!("wrong-{}", crate::secret::Token::generate().as_str())
-}
-
-// ---------------------------------------------------------------- SecretKey
-
-#[when(regex = r"^(\w+) calls the protected resource with (?:her|his) SecretKey$")]
-async fn calls_with_secret_key(w: &mut ConformanceWorld, who: Persona) -> StepResult {
-    let pair = key_pair(w, who)?;
-    let probe = section(w)?.probe_path;
-    fv_mut(w).pending = Some(&rules::SECRET_KEY_AUTHENTICATES);
-    w.send_checked(api::probe_with_secret_key(&probe, &pair.secret_key))
-        .await?;
-    Ok(())
-}
-
-/// The documented header under another spelling of its name: field names
-/// are case-insensitive (RFC 9110 §5.1).
-#[when(
-    regex = r"^(\w+) calls the protected resource with (?:her|his) SecretKey in a header named (\w+)$"
-)]
-async fn calls_with_secret_key_named(
-    w: &mut ConformanceWorld,
-    who: Persona,
-    name: String,
-) -> StepResult {
-    let pair = key_pair(w, who)?;
-    let probe = section(w)?.probe_path;
-    fv_mut(w).pending = Some(&rules::HEADER_NAMES_ANY_CASE);
-    w.send_checked(api::probe(&probe).header(&name, &pair.secret_key))
-        .await?;
-    Ok(())
-}
-
-crate::words! {
-    /// A SecretKey the protected resource must refuse, in the feature's words.
-    enum BadSecretKey {
-        Missing = "no SecretKey", Wrong = "a wrong SecretKey", Empty = "an empty SecretKey",
-    }
-}
-
-#[when(
-    regex = r"^someone calls the protected resource with (no SecretKey|a wrong SecretKey|an empty SecretKey)$"
-)]
-async fn calls_with_bad_secret_key(w: &mut ConformanceWorld, what: BadSecretKey) -> StepResult {
-    let probe = section(w)?.probe_path;
-    let call = match what {
-        BadSecretKey::Wrong => api::probe_with_secret_key(&probe, &wrong_value()),
-        BadSecretKey::Empty => api::probe_with_secret_key(&probe, ""),
-        BadSecretKey::Missing => api::probe(&probe),
-    };
-    fv_mut(w).pending = Some(&rules::SECRET_KEY_PROTECTS);
-    w.send_checked(call).await?;
-    Ok(())
-}
-
-#[given(regex = r"^(\w+)'s SecretKey has been reset in the portal$")]
-async fn secret_key_reset(w: &mut ConformanceWorld, who: Persona) -> StepResult {
-    let ctx = w.ctx();
-    let old = key_pair(w, who)?;
-    let new = super::control::reset_secret_key(&ctx.clock, &old.secret_key).await?;
-    ctx.secrets.register(&new);
-    ctx.run_state::<KeyPairs>().lock().insert(
-        who,
-        KeyPair {
-            secret_key: new,
-            api_key: old.api_key.clone(),
-        },
-    );
-    fv_mut(w).old_secret_keys.insert(who, old.secret_key);
-    Ok(())
-}
-
-crate::words! {
-    /// A SecretKey before or after its reset.
-    enum Which { Old = "old", New = "new" }
-}
-
-#[when(regex = r"^(\w+) calls the protected resource with (?:her|his) (old|new) SecretKey$")]
-async fn calls_with_old_or_new_key(
-    w: &mut ConformanceWorld,
-    who: Persona,
-    which: Which,
-) -> StepResult {
-    let key =
-        match which {
-            Which::Old => fv(w).old_secret_keys.get(&who).cloned().ok_or_else(|| {
-                Failure(format!("{who}'s SecretKey was not reset in this scenario"))
-            })?,
-            Which::New => key_pair(w, who)?.secret_key,
-        };
-    let probe = section(w)?.probe_path;
-    fv_mut(w).pending = Some(match which {
-        Which::Old => &rules::RESET_ENDS_THE_KEY,
-        Which::New => &rules::SECRET_KEY_AUTHENTICATES,
-    });
-    w.send_checked(api::probe_with_secret_key(&probe, &key))
-        .await?;
-    Ok(())
-}
-
-/// The rule the last call relied on.
-fn pending(w: &ConformanceWorld) -> &'static Rule {
-    fv(w).pending.unwrap_or(&rules::SECRET_KEY_AUTHENTICATES)
-}
-
-#[then("the call is authorized")]
-async fn call_authorized(w: &mut ConformanceWorld) -> StepResult {
-    let x = w.last_exchange()?;
-    w.status(
-        Check::Documented(pending(w)),
-        x,
-        Status::Success,
-        "a 2xx from the protected resource",
-    )?;
-    w.status(
-        Check::Reference,
-        x,
-        200,
-        "status 200 from the protected resource",
-    )
-}
-
-#[then("the call is refused")]
-async fn call_refused(w: &mut ConformanceWorld) -> StepResult {
-    let x = w.last_exchange()?;
-    w.status(
-        Check::Documented(pending(w)),
-        x,
-        Status::NotSuccess,
-        "a refusal (not a 2xx) from the protected resource",
-    )
-}
-
-/// The exact status of a refusal: the document gives none, so it is ours.
-#[then(regex = r"^the refusal's status is (\d{3})(?: or (\d{3}))? \(a reference choice\)$")]
-async fn refusal_status(w: &mut ConformanceWorld, status: u16, or: String) -> StepResult {
-    let x = w.last_exchange()?;
-    let (expected, text) = match or.parse::<u16>() {
-        Ok(o) => (Status::Either(status, o), format!("status {status} or {o}")),
-        Err(_) => (Status::Is(status), format!("status {status}")),
-    };
-    w.status(Check::Reference, x, expected, &text)
-}
-
-// ---------------------------------------------------------------- access token
+use super::*;
 
 #[when(regex = r"^(\w+) requests an access token with (?:her|his) SecretKey and APIKey$")]
 async fn requests_access_token(w: &mut ConformanceWorld, who: Persona) -> StepResult {
@@ -271,7 +30,11 @@ async fn has_access_token(w: &mut ConformanceWorld, who: Persona) -> StepResult 
 /// Files the bearer token as the persona's session (with the server's time),
 /// and the refresh token with the cookie that carried it (the document names
 /// no cookie: it is the one whose value is the RefreshToken).
-async fn remember_tokens(w: &mut ConformanceWorld, who: Persona, x: &Exchange) -> StepResult {
+pub(super) async fn remember_tokens(
+    w: &mut ConformanceWorld,
+    who: Persona,
+    x: &Exchange,
+) -> StepResult {
     if !Status::Success.holds(x.status) {
         return Ok(());
     }
@@ -296,7 +59,7 @@ async fn remember_tokens(w: &mut ConformanceWorld, who: Persona, x: &Exchange) -
 
 /// The bearer token of an answer: `JwtToken`, or (a refresh's answer, whose
 /// shape no document gives) any string field that is a JWT.
-pub(super) fn bearer_of(x: &Exchange) -> Option<&str> {
+pub(in crate::harness::fileverbs) fn bearer_of(x: &Exchange) -> Option<&str> {
     x.str_field("JwtToken").or_else(|| {
         x.json
             .as_ref()?
@@ -309,7 +72,7 @@ pub(super) fn bearer_of(x: &Exchange) -> Option<&str> {
 
 /// A cookie's value as the token it carries: without the double quotes
 /// RFC 6265 allows, percent-decoded.
-fn cookie_token(c: &cookie::Cookie<'_>) -> String {
+pub(super) fn cookie_token(c: &cookie::Cookie<'_>) -> String {
     let value = c.value().trim_matches('"');
     url::form_urlencoded::parse(format!("v={value}").as_bytes())
         .next()
@@ -319,12 +82,14 @@ fn cookie_token(c: &cookie::Cookie<'_>) -> String {
 
 /// The `Set-Cookie` that carries the answer's RefreshToken, whatever its name
 /// and however its value is written (quoted, percent-encoded).
-pub(super) fn refresh_cookie(x: &Exchange) -> Option<cookie::Cookie<'static>> {
+pub(in crate::harness::fileverbs) fn refresh_cookie(
+    x: &Exchange,
+) -> Option<cookie::Cookie<'static>> {
     let refresh = x.str_field("RefreshToken")?;
     set_cookies(x).find(|c| cookie_token(c) == refresh || c.value() == refresh)
 }
 
-fn set_cookies(x: &Exchange) -> impl Iterator<Item = cookie::Cookie<'static>> + '_ {
+pub(super) fn set_cookies(x: &Exchange) -> impl Iterator<Item = cookie::Cookie<'static>> + '_ {
     x.set_cookies()
         .filter_map(|v| cookie::Cookie::parse(v.to_owned()).ok())
 }
@@ -440,7 +205,7 @@ async fn answer_holds_fields(w: &mut ConformanceWorld) -> StepResult {
 }
 
 /// The JSON of one base64url segment of a JWT.
-pub(super) fn segment(jwt: &str, index: usize) -> Option<Value> {
+pub(in crate::harness::fileverbs) fn segment(jwt: &str, index: usize) -> Option<Value> {
     let part = jwt.split('.').nth(index)?;
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
 }
@@ -666,7 +431,7 @@ async fn exp_passes(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     advance_to(w, exp + leeway + 1).await
 }
 
-pub(super) fn tamper_signature(jwt: &str) -> String {
+pub(in crate::harness::fileverbs) fn tamper_signature(jwt: &str) -> String {
     let (message, signature) = jwt.rsplit_once('.').unwrap_or((jwt, ""));
     // Change the first character: the last one of a base64url signature may only carry padding bits.
     let mut chars: Vec<char> = signature.chars().collect();
@@ -676,7 +441,7 @@ pub(super) fn tamper_signature(jwt: &str) -> String {
     format!("{message}.{}", chars.into_iter().collect::<String>())
 }
 
-pub(super) fn tamper_payload(jwt: &str) -> String {
+pub(in crate::harness::fileverbs) fn tamper_payload(jwt: &str) -> String {
     let parts: Vec<&str> = jwt.split('.').collect();
     let mut claims = segment(jwt, 1).unwrap_or_default();
     claims["sub"] = Value::from("someone-else");
@@ -689,7 +454,7 @@ pub(super) fn tamper_payload(jwt: &str) -> String {
     )
 }
 
-pub(super) fn alg_none(jwt: &str) -> String {
+pub(in crate::harness::fileverbs) fn alg_none(jwt: &str) -> String {
     let payload = jwt.split('.').nth(1).unwrap_or_default();
     format!(
         "{}.{payload}.",
@@ -697,178 +462,10 @@ pub(super) fn alg_none(jwt: &str) -> String {
     )
 }
 
-pub(super) fn signed_with_another_key(jwt: &str) -> Result<String, Failure> {
+pub(in crate::harness::fileverbs) fn signed_with_another_key(jwt: &str) -> Result<String, Failure> {
     let claims: Value = crate::hs256::insecure_claims(jwt)
         .map_err(|e| Failure(format!("the JwtToken's claims do not decode: {e}")))?;
     let key = crate::secret::Token::generate();
     crate::hs256::sign(key.as_str().as_bytes(), &claims)
         .map_err(|e| Failure(format!("cannot sign a JWT: {e}")))
-}
-
-// ---------------------------------------------------------------- refresh and revoke (@ext)
-
-/// A refresh token of the persona's, `back` from the newest.
-fn refresh_token(
-    w: &ConformanceWorld,
-    who: Persona,
-    back: usize,
-) -> Result<&IssuedRefresh, Failure> {
-    let tokens = fv(w)
-        .refresh_tokens
-        .get(&who)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    tokens
-        .len()
-        .checked_sub(back + 1)
-        .map(|i| &tokens[i])
-        .ok_or_else(|| Failure(format!("{who} has no such refresh token in this scenario")))
-}
-
-crate::words! {
-    /// Which refresh token a refresh presents, and where, in the feature's words.
-    enum Refresh {
-        /// The newest, in the cookie the server set it in.
-        Cookie = "refresh cookie",
-        /// The newest, in the JSON body.
-        Body = "refresh token in the body",
-        /// The one before the newest, in the cookie.
-        PreviousInCookie = "previous refresh token",
-    }
-}
-
-/// The cookie a browser would send back with refresh token `r`: as the
-/// server set it, or the reference's name with the token.
-fn cookie_of(r: &IssuedRefresh) -> String {
-    r.cookie
-        .clone()
-        .unwrap_or_else(|| format!("{}={}", api::REFRESH_COOKIE, r.token))
-}
-
-#[when(
-    regex = r"^(\w+) refreshes with (?:her|his) (refresh cookie|refresh token in the body|previous refresh token)$"
-)]
-async fn refreshes(w: &mut ConformanceWorld, who: Persona, how: Refresh) -> StepResult {
-    let path = section(w)?
-        .refresh_path
-        .ok_or_else(|| Failure("the target has no `fileverbs.refresh_path`".into()))?;
-    let call = match how {
-        Refresh::Body => api::refresh_with_body(&path, &refresh_token(w, who, 0)?.token),
-        Refresh::PreviousInCookie => {
-            api::refresh_with_cookie(&path, &cookie_of(refresh_token(w, who, 1)?))
-        }
-        Refresh::Cookie => api::refresh_with_cookie(&path, &cookie_of(refresh_token(w, who, 0)?)),
-    };
-    let previous_cookie = refresh_token(w, who, 0)?
-        .cookie
-        .as_deref()
-        .and_then(|c| c.split_once('='))
-        .map(|(name, _)| name.to_owned());
-    let x = w.send(call).await?;
-    // Filed before any check: a token the server issued is the scenario's even if a check fails.
-    let before = fv(w).refresh_tokens.get(&who).map_or(0, Vec::len);
-    remember_tokens(w, who, &x).await?;
-    // A refresh's answer whose shape no document gives may carry the new
-    // refresh token only in the cookie.
-    if Status::Success.holds(x.status)
-        && fv(w).refresh_tokens.get(&who).map_or(0, Vec::len) == before
-        && let Some(c) = previous_cookie.and_then(|name| {
-            set_cookies(&x).find(|c| c.name() == name && !c.value().trim_matches('"').is_empty())
-        })
-    {
-        let issued = IssuedRefresh {
-            token: cookie_token(&c),
-            cookie: Some(format!("{}={}", c.name(), c.value())),
-        };
-        fv_mut(w)
-            .refresh_tokens
-            .entry(who)
-            .or_default()
-            .push(issued);
-    }
-    if Status::Success.holds(x.status) {
-        fv_mut(w).refreshed.insert(who);
-    }
-    w.spec_check(&x)
-}
-
-#[given(regex = r"^(\w+) has refreshed once$")]
-async fn has_refreshed(w: &mut ConformanceWorld, who: Persona) -> StepResult {
-    refreshes(w, who, Refresh::Cookie).await?;
-    let x = w.last_exchange()?;
-    w.status(
-        Check::Documented(&rules::REFRESH_GIVES_A_BEARER),
-        x,
-        Status::Success,
-        &format!("{who}'s refresh to succeed (a 2xx)"),
-    )?;
-    w.status(Check::Reference, x, 200, "status 200 for a refresh")
-}
-
-/// Documented: the refresh token "can be used to obtain a new Bearer Token":
-/// a 2xx with a JWT. The answer's shape is not documented (X33): the JWT as
-/// `JwtToken`, and a new refresh token (rotation), are the reference server's.
-#[then("she receives a new bearer token")]
-async fn receives_new_tokens(w: &mut ConformanceWorld) -> StepResult {
-    let x = w.last_exchange()?;
-    let rule = &rules::REFRESH_GIVES_A_BEARER;
-    w.status(
-        Check::Documented(rule),
-        x,
-        Status::Success,
-        "a 2xx with a new bearer token",
-    )?;
-    w.documented(rule, bearer_of(x).is_some(), "a new bearer token (a JWT)")?;
-    w.status(Check::Reference, x, 200, "status 200 for a refresh")?;
-    w.reference(
-        x.str_field("JwtToken").is_some(),
-        "the new bearer token as JwtToken, as the access token answers it",
-    )?;
-    let refresh = x.str_field("RefreshToken").unwrap_or_default();
-    let seen_before = fv(w)
-        .refresh_tokens
-        .values()
-        .flatten()
-        .filter(|t| t.token == refresh)
-        .count();
-    w.reference(
-        seen_before == 1,
-        "a RefreshToken never issued before (rotation)",
-    )
-}
-
-/// Said only in `@strict-…` scenarios: when a refresh token stops working is ours.
-#[then("the refresh is refused")]
-async fn refresh_refused(w: &mut ConformanceWorld) -> StepResult {
-    let x = w.last_exchange()?;
-    w.status(
-        Check::Reference,
-        x,
-        Status::NotSuccess,
-        "a refusal (not a 2xx)",
-    )?;
-    w.reference(bearer_of(x).is_none(), "no bearer token in a refusal")?;
-    w.status(
-        Check::Reference,
-        x,
-        401,
-        "status 401 for a refused refresh token",
-    )
-}
-
-#[when(regex = r"^(\w+) revokes (?:her|his) refresh token$")]
-async fn revokes(w: &mut ConformanceWorld, who: Persona) -> StepResult {
-    let path = section(w)?
-        .revoke_path
-        .ok_or_else(|| Failure("the target has no `fileverbs.revoke_path`".into()))?;
-    let token = refresh_token(w, who, 0)?.token.clone();
-    w.send_checked(api::revoke(&path, &token)).await?;
-    Ok(())
-}
-
-/// The revoke call is ours (`@ext`): every check of it is a reference check.
-#[then("the revocation succeeds")]
-async fn revocation_succeeds(w: &mut ConformanceWorld) -> StepResult {
-    let x = w.last_exchange()?;
-    w.status(Check::Reference, x, 200, "status 200 for a revocation")
 }
