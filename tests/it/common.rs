@@ -370,3 +370,43 @@ pub async fn start_wiremock(jar: &std::path::Path, vendors: &[Vendor]) -> WireMo
     }
     panic!("WireMock did not answer on {} within 60 s", wiremock.url);
 }
+
+/// What a client that keeps cookies (Python's http.cookiejar, as requests
+/// and urllib keep them; `clients/cookie_jar.py`) gets: it POSTs `body` as
+/// JSON to `first`, then calls `method second` with only the cookies the
+/// first answer set. `{"first", "kept", "second", "body"}`; `None` (a loud
+/// SKIP line) without `python3`, unless `AUTHCONFORM_REQUIRE_PYTHON` (CI).
+pub async fn cookie_jar_client(
+    test: &str,
+    first: &str,
+    body: &Value,
+    method: &str,
+    second: &str,
+) -> Option<Value> {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/clients/cookie_jar.py");
+    let mut command = std::process::Command::new("python3");
+    command
+        .arg(script)
+        .args([first, &body.to_string(), method, second]);
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => {
+            assert!(
+                std::env::var_os("AUTHCONFORM_REQUIRE_PYTHON").is_none(),
+                "python3 is required here: {e}"
+            );
+            eprintln!("\n*** SKIP {test}: python3 is missing ({e}) ***\n");
+            return None;
+        }
+    };
+    assert!(
+        output.status.success(),
+        "the cookie-jar client failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(serde_json::from_slice(&output.stdout).unwrap())
+}

@@ -90,6 +90,31 @@ async fn malformed_login_bodies_get_clear_4xx() {
             400,
         ),
         ("empty body", "application/json", vec![], 400),
+        // The spec says string (Schemathesis sends objects, arrays, numbers).
+        (
+            "redirectIfSaml as an object",
+            "application/json",
+            br#"{"username":"alice","password":"x","redirectIfSaml":{}}"#.to_vec(),
+            400,
+        ),
+        (
+            "redirectIfOk as an array",
+            "application/json",
+            br#"{"username":"alice","password":"x","redirectIfOk":[]}"#.to_vec(),
+            400,
+        ),
+        (
+            "redirectIfFailed as a number",
+            "application/json",
+            br#"{"username":"alice","password":"x","redirectIfFailed":1}"#.to_vec(),
+            400,
+        ),
+        (
+            "redirectIfPassword as true",
+            "application/json",
+            br#"{"username":"alice","redirectIfPassword":true}"#.to_vec(),
+            400,
+        ),
         (
             "non-UTF-8 JSON",
             "application/json",

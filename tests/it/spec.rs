@@ -102,6 +102,125 @@ fn the_lac_spec_covers_every_call_the_features_make() {
     }
 }
 
+/// A client generated from the spec (openapi-python-client, openapi-generator)
+/// types an answer by the one schema of `oneOf` it validates against: a
+/// disabling's answer must be a `DisabledToken` and never an `AuthToken`,
+/// and a sign-on's the other way round.
+#[test]
+fn a_lac_disabling_is_typed_apart_from_a_sign_on() {
+    let s = spec::for_vendor(Vendor::Lac);
+    let doc = s.document();
+    let examples =
+        &doc["components"]["responses"]["Authenticated"]["content"]["application/json"]["examples"];
+    let typed = |body: &Value| {
+        ["AuthToken", "DisabledToken"]
+            .into_iter()
+            .filter(|name| s.is_instance_of(name, body).unwrap())
+            .collect::<Vec<_>>()
+    };
+    for (name, expected) in [
+        ("signOn", "AuthToken"),
+        ("revalidate", "AuthToken"),
+        ("disable", "DisabledToken"),
+    ] {
+        let body = &examples[name]["value"];
+        assert_eq!(typed(body), [expected], "{name}: {body}");
+    }
+    let change = serde_json::json!({"apikey": "k", "expiration": null, "changePasswordResult": "success", "changePasswordMessage": "done"});
+    assert_eq!(typed(&change), ["AuthToken"]);
+    let disabled = serde_json::json!({"disabled": true});
+    assert_eq!(typed(&disabled), ["DisabledToken"]);
+    assert!(s.is_instance_of("NoSuchSchema", &disabled).is_err());
+}
+
+/// openapi-python-client 0.29 makes one type per schema and picks the
+/// encoding by type: a form and a JSON body of one schema leave it unable to
+/// send either (its generator bug), so each encoding names its own schema.
+/// The JSON example is a `LoginRequest` and, as text fields, a `LoginForm`.
+#[test]
+fn form_and_json_bodies_have_schemas_of_their_own() {
+    for vendor in Vendor::ALL {
+        let s = spec::for_vendor(*vendor);
+        let doc = s.document();
+        for (method, path) in s.operations() {
+            let content = &doc["paths"][&path][method.to_lowercase()]["requestBody"]["content"];
+            let form = &content["application/x-www-form-urlencoded"]["schema"];
+            if form.is_null() {
+                continue;
+            }
+            let json = &content["application/json"]["schema"];
+            assert_ne!(
+                form, json,
+                "{vendor} {method} {path}: one schema for both encodings"
+            );
+        }
+    }
+    let s = spec::for_vendor(Vendor::Limecraft);
+    let example = serde_json::json!({"username": "john.doe", "password": "mysecret123!"});
+    assert!(s.is_instance_of("LoginRequest", &example).unwrap());
+    assert!(s.is_instance_of("LoginForm", &example).unwrap());
+    let python_form = serde_json::json!({"username": "u", "password": "p", "rememberMe": "False"});
+    assert!(s.is_instance_of("LoginForm", &python_form).unwrap());
+    assert!(
+        !s.is_instance_of(
+            "LoginForm",
+            &serde_json::json!({"username": "u", "redirectIfSaml": {}})
+        )
+        .unwrap()
+    );
+}
+
+/// Every 429 and 503 a spec lists (the login throttle's, the busy password
+/// hashing's) declares the `Retry-After` the reference server sends (RFC 9110
+/// §10.2.3), as required; and every login the throttle guards lists 429 and
+/// 503 (`limits_throttle.rs` checks the answers against them).
+#[test]
+fn throttled_answers_declare_retry_after() {
+    let mut listed = 0;
+    for vendor in Vendor::ALL {
+        let s = spec::for_vendor(*vendor);
+        let doc = s.document();
+        let resolve = |v: &Value| -> Value {
+            v["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| doc.pointer(p))
+                .cloned()
+                .unwrap_or_else(|| v.clone())
+        };
+        for (method, path) in s.operations() {
+            let responses = &doc["paths"][&path][method.to_lowercase()]["responses"];
+            for status in ["429", "503"] {
+                let Some(response) = responses.get(status) else {
+                    continue;
+                };
+                let header = resolve(&resolve(response)["headers"]["Retry-After"]);
+                assert_eq!(
+                    header["required"], true,
+                    "{vendor} {method} {path} {status}: Retry-After"
+                );
+                listed += 1;
+            }
+        }
+    }
+    for (vendor, path) in [
+        (Vendor::Limecraft, "/authentication/login"),
+        (Vendor::Lac, "/@authentication"),
+        (Vendor::LiquidFiles, "/login"),
+    ] {
+        let doc = spec::for_vendor(vendor).document();
+        for status in ["429", "503"] {
+            assert!(
+                doc["paths"][path]["post"]["responses"]
+                    .get(status)
+                    .is_some(),
+                "{vendor} POST {path} lists {status}"
+            );
+        }
+    }
+    assert!(listed >= 6, "{listed}");
+}
+
 #[test]
 fn documented_examples_match_their_schemas() {
     let mut checked = 0;

@@ -35,6 +35,55 @@ async fn exported_mappings_run_in_the_real_wiremock() {
     lac(&http, url).await;
     liquidfiles(&http, url).await;
     liquidfiles_seed_script(url).await;
+    cookie_keeping_clients(url).await;
+}
+
+/// A client that keeps cookies (Python's http.cookiejar) signs on and then
+/// calls with the cookie alone: the login's `Set-Cookie`, as the specs
+/// declare it, carries the session (Limecraft) and the refresh token
+/// (FileVerbs) over plain http.
+async fn cookie_keeping_clients(url: &str) {
+    let test = "wiremock_export cookie-keeping clients";
+    let Some(limecraft) = crate::common::cookie_jar_client(
+        test,
+        &format!("{url}/api/authentication/login"),
+        &json!({"username": "john.doe", "password": "mysecret123!"}),
+        "GET",
+        &format!("{url}/api/authentication/user"),
+    )
+    .await
+    else {
+        return;
+    };
+    assert_eq!(limecraft["first"], 200, "{limecraft}");
+    assert_eq!(
+        limecraft["kept"],
+        json!(["MOJITO_SESSION_ID_V2"]),
+        "{limecraft}"
+    );
+    assert_eq!(
+        limecraft["second"], 200,
+        "the user by the cookie alone: {limecraft}"
+    );
+    let fileverbs = crate::common::cookie_jar_client(
+        test,
+        &format!("{url}/api/v1/accounts/access-token"),
+        &json!({"SecretKey": "eyJhbGci...", "APIKey": "jgJhbSag..."}),
+        "POST",
+        &format!("{url}/api/v1/accounts/refresh-token"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fileverbs["kept"], json!(["RefreshToken"]), "{fileverbs}");
+    assert_eq!(
+        fileverbs["second"], 200,
+        "a refresh by the cookie alone: {fileverbs}"
+    );
+}
+
+fn b64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
 }
 
 /// The JSON body of an answer.
@@ -285,10 +334,14 @@ async fn lac(http: &Client, url: &str) {
     .await;
     assert_eq!(same["apikey"], apikey.as_str());
     let disable = json!({"apikey": apikey, "disable": true});
-    let disabled = expect(authenticate(disable).await, 200, "disable").await;
+    let disabled = expect(authenticate(disable.clone()).await, 200, "disable").await;
     assert_eq!(disabled["disabled"], true, "{disabled}");
     let after = probe(reqwest::Method::GET, header()).await;
     expect(after, 401, "the probe after disable").await;
+    // Seed 002: "This is idempotent and is considered a success even if the
+    // key has already expired or has been marked as disabled."
+    let again = expect(authenticate(disable).await, 200, "a second disable").await;
+    assert_eq!(again["disabled"], true, "{again}");
     let revalidate = authenticate(json!({"apikey": apikey})).await;
     expect(revalidate, 401, "a revalidation after disable").await;
     expect(sign_on("Password1").await, 200, "a new sign-on").await;
@@ -370,15 +423,39 @@ async fn liquidfiles(http: &Client, url: &str) {
     .await;
     assert!(refused["errors"].is_array());
     // The key works on /account; nothing else does.
-    let account = |auth: Option<&str>| {
+    let account = |auth: Option<(&str, &str)>| {
         let mut r = http.get(format!("{url}/account"));
-        if let Some(user) = auth {
-            r = r.basic_auth(user, Some(""));
+        if let Some((user, password)) = auth {
+            r = r.basic_auth(user, Some(password));
         }
         r.send()
     };
-    expect(account(Some(&key)).await, 200, "the key").await;
-    expect(account(Some("nope")).await, 401, "another key").await;
+    // The key as the user name with any password: `key:` as the document
+    // writes it, `key:x` as LiquidFiles' own CLIs and the community
+    // libraries send it, and passwords whose first byte moves every base64
+    // digit the password can touch.
+    for password in ["", "x", "X", "~", "\u{e9}t\u{e9}", "a:b", "0123456789"] {
+        let answer = account(Some((&key, password))).await;
+        expect(answer, 200, &format!("the key with password {password:?}")).await;
+    }
+    let lower = http
+        .get(format!("{url}/account"))
+        .header(
+            "Authorization",
+            format!("basic {}", b64(&format!("{key}:x"))),
+        )
+        .send()
+        .await;
+    expect(lower, 200, "the scheme in lower case (RFC 9110 §11.1)").await;
+    expect(account(Some(("nope", "x"))).await, 401, "another key").await;
+    let longer = format!("{key}x");
+    expect(account(Some((&longer, "x"))).await, 401, "the key and more").await;
+    expect(
+        account(Some((&key[1..], "x"))).await,
+        401,
+        "part of the key",
+    )
+    .await;
     expect(account(None).await, 401, "no key").await;
 }
 

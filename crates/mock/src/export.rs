@@ -11,8 +11,11 @@
 //! documented error (its example). A call the spec protects answers its
 //! success only to the example credential (the token, key or API key of the
 //! spec's own sign-on example), with one success stub per transport its
-//! security schemes name (header, query parameter, cookie), so the 401
-//! fallback is what any other caller gets. An XML request (LiquidFiles'
+//! security schemes name (header, query parameter, cookie; LiquidFiles' key
+//! as the HTTP Basic user name with any password), so the 401
+//! fallback is what any other caller gets. A header the spec declares with
+//! an example is sent (the `Set-Cookie` of a login: a client that keeps
+//! cookies then uses the cookie transport). An XML request (LiquidFiles'
 //! `POST /login`) matches by structure, any user (XPath: any formatting,
 //! character references decoded), and so does its JSON form; the stub for
 //! each answers in kind. An `expiration` in an answer is templated relative
@@ -20,7 +23,8 @@
 //! stateful step can be written as a WireMock scenario it is one: Limecraft's
 //! logout ends the example token (its protected calls then answer 401),
 //! LAC's disabling its auth token (each named request example of
-//! `@authentication` answers its namesake response example), FileVerbs'
+//! `@authentication` answers its namesake response example; disabling again
+//! answers the same, as seed 002's idempotence says), FileVerbs'
 //! revoke the example refresh token, until a login starts the session again.
 
 use std::path::{Path, PathBuf};
@@ -95,6 +99,46 @@ pub enum Credential {
         /// Its exact value.
         value: String,
     },
+    /// HTTP Basic with this user name and any password (LiquidFiles' key:
+    /// `key:` as the document writes it, `key:x` as its own CLIs and the
+    /// community libraries send it; the spec says any password).
+    BasicUser {
+        /// The user name (the API key).
+        user: String,
+    },
+}
+
+/// A regular expression (Java's and the `regex` crate's) for
+/// `Authorization: Basic base64(<user>:<any password>)`: the base64 of
+/// `<user>:` as far as it does not depend on the password, then the
+/// characters the password's first byte can make, then any base64.
+pub fn basic_user_pattern(user: &str) -> String {
+    use base64::Engine;
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = format!("{user}:").into_bytes();
+    let whole = bytes.len() / 3 * 3;
+    let mut pattern =
+        regex_escape(&base64::engine::general_purpose::STANDARD.encode(&bytes[..whole]));
+    let char_of = |i: u8| ALPHABET[usize::from(i)] as char;
+    let class = |from: u8, to: u8| -> String {
+        let chars: String = (from..=to).map(char_of).collect();
+        format!("[{}]", chars.replace('+', "\\+"))
+    };
+    match bytes[whole..] {
+        [b0] => {
+            pattern.push(char_of(b0 >> 2));
+            let high = (b0 & 3) << 4;
+            pattern.push_str(&class(high, high | 15));
+        }
+        [b0, b1] => {
+            pattern.push(char_of(b0 >> 2));
+            pattern.push(char_of(((b0 & 3) << 4) | (b1 >> 4)));
+            let high = (b1 & 15) << 2;
+            pattern.push_str(&class(high, high | 3));
+        }
+        _ => {}
+    }
+    format!("^(?i:basic) +{pattern}[A-Za-z0-9+/]*={{0,2}}$")
 }
 
 /// One stateless stub: a request pattern and its canned answer.
@@ -136,6 +180,11 @@ pub struct Stub {
     pub response: Option<Value>,
     /// An answer of another content type (XML, HTML), sent as it is.
     pub response_text: Option<TextBody>,
+    /// Headers of the answer besides its `Content-Type`: each one the spec
+    /// declares for it with an example (the `Set-Cookie` of Limecraft's
+    /// login and FileVerbs' access token, so a client that keeps cookies can
+    /// use the cookie transports).
+    pub headers: Vec<(String, String)>,
     /// The WireMock scenario state the stub needs and sets, for a stateful flow.
     pub scenario: Option<ScenarioStep>,
 }
@@ -220,12 +269,25 @@ impl Stub {
             request.insert("formParameters".into(), Value::Object(fields));
         }
         if let Some(credential) = &self.credential {
-            let (key, name, value) = match credential {
-                Credential::Header { name, value } => ("headers", name, value),
-                Credential::Query { name, value } => ("queryParameters", name, value),
-                Credential::Cookie { name, value } => ("cookies", name, value),
+            let (key, name, matcher) = match credential {
+                Credential::Header { name, value } => {
+                    ("headers", name.as_str(), json!({ "equalTo": value }))
+                }
+                Credential::Query { name, value } => (
+                    "queryParameters",
+                    name.as_str(),
+                    json!({ "equalTo": value }),
+                ),
+                Credential::Cookie { name, value } => {
+                    ("cookies", name.as_str(), json!({ "equalTo": value }))
+                }
+                Credential::BasicUser { user } => (
+                    "headers",
+                    "Authorization",
+                    json!({ "matches": basic_user_pattern(user) }),
+                ),
             };
-            request.insert(key.into(), json!({ name: { "equalTo": value } }));
+            request.insert(key.into(), json!({ name: matcher }));
         }
         let mut response = Map::new();
         response.insert("status".into(), json!(self.status));
@@ -267,6 +329,17 @@ impl Stub {
                 "headers".into(),
                 json!({ "Content-Type": text.content_type }),
             );
+        }
+        if !self.headers.is_empty() {
+            let mut headers = response
+                .get("headers")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            for (name, value) in &self.headers {
+                headers.insert(name.clone(), json!(value));
+            }
+            response.insert("headers".into(), Value::Object(headers));
         }
         let mut mapping = Map::new();
         mapping.insert("name".into(), json!(self.name));
@@ -317,6 +390,10 @@ struct SessionScenario {
     name: &'static str,
     starts: Call,
     ends: Call,
+    /// Ending again answers as the first time did (LAC's disabling: seed
+    /// 002, "This is idempotent and is considered a success even if the key
+    /// has already expired or has been marked as disabled.").
+    ends_idempotently: bool,
     needs: &'static [Call],
 }
 
@@ -326,6 +403,7 @@ fn session_scenario(vendor: Vendor) -> Option<SessionScenario> {
             name: "limecraft-session",
             starts: ("POST", "/authentication/login", ""),
             ends: ("POST", "/authentication/logout", ""),
+            ends_idempotently: false,
             needs: &[
                 ("GET", "/authentication/user", ""),
                 ("POST", "/user/{id}/enable2fa", ""),
@@ -336,6 +414,7 @@ fn session_scenario(vendor: Vendor) -> Option<SessionScenario> {
             name: "lac-auth-token",
             starts: ("POST", "/@authentication", "signOn"),
             ends: ("POST", "/@authentication", "disable"),
+            ends_idempotently: true,
             needs: &[
                 ("POST", "/@authentication", "revalidate"),
                 ("GET", "/probe", ""),
@@ -349,6 +428,7 @@ fn session_scenario(vendor: Vendor) -> Option<SessionScenario> {
             name: "fileverbs-refresh",
             starts: ("POST", "/accounts/access-token", ""),
             ends: ("POST", "/accounts/revoke-token", ""),
+            ends_idempotently: false,
             needs: &[("POST", "/accounts/refresh-token", "")],
         }),
         // LiquidFiles' key never ends.
@@ -400,7 +480,7 @@ fn request_example_field(doc: &Value, id: &str, field: &str) -> Option<String> {
 /// What the security scheme `scheme` carries when a client holds the spec's
 /// own example credential: Limecraft's login `token`; LAC's `apikey` as
 /// `CALiveAPICreator <apikey>:1`, or `<apikey>:1` in the URL on GET only;
-/// LiquidFiles' `api_key` as the HTTP Basic user name (`key:`); FileVerbs'
+/// LiquidFiles' `api_key` as the HTTP Basic user name (any password); FileVerbs'
 /// example `SecretKey`, or the JWT of its access-token example.
 fn example_secret(vendor: Vendor, doc: &Value, scheme: &str, method: &str) -> Option<String> {
     match (vendor, scheme) {
@@ -413,10 +493,7 @@ fn example_secret(vendor: Vendor, doc: &Value, scheme: &str, method: &str) -> Op
             let key = response_example(doc, "authentication", "200", "/apikey")?;
             Some(format!("{key}:1"))
         }
-        (Vendor::LiquidFiles, _) => {
-            let key = response_example(doc, "retrieveApiKey", "200", "/user/api_key")?;
-            Some(format!("{key}:"))
-        }
+        (Vendor::LiquidFiles, _) => response_example(doc, "retrieveApiKey", "200", "/user/api_key"),
         (Vendor::FileVerbs, "secretKey") => request_example_field(doc, "accessToken", "/SecretKey"),
         (Vendor::FileVerbs, "bearer") => response_example(doc, "accessToken", "200", "/JwtToken"),
         _ => None,
@@ -427,7 +504,6 @@ fn example_secret(vendor: Vendor, doc: &Value, scheme: &str, method: &str) -> Op
 /// named by security scheme: one per scheme of its `security` (else the
 /// document's). Empty for a call the spec does not protect.
 fn credentials(vendor: Vendor, doc: &Value, op: &Value, method: &str) -> Vec<(String, Credential)> {
-    use base64::Engine;
     let requirements = op
         .get("security")
         .or_else(|| doc.get("security"))
@@ -448,17 +524,13 @@ fn credentials(vendor: Vendor, doc: &Value, op: &Value, method: &str) -> Vec<(St
             let credential = match (scheme["type"].as_str(), scheme["in"].as_str()) {
                 (Some("http"), _) => {
                     let kind = scheme["scheme"].as_str().unwrap_or_default();
-                    let value = if kind.eq_ignore_ascii_case("basic") {
-                        format!(
-                            "Basic {}",
-                            base64::engine::general_purpose::STANDARD.encode(&secret)
-                        )
+                    if kind.eq_ignore_ascii_case("basic") {
+                        Credential::BasicUser { user: secret }
                     } else {
-                        format!("Bearer {secret}")
-                    };
-                    Credential::Header {
-                        name: "Authorization".to_owned(),
-                        value,
+                        Credential::Header {
+                            name: "Authorization".to_owned(),
+                            value: format!("Bearer {secret}"),
+                        }
                     }
                 }
                 (Some("apiKey"), Some("header")) => Credential::Header {
@@ -710,6 +782,7 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                     None
                 },
                 response: body,
+                headers: response_headers(doc, response),
                 relative_times,
                 scenario: None,
             }
@@ -721,7 +794,9 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
             let (required_state, new_state) = if is(&sc.starts) {
                 (None, Some(STARTED))
             } else if is(&sc.ends) {
-                (Some(STARTED), Some(ENDED))
+                // An idempotent end answers in any state, ahead of the
+                // calls its body also matches (a revalidation) once ended.
+                ((!sc.ends_idempotently).then_some(STARTED), Some(ENDED))
             } else if sc.needs.iter().any(is) {
                 (Some(STARTED), None)
             } else {
@@ -802,6 +877,7 @@ pub fn stubs(vendor: Vendor) -> Vec<Stub> {
                         ended.status = *status;
                         ended.response = template.response;
                         ended.response_text = template.response_text;
+                        ended.headers = template.headers;
                         ended.relative_times = Vec::new();
                         ended.scenario = step.clone().map(|s| ScenarioStep {
                             required_state: Some(ENDED),
@@ -858,6 +934,19 @@ fn resolve<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
         }
     }
     v
+}
+
+/// The headers a response declares with an example, as they are sent.
+fn response_headers(doc: &Value, response: &Value) -> Vec<(String, String)> {
+    response["headers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, header)| {
+            let example = resolve(doc, header).get("example")?.as_str()?;
+            Some((name.clone(), example.to_owned()))
+        })
+        .collect()
 }
 
 /// A response's XML or HTML body: the example of its first such content type
@@ -1262,6 +1351,31 @@ mod tests {
                 .any(|s| s.name == "retrieveApiKey-json-fallback-401"
                     && s.response.as_ref().is_some_and(|r| r["errors"].is_array()))
         );
+    }
+
+    #[test]
+    fn the_basic_pattern_takes_the_key_with_any_password_and_nothing_else() {
+        use base64::Engine;
+        let encode = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        // Every length of user name modulo 3 (the password's first byte
+        // lands in each position of a base64 group).
+        for user in ["4i1Rkf3pkxu0OCRuSuTMqE", "abc", "abcd", "abcde"] {
+            let pattern = regex::Regex::new(&basic_user_pattern(user)).unwrap();
+            for password in ["", "x", "\u{ff}", "~~~", "a:b", "\u{7f}\u{0}"] {
+                let header = format!("Basic {}", encode(&format!("{user}:{password}")));
+                assert!(pattern.is_match(&header), "{user}:{password} {header}");
+            }
+            assert!(pattern.is_match(&format!("basic {}", encode(&format!("{user}:x")))));
+            for other in [
+                format!("{user}x:"),
+                format!("x{user}:"),
+                user.to_owned(),
+                format!("{}:", &user[1..]),
+            ] {
+                let header = format!("Basic {}", encode(&other));
+                assert!(!pattern.is_match(&header), "{other:?} {header}");
+            }
+        }
     }
 
     #[test]

@@ -106,6 +106,25 @@ impl wiremock::Match for CookieIs {
     }
 }
 
+/// WireMock's `matches` on the Basic header the export writes
+/// ([`super::export::basic_user_pattern`]), decoded rather than matched as
+/// text: HTTP Basic with this user name and any password.
+struct BasicUser(String);
+
+impl wiremock::Match for BasicUser {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        use base64::Engine;
+        let Some(encoded) = headers::authorization(&request.headers, "Basic") else {
+            return false;
+        };
+        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+            return false;
+        };
+        let user = decoded.split(|b| *b == b':').next().unwrap_or_default();
+        decoded.contains(&b':') && user == self.0.as_bytes()
+    }
+}
+
 fn to_mock(stub: &Stub) -> Mock {
     let mut builder = Mock::given(method(stub.method.as_str()));
     builder = if stub.templated {
@@ -126,6 +145,7 @@ fn to_mock(stub: &Stub) -> Mock {
         Some(Credential::Cookie { name, value }) => {
             builder.and(CookieIs(name.clone(), value.clone()))
         }
+        Some(Credential::BasicUser { user }) => builder.and(BasicUser(user.clone())),
         None => builder,
     };
     if !stub.form.is_empty() {
@@ -151,6 +171,9 @@ fn to_mock(stub: &Stub) -> Mock {
     } else if let Some(text) = &stub.response_text {
         // Not `set_body_string`: its `text/plain` would win over a Content-Type header.
         response = response.set_body_raw(text.text.clone().into_bytes(), &text.content_type);
+    }
+    for (name, value) in &stub.headers {
+        response = response.append_header(name.as_str(), value.as_str());
     }
     builder
         .respond_with(response)
@@ -290,6 +313,72 @@ mod tests {
             .post(&refresh)
             .header("Cookie", "RefreshToken=d2dfsdgfh6dfg34tgsd...");
         assert_eq!(by_cookie.send().await.unwrap().status(), 200);
+    }
+
+    #[tokio::test]
+    async fn what_real_clients_send_basic_key_x_a_second_disable_and_cookies() {
+        let server = wiremock::MockServer::start().await;
+        for vendor in Vendor::ALL {
+            mount(*vendor, &server).await;
+        }
+        let http = reqwest::Client::new();
+        let uri = server.uri();
+        // LiquidFiles' key as the Basic user name, with any password.
+        let account = |user: &str, password: &str| {
+            http.get(format!("{uri}/account"))
+                .basic_auth(user, Some(password))
+                .send()
+        };
+        for password in ["", "x", "a:b", "\u{e9}"] {
+            let ok = account("4i1Rkf3pkxu0OCRuSuTMqE", password).await.unwrap();
+            assert_eq!(ok.status(), 200, "password {password:?}");
+        }
+        assert_eq!(account("nope", "x").await.unwrap().status(), 401);
+        assert_eq!(
+            account("4i1Rkf3pkxu0OCRuSuTMqEx", "")
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+        // LAC: disabling twice answers the documented body twice (seed 002:
+        // idempotent), not a revalidation's.
+        for _ in 0..2 {
+            let disabled: Value = http
+                .post(format!("{uri}/rest/default/demo/v1/@authentication"))
+                .json(&json!({"apikey": "1234567890abcdef12345", "disable": true}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(disabled["disabled"], true, "{disabled}");
+        }
+        // The logins set the cookies the specs declare.
+        let login = http
+            .post(format!("{uri}/api/authentication/login"))
+            .json(&json!({"username": "john.doe", "password": "mysecret123!"}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = login.headers()["set-cookie"].to_str().unwrap();
+        assert!(
+            cookie.starts_with("MOJITO_SESSION_ID_V2=THE_TOKEN;"),
+            "{cookie}"
+        );
+        let access = http
+            .post(format!("{uri}/api/v1/accounts/access-token"))
+            .json(&json!({"SecretKey": "eyJhbGci...", "APIKey": "jgJhbSag..."}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = access.headers()["set-cookie"].to_str().unwrap();
+        assert!(
+            cookie.starts_with("RefreshToken=d2dfsdgfh6dfg34tgsd...;")
+                && !cookie.contains("Secure"),
+            "{cookie}"
+        );
     }
 
     #[tokio::test]

@@ -212,6 +212,27 @@ impl Spec {
     }
 
     #[cfg(feature = "validate")]
+    /// Whether `body` is an instance of the component schema `name`
+    /// (`#/components/schemas/<name>`) on its own: what a client generated
+    /// from the document can type it as. `Err`: no such schema, or it does
+    /// not compile.
+    pub fn is_instance_of(&self, name: &str, body: &Value) -> Result<bool, String> {
+        if self.doc["components"]["schemas"].get(name).is_none() {
+            return Err(format!(
+                "specs/{}.openapi.yaml has no schema {name}",
+                self.vendor
+            ));
+        }
+        let root = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": self.doc["components"],
+            "$ref": format!("#/components/schemas/{name}"),
+        });
+        let validator = jsonschema::validator_for(&root).map_err(|e| e.to_string())?;
+        Ok(validator.is_valid(body))
+    }
+
+    #[cfg(feature = "validate")]
     /// Checks a response to `method path_template` against the documented
     /// responses: the status must be documented, and a JSON body must match its schema.
     pub fn check_response(

@@ -15,7 +15,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -60,7 +60,8 @@ pub fn router(fv: FileVerbs, mount: &str, config: &FileVerbsConfig) -> Router {
         .route("/api/v1/accounts/access-token", post(access_token))
         .route("/api/v1/accounts/refresh-token", post(refresh_token))
         .route("/api/v1/accounts/revoke-token", post(revoke_token))
-        .route("/api/v1/endpoint", any(probe))
+        // The methods the spec lists; another is a 405.
+        .route("/api/v1/endpoint", get(probe).post(probe))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(routes);
@@ -123,18 +124,25 @@ impl BodyEncodings for AccessTokenRequest {
 
 async fn access_token(
     State(r): State<Routes>,
+    headers: HeaderMap,
     body: Body<AccessTokenRequest>,
 ) -> Result<Response, ApiError> {
     let body = body
         .value
         .ok_or_else(|| ApiError::bad_request("SecretKey and APIKey are required"))?;
     let issued = r.fv.issue(&body.secret_key, &body.api_key)?;
-    Ok(with_refresh_cookie(&r, issued))
+    Ok(with_refresh_cookie(&r, &headers, issued))
 }
 
-/// The JSON body plus the refresh token as an HTTP-only cookie.
-fn with_refresh_cookie(r: &Routes, issued: store::Authenticated) -> Response {
-    let mut cookie = wire::refresh_set_cookie(&issued.refresh_token, &r.cookie_path, r.refresh_ttl);
+/// The JSON body plus the refresh token as an HTTP-only cookie (Secure but
+/// over plain http to loopback: [`wire::cookie_secure`]).
+fn with_refresh_cookie(r: &Routes, headers: &HeaderMap, issued: store::Authenticated) -> Response {
+    let mut cookie = wire::refresh_set_cookie(
+        &issued.refresh_token,
+        &r.cookie_path,
+        r.refresh_ttl,
+        wire::cookie_secure(headers),
+    );
     if r.fv.fault_is(Fault::RefreshCookieNotHttpOnly) {
         cookie = cookie.replace("; HttpOnly", "");
     }
@@ -182,7 +190,7 @@ async fn refresh_token(
 ) -> Result<Response, ApiError> {
     let presented = presented_refresh(&headers, body)?;
     let issued = r.fv.refresh(&presented)?;
-    Ok(with_refresh_cookie(&r, issued))
+    Ok(with_refresh_cookie(&r, &headers, issued))
 }
 
 async fn revoke_token(
@@ -193,7 +201,7 @@ async fn revoke_token(
     let presented = presented_refresh(&headers, body)?;
     r.fv.revoke(&presented)?;
     let mut response = axum::Json(json!({ "message": "Token revoked" })).into_response();
-    let expired = wire::refresh_set_cookie("", &r.cookie_path, 0);
+    let expired = wire::refresh_set_cookie("", &r.cookie_path, 0, wire::cookie_secure(&headers));
     if let Ok(v) = HeaderValue::from_str(&expired) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -17,7 +17,7 @@ use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -68,7 +68,11 @@ pub fn router(lac: Lac) -> Router {
         let base = &info.base_path;
         let api_router = Router::new()
             .route(&format!("{base}/@authentication"), post(authentication))
-            .route(&format!("{base}{PROBE_PATH}"), any(probe))
+            // The methods the spec lists; another is a 405.
+            .route(
+                &format!("{base}{PROBE_PATH}"),
+                get(probe).post(probe).put(probe).delete(probe),
+            )
             .route(&format!("{base}{LICENSE_PATH}"), get(license))
             .method_not_allowed_fallback(method_not_allowed)
             .with_state(ApiHandle {
@@ -193,7 +197,8 @@ async fn license() -> Response {
     .into_response()
 }
 
-/// The protected probe: says who the caller is, for any method. A write
+/// The protected probe: says who the caller is, for GET, POST, PUT and
+/// DELETE (the spec's methods; another is a 405). A write
 /// answers as LAC does, with the `txsummary` array of the rows it touched
 /// (none here), which `lac post` reads.
 ///

@@ -23,7 +23,7 @@ pub mod wire;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
@@ -357,13 +357,49 @@ async fn account(State(lf): State<LiquidFiles>, request: axum::extract::Request)
     }
 }
 
-async fn not_found() -> Response {
-    wire::xml_error(StatusCode::NOT_FOUND, "There is no such page.")
+async fn not_found(headers: HeaderMap) -> Response {
+    error_in_kind(&headers, StatusCode::NOT_FOUND, "There is no such page.")
 }
 
-async fn method_not_allowed() -> Response {
-    wire::xml_error(
+async fn method_not_allowed(headers: HeaderMap) -> Response {
+    error_in_kind(
+        &headers,
         StatusCode::METHOD_NOT_ALLOWED,
         "This URL does not accept this method.",
     )
+}
+
+/// An error in the kind the request asked for: the JSON API's envelope
+/// (`{"errors":[…]}`) to a request that asks for JSON ([`wants_json`]), so a
+/// JSON client reports the 404 instead of failing to parse XML; else the
+/// XML API's.
+fn error_in_kind(headers: &HeaderMap, status: StatusCode, message: &str) -> Response {
+    if wants_json(headers) {
+        json_error(status, message)
+    } else {
+        wire::xml_error(status, message)
+    }
+}
+
+/// The request asks for JSON: the first type of its `Accept` that names JSON
+/// or XML is a JSON one (`application/json`, `…+json`), or, when `Accept`
+/// names neither, its body is JSON.
+fn wants_json(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .find(|t| t.contains("json") || t.contains("xml"));
+    match accept {
+        Some(t) => t.contains("json"),
+        None => crate::body::media_type(headers).is_some_and(|t| t.contains("json")),
+    }
 }
