@@ -13,7 +13,8 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
         crate::limecraft::rules::ALL,
         crate::lac::rules::ALL,
         crate::fileverbs::rules::ALL,
-        crate::liquidfiles::rules::ALL,
+        crate::liquidfiles::rules::SESSION_AND_LOGIN,
+        crate::liquidfiles::rules::SAML,
     ]
     .into_iter()
     .flat_map(|table| table.iter().copied())

@@ -234,28 +234,7 @@ impl Model for LiquidFilesModel {
     /// scenarios' sentences it plays check; not /saml/api's (no operation
     /// of the model plays it), so the reports do not claim them.
     fn rules() -> &'static [&'static Rule] {
-        &[
-            &BROWSER_LOGIN_PROMPT,
-            &SUCCESS_MESSAGE,
-            &API_KEY_DIV,
-            &NO_KEY_WITHOUT_AUTHENTICATION,
-            &STRONG_2FA_BEFORE_KEY,
-            &AGENT_PORT_POST,
-            &AGENT_PORT_BODY,
-            &NO_POST_WITHOUT_AGENT_PORT,
-            &AGENT_IN_ACTIVITY_LOG,
-            &BROWSER_KEYS_EXPIRE,
-            &XML_LOGIN_RETURNS_THE_KEY,
-            &XML_ANSWER_SHAPE,
-            &XML_AS_TEXT_XML,
-            &USERNAME_INSTEAD_OF_EMAIL,
-            &DECIMAL_CHARACTER_REFERENCES,
-            &HEX_CHARACTER_REFERENCES,
-            &RAW_AMPERSAND_FAILS,
-            &KEY_DOES_NOT_CHANGE,
-            &NO_KEY_WITHOUT_PASSWORD,
-            &JSON_LOGIN_RETURNS_THE_KEY,
-        ]
+        SESSION_AND_LOGIN
     }
 
     fn start(_: &RunContext) -> Self {

@@ -338,8 +338,12 @@ pub const SAML_READS_WHAT_IS_SIGNED: Rule = Rule {
 };
 
 /// LiquidFiles' rules, seed 000 then seed 001, then the SAML service
-/// provider's rules of `/saml/api` (seed 000 and the SAML 2.0 standard).
-pub const ALL: &[&Rule] = &[
+/// provider's rules of `/saml/api` (seed 000 and the SAML 2.0 standard):
+/// [`SESSION_AND_LOGIN`] then [`SAML`].
+pub const ALL: [&[&Rule]; 2] = [SESSION_AND_LOGIN, SAML];
+
+/// The rules of `/session/api` and of the XML and JSON logins.
+pub const SESSION_AND_LOGIN: &[&Rule] = &[
     &BROWSER_LOGIN_PROMPT,
     &SUCCESS_MESSAGE,
     &API_KEY_DIV,
@@ -360,6 +364,11 @@ pub const ALL: &[&Rule] = &[
     &KEY_DOES_NOT_CHANGE,
     &NO_KEY_WITHOUT_PASSWORD,
     &JSON_LOGIN_RETURNS_THE_KEY,
+];
+
+/// The rules of `/saml/api`: seed 000's, then the SAML 2.0 standard's for a
+/// service provider.
+pub const SAML: &[&Rule] = &[
     &SAML_API_GOES_TO_THE_IDP,
     &SAML_KEY_ONLY_AFTER_AUTHENTICATION,
     &SAML_RELAY_STATE_AT_MOST_80_BYTES,
