@@ -228,7 +228,11 @@ impl ReferenceServer {
             }
             match config.only_vendor {
                 Some(_) => router = router.merge(server.router("")),
-                None => mounted.push((vendor.mount_prefix(), server.router(vendor.mount_prefix()))),
+                None => mounted.push(Mounted {
+                    prefix: vendor.mount_prefix(),
+                    router: server.router(vendor.mount_prefix()),
+                    original_uri: server.reads_original_uri(),
+                }),
             }
         }
         if config
@@ -254,13 +258,6 @@ impl ReferenceServer {
             request_log: config.request_log.clone(),
             latency: config.latency,
             moved_clock: config.test_mode.then(|| clock.clone()),
-            // Limecraft's Spring-style error bodies name the requested path,
-            // LiquidFiles' redirect to a canonical host keeps it.
-            original_uri: limecraft::wire_switches_flipped(&config.limecraft.switches)
-                || config
-                    .liquidfiles
-                    .switches
-                    .is(&liquidfiles::switches::CANONICAL_HOST, "localhost"),
         }));
         ReferenceServer {
             router: Router::new().fallback_service(service.clone()),
@@ -368,7 +365,7 @@ impl ReferenceServer {
 pub struct Service(std::sync::Arc<Served>);
 
 pub struct Served {
-    mounted: Vec<(&'static str, Router)>,
+    mounted: Vec<Mounted>,
     root: Router,
     request_log: request_log::RequestLog,
     latency: Option<std::time::Duration>,
@@ -376,7 +373,14 @@ pub struct Served {
     /// in every answer's `Date`, as a real server's clock would (what a
     /// client, and preflight, compares).
     moved_clock: Option<Clock>,
-    /// Insert the request's URI as it came (`OriginalUri`) before cutting the prefix.
+}
+
+/// A vendor served under its mount prefix.
+struct Mounted {
+    prefix: &'static str,
+    router: Router,
+    /// Insert the request's URI as it came (`OriginalUri`) before cutting the
+    /// prefix (`VendorServer::reads_original_uri`).
     original_uri: bool,
 }
 
@@ -409,18 +413,18 @@ impl Served {
             tokio::time::sleep(delay).await;
         }
         let path = req.uri().path();
-        let mount = self.mounted.iter().find(|(prefix, _)| {
-            path.strip_prefix(prefix)
+        let mount = self.mounted.iter().find(|m| {
+            path.strip_prefix(m.prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         });
         let router = match mount {
-            Some((prefix, router)) => {
-                if self.original_uri {
+            Some(m) => {
+                if m.original_uri {
                     let uri = req.uri().clone();
                     req.extensions_mut().insert(axum::extract::OriginalUri(uri));
                 }
-                if strip_prefix(&mut req, prefix.len()) {
-                    router
+                if strip_prefix(&mut req, m.prefix.len()) {
+                    &m.router
                 } else {
                     &self.root
                 }

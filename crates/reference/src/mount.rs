@@ -22,6 +22,13 @@ pub trait VendorServer: Send + Sync {
         None
     }
 
+    /// Whether its handlers read the request's URI as it came, before the
+    /// shared server cut the mount off (`OriginalUri`); false by default, so
+    /// the other vendors' requests are not given a copy of it.
+    fn reads_original_uri(&self) -> bool {
+        false
+    }
+
     /// The path of its API base under its mount (`/api`).
     fn api_base_path(&self) -> String {
         self.vendor().api_base_path().to_owned()

@@ -22,7 +22,6 @@ use crate::fault::Fault;
 use crate::throttle::Source;
 pub use store::{Limecraft, LimecraftConfig, SAMPLE_CLIENT};
 /// Whether the Spring-style rewriting layer runs (it reads the path as requested).
-pub(crate) use variant::wire_switches_flipped;
 use wire::{ApiError, BodyEncodings, Encoding, PresentedToken, VendorBody};
 
 /// The router for one Limecraft reference server, paths from the vendor root.
@@ -33,6 +32,11 @@ impl crate::mount::VendorServer for Limecraft {
 
     fn router(&self, _mount: &str) -> Router {
         router(self.clone())
+    }
+
+    /// Spring-style error bodies name the requested path.
+    fn reads_original_uri(&self) -> bool {
+        variant::wire_switches_flipped(self.switches())
     }
 }
 

@@ -47,6 +47,13 @@ impl crate::mount::VendorServer for LiquidFiles {
     fn control_hooks(&self) -> Option<Router> {
         Some(control::hooks(self.clone()))
     }
+
+    /// The redirect to a canonical host keeps the path as it came.
+    fn reads_original_uri(&self) -> bool {
+        self.config()
+            .switches
+            .is(&switches::CANONICAL_HOST, "localhost")
+    }
 }
 
 /// The `@ext` call that reads who a key belongs to.
