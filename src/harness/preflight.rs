@@ -110,11 +110,10 @@ async fn find_problems(ctx: &RunContext, notes: &mut Vec<String>) -> Vec<String>
         {
             notes.push(note);
         }
-        // The vendor's own words first (it knows its documented API base).
-        let vendor_says = suite.sign_on_problem(&sign_on, &x, enrolled);
         if matches!(x.status, 404 | 405) {
-            // No sign-on there at all: base_url is not the API's root.
-            problems.push(vendor_says.unwrap_or_else(|| {
+            // No sign-on there at all: base_url is not the API's root (in the
+            // vendor's own words where it has them).
+            problems.push(suite.not_the_api_base(&x).unwrap_or_else(|| {
                 format!(
                     "{} {} answered HTTP {}: there is no sign-on endpoint there; base_url should be \
                      the root the {} API's documented paths start from (`authconform init --vendor {}` \
@@ -128,7 +127,7 @@ async fn find_problems(ctx: &RunContext, notes: &mut Vec<String>) -> Vec<String>
             }));
             return problems;
         }
-        if let Some(line) = vendor_says {
+        if let Some(line) = suite.sign_on_problem(&sign_on, &x, enrolled) {
             problems.push(line);
             continue;
         }

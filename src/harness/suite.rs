@@ -111,6 +111,13 @@ pub trait VendorSuite: Send + Sync + 'static {
     /// The sign-ons preflight tries, one per credential of the target file.
     fn sign_ons(&self, target: &Target) -> Vec<SignOn>;
 
+    /// When a sign-on answered 404 or 405 (nothing there: `base_url` is not
+    /// the API's root), the vendor's own words for it, if it has more to say
+    /// than preflight's generic line (where its documented API base ends).
+    fn not_the_api_base(&self, _x: &Exchange) -> Option<String> {
+        None
+    }
+
     /// The problem line when `x` is no sign-on for `sign_on`, else `None`.
     /// `enrolled`: the suite knows the TOTP secret of the two-factor account
     /// (from the target file or the state file).

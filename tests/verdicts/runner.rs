@@ -58,6 +58,36 @@ async fn preflight_refuses_a_wrong_password_in_one_line_before_any_scenario() {
     );
 }
 
+/// A sign-on that answers 404 is a wrong `base_url`, for every vendor: the
+/// generic line where the vendor has no words of its own (LAC here), never
+/// "check the username and password" (issue #23).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_on_answering_404_is_a_wrong_base_url_not_a_wrong_password() {
+    let server = reference_server().await;
+    // The API base one folder too high.
+    let base = server
+        .api_base_url(Vendor::Lac)
+        .trim_end_matches("/demo/v1")
+        .to_owned();
+    let target = Target::reference(Vendor::Lac, &base, &server.url(), &Fixtures::builtin());
+    let err = harness::run(options(TargetChoice::External(Box::new(target))))
+        .await
+        .expect_err("preflight must stop the run");
+    drop(std::panic::take_hook());
+    let RunError::Preflight(problems) = err else {
+        panic!("expected a preflight error, got {err}");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("there is no sign-on endpoint there") && p.contains("HTTP 404"))
+            && problems
+                .iter()
+                .all(|p| !p.contains("check the username and password")),
+        "{problems:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_does_not_answer_ends_the_run_after_a_few_transport_errors() {
     // A port that refuses connections: bind one, then free it.

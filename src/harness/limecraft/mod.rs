@@ -44,8 +44,22 @@ impl VendorSuite for LimecraftSuite {
         preflight::account_sign_ons(target, |a| api::login_json(&a.username, &a.password, None))
     }
 
-    /// A login that issued no token: a wrong `base_url` (404, 405, a
-    /// redirect to a web page), or wrong credentials (401, 403). Any other
+    /// Where Limecraft's documented API base ends (`/api`).
+    fn not_the_api_base(&self, x: &Exchange) -> Option<String> {
+        Some(format!(
+            "base_url is not the Limecraft API base: {} {} answered HTTP {} (no login there). The login is \
+             POST <base_url>{}; base_url is the documented API base, up to and including /api \
+             (https://platform.limecraft.com/api)",
+            x.method,
+            crate::redact::redact_query(&x.url),
+            x.status,
+            api::LOGIN
+        ))
+    }
+
+    /// A login that issued no token: a wrong `base_url` (a redirect to a web
+    /// page; a 404 or 405 is [`Self::not_the_api_base`]), or wrong
+    /// credentials (401, 403). Any other
     /// refusal of the documented JSON login (400, 415, …) or a 2xx without a
     /// token is the server breaking a documented rule: LC1 says so (exit 1),
     /// not preflight. Besides: a TOTP account that already has a second
@@ -58,15 +72,6 @@ impl VendorSuite for LimecraftSuite {
             .unwrap_or_default();
         if !preflight::issued(x, "token") {
             return match x.status {
-                404 | 405 => Some(format!(
-                    "base_url is not the Limecraft API base: {} {} answered HTTP {} (no login there). The login is \
-                     POST <base_url>{}; base_url is the documented API base, up to and including /api \
-                     (https://platform.limecraft.com/api)",
-                    x.method,
-                    x.url,
-                    x.status,
-                    api::LOGIN
-                )),
                 300..=399 => Some(format!(
                     "base_url is not the Limecraft API base: {} {} answered a redirect (HTTP {}), as a web page \
                      does; base_url is the documented API base, up to and including /api",
