@@ -648,7 +648,7 @@ struct Recorder {
     /// The state file of a run against a target file.
     state: Option<state::State>,
     /// The enrolment last written to the state file.
-    saved_enrolment: Mutex<Option<Vec<u8>>>,
+    saved_enrolment: Mutex<world::SavedState>,
     progress: Option<Progress>,
     max_failures: Option<usize>,
     /// Scenarios a stopped run did not start (their before hook failed on

@@ -1,15 +1,20 @@
 //! The state file: what the suite must remember between runs against the same
 //! deployment, because it cannot undo it (issue #11).
 //!
-//! Today that is one thing: the TOTP secret of a two-factor enrolment the
-//! suite made (Limecraft's `enable2fa`). The documents give no call that turns
-//! a second factor off, so after the first run the account keeps it; without
-//! its secret the next run cannot sign that account on. Everything else the
-//! suite changes it undoes (a LAC password is set back, preflight's sessions
-//! and tokens are ended).
+//! Two things: the TOTP secret of a two-factor enrolment the suite made
+//! (Limecraft's `enable2fa`), and the newest TOTP step of the two-factor
+//! account the server accepted. The documents give no call that turns a
+//! second factor off, so after the first run the account keeps it; without
+//! its secret the next run cannot sign that account on. A code is good once
+//! (RFC 6238 §5.2), so a run that starts within the period of the last run's
+//! last accepted code must wait for the next: without the step, it would send
+//! a used code, be refused, and (a server that throttles, RFC 4226 §7.3)
+//! could lock the account out. Everything else the suite changes it undoes
+//! (a LAC password is set back, preflight's sessions and tokens are ended).
 //!
 //! Format (JSON, version 1): `{"version":1,"enrolments":{"<base_url> <username>":
-//! {"secret":"<base32>","algorithm":"SHA1|SHA256|SHA512","digits":6,"period":30}}}`.
+//! {"secret":"<base32>","algorithm":"SHA1|SHA256|SHA512","digits":6,"period":30}},
+//! "totp_steps":{"<base_url> <username>":<step>}}` (`totp_steps` may be absent).
 //! Written atomically (a temporary file renamed over it), readable by its owner
 //! only; never printed. Keep it between pipeline runs (cache it); if it is lost,
 //! preflight stops with exit 2 naming the account and what to do.
@@ -38,6 +43,10 @@ struct StateFile {
     version: u32,
     #[serde(default)]
     enrolments: BTreeMap<String, SavedEnrolment>,
+    /// The newest TOTP step the server accepted, by account, whoever
+    /// enrolled it (the suite, or the target file's `totp_secret`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    totp_steps: BTreeMap<String, i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +139,12 @@ impl State {
         }))
     }
 
+    /// The newest TOTP step of this account the server accepted in an
+    /// earlier run.
+    pub fn totp_step(&self, base_url: &str, username: &str) -> Result<Option<i64>, StateError> {
+        Ok(self.read()?.totp_steps.get(&key(base_url, username)).copied())
+    }
+
     /// Remembers `enrolment` for this account, atomically.
     pub fn save_enrolment(
         &self,
@@ -137,21 +152,35 @@ impl State {
         username: &str,
         enrolment: &Enrolment,
     ) -> Result<(), StateError> {
+        self.update(|file| {
+            file.enrolments.insert(
+                key(base_url, username),
+                SavedEnrolment {
+                    secret: totp::encode_secret(&enrolment.secret),
+                    algorithm: totp::algorithm_name(enrolment.params.algorithm).to_owned(),
+                    digits: enrolment.params.digits,
+                    period: enrolment.params.period,
+                },
+            );
+        })
+    }
+
+    /// Remembers the newest TOTP step of this account the server accepted.
+    pub fn save_totp_step(&self, base_url: &str, username: &str, step: i64) -> Result<(), StateError> {
+        self.update(|file| {
+            file.totp_steps.insert(key(base_url, username), step);
+        })
+    }
+
+    /// Reads the file, changes it with `change` and writes it back, atomically.
+    fn update(&self, change: impl FnOnce(&mut StateFile)) -> Result<(), StateError> {
         // Read, change, write: one at a time, as several targets of one run
         // (`run --target a --target b`) share the file.
         static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _one_at_a_time = WRITING.lock().unwrap_or_else(|e| e.into_inner());
         let mut file = self.read()?;
         file.version = 1;
-        file.enrolments.insert(
-            key(base_url, username),
-            SavedEnrolment {
-                secret: totp::encode_secret(&enrolment.secret),
-                algorithm: totp::algorithm_name(enrolment.params.algorithm).to_owned(),
-                digits: enrolment.params.digits,
-                period: enrolment.params.period,
-            },
-        );
+        change(&mut file);
         // A map of strings and numbers always serializes.
         let text = serde_json::to_string_pretty(&file).unwrap_or_default();
         let dir = self

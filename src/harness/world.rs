@@ -61,6 +61,13 @@ impl From<crate::harness::control_api::ControlError> for Failure {
     }
 }
 
+/// What a run last wrote to the state file ([`RunContext::save_enrolment_to`]).
+#[derive(Default)]
+pub struct SavedState {
+    secret: Option<Vec<u8>>,
+    step: Option<i64>,
+}
+
 /// What every scenario of one run shares.
 pub struct RunContext {
     pub target: Target,
@@ -70,8 +77,11 @@ pub struct RunContext {
     pub secrets: Secrets,
     pub clock: crate::harness::control_api::ControlApi,
     pub enrolment: Mutex<Option<Enrolment>>,
-    /// The newest TOTP step the suite has had accepted; a later code must be newer.
-    pub last_totp_step: Mutex<Option<i64>>,
+    /// The newest TOTP step the suite has had accepted, by secret; a later
+    /// code of the same secret must be newer (RFC 6238 §5.2: a code is good
+    /// once). By secret, not for the whole run: a new key (a re-enrolment,
+    /// another account) need not wait out the period of the old one.
+    totp_steps: Mutex<HashMap<Vec<u8>, i64>>,
     /// The vendor's own state for the run ([`Self::run_state`]).
     run_state: Box<dyn Any + Send + Sync>,
     /// Set when the run stops early; every later request fails at once with it.
@@ -127,6 +137,20 @@ pub fn scenario_deadline(timeout: std::time::Duration) -> std::time::Duration {
 }
 
 impl RunContext {
+    /// Files `step` of `secret` as accepted by the server (or possibly
+    /// accepted): no later code of that secret may be of this step or older.
+    pub fn file_totp_step(&self, secret: &[u8], step: i64) {
+        let mut steps = self.totp_steps.lock().unwrap_or_else(|e| e.into_inner());
+        let last = steps.entry(secret.to_vec()).or_insert(step);
+        *last = (*last).max(step);
+    }
+
+    /// The newest step of `secret` the server has accepted in this run.
+    pub fn last_totp_step(&self, secret: &[u8]) -> Option<i64> {
+        let steps = self.totp_steps.lock().unwrap_or_else(|e| e.into_inner());
+        steps.get(secret).copied()
+    }
+
     /// Takes the enrolment of the two-factor account from the state file of
     /// earlier runs, unless the target file gives its secret.
     pub fn remember_enrolment_from(
@@ -136,21 +160,27 @@ impl RunContext {
         let Some(account) = &self.target.users.twofactor else {
             return Ok(());
         };
-        if account.totp_secret.is_some() {
-            return Ok(());
-        }
-        if let Some(e) = state.enrolment(&self.target.base_url, &account.username)? {
+        let base_url = &self.target.base_url;
+        if account.totp_secret.is_none()
+            && let Some(e) = state.enrolment(base_url, &account.username)?
+        {
             *self.enrolment.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+        }
+        // A run right after another waits for a period the last one did not use.
+        let known = self.enrolment.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let (Some(e), Some(step)) = (known, state.totp_step(base_url, &account.username)?) {
+            self.file_totp_step(&e.secret, step);
         }
         Ok(())
     }
 
-    /// Writes the current enrolment of the two-factor account to the state
-    /// file, if it differs from what `saved` says was written last.
+    /// Writes the current enrolment of the two-factor account, and the newest
+    /// step of it the server accepted, to the state file, where they differ
+    /// from what `saved` says was written last.
     pub fn save_enrolment_to(
         &self,
         state: &crate::harness::state::State,
-        saved: &Mutex<Option<Vec<u8>>>,
+        saved: &Mutex<SavedState>,
     ) -> Result<(), crate::harness::state::StateError> {
         let Some(account) = &self.target.users.twofactor else {
             return Ok(());
@@ -163,12 +193,20 @@ impl RunContext {
         let Some(current) = current else {
             return Ok(());
         };
+        let (base_url, username) = (&self.target.base_url, &account.username);
         let mut saved = saved.lock().unwrap_or_else(|e| e.into_inner());
-        if saved.as_deref() == Some(current.secret.as_slice()) {
-            return Ok(());
+        // A given `totp_secret` is the user's to keep, not the state file's.
+        if account.totp_secret.is_none() && saved.secret.as_deref() != Some(&current.secret[..]) {
+            state.save_enrolment(base_url, username, &current)?;
+            saved.secret = Some(current.secret.clone());
         }
-        state.save_enrolment(&self.target.base_url, &account.username, &current)?;
-        *saved = Some(current.secret.clone());
+        let step = self.last_totp_step(&current.secret);
+        if let Some(step) = step
+            && saved.step != Some(step)
+        {
+            state.save_totp_step(base_url, username, step)?;
+            saved.step = Some(step);
+        }
         Ok(())
     }
 
@@ -327,7 +365,7 @@ impl RunContext {
             secrets,
             clock,
             enrolment: Mutex::new(enrolment),
-            last_totp_step: Mutex::new(None),
+            totp_steps: Mutex::new(HashMap::new()),
             run_state,
             stop,
             transport_errors_in_a_row: Mutex::new(0),
@@ -630,7 +668,7 @@ impl ConformanceWorld {
     ) -> Result<(String, Option<i64>), Failure> {
         let ctx = self.ctx();
         let period = e.params.period as i64;
-        let last_used = *ctx.last_totp_step.lock().expect("totp step lock");
+        let last_used = ctx.last_totp_step(&e.secret);
         let mut now = ctx.clock.now().await?;
         // Near the end of a step the server may check the code in the next step;
         // with clock control, start from a fresh step so every window test is exact.

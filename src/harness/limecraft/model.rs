@@ -872,17 +872,22 @@ impl LimecraftModel {
     async fn note_accepted(&mut self, case: &Case, code: &str, step: Option<i64>) {
         self.accepted_code = Some(code.to_owned());
         let ctx = case.ctx();
-        let period = ctx
+        let Some(e) = ctx
             .enrolment
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map(|e| e.params.period)
-            .unwrap_or(30);
-        let now_step = ctx.clock.now().await.ok().map(|n| totp::step_of(n, period));
+            .clone()
+        else {
+            return;
+        };
+        let now_step = ctx
+            .clock
+            .now()
+            .await
+            .ok()
+            .map(|n| totp::step_of(n, e.params.period));
         if let Some(used) = step.max(now_step) {
-            let mut last = ctx.last_totp_step.lock().unwrap_or_else(|e| e.into_inner());
-            *last = Some(last.map_or(used, |l| l.max(used)));
+            ctx.file_totp_step(&e.secret, used);
         }
     }
 
@@ -936,7 +941,6 @@ impl LimecraftModel {
         }
         if let Some(e) = enrolment {
             *ctx.enrolment.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
-            *ctx.last_totp_step.lock().unwrap_or_else(|e| e.into_inner()) = None;
             self.enrolled = true;
             self.sha1 = false;
             self.accepted_code = None;

@@ -33,6 +33,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use cucumber::{given, then, when};
 use serde_json::Value;
@@ -88,6 +89,19 @@ pub struct LimecraftScenario {
 pub struct LimecraftRun {
     /// The TOTP algorithm whose code the server accepted, once seen.
     checked: Mutex<Option<Algorithm>>,
+    /// The two-factor account's newest final session, which a later
+    /// scenario's "carol has logged in" reuses while the server still
+    /// accepts it: each new session of hers costs a TOTP code, and without
+    /// clock control a fresh code costs a wait of up to a period.
+    two_factor_session: Mutex<Option<String>>,
+    /// The server refused a code one step ahead as proof when enabling 2FA
+    /// again (a window narrower than RFC 6238's one step): wait instead.
+    ahead_refused: AtomicBool,
+}
+
+/// Reads or changes Limecraft's state for the run the world belongs to.
+fn with_run<R>(w: &ConformanceWorld, f: impl FnOnce(&LimecraftRun) -> R) -> R {
+    f(w.ctx().run_state())
 }
 
 fn lc(w: &ConformanceWorld) -> &LimecraftScenario {

@@ -16,9 +16,36 @@ async fn has_logged_in(
         session
     };
     let remember_me = (!remember.is_empty()).then_some(true);
-    log_in_fully(w, who, &session, remember_me).await?;
+    // Carol's plain session may be one an earlier scenario had the server
+    // accept a code for (see `LimecraftRun::two_factor_session`).
+    let reusable = who == Persona::Carol && session == who.name() && remember_me.is_none();
+    if !(reusable && reuse_two_factor_session(w, who).await?) {
+        log_in_fully(w, who, &session, remember_me).await?;
+        if reusable && let Ok(token) = w.session(&session) {
+            with_run(w, |r| *r.two_factor_session.lock().expect("session lock") = Some(token));
+        }
+    }
     lc_mut(w).because = Some(&rules::SESSION_LIFETIME);
     Ok(())
+}
+
+/// Takes the two-factor account's session of an earlier scenario, if the
+/// server still answers GET /authentication/user with it; `false`: there is
+/// none, or it has ended (the caller logs in).
+async fn reuse_two_factor_session(w: &mut ConformanceWorld, who: Persona) -> Result<bool, Failure> {
+    let kept = with_run(w, |r| r.two_factor_session.lock().expect("session lock").clone());
+    let Some(token) = kept else {
+        return Ok(false);
+    };
+    let x = w
+        .send(api::current_user(Some(&token), Transport::Header))
+        .await?;
+    if x.status != 200 {
+        with_run(w, |r| *r.two_factor_session.lock().expect("session lock") = None);
+        return Ok(false);
+    }
+    w.sessions.insert(who.name().to_owned(), token);
+    Ok(true)
 }
 
 /// Logs a persona in, completing the second factor when the account has one.

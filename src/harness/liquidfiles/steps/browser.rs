@@ -761,9 +761,7 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: Code) -> Ste
     // Filed as used before it is sent: a server that accepts it and then
     // fails a later check must not see it again in a later scenario.
     if let Some(step) = step {
-        let ctx = w.ctx();
-        let mut last = ctx.last_totp_step.lock().expect("totp step lock");
-        *last = Some(last.map_or(step, |l| l.max(step)));
+        w.ctx().file_totp_step(&enrolment.secret, step);
     }
     play(w, async |p, wire| player::enter_code(p, wire, &code).await).await
 }
