@@ -1,0 +1,191 @@
+//! A run split over machines and merged back (issue #24): three shards
+//! (`run --partition K/3`, both kinds) against one reference server, merged
+//! by `report merge`, give the reports one run gives (durations and the
+//! server's `Date` aside), with its exit code; shards that are not one run's
+//! are refused, and the merged reports say why.
+
+use std::path::Path;
+
+use authconform::harness::exit::Exit;
+use serde_json::Value;
+
+use crate::cli::{Served, command, temp_dir, text};
+
+const REPORTS: [&str; 4] = ["junit.xml", "summary.json", "cucumber.json", "report.html"];
+
+/// `run` against `target` with every report into `dir`; its exit code.
+fn run(target: &Path, dir: &Path, extra: &[&str]) -> i32 {
+    let out = command()
+        .args(["run", "--quiet", "--target"])
+        .arg(target)
+        .args(extra)
+        .arg("--junit")
+        .arg(dir.join("junit.xml"))
+        .arg("--summary-json")
+        .arg(dir.join("summary.json"))
+        .arg("--cucumber-json")
+        .arg(dir.join("cucumber.json"))
+        .arg("--html")
+        .arg(dir.join("report.html"))
+        .output()
+        .unwrap();
+    out.status.code().unwrap_or_else(|| panic!("{}", text(&out)))
+}
+
+/// `report merge` of `inputs` with every report into `dir`; its exit code and output.
+fn merge(inputs: &[&Path], dir: &Path) -> (i32, String) {
+    let out = command()
+        .args(["report", "merge"])
+        .args(inputs)
+        .arg("--junit")
+        .arg(dir.join("junit.xml"))
+        .arg("--summary-json")
+        .arg(dir.join("summary.json"))
+        .arg("--cucumber-json")
+        .arg(dir.join("cucumber.json"))
+        .arg("--html")
+        .arg(dir.join("report.html"))
+        .output()
+        .unwrap();
+    (out.status.code().unwrap(), text(&out))
+}
+
+/// A report with what differs between two runs of the same scenarios made
+/// the same: durations, the server's `Date` header, the HTML's run metadata.
+fn comparable(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let rules = [
+        (r#"time="[0-9.]+""#, "time=\"\""),
+        (r#""duration(_ms)?": ?[0-9]+"#, "\"duration\":0"),
+        (r"date: [A-Z][a-z]{2}, [^\\\n]+GMT", "date: …"),
+        (r"[0-9]+ ms\b", "… ms"),
+        (r#"(?s)<dl class="meta".*?</dl>"#, ""),
+    ];
+    rules.iter().fold(text, |t, (pattern, with)| {
+        regex::Regex::new(pattern)
+            .unwrap()
+            .replace_all(&t, *with)
+            .into_owned()
+    })
+}
+
+fn summary(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path.join("summary.json")).unwrap()).unwrap()
+}
+
+/// (feature, line, name, status) of every scenario of a summary, in its order.
+fn verdicts(summary: &Value) -> Vec<(String, u64, String, String)> {
+    summary["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["feature"].as_str().unwrap().to_owned(),
+                s["line"].as_u64().unwrap(),
+                s["name"].as_str().unwrap().to_owned(),
+                s["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn three_shards_merged_are_the_one_run_in_every_report() {
+    // A broken rule (failures) and a target without clock control or a
+    // second-factor account (skips), as report_consumers has it.
+    let served = Served::start(&["--fault", "logout-does-not-revoke"]);
+    let dir = temp_dir();
+    let target = dir.path().join("target.yaml");
+    std::fs::write(
+        &target,
+        format!(
+            "vendor: limecraft\nbase_url: {}/limecraft/api\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n",
+            served.url
+        ),
+    )
+    .unwrap();
+    let one = dir.path().join("one");
+    let code = run(&target, &one, &[]);
+    assert_eq!(code, Exit::FAILED, "the broken rule fails the run");
+    let whole = summary(&one);
+    assert!(whole["failed"].as_u64().unwrap() > 0 && whole["skipped"].as_u64().unwrap() > 0);
+
+    for kind in ["count", "hash"] {
+        // Each shard's reports in its own folder, as CI artifacts are downloaded.
+        let shards = dir.path().join(format!("{kind}-shards"));
+        let mut seen = Vec::new();
+        for k in 1..=3 {
+            let own = shards.join(format!("shard-{k}"));
+            let code = run(&target, &own, &["--partition", &format!("{kind}:{k}/3")]);
+            assert!(
+                [Exit::PASSED, Exit::FAILED, Exit::SETUP].contains(&code),
+                "{kind} {k}: {code}"
+            );
+            let part = verdicts(&summary(&own));
+            assert!(
+                part.len() < verdicts(&whole).len(),
+                "{kind} {k} ran only its part"
+            );
+            seen.extend(part);
+        }
+        seen.sort();
+        let mut all = verdicts(&whole);
+        all.sort();
+        assert_eq!(
+            seen, all,
+            "{kind}: the shards are disjoint and hold every scenario"
+        );
+
+        let merged = dir.path().join(format!("{kind}-merged"));
+        let (code, out) = merge(&[&shards], &merged);
+        assert_eq!(code, Exit::FAILED, "the one run's exit code: {out}");
+        assert!(out.contains(&format!(
+            "{} passed, {} failed, {} skipped",
+            whole["passed"], whole["failed"], whole["skipped"]
+        )));
+        assert_eq!(verdicts(&summary(&merged)), verdicts(&whole), "{kind}");
+        for report in REPORTS {
+            assert_eq!(
+                comparable(&merged.join(report)),
+                comparable(&one.join(report)),
+                "{kind}: the merged {report} is the one run's"
+            );
+        }
+    }
+
+    // A shard missing: exit 2, and every requested report says what to do.
+    let partial = dir.path().join("partial");
+    let (code, out) = merge(
+        &[
+            &dir.path().join("count-shards/shard-1"),
+            &dir.path().join("count-shards/shard-3"),
+        ],
+        &partial,
+    );
+    assert_eq!(code, Exit::SETUP, "{out}");
+    assert!(out.contains("shard(s) 2 of 3 missing"), "{out}");
+    let junit = std::fs::read_to_string(partial.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains("<error") && junit.contains("2 of 3 missing"),
+        "{junit}"
+    );
+    // Shards of two partitions: refused, naming both files.
+    let (code, out) = merge(
+        &[
+            &dir.path().join("count-shards/shard-1"),
+            &dir.path().join("hash-shards/shard-2"),
+            &dir.path().join("count-shards/shard-3"),
+        ],
+        &partial,
+    );
+    assert_eq!(code, Exit::SETUP, "{out}");
+    assert!(out.contains("different partitions"), "{out}");
+    // A bad partition is a usage error before anything runs.
+    let out = command()
+        .args(["run", "--vendor", "lac", "--partition", "4/3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(Exit::SETUP));
+    assert!(text(&out).contains("K must be between 1 and N"));
+}
