@@ -576,13 +576,37 @@ fn the_ci_templates_call_the_tested_script_and_publish_its_junit_report() {
     );
     assert!(
         gh.contains("path: .authconform/")
-            && gh.contains("restore-keys: authconform-state-")
-            && gh.contains("key: authconform-state-${{ github.run_id }}-${{ github.run_attempt }}"),
-        "GitHub keeps the state file: the newest restored, a new entry saved every run"
+            && gh.contains("restore-keys: authconform-state-${{ matrix.shard }}-")
+            && gh.contains(
+                "key: authconform-state-${{ matrix.shard }}-${{ github.run_id }}-${{ github.run_attempt }}"
+            ),
+        "GitHub keeps each shard's state file: the newest restored, a new entry saved every run"
     );
     assert!(
-        lab.contains("key: authconform-state") && lab.contains("- .authconform/"),
-        "GitLab keeps the state file"
+        lab.contains("key: authconform-state-$AUTHCONFORM_SHARD")
+            && lab.contains("- .authconform/"),
+        "GitLab keeps each shard's state file"
+    );
+    // Issue #24: a matrix of shards, then a merge job that runs whatever they did.
+    assert!(
+        gh.contains("shard: [1, 2, 3]")
+            && gh.contains("AUTHCONFORM_PARTITION: ${{ matrix.shard }}/${{ strategy.job-total }}")
+            && gh.contains("needs: conformance")
+            && gh.contains("AUTHCONFORM_MERGE: shards")
+            && gh.contains("pattern: authconform-shard-*"),
+        "GitHub: shards and a merge job"
+    );
+    assert!(
+        lab.contains("AUTHCONFORM_SHARD: [\"1\", \"2\", \"3\"]")
+            && lab.contains("AUTHCONFORM_PARTITION: $AUTHCONFORM_SHARD/3")
+            && lab.contains("AUTHCONFORM_MERGE: shards")
+            && lab.contains("when: always"),
+        "GitLab: shards and a merge job"
+    );
+    assert!(
+        script.contains("--partition \"$AUTHCONFORM_PARTITION\"")
+            && script.contains("report merge \"$AUTHCONFORM_MERGE\""),
+        "the script runs a shard or merges them"
     );
     assert!(
         gh.contains("concurrency:") && gh.contains("cancel-in-progress: false"),

@@ -29,7 +29,9 @@ fn run(target: &Path, dir: &Path, extra: &[&str]) -> i32 {
         .arg(dir.join("report.html"))
         .output()
         .unwrap();
-    out.status.code().unwrap_or_else(|| panic!("{}", text(&out)))
+    out.status
+        .code()
+        .unwrap_or_else(|| panic!("{}", text(&out)))
 }
 
 /// `report merge` of `inputs` with every report into `dir`; its exit code and output.
@@ -70,7 +72,12 @@ fn comparable(path: &Path) -> String {
 }
 
 fn summary(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path.join("summary.json")).unwrap()).unwrap()
+    let file = ["summary.json", "authconform-summary.json"]
+        .iter()
+        .map(|name| path.join(name))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("no summary in {}", path.display()));
+    serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
 }
 
 /// (feature, line, name, status) of every scenario of a summary, in its order.
@@ -188,4 +195,75 @@ fn three_shards_merged_are_the_one_run_in_every_report() {
         .unwrap();
     assert_eq!(out.status.code(), Some(Exit::SETUP));
     assert!(text(&out).contains("K must be between 1 and N"));
+}
+
+/// `ci/authconform-check.sh` as the templates run it: a shard per job
+/// (`AUTHCONFORM_PARTITION`), then the merge job (`AUTHCONFORM_MERGE`) over
+/// the shards' folders, with the one run's exit code and verdicts.
+#[test]
+fn the_ci_script_runs_the_shards_and_the_merge_job() {
+    let served = Served::start(&[]);
+    let dir = temp_dir();
+    let target = dir.path().join("target.yaml");
+    std::fs::write(
+        &target,
+        format!(
+            "vendor: limecraft\nbase_url: {}/limecraft/api\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n",
+            served.url
+        ),
+    )
+    .unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_authconform"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/ci/authconform-check.sh");
+    let script_run = |vars: &[(&str, String)]| {
+        let out = std::process::Command::new("bash")
+            .env("AUTHCONFORM_STATE", dir.path().join("state.json"))
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .env("AUTHCONFORM_LOCK", dir.path().join("lock"))
+            .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
+            .arg(script)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), text(&out))
+    };
+    let (one, out) = script_run(&[
+        ("AUTHCONFORM_TARGET", target.display().to_string()),
+        ("AUTHCONFORM_REPORTS", "one".into()),
+    ]);
+    assert!([Exit::PASSED, Exit::FAILED].contains(&one), "{out}");
+    for k in 1..=3 {
+        let (code, out) = script_run(&[
+            ("AUTHCONFORM_TARGET", target.display().to_string()),
+            ("AUTHCONFORM_PARTITION", format!("hash:{k}/3")),
+            (
+                "AUTHCONFORM_REPORTS",
+                format!("shards/authconform-shard-{k}"),
+            ),
+        ]);
+        assert!(code != Exit::INTERRUPTED, "{out}");
+    }
+    let (code, out) = script_run(&[
+        ("AUTHCONFORM_MERGE", "shards".into()),
+        ("AUTHCONFORM_REPORTS", "reports".into()),
+    ]);
+    assert_eq!(code, one, "the merge job exits as the one run did: {out}");
+    let merged = dir.path().join("reports");
+    assert_eq!(
+        verdicts(&summary(&merged)),
+        verdicts(&summary(&dir.path().join("one")))
+    );
+    assert!(
+        std::fs::read_to_string(merged.join("authconform-junit.xml"))
+            .unwrap()
+            .contains("<testcase"),
+        "the merged JUnit report the templates publish"
+    );
 }
