@@ -577,14 +577,25 @@ mod tests {
             .collect()
     }
 
+    fn inputs(summaries: Vec<(PathBuf, Summary)>) -> Inputs {
+        Inputs {
+            summaries,
+            cucumber: Vec::new(),
+        }
+    }
+
+    trait CloneJson {
+        fn clone_json(&self) -> Self;
+    }
+
+    impl CloneJson for crate::harness::summary::ScenarioSummary {
+        fn clone_json(&self) -> Self {
+            serde_json::from_value(serde_json::to_value(self).unwrap()).unwrap()
+        }
+    }
+
     fn merged(summaries: Vec<(PathBuf, Summary)>) -> Result<RunReport, Box<MergeError>> {
-        let merged = merge(
-            Inputs {
-                summaries,
-                cucumber: Vec::new(),
-            },
-            false,
-        )?;
+        let merged = merge(inputs(summaries), false)?;
         assert_eq!(merged.label, "limecraft");
         Ok(merged.result.unwrap())
     }
@@ -617,66 +628,53 @@ mod tests {
 
     #[test]
     fn shards_that_are_not_one_runs_are_refused_saying_which() {
-        let error = |summaries| merged(summaries).map(|_| ()).unwrap_err().to_string();
-        let mut missing = shards(3);
-        missing.remove(1);
-        let e = error(missing);
-        assert!(e.contains("shard(s) 2 of 3 missing"), "{e}");
-        let mut twice = shards(3);
-        twice.push((PathBuf::from("again.json"), shards(3).remove(0).1));
-        let e = error(twice);
-        assert!(
-            e.contains("count:1/3 is given twice (s1.json and again.json)"),
-            "{e}"
-        );
-        let mut other = shards(3);
-        other[2].1.shard.as_mut().unwrap().selection = "4567".into();
-        let e = error(other);
-        assert!(
-            e.contains("s1.json and s3.json ran different selections"),
-            "{e}"
-        );
-        let mut version = shards(3);
-        version[1].1.shard.as_mut().unwrap().version = "0.0.1".into();
-        let e = error(version);
-        assert!(e.contains("different builds of authconform"), "{e}");
-        let mut mixed = shards(3);
-        mixed[2] = shards(2).remove(1);
-        let e = error(mixed);
-        assert!(e.contains("different partitions"), "{e}");
-        // Shard 3's scenarios in shard 2 too: the same scenario twice.
-        let mut overlap = shards(3);
-        let extra = overlap[2].1.scenarios.remove(0);
-        overlap[1].1.scenarios.push(extra);
-        let s3 = shards(3).remove(2).1;
-        overlap[2].1 = s3;
-        let e = error(overlap);
-        assert!(e.contains("is in two shards (s2.json and s3.json)"), "{e}");
-        let mut short = shards(3);
-        short[0].1.scenarios.pop();
-        let e = error(short);
-        assert!(e.contains("scenario result(s) where the run has 8"), "{e}");
-        let mut unshard = shards(3);
-        unshard[0].1.shard = None;
-        let e = error(unshard);
-        assert!(
-            e.contains("s1.json: not the summary JSON of a shard"),
-            "{e}"
-        );
+        type Shards = Vec<(PathBuf, Summary)>;
+        type Case = (fn(&mut Shards), &'static str);
+        let cases: [Case; 8] = [
+            (|s| drop(s.remove(1)), "shard(s) 2 of 3 missing"),
+            (
+                |s| s.push((PathBuf::from("again.json"), shards(3).remove(0).1)),
+                "count:1/3 is given twice (s1.json and again.json)",
+            ),
+            (
+                |s| s[2].1.shard.as_mut().unwrap().selection = "4567".into(),
+                "s1.json and s3.json ran different selections",
+            ),
+            (
+                |s| s[1].1.shard.as_mut().unwrap().version = "0.0.1".into(),
+                "different builds of authconform",
+            ),
+            (|s| s[2] = shards(2).remove(1), "different partitions"),
+            // One of shard 3's scenarios in shard 2 too.
+            (
+                |s| {
+                    let extra = s[2].1.scenarios[0].clone_json();
+                    s[1].1.scenarios.push(extra)
+                },
+                "is in two shards (s2.json and s3.json)",
+            ),
+            (
+                |s| drop(s[0].1.scenarios.pop()),
+                "scenario result(s) where the run has 8",
+            ),
+            (
+                |s| s[0].1.shard = None,
+                "s1.json: not the summary JSON of a shard",
+            ),
+        ];
+        for (change, expected) in cases {
+            let mut given = shards(3);
+            change(&mut given);
+            let e = merged(given).map(|_| ()).unwrap_err().to_string();
+            assert!(e.contains(expected), "{expected}: {e}");
+        }
     }
 
     #[test]
     fn a_stopped_shard_stops_the_merged_run_and_a_shard_without_a_report_is_its_error() {
         let mut stopped = shards(2);
         stopped[1].1.shard.as_mut().unwrap().interrupted = Some("SIGTERM".into());
-        let m = merge(
-            Inputs {
-                summaries: stopped,
-                cucumber: Vec::new(),
-            },
-            false,
-        )
-        .unwrap();
+        let m = merge(inputs(stopped), false).unwrap();
         assert!(matches!(
             m.result,
             Err(RunError::Interrupted {
@@ -687,14 +685,7 @@ mod tests {
         let mut not_ready = shards(2);
         not_ready[0].1.shard = None;
         not_ready[0].1.error = Some("the target is not ready: users.primary".into());
-        let m = merge(
-            Inputs {
-                summaries: not_ready,
-                cucumber: Vec::new(),
-            },
-            false,
-        )
-        .unwrap();
+        let m = merge(inputs(not_ready), false).unwrap();
         let e = m.result.unwrap_err().to_string();
         assert!(e.contains("s1.json: the target is not ready"), "{e}");
     }

@@ -588,26 +588,45 @@ fn the_ci_templates_call_the_tested_script_and_publish_its_junit_report() {
         "GitLab keeps each shard's state file"
     );
     // Issue #24: a matrix of shards, then a merge job that runs whatever they did.
-    assert!(
-        gh.contains("shard: [1, 2, 3]")
-            && gh.contains("AUTHCONFORM_PARTITION: ${{ matrix.shard }}/${{ strategy.job-total }}")
-            && gh.contains("needs: conformance")
-            && gh.contains("AUTHCONFORM_MERGE: shards")
-            && gh.contains("pattern: authconform-shard-*"),
-        "GitHub: shards and a merge job"
-    );
-    assert!(
-        lab.contains("AUTHCONFORM_SHARD: [\"1\", \"2\", \"3\"]")
-            && lab.contains("AUTHCONFORM_PARTITION: $AUTHCONFORM_SHARD/3")
-            && lab.contains("AUTHCONFORM_MERGE: shards")
-            && lab.contains("when: always"),
-        "GitLab: shards and a merge job"
-    );
-    assert!(
-        script.contains("--partition \"$AUTHCONFORM_PARTITION\"")
-            && script.contains("report merge \"$AUTHCONFORM_MERGE\""),
-        "the script runs a shard or merges them"
-    );
+    let shards: [(&str, &str, &[&str]); 3] = [
+        (
+            "github-actions.yml",
+            &gh,
+            &[
+                "shard: [1, 2, 3]",
+                "AUTHCONFORM_PARTITION: ${{ matrix.shard }}/${{ strategy.job-total }}",
+                "needs: conformance",
+                "AUTHCONFORM_MERGE: shards",
+                "pattern: authconform-shard-*",
+            ],
+        ),
+        (
+            "gitlab-ci.yml",
+            &lab,
+            &[
+                "AUTHCONFORM_SHARD: [\"1\", \"2\", \"3\"]",
+                "AUTHCONFORM_PARTITION: $AUTHCONFORM_SHARD/3",
+                "AUTHCONFORM_MERGE: shards",
+                "when: always",
+            ],
+        ),
+        (
+            "authconform-check.sh",
+            &script,
+            &[
+                "--partition \"$AUTHCONFORM_PARTITION\"",
+                "report merge \"$AUTHCONFORM_MERGE\"",
+            ],
+        ),
+    ];
+    for (file, text, needles) in shards {
+        for needle in needles {
+            assert!(
+                text.contains(needle),
+                "{file}: shards and a merge job need `{needle}`"
+            );
+        }
+    }
     assert!(
         gh.contains("concurrency:") && gh.contains("cancel-in-progress: false"),
         "one GitHub run at a time against the deployment"

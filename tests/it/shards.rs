@@ -4,52 +4,47 @@
 //! server's `Date` aside), with its exit code; shards that are not one run's
 //! are refused, and the merged reports say why.
 
+use std::ffi::OsStr;
 use std::path::Path;
 
 use authconform::harness::exit::Exit;
 use serde_json::Value;
 
 use crate::cli::{Served, command, temp_dir, text};
+use crate::pipeline::limecraft_target;
 
-const REPORTS: [&str; 4] = ["junit.xml", "summary.json", "cucumber.json", "report.html"];
+const REPORTS: [(&str, &str); 4] = [
+    ("--junit", "junit.xml"),
+    ("--summary-json", "summary.json"),
+    ("--cucumber-json", "cucumber.json"),
+    ("--html", "report.html"),
+];
+
+/// `authconform ARGS…` with every report into `dir`; its exit code and output.
+fn with_reports(args: &[&OsStr], dir: &Path) -> (i32, String) {
+    let mut c = command();
+    c.args(args);
+    for (flag, file) in REPORTS {
+        c.arg(flag).arg(dir.join(file));
+    }
+    let out = c.output().unwrap();
+    let code = out.status.code();
+    (code.unwrap_or_else(|| panic!("{}", text(&out))), text(&out))
+}
 
 /// `run` against `target` with every report into `dir`; its exit code.
 fn run(target: &Path, dir: &Path, extra: &[&str]) -> i32 {
-    let out = command()
-        .args(["run", "--quiet", "--target"])
-        .arg(target)
-        .args(extra)
-        .arg("--junit")
-        .arg(dir.join("junit.xml"))
-        .arg("--summary-json")
-        .arg(dir.join("summary.json"))
-        .arg("--cucumber-json")
-        .arg(dir.join("cucumber.json"))
-        .arg("--html")
-        .arg(dir.join("report.html"))
-        .output()
-        .unwrap();
-    out.status
-        .code()
-        .unwrap_or_else(|| panic!("{}", text(&out)))
+    let mut args: Vec<&OsStr> = vec!["run".as_ref(), "--quiet".as_ref(), "--target".as_ref()];
+    args.push(target.as_os_str());
+    args.extend(extra.iter().map(OsStr::new));
+    with_reports(&args, dir).0
 }
 
 /// `report merge` of `inputs` with every report into `dir`; its exit code and output.
 fn merge(inputs: &[&Path], dir: &Path) -> (i32, String) {
-    let out = command()
-        .args(["report", "merge"])
-        .args(inputs)
-        .arg("--junit")
-        .arg(dir.join("junit.xml"))
-        .arg("--summary-json")
-        .arg(dir.join("summary.json"))
-        .arg("--cucumber-json")
-        .arg(dir.join("cucumber.json"))
-        .arg("--html")
-        .arg(dir.join("report.html"))
-        .output()
-        .unwrap();
-    (out.status.code().unwrap(), text(&out))
+    let mut args: Vec<&OsStr> = vec!["report".as_ref(), "merge".as_ref()];
+    args.extend(inputs.iter().map(|p| p.as_os_str()));
+    with_reports(&args, dir)
 }
 
 /// A report with what differs between two runs of the same scenarios made
@@ -104,14 +99,7 @@ fn three_shards_merged_are_the_one_run_in_every_report() {
     let served = Served::start(&["--fault", "logout-does-not-revoke"]);
     let dir = temp_dir();
     let target = dir.path().join("target.yaml");
-    std::fs::write(
-        &target,
-        format!(
-            "vendor: limecraft\nbase_url: {}/limecraft/api\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n",
-            served.url
-        ),
-    )
-    .unwrap();
+    std::fs::write(&target, limecraft_target(&served.url, "alice-Pa55word")).unwrap();
     let one = dir.path().join("one");
     let code = run(&target, &one, &[]);
     assert_eq!(code, Exit::FAILED, "the broken rule fails the run");
@@ -152,7 +140,7 @@ fn three_shards_merged_are_the_one_run_in_every_report() {
             whole["passed"], whole["failed"], whole["skipped"]
         )));
         assert_eq!(verdicts(&summary(&merged)), verdicts(&whole), "{kind}");
-        for report in REPORTS {
+        for (_, report) in REPORTS {
             assert_eq!(
                 comparable(&merged.join(report)),
                 comparable(&one.join(report)),
@@ -205,14 +193,7 @@ fn the_ci_script_runs_the_shards_and_the_merge_job() {
     let served = Served::start(&[]);
     let dir = temp_dir();
     let target = dir.path().join("target.yaml");
-    std::fs::write(
-        &target,
-        format!(
-            "vendor: limecraft\nbase_url: {}/limecraft/api\nusers:\n  primary: {{username: alice, password: alice-Pa55word}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n",
-            served.url
-        ),
-    )
-    .unwrap();
+    std::fs::write(&target, limecraft_target(&served.url, "alice-Pa55word")).unwrap();
     let bin = Path::new(env!("CARGO_BIN_EXE_authconform"))
         .parent()
         .unwrap();
