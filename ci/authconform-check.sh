@@ -11,6 +11,14 @@
 #                           --target FILE` prints it; put it in a masked secret and
 #                           give it as users.twofactor.totp_secret.
 #   AUTHCONFORM_TAGS        optional tag expression, e.g. "not @2fa".
+#   AUTHCONFORM_PARTITION   optional shard K/N of the suite (`run --partition`, e.g.
+#                           2/3 or hash:2/3): one of N runners, each with its own
+#                           accounts (shards on the same accounts at once break each
+#                           other: a logout of every session, a second factor enabled).
+#   AUTHCONFORM_MERGE       a folder holding the reports of every shard (each in a
+#                           subfolder, as downloaded artifacts are): merge them into
+#                           AUTHCONFORM_REPORTS instead of running (`report merge`);
+#                           its exit code is the one one run would have had.
 #   AUTHCONFORM_STRICT      set to 1 to fail on the reference server's own choices
 #                           too (warnings: error bodies, statuses, headers the
 #                           vendors' documents do not give).
@@ -37,7 +45,9 @@
 # (the target is not ready, the server stopped answering), 130 interrupted.
 set -euo pipefail
 
-: "${AUTHCONFORM_TARGET:?set AUTHCONFORM_TARGET to the target file of the server under test}"
+if [ -z "${AUTHCONFORM_MERGE:-}" ]; then
+  : "${AUTHCONFORM_TARGET:?set AUTHCONFORM_TARGET to the target file of the server under test}"
+fi
 reports="${AUTHCONFORM_REPORTS:-reports}"
 install_root="${AUTHCONFORM_INSTALL_ROOT:-.authconform/install}"
 case "$install_root" in /*) ;; *) install_root="$PWD/$install_root" ;; esac
@@ -75,11 +85,20 @@ fi
 authconform --version
 
 mkdir -p "$reports"
-args=(run --target "$AUTHCONFORM_TARGET"
-      --junit "$reports/authconform-junit.xml"
-      --cucumber-json "$reports/authconform-cucumber.json"
-      --summary-json "$reports/authconform-summary.json"
-      --html "$reports/authconform-report.html")
+files=(--junit "$reports/authconform-junit.xml"
+       --cucumber-json "$reports/authconform-cucumber.json"
+       --summary-json "$reports/authconform-summary.json"
+       --html "$reports/authconform-report.html")
+if [ -n "${AUTHCONFORM_MERGE:-}" ]; then
+  status=0
+  authconform report merge "$AUTHCONFORM_MERGE" "${files[@]}" || status=$?
+  echo "authconform: the shards' reports merged in $reports/ (JUnit: authconform-junit.xml, HTML: authconform-report.html)"
+  exit "$status"
+fi
+args=(run --target "$AUTHCONFORM_TARGET" "${files[@]}")
+if [ -n "${AUTHCONFORM_PARTITION:-}" ]; then
+  args+=(--partition "$AUTHCONFORM_PARTITION")
+fi
 if [ -n "${AUTHCONFORM_TAGS:-}" ]; then
   args+=(--tags "$AUTHCONFORM_TAGS")
 fi

@@ -81,6 +81,11 @@ enum Command {
         #[arg(long, value_name = "EXPR")]
         tags: Option<String>,
     },
+    /// The reports of earlier runs: `report merge` makes the shards' one.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Print a vendor's example target file, commented, to start from.
     Init {
         #[arg(long, value_parser = vendor_parser())]
@@ -210,21 +215,8 @@ struct RunArgs {
     /// passes); one that passes is reported as stale, so the list shrinks.
     #[arg(long, value_name = "FILE", help_heading = "Verdict")]
     baseline: Option<PathBuf>,
-    /// Write a JUnit XML report here (whatever the outcome: a target that is
-    /// not ready is an errored test case).
-    #[arg(long, value_name = "FILE", help_heading = "Reports")]
-    junit: Option<PathBuf>,
-    /// Write a Cucumber JSON report here.
-    #[arg(long, value_name = "FILE", help_heading = "Reports")]
-    cucumber_json: Option<PathBuf>,
-    /// Write a machine-readable summary here (counts; per scenario its id,
-    /// feature, line, status, duration and reason).
-    #[arg(long, value_name = "FILE", help_heading = "Reports")]
-    summary_json: Option<PathBuf>,
-    /// Write a self-contained HTML report here (problems first, every scenario,
-    /// its steps, failures with their exchange and curl line, warnings; filters).
-    #[arg(long, value_name = "FILE", help_heading = "Reports")]
-    html: Option<PathBuf>,
+    #[command(flatten)]
+    reports: ReportArgs,
     /// Print only the closing recap and totals.
     #[arg(short, long, conflicts_with = "verbose", help_heading = "Console")]
     quiet: bool,
@@ -242,6 +234,65 @@ struct RunArgs {
         help_heading = "Selection"
     )]
     browser: Option<BrowserChoice>,
+    /// Run only shard K of N of the selected scenarios (an outline is one),
+    /// for N CI runners against the same target: `count:K/N` (or `K/N`)
+    /// deals them out in turn, `hash:K/N` by a stable hash of each one's
+    /// feature file and name. `report merge` makes the shards' reports one.
+    #[arg(long, value_name = "K/N", value_parser = clap::value_parser!(harness::partition::Partition), help_heading = "Selection")]
+    partition: Option<harness::partition::Partition>,
+}
+
+/// The report files a run (and `report merge`) writes.
+#[derive(Args)]
+struct ReportArgs {
+    /// Write a JUnit XML report here (whatever the outcome: a target that is
+    /// not ready is an errored test case).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    junit: Option<PathBuf>,
+    /// Write a Cucumber JSON report here.
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    cucumber_json: Option<PathBuf>,
+    /// Write a machine-readable summary here (counts; per scenario its id,
+    /// feature, line, status, duration and reason; with --partition, all
+    /// that `report merge` needs).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    summary_json: Option<PathBuf>,
+    /// Write a self-contained HTML report here (problems first, every scenario,
+    /// its steps, failures with their exchange and curl line, warnings; filters).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    html: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    fn files(self) -> ReportFiles {
+        ReportFiles {
+            junit: self.junit,
+            cucumber_json: self.cucumber_json,
+            summary_json: self.summary_json,
+            html: self.html,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Merge the reports of the shards of one run (`run --partition K/N` on
+    /// N machines) into what one run would have written (durations aside):
+    /// the scenarios' union in plan order, the totals, the baseline, and the
+    /// exit code one run would have had. Reads each shard's summary JSON
+    /// (and, for --cucumber-json, its Cucumber JSON); the JUnit and HTML
+    /// reports are written again from them. Every shard must be there once,
+    /// of one run (version, partition, selection): otherwise exit 2, saying
+    /// what is wrong.
+    #[command(after_help = EXIT_CODES)]
+    Merge {
+        /// The shards' summary JSON and Cucumber JSON files, or folders
+        /// holding them (searched below, e.g. the downloaded artifacts).
+        #[arg(required = true, value_name = "FILE|DIR")]
+        inputs: Vec<PathBuf>,
+        #[command(flatten)]
+        reports: ReportArgs,
+    },
 }
 
 impl RunArgs {
@@ -258,12 +309,7 @@ impl RunArgs {
             jobs: self.jobs as usize,
             vendor: self.reference.vendor,
             tags: self.tags,
-            reports: ReportFiles {
-                junit: self.junit,
-                cucumber_json: self.cucumber_json,
-                summary_json: self.summary_json,
-                html: self.html,
-            },
+            reports: self.reports.files(),
             features: self.features,
             fault: self.reference.fault,
             output,
@@ -278,6 +324,7 @@ impl RunArgs {
             state: self.state,
             max_failures: self.max_failures.map(|n| n as usize),
             browser: self.browser,
+            partition: self.partition,
         }
     }
 }
@@ -611,6 +658,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 state,
                 tags,
             } => Exit::process(command::check(&target, state, tags).await),
+            Command::Report {
+                command: ReportCommand::Merge { inputs, reports },
+            } => Exit::process(command::report_merge(&inputs, reports.files())),
             Command::Init { vendor } => {
                 harness::console::out(command::example_target(vendor));
                 ExitCode::SUCCESS

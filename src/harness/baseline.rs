@@ -56,9 +56,12 @@ pub fn apply(report: &mut RunReport, baseline: &Baseline) {
             report.stale_baseline.push((id.clone(), reason.clone()));
         }
         if of_id.is_empty() {
-            report.notes.push(format!(
-                "baseline entry {id} matches no scenario of this run (a typo, or not selected)"
-            ));
+            report.notes.push(no_match(id));
         }
     }
+}
+
+/// The note of a baseline entry that matches no scenario of the run.
+pub fn no_match(id: &str) -> String {
+    format!("baseline entry {id} matches no scenario of this run (a typo, or not selected)")
 }

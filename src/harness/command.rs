@@ -9,6 +9,7 @@ use crate::harness::exit::Exit;
 use crate::harness::github::{self, Subject};
 use crate::harness::interrupt::Interrupt;
 use crate::harness::many::{self, CombinedReports, TargetRun};
+use crate::harness::partition::Partition;
 use crate::harness::report::{RunError, RunReport, Usage, report_of};
 use crate::harness::report_files::ReportFiles;
 use crate::harness::runner::{self, Output, RunOptions, TargetChoice};
@@ -52,6 +53,8 @@ pub struct RunCommand {
     pub max_failures: Option<usize>,
     /// `--browser`; `None`: the target file's, else auto.
     pub browser: Option<BrowserChoice>,
+    /// `--partition K/N`: only that shard of the scenarios.
+    pub partition: Option<Partition>,
 }
 
 impl Default for RunCommand {
@@ -76,6 +79,7 @@ impl Default for RunCommand {
             state: None,
             max_failures: None,
             browser: None,
+            partition: None,
         }
     }
 }
@@ -188,6 +192,7 @@ async fn plan(command: RunCommand, interrupt: &Interrupt) -> Result<Planned, Run
         state,
         max_failures,
         browser,
+        partition,
     } = command;
     let baseline = match baseline {
         None => Default::default(),
@@ -227,6 +232,7 @@ async fn plan(command: RunCommand, interrupt: &Interrupt) -> Result<Planned, Run
         only: only.clone(),
         state: Some(state.clone().unwrap_or_else(|| state::DEFAULT_PATH.into())),
         label: None,
+        partition,
         interrupt: Some(interrupt.clone()),
         // Against the reference server the default is auto too (its own
         // target otherwise plays over HTTP, as the tests do).
@@ -505,6 +511,43 @@ async fn run_many(runs: Vec<TargetRun>, jobs: usize, reports: &CombinedReports) 
         console::err(&format!("{line}\n"));
     }
     worst
+}
+
+/// `authconform report merge`: the shards' reports (`inputs`: files or
+/// folders) written as one run's into `reports`, its closing part printed;
+/// the exit code one run would have had ([`verdict`]), or 2 when the
+/// shards cannot be merged (every requested report then says why).
+pub fn report_merge(inputs: &[PathBuf], reports: ReportFiles) -> i32 {
+    if let Err(e) = reports.check() {
+        console::err(&format!("authconform: {e}\n"));
+        return Exit::SETUP;
+    }
+    let (label, result, cucumber) =
+        match crate::harness::merge::merge_files(inputs, reports.cucumber_json.is_some()) {
+            Ok(merged) => (merged.label, merged.result, merged.cucumber),
+            Err(e) => (
+                "authconform".to_owned(),
+                Err(RunError::io("cannot merge the shards' reports", e)),
+                None,
+            ),
+        };
+    if let Some(report) = report_of(&result) {
+        console::out(&report.summary());
+    }
+    let written = reports.write(&label, &result, cucumber);
+    let (code, message) = match (written, &result) {
+        (Err(e), Ok(_)) => (Exit::SETUP, Some(e.to_string())),
+        (written, _) => {
+            if let Err(e) = written {
+                console::err(&format!("authconform: {e}\n"));
+            }
+            verdict(&result)
+        }
+    };
+    if let Some(message) = message {
+        console::err(&format!("authconform: {message}\n"));
+    }
+    code
 }
 
 /// A run's exit code ([`Exit`]) and what to say on stderr.

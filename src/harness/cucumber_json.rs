@@ -93,14 +93,105 @@ pub fn mend(text: &str, root: &Path, report: &RunReport) -> Result<Vec<Value>, S
             step["output"] = json!(output);
         }
     }
+    in_plan_order(&mut features);
     Ok(features)
+}
+
+/// The `uri` of the feature that says why a run could not check its target ([`of_error`]).
+const ERROR_URI: &str = "authconform";
+
+/// The Cucumber JSON one run would have written, from its shards'
+/// (`report merge`): every feature once, its elements from every shard, in
+/// plan order. A shard's error feature is left out (the merge says its own).
+/// `Err`: a scenario in two shards.
+pub fn merge(shards: Vec<Vec<Value>>) -> Result<Vec<Value>, String> {
+    let mut merged: Vec<Value> = Vec::new();
+    for feature in shards.into_iter().flatten() {
+        let uri = feature.get("uri").and_then(Value::as_str).unwrap_or("");
+        if uri == ERROR_URI {
+            continue;
+        }
+        let Some(into) = merged
+            .iter_mut()
+            .find(|f| f.get("uri").and_then(Value::as_str) == Some(uri))
+        else {
+            merged.push(feature);
+            continue;
+        };
+        let elements = |f: &Value| f.get("elements").and_then(Value::as_array).cloned();
+        let (mut kept, added) = (
+            elements(into).unwrap_or_default(),
+            elements(&feature).unwrap_or_default(),
+        );
+        for e in &added {
+            if is_scenario(e) && kept.iter().any(|k| is_scenario(k) && same_scenario(k, e)) {
+                return Err(format!(
+                    "{uri}:{} ({}) is in two shards' Cucumber JSON",
+                    e.get("line").and_then(Value::as_u64).unwrap_or(0),
+                    e.get("name").and_then(Value::as_str).unwrap_or("")
+                ));
+            }
+        }
+        kept.extend(added);
+        // A feature only skipped in a shard is named by its uri there
+        // (cucumber never saw it): the header of a shard that ran it wins.
+        let unnamed = |f: &Value| f.get("name").and_then(Value::as_str) == Some(uri);
+        if unnamed(into) && !unnamed(&feature) {
+            *into = feature;
+        }
+        into["elements"] = Value::Array(kept);
+    }
+    in_plan_order(&mut merged);
+    Ok(merged)
+}
+
+/// Features by `uri`, each one's scenarios by line (a background stays
+/// before the scenario it ran for): a run's order and a merge's alike.
+fn in_plan_order(features: &mut [Value]) {
+    let uri = |f: &Value| {
+        f.get("uri")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    features.sort_by_key(uri);
+    for feature in features.iter_mut() {
+        let Some(elements) = feature.get_mut("elements").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let mut units: Vec<Vec<Value>> = Vec::new();
+        let mut pending = Vec::new();
+        for e in elements.drain(..) {
+            let scenario = is_scenario(&e);
+            pending.push(e);
+            if scenario {
+                units.push(std::mem::take(&mut pending));
+            }
+        }
+        let line = |unit: &Vec<Value>| {
+            unit.last()
+                .and_then(|e| e.get("line"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+        };
+        units.sort_by_key(line);
+        elements.extend(units.into_iter().flatten().chain(pending));
+    }
+}
+
+fn is_scenario(element: &Value) -> bool {
+    element.get("type").and_then(Value::as_str) != Some("background")
+}
+
+fn same_scenario(a: &Value, b: &Value) -> bool {
+    a.get("line") == b.get("line") && a.get("name") == b.get("name")
 }
 
 /// The report of a run that could not check its target (`label`): one
 /// feature with one failed scenario that says why, so a generator shows it.
 pub fn of_error(label: &str, error: &str) -> Vec<Value> {
     vec![json!({
-        "uri": "authconform",
+        "uri": ERROR_URI,
         "id": slug(&format!("authconform {label}")),
         "keyword": "Feature",
         "name": format!("authconform: {label}"),
@@ -194,6 +285,48 @@ mod tests {
             warnings: vec![],
             steps: vec![],
         }
+    }
+
+    #[test]
+    fn shards_merge_into_one_feature_each_in_plan_order_and_overlap_is_refused() {
+        let element = |line: u64, kind: &str| json!({ "type": kind, "line": line, "name": format!("s{line}") });
+        let shard1 = vec![
+            json!({ "uri": "lc/b.feature", "name": "B", "elements": [element(3, "background"), element(9, "scenario")] }),
+            // Only skipped in this shard: named by its uri (cucumber never saw it).
+            json!({ "uri": "lc/a.feature", "name": "lc/a.feature", "elements": [element(20, "scenario")] }),
+            of_error("t", "stopped").remove(0),
+        ];
+        let shard2 = vec![
+            json!({ "uri": "lc/a.feature", "name": "A", "tags": [{ "name": "@lc" }], "elements": [element(7, "scenario")] }),
+            json!({ "uri": "lc/b.feature", "name": "B", "elements": [element(3, "background"), element(5, "scenario")] }),
+        ];
+        let merged = merge(vec![shard1.clone(), shard2.clone()]).unwrap();
+        let lines = |f: &Value| -> Vec<u64> {
+            f["elements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["line"].as_u64().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            merged.len(),
+            2,
+            "the error feature is the merge's to say: {merged:?}"
+        );
+        assert_eq!(
+            (merged[0]["uri"].as_str(), merged[0]["name"].as_str()),
+            (Some("lc/a.feature"), Some("A"))
+        );
+        assert_eq!(merged[0]["tags"][0]["name"], "@lc");
+        assert_eq!(lines(&merged[0]), [7, 20]);
+        // Each background stays before the scenario it ran for.
+        assert_eq!(lines(&merged[1]), [3, 5, 3, 9]);
+        let err = merge(vec![shard1, shard2.clone(), shard2]).unwrap_err();
+        assert!(
+            err.contains("lc/a.feature:7 (s7) is in two shards"),
+            "{err}"
+        );
     }
 
     #[test]

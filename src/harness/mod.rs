@@ -25,6 +25,8 @@ pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;
 pub mod many;
+pub mod merge;
+pub mod partition;
 pub mod preflight;
 pub mod report;
 pub mod report_files;

@@ -124,9 +124,38 @@ pub struct RunReport {
     pub listed: bool,
     /// Baseline entries whose scenarios all passed: (id, reason). Stale: remove them.
     pub stale_baseline: Vec<(String, String)>,
+    /// `--partition`: the shard this run was, and what `report merge` checks.
+    pub shard: Option<ShardOf>,
+}
+
+/// A run of one shard (`--partition`): which, and what its summary JSON
+/// carries so that `report merge` can check the shards belong together.
+#[derive(Clone, Debug)]
+pub struct ShardOf {
+    pub partition: crate::harness::partition::Partition,
+    /// A digest (FNV-1a) of what every shard of one run shares: the
+    /// scenarios the run selects without the partition (feature, line,
+    /// name, skip reason), `--strict` and the baseline.
+    pub selection: String,
+    /// The baseline (`--baseline`), applied again to the merged report.
+    pub baseline: std::collections::BTreeMap<String, String>,
+    /// What the reports call the target when it has no label.
+    pub name: String,
+    /// How many results the run gives without the partition (an outline's
+    /// rows each): what the merged shards must add up to.
+    pub results: usize,
 }
 
 impl RunReport {
+    /// The order every report lists the scenarios in, a run's and a
+    /// merge's alike: plan order (feature file, line), the skipped last.
+    pub fn sort_scenarios(&mut self) {
+        self.scenarios
+            .sort_by(|a, b| (&a.feature, a.line).cmp(&(&b.feature, b.line)));
+        self.scenarios
+            .sort_by_key(|s| matches!(s.outcome, Outcome::Skipped(_)));
+    }
+
     pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.scenarios.iter().filter(|s| f(&s.outcome)).count()
     }
@@ -317,7 +346,7 @@ pub fn report_of(result: &Result<RunReport, RunError>) -> Option<&RunReport> {
 
 /// A reference check that did not hold: reported, but it fails the run only
 /// under `--strict`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Warning {
     /// What was expected, in one line (a spec check's problems after its colon).
     pub expected: String,

@@ -98,6 +98,18 @@ impl ReportFiles {
         if let Some(path) = &self.summary_json {
             let mut s = summary::Summary::of(report.unwrap_or(&RunReport::default()));
             s.error = error.clone();
+            // A shard says why it stopped, for `report merge` to say it again.
+            if let Some(shard) = &mut s.shard {
+                match result {
+                    Err(RunError::Interrupted { signal, .. }) => {
+                        shard.interrupted = Some((*signal).to_owned())
+                    }
+                    Err(RunError::ServerGone { reason, .. }) => {
+                        shard.server_gone = Some(reason.clone())
+                    }
+                    _ => {}
+                }
+            }
             write_atomically(path, &pretty(&s))?;
         }
         if let Some(path) = &self.html {

@@ -17,7 +17,10 @@ use cucumber::{World as _, WriterExt as _, event};
 
 use crate::harness::exchange::HttpClient;
 use crate::harness::interrupt::Interrupt;
-use crate::harness::report::{Outcome, RunError, RunReport, ScenarioResult, Usage, Warning};
+use crate::harness::partition::{self, Partition};
+use crate::harness::report::{
+    Outcome, RunError, RunReport, ScenarioResult, ShardOf, Usage, Warning,
+};
 use crate::harness::report_files::ReportFiles;
 use crate::harness::suite::Suite;
 use crate::harness::target::VendorId;
@@ -109,6 +112,8 @@ pub struct RunOptions {
     /// Ctrl-C / SIGTERM: when it is triggered, the run stops after the
     /// current request, cleans up and reports what ran ([`RunError::Interrupted`]).
     pub interrupt: Option<Interrupt>,
+    /// `--partition K/N`: only this shard of the selected scenarios ([`partition`]).
+    pub partition: Option<Partition>,
 }
 
 impl RunOptions {
@@ -142,6 +147,7 @@ impl RunOptions {
             label: None,
             browser: None,
             interrupt: None,
+            partition: None,
         }
     }
 }
@@ -223,7 +229,11 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
         std::time::Instant::now(),
     );
     let mut notes = Vec::new();
-    let filter = Filter::of(&options)?;
+    let mut filter = Filter::of(&options)?;
+    let name = options
+        .label
+        .clone()
+        .unwrap_or_else(|| options.target.name());
     let external = matches!(options.target, TargetChoice::External(_));
     let target = std::mem::replace(
         &mut options.target,
@@ -273,6 +283,7 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
     if options.list {
         let features = features::FeatureFiles::prepare(options.features_dir.as_deref())?;
         features.check_tags()?;
+        filter.shard = Shard::of(&options, &name, &plan(&features, &contexts, &filter));
         console::out(&listing(&plan(&features, &contexts, &filter)));
         return Ok(Prepared::Listed);
     }
@@ -362,6 +373,7 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
             return Err(Usage::UnknownName(unknown.clone()).into());
         }
     }
+    filter.shard = Shard::of(&options, &name, &plan(&features, &contexts, &filter));
     let cucumber_json = options
         .reports
         .cucumber_json
@@ -551,12 +563,10 @@ async fn finish(
         listed: false,
         stale_baseline: Vec::new(),
         label: options.label.clone(),
+        shard: recorder.filter.shard.as_ref().map(|s| s.of.clone()),
     };
     baseline::apply(&mut report, &options.baseline);
-    // Skips are recorded while filtering, before anything runs; show them last.
-    report
-        .scenarios
-        .sort_by_key(|s| matches!(s.outcome, Outcome::Skipped(_)));
+    report.sort_scenarios();
     if options.output != Output::Quiet && options.label.is_none() {
         console::out(&report.summary());
     }
@@ -674,7 +684,7 @@ impl Recorder {
             &self.root,
         ) {
             Selection::Run => true,
-            Selection::Out => false,
+            Selection::Out | Selection::OtherShard => false,
             Selection::Missing(reason) => {
                 self.lock_results().push(ScenarioResult {
                     id: catalogue_id(&scenario.tags),
@@ -863,6 +873,8 @@ fn vendor_of(feature: &cucumber::gherkin::Feature) -> Option<VendorId> {
 enum Selection {
     /// Not this run's: another vendor's, or not matching `--tags`.
     Out,
+    /// Selected, but another shard's (`--partition`): not reported at all.
+    OtherShard,
     /// Selected, but the target lacks a capability it needs: reported as skipped.
     Missing(&'static str),
     Run,
@@ -889,6 +901,62 @@ struct Filter {
     names: Vec<String>,
     name: Option<regex::Regex>,
     only: Option<Vec<(String, usize, String)>>,
+    /// `--partition`: the scenarios of this shard; `None`: all.
+    shard: Option<Shard>,
+}
+
+/// The scenarios of one shard (`--partition`), chosen from the plan of the
+/// run without it, by (feature, line).
+struct Shard {
+    keep: std::collections::HashSet<(String, usize)>,
+    /// What the reports record of it, for `report merge`.
+    of: ShardOf,
+}
+
+impl Shard {
+    /// The shard `options.partition` names of `plan` (the run's plan
+    /// without a partition): the selected scenarios (to run or skip), an
+    /// outline one unit, dealt out in plan order.
+    fn of(options: &RunOptions, name: &str, plan: &[Planned]) -> Option<Shard> {
+        let partition = options.partition?;
+        let selected: Vec<&Planned> = plan
+            .iter()
+            .filter(|p| !matches!(p.selection, Selection::Out))
+            .collect();
+        // cucumber filters an outline's rows one by one, each by its own line.
+        let keep = selected
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| partition.keeps(*i, &partition::identity(&p.feature, &p.name)))
+            .flat_map(|(_, p)| {
+                std::iter::once(p.line)
+                    .chain(p.row_lines.iter().copied())
+                    .map(|line| (p.feature.clone(), line))
+            })
+            .collect();
+        // What the shards of one run share: the selection, and what judges it.
+        let mut selection = format!("strict={}\n", options.strict);
+        for (id, reason) in &options.baseline {
+            selection.push_str(&format!("baseline {id}\t{reason}\n"));
+        }
+        for p in &selected {
+            let skip = match p.selection {
+                Selection::Missing(reason) => reason,
+                _ => "",
+            };
+            selection.push_str(&format!("{}\t{}\t{}\t{skip}\n", p.feature, p.line, p.name));
+        }
+        Some(Shard {
+            keep,
+            of: ShardOf {
+                partition,
+                selection: format!("{:016x}", partition::fnv1a64(selection.as_bytes())),
+                baseline: options.baseline.clone(),
+                name: name.to_owned(),
+                results: selected.iter().map(|p| p.rows).sum(),
+            },
+        })
+    }
 }
 
 impl Filter {
@@ -912,6 +980,7 @@ impl Filter {
             names: options.names.clone(),
             name,
             only: options.only.clone(),
+            shard: None,
         })
     }
 
@@ -922,6 +991,7 @@ impl Filter {
             names: Vec::new(),
             name: None,
             only: None,
+            shard: None,
         }
     }
 
@@ -971,6 +1041,13 @@ fn select(
     {
         return Selection::Out;
     }
+    if let Some(shard) = &filter.shard
+        && !shard
+            .keep
+            .contains(&(relative_path(root, feature), scenario.position.line))
+    {
+        return Selection::OtherShard;
+    }
     match ctx.target.missing_capability(all_tags.iter()) {
         Some(reason) => Selection::Missing(reason),
         None => Selection::Run,
@@ -1001,6 +1078,8 @@ struct Planned {
     tags: Vec<String>,
     /// Example rows of an outline (1 for a plain scenario).
     rows: usize,
+    /// The lines its results carry: an outline's rows' ([`outline_rows`]).
+    row_lines: Vec<usize>,
     selection: Selection,
 }
 
@@ -1018,14 +1097,15 @@ fn plan(
         if vendor_of(feature).is_none_or(|v| !contexts.contains_key(&v)) {
             return;
         }
-        let rows = outline_rows(scenario).len();
+        let row_lines = outline_rows(scenario);
         out.push(Planned {
             feature: relative_path(root, feature),
             line: scenario.position.line,
             id: catalogue_id(&scenario.tags),
             name: scenario.name.clone(),
             tags: scenario_tags(feature, rule, scenario),
-            rows: rows.max(1),
+            rows: row_lines.len().max(1),
+            row_lines,
             selection: select(feature, rule, scenario, contexts, filter, root),
         });
     });
@@ -1166,6 +1246,7 @@ fn listing(plan: &[Planned]) -> String {
             Selection::Run => "runs".to_owned(),
             Selection::Missing(reason) => format!("skipped: {reason}"),
             Selection::Out => "not selected".to_owned(),
+            Selection::OtherShard => "another shard's (--partition)".to_owned(),
         };
         let needs: Vec<&str> = p
             .tags

@@ -10,7 +10,7 @@ use cucumber::event::{Cucumber, Feature, Rule, Scenario, Step};
 use cucumber::{Event, World, Writer, cli, parser};
 
 /// One step as it ran.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StepRecord {
     /// `Given `, `When `, `And `… as written.
     pub keyword: String,
@@ -18,7 +18,8 @@ pub struct StepRecord {
     pub status: StepStatus,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum StepStatus {
     Passed,
     Failed,

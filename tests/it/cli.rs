@@ -576,14 +576,57 @@ fn the_ci_templates_call_the_tested_script_and_publish_its_junit_report() {
     );
     assert!(
         gh.contains("path: .authconform/")
-            && gh.contains("restore-keys: authconform-state-")
-            && gh.contains("key: authconform-state-${{ github.run_id }}-${{ github.run_attempt }}"),
-        "GitHub keeps the state file: the newest restored, a new entry saved every run"
+            && gh.contains("restore-keys: authconform-state-${{ matrix.shard }}-")
+            && gh.contains(
+                "key: authconform-state-${{ matrix.shard }}-${{ github.run_id }}-${{ github.run_attempt }}"
+            ),
+        "GitHub keeps each shard's state file: the newest restored, a new entry saved every run"
     );
     assert!(
-        lab.contains("key: authconform-state") && lab.contains("- .authconform/"),
-        "GitLab keeps the state file"
+        lab.contains("key: authconform-state-$AUTHCONFORM_SHARD")
+            && lab.contains("- .authconform/"),
+        "GitLab keeps each shard's state file"
     );
+    // Issue #24: a matrix of shards, then a merge job that runs whatever they did.
+    let shards: [(&str, &str, &[&str]); 3] = [
+        (
+            "github-actions.yml",
+            &gh,
+            &[
+                "shard: [1, 2, 3]",
+                "AUTHCONFORM_PARTITION: ${{ matrix.shard }}/${{ strategy.job-total }}",
+                "needs: conformance",
+                "AUTHCONFORM_MERGE: shards",
+                "pattern: authconform-shard-*",
+            ],
+        ),
+        (
+            "gitlab-ci.yml",
+            &lab,
+            &[
+                "AUTHCONFORM_SHARD: [\"1\", \"2\", \"3\"]",
+                "AUTHCONFORM_PARTITION: $AUTHCONFORM_SHARD/3",
+                "AUTHCONFORM_MERGE: shards",
+                "when: always",
+            ],
+        ),
+        (
+            "authconform-check.sh",
+            &script,
+            &[
+                "--partition \"$AUTHCONFORM_PARTITION\"",
+                "report merge \"$AUTHCONFORM_MERGE\"",
+            ],
+        ),
+    ];
+    for (file, text, needles) in shards {
+        for needle in needles {
+            assert!(
+                text.contains(needle),
+                "{file}: shards and a merge job need `{needle}`"
+            );
+        }
+    }
     assert!(
         gh.contains("concurrency:") && gh.contains("cancel-in-progress: false"),
         "one GitHub run at a time against the deployment"

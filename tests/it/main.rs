@@ -98,6 +98,8 @@ mod properties;
 mod provenance;
 // The reports as their consumers read them: JUnit through junitparser, Cucumber JSON rendered.
 mod report_consumers;
+// A run split over machines (`run --partition K/N`) and merged back (`report merge`).
+mod shards;
 // SAML with implementations we did not write: xmlsec1, node-saml (SP), samlify (IdP).
 mod saml_interop;
 // The OpenAPI documents: they parse, cover every call of the features, their examples fit.

@@ -13,7 +13,7 @@ use authconform::harness::exit::Exit;
 use crate::cli::{Served, command, temp_dir, text, write_target};
 
 /// Limecraft's accounts on a served reference server (no `control_url`).
-fn limecraft_target(url: &str, password: &str) -> String {
+pub(crate) fn limecraft_target(url: &str, password: &str) -> String {
     format!(
         "vendor: limecraft\nbase_url: {url}/limecraft/api\nusers:\n  primary: {{username: alice, password: \"{password}\"}}\n  secondary: {{username: bob, password: bob-Pa55word}}\n"
     )
