@@ -788,11 +788,13 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
     };
     let t = authconform::harness::target::Target::parse(&text, &env).unwrap();
     let lac = t.section::<LacTarget>().unwrap();
-    assert!(lac.url_auth);
+    // Not declared: found out before the run (here, nothing was sent).
+    assert_eq!(lac.url_auth, None);
     assert_eq!(lac.probe_path, "/customers");
     assert_missing(
         &t,
         &[
+            ("needs-url-auth", "lac.url_auth"),
             ("needs-url-auth-off", "lac.url_auth_off"),
             (
                 "needs-provider-without-password-change",
@@ -802,12 +804,9 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
             ("needs-clock", "control_url"),
         ],
     );
-    assert!(
-        t.missing_capability(["needs-url-auth".to_owned()].iter())
-            .is_none()
-    );
     // With the optional sections uncommented, every capability is there but the clock.
     let full = text
+        .replace("# url_auth: true", "url_auth: true")
         .replace("# url_auth_off:", "url_auth_off:")
         .replace("# url_param:", "url_param:")
         .replace("# no_password_change:", "no_password_change:")
@@ -820,6 +819,11 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
     let other = lac.url_auth_off.as_ref().expect("url_auth_off");
     assert!(other.account.is_some() && lac.no_password_change.is_some());
     assert_eq!(lac.url_param, "auth");
+    assert_eq!(lac.url_auth, Some(true));
+    assert!(
+        t.missing_capability(["needs-url-auth".to_owned()].iter())
+            .is_none()
+    );
     assert!(
         !format!("{lac:?}").contains("value-of-LAC_OTHER_PASSWORD"),
         "the other API's password is redacted"
@@ -828,7 +832,7 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
         !format!("{lac:?}").contains("value-of-LAC_ADMIN_TOKEN"),
         "the token is redacted"
     );
-    let off = text.replace("url_auth: true", "url_auth: false");
+    let off = text.replace("# url_auth: true", "url_auth: false");
     let t = authconform::harness::target::Target::parse(&off, &env).unwrap();
     assert!(
         t.missing_capability(["needs-url-auth-off".to_owned()].iter())

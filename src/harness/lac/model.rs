@@ -354,7 +354,11 @@ impl LacModel {
                 },
             ),
             (_, true, v) if v != Verb::Get => (Some(false), &URL_TOKEN_GET_ONLY),
-            (_, true, _) if !lac.url_auth => (Some(false), &URL_TOKEN_NEEDS_THE_PROPERTY),
+            (_, true, _) if lac.url_auth() == Some(false) => {
+                (Some(false), &URL_TOKEN_NEEDS_THE_PROPERTY)
+            }
+            // Neither declared nor found out: either answer conforms.
+            (_, true, _) if lac.url_auth().is_none() => (None, &URL_TOKEN_ON_GET),
             (Some(true), _, _) if k.kept_by.is_some() => {
                 (Some(true), k.kept_by.unwrap_or(&DISABLE_DISABLES))
             }
