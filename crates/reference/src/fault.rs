@@ -122,6 +122,8 @@ faults! {
         "a SUPPORT user may not enable 2FA for another user (403)", ["LC30"];
     Enable2faRedoRefused = "enable2fa-redo-refused", Limecraft, Documented,
         "enable2fa with redo true answers 403 when 2FA is already on", ["LC32"];
+    Enable2faNeverOn = "enable2fa-never-on", Limecraft, Documented,
+        "enable2fa answers a key but never turns 2FA on: logins ask for no second token, and no first code confirms it", ["LC13", "LC15"];
     Enable2faErrorBodyWrong = "enable2fa-error-body-wrong", Limecraft, Reference,
         "enable2fa's 403 and 404 answer {\"error\":\"…\"} instead of the envelope (the document gives their statuses only)", ["LC12"];
     SecondFactorSkipped = "second-factor-skipped", Limecraft, Documented,

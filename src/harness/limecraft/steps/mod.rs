@@ -54,7 +54,7 @@ use login::*;
 use session::*;
 use twofactor::*;
 
-pub(super) use twofactor::{enrolment_of, final_token, wrong_code};
+pub(super) use twofactor::{TurnedOn, enrolment_of, final_token, turn_on, wrong_code};
 
 /// A user id no server is expected to have.
 pub(super) const UNKNOWN_USER_ID: &str = "987654321987";
@@ -88,6 +88,10 @@ pub struct LimecraftScenario {
 pub struct LimecraftRun {
     /// The TOTP algorithm whose code the server accepted, once seen.
     checked: Mutex<Option<Algorithm>>,
+    /// The suite took carol's key from an enable2fa answer and has not yet
+    /// seen her second factor on: a server may wait for a first code to
+    /// confirm it ([`turn_on`]), which the next step that needs it sends.
+    unconfirmed: Mutex<bool>,
 }
 
 fn lc(w: &ConformanceWorld) -> &LimecraftScenario {

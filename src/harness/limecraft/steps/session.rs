@@ -28,6 +28,7 @@ pub(super) async fn log_in_fully(
     session: &str,
     remember_me: Option<bool>,
 ) -> StepResult {
+    confirm_if_needed(w, who).await?;
     let account = w.account(who)?;
     let x = w
         .send(api::login_json(
