@@ -97,7 +97,7 @@ faults! {
     QueryTokenIgnored = "query-token-ignored", Limecraft, Documented,
         "a token in ?access_token is ignored", ["LC7", "LC15", "LC24"];
     CookieTokenIgnored = "cookie-token-ignored", Limecraft, Documented,
-        "a token in the MOJITO_SESSION_ID_V2 cookie is ignored", ["LC7"];
+        "a token in the MOJITO_SESSION_ID_V2 cookie is ignored", ["LC7", "LC24"];
     UserMissingRequiredField = "user-missing-modified-by", Limecraft, Documented,
         "GET /authentication/user omits the required field modifiedBy", ["LC7"];
     RefusedToken403 = "refused-token-403", Limecraft, Reference,
