@@ -77,3 +77,14 @@ Feature: CA Live API Creator auth tokens on API calls
       | POST   |
       | PUT    |
       | DELETE |
+
+  # The roles assigned to an auth token decide what it may call; the target
+  # names a resource alice's roles allow and bob's do not (`lac.role_path`).
+  @LAC21 @needs-role-resource
+  Scenario: LAC21 the roles of an auth token decide what it may call
+    Given alice has authenticated
+    And bob has authenticated
+    When alice sends a GET to the role resource with her auth token
+    Then the role resource lets the call in
+    When bob sends a GET to the role resource with his auth token
+    Then the role resource refuses the call

@@ -801,6 +801,7 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
                 "lac.no_password_change",
             ),
             ("needs-admin-token", "lac.admin_token"),
+            ("needs-role-resource", "lac.role_path"),
             ("needs-clock", "control_url"),
         ],
     );
@@ -813,13 +814,15 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
         .replace("  #   base_url:", "    base_url:")
         .replace("  #   username:", "    username:")
         .replace("  #   password:", "    password:")
-        .replace("# admin_token:", "admin_token:");
+        .replace("# admin_token:", "admin_token:")
+        .replace("# role_path:", "role_path:");
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
     let lac = t.section::<LacTarget>().unwrap();
     let other = lac.url_auth_off.as_ref().expect("url_auth_off");
     assert!(other.account.is_some() && lac.no_password_change.is_some());
     assert_eq!(lac.url_param, "auth");
     assert_eq!(lac.url_auth, Some(true));
+    assert_eq!(lac.role_path.as_deref(), Some("/orders"));
     assert!(
         t.missing_capability(["needs-url-auth".to_owned()].iter())
             .is_none()

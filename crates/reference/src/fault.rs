@@ -210,6 +210,8 @@ faults! {
         "any value in Authorization: CALiveAPICreator <apikey>:1 authorizes a call", ["LAC5"];
     AnyAuthSchemeAccepted = "any-auth-scheme-accepted", Lac, Reference,
         "an auth token is accepted under any Authorization scheme (Bearer <apikey>:1; the document names its scheme and forbids no other)", ["LAC5"];
+    LacRolesIgnored = "lac-roles-ignored", Lac, Documented,
+        "a role resource lets in any valid auth token, whatever its roles", ["LAC21"];
     UrlAuthIgnored = "url-auth-ignored", Lac, Documented,
         "?auth=<apikey>:1 is refused even where the API property allows it", ["LAC6"];
     UrlAuthPropertyIgnored = "url-auth-property-ignored", Lac, Documented,

@@ -30,6 +30,7 @@ const CAPABILITIES: &[Capability] = crate::capabilities! {
     "needs-url-auth-off" => |t| t.section::<LacTarget>().is_some_and(|l| l.url_auth() == Some(false) || l.url_auth_off.is_some()), "needs an API that does not allow auth tokens in the URL: this one allows them (declared as `lac.url_auth: true`, or found out before the run) or could not be asked; give another such API as `lac.url_auth_off` (base_url, and username and password if its users are its own)";
     "needs-provider-without-password-change" => |t| t.section::<LacTarget>().is_some_and(|l| l.no_password_change.is_some()), "needs an API whose authentication provider does not implement password change: add `lac.no_password_change` (base_url, username, password)";
     "needs-admin-token" => |t| t.section::<LacTarget>().is_some_and(|l| l.admin_token.is_some()), "needs an auth token created in API Creator: add `lac.admin_token`";
+    "needs-role-resource" => |t| t.section::<LacTarget>().is_some_and(|l| l.role_path.is_some()), "needs a resource whose roles allow alice and not bob: add `lac.role_path`";
 };
 
 impl VendorSuite for LacSuite {

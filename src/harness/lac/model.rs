@@ -123,6 +123,10 @@ pub enum Op {
     },
     /// A GET with the token in the URL on the API that does not allow it.
     UseUrlWhereOff,
+    /// A GET of the role resource (`lac.role_path`) with the n-th token.
+    UseRoleResource {
+        key: usize,
+    },
     Revalidate {
         key: usize,
     },
@@ -306,6 +310,56 @@ impl LacModel {
             kept_by: None,
         });
         Ok(name)
+    }
+
+    /// A GET of the role resource, which alice's roles allow and bob's do
+    /// not: judged for a token the model knows is alive and whose it is.
+    async fn use_role_resource(&mut self, case: &mut Case, n: usize) -> Result<(), Halt> {
+        let Some(lac) = Self::lac(case) else {
+            return Ok(());
+        };
+        let Some(path) = lac.role_path.clone() else {
+            return Ok(());
+        };
+        if self.keys.is_empty() {
+            return Ok(());
+        }
+        let i = n % self.keys.len();
+        let now = Self::now_ms(case).await?;
+        let k = &self.keys[i];
+        let call = api::with_token(
+            api::probe(Method::GET, &path),
+            &k.apikey,
+            Transport::Header,
+            &lac.url_param,
+        );
+        let (name, who, alive) = (k.name.clone(), k.who, Self::verdict(k, now));
+        let x = case.send_checked(call).await?;
+        case.say(format!(
+            "When {} calls GET on the role resource with token {name}",
+            who.map_or("someone", Who::name)
+        ));
+        match (alive, who) {
+            (Some(true), Some(Who::Alice)) => {
+                case.say("Then the role resource lets the call in");
+                case.documented(
+                    &ROLES_AUTHORIZE,
+                    lets_in(&x, None),
+                    &format!("token {name}, whose roles allow the resource, to be let in (2xx)"),
+                )
+            }
+            (Some(true), Some(Who::Bob)) => {
+                case.say("Then the role resource refuses the call");
+                case.documented(
+                    &ROLES_AUTHORIZE,
+                    keeps_out(&x, None),
+                    &format!(
+                        "token {name}, whose roles do not allow the resource, to be refused (a 4xx)"
+                    ),
+                )
+            }
+            _ => Ok(()),
+        }
     }
 
     async fn use_key(
@@ -698,6 +752,14 @@ impl Model for LacModel {
         if lac.is_some_and(|l| l.admin_token.is_some()) {
             ops.push((1, verb.prop_map(|verb| Op::UseAdmin { verb }).boxed()));
         }
+        if lac.is_some_and(|l| l.role_path.is_some()) {
+            ops.push((
+                1,
+                (0usize..8)
+                    .prop_map(|key| Op::UseRoleResource { key })
+                    .boxed(),
+            ));
+        }
         if lac.is_some_and(|l| l.url_auth_off.is_some()) {
             ops.push((1, Just(Op::UseUrlWhereOff).boxed()));
         }
@@ -839,6 +901,7 @@ impl Model for LacModel {
                 case.say("Then the call is authorized");
                 case.documented(&HEADER_ON_EVERY_CALL, lets_in(&x, baseline), "a 2xx")
             }
+            Op::UseRoleResource { key } => self.use_role_resource(case, key).await,
             Op::UseUrlWhereOff => {
                 let Some(lac) = Self::lac(case) else {
                     return Ok(());

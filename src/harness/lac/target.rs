@@ -32,6 +32,9 @@ pub struct LacTarget {
     /// An auth token created in API Creator (Manage, Auth Tokens), used but
     /// never disabled.
     pub admin_token: Option<String>,
+    /// A resource (GET, relative to `base_url`) that alice's roles allow and
+    /// bob's do not (LAC21).
+    pub role_path: Option<String>,
 }
 
 /// An account on another API of a LAC deployment.
@@ -58,6 +61,7 @@ impl std::fmt::Debug for LacTarget {
             .field("probe_path", &self.probe_path)
             .field("url_auth_off", &self.url_auth_off)
             .field("no_password_change", &self.no_password_change)
+            .field("role_path", &self.role_path)
             .field(
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "<redacted>"),
@@ -82,6 +86,8 @@ pub(crate) struct RawLac {
     no_password_change: Option<RawLacProviderAccount>,
     #[serde(default)]
     admin_token: Option<String>,
+    #[serde(default)]
+    role_path: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -195,6 +201,7 @@ impl LacTarget {
                 .map(|t| fields.text(t, "lac.admin_token"))
                 .transpose()?
                 .filter(|t| !t.is_empty()),
+            role_path: fields.optional(&raw.role_path, "lac.role_path", Fields::path)?,
         })
     }
 }
@@ -257,6 +264,7 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             }),
         no_password_change,
         admin_token,
+        role_path: suite.role_resource.clone(),
     };
     target.set_section(lac_target);
 }
