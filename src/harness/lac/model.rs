@@ -312,20 +312,27 @@ impl LacModel {
         Ok(name)
     }
 
+    /// The target's section, the index of the n-th token (modulo) and the
+    /// server's now; `None` without a section or a token.
+    async fn key_at(&self, case: &Case, n: usize) -> Result<Option<(LacTarget, usize, i64)>, Halt> {
+        let Some(lac) = Self::lac(case) else {
+            return Ok(None);
+        };
+        if self.keys.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((lac, n % self.keys.len(), Self::now_ms(case).await?)))
+    }
+
     /// A GET of the role resource, which alice's roles allow and bob's do
     /// not: judged for a token the model knows is alive and whose it is.
     async fn use_role_resource(&mut self, case: &mut Case, n: usize) -> Result<(), Halt> {
-        let Some(lac) = Self::lac(case) else {
+        let Some((lac, i, now)) = self.key_at(case, n).await? else {
             return Ok(());
         };
         let Some(path) = lac.role_path.clone() else {
             return Ok(());
         };
-        if self.keys.is_empty() {
-            return Ok(());
-        }
-        let i = n % self.keys.len();
-        let now = Self::now_ms(case).await?;
         let k = &self.keys[i];
         let call = api::with_token(
             api::probe(Method::GET, &path),
@@ -369,14 +376,9 @@ impl LacModel {
         url: bool,
         verb: Verb,
     ) -> Result<(), Halt> {
-        let Some(lac) = Self::lac(case) else {
+        let Some((lac, i, now)) = self.key_at(case, n).await? else {
             return Ok(());
         };
-        if self.keys.is_empty() {
-            return Ok(());
-        }
-        let i = n % self.keys.len();
-        let now = Self::now_ms(case).await?;
         let k = &self.keys[i];
         let transport = if url {
             Transport::Url
