@@ -170,7 +170,7 @@ fn tags_select_scenarios_and_bad_expressions_are_usage_errors() {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(Exit::PASSED), "{t}");
     assert!(t.contains("PASS LC21") && !t.contains("LC1 "), "{t}");
-    assert!(t.contains("5 passed, 0 failed"), "{t}");
+    assert!(t.contains("6 passed, 0 failed"), "{t}");
 
     let out = authconform(&["run", "--tags", "@login and"]);
     assert_eq!(out.status.code(), Some(Exit::SETUP), "{}", text(&out));
