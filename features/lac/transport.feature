@@ -3,7 +3,10 @@ Feature: CA Live API Creator auth tokens on API calls
   Every call may carry `Authorization: CALiveAPICreator <apikey>:1`. A GET may
   carry the auth token in the URL instead (`?auth=<apikey>:1`; the target's
   `lac.url_param` names the parameter), but only where the API property that
-  allows it is on; no other method may. A POST, PUT or DELETE without a body
+  allows it is on; no other method may. The property is per API: when the
+  target does not declare it (`lac.url_auth`), the suite finds out before the
+  run and runs LAC6 where the API lets the token in, LAC7 on it where it
+  refuses it. A POST, PUT or DELETE without a body
   is judged against the same call without credentials: a resource may refuse
   the empty request once it let the caller in.
 
@@ -74,3 +77,14 @@ Feature: CA Live API Creator auth tokens on API calls
       | POST   |
       | PUT    |
       | DELETE |
+
+  # The roles assigned to an auth token decide what it may call; the target
+  # names a resource alice's roles allow and bob's do not (`lac.role_path`).
+  @LAC21 @needs-role-resource
+  Scenario: LAC21 the roles of an auth token decide what it may call
+    Given alice has authenticated
+    And bob has authenticated
+    When alice sends a GET to the role resource with her auth token
+    Then the role resource lets the call in
+    When bob sends a GET to the role resource with his auth token
+    Then the role resource refuses the call

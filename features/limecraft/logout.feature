@@ -31,12 +31,19 @@ Feature: Limecraft Flow logout
     And session C is still accepted
     And alice can log in again
 
+  # The document's three ways of carrying the token are for "all subsequent
+  # calls" (the header is LC21's).
   @LC24
-  Scenario: LC24 logout accepts the token in the query string
+  Scenario Outline: LC24 logout accepts the token in <transport>
     Given alice has logged in
-    When alice logs out with her token in the query string
+    When alice logs out with her token in <transport>
     Then the logout succeeds
     And alice's token is refused
+
+    Examples:
+      | transport        |
+      | the query string |
+      | the cookie       |
 
   @LC25
   Scenario: LC25 logging out with an invalid token fails cleanly

@@ -5,6 +5,10 @@ Feature: Limecraft Flow two-factor authentication (TOTP)
   POST /authentication/2fa/validate exchanges, with a code, for the final token.
   The suite computes codes with the parameters the server advertises, then
   as the document's sample client does (SHA-1, 6 digits, 30 s): either passes.
+  A server may keep a new key waiting for a first code (the enable request
+  lists type TWO_FA_AUTHENTICATOR_ENABLING): when carol's next login asks for
+  no second token, the suite confirms the key by 2fa/validate with her
+  session token, else by enable2fa with that type, and says which it took.
 
   @LC11 @needs-replaceable-second-factor
   Scenario: LC11 a user enables two-factor authentication for herself

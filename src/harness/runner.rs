@@ -260,7 +260,7 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
             target.browser = options.browser.clone();
         }
         // What the server offers where its document leaves it open
-        // (LiquidFiles' logins) is found out before the run.
+        // (LiquidFiles' logins, LAC's URL auth) is found out before the run.
         if !options.list {
             for line in Suite::of(target.vendor).discover(&mut target, &http).await {
                 if options.output != Output::Quiet {

@@ -142,7 +142,11 @@ impl State {
     /// The newest TOTP step of this account the server accepted in an
     /// earlier run.
     pub fn totp_step(&self, base_url: &str, username: &str) -> Result<Option<i64>, StateError> {
-        Ok(self.read()?.totp_steps.get(&key(base_url, username)).copied())
+        Ok(self
+            .read()?
+            .totp_steps
+            .get(&key(base_url, username))
+            .copied())
     }
 
     /// Remembers `enrolment` for this account, atomically.
@@ -166,7 +170,12 @@ impl State {
     }
 
     /// Remembers the newest TOTP step of this account the server accepted.
-    pub fn save_totp_step(&self, base_url: &str, username: &str, step: i64) -> Result<(), StateError> {
+    pub fn save_totp_step(
+        &self,
+        base_url: &str,
+        username: &str,
+        step: i64,
+    ) -> Result<(), StateError> {
         self.update(|file| {
             file.totp_steps.insert(key(base_url, username), step);
         })

@@ -90,7 +90,7 @@ pub trait VendorSuite: Send + Sync + 'static {
 
     /// Finds out, before the run, what the target's server offers where its
     /// document leaves it open (LiquidFiles: the XML login, the JSON one or
-    /// both), filling it into `target` for its capabilities and sign-ons;
+    /// both; LAC: whether the API takes auth tokens in the URL), filling it into `target` for its capabilities and sign-ons;
     /// the lines that say what was found.
     fn discover<'a>(
         &'a self,

@@ -167,7 +167,11 @@ impl RunContext {
             *self.enrolment.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
         }
         // A run right after another waits for a period the last one did not use.
-        let known = self.enrolment.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let known = self
+            .enrolment
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if let (Some(e), Some(step)) = (known, state.totp_step(base_url, &account.username)?) {
             self.file_totp_step(&e.secret, step);
         }

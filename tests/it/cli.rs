@@ -170,7 +170,7 @@ fn tags_select_scenarios_and_bad_expressions_are_usage_errors() {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(Exit::PASSED), "{t}");
     assert!(t.contains("PASS LC21") && !t.contains("LC1 "), "{t}");
-    assert!(t.contains("5 passed, 0 failed"), "{t}");
+    assert!(t.contains("6 passed, 0 failed"), "{t}");
 
     let out = authconform(&["run", "--tags", "@login and"]);
     assert_eq!(out.status.code(), Some(Exit::SETUP), "{}", text(&out));
@@ -831,38 +831,45 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
     };
     let t = authconform::harness::target::Target::parse(&text, &env).unwrap();
     let lac = t.section::<LacTarget>().unwrap();
-    assert!(lac.url_auth);
+    // Not declared: found out before the run (here, nothing was sent).
+    assert_eq!(lac.url_auth, None);
     assert_eq!(lac.probe_path, "/customers");
     assert_missing(
         &t,
         &[
+            ("needs-url-auth", "lac.url_auth"),
             ("needs-url-auth-off", "lac.url_auth_off"),
             (
                 "needs-provider-without-password-change",
                 "lac.no_password_change",
             ),
             ("needs-admin-token", "lac.admin_token"),
+            ("needs-role-resource", "lac.role_path"),
             ("needs-clock", "control_url"),
         ],
     );
-    assert!(
-        t.missing_capability(["needs-url-auth".to_owned()].iter())
-            .is_none()
-    );
     // With the optional sections uncommented, every capability is there but the clock.
     let full = text
+        .replace("# url_auth: true", "url_auth: true")
         .replace("# url_auth_off:", "url_auth_off:")
         .replace("# url_param:", "url_param:")
         .replace("# no_password_change:", "no_password_change:")
         .replace("  #   base_url:", "    base_url:")
         .replace("  #   username:", "    username:")
         .replace("  #   password:", "    password:")
-        .replace("# admin_token:", "admin_token:");
+        .replace("# admin_token:", "admin_token:")
+        .replace("# role_path:", "role_path:");
     let t = authconform::harness::target::Target::parse(&full, &env).unwrap();
     let lac = t.section::<LacTarget>().unwrap();
     let other = lac.url_auth_off.as_ref().expect("url_auth_off");
     assert!(other.account.is_some() && lac.no_password_change.is_some());
     assert_eq!(lac.url_param, "auth");
+    assert_eq!(lac.url_auth, Some(true));
+    assert_eq!(lac.role_path.as_deref(), Some("/orders"));
+    assert!(
+        t.missing_capability(["needs-url-auth".to_owned()].iter())
+            .is_none()
+    );
     assert!(
         !format!("{lac:?}").contains("value-of-LAC_OTHER_PASSWORD"),
         "the other API's password is redacted"
@@ -871,7 +878,7 @@ fn the_lac_example_target_parses_and_skips_what_it_lacks() {
         !format!("{lac:?}").contains("value-of-LAC_ADMIN_TOKEN"),
         "the token is redacted"
     );
-    let off = text.replace("url_auth: true", "url_auth: false");
+    let off = text.replace("# url_auth: true", "url_auth: false");
     let t = authconform::harness::target::Target::parse(&off, &env).unwrap();
     assert!(
         t.missing_capability(["needs-url-auth-off".to_owned()].iter())

@@ -271,7 +271,7 @@ fn only_live_final_tokens_authorize() {
                     }
                     Op::TwoFactorLoginCarol { remember_me } => {
                         if !carol_enrolled {
-                            lc.enable_two_factor(Caller { user_id: CAROL }, Some(CAROL), None, false)
+                            lc.enable_two_factor(Caller { user_id: CAROL }, Some(CAROL), None, false, None)
                                 .unwrap_or_else(|e| panic!("enable2fa: {}", e.message));
                             carol_enrolled = true;
                         }
@@ -304,7 +304,7 @@ fn an_accepted_code_is_refused_the_second_time() {
             clock.advance(advance).expect("forward");
             let lc = limecraft(&clock);
             let enrolment = lc
-                .enable_two_factor(Caller { user_id: CAROL }, Some(CAROL), None, false)
+                .enable_two_factor(Caller { user_id: CAROL }, Some(CAROL), None, false, None)
                 .unwrap_or_else(|e| panic!("enable2fa: {}", e.message));
             let params = TotpParams {
                 algorithm: parse_algorithm(&enrolment.hashing_algorithm).expect("known algorithm"),

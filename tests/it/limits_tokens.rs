@@ -78,6 +78,7 @@ async fn password_only_logins_never_end_a_completed_session() {
             Some(carol),
             None,
             false,
+            None,
         )
         .unwrap()
         .key;

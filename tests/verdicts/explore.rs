@@ -121,6 +121,13 @@ async fn explore_finds_nothing_against_the_reference_server_or_its_variants() {
     for (what, switches) in [
         ("the reference server", Switches::default()),
         ("every switch at its last value", Switches::variant()),
+        // The other way to confirm a new second factor than the last value's.
+        ("enable2fa confirmed by 2fa/validate", {
+            let mut s = Switches::default();
+            s.parse_and_set("limecraft.enable2fa-confirm=validate-code")
+                .expect("a switch");
+            s
+        }),
     ] {
         let options = ExploreOptions::reference(
             reference(Vendor::ALL.to_vec(), None, switches),

@@ -8,6 +8,7 @@
 mod explore;
 mod faults;
 mod fileverbs_preflight;
+mod lac_url_auth;
 mod limecraft_headers;
 mod limecraft_preflight;
 mod limecraft_totp;

@@ -220,3 +220,59 @@ fn forty_minute_lac_tokens_and_a_five_minute_jwt_leeway_pass_every_expiry_scenar
         );
     }
 }
+
+/// A Limecraft server whose enable2fa leaves the new key waiting for a first
+/// code (seed 003's enable request lists `type`
+/// TWO_FA_AUTHENTICATOR_ENABLING): the suite confirms it the way the server
+/// takes, says which in a warning, and passes; the same server that never
+/// turns 2FA on fails LC13 saying what each way answered.
+#[test]
+fn an_enable2fa_that_waits_for_a_first_code_passes_and_says_which_way_it_took() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    for (value, words) in [
+        ("validate-code", "2fa/validate with her session token"),
+        ("enable-type-code", "type TWO_FA_AUTHENTICATOR_ENABLING"),
+    ] {
+        let mut switches = Switches::default();
+        switches
+            .parse_and_set(&format!("limecraft.enable2fa-confirm={value}"))
+            .unwrap();
+        let report = runtime.block_on(run(switches.clone(), vec![Vendor::Limecraft], None));
+        assert!(
+            report.failed_ids().is_empty(),
+            "{value}: {:?}",
+            report.failed_ids()
+        );
+        let lc13 = report
+            .scenarios
+            .iter()
+            .find(|s| s.id.as_deref() == Some("LC13"))
+            .expect("LC13 ran");
+        assert!(
+            lc13.warnings.iter().any(|w| w.expected.contains(words)),
+            "{value}: LC13 does not say how the server took the confirmation: {:?}",
+            lc13.warnings
+        );
+        let broken = runtime.block_on(run(
+            switches,
+            vec![Vendor::Limecraft],
+            Some(Fault::Enable2faNeverOn),
+        ));
+        let lc13 = broken
+            .scenarios
+            .iter()
+            .find(|s| s.id.as_deref() == Some("LC13"))
+            .expect("LC13 ran");
+        let failure = lc13.failure.as_deref().unwrap_or_default();
+        assert!(
+            lc13.outcome == harness::Outcome::Failed
+                && failure.contains("enable2fa to turn two-factor authentication on")
+                && failure.contains("TWO_FA_AUTHENTICATOR_ENABLING"),
+            "{value}: {failure}"
+        );
+    }
+}

@@ -131,7 +131,7 @@ impl Limecraft {
     pub fn enable_two_factor(&self, username: &str) -> Result<String, MockError> {
         let id = self.user_id(username)?;
         self.store
-            .enable_two_factor(Caller { user_id: id }, Some(id), None, false)
+            .enable_two_factor(Caller { user_id: id }, Some(id), None, false, None)
             .map(|enrolment| enrolment.key)
             .map_err(|e| MockError::Refused(e.message))
     }

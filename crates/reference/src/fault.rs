@@ -97,7 +97,7 @@ faults! {
     QueryTokenIgnored = "query-token-ignored", Limecraft, Documented,
         "a token in ?access_token is ignored", ["LC7", "LC15", "LC24"];
     CookieTokenIgnored = "cookie-token-ignored", Limecraft, Documented,
-        "a token in the MOJITO_SESSION_ID_V2 cookie is ignored", ["LC7"];
+        "a token in the MOJITO_SESSION_ID_V2 cookie is ignored", ["LC7", "LC24"];
     UserMissingRequiredField = "user-missing-modified-by", Limecraft, Documented,
         "GET /authentication/user omits the required field modifiedBy", ["LC7"];
     RefusedToken403 = "refused-token-403", Limecraft, Reference,
@@ -122,6 +122,8 @@ faults! {
         "a SUPPORT user may not enable 2FA for another user (403)", ["LC30"];
     Enable2faRedoRefused = "enable2fa-redo-refused", Limecraft, Documented,
         "enable2fa with redo true answers 403 when 2FA is already on", ["LC32"];
+    Enable2faNeverOn = "enable2fa-never-on", Limecraft, Documented,
+        "enable2fa answers a key but never turns 2FA on: logins ask for no second token, and no first code confirms it", ["LC13", "LC15"];
     Enable2faErrorBodyWrong = "enable2fa-error-body-wrong", Limecraft, Reference,
         "enable2fa's 403 and 404 answer {\"error\":\"…\"} instead of the envelope (the document gives their statuses only)", ["LC12"];
     SecondFactorSkipped = "second-factor-skipped", Limecraft, Documented,
@@ -208,6 +210,8 @@ faults! {
         "any value in Authorization: CALiveAPICreator <apikey>:1 authorizes a call", ["LAC5"];
     AnyAuthSchemeAccepted = "any-auth-scheme-accepted", Lac, Reference,
         "an auth token is accepted under any Authorization scheme (Bearer <apikey>:1; the document names its scheme and forbids no other)", ["LAC5"];
+    LacRolesIgnored = "lac-roles-ignored", Lac, Documented,
+        "a role resource lets in any valid auth token, whatever its roles", ["LAC21"];
     UrlAuthIgnored = "url-auth-ignored", Lac, Documented,
         "?auth=<apikey>:1 is refused even where the API property allows it", ["LAC6"];
     UrlAuthPropertyIgnored = "url-auth-property-ignored", Lac, Documented,

@@ -4,6 +4,7 @@
 //! ([`LacSuite`]).
 
 pub mod api;
+pub mod discover;
 pub mod model;
 mod steps;
 pub mod target;
@@ -13,7 +14,7 @@ pub use steps::{LacScenario, Ledger};
 use target::LacTarget;
 
 use crate::harness::capability::Capability;
-use crate::harness::exchange::Exchange;
+use crate::harness::exchange::{Exchange, HttpClient};
 use crate::harness::preflight;
 use crate::harness::suite::{Issued, Probe, Run, SignOn, VendorSuite};
 use crate::harness::target::Target;
@@ -25,10 +26,11 @@ pub struct LacSuite;
 crate::register_suite!(&LacSuite);
 
 const CAPABILITIES: &[Capability] = crate::capabilities! {
-    "needs-url-auth" => |t| t.section::<LacTarget>().is_some_and(|l| l.url_auth), "needs an API that allows auth tokens in the URL: set `lac.url_auth: true` if its API property is on";
-    "needs-url-auth-off" => |t| t.section::<LacTarget>().is_some_and(|l| !l.url_auth || l.url_auth_off.is_some()), "needs an API that does not allow auth tokens in the URL: set `lac.url_auth: false`, or give another such API as `lac.url_auth_off` (base_url, and username and password if its users are its own)";
+    "needs-url-auth" => |t| t.section::<LacTarget>().is_some_and(|l| l.url_auth() == Some(true)), "needs an API that allows auth tokens in the URL: the target declares `lac.url_auth: false`, or leaves it out and the API did not let alice's auth token in the URL in before the run (see the `lac:` line at the start; set `lac.url_auth: true` if its API property is on, `lac.url_param` if the parameter has another name)";
+    "needs-url-auth-off" => |t| t.section::<LacTarget>().is_some_and(|l| l.url_auth() == Some(false) || l.url_auth_off.is_some()), "needs an API that does not allow auth tokens in the URL: this one allows them (declared as `lac.url_auth: true`, or found out before the run) or could not be asked; give another such API as `lac.url_auth_off` (base_url, and username and password if its users are its own)";
     "needs-provider-without-password-change" => |t| t.section::<LacTarget>().is_some_and(|l| l.no_password_change.is_some()), "needs an API whose authentication provider does not implement password change: add `lac.no_password_change` (base_url, username, password)";
     "needs-admin-token" => |t| t.section::<LacTarget>().is_some_and(|l| l.admin_token.is_some()), "needs an auth token created in API Creator: add `lac.admin_token`";
+    "needs-role-resource" => |t| t.section::<LacTarget>().is_some_and(|l| l.role_path.is_some()), "needs a resource whose roles allow alice and not bob: add `lac.role_path`";
 };
 
 impl VendorSuite for LacSuite {
@@ -56,6 +58,15 @@ impl VendorSuite for LacSuite {
             .map(|a| a.password.clone())
             .chain(lac.admin_token.clone())
             .collect()
+    }
+
+    /// Whether the API takes auth tokens in the URL, unless declared.
+    fn discover<'a>(
+        &'a self,
+        target: &'a mut Target,
+        http: &'a HttpClient,
+    ) -> futures::future::BoxFuture<'a, Vec<String>> {
+        Box::pin(discover::discover(target, http))
     }
 
     fn sign_ons(&self, target: &Target) -> Vec<SignOn> {

@@ -123,6 +123,10 @@ pub enum Op {
     },
     /// A GET with the token in the URL on the API that does not allow it.
     UseUrlWhereOff,
+    /// A GET of the role resource (`lac.role_path`) with the n-th token.
+    UseRoleResource {
+        key: usize,
+    },
     Revalidate {
         key: usize,
     },
@@ -308,6 +312,63 @@ impl LacModel {
         Ok(name)
     }
 
+    /// The target's section, the index of the n-th token (modulo) and the
+    /// server's now; `None` without a section or a token.
+    async fn key_at(&self, case: &Case, n: usize) -> Result<Option<(LacTarget, usize, i64)>, Halt> {
+        let Some(lac) = Self::lac(case) else {
+            return Ok(None);
+        };
+        if self.keys.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((lac, n % self.keys.len(), Self::now_ms(case).await?)))
+    }
+
+    /// A GET of the role resource, which alice's roles allow and bob's do
+    /// not: judged for a token the model knows is alive and whose it is.
+    async fn use_role_resource(&mut self, case: &mut Case, n: usize) -> Result<(), Halt> {
+        let Some((lac, i, now)) = self.key_at(case, n).await? else {
+            return Ok(());
+        };
+        let Some(path) = lac.role_path.clone() else {
+            return Ok(());
+        };
+        let k = &self.keys[i];
+        let call = api::with_token(
+            api::probe(Method::GET, &path),
+            &k.apikey,
+            Transport::Header,
+            &lac.url_param,
+        );
+        let (name, who, alive) = (k.name.clone(), k.who, Self::verdict(k, now));
+        let x = case.send_checked(call).await?;
+        case.say(format!(
+            "When {} calls GET on the role resource with token {name}",
+            who.map_or("someone", Who::name)
+        ));
+        match (alive, who) {
+            (Some(true), Some(Who::Alice)) => {
+                case.say("Then the role resource lets the call in");
+                case.documented(
+                    &ROLES_AUTHORIZE,
+                    lets_in(&x, None),
+                    &format!("token {name}, whose roles allow the resource, to be let in (2xx)"),
+                )
+            }
+            (Some(true), Some(Who::Bob)) => {
+                case.say("Then the role resource refuses the call");
+                case.documented(
+                    &ROLES_AUTHORIZE,
+                    keeps_out(&x, None),
+                    &format!(
+                        "token {name}, whose roles do not allow the resource, to be refused (a 4xx)"
+                    ),
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+
     async fn use_key(
         &mut self,
         case: &mut Case,
@@ -315,14 +376,9 @@ impl LacModel {
         url: bool,
         verb: Verb,
     ) -> Result<(), Halt> {
-        let Some(lac) = Self::lac(case) else {
+        let Some((lac, i, now)) = self.key_at(case, n).await? else {
             return Ok(());
         };
-        if self.keys.is_empty() {
-            return Ok(());
-        }
-        let i = n % self.keys.len();
-        let now = Self::now_ms(case).await?;
         let k = &self.keys[i];
         let transport = if url {
             Transport::Url
@@ -354,7 +410,11 @@ impl LacModel {
                 },
             ),
             (_, true, v) if v != Verb::Get => (Some(false), &URL_TOKEN_GET_ONLY),
-            (_, true, _) if !lac.url_auth => (Some(false), &URL_TOKEN_NEEDS_THE_PROPERTY),
+            (_, true, _) if lac.url_auth() == Some(false) => {
+                (Some(false), &URL_TOKEN_NEEDS_THE_PROPERTY)
+            }
+            // Neither declared nor found out: either answer conforms.
+            (_, true, _) if lac.url_auth().is_none() => (None, &URL_TOKEN_ON_GET),
             (Some(true), _, _) if k.kept_by.is_some() => {
                 (Some(true), k.kept_by.unwrap_or(&DISABLE_DISABLES))
             }
@@ -694,6 +754,14 @@ impl Model for LacModel {
         if lac.is_some_and(|l| l.admin_token.is_some()) {
             ops.push((1, verb.prop_map(|verb| Op::UseAdmin { verb }).boxed()));
         }
+        if lac.is_some_and(|l| l.role_path.is_some()) {
+            ops.push((
+                1,
+                (0usize..8)
+                    .prop_map(|key| Op::UseRoleResource { key })
+                    .boxed(),
+            ));
+        }
         if lac.is_some_and(|l| l.url_auth_off.is_some()) {
             ops.push((1, Just(Op::UseUrlWhereOff).boxed()));
         }
@@ -835,6 +903,7 @@ impl Model for LacModel {
                 case.say("Then the call is authorized");
                 case.documented(&HEADER_ON_EVERY_CALL, lets_in(&x, baseline), "a 2xx")
             }
+            Op::UseRoleResource { key } => self.use_role_resource(case, key).await,
             Op::UseUrlWhereOff => {
                 let Some(lac) = Self::lac(case) else {
                     return Ok(());

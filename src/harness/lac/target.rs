@@ -9,15 +9,21 @@ use crate::harness::target::{Account, Fields, Target, TargetError, Users};
 /// The `lac:` section of a target file.
 #[derive(Clone)]
 pub struct LacTarget {
-    /// The API property that allows `?auth=<apikey>:1` on GET is on.
-    pub url_auth: bool,
+    /// Whether the API property that allows `?auth=<apikey>:1` on GET is on,
+    /// as the target file declares it (then checked strictly); `None` when
+    /// it does not, and the suite finds out before the run ([`Self::found`]).
+    pub url_auth: Option<bool>,
+    /// What the API answered a GET with alice's auth token in the URL before
+    /// the run, when the target file does not declare `url_auth`: `Some(true)`
+    /// let in, `Some(false)` refused, `None` not found out (`discover.rs`).
+    pub found: Option<bool>,
     /// The URL parameter that carries an auth token on GET (`auth` unless
     /// the target says otherwise: the seed's example lost its name).
     pub url_param: String,
     /// A protected resource of the API (relative to `base_url`).
     pub probe_path: String,
     /// Another API of the deployment whose property does not allow auth tokens
-    /// in the URL (LAC7 when `url_auth` is on), with its own account if it
+    /// in the URL (LAC7 unless this API's property is known to be off), with its own account if it
     /// has its own users (alice's otherwise); `probe_path` is called there.
     pub url_auth_off: Option<LacOtherApi>,
     /// An API whose authentication provider does not implement password
@@ -26,6 +32,9 @@ pub struct LacTarget {
     /// An auth token created in API Creator (Manage, Auth Tokens), used but
     /// never disabled.
     pub admin_token: Option<String>,
+    /// A resource (GET, relative to `base_url`) that alice's roles allow and
+    /// bob's do not (LAC21).
+    pub role_path: Option<String>,
 }
 
 /// An account on another API of a LAC deployment.
@@ -47,10 +56,12 @@ impl std::fmt::Debug for LacTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LacTarget")
             .field("url_auth", &self.url_auth)
+            .field("found", &self.found)
             .field("url_param", &self.url_param)
             .field("probe_path", &self.probe_path)
             .field("url_auth_off", &self.url_auth_off)
             .field("no_password_change", &self.no_password_change)
+            .field("role_path", &self.role_path)
             .field(
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "<redacted>"),
@@ -75,6 +86,8 @@ pub(crate) struct RawLac {
     no_password_change: Option<RawLacProviderAccount>,
     #[serde(default)]
     admin_token: Option<String>,
+    #[serde(default)]
+    role_path: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +109,13 @@ struct RawLacProviderAccount {
 }
 
 impl LacTarget {
+    /// Whether the API takes auth tokens in the URL, as far as the run knows:
+    /// as declared, else as found out before the run, else `None` (neither
+    /// LAC6 nor LAC7 on this API can be judged).
+    pub fn url_auth(&self) -> Option<bool> {
+        self.url_auth.or(self.found)
+    }
+
     pub(crate) fn parse(raw: &RawLac, fields: &Fields) -> Result<Self, TargetError> {
         let url_param = match &raw.url_param {
             None => super::api::URL_PARAM.to_owned(),
@@ -146,7 +166,8 @@ impl LacTarget {
             }
         };
         Ok(LacTarget {
-            url_auth: raw.url_auth.unwrap_or(false),
+            url_auth: raw.url_auth,
+            found: None,
             url_param,
             probe_path: fields.path(&raw.probe_path, "lac.probe_path")?,
             url_auth_off,
@@ -180,6 +201,7 @@ impl LacTarget {
                 .map(|t| fields.text(t, "lac.admin_token"))
                 .transpose()?
                 .filter(|t| !t.is_empty()),
+            role_path: fields.optional(&raw.role_path, "lac.role_path", Fields::path)?,
         })
     }
 }
@@ -227,7 +249,9 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             .clone()
     });
     let lac_target = LacTarget {
-        url_auth: main.is_some_and(|a| a.url_auth),
+        // The fixtures say what each API's property is: declared.
+        url_auth: Some(main.is_some_and(|a| a.url_auth)),
+        found: None,
         url_param: super::api::URL_PARAM.to_owned(),
         probe_path: "/probe".to_owned(),
         url_auth_off: suite
@@ -240,6 +264,7 @@ pub(crate) fn reference(target: &mut Target, fixtures: &Fixtures) {
             }),
         no_password_change,
         admin_token,
+        role_path: suite.role_resource.clone(),
     };
     target.set_section(lac_target);
 }

@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::api::{self, Transport};
-use super::steps::{UNKNOWN_USER_ID, enrolment_of, final_token, wrong_code};
+use super::steps::{TurnedOn, UNKNOWN_USER_ID, enrolment_of, final_token, turn_on, wrong_code};
 use crate::harness::explore::{Case, Halt, Model};
 use crate::harness::target::{Account, Target};
-use crate::harness::world::{RunContext, Status};
+use crate::harness::world::{Persona, RunContext, Status};
 use crate::provenance::Rule;
 use crate::reference::limecraft::SAMPLE_CLIENT;
 use crate::reference::limecraft::rules::{self, *};
@@ -944,6 +944,12 @@ impl LimecraftModel {
             self.enrolled = true;
             self.sha1 = false;
             self.accepted_code = None;
+            // On at once, or once a first code confirms it (a switch).
+            let how = turn_on(&mut case.w, Persona::Carol).await?;
+            if how != TurnedOn::AtOnce {
+                case.say("And carol confirms the new key with a first code");
+                case.reference(false, &how.warning())?;
+            }
         }
         Ok(())
     }

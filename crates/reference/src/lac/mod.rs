@@ -13,6 +13,8 @@ pub mod switches;
 pub mod variant;
 pub mod wire;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{Method, StatusCode};
@@ -39,6 +41,9 @@ struct ApiHandle {
     lac: Lac,
     /// The index of the API in `Lac::apis`.
     api: usize,
+    /// A role resource's roles, one of which the caller's auth token must
+    /// have; `None`: any valid auth token (the probe).
+    roles: Option<Arc<[String]>>,
 }
 
 /// The router for one LAC reference server: every API at its base path (its
@@ -78,8 +83,21 @@ pub fn router(lac: Lac) -> Router {
             .with_state(ApiHandle {
                 lac: lac.clone(),
                 api,
+                roles: None,
             });
         router = router.merge(api_router);
+        // Role-Based Endpoint Access: the probe's answer, to the roles given.
+        for (path, roles) in &info.role_resources {
+            let role_router = Router::new()
+                .route(&format!("{base}{path}"), get(probe))
+                .method_not_allowed_fallback(method_not_allowed)
+                .with_state(ApiHandle {
+                    lac: lac.clone(),
+                    api,
+                    roles: Some(Arc::from(roles.as_slice())),
+                });
+            router = router.merge(role_router);
+        }
     }
     let mut router = router.fallback(not_found);
     if variant::wire_switches_flipped(&switches) {
@@ -212,19 +230,27 @@ async fn probe(
     let method = request.method();
     let credentials = Credentials::find(request.headers(), request.uri().query());
     let write = method != Method::GET;
+    let roles_ignored = h.lac.fault_is(Fault::LacRolesIgnored);
     let body = h
         .lac
         .authorize_with(h.api, &credentials, method, |user, roles| {
-            serde_json::to_vec(&ProbeBody {
-                authorized: true,
-                method: method.as_str(),
-                roles,
-                rulesummary: write.then_some([]),
-                status_code: write.then_some(200),
-                txsummary: write.then_some([]),
-                user_identifier: user,
+            let allowed = roles_ignored
+                || h.roles
+                    .as_deref()
+                    .is_none_or(|needed| roles.iter().any(|r| needed.contains(r)));
+            allowed.then(|| {
+                serde_json::to_vec(&ProbeBody {
+                    authorized: true,
+                    method: method.as_str(),
+                    roles,
+                    rulesummary: write.then_some([]),
+                    status_code: write.then_some(200),
+                    txsummary: write.then_some([]),
+                    user_identifier: user,
+                })
             })
         })?
+        .ok_or_else(ApiError::roles_refused)?
         .map_err(|e| ApiError::internal(e.to_string()))?;
     // `lac.write-answers=no-row`: a write without a body finds no row to
     // change (a real resource's answer once the caller is let in).

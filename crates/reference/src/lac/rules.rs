@@ -53,6 +53,15 @@ pub const CALLS_NEED_THE_TOKEN: Rule = Rule {
     source: seed("Almost all REST calls require the auth token, with a few exceptions."),
 };
 
+/// The roles assigned to an auth token decide what it may call.
+pub const ROLES_AUTHORIZE: Rule = Rule {
+    id: "lac.roles-authorize",
+    says: "what an auth token may call is decided by the roles assigned to it: a resource its roles allow lets it in, one they do not refuses it",
+    source: seed(
+        "API Server determines what authenticated API calls are authorized to do by looking at the roles assigned to the auth token.",
+    ),
+};
+
 /// Where the API allows it, a GET may carry the auth token in the URL.
 pub const URL_TOKEN_ON_GET: Rule = Rule {
     id: "lac.url-token-on-get",
@@ -170,6 +179,7 @@ pub const ALL: &[&Rule] = &[
     &WRONG_CREDENTIALS_NO_TOKEN,
     &HEADER_ON_EVERY_CALL,
     &CALLS_NEED_THE_TOKEN,
+    &ROLES_AUTHORIZE,
     &URL_TOKEN_ON_GET,
     &URL_TOKEN_NEEDS_THE_PROPERTY,
     &URL_TOKEN_GET_ONLY,

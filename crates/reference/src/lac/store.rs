@@ -114,6 +114,8 @@ pub struct ApiInfo {
     /// API property: auth tokens may be given in the URL, on GET.
     pub url_auth: bool,
     pub provider: LacProvider,
+    /// Resources only some roles may call: (path under the base path, roles).
+    pub role_resources: Vec<(String, Vec<String>)>,
 }
 
 struct User {
@@ -305,6 +307,11 @@ impl LacState {
                 base_path: a.base_path.clone(),
                 url_auth: a.url_auth,
                 provider: a.provider,
+                role_resources: a
+                    .role_resources
+                    .iter()
+                    .map(|r| (r.path.clone(), r.roles.clone()))
+                    .collect(),
             })
             .collect();
         let mut generated = HashMap::new();

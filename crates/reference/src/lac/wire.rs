@@ -96,6 +96,16 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, 4012, "Auth token has expired.")
     }
 
+    /// A valid auth token whose roles the resource does not allow (401, as
+    /// every refusal of a resource: `lac.refusal-status=403` makes it 403).
+    pub fn roles_refused() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            4014,
+            "The roles of this auth token do not allow this resource.",
+        )
+    }
+
     pub fn disabled_token() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,

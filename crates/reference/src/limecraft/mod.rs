@@ -20,6 +20,7 @@ use serde_json::json;
 
 use crate::fault::Fault;
 use crate::throttle::Source;
+use store::Validated;
 pub use store::{Limecraft, LimecraftConfig, SAMPLE_CLIENT};
 /// Whether the Spring-style rewriting layer runs (it reads the path as requested).
 use wire::{ApiError, BodyEncodings, Encoding, PresentedToken, VendorBody};
@@ -302,11 +303,23 @@ async fn validate_two_factor(
         Some(b) => (b.token.as_deref(), b.remember_me),
         None => (None, None),
     };
-    let token = lc.validate_two_factor(
+    let validated = lc.validate_or_confirm(
         presented.as_ref().map(|p| p.value.as_str()),
         code,
         remember_me,
     )?;
+    let token = match validated {
+        Validated::Final(token) => token,
+        // `limecraft.enable2fa-confirm=validate-code`: the session goes on.
+        Validated::Confirmed => {
+            return Ok(axum::Json(json!({
+                "message": "Two-factor authentication is on.",
+                "needsSecondToken": false,
+                "status": 200,
+            }))
+            .into_response());
+        }
+    };
     Ok(with_session_cookie(
         &lc,
         json!({
@@ -405,7 +418,10 @@ async fn logout(
 }
 
 /// TwoFactorAuthenticationEnableRequest: every field optional and checked for
-/// type; `token` carries the current code when replacing an existing second factor.
+/// type; `token` carries the current code when replacing an existing second
+/// factor, or (with `type` TWO_FA_AUTHENTICATOR_ENABLING, under
+/// `limecraft.enable2fa-confirm=enable-type-code`) the first code that turns
+/// a waiting one on.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
@@ -437,7 +453,8 @@ async fn enable_two_factor(
     let caller = lc.authenticate(presented.as_ref().map(|p| p.value.as_str()))?;
     let current_code = body.value.as_ref().and_then(|b| b.token.as_deref());
     let redo = body.value.as_ref().and_then(|b| b.redo).unwrap_or(false);
-    match lc.enable_two_factor(caller, id.parse().ok(), current_code, redo) {
+    let kind = body.value.as_ref().and_then(|b| b.kind.as_deref());
+    match lc.enable_two_factor(caller, id.parse().ok(), current_code, redo, kind) {
         Ok(enrolment) => Ok(axum::Json(enrolment).into_response()),
         // The document gives 403 and 404 their statuses, not their bodies.
         Err(e)

@@ -144,7 +144,7 @@ pub const USER_FIELDS: Rule = Rule {
 /// enable2fa turns two-factor authentication on.
 pub const ENABLE2FA_ENABLES: Rule = Rule {
     id: "limecraft.enable2fa-enables",
-    says: "POST /user/{id}/enable2fa on one's own id answers 200 and turns two-factor authentication on",
+    says: "POST /user/{id}/enable2fa on one's own id answers 200 and turns two-factor authentication on (at once, or once a first code confirms the new key)",
     source: seed("To enable it, on a user level, you can use this call"),
 };
 

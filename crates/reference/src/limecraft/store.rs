@@ -121,6 +121,9 @@ impl User {
 
 struct TwoFactor {
     secret: Vec<u8>,
+    /// On: logins ask for a second token. Off while it waits for the first
+    /// code that confirms it (`limecraft.enable2fa-confirm`).
+    confirmed: bool,
     /// The newest time step whose code was accepted; it and older steps are refused.
     last_used_step: Option<i64>,
     /// Wrong codes since the last accepted one, over every temporary token.
@@ -178,6 +181,19 @@ pub struct LoginOutcome {
     pub token: Token,
     pub needs_second_token: bool,
 }
+
+/// What a successful 2fa/validate did.
+pub enum Validated {
+    /// A login's temporary token and its code: the final token.
+    Final(Token),
+    /// A session's token and a first code turned the waiting second factor on
+    /// (`limecraft.enable2fa-confirm=validate-code`).
+    Confirmed,
+}
+
+/// The `type` of an enable2fa request that confirms a waiting second factor
+/// with its first code (`limecraft.enable2fa-confirm=enable-type-code`).
+pub const ENABLING: &str = "TWO_FA_AUTHENTICATOR_ENABLING";
 
 /// The body of a successful enable2fa call.
 #[derive(Serialize)]
@@ -392,8 +408,8 @@ impl LimecraftState {
                 ));
             }
         }
-        let needs_second_token =
-            user.two_factor.is_some() && !self.faulty(Fault::SecondFactorSkipped);
+        let needs_second_token = user.two_factor.as_ref().is_some_and(|tf| tf.confirmed)
+            && !self.faulty(Fault::SecondFactorSkipped);
         let (kind, ttl) = if needs_second_token {
             let kind = SessionKind::Temporary {
                 remember_me,
@@ -528,12 +544,19 @@ impl LimecraftState {
     /// alone cannot swap the authenticator (`limecraft.re-enable=redo-flag`:
     /// `redo: true` instead). A SUPPORT user may reset another user's second
     /// factor without it.
+    ///
+    /// The new key is on at once, or (`limecraft.enable2fa-confirm`) waits,
+    /// with logins asking no second token, for a first code: by 2fa/validate
+    /// with the user's session ([`Self::validate_two_factor`]), or by this
+    /// call with `kind` (the request's `type`) TWO_FA_AUTHENTICATOR_ENABLING
+    /// and the code as `current_code`, which answers the waiting key again.
     pub fn enable_two_factor(
         &self,
         caller: Caller,
         target_id: Option<i64>,
         current_code: Option<&str>,
         redo: bool,
+        kind: Option<&str>,
     ) -> Result<TwoFactorEnrolment, ApiError> {
         let mut store = self.store();
         let exists = target_id.is_some_and(|id| store.users.contains_key(&id));
@@ -564,11 +587,16 @@ impl LimecraftState {
         }
         let target_id = target_id.unwrap_or_default();
         let now = self.clock.now();
+        let confirm = self.confirm_by();
+        if confirm == "enable-type-code" && kind == Some(ENABLING) {
+            return self.confirm_two_factor(&mut store, target_id, current_code, now);
+        }
         if target_id == caller.user_id
             && let Some(tf) = store
                 .users
                 .get(&target_id)
                 .and_then(|u| u.two_factor.as_ref())
+                .filter(|tf| tf.confirmed)
         {
             let proven = if self.faulty(Fault::Enable2faRedoRefused) {
                 false
@@ -589,42 +617,104 @@ impl LimecraftState {
                 ));
             }
         }
-        let params = self.config.totp;
         let secret = totp::generate_secret();
         let user = store
             .users
             .get_mut(&target_id)
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "The user was not found."))?;
-        let qr = totp::otpauth_uri(params, &secret, "Limecraft Flow", &user.username);
-        let key = if self.faulty(Fault::Enable2faKeyHex) {
-            secret.iter().map(|b| format!("{b:02x}")).collect()
-        } else {
-            totp::encode_secret(&secret)
-        };
+        let enrolment = self.enrolment(&user.username, &secret);
+        if self.faulty(Fault::Enable2faNeverOn) {
+            return Ok(enrolment);
+        }
         user.two_factor = Some(TwoFactor {
             secret,
+            confirmed: confirm == "at-once",
             last_used_step: None,
             failed_codes: 0,
             locked_until: None,
         });
         user.version += 1;
-        Ok(TwoFactorEnrolment {
+        Ok(enrolment)
+    }
+
+    /// How a new second factor is turned on (`limecraft.enable2fa-confirm`).
+    fn confirm_by(&self) -> &'static str {
+        self.config.switches.value(&switches::ENABLE2FA_CONFIRM)
+    }
+
+    /// enable2fa's answer for `secret`.
+    fn enrolment(&self, username: &str, secret: &[u8]) -> TwoFactorEnrolment {
+        let params = self.config.totp;
+        let key = if self.faulty(Fault::Enable2faKeyHex) {
+            secret.iter().map(|b| format!("{b:02x}")).collect()
+        } else {
+            totp::encode_secret(secret)
+        };
+        TwoFactorEnrolment {
             key,
-            qr,
+            qr: totp::otpauth_uri(params, secret, "Limecraft Flow", username),
             hashing_algorithm: totp::algorithm_name(params.algorithm).to_owned(),
             digits: params.digits,
             period: (!self.faulty(Fault::Enable2faFieldMissing)).then_some(params.period),
-        })
+        }
+    }
+
+    /// Turns on `user_id`'s waiting second factor when `code` is one of its
+    /// codes; the waiting key's enrolment again.
+    fn confirm_two_factor(
+        &self,
+        store: &mut Store,
+        user_id: i64,
+        code: Option<&str>,
+        now: UnixSeconds,
+    ) -> Result<TwoFactorEnrolment, ApiError> {
+        let user = store
+            .users
+            .get_mut(&user_id)
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "The user was not found."))?;
+        let Some(tf) = user.two_factor.as_mut().filter(|tf| !tf.confirmed) else {
+            return Err(ApiError::bad_request(
+                "No two-factor authentication waits for its confirmation.",
+            ));
+        };
+        let Some(step) = self.check_code(tf, code.unwrap_or(""), now) else {
+            self.count_wrong_code(tf, now);
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "The verification code is not valid.",
+            ));
+        };
+        tf.confirmed = true;
+        tf.last_used_step = Some(step);
+        tf.failed_codes = 0;
+        let secret = tf.secret.clone();
+        user.version += 1;
+        let username = user.username.clone();
+        Ok(self.enrolment(&username, &secret))
+    }
+
+    /// A wrong code against `tf`: counted for the account, which stops
+    /// checking codes for a while after too many.
+    fn count_wrong_code(&self, tf: &mut TwoFactor, now: UnixSeconds) {
+        tf.failed_codes += 1;
+        if tf.failed_codes >= self.config.max_codes_per_account {
+            tf.failed_codes = 0;
+            tf.locked_until = Some(now + self.config.code_lockout);
+        }
     }
 
     /// POST /authentication/2fa/validate: a temporary token and a code become a
     /// final token. The temporary token ends on success, and after too many wrong codes.
-    pub fn validate_two_factor(
+    ///
+    /// Under `limecraft.enable2fa-confirm=validate-code` a session's final
+    /// token and a code of the user's waiting second factor turn it on
+    /// ([`Validated::Confirmed`]); the session goes on.
+    pub fn validate_or_confirm(
         &self,
         presented: Option<&str>,
         code: Option<&str>,
         remember_me: Option<bool>,
-    ) -> Result<Token, ApiError> {
+    ) -> Result<Validated, ApiError> {
         let presented = presented.ok_or_else(ApiError::missing_token)?;
         let digest = TokenDigest::of(presented);
         let now = self.clock.now();
@@ -633,8 +723,20 @@ impl LimecraftState {
             .live_session(&digest, now, false)
             .ok_or_else(invalid_token)?
             .clone();
+        let waiting = || {
+            store
+                .users
+                .get(&session.user_id)
+                .and_then(|u| u.two_factor.as_ref())
+                .is_some_and(|tf| !tf.confirmed)
+        };
         let login_remember_me = match session.kind {
             SessionKind::Temporary { remember_me, .. } => remember_me,
+            SessionKind::Final if self.confirm_by() == "validate-code" && waiting() => {
+                self.confirm_two_factor(&mut store, session.user_id, code, now)
+                    .map_err(|e| ApiError::unauthorized(e.message))?;
+                return Ok(Validated::Confirmed);
+            }
             SessionKind::Final if self.faulty(Fault::ValidateAcceptsFinalToken) => false,
             SessionKind::Final => {
                 return Err(ApiError::unauthorized(
@@ -665,11 +767,7 @@ impl LimecraftState {
                 .get_mut(&session.user_id)
                 .and_then(|u| u.two_factor.as_mut())
             {
-                tf.failed_codes += 1;
-                if tf.failed_codes >= self.config.max_codes_per_account {
-                    tf.failed_codes = 0;
-                    tf.locked_until = Some(now + self.config.code_lockout);
-                }
+                self.count_wrong_code(tf, now);
             }
             return Err(ApiError::unauthorized(
                 "The verification code is not valid.",
@@ -690,13 +788,28 @@ impl LimecraftState {
             remember_me.unwrap_or(login_remember_me)
         };
         let ttl = self.final_ttl(remember);
-        Ok(store.open_session(
+        Ok(Validated::Final(store.open_session(
             session.user_id,
             SessionKind::Final,
             now,
             ttl,
             self.config.max_sessions_per_user,
-        ))
+        )))
+    }
+
+    /// [`Self::validate_or_confirm`] for a login's temporary token: its final token.
+    pub fn validate_two_factor(
+        &self,
+        presented: Option<&str>,
+        code: Option<&str>,
+        remember_me: Option<bool>,
+    ) -> Result<Token, ApiError> {
+        match self.validate_or_confirm(presented, code, remember_me)? {
+            Validated::Final(token) => Ok(token),
+            Validated::Confirmed => Err(ApiError::bad_request(
+                "The code turned two-factor authentication on: no token is issued.",
+            )),
+        }
     }
 
     /// The step a code matches, under the parameters this server checks
@@ -1014,7 +1127,7 @@ mod tests {
     /// Enables 2FA for carol and returns (a final token of hers, her secret).
     async fn carol_with_two_factor(lc: &Limecraft) -> Vec<u8> {
         let key = lc
-            .enable_two_factor(Caller { user_id: 1003 }, Some(1003), None, false)
+            .enable_two_factor(Caller { user_id: 1003 }, Some(1003), None, false, None)
             .unwrap()
             .key;
         totp::decode_secret(&key).unwrap()
@@ -1094,23 +1207,23 @@ mod tests {
         let secret = carol_with_two_factor(&lc).await;
         let carol = Caller { user_id: 1003 };
         let e = lc
-            .enable_two_factor(carol, Some(1003), None, false)
+            .enable_two_factor(carol, Some(1003), None, false, None)
             .map(|_| ())
             .unwrap_err();
         assert_eq!(e.status, StatusCode::FORBIDDEN);
         assert!(
-            lc.enable_two_factor(carol, Some(1003), Some("123456"), false)
+            lc.enable_two_factor(carol, Some(1003), Some("123456"), false, None)
                 .is_err()
                 || totp::code_at(TotpParams::default(), &secret, lc.clock.now()) == "123456"
         );
         let code = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
         assert!(
-            lc.enable_two_factor(carol, Some(1003), Some(&code), false)
+            lc.enable_two_factor(carol, Some(1003), Some(&code), false, None)
                 .is_ok()
         );
         // SUPPORT may reset another user's second factor without her code.
         assert!(
-            lc.enable_two_factor(Caller { user_id: 1006 }, Some(1003), None, false)
+            lc.enable_two_factor(Caller { user_id: 1006 }, Some(1003), None, false, None)
                 .is_ok()
         );
     }
@@ -1135,5 +1248,69 @@ mod tests {
     fn dates_format_as_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    /// carol's login: whether it asks for a second token, and its token.
+    async fn carol_logs_in(lc: &Limecraft) -> (bool, Token) {
+        let o = lc
+            .login("carol", "carol-Pa55word", false, Source::UNKNOWN)
+            .await
+            .unwrap();
+        (o.needs_second_token, o.token)
+    }
+
+    /// `limecraft.enable2fa-confirm`: the new key waits for a first code,
+    /// logins asking for none meanwhile; only the switch's way turns it on.
+    #[tokio::test]
+    async fn a_waiting_second_factor_is_on_once_a_first_code_confirms_it() {
+        for way in ["validate-code", "enable-type-code"] {
+            let mut switches = Switches::default();
+            switches.set(&switches::ENABLE2FA_CONFIRM, way).unwrap();
+            let lc = store(LimecraftConfig {
+                switches,
+                ..LimecraftConfig::default()
+            });
+            let carol = Caller { user_id: 1003 };
+            let key = lc
+                .enable_two_factor(carol, Some(1003), None, false, None)
+                .unwrap()
+                .key;
+            let secret = totp::decode_secret(&key).unwrap();
+            let (asks, session) = carol_logs_in(&lc).await;
+            assert!(!asks, "{way}: on before its confirmation");
+            let code = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
+            let wrong = if code == "000000" { "111111" } else { "000000" };
+            let by_validate = |code: &str| {
+                lc.validate_or_confirm(Some(session.as_str()), Some(code), None)
+                    .map(|v| matches!(v, Validated::Confirmed))
+            };
+            let by_enable = |code: &str| {
+                lc.enable_two_factor(carol, Some(1003), Some(code), false, Some(ENABLING))
+                    .map(|e| e.key)
+            };
+            if way == "validate-code" {
+                assert!(by_validate(wrong).is_err());
+                assert!(!carol_logs_in(&lc).await.0, "a wrong code confirmed it");
+                assert!(by_validate(&code).unwrap());
+            } else {
+                assert!(by_validate(&code).is_err(), "a session's token validated");
+                assert!(by_enable(wrong).is_err());
+                assert!(!carol_logs_in(&lc).await.0, "a wrong code confirmed it");
+                assert_eq!(by_enable(&code).unwrap(), key, "the waiting key again");
+            }
+            let (asks, temp) = carol_logs_in(&lc).await;
+            assert!(asks, "{way}: not on after its confirmation");
+            // The confirming code is used: the login's validation needs a newer one.
+            assert!(
+                lc.validate_two_factor(Some(temp.as_str()), Some(&code), None)
+                    .is_err()
+            );
+            lc.clock.advance(30).unwrap();
+            let next = totp::code_at(TotpParams::default(), &secret, lc.clock.now());
+            assert!(
+                lc.validate_two_factor(Some(temp.as_str()), Some(&next), None)
+                    .is_ok()
+            );
+        }
     }
 }

@@ -107,6 +107,20 @@ pub const RE_ENABLE: Switch = Switch {
     silence: seed("Run again, even if the workflow already ran in this context."),
 };
 
+/// When enable2fa turns the second factor on: at once, or once the user
+/// confirms the new key with a first code, either by 2fa/validate with her
+/// session token or by enable2fa again with `type:
+/// TWO_FA_AUTHENTICATOR_ENABLING` and the code as `token` (the request's
+/// fields suggest both; the document shows neither).
+pub const ENABLE2FA_CONFIRM: Switch = Switch {
+    name: "limecraft.enable2fa-confirm",
+    values: &["at-once", "validate-code", "enable-type-code"],
+    what: "whether enable2fa turns 2FA on at once, or once a first code confirms it: by 2fa/validate with the user's session token, or by enable2fa with type TWO_FA_AUTHENTICATOR_ENABLING and the code as token",
+    silence: seed(
+        "TWO_FA_AUTHENTICATOR, TWO_FA_AUTHENTICATOR_ENABLING, TWO_FA_AUTHENTICATOR_DISABLING",
+    ),
+};
+
 /// Time steps a code may be off: one either side (RFC 6238 §5.2's
 /// recommendation), or none.
 pub const CODE_WINDOW: Switch = Switch {
@@ -162,6 +176,7 @@ pub const ALL: &[&Switch] = &[
     &TEMPORARY_TOKEN_USER,
     &ENABLE2FA_PRECEDENCE,
     &RE_ENABLE,
+    &ENABLE2FA_CONFIRM,
     &CODE_WINDOW,
     &WRONG_CODE_ATTEMPTS,
     &DATE_FORMAT,

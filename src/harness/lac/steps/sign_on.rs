@@ -51,9 +51,9 @@ async fn has_authenticated_without_url_auth(w: &mut ConformanceWorld, who: Perso
     let mut p = persona(w, who)?;
     // alice's password as the suite left it, unless the API has its own users.
     let mut password = p.current_password(w);
-    if lac.url_auth {
+    if lac.url_auth() != Some(false) {
         let other = lac.url_auth_off.ok_or_else(|| {
-            Failure("the target's API allows auth tokens in the URL and `lac.url_auth_off` names no other".into())
+            Failure("the target's API allows auth tokens in the URL (or could not be asked) and `lac.url_auth_off` names no other".into())
         })?;
         p.base_url = Some(other.base_url);
         if let Some(account) = other.account {

@@ -112,6 +112,56 @@ async fn sends_admin_token(w: &mut ConformanceWorld) -> StepResult {
     Ok(())
 }
 
+/// A GET to the target's role resource (`lac.role_path`) with `who`'s auth
+/// token in the Authorization header.
+#[when(expr = "{persona} sends a GET to the role resource with her/his auth token")]
+async fn sends_to_role_resource(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let lac = section(w)?;
+    let path = lac
+        .role_path
+        .ok_or_else(|| Failure("the target file gives no `lac.role_path`".into()))?;
+    let (key, base) = token(w, who.name())?;
+    let call = api::with_token(
+        api::probe(Method::GET, &path),
+        &key,
+        Transport::Header,
+        &lac.url_param,
+    );
+    send(w, call, base.as_deref()).await?;
+    Ok(())
+}
+
+crate::words! {
+    /// What the role resource does with a call.
+    enum RoleVerdict { LetsIn = "lets the call in", Refuses = "refuses the call" }
+}
+
+/// The roles of the token decide (seed 002): alice's roles allow the
+/// resource, bob's do not. A refusal is a 401 or 403 (401 is the reference
+/// server's, as for any refused call).
+#[then(regex = r"^the role resource (lets the call in|refuses the call)$")]
+async fn role_resource_judges(w: &mut ConformanceWorld, verdict: RoleVerdict) -> StepResult {
+    let x = w.last_exchange()?;
+    if verdict == RoleVerdict::LetsIn {
+        return w.documented(
+            &rules::ROLES_AUTHORIZE,
+            lets_in(x, None),
+            "a token whose roles allow the resource to be let in (2xx)",
+        );
+    }
+    w.documented(
+        &rules::ROLES_AUTHORIZE,
+        keeps_out(x, None),
+        "a valid token whose roles do not allow the resource to be refused (a 4xx)",
+    )?;
+    w.status(
+        Check::Reference,
+        x,
+        401,
+        "status 401, as the reference server answers",
+    )
+}
+
 crate::words! {
     /// A credential the probe resource must refuse, in the feature's words.
     enum BadCredential {

@@ -19,6 +19,7 @@ crate::words! {
     regex = r"^(\w+|the locked user|the disabled user) logs in with (a JSON body|form parameters|her email address|the right password)$"
 )]
 async fn logs_in(w: &mut ConformanceWorld, who: Persona, how: Login) -> StepResult {
+    confirm_if_needed(w, who).await?;
     let account = w.account(who)?;
     let call = match how {
         Login::Form => api::login_form(&account.username, &account.password),

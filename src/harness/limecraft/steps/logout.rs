@@ -3,7 +3,7 @@
 use super::*;
 
 #[when(
-    regex = r"^(?:session (\w+)|(\w+)) logs out( of all sessions)?(?: with (?:her|his) token in (the query string))?$"
+    regex = r"^(?:session (\w+)|(\w+)) logs out( of all sessions)?(?: with (?:her|his) token in (the query string|the cookie))?$"
 )]
 async fn logs_out(
     w: &mut ConformanceWorld,
@@ -39,9 +39,23 @@ async fn logs_out_garbage(w: &mut ConformanceWorld) -> StepResult {
     Ok(())
 }
 
+/// A logout that carried its token in the query string or the cookie relies
+/// on the document's transports for "all subsequent calls" besides the logout.
 #[then("the logout succeeds")]
 async fn logout_succeeds(w: &mut ConformanceWorld) -> StepResult {
     let x = w.last_exchange()?;
+    let outside_header = !x
+        .request_headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case(api::AUTHORIZATION));
+    if outside_header {
+        w.status(
+            Check::Documented(&rules::TOKEN_TRANSPORTS),
+            x,
+            Status::Success,
+            "the logout to take the token outside the Authorization header (a 2xx)",
+        )?;
+    }
     w.status(
         because(w, &rules::LOGOUT_ENDS_THE_SESSION),
         x,

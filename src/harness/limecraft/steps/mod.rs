@@ -27,7 +27,7 @@
 //! server checks, only that one is tried.
 //!
 //! Bookkeeping first: a token or TOTP code the server accepted is filed (the
-//! session, `RunContext::last_totp_step`, the enrolment) before any assertion
+//! session, `RunContext::file_totp_step`, the enrolment) before any assertion
 //! of the same step, the spec check included, so a failed check never makes a
 //! later scenario replay a used code or lose an enrolment.
 
@@ -55,7 +55,7 @@ use login::*;
 use session::*;
 use twofactor::*;
 
-pub(super) use twofactor::{enrolment_of, final_token, wrong_code};
+pub(super) use twofactor::{TurnedOn, enrolment_of, final_token, turn_on, wrong_code};
 
 /// A user id no server is expected to have.
 pub(super) const UNKNOWN_USER_ID: &str = "987654321987";
@@ -97,6 +97,10 @@ pub struct LimecraftRun {
     /// The server refused a code one step ahead as proof when enabling 2FA
     /// again (a window narrower than RFC 6238's one step): wait instead.
     ahead_refused: AtomicBool,
+    /// The suite took carol's key from an enable2fa answer and has not yet
+    /// seen her second factor on: a server may wait for a first code to
+    /// confirm it ([`turn_on`]), which the next step that needs it sends.
+    unconfirmed: Mutex<bool>,
 }
 
 /// Reads or changes Limecraft's state for the run the world belongs to.

@@ -22,7 +22,9 @@ async fn has_logged_in(
     if !(reusable && reuse_two_factor_session(w, who).await?) {
         log_in_fully(w, who, &session, remember_me).await?;
         if reusable && let Ok(token) = w.session(&session) {
-            with_run(w, |r| *r.two_factor_session.lock().expect("session lock") = Some(token));
+            with_run(w, |r| {
+                *r.two_factor_session.lock().expect("session lock") = Some(token)
+            });
         }
     }
     lc_mut(w).because = Some(&rules::SESSION_LIFETIME);
@@ -33,7 +35,9 @@ async fn has_logged_in(
 /// server still answers GET /authentication/user with it; `false`: there is
 /// none, or it has ended (the caller logs in).
 async fn reuse_two_factor_session(w: &mut ConformanceWorld, who: Persona) -> Result<bool, Failure> {
-    let kept = with_run(w, |r| r.two_factor_session.lock().expect("session lock").clone());
+    let kept = with_run(w, |r| {
+        r.two_factor_session.lock().expect("session lock").clone()
+    });
     let Some(token) = kept else {
         return Ok(false);
     };
@@ -41,7 +45,9 @@ async fn reuse_two_factor_session(w: &mut ConformanceWorld, who: Persona) -> Res
         .send(api::current_user(Some(&token), Transport::Header))
         .await?;
     if x.status != 200 {
-        with_run(w, |r| *r.two_factor_session.lock().expect("session lock") = None);
+        with_run(w, |r| {
+            *r.two_factor_session.lock().expect("session lock") = None
+        });
         return Ok(false);
     }
     w.sessions.insert(who.name().to_owned(), token);
@@ -55,6 +61,7 @@ pub(super) async fn log_in_fully(
     session: &str,
     remember_me: Option<bool>,
 ) -> StepResult {
+    confirm_if_needed(w, who).await?;
     let account = w.account(who)?;
     let x = w
         .send(api::login_json(

@@ -1,23 +1,25 @@
 //! `features/limecraft/twofactor.feature`: enabling 2FA (for herself, by a
 //! SUPPORT user, again with `redo`), the temporary token, validating codes
 //! (the advertised parameters, then seed 003's sample client), the final token.
+//! A key taken from an enable2fa answer is made sure to be on before a step
+//! needs it ([`turn_on`]): at once, or confirmed by a first code.
 
 use super::*;
 
 #[given(expr = "{persona} has enabled two-factor authentication")]
 async fn has_enabled_two_factor(w: &mut ConformanceWorld, who: Persona) -> StepResult {
-    if w.ctx().enrolment.lock().expect("enrolment lock").is_some() {
-        return Ok(());
+    if w.ctx().enrolment.lock().expect("enrolment lock").is_none() {
+        log_in_fully(w, who, who.name(), None).await?;
+        enable_for_self(w, who).await?;
+        let x = w.last_exchange()?;
+        w.status(
+            Check::Documented(&rules::ENABLE2FA_ENABLES),
+            x,
+            200,
+            &format!("{who} to enable two-factor authentication (200)"),
+        )?;
     }
-    log_in_fully(w, who, who.name(), None).await?;
-    enable_for_self(w, who).await?;
-    let x = w.last_exchange()?;
-    w.status(
-        Check::Documented(&rules::ENABLE2FA_ENABLES),
-        x,
-        200,
-        &format!("{who} to enable two-factor authentication (200)"),
-    )
+    confirm_if_needed(w, who).await
 }
 
 #[when(regex = r"^(\w+) enables two-factor authentication for herself( again, with redo)?$")]
@@ -68,8 +70,7 @@ async fn enable_for(w: &mut ConformanceWorld, token: &str, id: &str) -> StepResu
     if Status::Success.holds(x.status)
         && let Some(enrolment) = enrolment_of(&x)
     {
-        *w.ctx().enrolment.lock().expect("enrolment lock") = Some(enrolment);
-        set_checked(w, None);
+        adopt(w, enrolment);
     }
     w.spec_check(&x)
 }
@@ -93,6 +94,203 @@ async fn proof_code(w: &ConformanceWorld, e: &Enrolment) -> Result<(String, bool
         return Ok((totp::code_at(params, &e.secret, next), true));
     }
     Ok((current_code(w, e).await?, false))
+}
+
+/// Takes a new key from an enable2fa answer as carol's second factor, not
+/// yet seen on.
+fn adopt(w: &ConformanceWorld, enrolment: Enrolment) {
+    *w.ctx().enrolment.lock().expect("enrolment lock") = Some(enrolment);
+    set_checked(w, None);
+    set_unconfirmed(w, true);
+}
+
+fn set_unconfirmed(w: &ConformanceWorld, unconfirmed: bool) {
+    with_run(w, |r| {
+        *r.unconfirmed.lock().unwrap_or_else(|e| e.into_inner()) = unconfirmed
+    });
+}
+
+/// Before a step that needs carol's second factor on: when the suite took
+/// her key from an enable2fa answer and has not seen it on yet, makes sure
+/// it is ([`turn_on`]), and says how when the server waited for a code.
+pub(super) async fn confirm_if_needed(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+    let unconfirmed = with_run(w, |r| {
+        *r.unconfirmed.lock().unwrap_or_else(|e| e.into_inner())
+    });
+    if who != Persona::Carol || !unconfirmed {
+        return Ok(());
+    }
+    let how = turn_on(w, who).await?;
+    set_unconfirmed(w, false);
+    w.reference(how == TurnedOn::AtOnce, &how.warning())
+}
+
+/// How a server turned a new second factor on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TurnedOn {
+    /// The next login asked for a second token.
+    AtOnce,
+    /// Once 2fa/validate took the user's session token and a first code.
+    ValidateWithSession,
+    /// Once enable2fa took `type: TWO_FA_AUTHENTICATOR_ENABLING` and a first
+    /// code as `token`.
+    EnableWithType,
+}
+
+impl TurnedOn {
+    /// The confirmation's request, in words.
+    fn words(self) -> &'static str {
+        match self {
+            TurnedOn::AtOnce => "no confirmation",
+            TurnedOn::ValidateWithSession => {
+                "POST /authentication/2fa/validate with her session token and a first code"
+            }
+            TurnedOn::EnableWithType => {
+                "POST /user/{id}/enable2fa with type TWO_FA_AUTHENTICATOR_ENABLING and a first code as token"
+            }
+        }
+    }
+
+    /// The reference check's words: what the reference server does, and
+    /// what this one did.
+    pub fn warning(self) -> String {
+        format!(
+            "enable2fa to turn two-factor authentication on at once, as the reference server does (the document shows no confirmation step; its enable request lists type TWO_FA_AUTHENTICATOR_ENABLING); this server waited for a first code and took it by {}",
+            self.words()
+        )
+    }
+}
+
+fn asks_second_token(x: &Exchange) -> bool {
+    x.status == 200 && x.field("needsSecondToken") == Some(&Value::Bool(true))
+}
+
+/// Makes sure `who`'s second factor, whose key the suite took from an
+/// enable2fa answer, is on: her next login asks for a second token at once,
+/// or after a first code confirms the key in one of the ways the enable
+/// request's fields suggest (`type` TWO_FA_AUTHENTICATOR_ENABLING, `token`;
+/// the document shows no confirmation): 2fa/validate with her session token,
+/// then enable2fa with that type. A server that never asks fails
+/// ENABLE2FA_ENABLES, saying what each way answered (NEEDS_SECOND_TOKEN when
+/// a way answered 2xx and her login still asks none). A code the server took
+/// is filed as used, like a validation's.
+pub async fn turn_on(w: &mut ConformanceWorld, who: Persona) -> Result<TurnedOn, Failure> {
+    let account = w.account(who)?;
+    let login = || api::login_json(&account.username, &account.password, None);
+    let x = w.send(login()).await?;
+    if asks_second_token(&x) {
+        return Ok(TurnedOn::AtOnce);
+    }
+    let said = |x: &Exchange| {
+        format!(
+            "HTTP {}, needsSecondToken {}",
+            x.status,
+            x.field("needsSecondToken")
+                .map_or("absent".to_owned(), Value::to_string)
+        )
+    };
+    let mut seen = vec![format!("her login after enable2fa answered {}", said(&x))];
+    let session = x
+        .str_field("token")
+        .filter(|t| x.status == 200 && !t.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            w.documented(
+                &rules::LOGIN_RETURNS_A_TOKEN,
+                false,
+                &format!(
+                    "{who} to log in after enabling two-factor authentication (200 with a token)"
+                ),
+            )
+            .err()
+            .unwrap_or_else(|| w.failure("a token"))
+        })?;
+    let mut taken = false;
+    for way in [TurnedOn::ValidateWithSession, TurnedOn::EnableWithType] {
+        let enrolment = w
+            .ctx()
+            .enrolment
+            .lock()
+            .expect("enrolment lock")
+            .clone()
+            .ok_or_else(|| Failure(format!("{who} has no key the suite knows")))?;
+        let id = match way {
+            TurnedOn::EnableWithType => {
+                let me = w
+                    .send(api::current_user(Some(&session), Transport::Header))
+                    .await?;
+                match me.field("id").and_then(Value::as_i64) {
+                    Some(id) => id.to_string(),
+                    None => {
+                        seen.push(format!(
+                            "GET /authentication/user with her token answered HTTP {} without her id",
+                            me.status
+                        ));
+                        continue;
+                    }
+                }
+            }
+            _ => String::new(),
+        };
+        for params in candidates(w, &enrolment) {
+            let e = Enrolment {
+                secret: enrolment.secret.clone(),
+                params,
+            };
+            let (code, step) = w.fresh_totp_code(&e, 0).await?;
+            let call = match way {
+                TurnedOn::EnableWithType => api::confirm_two_factor(&session, &id, &code),
+                _ => api::validate(Some(&session), Transport::Header, &code, None),
+            };
+            let x = w.send(call).await?;
+            seen.push(format!(
+                "{} ({} code) answered HTTP {}",
+                way.words(),
+                totp::algorithm_name(params.algorithm),
+                x.status
+            ));
+            // A refusal may come as a 2xx RestToken that still asks for a
+            // second token (`limecraft.validate-refusal`).
+            if !Status::Success.holds(x.status)
+                || x.field("needsSecondToken") == Some(&Value::Bool(true))
+            {
+                continue;
+            }
+            // A server that took the request as enabling again: its new key.
+            let new = enrolment_of(&x).filter(|n| n.secret != enrolment.secret);
+            taken |= new.is_none();
+            if let Some(step) = step {
+                w.ctx().file_totp_step(&enrolment.secret, step);
+            }
+            let enabled_again = new.is_some();
+            if let Some(new) = new {
+                seen.push("its answer has a new key (it enabled again)".to_owned());
+                *w.ctx().enrolment.lock().expect("enrolment lock") = Some(new);
+            }
+            let again = w.send(login()).await?;
+            if asks_second_token(&again) {
+                if !enabled_again {
+                    accepted_with(w, &enrolment, params.algorithm)?;
+                }
+                return Ok(way);
+            }
+            seen.push(format!("then her login answered {}", said(&again)));
+            break;
+        }
+    }
+    let (rule, what) = if taken {
+        (
+            &rules::NEEDS_SECOND_TOKEN,
+            "her login to ask for a second token (needsSecondToken true) once two-factor authentication is on",
+        )
+    } else {
+        (
+            &rules::ENABLE2FA_ENABLES,
+            "enable2fa to turn two-factor authentication on: her next login asks for a second token, at once or once a first code confirms the new key",
+        )
+    };
+    w.documented(rule, false, &format!("{what}; {}", seen.join("; ")))?;
+    Err(w.failure(what))
 }
 
 /// A current code of `e`, as the server checks it once the run has seen that.
@@ -347,7 +545,9 @@ pub(super) fn checked(w: &ConformanceWorld) -> Option<Algorithm> {
 }
 
 fn set_checked(w: &ConformanceWorld, algorithm: Option<Algorithm>) {
-    with_run(w, |r| *r.checked.lock().unwrap_or_else(|e| e.into_inner()) = algorithm);
+    with_run(w, |r| {
+        *r.checked.lock().unwrap_or_else(|e| e.into_inner()) = algorithm
+    });
 }
 
 /// The parameters to try a code with, in order: the advertised ones, then
