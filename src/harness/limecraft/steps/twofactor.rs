@@ -89,8 +89,9 @@ async fn proof_code(w: &ConformanceWorld, e: &Enrolment) -> Result<(String, bool
         .is_some_and(|last| last >= totp::step_of(now, params.period));
     let ahead_refused = with_run(w, |r| r.ahead_refused.load(Ordering::Relaxed));
     if used && !ctx.clock.is_controlled() && !ahead_refused {
+        // Not filed as used: taken, it ends with the old key; refused, it
+        // was never used.
         let next = now + params.period as i64;
-        ctx.file_totp_step(&e.secret, totp::step_of(next, params.period));
         return Ok((totp::code_at(params, &e.secret, next), true));
     }
     Ok((current_code(w, e).await?, false))
