@@ -238,4 +238,28 @@ mod tests {
         };
         assert!(matches!(e, StateError::NotOurs { .. }), "{e}");
     }
+
+    #[test]
+    fn the_last_accepted_step_is_kept_beside_the_enrolment_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::at(dir.path().join("state.json"));
+        let e = Enrolment {
+            secret: b"0123456789abcdef0123".to_vec(),
+            params: TotpParams::default(),
+        };
+        assert_eq!(state.totp_step("https://a/api", "carol").unwrap(), None);
+        state.save_enrolment("https://a/api", "carol", &e).unwrap();
+        state.save_totp_step("https://a/api", "carol", 59_000_001).unwrap();
+        state.save_totp_step("https://a/api", "carol", 59_000_002).unwrap();
+        assert_eq!(
+            state.totp_step("https://a/api", "carol").unwrap(),
+            Some(59_000_002)
+        );
+        assert_eq!(state.totp_step("https://a/api", "dave").unwrap(), None);
+        // The step is written beside the enrolment, not over it.
+        assert!(state.enrolment("https://a/api", "carol").unwrap().is_some());
+        // A file of an earlier version (no steps) still reads.
+        std::fs::write(state.path(), r#"{"version":1,"enrolments":{}}"#).unwrap();
+        assert_eq!(state.totp_step("https://a/api", "carol").unwrap(), None);
+    }
 }
