@@ -27,7 +27,7 @@ pub const BROWSER_LOGIN_PROMPT: Rule = Rule {
 /// The end of a successful browser login says so.
 pub const SUCCESS_MESSAGE: Rule = Rule {
     id: "liquidfiles.success-message",
-    says: "at the end of a successful browser login the window shows an Authenticated Successful message",
+    says: "at the end of a successful browser login the window shows a message that it succeeded (in the English product: Authenticated Successful)",
     source: Source::seed(
         Seed::LiquidFilesBrowser,
         "there will be a Authenticated Successful message",
