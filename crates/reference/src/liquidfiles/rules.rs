@@ -131,10 +131,10 @@ pub const XML_ANSWER_SHAPE: Rule = Rule {
     ),
 };
 
-/// The documented request is sent as `text/xml`.
+/// The documented request is sent as `text/xml`: the server takes it so.
 pub const XML_AS_TEXT_XML: Rule = Rule {
     id: "liquidfiles.xml-as-text-xml",
-    says: "the XML login is sent with Content-Type: text/xml, as the document's curl example does",
+    says: "POST /login takes the XML sent with Content-Type: text/xml, as the document's curl example sends it (no 415)",
     source: Source::seed(Seed::LiquidFilesXml, "-H 'Content-Type: text/xml'"),
 };
 
