@@ -8,12 +8,18 @@
 //! to 127.0.0.1, a code box beside a device name, a script redirect,
 //! "Authenticated Successful", a canonical-host redirect; a password-type
 //! code box, a Rails callback form, 200 refusals, no security headers,
-//! agent_port coerced; Rails markup with a two-step login and a `tel` box.
+//! agent_port coerced; Rails markup with a two-step login and a `tel` box;
+//! the user, the password and six code boxes in one form, HTML's other form
+//! controls (`form=`, `<select>`, `<textarea>`, `formaction`), a German
+//! success page, the callback to `https://localhost`; the code in a Rails
+//! login form as a password-type box, Post/Redirect/Get.
 //!
-//! The browser must pass every browser scenario of each; the HTTP player
-//! must fail none, and may only report a scenario as not judged where the
-//! page goes on by script. The browser still catches a broken callback
-//! made by `fetch` and a second factor that takes any code.
+//! The browser must pass every browser scenario of each (the listener takes
+//! its POST to `https://localhost` too); the HTTP player must fail none, and
+//! may only report a scenario as not judged where the page goes on by
+//! script. The browser still catches a broken callback made by `fetch` or
+//! sent over https, a second factor that takes any code or is skipped (on
+//! its own page or in the login form), and a success page without a message.
 //!
 //! Needs `chromium` and `chromedriver`; without them it says SKIP loudly,
 //! unless `AUTHCONFORM_REQUIRE_BROWSER` (set by `.ci/run`) or `CI` is set:
@@ -62,6 +68,20 @@ const STYLES: &[&[&str]] = &[
         "liquidfiles.login-steps=two-step",
         "liquidfiles.flow=post-redirect-get",
         "liquidfiles.agent-port-check=ignore",
+    ],
+    &[
+        "liquidfiles.login-steps=with-code",
+        "liquidfiles.otp-input=six-boxes",
+        "liquidfiles.form-markup=html5",
+        "liquidfiles.success-text=translated",
+        "liquidfiles.callback-url=https-localhost",
+    ],
+    &[
+        "liquidfiles.login-steps=with-code",
+        "liquidfiles.otp-input=password-type",
+        "liquidfiles.form-markup=rails",
+        "liquidfiles.flow=post-redirect-get",
+        "liquidfiles.honeypot=off-screen-field",
     ],
 ];
 
@@ -214,6 +234,10 @@ async fn the_browser_plays_every_page_style_and_catches_broken_ones() {
         (STYLES[2], Fault::CallbackFieldRenamed, "LF2"),
         (STYLES[1], Fault::BrowserTotpAnyCode, "LF6"),
         (STYLES[4], Fault::BrowserSecondFactorSkipped, "LF6"),
+        (STYLES[5], Fault::BrowserTotpAnyCode, "LF6"),
+        (STYLES[5], Fault::CallbackFieldRenamed, "LF2"),
+        (STYLES[6], Fault::BrowserSecondFactorSkipped, "LF6"),
+        (STYLES[5], Fault::SuccessMessageMissing, "LF1"),
     ] {
         let report = run_tagged(
             style,
