@@ -195,6 +195,23 @@ async fn the_http_player_fails_no_page_style_and_says_what_it_cannot_judge() {
             outcomes(&report)
         );
     }
+    // The code in the login form, HTML's other controls and a German
+    // success page pass above; the same pages broken are still caught.
+    for (style, fault, id) in [
+        (STYLES[5], Fault::BrowserTotpAnyCode, "LF6"),
+        (STYLES[6], Fault::BrowserSecondFactorSkipped, "LF6"),
+        (STYLES[5], Fault::SuccessMessageMissing, "LF1"),
+        (STYLES[5], Fault::AnyPasswordLogsIn, "LF5"),
+        (STYLES[5], Fault::CallbackFieldRenamed, "LF2"),
+    ] {
+        let report = run(style, BrowserChoice::None, Some(fault)).await;
+        assert!(
+            report.failed_ids().iter().any(|f| f == id),
+            "--fault {} under {style:?} passed {id} over HTTP:\n{}",
+            fault.name(),
+            outcomes(&report)
+        );
+    }
 }
 
 /// The name of LF2's scenario on the key page's headers (read over HTTP).
