@@ -335,6 +335,14 @@ fn html5_selects(p: &Pages, fields: &HashMap<String, String>) -> Option<Response
     Some(p.error(StatusCode::UNPROCESSABLE_ENTITY, why))
 }
 
+/// Whether the honeypot box was filled: a bot fills every box; a person
+/// does not see this one.
+fn filled_honeypot(fields: &HashMap<String, String>) -> bool {
+    fields
+        .get(pages::HONEYPOT_FIELD)
+        .is_some_and(|v| !v.is_empty())
+}
+
 /// A refused password, as the form that asked for it answers it: the same
 /// form (`refused`) with the message, 429 with `Retry-After`, 503 when
 /// hashing is busy.
@@ -382,10 +390,7 @@ async fn combined_step(
             .login(p.refusal_status(), Some(message))
             .into_response()
     };
-    if fields
-        .get(pages::HONEYPOT_FIELD)
-        .is_some_and(|v| !v.is_empty())
-    {
+    if filled_honeypot(fields) {
         return refused(store::INVALID_CREDENTIALS);
     }
     let field = |names: &[&str]| {
@@ -461,11 +466,7 @@ async fn password_step(
                 .into_response()
         }
     };
-    // A bot fills every box; a person does not see this one.
-    if fields
-        .get(pages::HONEYPOT_FIELD)
-        .is_some_and(|v| !v.is_empty())
-    {
+    if filled_honeypot(fields) {
         return refused(store::INVALID_CREDENTIALS);
     }
     if let Some(refusal) = html5_selects(p, fields) {
