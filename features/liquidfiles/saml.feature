@@ -24,21 +24,21 @@ Feature: LiquidFiles API web SAML Authentication (/saml/api)
   @LF21 @needs-saml
   Scenario: LF21 after the IdP login the same success page shows the key
     When alice signs in through the /saml/api page at the identity provider
-    Then the page says Authentication Successful and shows an API key in div#api_key
+    Then the page says the authentication succeeded and shows an API key in div#api_key
     And the page has no agent callback form
 
   @LF22 @callback @needs-saml
   Scenario: LF22 with agent_port the browser posts the key to localhost after SAML too
     Given a listener on a random local port
     When alice signs in through the /saml/api page at the identity provider with the listener's port as agent_port
-    Then the page says Authentication Successful and shows an API key in div#api_key
+    Then the page says the authentication succeeded and shows an API key in div#api_key
     When the browser makes the agent callback
     Then the listener received exactly one POST with the form body api_key=<the page's key>
 
   @LF23 @ext @needs-saml @needs-key-probe
   Scenario: LF23 the key from the SAML login works on the API
     When alice signs in through the /saml/api page at the identity provider
-    Then the page says Authentication Successful and shows an API key in div#api_key
+    Then the page says the authentication succeeded and shows an API key in div#api_key
     And the key from the page is accepted as the HTTP Basic user name
 
   @LF24 @needs-saml
@@ -91,7 +91,7 @@ Feature: LiquidFiles API web SAML Authentication (/saml/api)
   @LF30 @needs-saml @needs-saml-forgery
   Scenario: LF30 a replayed assertion is refused
     When the browser posts a good Response for alice to the assertion consumer service
-    Then the page says Authentication Successful and shows an API key in div#api_key
+    Then the page says the authentication succeeded and shows an API key in div#api_key
     When the browser posts another Response for alice with the same assertion ID to the assertion consumer service
     Then no API key is shown
 

@@ -249,8 +249,12 @@ mod tests {
         };
         assert_eq!(state.totp_step("https://a/api", "carol").unwrap(), None);
         state.save_enrolment("https://a/api", "carol", &e).unwrap();
-        state.save_totp_step("https://a/api", "carol", 59_000_001).unwrap();
-        state.save_totp_step("https://a/api", "carol", 59_000_002).unwrap();
+        state
+            .save_totp_step("https://a/api", "carol", 59_000_001)
+            .unwrap();
+        state
+            .save_totp_step("https://a/api", "carol", 59_000_002)
+            .unwrap();
         assert_eq!(
             state.totp_step("https://a/api", "carol").unwrap(),
             Some(59_000_002)

@@ -8,12 +8,18 @@
 //! to 127.0.0.1, a code box beside a device name, a script redirect,
 //! "Authenticated Successful", a canonical-host redirect; a password-type
 //! code box, a Rails callback form, 200 refusals, no security headers,
-//! agent_port coerced; Rails markup with a two-step login and a `tel` box.
+//! agent_port coerced; Rails markup with a two-step login and a `tel` box;
+//! the user, the password and six code boxes in one form, HTML's other form
+//! controls (`form=`, `<select>`, `<textarea>`, `formaction`), a German
+//! success page, the callback to `https://localhost`; the code in a Rails
+//! login form as a password-type box, Post/Redirect/Get.
 //!
-//! The browser must pass every browser scenario of each; the HTTP player
-//! must fail none, and may only report a scenario as not judged where the
-//! page goes on by script. The browser still catches a broken callback
-//! made by `fetch` and a second factor that takes any code.
+//! The browser must pass every browser scenario of each (the listener takes
+//! its POST to `https://localhost` too); the HTTP player must fail none, and
+//! may only report a scenario as not judged where the page goes on by
+//! script. The browser still catches a broken callback made by `fetch` or
+//! sent over https, a second factor that takes any code or is skipped (on
+//! its own page or in the login form), and a success page without a message.
 //!
 //! Needs `chromium` and `chromedriver`; without them it says SKIP loudly,
 //! unless `AUTHCONFORM_REQUIRE_BROWSER` (set by `.ci/run`) or `CI` is set:
@@ -62,6 +68,20 @@ const STYLES: &[&[&str]] = &[
         "liquidfiles.login-steps=two-step",
         "liquidfiles.flow=post-redirect-get",
         "liquidfiles.agent-port-check=ignore",
+    ],
+    &[
+        "liquidfiles.login-steps=with-code",
+        "liquidfiles.otp-input=six-boxes",
+        "liquidfiles.form-markup=html5",
+        "liquidfiles.success-text=translated",
+        "liquidfiles.callback-url=https-localhost",
+    ],
+    &[
+        "liquidfiles.login-steps=with-code",
+        "liquidfiles.otp-input=password-type",
+        "liquidfiles.form-markup=rails",
+        "liquidfiles.flow=post-redirect-get",
+        "liquidfiles.honeypot=off-screen-field",
     ],
 ];
 
@@ -175,6 +195,36 @@ async fn the_http_player_fails_no_page_style_and_says_what_it_cannot_judge() {
             outcomes(&report)
         );
     }
+    // The code in the login form, HTML's other controls and a German
+    // success page pass above; the same pages broken are still caught.
+    for (style, fault, id) in [
+        (STYLES[5], Fault::BrowserTotpAnyCode, "LF6"),
+        (STYLES[6], Fault::BrowserSecondFactorSkipped, "LF6"),
+        (STYLES[5], Fault::SuccessMessageMissing, "LF1"),
+        (STYLES[5], Fault::AnyPasswordLogsIn, "LF5"),
+        (STYLES[5], Fault::CallbackFieldRenamed, "LF2"),
+    ] {
+        assert_caught(style, BrowserChoice::None, fault, id).await;
+    }
+}
+
+/// The server of page style `style` with `fault` fails scenario `id` when
+/// `browser` plays it.
+async fn assert_caught(style: &[&str], browser: BrowserChoice, fault: Fault, id: &str) {
+    let how = format!("{browser:?}");
+    let report = run_tagged(
+        style,
+        browser,
+        Some(fault),
+        &format!("@{id} and not @strict-headers"),
+    )
+    .await;
+    assert!(
+        report.failed_ids().iter().any(|f| f == id),
+        "--fault {} under {style:?} passed {id} with the player {how}:\n{}",
+        fault.name(),
+        outcomes(&report)
+    );
 }
 
 /// The name of LF2's scenario on the key page's headers (read over HTTP).
@@ -207,26 +257,20 @@ async fn the_browser_plays_every_page_style_and_catches_broken_ones() {
             outcomes(&report)
         );
     }
-    // A callback made by fetch to the wrong port or with the key renamed,
-    // and a second factor that takes any code, still fail in the browser.
+    // A callback made by fetch (or over https) to the wrong port or with the
+    // key renamed, a second factor that takes any code or is skipped (on its
+    // own page or in the login form), and a success page without a message
+    // still fail in the browser.
     for (style, fault, id) in [
         (STYLES[2], Fault::CallbackWrongPort, "LF2"),
         (STYLES[2], Fault::CallbackFieldRenamed, "LF2"),
         (STYLES[1], Fault::BrowserTotpAnyCode, "LF6"),
         (STYLES[4], Fault::BrowserSecondFactorSkipped, "LF6"),
+        (STYLES[5], Fault::BrowserTotpAnyCode, "LF6"),
+        (STYLES[5], Fault::CallbackFieldRenamed, "LF2"),
+        (STYLES[6], Fault::BrowserSecondFactorSkipped, "LF6"),
+        (STYLES[5], Fault::SuccessMessageMissing, "LF1"),
     ] {
-        let report = run_tagged(
-            style,
-            BrowserChoice::Chromium,
-            Some(fault),
-            &format!("@{id} and not @strict-headers"),
-        )
-        .await;
-        assert!(
-            report.failed_ids().iter().any(|f| f == id),
-            "--fault {} under {style:?} passed {id} in the browser:\n{}",
-            fault.name(),
-            outcomes(&report)
-        );
+        assert_caught(style, BrowserChoice::Chromium, fault, id).await;
     }
 }

@@ -256,6 +256,8 @@ faults! {
         "a provider without password change answers failure instead of notSupported", ["LAC20"];
     ApiKeyDivMissing = "api-key-div-missing", LiquidFiles, Documented,
         "the success page of /session/api and /saml/api has no div#api_key", ["LF1", "LF21"];
+    SuccessMessageMissing = "success-message-missing", LiquidFiles, Documented,
+        "the success page of /session/api and /saml/api has no message, only the hidden div#api_key", ["LF1", "LF21"];
     CallbackWrongPort = "callback-wrong-port", LiquidFiles, Documented,
         "the agent callback posts to another port than agent_port", ["LF2", "LF6"];
     SuccessPageCacheable = "success-page-cacheable", LiquidFiles, Reference,

@@ -190,7 +190,14 @@ async fn browser_signs_on(http: &HttpClient, account: &Account) -> Result<(), St
     let url = format!("{}{}", http.base_url(), api::SESSION_API);
     let outcome = async {
         p.open(&mut wire, &url).await?;
-        player::sign_in(&mut p, &mut wire, &account.username, &account.password).await
+        player::sign_in(
+            &mut p,
+            &mut wire,
+            &account.username,
+            &account.password,
+            None,
+        )
+        .await
     }
     .await;
     match outcome {

@@ -10,6 +10,7 @@ pub mod model;
 pub mod player;
 mod steps;
 pub mod target;
+pub mod user_machine;
 
 pub use steps::LiquidFilesScenario;
 use target::LiquidFilesTarget;

@@ -126,7 +126,7 @@ impl LiquidFilesModel {
 
     async fn browser_success(case: &mut Case, agent_port: bool) -> Result<(), Halt> {
         case.sentence(
-            "Then the page says Authentication Successful and shows an API key in div#api_key",
+            "Then the page says the authentication succeeded and shows an API key in div#api_key",
         )
         .await?;
         if agent_port {
@@ -413,7 +413,7 @@ impl Model for LiquidFilesModel {
                     "When alice signs in on the /session/api page with agent_name \"authconform-explore\" and agent_version \"{version}\""
                 ))
                 .await?;
-                case.sentence("Then the page says Authentication Successful and shows an API key in div#api_key")
+                case.sentence("Then the page says the authentication succeeded and shows an API key in div#api_key")
                     .await?;
                 case.sentence(&format!(
                     "Then the activity log's newest entry for alice holds agent_name \"authconform-explore\" and agent_version \"{version}\""
@@ -423,7 +423,7 @@ impl Model for LiquidFilesModel {
             Op::BrowserKeyLifetime { passes } => {
                 case.sentence("When alice signs in on the /session/api page")
                     .await?;
-                case.sentence("Then the page says Authentication Successful and shows an API key in div#api_key")
+                case.sentence("Then the page says the authentication succeeded and shows an API key in div#api_key")
                     .await?;
                 case.sentence("Then the key from the page is accepted as the HTTP Basic user name")
                     .await?;

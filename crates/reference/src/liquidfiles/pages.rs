@@ -1,9 +1,11 @@
 //! The HTML of `/session/api`, as the switches make it (`switches.rs`): the
 //! reference server's pages at their first values, another conforming
-//! LiquidFiles' at the others (Rails markup, a two-step login, a honeypot,
-//! other second-factor boxes, a search form in the layout, an interstitial,
-//! other words for success, the callback by a Rails form or `fetch`, to
-//! 127.0.0.1 or over https). Everything put in a page is HTML-escaped.
+//! LiquidFiles' at the others (Rails markup, HTML's other form controls, a
+//! two-step login, the code in the login form, a honeypot, other
+//! second-factor boxes, a search form in the layout, an interstitial, other
+//! words for success (a translated UI's too), the callback by a Rails form or
+//! `fetch`, to 127.0.0.1 or over https). Everything put in a page is
+//! HTML-escaped.
 
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
@@ -57,6 +59,23 @@ pub fn authenticity_token(session: &str) -> String {
         .collect()
 }
 
+/// The per-login state of the `html5` markup, in a hidden `<textarea>` the
+/// server wants back (derived from the login's id, as the Rails token is).
+pub fn login_state(session: &str) -> String {
+    authenticity_token(&format!("login_state:{session}"))
+}
+
+/// The `html5` markup's realm `<select>`: the option selected (not the
+/// first) is the one a local account signs in with.
+pub const REALM_FIELD: &str = "realm";
+pub const LOCAL_REALM: &str = "local";
+/// The `html5` markup's language `<select>` (no option selected: a browser
+/// sends the first) and the values it offers.
+pub const LOCALE_FIELD: &str = "locale";
+pub const LOCALES: [&str; 2] = ["en", "de"];
+/// The `html5` markup's hidden `<textarea>`.
+pub const STATE_FIELD: &str = "login_state";
+
 /// One page's switches.
 pub struct Style<'s> {
     pub switches: &'s Switches,
@@ -69,6 +88,10 @@ pub struct Style<'s> {
 impl Style<'_> {
     fn rails(&self) -> bool {
         self.switches.is(&sw::FORM_MARKUP, "rails")
+    }
+
+    fn html5(&self) -> bool {
+        self.switches.is(&sw::FORM_MARKUP, "html5")
     }
 
     fn page(&self, status: StatusCode, title: &'static str, body: String) -> Page {
@@ -85,6 +108,7 @@ impl Style<'_> {
             callback: None,
             strict_headers: self.switches.is(&sw::SECURITY_HEADERS, "strict"),
             script_nonce: None,
+            lang: "en",
         }
     }
 
@@ -104,6 +128,17 @@ impl Style<'_> {
     }
 
     fn open_form(&self, id: &str) -> String {
+        if self.html5() {
+            // The login's id sits before the form, joined to it by `form=`;
+            // the form's own action is a GET to the help page: only the
+            // button's formaction and formmethod post the login.
+            return format!(
+                "<input type=\"hidden\" name=\"login_id\" value=\"{}\" form=\"{id}\">\n<form id=\"{id}\" action=\"{}\">\n<textarea name=\"{STATE_FIELD}\" hidden>\n{}</textarea>\n",
+                escape(self.login_id),
+                self.here.link("help"),
+                login_state(self.login_id)
+            );
+        }
         if self.rails() {
             format!(
                 "<form class=\"{id}\" id=\"{id}\" action=\"{}\" accept-charset=\"UTF-8\" method=\"post\">\n{}",
@@ -120,6 +155,12 @@ impl Style<'_> {
     }
 
     fn button(&self, id: &str, words: &str) -> String {
+        if self.html5() {
+            return format!(
+                "<button type=\"submit\" id=\"{id}\" formaction=\"{}\" formmethod=\"post\">{words}</button>\n",
+                self.here.action()
+            );
+        }
         if self.rails() {
             format!(
                 "<input type=\"submit\" name=\"commit\" value=\"{words}\" class=\"btn\" data-disable-with=\"{words}\">\n"
@@ -145,6 +186,15 @@ impl Style<'_> {
         }
     }
 
+    /// The `html5` markup's selects, beside the password box.
+    fn selects(&self) -> &'static str {
+        if self.html5() {
+            "<label>Sign in with <select name=\"realm\"><option value=\"ldap\">Directory account (LDAP)</option><option value=\"local\" selected>LiquidFiles account</option></select></label>\n<label>Language <select name=\"locale\"><option value=\"en\">English</option><option value=\"de\">Deutsch</option></select></label>\n"
+        } else {
+            ""
+        }
+    }
+
     fn honeypot(&self) -> &'static str {
         if self.switches.is(&sw::HONEYPOT, "off-screen-field") {
             "<div style=\"position:absolute; left:-10000px\" aria-hidden=\"true\"><input type=\"text\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\n"
@@ -154,9 +204,11 @@ impl Style<'_> {
     }
 
     /// The login form: both boxes, or (a two-step login's first page) the
-    /// user box alone.
+    /// user box alone, or (`liquidfiles.login-steps=with-code`) both boxes
+    /// and the second factor's.
     pub fn login(&self, status: StatusCode, message: Option<&str>) -> Page {
         let two_step = self.switches.is(&sw::LOGIN_STEPS, "two-step");
+        let with_code = self.switches.is(&sw::LOGIN_STEPS, "with-code");
         let id = if self.rails() { "new_user" } else { "login" };
         let mut form = format!(
             "<h1>Sign in</h1>\n{}{}",
@@ -169,6 +221,11 @@ impl Style<'_> {
             form.push_str(&self.button("next", "Next"));
         } else {
             form.push_str(&self.password_box());
+            if with_code {
+                form.push_str("<p class=\"hint\">Two-factor code: leave it empty if you have not turned two-factor authentication on.</p>\n");
+                form.push_str(&self.code_boxes());
+            }
+            form.push_str(self.selects());
             if self.rails() {
                 form.push_str("<input type=\"checkbox\" name=\"user[remember_me]\" value=\"1\" id=\"user_remember_me\"> Remember me\n");
             }
@@ -182,20 +239,20 @@ impl Style<'_> {
     pub fn password(&self, status: StatusCode, user: &str, message: Option<&str>) -> Page {
         let id = if self.rails() { "new_user" } else { "login" };
         let body = format!(
-            "<h1>Sign in</h1>\n{}<p class=\"user\">{}</p>\n{}{}{}</form>\n",
+            "<h1>Sign in</h1>\n{}<p class=\"user\">{}</p>\n{}{}{}{}</form>\n",
             message_html(message),
             escape(user),
             self.open_form(id),
             self.password_box(),
+            self.selects(),
             self.button("sign_in", "Sign in"),
         );
         self.page(status, "Sign in", body)
     }
 
-    /// The Strong 2FA form.
-    pub fn two_factor(&self, status: StatusCode, message: Option<&str>) -> Page {
-        let id = if self.rails() { "otp" } else { "two_factor" };
-        let boxes = match self.switches.value(&sw::OTP_INPUT) {
+    /// The second factor's box or boxes, as `liquidfiles.otp-input` makes them.
+    fn code_boxes(&self) -> String {
+        match self.switches.value(&sw::OTP_INPUT) {
             "rails-tel" => "<label for=\"otp_attempt\">Authenticator code</label><input type=\"tel\" name=\"user[otp_attempt]\" id=\"otp_attempt\" autocomplete=\"one-time-code\">\n".to_owned(),
             "six-boxes" => {
                 let mut b = String::from("<fieldset><legend>Code</legend>");
@@ -208,7 +265,13 @@ impl Style<'_> {
             "password-type" => "<label>Code <input name=\"otp\" type=\"password\" autocomplete=\"one-time-code\"></label>\n".to_owned(),
             "with-device-name" => "<label>Name this device <input name=\"device_name\" type=\"text\"></label>\n<label>Code <input name=\"code\" type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\"></label>\n<label><input type=\"checkbox\" name=\"remember_device\" value=\"1\"> Remember this device</label>\n".to_owned(),
             _ => "<label>Code <input name=\"code\" type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\"></label>\n".to_owned(),
-        };
+        }
+    }
+
+    /// The Strong 2FA form.
+    pub fn two_factor(&self, status: StatusCode, message: Option<&str>) -> Page {
+        let id = if self.rails() { "otp" } else { "two_factor" };
+        let boxes = self.code_boxes();
         let body = format!(
             "<h1>Two-factor authentication</h1>\n{}{}{}{}</form>\n",
             message_html(message),
@@ -247,17 +310,31 @@ impl Style<'_> {
     /// with an agent port, the POST of `field=KEY` to the user's machine.
     pub fn success(&self, api_key: &str, agent_port: Option<&str>, field: &str) -> Page {
         let key = escape(api_key);
+        let translated = self.switches.is(&sw::SUCCESS_TEXT, "translated");
         let words = match self.switches.value(&sw::SUCCESS_TEXT) {
             "authenticated" => {
                 "<div class=\"container\"><p class=\"lead\">Authenticated Successful</p></div>"
             }
             "line-break" => "<h1>Authentication<br>\nSuccessful</h1>",
+            "translated" => "<h1>Authentifizierung erfolgreich</h1>",
             _ => "<h1>Authentication Successful</h1>",
         };
-        let mut body = format!(
-            "{words}\n<p>You can close this window.</p>\n<div class=\"d-none\" id=\"api_key\">{key}</div>\n"
-        );
-        let mut page = self.page(StatusCode::OK, "Authentication Successful", String::new());
+        let close = if translated {
+            "Sie können dieses Fenster jetzt schließen."
+        } else {
+            "You can close this window."
+        };
+        let mut body =
+            format!("{words}\n<p>{close}</p>\n<div class=\"d-none\" id=\"api_key\">{key}</div>\n");
+        let title = if translated {
+            "Authentifizierung erfolgreich"
+        } else {
+            "Authentication Successful"
+        };
+        let mut page = self.page(StatusCode::OK, title, String::new());
+        if translated {
+            page.lang = "de";
+        }
         if let Some(port) = agent_port {
             let nonce = crate::secret::Token::generate().as_str().to_owned();
             let port_text = escape(port);

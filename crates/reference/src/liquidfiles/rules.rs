@@ -27,7 +27,7 @@ pub const BROWSER_LOGIN_PROMPT: Rule = Rule {
 /// The end of a successful browser login says so.
 pub const SUCCESS_MESSAGE: Rule = Rule {
     id: "liquidfiles.success-message",
-    says: "at the end of a successful browser login the window shows an Authenticated Successful message",
+    says: "at the end of a successful browser login the window shows a message that it succeeded (in the English product: Authenticated Successful)",
     source: Source::seed(
         Seed::LiquidFilesBrowser,
         "there will be a Authenticated Successful message",
@@ -131,10 +131,10 @@ pub const XML_ANSWER_SHAPE: Rule = Rule {
     ),
 };
 
-/// The documented request is sent as `text/xml`.
+/// The documented request is sent as `text/xml`: the server takes it so.
 pub const XML_AS_TEXT_XML: Rule = Rule {
     id: "liquidfiles.xml-as-text-xml",
-    says: "the XML login is sent with Content-Type: text/xml, as the document's curl example does",
+    says: "POST /login takes the XML sent with Content-Type: text/xml, as the document's curl example sends it (no 415)",
     source: Source::seed(Seed::LiquidFilesXml, "-H 'Content-Type: text/xml'"),
 };
 

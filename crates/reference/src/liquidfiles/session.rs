@@ -242,28 +242,37 @@ async fn submit(State(p): State<Pages>, source: Source, req: Request) -> Respons
             );
         }
     }
+    if p.switches().is(&sw::FORM_MARKUP, "html5") {
+        // The login's id comes from the input outside the form (form=), the
+        // state from the hidden textarea: a browser sends both.
+        let state = fields
+            .get(pages::STATE_FIELD)
+            .map(String::as_str)
+            .unwrap_or("");
+        if !fields.contains_key("login_id")
+            || !crate::secret::constant_time_eq(state, &pages::login_state(&login_id))
+        {
+            return p.error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The form was not submitted as the page gives it (the login id and the login state are missing or wrong).",
+            );
+        }
+    }
     let field = |names: &[&str]| names.iter().find_map(|n| fields.get(*n).cloned());
+    let with_code = p.switches().is(&sw::LOGIN_STEPS, "with-code");
     match p.lf.pending_stage(&login_id) {
         None => p.error(
             StatusCode::BAD_REQUEST,
             "This login has expired or is unknown. Please start again.",
         ),
+        Some(_) if with_code => combined_step(&p, &login_id, &fields, source).await,
         Some(false) => {
-            let user = field(&["user", "user[email]"]);
-            let password = field(&["password", "user[password]"]);
+            let user = field(&USER_FIELDS);
+            let password = field(&PASSWORD_FIELDS);
             password_step(&p, &login_id, &fields, user, password, source).await
         }
         Some(true) => {
-            let code = if p.switches().is(&sw::OTP_INPUT, "six-boxes") {
-                Some(
-                    pages::DIGIT_FIELDS
-                        .iter()
-                        .filter_map(|n| fields.get(*n).map(String::as_str))
-                        .collect::<String>(),
-                )
-            } else {
-                field(&["code", "user[otp_attempt]", "otp"])
-            };
+            let code = code_of(&p, &fields);
             match p.lf.submit_code(&login_id, code.as_deref()) {
                 Ok(ok) => finish(&p, &login_id, ok, Here::Root),
                 Err(LoginError::WrongCode) => {
@@ -283,6 +292,135 @@ async fn submit(State(p): State<Pages>, source: Source, req: Request) -> Respons
                 ),
             }
         }
+    }
+}
+
+/// The names of the user box, the password box and the code box, in each
+/// markup.
+const USER_FIELDS: [&str; 2] = ["user", "user[email]"];
+const PASSWORD_FIELDS: [&str; 2] = ["password", "user[password]"];
+const CODE_FIELDS: [&str; 3] = ["code", "user[otp_attempt]", "otp"];
+
+/// The code a form gave: its box, or its six one-digit boxes in order.
+fn code_of(p: &Pages, fields: &HashMap<String, String>) -> Option<String> {
+    if p.switches().is(&sw::OTP_INPUT, "six-boxes") {
+        return Some(
+            pages::DIGIT_FIELDS
+                .iter()
+                .filter_map(|n| fields.get(*n).map(String::as_str))
+                .collect(),
+        );
+    }
+    CODE_FIELDS.iter().find_map(|n| fields.get(*n).cloned())
+}
+
+/// The `html5` markup's selects, as a browser sends them with a password:
+/// the realm selected (a directory account cannot sign in here) and a
+/// language it offers (the first, when none is selected). The refusal
+/// (422 and why), if the form did not send them so.
+fn html5_selects(p: &Pages, fields: &HashMap<String, String>) -> Option<Response> {
+    if !p.switches().is(&sw::FORM_MARKUP, "html5") {
+        return None;
+    }
+    let why = if fields.get(pages::REALM_FIELD).map(String::as_str) != Some(pages::LOCAL_REALM) {
+        "Directory (LDAP) sign-in is not configured on this server."
+    } else if !fields
+        .get(pages::LOCALE_FIELD)
+        .is_some_and(|l| pages::LOCALES.contains(&l.as_str()))
+    {
+        "Choose a language for the session."
+    } else {
+        return None;
+    };
+    Some(p.error(StatusCode::UNPROCESSABLE_ENTITY, why))
+}
+
+/// Whether the honeypot box was filled: a bot fills every box; a person
+/// does not see this one.
+fn filled_honeypot(fields: &HashMap<String, String>) -> bool {
+    fields
+        .get(pages::HONEYPOT_FIELD)
+        .is_some_and(|v| !v.is_empty())
+}
+
+/// A refused password, as the form that asked for it answers it: the same
+/// form (`refused`) with the message, 429 with `Retry-After`, 503 when
+/// hashing is busy.
+fn password_refusal(
+    p: &Pages,
+    style: &Style<'_>,
+    e: LoginError,
+    refused: impl Fn(&str) -> Response,
+) -> Response {
+    match e {
+        LoginError::InvalidCredentials => refused(store::INVALID_CREDENTIALS),
+        e @ LoginError::TooManyAttempts(_) => super::with_retry_after(
+            &e,
+            style.login(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(store::TOO_MANY_ATTEMPTS),
+            ),
+        ),
+        // The login stays at its password step: the same form again.
+        LoginError::Busy => style
+            .login(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(&crate::secret::HashBusy.to_string()),
+            )
+            .into_response(),
+        _ => p.error(StatusCode::UNAUTHORIZED, "No such user."),
+    }
+}
+
+/// The submission of the form with the user, the password and the code
+/// (`liquidfiles.login-steps=with-code`): a wrong password or a missing or
+/// wrong code shows the same form again.
+async fn combined_step(
+    p: &Pages,
+    login_id: &str,
+    fields: &HashMap<String, String>,
+    source: Source,
+) -> Response {
+    let style = p.style(Here::Root, login_id);
+    if let Some(refusal) = html5_selects(p, fields) {
+        return refusal;
+    }
+    let refused = |message: &str| {
+        style
+            .login(p.refusal_status(), Some(message))
+            .into_response()
+    };
+    if filled_honeypot(fields) {
+        return refused(store::INVALID_CREDENTIALS);
+    }
+    let field = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| fields.get(*n).cloned())
+            .unwrap_or_default()
+    };
+    let (user, password) = (field(&USER_FIELDS), field(&PASSWORD_FIELDS));
+    let code = code_of(p, fields);
+    match p
+        .lf
+        .submit_with_code(login_id, &user, &password, code.as_deref(), source)
+        .await
+    {
+        Ok(BrowserStep::Success(ok)) => finish(p, login_id, ok, Here::Root),
+        // The password was right; the code was not given: asked for, as
+        // the two-factor page of a login without the code box is.
+        Ok(BrowserStep::NeedsCode) => style
+            .login(
+                StatusCode::OK,
+                Some("Two-factor authentication is on for this account: enter the code from your authenticator app."),
+            )
+            .into_response(),
+        Err(LoginError::WrongCode) => refused("Invalid or missing two-factor code"),
+        Err(LoginError::TooManyCodes) => p.error(
+            StatusCode::UNAUTHORIZED,
+            "Too many invalid two-factor codes. Please start again.",
+        ),
+        Err(e) => password_refusal(p, &style, e, refused),
     }
 }
 
@@ -328,12 +466,11 @@ async fn password_step(
                 .into_response()
         }
     };
-    // A bot fills every box; a person does not see this one.
-    if fields
-        .get(pages::HONEYPOT_FIELD)
-        .is_some_and(|v| !v.is_empty())
-    {
+    if filled_honeypot(fields) {
         return refused(store::INVALID_CREDENTIALS);
+    }
+    if let Some(refusal) = html5_selects(p, fields) {
+        return refusal;
     }
     match p
         .lf
@@ -348,22 +485,7 @@ async fn password_step(
             }
         }
         Ok(BrowserStep::Success(ok)) => finish(p, login_id, ok, Here::Root),
-        Err(LoginError::InvalidCredentials) => refused(store::INVALID_CREDENTIALS),
-        Err(e @ LoginError::TooManyAttempts(_)) => super::with_retry_after(
-            &e,
-            style.login(
-                StatusCode::TOO_MANY_REQUESTS,
-                Some(store::TOO_MANY_ATTEMPTS),
-            ),
-        ),
-        // The login stays at its password step: the same form again.
-        Err(LoginError::Busy) => style
-            .login(
-                StatusCode::SERVICE_UNAVAILABLE,
-                Some(&crate::secret::HashBusy.to_string()),
-            )
-            .into_response(),
-        Err(_) => p.error(StatusCode::UNAUTHORIZED, "No such user."),
+        Err(e) => password_refusal(p, &style, e, refused),
     }
 }
 
@@ -415,6 +537,11 @@ fn success(p: &Pages, login_id: &str, ok: BrowserSuccess, here: Here) -> Page {
         .success(&ok.api_key, port.as_deref(), field);
     if lf.fault_is(Fault::ApiKeyDivMissing) {
         page.body = page.body.replace("id=\"api_key\"", "id=\"key\"");
+    }
+    if lf.fault_is(Fault::SuccessMessageMissing)
+        && let Some(at) = page.body.find("<div class=\"d-none\" id=\"api_key\">")
+    {
+        page.body = page.body[at..].to_owned();
     }
     page
 }

@@ -628,6 +628,28 @@ impl LiquidFilesState {
             .map_err(|_| SamlRefusal::LoginExpired)
     }
 
+    /// The user whose password a login form gave, as the browser login
+    /// checks it (`browser-unknown-user-message` answers an unknown user
+    /// otherwise).
+    async fn browser_password(
+        &self,
+        name: &str,
+        password: &str,
+        source: Source,
+    ) -> Result<usize, LoginError> {
+        if self.fault_is(Fault::BrowserUnknownUserMessage)
+            && find_user(&self.lock().users, name).is_none()
+        {
+            let password = password.to_owned();
+            self.hashing
+                .run(move |hashing| hashing.verify_decoy(&password))
+                .await
+                .map_err(|_| LoginError::Busy)?;
+            return Err(LoginError::LoginExpired);
+        }
+        self.check_password(name, password, source).await
+    }
+
     /// The login form's submission.
     pub async fn submit_password(
         &self,
@@ -639,17 +661,7 @@ impl LiquidFilesState {
         if self.pending_stage(login_id) != Some(false) {
             return Err(LoginError::LoginExpired);
         }
-        if self.fault_is(Fault::BrowserUnknownUserMessage)
-            && find_user(&self.lock().users, name).is_none()
-        {
-            let password = password.to_owned();
-            self.hashing
-                .run(move |hashing| hashing.verify_decoy(&password))
-                .await
-                .map_err(|_| LoginError::Busy)?;
-            return Err(LoginError::LoginExpired);
-        }
-        let user = self.check_password(name, password, source).await?;
+        let user = self.browser_password(name, password, source).await?;
         let mut s = self.lock();
         let has_2fa = s.users[user].totp_secret.is_some();
         if has_2fa && !self.fault_is(Fault::BrowserSecondFactorSkipped) {
@@ -661,6 +673,48 @@ impl LiquidFilesState {
         }
         self.complete(&mut s, login_id, user)
             .map(BrowserStep::Success)
+    }
+
+    /// The submission of a form with the user, the password and the code
+    /// together (`liquidfiles.login-steps=with-code`): the password, then,
+    /// for a user with Strong 2FA, the code. A user without 2FA needs no
+    /// code. A 2FA user's first submission without one is asked for it
+    /// (`NeedsCode`, not counted as a wrong code); a wrong or missing code
+    /// after that counts. Either way the form asks for all three again.
+    pub async fn submit_with_code(
+        &self,
+        login_id: &str,
+        name: &str,
+        password: &str,
+        code: Option<&str>,
+        source: Source,
+    ) -> Result<BrowserStep, LoginError> {
+        if self.pending_stage(login_id).is_none() {
+            return Err(LoginError::LoginExpired);
+        }
+        let user = self.browser_password(name, password, source).await?;
+        let mut s = self.lock();
+        let has_2fa = s.users[user].totp_secret.is_some();
+        if !has_2fa || self.fault_is(Fault::BrowserSecondFactorSkipped) {
+            return self
+                .complete(&mut s, login_id, user)
+                .map(BrowserStep::Success);
+        }
+        let Some(p) = s.pending.get_mut(login_id) else {
+            return Err(LoginError::LoginExpired);
+        };
+        let first = match p.stage {
+            Stage::TwoFactor { user: u, .. } if u == user => false,
+            _ => {
+                p.stage = Stage::TwoFactor { user, attempts: 0 };
+                true
+            }
+        };
+        drop(s);
+        if first && code.is_none_or(|c| c.trim().is_empty()) {
+            return Ok(BrowserStep::NeedsCode);
+        }
+        self.submit_code(login_id, code).map(BrowserStep::Success)
     }
 
     /// The two-factor form's submission; `code` is `None` when missing.

@@ -6,7 +6,8 @@
 //! the `/login` handlers the login and refusal ones; `saml.rs` the SAML ones.
 //!
 //! Every documented rule holds whatever the switches: the success page says
-//! "Authenticated Successful" (in one of its spellings) and holds the key in
+//! the authentication succeeded (in English in one of the seed's spellings,
+//! or in the language the UI is set to) and holds the key in
 //! `div#api_key`, with `agent_port` the browser POSTs `api_key=KEY` to the
 //! user's machine on that port, Strong 2FA comes before the key, the activity
 //! log has the agent, and each `POST /login` that exists answers the user's
@@ -30,22 +31,34 @@ const CALLBACK: Source = Source::seed(
 const XML_ONLY_SUCCESS: Source = Source::seed(Seed::LiquidFilesXml, "Example Response");
 
 /// The login form's markup: the reference's (`form#login`, `user`,
-/// `password`, a hidden `login_id`, a `<button>`) or a Rails form
+/// `password`, a hidden `login_id`, a `<button>`), a Rails form
 /// (`user[email]`, `user[password]`, `user[otp_attempt]`, hidden
 /// `authenticity_token` and `utf8` tied to a session cookie, `<input
-/// type=submit name=commit>`).
+/// type=submit name=commit>`), or one that uses what else HTML gives a form
+/// (`html5`): the `login_id` outside the form joined to it by `form="…"`, a
+/// per-login state in a hidden `<textarea>`, a `<select>` of the account
+/// realm (its second option selected) and one of the language (none
+/// selected: the first is sent), and the real action on the button
+/// (`formaction`, `formmethod`) while the form's own `action` is a GET to a
+/// help page. The server wants each of them back, as a browser sends them
+/// (WHATWG HTML, "constructing the entry list").
 pub const FORM_MARKUP: Switch = Switch {
     name: "liquidfiles.form-markup",
-    values: &["reference", "rails"],
-    what: "the forms' markup and field names (a CSRF token tied to a session cookie with rails)",
+    values: &["reference", "rails", "html5"],
+    what: "the forms' markup and field names (rails: a CSRF token tied to a session cookie; html5: form=, <select>, <textarea>, formaction)",
     silence: LOGIN_PROMPT,
 };
 
-/// The login on one page, or two (the email, then the password).
+/// The login on one page, on two (the email, then the password), or the
+/// user name, the password and the Strong 2FA code in one form
+/// (`with-code`): a user without 2FA leaves the code empty, a user with it
+/// who leaves it empty (or types a wrong one) gets the same form again,
+/// asking for all three. Seed 000 says the 2FA prompt comes before the key,
+/// not that it is a page of its own.
 pub const LOGIN_STEPS: Switch = Switch {
     name: "liquidfiles.login-steps",
-    values: &["one-page", "two-step"],
-    what: "whether the user name and the password are asked on one page or two",
+    values: &["one-page", "two-step", "with-code"],
+    what: "whether the user name and the password are asked on one page or two, or with the two-factor code in the same form",
     silence: LOGIN_PROMPT,
 };
 
@@ -79,11 +92,13 @@ pub const INTERSTITIAL: Switch = Switch {
 };
 
 /// The success page's words: "Authentication Successful" as a heading,
-/// the seed's other spelling "Authenticated Successful", or the heading
-/// broken over two lines.
+/// the seed's other spelling "Authenticated Successful", the heading
+/// broken over two lines, or a translated UI's (German: "Authentifizierung
+/// erfolgreich", `lang="de"`). The seed shows the English product; a
+/// LiquidFiles set to another language says it in that one.
 pub const SUCCESS_TEXT: Switch = Switch {
     name: "liquidfiles.success-text",
-    values: &["heading", "authenticated", "line-break"],
+    values: &["heading", "authenticated", "line-break", "translated"],
     what: "how the success page writes Authentication Successful",
     silence: Source::seed(
         Seed::LiquidFilesBrowser,

@@ -243,13 +243,16 @@ pub struct Page {
     pub strict_headers: bool,
     /// The nonce of another inline script of the page (an interstitial's).
     pub script_nonce: Option<String>,
+    /// The page's language (`<html lang>`): `en`, `de` for a translated
+    /// success page (`liquidfiles.success-text=translated`).
+    pub lang: &'static str,
 }
 
 impl IntoResponse for Page {
     fn into_response(self) -> Response {
         let html = format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} - LiquidFiles</title>\n<style>.d-none{{display:none}}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
-            self.title, self.body
+            "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} - LiquidFiles</title>\n<style>.d-none{{display:none}}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
+            self.lang, self.title, self.body
         );
         if !self.strict_headers {
             let mut response = (self.status, html).into_response();
@@ -315,6 +318,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Page {
         callback: None,
         strict_headers: true,
         script_nonce: None,
+        lang: "en",
     }
 }
 

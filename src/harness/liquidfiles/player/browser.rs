@@ -82,7 +82,9 @@ impl BrowserPlayer {
         self.settle().await
     }
 
-    /// Types `values` into form `form`'s inputs and presses its button.
+    /// Types `values` into form `form`'s inputs (by index among the inputs
+    /// it owns, `form=` ones outside it too, as `page::forms` lists them)
+    /// and presses its first submit button.
     pub async fn submit(
         &mut self,
         form: usize,
@@ -92,7 +94,7 @@ impl BrowserPlayer {
             let element = self
                 .session
                 .element_by_script(
-                    "const f = document.querySelectorAll('form')[arguments[0]]; return f ? f.querySelectorAll('input')[arguments[1]] : null;",
+                    "const f = document.querySelectorAll('form')[arguments[0]]; return f ? Array.from(document.querySelectorAll('input')).filter(e => e.form === f)[arguments[1]] || null : null;",
                     vec![json!(form), json!(input)],
                 )
                 .await
@@ -110,7 +112,7 @@ impl BrowserPlayer {
         let button = self
             .session
             .element_by_script(
-                "const f = document.querySelectorAll('form')[arguments[0]]; return f ? f.querySelector('button:not([type]),button[type=submit],button[type=SUBMIT],input[type=submit],input[type=image]') : null;",
+                "const f = document.querySelectorAll('form')[arguments[0]]; return f ? Array.from(document.querySelectorAll('button,input')).find(e => e.form === f && !e.disabled && (e.type === 'submit' || e.type === 'image')) || null : null;",
                 vec![json!(form)],
             )
             .await

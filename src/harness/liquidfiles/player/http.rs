@@ -2,7 +2,8 @@
 //! script. It keeps the cookies a page sets, follows redirects (to any host:
 //! a canonical host name, an identity provider), `<meta http-equiv=refresh>`
 //! and the `Refresh` header, and submits a form as a browser does (every
-//! control it would send, the pressed button's name). What only script does
+//! control the form owns, `form=` ones outside it, selects and textareas,
+//! the pressed button's name, its `formaction` and `formmethod`). What only script does
 //! (a `fetch` callback, a script redirect, a page built by script) it cannot
 //! judge: the steps report those scenarios as not judged.
 
@@ -199,14 +200,11 @@ impl HttpPlayer {
             .nth(form)
             .ok_or_else(|| PlayError::Failed("the form to be on the page".into()))?;
         let pairs = fields(&f, values);
-        let action = f.tag.attr("action").unwrap_or("");
+        // The pressed button's formaction and formmethod come first.
+        let (action, post) = f.target(f.submitter());
         let target = url::Url::parse(&page.url)
-            .and_then(|u| u.join(action.trim()))
+            .and_then(|u| u.join(&action))
             .map_err(|e| PlayError::Failed(format!("a form action that resolves ({e})")))?;
-        let post = f
-            .tag
-            .attr("method")
-            .is_some_and(|m| m.eq_ignore_ascii_case("post"));
         let refs: Vec<(&str, &str)> = pairs
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -224,31 +222,11 @@ impl HttpPlayer {
     }
 }
 
-/// The fields a browser submits for `form`: every named control but
-/// unticked boxes and buttons, in order, with the typed `values` in place of
-/// theirs, then the pressed button's name and value.
+/// The fields a browser submits for `form` when a person presses its
+/// button, with the typed `values` (by index into its inputs) in place of
+/// theirs: [`Form::entries`], the HTML form-submission algorithm's entry
+/// list (every control the form owns, `form=` ones outside it too, selects
+/// and textareas; the pressed button's name and value).
 pub fn fields(form: &Form, values: &[(usize, String)]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (i, t) in form.inputs.iter().enumerate() {
-        let Some(name) = t.attr("name") else { continue };
-        let kind = look::input_type(t);
-        let sent = match kind.as_str() {
-            "checkbox" | "radio" => t.attr("checked").is_some(),
-            "submit" | "image" | "reset" | "button" | "file" => false,
-            _ => true,
-        };
-        if !sent {
-            continue;
-        }
-        let value = values
-            .iter()
-            .find(|(j, _)| *j == i)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| t.attr("value").unwrap_or("").to_owned());
-        out.push((name.to_owned(), value));
-    }
-    if let Some(button) = look::pressed_button(form) {
-        out.push(button);
-    }
-    out
+    form.entries(values, form.submitter())
 }

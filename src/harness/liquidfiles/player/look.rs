@@ -63,44 +63,15 @@ fn hidden_by_ancestor(html: &str, t: &Tag) -> bool {
     tags.iter()
         .filter(|a| a.end <= t.start && (hides(a) || a.attr("hidden").is_some()))
         .filter(|a| !matches!(a.name.as_str(), "input" | "br" | "img" | "meta" | "link"))
-        .any(|a| closes_after(html, &tags, a, t.start))
-}
-
-/// Whether the element opened by `open` is still open at byte `at`.
-fn closes_after(html: &str, tags: &[Tag], open: &Tag, at: usize) -> bool {
-    let lower = html.to_ascii_lowercase();
-    let close = format!("</{}", open.name);
-    let mut depth = 1usize;
-    let mut pos = open.end;
-    loop {
-        let next_open = tags
-            .iter()
-            .find(|x| x.start >= pos && x.name == open.name)
-            .map(|x| (x.start, x.end));
-        let next_close = lower[pos..].find(&close).map(|p| pos + p);
-        match (next_open, next_close) {
-            (Some((s, e)), Some(c)) if s < c => {
-                depth += 1;
-                pos = e;
-            }
-            (_, Some(c)) => {
-                depth -= 1;
-                if depth == 0 {
-                    return c > at;
-                }
-                pos = c + close.len();
-            }
-            (_, None) => return true,
-        }
-    }
+        .any(|a| element_end(html, &tags, a) > t.start)
 }
 
 /// The controls a person types a line into: text, email, tel, number,
-/// search, password; visible; named.
+/// search, password; visible; enabled; named.
 fn typed_inputs<'f>(html: &str, form: &'f Form) -> Vec<&'f Tag> {
     form.inputs
         .iter()
-        .filter(|t| t.attr("name").is_some())
+        .filter(|t| t.attr("name").is_some() && t.attr("disabled").is_none())
         .filter(|t| {
             matches!(
                 input_type(t).as_str(),
@@ -177,6 +148,68 @@ fn code_score(t: &Tag) -> i32 {
     s
 }
 
+/// Whether an input is a box for a one-time code: a code word in its name,
+/// id, placeholder or label, or `autocomplete="one-time-code"`, more than
+/// it looks like a user box (Rails' `user[otp_attempt]` names the user too).
+fn looks_like_code(t: &Tag) -> bool {
+    code_score(t) >= 4 && code_score(t) > user_score(t)
+}
+
+/// The typed boxes of a form by what each is for a person: the user box,
+/// the password box, the code box or boxes (one, or four to eight one-digit
+/// boxes), and the others (a device name), as indexes into its `inputs`.
+#[derive(Debug, Default)]
+struct Boxes {
+    user: Option<usize>,
+    password: Option<usize>,
+    code: Vec<usize>,
+    others: Vec<usize>,
+}
+
+fn boxes(html: &str, form: &Form) -> Boxes {
+    let typed = typed_inputs(html, form);
+    let digits: Vec<&&Tag> = typed
+        .iter()
+        .filter(|t| t.attr("maxlength") == Some("1"))
+        .collect();
+    let code: Vec<&Tag> = if digits.len() >= 4 {
+        digits.into_iter().copied().collect()
+    } else {
+        typed
+            .iter()
+            .copied()
+            .filter(|t| looks_like_code(t))
+            .collect()
+    };
+    let is_code = |t: &Tag| code.iter().any(|c| c.start == t.start);
+    let password = typed
+        .iter()
+        .find(|t| input_type(t) == "password" && !is_code(t))
+        .copied();
+    let rest: Vec<&Tag> = typed
+        .iter()
+        .copied()
+        .filter(|t| !is_code(t) && password.is_none_or(|p| p.start != t.start))
+        .collect();
+    // A form for the code alone has no user box (a device name is other).
+    let user = rest
+        .iter()
+        .filter(|_| password.is_some() || code.is_empty())
+        .filter(|t| password.is_some() || user_score(t) > 0 || rest.len() == 1)
+        .max_by_key(|t| (user_score(t), -(t.start as i64)))
+        .copied();
+    Boxes {
+        user: user.map(|t| index_of(form, t)),
+        password: password.map(|t| index_of(form, t)),
+        others: rest
+            .iter()
+            .filter(|t| user.is_none_or(|u| u.start != t.start))
+            .map(|t| index_of(form, t))
+            .collect(),
+        code: code.iter().map(|t| index_of(form, t)).collect(),
+    }
+}
+
 /// A form that is not for logging in: a search box in the layout.
 fn is_search(html: &str, form: &Form) -> bool {
     form.tag.attr("role") == Some("search")
@@ -192,22 +225,28 @@ fn is_search(html: &str, form: &Form) -> bool {
 /// What a page asks of the person in front of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ask {
-    /// A form with a password box: (form, user box if any, password box), as
-    /// indexes into `page::forms` and each form's `inputs`.
+    /// A form with a password box: (form, user box if any, password box,
+    /// code boxes in the same form, in order: none, or the box or boxes of
+    /// a login that takes the second factor with the password), as indexes
+    /// into `page::forms` and each form's `inputs`.
     Password {
         form: usize,
         user: Option<usize>,
         password: usize,
+        code: Vec<usize>,
     },
     /// A form asking only for who the user is (the first page of a two-step
     /// login): (form, user box).
     Identifier { form: usize, user: usize },
     /// A form for the second factor: (form, the code boxes in order, other
-    /// boxes it has, such as a device name).
+    /// boxes it has, such as a device name, and the user and password boxes
+    /// when it asks for them again with the code).
     Code {
         form: usize,
         code: Vec<usize>,
         others: Vec<usize>,
+        user: Option<usize>,
+        password: Option<usize>,
     },
     /// Nothing to type into.
     Nothing,
@@ -231,61 +270,56 @@ pub fn ask(html: &str, stage: Stage) -> Ask {
         .filter(|(_, f)| !is_search(html, f) && !is_local_form(f));
     if stage == Stage::Credentials {
         for (i, f) in candidates.clone() {
-            let typed = typed_inputs(html, f);
-            let Some(pw) = typed.iter().find(|t| input_type(t) == "password") else {
-                continue;
-            };
-            let user = typed
-                .iter()
-                .filter(|t| input_type(t) != "password")
-                .max_by_key(|t| (user_score(t), -(t.start as i64)))
-                .map(|t| index_of(f, t));
-            return Ask::Password {
-                form: i,
-                user,
-                password: index_of(f, pw),
-            };
+            let b = boxes(html, f);
+            if let Some(password) = b.password {
+                return Ask::Password {
+                    form: i,
+                    user: b.user,
+                    password,
+                    code: b.code,
+                };
+            }
         }
         for (i, f) in candidates {
-            let typed = typed_inputs(html, f);
-            if let Some(u) = typed
-                .iter()
-                .filter(|t| user_score(t) > 0 || typed.len() == 1)
-                .max_by_key(|t| (user_score(t), -(t.start as i64)))
-            {
-                return Ask::Identifier {
-                    form: i,
-                    user: index_of(f, u),
-                };
+            if let Some(user) = boxes(html, f).user {
+                return Ask::Identifier { form: i, user };
             }
         }
         return Ask::Nothing;
     }
     let mut best: Option<(i32, Ask)> = None;
     for (i, f) in candidates {
-        let typed = typed_inputs(html, f);
-        if typed.is_empty() {
+        let b = boxes(html, f);
+        let (code, score, others, user, password) = if !b.code.is_empty() {
+            let score = if b.code.len() >= 4 {
+                10
+            } else {
+                b.code
+                    .iter()
+                    .map(|c| code_score(&f.inputs[*c]))
+                    .max()
+                    .unwrap_or(0)
+            };
+            (b.code, score, b.others, b.user, b.password)
+        } else if b.password.is_some() && b.user.is_some() {
+            // The login form again: it asks for no code.
             continue;
-        }
-        // Six (or four, eight) one-digit boxes are one code.
-        let boxes: Vec<&&Tag> = typed
-            .iter()
-            .filter(|t| t.attr("maxlength") == Some("1"))
-            .collect();
-        let (code, score): (Vec<usize>, i32) = if boxes.len() >= 4 {
-            (boxes.iter().map(|t| index_of(f, t)).collect(), 10)
         } else {
-            let top = typed
+            // No box says it is for a code: the one that looks most like it.
+            let typed = typed_inputs(html, f);
+            let Some(top) = typed
                 .iter()
                 .max_by_key(|t| (code_score(t), -(t.start as i64)))
-                .expect("not empty");
-            (vec![index_of(f, top)], code_score(top))
+            else {
+                continue;
+            };
+            let others = typed
+                .iter()
+                .filter(|t| t.start != top.start)
+                .map(|t| index_of(f, t))
+                .collect();
+            (vec![index_of(f, top)], code_score(top), others, None, None)
         };
-        let others = typed
-            .iter()
-            .map(|t| index_of(f, t))
-            .filter(|x| !code.contains(x))
-            .collect();
         if best.as_ref().is_none_or(|(s, _)| score > *s) {
             best = Some((
                 score,
@@ -293,6 +327,8 @@ pub fn ask(html: &str, stage: Stage) -> Ask {
                     form: i,
                     code,
                     others,
+                    user,
+                    password,
                 },
             ));
         }
@@ -321,24 +357,6 @@ pub fn local_forms(html: &str) -> Vec<Form> {
         .collect()
 }
 
-/// The submit button a person presses: the first `<button>` that submits,
-/// or `<input type="submit">`, of the form (its name and value, if named).
-pub fn pressed_button(form: &Form) -> Option<(String, String)> {
-    let inputs = form
-        .inputs
-        .iter()
-        .filter(|t| matches!(input_type(t).as_str(), "submit" | "image"));
-    let buttons = form.buttons.iter().filter(|b| {
-        b.attr("type")
-            .is_none_or(|t| t.eq_ignore_ascii_case("submit"))
-    });
-    let first = buttons.chain(inputs).min_by_key(|t| t.start)?;
-    Some((
-        first.attr("name")?.to_owned(),
-        first.attr("value").unwrap_or("").to_owned(),
-    ))
-}
-
 /// The page's text as a person reads it: tags, scripts and styles out,
 /// character references resolved, runs of white space one space, lower case.
 pub fn text(html: &str) -> String {
@@ -352,7 +370,12 @@ pub fn text(html: &str) -> String {
             } else {
                 "</style"
             };
-            i = lower[i..].find(close).map_or(html.len(), |p| i + p + 1);
+            // Past the closing tag's `>` (its name is not text either).
+            i = lower[i..]
+                .find(close)
+                .and_then(|p| lower[i + p..].find('>').map(|q| i + p + q + 1))
+                .unwrap_or(html.len());
+            out.push(' ');
             continue;
         }
         if html.as_bytes()[i] == b'<' {
@@ -371,12 +394,100 @@ pub fn text(html: &str) -> String {
         .to_lowercase()
 }
 
-/// Whether the page says the authentication succeeded, in either of the
-/// seed's spellings ("Authenticated Successful", "Authentication
-/// Successful"), whatever markup or line breaks sit between the words.
+/// Whether the page says the authentication succeeded in the seed's
+/// English, in either of its spellings ("Authenticated Successful",
+/// "Authentication Successful"), whatever markup or line breaks sit between
+/// the words.
 pub fn says_success(html: &str) -> bool {
     let t = text(html);
     t.contains("authentication successful") || t.contains("authenticated successful")
+}
+
+/// The text of the page's body a person sees: [`text`] without the head
+/// (the title is the window's, not the page's message) and without what a
+/// hidden element holds (`div#api_key.d-none`, anything `hidden`,
+/// `display:none`, off screen).
+pub fn visible_text(html: &str) -> String {
+    let tags = page::tags(html);
+    let body_start = tags.iter().find(|t| t.name == "body").map_or(0, |t| t.end);
+    let mut out = String::new();
+    let mut at = body_start;
+    let mut hidden: Vec<(usize, usize)> = tags
+        .iter()
+        .filter(|t| t.start >= body_start)
+        .filter(|t| hides(t) || t.attr("hidden").is_some())
+        .filter(|t| !matches!(t.name.as_str(), "input" | "br" | "img" | "meta" | "link"))
+        .map(|t| (t.start, element_end(html, &tags, t)))
+        .collect();
+    hidden.sort_unstable();
+    for (start, end) in hidden {
+        if start >= at {
+            out.push_str(&html[at..start]);
+            at = end;
+        } else {
+            at = at.max(end);
+        }
+    }
+    if at < html.len() {
+        out.push_str(&html[at..]);
+    }
+    text(&out)
+}
+
+/// Where the element opened by `open` ends: just after its matching closing
+/// tag (nested ones of the same name counted), or the page's end.
+fn element_end(html: &str, tags: &[Tag], open: &Tag) -> usize {
+    let lower = html.to_ascii_lowercase();
+    let close = format!("</{}", open.name);
+    let mut depth = 1usize;
+    let mut pos = open.end;
+    loop {
+        let next_open = tags
+            .iter()
+            .find(|x| x.start >= pos && x.name == open.name)
+            .map(|x| (x.start, x.end));
+        let Some(c) = lower[pos..].find(&close).map(|p| pos + p) else {
+            return html.len();
+        };
+        match next_open {
+            Some((s, e)) if s < c => {
+                depth += 1;
+                pos = e;
+            }
+            _ => {
+                depth -= 1;
+                pos = html[c..].find('>').map_or(html.len(), |p| c + p + 1);
+                if depth == 0 {
+                    return pos;
+                }
+            }
+        }
+    }
+}
+
+/// Why a page that holds the key does not read as the end of a successful
+/// login, if it does not, in any language: it has no message a person
+/// reads beside the hidden key, it asks for the password or a code again,
+/// or it came with an error status (4xx, 5xx: the server says the request
+/// failed).
+pub fn not_a_success_page(html: &str, status: Option<u16>) -> Option<String> {
+    if let Some(s) = status.filter(|s| *s >= 400) {
+        return Some(format!("the page came with the error status {s}"));
+    }
+    if matches!(ask(html, Stage::Credentials), Ask::Password { .. }) {
+        return Some("the page asks for the password again".into());
+    }
+    let asks_code = page::forms(html)
+        .iter()
+        .filter(|f| !is_search(html, f) && !is_local_form(f))
+        .any(|f| !boxes(html, f).code.is_empty());
+    if asks_code {
+        return Some("the page asks for a two-factor code".into());
+    }
+    if !visible_text(html).chars().any(char::is_alphabetic) {
+        return Some("the page has no message a person can read, only the hidden key".into());
+    }
+    None
 }
 
 /// The key of `div#api_key` (any class: the class is checked on its own).
@@ -459,6 +570,7 @@ mod tests {
             form,
             user,
             password,
+            code,
         } = ask(html, Stage::Credentials)
         else {
             panic!("{:?}", ask(html, Stage::Credentials))
@@ -466,6 +578,100 @@ mod tests {
         let f = &page::forms(html)[form];
         assert_eq!(f.inputs[user.unwrap()].attr("name"), Some("login"));
         assert_eq!(f.inputs[password].attr("name"), Some("pw"));
+        assert!(code.is_empty(), "no code box in this login form");
+    }
+
+    /// Layout 3 of the 2026-12 audit: the user, the password and the code
+    /// in one form; shown again, the form asks for all three, and the
+    /// password box is the password's, never "other".
+    #[test]
+    fn a_login_form_with_the_code_box_in_it() {
+        for code_box in [
+            r#"<input name="code" inputmode="numeric" autocomplete="one-time-code">"#,
+            r#"<input type="tel" name="user[otp_attempt]" id="otp_attempt" autocomplete="one-time-code">"#,
+            r#"<input type="password" name="otp" autocomplete="one-time-code">"#,
+            r#"<input name="d1" maxlength="1"><input name="d2" maxlength="1"><input name="d3" maxlength="1"><input name="d4" maxlength="1"><input name="d5" maxlength="1"><input name="d6" maxlength="1">"#,
+        ] {
+            let html = format!(
+                r#"<form method="post"><input name="user" autocomplete="username"><input type="password" name="password" autocomplete="current-password"><input name="device_name">{code_box}<button>Sign in</button></form>"#
+            );
+            let f = &page::forms(&html)[0];
+            let name = |i: usize| f.inputs[i].attr("name").unwrap_or("");
+            let Ask::Password {
+                user,
+                password,
+                code,
+                ..
+            } = ask(&html, Stage::Credentials)
+            else {
+                panic!("{code_box}: {:?}", ask(&html, Stage::Credentials))
+            };
+            assert_eq!(name(user.unwrap()), "user", "{code_box}");
+            assert_eq!(name(password), "password", "{code_box}");
+            assert!(!code.is_empty(), "{code_box}");
+            assert!(
+                code.iter()
+                    .all(|c| !["user", "password", "device_name"].contains(&name(*c)))
+            );
+            let Ask::Code {
+                code: again,
+                others,
+                user: u,
+                password: p,
+                ..
+            } = ask(&html, Stage::SecondFactor)
+            else {
+                panic!("{code_box}: {:?}", ask(&html, Stage::SecondFactor))
+            };
+            assert_eq!(again, code, "{code_box}");
+            assert_eq!((u, p), (user, Some(password)), "{code_box}");
+            assert_eq!(
+                others.iter().map(|o| name(*o)).collect::<Vec<_>>(),
+                ["device_name"]
+            );
+        }
+        // A plain login form asks for no code, even at the second factor.
+        let plain = r#"<form method="post"><input name="user"><input type="password" name="password"></form>"#;
+        assert_eq!(ask(plain, Stage::SecondFactor), Ask::Nothing);
+    }
+
+    /// Layout 12: the success page in another language is a success page;
+    /// one with only the hidden key, the login form again, or an error
+    /// status is not.
+    #[test]
+    fn a_success_page_in_any_language() {
+        let key = r#"<div class="d-none" id="api_key">K</div>"#;
+        let page = |body: &str| {
+            format!(
+                "<html lang=\"de\"><head><title>Erfolg</title></head><body>{body}</body></html>"
+            )
+        };
+        let german = page(&format!("<h1>Authentifizierung erfolgreich</h1>{key}"));
+        assert_eq!(not_a_success_page(&german, Some(200)), None);
+        assert!(!says_success(&german));
+        assert!(not_a_success_page(&page(key), Some(200)).is_some());
+        // The window's title is no message on the page.
+        let titled = format!(
+            "<html><head><title>Authentication Successful</title></head><body>{key}</body></html>"
+        );
+        assert!(not_a_success_page(&titled, Some(200)).is_some());
+        assert!(
+            not_a_success_page(&page(&format!("<div hidden><p>Done</p></div>{key}")), None)
+                .is_some()
+        );
+        assert!(not_a_success_page(&german, Some(500)).is_some());
+        let scripted = page(&format!(
+            r#"{key}<form id="cb" method="post" action="http://localhost:1/"><input type="hidden" name="api_key" value="K"></form><script>document.getElementById('cb').submit();</script>"#
+        ));
+        assert!(not_a_success_page(&scripted, Some(200)).is_some());
+        let again = page(&format!(
+            r#"<p>Falsches Passwort</p><form method="post"><input name="user"><input type="password" name="password"></form>{key}"#
+        ));
+        assert!(not_a_success_page(&again, Some(200)).is_some());
+        let search = page(&format!(
+            r#"<form role="search"><input name="q"></form><p>OK</p>{key}"#
+        ));
+        assert_eq!(not_a_success_page(&search, Some(200)), None);
     }
 
     #[test]
@@ -499,6 +705,7 @@ mod tests {
         assert!(!says_success(
             "<script>x='Authentication Successful'</script>"
         ));
+        assert_eq!(text("a<script>s()</script>b<style>p{}</style >c"), "a b c");
         assert_eq!(
             refresh_target(
                 r#"<meta http-equiv="refresh" content="0; url='done?x=1'">"#,

@@ -5,7 +5,8 @@
 //! none and stands in when no browser is available. Both read a page the same
 //! way ([`look`]) and sign in the same way ([`sign_in`], [`enter_code`]): the
 //! form with a password box, its user box (a two-step login's first page
-//! asks for the user alone), the second factor's box or boxes.
+//! asks for the user alone), the second factor's box or boxes (on a page of
+//! their own, or in the login form itself).
 
 pub mod browser;
 pub mod http;
@@ -108,33 +109,51 @@ impl Player {
     }
 }
 
+/// Goes past the pages that ask who the user is before the password (a
+/// two-step login's first page, at most two of them): types `user` into
+/// each and submits it. Stops at any other page.
+pub async fn identify(
+    player: &mut Player,
+    wire: &mut impl http::Wire,
+    user: &str,
+) -> Result<(), PlayError> {
+    for _ in 0..2 {
+        let Ask::Identifier { form, user: u } = player.ask(Stage::Credentials) else {
+            break;
+        };
+        player.submit(wire, form, &[(u, user.to_owned())]).await?;
+    }
+    Ok(())
+}
+
 /// Signs in with `user` and `password` on the page shown: the form with a
 /// password box (its user box, if it has one, gets `user`); a page asking
-/// for the user alone first is a two-step login's first page.
+/// for the user alone first is a two-step login's first page. A login form
+/// that also has the second factor's box gets `code` there, or nothing
+/// (a user without Strong 2FA, or a step that submits the password alone).
 pub async fn sign_in(
     player: &mut Player,
     wire: &mut impl http::Wire,
     user: &str,
     password: &str,
+    code: Option<&str>,
 ) -> Result<(), PlayError> {
-    for _ in 0..3 {
-        match player.ask(Stage::Credentials) {
-            Ask::Password {
-                form,
-                user: user_box,
-                password: pw,
-            } => {
-                let mut values = vec![(pw, password.to_owned())];
-                if let Some(u) = user_box {
-                    values.push((u, user.to_owned()));
-                }
-                return player.submit(wire, form, &values).await;
-            }
-            Ask::Identifier { form, user: u } => {
-                player.submit(wire, form, &[(u, user.to_owned())]).await?;
-            }
-            _ => break,
+    identify(player, wire, user).await?;
+    if let Ask::Password {
+        form,
+        user: user_box,
+        password: pw,
+        code: code_boxes,
+    } = player.ask(Stage::Credentials)
+    {
+        let mut values = vec![(pw, password.to_owned())];
+        if let Some(u) = user_box {
+            values.push((u, user.to_owned()));
         }
+        if let Some(code) = code {
+            values.extend(code_values(&code_boxes, code));
+        }
+        return player.submit(wire, form, &values).await;
     }
     if let Some(why) = player.stuck_on_script(Stage::Credentials) {
         return Err(PlayError::NotJudged(why));
@@ -146,25 +165,9 @@ pub async fn sign_in(
     ))
 }
 
-/// Types `code` into the second factor's form: one box, or one digit a box
-/// when it has a box per digit; other boxes (a device name) get a name.
-pub async fn enter_code(
-    player: &mut Player,
-    wire: &mut impl http::Wire,
-    code: &str,
-) -> Result<(), PlayError> {
-    let Ask::Code {
-        form,
-        code: boxes,
-        others,
-    } = player.ask(Stage::SecondFactor)
-    else {
-        return Err(PlayError::Broke(
-            &crate::reference::liquidfiles::rules::STRONG_2FA_BEFORE_KEY,
-            "a page asking for the two-factor code (a form with a box for it)".into(),
-        ));
-    };
-    let mut values: Vec<(usize, String)> = if boxes.len() > 1 {
+/// `code` typed into `boxes`: all of it into one box, or one digit a box.
+fn code_values(boxes: &[usize], code: &str) -> Vec<(usize, String)> {
+    if boxes.len() > 1 {
         boxes
             .iter()
             .zip(code.chars())
@@ -172,7 +175,40 @@ pub async fn enter_code(
             .collect()
     } else {
         boxes.iter().map(|b| (*b, code.to_owned())).collect()
+    }
+}
+
+/// Types `code` into the second factor's form: one box, or one digit a box
+/// when it has a box per digit; other boxes (a device name) get a name; a
+/// form that asks for the user and the password again with the code (a
+/// login form with the code box, shown again) gets them too.
+pub async fn enter_code(
+    player: &mut Player,
+    wire: &mut impl http::Wire,
+    code: &str,
+    user: &str,
+    password: &str,
+) -> Result<(), PlayError> {
+    let Ask::Code {
+        form,
+        code: boxes,
+        others,
+        user: user_box,
+        password: password_box,
+    } = player.ask(Stage::SecondFactor)
+    else {
+        return Err(PlayError::Broke(
+            &crate::reference::liquidfiles::rules::STRONG_2FA_BEFORE_KEY,
+            "a page asking for the two-factor code (a form with a box for it)".into(),
+        ));
     };
+    let mut values = code_values(&boxes, code);
     values.extend(others.iter().map(|o| (*o, "authconform".to_owned())));
+    if let Some(u) = user_box {
+        values.push((u, user.to_owned()));
+    }
+    if let Some(p) = password_box {
+        values.push((p, password.to_owned()));
+    }
     player.submit(wire, form, &values).await
 }

@@ -1,9 +1,9 @@
 //! The browser login of `/session/api` (`features/liquidfiles/browser.feature`),
 //! played by a real browser over WebDriver where the run has one, else by
 //! the HTTP player (`super::super::player`). A listener on a random local
-//! port stands in for the user's machine: with the browser, it records what
-//! the browser POSTs because of the server's page; the harness never makes
-//! that POST itself. The HTTP player, which runs no script, makes the POST of
+//! port stands in for the user's machine (`user_machine.rs`, over http or
+//! https): with the browser, it records what the browser POSTs because of
+//! the server's page; the harness never makes that POST itself. The HTTP player, which runs no script, makes the POST of
 //! a form aimed at the user's machine as a browser would, and reports a page
 //! that goes on only by script as not judged.
 
@@ -16,11 +16,11 @@ use crate::harness::exchange::{Call, Exchange};
 use crate::harness::liquidfiles::api;
 use crate::harness::liquidfiles::player::look::{self, Ask, Stage};
 use crate::harness::liquidfiles::player::{self, Page, PlayError, Player, http};
+use crate::harness::liquidfiles::user_machine::UserMachine;
 use crate::harness::liquidfiles::{LiquidFilesRun, control};
 use crate::harness::world::{
     Check, ConformanceWorld, Enrolment, Failure, Persona, Rule, Status, StepResult,
 };
-use crate::mock::AgentListener;
 use crate::reference::liquidfiles::rules;
 use crate::totp::{self, Algorithm, TotpParams};
 
@@ -38,7 +38,7 @@ const SECOND_CALLBACK_WAIT: Duration = Duration::from_millis(500);
 
 // ----- the listener ("the user's machine") -----
 
-fn listener(w: &ConformanceWorld) -> Result<&AgentListener, Failure> {
+fn listener(w: &ConformanceWorld) -> Result<&UserMachine, Failure> {
     lf(w)
         .agent_listener
         .as_ref()
@@ -46,14 +46,15 @@ fn listener(w: &ConformanceWorld) -> Result<&AgentListener, Failure> {
 }
 
 pub(super) fn listener_port(w: &ConformanceWorld) -> Result<u16, Failure> {
-    listener(w).map(AgentListener::port)
+    listener(w).map(UserMachine::port)
 }
 
 #[given("a listener on a random local port")]
 async fn a_listener(w: &mut ConformanceWorld) -> StepResult {
     // It answers 204, so a browser that posts a form to it stays on the
-    // page with the key ("you can close the listener and the browser window").
-    let listener = AgentListener::start_no_content()
+    // page with the key ("you can close the listener and the browser window");
+    // over http or https (seed 000's table and its prose).
+    let listener = UserMachine::start()
         .await
         .map_err(|e| Failure(format!("cannot open a local listener: {e}")))?;
     lf_mut(w).agent_listener = Some(listener);
@@ -222,8 +223,25 @@ async fn open_page(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> StepResu
     play(w, async |p, wire| p.open(wire, &url).await).await
 }
 
-/// Opens the page with `query` and signs `who` in with their password.
-async fn sign_in(w: &mut ConformanceWorld, who: Persona, query: &[(&str, &str)]) -> StepResult {
+/// What a sign-in types into a login form that also asks for the second
+/// factor (a user, the password and the code in one form).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CodeBox {
+    /// The current code, when the account has a TOTP secret (a whole
+    /// login); nothing for an account without Strong 2FA.
+    IfEnrolled,
+    /// Nothing: the step submits the password alone.
+    Empty,
+}
+
+/// Opens the page with `query` and signs `who` in with their password (and,
+/// per `code`, the current code where the login form asks for it).
+async fn sign_in(
+    w: &mut ConformanceWorld,
+    who: Persona,
+    query: &[(&str, &str)],
+    code: CodeBox,
+) -> StepResult {
     let account = persona(w, who)?;
     open_page(w, query).await?;
     let shown = page(w)?;
@@ -232,15 +250,51 @@ async fn sign_in(w: &mut ConformanceWorld, who: Persona, query: &[(&str, &str)])
         "the /session/api page to open with 200",
     )?;
     let (user, password) = (account.username.clone(), account.password.clone());
+    play(w, async |p, wire| player::identify(p, wire, &user).await).await?;
+    let asks_code = matches!(
+        lf(w).player.as_ref().map(|p| p.ask(Stage::Credentials)),
+        Some(Ask::Password { code, .. }) if !code.is_empty()
+    );
+    let code = match account.totp_secret.as_deref() {
+        Some(secret) if asks_code && code == CodeBox::IfEnrolled => {
+            Some(current_code(w, secret).await?)
+        }
+        _ => None,
+    };
     play(w, async |p, wire| {
-        player::sign_in(p, wire, &user, &password).await
+        player::sign_in(p, wire, &user, &password, code.as_deref()).await
     })
     .await
 }
 
+/// The current code of a TOTP `secret` (base32), filed as used before it is
+/// sent: a server that accepts it and then fails a later check must not see
+/// it again in a later scenario.
+async fn current_code(w: &mut ConformanceWorld, secret: &str) -> Result<String, Failure> {
+    let secret = totp::decode_secret(secret)
+        .ok_or_else(|| Failure("the account's `totp_secret` is not base32".into()))?;
+    let enrolment = Enrolment {
+        secret,
+        params: TOTP,
+    };
+    let (code, step) = w.fresh_totp_code(&enrolment, 0).await?;
+    file_code(w, &enrolment.secret, &code, step);
+    Ok(code)
+}
+
+/// Registers `code` as a secret and files its step of `secret` as used.
+fn file_code(w: &ConformanceWorld, secret: &[u8], code: &str, step: Option<i64>) {
+    if !code.is_empty() {
+        w.ctx().secrets.register(code);
+    }
+    if let Some(step) = step {
+        w.ctx().file_totp_step(secret, step);
+    }
+}
+
 #[when(regex = r"^(alice|bob|carol|dan) signs in on the /session/api page$")]
 async fn signs_in(w: &mut ConformanceWorld, who: Persona) -> StepResult {
-    sign_in(w, who, &[]).await
+    sign_in(w, who, &[], CodeBox::IfEnrolled).await
 }
 
 #[when(
@@ -248,7 +302,7 @@ async fn signs_in(w: &mut ConformanceWorld, who: Persona) -> StepResult {
 )]
 async fn signs_in_with_port(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let port = listener_port(w)?.to_string();
-    sign_in(w, who, &[("agent_port", &port)]).await
+    sign_in(w, who, &[("agent_port", &port)], CodeBox::IfEnrolled).await
 }
 
 #[when(
@@ -264,6 +318,7 @@ async fn signs_in_with_agent(
         w,
         who,
         &[("agent_name", &name), ("agent_version", &version)],
+        CodeBox::IfEnrolled,
     )
     .await
 }
@@ -276,7 +331,7 @@ pub(super) fn judge_or_skip(w: &ConformanceWorld, stage: Stage) -> StepResult {
     }
 }
 
-#[then("the page says Authentication Successful and shows an API key in div#api_key")]
+#[then("the page says the authentication succeeded and shows an API key in div#api_key")]
 async fn success_page(w: &mut ConformanceWorld) -> StepResult {
     let shown = page(w)?;
     if look::api_key(&shown.html).is_none() {
@@ -284,7 +339,7 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
     }
     if shown.url.starts_with("chrome-error:") && shown.html.contains("SSL") {
         return Err(Failure::not_judged(
-            "not judged: the success page sent the browser to https on the user's machine (seed 000's prose, https://localhost); the harness's listener speaks plain HTTP, so the browser's POST cannot be read (the HTTP player judges the form)",
+            "not judged: the success page sent the browser to https on the user's machine (seed 000's prose, https://localhost) and the browser refused the listener's self-signed certificate (its WebDriver did not take acceptInsecureCerts), so its POST cannot be read (the HTTP player judges the form)",
         ));
     }
     if shown.url.starts_with("chrome-error:") {
@@ -305,10 +360,21 @@ async fn success_page(w: &mut ConformanceWorld) -> StepResult {
             "the browser to stay on the success page (or post to the listener's port): it was sent to a page it could not load, a POST to a port nobody listens on",
         );
     }
+    // Seed 000 shows the English product's words; a LiquidFiles set to
+    // another language shows its own. The rule is the message of success
+    // beside the key, in any language; the seed's words are a reference check.
+    let not_success = look::not_a_success_page(&shown.html, shown.status);
     w.documented(
         &rules::SUCCESS_MESSAGE,
+        not_success.is_none(),
+        &format!(
+            "the page with the key to tell the user the authentication succeeded (a message beside the hidden key; not the login or code form again, not an error status): {}",
+            not_success.as_deref().unwrap_or("it does")
+        ),
+    )?;
+    w.reference(
         look::says_success(&shown.html),
-        "the page to say Authentication Successful (or Authenticated Successful)",
+        "the page to say Authentication Successful (or Authenticated Successful) in the seed's English",
     )?;
     let key = look::api_key(&shown.html).unwrap_or_default();
     w.documented(
@@ -434,16 +500,11 @@ fn posts(w: &ConformanceWorld) -> Result<Vec<crate::mock::AgentCallback>, Failur
 async fn listener_got_key(w: &mut ConformanceWorld) -> StepResult {
     let key = page_key(w)?;
     let got = posts(w)?;
-    if got.is_empty()
-        && is_browser(w)
-        && ["https://localhost", "https://127.0.0.1"]
-            .iter()
-            .any(|u| page(w).is_ok_and(|p| p.html.contains(u)))
-    {
-        // The seed's prose posts over https: the browser's TLS handshake
-        // meets the harness's plain-HTTP listener, which cannot read it.
+    if got.is_empty() && is_browser(w) && listener(w)?.tls_refused() > 0 {
+        // The seed's prose posts over https: the browser would not take the
+        // listener's self-signed certificate, so nothing could be read.
         return Err(Failure::not_judged(
-            "not judged: the page posts the key to https://localhost (seed 000's prose); the harness's listener speaks plain HTTP, so the browser's POST cannot be read (the HTTP player judges the form)",
+            "not judged: the page posts the key to https://localhost (seed 000's prose) and the browser refused the listener's self-signed certificate (its WebDriver did not take acceptInsecureCerts), so its POST cannot be read (the HTTP player judges the form)",
         ));
     }
     w.documented(
@@ -518,7 +579,7 @@ async fn bad_port_refused(w: &mut ConformanceWorld) -> StepResult {
     let account = persona(w, Persona::Alice)?;
     let (user, password) = (account.username, account.password);
     play(w, async |p, wire| {
-        player::sign_in(p, wire, &user, &password).await
+        player::sign_in(p, wire, &user, &password, None).await
     })
     .await?;
     let found = look::local_forms(&page(w)?.html).len();
@@ -559,7 +620,7 @@ async fn bad_credentials(
     let query: Vec<(&str, &str)> = port.iter().map(|p| ("agent_port", *p)).collect();
     open_page(w, &query).await?;
     play(w, async |p, wire| {
-        player::sign_in(p, wire, &user, &password).await
+        player::sign_in(p, wire, &user, &password, None).await
     })
     .await?;
     let shown = page(w)?;
@@ -680,7 +741,9 @@ async fn strict_headers(w: &mut ConformanceWorld) -> StepResult {
     regex = r"^(carol) submits her password on the /session/api page with the listener's port as agent_port$"
 )]
 async fn carol_password(w: &mut ConformanceWorld, who: Persona) -> StepResult {
-    signs_in_with_port(w, who).await
+    // The password alone, even where the login form has the code's box too.
+    let port = listener_port(w)?.to_string();
+    sign_in(w, who, &[("agent_port", &port)], CodeBox::Empty).await
 }
 
 #[then("the page asks for a two-factor code and shows no API key")]
@@ -735,7 +798,7 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: Code) -> Ste
         let (user, password) = (account.username.clone(), account.password.clone());
         play(w, async |p, wire| {
             p.open(wire, &url).await?;
-            player::sign_in(p, wire, &user, &password).await
+            player::sign_in(p, wire, &user, &password, None).await
         })
         .await?;
     }
@@ -755,15 +818,12 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: Code) -> Ste
         }
         Code::Current => w.fresh_totp_code(&enrolment, 0).await?,
     };
-    if !code.is_empty() {
-        w.ctx().secrets.register(&code);
-    }
-    // Filed as used before it is sent: a server that accepts it and then
-    // fails a later check must not see it again in a later scenario.
-    if let Some(step) = step {
-        w.ctx().file_totp_step(&enrolment.secret, step);
-    }
-    play(w, async |p, wire| player::enter_code(p, wire, &code).await).await
+    file_code(w, &enrolment.secret, &code, step);
+    let (user, password) = (account.username.clone(), account.password.clone());
+    play(w, async |p, wire| {
+        player::enter_code(p, wire, &code, &user, &password).await
+    })
+    .await
 }
 
 #[then("the two-factor form is shown again with no API key")]

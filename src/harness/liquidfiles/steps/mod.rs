@@ -78,7 +78,7 @@ pub struct LiquidFilesScenario {
     json_answers: Vec<String>,
     /// The listener standing in for the user's machine on the agent port; it
     /// closes when the scenario's world is dropped.
-    agent_listener: Option<crate::mock::AgentListener>,
+    agent_listener: Option<crate::harness::liquidfiles::user_machine::UserMachine>,
     /// The `/saml/api` login of the scenario.
     saml: saml::SamlScenario,
 }

@@ -232,7 +232,7 @@ async fn sign_in_through_idp(
     play(w, async |p, wire| {
         p.open(wire, &url).await?;
         submit_saml_form(p, wire, "SAMLRequest").await?;
-        player::sign_in(p, wire, &user, &password).await?;
+        player::sign_in(p, wire, &user, &password, None).await?;
         submit_saml_form(p, wire, "SAMLResponse").await
     })
     .await
