@@ -52,6 +52,14 @@ pub trait Model: Send + Sized + 'static {
     /// The rules the model checks: one test each in the reports.
     fn rules() -> &'static [&'static Rule];
 
+    /// The rules the model checks against `target`: those of the operations
+    /// it draws there ([`Model::ops`]), so that a report claims no rule of
+    /// an operation the target cannot play. All of [`Model::rules`] unless
+    /// the model says otherwise.
+    fn rules_for(_target: &Target) -> &'static [&'static Rule] {
+        Self::rules()
+    }
+
     /// The model at the start of a case, from what the run knows.
     fn start(ctx: &RunContext) -> Self;
 
@@ -545,35 +553,69 @@ pub async fn search<M: Model>(
         if ctx.stopped().is_some() || out.found.iter().any(|f| f.signature == signature) {
             continue;
         }
-        // Shrink: a simpler candidate that fails the same way is kept.
+        // Shrink: a shorter or simpler case that fails the same way is
+        // kept. The operations after the one that failed never ran: the
+        // case without them is the same case.
         let shrink_started = Instant::now();
-        let mut best = (ops.clone(), failure, run.lines, run.exchanges, rule);
+        let mut best = Shrunk {
+            ops: ops[..run.steps.clamp(1, ops.len())].to_vec(),
+            failure,
+            lines: run.lines,
+            exchanges: run.exchanges,
+            rule,
+        };
         let mut shrink_runs = 0;
-        if tree.simplify() {
-            loop {
-                if shrink_runs >= plan.max_shrink_runs || out_of_time(started) {
-                    break;
-                }
+        let may_run = |runs: u32| runs < plan.max_shrink_runs && !out_of_time(started);
+        // First delta debugging's one pass (Zeller and Hildebrandt, TSE
+        // 2002), cheap where proptest's value tree of a swarm is not: the
+        // failing operation alone, then each earlier one left out in turn.
+        if best.ops.len() > 1 && may_run(shrink_runs) {
+            shrink_runs += 1;
+            let alone = best.ops[best.ops.len() - 1..].to_vec();
+            if let Some(s) = same_failure::<M>(ctx, budget, plan, &signature, alone, &mut out).await
+            {
+                best = s;
+            }
+        }
+        let mut i = 0;
+        while i + 1 < best.ops.len() && may_run(shrink_runs) {
+            shrink_runs += 1;
+            let mut without = best.ops.clone();
+            without.remove(i);
+            match same_failure::<M>(ctx, budget, plan, &signature, without, &mut out).await {
+                Some(s) => best = s,
+                None => i += 1,
+            }
+        }
+        // Then proptest's: fewer operations, then simpler ones.
+        if best.ops.len() > 1 && tree.simplify() {
+            while may_run(shrink_runs) {
                 shrink_runs += 1;
                 let candidate = tree.current();
-                let run = run_case::<M>(ctx, budget, plan, &candidate).await;
-                out.steps += run.steps as u64;
-                let same =
-                    matches!(&run.verdict, Verdict::Failed { signature: s, .. } if *s == signature);
-                let next = if same {
-                    if let Verdict::Failed { failure, rule, .. } = run.verdict {
-                        best = (candidate, failure, run.lines, run.exchanges, rule);
-                    }
-                    tree.simplify()
-                } else {
-                    tree.complicate()
-                };
+                let next =
+                    match same_failure::<M>(ctx, budget, plan, &signature, candidate, &mut out)
+                        .await
+                    {
+                        Some(s) => {
+                            if s.ops.len() <= best.ops.len() {
+                                best = s;
+                            }
+                            tree.simplify()
+                        }
+                        None => tree.complicate(),
+                    };
                 if !next {
                     break;
                 }
             }
         }
-        let (shrunk, failure, lines, exchanges, rule) = best;
+        let Shrunk {
+            ops: shrunk,
+            failure,
+            lines,
+            exchanges,
+            rule,
+        } = best;
         out.found.push(Found {
             signature,
             rule,
@@ -593,6 +635,46 @@ pub async fn search<M: Model>(
     }
     out.elapsed = started.elapsed();
     out
+}
+
+/// A case that fails, cut after the operation that failed.
+struct Shrunk<Op> {
+    ops: Vec<Op>,
+    failure: Failure,
+    lines: Vec<String>,
+    exchanges: Vec<Exchange>,
+    rule: Option<&'static Rule>,
+}
+
+/// Runs `ops`; the case, cut after its failing operation, when it fails as
+/// `signature` says.
+async fn same_failure<M: Model>(
+    ctx: &Arc<RunContext>,
+    budget: &Arc<Budget>,
+    plan: &Plan,
+    signature: &str,
+    mut ops: Vec<M::Op>,
+    out: &mut Searched,
+) -> Option<Shrunk<M::Op>> {
+    let run = run_case::<M>(ctx, budget, plan, &ops).await;
+    out.steps += run.steps as u64;
+    match run.verdict {
+        Verdict::Failed {
+            signature: s,
+            failure,
+            rule,
+        } if s == signature => {
+            ops.truncate(run.steps.max(1));
+            Some(Shrunk {
+                ops,
+                failure,
+                lines: run.lines,
+                exchanges: run.exchanges,
+                rule,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The cases of a model: a random subset of its kinds of operation (at
@@ -674,8 +756,8 @@ pub async fn replay<M: Model>(
 pub trait Explorer: Send + Sync + 'static {
     /// The property's name in the reports.
     fn property(&self) -> &'static str;
-    /// The rules its model checks.
-    fn rules(&self) -> &'static [&'static Rule];
+    /// The rules its model checks against `target`.
+    fn rules(&self, target: &Target) -> &'static [&'static Rule];
     fn search<'a>(
         &'a self,
         ctx: &'a Arc<RunContext>,
@@ -703,8 +785,8 @@ impl<M: Model> Explorer for ModelExplorer<M> {
         M::PROPERTY
     }
 
-    fn rules(&self) -> &'static [&'static Rule] {
-        M::rules()
+    fn rules(&self, target: &Target) -> &'static [&'static Rule] {
+        M::rules_for(target)
     }
 
     fn search<'a>(

@@ -248,7 +248,7 @@ pub async fn explore(options: ExploreOptions) -> Result<ExploreReport, RunError>
         explored.push(Explored {
             vendor: ctx.target.vendor.as_str().to_owned(),
             property: explorer.property(),
-            rules: explorer.rules(),
+            rules: explorer.rules(&ctx.target),
             searched,
             inputs,
             written,
