@@ -92,14 +92,7 @@ const NOT_FOUND: &[(&str, &str)] = &[
     ),
 ];
 
-/// Why explore does not find LiquidFiles' SAML faults (LF20-LF34).
-const NO_SAML: &str =
-    "the model has no /saml/api operation (issue #21's SAML login came after the models)";
-
 fn not_found(fault: Fault) -> Option<&'static str> {
-    if fault.vendor() == Vendor::LiquidFiles && fault.name().starts_with("saml-") {
-        return Some(NO_SAML);
-    }
     NOT_FOUND
         .iter()
         .find(|(name, _)| *name == fault.name())

@@ -46,6 +46,17 @@ const CAPABILITIES: &[Capability] = crate::capabilities! {
     "needs-saml-forgery" => |t| t.section::<LiquidFilesTarget>().and_then(|l| l.saml.as_ref()).is_some_and(|s| s.idp == target::SamlIdp::Embedded), "needs an identity provider whose signing key the harness holds, to mint Responses that break one SAML rule each: the target's `liquidfiles.saml.idp` is external (or missing)";
 };
 
+/// Whether `target` offers the capability of `tag` (a `@needs-…` tag of
+/// the feature files): what decides a scenario's skip decides whether the
+/// explore model draws the operation that plays it.
+pub(crate) fn offers(target: &Target, tag: &str) -> bool {
+    crate::harness::capability::SHARED
+        .iter()
+        .chain(CAPABILITIES)
+        .find(|c| c.tag() == tag)
+        .is_some_and(|c| c.offered_by(target))
+}
+
 /// The API key a login answered, as XML (`<api_key>`) or JSON (`user.api_key`).
 fn api_key(x: &Exchange) -> Option<String> {
     api::xml_element(&x.response_body, "api_key").or_else(|| api::json_api_key(&x.response_body))

@@ -3,7 +3,12 @@
 //! `application/xml`, the special password written four ways; the v3 JSON
 //! API; the `/session/api` browser login with and without the agent port,
 //! Strong 2FA, agent name and version, the key's lifetime), right and
-//! wrong, in any order.
+//! wrong, in any order; and `/saml/api` (seed 000: to the identity provider
+//! and back to the same success page, with the optional agent_port
+//! callback), with the Responses LF24-LF34 mint, each breaking one rule of
+//! a SAML 2.0 service provider (bad input, which must give no key), where
+//! the target has the IdP those scenarios need (`@needs-saml`,
+//! `@needs-saml-forgery`: the same capabilities decide).
 //!
 //! Each operation is the scenarios' own steps, run by their sentences
 //! ([`Case::sentence`]), so every check is the one the scenario makes, and a
@@ -16,6 +21,8 @@ use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::api;
+use super::offers;
+use super::steps::Minted;
 use super::target::{LiquidFilesTarget, login};
 use crate::harness::explore::{Case, Halt, Model};
 use crate::harness::target::Target;
@@ -79,7 +86,33 @@ pub enum Op {
     BrowserKeyLifetime {
         passes: bool,
     },
+    /// LF20: `/saml/api` sends the browser to the IdP with an AuthnRequest.
+    SamlOpen,
+    /// LF21-LF23: alice's login at the IdP, with or without the agent port;
+    /// `use_key`: her key on the API (where the target gives a probe).
+    SamlSignIn {
+        agent_port: bool,
+        use_key: bool,
+    },
+    /// LF24: a wrong password at the IdP.
+    SamlWrongPassword,
+    /// LF24-LF33: a Response that breaks one rule, [`Minted::ALL`]`[which]`.
+    SamlMinted {
+        which: u8,
+    },
+    /// LF30's first half: a good Response, which logs alice in.
+    SamlGood,
+    /// LF30: a new login answered with the assertion ID of the last good
+    /// Response (one is posted first when the case has none to replay).
+    SamlReplay,
+    /// LF34: a good Response with a RelayState pointing off-site.
+    SamlRelayOffSite,
 }
+
+/// The capabilities (the feature's `@needs-…` tags) of `/saml/api`'s
+/// scenarios, and of those that mint Responses.
+const NEEDS_SAML: &str = "needs-saml";
+const NEEDS_SAML_FORGERY: &str = "needs-saml-forgery";
 
 const BAD_PORTS: [&str; 4] = ["abc", "0", "65536", "80x"];
 
@@ -88,6 +121,10 @@ pub struct LiquidFilesModel {
     /// Each user's XML key, once seen.
     keys: Vec<(Who, String)>,
     agent: u32,
+    /// The last Response minted was a good one the server accepted, and the
+    /// clock has not moved since: its assertion ID must not log in again
+    /// (SAML Profiles 4.1.4.5 lets the SP forget it only once it expired).
+    replayable: bool,
 }
 
 impl LiquidFilesModel {
@@ -124,6 +161,41 @@ impl LiquidFilesModel {
         }
     }
 
+    /// The target cannot play `/saml/api` this way (a replay file's
+    /// operation on a target without the IdP it needs): nothing judged.
+    fn saml_offered(case: &Case, forgery: bool) -> Result<(), Halt> {
+        let target = &case.ctx().target;
+        let offered =
+            offers(target, NEEDS_SAML) && (!forgery || offers(target, NEEDS_SAML_FORGERY));
+        if offered {
+            Ok(())
+        } else {
+            Err(Halt::Inconclusive(format!(
+                "the target lacks @{}: this /saml/api operation cannot run",
+                if forgery {
+                    NEEDS_SAML_FORGERY
+                } else {
+                    NEEDS_SAML
+                }
+            )))
+        }
+    }
+
+    /// LF30's first half: a good Response for alice logs her in.
+    async fn saml_good(&mut self, case: &mut Case) -> Result<(), Halt> {
+        self.replayable = false;
+        case.sentence(
+            "When the browser posts a good Response for alice to the assertion consumer service",
+        )
+        .await?;
+        case.sentence(
+            "Then the page says the authentication succeeded and shows an API key in div#api_key",
+        )
+        .await?;
+        self.replayable = true;
+        Ok(())
+    }
+
     async fn browser_success(case: &mut Case, agent_port: bool) -> Result<(), Halt> {
         case.sentence(
             "Then the page says the authentication succeeded and shows an API key in div#api_key",
@@ -144,7 +216,7 @@ impl LiquidFilesModel {
 impl Model for LiquidFilesModel {
     type Op = Op;
 
-    const PROPERTY: &'static str = "liquidfiles XML, JSON and browser logins";
+    const PROPERTY: &'static str = "liquidfiles XML, JSON, browser and SAML logins";
 
     fn ops(target: &Target) -> Vec<(u32, BoxedStrategy<Op>)> {
         let lf = target.section::<LiquidFilesTarget>();
@@ -215,6 +287,32 @@ impl Model for LiquidFilesModel {
                     .boxed(),
             ));
         }
+        // `/saml/api` where the scenarios would play it; the minted
+        // Responses only with an IdP whose signing key the harness holds.
+        if offers(target, NEEDS_SAML) {
+            ops.push((1, Just(Op::SamlOpen).boxed()));
+            ops.push((
+                2,
+                (any::<bool>(), any::<bool>())
+                    .prop_map(|(agent_port, use_key)| Op::SamlSignIn {
+                        agent_port,
+                        use_key,
+                    })
+                    .boxed(),
+            ));
+            ops.push((1, Just(Op::SamlWrongPassword).boxed()));
+            if offers(target, NEEDS_SAML_FORGERY) {
+                ops.push((
+                    3,
+                    (0..Minted::ALL.len() as u8)
+                        .prop_map(|which| Op::SamlMinted { which })
+                        .boxed(),
+                ));
+                ops.push((1, Just(Op::SamlGood).boxed()));
+                ops.push((1, Just(Op::SamlReplay).boxed()));
+                ops.push((1, Just(Op::SamlRelayOffSite).boxed()));
+            }
+        }
         if target.control_url.is_some() {
             ops.push((1, Just(Op::BrowserAgent).boxed()));
             // The lifetime is the target file's (the documents give none).
@@ -230,17 +328,27 @@ impl Model for LiquidFilesModel {
         ops
     }
 
-    /// The rules of `/session/api` and the XML and JSON logins, which the
-    /// scenarios' sentences it plays check; not /saml/api's (no operation
-    /// of the model plays it), so the reports do not claim them.
+    /// The rules of `/session/api`, the XML and JSON logins and
+    /// `/saml/api`, which the scenarios' sentences it plays check.
     fn rules() -> &'static [&'static Rule] {
-        SESSION_AND_LOGIN
+        static EVERY: std::sync::OnceLock<Vec<&'static Rule>> = std::sync::OnceLock::new();
+        EVERY.get_or_init(|| ALL.concat())
+    }
+
+    /// `/saml/api`'s rules only where its operations are drawn.
+    fn rules_for(target: &Target) -> &'static [&'static Rule] {
+        if offers(target, NEEDS_SAML) {
+            Self::rules()
+        } else {
+            SESSION_AND_LOGIN
+        }
     }
 
     fn start(_: &RunContext) -> Self {
         LiquidFilesModel {
             keys: Vec::new(),
             agent: 0,
+            replayable: false,
         }
     }
 
@@ -421,6 +529,9 @@ impl Model for LiquidFilesModel {
                 .await
             }
             Op::BrowserKeyLifetime { passes } => {
+                // The clock moves: an earlier assertion may expire, and the
+                // SP may forget its ID.
+                self.replayable = false;
                 case.sentence("When alice signs in on the /session/api page")
                     .await?;
                 case.sentence("Then the page says the authentication succeeded and shows an API key in div#api_key")
@@ -443,8 +554,165 @@ impl Model for LiquidFilesModel {
                     .await
                 }
             }
+            Op::SamlOpen => {
+                Self::saml_offered(case, false)?;
+                case.sentence("When the browser opens the /saml/api page")
+                    .await?;
+                case.sentence(
+                    "Then the browser is sent to the SAML identity provider with an AuthnRequest",
+                )
+                .await
+            }
+            Op::SamlSignIn {
+                agent_port,
+                use_key,
+            } => {
+                Self::saml_offered(case, false)?;
+                if agent_port {
+                    case.sentence("Given a listener on a random local port")
+                        .await?;
+                    case.sentence("When alice signs in through the /saml/api page at the identity provider with the listener's port as agent_port")
+                        .await?;
+                } else {
+                    case.sentence(
+                        "When alice signs in through the /saml/api page at the identity provider",
+                    )
+                    .await?;
+                }
+                case.sentence(
+                    "Then the page says the authentication succeeded and shows an API key in div#api_key",
+                )
+                .await?;
+                if use_key && offers(&case.ctx().target, "needs-key-probe") {
+                    case.sentence(
+                        "Then the key from the page is accepted as the HTTP Basic user name",
+                    )
+                    .await?;
+                }
+                Self::browser_success(case, agent_port).await
+            }
+            Op::SamlWrongPassword => {
+                Self::saml_offered(case, false)?;
+                let account = case.ctx().target.users.saml.clone();
+                if account.is_none_or(|a| !case.may_send_wrong_password(&a.username)) {
+                    return Ok(());
+                }
+                case.sentence("When alice signs in through the /saml/api page with a wrong password at the identity provider")
+                    .await?;
+                case.sentence("Then no API key is shown").await
+            }
+            Op::SamlMinted { which } => {
+                Self::saml_offered(case, true)?;
+                self.replayable = false;
+                let minted = Minted::ALL[usize::from(which) % Minted::ALL.len()];
+                case.sentence(&format!(
+                    "When the browser posts a Response for alice {} to the assertion consumer service",
+                    minted.words()
+                ))
+                .await?;
+                case.sentence("Then no API key is shown").await
+            }
+            Op::SamlGood => {
+                Self::saml_offered(case, true)?;
+                self.saml_good(case).await
+            }
+            Op::SamlReplay => {
+                Self::saml_offered(case, true)?;
+                if !self.replayable {
+                    self.saml_good(case).await?;
+                }
+                case.sentence("When the browser posts another Response for alice with the same assertion ID to the assertion consumer service")
+                    .await?;
+                case.sentence("Then no API key is shown").await
+            }
+            Op::SamlRelayOffSite => {
+                Self::saml_offered(case, true)?;
+                self.replayable = false;
+                case.sentence("When the browser posts a good Response for alice with the RelayState \"https://relay.authconform.invalid/steal\" to the assertion consumer service")
+                    .await?;
+                case.sentence("Then the browser is not sent off-site").await
+            }
         }
     }
 
     async fn finish(&mut self, _case: &mut Case) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::explore::engine::{cases, runner};
+
+    /// A target whose users have an account at the IdP or not, and whose
+    /// `liquidfiles.saml` names `idp` (none: no section).
+    fn target(users_saml: bool, idp: Option<&str>) -> Target {
+        let mut text = String::from(
+            "vendor: liquidfiles\nbase_url: https://files.example\nusers:\n  primary: {username: a@example.com, password: p}\n  secondary: {username: b@example.com, password: q}\n",
+        );
+        if users_saml {
+            text.push_str("  saml: {username: a@example.com, password: r}\n");
+        }
+        text.push_str("liquidfiles:\n  login: both\n");
+        if let Some(idp) = idp {
+            text.push_str(&format!("  saml: {{idp: {idp}}}\n"));
+        }
+        Target::parse(&text, &|_| None).expect("the target file")
+    }
+
+    /// The kinds of `/saml/api` operation drawn in 200 cases against `target`.
+    fn saml_drawn(target: &Target) -> Vec<String> {
+        let strategy = cases::<LiquidFilesModel>(target, 12);
+        let mut r = runner(22);
+        let mut kinds: Vec<String> = (0..200)
+            .flat_map(|_| strategy.new_tree(&mut r).expect("a case").current())
+            .map(|op| {
+                let json = serde_json::to_value(&op).expect("an op");
+                json["op"].as_str().unwrap_or_default().to_owned()
+            })
+            .filter(|k| k.starts_with("saml"))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
+    #[test]
+    fn saml_is_drawn_only_where_the_scenarios_would_play_it() {
+        // No IdP, or no account at it: no /saml/api operation.
+        assert!(saml_drawn(&target(false, None)).is_empty());
+        assert!(saml_drawn(&target(false, Some("embedded"))).is_empty());
+        assert!(saml_drawn(&target(true, None)).is_empty());
+        // An IdP the harness cannot sign for: its login, no minted Response.
+        assert_eq!(
+            saml_drawn(&target(true, Some("external"))),
+            ["saml-open", "saml-sign-in", "saml-wrong-password"]
+        );
+        // The embedded IdP: every /saml/api operation.
+        assert_eq!(
+            saml_drawn(&target(true, Some("embedded"))),
+            [
+                "saml-good",
+                "saml-minted",
+                "saml-open",
+                "saml-relay-off-site",
+                "saml-replay",
+                "saml-sign-in",
+                "saml-wrong-password"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_reports_claim_saml_rules_only_where_saml_is_drawn() {
+        let rules = |t| LiquidFilesModel::rules_for(&t).len();
+        assert_eq!(rules(target(true, None)), SESSION_AND_LOGIN.len());
+        assert_eq!(
+            rules(target(false, Some("embedded"))),
+            SESSION_AND_LOGIN.len()
+        );
+        assert_eq!(
+            rules(target(true, Some("external"))),
+            SESSION_AND_LOGIN.len() + SAML.len()
+        );
+    }
 }

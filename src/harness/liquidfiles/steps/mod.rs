@@ -27,6 +27,8 @@ mod json_login;
 mod saml;
 mod xml_login;
 
+pub(super) use saml::Minted;
+
 use super::api::{self, Escaping};
 use super::target::LiquidFilesTarget;
 use crate::harness::exchange::{Call, Exchange};

@@ -197,15 +197,17 @@ async fn open_saml_api(w: &mut ConformanceWorld, query: &[(&str, &str)]) -> Step
     play(w, async |p, wire| p.open(wire, &url).await).await
 }
 
-/// The AuthnRequest of the scenario's last `/saml/api`.
+/// The AuthnRequest of the scenario's last `/saml/api`; none breaks seed
+/// 000's rule of `/saml/api` (LF20's), which the Responses minted for it
+/// then report.
 fn authn_request(w: &ConformanceWorld) -> Result<AuthnRequest, Failure> {
-    match &lf(w).saml.request {
-        Some(Ok(r)) => Ok(r.clone()),
-        Some(Err(why)) => Err(w.failure(why)),
-        None => Err(w.failure(
-            "the browser to be sent to the SAML identity provider (seed 000: \"the browser will be redirected to the SAML server\"): a redirect with a SAMLRequest (SAML Bindings 3.4) or a page whose form posts one (Bindings 3.5)",
-        )),
-    }
+    let why = match &lf(w).saml.request {
+        Some(Ok(r)) => return Ok(r.clone()),
+        Some(Err(why)) => why.clone(),
+        None => "the browser to be sent to the SAML identity provider (seed 000: \"the browser will be redirected to the SAML server\"): a redirect with a SAMLRequest (SAML Bindings 3.4) or a page whose form posts one (Bindings 3.5)".to_owned(),
+    };
+    w.documented(&rules::SAML_API_GOES_TO_THE_IDP, false, &why)
+        .and_then(|()| Err(w.failure(&why)))
 }
 
 /// The whole login, played by the scenario's player: `/saml/api`, the IdP's
@@ -303,7 +305,7 @@ async fn no_key(w: &mut ConformanceWorld) -> StepResult {
 
 crate::words! {
     /// A minted Response, in the feature's words: the rule it breaks.
-    enum Minted {
+    pub(in crate::harness::liquidfiles) enum Minted {
         Refused = "with the IdP's refusal as its status",
         Unsigned = "that is unsigned",
         Altered = "altered after signing to name bob",
@@ -321,6 +323,23 @@ crate::words! {
 }
 
 impl Minted {
+    /// Every minted Response the feature sends (what explore draws from).
+    pub(in crate::harness::liquidfiles) const ALL: [Minted; 13] = [
+        Minted::Refused,
+        Minted::Unsigned,
+        Minted::Altered,
+        Minted::OtherKey,
+        Minted::OtherAudience,
+        Minted::Expired,
+        Minted::NotYetValid,
+        Minted::OtherRequest,
+        Minted::OtherDestination,
+        Minted::OtherRecipient,
+        Minted::ForgedFirst,
+        Minted::SignedInside,
+        Minted::SignedInExtensions,
+    ];
+
     /// The rule a Response minted so breaks.
     fn rule(self) -> &'static Rule {
         match self {
