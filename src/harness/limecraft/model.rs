@@ -571,7 +571,25 @@ impl LimecraftModel {
             return Ok(());
         }
         let i = n % self.sessions.len();
-        let now = Self::now(case).await?;
+        let mut now = Self::now(case).await?;
+        // allSessions must end every session of the user, the oldest too: with
+        // three of them or more, a server that spares one shows it whatever
+        // the draw (carol's logins need a code: hers are not topped up).
+        let who = self.sessions[i].who;
+        if all && who != Who::Carol && Self::verdict(&self.sessions[i], now) == Some(true) {
+            for _ in 0..2 {
+                let live = self
+                    .sessions
+                    .iter()
+                    .filter(|s| s.who == who && Self::verdict(s, now) == Some(true))
+                    .count();
+                if live >= 3 {
+                    break;
+                }
+                self.login(case, who, false, None).await?;
+            }
+            now = Self::now(case).await?;
+        }
         let expected = Self::verdict(&self.sessions[i], now);
         let s = &self.sessions[i];
         let transport = if query {
@@ -623,10 +641,11 @@ impl LimecraftModel {
         }
         self.logged_out(i, all);
         if all {
-            // Every session the logout had to end is refused now (LC23 checks
-            // the same of its two).
+            // Every session the logout had to end is refused now, its own
+            // too (LC23 checks the same of its two); after a top-up it is the
+            // oldest.
             let ended: Vec<usize> = (0..self.sessions.len())
-                .filter(|&j| j != i && self.sessions[j].who == who)
+                .filter(|&j| self.sessions[j].who == who)
                 .filter(|&j| self.sessions[j].ended == Ended::Yes(&LOGOUT_ALL_SESSIONS))
                 .collect();
             for j in ended {
