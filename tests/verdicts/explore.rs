@@ -41,35 +41,6 @@ fn plan() -> Plan {
 /// rule that only a page's markup or a browser shows, or a reference choice
 /// the models do not check.
 const NOT_FOUND: &[(&str, &str)] = &[
-    ("email-login-refused", "the model logs in by username only"),
-    (
-        "redirect-if-password-ignored",
-        "the model sends no redirectIfPassword",
-    ),
-    (
-        "saml-redirects-refused",
-        "the model sends no SAML redirect parameters",
-    ),
-    (
-        "authorization-name-case-sensitive",
-        "the model spells Authorization as the document does",
-    ),
-    (
-        "enable2fa-omits-period",
-        "a reference choice: the model falls back on the sample's 30 s, as the scenarios do",
-    ),
-    (
-        "enable2fa-unknown-user-403",
-        "needs a SUPPORT caller (users.support), which the model does not play",
-    ),
-    (
-        "enable2fa-support-refused",
-        "needs a SUPPORT caller (users.support), which the model does not play",
-    ),
-    (
-        "enable2fa-redo-refused",
-        "the model re-enables (redo and the current code) but judges only a first enrolment",
-    ),
     (
         "validate-ignores-remember-me",
         "needs a rememberMe validation, a clock move past an hour and a use of that session in one case: not drawn within the budget",

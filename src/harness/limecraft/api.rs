@@ -75,6 +75,15 @@ pub fn current_user(token: Option<&str>, transport: Transport) -> Call {
     }
 }
 
+/// GET /authentication/user with the Authorization header's name in lower
+/// case (RFC 9110 §5.1: field names are case-insensitive).
+pub fn current_user_lower_case(token: &str) -> Call {
+    request(Method::GET, USER).header(
+        &AUTHORIZATION.to_ascii_lowercase(),
+        &format!("Bearer {token}"),
+    )
+}
+
 /// Enables 2FA for `user_id`. `again`: it is on already, and the body says
 /// `redo: true` (the documented "run again") with a current code as `token`
 /// when the suite has one (what a server may want as proof instead).

@@ -18,7 +18,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::api::{self, Transport};
-use super::steps::{TurnedOn, UNKNOWN_USER_ID, enrolment_of, final_token, turn_on, wrong_code};
+use super::steps::{
+    TurnedOn, UNKNOWN_USER_ID, confirm_if_needed, enrolment_of, final_token, turn_on, wrong_code,
+};
+use crate::harness::exchange::Call;
 use crate::harness::explore::{Case, Halt, Model};
 use crate::harness::target::{Account, Target};
 use crate::harness::world::{Persona, RunContext, Status};
@@ -62,15 +65,20 @@ pub enum Via {
     Header,
     Query,
     Cookie,
+    /// The header, its name in lower case (RFC 9110 §5.1, as LC29 sends it).
+    LowerCase,
 }
 
 impl Via {
-    fn transport(self) -> Transport {
-        match self {
+    /// GET /authentication/user with `token` this way.
+    fn current_user(self, token: &str) -> Call {
+        let transport = match self {
             Via::Header => Transport::Header,
             Via::Query => Transport::Query,
             Via::Cookie => Transport::Cookie,
-        }
+            Via::LowerCase => return api::current_user_lower_case(token),
+        };
+        api::current_user(Some(token), transport)
     }
 
     fn words(self) -> &'static str {
@@ -78,6 +86,16 @@ impl Via {
             Via::Header => "the header",
             Via::Query => "the query string",
             Via::Cookie => "the cookie",
+            Via::LowerCase => "the header, its name in lower case",
+        }
+    }
+
+    /// The rule a live session's token keeps by this transport.
+    fn rule(self) -> &'static Rule {
+        match self {
+            Via::Header => &USER_OF_THE_TOKEN,
+            Via::Query | Via::Cookie => &TOKEN_TRANSPORTS,
+            Via::LowerCase => &HEADER_NAMES_ANY_CASE,
         }
     }
 }
@@ -140,6 +158,27 @@ pub enum Op {
     LogoutGarbage,
     EnableTwoFactor,
     EnableForOther {
+        unknown: bool,
+    },
+    /// A login with the email address the User of a session of `who` names.
+    EmailLogin {
+        who: Who,
+    },
+    /// A form login without a password, with redirectIfPassword.
+    NoPassword {
+        who: Who,
+    },
+    /// A form login with the SAML redirect parameters.
+    SamlLogin {
+        who: Who,
+    },
+    /// A logout of the n-th session (modulo) with the SAML redirect parameters.
+    SamlLogout {
+        session: usize,
+    },
+    /// The SUPPORT user (`users.support`) enables 2FA for carol, or for a
+    /// user who does not exist.
+    Support {
         unknown: bool,
     },
     Validate {
@@ -256,10 +295,8 @@ impl LimecraftModel {
             rule
         } else if now - s.issued > HOUR / 2 {
             &SESSION_LIFETIME
-        } else if via != Via::Header {
-            &TOKEN_TRANSPORTS
         } else {
-            &USER_OF_THE_TOKEN
+            via.rule()
         }
     }
 
@@ -458,9 +495,7 @@ impl LimecraftModel {
         let now = Self::now(case).await?;
         let s = &self.sessions[i];
         let expected = Self::verdict(s, now);
-        let x = case
-            .send_checked(api::current_user(Some(&s.token), via.transport()))
-            .await?;
+        let x = case.send_checked(via.current_user(&s.token)).await?;
         let accepted = Status::Success.holds(x.status);
         let (name, who) = (s.name.clone(), s.who);
         let via_words = if via == Via::Header {
@@ -536,7 +571,25 @@ impl LimecraftModel {
             return Ok(());
         }
         let i = n % self.sessions.len();
-        let now = Self::now(case).await?;
+        let mut now = Self::now(case).await?;
+        // allSessions must end every session of the user, the oldest too: with
+        // three of them or more, a server that spares one shows it whatever
+        // the draw (carol's logins need a code: hers are not topped up).
+        let who = self.sessions[i].who;
+        if all && who != Who::Carol && Self::verdict(&self.sessions[i], now) == Some(true) {
+            for _ in 0..2 {
+                let live = self
+                    .sessions
+                    .iter()
+                    .filter(|s| s.who == who && Self::verdict(s, now) == Some(true))
+                    .count();
+                if live >= 3 {
+                    break;
+                }
+                self.login(case, who, false, None).await?;
+            }
+            now = Self::now(case).await?;
+        }
         let expected = Self::verdict(&self.sessions[i], now);
         let s = &self.sessions[i];
         let transport = if query {
@@ -578,15 +631,41 @@ impl LimecraftModel {
             // A 2xx says the session was alive and is ended now.
             None => Status::Success.holds(x.status),
         };
+        if !ended_it {
+            self.sessions[i].ended = Ended::Yes(if all {
+                &LOGOUT_ALL_SESSIONS
+            } else {
+                &LOGOUT_ENDS_THE_SESSION
+            });
+            return Ok(());
+        }
+        self.logged_out(i, all);
+        if all {
+            // Every session the logout had to end is refused now, its own
+            // too (LC23 checks the same of its two); after a top-up it is the
+            // oldest.
+            let ended: Vec<usize> = (0..self.sessions.len())
+                .filter(|&j| self.sessions[j].who == who)
+                .filter(|&j| self.sessions[j].ended == Ended::Yes(&LOGOUT_ALL_SESSIONS))
+                .collect();
+            for j in ended {
+                let from_newest = self.sessions.len() - 1 - j;
+                self.use_session(case, from_newest, Via::Header).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Files the logout of session `i` (of all its user's sessions with
+    /// `all`): what it ended, and which sessions it had to leave alone.
+    fn logged_out(&mut self, i: usize, all: bool) {
         let by = if all {
             &LOGOUT_ALL_SESSIONS
         } else {
             &LOGOUT_ENDS_THE_SESSION
         };
         self.sessions[i].ended = Ended::Yes(by);
-        if !ended_it {
-            return Ok(());
-        }
+        let who = self.sessions[i].who;
         for (j, other) in self.sessions.iter_mut().enumerate() {
             if j == i || other.ended != Ended::No {
                 continue;
@@ -605,19 +684,6 @@ impl LimecraftModel {
                 t.used = true;
             }
         }
-        if all {
-            // Every session the logout had to end is refused now (LC23 checks
-            // the same of its two).
-            let ended: Vec<usize> = (0..self.sessions.len())
-                .filter(|&j| j != i && self.sessions[j].who == who)
-                .filter(|&j| self.sessions[j].ended == Ended::Yes(&LOGOUT_ALL_SESSIONS))
-                .collect();
-            for j in ended {
-                let from_newest = self.sessions.len() - 1 - j;
-                self.use_session(case, from_newest, Via::Header).await?;
-            }
-        }
-        Ok(())
     }
 
     async fn validate(
@@ -891,16 +957,62 @@ impl LimecraftModel {
         }
     }
 
+    /// Whether carol's second factor may be replaced: the target file gives
+    /// no `totp_secret` that enabling 2FA again would replace (the suite's
+    /// own enrolment goes through the state file, as the scenarios' does).
+    fn replaceable(case: &Case) -> bool {
+        case.ctx()
+            .target
+            .users
+            .twofactor
+            .as_ref()
+            .is_some_and(|a| a.totp_secret.is_none())
+    }
+
+    /// A new key of carol's is the one the run knows now (the state file
+    /// keeps it): codes, replays and pending logins of the old key are over.
+    fn adopted(&mut self) {
+        self.enrolled = true;
+        self.sha1 = false;
+        self.accepted_code = None;
+        // Whether a login pending before the new key may finish with it: the
+        // document does not say.
+        for t in &mut self.temporary {
+            t.used = true;
+        }
+    }
+
+    /// LC30 and LC32's end: the new key works (a login, and its current code
+    /// accepted with the temporary token).
+    async fn new_key_works(&mut self, case: &mut Case) -> Result<(), Halt> {
+        Box::pin(self.validate(
+            case,
+            Code::Current,
+            ValidateWith::Temporary { query: false },
+            None,
+        ))
+        .await
+    }
+
     async fn enable_two_factor(&mut self, case: &mut Case) -> Result<(), Halt> {
-        let Some(s) = self
-            .sessions
-            .iter()
-            .rev()
-            .find(|s| s.who == Who::Carol && s.ended == Ended::No)
-        else {
+        let again = self.enrolled;
+        if again && !Self::replaceable(case) {
+            return Ok(());
+        }
+        let now = Self::now(case).await?;
+        if self.live_session(Who::Carol, now).is_none() {
+            // Enabling needs her session: carol logs in (with her second
+            // factor once it is on) first.
+            if again {
+                self.new_key_works(case).await?;
+            } else {
+                self.login(case, Who::Carol, false, None).await?;
+            }
+        }
+        let Some(i) = self.live_session(Who::Carol, now) else {
             return Ok(());
         };
-        let token = s.token.clone();
+        let token = self.sessions[i].token.clone();
         let me = case
             .send_checked(api::current_user(Some(&token), Transport::Header))
             .await?;
@@ -913,8 +1025,13 @@ impl LimecraftModel {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let current = match (&known, self.enrolled) {
-            (Some(e), true) => Some(case.w.fresh_totp_code(e, 0).await?.0),
+        let current = match (known, again) {
+            (Some(mut e), true) => {
+                if self.sha1 {
+                    e.params = SAMPLE_CLIENT;
+                }
+                Some(case.w.fresh_totp_code(&e, 0).await?.0)
+            }
             _ => None,
         };
         let x = case
@@ -923,35 +1040,221 @@ impl LimecraftModel {
                 &id.to_string(),
                 // Again: with the current code and redo (either is what a
                 // server may ask for: a switch).
-                self.enrolled.then_some(current.as_deref()),
+                again.then_some(current.as_deref()),
             ))
             .await?;
-        case.say("When carol enables two-factor authentication for herself");
         let enrolment = Status::Success
             .holds(x.status)
             .then(|| enrolment_of(&x))
             .flatten();
-        if !self.enrolled {
+        if again {
+            // LC32: redo runs again when 2FA is on.
+            case.say("When carol enables two-factor authentication for herself again, with redo");
             case.say("Then she receives a TOTP key with its algorithm, digits, period and QR URI");
             case.documented(
-                &ENABLE2FA_ANSWERS_THE_KEY,
-                enrolment.is_some(),
-                "200 with a key, hashingAlgorithm, digits and period that generate the codes",
+                &ENABLE2FA_REDO,
+                Status::Success.holds(x.status),
+                "200 with a new key (redo: true, and a current code as token)",
             )?;
+        } else {
+            case.say("When carol enables two-factor authentication for herself");
+            case.say("Then she receives a TOTP key with its algorithm, digits, period and QR URI");
         }
-        if let Some(e) = enrolment {
-            *ctx.enrolment.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
-            self.enrolled = true;
-            self.sha1 = false;
-            self.accepted_code = None;
-            // On at once, or once a first code confirms it (a switch).
-            let how = turn_on(&mut case.w, Persona::Carol).await?;
-            if how != TurnedOn::AtOnce {
-                case.say("And carol confirms the new key with a first code");
-                case.reference(false, &how.warning())?;
-            }
+        case.documented(
+            &ENABLE2FA_ANSWERS_THE_KEY,
+            enrolment.is_some(),
+            "200 with a key, hashingAlgorithm, digits and period that generate the codes",
+        )?;
+        let Some(e) = enrolment else {
+            return Ok(());
+        };
+        *ctx.enrolment.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+        self.adopted();
+        // On at once, or once a first code confirms it (a switch).
+        let how = turn_on(&mut case.w, Persona::Carol).await?;
+        if how != TurnedOn::AtOnce {
+            case.say("And carol confirms the new key with a first code");
+            case.reference(false, &how.warning())?;
+        }
+        if again {
+            self.new_key_works(case).await?;
         }
         Ok(())
+    }
+
+    /// LC30 and LC31's calls, by the scenarios' own steps: the SUPPORT user
+    /// enables 2FA for carol (her new key then works) or for a user who does
+    /// not exist (404). What the steps opened ends with the operation.
+    async fn support(&mut self, case: &mut Case, unknown: bool) -> Result<(), Halt> {
+        let ctx = case.ctx();
+        if ctx.target.users.support.is_none() || (!unknown && !Self::replaceable(case)) {
+            return Ok(());
+        }
+        let outcome = self.support_enables(case, unknown).await;
+        self.end_world_sessions(case).await;
+        outcome
+    }
+
+    async fn support_enables(&mut self, case: &mut Case, unknown: bool) -> Result<(), Halt> {
+        let ctx = case.ctx();
+        case.sentence("Given the support user has logged in")
+            .await?;
+        if unknown {
+            case.sentence(
+                "When the support user enables two-factor authentication for a user who does not exist",
+            )
+            .await?;
+            return case.sentence("Then the request is refused with 404").await;
+        }
+        let secret = || {
+            ctx.enrolment
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .map(|e| e.secret.clone())
+        };
+        let before = secret();
+        case.sentence("When the support user enables two-factor authentication for carol")
+            .await?;
+        // The step took the new key as carol's (the state file keeps it).
+        if secret() != before {
+            self.adopted();
+        }
+        case.sentence("Then she receives a TOTP key with its algorithm, digits, period and QR URI")
+            .await?;
+        confirm_if_needed(&mut case.w, Persona::Carol).await?;
+        self.new_key_works(case).await
+    }
+
+    /// Ends the sessions the feature files' steps opened in this case (the
+    /// model's own are its to end).
+    async fn end_world_sessions(&mut self, case: &mut Case) {
+        for (_, token) in std::mem::take(&mut case.w.sessions) {
+            if !self.sessions.iter().any(|s| s.token == token) {
+                let _ = case
+                    .send(api::logout(&token, Transport::Header, false))
+                    .await;
+            }
+        }
+    }
+
+    /// A session of `who` the model says is alive, logging in for one if
+    /// need be.
+    async fn live_or_login(&mut self, case: &mut Case, who: Who) -> Result<Option<usize>, Halt> {
+        let now = Self::now(case).await?;
+        if self.live_session(who, now).is_none() {
+            self.login(case, who, false, None).await?;
+        }
+        Ok(self.live_session(who, now))
+    }
+
+    /// Files the final token of the login a step just made, as a session of `who`.
+    fn session_from_step(&mut self, case: &mut Case, who: Who, now: i64) {
+        let Ok(x) = case.w.last_exchange() else {
+            return;
+        };
+        let token = x
+            .str_field("token")
+            .filter(|t| x.status == 200 && !t.is_empty())
+            .filter(|_| x.field("needsSecondToken") != Some(&Value::Bool(true)))
+            .map(str::to_owned);
+        if let Some(token) = token {
+            let name = self.name();
+            case.say(format!("And {}'s token is session {name}", who.name()));
+            self.sessions.push(Session {
+                name,
+                who,
+                token,
+                issued: now,
+                last_used: now,
+                lifetime: Lifetime::Hour,
+                ended: Ended::No,
+                kept_by: None,
+            });
+        }
+    }
+
+    /// LC26's login with the email address her User names (the User of a
+    /// live session of hers tells it: no address of our own).
+    async fn email_login(&mut self, case: &mut Case, who: Who) -> Result<(), Halt> {
+        let Some(i) = self.live_or_login(case, who).await? else {
+            return Ok(());
+        };
+        let now = Self::now(case).await?;
+        self.sessions[i].last_used = now;
+        case.w
+            .sessions
+            .insert(who.name().to_owned(), self.sessions[i].token.clone());
+        case.sentence(&format!(
+            "When {} logs in with her email address",
+            who.name()
+        ))
+        .await?;
+        case.sentence("Then the login succeeds without a second factor")
+            .await?;
+        case.w.sessions.remove(who.name());
+        self.session_from_step(case, who, now);
+        Ok(())
+    }
+
+    /// LC28's login with the SAML redirect parameters.
+    async fn saml_login(&mut self, case: &mut Case, who: Who) -> Result<(), Halt> {
+        let now = Self::now(case).await?;
+        case.sentence(&format!(
+            "When {} logs in with the SAML redirect parameters",
+            who.name()
+        ))
+        .await?;
+        case.sentence("Then the login succeeds or redirects to redirectIfOk")
+            .await?;
+        case.w.sessions.remove(who.name());
+        self.session_from_step(case, who, now);
+        Ok(())
+    }
+
+    /// LC28's logout with the SAML redirect parameters, of a session the
+    /// model says is alive.
+    async fn saml_logout(&mut self, case: &mut Case, n: usize) -> Result<(), Halt> {
+        if self.sessions.is_empty() {
+            return Ok(());
+        }
+        let i = self.sessions.len() - 1 - n % self.sessions.len();
+        let now = Self::now(case).await?;
+        if Self::verdict(&self.sessions[i], now) != Some(true) {
+            return Ok(());
+        }
+        let who = self.sessions[i].who;
+        case.w
+            .sessions
+            .insert(who.name().to_owned(), self.sessions[i].token.clone());
+        case.sentence(&format!(
+            "When {} logs out with the SAML redirect parameters",
+            who.name()
+        ))
+        .await?;
+        case.w.sessions.remove(who.name());
+        // Succeeded or redirected, the session is over (LC28 then sees it refused).
+        self.logged_out(i, false);
+        case.sentence("Then the logout succeeds or redirects to redirectIfOk")
+            .await
+    }
+
+    /// LC27's login without a password, with redirectIfPassword (kept under
+    /// the wrong-password budget: it is a login without the right password).
+    async fn no_password(&mut self, case: &mut Case, who: Who) -> Result<(), Halt> {
+        let Some(account) = Self::account(case, who) else {
+            return Ok(());
+        };
+        if !case.may_send_wrong_password(&account.username) {
+            return Ok(());
+        }
+        case.sentence(&format!(
+            "When {} logs in without a password, with redirectIfPassword",
+            who.name()
+        ))
+        .await?;
+        case.sentence("Then the login redirects to redirectIfPassword")
+            .await
     }
 
     async fn enable_for_other(&mut self, case: &mut Case, unknown: bool) -> Result<(), Halt> {
@@ -1015,8 +1318,12 @@ impl Model for LimecraftModel {
 
     fn ops(target: &Target) -> Vec<(u32, BoxedStrategy<Op>)> {
         let who = prop_oneof![Just(Who::Alice), Just(Who::Bob)];
-        let via =
-            prop_oneof![3 => Just(Via::Header), 1 => Just(Via::Query), 1 => Just(Via::Cookie)];
+        let via = prop_oneof![
+            3 => Just(Via::Header),
+            1 => Just(Via::Query),
+            1 => Just(Via::Cookie),
+            1 => Just(Via::LowerCase),
+        ];
         let remember = prop_oneof![Just(None), Just(Some(true)), Just(Some(false))];
         let mut ops: Vec<(u32, BoxedStrategy<Op>)> = vec![
             (
@@ -1047,7 +1354,7 @@ impl Model for LimecraftModel {
                 via.clone().prop_map(|via| Op::UseGarbage { via }).boxed(),
             ),
             (
-                4,
+                5,
                 (
                     0usize..8,
                     prop::bool::weighted(0.2),
@@ -1119,6 +1426,26 @@ impl Model for LimecraftModel {
             ops.push((1, Just(Op::UseTemporary).boxed()));
             ops.push((1, Just(Op::EnableTwoFactor).boxed()));
         }
+        // The login's and logout's other documented parameters: the email
+        // address, no password with redirectIfPassword, SAML's redirects.
+        ops.push((
+            1,
+            prop_oneof![
+                who.clone().prop_map(|who| Op::EmailLogin { who }),
+                who.clone().prop_map(|who| Op::NoPassword { who }),
+                who.clone().prop_map(|who| Op::SamlLogin { who }),
+                (0usize..8).prop_map(|session| Op::SamlLogout { session }),
+            ]
+            .boxed(),
+        ));
+        if target.users.support.is_some() {
+            ops.push((
+                1,
+                any::<bool>()
+                    .prop_map(|unknown| Op::Support { unknown })
+                    .boxed(),
+            ));
+        }
         if target.control_url.is_some() {
             ops.push((
                 3,
@@ -1171,7 +1498,7 @@ impl Model for LimecraftModel {
             Op::UseGarbage { via } => {
                 let garbage = crate::secret::Token::generate();
                 let x = case
-                    .send_checked(api::current_user(Some(garbage.as_str()), via.transport()))
+                    .send_checked(via.current_user(garbage.as_str()))
                     .await?;
                 case.say(format!(
                     "When someone asks who they are with a garbage token{}",
@@ -1183,7 +1510,7 @@ impl Model for LimecraftModel {
                 ));
                 case.say("Then the request is refused without a User");
                 case.documented(
-                    if via == Via::Header {
+                    if matches!(via, Via::Header | Via::LowerCase) {
                         &INVALID_BEARER_REFUSED
                     } else {
                         &TOKEN_REQUIRED
@@ -1231,6 +1558,11 @@ impl Model for LimecraftModel {
             }
             Op::EnableTwoFactor => self.enable_two_factor(case).await,
             Op::EnableForOther { unknown } => self.enable_for_other(case, unknown).await,
+            Op::EmailLogin { who } => self.email_login(case, who).await,
+            Op::NoPassword { who } => self.no_password(case, who).await,
+            Op::SamlLogin { who } => self.saml_login(case, who).await,
+            Op::SamlLogout { session } => self.saml_logout(case, session).await,
+            Op::Support { unknown } => self.support(case, unknown).await,
             Op::Validate {
                 code,
                 with,
@@ -1255,6 +1587,7 @@ impl Model for LimecraftModel {
     /// Ends the sessions the case opened (not judged): the next case starts
     /// from the sessions it makes, as a scenario does.
     async fn finish(&mut self, case: &mut Case) {
+        self.end_world_sessions(case).await;
         for s in std::mem::take(&mut self.sessions) {
             if s.ended == Ended::No {
                 let _ = case

@@ -55,7 +55,9 @@ use login::*;
 use session::*;
 use twofactor::*;
 
-pub(super) use twofactor::{TurnedOn, enrolment_of, final_token, turn_on, wrong_code};
+pub(super) use twofactor::{
+    TurnedOn, confirm_if_needed, enrolment_of, final_token, turn_on, wrong_code,
+};
 
 /// A user id no server is expected to have.
 pub(super) const UNKNOWN_USER_ID: &str = "987654321987";

@@ -234,11 +234,7 @@ async fn asks_who(w: &mut ConformanceWorld, who: Persona, transport: Transport) 
 async fn asks_who_lower_case(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let token = w.session(who.name())?;
     lc_mut(w).because = Some(&rules::HEADER_NAMES_ANY_CASE);
-    let call = crate::harness::exchange::Call::new(reqwest::Method::GET, api::USER).header(
-        &api::AUTHORIZATION.to_ascii_lowercase(),
-        &format!("Bearer {token}"),
-    );
-    w.send_checked(call).await?;
+    w.send_checked(api::current_user_lower_case(&token)).await?;
     Ok(())
 }
 

@@ -114,7 +114,10 @@ fn set_unconfirmed(w: &ConformanceWorld, unconfirmed: bool) {
 /// Before a step that needs carol's second factor on: when the suite took
 /// her key from an enable2fa answer and has not seen it on yet, makes sure
 /// it is ([`turn_on`]), and says how when the server waited for a code.
-pub(super) async fn confirm_if_needed(w: &mut ConformanceWorld, who: Persona) -> StepResult {
+pub(in crate::harness::limecraft) async fn confirm_if_needed(
+    w: &mut ConformanceWorld,
+    who: Persona,
+) -> StepResult {
     let unconfirmed = with_run(w, |r| {
         *r.unconfirmed.lock().unwrap_or_else(|e| e.into_inner())
     });
