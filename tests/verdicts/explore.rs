@@ -42,10 +42,6 @@ fn plan() -> Plan {
 /// the models do not check.
 const NOT_FOUND: &[(&str, &str)] = &[
     (
-        "validate-ignores-remember-me",
-        "needs a rememberMe validation, a clock move past an hour and a use of that session in one case: not drawn within the budget",
-    ),
-    (
         "refresh-never-expires",
         "a reference choice (7 days) that the budget's clock moves do not reach with a live refresh token",
     ),

@@ -930,6 +930,21 @@ impl LimecraftModel {
                 ended: Ended::No,
                 kept_by: None,
             });
+            // What rememberMe on validation decides shows only past the hour
+            // a plain session lasts (LC20): move the clock there and use the
+            // session now, whatever the next draws are.
+            if remember_me == Some(true) && self.clock {
+                case.ctx()
+                    .clock
+                    .advance(HOUR + 2 * MARGIN)
+                    .await
+                    .map_err(Halt::from)?;
+                case.say(format!(
+                    "When {} minutes pass",
+                    (HOUR + 2 * MARGIN + 59) / 60
+                ));
+                self.use_session(case, 0, Via::Header).await?;
+            }
         }
         Ok(())
     }
