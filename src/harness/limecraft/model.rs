@@ -1200,13 +1200,29 @@ impl LimecraftModel {
         case.w
             .sessions
             .insert(who.name().to_owned(), self.sessions[i].token.clone());
-        case.sentence(&format!(
-            "When {} logs in with her email address",
-            who.name()
-        ))
-        .await?;
-        case.sentence("Then the login succeeds without a second factor")
-            .await?;
+        let when = format!("When {} logs in with her email address", who.name());
+        self.login_sentences(
+            case,
+            who,
+            now,
+            &when,
+            "Then the login succeeds without a second factor",
+        )
+        .await
+    }
+
+    /// Plays a login scenario's When and Then sentences and files the
+    /// session the login made.
+    async fn login_sentences(
+        &mut self,
+        case: &mut Case,
+        who: Who,
+        now: i64,
+        when: &str,
+        then: &str,
+    ) -> Result<(), Halt> {
+        case.sentence(when).await?;
+        case.sentence(then).await?;
         case.w.sessions.remove(who.name());
         self.session_from_step(case, who, now);
         Ok(())
@@ -1215,16 +1231,18 @@ impl LimecraftModel {
     /// LC28's login with the SAML redirect parameters.
     async fn saml_login(&mut self, case: &mut Case, who: Who) -> Result<(), Halt> {
         let now = Self::now(case).await?;
-        case.sentence(&format!(
+        let when = format!(
             "When {} logs in with the SAML redirect parameters",
             who.name()
-        ))
-        .await?;
-        case.sentence("Then the login succeeds or redirects to redirectIfOk")
-            .await?;
-        case.w.sessions.remove(who.name());
-        self.session_from_step(case, who, now);
-        Ok(())
+        );
+        self.login_sentences(
+            case,
+            who,
+            now,
+            &when,
+            "Then the login succeeds or redirects to redirectIfOk",
+        )
+        .await
     }
 
     /// LC28's logout with the SAML redirect parameters, of a session the
