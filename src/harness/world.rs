@@ -77,11 +77,12 @@ pub struct RunContext {
     pub secrets: Secrets,
     pub clock: crate::harness::control_api::ControlApi,
     pub enrolment: Mutex<Option<Enrolment>>,
-    /// The newest TOTP step the suite has had accepted, by secret; a later
-    /// code of the same secret must be newer (RFC 6238 §5.2: a code is good
-    /// once). By secret, not for the whole run: a new key (a re-enrolment,
-    /// another account) need not wait out the period of the old one.
-    totp_steps: Mutex<HashMap<Vec<u8>, i64>>,
+    /// The newest TOTP step the suite has had accepted for the run's
+    /// two-factor account; a later code must be newer (RFC 6238 §5.2: a code
+    /// is good once). For the account, not for each of its keys: a server may
+    /// keep its replay state on the user across a re-enrolment (the documents
+    /// are silent), and then refuses a new key's code in the old one's period.
+    totp_step: Mutex<Option<i64>>,
     /// The vendor's own state for the run ([`Self::run_state`]).
     run_state: Box<dyn Any + Send + Sync>,
     /// Set when the run stops early; every later request fails at once with it.
@@ -137,18 +138,16 @@ pub fn scenario_deadline(timeout: std::time::Duration) -> std::time::Duration {
 }
 
 impl RunContext {
-    /// Files `step` of `secret` as accepted by the server (or possibly
-    /// accepted): no later code of that secret may be of this step or older.
-    pub fn file_totp_step(&self, secret: &[u8], step: i64) {
-        let mut steps = self.totp_steps.lock().unwrap_or_else(|e| e.into_inner());
-        let last = steps.entry(secret.to_vec()).or_insert(step);
-        *last = (*last).max(step);
+    /// Files `step` as accepted by the server (or possibly accepted): no
+    /// later code of the two-factor account may be of this step or older.
+    pub fn file_totp_step(&self, step: i64) {
+        let mut last = self.totp_step.lock().unwrap_or_else(|e| e.into_inner());
+        *last = Some(last.map_or(step, |l| l.max(step)));
     }
 
-    /// The newest step of `secret` the server has accepted in this run.
-    pub fn last_totp_step(&self, secret: &[u8]) -> Option<i64> {
-        let steps = self.totp_steps.lock().unwrap_or_else(|e| e.into_inner());
-        steps.get(secret).copied()
+    /// The newest step the server has accepted for the two-factor account.
+    pub fn last_totp_step(&self) -> Option<i64> {
+        *self.totp_step.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Takes the enrolment of the two-factor account from the state file of
@@ -167,13 +166,8 @@ impl RunContext {
             *self.enrolment.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
         }
         // A run right after another waits for a period the last one did not use.
-        let known = self
-            .enrolment
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        if let (Some(e), Some(step)) = (known, state.totp_step(base_url, &account.username)?) {
-            self.file_totp_step(&e.secret, step);
+        if let Some(step) = state.totp_step(base_url, &account.username)? {
+            self.file_totp_step(step);
         }
         Ok(())
     }
@@ -204,7 +198,7 @@ impl RunContext {
             state.save_enrolment(base_url, username, &current)?;
             saved.secret = Some(current.secret.clone());
         }
-        let step = self.last_totp_step(&current.secret);
+        let step = self.last_totp_step();
         if let Some(step) = step
             && saved.step != Some(step)
         {
@@ -369,7 +363,7 @@ impl RunContext {
             secrets,
             clock,
             enrolment: Mutex::new(enrolment),
-            totp_steps: Mutex::new(HashMap::new()),
+            totp_step: Mutex::new(None),
             run_state,
             stop,
             transport_errors_in_a_row: Mutex::new(0),
@@ -672,7 +666,7 @@ impl ConformanceWorld {
     ) -> Result<(String, Option<i64>), Failure> {
         let ctx = self.ctx();
         let period = e.params.period as i64;
-        let last_used = ctx.last_totp_step(&e.secret);
+        let last_used = ctx.last_totp_step();
         let mut now = ctx.clock.now().await?;
         // Near the end of a step the server may check the code in the next step;
         // with clock control, start from a fresh step so every window test is exact.

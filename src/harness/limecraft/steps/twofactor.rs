@@ -85,7 +85,7 @@ async fn proof_code(w: &ConformanceWorld, e: &Enrolment) -> Result<(String, bool
     let params = candidates(w, e)[0];
     let now = ctx.clock.now().await?;
     let used = ctx
-        .last_totp_step(&e.secret)
+        .last_totp_step()
         .is_some_and(|last| last >= totp::step_of(now, params.period));
     let ahead_refused = with_run(w, |r| r.ahead_refused.load(Ordering::Relaxed));
     if used && !ctx.clock.is_controlled() && !ahead_refused {
@@ -264,7 +264,7 @@ pub async fn turn_on(w: &mut ConformanceWorld, who: Persona) -> Result<TurnedOn,
             let new = enrolment_of(&x).filter(|n| n.secret != enrolment.secret);
             taken |= new.is_none();
             if let Some(step) = step {
-                w.ctx().file_totp_step(&enrolment.secret, step);
+                w.ctx().file_totp_step(step);
             }
             let enabled_again = new.is_some();
             if let Some(new) = new {
@@ -679,7 +679,7 @@ pub(super) async fn validate_code(
                 .ok()
                 .map(|now| totp::step_of(now, params.period));
             if let Some(used) = code_step.max(now_step) {
-                ctx.file_totp_step(&e.secret, used);
+                ctx.file_totp_step(used);
             }
             if !matches!(code, CodeChoice::Wrong | CodeChoice::Again) {
                 accepted_with(w, &enrolment, params.algorithm)?;

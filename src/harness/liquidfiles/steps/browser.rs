@@ -278,17 +278,17 @@ async fn current_code(w: &mut ConformanceWorld, secret: &str) -> Result<String, 
         params: TOTP,
     };
     let (code, step) = w.fresh_totp_code(&enrolment, 0).await?;
-    file_code(w, &enrolment.secret, &code, step);
+    file_code(w, &code, step);
     Ok(code)
 }
 
-/// Registers `code` as a secret and files its step of `secret` as used.
-fn file_code(w: &ConformanceWorld, secret: &[u8], code: &str, step: Option<i64>) {
+/// Registers `code` as a secret and files its step as used.
+fn file_code(w: &ConformanceWorld, code: &str, step: Option<i64>) {
     if !code.is_empty() {
         w.ctx().secrets.register(code);
     }
     if let Some(step) = step {
-        w.ctx().file_totp_step(secret, step);
+        w.ctx().file_totp_step(step);
     }
 }
 
@@ -818,7 +818,7 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: Code) -> Ste
         }
         Code::Current => w.fresh_totp_code(&enrolment, 0).await?,
     };
-    file_code(w, &enrolment.secret, &code, step);
+    file_code(w, &code, step);
     let (user, password) = (account.username.clone(), account.password.clone());
     play(w, async |p, wire| {
         player::enter_code(p, wire, &code, &user, &password).await
