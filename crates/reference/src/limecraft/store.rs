@@ -626,12 +626,18 @@ impl LimecraftState {
         if self.faulty(Fault::Enable2faNeverOn) {
             return Ok(enrolment);
         }
+        // Under `limecraft.totp-replay=account` the old key's used steps
+        // (and its wrong codes and lockout) stay with the user.
+        let kept = user
+            .two_factor
+            .take()
+            .filter(|_| self.config.switches.is(&switches::TOTP_REPLAY, "account"));
         user.two_factor = Some(TwoFactor {
             secret,
             confirmed: confirm == "at-once",
-            last_used_step: None,
-            failed_codes: 0,
-            locked_until: None,
+            last_used_step: kept.as_ref().and_then(|k| k.last_used_step),
+            failed_codes: kept.as_ref().map_or(0, |k| k.failed_codes),
+            locked_until: kept.and_then(|k| k.locked_until),
         });
         user.version += 1;
         Ok(enrolment)

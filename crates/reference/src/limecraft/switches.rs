@@ -130,6 +130,16 @@ pub const CODE_WINDOW: Switch = Switch {
     silence: seed("2FA depends on clocks being properly synced."),
 };
 
+/// Whose used time steps a code is checked against (RFC 6238 §5.2: a code
+/// is good once): the key's, so a new key's first code may share the period
+/// of the old key's last, or the account's, kept across a new enrolment.
+pub const TOTP_REPLAY: Switch = Switch {
+    name: "limecraft.totp-replay",
+    values: &["key", "account"],
+    what: "whether the steps already used are kept for each key or for the user across a new enrolment",
+    silence: seed("Run again, even if the workflow already ran in this context."),
+};
+
 /// Wrong codes a temporary token may send before it ends: 5, or 1.
 pub const WRONG_CODE_ATTEMPTS: Switch = Switch {
     name: "limecraft.wrong-code-attempts",
@@ -178,6 +188,7 @@ pub const ALL: &[&Switch] = &[
     &RE_ENABLE,
     &ENABLE2FA_CONFIRM,
     &CODE_WINDOW,
+    &TOTP_REPLAY,
     &WRONG_CODE_ATTEMPTS,
     &DATE_FORMAT,
     &SESSION_COOKIE,
