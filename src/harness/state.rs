@@ -1,20 +1,27 @@
 //! The state file: what the suite must remember between runs against the same
 //! deployment, because it cannot undo it (issue #11).
 //!
-//! Two things: the TOTP secret of a two-factor enrolment the suite made
-//! (Limecraft's `enable2fa`), and the newest TOTP step of the two-factor
-//! account the server accepted. The documents give no call that turns a
-//! second factor off, so after the first run the account keeps it; without
-//! its secret the next run cannot sign that account on. A code is good once
-//! (RFC 6238 §5.2), so a run that starts within the period of the last run's
-//! last accepted code must wait for the next: without the step, it would send
-//! a used code, be refused, and (a server that throttles, RFC 4226 §7.3)
-//! could lock the account out. Everything else the suite changes it undoes
-//! (a LAC password is set back, preflight's sessions and tokens are ended).
+//! Three things: the TOTP secret of a two-factor enrolment the suite made
+//! (Limecraft's `enable2fa`), the newest TOTP step of the two-factor
+//! account the server accepted, and that account's last session. The
+//! documents give no call that turns a second factor off, so after the first
+//! run the account keeps it; without its secret the next run cannot sign that
+//! account on. A code is good once (RFC 6238 §5.2), so a run that starts
+//! within the period of the last run's last accepted code must wait for the
+//! next: without the step, it would send a used code, be refused, and (a
+//! server that throttles, RFC 4226 §7.3) could lock the account out. The
+//! session is the one the run left open instead of logging it out, so that
+//! the next run's first "carol has logged in" costs no code, hence no wait
+//! for a period (one session at a time: the run that takes it ends it, or
+//! leaves it open in its turn; the server ends it when it expires).
+//! Everything else the suite changes it undoes (a LAC password is set back,
+//! preflight's sessions and tokens are ended).
 //!
 //! Format (JSON, version 1): `{"version":1,"enrolments":{"<base_url> <username>":
 //! {"secret":"<base32>","algorithm":"SHA1|SHA256|SHA512","digits":6,"period":30}},
-//! "totp_steps":{"<base_url> <username>":<step>}}` (`totp_steps` may be absent).
+//! "totp_steps":{"<base_url> <username>":<step>},
+//! "sessions":{"<base_url> <username>":"<token>"}}` (`totp_steps` and
+//! `sessions` may be absent).
 //! Written atomically (a temporary file renamed over it), readable by its owner
 //! only; never printed. Keep it between pipeline runs (cache it); if it is lost,
 //! preflight stops with exit 2 naming the account and what to do.
@@ -47,6 +54,9 @@ struct StateFile {
     /// enrolled it (the suite, or the target file's `totp_secret`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     totp_steps: BTreeMap<String, i64>,
+    /// The two-factor account's session the last run left open, by account.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    sessions: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +159,30 @@ impl State {
             .copied())
     }
 
+    /// The session of this account an earlier run left open.
+    pub fn session(&self, base_url: &str, username: &str) -> Result<Option<String>, StateError> {
+        Ok(self.read()?.sessions.remove(&key(base_url, username)))
+    }
+
+    /// Remembers the session of this account the run leaves open (`None`:
+    /// none, the entry goes).
+    pub fn save_session(
+        &self,
+        base_url: &str,
+        username: &str,
+        token: Option<&str>,
+    ) -> Result<(), StateError> {
+        self.update(|file| match token {
+            Some(token) => {
+                file.sessions
+                    .insert(key(base_url, username), token.to_owned());
+            }
+            None => {
+                file.sessions.remove(&key(base_url, username));
+            }
+        })
+    }
+
     /// Remembers `enrolment` for this account, atomically.
     pub fn save_enrolment(
         &self,
@@ -217,6 +251,25 @@ fn key(base_url: &str, username: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_is_kept_by_account_until_it_is_taken_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::at(dir.path().join("state.json"));
+        assert_eq!(state.session("https://a/api", "carol").unwrap(), None);
+        state
+            .save_session("https://a/api/", "carol", Some("t-1"))
+            .unwrap();
+        state.save_totp_step("https://a/api", "carol", 7).unwrap();
+        assert_eq!(
+            state.session("https://a/api", "carol").unwrap().as_deref(),
+            Some("t-1")
+        );
+        assert_eq!(state.session("https://a/api", "dave").unwrap(), None);
+        state.save_session("https://a/api", "carol", None).unwrap();
+        assert_eq!(state.session("https://a/api", "carol").unwrap(), None);
+        assert_eq!(state.totp_step("https://a/api", "carol").unwrap(), Some(7));
+    }
 
     #[test]
     fn an_enrolment_survives_a_round_trip_and_is_keyed_by_deployment_and_account() {

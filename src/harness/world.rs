@@ -66,6 +66,76 @@ impl From<crate::harness::control_api::ControlError> for Failure {
 pub struct SavedState {
     secret: Option<Vec<u8>>,
     step: Option<i64>,
+    session: Option<String>,
+}
+
+/// A TOTP step the server accepted for the two-factor account, as the Unix
+/// second it ends (steps of keys with other periods compare by time), and
+/// the key whose code it was (`None`: not known, e.g. a step from the state
+/// file: taken as every key's).
+#[derive(Clone, Debug)]
+struct AcceptedStep {
+    until: i64,
+    secret: Option<Vec<u8>>,
+    /// A validation's code, which a server surely counts as used (a proof
+    /// sent with enable2fa may not be).
+    validated: bool,
+}
+
+/// The newest accepted step of each key of the two-factor account (a run
+/// makes a few keys; the oldest are forgotten past [`Self::KEYS`]).
+#[derive(Default)]
+struct AcceptedSteps(Vec<AcceptedStep>);
+
+impl AcceptedSteps {
+    const KEYS: usize = 16;
+
+    fn file(&mut self, accepted: AcceptedStep) {
+        match self
+            .0
+            .iter_mut()
+            .find(|a| a.secret == accepted.secret && a.validated == accepted.validated)
+        {
+            Some(a) => a.until = a.until.max(accepted.until),
+            None => {
+                if self.0.len() == Self::KEYS {
+                    self.0.remove(0);
+                }
+                self.0.push(accepted);
+            }
+        }
+    }
+
+    /// The end of the newest step accepted of any key.
+    fn account(&self) -> Option<i64> {
+        self.0.iter().map(|a| a.until).max()
+    }
+
+    /// The end of the newest step whose code of another key than `secret`
+    /// a validation took.
+    fn validated_by_others(&self, secret: &[u8]) -> Option<i64> {
+        self.0
+            .iter()
+            .filter(|a| a.validated && a.secret.as_deref().is_some_and(|s| s != secret))
+            .map(|a| a.until)
+            .max()
+    }
+
+    /// The end of the newest step accepted of the key `secret`, or of a key
+    /// not known (which may be this one).
+    fn key(&self, secret: &[u8]) -> Option<i64> {
+        self.0
+            .iter()
+            .filter(|a| a.secret.as_deref().is_none_or(|s| s == secret))
+            .map(|a| a.until)
+            .max()
+    }
+}
+
+/// Whether `step` of a `period` begins before `until`, the end of the
+/// newest step accepted: a server that keeps codes good once refuses it.
+pub fn totp_step_used(until: Option<i64>, step: i64, period: u64) -> bool {
+    until.is_some_and(|until| until > step * period as i64)
 }
 
 /// What every scenario of one run shares.
@@ -82,7 +152,23 @@ pub struct RunContext {
     /// is good once). For the account, not for each of its keys: a server may
     /// keep its replay state on the user across a re-enrolment (the documents
     /// are silent), and then refuses a new key's code in the old one's period.
-    totp_step: Mutex<Option<i64>>,
+    /// Kept for each key too, for a caller that can try a new key's code in
+    /// that period and wait only if it is refused.
+    totp_step: Mutex<AcceptedSteps>,
+    /// The server was seen to take a key's code in a step it had taken
+    /// another key's code for: it keeps used steps for each key, so another
+    /// key's steps no longer hold a code back.
+    totp_replay_by_key: std::sync::atomic::AtomicBool,
+    /// The two-factor account's newest final session, which a later
+    /// scenario's login of that account reuses while the server still
+    /// accepts it, and which the run leaves open for the next one (the state
+    /// file) instead of ending it: each new session of that account costs a
+    /// TOTP code, and without clock control a fresh code costs a wait of up
+    /// to a period.
+    two_factor_session: Mutex<Option<String>>,
+    /// The run has a state file ([`Self::remember_enrolment_from`]): only
+    /// then is the two-factor session left open, for the next run to find.
+    has_state_file: std::sync::atomic::AtomicBool,
     /// The vendor's own state for the run ([`Self::run_state`]).
     run_state: Box<dyn Any + Send + Sync>,
     /// Set when the run stops early; every later request fails at once with it.
@@ -138,16 +224,64 @@ pub fn scenario_deadline(timeout: std::time::Duration) -> std::time::Duration {
 }
 
 impl RunContext {
-    /// Files `step` as accepted by the server (or possibly accepted): no
-    /// later code of the two-factor account may be of this step or older.
-    pub fn file_totp_step(&self, step: i64) {
-        let mut last = self.totp_step.lock().unwrap_or_else(|e| e.into_inner());
-        *last = Some(last.map_or(step, |l| l.max(step)));
+    /// Files `step` (of a key whose period is `period`) as accepted by the
+    /// server (or possibly accepted): no later code of the two-factor account
+    /// may be of a step that begins before it ends. The key is not known:
+    /// the step counts as every key's.
+    pub fn file_totp_step(&self, step: i64, period: u64) {
+        self.file_accepted(AcceptedStep {
+            until: (step + 1) * period as i64,
+            secret: None,
+            validated: false,
+        });
     }
 
-    /// The newest step the server has accepted for the two-factor account.
-    pub fn last_totp_step(&self) -> Option<i64> {
-        *self.totp_step.lock().unwrap_or_else(|e| e.into_inner())
+    /// [`Self::file_totp_step`] for a code of the key `secret` that a
+    /// validation (`validated`) or another call (a proof) took.
+    pub fn file_totp_step_of_key(&self, step: i64, period: u64, secret: &[u8], validated: bool) {
+        self.file_accepted(AcceptedStep {
+            until: (step + 1) * period as i64,
+            secret: Some(secret.to_vec()),
+            validated,
+        });
+    }
+
+    fn file_accepted(&self, accepted: AcceptedStep) {
+        let mut steps = self.totp_step.lock().unwrap_or_else(|e| e.into_inner());
+        steps.file(accepted);
+    }
+
+    /// When the newest step the server accepted for the two-factor account
+    /// ends (Unix seconds): of any key, or of the key `secret` alone once the
+    /// server was seen to keep used steps for each key.
+    pub fn totp_used_until(&self, secret: &[u8]) -> Option<i64> {
+        let steps = self.totp_step.lock().unwrap_or_else(|e| e.into_inner());
+        if self
+            .totp_replay_by_key
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            steps.key(secret)
+        } else {
+            steps.account()
+        }
+    }
+
+    /// [`Self::totp_used_until`] for the key `secret` alone, as far as the
+    /// run knows (a step of a key not known counts as this one's).
+    pub fn key_totp_used_until(&self, secret: &[u8]) -> Option<i64> {
+        let steps = self.totp_step.lock().unwrap_or_else(|e| e.into_inner());
+        steps.key(secret)
+    }
+
+    /// The server took a code of the key `secret` of `step`: when it had
+    /// taken another key's code of that step in a validation, it keeps used
+    /// steps for each key ([`Self::totp_used_until`]).
+    pub fn saw_totp_taken(&self, secret: &[u8], step: i64, period: u64) {
+        let steps = self.totp_step.lock().unwrap_or_else(|e| e.into_inner());
+        if totp_step_used(steps.validated_by_others(secret), step, period) {
+            self.totp_replay_by_key
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Takes the enrolment of the two-factor account from the state file of
@@ -156,6 +290,8 @@ impl RunContext {
         &self,
         state: &crate::harness::state::State,
     ) -> Result<(), crate::harness::state::StateError> {
+        self.has_state_file
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let Some(account) = &self.target.users.twofactor else {
             return Ok(());
         };
@@ -165,11 +301,45 @@ impl RunContext {
         {
             *self.enrolment.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
         }
-        // A run right after another waits for a period the last one did not use.
+        // A run right after another waits for a period the last one did not
+        // use. The step is of the account's key's period.
         if let Some(step) = state.totp_step(base_url, &account.username)? {
-            self.file_totp_step(step);
+            self.file_totp_step(step, self.totp_period());
+        }
+        if let Some(token) = state.session(base_url, &account.username)? {
+            self.secrets.register(&token);
+            self.keep_two_factor_session(Some(token));
         }
         Ok(())
+    }
+
+    /// The period of the two-factor account's key, or the sample client's
+    /// 30 s while no key is known.
+    fn totp_period(&self) -> u64 {
+        self.enrolment
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map_or(30, |e| e.params.period.max(1))
+    }
+
+    /// The two-factor account's session kept for reuse
+    /// ([`Self::keep_two_factor_session`]).
+    pub fn two_factor_session(&self) -> Option<String> {
+        self.two_factor_session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Keeps `token`, a final session of the two-factor account, for later
+    /// scenarios and the next run; the run does not end it. `None`: the kept
+    /// one has ended.
+    pub fn keep_two_factor_session(&self, token: Option<String>) {
+        *self
+            .two_factor_session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = token;
     }
 
     /// Writes the current enrolment of the two-factor account, and the newest
@@ -198,12 +368,22 @@ impl RunContext {
             state.save_enrolment(base_url, username, &current)?;
             saved.secret = Some(current.secret.clone());
         }
-        let step = self.last_totp_step();
+        // As a step of the key's period: the one that ends last, ends
+        // with or after it.
+        let period = current.params.period.max(1) as i64;
+        let step = self
+            .totp_used_until(&current.secret)
+            .map(|until| (until + period - 1).div_euclid(period) - 1);
         if let Some(step) = step
             && saved.step != Some(step)
         {
             state.save_totp_step(base_url, username, step)?;
             saved.step = Some(step);
+        }
+        let session = self.two_factor_session();
+        if saved.session != session {
+            state.save_session(base_url, username, session.as_deref())?;
+            saved.session = session;
         }
         Ok(())
     }
@@ -228,8 +408,16 @@ impl RunContext {
     /// judged.
     pub async fn end_issued(&self) -> usize {
         let issued = std::mem::take(&mut *self.issued.lock().unwrap_or_else(|e| e.into_inner()));
+        let kept = self.two_factor_session().filter(|_| {
+            self.has_state_file
+                .load(std::sync::atomic::Ordering::Relaxed)
+        });
         let mut failed = 0;
         for credential in issued {
+            // Left open for the next run (the state file), which ends it.
+            if kept.as_deref() == Some(credential.key.as_str()) {
+                continue;
+            }
             if self.http.send(&credential.end).await.is_err() {
                 failed += 1;
             }
@@ -363,7 +551,10 @@ impl RunContext {
             secrets,
             clock,
             enrolment: Mutex::new(enrolment),
-            totp_step: Mutex::new(None),
+            totp_step: Mutex::default(),
+            totp_replay_by_key: Default::default(),
+            two_factor_session: Mutex::new(None),
+            has_state_file: Default::default(),
             run_state,
             stop,
             transport_errors_in_a_row: Mutex::new(0),
@@ -664,17 +855,40 @@ impl ConformanceWorld {
         e: &Enrolment,
         offset: i64,
     ) -> Result<(String, Option<i64>), Failure> {
+        let used_until = self.ctx().totp_used_until(&e.secret);
+        self.totp_code_after(e, offset, used_until).await
+    }
+
+    /// The current code of `e`, newer only than the steps the server
+    /// accepted of this key ([`RunContext::key_totp_used_until`]): in the period
+    /// another key's code was accepted, a server that keeps its replay state
+    /// for each key takes it, one that keeps it for the account refuses it.
+    pub async fn fresh_totp_code_of_key(
+        &self,
+        e: &Enrolment,
+    ) -> Result<(String, Option<i64>), Failure> {
+        let used_until = self.ctx().key_totp_used_until(&e.secret);
+        self.totp_code_after(e, 0, used_until).await
+    }
+
+    /// A code of `e` `offset` periods from the server's time, of a step that
+    /// begins at or after `used_until` (the clock is moved, or waited for).
+    async fn totp_code_after(
+        &self,
+        e: &Enrolment,
+        offset: i64,
+        used_until: Option<i64>,
+    ) -> Result<(String, Option<i64>), Failure> {
         let ctx = self.ctx();
         let period = e.params.period as i64;
-        let last_used = ctx.last_totp_step();
         let mut now = ctx.clock.now().await?;
         // Near the end of a step the server may check the code in the next step;
         // with clock control, start from a fresh step so every window test is exact.
         if ctx.clock.is_controlled() && now.rem_euclid(period) > period - 5 {
             now = ctx.clock.advance(period - now.rem_euclid(period)).await?;
         }
-        if let Some(last) = last_used {
-            let wanted_step = last + 1 - offset;
+        if let Some(until) = used_until {
+            let wanted_step = (until + period - 1).div_euclid(period) - offset;
             let current = totp::step_of(now, e.params.period);
             if current < wanted_step {
                 let wait = wanted_step * period - now;

@@ -10,6 +10,7 @@ mod faults;
 mod fileverbs_preflight;
 mod lac_url_auth;
 mod limecraft_headers;
+mod limecraft_noclock;
 mod limecraft_preflight;
 mod limecraft_totp;
 mod players;

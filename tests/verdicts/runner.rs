@@ -265,31 +265,58 @@ async fn a_lost_state_file_is_one_clear_line_naming_the_account() {
     );
 }
 
+/// Every session a run opened is logged out at its end, but the two-factor
+/// account's last one, which a run with a state file leaves open for the
+/// next (its first login of carol then costs no TOTP code).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_ends_the_sessions_it_was_issued() {
-    let server = reference_server().await;
-    let state = tempfile::tempdir().unwrap();
-    let target = Target::reference(
-        Vendor::Limecraft,
-        &server.api_base_url(Vendor::Limecraft),
-        &server.url(),
-        &Fixtures::builtin(),
-    );
-    // Without the clock scenarios, whose expired sessions stay stored until purged.
-    let report = harness::run(RunOptions {
-        state: Some(state.path().join("state.json")),
-        tags: Some("not @needs-clock".into()),
-        ..options(TargetChoice::External(Box::new(target)))
-    })
-    .await
-    .unwrap();
-    drop(std::panic::take_hook());
-    assert!(report.succeeded(), "{}", report.summary());
-    assert_eq!(
-        server.server.limecraft.session_count(),
-        0,
-        "every Limecraft session the run opened is logged out at its end"
-    );
+    for with_state in [true, false] {
+        let server = reference_server().await;
+        let state = tempfile::tempdir().unwrap();
+        let state_file = state.path().join("state.json");
+        let target = Target::reference(
+            Vendor::Limecraft,
+            &server.api_base_url(Vendor::Limecraft),
+            &server.url(),
+            &Fixtures::builtin(),
+        );
+        // Without the clock scenarios, whose expired sessions stay stored until purged.
+        let report = harness::run(RunOptions {
+            state: with_state.then(|| state_file.clone()),
+            tags: Some("not @needs-clock".into()),
+            ..options(TargetChoice::External(Box::new(target)))
+        })
+        .await
+        .unwrap();
+        drop(std::panic::take_hook());
+        assert!(report.succeeded(), "{}", report.summary());
+        assert_eq!(
+            server.server.limecraft.session_count(),
+            usize::from(with_state),
+            "every Limecraft session the run opened is logged out at its end, \
+             but carol's last one with a state file (state file: {with_state})"
+        );
+        if with_state {
+            let saved: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+            let token = saved["sessions"]
+                .as_object()
+                .and_then(|m| m.values().next())
+                .and_then(|t| t.as_str())
+                .expect("the state file keeps the session left open");
+            let me = reqwest::Client::new()
+                .get(format!(
+                    "{}/authentication/user",
+                    server.api_base_url(Vendor::Limecraft)
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            let body: serde_json::Value = me.json().await.unwrap();
+            assert_eq!(body["username"], "carol", "{body}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -968,7 +968,7 @@ impl LimecraftModel {
             .ok()
             .map(|n| totp::step_of(n, e.params.period));
         if let Some(used) = step.max(now_step) {
-            ctx.file_totp_step(used);
+            ctx.file_totp_step(used, e.params.period);
         }
     }
 

@@ -41,7 +41,7 @@ use serde_json::Value;
 use super::api::{self, Transport};
 use crate::harness::exchange::Exchange;
 use crate::harness::world::{
-    Check, ConformanceWorld, Enrolment, Failure, Persona, Rule, Status, StepResult,
+    Check, ConformanceWorld, Enrolment, Failure, Persona, Rule, Status, StepResult, totp_step_used,
 };
 use crate::reference::limecraft::{SAMPLE_CLIENT, rules};
 use crate::totp::{self, Algorithm, TotpParams};
@@ -91,14 +91,14 @@ pub struct LimecraftScenario {
 pub struct LimecraftRun {
     /// The TOTP algorithm whose code the server accepted, once seen.
     checked: Mutex<Option<Algorithm>>,
-    /// The two-factor account's newest final session, which a later
-    /// scenario's "carol has logged in" reuses while the server still
-    /// accepts it: each new session of hers costs a TOTP code, and without
-    /// clock control a fresh code costs a wait of up to a period.
-    two_factor_session: Mutex<Option<String>>,
     /// The server refused a code one step ahead as proof when enabling 2FA
     /// again (a window narrower than RFC 6238's one step): wait instead.
     ahead_refused: AtomicBool,
+    /// Without clock control, a new key's first code is tried in the period
+    /// an older key's code was accepted (a server that keeps its replay
+    /// state for each key takes it); once the server refused one, it keeps
+    /// the state for the account, and codes wait for a newer period.
+    replay_by_account: AtomicBool,
     /// The suite took carol's key from an enable2fa answer and has not yet
     /// seen her second factor on: a server may wait for a first code to
     /// confirm it ([`turn_on`]), which the next step that needs it sends.

@@ -16,18 +16,27 @@ async fn has_logged_in(
         session
     };
     let remember_me = (!remember.is_empty()).then_some(true);
-    // Carol's plain session may be one an earlier scenario had the server
-    // accept a code for (see `LimecraftRun::two_factor_session`).
+    log_in(w, who, &session, remember_me).await?;
+    lc_mut(w).because = Some(&rules::SESSION_LIFETIME);
+    Ok(())
+}
+
+/// Logs `who` in as `session` ([`log_in_fully`]); carol's plain session may
+/// be one an earlier scenario, or the last run, had the server accept a code
+/// for (`RunContext::two_factor_session`), and a new one is kept as that.
+pub(super) async fn log_in(
+    w: &mut ConformanceWorld,
+    who: Persona,
+    session: &str,
+    remember_me: Option<bool>,
+) -> StepResult {
     let reusable = who == Persona::Carol && session == who.name() && remember_me.is_none();
     if !(reusable && reuse_two_factor_session(w, who).await?) {
-        log_in_fully(w, who, &session, remember_me).await?;
-        if reusable && let Ok(token) = w.session(&session) {
-            with_run(w, |r| {
-                *r.two_factor_session.lock().expect("session lock") = Some(token)
-            });
+        log_in_fully(w, who, session, remember_me).await?;
+        if reusable && let Ok(token) = w.session(session) {
+            w.ctx().keep_two_factor_session(Some(token));
         }
     }
-    lc_mut(w).because = Some(&rules::SESSION_LIFETIME);
     Ok(())
 }
 
@@ -35,19 +44,14 @@ async fn has_logged_in(
 /// server still answers GET /authentication/user with it; `false`: there is
 /// none, or it has ended (the caller logs in).
 async fn reuse_two_factor_session(w: &mut ConformanceWorld, who: Persona) -> Result<bool, Failure> {
-    let kept = with_run(w, |r| {
-        r.two_factor_session.lock().expect("session lock").clone()
-    });
-    let Some(token) = kept else {
+    let Some(token) = w.ctx().two_factor_session() else {
         return Ok(false);
     };
     let x = w
         .send(api::current_user(Some(&token), Transport::Header))
         .await?;
     if x.status != 200 {
-        with_run(w, |r| {
-            *r.two_factor_session.lock().expect("session lock") = None
-        });
+        w.ctx().keep_two_factor_session(None);
         return Ok(false);
     }
     w.sessions.insert(who.name().to_owned(), token);

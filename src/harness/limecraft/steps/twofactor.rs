@@ -9,7 +9,7 @@ use super::*;
 #[given(expr = "{persona} has enabled two-factor authentication")]
 async fn has_enabled_two_factor(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     if w.ctx().enrolment.lock().expect("enrolment lock").is_none() {
-        log_in_fully(w, who, who.name(), None).await?;
+        log_in(w, who, who.name(), None).await?;
         enable_for_self(w, who).await?;
         let x = w.last_exchange()?;
         w.status(
@@ -41,60 +41,98 @@ async fn enables_for_herself(w: &mut ConformanceWorld, who: Persona, again: Stri
 async fn enable_for_self(w: &mut ConformanceWorld, who: Persona) -> StepResult {
     let token = w.session(who.name())?;
     let id = user_id(w, &token).await?;
-    enable_for(w, &token, &id).await
+    enable_for(w, &token, &id, true).await
 }
 
-/// Enables 2FA on `id` with `token`'s session; on success the suite adopts
-/// the new enrolment (the account's only second factor it knows).
-async fn enable_for(w: &mut ConformanceWorld, token: &str, id: &str) -> StepResult {
-    // Enabling again: `redo` (the document's "run again") and, as proof a
-    // server may ask for instead, a code of the known second factor.
+/// Enables 2FA on `id` with `token`'s session (`own`: the account's own
+/// session); on success the suite adopts the new enrolment (the account's
+/// only second factor it knows).
+async fn enable_for(w: &mut ConformanceWorld, token: &str, id: &str, own: bool) -> StepResult {
+    // Enabling her own again: `redo` (the document's "run again") and, as
+    // proof a server may ask for instead, a code of the known second factor.
+    // A SUPPORT user enabling it for her has no code of hers to give.
     let known = w.ctx().enrolment.lock().expect("enrolment lock").clone();
     let mut proof = match &known {
-        Some(e) => Some(proof_code(w, e).await?),
-        None => None,
+        Some(e) if own => Some(proof_code(w, e).await?),
+        _ => None,
     };
     let x = loop {
-        let code = proof.as_ref().map(|(code, _)| Some(code.as_str()));
-        let x = w.send(api::enable_two_factor(token, id, code)).await?;
+        let again = known
+            .as_ref()
+            .map(|_| proof.as_ref().map(|p| p.code.as_str()));
+        let x = w.send(api::enable_two_factor(token, id, again)).await?;
         // A code a step ahead refused may be the server's narrower window:
         // once more with a fresh code, and no code ahead again in this run.
+        // A current code refused may be of another algorithm than the one
+        // the server checks (not yet seen for a new key): the next one's.
         match (&known, &proof) {
-            (Some(e), Some((_, true))) if !Status::Success.holds(x.status) => {
-                with_run(w, |r| r.ahead_refused.store(true, Ordering::Relaxed));
-                proof = Some((current_code(w, e).await?, false));
+            (Some(e), Some(p)) if !Status::Success.holds(x.status) => {
+                let next = if p.ahead { 0 } else { p.candidate + 1 };
+                if p.ahead {
+                    with_run(w, |r| r.ahead_refused.store(true, Ordering::Relaxed));
+                }
+                match current_code(w, e, next).await? {
+                    Some(p) => proof = Some(p),
+                    None => break x,
+                }
             }
             _ => break x,
         }
     };
-    if Status::Success.holds(x.status)
-        && let Some(enrolment) = enrolment_of(&x)
-    {
-        adopt(w, enrolment);
+    if Status::Success.holds(x.status) {
+        // A server may have checked the proof as a use of its step, and may
+        // keep used steps for the user across the new key.
+        if let (Some(e), Some(p)) = (&known, &proof) {
+            w.ctx()
+                .file_totp_step_of_key(p.step, p.period, &e.secret, false);
+        }
+        if let Some(enrolment) = enrolment_of(&x) {
+            adopt(w, enrolment);
+        }
     }
     w.spec_check(&x)
+}
+
+/// A code that proves the second factor when enabling it again.
+struct Proof {
+    code: String,
+    step: i64,
+    period: u64,
+    /// Which of [`candidates`] computed it.
+    candidate: usize,
+    /// A step ahead of the server's now: a server with a narrower window
+    /// than RFC 6238 §5.2's one step refuses it.
+    ahead: bool,
 }
 
 /// A code of `e` that proves the second factor when enabling it again: the
 /// current step's if the server has not accepted it yet, else, rather than
 /// wait up to a period, the next step's, which RFC 6238 §5.2's recommended
-/// window of one step accepts (`true` with it: the caller retries with a
-/// fresh code if it is refused). The proof is not what LC11 or LC32 judge.
-async fn proof_code(w: &ConformanceWorld, e: &Enrolment) -> Result<(String, bool), Failure> {
+/// window of one step accepts (the caller retries with a fresh code if it is
+/// refused). The proof is not what LC11 or LC32 judge.
+async fn proof_code(w: &ConformanceWorld, e: &Enrolment) -> Result<Proof, Failure> {
     let ctx = w.ctx();
     let params = candidates(w, e)[0];
     let now = ctx.clock.now().await?;
-    let used = ctx
-        .last_totp_step()
-        .is_some_and(|last| last >= totp::step_of(now, params.period));
+    let used = totp_step_used(
+        ctx.totp_used_until(&e.secret),
+        totp::step_of(now, params.period),
+        params.period,
+    );
     let ahead_refused = with_run(w, |r| r.ahead_refused.load(Ordering::Relaxed));
     if used && !ctx.clock.is_controlled() && !ahead_refused {
-        // Not filed as used: taken, it ends with the old key; refused, it
-        // was never used.
         let next = now + params.period as i64;
-        return Ok((totp::code_at(params, &e.secret, next), true));
+        return Ok(Proof {
+            code: totp::code_at(params, &e.secret, next),
+            step: totp::step_of(next, params.period),
+            period: params.period,
+            candidate: 0,
+            ahead: true,
+        });
     }
-    Ok((current_code(w, e).await?, false))
+    current_code(w, e, 0)
+        .await?
+        .ok_or_else(|| Failure("no TOTP parameters to compute a code with".into()))
 }
 
 /// Takes a new key from an enable2fa answer as carol's second factor, not
@@ -264,7 +302,8 @@ pub async fn turn_on(w: &mut ConformanceWorld, who: Persona) -> Result<TurnedOn,
             let new = enrolment_of(&x).filter(|n| n.secret != enrolment.secret);
             taken |= new.is_none();
             if let Some(step) = step {
-                w.ctx().file_totp_step(step);
+                w.ctx()
+                    .file_totp_step_of_key(step, params.period, &enrolment.secret, true);
             }
             let enabled_again = new.is_some();
             if let Some(new) = new {
@@ -297,14 +336,29 @@ pub async fn turn_on(w: &mut ConformanceWorld, who: Persona) -> Result<TurnedOn,
     Err(w.failure(what))
 }
 
-/// A current code of `e`, as the server checks it once the run has seen that.
-async fn current_code(w: &ConformanceWorld, e: &Enrolment) -> Result<String, Failure> {
-    let params = candidates(w, e)[0];
+/// A current code of `e`, with the parameters of the `candidate`th of
+/// [`candidates`] (`None`: there are fewer), as proof.
+async fn current_code(
+    w: &ConformanceWorld,
+    e: &Enrolment,
+    candidate: usize,
+) -> Result<Option<Proof>, Failure> {
+    let Some(&params) = candidates(w, e).get(candidate) else {
+        return Ok(None);
+    };
     let e = Enrolment {
         secret: e.secret.clone(),
         params,
     };
-    Ok(w.fresh_totp_code(&e, 0).await?.0)
+    let (code, step) = w.fresh_totp_code(&e, 0).await?;
+    let now = totp::step_of(w.ctx().clock.now().await?, params.period);
+    Ok(Some(Proof {
+        code,
+        step: step.unwrap_or(now),
+        period: params.period,
+        candidate,
+        ahead: false,
+    }))
 }
 
 async fn user_id(w: &mut ConformanceWorld, token: &str) -> Result<String, Failure> {
@@ -416,7 +470,7 @@ async fn enables_for_other(w: &mut ConformanceWorld, who: String, whom: Other) -
             } else {
                 Persona::Carol
             };
-            log_in_fully(w, other, other.name(), None).await?;
+            log_in(w, other, other.name(), None).await?;
             let session = w.session(other.name())?;
             user_id(w, &session).await?
         }
@@ -425,7 +479,7 @@ async fn enables_for_other(w: &mut ConformanceWorld, who: String, whom: Other) -
     lc_mut(w).because = Some(rule);
     if whom == Other::Carol {
         // carol's second factor is the suite's: adopt the new key.
-        enable_for(w, &token, &id).await
+        enable_for(w, &token, &id, false).await
     } else {
         w.send_checked(api::enable_two_factor(&token, &id, None))
             .await?;
@@ -573,6 +627,13 @@ fn candidates(w: &ConformanceWorld, e: &Enrolment) -> Vec<TotpParams> {
 /// the code's step is newer than any the suite had accepted, so a refusal is
 /// never just the replay rule. A final token the server issued is filed as
 /// `session`, and its code's step as used, before the spec check.
+///
+/// One exception saves a wait of up to a period against a target without
+/// clock control: the current code of a key the server has not yet taken a
+/// code of, in the period it took an older key's, is tried at once (the
+/// documents do not say whether used steps are kept for the key or for the
+/// account). Refused, it is tried again once a newer period has come, after
+/// a new login, and the rest of the run waits as for one account.
 pub(super) async fn validate_code(
     w: &mut ConformanceWorld,
     who: Persona,
@@ -612,9 +673,22 @@ pub(super) async fn validate_code(
         CodeChoice::Wrong => vec![enrolment.params],
         _ => candidates(w, &enrolment),
     };
+    let uses_temporary = matches!(token, TokenChoice::Temporary(_) | TokenChoice::RememberMe);
+    let mut key_first = matches!(code, CodeChoice::Current)
+        && uses_temporary
+        && new_key_in_a_used_period(w, &enrolment).await?;
     let mut last = None;
-    for (i, params) in tries.iter().enumerate() {
-        let uses_temporary = matches!(token, TokenChoice::Temporary(_) | TokenChoice::RememberMe);
+    for (i, params) in tries
+        .iter()
+        .chain(if key_first { &tries[..] } else { &[] })
+        .enumerate()
+    {
+        if i == tries.len() {
+            // Every try of the new key's code in the used period was refused:
+            // this server keeps used steps for the account.
+            key_first = false;
+            with_run(w, |r| r.replay_by_account.store(true, Ordering::Relaxed));
+        }
         if i > 0 && uses_temporary {
             relogin(w, who).await?;
         }
@@ -630,6 +704,7 @@ pub(super) async fn validate_code(
                     .ok_or_else(|| Failure("no code was sent before in this scenario".into()))?,
                 None,
             ),
+            CodeChoice::Current if key_first => w.fresh_totp_code_of_key(&e).await?,
             CodeChoice::Current => w.fresh_totp_code(&e, 0).await?,
             // A wrong code need not be fresh: it only has to differ from
             // every code the server could accept now (no wait for a period).
@@ -678,8 +753,12 @@ pub(super) async fn validate_code(
                 .await
                 .ok()
                 .map(|now| totp::step_of(now, params.period));
+            if key_first && let Some(step) = code_step {
+                // A new key's code in a step another key's may have been taken for.
+                ctx.saw_totp_taken(&enrolment.secret, step, params.period);
+            }
             if let Some(used) = code_step.max(now_step) {
-                ctx.file_totp_step(used);
+                ctx.file_totp_step_of_key(used, params.period, &enrolment.secret, true);
             }
             if !matches!(code, CodeChoice::Wrong | CodeChoice::Again) {
                 accepted_with(w, &enrolment, params.algorithm)?;
@@ -692,6 +771,22 @@ pub(super) async fn validate_code(
     let x = last.ok_or_else(|| Failure("no code was tried".into()))?;
     w.spec_check(&x)?;
     Ok(x)
+}
+
+/// Whether the current code of `e`'s key is one the run may try at once
+/// although the server took a code of the account in this period: no clock
+/// control (with it, moving the clock costs nothing), another key's code was
+/// taken in this period, and the server was not seen to keep used steps for
+/// the account.
+async fn new_key_in_a_used_period(w: &ConformanceWorld, e: &Enrolment) -> Result<bool, Failure> {
+    let ctx = w.ctx();
+    if ctx.clock.is_controlled() || with_run(w, |r| r.replay_by_account.load(Ordering::Relaxed)) {
+        return Ok(false);
+    }
+    let period = e.params.period;
+    let now = totp::step_of(ctx.clock.now().await?, period);
+    Ok(totp_step_used(ctx.totp_used_until(&e.secret), now, period)
+        && !totp_step_used(ctx.key_totp_used_until(&e.secret), now, period))
 }
 
 /// Files which algorithm's code the server accepted, and warns when it is

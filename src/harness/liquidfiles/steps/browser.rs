@@ -288,7 +288,7 @@ fn file_code(w: &ConformanceWorld, code: &str, step: Option<i64>) {
         w.ctx().secrets.register(code);
     }
     if let Some(step) = step {
-        w.ctx().file_totp_step(step);
+        w.ctx().file_totp_step(step, TOTP.period);
     }
 }
 
