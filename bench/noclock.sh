@@ -39,16 +39,26 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-export LIMECRAFT_BASE_URL="http://127.0.0.1:$PORT/limecraft/api"
-export LIMECRAFT_PRIMARY_USER=alice LIMECRAFT_PRIMARY_PASSWORD=alice-Pa55word
-export LIMECRAFT_SECONDARY_USER=bob LIMECRAFT_SECONDARY_PASSWORD=bob-Pa55word
-export LIMECRAFT_TWOFACTOR_USER=carol LIMECRAFT_TWOFACTOR_PASSWORD=carol-Pa55word
+# Every account the reference fixtures give (support: LC30 and LC31, which
+# enable 2FA for carol too; locked and disabled: LC5, LC6), no control_url.
+cat >"$WORK/target.yaml" <<EOF
+vendor: limecraft
+base_url: http://127.0.0.1:$PORT/limecraft/api
+timeout_seconds: 10
+users:
+  primary: { username: alice, password: alice-Pa55word }
+  secondary: { username: bob, password: bob-Pa55word }
+  twofactor: { username: carol, password: carol-Pa55word }
+  locked: { username: dave, password: dave-Pa55word }
+  disabled: { username: erin, password: erin-Pa55word }
+  support: { username: sam, password: sam-Pa55word }
+EOF
 
 cd "$WORK"
 one() {
     local start end out
     start=$(date +%s.%N)
-    out=$("$BIN" run --target "$REPO/fixtures/limecraft.target.yaml" 2>&1 || true)
+    out=$("$BIN" run --target "$WORK/target.yaml" 2>&1 || true)
     end=$(date +%s.%N)
     printf '%-6s %6.1f s  waits: %s  %s\n' "$1" "$(echo "$end - $start" | bc)" \
         "$(grep -o 'waiting [0-9]* s' <<<"$out" | awk '{print $2}' | paste -sd+ - | sed 's/^$/none/')" \
