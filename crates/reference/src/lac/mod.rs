@@ -254,7 +254,7 @@ async fn probe(
         .map_err(|e| ApiError::internal(e.to_string()))?;
     // `lac.write-answers=no-row`: a write without a body finds no row to
     // change (a real resource's answer once the caller is let in).
-    if h.lac.switches().is(&switches::WRITE_ANSWERS, "no-row") {
+    if write && h.lac.switches().is(&switches::WRITE_ANSWERS, "no-row") {
         if method == Method::PUT || method == Method::DELETE {
             return Err(ApiError::not_found("No row matches this request."));
         }
