@@ -417,19 +417,28 @@ impl Served {
             path.strip_prefix(m.prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         });
+        // The URI as it came, for the log line: moved out of the request when
+        // the mount is cut off (the request gets a new one), else a copy.
+        let mut came = None;
         let router = match mount {
             Some(m) => {
                 if m.original_uri {
                     let uri = req.uri().clone();
                     req.extensions_mut().insert(axum::extract::OriginalUri(uri));
                 }
-                if strip_prefix(&mut req, m.prefix.len()) {
-                    &m.router
-                } else {
-                    &self.root
+                match without_prefix(req.uri(), m.prefix.len()) {
+                    Some(stripped) => {
+                        came = Some(std::mem::replace(req.uri_mut(), stripped));
+                        &m.router
+                    }
+                    None => &self.root,
                 }
             }
             None => &self.root,
+        };
+        let came = match came {
+            Some(uri) => Some(uri),
+            None => seen.is_some().then(|| req.uri().clone()),
         };
         let Ok(mut response) = router.clone().oneshot(req).await;
         // A 503 (the password hashing pool is full) always says when to retry.
@@ -444,19 +453,19 @@ impl Served {
         if let Some(clock) = &self.moved_clock {
             response = clock::date_of_moved(clock, response);
         }
-        if let Some(seen) = seen {
-            self.request_log.line(seen, response.status().as_u16());
+        if let (Some(seen), Some(came)) = (seen, came) {
+            self.request_log
+                .line(seen, &came, response.status().as_u16());
         }
         response
     }
 }
 
-/// Takes the first `n` bytes (a mount prefix) off the request's path; false if
-/// the result is not a valid path.
-fn strip_prefix(req: &mut axum::extract::Request, n: usize) -> bool {
+/// `uri` without the first `n` bytes of its path (a mount prefix); `None` if
+/// the result is not a valid path. Only the path and query are copied.
+fn without_prefix(uri: &axum::http::Uri, n: usize) -> Option<axum::http::Uri> {
     use axum::http::uri::{PathAndQuery, Uri};
-    let rest = req
-        .uri()
+    let rest = uri
         .path_and_query()
         .map_or("", |pq| pq.as_str())
         .get(n..)
@@ -465,19 +474,15 @@ fn strip_prefix(req: &mut axum::extract::Request, n: usize) -> bool {
         PathAndQuery::try_from(rest)
     } else {
         PathAndQuery::try_from(format!("/{rest}"))
-    };
-    let Ok(stripped) = stripped else {
-        return false;
-    };
-    let mut parts = req.uri().clone().into_parts();
-    parts.path_and_query = Some(stripped);
-    match Uri::from_parts(parts) {
-        Ok(uri) => {
-            *req.uri_mut() = uri;
-            true
-        }
-        Err(_) => false,
     }
+    .ok()?;
+    if uri.scheme().is_none() && uri.authority().is_none() {
+        // Origin form (`GET /path`), nearly every request.
+        return Some(Uri::from(stripped));
+    }
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(stripped);
+    Uri::from_parts(parts).ok()
 }
 
 /// A reference server serving in the background; dropping it stops it.

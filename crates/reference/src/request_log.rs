@@ -296,10 +296,10 @@ pub enum RequestLog {
     Sink(LogSink),
 }
 
-/// What a request's line needs from its start.
+/// What a request's line needs from its start (its path comes at the end:
+/// the caller keeps the request's URI as it came, without a copy of it).
 pub struct Seen {
     method: Method,
-    uri: Uri,
     started: Instant,
 }
 
@@ -310,24 +310,22 @@ impl RequestLog {
             RequestLog::Off => None,
             _ => Some(Seen {
                 method: req.method().clone(),
-                uri: req.uri().clone(),
                 started: Instant::now(),
             }),
         }
     }
 
-    /// Writes the request's line, now that its answer has `status`.
-    pub fn line(&self, seen: Seen, status: u16) {
+    /// Writes the line of the request to `uri` (as it came), now that its
+    /// answer has `status`.
+    pub fn line(&self, seen: Seen, uri: &Uri, status: u16) {
         let elapsed = seen.started.elapsed();
         match self {
-            RequestLog::Sink(sink) => {
-                sink.request_line(&seen.method, seen.uri.path(), status, elapsed)
-            }
+            RequestLog::Sink(sink) => sink.request_line(&seen.method, uri.path(), status, elapsed),
             RequestLog::Tracing => tracing::info!(
                 target: "authconform::request",
                 "{} {} {status} {:.1}ms",
                 seen.method,
-                truncated(seen.uri.path()),
+                truncated(uri.path()),
                 elapsed.as_secs_f64() * 1000.0
             ),
             RequestLog::Off => {}

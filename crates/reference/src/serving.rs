@@ -121,6 +121,14 @@ tokio::task_local! {
     static CURRENT: Arc<Connection>;
 }
 
+/// The address of the client whose request is being answered (`None` outside
+/// [`serve`]): what the throttles and the pending-login caps count per source
+/// (`throttle::Source`), read from the connection rather than inserted into
+/// every request's extensions.
+pub fn current_source() -> Option<IpAddr> {
+    CURRENT.try_with(|c| c.source).ok()
+}
+
 impl CloseConnection {
     /// The connection of the request being answered (`None` outside [`serve`]).
     pub fn current() -> Option<CloseConnection> {
@@ -261,7 +269,7 @@ pub async fn serve(
         );
         let connection = Arc::new(Connection::new(&limits, source, waiting));
         let id = registry.add(connection.clone());
-        let service = connection_service(router.clone(), limits.clone(), connection.clone(), peer);
+        let service = connection_service(router.clone(), limits.clone(), connection.clone());
         // hyper's own header timer would start again when the connection goes
         // idle, so the head and idle limits are `Deadlines`' instead.
         let http = hyper::server::conn::http1::Builder::new()
@@ -452,7 +460,6 @@ fn connection_service(
     router: impl Answers,
     limits: Arc<ServeLimits>,
     connection: Arc<Connection>,
-    peer: std::net::SocketAddr,
 ) -> impl hyper::service::Service<
     Request<hyper::body::Incoming>,
     Response = Response<AnswerBody>,
@@ -465,7 +472,7 @@ fn connection_service(
         let connection = connection.clone();
         async move {
             connection.deadlines.answering();
-            let response = answer(router, &limits, req, peer).await;
+            let response = answer(router, &limits, req).await;
             // Idle again once hyper has taken the whole answer's body.
             Ok(response.map(|body| AnswerBody {
                 inner: body,
@@ -487,8 +494,7 @@ fn bad_request(message: &'static str) -> Response {
 async fn answer(
     router: impl Answers,
     limits: &ServeLimits,
-    mut req: Request<hyper::body::Incoming>,
-    peer: std::net::SocketAddr,
+    req: Request<hyper::body::Incoming>,
 ) -> Response {
     // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without
     // Host, and to any request with more than one Host field line.
@@ -500,15 +506,18 @@ async fn answer(
         (Some(_), Some(_)) => return bad_request("a request may have only one Host header"),
         _ => {}
     }
-    // Who is asking: the throttles and the pending-login caps count per source.
-    req.extensions_mut()
-        .insert(axum::extract::ConnectInfo(peer));
+    // A request without a body (no Content-Length, or 0, and not chunked)
+    // has nothing to time: no wrapper, no allocation for it.
     let req = req.map(|body| {
-        Body::new(ProgressBody::new(
-            body,
-            limits.body_idle_timeout,
-            limits.body_total_timeout,
-        ))
+        if http_body::Body::is_end_stream(&body) {
+            Body::empty()
+        } else {
+            Body::new(ProgressBody::new(
+                body,
+                limits.body_idle_timeout,
+                limits.body_total_timeout,
+            ))
+        }
     });
     let too_large = body_too_large(&req);
     let Ok(mut response) = router.oneshot(req).await;
