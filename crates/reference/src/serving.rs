@@ -285,16 +285,27 @@ pub async fn serve(
                 service,
             );
         let watched = graceful.watch(http);
-        let registry = registry.clone();
-        connections.spawn(CURRENT.scope(connection.clone(), async move {
+        let open = Open {
+            slot: Some(slot),
+            registry: registry.clone(),
+            id,
+            connection: connection.clone(),
+        };
+        // The connection task polls hyper's connection only; its close signal
+        // and deadlines are watched by a task of their own, which ends it.
+        // (Polled together, they were polled again on each of the connection
+        // task's wake-ups, several a request.)
+        let task = connections.spawn(CURRENT.scope(connection.clone(), async move {
+            let _open = open;
+            let _ = watched.await;
+        }));
+        tokio::spawn(async move {
             tokio::select! {
-                _ = watched => {}
                 _ = connection.close.notified() => {}
                 _ = connection.deadlines.passed() => {}
             }
-            drop(slot);
-            registry.remove(id);
-        }));
+            task.abort();
+        });
     }
     drop(listener);
     while connections.try_join_next().is_some() {}
@@ -359,6 +370,26 @@ impl Connection {
             close: Notify::new(),
             source,
         }
+    }
+}
+
+/// A connection task's hold on its slot and registry entry, let go however
+/// the task ends (its connection closed, or the task aborted by its watchdog
+/// or at shutdown); then its watchdog ends too.
+struct Open {
+    slot: Option<tokio::sync::OwnedSemaphorePermit>,
+    registry: Arc<Registry>,
+    id: u64,
+    connection: Arc<Connection>,
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        // The slot first: a connection frees its slot before it leaves the
+        // registry (`serve` relies on it when it sheds).
+        drop(self.slot.take());
+        self.registry.remove(self.id);
+        self.connection.close.notify_one();
     }
 }
 
