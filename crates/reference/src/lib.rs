@@ -387,9 +387,7 @@ struct Mounted {
 impl tower::Service<axum::extract::Request> for Service {
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
-    type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
-    >;
+    type Future = Answering;
 
     fn poll_ready(
         &mut self,
@@ -398,20 +396,75 @@ impl tower::Service<axum::extract::Request> for Service {
         std::task::Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
+    fn call(&mut self, req: axum::extract::Request) -> Answering {
+        let seen = self.0.request_log.start(&req);
+        let Some(delay) = self.0.latency else {
+            return self.0.clone().route(req, seen);
+        };
         let served = self.0.clone();
-        Box::pin(async move { Ok(served.answer(req).await) })
+        Answering::Delayed {
+            inner: Box::pin(async move {
+                tokio::time::sleep(delay).await;
+                let Ok(response) = served.route(req, seen).await;
+                response
+            }),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Service`]'s answer: the vendor router's own future and
+    /// what is done to its answer (no box, no second routing), or under
+    /// `--latency` a boxed future that sleeps first.
+    #[project = AnsweringProj]
+    pub enum Answering {
+        Routed {
+            #[pin]
+            inner: axum::routing::future::RouteFuture<std::convert::Infallible>,
+            after: Option<After>,
+        },
+        Delayed {
+            inner: std::pin::Pin<
+                Box<dyn std::future::Future<Output = axum::response::Response> + Send>,
+            >,
+        },
+    }
+}
+
+/// What [`Served::finish`] needs once the router has answered.
+pub struct After {
+    served: std::sync::Arc<Served>,
+    seen: Option<request_log::Seen>,
+    came: Option<axum::http::Uri>,
+}
+
+impl std::future::Future for Answering {
+    type Output = Result<axum::response::Response, std::convert::Infallible>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.project() {
+            AnsweringProj::Routed { inner, after } => {
+                let Ok(response) = std::task::ready!(inner.poll(cx));
+                let After { served, seen, came } =
+                    after.take().expect("an answer is not polled after it is ready");
+                std::task::Poll::Ready(Ok(served.finish(response, seen, came)))
+            }
+            AnsweringProj::Delayed { inner } => inner.as_mut().poll(cx).map(Ok),
+        }
     }
 }
 
 impl Served {
-    async fn answer(&self, mut req: axum::extract::Request) -> axum::response::Response {
-        use axum::http::{HeaderValue, StatusCode, header};
-        use tower::ServiceExt;
-        let seen = self.request_log.start(&req);
-        if let Some(delay) = self.latency {
-            tokio::time::sleep(delay).await;
-        }
+    /// Hands the request to the router of its mount (the mount cut off its
+    /// path) or to the root router.
+    fn route(
+        self: std::sync::Arc<Self>,
+        mut req: axum::extract::Request,
+        seen: Option<request_log::Seen>,
+    ) -> Answering {
         let path = req.uri().path();
         let mount = self.mounted.iter().find(|m| {
             path.strip_prefix(m.prefix)
@@ -436,11 +489,29 @@ impl Served {
             }
             None => &self.root,
         };
+        let mut router = router.clone();
         let came = match came {
             Some(uri) => Some(uri),
             None => seen.is_some().then(|| req.uri().clone()),
         };
-        let Ok(mut response) = router.clone().oneshot(req).await;
+        Answering::Routed {
+            inner: tower::Service::call(&mut router, req),
+            after: Some(After {
+                served: self,
+                seen,
+                came,
+            }),
+        }
+    }
+
+    /// The router's answer as the server sends it, and its log line.
+    fn finish(
+        &self,
+        mut response: axum::response::Response,
+        seen: Option<request_log::Seen>,
+        came: Option<axum::http::Uri>,
+    ) -> axum::response::Response {
+        use axum::http::{HeaderValue, StatusCode, header};
         // A 503 (the password hashing pool is full) always says when to retry.
         if response.status() == StatusCode::SERVICE_UNAVAILABLE
             && !response.headers().contains_key(header::RETRY_AFTER)
