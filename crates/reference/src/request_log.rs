@@ -171,16 +171,19 @@ impl LogSink {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        // Tenths of a millisecond, rounded: `{:.1}ms`.
-        let tenths = (elapsed.as_nanos() + 50_000) / 100_000;
+        // Tenths of a millisecond, rounded: `{:.1}ms` (in u64: no 128-bit division).
+        let tenths = elapsed
+            .as_secs()
+            .saturating_mul(10_000)
+            .saturating_add((u64::from(elapsed.subsec_nanos()) + 50_000) / 100_000);
         let mut line = Line::default();
-        line.digits(u128::from(now.subsec_micros()), 6);
+        line.digits(u64::from(now.subsec_micros()), 6);
         line.push(b"Z  INFO ");
         line.push_leaving(method.as_str().as_bytes(), TAIL_BYTES + 1 + MAX_CUT_PATH_BYTES);
         line.push(b" ");
         line.push_leaving(path.as_bytes(), TAIL_BYTES);
         line.push(b" ");
-        line.digits(u128::from(status), 3);
+        line.digits(u64::from(status), 3);
         line.push(b" ");
         line.digits(tenths / 10, 1);
         line.push(b".");
@@ -247,8 +250,8 @@ impl Line {
     }
 
     /// `n` in decimal, zero-padded to at least `width` digits.
-    fn digits(&mut self, mut n: u128, width: usize) {
-        let mut digits = [0u8; 40];
+    fn digits(&mut self, mut n: u64, width: usize) {
+        let mut digits = [0u8; 20];
         let mut i = digits.len();
         while n > 0 || digits.len() - i < width {
             i -= 1;
