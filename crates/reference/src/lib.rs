@@ -52,6 +52,7 @@ pub mod fault;
 pub mod fileverbs;
 pub mod headers;
 pub mod issued;
+pub mod json;
 pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;

@@ -299,13 +299,13 @@ impl ProbeBody<'_> {
         out.extend_from_slice(b"{\"authorized\":");
         out.extend_from_slice(if self.authorized { b"true" } else { b"false" });
         out.extend_from_slice(b",\"method\":");
-        json_string(&mut out, self.method);
+        crate::json::push_string(&mut out, self.method);
         out.extend_from_slice(b",\"roles\":[");
         for (i, role) in self.roles.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            json_string(&mut out, role);
+            crate::json::push_string(&mut out, role);
         }
         out.push(b']');
         if self.rulesummary.is_some() {
@@ -320,25 +320,11 @@ impl ProbeBody<'_> {
         }
         out.extend_from_slice(b",\"userIdentifier\":");
         match self.user_identifier {
-            Some(user) => json_string(&mut out, user),
+            Some(user) => crate::json::push_string(&mut out, user),
             None => out.extend_from_slice(b"null"),
         }
         out.push(b'}');
         out
-    }
-}
-
-/// `s` as a JSON string, as serde_json writes it: copied between quotes when
-/// no byte needs escaping (a control character, `"` or `\\`), else escaped by
-/// serde_json itself.
-fn json_string(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        // Into a Vec, writing cannot fail.
-        let _ = serde_json::to_writer(&mut *out, s);
     }
 }
 
