@@ -449,8 +449,9 @@ impl std::future::Future for Answering {
         match self.project() {
             AnsweringProj::Routed { inner, after } => {
                 let Ok(response) = std::task::ready!(inner.poll(cx));
-                let After { served, seen, came } =
-                    after.take().expect("an answer is not polled after it is ready");
+                let After { served, seen, came } = after
+                    .take()
+                    .expect("an answer is not polled after it is ready");
                 std::task::Poll::Ready(Ok(served.finish(response, seen, came)))
             }
             AnsweringProj::Delayed { inner } => inner.as_mut().poll(cx).map(Ok),

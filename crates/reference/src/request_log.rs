@@ -179,7 +179,10 @@ impl LogSink {
         let mut line = Line::default();
         line.digits(u64::from(now.subsec_micros()), 6);
         line.push(b"Z  INFO ");
-        line.push_leaving(method.as_str().as_bytes(), TAIL_BYTES + 1 + MAX_CUT_PATH_BYTES);
+        line.push_leaving(
+            method.as_str().as_bytes(),
+            TAIL_BYTES + 1 + MAX_CUT_PATH_BYTES,
+        );
         line.push(b" ");
         line.push_leaving(path.as_bytes(), TAIL_BYTES);
         line.push(b" ");

@@ -316,10 +316,7 @@ impl<'a> Credentials<'a> {
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
                 .map(|v| HeaderCredential {
-                    value: v
-                        .split_once(' ')
-                        .map_or(v, |(_, rest)| rest.trim())
-                        .into(),
+                    value: v.split_once(' ').map_or(v, |(_, rest)| rest.trim()).into(),
                     lac_scheme: false,
                 }),
         };
