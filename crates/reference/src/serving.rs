@@ -31,8 +31,9 @@
 //!   `shutdown_grace`, then drops whatever is left.
 //!
 //! Per request, the deadlines cost two atomic stores: each connection's phase
-//! and deadline live in one `AtomicU64` that a watchdog reads when its timer
-//! fires (the timer is never re-armed on a phase change; it wakes at least
+//! and deadline live in one `AtomicU64` that the connection's watchdog (a task
+//! of its own, which aborts the connection task) reads when its timer fires
+//! (the timer is never re-armed on a phase change; it wakes at least
 //! every `min(header_read_timeout, keep_alive_timeout)` and then sleeps until
 //! the deadline it reads, so it is never late).
 
