@@ -212,7 +212,7 @@ impl Store {
             Store::Lac(lac) => {
                 let credentials = Credentials {
                     header: Some(HeaderCredential {
-                        value: format!("{token}:1"),
+                        value: format!("{token}:1").into(),
                         lac_scheme: true,
                     }),
                     url: None,

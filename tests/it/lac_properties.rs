@@ -60,10 +60,10 @@ impl ModelKey {
     }
 }
 
-fn header(apikey: &str) -> Credentials {
+fn header(apikey: &str) -> Credentials<'static> {
     Credentials {
         header: Some(HeaderCredential {
-            value: format!("{apikey}:1"),
+            value: format!("{apikey}:1").into(),
             lac_scheme: true,
         }),
         url: None,

@@ -52,6 +52,7 @@ pub mod fault;
 pub mod fileverbs;
 pub mod headers;
 pub mod issued;
+pub mod json;
 pub mod lac;
 pub mod limecraft;
 pub mod liquidfiles;
@@ -387,9 +388,7 @@ struct Mounted {
 impl tower::Service<axum::extract::Request> for Service {
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
-    type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
-    >;
+    type Future = Answering;
 
     fn poll_ready(
         &mut self,
@@ -398,40 +397,123 @@ impl tower::Service<axum::extract::Request> for Service {
         std::task::Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
+    fn call(&mut self, req: axum::extract::Request) -> Answering {
+        let seen = self.0.request_log.start(&req);
+        let Some(delay) = self.0.latency else {
+            return self.0.clone().route(req, seen);
+        };
         let served = self.0.clone();
-        Box::pin(async move { Ok(served.answer(req).await) })
+        Answering::Delayed {
+            inner: Box::pin(async move {
+                tokio::time::sleep(delay).await;
+                let Ok(response) = served.route(req, seen).await;
+                response
+            }),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Service`]'s answer: the vendor router's own future and
+    /// what is done to its answer (no box, no second routing), or under
+    /// `--latency` a boxed future that sleeps first.
+    #[project = AnsweringProj]
+    pub enum Answering {
+        Routed {
+            #[pin]
+            inner: axum::routing::future::RouteFuture<std::convert::Infallible>,
+            after: Option<After>,
+        },
+        Delayed {
+            inner: std::pin::Pin<
+                Box<dyn std::future::Future<Output = axum::response::Response> + Send>,
+            >,
+        },
+    }
+}
+
+/// What [`Served::finish`] needs once the router has answered.
+pub struct After {
+    served: std::sync::Arc<Served>,
+    seen: Option<request_log::Seen>,
+    came: Option<axum::http::Uri>,
+}
+
+impl std::future::Future for Answering {
+    type Output = Result<axum::response::Response, std::convert::Infallible>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.project() {
+            AnsweringProj::Routed { inner, after } => {
+                let Ok(response) = std::task::ready!(inner.poll(cx));
+                let After { served, seen, came } = after
+                    .take()
+                    .expect("an answer is not polled after it is ready");
+                std::task::Poll::Ready(Ok(served.finish(response, seen, came)))
+            }
+            AnsweringProj::Delayed { inner } => inner.as_mut().poll(cx).map(Ok),
+        }
     }
 }
 
 impl Served {
-    async fn answer(&self, mut req: axum::extract::Request) -> axum::response::Response {
-        use axum::http::{HeaderValue, StatusCode, header};
-        use tower::ServiceExt;
-        let seen = self.request_log.start(&req);
-        if let Some(delay) = self.latency {
-            tokio::time::sleep(delay).await;
-        }
+    /// Hands the request to the router of its mount (the mount cut off its
+    /// path) or to the root router.
+    fn route(
+        self: std::sync::Arc<Self>,
+        mut req: axum::extract::Request,
+        seen: Option<request_log::Seen>,
+    ) -> Answering {
         let path = req.uri().path();
         let mount = self.mounted.iter().find(|m| {
             path.strip_prefix(m.prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         });
+        // The URI as it came, for the log line: moved out of the request when
+        // the mount is cut off (the request gets a new one), else a copy.
+        let mut came = None;
         let router = match mount {
             Some(m) => {
                 if m.original_uri {
                     let uri = req.uri().clone();
                     req.extensions_mut().insert(axum::extract::OriginalUri(uri));
                 }
-                if strip_prefix(&mut req, m.prefix.len()) {
-                    &m.router
-                } else {
-                    &self.root
+                match without_prefix(req.uri(), m.prefix.len()) {
+                    Some(stripped) => {
+                        came = Some(std::mem::replace(req.uri_mut(), stripped));
+                        &m.router
+                    }
+                    None => &self.root,
                 }
             }
             None => &self.root,
         };
-        let Ok(mut response) = router.clone().oneshot(req).await;
+        let mut router = router.clone();
+        let came = match came {
+            Some(uri) => Some(uri),
+            None => seen.is_some().then(|| req.uri().clone()),
+        };
+        Answering::Routed {
+            inner: tower::Service::call(&mut router, req),
+            after: Some(After {
+                served: self,
+                seen,
+                came,
+            }),
+        }
+    }
+
+    /// The router's answer as the server sends it, and its log line.
+    fn finish(
+        &self,
+        mut response: axum::response::Response,
+        seen: Option<request_log::Seen>,
+        came: Option<axum::http::Uri>,
+    ) -> axum::response::Response {
+        use axum::http::{HeaderValue, StatusCode, header};
         // A 503 (the password hashing pool is full) always says when to retry.
         if response.status() == StatusCode::SERVICE_UNAVAILABLE
             && !response.headers().contains_key(header::RETRY_AFTER)
@@ -444,19 +526,19 @@ impl Served {
         if let Some(clock) = &self.moved_clock {
             response = clock::date_of_moved(clock, response);
         }
-        if let Some(seen) = seen {
-            self.request_log.line(seen, response.status().as_u16());
+        if let (Some(seen), Some(came)) = (seen, came) {
+            self.request_log
+                .line(seen, &came, response.status().as_u16());
         }
         response
     }
 }
 
-/// Takes the first `n` bytes (a mount prefix) off the request's path; false if
-/// the result is not a valid path.
-fn strip_prefix(req: &mut axum::extract::Request, n: usize) -> bool {
+/// `uri` without the first `n` bytes of its path (a mount prefix); `None` if
+/// the result is not a valid path. Only the path and query are copied.
+fn without_prefix(uri: &axum::http::Uri, n: usize) -> Option<axum::http::Uri> {
     use axum::http::uri::{PathAndQuery, Uri};
-    let rest = req
-        .uri()
+    let rest = uri
         .path_and_query()
         .map_or("", |pq| pq.as_str())
         .get(n..)
@@ -465,19 +547,15 @@ fn strip_prefix(req: &mut axum::extract::Request, n: usize) -> bool {
         PathAndQuery::try_from(rest)
     } else {
         PathAndQuery::try_from(format!("/{rest}"))
-    };
-    let Ok(stripped) = stripped else {
-        return false;
-    };
-    let mut parts = req.uri().clone().into_parts();
-    parts.path_and_query = Some(stripped);
-    match Uri::from_parts(parts) {
-        Ok(uri) => {
-            *req.uri_mut() = uri;
-            true
-        }
-        Err(_) => false,
     }
+    .ok()?;
+    if uri.scheme().is_none() && uri.authority().is_none() {
+        // Origin form (`GET /path`), nearly every request.
+        return Some(Uri::from(stripped));
+    }
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(stripped);
+    Uri::from_parts(parts).ok()
 }
 
 /// A reference server serving in the background; dropping it stops it.

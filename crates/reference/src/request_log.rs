@@ -37,7 +37,10 @@ pub const MAX_PATH_BYTES: usize = 256;
 pub const LOG_QUEUE_BYTES: usize = 1024 * 1024;
 
 /// Room a request line needs: timestamp, level, method, the cut path, status, time.
-const MAX_LINE_BYTES: usize = MAX_PATH_BYTES + 128;
+const MAX_LINE_BYTES: usize = MAX_PATH_BYTES + 160;
+
+/// The longest a cut path gets: [`MAX_PATH_BYTES`] and `…(N bytes)`.
+const MAX_CUT_PATH_BYTES: usize = MAX_PATH_BYTES + 40;
 
 /// How long the log thread lets lines gather after each write.
 const BATCH_PAUSE: Duration = Duration::from_millis(2);
@@ -161,14 +164,35 @@ impl LogSink {
     }
 
     /// The request line, as `tracing_subscriber`'s plain format writes it.
+    /// Everything after the timestamp's second is written on the stack first,
+    /// so the lock is held for two copies (the second's text, the rest).
     pub fn request_line(&self, method: &Method, path: &str, status: u16, elapsed: Duration) {
         let path = truncated(path);
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        // Tenths of a millisecond, rounded: `{:.1}ms`.
-        let tenths = (elapsed.as_nanos() + 50_000) / 100_000;
-        self.push(MAX_LINE_BYTES, |p| {
+        // Tenths of a millisecond, rounded: `{:.1}ms` (in u64: no 128-bit division).
+        let tenths = elapsed
+            .as_secs()
+            .saturating_mul(10_000)
+            .saturating_add((u64::from(elapsed.subsec_nanos()) + 50_000) / 100_000);
+        let mut line = Line::default();
+        line.digits(u64::from(now.subsec_micros()), 6);
+        line.push(b"Z  INFO ");
+        line.push_leaving(
+            method.as_str().as_bytes(),
+            TAIL_BYTES + 1 + MAX_CUT_PATH_BYTES,
+        );
+        line.push(b" ");
+        line.push_leaving(path.as_bytes(), TAIL_BYTES);
+        line.push(b" ");
+        line.digits(u64::from(status), 3);
+        line.push(b" ");
+        line.digits(tenths / 10, 1);
+        line.push(b".");
+        line.digits(tenths % 10, 1);
+        line.push(b"ms\n");
+        self.push(20 + MAX_LINE_BYTES, |p| {
             let second = now.as_secs();
             if p.stamp_second != second {
                 p.stamp_second = second;
@@ -181,20 +205,8 @@ impl LogSink {
                 p.stamp = stamp;
             }
             let stamp = p.stamp;
-            let buf = &mut p.buf;
-            buf.extend_from_slice(&stamp);
-            push_digits(buf, u128::from(now.subsec_micros()), 6);
-            buf.extend_from_slice(b"Z  INFO ");
-            buf.extend_from_slice(method.as_str().as_bytes());
-            buf.push(b' ');
-            buf.extend_from_slice(path.as_bytes());
-            buf.push(b' ');
-            push_digits(buf, u128::from(status), 3);
-            buf.push(b' ');
-            push_digits(buf, tenths / 10, 1);
-            buf.push(b'.');
-            push_digits(buf, tenths % 10, 1);
-            buf.extend_from_slice(b"ms\n");
+            p.buf.extend_from_slice(&stamp);
+            p.buf.extend_from_slice(line.as_bytes());
         });
     }
 
@@ -205,16 +217,56 @@ impl LogSink {
     }
 }
 
-/// `n` in decimal, zero-padded to at least `width` digits.
-fn push_digits(buf: &mut Vec<u8>, mut n: u128, width: usize) {
-    let mut digits = [0u8; 40];
-    let mut i = digits.len();
-    while n > 0 || digits.len() - i < width {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
+/// Room for what follows the path: ` 200 12345.6ms\n` and more.
+const TAIL_BYTES: usize = 64;
+
+/// A request line after its timestamp's second, on the stack: at most
+/// [`MAX_LINE_BYTES`] bytes. The path comes cut to about [`MAX_PATH_BYTES`]
+/// ([`truncated`]); a method too long for what is left (hyper takes any
+/// token as a method) is cut, so that the status and time always fit.
+struct Line {
+    bytes: [u8; MAX_LINE_BYTES],
+    len: usize,
+}
+
+impl Default for Line {
+    fn default() -> Self {
+        Line {
+            bytes: [0; MAX_LINE_BYTES],
+            len: 0,
+        }
     }
-    buf.extend_from_slice(&digits[i..]);
+}
+
+impl Line {
+    fn push(&mut self, bytes: &[u8]) {
+        self.push_leaving(bytes, 0);
+    }
+
+    /// Appends as much of `bytes` as leaves `keep` bytes free.
+    fn push_leaving(&mut self, bytes: &[u8], keep: usize) {
+        let n = bytes
+            .len()
+            .min(MAX_LINE_BYTES.saturating_sub(self.len + keep));
+        self.bytes[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+        self.len += n;
+    }
+
+    /// `n` in decimal, zero-padded to at least `width` digits.
+    fn digits(&mut self, mut n: u64, width: usize) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        while n > 0 || digits.len() - i < width {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        self.push(&digits[i..]);
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 /// One `tracing` event's bytes, pushed into the sink as one line.
@@ -296,10 +348,10 @@ pub enum RequestLog {
     Sink(LogSink),
 }
 
-/// What a request's line needs from its start.
+/// What a request's line needs from its start (its path comes at the end:
+/// the caller keeps the request's URI as it came, without a copy of it).
 pub struct Seen {
     method: Method,
-    uri: Uri,
     started: Instant,
 }
 
@@ -310,24 +362,22 @@ impl RequestLog {
             RequestLog::Off => None,
             _ => Some(Seen {
                 method: req.method().clone(),
-                uri: req.uri().clone(),
                 started: Instant::now(),
             }),
         }
     }
 
-    /// Writes the request's line, now that its answer has `status`.
-    pub fn line(&self, seen: Seen, status: u16) {
+    /// Writes the line of the request to `uri` (as it came), now that its
+    /// answer has `status`.
+    pub fn line(&self, seen: Seen, uri: &Uri, status: u16) {
         let elapsed = seen.started.elapsed();
         match self {
-            RequestLog::Sink(sink) => {
-                sink.request_line(&seen.method, seen.uri.path(), status, elapsed)
-            }
+            RequestLog::Sink(sink) => sink.request_line(&seen.method, uri.path(), status, elapsed),
             RequestLog::Tracing => tracing::info!(
                 target: "authconform::request",
                 "{} {} {status} {:.1}ms",
                 seen.method,
-                truncated(seen.uri.path()),
+                truncated(uri.path()),
                 elapsed.as_secs_f64() * 1000.0
             ),
             RequestLog::Off => {}
@@ -341,13 +391,13 @@ mod tests {
 
     #[test]
     fn numbers_are_written_padded() {
-        let mut buf = Vec::new();
+        let mut line = Line::default();
         for (n, width) in [(0, 1), (7, 6), (123_456, 6), (401, 3), (12_345, 1)] {
-            push_digits(&mut buf, n, width);
-            buf.push(b' ');
+            line.digits(n, width);
+            line.push(b" ");
         }
         assert_eq!(
-            String::from_utf8(buf).unwrap(),
+            String::from_utf8(line.as_bytes().to_vec()).unwrap(),
             "0 000007 123456 401 12345 "
         );
     }
@@ -386,6 +436,19 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn a_long_method_and_path_keep_the_line_bounded_and_whole() {
+        let captured = Capture::default();
+        let (sink, guard) = LogSink::new(captured.clone());
+        let method = Method::from_bytes("M".repeat(200).as_bytes()).unwrap();
+        let path = format!("/{}", "é".repeat(300));
+        sink.request_line(&method, &path, 200, Duration::from_micros(40));
+        drop(guard);
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(text.len() <= 20 + MAX_LINE_BYTES, "{}", text.len());
+        assert!(text.ends_with("…(601 bytes) 200 0.0ms\n"), "{text}");
     }
 
     #[test]

@@ -31,8 +31,9 @@
 //!   `shutdown_grace`, then drops whatever is left.
 //!
 //! Per request, the deadlines cost two atomic stores: each connection's phase
-//! and deadline live in one `AtomicU64` that a watchdog reads when its timer
-//! fires (the timer is never re-armed on a phase change; it wakes at least
+//! and deadline live in one `AtomicU64` that the connection's watchdog (a task
+//! of its own, which aborts the connection task) reads when its timer fires
+//! (the timer is never re-armed on a phase change; it wakes at least
 //! every `min(header_read_timeout, keep_alive_timeout)` and then sleeps until
 //! the deadline it reads, so it is never late).
 
@@ -119,6 +120,14 @@ tokio::task_local! {
     /// The connection a connection task serves: set around the task, so a
     /// handler finds it without a per-request insert into the extensions.
     static CURRENT: Arc<Connection>;
+}
+
+/// The address of the client whose request is being answered (`None` outside
+/// [`serve`]): what the throttles and the pending-login caps count per source
+/// (`throttle::Source`), read from the connection rather than inserted into
+/// every request's extensions.
+pub fn current_source() -> Option<IpAddr> {
+    CURRENT.try_with(|c| c.source).ok()
 }
 
 impl CloseConnection {
@@ -261,7 +270,7 @@ pub async fn serve(
         );
         let connection = Arc::new(Connection::new(&limits, source, waiting));
         let id = registry.add(connection.clone());
-        let service = connection_service(router.clone(), limits.clone(), connection.clone(), peer);
+        let service = connection_service(router.clone(), limits.clone(), connection.clone());
         // hyper's own header timer would start again when the connection goes
         // idle, so the head and idle limits are `Deadlines`' instead.
         let http = hyper::server::conn::http1::Builder::new()
@@ -277,16 +286,27 @@ pub async fn serve(
                 service,
             );
         let watched = graceful.watch(http);
-        let registry = registry.clone();
-        connections.spawn(CURRENT.scope(connection.clone(), async move {
+        let open = Open {
+            slot: Some(slot),
+            registry: registry.clone(),
+            id,
+            connection: connection.clone(),
+        };
+        // The connection task polls hyper's connection only; its close signal
+        // and deadlines are watched by a task of their own, which ends it.
+        // (Polled together, they were polled again on each of the connection
+        // task's wake-ups, several a request.)
+        let task = connections.spawn(CURRENT.scope(connection.clone(), async move {
+            let _open = open;
+            let _ = watched.await;
+        }));
+        tokio::spawn(async move {
             tokio::select! {
-                _ = watched => {}
                 _ = connection.close.notified() => {}
                 _ = connection.deadlines.passed() => {}
             }
-            drop(slot);
-            registry.remove(id);
-        }));
+            task.abort();
+        });
     }
     drop(listener);
     while connections.try_join_next().is_some() {}
@@ -351,6 +371,26 @@ impl Connection {
             close: Notify::new(),
             source,
         }
+    }
+}
+
+/// A connection task's hold on its slot and registry entry, let go however
+/// the task ends (its connection closed, or the task aborted by its watchdog
+/// or at shutdown); then its watchdog ends too.
+struct Open {
+    slot: Option<tokio::sync::OwnedSemaphorePermit>,
+    registry: Arc<Registry>,
+    id: u64,
+    connection: Arc<Connection>,
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        // The slot first: a connection frees its slot before it leaves the
+        // registry (`serve` relies on it when it sheds).
+        drop(self.slot.take());
+        self.registry.remove(self.id);
+        self.connection.close.notify_one();
     }
 }
 
@@ -452,7 +492,6 @@ fn connection_service(
     router: impl Answers,
     limits: Arc<ServeLimits>,
     connection: Arc<Connection>,
-    peer: std::net::SocketAddr,
 ) -> impl hyper::service::Service<
     Request<hyper::body::Incoming>,
     Response = Response<AnswerBody>,
@@ -465,7 +504,7 @@ fn connection_service(
         let connection = connection.clone();
         async move {
             connection.deadlines.answering();
-            let response = answer(router, &limits, req, peer).await;
+            let response = answer(router, &limits, req).await;
             // Idle again once hyper has taken the whole answer's body.
             Ok(response.map(|body| AnswerBody {
                 inner: body,
@@ -487,8 +526,7 @@ fn bad_request(message: &'static str) -> Response {
 async fn answer(
     router: impl Answers,
     limits: &ServeLimits,
-    mut req: Request<hyper::body::Incoming>,
-    peer: std::net::SocketAddr,
+    req: Request<hyper::body::Incoming>,
 ) -> Response {
     // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without
     // Host, and to any request with more than one Host field line.
@@ -500,15 +538,18 @@ async fn answer(
         (Some(_), Some(_)) => return bad_request("a request may have only one Host header"),
         _ => {}
     }
-    // Who is asking: the throttles and the pending-login caps count per source.
-    req.extensions_mut()
-        .insert(axum::extract::ConnectInfo(peer));
+    // A request without a body (no Content-Length, or 0, and not chunked)
+    // has nothing to time: no wrapper, no allocation for it.
     let req = req.map(|body| {
-        Body::new(ProgressBody::new(
-            body,
-            limits.body_idle_timeout,
-            limits.body_total_timeout,
-        ))
+        if http_body::Body::is_end_stream(&body) {
+            Body::empty()
+        } else {
+            Body::new(ProgressBody::new(
+                body,
+                limits.body_idle_timeout,
+                limits.body_total_timeout,
+            ))
+        }
     });
     let too_large = body_too_large(&req);
     let Ok(mut response) = router.oneshot(req).await;

@@ -97,8 +97,9 @@ impl Default for ThrottleConfig {
 
 /// Where a request comes from, as the throttle counts it: the peer's IPv4
 /// address, or the /64 of an IPv6 one (one host usually holds a whole /64).
-/// Read from axum's `ConnectInfo<SocketAddr>` request extension; a request
-/// without one (in-process calls) is [`Source::UNKNOWN`].
+/// Read from axum's `ConnectInfo<SocketAddr>` request extension when a caller
+/// inserted one, else from the connection `serving::serve` is answering on; a
+/// request with neither (in-process calls) is [`Source::UNKNOWN`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Source(u128);
 
@@ -121,10 +122,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Source {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or(Source::UNKNOWN, |ConnectInfo(peer)| Source::of(peer.ip())))
+            .map(|ConnectInfo(peer)| peer.ip())
+            .or_else(crate::serving::current_source);
+        Ok(peer.map_or(Source::UNKNOWN, Source::of))
     }
 }
 

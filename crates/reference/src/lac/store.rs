@@ -882,7 +882,7 @@ impl LacState {
         // HEAD is a GET without the body.
         let is_get = method == Method::GET || method == Method::HEAD;
         let from_header = match &credentials.header {
-            Some(h) if h.lac_scheme => Some(h.value.as_str()),
+            Some(h) if h.lac_scheme => Some(&*h.value),
             Some(h)
                 if self.faulty(Fault::AnyAuthSchemeAccepted)
                     || self
@@ -890,7 +890,7 @@ impl LacState {
                         .switches
                         .is(&switches::OTHER_SCHEMES, "accepted") =>
             {
-                Some(h.value.as_str())
+                Some(&*h.value)
             }
             _ => None,
         }
@@ -987,10 +987,10 @@ mod tests {
         )
     }
 
-    fn header(apikey: &str) -> Credentials {
+    fn header(apikey: &str) -> Credentials<'static> {
         Credentials {
             header: Some(wire::HeaderCredential {
-                value: format!("{apikey}:1"),
+                value: format!("{apikey}:1").into(),
                 lac_scheme: true,
             }),
             url: None,

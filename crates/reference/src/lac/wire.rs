@@ -285,28 +285,29 @@ pub fn password_change_requested(query: Option<&str>, loose: bool) -> bool {
     })
 }
 
-/// The credentials a call to a resource carries.
+/// The credentials a call to a resource carries (the header's borrowed from
+/// the request: no copy per call).
 #[derive(Debug, Clone, Default)]
-pub struct Credentials {
+pub struct Credentials<'a> {
     /// From the Authorization header.
-    pub header: Option<HeaderCredential>,
+    pub header: Option<HeaderCredential<'a>>,
     /// The value of `?auth=`.
     pub url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct HeaderCredential {
+pub struct HeaderCredential<'a> {
     /// What follows the scheme (`<apikey>:1`), or the whole value without a scheme.
-    pub value: String,
+    pub value: std::borrow::Cow<'a, str>,
     /// The scheme is `CALiveAPICreator` (case-insensitively).
     pub lac_scheme: bool,
 }
 
-impl Credentials {
-    pub fn find(headers: &HeaderMap, query: Option<&str>) -> Self {
+impl<'a> Credentials<'a> {
+    pub fn find(headers: &'a HeaderMap, query: Option<&str>) -> Self {
         let header = match headers::authorization(headers, SCHEME) {
             Some(v) => Some(HeaderCredential {
-                value: v.to_owned(),
+                value: v.into(),
                 lac_scheme: true,
             }),
             None => headers
@@ -315,10 +316,7 @@ impl Credentials {
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
                 .map(|v| HeaderCredential {
-                    value: v
-                        .split_once(' ')
-                        .map_or(v, |(_, rest)| rest.trim())
-                        .to_owned(),
+                    value: v.split_once(' ').map_or(v, |(_, rest)| rest.trim()).into(),
                     lac_scheme: false,
                 }),
         };

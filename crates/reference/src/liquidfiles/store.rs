@@ -835,23 +835,15 @@ impl LiquidFilesState {
     /// `GET /account`'s body for a key [`Self::authorize`] accepts:
     /// `{"user":{"email","username"}}`, written from the stored user in place.
     pub fn account_json(&self, key: &str) -> Option<Vec<u8>> {
-        #[derive(Serialize)]
-        struct Account<'a> {
-            user: AccountRef<'a>,
-        }
-        #[derive(Serialize)]
-        struct AccountRef<'a> {
-            email: &'a str,
-            username: &'a str,
-        }
         self.with_authorized(key, |u| {
-            serde_json::to_vec(&Account {
-                user: AccountRef {
-                    email: &u.email,
-                    username: &u.username,
-                },
-            })
-            .unwrap_or_default()
+            // What serde_json writes for it, written directly (`crate::json`).
+            let mut out = Vec::with_capacity(40 + u.email.len() + u.username.len());
+            out.extend_from_slice(b"{\"user\":{\"email\":");
+            crate::json::push_string(&mut out, &u.email);
+            out.extend_from_slice(b",\"username\":");
+            crate::json::push_string(&mut out, &u.username);
+            out.extend_from_slice(b"}}");
+            out
         })
     }
 
