@@ -17,11 +17,15 @@
 //! Everything else the suite changes it undoes (a LAC password is set back,
 //! preflight's sessions and tokens are ended).
 //!
+//! A fourth, once seen: that the server keeps used TOTP steps for each key,
+//! not for the user across a new key, so a new key's first code need not
+//! wait for a period an older key's code was taken in.
+//!
 //! Format (JSON, version 1): `{"version":1,"enrolments":{"<base_url> <username>":
 //! {"secret":"<base32>","algorithm":"SHA1|SHA256|SHA512","digits":6,"period":30}},
 //! "totp_steps":{"<base_url> <username>":<step>},
-//! "sessions":{"<base_url> <username>":"<token>"}}` (`totp_steps` and
-//! `sessions` may be absent).
+//! "sessions":{"<base_url> <username>":"<token>"},
+//! "totp_steps_by_key":["<base_url> <username>"]}` (the last three may be absent).
 //! Written atomically (a temporary file renamed over it), readable by its owner
 //! only; never printed. Keep it between pipeline runs (cache it); if it is lost,
 //! preflight stops with exit 2 naming the account and what to do.
@@ -57,6 +61,9 @@ struct StateFile {
     /// The two-factor account's session the last run left open, by account.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     sessions: BTreeMap<String, String>,
+    /// The accounts whose server was seen to keep used steps for each key.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    totp_steps_by_key: std::collections::BTreeSet<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +190,32 @@ impl State {
         })
     }
 
+    /// Whether an earlier run saw this account's server keep used TOTP steps
+    /// for each key.
+    pub fn totp_steps_by_key(&self, base_url: &str, username: &str) -> Result<bool, StateError> {
+        Ok(self
+            .read()?
+            .totp_steps_by_key
+            .contains(&key(base_url, username)))
+    }
+
+    /// Remembers whether this account's server keeps used steps for each key.
+    pub fn save_totp_steps_by_key(
+        &self,
+        base_url: &str,
+        username: &str,
+        by_key: bool,
+    ) -> Result<(), StateError> {
+        self.update(|file| {
+            let account = key(base_url, username);
+            if by_key {
+                file.totp_steps_by_key.insert(account);
+            } else {
+                file.totp_steps_by_key.remove(&account);
+            }
+        })
+    }
+
     /// Remembers `enrolment` for this account, atomically.
     pub fn save_enrolment(
         &self,
@@ -269,6 +302,16 @@ mod tests {
         state.save_session("https://a/api", "carol", None).unwrap();
         assert_eq!(state.session("https://a/api", "carol").unwrap(), None);
         assert_eq!(state.totp_step("https://a/api", "carol").unwrap(), Some(7));
+        assert!(!state.totp_steps_by_key("https://a/api", "carol").unwrap());
+        state
+            .save_totp_steps_by_key("https://a/api", "carol", true)
+            .unwrap();
+        assert!(state.totp_steps_by_key("https://a/api/", "carol").unwrap());
+        assert!(!state.totp_steps_by_key("https://a/api", "dave").unwrap());
+        state
+            .save_totp_steps_by_key("https://a/api", "carol", false)
+            .unwrap();
+        assert!(!state.totp_steps_by_key("https://a/api", "carol").unwrap());
     }
 
     #[test]

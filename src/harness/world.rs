@@ -67,6 +67,7 @@ pub struct SavedState {
     secret: Option<Vec<u8>>,
     step: Option<i64>,
     session: Option<String>,
+    steps_by_key: bool,
 }
 
 /// A TOTP step the server accepted for the two-factor account, as the Unix
@@ -266,6 +267,12 @@ impl RunContext {
         }
     }
 
+    /// When the newest step the server accepted of any key ends.
+    pub fn totp_account_used_until(&self) -> Option<i64> {
+        let steps = self.totp_step.lock().unwrap_or_else(|e| e.into_inner());
+        steps.account()
+    }
+
     /// [`Self::totp_used_until`] for the key `secret` alone, as far as the
     /// run knows (a step of a key not known counts as this one's).
     pub fn key_totp_used_until(&self, secret: &[u8]) -> Option<i64> {
@@ -279,9 +286,15 @@ impl RunContext {
     pub fn saw_totp_taken(&self, secret: &[u8], step: i64, period: u64) {
         let steps = self.totp_step.lock().unwrap_or_else(|e| e.into_inner());
         if totp_step_used(steps.validated_by_others(secret), step, period) {
-            self.totp_replay_by_key
-                .store(true, std::sync::atomic::Ordering::Relaxed);
+            self.set_totp_replay_by_key(true);
         }
+    }
+
+    /// Whether the server keeps used steps for each key, as seen (`false`:
+    /// not seen, or it refused a new key's code in a used step).
+    pub fn set_totp_replay_by_key(&self, by_key: bool) {
+        self.totp_replay_by_key
+            .store(by_key, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Takes the enrolment of the two-factor account from the state file of
@@ -302,9 +315,24 @@ impl RunContext {
             *self.enrolment.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
         }
         // A run right after another waits for a period the last one did not
-        // use. The step is of the account's key's period.
+        // use. The step is of the account's key's period; with a server seen
+        // to keep used steps for each key, it is that key's (what was saved),
+        // else it counts as every key's.
+        let by_key = state.totp_steps_by_key(base_url, &account.username)?;
+        self.set_totp_replay_by_key(by_key);
         if let Some(step) = state.totp_step(base_url, &account.username)? {
-            self.file_totp_step(step, self.totp_period());
+            let key = self
+                .enrolment
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .map(|e| (e.secret.clone(), e.params.period.max(1)));
+            match key {
+                Some((secret, period)) if by_key => {
+                    self.file_totp_step_of_key(step, period, &secret, true)
+                }
+                _ => self.file_totp_step(step, self.totp_period()),
+            }
         }
         if let Some(token) = state.session(base_url, &account.username)? {
             self.secrets.register(&token);
@@ -384,6 +412,13 @@ impl RunContext {
         if saved.session != session {
             state.save_session(base_url, username, session.as_deref())?;
             saved.session = session;
+        }
+        let by_key = self
+            .totp_replay_by_key
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if saved.steps_by_key != by_key {
+            state.save_totp_steps_by_key(base_url, username, by_key)?;
+            saved.steps_by_key = by_key;
         }
         Ok(())
     }

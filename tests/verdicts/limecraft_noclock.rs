@@ -5,7 +5,9 @@
 //!   enrolment (`limecraft.totp-replay=account`; the documents are silent)
 //!   refuses it once, and the suite waits and passes as well;
 //! - carol's session is left open for the next run (the state file), whose
-//!   first "carol has logged in" takes it instead of spending a code.
+//!   first "carol has logged in" takes it instead of spending a code, and
+//!   what the first run saw of the server (used steps kept for each key) is
+//!   kept for the next too.
 //!
 //! The server advertises a 4 s period here, so that each wait is short.
 
@@ -118,6 +120,16 @@ async fn run(server: &Server, state: &std::path::Path) -> RunReport {
     report
 }
 
+/// Whether the state file says carol's server keeps used steps for each key.
+fn steps_by_key(state: &std::path::Path) -> bool {
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
+    file["totp_steps_by_key"].as_array().is_some_and(|a| {
+        a.iter()
+            .any(|k| k.as_str().is_some_and(|k| k.ends_with(" carol")))
+    })
+}
+
 /// The session the state file keeps for carol.
 fn kept_session(state: &std::path::Path) -> Option<String> {
     let file: serde_json::Value =
@@ -141,6 +153,11 @@ async fn two_runs(replay: &str) -> usize {
     let first = run(&server, &state).await;
     assert!(first.succeeded(), "{replay}: {}", first.summary());
     let refused = server.refused_validations();
+    assert_eq!(
+        steps_by_key(&state),
+        replay == "key",
+        "{replay}: the state file says whether used steps are kept for each key"
+    );
     let kept = kept_session(&state).expect("the first run keeps carol's session");
     let still = reqwest::Client::new()
         .get(format!("{}/authentication/user", server.base_url))

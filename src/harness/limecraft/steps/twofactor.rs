@@ -685,9 +685,11 @@ pub(super) async fn validate_code(
     {
         if i == tries.len() {
             // Every try of the new key's code in the used period was refused:
-            // this server keeps used steps for the account.
+            // this server keeps used steps for the account (whatever an
+            // earlier run saw).
             key_first = false;
             with_run(w, |r| r.replay_by_account.store(true, Ordering::Relaxed));
+            ctx.set_totp_replay_by_key(false);
         }
         if i > 0 && uses_temporary {
             relogin(w, who).await?;
@@ -785,7 +787,7 @@ async fn new_key_in_a_used_period(w: &ConformanceWorld, e: &Enrolment) -> Result
     }
     let period = e.params.period;
     let now = totp::step_of(ctx.clock.now().await?, period);
-    Ok(totp_step_used(ctx.totp_used_until(&e.secret), now, period)
+    Ok(totp_step_used(ctx.totp_account_used_until(), now, period)
         && !totp_step_used(ctx.key_totp_used_until(&e.secret), now, period))
 }
 
