@@ -173,7 +173,8 @@ struct RunArgs {
     jobs: u32,
     /// With --target: the state file that remembers, between runs, what the
     /// suite cannot undo on the deployment (the TOTP secret of the second factor
-    /// it enabled). Keep it between pipeline runs. Default: .authconform/state.json
+    /// it enabled) and the two-factor account's session it leaves open for the
+    /// next run. Keep it between pipeline runs. Default: .authconform/state.json
     #[arg(
         long,
         value_name = "FILE",
