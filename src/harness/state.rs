@@ -45,6 +45,18 @@ pub struct Enrolment {
     pub params: TotpParams,
 }
 
+/// What the state file remembers of one account ([`State::account`]).
+#[derive(Default)]
+pub struct SavedAccount {
+    pub enrolment: Option<Enrolment>,
+    /// The newest TOTP step the server accepted in an earlier run.
+    pub totp_step: Option<i64>,
+    /// The session an earlier run left open.
+    pub session: Option<String>,
+    /// An earlier run saw the server keep used TOTP steps for each key.
+    pub totp_steps_by_key: bool,
+}
+
 /// The default location, relative to the working directory (a CI cache can
 /// keep the folder).
 pub const DEFAULT_PATH: &str = ".authconform/state.json";
@@ -128,14 +140,34 @@ impl State {
         }
     }
 
+    /// Everything remembered for this account of this deployment, in one
+    /// read of the file.
+    pub fn account(&self, base_url: &str, username: &str) -> Result<SavedAccount, StateError> {
+        let mut file = self.read()?;
+        let account = key(base_url, username);
+        Ok(SavedAccount {
+            enrolment: self.enrolment_in(&file, &account)?,
+            totp_step: file.totp_steps.get(&account).copied(),
+            session: file.sessions.remove(&account),
+            totp_steps_by_key: file.totp_steps_by_key.contains(&account),
+        })
+    }
+
     /// The enrolment remembered for this account of this deployment.
     pub fn enrolment(
         &self,
         base_url: &str,
         username: &str,
     ) -> Result<Option<Enrolment>, StateError> {
-        let file = self.read()?;
-        let Some(saved) = file.enrolments.get(&key(base_url, username)) else {
+        Ok(self.account(base_url, username)?.enrolment)
+    }
+
+    fn enrolment_in(
+        &self,
+        file: &StateFile,
+        account: &str,
+    ) -> Result<Option<Enrolment>, StateError> {
+        let Some(saved) = file.enrolments.get(account) else {
             return Ok(None);
         };
         let damaged = |what| StateError::Damaged {
@@ -156,21 +188,6 @@ impl State {
         }))
     }
 
-    /// The newest TOTP step of this account the server accepted in an
-    /// earlier run.
-    pub fn totp_step(&self, base_url: &str, username: &str) -> Result<Option<i64>, StateError> {
-        Ok(self
-            .read()?
-            .totp_steps
-            .get(&key(base_url, username))
-            .copied())
-    }
-
-    /// The session of this account an earlier run left open.
-    pub fn session(&self, base_url: &str, username: &str) -> Result<Option<String>, StateError> {
-        Ok(self.read()?.sessions.remove(&key(base_url, username)))
-    }
-
     /// Remembers the session of this account the run leaves open (`None`:
     /// none, the entry goes).
     pub fn save_session(
@@ -188,15 +205,6 @@ impl State {
                 file.sessions.remove(&key(base_url, username));
             }
         })
-    }
-
-    /// Whether an earlier run saw this account's server keep used TOTP steps
-    /// for each key.
-    pub fn totp_steps_by_key(&self, base_url: &str, username: &str) -> Result<bool, StateError> {
-        Ok(self
-            .read()?
-            .totp_steps_by_key
-            .contains(&key(base_url, username)))
     }
 
     /// Remembers whether this account's server keeps used steps for each key.
@@ -289,29 +297,65 @@ mod tests {
     fn a_session_is_kept_by_account_until_it_is_taken_away() {
         let dir = tempfile::tempdir().unwrap();
         let state = State::at(dir.path().join("state.json"));
-        assert_eq!(state.session("https://a/api", "carol").unwrap(), None);
+        assert_eq!(
+            state.account("https://a/api", "carol").unwrap().session,
+            None
+        );
         state
             .save_session("https://a/api/", "carol", Some("t-1"))
             .unwrap();
         state.save_totp_step("https://a/api", "carol", 7).unwrap();
         assert_eq!(
-            state.session("https://a/api", "carol").unwrap().as_deref(),
+            state
+                .account("https://a/api", "carol")
+                .unwrap()
+                .session
+                .as_deref(),
             Some("t-1")
         );
-        assert_eq!(state.session("https://a/api", "dave").unwrap(), None);
+        assert_eq!(
+            state.account("https://a/api", "dave").unwrap().session,
+            None
+        );
         state.save_session("https://a/api", "carol", None).unwrap();
-        assert_eq!(state.session("https://a/api", "carol").unwrap(), None);
-        assert_eq!(state.totp_step("https://a/api", "carol").unwrap(), Some(7));
-        assert!(!state.totp_steps_by_key("https://a/api", "carol").unwrap());
+        assert_eq!(
+            state.account("https://a/api", "carol").unwrap().session,
+            None
+        );
+        assert_eq!(
+            state.account("https://a/api", "carol").unwrap().totp_step,
+            Some(7)
+        );
+        assert!(
+            !state
+                .account("https://a/api", "carol")
+                .unwrap()
+                .totp_steps_by_key
+        );
         state
             .save_totp_steps_by_key("https://a/api", "carol", true)
             .unwrap();
-        assert!(state.totp_steps_by_key("https://a/api/", "carol").unwrap());
-        assert!(!state.totp_steps_by_key("https://a/api", "dave").unwrap());
+        assert!(
+            state
+                .account("https://a/api/", "carol")
+                .unwrap()
+                .totp_steps_by_key
+        );
+        assert!(
+            !state
+                .account("https://a/api", "dave")
+                .unwrap()
+                .totp_steps_by_key
+        );
         state
             .save_totp_steps_by_key("https://a/api", "carol", false)
             .unwrap();
-        assert!(!state.totp_steps_by_key("https://a/api", "carol").unwrap());
+        assert!(
+            !state
+                .account("https://a/api", "carol")
+                .unwrap()
+                .totp_steps_by_key
+        );
     }
 
     #[test]
@@ -343,7 +387,10 @@ mod tests {
             secret: b"0123456789abcdef0123".to_vec(),
             params: TotpParams::default(),
         };
-        assert_eq!(state.totp_step("https://a/api", "carol").unwrap(), None);
+        assert_eq!(
+            state.account("https://a/api", "carol").unwrap().totp_step,
+            None
+        );
         state.save_enrolment("https://a/api", "carol", &e).unwrap();
         state
             .save_totp_step("https://a/api", "carol", 59_000_001)
@@ -352,14 +399,20 @@ mod tests {
             .save_totp_step("https://a/api", "carol", 59_000_002)
             .unwrap();
         assert_eq!(
-            state.totp_step("https://a/api", "carol").unwrap(),
+            state.account("https://a/api", "carol").unwrap().totp_step,
             Some(59_000_002)
         );
-        assert_eq!(state.totp_step("https://a/api", "dave").unwrap(), None);
+        assert_eq!(
+            state.account("https://a/api", "dave").unwrap().totp_step,
+            None
+        );
         // The step is written beside the enrolment, not over it.
         assert!(state.enrolment("https://a/api", "carol").unwrap().is_some());
         // A file of an earlier version (no steps) still reads.
         std::fs::write(state.path(), r#"{"version":1,"enrolments":{}}"#).unwrap();
-        assert_eq!(state.totp_step("https://a/api", "carol").unwrap(), None);
+        assert_eq!(
+            state.account("https://a/api", "carol").unwrap().totp_step,
+            None
+        );
     }
 }

@@ -139,6 +139,12 @@ pub fn totp_step_used(until: Option<i64>, step: i64, period: u64) -> bool {
     until.is_some_and(|until| until > step * period as i64)
 }
 
+/// The first step of a `period` that begins at or after `until`: the oldest
+/// one [`totp_step_used`] does not hold back.
+fn first_unused_step(until: i64, period: i64) -> i64 {
+    (until + period - 1).div_euclid(period)
+}
+
 /// What every scenario of one run shares.
 pub struct RunContext {
     pub target: Target,
@@ -308,19 +314,19 @@ impl RunContext {
         let Some(account) = &self.target.users.twofactor else {
             return Ok(());
         };
-        let base_url = &self.target.base_url;
+        let saved = state.account(&self.target.base_url, &account.username)?;
         if account.totp_secret.is_none()
-            && let Some(e) = state.enrolment(base_url, &account.username)?
+            && let Some(e) = saved.enrolment
         {
             *self.enrolment.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
         }
         // A run right after another waits for a period the last one did not
-        // use. The step is of the account's key's period; with a server seen
-        // to keep used steps for each key, it is that key's (what was saved),
-        // else it counts as every key's.
-        let by_key = state.totp_steps_by_key(base_url, &account.username)?;
-        self.set_totp_replay_by_key(by_key);
-        if let Some(step) = state.totp_step(base_url, &account.username)? {
+        // use. The step is of the account's key's period (the sample
+        // client's 30 s while no key is known); with a server seen to keep
+        // used steps for each key, it is that key's (what was saved), else it
+        // counts as every key's.
+        self.set_totp_replay_by_key(saved.totp_steps_by_key);
+        if let Some(step) = saved.totp_step {
             let key = self
                 .enrolment
                 .lock()
@@ -328,27 +334,20 @@ impl RunContext {
                 .as_ref()
                 .map(|e| (e.secret.clone(), e.params.period.max(1)));
             match key {
-                Some((secret, period)) if by_key => {
+                Some((secret, period)) if saved.totp_steps_by_key => {
                     self.file_totp_step_of_key(step, period, &secret, true)
                 }
-                _ => self.file_totp_step(step, self.totp_period()),
+                Some((_, period)) => self.file_totp_step(step, period),
+                None => {
+                    self.file_totp_step(step, crate::reference::limecraft::SAMPLE_CLIENT.period)
+                }
             }
         }
-        if let Some(token) = state.session(base_url, &account.username)? {
+        if let Some(token) = saved.session {
             self.secrets.register(&token);
             self.keep_two_factor_session(Some(token));
         }
         Ok(())
-    }
-
-    /// The period of the two-factor account's key, or the sample client's
-    /// 30 s while no key is known.
-    fn totp_period(&self) -> u64 {
-        self.enrolment
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map_or(30, |e| e.params.period.max(1))
     }
 
     /// The two-factor account's session kept for reuse
@@ -401,7 +400,7 @@ impl RunContext {
         let period = current.params.period.max(1) as i64;
         let step = self
             .totp_used_until(&current.secret)
-            .map(|until| (until + period - 1).div_euclid(period) - 1);
+            .map(|until| first_unused_step(until, period) - 1);
         if let Some(step) = step
             && saved.step != Some(step)
         {
@@ -923,7 +922,7 @@ impl ConformanceWorld {
             now = ctx.clock.advance(period - now.rem_euclid(period)).await?;
         }
         if let Some(until) = used_until {
-            let wanted_step = (until + period - 1).div_euclid(period) - offset;
+            let wanted_step = first_unused_step(until, period) - offset;
             let current = totp::step_of(now, e.params.period);
             if current < wanted_step {
                 let wait = wanted_step * period - now;

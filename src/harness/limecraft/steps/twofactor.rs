@@ -351,10 +351,10 @@ async fn current_code(
         params,
     };
     let (code, step) = w.fresh_totp_code(&e, 0).await?;
-    let now = totp::step_of(w.ctx().clock.now().await?, params.period);
+    let step = step.ok_or_else(|| Failure("a fresh TOTP code without its step".into()))?;
     Ok(Some(Proof {
         code,
-        step: step.unwrap_or(now),
+        step,
         period: params.period,
         candidate,
         ahead: false,
