@@ -76,6 +76,12 @@ async fn enable_for(w: &mut ConformanceWorld, token: &str, id: &str, own: bool) 
                     None => break x,
                 }
             }
+            // A SUPPORT user's enable refused without a proof: a server may
+            // ask a code of the existing key whoever enables (the documents
+            // do not say): once more with one.
+            (Some(e), None) if !own && !Status::Success.holds(x.status) => {
+                proof = Some(proof_code(w, e).await?);
+            }
             _ => break x,
         }
     };
