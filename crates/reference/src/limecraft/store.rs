@@ -5,7 +5,7 @@
 //! method below. Faults (`--fault`) are applied here too, next to the rule they
 //! break, so reading a rule shows how it can be broken.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::StatusCode;
@@ -151,8 +151,41 @@ struct Session {
 
 struct Store {
     users: BTreeMap<i64, User>,
+    /// The users' login names, so that a login finds its user without a pass
+    /// over every user under the lock (issue #24).
+    names: LoginNames,
     /// Owned by their user and kind; forgotten when they expire.
     sessions: Issued<SessionOwner, Session>,
+}
+
+/// A user's id by username (as given) or email (any ASCII case): the two
+/// names a login accepts. Usernames and emails never change once added.
+#[derive(Default)]
+struct LoginNames {
+    by_username: HashMap<String, i64>,
+    /// Keys in ASCII lower case.
+    by_email: HashMap<String, i64>,
+}
+
+impl LoginNames {
+    /// Records `u`'s names; a name already taken keeps its first user, as
+    /// a pass over the users in id order would find it.
+    fn add(&mut self, u: &User) {
+        self.by_username.entry(u.username.clone()).or_insert(u.id);
+        self.by_email
+            .entry(u.email.to_ascii_lowercase())
+            .or_insert(u.id);
+    }
+
+    /// The user a login as `name` is for: the lowest id whose username is
+    /// `name` or, when `emails` allows, whose email is `name` in any case.
+    fn find(&self, name: &str, emails: bool) -> Option<i64> {
+        let by_username = self.by_username.get(name).copied();
+        let by_email = emails
+            .then(|| self.by_email.get(&name.to_ascii_lowercase()).copied())
+            .flatten();
+        by_username.into_iter().chain(by_email).min()
+    }
 }
 
 /// Whose a session is, and whether it is a temporary (2FA pending) one: each
@@ -266,14 +299,17 @@ impl LimecraftState {
         config: LimecraftConfig,
     ) -> Self {
         let now = clock.now();
-        let users = fixtures
+        let users: BTreeMap<i64, User> = fixtures
             .users
             .iter()
             .map(|u| (u.id, User::seeded(u, &hashing, now)))
             .collect();
+        let mut names = LoginNames::default();
+        users.values().for_each(|u| names.add(u));
         LimecraftState {
             store: Arc::new(Mutex::new(Store {
                 users,
+                names,
                 sessions: Issued::new(),
             })),
             hashing,
@@ -346,13 +382,9 @@ impl LimecraftState {
         let found = {
             let store = self.store();
             store
-                .users
-                .values()
-                .find(|u| {
-                    u.username == username
-                        || (u.email.eq_ignore_ascii_case(username)
-                            && !self.faulty(Fault::EmailLoginRefused))
-                })
+                .names
+                .find(username, !self.faulty(Fault::EmailLoginRefused))
+                .and_then(|id| store.users.get(&id))
                 .map(|u| (u.id, u.password_hash.clone()))
         };
         // One counter per account, whichever of its names is given.
@@ -960,17 +992,14 @@ impl LimecraftState {
                 user.username
             ));
         }
+        store.names.add(&record);
         store.users.insert(user.id, record);
         Ok(())
     }
 
     /// The id of the account with this username, if any.
     pub fn user_id(&self, username: &str) -> Option<i64> {
-        self.store()
-            .users
-            .values()
-            .find(|u| u.username == username)
-            .map(|u| u.id)
+        self.store().names.find(username, false)
     }
 
     /// The smallest id above every existing one, for an account added at run time.
@@ -986,7 +1015,8 @@ impl LimecraftState {
     /// the product); `login` applies the state. False for an unknown username.
     pub fn set_account_state(&self, username: &str, state: AccountState) -> bool {
         let mut store = self.store();
-        match store.users.values_mut().find(|u| u.username == username) {
+        let id = store.names.find(username, false);
+        match id.and_then(|id| store.users.get_mut(&id)) {
             Some(user) => {
                 user.state = state;
                 user.version += 1;
@@ -1102,6 +1132,43 @@ mod tests {
             None,
             config,
         )
+    }
+
+    fn user(id: i64, username: &str, email: &str) -> LimecraftUser {
+        LimecraftUser {
+            id,
+            username: username.into(),
+            email: email.into(),
+            password: format!("Pa55word-{id}"),
+            state: Default::default(),
+            support: false,
+            first_name: None,
+            last_name: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_login_finds_its_user_by_username_as_given_or_email_in_any_case() {
+        let lc = store(LimecraftConfig::default());
+        lc.add_user(&user(900, "Zed", "zed@Example.test")).unwrap();
+        // Another user's username that is the first one's email: the lower id wins,
+        // as a pass over the users in id order would have found.
+        lc.add_user(&user(901, "zed@example.test", "other@example.test"))
+            .unwrap();
+        assert_eq!(lc.user_id("Zed"), Some(900));
+        assert_eq!(lc.user_id("zed"), None, "usernames are matched as given");
+        for name in ["Zed", "ZED@EXAMPLE.TEST", "zed@example.test"] {
+            let login = lc.login(name, "Pa55word-900", false, Source::UNKNOWN).await;
+            assert!(login.is_ok(), "login as {name}");
+        }
+        let other = lc
+            .login("zed@example.test", "Pa55word-901", false, Source::UNKNOWN)
+            .await;
+        assert!(other.is_err(), "the name is the lower id's email first");
+        let by_email_of_901 = lc
+            .login("OTHER@example.test", "Pa55word-901", false, Source::UNKNOWN)
+            .await;
+        assert!(by_email_of_901.is_ok());
     }
 
     #[tokio::test]
