@@ -176,6 +176,10 @@ pub struct ActivityEntry {
 
 struct Store {
     users: Vec<User>,
+    /// Every user's email and username in ASCII lower case, to the first
+    /// user with that name: a login finds its user without a pass over
+    /// every user under the lock (issue #24). Users are only added.
+    names: HashMap<String, usize>,
     /// Stable keys, by digest, to their user.
     api_keys: HashMap<TokenDigest, usize>,
     /// Owned by their user (at most `max_browser_keys_per_user` each);
@@ -303,18 +307,21 @@ impl LiquidFilesState {
                 last_totp_step: None,
             });
         }
+        let mut store = Store {
+            users,
+            names: HashMap::new(),
+            api_keys,
+            browser_keys: Issued::new(),
+            pending: HashMap::new(),
+            pending_order: VecDeque::new(),
+            pending_per_source: HashMap::new(),
+            saml_seen: HashMap::new(),
+            saml_seen_order: VecDeque::new(),
+            activity: VecDeque::new(),
+        };
+        (0..store.users.len()).for_each(|i| store.add_names(i));
         LiquidFilesState {
-            store: Arc::new(Mutex::new(Store {
-                users,
-                api_keys,
-                browser_keys: Issued::new(),
-                pending: HashMap::new(),
-                pending_order: VecDeque::new(),
-                pending_per_source: HashMap::new(),
-                saml_seen: HashMap::new(),
-                saml_seen_order: VecDeque::new(),
-                activity: VecDeque::new(),
-            })),
+            store: Arc::new(Mutex::new(store)),
             hashing,
             clock,
             fault,
@@ -356,13 +363,14 @@ impl LiquidFilesState {
             totp_secret: None,
             last_totp_step: None,
         });
+        s.add_names(idx);
         api_key
     }
 
     /// The stable API key of a user (by email or username), for tests.
     pub fn stable_key_of(&self, name: &str) -> Option<String> {
         let s = self.lock();
-        find_user(&s.users, name).map(|i| s.users[i].api_key.clone())
+        s.find_user(name).map(|i| s.users[i].api_key.clone())
     }
 
     /// Turns Strong 2FA on for a user (by email or username), as an admin
@@ -372,7 +380,7 @@ impl LiquidFilesState {
     pub fn enable_two_factor(&self, name: &str) -> Option<String> {
         let secret = totp::generate_secret();
         let mut s = self.lock();
-        let i = find_user(&s.users, name)?;
+        let i = s.find_user(name)?;
         let encoded = totp::encode_secret(&secret);
         let user = &mut s.users[i];
         user.totp_secret = Some(secret);
@@ -396,7 +404,8 @@ impl LiquidFilesState {
         let now = self.clock.now();
         let found = {
             let s = self.lock();
-            find_user(&s.users, name).map(|i| (i, s.users[i].password_hash.clone()))
+            s.find_user(name)
+                .map(|i| (i, s.users[i].password_hash.clone()))
         };
         // One counter per account: its index never changes (users are only added).
         let id = found.as_ref().map(|(i, _)| i.to_string());
@@ -433,7 +442,8 @@ impl LiquidFilesState {
     /// Whether `name` (email or username) has Strong 2FA on.
     pub fn has_two_factor(&self, name: &str) -> bool {
         let s = self.lock();
-        find_user(&s.users, name).is_some_and(|i| s.users[i].totp_secret.is_some())
+        s.find_user(name)
+            .is_some_and(|i| s.users[i].totp_secret.is_some())
     }
 
     /// `POST /login`: the user's stable API key.
@@ -637,8 +647,7 @@ impl LiquidFilesState {
         password: &str,
         source: Source,
     ) -> Result<usize, LoginError> {
-        if self.fault_is(Fault::BrowserUnknownUserMessage)
-            && find_user(&self.lock().users, name).is_none()
+        if self.fault_is(Fault::BrowserUnknownUserMessage) && self.lock().find_user(name).is_none()
         {
             let password = password.to_owned();
             self.hashing
@@ -879,19 +888,21 @@ fn activity(time: UnixSeconds, user: &str, event: &str, agent: Option<&Agent>) -
     }
 }
 
-/// A user by email or username, case-insensitively. Every user is compared,
-/// so the time does not depend on where (or whether) the name is found.
-fn find_user(users: &[User], name: &str) -> Option<usize> {
-    let name = name.trim();
-    let mut found = None;
-    for (i, u) in users.iter().enumerate() {
-        if (u.email.eq_ignore_ascii_case(name) || u.username.eq_ignore_ascii_case(name))
-            && found.is_none()
-        {
-            found = Some(i);
+impl Store {
+    /// Records user `i`'s email and username; a name already taken keeps its first user.
+    fn add_names(&mut self, i: usize) {
+        let u = &self.users[i];
+        for name in [&u.email, &u.username] {
+            self.names.entry(name.to_ascii_lowercase()).or_insert(i);
         }
     }
-    found
+
+    /// A user by email or username, case-insensitively (the first added
+    /// when two share a name). One hash lookup, known name or not: the time
+    /// says nothing of where (or whether) the name is found.
+    fn find_user(&self, name: &str) -> Option<usize> {
+        self.names.get(&name.trim().to_ascii_lowercase()).copied()
+    }
 }
 
 #[cfg(test)]
@@ -908,6 +919,24 @@ mod tests {
             None,
             config,
         )
+    }
+
+    #[test]
+    fn a_user_is_found_by_email_or_username_in_any_case_first_added_first() {
+        let lf = lf(LiquidFilesConfig::default());
+        let zed = lf.add_user("Zed@Example.test", "ZedUser", "Pa55word-zed");
+        // A later user whose username is the first one's email: the first keeps the name.
+        let other = lf.add_user("other@example.test", "zed@example.test", "Pa55word-other");
+        for name in [
+            "zed@example.test",
+            " ZED@EXAMPLE.TEST ",
+            "zeduser",
+            "ZedUser",
+        ] {
+            assert_eq!(lf.stable_key_of(name), Some(zed.clone()), "{name}");
+        }
+        assert_eq!(lf.stable_key_of("OTHER@example.test"), Some(other));
+        assert_eq!(lf.stable_key_of("nobody@example.test"), None);
     }
 
     #[test]
