@@ -108,6 +108,28 @@ pub enum StateError {
     },
 }
 
+/// What [`State::save_account`] writes of one account; `None`: left as it is.
+#[derive(Clone, Copy, Default)]
+pub struct AccountUpdate<'a> {
+    /// The enrolment of the account's TOTP key.
+    pub enrolment: Option<&'a Enrolment>,
+    /// The newest TOTP step of it the server accepted.
+    pub totp_step: Option<i64>,
+    /// The session the run leaves open (`Some(None)`: none, the entry goes).
+    pub session: Option<Option<&'a str>>,
+    /// Whether the account's server keeps used steps for each key.
+    pub totp_steps_by_key: Option<bool>,
+}
+
+impl AccountUpdate<'_> {
+    fn is_empty(&self) -> bool {
+        self.enrolment.is_none()
+            && self.totp_step.is_none()
+            && self.session.is_none()
+            && self.totp_steps_by_key.is_none()
+    }
+}
+
 /// The state file of a run against an external target.
 #[derive(Clone, Debug)]
 pub struct State {
@@ -188,71 +210,51 @@ impl State {
         }))
     }
 
-    /// Remembers the session of this account the run leaves open (`None`:
-    /// none, the entry goes).
-    pub fn save_session(
+    /// Writes what changed of this account since the last write, in one
+    /// atomic rewrite of the file (a scenario may change several entries).
+    pub fn save_account(
         &self,
         base_url: &str,
         username: &str,
-        token: Option<&str>,
+        changed: AccountUpdate<'_>,
     ) -> Result<(), StateError> {
-        self.update(|file| match token {
-            Some(token) => {
-                file.sessions
-                    .insert(key(base_url, username), token.to_owned());
-            }
-            None => {
-                file.sessions.remove(&key(base_url, username));
-            }
-        })
-    }
-
-    /// Remembers whether this account's server keeps used steps for each key.
-    pub fn save_totp_steps_by_key(
-        &self,
-        base_url: &str,
-        username: &str,
-        by_key: bool,
-    ) -> Result<(), StateError> {
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let account = key(base_url, username);
         self.update(|file| {
-            let account = key(base_url, username);
-            if by_key {
-                file.totp_steps_by_key.insert(account);
-            } else {
-                file.totp_steps_by_key.remove(&account);
+            if let Some(enrolment) = changed.enrolment {
+                file.enrolments.insert(
+                    account.clone(),
+                    SavedEnrolment {
+                        secret: totp::encode_secret(&enrolment.secret),
+                        algorithm: totp::algorithm_name(enrolment.params.algorithm).to_owned(),
+                        digits: enrolment.params.digits,
+                        period: enrolment.params.period,
+                    },
+                );
             }
-        })
-    }
-
-    /// Remembers `enrolment` for this account, atomically.
-    pub fn save_enrolment(
-        &self,
-        base_url: &str,
-        username: &str,
-        enrolment: &Enrolment,
-    ) -> Result<(), StateError> {
-        self.update(|file| {
-            file.enrolments.insert(
-                key(base_url, username),
-                SavedEnrolment {
-                    secret: totp::encode_secret(&enrolment.secret),
-                    algorithm: totp::algorithm_name(enrolment.params.algorithm).to_owned(),
-                    digits: enrolment.params.digits,
-                    period: enrolment.params.period,
-                },
-            );
-        })
-    }
-
-    /// Remembers the newest TOTP step of this account the server accepted.
-    pub fn save_totp_step(
-        &self,
-        base_url: &str,
-        username: &str,
-        step: i64,
-    ) -> Result<(), StateError> {
-        self.update(|file| {
-            file.totp_steps.insert(key(base_url, username), step);
+            if let Some(step) = changed.totp_step {
+                file.totp_steps.insert(account.clone(), step);
+            }
+            match changed.session {
+                Some(Some(token)) => {
+                    file.sessions.insert(account.clone(), token.to_owned());
+                }
+                Some(None) => {
+                    file.sessions.remove(&account);
+                }
+                None => {}
+            }
+            match changed.totp_steps_by_key {
+                Some(true) => {
+                    file.totp_steps_by_key.insert(account);
+                }
+                Some(false) => {
+                    file.totp_steps_by_key.remove(&account);
+                }
+                None => {}
+            }
         })
     }
 
@@ -293,6 +295,20 @@ fn key(base_url: &str, username: &str) -> String {
 mod tests {
     use super::*;
 
+    fn enrolment(e: &Enrolment) -> AccountUpdate<'_> {
+        AccountUpdate {
+            enrolment: Some(e),
+            ..AccountUpdate::default()
+        }
+    }
+
+    fn step(step: i64) -> AccountUpdate<'static> {
+        AccountUpdate {
+            totp_step: Some(step),
+            ..AccountUpdate::default()
+        }
+    }
+
     #[test]
     fn a_session_is_kept_by_account_until_it_is_taken_away() {
         let dir = tempfile::tempdir().unwrap();
@@ -301,10 +317,20 @@ mod tests {
             state.account("https://a/api", "carol").unwrap().session,
             None
         );
+        let session = |token| AccountUpdate {
+            session: Some(token),
+            ..AccountUpdate::default()
+        };
+        let by_key = |by_key| AccountUpdate {
+            totp_steps_by_key: Some(by_key),
+            ..AccountUpdate::default()
+        };
         state
-            .save_session("https://a/api/", "carol", Some("t-1"))
+            .save_account("https://a/api/", "carol", session(Some("t-1")))
             .unwrap();
-        state.save_totp_step("https://a/api", "carol", 7).unwrap();
+        state
+            .save_account("https://a/api", "carol", step(7))
+            .unwrap();
         assert_eq!(
             state
                 .account("https://a/api", "carol")
@@ -317,7 +343,9 @@ mod tests {
             state.account("https://a/api", "dave").unwrap().session,
             None
         );
-        state.save_session("https://a/api", "carol", None).unwrap();
+        state
+            .save_account("https://a/api", "carol", session(None))
+            .unwrap();
         assert_eq!(
             state.account("https://a/api", "carol").unwrap().session,
             None
@@ -333,7 +361,7 @@ mod tests {
                 .totp_steps_by_key
         );
         state
-            .save_totp_steps_by_key("https://a/api", "carol", true)
+            .save_account("https://a/api", "carol", by_key(true))
             .unwrap();
         assert!(
             state
@@ -348,7 +376,7 @@ mod tests {
                 .totp_steps_by_key
         );
         state
-            .save_totp_steps_by_key("https://a/api", "carol", false)
+            .save_account("https://a/api", "carol", by_key(false))
             .unwrap();
         assert!(
             !state
@@ -367,7 +395,9 @@ mod tests {
             params: TotpParams::default(),
         };
         assert!(state.enrolment("https://a/api", "carol").unwrap().is_none());
-        state.save_enrolment("https://a/api/", "carol", &e).unwrap();
+        state
+            .save_account("https://a/api/", "carol", enrolment(&e))
+            .unwrap();
         let back = state.enrolment("https://a/api", "carol").unwrap().unwrap();
         assert_eq!(back.secret, e.secret);
         assert_eq!(back.params, e.params);
@@ -391,12 +421,14 @@ mod tests {
             state.account("https://a/api", "carol").unwrap().totp_step,
             None
         );
-        state.save_enrolment("https://a/api", "carol", &e).unwrap();
+        // Both in one write, then the step alone.
+        let both = AccountUpdate {
+            totp_step: Some(59_000_001),
+            ..enrolment(&e)
+        };
+        state.save_account("https://a/api", "carol", both).unwrap();
         state
-            .save_totp_step("https://a/api", "carol", 59_000_001)
-            .unwrap();
-        state
-            .save_totp_step("https://a/api", "carol", 59_000_002)
+            .save_account("https://a/api", "carol", step(59_000_002))
             .unwrap();
         assert_eq!(
             state.account("https://a/api", "carol").unwrap().totp_step,

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::harness::exchange::{Call, Exchange, HttpClient};
 pub use crate::harness::report::Warning;
+use crate::harness::state::AccountUpdate;
 pub use crate::harness::state::Enrolment;
 use crate::harness::suite::{Issued, Suite};
 use crate::harness::target::{Account, Target};
@@ -369,9 +370,10 @@ impl RunContext {
             .unwrap_or_else(|e| e.into_inner()) = token;
     }
 
-    /// Writes the current enrolment of the two-factor account, and the newest
-    /// step of it the server accepted, to the state file, where they differ
-    /// from what `saved` says was written last.
+    /// Writes the current enrolment of the two-factor account, the newest
+    /// step of it the server accepted, the session the run leaves open and
+    /// how the server keeps used steps, to the state file, where they differ
+    /// from what `saved` says was written last: one rewrite of the file.
     pub fn save_enrolment_to(
         &self,
         state: &crate::harness::state::State,
@@ -388,12 +390,11 @@ impl RunContext {
         let Some(current) = current else {
             return Ok(());
         };
-        let (base_url, username) = (&self.target.base_url, &account.username);
         let mut saved = saved.lock().unwrap_or_else(|e| e.into_inner());
+        let mut changed = AccountUpdate::default();
         // A given `totp_secret` is the user's to keep, not the state file's.
         if account.totp_secret.is_none() && saved.secret.as_deref() != Some(&current.secret[..]) {
-            state.save_enrolment(base_url, username, &current)?;
-            saved.secret = Some(current.secret.clone());
+            changed.enrolment = Some(&current);
         }
         // As a step of the key's period: the one that ends last, ends
         // with or after it.
@@ -401,24 +402,27 @@ impl RunContext {
         let step = self
             .totp_used_until(&current.secret)
             .map(|until| first_unused_step(until, period) - 1);
-        if let Some(step) = step
-            && saved.step != Some(step)
-        {
-            state.save_totp_step(base_url, username, step)?;
-            saved.step = Some(step);
+        if step.is_some() && saved.step != step {
+            changed.totp_step = step;
         }
         let session = self.two_factor_session();
         if saved.session != session {
-            state.save_session(base_url, username, session.as_deref())?;
-            saved.session = session;
+            changed.session = Some(session.as_deref());
         }
         let by_key = self
             .totp_replay_by_key
             .load(std::sync::atomic::Ordering::Relaxed);
         if saved.steps_by_key != by_key {
-            state.save_totp_steps_by_key(base_url, username, by_key)?;
-            saved.steps_by_key = by_key;
+            changed.totp_steps_by_key = Some(by_key);
         }
+        state.save_account(&self.target.base_url, &account.username, changed)?;
+        // Written: what was saved is now what is current.
+        if changed.enrolment.is_some() {
+            saved.secret = Some(current.secret.clone());
+        }
+        saved.step = step.or(saved.step);
+        saved.session = session;
+        saved.steps_by_key = by_key;
         Ok(())
     }
 
