@@ -10,6 +10,14 @@
 #                           keep the secret instead: `authconform state secret
 #                           --target FILE` prints it; put it in a masked secret and
 #                           give it as users.twofactor.totp_secret.
+#   AUTHCONFORM_STATE_KEY   the key the state file is sealed with (AES-256-GCM):
+#                           `authconform state key` prints a new one; keep it as
+#                           a masked secret. The state file holds a TOTP secret
+#                           and a live session of users.twofactor, and a CI cache
+#                           is readable by whoever can run a workflow of the
+#                           repository (on GitHub, anyone who opens a pull
+#                           request on a public one): set it wherever the cache
+#                           is not private. Unset: the file is kept as it is.
 #   AUTHCONFORM_TAGS        optional tag expression, e.g. "not @2fa".
 #   AUTHCONFORM_PARTITION   optional shard K/N of the suite (`run --partition`, e.g.
 #                           2/3 or hash:2/3): one of N runners, each with its own

@@ -146,6 +146,11 @@ enum StateCommand {
         #[arg(long, value_name = "FILE", env = "AUTHCONFORM_STATE")]
         state: Option<PathBuf>,
     },
+    /// Print a new random key to seal the state file with: keep it as a
+    /// masked pipeline secret and give it in AUTHCONFORM_STATE_KEY. A CI
+    /// cache is readable by whoever can run a workflow of the repository;
+    /// sealed, the cached file shows nobody the TOTP secret and session in it.
+    Key,
 }
 
 /// `--vendor`: one of the built-in vendors, listed in `--help`.
@@ -669,6 +674,16 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             Command::State {
                 command: StateCommand::Secret { target, state },
             } => Exit::process(command::state_secret(&target, state)),
+            Command::State {
+                command: StateCommand::Key,
+            } => {
+                println!("{}", harness::state::Key::generate());
+                harness::console::err(&format!(
+                    "authconform: keep it as a masked pipeline secret and give it in {}\n",
+                    harness::state::KEY_ENV
+                ));
+                ExitCode::SUCCESS
+            }
             Command::Clock { control_url, reset } => {
                 Exit::process(command::clock(&control_url, reset).await)
             }

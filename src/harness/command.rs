@@ -611,7 +611,7 @@ async fn check_target(
     }
     // The run context registers every secret of the target for redaction.
     let ctx = world::RunContext::new(target, http, false);
-    let state = state::State::at(state.unwrap_or_else(|| state::DEFAULT_PATH.into()));
+    let state = state::State::from_env(state.unwrap_or_else(|| state::DEFAULT_PATH.into()))?;
     ctx.remember_enrolment_from(&state)?;
     let plan = runner::plan_for(&ctx, tags)?;
     let problems = preflight::check(&ctx).await;
@@ -641,7 +641,7 @@ pub fn example_target(vendor: Vendor) -> &'static str {
 pub fn state_secret(target: &Path, state: Option<PathBuf>) -> i32 {
     let found = (|| -> Result<String, RunError> {
         let target = Target::load(target)?;
-        let state = state::State::at(state.unwrap_or_else(|| state::DEFAULT_PATH.into()));
+        let state = state::State::from_env(state.unwrap_or_else(|| state::DEFAULT_PATH.into()))?;
         let Some(account) = &target.users.twofactor else {
             return Err(RunError::io(
                 "the target file has no users.twofactor account",

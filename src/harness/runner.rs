@@ -288,7 +288,7 @@ async fn prepare(mut options: RunOptions) -> Result<Prepared, RunError> {
         return Ok(Prepared::Listed);
     }
     let state = match (&options.state, external) {
-        (Some(path), true) => Some(state::State::at(path)),
+        (Some(path), true) => Some(state::State::from_env(path)?),
         _ => None,
     };
     if let Some(state) = &state {

@@ -29,10 +29,20 @@
 //! Written atomically (a temporary file renamed over it), readable by its owner
 //! only; never printed. Keep it between pipeline runs (cache it); if it is lost,
 //! preflight stops with exit 2 naming the account and what to do.
+//!
+//! Sealed, when [`KEY_ENV`] holds a key (`authconform state key` makes one):
+//! the same JSON encrypted with AES-256-GCM, as `{"version":1,"sealed":
+//! "<base64url of nonce, ciphertext and tag>"}`. It holds a TOTP secret and a
+//! live session: a CI cache is readable by whoever can run a workflow of the
+//! repository (on GitHub, anyone who opens a pull request on a public one),
+//! so the templates keep the key as a secret and only the sealed file in the
+//! cache. A plain file is read with a key too, and sealed when next written.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::totp::{self, TotpParams};
@@ -61,9 +71,18 @@ pub struct SavedAccount {
 /// keep the folder).
 pub const DEFAULT_PATH: &str = ".authconform/state.json";
 
+/// The environment variable holding the key the state file is sealed with.
+pub const KEY_ENV: &str = "AUTHCONFORM_STATE_KEY";
+
+/// What the sealed content is bound to besides the key.
+const SEALED_AAD: &[u8] = b"authconform state file, version 1";
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct StateFile {
     version: u32,
+    /// The whole file sealed ([`Key`]); nothing else is then set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed: Option<String>,
     #[serde(default)]
     enrolments: BTreeMap<String, SavedEnrolment>,
     /// The newest TOTP step the server accepted, by account, whoever
@@ -106,6 +125,77 @@ pub enum StateError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the state file {} is sealed: give the key it was sealed with in {KEY_ENV}", .path.display())]
+    Sealed { path: PathBuf },
+    #[error("the state file {} cannot be opened with the key in {KEY_ENV}: it was sealed with another key, or changed since; give that key, or move the file away (the run then says what the deployment needs)", .path.display())]
+    WrongKey { path: PathBuf },
+    #[error("{KEY_ENV} is not a state key ({reason}); `authconform state key` prints a new one")]
+    BadKey { reason: &'static str },
+}
+
+/// A key the state file is sealed with: 32 random bytes, written as 43
+/// characters of unpadded base64url.
+#[derive(Clone)]
+pub struct Key(std::sync::Arc<ring::aead::LessSafeKey>);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(<redacted>)")
+    }
+}
+
+impl Key {
+    /// A new random key, as [`Key::parse`] reads it.
+    pub fn generate() -> String {
+        let mut bytes = [0u8; 32];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+            .expect("the system's random source");
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    pub fn parse(text: &str) -> Result<Key, StateError> {
+        let bad = |reason| StateError::BadKey { reason };
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .map_err(|_| bad("not unpadded base64url"))?;
+        let unbound = ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, &bytes)
+            .map_err(|_| bad("not 32 bytes"))?;
+        Ok(Key(std::sync::Arc::new(ring::aead::LessSafeKey::new(
+            unbound,
+        ))))
+    }
+
+    fn seal(&self, plain: &[u8]) -> String {
+        let mut nonce = [0u8; ring::aead::NONCE_LEN];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce)
+            .expect("the system's random source");
+        let mut data = plain.to_vec();
+        self.0
+            .seal_in_place_append_tag(
+                ring::aead::Nonce::assume_unique_for_key(nonce),
+                ring::aead::Aad::from(SEALED_AAD),
+                &mut data,
+            )
+            .expect("a state file far below AES-GCM's limit");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&data);
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
+    /// The sealed text's content; `None` when this key did not seal it.
+    fn open(&self, sealed: &str) -> Option<Vec<u8>> {
+        let mut data = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        if data.len() < ring::aead::NONCE_LEN {
+            return None;
+        }
+        let mut ciphertext = data.split_off(ring::aead::NONCE_LEN);
+        let nonce = ring::aead::Nonce::try_assume_unique_for_key(&data).ok()?;
+        let plain = self
+            .0
+            .open_in_place(nonce, ring::aead::Aad::from(SEALED_AAD), &mut ciphertext)
+            .ok()?;
+        Some(plain.to_vec())
+    }
 }
 
 /// What [`State::save_account`] writes of one account; `None`: left as it is.
@@ -134,11 +224,38 @@ impl AccountUpdate<'_> {
 #[derive(Clone, Debug)]
 pub struct State {
     path: PathBuf,
+    /// Sealed with it, when given.
+    key: Option<Key>,
 }
 
 impl State {
+    /// The state file at `path`, not sealed.
     pub fn at(path: impl Into<PathBuf>) -> State {
-        State { path: path.into() }
+        State {
+            path: path.into(),
+            key: None,
+        }
+    }
+
+    /// The state file at `path`, sealed with the key [`KEY_ENV`] holds when
+    /// it is set and not empty (a pipeline's unset secret is often empty).
+    pub fn from_env(path: impl Into<PathBuf>) -> Result<State, StateError> {
+        let key = match std::env::var(KEY_ENV) {
+            Ok(text) if !text.trim().is_empty() => Some(Key::parse(&text)?),
+            _ => None,
+        };
+        Ok(State {
+            key,
+            ..State::at(path)
+        })
+    }
+
+    /// This state file, sealed with `key`.
+    pub fn sealed_with(self, key: Key) -> State {
+        State {
+            key: Some(key),
+            ..self
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -146,11 +263,30 @@ impl State {
     }
 
     fn read(&self) -> Result<StateFile, StateError> {
+        let not_ours = |e: serde_json::Error| StateError::NotOurs {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        };
         match std::fs::read_to_string(&self.path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| StateError::NotOurs {
-                path: self.path.clone(),
-                reason: e.to_string(),
-            }),
+            Ok(text) => {
+                let file: StateFile = serde_json::from_str(&text).map_err(not_ours)?;
+                let Some(sealed) = &file.sealed else {
+                    return Ok(file);
+                };
+                let path = self.path.clone();
+                let key = self.key.as_ref().ok_or(StateError::Sealed { path })?;
+                let plain = key.open(sealed).ok_or_else(|| StateError::WrongKey {
+                    path: self.path.clone(),
+                })?;
+                let file: StateFile = serde_json::from_slice(&plain).map_err(not_ours)?;
+                match file.sealed {
+                    None => Ok(file),
+                    Some(_) => Err(StateError::Damaged {
+                        path: self.path.clone(),
+                        what: "a sealed file inside a sealed file",
+                    }),
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StateFile {
                 version: 1,
                 ..StateFile::default()
@@ -268,7 +404,15 @@ impl State {
         file.version = 1;
         change(&mut file);
         // A map of strings and numbers always serializes.
-        let text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        if let Some(key) = &self.key {
+            let sealed = StateFile {
+                version: 1,
+                sealed: Some(key.seal(text.as_bytes())),
+                ..StateFile::default()
+            };
+            text = serde_json::to_string_pretty(&sealed).unwrap_or_default();
+        }
         let dir = self
             .path
             .parent()
@@ -445,6 +589,113 @@ mod tests {
         assert_eq!(
             state.account("https://a/api", "carol").unwrap().totp_step,
             None
+        );
+    }
+
+    #[test]
+    fn a_sealed_file_shows_nothing_and_opens_with_its_key_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let key = Key::parse(&Key::generate()).unwrap();
+        let sealed = State::at(&path).sealed_with(key.clone());
+        let e = Enrolment {
+            secret: b"0123456789abcdef0123".to_vec(),
+            params: TotpParams::default(),
+        };
+        let all = AccountUpdate {
+            enrolment: Some(&e),
+            totp_step: Some(7),
+            session: Some(Some("session-token-1")),
+            totp_steps_by_key: Some(true),
+        };
+        sealed.save_account("https://a/api", "carol", all).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for secret in ["session-token-1", "carol", &totp::encode_secret(&e.secret)] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        let back = sealed.account("https://a/api", "carol").unwrap();
+        assert_eq!(back.enrolment.map(|e| e.secret), Some(e.secret.clone()));
+        assert_eq!(back.session.as_deref(), Some("session-token-1"));
+        assert_eq!(back.totp_step, Some(7));
+        assert!(back.totp_steps_by_key);
+        // Without the key, or with another one: a clear refusal, never a fresh start.
+        let Err(without) = State::at(&path).account("https://a/api", "carol") else {
+            panic!("a sealed file read without its key");
+        };
+        assert!(matches!(without, StateError::Sealed { .. }), "{without}");
+        let other = Key::parse(&Key::generate()).unwrap();
+        let Err(wrong) = State::at(&path)
+            .sealed_with(other)
+            .account("https://a/api", "carol")
+        else {
+            panic!("a sealed file opened with another key");
+        };
+        assert!(matches!(wrong, StateError::WrongKey { .. }), "{wrong}");
+        // A changed byte of the sealed text is refused as well.
+        let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut sealed_text = file["sealed"].as_str().unwrap().to_owned();
+        let last = sealed_text.pop().unwrap();
+        sealed_text.push(if last == 'A' { 'B' } else { 'A' });
+        std::fs::write(
+            &path,
+            serde_json::json!({ "version": 1, "sealed": sealed_text }).to_string(),
+        )
+        .unwrap();
+        assert!(matches!(
+            sealed.account("https://a/api", "carol"),
+            Err(StateError::WrongKey { .. })
+        ));
+    }
+
+    #[test]
+    fn a_plain_file_is_read_with_a_key_and_sealed_when_next_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        State::at(&path)
+            .save_account("https://a/api", "carol", step(5))
+            .unwrap();
+        let sealed = State::at(&path).sealed_with(Key::parse(&Key::generate()).unwrap());
+        assert_eq!(
+            sealed.account("https://a/api", "carol").unwrap().totp_step,
+            Some(5)
+        );
+        sealed
+            .save_account("https://a/api", "dave", step(6))
+            .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("\"sealed\"") && !text.contains("carol"),
+            "{text}"
+        );
+        assert_eq!(
+            sealed.account("https://a/api", "carol").unwrap().totp_step,
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn a_key_is_43_characters_of_base64url_and_anything_else_is_named() {
+        let key = Key::generate();
+        assert_eq!(key.len(), 43, "{key}");
+        assert!(Key::parse(&key).is_ok());
+        assert!(
+            Key::parse(&format!(" {key}\n")).is_ok(),
+            "a trailing newline is fine"
+        );
+        for bad in ["", "short", &key[..42], &format!("{key}AA"), "!!!!"] {
+            let Err(e) = Key::parse(bad) else {
+                panic!("{bad:?} taken as a key");
+            };
+            let message = e.to_string();
+            assert!(message.contains("authconform state key"), "{message}");
+            assert!(
+                !message.contains(bad) || bad.is_empty(),
+                "the key is not echoed"
+            );
+        }
+        assert_eq!(
+            format!("{:?}", Key::parse(&key).unwrap()),
+            "Key(<redacted>)"
         );
     }
 }

@@ -1057,3 +1057,19 @@ fn serve_beyond_loopback_warns_and_test_mode_asks_for_a_control_token() {
     assert_eq!(short.status.code(), Some(2), "{}", text(&short));
     assert!(text(&short).contains("at least 16"), "{}", text(&short));
 }
+
+#[test]
+fn state_key_prints_a_new_key_on_stdout_alone() {
+    let keys: Vec<String> = (0..2)
+        .map(|_| {
+            let out = authconform(&["state", "key"]);
+            assert!(out.status.success(), "{}", text(&out));
+            String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+        })
+        .collect();
+    for key in &keys {
+        assert_eq!(key.len(), 43, "{key}");
+        assert!(authconform::harness::state::Key::parse(key).is_ok());
+    }
+    assert_ne!(keys[0], keys[1], "a new key each time");
+}

@@ -159,7 +159,7 @@ pub async fn explore(options: ExploreOptions) -> Result<ExploreReport, RunError>
         .into());
     }
     let state = match (&options.state, external) {
-        (Some(path), true) => Some(state::State::at(path)),
+        (Some(path), true) => Some(state::State::from_env(path)?),
         _ => None,
     };
     let seed = options.plan.seed;
