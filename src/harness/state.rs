@@ -97,6 +97,13 @@ struct StateFile {
     totp_steps_by_key: std::collections::BTreeSet<String>,
 }
 
+/// The file as written when sealed: nothing but the sealed text shows.
+#[derive(Serialize)]
+struct SealedFile {
+    version: u32,
+    sealed: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct SavedEnrolment {
     secret: String,
@@ -406,10 +413,9 @@ impl State {
         // A map of strings and numbers always serializes.
         let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
         if let Some(key) = &self.key {
-            let sealed = StateFile {
+            let sealed = SealedFile {
                 version: 1,
-                sealed: Some(key.seal(text.as_bytes())),
-                ..StateFile::default()
+                sealed: key.seal(text.as_bytes()),
             };
             text = serde_json::to_string_pretty(&sealed).unwrap_or_default();
         }
@@ -613,6 +619,14 @@ mod tests {
         for secret in ["session-token-1", "carol", &totp::encode_secret(&e.secret)] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
+        // Not even which entries it holds: the version and the sealed text alone.
+        let fields: Vec<String> =
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text)
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+        assert_eq!(fields, ["sealed", "version"], "{text}");
         let back = sealed.account("https://a/api", "carol").unwrap();
         assert_eq!(back.enrolment.map(|e| e.secret), Some(e.secret.clone()));
         assert_eq!(back.session.as_deref(), Some("session-token-1"));
