@@ -276,3 +276,46 @@ fn an_enable2fa_that_waits_for_a_first_code_passes_and_says_which_way_it_took() 
         );
     }
 }
+
+#[test]
+fn a_support_reset_that_needs_the_users_own_proof_passes_and_a_refused_one_is_still_caught() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    for re_enable in ["current-code", "redo-flag"] {
+        let mut switches = Switches::default();
+        switches
+            .parse_and_set("limecraft.support-re-enable=as-own")
+            .unwrap();
+        switches
+            .parse_and_set(&format!("limecraft.re-enable={re_enable}"))
+            .unwrap();
+        let report = runtime.block_on(run(switches.clone(), vec![Vendor::Limecraft], None));
+        assert!(
+            report.failed_ids().is_empty(),
+            "{re_enable}: {:?}",
+            report.failed_ids()
+        );
+        let lc30 = |r: &RunReport| {
+            r.scenarios
+                .iter()
+                .find(|s| s.id.as_deref() == Some("LC30"))
+                .map(|s| s.outcome == harness::Outcome::Passed)
+                .expect("LC30 ran")
+        };
+        assert!(lc30(&report), "{re_enable}: LC30 did not pass");
+        // The SUPPORT user's reset refused outright is still a failure of LC30.
+        let broken = runtime.block_on(run(
+            switches,
+            vec![Vendor::Limecraft],
+            Some(Fault::Enable2faSupportRefused),
+        ));
+        assert!(
+            !lc30(&broken) && broken.failed_ids().iter().any(|id| id == "LC30"),
+            "{re_enable}: a refused SUPPORT reset was not caught: {:?}",
+            broken.failed_ids()
+        );
+    }
+}

@@ -575,7 +575,7 @@ impl LimecraftState {
     /// valid code as `current_code` (the request's `token`), so a stolen session
     /// alone cannot swap the authenticator (`limecraft.re-enable=redo-flag`:
     /// `redo: true` instead). A SUPPORT user may reset another user's second
-    /// factor without it.
+    /// factor without it (`limecraft.support-re-enable=as-own`: with it too).
     ///
     /// The new key is on at once, or (`limecraft.enable2fa-confirm`) waits,
     /// with logins asking no second token, for a first code: by 2fa/validate
@@ -623,7 +623,12 @@ impl LimecraftState {
         if confirm == "enable-type-code" && kind == Some(ENABLING) {
             return self.confirm_two_factor(&mut store, target_id, current_code, now);
         }
-        if target_id == caller.user_id
+        let needs_proof = target_id == caller.user_id
+            || self
+                .config
+                .switches
+                .is(&switches::SUPPORT_RE_ENABLE, "as-own");
+        if needs_proof
             && let Some(tf) = store
                 .users
                 .get(&target_id)

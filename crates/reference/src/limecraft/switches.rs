@@ -107,6 +107,18 @@ pub const RE_ENABLE: Switch = Switch {
     silence: seed("Run again, even if the workflow already ran in this context."),
 };
 
+/// A SUPPORT user's enable2fa for another user whose second factor is
+/// already on: SUPPORT rights alone (the 403's sentence names nothing more),
+/// or what the user would need to replace her own (`re-enable`: a current
+/// code, or `redo`), so that a stolen SUPPORT session cannot swap anyone's
+/// authenticator either.
+pub const SUPPORT_RE_ENABLE: Switch = Switch {
+    name: "limecraft.support-re-enable",
+    values: &["rights-alone", "as-own"],
+    what: "what a SUPPORT user's enable2fa needs for another user whose second factor is already on: SUPPORT rights alone, or what that user would need (limecraft.re-enable)",
+    silence: seed("The user can only request his own invitations or needs SUPPORT rights."),
+};
+
 /// When enable2fa turns the second factor on: at once, or once the user
 /// confirms the new key with a first code, either by 2fa/validate with her
 /// session token or by enable2fa again with `type:
@@ -186,6 +198,7 @@ pub const ALL: &[&Switch] = &[
     &TEMPORARY_TOKEN_USER,
     &ENABLE2FA_PRECEDENCE,
     &RE_ENABLE,
+    &SUPPORT_RE_ENABLE,
     &ENABLE2FA_CONFIRM,
     &CODE_WINDOW,
     &TOTP_REPLAY,
