@@ -865,25 +865,20 @@ impl ConformanceWorld {
     /// dan is LiquidFiles' own (`liquidfiles.special`), which its steps look up.
     pub fn account(&self, persona: Persona) -> Result<Account, Failure> {
         let ctx = self.ctx();
-        let users = &ctx.target.users;
-        let (role, account) = match persona {
-            Persona::Alice => ("primary", &users.primary),
-            Persona::Bob => ("secondary", &users.secondary),
-            Persona::Carol => ("twofactor", &users.twofactor),
-            Persona::Locked => ("locked", &users.locked),
-            Persona::Disabled => ("disabled", &users.disabled),
-            Persona::Dan => {
-                return Err(Failure(
-                    "dan has no account in `users:`; only the steps of a vendor that gives him one know it"
-                        .into(),
-                ));
-            }
+        let Some(role) = persona.role() else {
+            return Err(Failure(
+                "dan has no account in `users:`; only the steps of a vendor that gives him one know it"
+                    .into(),
+            ));
         };
-        account.clone().ok_or_else(|| {
-            Failure(format!(
-                "the target file has no `users.{role}` account for {persona}"
-            ))
-        })
+        persona
+            .account_in(&ctx.target.users)
+            .cloned()
+            .ok_or_else(|| {
+                Failure(format!(
+                    "the target file has no `users.{role}` account for {persona}"
+                ))
+            })
     }
 
     /// The code (and its step) for the step `offset` periods from the server's now,
@@ -979,7 +974,20 @@ impl ConformanceWorld {
 /// (through [`ConformanceWorld::account`]) the account of the target file
 /// they play. A vendor's steps may give a persona its own account: LAC's
 /// carol, LiquidFiles' dan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, cucumber::Parameter)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    cucumber::Parameter,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 #[param(
     name = "persona",
     regex = "alice|bob|carol|dan|the locked user|the disabled user"
@@ -1002,6 +1010,31 @@ impl Persona {
         Persona::Locked,
         Persona::Disabled,
     ];
+
+    /// The `users:` entry of the target file the persona plays (`None`:
+    /// dan, LiquidFiles' own, whom its steps look up).
+    pub fn role(self) -> Option<&'static str> {
+        match self {
+            Persona::Alice => Some("primary"),
+            Persona::Bob => Some("secondary"),
+            Persona::Carol => Some("twofactor"),
+            Persona::Locked => Some("locked"),
+            Persona::Disabled => Some("disabled"),
+            Persona::Dan => None,
+        }
+    }
+
+    /// The account the persona plays in `users`, if the target file gives it.
+    pub fn account_in(self, users: &crate::harness::target::Users) -> Option<&Account> {
+        match self {
+            Persona::Alice => users.primary.as_ref(),
+            Persona::Bob => users.secondary.as_ref(),
+            Persona::Carol => users.twofactor.as_ref(),
+            Persona::Locked => users.locked.as_ref(),
+            Persona::Disabled => users.disabled.as_ref(),
+            Persona::Dan => None,
+        }
+    }
 
     /// The words the features name the persona by; also the name of the
     /// persona's own session and auth token.

@@ -28,22 +28,6 @@ use crate::reference::fileverbs::rules::{self, *};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Who {
-    Alice,
-    Bob,
-}
-
-impl Who {
-    fn persona(self) -> Persona {
-        match self {
-            Who::Alice => Persona::Alice,
-            Who::Bob => Persona::Bob,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum BadKey {
     Wrong,
     Missing,
@@ -74,7 +58,7 @@ pub enum Tamper {
 #[serde(rename_all = "kebab-case", tag = "op")]
 pub enum Op {
     CallWithSecretKey {
-        who: Who,
+        who: Persona,
         /// The header named `secretkey`, not as the document writes it.
         other_spelling: bool,
     },
@@ -82,7 +66,7 @@ pub enum Op {
         bad: BadKey,
     },
     AccessToken {
-        who: Who,
+        who: Persona,
     },
     BadAccessToken {
         bad: BadPair,
@@ -157,12 +141,9 @@ impl FileVerbsModel {
         case.ctx().target.section::<FileVerbsTarget>().cloned()
     }
 
-    fn pair(case: &Case, who: Who) -> Option<KeyPair> {
+    fn pair(case: &Case, who: Persona) -> Option<KeyPair> {
         let ctx = case.ctx();
-        ctx.run_state::<KeyPairs>()
-            .lock()
-            .get(&who.persona())
-            .cloned()
+        ctx.run_state::<KeyPairs>().lock().get(&who).cloned()
     }
 
     async fn now(case: &Case) -> Result<i64, Halt> {
@@ -209,7 +190,7 @@ impl FileVerbsModel {
         Some(name)
     }
 
-    async fn access_token(&mut self, case: &mut Case, who: Who) -> Result<(), Halt> {
+    async fn access_token(&mut self, case: &mut Case, who: Persona) -> Result<(), Halt> {
         let Some(pair) = Self::pair(case, who) else {
             return Ok(());
         };
@@ -219,8 +200,8 @@ impl FileVerbsModel {
             .await?;
         case.say(format!(
             "When {} requests an access token with {} SecretKey and APIKey",
-            who.persona(),
-            if who == Who::Alice { "her" } else { "his" }
+            who,
+            if who == Persona::Alice { "her" } else { "his" }
         ));
         let jwt = x.str_field("JwtToken");
         case.documented(
@@ -403,9 +384,9 @@ impl Model for FileVerbsModel {
     fn ops(target: &Target) -> Vec<(u32, BoxedStrategy<Op>)> {
         let fv = target.section::<FileVerbsTarget>();
         let who = if fv.is_some_and(|f| f.secondary.is_some()) {
-            prop_oneof![3 => Just(Who::Alice), 1 => Just(Who::Bob)].boxed()
+            prop_oneof![3 => Just(Persona::Alice), 1 => Just(Persona::Bob)].boxed()
         } else {
-            Just(Who::Alice).boxed()
+            Just(Persona::Alice).boxed()
         };
         let mut ops: Vec<(u32, BoxedStrategy<Op>)> = vec![
             (
@@ -522,16 +503,16 @@ impl Model for FileVerbsModel {
                 let x = case
                     .send_checked(api::probe(&fv.probe_path).header(name, &pair.secret_key))
                     .await?;
-                let pronoun = if who == Who::Alice { "her" } else { "his" };
+                let pronoun = if who == Persona::Alice { "her" } else { "his" };
                 case.say(if other_spelling {
                     format!(
                         "When {} calls the protected resource with {pronoun} SecretKey in a header named {name}",
-                        who.persona()
+                        who
                     )
                 } else {
                     format!(
                         "When {} calls the protected resource with {pronoun} SecretKey",
-                        who.persona()
+                        who
                     )
                 });
                 case.say("Then the call is authorized");
@@ -578,7 +559,7 @@ impl Model for FileVerbsModel {
             }
             Op::AccessToken { who } => self.access_token(case, who).await,
             Op::BadAccessToken { bad } => {
-                let Some(pair) = Self::pair(case, Who::Alice) else {
+                let Some(pair) = Self::pair(case, Persona::Alice) else {
                     return Ok(());
                 };
                 let other = crate::secret::Token::generate();
@@ -636,7 +617,7 @@ impl Model for FileVerbsModel {
                 Ok(())
             }
             Op::ResetSecretKey => {
-                let Some(pair) = Self::pair(case, Who::Alice) else {
+                let Some(pair) = Self::pair(case, Persona::Alice) else {
                     return Ok(());
                 };
                 let ctx = case.ctx();

@@ -22,32 +22,9 @@ use super::target::LacTarget;
 use crate::harness::exchange::Exchange;
 use crate::harness::explore::{Case, Halt, Model};
 use crate::harness::target::{Account, Target};
-use crate::harness::world::{RunContext, Status};
+use crate::harness::world::{Persona, RunContext, Status};
 use crate::provenance::Rule;
 use crate::reference::lac::rules::{self, *};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Who {
-    Alice,
-    Bob,
-}
-
-impl Who {
-    fn name(self) -> &'static str {
-        match self {
-            Who::Alice => "alice",
-            Who::Bob => "bob",
-        }
-    }
-
-    fn account(self, target: &Target) -> Option<&Account> {
-        match self {
-            Who::Alice => target.users.primary.as_ref(),
-            Who::Bob => target.users.secondary.as_ref(),
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -102,10 +79,10 @@ impl Flag {
 #[serde(rename_all = "kebab-case", tag = "op")]
 pub enum Op {
     SignOn {
-        who: Who,
+        who: Persona,
     },
     WrongPassword {
-        who: Who,
+        who: Persona,
     },
     UnknownUser,
     /// A call of the probe with the n-th token (modulo).
@@ -135,7 +112,7 @@ pub enum Op {
     },
     DisableUnknown,
     ChangePassword {
-        who: Who,
+        who: Persona,
         flag: Flag,
         right_current: bool,
         /// A one-character new password (most policies refuse it).
@@ -163,7 +140,7 @@ struct Key {
     /// Disabled, or the last use saw it refused; a refusal past its expiry is final.
     dead: bool,
     /// Whose it is (`None`: the model does not know).
-    who: Option<Who>,
+    who: Option<Persona>,
     /// Another token of its user was disabled since: the rule that kept it.
     kept_by: Option<&'static Rule>,
 }
@@ -172,9 +149,9 @@ struct Key {
 pub struct LacModel {
     keys: Vec<Key>,
     /// The current password of each user, when a change succeeded.
-    changed: Vec<(Who, String)>,
+    changed: Vec<(Persona, String)>,
     /// A change that did not succeed since, per user: the rule that kept the password.
-    password_kept_by: Vec<(Who, &'static Rule)>,
+    password_kept_by: Vec<(Persona, &'static Rule)>,
     clock: bool,
     next: usize,
 }
@@ -190,7 +167,7 @@ impl LacModel {
     /// The password `who` has now: the case's change, else the run's (a
     /// password an earlier case or scenario could not set back: the run's
     /// ledger, as the scenarios keep it), else the target file's.
-    fn password(&self, case: &Case, who: Who) -> Option<String> {
+    fn password(&self, case: &Case, who: Persona) -> Option<String> {
         if let Some((_, p)) = self.changed.iter().find(|(w, _)| *w == who) {
             return Some(p.clone());
         }
@@ -198,8 +175,8 @@ impl LacModel {
     }
 
     /// The password `who` had when the case started.
-    fn run_password(case: &Case, who: Who) -> Option<String> {
-        let account = who.account(&case.ctx().target)?.clone();
+    fn run_password(case: &Case, who: Persona) -> Option<String> {
+        let account = who.account_in(&case.ctx().target.users)?.clone();
         Some(
             Ledger::get(&case.w, &Self::ledger_key(case, &account))
                 .unwrap_or_else(|| account.password.clone()),
@@ -249,9 +226,9 @@ impl LacModel {
         x.str_field("apikey").filter(|k| !k.is_empty())
     }
 
-    async fn sign_on(&mut self, case: &mut Case, who: Who) -> Result<(), Halt> {
+    async fn sign_on(&mut self, case: &mut Case, who: Persona) -> Result<(), Halt> {
         let (Some(account), Some(password)) = (
-            who.account(&case.ctx().target).cloned(),
+            who.account_in(&case.ctx().target.users).cloned(),
             self.password(case, who),
         ) else {
             return Ok(());
@@ -270,7 +247,7 @@ impl LacModel {
         &mut self,
         case: &mut Case,
         x: &Exchange,
-        who: Option<Who>,
+        who: Option<Persona>,
     ) -> Result<String, Halt> {
         let apikey = Self::apikey(x);
         let rule = who
@@ -344,10 +321,10 @@ impl LacModel {
         let x = case.send_checked(call).await?;
         case.say(format!(
             "When {} calls GET on the role resource with token {name}",
-            who.map_or("someone", Who::name)
+            who.map_or("someone", Persona::name)
         ));
         match (alive, who) {
-            (Some(true), Some(Who::Alice)) => {
+            (Some(true), Some(Persona::Alice)) => {
                 case.say("Then the role resource lets the call in");
                 case.documented(
                     &ROLES_AUTHORIZE,
@@ -355,7 +332,7 @@ impl LacModel {
                     &format!("token {name}, whose roles allow the resource, to be let in (2xx)"),
                 )
             }
-            (Some(true), Some(Who::Bob)) => {
+            (Some(true), Some(Persona::Bob)) => {
                 case.say("Then the role resource refuses the call");
                 case.documented(
                     &ROLES_AUTHORIZE,
@@ -555,14 +532,14 @@ impl LacModel {
     async fn change(
         &mut self,
         case: &mut Case,
-        who: Who,
+        who: Persona,
         flag: Flag,
         right_current: bool,
         short: bool,
         prose_field: bool,
     ) -> Result<(), Halt> {
         let (Some(account), Some(current)) = (
-            who.account(&case.ctx().target).cloned(),
+            who.account_in(&case.ctx().target.users).cloned(),
             self.password(case, who),
         ) else {
             return Ok(());
@@ -670,8 +647,8 @@ impl LacModel {
 
     /// A sign-on that checks the model's password for `who`: the current one
     /// works; after a change, the old one does not.
-    async fn check_password(&mut self, case: &mut Case, who: Who) -> Result<(), Halt> {
-        let Some(account) = who.account(&case.ctx().target).cloned() else {
+    async fn check_password(&mut self, case: &mut Case, who: Persona) -> Result<(), Halt> {
+        let Some(account) = who.account_in(&case.ctx().target.users).cloned() else {
             return Ok(());
         };
         let Some((_, current)) = self.changed.iter().find(|(w, _)| *w == who).cloned() else {
@@ -710,7 +687,7 @@ impl Model for LacModel {
         "lac sign-on, auth tokens, revalidation, disabling and password change";
 
     fn ops(target: &Target) -> Vec<(u32, BoxedStrategy<Op>)> {
-        let who = prop_oneof![Just(Who::Alice), Just(Who::Bob)];
+        let who = prop_oneof![Just(Persona::Alice), Just(Persona::Bob)];
         let verb = prop_oneof![3 => Just(Verb::Get), 1 => Just(Verb::Post), 1 => Just(Verb::Put), 1 => Just(Verb::Delete)];
         let lac = target.section::<LacTarget>();
         let mut ops: Vec<(u32, BoxedStrategy<Op>)> = vec![
@@ -800,7 +777,7 @@ impl Model for LacModel {
                 self.check_password(case, who).await
             }
             Op::WrongPassword { who } => {
-                let Some(account) = who.account(&case.ctx().target).cloned() else {
+                let Some(account) = who.account_in(&case.ctx().target.users).cloned() else {
                     return Ok(());
                 };
                 if !case.may_send_wrong_password(&account.username) {
@@ -918,7 +895,7 @@ impl Model for LacModel {
                     None => {
                         let (Some(a), Some(p)) = (
                             case.ctx().target.users.primary.clone(),
-                            self.password(case, Who::Alice),
+                            self.password(case, Persona::Alice),
                         ) else {
                             return Ok(());
                         };
@@ -1037,7 +1014,7 @@ impl Model for LacModel {
     /// and the run ends saying which account is left changed.
     async fn finish(&mut self, case: &mut Case) {
         for (who, current) in std::mem::take(&mut self.changed) {
-            let Some(account) = who.account(&case.ctx().target).cloned() else {
+            let Some(account) = who.account_in(&case.ctx().target.users).cloned() else {
                 continue;
             };
             let key = Self::ledger_key(case, &account);

@@ -30,34 +30,6 @@ use crate::reference::limecraft::SAMPLE_CLIENT;
 use crate::reference::limecraft::rules::{self, *};
 use crate::totp;
 
-/// Who an operation is done as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Who {
-    Alice,
-    Bob,
-    Carol,
-}
-
-impl Who {
-    fn name(self) -> &'static str {
-        match self {
-            Who::Alice => "alice",
-            Who::Bob => "bob",
-            Who::Carol => "carol",
-        }
-    }
-
-    fn account(self, target: &Target) -> Option<&Account> {
-        let u = &target.users;
-        match self {
-            Who::Alice => u.primary.as_ref(),
-            Who::Bob => u.secondary.as_ref(),
-            Who::Carol => u.twofactor.as_ref(),
-        }
-    }
-}
-
 /// A token's transport, as the operation draws it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -131,12 +103,12 @@ pub enum ValidateWith {
 #[serde(rename_all = "kebab-case", tag = "op")]
 pub enum Op {
     Login {
-        who: Who,
+        who: Persona,
         form: bool,
         remember_me: Option<bool>,
     },
     WrongPassword {
-        who: Who,
+        who: Persona,
     },
     UnknownUser,
     LockedLogin,
@@ -162,15 +134,15 @@ pub enum Op {
     },
     /// A login with the email address the User of a session of `who` names.
     EmailLogin {
-        who: Who,
+        who: Persona,
     },
     /// A form login without a password, with redirectIfPassword.
     NoPassword {
-        who: Who,
+        who: Persona,
     },
     /// A form login with the SAML redirect parameters.
     SamlLogin {
-        who: Who,
+        who: Persona,
     },
     /// A logout of the n-th session (modulo) with the SAML redirect parameters.
     SamlLogout {
@@ -216,7 +188,7 @@ enum Ended {
 
 struct Session {
     name: String,
-    who: Who,
+    who: Persona,
     token: String,
     /// Server time before its login, and when it was last accepted.
     issued: i64,
@@ -262,8 +234,8 @@ impl LimecraftModel {
         format!("S{}", self.next)
     }
 
-    fn account(case: &Case, who: Who) -> Option<Account> {
-        who.account(&case.ctx().target).cloned()
+    fn account(case: &Case, who: Persona) -> Option<Account> {
+        who.account_in(&case.ctx().target.users).cloned()
     }
 
     /// What the model says of a session's token at `now`: `Some(true)` it
@@ -301,7 +273,7 @@ impl LimecraftModel {
     }
 
     /// The newest session of `who` the model says must be alive now.
-    fn live_session(&self, who: Who, now: i64) -> Option<usize> {
+    fn live_session(&self, who: Persona, now: i64) -> Option<usize> {
         (0..self.sessions.len()).rev().find(|i| {
             self.sessions[*i].who == who && Self::verdict(&self.sessions[*i], now) == Some(true)
         })
@@ -324,7 +296,7 @@ impl LimecraftModel {
     async fn login(
         &mut self,
         case: &mut Case,
-        who: Who,
+        who: Persona,
         form: bool,
         remember_me: Option<bool>,
     ) -> Result<(), Halt> {
@@ -346,7 +318,7 @@ impl LimecraftModel {
             api::login_json(&account.username, &account.password, remember_me)
         };
         let x = case.send_checked(call).await?;
-        let needs_second = who == Who::Carol && self.enrolled;
+        let needs_second = who == Persona::Carol && self.enrolled;
         let name = self.name();
         let remember_words = if remember_me == Some(true) {
             " with rememberMe"
@@ -426,7 +398,7 @@ impl LimecraftModel {
         let (call, status, rule, words, who): (_, u16, &'static Rule, String, Option<String>) =
             match op {
                 Op::WrongPassword { who } => {
-                    let Some(a) = who.account(&target) else {
+                    let Some(a) = who.account_in(&target.users) else {
                         return Ok(());
                     };
                     (
@@ -554,7 +526,7 @@ impl LimecraftModel {
             matches("username") || matches("email"),
             &format!("the User of {} (its username or email)", who.name()),
         )?;
-        if who == Who::Bob {
+        if who == Persona::Bob {
             self.bob_id = x.field("id").and_then(Value::as_i64).map(|i| i.to_string());
         }
         Ok(())
@@ -576,7 +548,7 @@ impl LimecraftModel {
         // three of them or more, a server that spares one shows it whatever
         // the draw (carol's logins need a code: hers are not topped up).
         let who = self.sessions[i].who;
-        if all && who != Who::Carol && Self::verdict(&self.sessions[i], now) == Some(true) {
+        if all && who != Persona::Carol && Self::verdict(&self.sessions[i], now) == Some(true) {
             for _ in 0..2 {
                 let live = self
                     .sessions
@@ -678,7 +650,7 @@ impl LimecraftModel {
                 other.kept_by = Some(&LOGOUT_ENDS_THE_SESSION);
             }
         }
-        if all && who == Who::Carol {
+        if all && who == Persona::Carol {
             // Its pending logins: the document does not say.
             for t in &mut self.temporary {
                 t.used = true;
@@ -718,7 +690,7 @@ impl LimecraftModel {
             && self.temporary.last().is_none_or(|t| t.used)
         {
             // A validation needs a pending login: carol logs in first.
-            self.login(case, Who::Carol, false, remember_me).await?;
+            self.login(case, Persona::Carol, false, remember_me).await?;
         }
         let (token, mut temporary, words) = match with {
             ValidateWith::Temporary { query } => match self.temporary.last() {
@@ -741,7 +713,7 @@ impl LimecraftModel {
                 let carol: Vec<&Session> = self
                     .sessions
                     .iter()
-                    .filter(|s| s.who == Who::Carol)
+                    .filter(|s| s.who == Persona::Carol)
                     .collect();
                 if carol.is_empty() {
                     return Ok(());
@@ -854,7 +826,8 @@ impl LimecraftModel {
                 params: SAMPLE_CLIENT,
             };
             let login_remember = temporary.and_then(|i| self.temporary[i].remember_me);
-            self.login(case, Who::Carol, false, login_remember).await?;
+            self.login(case, Persona::Carol, false, login_remember)
+                .await?;
             let retry = self.temporary.last().map(|t| t.token.clone());
             let (c, s) = case.w.fresh_totp_code(&sha1, 0).await?;
             let again = case
@@ -922,7 +895,7 @@ impl LimecraftModel {
             case.say(format!("And carol's final token is session {name}"));
             self.sessions.push(Session {
                 name,
-                who: Who::Carol,
+                who: Persona::Carol,
                 token: t,
                 issued: now,
                 last_used: now,
@@ -1015,16 +988,16 @@ impl LimecraftModel {
             return Ok(());
         }
         let now = Self::now(case).await?;
-        if self.live_session(Who::Carol, now).is_none() {
+        if self.live_session(Persona::Carol, now).is_none() {
             // Enabling needs her session: carol logs in (with her second
             // factor once it is on) first.
             if again {
                 self.new_key_works(case).await?;
             } else {
-                self.login(case, Who::Carol, false, None).await?;
+                self.login(case, Persona::Carol, false, None).await?;
             }
         }
-        let Some(i) = self.live_session(Who::Carol, now) else {
+        let Some(i) = self.live_session(Persona::Carol, now) else {
             return Ok(());
         };
         let token = self.sessions[i].token.clone();
@@ -1155,7 +1128,11 @@ impl LimecraftModel {
 
     /// A session of `who` the model says is alive, logging in for one if
     /// need be.
-    async fn live_or_login(&mut self, case: &mut Case, who: Who) -> Result<Option<usize>, Halt> {
+    async fn live_or_login(
+        &mut self,
+        case: &mut Case,
+        who: Persona,
+    ) -> Result<Option<usize>, Halt> {
         let now = Self::now(case).await?;
         if self.live_session(who, now).is_none() {
             self.login(case, who, false, None).await?;
@@ -1164,7 +1141,7 @@ impl LimecraftModel {
     }
 
     /// Files the final token of the login a step just made, as a session of `who`.
-    fn session_from_step(&mut self, case: &mut Case, who: Who, now: i64) {
+    fn session_from_step(&mut self, case: &mut Case, who: Persona, now: i64) {
         let Ok(x) = case.w.last_exchange() else {
             return;
         };
@@ -1191,7 +1168,7 @@ impl LimecraftModel {
 
     /// LC26's login with the email address her User names (the User of a
     /// live session of hers tells it: no address of our own).
-    async fn email_login(&mut self, case: &mut Case, who: Who) -> Result<(), Halt> {
+    async fn email_login(&mut self, case: &mut Case, who: Persona) -> Result<(), Halt> {
         let Some(i) = self.live_or_login(case, who).await? else {
             return Ok(());
         };
@@ -1216,7 +1193,7 @@ impl LimecraftModel {
     async fn login_sentences(
         &mut self,
         case: &mut Case,
-        who: Who,
+        who: Persona,
         now: i64,
         when: &str,
         then: &str,
@@ -1229,7 +1206,7 @@ impl LimecraftModel {
     }
 
     /// LC28's login with the SAML redirect parameters.
-    async fn saml_login(&mut self, case: &mut Case, who: Who) -> Result<(), Halt> {
+    async fn saml_login(&mut self, case: &mut Case, who: Persona) -> Result<(), Halt> {
         let now = Self::now(case).await?;
         let when = format!(
             "When {} logs in with the SAML redirect parameters",
@@ -1274,7 +1251,7 @@ impl LimecraftModel {
 
     /// LC27's login without a password, with redirectIfPassword (kept under
     /// the wrong-password budget: it is a login without the right password).
-    async fn no_password(&mut self, case: &mut Case, who: Who) -> Result<(), Halt> {
+    async fn no_password(&mut self, case: &mut Case, who: Persona) -> Result<(), Halt> {
         let Some(account) = Self::account(case, who) else {
             return Ok(());
         };
@@ -1292,21 +1269,21 @@ impl LimecraftModel {
 
     async fn enable_for_other(&mut self, case: &mut Case, unknown: bool) -> Result<(), Halt> {
         let now = Self::now(case).await?;
-        if self.live_session(Who::Alice, now).is_none() {
-            self.login(case, Who::Alice, false, None).await?;
+        if self.live_session(Persona::Alice, now).is_none() {
+            self.login(case, Persona::Alice, false, None).await?;
         }
         if !unknown && self.bob_id.is_none() {
             // bob's id, as a client learns it: from his own User.
-            if self.live_session(Who::Bob, now).is_none() {
-                self.login(case, Who::Bob, false, None).await?;
+            if self.live_session(Persona::Bob, now).is_none() {
+                self.login(case, Persona::Bob, false, None).await?;
             }
-            let Some(b) = self.live_session(Who::Bob, now) else {
+            let Some(b) = self.live_session(Persona::Bob, now) else {
                 return Ok(());
             };
             self.use_session(case, self.sessions.len() - 1 - b, Via::Header)
                 .await?;
         }
-        let Some(i) = self.live_session(Who::Alice, now) else {
+        let Some(i) = self.live_session(Persona::Alice, now) else {
             return Ok(());
         };
         let id = match (unknown, &self.bob_id) {
@@ -1350,7 +1327,7 @@ impl Model for LimecraftModel {
     const PROPERTY: &'static str = "limecraft logins, sessions, second factor and logout";
 
     fn ops(target: &Target) -> Vec<(u32, BoxedStrategy<Op>)> {
-        let who = prop_oneof![Just(Who::Alice), Just(Who::Bob)];
+        let who = prop_oneof![Just(Persona::Alice), Just(Persona::Bob)];
         let via = prop_oneof![
             3 => Just(Via::Header),
             1 => Just(Via::Query),
@@ -1435,7 +1412,7 @@ impl Model for LimecraftModel {
             ops.push((
                 3,
                 (
-                    Just(Who::Carol),
+                    Just(Persona::Carol),
                     prop::bool::weighted(0.1),
                     remember.clone(),
                 )

@@ -26,31 +26,15 @@ use super::steps::Minted;
 use super::target::{LiquidFilesTarget, login};
 use crate::harness::explore::{Case, Halt, Model};
 use crate::harness::target::Target;
-use crate::harness::world::RunContext;
+use crate::harness::world::{Persona, RunContext};
 use crate::provenance::Rule;
 use crate::reference::liquidfiles::rules::*;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Who {
-    Alice,
-    Bob,
-}
-
-impl Who {
-    fn name(self) -> &'static str {
-        match self {
-            Who::Alice => "alice",
-            Who::Bob => "bob",
-        }
-    }
-}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "op")]
 pub enum Op {
     XmlLogin {
-        who: Who,
+        who: Persona,
         username: bool,
         application_xml: bool,
     },
@@ -69,7 +53,7 @@ pub enum Op {
         which: u8,
     },
     BrowserSignIn {
-        who: Who,
+        who: Persona,
         agent_port: bool,
     },
     BrowserRefused {
@@ -119,7 +103,7 @@ const BAD_PORTS: [&str; 4] = ["abc", "0", "65536", "80x"];
 /// What the model holds in one case.
 pub struct LiquidFilesModel {
     /// Each user's XML key, once seen.
-    keys: Vec<(Who, String)>,
+    keys: Vec<(Persona, String)>,
     agent: u32,
     /// The last Response minted was a good one the server accepted, and the
     /// clock has not moved since: its assertion ID must not log in again
@@ -137,7 +121,7 @@ impl LiquidFilesModel {
     }
 
     /// A user's key is the same as every earlier answer's.
-    fn same_key(&mut self, case: &mut Case, who: Who, rule: &'static Rule) -> Result<(), Halt> {
+    fn same_key(&mut self, case: &mut Case, who: Persona, rule: &'static Rule) -> Result<(), Halt> {
         let Some(key) = Self::last_key(case) else {
             return Ok(());
         };
@@ -220,7 +204,7 @@ impl Model for LiquidFilesModel {
 
     fn ops(target: &Target) -> Vec<(u32, BoxedStrategy<Op>)> {
         let lf = target.section::<LiquidFilesTarget>();
-        let who = prop_oneof![3 => Just(Who::Alice), 1 => Just(Who::Bob)];
+        let who = prop_oneof![3 => Just(Persona::Alice), 1 => Just(Persona::Bob)];
         let mut ops: Vec<(u32, BoxedStrategy<Op>)> = Vec::new();
         // The POST /login APIs the deployment offers (declared, or found out
         // before the run); none: only the browser login.
@@ -364,7 +348,7 @@ impl Model for LiquidFilesModel {
                     .target
                     .section::<LiquidFilesTarget>()
                     .is_some_and(|l| l.primary_username.is_some());
-                let by = if username && who == Who::Alice && has_username {
+                let by = if username && who == Persona::Alice && has_username {
                     "username"
                 } else {
                     "email"
@@ -425,7 +409,7 @@ impl Model for LiquidFilesModel {
                     .await?;
                 case.sentence("Then the JSON answer is 2xx with a non-empty user.api_key")
                     .await?;
-                self.same_key(case, Who::Alice, &KEY_DOES_NOT_CHANGE)
+                self.same_key(case, Persona::Alice, &KEY_DOES_NOT_CHANGE)
             }
             Op::JsonRefused { which } => {
                 let line = match which {
