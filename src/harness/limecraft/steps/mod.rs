@@ -102,7 +102,7 @@ pub struct LimecraftRun {
     /// The suite took carol's key from an enable2fa answer and has not yet
     /// seen her second factor on: a server may wait for a first code to
     /// confirm it ([`turn_on`]), which the next step that needs it sends.
-    unconfirmed: Mutex<bool>,
+    unconfirmed: AtomicBool,
 }
 
 /// Reads or changes Limecraft's state for the run the world belongs to.
