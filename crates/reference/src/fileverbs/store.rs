@@ -127,8 +127,8 @@ struct Store {
 
 /// A family in its account's list: its id, and whether it was revoked, in
 /// one word (ids count up from 1 and never reach 2^63), so that ending the
-/// families beyond the cap looks at the account's list alone, not up each
-/// family in the table (issue #24; 8 bytes, a token's share at 1M).
+/// families beyond the cap reads the account's list alone, without looking
+/// each family up in the table (issue #24; 8 bytes, a token's share at 1M).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 struct FamilyRef(u64);
 
