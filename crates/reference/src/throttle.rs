@@ -310,6 +310,12 @@ struct Inner {
     per_account: Table<AccountKey>,
     /// Sources that signed on to an account, with when they last did.
     familiar: HashMap<AccountKey, Vec<(Source, UnixSeconds)>>,
+    /// While `familiar` is full: no entry of it stops being familiar before
+    /// then, so a new account is not remembered without a pass over it. (A
+    /// pass at every sign-on of a new account, under the lock, is what this
+    /// saves once more than [`MAX_ENTRIES`] accounts signed on in
+    /// `familiar_for`: issue #24.)
+    familiar_full_until: UnixSeconds,
 }
 
 impl Inner {
@@ -346,6 +352,7 @@ impl LoginThrottle {
                 per_source: Table::new(),
                 per_account: Table::new(),
                 familiar: HashMap::new(),
+                familiar_full_until: UnixSeconds::MIN,
             }),
             settled: tokio::sync::Notify::new(),
         }
@@ -491,10 +498,23 @@ fn remember_familiar(
     familiar_for: i64,
 ) {
     if !inner.familiar.contains_key(&account) && inner.familiar.len() >= MAX_ENTRIES {
+        if now < inner.familiar_full_until {
+            return;
+        }
+        // Forget the accounts no source is familiar to any more, and note
+        // when the next of the others will be.
+        let mut next = UnixSeconds::MAX;
         inner
             .familiar
-            .retain(|_, s| s.iter().any(|(_, at)| now - *at < familiar_for));
+            .retain(|_, s| match s.iter().map(|(_, at)| *at).max() {
+                Some(at) if now - at < familiar_for => {
+                    next = next.min(at.saturating_add(familiar_for));
+                    true
+                }
+                _ => false,
+            });
         if inner.familiar.len() >= MAX_ENTRIES {
+            inner.familiar_full_until = next;
             return;
         }
     }
@@ -630,6 +650,44 @@ mod tests {
         assert!(t.begin(alice(), src(6), 32).await.is_err());
         // Familiarity ends: then src(1) is a stranger, refused like the rest.
         assert!(t.begin(alice(), src(1), 1002).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_full_familiar_table_takes_new_accounts_again_once_its_oldest_expire() {
+        let t = LoginThrottle::new(Some(ThrottleConfig {
+            max_failures: 2,
+            window: 60,
+            account_max_failures: 1,
+            account_window: 3600,
+            familiar_for: 1000,
+        }));
+        let name = |i: usize| AccountKey::unknown_name(&format!("user{i}"));
+        // The table fills at times 0 and 500.
+        for i in 0..MAX_ENTRIES {
+            let at = if i < MAX_ENTRIES / 2 { 0 } else { 500 };
+            t.begin(name(i), src(1), at).await.unwrap().succeeded(at);
+        }
+        // Full, none expired: a new account's source is not remembered.
+        t.begin(name(MAX_ENTRIES), src(1), 999)
+            .await
+            .unwrap()
+            .succeeded(999);
+        fail(&t, name(MAX_ENTRIES), src(2), 999).await.unwrap();
+        assert!(
+            t.begin(name(MAX_ENTRIES), src(1), 999).await.is_err(),
+            "not familiar: the account-wide limit holds for src(1) too"
+        );
+        // Once the first half expired, a new account is remembered again.
+        let late = MAX_ENTRIES + 1;
+        t.begin(name(late), src(1), 1000)
+            .await
+            .unwrap()
+            .succeeded(1000);
+        fail(&t, name(late), src(2), 1000).await.unwrap();
+        assert!(
+            t.begin(name(late), src(1), 1000).await.is_ok(),
+            "familiar: src(1) is exempt from the account-wide limit"
+        );
     }
 
     #[tokio::test]
