@@ -5,7 +5,7 @@
 //! Handlers only translate HTTP to calls here. Faults are applied next to the
 //! rule they break.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
@@ -115,6 +115,8 @@ struct Store {
     /// Each account's index by its SecretKey's digest, so that a call finds
     /// its account without a pass over every account under the lock (issue #24).
     by_secret: HashMap<TokenDigest, usize>,
+    /// Every account's id: an added account's may not be one (ids never change).
+    ids: HashSet<String>,
     /// Owned by their family (at most `max_refresh_tokens_per_family` each);
     /// forgotten when they expire.
     refresh: Issued<u64, RefreshToken>,
@@ -238,6 +240,7 @@ impl FileVerbsState {
         config: FileVerbsConfig,
     ) -> Self {
         let accounts: Vec<Account> = fixtures.accounts.iter().map(Account::seeded).collect();
+        let ids = accounts.iter().map(|a| a.id.clone()).collect();
         let mut by_secret = HashMap::new();
         for (i, a) in accounts.iter().enumerate() {
             // Fixtures refuse a shared SecretKey; were one shared, the first account keeps it.
@@ -252,6 +255,7 @@ impl FileVerbsState {
                 families: vec![Default::default(); accounts.len()],
                 accounts,
                 by_secret,
+                ids,
                 refresh: Issued::new(),
                 next_family: 1,
             })),
@@ -533,7 +537,7 @@ impl FileVerbsState {
     pub fn add_account(&self, account: &FileVerbsAccount) -> Result<(), String> {
         let record = Account::seeded(account);
         let mut store = self.store();
-        if store.accounts.iter().any(|a| a.id == account.id) {
+        if store.ids.contains(&account.id) {
             return Err(format!("fileverbs account `{}` exists", account.id));
         }
         if Self::account_by_secret(&store, &account.secret_key).is_some() {
@@ -544,6 +548,7 @@ impl FileVerbsState {
         }
         let i = store.accounts.len();
         store.by_secret.insert(record.secret_key, i);
+        store.ids.insert(record.id.clone());
         store.accounts.push(record);
         store.families.push(Default::default());
         Ok(())

@@ -5,7 +5,7 @@
 //! method below. Faults (`--fault`) are applied here too, next to the rule they
 //! break, so reading a rule shows how it can be broken.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::StatusCode;
@@ -165,6 +165,8 @@ struct LoginNames {
     by_username: HashMap<String, i64>,
     /// Keys in ASCII lower case.
     by_email: HashMap<String, i64>,
+    /// Every username in ASCII lower case: a new user's may not be one in any case.
+    usernames_folded: HashSet<String>,
 }
 
 impl LoginNames {
@@ -172,6 +174,8 @@ impl LoginNames {
     /// a pass over the users in id order would find it.
     fn add(&mut self, u: &User) {
         self.by_username.entry(u.username.clone()).or_insert(u.id);
+        self.usernames_folded
+            .insert(u.username.to_ascii_lowercase());
         self.by_email
             .entry(u.email.to_ascii_lowercase())
             .or_insert(u.id);
@@ -185,6 +189,14 @@ impl LoginNames {
             .then(|| self.by_email.get(&name.to_ascii_lowercase()).copied())
             .flatten();
         by_username.into_iter().chain(by_email).min()
+    }
+
+    /// Whether a new user with these names would clash with one already in:
+    /// the same username or email in any case.
+    fn taken(&self, username: &str, email: &str) -> bool {
+        self.usernames_folded
+            .contains(&username.to_ascii_lowercase())
+            || self.by_email.contains_key(&email.to_ascii_lowercase())
     }
 }
 
@@ -987,11 +999,7 @@ impl LimecraftState {
         if store.users.contains_key(&user.id) {
             return Err(format!("limecraft user id {} is taken", user.id));
         }
-        let clash = store.users.values().any(|u| {
-            u.username.eq_ignore_ascii_case(&user.username)
-                || u.email.eq_ignore_ascii_case(&user.email)
-        });
-        if clash {
+        if store.names.taken(&user.username, &user.email) {
             return Err(format!(
                 "limecraft username or email of `{}` is taken",
                 user.username
