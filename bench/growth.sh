@@ -9,6 +9,8 @@
 # Usage: bench/growth.sh
 # Knobs (environment): VENDORS="limecraft lac fileverbs liquidfiles"
 #                      SIZES="1000 10000 100000 1000000" SAMPLES=20000
+#                      PER_USER=N  live tokens per user (default 250, FileVerbs
+#                                  100); PER_USER=1: as many users as tokens
 set -euo pipefail
 
 VENDORS=${VENDORS:-limecraft lac fileverbs liquidfiles}
