@@ -887,7 +887,7 @@ impl ConformanceWorld {
         &self,
         e: &Enrolment,
         offset: i64,
-    ) -> Result<(String, Option<i64>), Failure> {
+    ) -> Result<(String, i64), Failure> {
         let used_until = self.ctx().totp_used_until(&e.secret);
         self.totp_code_after(e, offset, used_until).await
     }
@@ -896,10 +896,7 @@ impl ConformanceWorld {
     /// accepted of this key ([`RunContext::key_totp_used_until`]): in the period
     /// another key's code was accepted, a server that keeps its replay state
     /// for each key takes it, one that keeps it for the account refuses it.
-    pub async fn fresh_totp_code_of_key(
-        &self,
-        e: &Enrolment,
-    ) -> Result<(String, Option<i64>), Failure> {
+    pub async fn fresh_totp_code_of_key(&self, e: &Enrolment) -> Result<(String, i64), Failure> {
         let used_until = self.ctx().key_totp_used_until(&e.secret);
         self.totp_code_after(e, 0, used_until).await
     }
@@ -911,7 +908,7 @@ impl ConformanceWorld {
         e: &Enrolment,
         offset: i64,
         used_until: Option<i64>,
-    ) -> Result<(String, Option<i64>), Failure> {
+    ) -> Result<(String, i64), Failure> {
         let ctx = self.ctx();
         let period = e.params.period as i64;
         let mut now = ctx.clock.now().await?;
@@ -940,7 +937,7 @@ impl ConformanceWorld {
         let at = now + offset * period;
         Ok((
             totp::code_at(e.params, &e.secret, at),
-            Some(totp::step_of(at, e.params.period)),
+            totp::step_of(at, e.params.period),
         ))
     }
 

@@ -760,9 +760,13 @@ impl LimecraftModel {
                         (-1..=1).map(move |k| totp::code_at(p, secret, now + k * p.period as i64))
                     })
                     .collect();
-                (wrong_code(&c, &others), s)
+                (wrong_code(&c, &others), Some(s))
             }
-            _ => case.w.fresh_totp_code(&fresh, offset).await?,
+            _ => case
+                .w
+                .fresh_totp_code(&fresh, offset)
+                .await
+                .map(|(c, s)| (c, Some(s)))?,
         };
         let now = Self::now(case).await?;
         let x = case
@@ -845,7 +849,7 @@ impl LimecraftModel {
                 issued = Some(t.to_owned());
                 accepted = true;
                 temporary = Some(self.temporary.len() - 1);
-                self.note_accepted(case, &c, s).await;
+                self.note_accepted(case, &c, Some(s)).await;
             }
         }
         case.budget().code_answered(accepted);

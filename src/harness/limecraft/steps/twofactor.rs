@@ -303,10 +303,8 @@ pub async fn turn_on(w: &mut ConformanceWorld, who: Persona) -> Result<TurnedOn,
             // A server that took the request as enabling again: its new key.
             let new = enrolment_of(&x).filter(|n| n.secret != enrolment.secret);
             taken |= new.is_none();
-            if let Some(step) = step {
-                w.ctx()
-                    .file_totp_step_of_key(step, params.period, &enrolment.secret, true);
-            }
+            w.ctx()
+                .file_totp_step_of_key(step, params.period, &enrolment.secret, true);
             let enabled_again = new.is_some();
             if let Some(new) = new {
                 seen.push("its answer has a new key (it enabled again)".to_owned());
@@ -353,7 +351,6 @@ async fn current_code(
         params,
     };
     let (code, step) = w.fresh_totp_code(&e, 0).await?;
-    let step = step.ok_or_else(|| Failure("a fresh TOTP code without its step".into()))?;
     Ok(Some(Proof {
         code,
         step,
@@ -708,8 +705,11 @@ pub(super) async fn validate_code(
                     .ok_or_else(|| Failure("no code was sent before in this scenario".into()))?,
                 None,
             ),
-            CodeChoice::Current if key_first => w.fresh_totp_code_of_key(&e).await?,
-            CodeChoice::Current => w.fresh_totp_code(&e, 0).await?,
+            CodeChoice::Current if key_first => w
+                .fresh_totp_code_of_key(&e)
+                .await
+                .map(|(c, s)| (c, Some(s)))?,
+            CodeChoice::Current => w.fresh_totp_code(&e, 0).await.map(|(c, s)| (c, Some(s)))?,
             // A wrong code need not be fresh: it only has to differ from
             // every code the server could accept now (no wait for a period).
             CodeChoice::Wrong => {
@@ -725,7 +725,9 @@ pub(super) async fn validate_code(
                     .collect();
                 (wrong_code(&c, &others), step)
             }
-            CodeChoice::PeriodsFromNow(k) => w.fresh_totp_code(&e, k).await?,
+            CodeChoice::PeriodsFromNow(k) => {
+                w.fresh_totp_code(&e, k).await.map(|(c, s)| (c, Some(s)))?
+            }
         };
         let presented = match token {
             TokenChoice::Temporary(_) | TokenChoice::RememberMe => Some(temporary(w, who)?),

@@ -278,7 +278,7 @@ async fn current_code(w: &mut ConformanceWorld, secret: &str) -> Result<String, 
         params: TOTP,
     };
     let (code, step) = w.fresh_totp_code(&enrolment, 0).await?;
-    file_code(w, &code, step);
+    file_code(w, &code, Some(step));
     Ok(code)
 }
 
@@ -816,7 +816,10 @@ async fn submit_code(w: &mut ConformanceWorld, who: Persona, which: Code) -> Ste
                 .collect();
             (wrong, None)
         }
-        Code::Current => w.fresh_totp_code(&enrolment, 0).await?,
+        Code::Current => w
+            .fresh_totp_code(&enrolment, 0)
+            .await
+            .map(|(c, s)| (c, Some(s)))?,
     };
     file_code(w, &code, step);
     let (user, password) = (account.username.clone(), account.password.clone());
